@@ -1,0 +1,710 @@
+//! The process catalogue: every use case Tessera knows, by its symbolic name.
+//!
+//! The symbolic names are the stable ids of processes in code, URLs, audit records and
+//! configuration; they follow the established card-management products on purpose.
+
+use crate::kind::{ObjectKind, Role};
+use crate::options::OptionsPackage;
+use crate::state::{
+    BatchOrderState as B, CardState as C, MobileIdState as M, State, TempCardState as T,
+    UserState as U,
+};
+use crate::transition::{transitions_of, Transition};
+use serde::{Deserialize, Serialize};
+
+macro_rules! process_ids {
+    ($($id:ident),+ $(,)?) => {
+        /// A process by its symbolic name.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        pub enum ProcessId { $($id),+ }
+
+        impl ProcessId {
+            pub const ALL: &'static [ProcessId] = &[$(ProcessId::$id),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(ProcessId::$id => stringify!($id)),+ }
+            }
+
+            pub fn parse(s: &str) -> Option<Self> {
+                match s { $(stringify!($id) => Some(ProcessId::$id),)+ _ => None }
+            }
+        }
+    };
+}
+
+process_ids!(
+    UsersProcCreate,
+    UsersProcRegister,
+    UsersProcActivate,
+    UsersProcRequest,
+    UsersProcApprove,
+    UsersProcReject,
+    UsersProcAbort,
+    UsersProcDeactivate,
+    UsersProcReactivate,
+    UsersProcLock,
+    CardsProcRequest,
+    CardsProcApprove,
+    CardsProcReject,
+    CardsProcPostpone,
+    CardsProcIssue,
+    CardsBoProcIssueMultiple,
+    CardsBoProcRepeatProduction,
+    CardsBoProcCompleteOrder,
+    CardsBoProcCancelOrder,
+    CardsProcActivate,
+    CardsProcDeactivate,
+    CardsProcReactivate,
+    CardsProcLock,
+    CardsAddonExtProdProcOrder,
+    CardsAddonExtProdProcAbort,
+    CardsAddonExtProdBatchSync,
+    CardsBatchExpire,
+    CardsSelfServiceProcUnblockChangePIN,
+    TempCardsProcRequest,
+    TempCardsBoProcIssueMultiple,
+    TempCardsBoProcRepeatProduction,
+    TempCardsBoProcCompleteOrder,
+    TempCardsBoProcCancelOrder,
+    TempCardsAddonExtProdProcOrder,
+    TempCardsAddonExtProdProcAbort,
+    TempCardsAddonExtProdBatchSync,
+    TempCardsAddonExtProdInitialize,
+    TempCardsProcAssign,
+    TempCardsProcWithdraw,
+    TempCardsProcExtend,
+    TempCardsProcLock,
+    TempCardsBatchExpire,
+    MobileIDProcSupplyMobileIDForUser,
+    MobileIDSelfServiceProcGet,
+    MobileIDProcLockForOperator,
+    MobileIDProcDeactivate,
+    MobileIDProcReactivate,
+);
+
+impl std::fmt::Display for ProcessId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The package a process belongs to; a package owns one options document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Package {
+    Users,
+    Cards,
+    TempCards,
+    MobileId,
+}
+
+impl Package {
+    pub fn options(self) -> Option<OptionsPackage> {
+        match self {
+            Package::Users => None,
+            Package::Cards => Some(OptionsPackage::CardsScriptOptions),
+            Package::TempCards => Some(OptionsPackage::TempCardsScriptOptions),
+            Package::MobileId => Some(OptionsPackage::MobileIDScriptOptions),
+        }
+    }
+}
+
+/// Where a process is started from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Subject {
+    /// From the page of an existing object ("What do you want to do?", or a Requests list).
+    Object(ObjectKind),
+    /// Creates a new object of this kind without starting on another one.
+    New(ObjectKind),
+    /// From the BATCH ORDERS page, on a selection of objects of this kind.
+    BatchOrders(ObjectKind),
+    /// Run by the scheduler, not by a person.
+    Schedule(ObjectKind),
+}
+
+/// The web UI a process belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Component {
+    Operator,
+    SelfService,
+    Scheduler,
+}
+
+/// One entry of the catalogue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ProcessDef {
+    pub id: ProcessId,
+    /// The name an operator reads ("Request card").
+    pub name: &'static str,
+    pub package: Package,
+    pub starts_on: Subject,
+    /// The states the object it starts on must be in.
+    pub required: &'static [State],
+    pub component: Component,
+    /// Who may start it (any one of these roles).
+    pub roles: &'static [Role],
+    /// Offered in "What do you want to do?" only where the admin enabled it for the object's
+    /// kind and state ("Additional Commands").
+    pub command: bool,
+    /// Whether a fresh installation enables the command (the seed documents say which are
+    /// "disabled by default").
+    pub enabled_by_default: bool,
+    /// How the object it starts on maps to the object it acts on, e.g. `CardsMapUserToCard`.
+    pub mapping: Option<&'static str>,
+}
+
+const OP: &[Role] = &[Role::Operator];
+const OP_ADMIN: &[Role] = &[Role::Operator, Role::Admin];
+const APPROVER: &[Role] = &[Role::Approver];
+const SELF: &[Role] = &[Role::SelfService];
+const SYSTEM: &[Role] = &[];
+
+const fn p(
+    id: ProcessId,
+    name: &'static str,
+    package: Package,
+    starts_on: Subject,
+    required: &'static [State],
+    component: Component,
+    roles: &'static [Role],
+) -> ProcessDef {
+    ProcessDef {
+        id,
+        name,
+        package,
+        starts_on,
+        required,
+        component,
+        roles,
+        command: false,
+        enabled_by_default: false,
+        mapping: None,
+    }
+}
+
+impl ProcessDef {
+    const fn command(mut self, enabled_by_default: bool) -> Self {
+        self.command = true;
+        self.enabled_by_default = enabled_by_default;
+        self
+    }
+
+    const fn mapping(mut self, mapping: &'static str) -> Self {
+        self.mapping = Some(mapping);
+        self
+    }
+
+    /// The transitions this process may apply.
+    pub fn transitions(&self) -> impl Iterator<Item = &'static Transition> + '_ {
+        transitions_of(self.id)
+    }
+
+    /// The states it can leave the objects it acts on in.
+    pub fn end_states(&self) -> Vec<State> {
+        let mut ends: Vec<State> = self.transitions().map(|t| t.to).collect();
+        ends.dedup();
+        ends
+    }
+
+    pub fn options(&self) -> Option<OptionsPackage> {
+        self.package.options()
+    }
+
+    pub fn may_start(&self, roles: &[Role]) -> bool {
+        self.roles.iter().any(|r| roles.contains(r))
+    }
+}
+
+use Component::{Operator, Scheduler, SelfService};
+use ObjectKind as K;
+use Package::{Cards, MobileId, TempCards, Users};
+use ProcessId as P;
+use Subject::{BatchOrders, New, Object, Schedule};
+
+const USER_ACTIVE: &[State] = &[State::User(U::Active)];
+
+/// The whole catalogue, in the order the UI lists processes.
+pub const CATALOGUE: &[ProcessDef] = &[
+    p(
+        P::UsersProcCreate,
+        "Create user",
+        Users,
+        New(K::User),
+        &[],
+        Operator,
+        OP_ADMIN,
+    ),
+    p(
+        P::UsersProcRegister,
+        "Register user",
+        Users,
+        New(K::User),
+        &[],
+        Operator,
+        OP_ADMIN,
+    ),
+    p(
+        P::UsersProcActivate,
+        "Activate user",
+        Users,
+        Object(K::User),
+        &[State::User(U::Registered)],
+        Operator,
+        OP,
+    )
+    .command(true),
+    p(
+        P::UsersProcRequest,
+        "Request user",
+        Users,
+        New(K::User),
+        &[],
+        Operator,
+        OP,
+    ),
+    p(
+        P::UsersProcApprove,
+        "Approve user",
+        Users,
+        Object(K::User),
+        &[State::User(U::Requested)],
+        Operator,
+        APPROVER,
+    ),
+    p(
+        P::UsersProcReject,
+        "Reject user",
+        Users,
+        Object(K::User),
+        &[State::User(U::Requested)],
+        Operator,
+        APPROVER,
+    ),
+    p(
+        P::UsersProcAbort,
+        "Abort user",
+        Users,
+        Object(K::User),
+        &[State::User(U::Registered), State::User(U::Requested)],
+        Operator,
+        OP,
+    )
+    .command(true),
+    p(
+        P::UsersProcDeactivate,
+        "Deactivate user",
+        Users,
+        Object(K::User),
+        USER_ACTIVE,
+        Operator,
+        OP,
+    )
+    .command(true),
+    p(
+        P::UsersProcReactivate,
+        "Reactivate user",
+        Users,
+        Object(K::User),
+        &[State::User(U::Inactive)],
+        Operator,
+        OP,
+    )
+    .command(true),
+    p(
+        P::UsersProcLock,
+        "Lock user",
+        Users,
+        Object(K::User),
+        &[State::User(U::Active), State::User(U::Inactive)],
+        Operator,
+        OP,
+    )
+    .command(true),
+    p(
+        P::CardsProcRequest,
+        "Request card",
+        Cards,
+        Object(K::User),
+        USER_ACTIVE,
+        Operator,
+        OP,
+    )
+    .command(false)
+    .mapping("CardsMapUserToCard"),
+    p(
+        P::CardsProcApprove,
+        "Approve card request",
+        Cards,
+        Object(K::Card),
+        &[State::Card(C::Requested)],
+        Operator,
+        APPROVER,
+    ),
+    p(
+        P::CardsProcReject,
+        "Reject card request",
+        Cards,
+        Object(K::Card),
+        &[State::Card(C::Requested)],
+        Operator,
+        APPROVER,
+    ),
+    p(
+        P::CardsProcPostpone,
+        "Postpone card request",
+        Cards,
+        Object(K::Card),
+        &[State::Card(C::Requested)],
+        Operator,
+        APPROVER,
+    ),
+    p(
+        P::CardsProcIssue,
+        "Issue card",
+        Cards,
+        Object(K::Card),
+        &[State::Card(C::Approved)],
+        Operator,
+        OP,
+    )
+    .command(false),
+    p(
+        P::CardsBoProcIssueMultiple,
+        "Issue multiple cards",
+        Cards,
+        BatchOrders(K::Card),
+        &[State::Card(C::Approved)],
+        Operator,
+        OP,
+    ),
+    p(
+        P::CardsBoProcRepeatProduction,
+        "Repeat production",
+        Cards,
+        BatchOrders(K::Card),
+        &[State::Card(C::Failed)],
+        Operator,
+        OP,
+    ),
+    p(
+        P::CardsBoProcCompleteOrder,
+        "Complete order",
+        Cards,
+        BatchOrders(K::Card),
+        &[State::BatchOrder(B::InProduction)],
+        Operator,
+        OP,
+    ),
+    p(
+        P::CardsBoProcCancelOrder,
+        "Cancel order",
+        Cards,
+        BatchOrders(K::Card),
+        &[State::BatchOrder(B::Open)],
+        Operator,
+        OP,
+    ),
+    p(
+        P::CardsProcActivate,
+        "Activate card",
+        Cards,
+        Object(K::Card),
+        &[State::Card(C::Issued), State::Card(C::Produced)],
+        Operator,
+        OP,
+    )
+    .command(true),
+    p(
+        P::CardsProcDeactivate,
+        "Deactivate card",
+        Cards,
+        Object(K::Card),
+        &[State::Card(C::Active)],
+        Operator,
+        OP,
+    )
+    .command(true),
+    p(
+        P::CardsProcReactivate,
+        "Reactivate card",
+        Cards,
+        Object(K::Card),
+        &[State::Card(C::Inactive)],
+        Operator,
+        OP,
+    )
+    .command(true),
+    p(
+        P::CardsProcLock,
+        "Lock card",
+        Cards,
+        Object(K::Card),
+        &[State::Card(C::Active), State::Card(C::Inactive)],
+        Operator,
+        OP,
+    )
+    .command(true),
+    p(
+        P::CardsAddonExtProdProcOrder,
+        "Order card",
+        Cards,
+        Object(K::User),
+        USER_ACTIVE,
+        Operator,
+        OP,
+    )
+    .command(false)
+    .mapping("CardsMapUserToCard"),
+    p(
+        P::CardsAddonExtProdProcAbort,
+        "Abort card order",
+        Cards,
+        Object(K::Card),
+        &[State::Card(C::Processing)],
+        Operator,
+        OP,
+    )
+    .command(true),
+    p(
+        P::CardsAddonExtProdBatchSync,
+        "External production sync",
+        Cards,
+        Schedule(K::Card),
+        &[
+            State::Card(C::Processing),
+            State::Card(C::Ordered),
+            State::Card(C::InProduction),
+        ],
+        Scheduler,
+        SYSTEM,
+    ),
+    p(
+        P::CardsBatchExpire,
+        "Expire cards",
+        Cards,
+        Schedule(K::Card),
+        &[
+            State::Card(C::Issued),
+            State::Card(C::Produced),
+            State::Card(C::Active),
+            State::Card(C::Inactive),
+        ],
+        Scheduler,
+        SYSTEM,
+    ),
+    p(
+        P::CardsSelfServiceProcUnblockChangePIN,
+        "Unblock PIN",
+        Cards,
+        Object(K::Card),
+        &[State::Card(C::Active)],
+        SelfService,
+        SELF,
+    ),
+    p(
+        P::TempCardsProcRequest,
+        "Request temporary cards",
+        TempCards,
+        New(K::TempCard),
+        &[],
+        Operator,
+        OP,
+    ),
+    p(
+        P::TempCardsBoProcIssueMultiple,
+        "Issue multiple temporary cards",
+        TempCards,
+        BatchOrders(K::TempCard),
+        &[State::TempCard(T::Requested)],
+        Operator,
+        OP,
+    ),
+    p(
+        P::TempCardsBoProcRepeatProduction,
+        "Repeat production",
+        TempCards,
+        BatchOrders(K::TempCard),
+        &[State::TempCard(T::Failed)],
+        Operator,
+        OP,
+    ),
+    p(
+        P::TempCardsBoProcCompleteOrder,
+        "Complete order",
+        TempCards,
+        BatchOrders(K::TempCard),
+        &[State::BatchOrder(B::InProduction)],
+        Operator,
+        OP,
+    ),
+    p(
+        P::TempCardsBoProcCancelOrder,
+        "Cancel order",
+        TempCards,
+        BatchOrders(K::TempCard),
+        &[State::BatchOrder(B::Open)],
+        Operator,
+        OP,
+    ),
+    p(
+        P::TempCardsAddonExtProdProcOrder,
+        "Order temporary cards",
+        TempCards,
+        New(K::TempCard),
+        &[],
+        Operator,
+        OP,
+    ),
+    p(
+        P::TempCardsAddonExtProdProcAbort,
+        "Abort temporary card order",
+        TempCards,
+        Object(K::TempCard),
+        &[State::TempCard(T::Processing)],
+        Operator,
+        OP,
+    )
+    .command(true),
+    p(
+        P::TempCardsAddonExtProdBatchSync,
+        "External production sync",
+        TempCards,
+        Schedule(K::TempCard),
+        &[
+            State::TempCard(T::Processing),
+            State::TempCard(T::Ordered),
+            State::TempCard(T::InProduction),
+        ],
+        Scheduler,
+        SYSTEM,
+    ),
+    p(
+        P::TempCardsAddonExtProdInitialize,
+        "Initialize temporary card",
+        TempCards,
+        Object(K::TempCard),
+        &[State::TempCard(T::Produced)],
+        Operator,
+        OP,
+    )
+    .command(false),
+    p(
+        P::TempCardsProcAssign,
+        "Assign temporary card",
+        TempCards,
+        Object(K::TempCard),
+        &[State::TempCard(T::Unassigned)],
+        Operator,
+        OP,
+    )
+    .command(true),
+    p(
+        P::TempCardsProcWithdraw,
+        "Withdraw temporary card",
+        TempCards,
+        Object(K::TempCard),
+        &[State::TempCard(T::Assigned), State::TempCard(T::Expired)],
+        Operator,
+        OP,
+    )
+    .command(true),
+    p(
+        P::TempCardsProcExtend,
+        "Extend temporary card",
+        TempCards,
+        Object(K::TempCard),
+        &[State::TempCard(T::Assigned)],
+        Operator,
+        OP,
+    )
+    .command(true),
+    p(
+        P::TempCardsProcLock,
+        "Lock temporary card",
+        TempCards,
+        Object(K::TempCard),
+        &[State::TempCard(T::Assigned), State::TempCard(T::Unassigned)],
+        Operator,
+        OP,
+    )
+    .command(true),
+    p(
+        P::TempCardsBatchExpire,
+        "Expire temporary cards",
+        TempCards,
+        Schedule(K::TempCard),
+        &[State::TempCard(T::Assigned)],
+        Scheduler,
+        SYSTEM,
+    ),
+    p(
+        P::MobileIDProcSupplyMobileIDForUser,
+        "Supply mobile ID",
+        MobileId,
+        Object(K::User),
+        USER_ACTIVE,
+        Operator,
+        OP,
+    )
+    .command(false)
+    .mapping("MobileIDMapUserToMobileID"),
+    p(
+        P::MobileIDSelfServiceProcGet,
+        "Get mobile ID",
+        MobileId,
+        Object(K::User),
+        USER_ACTIVE,
+        SelfService,
+        SELF,
+    ),
+    p(
+        P::MobileIDProcLockForOperator,
+        "Lock mobile ID",
+        MobileId,
+        Object(K::MobileId),
+        &[
+            State::MobileId(M::Registered),
+            State::MobileId(M::Active),
+            State::MobileId(M::Inactive),
+        ],
+        Operator,
+        OP,
+    )
+    .command(true),
+    p(
+        P::MobileIDProcDeactivate,
+        "Deactivate mobile ID",
+        MobileId,
+        Object(K::MobileId),
+        &[State::MobileId(M::Active)],
+        Operator,
+        OP,
+    )
+    .command(true),
+    p(
+        P::MobileIDProcReactivate,
+        "Reactivate mobile ID",
+        MobileId,
+        Object(K::MobileId),
+        &[State::MobileId(M::Inactive)],
+        Operator,
+        OP,
+    )
+    .command(true),
+];
+
+impl ProcessId {
+    pub fn def(self) -> &'static ProcessDef {
+        CATALOGUE
+            .iter()
+            .find(|d| d.id == self)
+            .expect("every ProcessId has a catalogue entry (checked by a test)")
+    }
+}
+
+/// The commands that can be enabled for objects of `kind` in `state`: those whose required
+/// states include it.
+pub fn commands_for(kind: ObjectKind, state: State) -> impl Iterator<Item = &'static ProcessDef> {
+    CATALOGUE.iter().filter(move |d| {
+        d.command && d.starts_on == Subject::Object(kind) && d.required.contains(&state)
+    })
+}

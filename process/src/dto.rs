@@ -1,0 +1,169 @@
+//! What the server functions send to the browser. Times are RFC 3339 text.
+
+use crate::catalogue::ProcessId;
+use crate::kind::Role;
+use crate::state::{CardState, UserState};
+use serde::{Deserialize, Serialize};
+
+/// The signed-in account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    pub account_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub roles: Vec<Role>,
+    /// The person a self-service account belongs to.
+    pub person_id: Option<i64>,
+}
+
+impl SessionInfo {
+    pub fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+}
+
+/// A line of the quick search.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserSummary {
+    pub id: i64,
+    pub employee_id: String,
+    pub common_name: String,
+    pub upn: String,
+    pub department: String,
+    pub state: UserState,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserDetail {
+    pub id: i64,
+    pub employee_id: String,
+    pub given_name: String,
+    pub surname: String,
+    pub common_name: String,
+    pub upn: String,
+    pub email: String,
+    pub department: String,
+    pub state: UserState,
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardSummary {
+    pub id: i64,
+    pub state: CardState,
+    pub card_profile: String,
+    pub requested_by: String,
+    pub created_at: String,
+    pub updated_at: String,
+    pub version: i64,
+}
+
+/// A process offered in "What do you want to do?".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Command {
+    pub process: ProcessId,
+    pub name: String,
+}
+
+/// The user page: data, credentials and what can be done.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserPage {
+    pub user: UserDetail,
+    pub cards: Vec<CardSummary>,
+    pub commands: Vec<Command>,
+}
+
+/// An option value a process runs with, as the operator sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OptionInForce {
+    pub key: String,
+    pub label: String,
+    pub value: String,
+}
+
+/// The Request card page before Next: nothing is stored yet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestCardPreview {
+    pub user: UserDetail,
+    pub card_profile: String,
+    pub options: Vec<OptionInForce>,
+    pub options_version: i64,
+    /// The state the card will be in after Next.
+    pub end_state: CardState,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestCardOutcome {
+    pub card_id: i64,
+    pub user_id: i64,
+    pub state: CardState,
+    pub options: Vec<OptionInForce>,
+}
+
+/// A line of the approver's Requests list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardRequestRow {
+    pub card_id: i64,
+    pub version: i64,
+    pub user_id: i64,
+    pub common_name: String,
+    pub upn: String,
+    pub card_profile: String,
+    pub requested_by: String,
+    pub requested_at: String,
+    /// Set when an approver postponed the decision: who and when.
+    pub postponed: Option<String>,
+    /// The signed-in approver made this request, so they may not decide it.
+    pub own_request: bool,
+}
+
+/// The card page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardPage {
+    pub card: CardSummary,
+    pub user: UserSummary,
+    pub history: Vec<AuditRow>,
+}
+
+/// The admin's view of an options document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OptionsPage {
+    pub package: String,
+    pub label: String,
+    pub version: i64,
+    pub changed_by: String,
+    pub changed_at: String,
+    pub fields: Vec<OptionField>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OptionInput {
+    Bool,
+    Int { min: i64, max: i64 },
+    Choice(Vec<String>),
+    Set(Vec<String>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OptionField {
+    pub key: String,
+    pub label: String,
+    pub help: String,
+    pub input: OptionInput,
+    /// The current value as form text ("yes", "6", "authentication, signature").
+    pub value: String,
+    pub default: String,
+}
+
+/// One record of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRow {
+    pub id: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub object: String,
+    pub from_state: Option<String>,
+    pub to_state: Option<String>,
+    pub detail: String,
+}

@@ -1,0 +1,23 @@
+//! Tessera's process model, shared by the browser (WASM) and the server.
+//!
+//! Everything here is data: the object kinds and their states, the transition table (one row per
+//! allowed state change, with its certificate effect), the process catalogue, the option schemas
+//! with their defaults, and the DTOs the UI and the server exchange. The engine executes exactly
+//! what these tables allow, and the UI offers exactly that, so the two cannot drift apart.
+
+pub mod catalogue;
+pub mod dto;
+pub mod kind;
+pub mod options;
+pub mod state;
+pub mod transition;
+
+pub use catalogue::{Component, Package, ProcessDef, ProcessId, Subject};
+pub use kind::{ObjectKind, Role};
+pub use options::{
+    OptionDef, OptionError, OptionKind, OptionValue, OptionsDocument, OptionsPackage,
+};
+pub use state::{
+    BatchOrderState, CardState, CertificateState, MobileIdState, State, TempCardState, UserState,
+};
+pub use transition::{CertEffect, Transition};

@@ -1,0 +1,215 @@
+//! The states of each object kind. Final states have no outgoing transitions.
+
+use crate::kind::ObjectKind;
+use serde::{Deserialize, Serialize};
+
+macro_rules! state_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal / $label:literal),+ $(,)? } final [$($fin:ident),* $(,)?]) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub const FINAL: &'static [$name] = &[$($name::$fin),*];
+
+            /// The stable name stored in the database and shown in URLs.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            pub fn label(self) -> &'static str {
+                match self { $($name::$variant => $label),+ }
+            }
+
+            pub fn is_final(self) -> bool {
+                Self::FINAL.contains(&self)
+            }
+
+            pub fn parse(s: &str) -> Option<Self> {
+                match s { $($text => Some($name::$variant),)+ _ => None }
+            }
+        }
+    };
+}
+
+state_enum!(
+    /// A person known to Tessera ("User" in the operator's words).
+    UserState {
+        Registered => "registered" / "Registered",
+        Requested => "requested" / "Requested",
+        Active => "active" / "Active",
+        Inactive => "inactive" / "Inactive",
+        Locked => "locked" / "Locked",
+        Rejected => "rejected" / "Rejected",
+        Aborted => "aborted" / "Aborted",
+    } final [Locked, Rejected, Aborted]
+);
+
+state_enum!(
+    /// A personal smart card.
+    CardState {
+        Requested => "requested" / "Requested",
+        Approved => "approved" / "Approved",
+        Issued => "issued" / "Issued",
+        Active => "active" / "Active",
+        Inactive => "inactive" / "Inactive",
+        Failed => "failed" / "Failed",
+        Processing => "processing" / "Processing",
+        Ordered => "ordered" / "Ordered",
+        InProduction => "in_production" / "In production",
+        Produced => "produced" / "Produced",
+        Locked => "locked" / "Locked",
+        Rejected => "rejected" / "Rejected",
+        Aborted => "aborted" / "Aborted",
+        Expired => "expired" / "Expired",
+    } final [Locked, Rejected, Aborted, Expired]
+);
+
+state_enum!(
+    /// A temporary card, produced in stock and assigned to a person for a while.
+    TempCardState {
+        Requested => "requested" / "Requested",
+        Processing => "processing" / "Processing",
+        Ordered => "ordered" / "Ordered",
+        InProduction => "in_production" / "In production",
+        Produced => "produced" / "Produced",
+        Unassigned => "unassigned" / "Unassigned",
+        Assigned => "assigned" / "Assigned",
+        Expired => "expired" / "Expired",
+        Failed => "failed" / "Failed",
+        Locked => "locked" / "Locked",
+        Aborted => "aborted" / "Aborted",
+    } final [Locked, Aborted]
+);
+
+state_enum!(
+    MobileIdState {
+        Registered => "registered" / "Registered",
+        Active => "active" / "Active",
+        Inactive => "inactive" / "Inactive",
+        Locked => "locked" / "Locked",
+    } final [Locked]
+);
+
+state_enum!(
+    /// `Issued`: the CA has signed, the certificate is not yet on its credential.
+    CertificateState {
+        Issued => "issued" / "Issued",
+        Valid => "valid" / "Valid",
+        OnHold => "on_hold" / "On hold",
+        Revoked => "revoked" / "Revoked",
+        Expired => "expired" / "Expired",
+    } final [Revoked, Expired]
+);
+
+state_enum!(
+    /// A batch order ends completed or cancelled; neither can be reopened, so both are final.
+    BatchOrderState {
+        Open => "open" / "Open",
+        InProduction => "in_production" / "In production",
+        Completed => "completed" / "Completed",
+        Cancelled => "cancelled" / "Cancelled",
+    } final [Completed, Cancelled]
+);
+
+/// A state of any object kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "state", rename_all = "snake_case")]
+pub enum State {
+    User(UserState),
+    Card(CardState),
+    TempCard(TempCardState),
+    MobileId(MobileIdState),
+    Certificate(CertificateState),
+    BatchOrder(BatchOrderState),
+}
+
+impl State {
+    pub fn kind(self) -> ObjectKind {
+        match self {
+            State::User(_) => ObjectKind::User,
+            State::Card(_) => ObjectKind::Card,
+            State::TempCard(_) => ObjectKind::TempCard,
+            State::MobileId(_) => ObjectKind::MobileId,
+            State::Certificate(_) => ObjectKind::Certificate,
+            State::BatchOrder(_) => ObjectKind::BatchOrder,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::User(s) => s.as_str(),
+            State::Card(s) => s.as_str(),
+            State::TempCard(s) => s.as_str(),
+            State::MobileId(s) => s.as_str(),
+            State::Certificate(s) => s.as_str(),
+            State::BatchOrder(s) => s.as_str(),
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            State::User(s) => s.label(),
+            State::Card(s) => s.label(),
+            State::TempCard(s) => s.label(),
+            State::MobileId(s) => s.label(),
+            State::Certificate(s) => s.label(),
+            State::BatchOrder(s) => s.label(),
+        }
+    }
+
+    pub fn is_final(self) -> bool {
+        match self {
+            State::User(s) => s.is_final(),
+            State::Card(s) => s.is_final(),
+            State::TempCard(s) => s.is_final(),
+            State::MobileId(s) => s.is_final(),
+            State::Certificate(s) => s.is_final(),
+            State::BatchOrder(s) => s.is_final(),
+        }
+    }
+
+    /// Reads a stored state name of the given kind.
+    pub fn parse(kind: ObjectKind, s: &str) -> Option<State> {
+        match kind {
+            ObjectKind::User => UserState::parse(s).map(State::User),
+            ObjectKind::Card => CardState::parse(s).map(State::Card),
+            ObjectKind::TempCard => TempCardState::parse(s).map(State::TempCard),
+            ObjectKind::MobileId => MobileIdState::parse(s).map(State::MobileId),
+            ObjectKind::Certificate => CertificateState::parse(s).map(State::Certificate),
+            ObjectKind::BatchOrder => BatchOrderState::parse(s).map(State::BatchOrder),
+        }
+    }
+
+    /// Every state of a kind, in the order the UI shows them (tabs, filters).
+    pub fn all(kind: ObjectKind) -> Vec<State> {
+        match kind {
+            ObjectKind::User => UserState::ALL.iter().map(|s| State::User(*s)).collect(),
+            ObjectKind::Card => CardState::ALL.iter().map(|s| State::Card(*s)).collect(),
+            ObjectKind::TempCard => TempCardState::ALL
+                .iter()
+                .map(|s| State::TempCard(*s))
+                .collect(),
+            ObjectKind::MobileId => MobileIdState::ALL
+                .iter()
+                .map(|s| State::MobileId(*s))
+                .collect(),
+            ObjectKind::Certificate => CertificateState::ALL
+                .iter()
+                .map(|s| State::Certificate(*s))
+                .collect(),
+            ObjectKind::BatchOrder => BatchOrderState::ALL
+                .iter()
+                .map(|s| State::BatchOrder(*s))
+                .collect(),
+        }
+    }
+}
+
+impl std::fmt::Display for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.label())
+    }
+}
