@@ -1,0 +1,228 @@
+//! The append-only audit log, chained by SHA-256 so that a changed or removed record is found.
+
+use crate::entity::{audit_head, audit_log};
+use crate::runner::Caller;
+use crate::{EngineError, Result};
+use chrono::{DateTime, SecondsFormat, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+use sha2::{Digest, Sha256};
+use tessera_process::dto::AuditRow;
+use tessera_process::ObjectKind;
+
+const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// What happened, without who and when (the caller and the clock supply those).
+#[derive(Debug, Clone, Default)]
+pub struct AuditRecord {
+    pub action: String,
+    pub object: Option<(ObjectKind, i64)>,
+    pub from_state: Option<String>,
+    pub to_state: Option<String>,
+    pub data: serde_json::Value,
+    pub detail: String,
+}
+
+pub(crate) async fn ensure_head(conn: &impl ConnectionTrait) -> Result<()> {
+    if audit_head::Entity::find_by_id(1).one(conn).await?.is_none() {
+        audit_head::Entity::insert(audit_head::ActiveModel {
+            id: Set(1),
+            seq: Set(0),
+            hash: Set(GENESIS.into()),
+        })
+        .exec(conn)
+        .await?;
+    }
+    Ok(())
+}
+
+fn digest(m: &audit_log::Model) -> String {
+    let mut h = Sha256::new();
+    let fields: [String; 13] = [
+        m.seq.to_string(),
+        stamp(m.at),
+        m.actor_id.map(|i| i.to_string()).unwrap_or_default(),
+        m.actor.clone(),
+        m.source.clone(),
+        m.action.clone(),
+        m.object_kind.clone().unwrap_or_default(),
+        m.object_id.map(|i| i.to_string()).unwrap_or_default(),
+        m.from_state.clone().unwrap_or_default(),
+        m.to_state.clone().unwrap_or_default(),
+        m.data.clone(),
+        m.detail.clone(),
+        m.prev_hash.clone(),
+    ];
+    for f in fields {
+        // Length-prefixed, so that no two different records hash the same input.
+        h.update((f.len() as u64).to_be_bytes());
+        h.update(f.as_bytes());
+    }
+    hex::encode(h.finalize())
+}
+
+fn stamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+/// Appends a record in the caller's transaction. `None` is the system itself (scheduler, start-up).
+pub async fn append(
+    conn: &impl ConnectionTrait,
+    caller: Option<&Caller>,
+    r: AuditRecord,
+) -> Result<()> {
+    // Advancing the head first takes its row lock: concurrent writers queue here, so the chain
+    // never forks, on SQLite and PostgreSQL alike.
+    let mut bump = Query::update();
+    bump.table("audit_head")
+        .value("seq", Expr::col("seq").add(1))
+        .and_where(Expr::col("id").eq(1));
+    conn.execute(&bump).await?;
+    let head = audit_head::Entity::find_by_id(1)
+        .one(conn)
+        .await?
+        .ok_or_else(|| EngineError::AuditBroken {
+            seq: 0,
+            why: "the audit head is missing".into(),
+        })?;
+    let mut m = audit_log::Model {
+        id: 0,
+        seq: head.seq,
+        at: crate::time::now(),
+        actor_id: caller.map(|c| c.account_id),
+        actor: caller
+            .map(|c| c.name.clone())
+            .unwrap_or_else(|| "system".into()),
+        source: caller.map(|c| c.source.clone()).unwrap_or_default(),
+        action: r.action,
+        object_kind: r.object.map(|(k, _)| k.as_str().to_string()),
+        object_id: r.object.map(|(_, id)| id),
+        from_state: r.from_state,
+        to_state: r.to_state,
+        data: r.data.to_string(),
+        detail: r.detail,
+        prev_hash: head.hash,
+        hash: String::new(),
+    };
+    m.hash = digest(&m);
+    audit_head::Entity::update(audit_head::ActiveModel {
+        id: Set(1),
+        seq: Set(m.seq),
+        hash: Set(m.hash.clone()),
+    })
+    .exec(conn)
+    .await?;
+    audit_log::Entity::insert(audit_log::ActiveModel {
+        id: Default::default(),
+        seq: Set(m.seq),
+        at: Set(m.at),
+        actor_id: Set(m.actor_id),
+        actor: Set(m.actor),
+        source: Set(m.source),
+        action: Set(m.action),
+        object_kind: Set(m.object_kind),
+        object_id: Set(m.object_id),
+        from_state: Set(m.from_state),
+        to_state: Set(m.to_state),
+        data: Set(m.data),
+        detail: Set(m.detail),
+        prev_hash: Set(m.prev_hash),
+        hash: Set(m.hash),
+    })
+    .exec(conn)
+    .await?;
+    Ok(())
+}
+
+/// Walks the whole chain; returns the number of records, or where it breaks.
+pub async fn verify(conn: &impl ConnectionTrait) -> Result<i64> {
+    let records = audit_log::Entity::find()
+        .order_by_asc(audit_log::Column::Seq)
+        .all(conn)
+        .await?;
+    let mut prev = GENESIS.to_string();
+    let mut expected_seq = 1;
+    for r in &records {
+        if r.seq != expected_seq {
+            return Err(EngineError::AuditBroken {
+                seq: expected_seq,
+                why: "a record is missing".into(),
+            });
+        }
+        if r.prev_hash != prev {
+            return Err(EngineError::AuditBroken {
+                seq: r.seq,
+                why: "it does not follow the record before it".into(),
+            });
+        }
+        if digest(r) != r.hash {
+            return Err(EngineError::AuditBroken {
+                seq: r.seq,
+                why: "its content was changed".into(),
+            });
+        }
+        prev = r.hash.clone();
+        expected_seq += 1;
+    }
+    let head = audit_head::Entity::find_by_id(1).one(conn).await?;
+    if let Some(head) = head {
+        if head.seq != expected_seq - 1 || head.hash != prev {
+            return Err(EngineError::AuditBroken {
+                seq: head.seq,
+                why: "the newest records are missing".into(),
+            });
+        }
+    }
+    Ok(records.len() as i64)
+}
+
+fn row(m: audit_log::Model) -> AuditRow {
+    AuditRow {
+        id: m.seq,
+        at: crate::time::text(m.at),
+        actor: m.actor,
+        action: m.action,
+        object: match (m.object_kind, m.object_id) {
+            (Some(k), Some(id)) => format!(
+                "{} {id}",
+                ObjectKind::parse(&k).map(|k| k.label()).unwrap_or("object")
+            ),
+            _ => String::new(),
+        },
+        from_state: m.from_state,
+        to_state: m.to_state,
+        detail: m.detail,
+    }
+}
+
+/// The history of one object, oldest first.
+pub async fn history(
+    conn: &impl ConnectionTrait,
+    kind: ObjectKind,
+    id: i64,
+) -> Result<Vec<AuditRow>> {
+    Ok(audit_log::Entity::find()
+        .filter(audit_log::Column::ObjectKind.eq(kind.as_str()))
+        .filter(audit_log::Column::ObjectId.eq(id))
+        .order_by_asc(audit_log::Column::Seq)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(row)
+        .collect())
+}
+
+/// The newest records, newest first.
+pub async fn recent(conn: &impl ConnectionTrait, limit: u64) -> Result<Vec<AuditRow>> {
+    Ok(audit_log::Entity::find()
+        .order_by_desc(audit_log::Column::Seq)
+        .limit(limit)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(row)
+        .collect())
+}

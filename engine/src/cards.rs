@@ -1,0 +1,308 @@
+//! Card processes: Request card (`CardsProcRequest`) and its approval
+//! (`CardsProcApprove`, `CardsProcReject`, `CardsProcPostpone`).
+
+use crate::audit::AuditRecord;
+use crate::entity::{card, person};
+use crate::people::{self, account_names, card_state, card_summary, may_see_person};
+use crate::runner::{authorize, hold, record, require_enabled, require_state, transition, Caller};
+use crate::{audit, notifications, options, Engine, EngineError, Result};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+};
+use tessera_process::dto::{CardPage, CardRequestRow, RequestCardOutcome, RequestCardPreview};
+use tessera_process::transition::find;
+use tessera_process::{CardState, ObjectKind, OptionsPackage, ProcessId, State};
+
+/// The card profile a requested card gets until card profiles are configurable.
+pub const DEFAULT_CARD_PROFILE: &str = "Standard smart card";
+const APPROVAL: &str = "CardsRequestApproval";
+/// Longest reason an approver can give.
+pub const MAX_REASON: usize = 500;
+
+/// The checks Request card makes before anything is stored: who, which user, enabled, state.
+async fn check_request(
+    conn: &impl ConnectionTrait,
+    caller: &Caller,
+    user_id: i64,
+) -> Result<person::Model> {
+    let def = ProcessId::CardsProcRequest.def();
+    authorize(caller, def)?;
+    let p = people::load(conn, user_id).await?;
+    let state = State::User(people::user_state(&p)?);
+    require_state(def, state)?;
+    require_enabled(conn, def, state).await?;
+    Ok(p)
+}
+
+fn end_state(approval: bool) -> CardState {
+    if approval {
+        CardState::Requested
+    } else {
+        CardState::Approved
+    }
+}
+
+/// The Request card page: card and user data and the options in force. Stores nothing, so
+/// Cancel leaves nothing behind.
+pub async fn preview(engine: &Engine, caller: &Caller, user_id: i64) -> Result<RequestCardPreview> {
+    let p = check_request(&engine.db, caller, user_id).await?;
+    let opts = options::current(&engine.db, OptionsPackage::CardsScriptOptions).await?;
+    Ok(RequestCardPreview {
+        user: people::detail(&p)?,
+        card_profile: DEFAULT_CARD_PROFILE.into(),
+        options: opts.in_force(OptionsPackage::CardsScriptOptions, &[APPROVAL]),
+        options_version: opts.version,
+        end_state: end_state(opts.bool(APPROVAL)),
+    })
+}
+
+/// Next on the Request card page: creates the card in `requested` (approval step on) or
+/// `approved` (off), with its audit record, in one transaction.
+pub async fn request(
+    engine: &Engine,
+    caller: &Caller,
+    user_id: i64,
+    user_version: i64,
+) -> Result<RequestCardOutcome> {
+    let def = ProcessId::CardsProcRequest.def();
+    let txn = engine.write().await?;
+    let p = check_request(&txn, caller, user_id).await?;
+    hold(&txn, ObjectKind::User, p.id, user_version).await?;
+    let opts = options::current(&txn, OptionsPackage::CardsScriptOptions).await?;
+    let to = end_state(opts.bool(APPROVAL));
+    let transition = find(def.id, None, State::Card(to)).ok_or(EngineError::NoTransition {
+        process: def.id,
+        from: "(new)".into(),
+        to: to.as_str().into(),
+    })?;
+    let now = crate::time::now();
+    let card_id = card::Entity::insert(card::ActiveModel {
+        id: Default::default(),
+        person_id: Set(p.id),
+        state: Set(to.as_str().into()),
+        version: Set(1),
+        card_profile: Set(DEFAULT_CARD_PROFILE.into()),
+        requested_by: Set(caller.account_id),
+        decided_by: Set(None),
+        decision_reason: Set(None),
+        postponed_by: Set(None),
+        postponed_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+    .exec(&txn)
+    .await?
+    .last_insert_id;
+    let in_force = opts.in_force(OptionsPackage::CardsScriptOptions, &[APPROVAL]);
+    record(
+        &txn,
+        caller,
+        AuditRecord {
+            action: def.id.as_str().into(),
+            object: Some((ObjectKind::Card, card_id)),
+            from_state: None,
+            to_state: Some(to.as_str().into()),
+            data: serde_json::json!({
+                "user_id": p.id,
+                "options_version": opts.version,
+                "options": { APPROVAL: opts.bool(APPROVAL) },
+                "certificate_effect": transition.effect,
+            }),
+            detail: format!("Card requested for {} ({})", p.common_name, p.upn),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(RequestCardOutcome {
+        card_id,
+        user_id: p.id,
+        state: to,
+        options: in_force,
+    })
+}
+
+/// An approver's decision on a card request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    Approve,
+    Reject { reason: String },
+    Postpone,
+}
+
+impl Decision {
+    fn process(&self) -> ProcessId {
+        match self {
+            Decision::Approve => ProcessId::CardsProcApprove,
+            Decision::Reject { .. } => ProcessId::CardsProcReject,
+            Decision::Postpone => ProcessId::CardsProcPostpone,
+        }
+    }
+}
+
+async fn load_card(conn: &impl ConnectionTrait, id: i64) -> Result<card::Model> {
+    card::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or(EngineError::NotFound {
+            kind: ObjectKind::Card,
+            id,
+        })
+}
+
+/// Approve, reject (reason required; the requester is notified) or postpone a card request.
+/// Nobody decides a request they made themselves. Returns the card's new state.
+pub async fn decide(
+    engine: &Engine,
+    caller: &Caller,
+    card_id: i64,
+    version: i64,
+    decision: Decision,
+) -> Result<CardState> {
+    let def = decision.process().def();
+    authorize(caller, def)?;
+    let reason = match &decision {
+        Decision::Reject { reason } => {
+            let r = reason.trim();
+            if r.is_empty() {
+                return Err(EngineError::Invalid(
+                    "A reason is required to reject a card request.".into(),
+                ));
+            }
+            if r.chars().count() > MAX_REASON {
+                return Err(EngineError::Invalid(format!(
+                    "The reason is too long ({MAX_REASON} characters at most)."
+                )));
+            }
+            Some(r.to_string())
+        }
+        _ => None,
+    };
+    let txn = engine.write().await?;
+    let c = load_card(&txn, card_id).await?;
+    let from = card_state(&c)?;
+    require_state(def, State::Card(from))?;
+    if c.requested_by == caller.account_id {
+        return Err(EngineError::SelfApproval);
+    }
+    let to = match decision {
+        Decision::Approve => CardState::Approved,
+        Decision::Reject { .. } => CardState::Rejected,
+        Decision::Postpone => CardState::Requested,
+    };
+    let extra: Vec<(&'static str, sea_orm::Value)> = match decision {
+        Decision::Postpone => vec![
+            ("postponed_by", caller.account_id.into()),
+            ("postponed_at", crate::time::now().into()),
+        ],
+        _ => vec![
+            ("decided_by", caller.account_id.into()),
+            ("decision_reason", reason.clone().into()),
+        ],
+    };
+    transition(
+        &txn,
+        def,
+        c.id,
+        version,
+        State::Card(from),
+        State::Card(to),
+        extra,
+    )
+    .await?;
+    let p = people::load(&txn, c.person_id).await?;
+    let detail = match &reason {
+        Some(r) => format!("{} for {} ({}): {r}", def.name, p.common_name, p.upn),
+        None => format!("{} for {} ({})", def.name, p.common_name, p.upn),
+    };
+    record(
+        &txn,
+        caller,
+        AuditRecord {
+            action: def.id.as_str().into(),
+            object: Some((ObjectKind::Card, c.id)),
+            from_state: Some(from.as_str().into()),
+            to_state: Some(to.as_str().into()),
+            data: serde_json::json!({ "reason": reason, "requested_by": c.requested_by }),
+            detail,
+        },
+    )
+    .await?;
+    if let Some(r) = &reason {
+        notifications::notify(
+            &txn,
+            c.requested_by,
+            format!(
+                "Your card request {} for {} was rejected: {r}",
+                c.id, p.common_name
+            ),
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(to)
+}
+
+/// The approver's Requests list: cards waiting in `requested`, oldest first, postponed last.
+pub async fn requests(engine: &Engine, caller: &Caller) -> Result<Vec<CardRequestRow>> {
+    authorize(caller, ProcessId::CardsProcApprove.def())?;
+    let cards = card::Entity::find()
+        .filter(card::Column::State.eq(CardState::Requested.as_str()))
+        .order_by_asc(card::Column::Id)
+        .all(&engine.db)
+        .await?;
+    let names = account_names(
+        &engine.db,
+        cards
+            .iter()
+            .flat_map(|c| [Some(c.requested_by), c.postponed_by])
+            .flatten(),
+    )
+    .await?;
+    let person_ids: Vec<i64> = cards.iter().map(|c| c.person_id).collect();
+    let persons: std::collections::HashMap<i64, person::Model> = person::Entity::find()
+        .filter(person::Column::Id.is_in(person_ids))
+        .all(&engine.db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    let mut rows: Vec<CardRequestRow> = cards
+        .iter()
+        .filter_map(|c| {
+            let p = persons.get(&c.person_id)?;
+            Some(CardRequestRow {
+                card_id: c.id,
+                version: c.version,
+                user_id: p.id,
+                common_name: p.common_name.clone(),
+                upn: p.upn.clone(),
+                card_profile: c.card_profile.clone(),
+                requested_by: names.get(&c.requested_by).cloned().unwrap_or_default(),
+                requested_at: crate::time::text(c.created_at),
+                postponed: c.postponed_by.map(|by| {
+                    format!(
+                        "postponed by {} at {}",
+                        names.get(&by).cloned().unwrap_or_default(),
+                        c.postponed_at.map(crate::time::text).unwrap_or_default()
+                    )
+                }),
+                own_request: c.requested_by == caller.account_id,
+            })
+        })
+        .collect();
+    rows.sort_by_key(|r| r.postponed.is_some());
+    Ok(rows)
+}
+
+/// The card page: the card, its user and its history.
+pub async fn page(engine: &Engine, caller: &Caller, card_id: i64) -> Result<CardPage> {
+    let c = load_card(&engine.db, card_id).await?;
+    may_see_person(caller, c.person_id)?;
+    let p = people::load(&engine.db, c.person_id).await?;
+    let names = account_names(&engine.db, [c.requested_by]).await?;
+    Ok(CardPage {
+        card: card_summary(&c, &names)?,
+        user: people::summary(&p)?,
+        history: audit::history(&engine.db, ObjectKind::Card, c.id).await?,
+    })
+}

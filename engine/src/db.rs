@@ -1,0 +1,68 @@
+use crate::migration::Migrator;
+use crate::{enablement, options, Result};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
+use sea_orm_migration::MigratorTrait;
+use std::time::Duration;
+
+/// The engine: a database connection and nothing else, so it is cheap to clone and share.
+#[derive(Clone, Debug)]
+pub struct Engine {
+    pub db: DatabaseConnection,
+}
+
+impl Engine {
+    /// Connects, migrates and makes sure the shipped defaults (options documents, default
+    /// commands) exist. `url` is `sqlite://path?mode=rwc`, `sqlite::memory:` or `postgres://…`.
+    pub async fn open(url: &str) -> Result<Self> {
+        let mut opts = ConnectOptions::new(url.to_owned());
+        opts.sqlx_logging(false);
+        if url.starts_with("sqlite") {
+            if url.contains(":memory:") {
+                // Every connection to :memory: is a new, empty database.
+                opts.max_connections(1).min_connections(1);
+            } else {
+                opts.max_connections(8);
+            }
+            opts.map_sqlx_sqlite_opts(|o| {
+                o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                    .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                    .busy_timeout(Duration::from_secs(10))
+                    .foreign_keys(true)
+            });
+        } else {
+            opts.max_connections(32)
+                .acquire_timeout(Duration::from_secs(10));
+        }
+        let db = Database::connect(opts).await?;
+        Migrator::up(&db, None).await?;
+        let engine = Engine { db };
+        engine.bootstrap().await?;
+        Ok(engine)
+    }
+
+    async fn bootstrap(&self) -> Result<()> {
+        let txn = self.write().await?;
+        options::ensure_defaults(&txn).await?;
+        enablement::ensure_defaults(&txn).await?;
+        crate::audit::ensure_head(&txn).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    pub fn backend(&self) -> DbBackend {
+        self.db.get_database_backend()
+    }
+
+    /// A transaction that will write. On SQLite it takes the write lock at BEGIN (IMMEDIATE), so
+    /// that two writers queue on the busy timeout instead of failing on a lock upgrade.
+    pub async fn write(&self) -> Result<DatabaseTransaction> {
+        let opts = TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..Default::default()
+        };
+        Ok(self.db.begin_with_options(opts).await?)
+    }
+}

@@ -1,0 +1,181 @@
+//! Demo data: one account per role, about fifty people, and Request card enabled.
+
+use crate::auth::create_account;
+use crate::entity::{account, person};
+use crate::{enablement, Engine, Result};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use tessera_process::{ProcessId, Role, State, TempCardState, UserState};
+
+/// The demo accounts: user name, password, display name, roles.
+pub const ACCOUNTS: &[(&str, &str, &str, &[Role])] = &[
+    ("admin", "admin-demo", "Ada Admin", &[Role::Admin]),
+    (
+        "operator",
+        "operator-demo",
+        "Oscar Operator",
+        &[Role::Operator],
+    ),
+    (
+        "approver",
+        "approver-demo",
+        "Astrid Approver",
+        &[Role::Approver],
+    ),
+    (
+        "supervisor",
+        "supervisor-demo",
+        "Sam Supervisor",
+        &[Role::Operator, Role::Approver],
+    ),
+];
+
+/// The self-service demo account belongs to the first person.
+pub const SELF_SERVICE: (&str, &str) = ("alice", "alice-demo");
+
+const GIVEN: &[&str] = &[
+    "Alice", "Bruno", "Chloe", "Dmitri", "Elena", "Farid", "Greta", "Hiro", "Ingrid", "Jonas",
+    "Kaja", "Liam", "Maja", "Nils", "Olivia", "Pavel", "Quinn", "Rosa", "Sven", "Tara", "Umar",
+    "Vera", "Wilma", "Xavier", "Yara", "Zoran", "Amir", "Beatrix", "Carl", "Dalia", "Emil",
+    "Frida", "Gustav", "Hanna", "Ivan", "Julia", "Karim", "Lena", "Marco", "Nadia", "Oskar",
+    "Petra", "Rami", "Sofia", "Tomas", "Ulla", "Viktor", "Wen", "Yusuf", "Zelda",
+];
+const SURNAMES: &[&str] = &[
+    "Andersson",
+    "Berg",
+    "Costa",
+    "Dahl",
+    "Ek",
+    "Falk",
+    "Gran",
+    "Holm",
+    "Isaksson",
+    "Jansen",
+    "Karlsson",
+    "Lind",
+    "Moreau",
+    "Nord",
+    "Olsen",
+    "Petrov",
+    "Quist",
+    "Rossi",
+    "Strand",
+    "Torres",
+    "Ulvaeus",
+    "Vidal",
+    "Wallin",
+    "Xu",
+    "Yilmaz",
+    "Zander",
+    "Ahmadi",
+    "Bauer",
+    "Claesson",
+    "Dias",
+    "Engström",
+    "Fischer",
+    "Gomez",
+    "Hedlund",
+    "Ivanova",
+    "Jung",
+    "Khan",
+    "Larsen",
+    "Martin",
+    "Nowak",
+    "Ortiz",
+    "Persson",
+    "Quintero",
+    "Sandberg",
+    "Tan",
+    "Urban",
+    "Virtanen",
+    "Wang",
+    "Yamada",
+    "Zeller",
+];
+const DEPARTMENTS: &[&str] = &["Finance", "Operations", "Research", "Sales", "IT", "HR"];
+
+/// The state of the i-th demo person: most are active; a few are not, so that the UI shows
+/// what an operator may not do with them.
+pub fn demo_state(i: usize) -> UserState {
+    match i {
+        _ if i % 10 == 9 => UserState::Inactive,
+        48 => UserState::Registered,
+        _ => UserState::Active,
+    }
+}
+
+/// Loads the demo data unless it is there already. Returns whether it loaded anything.
+pub async fn load(engine: &Engine) -> Result<bool> {
+    let txn = engine.write().await?;
+    if account::Entity::find()
+        .filter(account::Column::Username.eq("admin"))
+        .one(&txn)
+        .await?
+        .is_some()
+    {
+        return Ok(false);
+    }
+    let now = crate::time::now();
+    let mut first_person = None;
+    for (i, (given, surname)) in GIVEN.iter().zip(SURNAMES).enumerate() {
+        let login = format!(
+            "{}.{}",
+            given.to_lowercase(),
+            surname.to_lowercase().replace('ö', "o")
+        );
+        let id = person::Entity::insert(person::ActiveModel {
+            id: Default::default(),
+            employee_id: Set(format!("E{}", 1001 + i)),
+            given_name: Set(given.to_string()),
+            surname: Set(surname.to_string()),
+            common_name: Set(format!("{given} {surname}")),
+            upn: Set(format!("{login}@example.com")),
+            email: Set(format!("{login}@example.com")),
+            department: Set(DEPARTMENTS[i % DEPARTMENTS.len()].into()),
+            state: Set(demo_state(i).as_str().into()),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+        })
+        .exec(&txn)
+        .await?
+        .last_insert_id;
+        first_person.get_or_insert(id);
+    }
+    for (user, password, name, roles) in ACCOUNTS {
+        create_account(&txn, user, name, password, roles, None).await?;
+    }
+    create_account(
+        &txn,
+        SELF_SERVICE.0,
+        "Alice Andersson",
+        SELF_SERVICE.1,
+        &[Role::SelfService],
+        first_person,
+    )
+    .await?;
+    // The seed documents ship these disabled; the demo shows them.
+    enablement::enable(
+        &txn,
+        ProcessId::CardsProcRequest,
+        State::User(UserState::Active),
+    )
+    .await?;
+    enablement::enable(
+        &txn,
+        ProcessId::TempCardsAddonExtProdInitialize,
+        State::TempCard(TempCardState::Produced),
+    )
+    .await?;
+    crate::audit::append(
+        &txn,
+        None,
+        crate::audit::AuditRecord {
+            action: "demo_data_loaded".into(),
+            detail: format!("{} people, {} accounts", GIVEN.len(), ACCOUNTS.len() + 1),
+            ..Default::default()
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(true)
+}

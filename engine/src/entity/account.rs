@@ -1,0 +1,22 @@
+use sea_orm::entity::prelude::*;
+
+/// Someone who signs in to Tessera (an operator, approver, admin or self-service user).
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "account")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    #[sea_orm(unique)]
+    pub username: String,
+    pub display_name: String,
+    pub password_hash: String,
+    /// The person a self-service account belongs to.
+    pub person_id: Option<i64>,
+    pub disabled: bool,
+    pub created_at: ChronoDateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

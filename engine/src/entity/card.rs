@@ -1,0 +1,27 @@
+use sea_orm::entity::prelude::*;
+
+/// A personal smart card.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "card")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub person_id: i64,
+    /// `CardState::as_str`.
+    pub state: String,
+    pub version: i64,
+    pub card_profile: String,
+    /// The account that requested or ordered it; never its approver.
+    pub requested_by: i64,
+    pub decided_by: Option<i64>,
+    pub decision_reason: Option<String>,
+    pub postponed_by: Option<i64>,
+    pub postponed_at: Option<ChronoDateTimeUtc>,
+    pub created_at: ChronoDateTimeUtc,
+    pub updated_at: ChronoDateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,17 @@
+//! SeaORM entities: one module per table. States are stored as their stable names
+//! (`CardState::as_str`) so that the database reads the same as PROCESSES.md.
+
+pub mod account;
+pub mod account_role;
+pub mod audit_head;
+pub mod audit_log;
+pub mod batch_order;
+pub mod card;
+pub mod certificate;
+pub mod mobile_id;
+pub mod notification;
+pub mod options_version;
+pub mod person;
+pub mod process_enablement;
+pub mod session;
+pub mod temp_card;

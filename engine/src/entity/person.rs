@@ -1,0 +1,28 @@
+use sea_orm::entity::prelude::*;
+
+/// A person who holds credentials ("User" in the operator UI).
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "person")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    #[sea_orm(unique)]
+    pub employee_id: String,
+    pub given_name: String,
+    pub surname: String,
+    pub common_name: String,
+    #[sea_orm(unique)]
+    pub upn: String,
+    pub email: String,
+    pub department: String,
+    /// `UserState::as_str`.
+    pub state: String,
+    pub version: i64,
+    pub created_at: ChronoDateTimeUtc,
+    pub updated_at: ChronoDateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

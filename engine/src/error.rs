@@ -1,0 +1,59 @@
+use sea_orm::DbErr;
+use tessera_process::{ObjectKind, OptionError, ProcessId};
+
+pub type Result<T, E = EngineError> = std::result::Result<T, E>;
+
+/// Everything the engine refuses, in words a person can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("You are not signed in, or your session has expired. Sign in again.")]
+    Unauthenticated,
+    #[error("Wrong user name or password.")]
+    BadCredentials,
+    #[error("Your account may not {0}.")]
+    Forbidden(String),
+    #[error("There is no {} with id {id}.", kind.label().to_lowercase())]
+    NotFound { kind: ObjectKind, id: i64 },
+    #[error("\"{name}\" is not enabled for a {} in state \"{state}\". An administrator can enable it under Additional Commands.", kind.label().to_lowercase())]
+    NotEnabled {
+        name: &'static str,
+        kind: ObjectKind,
+        state: String,
+    },
+    #[error("\"{name}\" needs the {} to be {required}, but it is \"{actual}\".", kind.label().to_lowercase())]
+    WrongState {
+        name: &'static str,
+        kind: ObjectKind,
+        required: String,
+        actual: String,
+    },
+    #[error("This {} was changed by someone else in the meantime. Reload the page and try again.", kind.label().to_lowercase())]
+    Conflict { kind: ObjectKind },
+    #[error("You requested this card yourself, so another approver must decide it.")]
+    SelfApproval,
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))]
+    Options(Vec<OptionError>),
+    #[error("{process} has no transition from {from} to {to}.")]
+    NoTransition {
+        process: ProcessId,
+        from: String,
+        to: String,
+    },
+    #[error("The audit log is broken at record {seq}: {why}")]
+    AuditBroken { seq: i64, why: String },
+    #[error("The database failed: {0}")]
+    Db(#[from] DbErr),
+}
+
+impl EngineError {
+    /// Whether the message is for the person who made the request (as opposed to an internal
+    /// fault, which is logged and shown as a generic message).
+    pub fn is_user_facing(&self) -> bool {
+        !matches!(
+            self,
+            EngineError::Db(_) | EngineError::AuditBroken { .. } | EngineError::NoTransition { .. }
+        )
+    }
+}

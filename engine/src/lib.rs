@@ -1,0 +1,23 @@
+//! Tessera's back end. Stateless services over a SeaORM connection, in the manner of SeaORM's
+//! axum example: each module takes the [`Engine`] (or a transaction) and a [`Caller`].
+
+pub mod audit;
+pub mod auth;
+pub mod cards;
+pub mod db;
+pub mod demo;
+pub mod enablement;
+pub mod entity;
+pub mod error;
+pub mod migration;
+pub mod notifications;
+pub mod options;
+pub mod people;
+pub mod runner;
+#[cfg(feature = "testing")]
+pub mod testing;
+mod time;
+
+pub use db::Engine;
+pub use error::{EngineError, Result};
+pub use runner::Caller;

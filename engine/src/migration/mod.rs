@@ -1,0 +1,15 @@
+//! Schema migrations. Each migration is written out with the schema builder rather than derived
+//! from the entities, so that later changes to an entity never rewrite history.
+
+use sea_orm_migration::prelude::*;
+
+mod m20261121_000001_initial;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261121_000001_initial::Migration)]
+    }
+}

@@ -1,0 +1,223 @@
+//! Options documents: versioned, validated, audited. The highest version is in force.
+
+use crate::audit::{self, AuditRecord};
+use crate::entity::{account, options_version};
+use crate::runner::Caller;
+use crate::{Engine, EngineError, Result};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, SqlErr,
+};
+use tessera_process::dto::{OptionField, OptionInForce, OptionInput, OptionsPage};
+use tessera_process::{OptionKind, OptionsDocument, OptionsPackage, Role};
+
+/// The document in force and its version.
+#[derive(Debug, Clone)]
+pub struct Current {
+    pub version: i64,
+    pub document: OptionsDocument,
+    pub changed_by: Option<i64>,
+    pub changed_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl Current {
+    pub fn bool(&self, key: &str) -> bool {
+        self.document
+            .get(key)
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false)
+    }
+
+    /// The values as the operator sees them, with labels, for `keys` (all when empty).
+    pub fn in_force(&self, package: OptionsPackage, keys: &[&str]) -> Vec<OptionInForce> {
+        package
+            .schema()
+            .iter()
+            .filter(|d| keys.is_empty() || keys.contains(&d.key))
+            .map(|d| OptionInForce {
+                key: d.key.into(),
+                label: d.label.into(),
+                value: self
+                    .document
+                    .get(d.key)
+                    .map(|v| v.display())
+                    .unwrap_or_default(),
+            })
+            .collect()
+    }
+}
+
+pub(crate) async fn ensure_defaults(conn: &impl ConnectionTrait) -> Result<()> {
+    for p in OptionsPackage::ALL {
+        let exists = options_version::Entity::find()
+            .filter(options_version::Column::Package.eq(p.as_str()))
+            .one(conn)
+            .await?
+            .is_some();
+        if !exists {
+            insert(conn, *p, 1, &p.defaults(), None).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn insert(
+    conn: &impl ConnectionTrait,
+    p: OptionsPackage,
+    version: i64,
+    doc: &OptionsDocument,
+    by: Option<i64>,
+) -> Result<()> {
+    options_version::Entity::insert(options_version::ActiveModel {
+        id: Default::default(),
+        package: Set(p.as_str().into()),
+        version: Set(version),
+        document: Set(serde_json::to_string(doc).unwrap_or_default()),
+        changed_by: Set(by),
+        changed_at: Set(crate::time::now()),
+    })
+    .exec(conn)
+    .await?;
+    Ok(())
+}
+
+/// The options in force for a package.
+pub async fn current(conn: &impl ConnectionTrait, p: OptionsPackage) -> Result<Current> {
+    let row = options_version::Entity::find()
+        .filter(options_version::Column::Package.eq(p.as_str()))
+        .order_by_desc(options_version::Column::Version)
+        .one(conn)
+        .await?;
+    Ok(match row {
+        Some(r) => {
+            let stored: OptionsDocument = serde_json::from_str(&r.document).map_err(|e| {
+                EngineError::Invalid(format!("The stored {p} document is not readable: {e}"))
+            })?;
+            Current {
+                version: r.version,
+                document: p.complete(&stored),
+                changed_by: r.changed_by,
+                changed_at: r.changed_at,
+            }
+        }
+        None => Current {
+            version: 0,
+            document: p.defaults(),
+            changed_by: None,
+            changed_at: crate::time::now(),
+        },
+    })
+}
+
+/// The admin's options page.
+pub async fn page(engine: &Engine, caller: &Caller, p: OptionsPackage) -> Result<OptionsPage> {
+    caller.require_any(&[Role::Admin], "see or change options")?;
+    let cur = current(&engine.db, p).await?;
+    let changed_by = match cur.changed_by {
+        Some(id) => account::Entity::find_by_id(id)
+            .one(&engine.db)
+            .await?
+            .map(|a| a.username),
+        None => None,
+    };
+    Ok(OptionsPage {
+        package: p.as_str().into(),
+        label: p.label().into(),
+        version: cur.version,
+        changed_by: changed_by.unwrap_or_else(|| "installation defaults".into()),
+        changed_at: crate::time::text(cur.changed_at),
+        fields: p
+            .schema()
+            .iter()
+            .map(|d| OptionField {
+                key: d.key.into(),
+                label: d.label.into(),
+                help: d.help.into(),
+                input: match d.kind {
+                    OptionKind::Bool => OptionInput::Bool,
+                    OptionKind::Int { min, max } => OptionInput::Int { min, max },
+                    OptionKind::Choice(v) => {
+                        OptionInput::Choice(v.iter().map(|s| s.to_string()).collect())
+                    }
+                    OptionKind::Set(v) => {
+                        OptionInput::Set(v.iter().map(|s| s.to_string()).collect())
+                    }
+                },
+                value: cur
+                    .document
+                    .get(d.key)
+                    .map(|v| v.display())
+                    .unwrap_or_default(),
+                default: tessera_process::OptionValue::from(d.default).display(),
+            })
+            .collect(),
+    })
+}
+
+/// Saves the admin's changes as a new version, if the document is still at `expected_version`.
+/// Returns the new version.
+pub async fn save(
+    engine: &Engine,
+    caller: &Caller,
+    p: OptionsPackage,
+    expected_version: i64,
+    changes: &[(String, String)],
+) -> Result<i64> {
+    caller.require_any(&[Role::Admin], "change options")?;
+    let txn = engine.write().await?;
+    let cur = current(&txn, p).await?;
+    if cur.version != expected_version {
+        return Err(EngineError::Invalid(format!(
+            "{p} was changed by someone else (now version {}). Reload the page and try again.",
+            cur.version
+        )));
+    }
+    let next = p
+        .apply_form(&cur.document, changes)
+        .map_err(EngineError::Options)?;
+    if next == cur.document {
+        return Err(EngineError::Invalid("Nothing was changed.".into()));
+    }
+    let version = cur.version + 1;
+    insert(&txn, p, version, &next, Some(caller.account_id))
+        .await
+        .map_err(|e| match &e {
+            EngineError::Db(db)
+                if matches!(db.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) =>
+            {
+                EngineError::Invalid(format!(
+                    "{p} was changed by someone else. Reload the page and try again."
+                ))
+            }
+            _ => e,
+        })?;
+    let changed: Vec<String> = next
+        .iter()
+        .filter(|(k, v)| cur.document.get(*k) != Some(*v))
+        .map(|(k, v)| {
+            format!(
+                "{k}: {} → {}",
+                cur.document.get(k).map(|o| o.display()).unwrap_or_default(),
+                v.display()
+            )
+        })
+        .collect();
+    audit::append(
+        &txn,
+        Some(caller),
+        AuditRecord {
+            action: "options_changed".into(),
+            data: serde_json::json!({
+                "package": p.as_str(),
+                "from_version": cur.version,
+                "to_version": version,
+                "before": cur.document,
+                "after": next,
+            }),
+            detail: format!("{p} version {version}: {}", changed.join("; ")),
+            ..Default::default()
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(version)
+}

@@ -1,0 +1,163 @@
+//! People ("users" in the operator UI): quick search and the user page.
+
+use crate::entity::{account, card, person};
+use crate::runner::{parse_state, Caller};
+use crate::{enablement, Engine, EngineError, Result};
+use sea_orm::sea_query::{Expr, ExprTrait, Func};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use std::collections::HashMap;
+use tessera_process::dto::{CardSummary, UserDetail, UserPage, UserSummary};
+use tessera_process::{CardState, ObjectKind, Role, State, UserState};
+
+const STAFF: &[Role] = &[Role::Operator, Role::Approver, Role::Admin];
+
+/// Staff see everyone; a self-service user sees only themselves.
+pub fn may_see_person(caller: &Caller, person_id: i64) -> Result<()> {
+    if STAFF.iter().any(|r| caller.has(*r)) || caller.person_id == Some(person_id) {
+        Ok(())
+    } else {
+        Err(EngineError::Forbidden("see this user".into()))
+    }
+}
+
+pub fn user_state(p: &person::Model) -> Result<UserState> {
+    match parse_state(ObjectKind::User, &p.state)? {
+        State::User(s) => Ok(s),
+        _ => unreachable!("parse_state returns a state of the kind asked for"),
+    }
+}
+
+pub fn detail(p: &person::Model) -> Result<UserDetail> {
+    Ok(UserDetail {
+        id: p.id,
+        employee_id: p.employee_id.clone(),
+        given_name: p.given_name.clone(),
+        surname: p.surname.clone(),
+        common_name: p.common_name.clone(),
+        upn: p.upn.clone(),
+        email: p.email.clone(),
+        department: p.department.clone(),
+        state: user_state(p)?,
+        version: p.version,
+    })
+}
+
+pub fn summary(p: &person::Model) -> Result<UserSummary> {
+    Ok(UserSummary {
+        id: p.id,
+        employee_id: p.employee_id.clone(),
+        common_name: p.common_name.clone(),
+        upn: p.upn.clone(),
+        department: p.department.clone(),
+        state: user_state(p)?,
+    })
+}
+
+pub async fn load(conn: &impl ConnectionTrait, id: i64) -> Result<person::Model> {
+    person::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or(EngineError::NotFound {
+            kind: ObjectKind::User,
+            id,
+        })
+}
+
+/// Quick search by name, UPN or employee id (case-insensitive, any part).
+pub async fn search(
+    engine: &Engine,
+    caller: &Caller,
+    query: &str,
+    limit: u64,
+) -> Result<Vec<UserSummary>> {
+    caller.require_any(STAFF, "search users")?;
+    let q = query.trim().to_lowercase();
+    if q.chars().count() > 100 {
+        return Err(EngineError::Invalid(
+            "The search text is too long (100 characters at most).".into(),
+        ));
+    }
+    let pattern = format!(
+        "%{}%",
+        q.replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    let lower = |c: person::Column| Expr::expr(Func::lower(Expr::col(c)));
+    let mut find = person::Entity::find();
+    if !q.is_empty() {
+        find = find.filter(
+            Condition::any()
+                .add(lower(person::Column::CommonName).like(pattern.as_str()))
+                .add(lower(person::Column::Upn).like(pattern.as_str()))
+                .add(lower(person::Column::EmployeeId).like(pattern.as_str())),
+        );
+    }
+    find.order_by_asc(person::Column::Surname)
+        .order_by_asc(person::Column::GivenName)
+        .limit(Ord::min(limit, 200))
+        .all(&engine.db)
+        .await?
+        .iter()
+        .map(summary)
+        .collect()
+}
+
+pub(crate) async fn account_names(
+    conn: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = i64>,
+) -> Result<HashMap<i64, String>> {
+    let ids: Vec<i64> = ids.into_iter().collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(account::Entity::find()
+        .filter(account::Column::Id.is_in(ids))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a.display_name))
+        .collect())
+}
+
+pub(crate) fn card_state(c: &card::Model) -> Result<CardState> {
+    match parse_state(ObjectKind::Card, &c.state)? {
+        State::Card(s) => Ok(s),
+        _ => unreachable!("parse_state returns a state of the kind asked for"),
+    }
+}
+
+pub(crate) fn card_summary(c: &card::Model, names: &HashMap<i64, String>) -> Result<CardSummary> {
+    Ok(CardSummary {
+        id: c.id,
+        state: card_state(c)?,
+        card_profile: c.card_profile.clone(),
+        requested_by: names.get(&c.requested_by).cloned().unwrap_or_default(),
+        created_at: crate::time::text(c.created_at),
+        updated_at: crate::time::text(c.updated_at),
+        version: c.version,
+    })
+}
+
+/// The user page: the user's data, credentials, and the commands the caller may start on them.
+pub async fn page(engine: &Engine, caller: &Caller, id: i64) -> Result<UserPage> {
+    may_see_person(caller, id)?;
+    let p = load(&engine.db, id).await?;
+    let cards = card::Entity::find()
+        .filter(card::Column::PersonId.eq(id))
+        .order_by_desc(card::Column::Id)
+        .all(&engine.db)
+        .await?;
+    let names = account_names(&engine.db, cards.iter().map(|c| c.requested_by)).await?;
+    let state = State::User(user_state(&p)?);
+    Ok(UserPage {
+        user: detail(&p)?,
+        cards: cards
+            .iter()
+            .map(|c| card_summary(c, &names))
+            .collect::<Result<_>>()?,
+        commands: enablement::commands(&engine.db, caller, state).await?,
+    })
+}

@@ -1,0 +1,184 @@
+//! The process runner: the steps every process takes, in one transaction.
+//!
+//! authorise → load the object → check enablement and required state → apply the transition
+//! with optimistic concurrency → audit record. Process modules (`cards`, …) compose these steps;
+//! none of them changes a state any other way.
+
+use crate::audit::{self, AuditRecord};
+use crate::entity::process_enablement;
+use crate::{EngineError, Result};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use tessera_process::transition::find;
+use tessera_process::{ObjectKind, ProcessDef, Role, State};
+
+/// Who is calling, as established by the session (never by the request body).
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub account_id: i64,
+    pub name: String,
+    pub roles: Vec<Role>,
+    /// The person a self-service account belongs to.
+    pub person_id: Option<i64>,
+    /// The client address, for the audit log.
+    pub source: String,
+}
+
+impl Caller {
+    pub fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+
+    /// Refuses unless the caller holds one of `roles`; `what` completes "Your account may not …".
+    pub fn require_any(&self, roles: &[Role], what: &str) -> Result<()> {
+        if roles.iter().any(|r| self.has(*r)) {
+            Ok(())
+        } else {
+            Err(EngineError::Forbidden(what.to_string()))
+        }
+    }
+}
+
+/// The step every process starts with: may this caller start it at all?
+pub fn authorize(caller: &Caller, def: &ProcessDef) -> Result<()> {
+    if def.may_start(&caller.roles) {
+        Ok(())
+    } else {
+        Err(EngineError::Forbidden(format!("start \"{}\"", def.name)))
+    }
+}
+
+/// The object's state must be one the process requires.
+pub fn require_state(def: &ProcessDef, state: State) -> Result<()> {
+    if def.required.contains(&state) {
+        return Ok(());
+    }
+    let required = def
+        .required
+        .iter()
+        .map(|s| format!("\"{}\"", s.as_str()))
+        .collect::<Vec<_>>()
+        .join(" or ");
+    Err(EngineError::WrongState {
+        name: def.name,
+        kind: state.kind(),
+        required,
+        actual: state.as_str().to_string(),
+    })
+}
+
+/// A command must be enabled for the object's kind and state ("Additional Commands").
+pub async fn require_enabled(
+    conn: &impl ConnectionTrait,
+    def: &ProcessDef,
+    state: State,
+) -> Result<()> {
+    if !def.command {
+        return Ok(());
+    }
+    let n = process_enablement::Entity::find()
+        .filter(process_enablement::Column::ObjectKind.eq(state.kind().as_str()))
+        .filter(process_enablement::Column::State.eq(state.as_str()))
+        .filter(process_enablement::Column::Process.eq(def.id.as_str()))
+        .count(conn)
+        .await?;
+    if n == 0 {
+        return Err(EngineError::NotEnabled {
+            name: def.name,
+            kind: state.kind(),
+            state: state.as_str().to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// The table that holds objects of a kind.
+pub fn table(kind: ObjectKind) -> &'static str {
+    match kind {
+        ObjectKind::User => "person",
+        ObjectKind::Card => "card",
+        ObjectKind::TempCard => "temp_card",
+        ObjectKind::MobileId => "mobile_id",
+        ObjectKind::Certificate => "certificate",
+        ObjectKind::BatchOrder => "batch_order",
+    }
+}
+
+/// Reads a stored state name, refusing one the model does not know.
+pub fn parse_state(kind: ObjectKind, stored: &str) -> Result<State> {
+    State::parse(kind, stored).ok_or_else(|| {
+        EngineError::Invalid(format!(
+            "The {} is in an unknown state \"{stored}\".",
+            kind.label().to_lowercase()
+        ))
+    })
+}
+
+/// Moves an object from `from` to `to` as `def` allows, if nobody changed it since the caller
+/// read `expected_version`. Also takes the row lock, so the rest of the transaction sees the
+/// object as it leaves it. `extra` sets further columns in the same statement.
+pub async fn transition(
+    conn: &impl ConnectionTrait,
+    def: &ProcessDef,
+    id: i64,
+    expected_version: i64,
+    from: State,
+    to: State,
+    extra: Vec<(&'static str, sea_orm::Value)>,
+) -> Result<()> {
+    if find(def.id, Some(from), to).is_none() {
+        return Err(EngineError::NoTransition {
+            process: def.id,
+            from: from.as_str().into(),
+            to: to.as_str().into(),
+        });
+    }
+    let kind = from.kind();
+    let mut update = Query::update();
+    update
+        .table(table(kind))
+        .value("state", to.as_str())
+        .value("version", Expr::col("version").add(1))
+        .value("updated_at", crate::time::now())
+        .and_where(Expr::col("id").eq(id))
+        .and_where(Expr::col("version").eq(expected_version))
+        .and_where(Expr::col("state").eq(from.as_str()));
+    for (col, v) in extra {
+        update.value(col, v);
+    }
+    let result = conn.execute(&update).await?;
+    if result.rows_affected() == 0 {
+        return Err(EngineError::Conflict { kind });
+    }
+    Ok(())
+}
+
+/// For a process that starts on an object without changing it (Request card on a user): checks
+/// that it is still at `expected_version` and locks it until the transaction ends, so that a
+/// concurrent change (deactivation) cannot slip in between.
+pub async fn hold(
+    conn: &impl ConnectionTrait,
+    kind: ObjectKind,
+    id: i64,
+    expected_version: i64,
+) -> Result<()> {
+    let mut update = Query::update();
+    update
+        .table(table(kind))
+        .value("version", Expr::col("version"))
+        .and_where(Expr::col("id").eq(id))
+        .and_where(Expr::col("version").eq(expected_version));
+    if conn.execute(&update).await?.rows_affected() == 0 {
+        return Err(EngineError::Conflict { kind });
+    }
+    Ok(())
+}
+
+/// The audit record of a process step.
+pub async fn record(
+    conn: &impl ConnectionTrait,
+    caller: &Caller,
+    record: AuditRecord,
+) -> Result<()> {
+    audit::append(conn, Some(caller), record).await
+}

@@ -1,0 +1,198 @@
+//! A throwaway PostgreSQL cluster for tests and benchmarks: `initdb` in a temp dir, a server on
+//! a free loopback port, gone when the process ends.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+const PG_BIN: &str = "/usr/lib/postgresql/15/bin";
+
+pub struct PgCluster {
+    /// `postgres://…/postgres` on the cluster; create one database per test with [`PgCluster::fresh_database`].
+    pub admin_url: String,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+fn bin(name: &str) -> PathBuf {
+    std::env::var_os("TESSERA_PG_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(PG_BIN))
+        .join(name)
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+/// initdb refuses to run as root: as root, run the server as the `postgres` user.
+fn postgres_ids() -> Option<(u32, u32)> {
+    // SAFETY: getuid has no preconditions.
+    if unsafe { libc::getuid() } != 0 {
+        return None;
+    }
+    let name = std::ffi::CString::new("postgres").ok()?;
+    // SAFETY: getpwnam returns a pointer into static storage or null; read at once.
+    let pw = unsafe { libc::getpwnam(name.as_ptr()) };
+    if pw.is_null() {
+        return None;
+    }
+    // SAFETY: pw is non-null and points to a valid passwd record.
+    unsafe { Some(((*pw).pw_uid, (*pw).pw_gid)) }
+}
+
+fn as_postgres(cmd: &mut Command, ids: Option<(u32, u32)>, die_with_parent: bool) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        cmd.pre_exec(move || {
+            if let Some((uid, gid)) = ids {
+                if libc::setgroups(0, std::ptr::null()) != 0
+                    || libc::setgid(gid) != 0
+                    || libc::setuid(uid) != 0
+                {
+                    return Err(std::io::Error::last_os_error());
+                }
+            }
+            // After setuid, which clears it: stop the server when the test process ends.
+            if die_with_parent {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGQUIT);
+            }
+            Ok(())
+        });
+    }
+}
+
+fn chown_tree(path: &Path, ids: Option<(u32, u32)>) {
+    if let Some((uid, gid)) = ids {
+        let _ = std::os::unix::fs::chown(path, Some(uid), Some(gid));
+    }
+}
+
+impl PgCluster {
+    /// Whether the PostgreSQL server binaries are installed here.
+    pub fn available() -> bool {
+        bin("initdb").exists() && bin("postgres").exists()
+    }
+
+    /// Starts a cluster. The server runs in a thread of its own that lives as long as the
+    /// process, because the kernel's parent-death signal follows the thread that spawned it.
+    pub fn start() -> std::io::Result<PgCluster> {
+        let dir = tempfile::Builder::new().prefix("tessera-pg").tempdir()?;
+        let ids = postgres_ids();
+        let data = dir.path().join("data");
+        chown_tree(dir.path(), ids);
+        let mut init = Command::new(bin("initdb"));
+        init.args([
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "-E",
+            "UTF8",
+            "--no-sync",
+            "-D",
+        ])
+        .arg(&data)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+        as_postgres(&mut init, ids, false);
+        let out = init.output()?;
+        if !out.status.success() {
+            return Err(std::io::Error::other(format!(
+                "initdb failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )));
+        }
+        let port = free_port();
+        let sockets = dir.path().to_path_buf();
+        let (tx, rx) = std::sync::mpsc::channel::<std::io::Result<()>>();
+        let data2 = data.clone();
+        std::thread::Builder::new()
+            .name("postgres".into())
+            .spawn(move || {
+                let mut cmd = Command::new(bin("postgres"));
+                cmd.arg("-D")
+                    .arg(&data2)
+                    .args(["-p", &port.to_string(), "-h", "127.0.0.1", "-k"])
+                    .arg(&sockets)
+                    .args([
+                        "-c",
+                        "fsync=off",
+                        "-c",
+                        "synchronous_commit=off",
+                        "-c",
+                        "full_page_writes=off",
+                    ])
+                    .args(["-c", "max_connections=200"])
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null());
+                as_postgres(&mut cmd, ids, true);
+                match cmd.spawn() {
+                    Ok(mut child) => {
+                        let _ = tx.send(Ok(()));
+                        let _ = Child::wait(&mut child);
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                    }
+                }
+            })?;
+        rx.recv().map_err(std::io::Error::other)??;
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if Instant::now() > deadline {
+                return Err(std::io::Error::other("postgres did not start within 30 s"));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        // Accepting TCP is not yet accepting logins: wait until a query answers.
+        let ready = Command::new(bin("pg_isready"))
+            .args(["-h", "127.0.0.1", "-p", &port.to_string(), "-t", "30"])
+            .stdout(Stdio::null())
+            .status();
+        if let Ok(s) = ready {
+            if !s.success() {
+                return Err(std::io::Error::other("postgres is not ready"));
+            }
+        }
+        Ok(PgCluster {
+            admin_url: format!("postgres://postgres@127.0.0.1:{port}/postgres"),
+            port,
+            _dir: dir,
+        })
+    }
+
+    /// One cluster per process, started on first use.
+    pub fn shared() -> &'static PgCluster {
+        static CLUSTER: OnceLock<PgCluster> = OnceLock::new();
+        static START: Mutex<()> = Mutex::new(());
+        let _guard = START.lock().unwrap_or_else(|e| e.into_inner());
+        CLUSTER.get_or_init(|| PgCluster::start().expect("start a throwaway PostgreSQL cluster"))
+    }
+
+    /// Creates an empty database and returns its URL.
+    pub async fn fresh_database(&self) -> String {
+        use sea_orm::{ConnectionTrait, Database};
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let name = format!(
+            "t{}_{}",
+            std::process::id(),
+            N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+        );
+        let admin = Database::connect(&self.admin_url)
+            .await
+            .expect("connect to the cluster");
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("create a test database");
+        admin.close().await.ok();
+        format!("postgres://postgres@127.0.0.1:{}/{name}", self.port)
+    }
+}

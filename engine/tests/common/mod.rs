@@ -1,0 +1,83 @@
+#![allow(dead_code)]
+
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use tessera_engine::entity::{account, person};
+use tessera_engine::testing::PgCluster;
+use tessera_engine::{auth, demo, Caller, Engine};
+use tessera_process::Role;
+
+/// Runs each listed test once on in-memory SQLite and once on a throwaway PostgreSQL database.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(super::common::sqlite().await).await;
+                }
+            )+
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(super::common::postgres().await).await;
+                }
+            )+
+        }
+    };
+}
+
+pub async fn sqlite() -> Engine {
+    let e = Engine::open("sqlite::memory:")
+        .await
+        .expect("open in-memory SQLite");
+    demo::load(&e).await.expect("demo data");
+    e
+}
+
+pub async fn postgres() -> Engine {
+    let url = PgCluster::shared().fresh_database().await;
+    let e = Engine::open(&url).await.expect("open PostgreSQL");
+    demo::load(&e).await.expect("demo data");
+    e
+}
+
+/// The caller for a demo account, as a session would establish it.
+pub async fn caller(e: &Engine, username: &str) -> Caller {
+    let a = account::Entity::find()
+        .filter(account::Column::Username.eq(username))
+        .one(&e.db)
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("no demo account {username}"));
+    let password = demo::ACCOUNTS
+        .iter()
+        .find(|(u, ..)| *u == username)
+        .map(|(_, p, ..)| *p)
+        .unwrap_or(demo::SELF_SERVICE.1);
+    let (token, _) = auth::login(e, username, password, "127.0.0.1")
+        .await
+        .unwrap();
+    let (_, caller) = auth::session(e, &token, "127.0.0.1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(caller.account_id, a.id);
+    caller
+}
+
+pub fn roles(c: &Caller) -> &[Role] {
+    &c.roles
+}
+
+/// A demo person by common name.
+pub async fn person(e: &Engine, common_name: &str) -> person::Model {
+    person::Entity::find()
+        .filter(person::Column::CommonName.eq(common_name))
+        .one(&e.db)
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("no demo person {common_name}"))
+}

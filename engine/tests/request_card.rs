@@ -1,0 +1,389 @@
+//! Request card and its approval through the process runner, on SQLite and PostgreSQL.
+
+mod common;
+
+use common::{caller, person};
+use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait};
+use tessera_engine::cards::{self, Decision};
+use tessera_engine::entity::{audit_log, card};
+use tessera_engine::{audit, enablement, options, people, Engine, EngineError};
+use tessera_process::{CardState, OptionsPackage, ProcessId, State, UserState};
+
+async fn cards_count(e: &Engine) -> u64 {
+    card::Entity::find().count(&e.db).await.unwrap()
+}
+
+async fn request_with_approval_waits_for_an_approver(e: Engine) {
+    let op = caller(&e, "operator").await;
+    let alice = person(&e, "Bruno Berg").await;
+    let preview = cards::preview(&e, &op, alice.id).await.unwrap();
+    assert_eq!(preview.user.common_name, "Bruno Berg");
+    assert_eq!(preview.user.upn, "bruno.berg@example.com");
+    assert_eq!(preview.end_state, CardState::Requested);
+    assert_eq!(cards_count(&e).await, 0, "the preview stores nothing");
+
+    let out = cards::request(&e, &op, alice.id, alice.version)
+        .await
+        .unwrap();
+    assert_eq!(out.state, CardState::Requested);
+    let stored = card::Entity::find_by_id(out.card_id)
+        .one(&e.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.state, "requested");
+    assert_eq!(stored.requested_by, op.account_id);
+
+    let history = audit::history(&e.db, tessera_process::ObjectKind::Card, out.card_id)
+        .await
+        .unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].action, "CardsProcRequest");
+    assert_eq!(history[0].to_state.as_deref(), Some("requested"));
+    let rec = audit_log::Entity::find().all(&e.db).await.unwrap();
+    let last = rec.iter().find(|r| r.action == "CardsProcRequest").unwrap();
+    assert!(
+        last.data.contains("\"CardsRequestApproval\":true"),
+        "{}",
+        last.data
+    );
+
+    let approver = caller(&e, "approver").await;
+    let list = cards::requests(&e, &approver).await.unwrap();
+    let row = list
+        .iter()
+        .find(|r| r.card_id == out.card_id)
+        .expect("in the Requests list");
+    assert!(!row.own_request);
+    let state = cards::decide(&e, &approver, out.card_id, row.version, Decision::Approve)
+        .await
+        .unwrap();
+    assert_eq!(state, CardState::Approved);
+    let stored = card::Entity::find_by_id(out.card_id)
+        .one(&e.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((stored.state.as_str(), stored.version), ("approved", 2));
+    assert_eq!(stored.decided_by, Some(approver.account_id));
+    assert!(cards::requests(&e, &approver)
+        .await
+        .unwrap()
+        .iter()
+        .all(|r| r.card_id != out.card_id));
+    assert!(audit::verify(&e.db).await.unwrap() >= 3);
+}
+
+async fn approval_off_lands_in_approved(e: Engine) {
+    let admin = caller(&e, "admin").await;
+    let op = caller(&e, "operator").await;
+    let page = options::page(&e, &admin, OptionsPackage::CardsScriptOptions)
+        .await
+        .unwrap();
+    let v = options::save(
+        &e,
+        &admin,
+        OptionsPackage::CardsScriptOptions,
+        page.version,
+        &[("CardsRequestApproval".into(), "no".into())],
+    )
+    .await
+    .unwrap();
+    assert_eq!(v, page.version + 1);
+    let u = person(&e, "Chloe Costa").await;
+    let out = cards::request(&e, &op, u.id, u.version).await.unwrap();
+    assert_eq!(out.state, CardState::Approved);
+    assert!(out
+        .options
+        .iter()
+        .any(|o| o.key == "CardsRequestApproval" && o.value == "no"));
+    let recent = audit::recent(&e.db, 5).await.unwrap();
+    assert!(recent
+        .iter()
+        .any(|r| r.action == "options_changed"
+            && r.detail.contains("CardsRequestApproval: yes → no")));
+}
+
+async fn an_approver_never_decides_their_own_request(e: Engine) {
+    let sup = caller(&e, "supervisor").await;
+    let u = person(&e, "Dmitri Dahl").await;
+    let out = cards::request(&e, &sup, u.id, u.version).await.unwrap();
+    let rows = cards::requests(&e, &sup).await.unwrap();
+    assert!(
+        rows.iter()
+            .find(|r| r.card_id == out.card_id)
+            .unwrap()
+            .own_request
+    );
+    for d in [
+        Decision::Approve,
+        Decision::Reject {
+            reason: "no".into(),
+        },
+        Decision::Postpone,
+    ] {
+        let err = cards::decide(&e, &sup, out.card_id, 1, d)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, EngineError::SelfApproval), "{err}");
+    }
+    let stored = card::Entity::find_by_id(out.card_id)
+        .one(&e.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((stored.state.as_str(), stored.version), ("requested", 1));
+}
+
+async fn rejection_needs_a_reason_and_notifies_the_requester(e: Engine) {
+    let op = caller(&e, "operator").await;
+    let ap = caller(&e, "approver").await;
+    let u = person(&e, "Elena Ek").await;
+    let out = cards::request(&e, &op, u.id, u.version).await.unwrap();
+    let err = cards::decide(
+        &e,
+        &ap,
+        out.card_id,
+        1,
+        Decision::Reject {
+            reason: "   ".into(),
+        },
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("reason is required"), "{err}");
+    let stored = card::Entity::find_by_id(out.card_id)
+        .one(&e.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.state, "requested");
+    let to = cards::decide(
+        &e,
+        &ap,
+        out.card_id,
+        1,
+        Decision::Reject {
+            reason: "Already has a valid card".into(),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(to, CardState::Rejected);
+    let notes = tessera_engine::notifications::mine(&e, &op).await.unwrap();
+    assert!(
+        notes
+            .iter()
+            .any(|(_, m)| m.contains("rejected: Already has a valid card")),
+        "{notes:?}"
+    );
+    // A final state: nothing more can be decided.
+    let err = cards::decide(&e, &ap, out.card_id, 2, Decision::Approve)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, EngineError::WrongState { .. }), "{err}");
+}
+
+async fn postpone_keeps_the_request_and_moves_it_last(e: Engine) {
+    let op = caller(&e, "operator").await;
+    let ap = caller(&e, "approver").await;
+    let a = person(&e, "Farid Falk").await;
+    let b = person(&e, "Greta Gran").await;
+    let first = cards::request(&e, &op, a.id, a.version).await.unwrap();
+    let second = cards::request(&e, &op, b.id, b.version).await.unwrap();
+    assert_eq!(
+        cards::decide(&e, &ap, first.card_id, 1, Decision::Postpone)
+            .await
+            .unwrap(),
+        CardState::Requested
+    );
+    let rows = cards::requests(&e, &ap).await.unwrap();
+    let ids: Vec<i64> = rows.iter().map(|r| r.card_id).collect();
+    assert_eq!(ids, vec![second.card_id, first.card_id]);
+    assert!(rows[1]
+        .postponed
+        .as_deref()
+        .unwrap()
+        .starts_with("postponed by Astrid Approver"));
+}
+
+async fn refusals_change_nothing(e: Engine) {
+    let op = caller(&e, "operator").await;
+    let ap = caller(&e, "approver").await;
+    let selfservice = caller(&e, "alice").await;
+    let active = person(&e, "Hiro Holm").await;
+    let inactive = person(&e, "Jonas Jansen").await;
+    assert_eq!(inactive.state, UserState::Inactive.as_str());
+    let before = audit::verify(&e.db).await.unwrap();
+
+    let err = cards::request(&e, &op, inactive.id, inactive.version)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, EngineError::WrongState { .. }), "{err}");
+    assert!(err.to_string().contains("\"active\""), "{err}");
+    let err = cards::preview(&e, &op, inactive.id).await.unwrap_err();
+    assert!(matches!(err, EngineError::WrongState { .. }), "{err}");
+
+    let err = cards::request(&e, &ap, active.id, active.version)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, EngineError::Forbidden(_)), "{err}");
+    let err = cards::request(&e, &selfservice, active.id, active.version)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, EngineError::Forbidden(_)), "{err}");
+    let err = cards::requests(&e, &op).await.unwrap_err();
+    assert!(matches!(err, EngineError::Forbidden(_)), "{err}");
+
+    let err = cards::request(&e, &op, 999_999, 1).await.unwrap_err();
+    assert!(matches!(err, EngineError::NotFound { .. }), "{err}");
+    let err = cards::decide(&e, &ap, 999_999, 1, Decision::Approve)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, EngineError::NotFound { .. }), "{err}");
+
+    let err = cards::request(&e, &op, active.id, active.version + 7)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, EngineError::Conflict { .. }), "{err}");
+
+    let txn = e.write().await.unwrap();
+    enablement::disable(
+        &txn,
+        ProcessId::CardsProcRequest,
+        State::User(UserState::Active),
+    )
+    .await
+    .unwrap();
+    txn.commit().await.unwrap();
+    let err = cards::request(&e, &op, active.id, active.version)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, EngineError::NotEnabled { .. }), "{err}");
+    assert!(err.to_string().contains("Additional Commands"));
+    let page = people::page(&e, &op, active.id).await.unwrap();
+    assert!(page
+        .commands
+        .iter()
+        .all(|c| c.process != ProcessId::CardsProcRequest));
+
+    assert_eq!(cards_count(&e).await, 0);
+    // Refusals write nothing but the sign-ins the test made.
+    let after = audit::verify(&e.db).await.unwrap();
+    assert_eq!(after, before);
+}
+
+async fn a_stale_version_is_refused_not_overwritten(e: Engine) {
+    let op = caller(&e, "operator").await;
+    let ap = caller(&e, "approver").await;
+    let sup = caller(&e, "supervisor").await;
+    let u = person(&e, "Ingrid Isaksson").await;
+    let out = cards::request(&e, &op, u.id, u.version).await.unwrap();
+    cards::decide(&e, &ap, out.card_id, 1, Decision::Postpone)
+        .await
+        .unwrap();
+    // The supervisor still sees version 1.
+    let err = cards::decide(&e, &sup, out.card_id, 1, Decision::Approve)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, EngineError::Conflict { .. }), "{err}");
+    assert!(err.to_string().contains("Reload"), "{err}");
+    let stored = card::Entity::find_by_id(out.card_id)
+        .one(&e.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (stored.state.as_str(), stored.version, stored.decided_by),
+        ("requested", 2, None)
+    );
+}
+
+async fn concurrent_decisions_on_one_card_let_exactly_one_win(e: Engine) {
+    let op = caller(&e, "operator").await;
+    let ap = caller(&e, "approver").await;
+    let sup = caller(&e, "supervisor").await;
+    let u = person(&e, "Kaja Karlsson").await;
+    let out = cards::request(&e, &op, u.id, u.version).await.unwrap();
+    let (a, b) = tokio::join!(
+        cards::decide(&e, &ap, out.card_id, 1, Decision::Approve),
+        cards::decide(
+            &e,
+            &sup,
+            out.card_id,
+            1,
+            Decision::Reject {
+                reason: "duplicate".into()
+            }
+        ),
+    );
+    assert_eq!(a.is_ok() as u8 + b.is_ok() as u8, 1, "{a:?} {b:?}");
+    let loser = if a.is_ok() {
+        b.unwrap_err()
+    } else {
+        a.unwrap_err()
+    };
+    assert!(
+        matches!(
+            loser,
+            EngineError::Conflict { .. } | EngineError::WrongState { .. }
+        ),
+        "{loser}"
+    );
+    audit::verify(&e.db).await.unwrap();
+}
+
+async fn concurrent_requests_all_land_and_keep_the_audit_chain(e: Engine) {
+    let op = caller(&e, "operator").await;
+    let u = person(&e, "Liam Lind").await;
+    let mut tasks = Vec::new();
+    for _ in 0..20 {
+        let (e, op) = (e.clone(), op.clone());
+        tasks.push(tokio::spawn(async move {
+            cards::request(&e, &op, u.id, u.version).await
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    assert_eq!(cards_count(&e).await, 20);
+    audit::verify(&e.db).await.unwrap();
+}
+
+async fn a_changed_audit_record_is_detected(e: Engine) {
+    let op = caller(&e, "operator").await;
+    let u = person(&e, "Maja Moreau").await;
+    cards::request(&e, &op, u.id, u.version).await.unwrap();
+    audit::verify(&e.db).await.unwrap();
+    e.db.execute_unprepared(
+        "UPDATE audit_log SET detail = 'nothing happened' WHERE action = 'CardsProcRequest'",
+    )
+    .await
+    .unwrap();
+    let err = audit::verify(&e.db).await.unwrap_err();
+    assert!(err.to_string().contains("changed"), "{err}");
+}
+
+async fn a_removed_audit_record_is_detected(e: Engine) {
+    let op = caller(&e, "operator").await;
+    let u = person(&e, "Nils Nord").await;
+    cards::request(&e, &op, u.id, u.version).await.unwrap();
+    e.db.execute_unprepared("DELETE FROM audit_log WHERE seq = 2")
+        .await
+        .unwrap();
+    assert!(audit::verify(&e.db).await.is_err());
+}
+
+on_both_backends!(
+    request_with_approval_waits_for_an_approver,
+    approval_off_lands_in_approved,
+    an_approver_never_decides_their_own_request,
+    rejection_needs_a_reason_and_notifies_the_requester,
+    postpone_keeps_the_request_and_moves_it_last,
+    refusals_change_nothing,
+    a_stale_version_is_refused_not_overwritten,
+    concurrent_decisions_on_one_card_let_exactly_one_win,
+    concurrent_requests_all_land_and_keep_the_audit_chain,
+    a_changed_audit_record_is_detected,
+    a_removed_audit_record_is_detected,
+);
