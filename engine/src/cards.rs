@@ -250,14 +250,9 @@ pub async fn requests(engine: &Engine, caller: &Caller) -> Result<Vec<CardReques
         .order_by_asc(card::Column::Id)
         .all(&engine.db)
         .await?;
-    let names = account_names(
-        &engine.db,
-        cards
-            .iter()
-            .flat_map(|c| [Some(c.requested_by), c.postponed_by])
-            .flatten(),
-    )
-    .await?;
+    let mut accounts: Vec<i64> = cards.iter().map(|c| c.requested_by).collect();
+    accounts.extend(cards.iter().filter_map(|c| c.postponed_by));
+    let names = account_names(&engine.db, accounts).await?;
     let person_ids: Vec<i64> = cards.iter().map(|c| c.person_id).collect();
     let persons: std::collections::HashMap<i64, person::Model> = person::Entity::find()
         .filter(person::Column::Id.is_in(person_ids))

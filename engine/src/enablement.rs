@@ -80,6 +80,7 @@ pub async fn commands(
         .iter()
         .filter(|d| d.command && d.required.contains(&state) && d.may_start(&caller.roles))
         .filter(|d| enabled.iter().any(|e| e == d.id.as_str()))
+        .filter(|d| crate::runner::IMPLEMENTED.contains(&d.id))
         .map(|d| Command {
             process: d.id,
             name: d.name.into(),

@@ -12,6 +12,15 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFi
 use tessera_process::transition::find;
 use tessera_process::{ObjectKind, ProcessDef, Role, State};
 
+/// The processes the engine carries out so far. A command is offered only if it is both enabled
+/// and here, so the UI never shows a process the engine would refuse.
+pub const IMPLEMENTED: &[tessera_process::ProcessId] = &[
+    tessera_process::ProcessId::CardsProcRequest,
+    tessera_process::ProcessId::CardsProcApprove,
+    tessera_process::ProcessId::CardsProcReject,
+    tessera_process::ProcessId::CardsProcPostpone,
+];
+
 /// Who is calling, as established by the session (never by the request body).
 #[derive(Debug, Clone)]
 pub struct Caller {

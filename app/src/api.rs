@@ -1,0 +1,292 @@
+//! The server functions. Each one establishes who is calling from the session cookie, calls the
+//! engine, and returns a DTO; the engine checks roles, ownership and state.
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use tessera_process::dto::*;
+
+/// The message of a server function error, as a person should read it.
+pub fn error_text(e: &ServerFnError) -> String {
+    match e {
+        ServerFnError::ServerError(m) => m.clone(),
+        ServerFnError::Request(_) => {
+            "The server cannot be reached. Check your connection and try again.".into()
+        }
+        other => other.to_string(),
+    }
+}
+
+#[cfg(feature = "ssr")]
+pub mod ssr {
+    use axum::extract::ConnectInfo;
+    use axum::http::request::Parts;
+    use leptos::prelude::*;
+    use std::net::SocketAddr;
+    use tessera_engine::{auth, Caller, Engine, EngineError};
+
+    pub const COOKIE: &str = "tessera_session";
+
+    pub fn engine() -> Result<Engine, ServerFnError> {
+        use_context::<Engine>()
+            .ok_or_else(|| ServerFnError::new("The server has no engine configured."))
+    }
+
+    /// An engine error as the person who made the request should see it; internal faults are
+    /// logged and reported without their details.
+    pub fn fail(e: EngineError) -> ServerFnError {
+        if e.is_user_facing() {
+            ServerFnError::new(e.to_string())
+        } else {
+            tracing::error!("server function failed: {e}");
+            ServerFnError::new(
+                "Something went wrong on the server. Nothing was changed; the administrator finds the details in the server log.",
+            )
+        }
+    }
+
+    pub async fn parts() -> Result<Parts, ServerFnError> {
+        leptos_axum::extract::<Parts>()
+            .await
+            .map_err(|e| ServerFnError::new(e.to_string()))
+    }
+
+    pub fn token(parts: &Parts) -> Option<String> {
+        parts
+            .headers
+            .get_all(axum::http::header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|kv| kv.trim().split_once('='))
+            .find(|(k, _)| *k == COOKIE)
+            .map(|(_, v)| v.to_string())
+    }
+
+    pub fn source(parts: &Parts) -> String {
+        parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip().to_string())
+            .unwrap_or_else(|| "unknown".into())
+    }
+
+    /// The signed-in caller, or an error asking them to sign in.
+    pub async fn caller() -> Result<Caller, ServerFnError> {
+        let parts = parts().await?;
+        let engine = engine()?;
+        let token = token(&parts).ok_or_else(|| fail(EngineError::Unauthenticated))?;
+        match auth::session(&engine, &token, &source(&parts))
+            .await
+            .map_err(fail)?
+        {
+            Some((_, caller)) => Ok(caller),
+            None => Err(fail(EngineError::Unauthenticated)),
+        }
+    }
+
+    /// Engine and caller, the start of every server function.
+    pub async fn context() -> Result<(Engine, Caller), ServerFnError> {
+        Ok((engine()?, caller().await?))
+    }
+
+    pub fn package(name: &str) -> Result<tessera_process::OptionsPackage, ServerFnError> {
+        tessera_process::OptionsPackage::parse(name)
+            .ok_or_else(|| ServerFnError::new(format!("There is no options document \"{name}\".")))
+    }
+
+    pub fn set_cookie(value: &str, max_age: i64) {
+        if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
+            let cookie =
+                format!("{COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}");
+            if let Ok(v) = axum::http::HeaderValue::from_str(&cookie) {
+                resp.insert_header(axum::http::header::SET_COOKIE, v);
+            }
+        }
+    }
+}
+
+#[server(prefix = "/api", endpoint = "login")]
+pub async fn login(username: String, password: String) -> Result<SessionInfo, ServerFnError> {
+    use ssr::*;
+    let parts = parts().await?;
+    let engine = engine()?;
+    let (token, info) = tessera_engine::auth::login(&engine, &username, &password, &source(&parts))
+        .await
+        .map_err(fail)?;
+    set_cookie(&token, tessera_engine::auth::SESSION_HOURS * 3600);
+    Ok(info)
+}
+
+#[server(prefix = "/api", endpoint = "logout")]
+pub async fn logout() -> Result<(), ServerFnError> {
+    use ssr::*;
+    let parts = parts().await?;
+    let engine = engine()?;
+    if let (Some(token), Ok(caller)) = (token(&parts), caller().await) {
+        tessera_engine::auth::logout(&engine, &token, &caller)
+            .await
+            .map_err(fail)?;
+    }
+    set_cookie("", 0);
+    Ok(())
+}
+
+/// Who is signed in; `None` when nobody is.
+#[server(prefix = "/api", endpoint = "current_session")]
+pub async fn current_session() -> Result<Option<SessionInfo>, ServerFnError> {
+    use ssr::*;
+    let parts = parts().await?;
+    let engine = engine()?;
+    let Some(token) = token(&parts) else {
+        return Ok(None);
+    };
+    Ok(
+        tessera_engine::auth::session(&engine, &token, &source(&parts))
+            .await
+            .map_err(fail)?
+            .map(|(info, _)| info),
+    )
+}
+
+#[server(prefix = "/api", endpoint = "search_users")]
+pub async fn search_users(query: String) -> Result<Vec<UserSummary>, ServerFnError> {
+    let (engine, caller) = ssr::context().await?;
+    tessera_engine::people::search(&engine, &caller, &query, 50)
+        .await
+        .map_err(ssr::fail)
+}
+
+#[server(prefix = "/api", endpoint = "user_page")]
+pub async fn fetch_user_page(user_id: i64) -> Result<UserPage, ServerFnError> {
+    let (engine, caller) = ssr::context().await?;
+    tessera_engine::people::page(&engine, &caller, user_id)
+        .await
+        .map_err(ssr::fail)
+}
+
+/// The self-service user's own page.
+#[server(prefix = "/api", endpoint = "my_page")]
+pub async fn my_page() -> Result<UserPage, ServerFnError> {
+    let (engine, caller) = ssr::context().await?;
+    let Some(person) = caller.person_id else {
+        return Err(ServerFnError::new(
+            "Your account does not belong to a user, so it has no credentials.",
+        ));
+    };
+    tessera_engine::people::page(&engine, &caller, person)
+        .await
+        .map_err(ssr::fail)
+}
+
+#[server(prefix = "/api", endpoint = "request_card_preview")]
+pub async fn preview_request_card(user_id: i64) -> Result<RequestCardPreview, ServerFnError> {
+    let (engine, caller) = ssr::context().await?;
+    tessera_engine::cards::preview(&engine, &caller, user_id)
+        .await
+        .map_err(ssr::fail)
+}
+
+/// Next on the Request card page.
+#[server(prefix = "/api", endpoint = "request_card")]
+pub async fn request_card(
+    user_id: i64,
+    user_version: i64,
+) -> Result<RequestCardOutcome, ServerFnError> {
+    let (engine, caller) = ssr::context().await?;
+    tessera_engine::cards::request(&engine, &caller, user_id, user_version)
+        .await
+        .map_err(ssr::fail)
+}
+
+#[server(prefix = "/api", endpoint = "card_requests")]
+pub async fn card_requests() -> Result<Vec<CardRequestRow>, ServerFnError> {
+    let (engine, caller) = ssr::context().await?;
+    tessera_engine::cards::requests(&engine, &caller)
+        .await
+        .map_err(ssr::fail)
+}
+
+/// Approve, reject (with a reason) or postpone a card request. `decision` is `approve`,
+/// `reject` or `postpone`. Returns the card's new state.
+#[server(prefix = "/api", endpoint = "decide_card_request")]
+pub async fn decide_card_request(
+    card_id: i64,
+    version: i64,
+    decision: String,
+    reason: String,
+) -> Result<tessera_process::CardState, ServerFnError> {
+    use tessera_engine::cards::Decision;
+    let (engine, caller) = ssr::context().await?;
+    let decision = match decision.as_str() {
+        "approve" => Decision::Approve,
+        "reject" => Decision::Reject { reason },
+        "postpone" => Decision::Postpone,
+        other => {
+            return Err(ServerFnError::new(format!(
+                "\"{other}\" is not a decision: use approve, reject or postpone."
+            )))
+        }
+    };
+    tessera_engine::cards::decide(&engine, &caller, card_id, version, decision)
+        .await
+        .map_err(ssr::fail)
+}
+
+#[server(prefix = "/api", endpoint = "card_page")]
+pub async fn fetch_card_page(card_id: i64) -> Result<CardPage, ServerFnError> {
+    let (engine, caller) = ssr::context().await?;
+    tessera_engine::cards::page(&engine, &caller, card_id)
+        .await
+        .map_err(ssr::fail)
+}
+
+#[server(prefix = "/api", endpoint = "options_page")]
+pub async fn fetch_options_page(package_name: String) -> Result<OptionsPage, ServerFnError> {
+    let (engine, caller) = ssr::context().await?;
+    tessera_engine::options::page(&engine, &caller, ssr::package(&package_name)?)
+        .await
+        .map_err(ssr::fail)
+}
+
+/// Saves changed option values (key, text as typed) as a new version; returns that version.
+#[server(prefix = "/api", endpoint = "save_options", input = Json)]
+pub async fn save_options(
+    package_name: String,
+    version: i64,
+    changes: Vec<(String, String)>,
+) -> Result<i64, ServerFnError> {
+    let (engine, caller) = ssr::context().await?;
+    tessera_engine::options::save(
+        &engine,
+        &caller,
+        ssr::package(&package_name)?,
+        version,
+        &changes,
+    )
+    .await
+    .map_err(ssr::fail)
+}
+
+/// The newest audit records and whether the chain is intact (admin only).
+#[server(prefix = "/api", endpoint = "audit_log")]
+pub async fn audit_log() -> Result<(Result<i64, String>, Vec<AuditRow>), ServerFnError> {
+    let (engine, caller) = ssr::context().await?;
+    caller
+        .require_any(&[tessera_process::Role::Admin], "read the audit log")
+        .map_err(ssr::fail)?;
+    let chain = tessera_engine::audit::verify(&engine.db)
+        .await
+        .map_err(|e| e.to_string());
+    let rows = tessera_engine::audit::recent(&engine.db, 200)
+        .await
+        .map_err(ssr::fail)?;
+    Ok((chain, rows))
+}
+
+#[server(prefix = "/api", endpoint = "my_notifications")]
+pub async fn my_notifications() -> Result<Vec<(String, String)>, ServerFnError> {
+    let (engine, caller) = ssr::context().await?;
+    tessera_engine::notifications::mine(&engine, &caller)
+        .await
+        .map_err(ssr::fail)
+}

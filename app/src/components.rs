@@ -1,0 +1,87 @@
+//! Small pieces every page uses.
+
+use crate::api::error_text;
+use crate::Auth;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use tessera_process::dto::SessionInfo;
+use tessera_process::Role;
+
+/// An error as a person reads it.
+#[component]
+pub fn ErrorBox(error: ServerFnError) -> impl IntoView {
+    let text = error_text(&error);
+    let signed_out = text.contains("not signed in");
+    view! {
+        <div class="error" role="alert">
+            <p>{text}</p>
+            <Show when=move || signed_out>
+                <p><A href="/login">"Sign in"</A></p>
+            </Show>
+        </div>
+    }
+}
+
+#[component]
+pub fn Loading() -> impl IntoView {
+    view! { <p class="loading">"Loading…"</p> }
+}
+
+/// A state as a small label, e.g. "Requested".
+#[component]
+pub fn StateBadge(name: &'static str, label: &'static str) -> impl IntoView {
+    view! { <span class=format!("state state-{name}") data-state=name>{label}</span> }
+}
+
+/// The signed-in account, if any (from the shared session resource).
+pub fn signed_in() -> impl Fn() -> Option<SessionInfo> + Copy {
+    let auth = expect_context::<Auth>();
+    move || auth.session.get().and_then(|r| r.ok()).flatten()
+}
+
+#[component]
+pub fn Header() -> impl IntoView {
+    let auth = expect_context::<Auth>();
+    let session = signed_in();
+    let has = move |r: Role| session().is_some_and(|s| s.has(r));
+    let staff = move || has(Role::Operator) || has(Role::Approver) || has(Role::Admin);
+    view! {
+        <header class="top">
+            <A href="/" attr:class="brand">"Tessera"</A>
+            <Transition fallback=|| ()>
+                <nav>
+                    <Show when=staff>
+                        <A href="/users">"Users"</A>
+                    </Show>
+                    <Show when=move || has(Role::Approver)>
+                        <A href="/requests">"Requests"</A>
+                    </Show>
+                    <Show when=move || has(Role::Admin)>
+                        <A href="/admin/options/CardsScriptOptions">"Options"</A>
+                        <A href="/admin/audit">"Audit log"</A>
+                    </Show>
+                    <Show when=move || has(Role::SelfService)>
+                        <A href="/me">"My credentials"</A>
+                    </Show>
+                </nav>
+                <div class="who">
+                    {move || match session() {
+                        Some(s) => {
+                            let roles = s.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join(", ");
+                            view! {
+                                <span class="account" data-testid="account">
+                                    {s.display_name.clone()} " (" {roles} ")"
+                                </span>
+                                <ActionForm action=auth.logout>
+                                    <button type="submit" class="link">"Sign out"</button>
+                                </ActionForm>
+                            }
+                                .into_any()
+                        }
+                        None => view! { <A href="/login">"Sign in"</A> }.into_any(),
+                    }}
+                </div>
+            </Transition>
+        </header>
+    }
+}

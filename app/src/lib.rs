@@ -1,0 +1,85 @@
+//! Tessera's web UI. Pages live in `pages`, the server functions they call in `api`; server
+//! functions are thin: who is calling → engine call → DTO.
+
+pub mod api;
+mod components;
+mod pages;
+
+use api::{Login, Logout};
+use components::Header;
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+use tessera_process::dto::SessionInfo;
+
+/// The HTML document around the app (server side only).
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// Who is signed in, shared by every page; refetched after sign-in and sign-out.
+#[derive(Clone, Copy)]
+pub struct Auth {
+    pub login: ServerAction<Login>,
+    pub logout: ServerAction<Logout>,
+    pub session: Resource<Result<Option<SessionInfo>, ServerFnError>>,
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let login = ServerAction::<Login>::new();
+    let logout = ServerAction::<Logout>::new();
+    let session = Resource::new(
+        move || (login.version().get(), logout.version().get()),
+        |_| api::current_session(),
+    );
+    provide_context(Auth {
+        login,
+        logout,
+        session,
+    });
+
+    // End-to-end tests wait for this: the page reacts to clicks only once hydrated.
+    Effect::new(move |_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+
+    view! {
+        <Stylesheet id="tessera" href="/pkg/tessera.css"/>
+        <Title text="Tessera"/>
+        <Router>
+            <Header/>
+            <main>
+                <Routes fallback=|| view! { <p class="error">"There is no such page."</p> }>
+                    <Route path=path!("/") view=pages::home::HomePage/>
+                    <Route path=path!("/login") view=pages::login::LoginPage/>
+                    <Route path=path!("/users") view=pages::users::UsersPage/>
+                    <Route path=path!("/users/:id") view=pages::user::UserPage/>
+                    <Route path=path!("/users/:id/request-card") view=pages::request_card::RequestCardPage/>
+                    <Route path=path!("/cards/:id") view=pages::card::CardPage/>
+                    <Route path=path!("/requests") view=pages::requests::RequestsPage/>
+                    <Route path=path!("/admin/options/:package") view=pages::options::OptionsPage/>
+                    <Route path=path!("/admin/audit") view=pages::audit::AuditPage/>
+                    <Route path=path!("/me") view=pages::me::MePage/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}

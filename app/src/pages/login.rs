@@ -1,0 +1,31 @@
+use crate::api::error_text;
+use crate::Auth;
+use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+use leptos_router::NavigateOptions;
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let auth = expect_context::<Auth>();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = auth.login.value().get() {
+            navigate("/", NavigateOptions::default());
+        }
+    });
+    let error = move || match auth.login.value().get() {
+        Some(Err(e)) => Some(error_text(&e)),
+        _ => None,
+    };
+    view! {
+        <section class="card narrow">
+            <h1>"Sign in to Tessera"</h1>
+            <ActionForm action=auth.login>
+                <label>"User name" <input type="text" name="username" autocomplete="username" required/></label>
+                <label>"Password" <input type="password" name="password" autocomplete="current-password" required/></label>
+                <button type="submit" class="primary" disabled=move || auth.login.pending().get()>"Sign in"</button>
+            </ActionForm>
+            {move || error().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+        </section>
+    }
+}

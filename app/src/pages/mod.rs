@@ -1,0 +1,10 @@
+pub mod audit;
+pub mod card;
+pub mod home;
+pub mod login;
+pub mod me;
+pub mod options;
+pub mod request_card;
+pub mod requests;
+pub mod user;
+pub mod users;

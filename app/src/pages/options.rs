@@ -1,0 +1,116 @@
+use crate::api::{error_text, fetch_options_page, SaveOptions};
+use crate::components::{ErrorBox, Loading};
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+use tessera_process::dto::{OptionField, OptionInput};
+use tessera_process::OptionsPackage;
+
+/// One option as a form control; writes what the admin enters, as text, into `value`.
+#[component]
+fn OptionControl(field: OptionField, value: RwSignal<String>) -> impl IntoView {
+    let key = field.key.clone();
+    let control = match field.input.clone() {
+        OptionInput::Bool => view! {
+            <input type="checkbox" name=key.clone() id=key.clone()
+                prop:checked=move || value.get() == "yes"
+                on:change=move |ev| value.set(if event_target_checked(&ev) { "yes".into() } else { "no".into() })/>
+        }.into_any(),
+        OptionInput::Int { min, max } => view! {
+            // No min/max on the element: the server's range check and its message are the rule.
+            <input type="text" inputmode="numeric" name=key.clone() id=key.clone()
+                title=format!("{min} to {max}")
+                prop:value=move || value.get()
+                on:input=move |ev| value.set(event_target_value(&ev))/>
+        }.into_any(),
+        OptionInput::Choice(choices) => view! {
+            <select name=key.clone() id=key.clone() on:change=move |ev| value.set(event_target_value(&ev))>
+                {choices.into_iter().map(|c| {
+                    let c2 = c.clone();
+                    view! { <option value=c.clone() selected=move || value.get() == c2>{c.clone()}</option> }
+                }).collect_view()}
+            </select>
+        }.into_any(),
+        OptionInput::Set(choices) => view! {
+            <span class="set" id=key.clone()>
+                {choices.into_iter().map(|c| {
+                    let (c1, c2) = (c.clone(), c.clone());
+                    let has = move || value.get().split(',').any(|v| v.trim() == c1);
+                    view! {
+                        <label class="inline">
+                            <input type="checkbox" name=format!("{key}.{c}") prop:checked=has
+                                on:change=move |ev| {
+                                    let mut items: Vec<String> = value.get_untracked().split(',')
+                                        .map(|s| s.trim().to_string()).filter(|s| !s.is_empty() && *s != c2 && s != "none").collect();
+                                    if event_target_checked(&ev) { items.push(c2.clone()); }
+                                    value.set(items.join(", "));
+                                }/>
+                            {c.clone()}
+                        </label>
+                    }
+                }).collect_view()}
+            </span>
+        }.into_any(),
+    };
+    view! {
+        <div class="field" data-option=field.key.clone()>
+            <label for=field.key.clone()><strong>{field.label.clone()}</strong> " " <code>{field.key.clone()}</code></label>
+            {control}
+            <small class="muted">{field.help.clone()} {format!(" Default: {}.", field.default)}</small>
+        </div>
+    }
+}
+
+/// The admin's editor of one options document (`CardsScriptOptions`, …).
+#[component]
+pub fn OptionsPage() -> impl IntoView {
+    let params = use_params_map();
+    let package = move || params.read().get("package").unwrap_or_default();
+    let save = ServerAction::<SaveOptions>::new();
+    let page = Resource::new(
+        move || (package(), save.version().get()),
+        |(p, _)| fetch_options_page(p),
+    );
+    view! {
+        <section>
+            <h1>"Options"</h1>
+            <nav class="tabs">
+                {OptionsPackage::ALL.iter().map(|p| view! {
+                    <A href=format!("/admin/options/{}", p.as_str())>{p.label()}</A>
+                }).collect_view()}
+            </nav>
+            {move || save.value().get().map(|r| match r {
+                Ok(v) => view! { <p class="notice" role="status">{format!("Saved as version {v}.")}</p> }.into_any(),
+                Err(e) => view! { <p class="error" role="alert">{error_text(&e)}</p> }.into_any(),
+            })}
+            <Transition fallback=Loading>
+                {move || page.get().map(|p| match p {
+                    Err(e) => view! { <ErrorBox error=e/> }.into_any(),
+                    Ok(p) => {
+                        let values: Vec<(OptionField, RwSignal<String>)> = p.fields.iter()
+                            .map(|f| (f.clone(), RwSignal::new(f.value.clone()))).collect();
+                        let originals: Vec<(String, String)> = p.fields.iter().map(|f| (f.key.clone(), f.value.clone())).collect();
+                        let signals: Vec<RwSignal<String>> = values.iter().map(|(_, s)| *s).collect();
+                        let (package_name, version) = (p.package.clone(), p.version);
+                        let submit = move |ev: leptos::ev::SubmitEvent| {
+                            ev.prevent_default();
+                            let changes: Vec<(String, String)> = originals.iter().zip(&signals)
+                                .filter(|((_, old), s)| s.get_untracked() != *old)
+                                .map(|((k, _), s)| (k.clone(), s.get_untracked()))
+                                .collect();
+                            save.dispatch(SaveOptions { package_name: package_name.clone(), version, changes });
+                        };
+                        view! {
+                            <h2><code>{p.package.clone()}</code> " — " {p.label.clone()}</h2>
+                            <p class="muted" data-testid="options-version">{format!("Version {}, changed by {} at {}", p.version, p.changed_by, p.changed_at)}</p>
+                            <form on:submit=submit class="options">
+                                {values.into_iter().map(|(field, value)| view! { <OptionControl field value/> }).collect_view()}
+                                <p class="actions"><button type="submit" class="primary" disabled=move || save.pending().get()>"Save"</button></p>
+                            </form>
+                        }.into_any()
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}

@@ -1,0 +1,75 @@
+use crate::api::{card_requests, error_text, DecideCardRequest};
+use crate::components::{ErrorBox, Loading};
+use leptos::prelude::*;
+use leptos_router::components::A;
+use tessera_process::dto::CardRequestRow;
+
+#[component]
+fn RequestRow(row: CardRequestRow, decide: ServerAction<DecideCardRequest>) -> impl IntoView {
+    let reason = RwSignal::new(String::new());
+    let (card_id, version, own) = (row.card_id, row.version, row.own_request);
+    let send = move |decision: &'static str| {
+        decide.dispatch(DecideCardRequest {
+            card_id,
+            version,
+            decision: decision.into(),
+            reason: reason.get_untracked(),
+        });
+    };
+    let busy = move || own || decide.pending().get();
+    view! {
+        <tr data-card=card_id>
+            <td><A href=format!("/cards/{card_id}")>{format!("Card {card_id}")}</A></td>
+            <td><A href=format!("/users/{}", row.user_id)>{row.common_name.clone()}</A><br/><small>{row.upn.clone()}</small></td>
+            <td>{row.card_profile.clone()}</td>
+            <td>{row.requested_by.clone()}<br/><small><time>{row.requested_at.clone()}</time></small></td>
+            <td>
+                {row.postponed.clone().map(|p| view! { <small class="muted">{p}</small><br/> })}
+                {own.then(|| view! { <small class="muted">"Your own request: another approver decides it."</small><br/> })}
+                <button class="primary" disabled=busy on:click=move |_| send("approve")>"Approve"</button>
+                <input
+                    type="text"
+                    placeholder="Reason (required to reject)"
+                    aria-label="Reason"
+                    maxlength="500"
+                    prop:value=move || reason.get()
+                    on:input=move |ev| reason.set(event_target_value(&ev))
+                    disabled=busy
+                />
+                <button class="danger" disabled=busy on:click=move |_| send("reject")>"Reject"</button>
+                <button disabled=busy on:click=move |_| send("postpone")>"Postpone"</button>
+            </td>
+        </tr>
+    }
+}
+
+/// The approver's list of card requests.
+#[component]
+pub fn RequestsPage() -> impl IntoView {
+    let decide = ServerAction::<DecideCardRequest>::new();
+    let rows = Resource::new(move || decide.version().get(), |_| card_requests());
+    view! {
+        <section>
+            <h1>"Requests"</h1>
+            <p class="muted">"Card requests in state \"requested\". Rejecting needs a reason, which the requester is told."</p>
+            {move || decide.value().get().map(|r| match r {
+                Ok(state) => view! { <p class="notice" role="status">{format!("Done: the card is now {}.", state.label().to_lowercase())}</p> }.into_any(),
+                Err(e) => view! { <p class="error" role="alert">{error_text(&e)}</p> }.into_any(),
+            })}
+            <Transition fallback=Loading>
+                {move || rows.get().map(|r| match r {
+                    Err(e) => view! { <ErrorBox error=e/> }.into_any(),
+                    Ok(list) if list.is_empty() => view! { <p class="muted" data-testid="no-requests">"No card requests are waiting."</p> }.into_any(),
+                    Ok(list) => view! {
+                        <table class="list" data-testid="requests">
+                            <thead><tr><th>"Card"</th><th>"User"</th><th>"Profile"</th><th>"Requested by"</th><th>"Decision"</th></tr></thead>
+                            <tbody>
+                                {list.into_iter().map(|row| view! { <RequestRow row decide/> }).collect_view()}
+                            </tbody>
+                        </table>
+                    }.into_any(),
+                })}
+            </Transition>
+        </section>
+    }
+}

@@ -1,0 +1,110 @@
+use crate::api::fetch_user_page;
+use crate::components::{ErrorBox, Loading, StateBadge};
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+use tessera_process::dto::{CardSummary, UserDetail};
+use tessera_process::ProcessId;
+
+pub fn id_param(name: &'static str) -> impl Fn() -> i64 + Copy + Send + Sync + 'static {
+    let params = use_params_map();
+    move || {
+        params
+            .read()
+            .get(name)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0)
+    }
+}
+
+/// Where a command of "What do you want to do?" starts.
+fn command_href(process: ProcessId, user_id: i64) -> String {
+    match process {
+        ProcessId::CardsProcRequest => format!("/users/{user_id}/request-card"),
+        other => format!("/users/{user_id}/process/{}", other.as_str()),
+    }
+}
+
+#[component]
+pub fn UserData(user: UserDetail) -> impl IntoView {
+    view! {
+        <dl class="data" data-testid="user-data">
+            <dt>"Common name"</dt><dd data-field="common_name">{user.common_name}</dd>
+            <dt>"UPN"</dt><dd data-field="upn">{user.upn}</dd>
+            <dt>"Employee id"</dt><dd>{user.employee_id}</dd>
+            <dt>"Given name"</dt><dd>{user.given_name}</dd>
+            <dt>"Surname"</dt><dd>{user.surname}</dd>
+            <dt>"Email"</dt><dd>{user.email}</dd>
+            <dt>"Department"</dt><dd>{user.department}</dd>
+            <dt>"State"</dt><dd><StateBadge name=user.state.as_str() label=user.state.label()/></dd>
+        </dl>
+    }
+}
+
+#[component]
+pub fn CardList(cards: Vec<CardSummary>) -> impl IntoView {
+    if cards.is_empty() {
+        return view! { <p class="muted">"No cards."</p> }.into_any();
+    }
+    view! {
+        <table class="list" data-testid="cards">
+            <thead><tr><th>"Card"</th><th>"Profile"</th><th>"State"</th><th>"Requested by"</th><th>"Created"</th></tr></thead>
+            <tbody>
+                {cards.into_iter().map(|c| view! {
+                    <tr data-card=c.id>
+                        <td><A href=format!("/cards/{}", c.id)>{format!("Card {}", c.id)}</A></td>
+                        <td>{c.card_profile}</td>
+                        <td><StateBadge name=c.state.as_str() label=c.state.label()/></td>
+                        <td>{c.requested_by}</td>
+                        <td><time>{c.created_at}</time></td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}
+
+/// A user's page: data, credentials, and "What do you want to do?".
+#[component]
+pub fn UserPage() -> impl IntoView {
+    let id = id_param("id");
+    let page = Resource::new(id, fetch_user_page);
+    view! {
+        <Suspense fallback=Loading>
+            {move || page.get().map(|p| match p {
+                Err(e) => view! { <ErrorBox error=e/> }.into_any(),
+                Ok(p) => {
+                    let user_id = p.user.id;
+                    view! {
+                        <section>
+                            <h1>{p.user.common_name.clone()}</h1>
+                            <div class="columns">
+                                <div>
+                                    <h2>"User"</h2>
+                                    <UserData user=p.user.clone()/>
+                                </div>
+                                <aside class="commands">
+                                    <h2>"What do you want to do?"</h2>
+                                    {if p.commands.is_empty() {
+                                        view! { <p class="muted">"Nothing can be done for this user in this state."</p> }.into_any()
+                                    } else {
+                                        view! {
+                                            <ul data-testid="commands">
+                                                {p.commands.into_iter().map(|c| view! {
+                                                    <li><A href=command_href(c.process, user_id) attr:data-process=c.process.as_str()>{c.name}</A></li>
+                                                }).collect_view()}
+                                            </ul>
+                                        }.into_any()
+                                    }}
+                                </aside>
+                            </div>
+                            <h2>"Cards"</h2>
+                            <CardList cards=p.cards/>
+                        </section>
+                    }.into_any()
+                }
+            })}
+        </Suspense>
+    }
+}

@@ -1,0 +1,7 @@
+//! The WASM entry point: the script that HydrationScripts emits calls `hydrate()`.
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(tessera_app::App);
+}

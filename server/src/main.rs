@@ -1,0 +1,157 @@
+//! The Tessera server. `tessera [serve]` runs it; `tessera demo-data` loads the demo data set;
+//! `tessera verify-audit` checks the audit chain. Settings come from Leptos.toml (see there).
+
+mod config;
+
+use axum::http::{header, HeaderValue};
+use axum::routing::get;
+use axum::Router;
+use config::Config;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use tessera_app::{shell, App};
+use tessera_engine::Engine;
+
+const USAGE: &str = "usage: tessera [serve | demo-data | verify-audit] [--config Leptos.toml]";
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .init();
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("tessera: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), String> {
+    let mut args = std::env::args().skip(1);
+    let mut command = None;
+    let mut config_path = PathBuf::from("Leptos.toml");
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--config" => config_path = args.next().ok_or(USAGE)?.into(),
+            "-h" | "--help" | "help" => {
+                println!("{USAGE}");
+                return Ok(());
+            }
+            other if command.is_none() => command = Some(other.to_string()),
+            _ => return Err(USAGE.into()),
+        }
+    }
+    let config = Config::load(&config_path)?;
+    if config.database_url.starts_with("sqlite") {
+        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+            format!(
+                "cannot create the data dir {}: {e}",
+                config.data_dir.display()
+            )
+        })?;
+    }
+    let engine = Engine::open(&config.database_url).await.map_err(|e| {
+        format!(
+            "cannot open the database {}: {e}",
+            config.database_for_log()
+        )
+    })?;
+    match command.as_deref().unwrap_or("serve") {
+        "serve" => serve(config, engine).await,
+        "demo-data" => {
+            let loaded = tessera_engine::demo::load(&engine)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "{}",
+                if loaded {
+                    "Demo data loaded."
+                } else {
+                    "Demo data is already there; nothing changed."
+                }
+            );
+            Ok(())
+        }
+        "verify-audit" => {
+            let n = tessera_engine::audit::verify(&engine.db)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("The audit chain is intact: {n} records.");
+            Ok(())
+        }
+        other => Err(format!("unknown command \"{other}\"\n{USAGE}")),
+    }
+}
+
+async fn serve(config: Config, engine: Engine) -> Result<(), String> {
+    let options = LeptosOptions::builder()
+        .output_name("tessera")
+        .site_root(config.site_root.as_str())
+        .site_pkg_dir("pkg")
+        .site_addr(config.address)
+        .build();
+    let routes = generate_route_list(App);
+    let health_engine = engine.clone();
+    let app = Router::new()
+        .route(
+            "/health",
+            get(move || {
+                let e = health_engine.clone();
+                async move {
+                    match e.db.ping().await {
+                        Ok(()) => (axum::http::StatusCode::OK, "ok"),
+                        Err(_) => (
+                            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                            "database unavailable",
+                        ),
+                    }
+                }
+            }),
+        )
+        .leptos_routes_with_context(&options, routes, move || provide_context(engine.clone()), {
+            let options = options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler(shell))
+        .layer(axum::middleware::map_response(security_headers))
+        .with_state(options);
+    let listener = tokio::net::TcpListener::bind(config.address)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.address))?;
+    tracing::info!(
+        "Tessera listens on http://{} (database {})",
+        config.address,
+        config.database_for_log()
+    );
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .map_err(|e| e.to_string())
+}
+
+async fn security_headers(mut res: axum::response::Response) -> axum::response::Response {
+    let h = res.headers_mut();
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    res
+}
