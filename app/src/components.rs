@@ -45,6 +45,11 @@ pub fn Header() -> impl IntoView {
     let session = signed_in();
     let has = move |r: Role| session().is_some_and(|s| s.has(r));
     let staff = move || has(Role::Operator) || has(Role::Approver) || has(Role::Admin);
+    Effect::new(move |_| {
+        if let Some(Ok(())) = auth.logout.value().get() {
+            let _ = window().location().set_href("/login");
+        }
+    });
     view! {
         <header class="top">
             <A href="/" attr:class="brand">"Tessera"</A>

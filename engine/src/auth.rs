@@ -117,62 +117,67 @@ pub async fn login(
         .await
         .unwrap_or(false);
     let txn = engine.write().await?;
-    let account = match found {
-        Some(a) if ok && !a.disabled => a,
-        other => {
-            audit::append(
-                &txn,
-                None,
-                AuditRecord {
-                    action: "login_failed".into(),
-                    detail: format!("user name \"{}\" from {source}", username.trim()),
-                    data: serde_json::json!({ "known_account": other.is_some() }),
-                    ..Default::default()
-                },
-            )
-            .await?;
-            txn.commit().await?;
-            return Err(EngineError::BadCredentials);
-        }
-    };
-    let mut raw = [0u8; 32];
-    rand::thread_rng().fill_bytes(&mut raw);
-    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw);
-    let now = crate::time::now();
-    session::Entity::insert(session::ActiveModel {
-        token_hash: Set(token_hash(&token)),
-        account_id: Set(account.id),
-        created_at: Set(now),
-        expires_at: Set(now + Duration::hours(SESSION_HOURS)),
-    })
-    .exec_without_returning(&txn)
-    .await?;
-    let roles = roles_of(&txn, account.id).await?;
-    let info = SessionInfo {
-        account_id: account.id,
-        username: account.username.clone(),
-        display_name: account.display_name.clone(),
-        roles: roles.clone(),
-        person_id: account.person_id,
-    };
-    let caller = Caller {
-        account_id: account.id,
-        name: account.username,
-        roles,
-        person_id: account.person_id,
-        source: source.to_string(),
-    };
-    audit::append(
-        &txn,
-        Some(&caller),
-        AuditRecord {
-            action: "login".into(),
-            ..Default::default()
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    Ok((token, info))
+    let result = async {
+        let account = match found {
+            Some(a) if ok && !a.disabled => a,
+            other => {
+                audit::append(
+                    &txn,
+                    None,
+                    AuditRecord {
+                        action: "login_failed".into(),
+                        detail: format!("user name \"{}\" from {source}", username.trim()),
+                        data: serde_json::json!({ "known_account": other.is_some() }),
+                        ..Default::default()
+                    },
+                )
+                .await?;
+                // Kept, not rolled back: a failed sign-in is worth auditing.
+                return Ok(None);
+            }
+        };
+        let mut raw = [0u8; 32];
+        rand::thread_rng().fill_bytes(&mut raw);
+        let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw);
+        let now = crate::time::now();
+        session::Entity::insert(session::ActiveModel {
+            token_hash: Set(token_hash(&token)),
+            account_id: Set(account.id),
+            created_at: Set(now),
+            expires_at: Set(now + Duration::hours(SESSION_HOURS)),
+        })
+        .exec_without_returning(&txn)
+        .await?;
+        let roles = roles_of(&txn, account.id).await?;
+        let info = SessionInfo {
+            account_id: account.id,
+            username: account.username.clone(),
+            display_name: account.display_name.clone(),
+            roles: roles.clone(),
+            person_id: account.person_id,
+        };
+        let caller = Caller {
+            account_id: account.id,
+            name: account.username,
+            roles,
+            person_id: account.person_id,
+            source: source.to_string(),
+        };
+        audit::append(
+            &txn,
+            Some(&caller),
+            AuditRecord {
+                action: "login".into(),
+                ..Default::default()
+            },
+        )
+        .await?;
+        Ok(Some((token, info)))
+    }
+    .await;
+    crate::db::finish(txn, result)
+        .await?
+        .ok_or(EngineError::BadCredentials)
 }
 
 /// Who holds this session token, if it is valid.
@@ -220,18 +225,16 @@ pub async fn session(
 
 pub async fn logout(engine: &Engine, token: &str, caller: &Caller) -> Result<()> {
     let txn = engine.write().await?;
-    session::Entity::delete_by_id(token_hash(token))
-        .exec(&txn)
-        .await?;
-    audit::append(
-        &txn,
-        Some(caller),
-        AuditRecord {
+    let result = async {
+        session::Entity::delete_by_id(token_hash(token))
+            .exec(&txn)
+            .await?;
+        let record = AuditRecord {
             action: "logout".into(),
             ..Default::default()
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(())
+        };
+        audit::append(&txn, Some(caller), record).await
+    }
+    .await;
+    crate::db::finish(txn, result).await
 }

@@ -66,59 +66,62 @@ pub async fn request(
 ) -> Result<RequestCardOutcome> {
     let def = ProcessId::CardsProcRequest.def();
     let txn = engine.write().await?;
-    let p = check_request(&txn, caller, user_id).await?;
-    hold(&txn, ObjectKind::User, p.id, user_version).await?;
-    let opts = options::current(&txn, OptionsPackage::CardsScriptOptions).await?;
-    let to = end_state(opts.bool(APPROVAL));
-    let transition = find(def.id, None, State::Card(to)).ok_or(EngineError::NoTransition {
-        process: def.id,
-        from: "(new)".into(),
-        to: to.as_str().into(),
-    })?;
-    let now = crate::time::now();
-    let card_id = card::Entity::insert(card::ActiveModel {
-        id: Default::default(),
-        person_id: Set(p.id),
-        state: Set(to.as_str().into()),
-        version: Set(1),
-        card_profile: Set(DEFAULT_CARD_PROFILE.into()),
-        requested_by: Set(caller.account_id),
-        decided_by: Set(None),
-        decision_reason: Set(None),
-        postponed_by: Set(None),
-        postponed_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-    })
-    .exec(&txn)
-    .await?
-    .last_insert_id;
-    let in_force = opts.in_force(OptionsPackage::CardsScriptOptions, &[APPROVAL]);
-    record(
-        &txn,
-        caller,
-        AuditRecord {
-            action: def.id.as_str().into(),
-            object: Some((ObjectKind::Card, card_id)),
-            from_state: None,
-            to_state: Some(to.as_str().into()),
-            data: serde_json::json!({
-                "user_id": p.id,
-                "options_version": opts.version,
-                "options": { APPROVAL: opts.bool(APPROVAL) },
-                "certificate_effect": transition.effect,
-            }),
-            detail: format!("Card requested for {} ({})", p.common_name, p.upn),
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(RequestCardOutcome {
-        card_id,
-        user_id: p.id,
-        state: to,
-        options: in_force,
-    })
+    let result = async {
+        let p = check_request(&txn, caller, user_id).await?;
+        hold(&txn, ObjectKind::User, p.id, user_version).await?;
+        let opts = options::current(&txn, OptionsPackage::CardsScriptOptions).await?;
+        let to = end_state(opts.bool(APPROVAL));
+        let transition = find(def.id, None, State::Card(to)).ok_or(EngineError::NoTransition {
+            process: def.id,
+            from: "(new)".into(),
+            to: to.as_str().into(),
+        })?;
+        let now = crate::time::now();
+        let card_id = card::Entity::insert(card::ActiveModel {
+            id: Default::default(),
+            person_id: Set(p.id),
+            state: Set(to.as_str().into()),
+            version: Set(1),
+            card_profile: Set(DEFAULT_CARD_PROFILE.into()),
+            requested_by: Set(caller.account_id),
+            decided_by: Set(None),
+            decision_reason: Set(None),
+            postponed_by: Set(None),
+            postponed_at: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+        })
+        .exec(&txn)
+        .await?
+        .last_insert_id;
+        let in_force = opts.in_force(OptionsPackage::CardsScriptOptions, &[APPROVAL]);
+        record(
+            &txn,
+            caller,
+            AuditRecord {
+                action: def.id.as_str().into(),
+                object: Some((ObjectKind::Card, card_id)),
+                from_state: None,
+                to_state: Some(to.as_str().into()),
+                data: serde_json::json!({
+                    "user_id": p.id,
+                    "options_version": opts.version,
+                    "options": { APPROVAL: opts.bool(APPROVAL) },
+                    "certificate_effect": transition.effect,
+                }),
+                detail: format!("Card requested for {} ({})", p.common_name, p.upn),
+            },
+        )
+        .await?;
+        Ok(RequestCardOutcome {
+            card_id,
+            user_id: p.id,
+            state: to,
+            options: in_force,
+        })
+    }
+    .await;
+    crate::db::finish(txn, result).await
 }
 
 /// An approver's decision on a card request.
@@ -178,68 +181,71 @@ pub async fn decide(
         _ => None,
     };
     let txn = engine.write().await?;
-    let c = load_card(&txn, card_id).await?;
-    let from = card_state(&c)?;
-    require_state(def, State::Card(from))?;
-    if c.requested_by == caller.account_id {
-        return Err(EngineError::SelfApproval);
-    }
-    let to = match decision {
-        Decision::Approve => CardState::Approved,
-        Decision::Reject { .. } => CardState::Rejected,
-        Decision::Postpone => CardState::Requested,
-    };
-    let extra: Vec<(&'static str, sea_orm::Value)> = match decision {
-        Decision::Postpone => vec![
-            ("postponed_by", caller.account_id.into()),
-            ("postponed_at", crate::time::now().into()),
-        ],
-        _ => vec![
-            ("decided_by", caller.account_id.into()),
-            ("decision_reason", reason.clone().into()),
-        ],
-    };
-    transition(
-        &txn,
-        def,
-        c.id,
-        version,
-        State::Card(from),
-        State::Card(to),
-        extra,
-    )
-    .await?;
-    let p = people::load(&txn, c.person_id).await?;
-    let detail = match &reason {
-        Some(r) => format!("{} for {} ({}): {r}", def.name, p.common_name, p.upn),
-        None => format!("{} for {} ({})", def.name, p.common_name, p.upn),
-    };
-    record(
-        &txn,
-        caller,
-        AuditRecord {
-            action: def.id.as_str().into(),
-            object: Some((ObjectKind::Card, c.id)),
-            from_state: Some(from.as_str().into()),
-            to_state: Some(to.as_str().into()),
-            data: serde_json::json!({ "reason": reason, "requested_by": c.requested_by }),
-            detail,
-        },
-    )
-    .await?;
-    if let Some(r) = &reason {
-        notifications::notify(
+    let result = async {
+        let c = load_card(&txn, card_id).await?;
+        let from = card_state(&c)?;
+        require_state(def, State::Card(from))?;
+        if c.requested_by == caller.account_id {
+            return Err(EngineError::SelfApproval);
+        }
+        let to = match decision {
+            Decision::Approve => CardState::Approved,
+            Decision::Reject { .. } => CardState::Rejected,
+            Decision::Postpone => CardState::Requested,
+        };
+        let extra: Vec<(&'static str, sea_orm::Value)> = match decision {
+            Decision::Postpone => vec![
+                ("postponed_by", caller.account_id.into()),
+                ("postponed_at", crate::time::now().into()),
+            ],
+            _ => vec![
+                ("decided_by", caller.account_id.into()),
+                ("decision_reason", reason.clone().into()),
+            ],
+        };
+        transition(
             &txn,
-            c.requested_by,
-            format!(
-                "Your card request {} for {} was rejected: {r}",
-                c.id, p.common_name
-            ),
+            def,
+            c.id,
+            version,
+            State::Card(from),
+            State::Card(to),
+            extra,
         )
         .await?;
+        let p = people::load(&txn, c.person_id).await?;
+        let detail = match &reason {
+            Some(r) => format!("{} for {} ({}): {r}", def.name, p.common_name, p.upn),
+            None => format!("{} for {} ({})", def.name, p.common_name, p.upn),
+        };
+        record(
+            &txn,
+            caller,
+            AuditRecord {
+                action: def.id.as_str().into(),
+                object: Some((ObjectKind::Card, c.id)),
+                from_state: Some(from.as_str().into()),
+                to_state: Some(to.as_str().into()),
+                data: serde_json::json!({ "reason": reason, "requested_by": c.requested_by }),
+                detail,
+            },
+        )
+        .await?;
+        if let Some(r) = &reason {
+            notifications::notify(
+                &txn,
+                c.requested_by,
+                format!(
+                    "Your card request {} for {} was rejected: {r}",
+                    c.id, p.common_name
+                ),
+            )
+            .await?;
+        }
+        Ok(to)
     }
-    txn.commit().await?;
-    Ok(to)
+    .await;
+    crate::db::finish(txn, result).await
 }
 
 /// The approver's Requests list: cards waiting in `requested`, oldest first, postponed last.

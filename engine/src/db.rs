@@ -45,11 +45,13 @@ impl Engine {
 
     async fn bootstrap(&self) -> Result<()> {
         let txn = self.write().await?;
-        options::ensure_defaults(&txn).await?;
-        enablement::ensure_defaults(&txn).await?;
-        crate::audit::ensure_head(&txn).await?;
-        txn.commit().await?;
-        Ok(())
+        let result = async {
+            options::ensure_defaults(&txn).await?;
+            enablement::ensure_defaults(&txn).await?;
+            crate::audit::ensure_head(&txn).await
+        }
+        .await;
+        finish(txn, result).await
     }
 
     pub fn backend(&self) -> DbBackend {
@@ -64,5 +66,23 @@ impl Engine {
             ..Default::default()
         };
         Ok(self.db.begin_with_options(opts).await?)
+    }
+}
+
+/// Ends a write transaction: commits what succeeded, rolls back what failed. Every write goes
+/// through here, because a transaction merely dropped would keep SQLite's write lock on an idle
+/// pooled connection until that connection happens to be used again.
+pub async fn finish<T>(txn: DatabaseTransaction, result: Result<T>) -> Result<T> {
+    match result {
+        Ok(value) => {
+            txn.commit().await?;
+            Ok(value)
+        }
+        Err(e) => {
+            if let Err(rollback) = txn.rollback().await {
+                tracing::warn!("rollback failed after {e}: {rollback}");
+            }
+            Err(e)
+        }
     }
 }

@@ -106,76 +106,79 @@ pub fn demo_state(i: usize) -> UserState {
 /// Loads the demo data unless it is there already. Returns whether it loaded anything.
 pub async fn load(engine: &Engine) -> Result<bool> {
     let txn = engine.write().await?;
-    if account::Entity::find()
-        .filter(account::Column::Username.eq("admin"))
-        .one(&txn)
-        .await?
-        .is_some()
-    {
-        return Ok(false);
+    let result = async {
+        if account::Entity::find()
+            .filter(account::Column::Username.eq("admin"))
+            .one(&txn)
+            .await?
+            .is_some()
+        {
+            return Ok(false);
+        }
+        let now = crate::time::now();
+        let mut first_person = None;
+        for (i, (given, surname)) in GIVEN.iter().zip(SURNAMES).enumerate() {
+            let login = format!(
+                "{}.{}",
+                given.to_lowercase(),
+                surname.to_lowercase().replace('ö', "o")
+            );
+            let id = person::Entity::insert(person::ActiveModel {
+                id: Default::default(),
+                employee_id: Set(format!("E{}", 1001 + i)),
+                given_name: Set(given.to_string()),
+                surname: Set(surname.to_string()),
+                common_name: Set(format!("{given} {surname}")),
+                upn: Set(format!("{login}@example.com")),
+                email: Set(format!("{login}@example.com")),
+                department: Set(DEPARTMENTS[i % DEPARTMENTS.len()].into()),
+                state: Set(demo_state(i).as_str().into()),
+                version: Set(1),
+                created_at: Set(now),
+                updated_at: Set(now),
+            })
+            .exec(&txn)
+            .await?
+            .last_insert_id;
+            first_person.get_or_insert(id);
+        }
+        for (user, password, name, roles) in ACCOUNTS {
+            create_account(&txn, user, name, password, roles, None).await?;
+        }
+        create_account(
+            &txn,
+            SELF_SERVICE.0,
+            "Alice Andersson",
+            SELF_SERVICE.1,
+            &[Role::SelfService],
+            first_person,
+        )
+        .await?;
+        // The seed documents ship these disabled; the demo shows them.
+        enablement::enable(
+            &txn,
+            ProcessId::CardsProcRequest,
+            State::User(UserState::Active),
+        )
+        .await?;
+        enablement::enable(
+            &txn,
+            ProcessId::TempCardsAddonExtProdInitialize,
+            State::TempCard(TempCardState::Produced),
+        )
+        .await?;
+        crate::audit::append(
+            &txn,
+            None,
+            crate::audit::AuditRecord {
+                action: "demo_data_loaded".into(),
+                detail: format!("{} people, {} accounts", GIVEN.len(), ACCOUNTS.len() + 1),
+                ..Default::default()
+            },
+        )
+        .await?;
+        Ok(true)
     }
-    let now = crate::time::now();
-    let mut first_person = None;
-    for (i, (given, surname)) in GIVEN.iter().zip(SURNAMES).enumerate() {
-        let login = format!(
-            "{}.{}",
-            given.to_lowercase(),
-            surname.to_lowercase().replace('ö', "o")
-        );
-        let id = person::Entity::insert(person::ActiveModel {
-            id: Default::default(),
-            employee_id: Set(format!("E{}", 1001 + i)),
-            given_name: Set(given.to_string()),
-            surname: Set(surname.to_string()),
-            common_name: Set(format!("{given} {surname}")),
-            upn: Set(format!("{login}@example.com")),
-            email: Set(format!("{login}@example.com")),
-            department: Set(DEPARTMENTS[i % DEPARTMENTS.len()].into()),
-            state: Set(demo_state(i).as_str().into()),
-            version: Set(1),
-            created_at: Set(now),
-            updated_at: Set(now),
-        })
-        .exec(&txn)
-        .await?
-        .last_insert_id;
-        first_person.get_or_insert(id);
-    }
-    for (user, password, name, roles) in ACCOUNTS {
-        create_account(&txn, user, name, password, roles, None).await?;
-    }
-    create_account(
-        &txn,
-        SELF_SERVICE.0,
-        "Alice Andersson",
-        SELF_SERVICE.1,
-        &[Role::SelfService],
-        first_person,
-    )
-    .await?;
-    // The seed documents ship these disabled; the demo shows them.
-    enablement::enable(
-        &txn,
-        ProcessId::CardsProcRequest,
-        State::User(UserState::Active),
-    )
-    .await?;
-    enablement::enable(
-        &txn,
-        ProcessId::TempCardsAddonExtProdInitialize,
-        State::TempCard(TempCardState::Produced),
-    )
-    .await?;
-    crate::audit::append(
-        &txn,
-        None,
-        crate::audit::AuditRecord {
-            action: "demo_data_loaded".into(),
-            detail: format!("{} people, {} accounts", GIVEN.len(), ACCOUNTS.len() + 1),
-            ..Default::default()
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(true)
+    .await;
+    crate::db::finish(txn, result).await
 }

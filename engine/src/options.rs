@@ -164,60 +164,63 @@ pub async fn save(
 ) -> Result<i64> {
     caller.require_any(&[Role::Admin], "change options")?;
     let txn = engine.write().await?;
-    let cur = current(&txn, p).await?;
-    if cur.version != expected_version {
-        return Err(EngineError::Invalid(format!(
-            "{p} was changed by someone else (now version {}). Reload the page and try again.",
-            cur.version
-        )));
+    let result = async {
+        let cur = current(&txn, p).await?;
+        if cur.version != expected_version {
+            return Err(EngineError::Invalid(format!(
+                "{p} was changed by someone else (now version {}). Reload the page and try again.",
+                cur.version
+            )));
+        }
+        let next = p
+            .apply_form(&cur.document, changes)
+            .map_err(EngineError::Options)?;
+        if next == cur.document {
+            return Err(EngineError::Invalid("Nothing was changed.".into()));
+        }
+        let version = cur.version + 1;
+        insert(&txn, p, version, &next, Some(caller.account_id))
+            .await
+            .map_err(|e| match &e {
+                EngineError::Db(db)
+                    if matches!(db.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) =>
+                {
+                    EngineError::Invalid(format!(
+                        "{p} was changed by someone else. Reload the page and try again."
+                    ))
+                }
+                _ => e,
+            })?;
+        let changed: Vec<String> = next
+            .iter()
+            .filter(|(k, v)| cur.document.get(*k) != Some(*v))
+            .map(|(k, v)| {
+                format!(
+                    "{k}: {} → {}",
+                    cur.document.get(k).map(|o| o.display()).unwrap_or_default(),
+                    v.display()
+                )
+            })
+            .collect();
+        audit::append(
+            &txn,
+            Some(caller),
+            AuditRecord {
+                action: "options_changed".into(),
+                data: serde_json::json!({
+                    "package": p.as_str(),
+                    "from_version": cur.version,
+                    "to_version": version,
+                    "before": cur.document,
+                    "after": next,
+                }),
+                detail: format!("{p} version {version}: {}", changed.join("; ")),
+                ..Default::default()
+            },
+        )
+        .await?;
+        Ok(version)
     }
-    let next = p
-        .apply_form(&cur.document, changes)
-        .map_err(EngineError::Options)?;
-    if next == cur.document {
-        return Err(EngineError::Invalid("Nothing was changed.".into()));
-    }
-    let version = cur.version + 1;
-    insert(&txn, p, version, &next, Some(caller.account_id))
-        .await
-        .map_err(|e| match &e {
-            EngineError::Db(db)
-                if matches!(db.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) =>
-            {
-                EngineError::Invalid(format!(
-                    "{p} was changed by someone else. Reload the page and try again."
-                ))
-            }
-            _ => e,
-        })?;
-    let changed: Vec<String> = next
-        .iter()
-        .filter(|(k, v)| cur.document.get(*k) != Some(*v))
-        .map(|(k, v)| {
-            format!(
-                "{k}: {} → {}",
-                cur.document.get(k).map(|o| o.display()).unwrap_or_default(),
-                v.display()
-            )
-        })
-        .collect();
-    audit::append(
-        &txn,
-        Some(caller),
-        AuditRecord {
-            action: "options_changed".into(),
-            data: serde_json::json!({
-                "package": p.as_str(),
-                "from_version": cur.version,
-                "to_version": version,
-                "before": cur.document,
-                "after": next,
-            }),
-            detail: format!("{p} version {version}: {}", changed.join("; ")),
-            ..Default::default()
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(version)
+    .await;
+    crate::db::finish(txn, result).await
 }

@@ -1,16 +1,15 @@
 use crate::api::error_text;
 use crate::Auth;
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
-use leptos_router::NavigateOptions;
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let auth = expect_context::<Auth>();
-    let navigate = use_navigate();
+    // A full page load after signing in: every page then renders for the new session, and no
+    // page sees the session from before (which would send it back here).
     Effect::new(move |_| {
         if let Some(Ok(_)) = auth.login.value().get() {
-            navigate("/", NavigateOptions::default());
+            let _ = window().location().set_href("/");
         }
     });
     let error = move || match auth.login.value().get() {

@@ -1,0 +1,54 @@
+import { expect, Page } from '@playwright/test';
+
+/** Opens a page and waits until the WASM bundle has hydrated it (clicks work from then on). */
+export async function open(page: Page, path: string) {
+  await page.goto(path);
+  await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
+}
+
+export const PASSWORDS: Record<string, string> = {
+  admin: 'admin-demo',
+  operator: 'operator-demo',
+  approver: 'approver-demo',
+  supervisor: 'supervisor-demo',
+  alice: 'alice-demo',
+};
+
+export async function signIn(page: Page, user: string, password = PASSWORDS[user]) {
+  await open(page, '/login');
+  await page.getByLabel('User name').fill(user);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByTestId('account')).toBeVisible();
+}
+
+export async function signOut(page: Page) {
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page.getByRole('link', { name: 'Sign in' })).toBeVisible();
+}
+
+/** Quick search → the user's page. */
+export async function openUser(page: Page, name: string) {
+  await open(page, '/users');
+  await page.getByLabel('Quick search').fill(name);
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.getByTestId('search-results').getByRole('link', { name }).click();
+  await expect(page.getByRole('heading', { level: 1, name })).toBeVisible();
+}
+
+/** As an operator on a user's page: Request card → Next; returns the outcome box. */
+export async function requestCard(page: Page, name: string) {
+  await openUser(page, name);
+  await page.getByTestId('commands').getByRole('link', { name: 'Request card' }).click();
+  await expect(page.getByRole('heading', { name: 'Request card' })).toBeVisible();
+  await expect(page.getByTestId('user-data').locator('[data-field="common_name"]')).toHaveText(name);
+  await page.getByRole('button', { name: 'Next' }).click();
+  const outcome = page.getByTestId('outcome');
+  await expect(outcome).toBeVisible();
+  return outcome;
+}
+
+/** The Requests row of a user's card. */
+export function requestRow(page: Page, name: string) {
+  return page.getByTestId('requests').locator('tr', { hasText: name });
+}

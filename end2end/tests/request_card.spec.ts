@@ -1,0 +1,157 @@
+import { expect, test } from '@playwright/test';
+import { open, openUser, requestCard, requestRow, signIn, signOut } from './helpers';
+
+test('wrong password opens no session', async ({ page, context }) => {
+  await open(page, '/login');
+  await page.getByLabel('User name').fill('operator');
+  await page.getByLabel('Password').fill('not-the-password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('alert')).toHaveText('Wrong user name or password.');
+  const cookies = await context.cookies();
+  expect(cookies.find((c) => c.name === 'tessera_session')).toBeUndefined();
+  await open(page, '/users');
+  await expect(page.getByRole('alert')).toContainText('not signed in');
+});
+
+test('session cookie is HttpOnly and SameSite=Strict', async ({ page, context }) => {
+  await signIn(page, 'operator');
+  const cookie = (await context.cookies()).find((c) => c.name === 'tessera_session');
+  expect(cookie?.httpOnly).toBe(true);
+  expect(cookie?.sameSite).toBe('Strict');
+});
+
+test('request card with approval, then an approver approves it', async ({ page }) => {
+  await signIn(page, 'operator');
+  await openUser(page, 'Quinn Quist');
+  await page.getByTestId('commands').getByRole('link', { name: 'Request card' }).click();
+  // Card data and user data, common name and UPN filled in, the options in force.
+  await expect(page.getByTestId('card-data')).toContainText('Standard smart card');
+  await expect(page.locator('[data-field="upn"]')).toHaveText('quinn.quist@example.com');
+  await expect(page.locator('[data-option="CardsRequestApproval"]')).toHaveText('yes');
+  await page.getByRole('button', { name: 'Next' }).click();
+  const outcome = page.getByTestId('outcome');
+  await expect(outcome).toContainText('waits for an approver');
+  await expect(outcome.locator('[data-state]')).toHaveAttribute('data-state', 'requested');
+  await signOut(page);
+
+  await signIn(page, 'approver');
+  await open(page, '/requests');
+  const row = requestRow(page, 'Quinn Quist');
+  await expect(row).toContainText('Oscar Operator');
+  await row.getByRole('button', { name: 'Approve' }).click();
+  await expect(page.getByRole('status')).toContainText('the card is now approved');
+  await expect(requestRow(page, 'Quinn Quist')).toHaveCount(0);
+
+  await openUser(page, 'Quinn Quist');
+  await expect(page.getByTestId('cards').locator('[data-state]')).toHaveAttribute('data-state', 'approved');
+});
+
+test('reject needs a reason, and the requester is told it', async ({ page }) => {
+  await signIn(page, 'operator');
+  await requestCard(page, 'Rosa Rossi');
+  await signOut(page);
+
+  await signIn(page, 'approver');
+  await open(page, '/requests');
+  const row = requestRow(page, 'Rosa Rossi');
+  await row.getByRole('button', { name: 'Reject' }).click();
+  await expect(page.getByRole('alert')).toContainText('A reason is required');
+  await expect(requestRow(page, 'Rosa Rossi')).toHaveCount(1);
+  await row.getByLabel('Reason').fill('Has a valid card already');
+  await row.getByRole('button', { name: 'Reject' }).click();
+  await expect(page.getByRole('status')).toContainText('the card is now rejected');
+  await expect(requestRow(page, 'Rosa Rossi')).toHaveCount(0);
+  await signOut(page);
+
+  await signIn(page, 'operator');
+  await expect(page.locator('ul.messages')).toContainText('rejected: Has a valid card already');
+  await openUser(page, 'Rosa Rossi');
+  await expect(page.getByTestId('cards').locator('[data-state]')).toHaveAttribute('data-state', 'rejected');
+});
+
+test('an approver cannot decide their own request; the server refuses a crafted call', async ({ page }) => {
+  await signIn(page, 'supervisor');
+  await requestCard(page, 'Sven Strand');
+  await open(page, '/requests');
+  const row = requestRow(page, 'Sven Strand');
+  await expect(row).toContainText('Your own request');
+  await expect(row.getByRole('button', { name: 'Approve' })).toBeDisabled();
+
+  const cardId = await row.getAttribute('data-card');
+  const response = await page.request.post('/api/decide_card_request', {
+    form: { card_id: cardId!, version: '1', decision: 'approve', reason: '' },
+  });
+  expect(response.ok()).toBe(false);
+  expect(await response.text()).toContain('You requested this card yourself');
+  await open(page, '/requests');
+  await expect(requestRow(page, 'Sven Strand')).toHaveCount(1);
+});
+
+test('cancel leaves nothing behind', async ({ page }) => {
+  await signIn(page, 'operator');
+  await openUser(page, 'Umar Ulvaeus');
+  await page.getByTestId('commands').getByRole('link', { name: 'Request card' }).click();
+  await expect(page.getByRole('button', { name: 'Next' })).toBeVisible();
+  await page.getByRole('link', { name: 'Cancel' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Umar Ulvaeus' })).toBeVisible();
+  await expect(page.getByText('No cards.')).toBeVisible();
+});
+
+test('an inactive user has no Request card, and a crafted request is refused', async ({ page }) => {
+  await signIn(page, 'operator');
+  await openUser(page, 'Jonas Jansen');
+  await expect(page.locator('[data-state="inactive"]')).toBeVisible();
+  await expect(page.getByRole('link', { name: 'Request card' })).toHaveCount(0);
+  const userId = page.url().split('/').pop();
+  await open(page, `/users/${userId}/request-card`);
+  await expect(page.getByRole('alert')).toContainText('needs the user to be "active", but it is "inactive"');
+  await expect(page.getByRole('button', { name: 'Next' })).toHaveCount(0);
+  const response = await page.request.post('/api/request_card', { form: { user_id: userId!, user_version: '1' } });
+  expect(response.ok()).toBe(false);
+  expect(await response.text()).toContain('"active"');
+});
+
+test('admin switches the approval step off: the next request is approved at once', async ({ page }) => {
+  await signIn(page, 'admin');
+  await open(page, '/admin/options/CardsScriptOptions');
+  const approval = page.locator('[data-option="CardsRequestApproval"] input[type=checkbox]');
+  await expect(approval).toBeChecked();
+  await approval.uncheck();
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('status')).toContainText('Saved as version 2');
+  await expect(page.getByTestId('options-version')).toContainText('Version 2, changed by admin');
+
+  // A wrong value is refused with a message, and nothing is saved.
+  await open(page, '/admin/options/TempCardsScriptOptions');
+  await page.locator('[data-option="TempCardsPinLength"] input').fill('3');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('alert')).toContainText('PIN length: 3 is out of range: allowed are 6 to 8');
+  await expect(page.getByTestId('options-version')).toContainText('Version 1');
+  await signOut(page);
+
+  await signIn(page, 'operator');
+  const outcome = await requestCard(page, 'Vera Vidal');
+  await expect(outcome.locator('[data-state]').first()).toHaveAttribute('data-state', 'approved');
+  await expect(outcome.locator('[data-option="CardsRequestApproval"]')).toHaveText('no');
+  await signOut(page);
+
+  // Put the option back for whatever runs next.
+  await signIn(page, 'admin');
+  await open(page, '/admin/options/CardsScriptOptions');
+  await page.locator('[data-option="CardsRequestApproval"] input[type=checkbox]').check();
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('status')).toContainText('Saved as version 3');
+  await open(page, '/admin/audit');
+  await expect(page.getByTestId('chain')).toContainText('The audit chain is intact');
+});
+
+test('a self-service user sees their own credentials and nobody else', async ({ page }) => {
+  await signIn(page, 'alice');
+  await expect(page.getByRole('heading', { name: 'My credentials' })).toBeVisible();
+  await expect(page.locator('[data-field="common_name"]')).toHaveText('Alice Andersson');
+  const other = await page.request.post('/api/user_page', { form: { user_id: '2' } });
+  expect(other.ok()).toBe(false);
+  expect(await other.text()).toContain('may not see this user');
+  const search = await page.request.post('/api/search_users', { form: { query: 'a' } });
+  expect(search.ok()).toBe(false);
+});
