@@ -1,0 +1,157 @@
+//! Request card over HTTP on loopback, open loop: requests leave at a fixed rate whether or not
+//! earlier ones have answered, and latency counts from the moment a request was due, so a
+//! stalled server shows up as latency rather than as a lower send rate.
+
+use crate::percentile;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const RATES: &[u64] = &[100, 200, 500];
+const SECONDS: u64 = 10;
+
+struct Server {
+    child: Child,
+    _data: tempfile::TempDir,
+    base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+async fn start_server() -> Result<Server, String> {
+    let bin = std::env::var("TESSERA_BIN").unwrap_or_else(|_| "target/release/tessera".into());
+    let data = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let port = free_port();
+    let envs = [
+        ("TESSERA_DATA_DIR", data.path().display().to_string()),
+        ("TESSERA_SITE_ADDR", format!("127.0.0.1:{port}")),
+        ("RUST_LOG", "warn".into()),
+    ];
+    let status = Command::new(&bin)
+        .arg("demo-data")
+        .envs(envs.clone())
+        .env_remove("DATABASE_URL")
+        .stdout(Stdio::null())
+        .status()
+        .map_err(|e| format!("{bin}: {e} (build it with scripts/build --release)"))?;
+    if !status.success() {
+        return Err(format!("{bin} demo-data failed"));
+    }
+    let child = Command::new(&bin)
+        .arg("serve")
+        .envs(envs)
+        .env_remove("DATABASE_URL")
+        .stdout(Stdio::null())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let server = Server { child, _data: data, base: format!("http://127.0.0.1:{port}") };
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok(r) = client.get(format!("{}/health", server.base)).send().await {
+            if r.status().is_success() {
+                return Ok(server);
+            }
+        }
+        if Instant::now() > deadline {
+            return Err("the server did not answer /health within 30 s".into());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+pub async fn run() -> Result<(), String> {
+    let server = start_server().await?;
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(1024)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let login = client
+        .post(format!("{}/api/login", server.base))
+        .form(&[("username", "operator"), ("password", "operator-demo")])
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    let cookie = login
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .ok_or("no session cookie after login")?
+        .to_string();
+    let users: Vec<serde_json::Value> = client
+        .post(format!("{}/api/search_users", server.base))
+        .header("cookie", &cookie)
+        .form(&[("query", "")])
+        .send()
+        .await
+        .map_err(|e| e.to_string())?
+        .json()
+        .await
+        .map_err(|e| e.to_string())?;
+    let active: Vec<i64> = users
+        .iter()
+        .filter(|u| u["state"] == "active")
+        .filter_map(|u| u["id"].as_i64())
+        .collect();
+    if active.is_empty() {
+        return Err("no active demo users".into());
+    }
+
+    println!();
+    println!("Request card (CardsProcRequest) over HTTP, SQLite, open loop, {SECONDS} s per rate");
+    println!("| rate (req/s) | sent | ok | errors | achieved (req/s) | p50 (ms) | p95 (ms) | p99 (ms) | max (ms) |");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for &rate in RATES {
+        let total = rate * SECONDS;
+        let interval = Duration::from_secs_f64(1.0 / rate as f64);
+        let start = Instant::now();
+        let mut tasks = Vec::with_capacity(total as usize);
+        for i in 0..total {
+            let due = start + interval * i as u32;
+            tokio::time::sleep_until(due.into()).await;
+            let (client, cookie, base) = (client.clone(), cookie.clone(), server.base.clone());
+            let user = active[i as usize % active.len()];
+            tasks.push(tokio::spawn(async move {
+                let r = client
+                    .post(format!("{base}/api/request_card"))
+                    .header("cookie", cookie)
+                    .form(&[("user_id", user.to_string()), ("user_version", "1".to_string())])
+                    .send()
+                    .await;
+                let ok = matches!(&r, Ok(r) if r.status().is_success());
+                (ok, due.elapsed().as_secs_f64() * 1000.0)
+            }));
+        }
+        let mut latencies = Vec::with_capacity(tasks.len());
+        let mut errors = 0;
+        for t in tasks {
+            let (ok, ms) = t.await.map_err(|e| e.to_string())?;
+            if ok {
+                latencies.push(ms);
+            } else {
+                errors += 1;
+            }
+        }
+        let elapsed = start.elapsed().as_secs_f64();
+        latencies.sort_by(|a, b| a.total_cmp(b));
+        println!(
+            "| {rate} | {total} | {} | {errors} | {:.0} | {:.1} | {:.1} | {:.1} | {:.1} |",
+            latencies.len(),
+            latencies.len() as f64 / elapsed,
+            percentile(&latencies, 50.0),
+            percentile(&latencies, 95.0),
+            percentile(&latencies, 99.0),
+            latencies.last().copied().unwrap_or(f64::NAN),
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,36 @@
+//! Benchmarks that print tables (never asserted: these machines are noisy).
+//!
+//! `tessera-bench http`    — starts the release server on SQLite and drives the Request card
+//!                           server function over loopback at fixed arrival rates.
+//! `tessera-bench runner`  — the process runner alone, in process, on SQLite and PostgreSQL.
+//! `tessera-bench`         — both.
+
+mod http;
+mod runner;
+
+#[tokio::main]
+async fn main() {
+    let what = std::env::args().nth(1).unwrap_or_else(|| "all".into());
+    let result = match what.as_str() {
+        "http" => http::run().await,
+        "runner" => runner::run().await,
+        "all" => match http::run().await {
+            Ok(()) => runner::run().await,
+            e => e,
+        },
+        other => Err(format!("unknown benchmark \"{other}\": use http, runner or nothing for both")),
+    };
+    if let Err(e) = result {
+        eprintln!("tessera-bench: {e}");
+        std::process::exit(1);
+    }
+}
+
+/// Nearest-rank percentile of sorted samples.
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
