@@ -23,7 +23,11 @@ impl Drop for Server {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 async fn start_server() -> Result<Server, String> {
@@ -52,7 +56,11 @@ async fn start_server() -> Result<Server, String> {
         .stdout(Stdio::null())
         .spawn()
         .map_err(|e| e.to_string())?;
-    let server = Server { child, _data: data, base: format!("http://127.0.0.1:{port}") };
+    let server = Server {
+        child,
+        _data: data,
+        base: format!("http://127.0.0.1:{port}"),
+    };
     let client = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
@@ -124,7 +132,10 @@ pub async fn run() -> Result<(), String> {
                 let r = client
                     .post(format!("{base}/api/request_card"))
                     .header("cookie", cookie)
-                    .form(&[("user_id", user.to_string()), ("user_version", "1".to_string())])
+                    .form(&[
+                        ("user_id", user.to_string()),
+                        ("user_version", "1".to_string()),
+                    ])
                     .send()
                     .await;
                 let ok = matches!(&r, Ok(r) if r.status().is_success());

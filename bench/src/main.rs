@@ -18,7 +18,9 @@ async fn main() {
             Ok(()) => runner::run().await,
             e => e,
         },
-        other => Err(format!("unknown benchmark \"{other}\": use http, runner or nothing for both")),
+        other => Err(format!(
+            "unknown benchmark \"{other}\": use http, runner or nothing for both"
+        )),
     };
     if let Err(e) = result {
         eprintln!("tessera-bench: {e}");

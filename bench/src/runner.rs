@@ -10,7 +10,9 @@ const OPERATIONS: usize = 2000;
 const WORKERS: usize = 8;
 
 async fn caller(e: &Engine, user: &str, password: &str) -> Result<Caller, String> {
-    let (token, _) = auth::login(e, user, password, "bench").await.map_err(|e| e.to_string())?;
+    let (token, _) = auth::login(e, user, password, "bench")
+        .await
+        .map_err(|e| e.to_string())?;
     auth::session(e, &token, "bench")
         .await
         .map_err(|e| e.to_string())?
@@ -38,7 +40,12 @@ async fn measure(backend: &str, e: Engine) -> Result<(), String> {
             let mut ids = Vec::new();
             for i in (w..OPERATIONS).step_by(WORKERS) {
                 let (user, version) = users[i % users.len()];
-                ids.push(cards::request(&e, &op, user, version).await.map_err(|e| e.to_string())?.card_id);
+                ids.push(
+                    cards::request(&e, &op, user, version)
+                        .await
+                        .map_err(|e| e.to_string())?
+                        .card_id,
+                );
             }
             Ok::<_, String>(ids)
         }));
@@ -55,7 +62,9 @@ async fn measure(backend: &str, e: Engine) -> Result<(), String> {
         let (e, ap, chunk) = (e.clone(), ap.clone(), chunk.to_vec());
         tasks.push(tokio::spawn(async move {
             for id in chunk {
-                cards::decide(&e, &ap, id, 1, Decision::Approve).await.map_err(|e| e.to_string())?;
+                cards::decide(&e, &ap, id, 1, Decision::Approve)
+                    .await
+                    .map_err(|e| e.to_string())?;
             }
             Ok::<_, String>(())
         }));
@@ -64,8 +73,13 @@ async fn measure(backend: &str, e: Engine) -> Result<(), String> {
         t.await.map_err(|e| e.to_string())??;
     }
     let approve_secs = start.elapsed().as_secs_f64();
-    let records = tessera_engine::audit::verify(&e.db).await.map_err(|e| e.to_string())?;
-    for (what, secs) in [("Request card (new → requested)", request_secs), ("Approve (requested → approved)", approve_secs)] {
+    let records = tessera_engine::audit::verify(&e.db)
+        .await
+        .map_err(|e| e.to_string())?;
+    for (what, secs) in [
+        ("Request card (new → requested)", request_secs),
+        ("Approve (requested → approved)", approve_secs),
+    ] {
         println!(
             "| {backend} | {what} | {OPERATIONS} | {WORKERS} | {secs:.2} | {:.0} |",
             OPERATIONS as f64 / secs
@@ -81,12 +95,23 @@ pub async fn run() -> Result<(), String> {
     println!("| backend | process | operations | concurrent callers | seconds | transitions/s |");
     println!("|---|---|---:|---:|---:|---:|");
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("bench.db").display());
-    measure("SQLite (file, WAL)", Engine::open(&url).await.map_err(|e| e.to_string())?).await?;
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("bench.db").display()
+    );
+    measure(
+        "SQLite (file, WAL)",
+        Engine::open(&url).await.map_err(|e| e.to_string())?,
+    )
+    .await?;
     if PgCluster::available() {
         let cluster = PgCluster::start().map_err(|e| e.to_string())?;
         let url = cluster.fresh_database().await;
-        measure("PostgreSQL 15", Engine::open(&url).await.map_err(|e| e.to_string())?).await?;
+        measure(
+            "PostgreSQL 15",
+            Engine::open(&url).await.map_err(|e| e.to_string())?,
+        )
+        .await?;
     } else {
         println!("| PostgreSQL 15 | not installed here | | | | |");
     }

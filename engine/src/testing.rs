@@ -83,6 +83,7 @@ impl PgCluster {
     /// Starts a cluster. The server runs in a thread of its own that lives as long as the
     /// process, because the kernel's parent-death signal follows the thread that spawned it.
     pub fn start() -> std::io::Result<PgCluster> {
+        remove_stale_clusters();
         let dir = tempfile::Builder::new().prefix("tessera-pg").tempdir()?;
         let ids = postgres_ids();
         let data = dir.path().join("data");
@@ -194,5 +195,37 @@ impl PgCluster {
             .expect("create a test database");
         admin.close().await.ok();
         format!("postgres://postgres@127.0.0.1:{}/{name}", self.port)
+    }
+}
+
+/// A cluster's temp dir outlives its server (statics are never dropped): remove the dirs of
+/// clusters whose server is gone.
+fn remove_stale_clusters() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let is_cluster = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with("tessera-pg"));
+        if !is_cluster {
+            continue;
+        }
+        let pid = std::fs::read_to_string(path.join("data/postmaster.pid"))
+            .ok()
+            .and_then(|s| s.lines().next().and_then(|l| l.trim().parse::<i32>().ok()));
+        // SAFETY: kill with signal 0 only checks whether the process exists.
+        let alive = pid.is_some_and(|pid| unsafe { libc::kill(pid, 0) } == 0);
+        let started_long_ago = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > Duration::from_secs(60));
+        if !alive && (pid.is_some() || started_long_ago) {
+            let _ = std::fs::remove_dir_all(&path);
+        }
     }
 }

@@ -318,10 +318,9 @@ async fn concurrent_decisions_on_one_card_let_exactly_one_win(e: Engine) {
         ),
     );
     assert_eq!(a.is_ok() as u8 + b.is_ok() as u8, 1, "{a:?} {b:?}");
-    let loser = if a.is_ok() {
-        b.unwrap_err()
-    } else {
-        a.unwrap_err()
+    let loser = match (a, b) {
+        (Ok(_), Err(e)) | (Err(e), Ok(_)) => e,
+        other => unreachable!("{other:?}"),
     };
     assert!(
         matches!(
