@@ -140,6 +140,11 @@ pub async fn login(
         rand::thread_rng().fill_bytes(&mut raw);
         let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw);
         let now = crate::time::now();
+        // Sessions past their time are of no use to anyone: sweep them as new ones open.
+        session::Entity::delete_many()
+            .filter(session::Column::ExpiresAt.lt(now))
+            .exec(&txn)
+            .await?;
         session::Entity::insert(session::ActiveModel {
             token_hash: Set(token_hash(&token)),
             account_id: Set(account.id),
