@@ -155,3 +155,35 @@ test('a self-service user sees their own credentials and nobody else', async ({ 
   const search = await page.request.post('/api/search_users', { form: { query: 'a' } });
   expect(search.ok()).toBe(false);
 });
+
+test('a decision on a request someone else changed meanwhile is refused with "reload"', async ({ page, browser }) => {
+  await signIn(page, 'operator');
+  await requestCard(page, 'Wilma Wallin');
+  await signOut(page);
+  await signIn(page, 'approver');
+  await open(page, '/requests');
+  const row = requestRow(page, 'Wilma Wallin');
+  await expect(row).toBeVisible();
+
+  // A second approver postpones it in another browser.
+  const other = await browser.newContext();
+  const page2 = await other.newPage();
+  await signIn(page2, 'supervisor');
+  await open(page2, '/requests');
+  await requestRow(page2, 'Wilma Wallin').getByRole('button', { name: 'Postpone' }).click();
+  await expect(page2.getByRole('status')).toContainText('the card is now requested');
+  await other.close();
+
+  await row.getByRole('button', { name: 'Approve' }).click();
+  await expect(page.getByRole('alert')).toContainText('changed by someone else in the meantime. Reload');
+  // The list has reloaded: the request is still there, postponed, and can now be decided.
+  await expect(requestRow(page, 'Wilma Wallin')).toContainText('postponed by Sam Supervisor');
+  await requestRow(page, 'Wilma Wallin').getByRole('button', { name: 'Approve' }).click();
+  await expect(page.getByRole('status')).toContainText('the card is now approved');
+});
+
+test('an unknown user id gets a clear message', async ({ page }) => {
+  await signIn(page, 'operator');
+  await open(page, '/users/999999');
+  await expect(page.getByRole('alert')).toContainText('There is no user with id 999999.');
+});

@@ -183,6 +183,12 @@ pub async fn decide(
     let txn = engine.write().await?;
     let result = async {
         let c = load_card(&txn, card_id).await?;
+        // Someone else acted since the caller looked: say so, rather than describe the new state.
+        if c.version != version {
+            return Err(EngineError::Conflict {
+                kind: ObjectKind::Card,
+            });
+        }
         let from = card_state(&c)?;
         require_state(def, State::Card(from))?;
         if c.requested_by == caller.account_id {
