@@ -90,3 +90,26 @@ pub fn Header() -> impl IntoView {
         </header>
     }
 }
+
+/// A page's data as a view: "Loading…", then what `render` makes of it, or the error in words.
+pub fn loaded<T, V>(
+    data: Resource<Result<T, ServerFnError>>,
+    render: impl Fn(T) -> V + Clone + Send + Sync + 'static,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    view! {
+        <Suspense fallback=Loading>
+            {move || {
+                let render = render.clone();
+                data.get()
+                    .map(move |r| match r {
+                        Ok(value) => render(value).into_any(),
+                        Err(error) => view! { <ErrorBox error/> }.into_any(),
+                    })
+            }}
+        </Suspense>
+    }
+}

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{caller, person};
+use common::{caller, person, stored_card};
 use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait};
 use tessera_engine::cards::{self, Decision};
 use tessera_engine::entity::{audit_log, card};
@@ -26,11 +26,7 @@ async fn request_with_approval_waits_for_an_approver(e: Engine) {
         .await
         .unwrap();
     assert_eq!(out.state, CardState::Requested);
-    let stored = card::Entity::find_by_id(out.card_id)
-        .one(&e.db)
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = stored_card(&e, out.card_id).await;
     assert_eq!(stored.state, "requested");
     assert_eq!(stored.requested_by, op.account_id);
 
@@ -59,11 +55,7 @@ async fn request_with_approval_waits_for_an_approver(e: Engine) {
         .await
         .unwrap();
     assert_eq!(state, CardState::Approved);
-    let stored = card::Entity::find_by_id(out.card_id)
-        .one(&e.db)
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = stored_card(&e, out.card_id).await;
     assert_eq!((stored.state.as_str(), stored.version), ("approved", 2));
     assert_eq!(stored.decided_by, Some(approver.account_id));
     assert!(cards::requests(&e, &approver)
@@ -127,11 +119,7 @@ async fn an_approver_never_decides_their_own_request(e: Engine) {
             .unwrap_err();
         assert!(matches!(err, EngineError::SelfApproval), "{err}");
     }
-    let stored = card::Entity::find_by_id(out.card_id)
-        .one(&e.db)
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = stored_card(&e, out.card_id).await;
     assert_eq!((stored.state.as_str(), stored.version), ("requested", 1));
 }
 
@@ -152,11 +140,7 @@ async fn rejection_needs_a_reason_and_notifies_the_requester(e: Engine) {
     .await
     .unwrap_err();
     assert!(err.to_string().contains("reason is required"), "{err}");
-    let stored = card::Entity::find_by_id(out.card_id)
-        .one(&e.db)
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = stored_card(&e, out.card_id).await;
     assert_eq!(stored.state, "requested");
     let to = cards::decide(
         &e,
@@ -288,11 +272,7 @@ async fn a_stale_version_is_refused_not_overwritten(e: Engine) {
         .unwrap_err();
     assert!(matches!(err, EngineError::Conflict { .. }), "{err}");
     assert!(err.to_string().contains("Reload"), "{err}");
-    let stored = card::Entity::find_by_id(out.card_id)
-        .one(&e.db)
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = stored_card(&e, out.card_id).await;
     assert_eq!(
         (stored.state.as_str(), stored.version, stored.decided_by),
         ("requested", 2, None)

@@ -1,5 +1,5 @@
 use crate::api::fetch_card_page;
-use crate::components::{ErrorBox, Loading, StateBadge};
+use crate::components::{loaded, StateBadge};
 use crate::pages::user::id_param;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -8,39 +8,34 @@ use leptos_router::components::A;
 pub fn CardPage() -> impl IntoView {
     let id = id_param("id");
     let page = Resource::new(id, fetch_card_page);
-    view! {
-        <Suspense fallback=Loading>
-            {move || page.get().map(|p| match p {
-                Err(e) => view! { <ErrorBox error=e/> }.into_any(),
-                Ok(p) => view! {
-                    <section>
-                        <h1>{format!("Card {}", p.card.id)}</h1>
-                        <dl class="data" data-testid="card-data">
-                            <dt>"State"</dt><dd><StateBadge name=p.card.state.as_str() label=p.card.state.label()/></dd>
-                            <dt>"Card profile"</dt><dd>{p.card.card_profile.clone()}</dd>
-                            <dt>"User"</dt><dd><A href=format!("/users/{}", p.user.id)>{p.user.common_name.clone()}</A> " (" {p.user.upn.clone()} ")"</dd>
-                            <dt>"Requested by"</dt><dd>{p.card.requested_by.clone()}</dd>
-                            <dt>"Created"</dt><dd><time>{p.card.created_at.clone()}</time></dd>
-                        </dl>
-                        <h2>"History"</h2>
-                        <table class="list" data-testid="history">
-                            <thead><tr><th>"When"</th><th>"Who"</th><th>"Process"</th><th>"From"</th><th>"To"</th><th>"Details"</th></tr></thead>
-                            <tbody>
-                                {p.history.into_iter().map(|h| view! {
-                                    <tr>
-                                        <td><time>{h.at}</time></td>
-                                        <td>{h.actor}</td>
-                                        <td><code>{h.action}</code></td>
-                                        <td>{h.from_state.unwrap_or_default()}</td>
-                                        <td>{h.to_state.unwrap_or_default()}</td>
-                                        <td>{h.detail}</td>
-                                    </tr>
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                    </section>
-                }.into_any(),
-            })}
-        </Suspense>
-    }
+    loaded(page, |p| {
+        view! {
+            <section>
+                <h1>{format!("Card {}", p.card.id)}</h1>
+                <dl class="data" data-testid="card-data">
+                    <dt>"State"</dt><dd><StateBadge name=p.card.state.as_str() label=p.card.state.label()/></dd>
+                    <dt>"Card profile"</dt><dd>{p.card.card_profile.clone()}</dd>
+                    <dt>"User"</dt><dd><A href=format!("/users/{}", p.user.id)>{p.user.common_name.clone()}</A> " (" {p.user.upn.clone()} ")"</dd>
+                    <dt>"Requested by"</dt><dd>{p.card.requested_by.clone()}</dd>
+                    <dt>"Created"</dt><dd><time>{p.card.created_at.clone()}</time></dd>
+                </dl>
+                <h2>"History"</h2>
+                <table class="list" data-testid="history">
+                    <thead><tr><th>"When"</th><th>"Who"</th><th>"Process"</th><th>"From"</th><th>"To"</th><th>"Details"</th></tr></thead>
+                    <tbody>
+                        {p.history.into_iter().map(|h| view! {
+                            <tr>
+                                <td><time>{h.at}</time></td>
+                                <td>{h.actor}</td>
+                                <td><code>{h.action}</code></td>
+                                <td>{h.from_state.unwrap_or_default()}</td>
+                                <td>{h.to_state.unwrap_or_default()}</td>
+                                <td>{h.detail}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </section>
+        }
+    })
 }

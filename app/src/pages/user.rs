@@ -1,5 +1,5 @@
 use crate::api::fetch_user_page;
-use crate::components::{ErrorBox, Loading, StateBadge};
+use crate::components::{loaded, StateBadge};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
@@ -70,41 +70,34 @@ pub fn CardList(cards: Vec<CardSummary>) -> impl IntoView {
 pub fn UserPage() -> impl IntoView {
     let id = id_param("id");
     let page = Resource::new(id, fetch_user_page);
-    view! {
-        <Suspense fallback=Loading>
-            {move || page.get().map(|p| match p {
-                Err(e) => view! { <ErrorBox error=e/> }.into_any(),
-                Ok(p) => {
-                    let user_id = p.user.id;
-                    view! {
-                        <section>
-                            <h1>{p.user.common_name.clone()}</h1>
-                            <div class="columns">
-                                <div>
-                                    <h2>"User"</h2>
-                                    <UserData user=p.user.clone()/>
-                                </div>
-                                <aside class="commands">
-                                    <h2>"What do you want to do?"</h2>
-                                    {if p.commands.is_empty() {
-                                        view! { <p class="muted">"Nothing can be done for this user in this state."</p> }.into_any()
-                                    } else {
-                                        view! {
-                                            <ul data-testid="commands">
-                                                {p.commands.into_iter().map(|c| view! {
-                                                    <li><A href=command_href(c.process, user_id) attr:data-process=c.process.as_str()>{c.name}</A></li>
-                                                }).collect_view()}
-                                            </ul>
-                                        }.into_any()
-                                    }}
-                                </aside>
-                            </div>
-                            <h2>"Cards"</h2>
-                            <CardList cards=p.cards/>
-                        </section>
-                    }.into_any()
-                }
-            })}
-        </Suspense>
-    }
+    loaded(page, |p| {
+        let user_id = p.user.id;
+        view! {
+            <section>
+                <h1>{p.user.common_name.clone()}</h1>
+                <div class="columns">
+                    <div>
+                        <h2>"User"</h2>
+                        <UserData user=p.user.clone()/>
+                    </div>
+                    <aside class="commands">
+                        <h2>"What do you want to do?"</h2>
+                        {if p.commands.is_empty() {
+                            view! { <p class="muted">"Nothing can be done for this user in this state."</p> }.into_any()
+                        } else {
+                            view! {
+                                <ul data-testid="commands">
+                                    {p.commands.into_iter().map(|c| view! {
+                                        <li><A href=command_href(c.process, user_id) attr:data-process=c.process.as_str()>{c.name}</A></li>
+                                    }).collect_view()}
+                                </ul>
+                            }.into_any()
+                        }}
+                    </aside>
+                </div>
+                <h2>"Cards"</h2>
+                <CardList cards=p.cards/>
+            </section>
+        }
+    })
 }

@@ -1,7 +1,7 @@
 #![allow(dead_code)]
 
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use tessera_engine::entity::{account, person};
+use tessera_engine::entity::{account, card, person};
 use tessera_engine::testing::PgCluster;
 use tessera_engine::{auth, demo, Caller, Engine};
 use tessera_process::Role;
@@ -80,4 +80,13 @@ pub async fn person(e: &Engine, common_name: &str) -> person::Model {
         .await
         .unwrap()
         .unwrap_or_else(|| panic!("no demo person {common_name}"))
+}
+
+/// A card as stored now.
+pub async fn stored_card(e: &Engine, id: i64) -> card::Model {
+    card::Entity::find_by_id(id)
+        .one(&e.db)
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("no card {id}"))
 }
