@@ -1,7 +1,7 @@
 //! Accounts, passwords (argon2id) and sessions.
 
 use crate::audit::{self, AuditRecord};
-use crate::entity::{account, account_role, session};
+use crate::entity::{account, account_role, login_failure, session};
 use crate::runner::Caller;
 use crate::{Engine, EngineError, Result};
 use argon2::password_hash::{
@@ -11,7 +11,10 @@ use argon2::Argon2;
 use base64::Engine as _;
 use chrono::Duration;
 use rand::RngCore;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter,
+};
 use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
 use tessera_process::dto::SessionInfo;
@@ -19,6 +22,11 @@ use tessera_process::Role;
 
 /// How long a session lasts without signing in again.
 pub const SESSION_HOURS: i64 = 12;
+/// Failed sign-ins for one user name within [`LOCKOUT_MINUTES`] after which it is refused until
+/// they age out. Counted per user name, known or not, so the answer tells nothing about which
+/// names exist.
+pub const MAX_FAILURES: u64 = 5;
+pub const LOCKOUT_MINUTES: i64 = 15;
 
 pub fn hash_password(password: &str) -> Result<String> {
     let salt = SaltString::generate(&mut OsRng);
@@ -104,8 +112,20 @@ pub async fn login(
     password: &str,
     source: &str,
 ) -> Result<(String, SessionInfo)> {
+    let username = username.trim();
+    let window_start = crate::time::now() - Duration::minutes(LOCKOUT_MINUTES);
+    let recent_failures = login_failure::Entity::find()
+        .filter(login_failure::Column::Username.eq(username))
+        .filter(login_failure::Column::At.gt(window_start))
+        .count(&engine.db)
+        .await?;
+    if recent_failures >= MAX_FAILURES {
+        return Err(EngineError::TooManyAttempts {
+            minutes: LOCKOUT_MINUTES,
+        });
+    }
     let found = account::Entity::find()
-        .filter(account::Column::Username.eq(username.trim()))
+        .filter(account::Column::Username.eq(username))
         .one(&engine.db)
         .await?;
     let hash = found
@@ -132,6 +152,14 @@ pub async fn login(
                     },
                 )
                 .await?;
+                login_failure::Entity::insert(login_failure::ActiveModel {
+                    id: Default::default(),
+                    username: Set(username.to_string()),
+                    source: Set(source.to_string()),
+                    at: Set(crate::time::now()),
+                })
+                .exec(&txn)
+                .await?;
                 // Kept, not rolled back: a failed sign-in is worth auditing.
                 return Ok(None);
             }
@@ -140,6 +168,14 @@ pub async fn login(
         rand::thread_rng().fill_bytes(&mut raw);
         let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw);
         let now = crate::time::now();
+        login_failure::Entity::delete_many()
+            .filter(
+                Condition::any()
+                    .add(login_failure::Column::Username.eq(username))
+                    .add(login_failure::Column::At.lt(window_start)),
+            )
+            .exec(&txn)
+            .await?;
         // Sessions past their time are of no use to anyone: sweep them as new ones open.
         session::Entity::delete_many()
             .filter(session::Column::ExpiresAt.lt(now))

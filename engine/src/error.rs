@@ -10,6 +10,10 @@ pub enum EngineError {
     Unauthenticated,
     #[error("Wrong user name or password.")]
     BadCredentials,
+    #[error(
+        "Too many failed sign-ins for this user name. Wait {minutes} minutes, then try again."
+    )]
+    TooManyAttempts { minutes: i64 },
     #[error("Your account may not {0}.")]
     Forbidden(String),
     #[error("There is no {} with id {id}.", kind.label().to_lowercase())]

@@ -115,7 +115,48 @@ async fn options_are_validated_versioned_and_admin_only(e: Engine) {
     );
 }
 
+async fn password_guessing_is_slowed_down(e: Engine) {
+    for _ in 0..auth::MAX_FAILURES {
+        let err = auth::login(&e, "approver", "guess-guess", "10.0.0.1")
+            .await
+            .unwrap_err();
+        assert!(matches!(err, EngineError::BadCredentials), "{err}");
+    }
+    // Even the right password waits now, and the message says for how long.
+    let err = auth::login(&e, "approver", "approver-demo", "127.0.0.1")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, EngineError::TooManyAttempts { .. }), "{err}");
+    assert!(err.to_string().contains("Wait 15 minutes"), "{err}");
+    // Unknown user names are counted the same way, so the answer reveals nothing.
+    for _ in 0..auth::MAX_FAILURES {
+        auth::login(&e, "no-such-user", "guess-guess", "10.0.0.1")
+            .await
+            .unwrap_err();
+    }
+    let err = auth::login(&e, "no-such-user", "guess-guess", "10.0.0.1")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, EngineError::TooManyAttempts { .. }), "{err}");
+    // Other accounts are not affected, and a success clears the count.
+    auth::login(&e, "operator", "wrong-wrong", "127.0.0.1")
+        .await
+        .unwrap_err();
+    auth::login(&e, "operator", "operator-demo", "127.0.0.1")
+        .await
+        .unwrap();
+    for _ in 0..auth::MAX_FAILURES - 1 {
+        auth::login(&e, "operator", "wrong-wrong", "127.0.0.1")
+            .await
+            .unwrap_err();
+    }
+    auth::login(&e, "operator", "operator-demo", "127.0.0.1")
+        .await
+        .unwrap();
+}
+
 on_both_backends!(
+    password_guessing_is_slowed_down,
     wrong_password_opens_no_session,
     quick_search_finds_by_name_upn_and_employee_id,
     options_are_validated_versioned_and_admin_only,

@@ -8,6 +8,7 @@ pub mod audit_log;
 pub mod batch_order;
 pub mod card;
 pub mod certificate;
+pub mod login_failure;
 pub mod mobile_id;
 pub mod notification;
 pub mod options_version;

@@ -274,6 +274,24 @@ impl MigrationTrait for Migration {
         .await?;
         m.create_table(
             Table::create()
+                .table("login_failure")
+                .if_not_exists()
+                .col(big_pk_auto("id"))
+                .col(string("username"))
+                .col(string("source"))
+                .col(timestamp_with_time_zone("at"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index(
+            "idx_login_failure_username",
+            "login_failure",
+            &["username", "at"],
+            false,
+        ))
+        .await?;
+        m.create_table(
+            Table::create()
                 .table("notification")
                 .if_not_exists()
                 .col(big_pk_auto("id"))
@@ -290,6 +308,7 @@ impl MigrationTrait for Migration {
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         for t in [
             "notification",
+            "login_failure",
             "audit_head",
             "audit_log",
             "options_version",
