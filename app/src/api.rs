@@ -94,10 +94,21 @@ pub mod ssr {
             .ok_or_else(|| ServerFnError::new(format!("There is no options document \"{name}\".")))
     }
 
+    /// How the session cookie is sent; the server provides it from its settings.
+    #[derive(Clone, Copy, Debug, Default)]
+    pub struct CookiePolicy {
+        /// Only over HTTPS (`Secure`): on for every deployment behind TLS.
+        pub secure: bool,
+    }
+
     pub fn set_cookie(value: &str, max_age: i64) {
+        let secure = use_context::<CookiePolicy>().unwrap_or_default().secure;
         if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
-            let cookie =
+            let mut cookie =
                 format!("{COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}");
+            if secure {
+                cookie.push_str("; Secure");
+            }
             if let Ok(v) = axum::http::HeaderValue::from_str(&cookie) {
                 resp.insert_header(axum::http::header::SET_COOKIE, v);
             }
@@ -274,9 +285,11 @@ pub async fn audit_log() -> Result<(Result<i64, String>, Vec<AuditRow>), ServerF
     caller
         .require_any(&[tessera_process::Role::Admin], "read the audit log")
         .map_err(ssr::fail)?;
-    let chain = tessera_engine::audit::verify(&engine.db)
-        .await
-        .map_err(|e| e.to_string());
+    let chain = match tessera_engine::audit::verify(&engine.db).await {
+        Ok(n) => Ok(n),
+        Err(e @ tessera_engine::EngineError::AuditBroken { .. }) => Err(e.to_string()),
+        Err(e) => return Err(ssr::fail(e)),
+    };
     let rows = tessera_engine::audit::recent(&engine.db, 200)
         .await
         .map_err(ssr::fail)?;

@@ -137,12 +137,25 @@ pub async fn append(
     Ok(())
 }
 
-/// Walks the whole chain; returns the number of records, or where it breaks.
+/// Walks the whole chain up to the head; returns the number of records, or where it breaks.
 pub async fn verify(conn: &impl ConnectionTrait) -> Result<i64> {
+    // The head first: records appended while this runs lie beyond it and are not judged.
+    let head = audit_head::Entity::find_by_id(1).one(conn).await?;
     let records = audit_log::Entity::find()
+        .filter(audit_log::Column::Seq.lte(head.as_ref().map(|h| h.seq).unwrap_or(0)))
         .order_by_asc(audit_log::Column::Seq)
         .all(conn)
         .await?;
+    let Some(head) = head else {
+        let any = audit_log::Entity::find().one(conn).await?.is_some();
+        if any {
+            return Err(EngineError::AuditBroken {
+                seq: 0,
+                why: "the end of the chain (audit head) is missing".into(),
+            });
+        }
+        return Ok(0);
+    };
     let mut prev = GENESIS.to_string();
     let mut expected_seq = 1;
     for r in &records {
@@ -167,14 +180,11 @@ pub async fn verify(conn: &impl ConnectionTrait) -> Result<i64> {
         prev = r.hash.clone();
         expected_seq += 1;
     }
-    let head = audit_head::Entity::find_by_id(1).one(conn).await?;
-    if let Some(head) = head {
-        if head.seq != expected_seq - 1 || head.hash != prev {
-            return Err(EngineError::AuditBroken {
-                seq: head.seq,
-                why: "the newest records are missing".into(),
-            });
-        }
+    if head.seq != expected_seq - 1 || head.hash != prev {
+        return Err(EngineError::AuditBroken {
+            seq: head.seq,
+            why: "the newest records are missing".into(),
+        });
     }
     Ok(records.len() as i64)
 }

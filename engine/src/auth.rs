@@ -27,6 +27,8 @@ pub const SESSION_HOURS: i64 = 12;
 /// names exist.
 pub const MAX_FAILURES: u64 = 5;
 pub const LOCKOUT_MINUTES: i64 = 15;
+/// Longer user names are refused before they reach the database or the audit log.
+pub const MAX_USERNAME: usize = 100;
 
 pub fn hash_password(password: &str) -> Result<String> {
     let salt = SaltString::generate(&mut OsRng);
@@ -113,13 +115,31 @@ pub async fn login(
     source: &str,
 ) -> Result<(String, SessionInfo)> {
     let username = username.trim();
+    if username.is_empty() || username.chars().count() > MAX_USERNAME {
+        return Err(EngineError::BadCredentials);
+    }
+    // The attempt is recorded before the password is checked, in a transaction of its own, so
+    // that parallel guesses count against each other; a success removes it again.
     let window_start = crate::time::now() - Duration::minutes(LOCKOUT_MINUTES);
-    let recent_failures = login_failure::Entity::find()
-        .filter(login_failure::Column::Username.eq(username))
-        .filter(login_failure::Column::At.gt(window_start))
-        .count(&engine.db)
+    let txn = engine.write().await?;
+    let result = async {
+        login_failure::Entity::insert(login_failure::ActiveModel {
+            id: Default::default(),
+            username: Set(username.to_string()),
+            source: Set(source.to_string()),
+            at: Set(crate::time::now()),
+        })
+        .exec(&txn)
         .await?;
-    if recent_failures >= MAX_FAILURES {
+        Ok(login_failure::Entity::find()
+            .filter(login_failure::Column::Username.eq(username))
+            .filter(login_failure::Column::At.gt(window_start))
+            .count(&txn)
+            .await?)
+    }
+    .await;
+    let attempts = crate::db::finish(txn, result).await?;
+    if attempts > MAX_FAILURES {
         return Err(EngineError::TooManyAttempts {
             minutes: LOCKOUT_MINUTES,
         });
@@ -146,19 +166,11 @@ pub async fn login(
                     None,
                     AuditRecord {
                         action: "login_failed".into(),
-                        detail: format!("user name \"{}\" from {source}", username.trim()),
+                        detail: format!("user name \"{username}\" from {source}"),
                         data: serde_json::json!({ "known_account": other.is_some() }),
                         ..Default::default()
                     },
                 )
-                .await?;
-                login_failure::Entity::insert(login_failure::ActiveModel {
-                    id: Default::default(),
-                    username: Set(username.to_string()),
-                    source: Set(source.to_string()),
-                    at: Set(crate::time::now()),
-                })
-                .exec(&txn)
                 .await?;
                 // Kept, not rolled back: a failed sign-in is worth auditing.
                 return Ok(None);

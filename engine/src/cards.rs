@@ -303,8 +303,16 @@ pub async fn requests(engine: &Engine, caller: &Caller) -> Result<Vec<CardReques
 
 /// The card page: the card, its user and its history.
 pub async fn page(engine: &Engine, caller: &Caller, card_id: i64) -> Result<CardPage> {
-    let c = load_card(&engine.db, card_id).await?;
-    may_see_person(caller, c.person_id)?;
+    // A caller who may not see every card learns nothing about cards that are not theirs,
+    // not even whether they exist.
+    let c = match load_card(&engine.db, card_id).await {
+        Err(EngineError::NotFound { .. }) if may_see_person(caller, -1).is_err() => {
+            return Err(EngineError::Forbidden("see this card".into()))
+        }
+        other => other?,
+    };
+    may_see_person(caller, c.person_id)
+        .map_err(|_| EngineError::Forbidden("see this card".into()))?;
     let p = people::load(&engine.db, c.person_id).await?;
     let names = account_names(&engine.db, [c.requested_by]).await?;
     Ok(CardPage {

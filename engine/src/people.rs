@@ -3,7 +3,7 @@
 use crate::entity::{account, card, person};
 use crate::runner::{parse_state, Caller};
 use crate::{enablement, Engine, EngineError, Result};
-use sea_orm::sea_query::{Expr, ExprTrait, Func};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
@@ -90,9 +90,15 @@ pub async fn search(
     if !q.is_empty() {
         find = find.filter(
             Condition::any()
-                .add(lower(person::Column::CommonName).like(pattern.as_str()))
-                .add(lower(person::Column::Upn).like(pattern.as_str()))
-                .add(lower(person::Column::EmployeeId).like(pattern.as_str())),
+                .add(
+                    lower(person::Column::CommonName)
+                        .like(LikeExpr::new(pattern.as_str()).escape('\\')),
+                )
+                .add(lower(person::Column::Upn).like(LikeExpr::new(pattern.as_str()).escape('\\')))
+                .add(
+                    lower(person::Column::EmployeeId)
+                        .like(LikeExpr::new(pattern.as_str()).escape('\\')),
+                ),
         );
     }
     find.order_by_asc(person::Column::Surname)

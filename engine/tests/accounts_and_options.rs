@@ -43,6 +43,8 @@ async fn quick_search_finds_by_name_upn_and_employee_id(e: Engine) {
         people::search(&e, &op, "%", 20).await.unwrap().is_empty(),
         "wildcards are literal"
     );
+    assert!(people::search(&e, &op, "_", 20).await.unwrap().is_empty());
+    assert!(people::search(&e, &op, "\\", 20).await.unwrap().is_empty());
     assert_eq!(people::search(&e, &op, "", 100).await.unwrap().len(), 50);
     let selfservice = caller(&e, "alice").await;
     assert!(people::search(&e, &selfservice, "a", 5).await.is_err());
@@ -51,6 +53,11 @@ async fn quick_search_finds_by_name_upn_and_employee_id(e: Engine) {
     assert!(people::page(&e, &selfservice, me).await.is_ok());
     assert!(matches!(
         people::page(&e, &selfservice, me + 1).await,
+        Err(EngineError::Forbidden(_))
+    ));
+    // Nor can they tell which card ids exist.
+    assert!(matches!(
+        tessera_engine::cards::page(&e, &selfservice, 424242).await,
         Err(EngineError::Forbidden(_))
     ));
 }

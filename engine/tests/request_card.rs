@@ -353,7 +353,19 @@ async fn a_removed_audit_record_is_detected(e: Engine) {
     assert!(audit::verify(&e.db).await.is_err());
 }
 
+async fn a_missing_audit_head_is_detected(e: Engine) {
+    let op = caller(&e, "operator").await;
+    let u = person(&e, "Oskar Ortiz").await;
+    cards::request(&e, &op, u.id, u.version).await.unwrap();
+    e.db.execute_unprepared("DELETE FROM audit_head")
+        .await
+        .unwrap();
+    let err = audit::verify(&e.db).await.unwrap_err();
+    assert!(err.to_string().contains("audit head"), "{err}");
+}
+
 on_both_backends!(
+    a_missing_audit_head_is_detected,
     request_with_approval_waits_for_an_approver,
     approval_off_lands_in_approved,
     an_approver_never_decides_their_own_request,

@@ -16,6 +16,7 @@ struct File {
 struct Site {
     address: String,
     root: String,
+    secure_cookie: bool,
 }
 
 impl Default for Site {
@@ -23,6 +24,7 @@ impl Default for Site {
         Site {
             address: "127.0.0.1:3000".into(),
             root: "target/site".into(),
+            secure_cookie: false,
         }
     }
 }
@@ -48,6 +50,7 @@ impl Default for Storage {
 pub struct Config {
     pub address: SocketAddr,
     pub site_root: String,
+    pub secure_cookie: bool,
     pub data_dir: PathBuf,
     pub database_url: String,
 }
@@ -81,6 +84,10 @@ impl Config {
         Ok(Config {
             address,
             site_root: env("TESSERA_SITE_ROOT").unwrap_or(file.site.root),
+            secure_cookie: match env("TESSERA_SECURE_COOKIE") {
+                Some(v) => matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on"),
+                None => file.site.secure_cookie,
+            },
             data_dir,
             database_url,
         })

@@ -99,6 +99,9 @@ async fn serve(config: Config, engine: Engine) -> Result<(), String> {
         .site_addr(config.address)
         .build();
     let routes = generate_route_list(App);
+    let cookies = tessera_app::api::ssr::CookiePolicy {
+        secure: config.secure_cookie,
+    };
     let health_engine = engine.clone();
     let app = Router::new()
         .route(
@@ -116,10 +119,18 @@ async fn serve(config: Config, engine: Engine) -> Result<(), String> {
                 }
             }),
         )
-        .leptos_routes_with_context(&options, routes, move || provide_context(engine.clone()), {
-            let options = options.clone();
-            move || shell(options.clone())
-        })
+        .leptos_routes_with_context(
+            &options,
+            routes,
+            move || {
+                provide_context(engine.clone());
+                provide_context(cookies);
+            },
+            {
+                let options = options.clone();
+                move || shell(options.clone())
+            },
+        )
         .fallback(leptos_axum::file_and_error_handler(shell))
         .layer(axum::middleware::map_response(security_headers))
         // The WASM bundle is about 1.3 MB; compressed it is a third of that.

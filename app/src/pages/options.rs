@@ -67,8 +67,15 @@ pub fn OptionsPage() -> impl IntoView {
     let params = use_params_map();
     let package = move || params.read().get("package").unwrap_or_default();
     let save = ServerAction::<SaveOptions>::new();
+    // Reload after a successful save only: a refused one keeps what the admin typed.
+    let saved = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = save.value().get() {
+            saved.update(|n| *n += 1);
+        }
+    });
     let page = Resource::new(
-        move || (package(), save.version().get()),
+        move || (package(), saved.get()),
         |(p, _)| fetch_options_page(p),
     );
     view! {
