@@ -4,7 +4,9 @@
 use crate::audit::AuditRecord;
 use crate::entity::{card, person};
 use crate::people::{self, account_names, card_state, card_summary, may_see_person};
-use crate::runner::{authorize, hold, record, require_enabled, require_state, transition, Caller};
+use crate::runner::{
+    self, authorize, hold, record, require_enabled, require_state, transition, Caller,
+};
 use crate::{audit, notifications, options, Engine, EngineError, Result};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
@@ -143,13 +145,7 @@ impl Decision {
 }
 
 async fn load_card(conn: &impl ConnectionTrait, id: i64) -> Result<card::Model> {
-    card::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .ok_or(EngineError::NotFound {
-            kind: ObjectKind::Card,
-            id,
-        })
+    runner::load::<card::Entity>(conn, ObjectKind::Card, id).await
 }
 
 /// Approve, reject (reason required; the requester is notified) or postpone a card request.

@@ -56,13 +56,7 @@ pub fn summary(p: &person::Model) -> Result<UserSummary> {
 }
 
 pub async fn load(conn: &impl ConnectionTrait, id: i64) -> Result<person::Model> {
-    person::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .ok_or(EngineError::NotFound {
-            kind: ObjectKind::User,
-            id,
-        })
+    crate::runner::load::<person::Entity>(conn, ObjectKind::User, id).await
 }
 
 /// Quick search by name, UPN or employee id (case-insensitive, any part).
