@@ -1,8 +1,8 @@
 use crate::migration::Migrator;
 use crate::{enablement, options, Result};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
 use std::time::Duration;
@@ -52,10 +52,6 @@ impl Engine {
         }
         .await;
         finish(txn, result).await
-    }
-
-    pub fn backend(&self) -> DbBackend {
-        self.db.get_database_backend()
     }
 
     /// A transaction that will write. On SQLite it takes the write lock at BEGIN (IMMEDIATE), so

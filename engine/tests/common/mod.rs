@@ -4,7 +4,6 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use tessera_engine::entity::{account, card, person};
 use tessera_engine::testing::PgCluster;
 use tessera_engine::{auth, demo, Caller, Engine};
-use tessera_process::Role;
 
 /// Runs each listed test once on in-memory SQLite and once on a throwaway PostgreSQL database.
 #[macro_export]
@@ -66,10 +65,6 @@ pub async fn caller(e: &Engine, username: &str) -> Caller {
         .unwrap();
     assert_eq!(caller.account_id, a.id);
     caller
-}
-
-pub fn roles(c: &Caller) -> &[Role] {
-    &c.roles
 }
 
 /// A demo person by common name.
