@@ -314,6 +314,7 @@ pub async fn page(engine: &Engine, caller: &Caller, card_id: i64) -> Result<Card
     Ok(CardPage {
         card: card_summary(&c, &names)?,
         user: people::summary(&p)?,
+        certificates: crate::pki::of_owner(&engine.db, (ObjectKind::Card, c.id)).await?,
         history: audit::history(&engine.db, ObjectKind::Card, c.id).await?,
     })
 }

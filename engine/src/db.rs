@@ -1,16 +1,19 @@
 use crate::migration::Migrator;
-use crate::{enablement, options, Result};
+use crate::pki::{Pki, PkiSettings};
+use crate::{enablement, options, EngineError, Result};
 use sea_orm::{
     ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, SqliteTransactionMode,
     TransactionOptions, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
+use std::sync::Arc;
 use std::time::Duration;
 
-/// The engine: a database connection and nothing else, so it is cheap to clone and share.
+/// The engine: a database connection and the running CA, cheap to clone and share.
 #[derive(Clone, Debug)]
 pub struct Engine {
     pub db: DatabaseConnection,
+    pki: Option<Arc<Pki>>,
 }
 
 impl Engine {
@@ -38,9 +41,27 @@ impl Engine {
         }
         let db = Database::connect(opts).await?;
         Migrator::up(&db, None).await?;
-        let engine = Engine { db };
+        let engine = Engine { db, pki: None };
         engine.bootstrap().await?;
         Ok(engine)
+    }
+
+    /// [`Engine::open`], then starts the CA (creating it on first start).
+    pub async fn open_with_pki(url: &str, settings: &PkiSettings) -> Result<Self> {
+        let mut engine = Self::open(url).await?;
+        let pki = Pki::start(&engine, settings).await?;
+        engine.pki = Some(Arc::new(pki));
+        if crate::pki::crl::latest(&engine.db).await?.is_none() {
+            crate::pki::crl::publish(&engine).await?;
+        }
+        Ok(engine)
+    }
+
+    /// The running CA.
+    pub fn pki(&self) -> Result<&Pki> {
+        self.pki
+            .as_deref()
+            .ok_or_else(|| EngineError::Config("the CA is not started".into()))
     }
 
     async fn bootstrap(&self) -> Result<()> {
@@ -48,6 +69,7 @@ impl Engine {
         let result = async {
             options::ensure_defaults(&txn).await?;
             enablement::ensure_defaults(&txn).await?;
+            crate::pki::profiles::ensure_defaults(&txn).await?;
             crate::audit::ensure_head(&txn).await
         }
         .await;

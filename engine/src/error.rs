@@ -47,6 +47,15 @@ pub enum EngineError {
     },
     #[error("The audit log is broken at record {seq}: {why}")]
     AuditBroken { seq: i64, why: String },
+    /// A public key or CSR that the CA will not sign, with the reason.
+    #[error("{0}")]
+    BadKey(String),
+    /// The CA or the key store is misconfigured (KEK, PKCS#11 token): for the operator of the
+    /// server, not for the person at the browser.
+    #[error("Key management is misconfigured: {0}")]
+    Config(String),
+    #[error("A cryptographic operation failed: {0}")]
+    Crypto(String),
     #[error("The database failed: {0}")]
     Db(#[from] DbErr),
 }
@@ -57,7 +66,11 @@ impl EngineError {
     pub fn is_user_facing(&self) -> bool {
         !matches!(
             self,
-            EngineError::Db(_) | EngineError::AuditBroken { .. } | EngineError::NoTransition { .. }
+            EngineError::Db(_)
+                | EngineError::AuditBroken { .. }
+                | EngineError::NoTransition { .. }
+                | EngineError::Config(_)
+                | EngineError::Crypto(_)
         )
     }
 }

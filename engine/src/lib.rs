@@ -13,10 +13,11 @@ pub mod migration;
 pub mod notifications;
 pub mod options;
 pub mod people;
+pub mod pki;
 pub mod runner;
 #[cfg(feature = "testing")]
 pub mod testing;
-mod time;
+pub mod time;
 
 pub use db::Engine;
 pub use error::{EngineError, Result};

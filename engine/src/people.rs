@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use tessera_process::dto::{CardSummary, UserDetail, UserPage, UserSummary};
 use tessera_process::{CardState, ObjectKind, Role, State, UserState};
 
-const STAFF: &[Role] = &[Role::Operator, Role::Approver, Role::Admin];
+const STAFF: &[Role] = &[Role::Operator, Role::Approver, Role::Admin, Role::KeyRecovery];
 
 /// Staff see everyone; a self-service user sees only themselves.
 pub fn may_see_person(caller: &Caller, person_id: i64) -> Result<()> {
@@ -153,6 +153,7 @@ pub async fn page(engine: &Engine, caller: &Caller, id: i64) -> Result<UserPage>
     let names = account_names(&engine.db, cards.iter().map(|c| c.requested_by)).await?;
     let state = State::User(user_state(&p)?);
     Ok(UserPage {
+        certificates: crate::pki::of_person(&engine.db, id).await?,
         user: detail(&p)?,
         cards: cards
             .iter()

@@ -174,6 +174,29 @@ pub async fn transition(
     Ok(())
 }
 
+/// [`transition`], then the transition's certificate effect on the object's certificates, in the
+/// same transaction: the credential and its certificates change together or not at all.
+/// `reason` is the RFC 5280 reason of a revocation. After the commit, pass the outcome to
+/// [`crate::pki::after_commit`] so that the CRL follows.
+#[allow(clippy::too_many_arguments)]
+pub async fn transition_with_certificates(
+    conn: &impl ConnectionTrait,
+    caller: &Caller,
+    def: &ProcessDef,
+    id: i64,
+    expected_version: i64,
+    from: State,
+    to: State,
+    extra: Vec<(&'static str, sea_orm::Value)>,
+    reason: Option<tessera_process::RevocationReason>,
+) -> Result<crate::pki::effects::EffectOutcome> {
+    let effect = find(def.id, Some(from), to)
+        .map(|t| t.effect)
+        .unwrap_or(tessera_process::CertEffect::None);
+    transition(conn, def, id, expected_version, from, to, extra).await?;
+    crate::pki::effects::apply(conn, Some(caller), (from.kind(), id), effect, reason).await
+}
+
 /// For a process that starts on an object without changing it (Request card on a user): checks
 /// that it is still at `expected_version` and locks it until the transaction ends, so that a
 /// concurrent change (deactivation) cannot slip in between.

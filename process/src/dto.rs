@@ -2,7 +2,9 @@
 
 use crate::catalogue::ProcessId;
 use crate::kind::Role;
-use crate::state::{CardState, UserState};
+use crate::kind::ObjectKind;
+use crate::profile::CertificateProfile;
+use crate::state::{CardState, CertificateState, UserState};
 use serde::{Deserialize, Serialize};
 
 /// The signed-in account.
@@ -70,6 +72,7 @@ pub struct Command {
 pub struct UserPage {
     pub user: UserDetail,
     pub cards: Vec<CardSummary>,
+    pub certificates: Vec<CertificateRow>,
     pub commands: Vec<Command>,
 }
 
@@ -122,6 +125,7 @@ pub struct CardRequestRow {
 pub struct CardPage {
     pub card: CardSummary,
     pub user: UserSummary,
+    pub certificates: Vec<CertificateRow>,
     pub history: Vec<AuditRow>,
 }
 
@@ -166,4 +170,75 @@ pub struct AuditRow {
     pub from_state: Option<String>,
     pub to_state: Option<String>,
     pub detail: String,
+}
+
+/// A line of a certificates panel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateRow {
+    pub id: i64,
+    /// Hex, as `openssl x509 -serial` prints it.
+    pub serial: String,
+    pub profile: String,
+    pub subject: String,
+    pub key_algorithm: String,
+    pub owner_kind: ObjectKind,
+    pub owner_id: i64,
+    pub state: CertificateState,
+    pub not_before: String,
+    pub not_after: String,
+    /// `RevocationReason::label` for a revoked or held certificate.
+    pub revocation_reason: Option<String>,
+    /// Its private key is escrowed and can be recovered.
+    pub escrowed: bool,
+}
+
+/// One of the CA's certificates, as the admin's CA page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaCertificateInfo {
+    pub role: String,
+    pub subject: String,
+    pub serial: String,
+    pub algorithm: String,
+    pub not_before: String,
+    pub not_after: String,
+    pub sha256: String,
+    pub download_url: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CrlInfo {
+    pub number: i64,
+    pub this_update: String,
+    pub next_update: String,
+    pub entries: i64,
+}
+
+/// The admin's CA page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaPage {
+    pub certificates: Vec<CaCertificateInfo>,
+    /// How the CA keys are protected at rest (the key-encryption key's label).
+    pub key_protection: String,
+    pub crl_url: String,
+    pub crl: Option<CrlInfo>,
+    pub issued: i64,
+    pub revoked: i64,
+    pub on_hold: i64,
+}
+
+/// A certificate profile as stored, for the admin's editor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfileRow {
+    pub id: i64,
+    pub version: i64,
+    pub updated_at: String,
+    pub profile: CertificateProfile,
+}
+
+/// A recovered key: a password-protected PKCS#12 file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecoveredKey {
+    pub file_name: String,
+    /// The PKCS#12 file, base64.
+    pub pkcs12_base64: String,
 }

@@ -63,6 +63,9 @@ pub enum Role {
     Admin,
     Operator,
     Approver,
+    /// May recover escrowed encryption keys (a key recovery agent). Deliberately not part of
+    /// Admin: recovering someone's private key is a separate duty.
+    KeyRecovery,
     SelfService,
 }
 
@@ -71,6 +74,7 @@ impl Role {
         Role::Admin,
         Role::Operator,
         Role::Approver,
+        Role::KeyRecovery,
         Role::SelfService,
     ];
 
@@ -79,6 +83,7 @@ impl Role {
             Role::Admin => "admin",
             Role::Operator => "operator",
             Role::Approver => "approver",
+            Role::KeyRecovery => "key_recovery",
             Role::SelfService => "self_service",
         }
     }
@@ -88,6 +93,7 @@ impl Role {
             Role::Admin => "Administrator",
             Role::Operator => "Operator",
             Role::Approver => "Approver",
+            Role::KeyRecovery => "Key recovery agent",
             Role::SelfService => "Self-service user",
         }
     }

@@ -9,6 +9,7 @@ pub mod catalogue;
 pub mod dto;
 pub mod kind;
 pub mod options;
+pub mod profile;
 pub mod state;
 pub mod transition;
 
@@ -17,6 +18,7 @@ pub use kind::{ObjectKind, Role};
 pub use options::{
     OptionDef, OptionError, OptionKind, OptionValue, OptionsDocument, OptionsPackage,
 };
+pub use profile::{CertPurpose, CertificateProfile, RevocationReason};
 pub use state::{
     BatchOrderState, CardState, CertificateState, MobileIdState, State, TempCardState, UserState,
 };

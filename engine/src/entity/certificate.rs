@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-/// A certificate on a credential. The CA that signs it comes with a later issue.
+/// A certificate the internal CA signed for a credential.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "certificate")]
 pub struct Model {
@@ -19,6 +19,10 @@ pub struct Model {
     pub not_after: ChronoDateTimeUtc,
     pub revocation_reason: Option<String>,
     pub der: Option<Vec<u8>>,
+    /// When it was revoked or put on hold (the CRL's revocation date).
+    pub revoked_at: Option<ChronoDateTimeUtc>,
+    /// "ECDSA P-256", "RSA 2048", ….
+    pub key_algorithm: String,
     pub created_at: ChronoDateTimeUtc,
     pub updated_at: ChronoDateTimeUtc,
 }

@@ -1,0 +1,210 @@
+//! Certificate effects: what a credential's transition does to its certificates. The runner
+//! calls [`apply`] in the transaction that moves the credential, so the credential and its
+//! certificates never disagree. Which certificate state follows which is the
+//! `CERTIFICATE_TRANSITIONS` table, not code here.
+
+use crate::audit::{self, AuditRecord};
+use crate::entity::certificate;
+use crate::runner::{parse_state, Caller};
+use crate::{EngineError, Result};
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use tessera_process::profile::RevocationReason;
+use tessera_process::transition::certificate_after;
+use tessera_process::{CertEffect, CertificateState, ObjectKind, State};
+
+/// What an effect changed.
+#[derive(Debug, Default, Clone)]
+pub struct EffectOutcome {
+    pub changed: Vec<(i64, CertificateState, CertificateState)>,
+}
+
+impl EffectOutcome {
+    /// Revocations, holds and releases change what the CRL must say.
+    pub fn crl_changed(&self) -> bool {
+        self.changed.iter().any(|(_, from, to)| {
+            matches!(to, CertificateState::Revoked | CertificateState::OnHold)
+                || *from == CertificateState::OnHold
+        })
+    }
+}
+
+/// Applies `effect` to every certificate of `owner` it applies to. `Issue` is not handled here
+/// (it needs keys: see `issue::issue`); `None` changes nothing.
+pub async fn apply(
+    conn: &impl ConnectionTrait,
+    caller: Option<&Caller>,
+    owner: (ObjectKind, i64),
+    effect: CertEffect,
+    reason: Option<RevocationReason>,
+) -> Result<EffectOutcome> {
+    if matches!(effect, CertEffect::None | CertEffect::Issue) {
+        return Ok(EffectOutcome::default());
+    }
+    let certs = certificate::Entity::find()
+        .filter(certificate::Column::OwnerKind.eq(owner.0.as_str()))
+        .filter(certificate::Column::OwnerId.eq(owner.1))
+        .order_by_asc(certificate::Column::Id)
+        .all(conn)
+        .await?;
+    apply_to(conn, caller, &certs, effect, reason, "").await
+}
+
+/// Compensation after a failed delivery: the certificates still `issued` (signed, never
+/// delivered) are revoked, so none is left behind valid in the CA's eyes.
+pub async fn revoke_undelivered(
+    conn: &impl ConnectionTrait,
+    caller: Option<&Caller>,
+    owner: (ObjectKind, i64),
+    why: &str,
+) -> Result<EffectOutcome> {
+    let certs = certificate::Entity::find()
+        .filter(certificate::Column::OwnerKind.eq(owner.0.as_str()))
+        .filter(certificate::Column::OwnerId.eq(owner.1))
+        .filter(certificate::Column::State.eq(CertificateState::Issued.as_str()))
+        .order_by_asc(certificate::Column::Id)
+        .all(conn)
+        .await?;
+    apply_to(
+        conn,
+        caller,
+        &certs,
+        CertEffect::Revoke,
+        Some(RevocationReason::CessationOfOperation),
+        why,
+    )
+    .await
+}
+
+pub(super) async fn apply_to(
+    conn: &impl ConnectionTrait,
+    caller: Option<&Caller>,
+    certs: &[certificate::Model],
+    effect: CertEffect,
+    reason: Option<RevocationReason>,
+    why: &str,
+) -> Result<EffectOutcome> {
+    let now = crate::time::now();
+    let mut outcome = EffectOutcome::default();
+    for cert in certs {
+        let from = match parse_state(ObjectKind::Certificate, &cert.state)? {
+            State::Certificate(s) => s,
+            _ => unreachable!("parse_state returns a state of the kind asked for"),
+        };
+        let Some(to) = certificate_after(Some(from), effect) else {
+            continue;
+        };
+        let reason = revocation_reason(effect, to, reason);
+        let revoked_at: Option<DateTime<Utc>> = match to {
+            CertificateState::Revoked if from == CertificateState::OnHold => {
+                // Keeps the date it first stopped being usable.
+                cert.revoked_at.or(Some(now))
+            }
+            CertificateState::Revoked | CertificateState::OnHold => Some(now),
+            CertificateState::Valid => None,
+            _ => cert.revoked_at,
+        };
+        let mut update = Query::update();
+        update
+            .table("certificate")
+            .value("state", to.as_str())
+            .value("version", Expr::col("version").add(1))
+            .value("updated_at", now)
+            .value("revoked_at", revoked_at)
+            .value("revocation_reason", reason.map(|r| r.as_str().to_string()))
+            .and_where(Expr::col("id").eq(cert.id))
+            .and_where(Expr::col("version").eq(cert.version));
+        if conn.execute(&update).await?.rows_affected() == 0 {
+            return Err(EngineError::Conflict {
+                kind: ObjectKind::Certificate,
+            });
+        }
+        let mut detail = format!(
+            "Certificate {} ({}) {} → {}",
+            cert.serial,
+            cert.profile,
+            from.as_str(),
+            to.as_str()
+        );
+        if let Some(r) = reason {
+            detail.push_str(&format!(", reason: {}", r.label()));
+        }
+        if !why.is_empty() {
+            detail.push_str(&format!(" ({why})"));
+        }
+        audit::append(
+            conn,
+            caller,
+            AuditRecord {
+                action: format!("Certificate{effect:?}"),
+                object: Some((ObjectKind::Certificate, cert.id)),
+                from_state: Some(from.as_str().into()),
+                to_state: Some(to.as_str().into()),
+                data: serde_json::json!({
+                    "serial": cert.serial,
+                    "effect": effect,
+                    "reason": reason.map(|r| r.as_str()),
+                    "owner": { "kind": cert.owner_kind, "id": cert.owner_id },
+                }),
+                detail,
+            },
+        )
+        .await?;
+        outcome.changed.push((cert.id, from, to));
+    }
+    Ok(outcome)
+}
+
+fn revocation_reason(
+    effect: CertEffect,
+    to: CertificateState,
+    given: Option<RevocationReason>,
+) -> Option<RevocationReason> {
+    match (effect, to) {
+        (CertEffect::Hold, _) => Some(RevocationReason::CertificateHold),
+        (CertEffect::Supersede, _) => Some(RevocationReason::Superseded),
+        (_, CertificateState::Revoked) => Some(match given {
+            // A hold is not a revocation reason; a revocation says why it is final.
+            Some(RevocationReason::CertificateHold) | None => RevocationReason::Unspecified,
+            Some(r) => r,
+        }),
+        (_, CertificateState::Valid) => None,
+        _ => None,
+    }
+}
+
+/// The scheduled sweep: certificates past their end become `expired`, and certificates left
+/// `issued` for longer than `undelivered_after` (a delivery that died with its process) are
+/// revoked. Returns what changed.
+pub async fn sweep(
+    conn: &impl ConnectionTrait,
+    undelivered_after: chrono::Duration,
+) -> Result<EffectOutcome> {
+    let now = crate::time::now();
+    let expired = certificate::Entity::find()
+        .filter(certificate::Column::NotAfter.lt(now))
+        .filter(certificate::Column::State.is_in([
+            CertificateState::Valid.as_str(),
+            CertificateState::OnHold.as_str(),
+        ]))
+        .all(conn)
+        .await?;
+    let mut outcome = apply_to(conn, None, &expired, CertEffect::Expire, None, "").await?;
+    let stale = certificate::Entity::find()
+        .filter(certificate::Column::State.eq(CertificateState::Issued.as_str()))
+        .filter(certificate::Column::CreatedAt.lt(now - undelivered_after))
+        .all(conn)
+        .await?;
+    let revoked = apply_to(
+        conn,
+        None,
+        &stale,
+        CertEffect::Revoke,
+        Some(RevocationReason::CessationOfOperation),
+        "never delivered to its credential",
+    )
+    .await?;
+    outcome.changed.extend(revoked.changed);
+    Ok(outcome)
+}

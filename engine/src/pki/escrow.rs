@@ -1,0 +1,176 @@
+//! Key escrow and recovery of encryption keys.
+//!
+//! Only keys of recoverable (encryption) profiles are escrowed: the private key is sealed under
+//! the KEK (envelope, bound to the certificate's serial). Recovery is a process of its own: only
+//! a key recovery agent may start it, a reason is required, and the audit record is written in
+//! the same transaction that reads the key, so there is no recovery without a trace.
+
+use super::{keys, seal, Pki};
+use crate::audit::{self, AuditRecord};
+use crate::entity::{certificate, key_escrow};
+use crate::runner::{load, Caller};
+use crate::{Engine, EngineError, Result};
+use base64::Engine as _;
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
+use tessera_process::dto::RecoveredKey;
+use tessera_process::profile::KeyAlgorithm;
+use tessera_process::{ObjectKind, Role};
+
+pub const MIN_PASSWORD: usize = 10;
+pub const MAX_PASSWORD: usize = 256;
+pub const MAX_REASON: usize = 500;
+
+fn context(serial: &str) -> String {
+    format!("escrow:{serial}")
+}
+
+pub(super) async fn store(
+    conn: &impl ConnectionTrait,
+    pki: &Pki,
+    certificate_id: i64,
+    serial: &str,
+    algorithm: KeyAlgorithm,
+    pkcs8: &[u8],
+) -> Result<()> {
+    // The algorithm travels inside the sealed blob so that recovery restores the right key type.
+    let mut plain = zeroize::Zeroizing::new(Vec::with_capacity(pkcs8.len() + 16));
+    plain.extend_from_slice(algorithm.as_str().as_bytes());
+    plain.push(b'\n');
+    plain.extend_from_slice(pkcs8);
+    key_escrow::Entity::insert(key_escrow::ActiveModel {
+        certificate_id: Set(certificate_id),
+        sealed_key: Set(seal::seal(&pki.kek, &context(serial), &plain)?),
+        kek: Set(pki.kek.label()),
+        created_at: Set(crate::time::now()),
+    })
+    .exec(conn)
+    .await?;
+    Ok(())
+}
+
+/// The escrowed key of a certificate, unsealed: (algorithm, PKCS#8 DER).
+async fn unseal(
+    conn: &impl ConnectionTrait,
+    pki: &Pki,
+    cert: &certificate::Model,
+) -> Result<(KeyAlgorithm, zeroize::Zeroizing<Vec<u8>>)> {
+    let escrow = key_escrow::Entity::find_by_id(cert.id)
+        .one(conn)
+        .await?
+        .ok_or_else(|| {
+            EngineError::Invalid(format!(
+                "Certificate {} has no escrowed key: only keys of recoverable encryption profiles can be recovered.",
+                cert.serial
+            ))
+        })?;
+    let plain = seal::open(&pki.kek, &context(&cert.serial), &escrow.sealed_key)?;
+    let damaged = || EngineError::Crypto(format!("the escrowed key of {} is damaged", cert.serial));
+    let split = plain.iter().position(|b| *b == b'\n').ok_or_else(damaged)?;
+    let algorithm = std::str::from_utf8(&plain[..split])
+        .ok()
+        .and_then(KeyAlgorithm::parse)
+        .ok_or_else(damaged)?;
+    Ok((algorithm, zeroize::Zeroizing::new(plain[split + 1..].to_vec())))
+}
+
+/// Recovers the escrowed key of certificate `id` as a PKCS#12 file protected by `password`.
+pub async fn recover(
+    engine: &Engine,
+    caller: &Caller,
+    id: i64,
+    password: &str,
+    reason: &str,
+) -> Result<RecoveredKey> {
+    caller.require_any(&[Role::KeyRecovery], "recover escrowed keys")?;
+    let pki = engine.pki()?;
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(EngineError::Invalid(
+            "Say why the key is recovered; the reason is kept in the audit log.".into(),
+        ));
+    }
+    if reason.chars().count() > MAX_REASON {
+        return Err(EngineError::Invalid(format!(
+            "The reason is too long: at most {MAX_REASON} characters."
+        )));
+    }
+    let length = password.chars().count();
+    if !(MIN_PASSWORD..=MAX_PASSWORD).contains(&length) {
+        return Err(EngineError::Invalid(format!(
+            "The file password must have {MIN_PASSWORD} to {MAX_PASSWORD} characters; it protects a private key."
+        )));
+    }
+    let txn = engine.write().await?;
+    let result = async {
+        let cert = load::<certificate::Entity>(&txn, ObjectKind::Certificate, id).await?;
+        let (algorithm, pkcs8) = unseal(&txn, pki, &cert).await?;
+        // Proves the escrowed key is the certificate's before it is handed out.
+        let pair = keys::restore(&pkcs8, algorithm)?;
+        let der = cert.der.clone().unwrap_or_default();
+        if !spki_matches(&der, &rcgen::PublicKeyData::subject_public_key_info(&pair)) {
+            return Err(EngineError::Crypto(format!(
+                "the escrowed key of {} does not belong to its certificate",
+                cert.serial
+            )));
+        }
+        let pfx = pkcs12(&pkcs8, &[der, pki.ca.issuing.der.clone(), pki.ca.root.der.clone()], password, &cert.subject)?;
+        audit::append(
+            &txn,
+            Some(caller),
+            AuditRecord {
+                action: "KeyRecovered".into(),
+                object: Some((ObjectKind::Certificate, cert.id)),
+                from_state: Some(cert.state.clone()),
+                to_state: Some(cert.state.clone()),
+                data: serde_json::json!({
+                    "serial": cert.serial,
+                    "owner": { "kind": cert.owner_kind, "id": cert.owner_id },
+                    "reason": reason,
+                }),
+                detail: format!(
+                    "Escrowed key of certificate {} ({}) recovered: {reason}",
+                    cert.serial, cert.subject
+                ),
+            },
+        )
+        .await?;
+        Ok(RecoveredKey {
+            file_name: format!("{}.p12", cert.serial),
+            pkcs12_base64: base64::engine::general_purpose::STANDARD.encode(pfx),
+        })
+    }
+    .await;
+    crate::db::finish(txn, result).await
+}
+
+fn spki_matches(cert_der: &[u8], spki: &[u8]) -> bool {
+    use x509_parser::prelude::*;
+    X509Certificate::from_der(cert_der)
+        .map(|(_, c)| c.public_key().raw == spki)
+        .unwrap_or(false)
+}
+
+/// PKCS#12 with PBES2/AES-256-CBC and an HMAC-SHA256 MAC; chain is leaf first.
+fn pkcs12(pkcs8: &[u8], chain: &[Vec<u8>], password: &str, name: &str) -> Result<Vec<u8>> {
+    use p12_keystore::{Certificate, KeyStore, KeyStoreEntry, PrivateKey, PrivateKeyChain};
+    let fail = |e: p12_keystore::error::Error| EngineError::Crypto(format!("PKCS#12: {e}"));
+    let key = PrivateKey::from_der(pkcs8).map_err(fail)?;
+    let certs = chain
+        .iter()
+        .map(|d| Certificate::from_der(d))
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(fail)?;
+    let mut local_key_id = vec![0u8; 20];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut local_key_id);
+    let mut store = KeyStore::new();
+    store.add_entry(
+        name,
+        KeyStoreEntry::PrivateKeyChain(PrivateKeyChain::new(local_key_id, key, certs)),
+    );
+    store
+        .writer(password)
+        .encryption_iterations(100_000)
+        .mac_iterations(100_000)
+        .write()
+        .map_err(fail)
+}

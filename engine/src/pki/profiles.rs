@@ -1,0 +1,146 @@
+//! Certificate profiles as stored: shipped defaults, lookup, and the admin's changes (validated,
+//! versioned, audited).
+
+use crate::audit::{self, AuditRecord};
+use crate::entity::certificate_profile as row;
+use crate::runner::Caller;
+use crate::{Engine, EngineError, Result};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use tessera_process::dto::ProfileRow;
+use tessera_process::profile::CertificateProfile;
+use tessera_process::Role;
+
+pub(crate) async fn ensure_defaults(conn: &impl ConnectionTrait) -> Result<()> {
+    if row::Entity::find().one(conn).await?.is_some() {
+        return Ok(());
+    }
+    let now = crate::time::now();
+    for p in CertificateProfile::defaults() {
+        row::Entity::insert(row::ActiveModel {
+            name: Set(p.name.clone()),
+            document: Set(serde_json::to_value(&p).expect("a profile serialises")),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        })
+        .exec(conn)
+        .await?;
+    }
+    Ok(())
+}
+
+fn decode(m: row::Model) -> Result<ProfileRow> {
+    let profile: CertificateProfile = serde_json::from_value(m.document).map_err(|e| {
+        EngineError::Invalid(format!("The stored profile \"{}\" is unreadable: {e}", m.name))
+    })?;
+    Ok(ProfileRow {
+        id: m.id,
+        version: m.version,
+        updated_at: crate::time::text(m.updated_at),
+        profile,
+    })
+}
+
+pub async fn list(engine: &Engine, caller: &Caller) -> Result<Vec<ProfileRow>> {
+    caller.require_any(&[Role::Admin], "see certificate profiles")?;
+    row::Entity::find()
+        .order_by_asc(row::Column::Id)
+        .all(&engine.db)
+        .await?
+        .into_iter()
+        .map(decode)
+        .collect()
+}
+
+/// The profile a process issues with, by name.
+pub async fn by_name(conn: &impl ConnectionTrait, name: &str) -> Result<CertificateProfile> {
+    let m = row::Entity::find()
+        .filter(row::Column::Name.eq(name))
+        .one(conn)
+        .await?
+        .ok_or_else(|| {
+            EngineError::Invalid(format!("There is no certificate profile \"{name}\"."))
+        })?;
+    Ok(decode(m)?.profile)
+}
+
+/// Saves the admin's change to profile `id` if nobody changed it since `expected_version`.
+pub async fn save(
+    engine: &Engine,
+    caller: &Caller,
+    id: i64,
+    expected_version: i64,
+    mut profile: CertificateProfile,
+) -> Result<ProfileRow> {
+    caller.require_any(&[Role::Admin], "change certificate profiles")?;
+    profile.name = profile.name.trim().to_string();
+    let errors = profile.validate();
+    if !errors.is_empty() {
+        return Err(EngineError::Invalid(
+            errors
+                .iter()
+                .map(|e| e.message.clone())
+                .collect::<Vec<_>>()
+                .join(" "),
+        ));
+    }
+    let txn = engine.write().await?;
+    let result = async {
+        let before = row::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| {
+            EngineError::Invalid(format!("There is no certificate profile with id {id}."))
+        })?;
+        let taken = row::Entity::find()
+            .filter(row::Column::Name.eq(profile.name.as_str()))
+            .filter(row::Column::Id.ne(id))
+            .one(&txn)
+            .await?;
+        if taken.is_some() {
+            return Err(EngineError::Invalid(format!(
+                "Another profile is already called \"{}\".",
+                profile.name
+            )));
+        }
+        let now = crate::time::now();
+        let document = serde_json::to_value(&profile).expect("a profile serialises");
+        let mut update = Query::update();
+        update
+            .table("certificate_profile")
+            .value("name", profile.name.as_str())
+            .value("document", document.clone())
+            .value("version", Expr::col("version").add(1))
+            .value("updated_at", now)
+            .and_where(Expr::col("id").eq(id))
+            .and_where(Expr::col("version").eq(expected_version));
+        if txn.execute(&update).await?.rows_affected() == 0 {
+            return Err(EngineError::Invalid(
+                "Someone else changed this profile in the meantime. Reload the page and make your change again.".into(),
+            ));
+        }
+        audit::append(
+            &txn,
+            Some(caller),
+            AuditRecord {
+                action: "CertificateProfileChanged".into(),
+                object: None,
+                from_state: None,
+                to_state: None,
+                data: serde_json::json!({
+                    "id": id,
+                    "version": expected_version + 1,
+                    "before": before.document,
+                    "after": document,
+                }),
+                detail: format!("Certificate profile \"{}\" changed", profile.name),
+            },
+        )
+        .await?;
+        let saved = row::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| {
+            EngineError::Invalid(format!("There is no certificate profile with id {id}."))
+        })?;
+        decode(saved)
+    }
+    .await;
+    crate::db::finish(txn, result).await
+}

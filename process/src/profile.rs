@@ -1,0 +1,403 @@
+//! Certificate profiles: what the CA puts into a certificate of each purpose. Profiles are data
+//! that an administrator edits; [`CertificateProfile::validate`] is the one place that decides
+//! whether a profile can be used, in the browser and on the server alike.
+
+use serde::{Deserialize, Serialize};
+
+/// What a certificate is for. It decides which key usages make sense and whether the key may be
+/// escrowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CertPurpose {
+    Authentication,
+    Signature,
+    Encryption,
+}
+
+impl CertPurpose {
+    pub const ALL: &'static [CertPurpose] = &[
+        CertPurpose::Authentication,
+        CertPurpose::Signature,
+        CertPurpose::Encryption,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            CertPurpose::Authentication => "Authentication",
+            CertPurpose::Signature => "Signature",
+            CertPurpose::Encryption => "Encryption",
+        }
+    }
+}
+
+/// X.509 key usage bits a profile may set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyUsageBit {
+    DigitalSignature,
+    NonRepudiation,
+    KeyEncipherment,
+    DataEncipherment,
+    KeyAgreement,
+}
+
+impl KeyUsageBit {
+    pub const ALL: &'static [KeyUsageBit] = &[
+        KeyUsageBit::DigitalSignature,
+        KeyUsageBit::NonRepudiation,
+        KeyUsageBit::KeyEncipherment,
+        KeyUsageBit::DataEncipherment,
+        KeyUsageBit::KeyAgreement,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            KeyUsageBit::DigitalSignature => "Digital signature",
+            KeyUsageBit::NonRepudiation => "Non-repudiation (content commitment)",
+            KeyUsageBit::KeyEncipherment => "Key encipherment",
+            KeyUsageBit::DataEncipherment => "Data encipherment",
+            KeyUsageBit::KeyAgreement => "Key agreement",
+        }
+    }
+}
+
+/// Extended key usages a profile may set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExtendedKeyUsage {
+    ClientAuth,
+    SmartcardLogon,
+    EmailProtection,
+    DocumentSigning,
+    EncryptingFileSystem,
+}
+
+impl ExtendedKeyUsage {
+    pub const ALL: &'static [ExtendedKeyUsage] = &[
+        ExtendedKeyUsage::ClientAuth,
+        ExtendedKeyUsage::SmartcardLogon,
+        ExtendedKeyUsage::EmailProtection,
+        ExtendedKeyUsage::DocumentSigning,
+        ExtendedKeyUsage::EncryptingFileSystem,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ExtendedKeyUsage::ClientAuth => "TLS client authentication",
+            ExtendedKeyUsage::SmartcardLogon => "Smart card logon (Microsoft)",
+            ExtendedKeyUsage::EmailProtection => "E-mail protection (S/MIME)",
+            ExtendedKeyUsage::DocumentSigning => "Document signing",
+            ExtendedKeyUsage::EncryptingFileSystem => "Encrypting File System (Microsoft)",
+        }
+    }
+
+    /// The OID, as arcs.
+    pub fn oid(self) -> &'static [u64] {
+        match self {
+            ExtendedKeyUsage::ClientAuth => &[1, 3, 6, 1, 5, 5, 7, 3, 2],
+            ExtendedKeyUsage::SmartcardLogon => &[1, 3, 6, 1, 4, 1, 311, 20, 2, 2],
+            ExtendedKeyUsage::EmailProtection => &[1, 3, 6, 1, 5, 5, 7, 3, 4],
+            ExtendedKeyUsage::DocumentSigning => &[1, 3, 6, 1, 5, 5, 7, 3, 36],
+            ExtendedKeyUsage::EncryptingFileSystem => &[1, 3, 6, 1, 4, 1, 311, 10, 3, 4],
+        }
+    }
+}
+
+/// Key types the server generates itself (for escrowed encryption keys) and the CA signs with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyAlgorithm {
+    EcdsaP256,
+    Rsa2048,
+}
+
+impl KeyAlgorithm {
+    pub const ALL: &'static [KeyAlgorithm] = &[KeyAlgorithm::EcdsaP256, KeyAlgorithm::Rsa2048];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            KeyAlgorithm::EcdsaP256 => "ECDSA P-256",
+            KeyAlgorithm::Rsa2048 => "RSA 2048",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyAlgorithm::EcdsaP256 => "ecdsa_p256",
+            KeyAlgorithm::Rsa2048 => "rsa_2048",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|a| a.as_str() == s)
+    }
+}
+
+pub const MAX_PROFILE_NAME: usize = 64;
+pub const MAX_VALIDITY_DAYS: u32 = 3650;
+
+/// One certificate profile. The subject is always built from the user's data (CN = common
+/// name); the profile decides which further names go into the subjectAltName.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateProfile {
+    pub name: String,
+    pub purpose: CertPurpose,
+    pub key_usage: Vec<KeyUsageBit>,
+    pub extended_key_usage: Vec<ExtendedKeyUsage>,
+    pub validity_days: u32,
+    /// The user's UPN as a subjectAltName otherName (smart card logon needs it).
+    pub include_upn: bool,
+    /// The user's e-mail address as a subjectAltName rfc822Name.
+    pub include_email: bool,
+    /// A CRL distribution point with the URL where Tessera serves its CRL.
+    pub crl_distribution_point: bool,
+    /// The key pair is generated on the server and the private key escrowed, so that it can be
+    /// recovered later. Only encryption keys may be recoverable.
+    pub recoverable: bool,
+    /// The type of key the server generates when the profile is recoverable.
+    pub key_algorithm: KeyAlgorithm,
+}
+
+/// Why a profile cannot be used, naming the field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfileError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl std::fmt::Display for ProfileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl CertificateProfile {
+    /// The profiles Tessera ships with, one per purpose.
+    pub fn defaults() -> Vec<CertificateProfile> {
+        vec![
+            CertificateProfile {
+                name: "Authentication".into(),
+                purpose: CertPurpose::Authentication,
+                key_usage: vec![KeyUsageBit::DigitalSignature],
+                extended_key_usage: vec![
+                    ExtendedKeyUsage::ClientAuth,
+                    ExtendedKeyUsage::SmartcardLogon,
+                ],
+                validity_days: 730,
+                include_upn: true,
+                include_email: true,
+                crl_distribution_point: true,
+                recoverable: false,
+                key_algorithm: KeyAlgorithm::EcdsaP256,
+            },
+            CertificateProfile {
+                name: "Signature".into(),
+                purpose: CertPurpose::Signature,
+                key_usage: vec![KeyUsageBit::DigitalSignature, KeyUsageBit::NonRepudiation],
+                extended_key_usage: vec![
+                    ExtendedKeyUsage::EmailProtection,
+                    ExtendedKeyUsage::DocumentSigning,
+                ],
+                validity_days: 730,
+                include_upn: false,
+                include_email: true,
+                crl_distribution_point: true,
+                recoverable: false,
+                key_algorithm: KeyAlgorithm::EcdsaP256,
+            },
+            CertificateProfile {
+                name: "Encryption".into(),
+                purpose: CertPurpose::Encryption,
+                key_usage: vec![KeyUsageBit::KeyEncipherment, KeyUsageBit::KeyAgreement],
+                extended_key_usage: vec![
+                    ExtendedKeyUsage::EmailProtection,
+                    ExtendedKeyUsage::EncryptingFileSystem,
+                ],
+                validity_days: 730,
+                include_upn: false,
+                include_email: true,
+                crl_distribution_point: true,
+                recoverable: true,
+                key_algorithm: KeyAlgorithm::EcdsaP256,
+            },
+        ]
+    }
+
+    /// Every reason the profile cannot be used; empty if it can.
+    pub fn validate(&self) -> Vec<ProfileError> {
+        let mut errors = Vec::new();
+        let mut err = |field: &'static str, message: String| {
+            errors.push(ProfileError { field, message })
+        };
+        let name = self.name.trim();
+        if name.is_empty() {
+            err("name", "Give the profile a name.".into());
+        } else if name.chars().count() > MAX_PROFILE_NAME {
+            err(
+                "name",
+                format!("The name is too long: at most {MAX_PROFILE_NAME} characters."),
+            );
+        } else if name.chars().any(char::is_control) {
+            err("name", "The name may not contain control characters.".into());
+        }
+        if self.validity_days == 0 || self.validity_days > MAX_VALIDITY_DAYS {
+            err(
+                "validity_days",
+                format!(
+                    "Validity must be between 1 and {MAX_VALIDITY_DAYS} days, not {}.",
+                    self.validity_days
+                ),
+            );
+        }
+        if self.key_usage.is_empty() {
+            err("key_usage", "Choose at least one key usage.".into());
+        }
+        if has_duplicates(&self.key_usage) {
+            err("key_usage", "A key usage is listed twice.".into());
+        }
+        if has_duplicates(&self.extended_key_usage) {
+            err(
+                "extended_key_usage",
+                "An extended key usage is listed twice.".into(),
+            );
+        }
+        let has = |bit| self.key_usage.contains(&bit);
+        match self.purpose {
+            CertPurpose::Authentication if !has(KeyUsageBit::DigitalSignature) => err(
+                "key_usage",
+                "An authentication certificate needs the key usage \"Digital signature\".".into(),
+            ),
+            CertPurpose::Signature
+                if !has(KeyUsageBit::DigitalSignature) && !has(KeyUsageBit::NonRepudiation) =>
+            {
+                err(
+                    "key_usage",
+                    "A signature certificate needs \"Digital signature\" or \"Non-repudiation\"."
+                        .into(),
+                )
+            }
+            CertPurpose::Encryption
+                if !has(KeyUsageBit::KeyEncipherment)
+                    && !has(KeyUsageBit::KeyAgreement)
+                    && !has(KeyUsageBit::DataEncipherment) =>
+            {
+                err(
+                    "key_usage",
+                    "An encryption certificate needs \"Key encipherment\", \"Key agreement\" or \"Data encipherment\"."
+                        .into(),
+                )
+            }
+            _ => {}
+        }
+        if self.recoverable && self.purpose != CertPurpose::Encryption {
+            err(
+                "recoverable",
+                format!(
+                    "Only encryption keys may be escrowed for recovery; a {} key must never leave its card or phone.",
+                    self.purpose.label().to_lowercase()
+                ),
+            );
+        }
+        if self.extended_key_usage.contains(&ExtendedKeyUsage::SmartcardLogon) && !self.include_upn
+        {
+            err(
+                "include_upn",
+                "Smart card logon needs the user's UPN in the certificate.".into(),
+            );
+        }
+        errors
+    }
+
+    /// The key usages an RSA or EC key can actually serve: key agreement is an EC operation and
+    /// key encipherment an RSA one, so a profile that lists both keeps the one that fits.
+    pub fn key_usage_for(&self, rsa: bool) -> Vec<KeyUsageBit> {
+        let fitting: Vec<KeyUsageBit> = self
+            .key_usage
+            .iter()
+            .copied()
+            .filter(|bit| match bit {
+                KeyUsageBit::KeyAgreement => !rsa,
+                KeyUsageBit::KeyEncipherment | KeyUsageBit::DataEncipherment => rsa,
+                _ => true,
+            })
+            .collect();
+        if fitting.is_empty() {
+            self.key_usage.clone()
+        } else {
+            fitting
+        }
+    }
+}
+
+fn has_duplicates<T: PartialEq>(items: &[T]) -> bool {
+    items
+        .iter()
+        .enumerate()
+        .any(|(i, a)| items[..i].contains(a))
+}
+
+/// RFC 5280 CRLReason, as an operator chooses it when revoking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RevocationReason {
+    Unspecified,
+    KeyCompromise,
+    AffiliationChanged,
+    Superseded,
+    CessationOfOperation,
+    CertificateHold,
+    PrivilegeWithdrawn,
+}
+
+impl RevocationReason {
+    pub const ALL: &'static [RevocationReason] = &[
+        RevocationReason::Unspecified,
+        RevocationReason::KeyCompromise,
+        RevocationReason::AffiliationChanged,
+        RevocationReason::Superseded,
+        RevocationReason::CessationOfOperation,
+        RevocationReason::CertificateHold,
+        RevocationReason::PrivilegeWithdrawn,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RevocationReason::Unspecified => "unspecified",
+            RevocationReason::KeyCompromise => "key_compromise",
+            RevocationReason::AffiliationChanged => "affiliation_changed",
+            RevocationReason::Superseded => "superseded",
+            RevocationReason::CessationOfOperation => "cessation_of_operation",
+            RevocationReason::CertificateHold => "certificate_hold",
+            RevocationReason::PrivilegeWithdrawn => "privilege_withdrawn",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            RevocationReason::Unspecified => "Unspecified",
+            RevocationReason::KeyCompromise => "Key compromise",
+            RevocationReason::AffiliationChanged => "Affiliation changed",
+            RevocationReason::Superseded => "Superseded",
+            RevocationReason::CessationOfOperation => "Cessation of operation",
+            RevocationReason::CertificateHold => "Certificate hold",
+            RevocationReason::PrivilegeWithdrawn => "Privilege withdrawn",
+        }
+    }
+
+    /// The RFC 5280 reason code.
+    pub fn code(self) -> u8 {
+        match self {
+            RevocationReason::Unspecified => 0,
+            RevocationReason::KeyCompromise => 1,
+            RevocationReason::AffiliationChanged => 3,
+            RevocationReason::Superseded => 4,
+            RevocationReason::CessationOfOperation => 5,
+            RevocationReason::CertificateHold => 6,
+            RevocationReason::PrivilegeWithdrawn => 9,
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|r| r.as_str() == s)
+    }
+}
