@@ -1,7 +1,7 @@
 //! Demo data: one account per role, about fifty people, and Request card enabled.
 
 use crate::auth::create_account;
-use crate::entity::{account, person};
+use crate::entity::{account, card, person};
 use crate::{enablement, Engine, Result};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use tessera_process::{ProcessId, Role, State, TempCardState, UserState};
@@ -26,6 +26,12 @@ pub const ACCOUNTS: &[(&str, &str, &str, &[Role])] = &[
         "supervisor-demo",
         "Sam Supervisor",
         &[Role::Operator, Role::Approver],
+    ),
+    (
+        "recovery",
+        "recovery-demo",
+        "Rita Recovery",
+        &[Role::KeyRecovery],
     ),
 ];
 
@@ -113,7 +119,7 @@ pub async fn load(engine: &Engine) -> Result<bool> {
             .await?
             .is_some()
         {
-            return Ok(false);
+            return Ok(None);
         }
         let now = crate::time::now();
         let mut first_person = None;
@@ -177,8 +183,81 @@ pub async fn load(engine: &Engine) -> Result<bool> {
             },
         )
         .await?;
-        Ok(true)
+        Ok(Some(first_person))
     }
     .await;
-    crate::db::finish(txn, result).await
+    let loaded = crate::db::finish(txn, result).await?;
+    if let (Some(Some(alice)), Ok(_)) = (loaded, engine.pki()) {
+        credentials(engine, alice).await?;
+    }
+    Ok(loaded.is_some())
+}
+
+/// Alice's credentials, so that the certificate panels have something to show: an active card
+/// with authentication, signature and (escrowed) encryption certificates, and an earlier card
+/// that was locked after it was lost, its certificate revoked.
+async fn credentials(engine: &Engine, person_id: i64) -> Result<()> {
+    use crate::pki::{effects, issue, keys::KeySource, profiles};
+    use tessera_process::{CardState, CertEffect, ObjectKind, RevocationReason};
+    let pki = engine.pki()?;
+    let txn = engine.write().await?;
+    let result = async {
+        let alice = crate::people::load(&txn, person_id).await?;
+        let operator = account::Entity::find()
+            .filter(account::Column::Username.eq("operator"))
+            .one(&txn)
+            .await?
+            .map(|a| a.id)
+            .unwrap_or_default();
+        let subject = issue::SubjectData::from(&alice);
+        let card = |state: CardState| {
+            let now = crate::time::now();
+            card::ActiveModel {
+                person_id: Set(person_id),
+                state: Set(state.as_str().into()),
+                version: Set(1),
+                card_profile: Set("Standard smart card".into()),
+                requested_by: Set(operator),
+                decided_by: Set(None),
+                decision_reason: Set(None),
+                postponed_by: Set(None),
+                postponed_at: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+        };
+        // Keys as a card would generate them on board; only the public half reaches Tessera.
+        let card_key = || -> Result<KeySource> {
+            let pair = crate::pki::keys::generate(tessera_process::profile::KeyAlgorithm::EcdsaP256)?;
+            Ok(KeySource::Spki(rcgen::PublicKeyData::subject_public_key_info(&pair)))
+        };
+        let lost = card::Entity::insert(card(CardState::Locked)).exec(&txn).await?.last_insert_id;
+        let auth = profiles::by_name(&txn, "Authentication").await?;
+        issue::issue(&txn, pki, None, (ObjectKind::Card, lost), &subject, &auth, card_key()?).await?;
+        effects::apply(&txn, None, (ObjectKind::Card, lost), CertEffect::Validate, None).await?;
+        effects::apply(
+            &txn,
+            None,
+            (ObjectKind::Card, lost),
+            CertEffect::Revoke,
+            Some(RevocationReason::KeyCompromise),
+        )
+        .await?;
+
+        let active = card::Entity::insert(card(CardState::Active)).exec(&txn).await?.last_insert_id;
+        for (name, key) in [
+            ("Authentication", card_key()?),
+            ("Signature", card_key()?),
+            ("Encryption", KeySource::Generate),
+        ] {
+            let profile = profiles::by_name(&txn, name).await?;
+            issue::issue(&txn, pki, None, (ObjectKind::Card, active), &subject, &profile, key).await?;
+        }
+        effects::apply(&txn, None, (ObjectKind::Card, active), CertEffect::Validate, None).await?;
+        Ok(())
+    }
+    .await;
+    crate::db::finish(txn, result).await?;
+    crate::pki::crl::publish(engine).await.map(|_| ())
 }

@@ -229,3 +229,13 @@ fn remove_stale_clusters() {
         }
     }
 }
+
+/// CA settings for tests and benchmarks: a fixed KEK, the demo's public URL.
+pub fn pki_settings() -> crate::pki::PkiSettings {
+    crate::pki::PkiSettings {
+        kek: crate::pki::kek::KekSettings::Inline(zeroize::Zeroizing::new("11".repeat(32))),
+        public_url: "http://127.0.0.1:3000".into(),
+        ca: crate::pki::ca::CaSettings::default(),
+        crl_validity: chrono::Duration::hours(24),
+    }
+}

@@ -2,7 +2,7 @@
 
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use tessera_engine::entity::{account, card, person};
-use tessera_engine::testing::PgCluster;
+use tessera_engine::testing::{pki_settings, PgCluster};
 use tessera_engine::{auth, demo, Caller, Engine};
 
 /// Runs each listed test once on in-memory SQLite and once on a throwaway PostgreSQL database.
@@ -29,7 +29,7 @@ macro_rules! on_both_backends {
 }
 
 pub async fn sqlite() -> Engine {
-    let e = Engine::open("sqlite::memory:")
+    let e = Engine::open_with_pki("sqlite::memory:", &pki_settings())
         .await
         .expect("open in-memory SQLite");
     demo::load(&e).await.expect("demo data");
@@ -38,7 +38,9 @@ pub async fn sqlite() -> Engine {
 
 pub async fn postgres() -> Engine {
     let url = PgCluster::shared().fresh_database().await;
-    let e = Engine::open(&url).await.expect("open PostgreSQL");
+    let e = Engine::open_with_pki(&url, &pki_settings())
+        .await
+        .expect("open PostgreSQL");
     demo::load(&e).await.expect("demo data");
     e
 }
