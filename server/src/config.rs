@@ -3,12 +3,50 @@
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use tessera_engine::pki::ca::CaSettings;
+use tessera_engine::pki::kek::{KekSettings, Pkcs11Settings};
+use tessera_engine::pki::PkiSettings;
+use tessera_process::profile::KeyAlgorithm;
+use zeroize::Zeroizing;
 
 #[derive(Debug, Clone, Deserialize, Default)]
 #[serde(default)]
 struct File {
     site: Site,
     storage: Storage,
+    pki: PkiFile,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+struct PkiFile {
+    public_url: String,
+    organisation: String,
+    ca_algorithm: String,
+    kek_file: String,
+    pkcs11_module: String,
+    pkcs11_token: String,
+    pkcs11_pin: String,
+    pkcs11_key_label: String,
+    crl_validity_hours: i64,
+    schedule_minutes: u64,
+}
+
+impl Default for PkiFile {
+    fn default() -> Self {
+        PkiFile {
+            public_url: String::new(),
+            organisation: "Tessera".into(),
+            ca_algorithm: "ecdsa_p256".into(),
+            kek_file: String::new(),
+            pkcs11_module: String::new(),
+            pkcs11_token: String::new(),
+            pkcs11_pin: String::new(),
+            pkcs11_key_label: "tessera-kek".into(),
+            crl_validity_hours: 24,
+            schedule_minutes: 60,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -53,6 +91,9 @@ pub struct Config {
     pub secure_cookie: bool,
     pub data_dir: PathBuf,
     pub database_url: String,
+    pub pki: PkiSettings,
+    /// How often the CRL is republished and stale certificates swept.
+    pub schedule: std::time::Duration,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -81,7 +122,10 @@ impl Config {
         } else {
             database_url
         };
+        let pki = pki_settings(&file.pki, address, &data_dir)?;
         Ok(Config {
+            pki,
+            schedule: std::time::Duration::from_secs(file.pki.schedule_minutes.max(1) * 60),
             address,
             site_root: env("TESSERA_SITE_ROOT").unwrap_or(file.site.root),
             secure_cookie: match env("TESSERA_SECURE_COOKIE") {
@@ -104,4 +148,59 @@ impl Config {
             _ => self.database_url.clone(),
         }
     }
+}
+
+/// The CA's settings. The KEK comes from, in this order: a PKCS#11 token if a module is
+/// configured, `TESSERA_KEK` (hex or base64), or a key file (created on first start).
+fn pki_settings(f: &PkiFile, address: SocketAddr, data_dir: &Path) -> Result<PkiSettings, String> {
+    let module = env("TESSERA_PKCS11_MODULE").unwrap_or(f.pkcs11_module.clone());
+    let kek = if !module.trim().is_empty() {
+        let pin = env("TESSERA_PKCS11_PIN").unwrap_or(f.pkcs11_pin.clone());
+        if pin.is_empty() {
+            return Err("a PKCS#11 module is configured but no PIN: set TESSERA_PKCS11_PIN".into());
+        }
+        KekSettings::Pkcs11(Pkcs11Settings {
+            module: module.into(),
+            token_label: env("TESSERA_PKCS11_TOKEN").unwrap_or(f.pkcs11_token.clone()),
+            pin: Zeroizing::new(pin),
+            key_label: f.pkcs11_key_label.clone(),
+        })
+    } else if let Some(key) = env("TESSERA_KEK") {
+        KekSettings::Inline(Zeroizing::new(key))
+    } else {
+        let path = env("TESSERA_KEK_FILE").unwrap_or(f.kek_file.clone());
+        let path = if path.trim().is_empty() {
+            data_dir.join("kek.key")
+        } else {
+            PathBuf::from(path)
+        };
+        KekSettings::File { path, create: true }
+    };
+    let algorithm = KeyAlgorithm::parse(&f.ca_algorithm).ok_or_else(|| {
+        format!(
+            "[pki] ca_algorithm \"{}\" is not one of ecdsa_p256, rsa_2048",
+            f.ca_algorithm
+        )
+    })?;
+    if !(1..=24 * 30).contains(&f.crl_validity_hours) {
+        return Err("[pki] crl_validity_hours must be between 1 and 720".into());
+    }
+    let public_url = env("TESSERA_PUBLIC_URL").unwrap_or(f.public_url.clone());
+    let public_url = if public_url.trim().is_empty() {
+        format!("http://{address}")
+    } else {
+        public_url
+    };
+    if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+        return Err(format!("[pki] public_url \"{public_url}\" must start with http:// or https://"));
+    }
+    Ok(PkiSettings {
+        kek,
+        public_url,
+        ca: CaSettings {
+            organisation: f.organisation.clone(),
+            algorithm,
+        },
+        crl_validity: chrono::Duration::hours(f.crl_validity_hours),
+    })
 }

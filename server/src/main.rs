@@ -2,6 +2,7 @@
 //! `tessera verify-audit` checks the audit chain. Settings come from Leptos.toml (see there).
 
 mod config;
+mod pki_routes;
 
 use axum::http::{header, HeaderValue};
 use axum::routing::get;
@@ -58,12 +59,14 @@ async fn run() -> Result<(), String> {
             )
         })?;
     }
-    let engine = Engine::open(&config.database_url).await.map_err(|e| {
-        format!(
-            "cannot open the database {}: {e}",
-            config.database_for_log()
-        )
-    })?;
+    let engine = Engine::open_with_pki(&config.database_url, &config.pki)
+        .await
+        .map_err(|e| {
+            format!(
+                "cannot start with the database {}: {e}",
+                config.database_for_log()
+            )
+        })?;
     match command.as_deref().unwrap_or("serve") {
         "serve" => serve(config, engine).await,
         "demo-data" => {
@@ -91,6 +94,21 @@ async fn run() -> Result<(), String> {
     }
 }
 
+/// The CA's schedule: expire and compensate certificates, republish the CRL.
+fn spawn_schedule(engine: Engine, every: std::time::Duration) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            let undelivered_after = chrono::Duration::hours(1);
+            if let Err(e) = tessera_engine::pki::scheduled(&engine, undelivered_after).await {
+                tracing::error!("the CA's scheduled run failed: {e}");
+            }
+        }
+    });
+}
+
 async fn serve(config: Config, engine: Engine) -> Result<(), String> {
     let options = LeptosOptions::builder()
         .output_name("tessera")
@@ -103,6 +121,8 @@ async fn serve(config: Config, engine: Engine) -> Result<(), String> {
         secure: config.secure_cookie,
     };
     let health_engine = engine.clone();
+    spawn_schedule(engine.clone(), config.schedule);
+    let pki = pki_routes::routes(engine.clone());
     let app = Router::new()
         .route(
             "/health",
@@ -132,10 +152,11 @@ async fn serve(config: Config, engine: Engine) -> Result<(), String> {
             },
         )
         .fallback(leptos_axum::file_and_error_handler(shell))
+        .with_state(options)
+        .merge(pki)
         .layer(axum::middleware::map_response(security_headers))
         // The WASM bundle is about 1.3 MB; compressed it is a third of that.
-        .layer(tower_http::compression::CompressionLayer::new())
-        .with_state(options);
+        .layer(tower_http::compression::CompressionLayer::new());
     let listener = tokio::net::TcpListener::bind(config.address)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.address))?;
