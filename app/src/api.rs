@@ -303,3 +303,60 @@ pub async fn my_notifications() -> Result<Vec<(String, String)>, ServerFnError> 
         .await
         .map_err(ssr::fail)
 }
+
+/// The admin's CA page: CA certificates, key protection, the current CRL.
+#[server(prefix = "/api", endpoint = "ca_page")]
+pub async fn fetch_ca_page() -> Result<CaPage, ServerFnError> {
+    let (engine, caller) = ssr::context().await?;
+    tessera_engine::pki::ca_page(&engine, &caller)
+        .await
+        .map_err(ssr::fail)
+}
+
+/// Publishes a CRL now (admin only); returns its number.
+#[server(prefix = "/api", endpoint = "publish_crl")]
+pub async fn publish_crl() -> Result<i64, ServerFnError> {
+    let (engine, caller) = ssr::context().await?;
+    caller
+        .require_any(&[tessera_process::Role::Admin], "publish the CRL")
+        .map_err(ssr::fail)?;
+    tessera_engine::pki::crl::publish(&engine)
+        .await
+        .map(|info| info.number)
+        .map_err(ssr::fail)
+}
+
+#[server(prefix = "/api", endpoint = "certificate_profiles")]
+pub async fn certificate_profiles() -> Result<Vec<ProfileRow>, ServerFnError> {
+    let (engine, caller) = ssr::context().await?;
+    tessera_engine::pki::profiles::list(&engine, &caller)
+        .await
+        .map_err(ssr::fail)
+}
+
+/// Saves an admin's change to a certificate profile; returns the new version.
+#[server(prefix = "/api", endpoint = "save_certificate_profile", input = Json)]
+pub async fn save_certificate_profile(
+    id: i64,
+    version: i64,
+    profile: tessera_process::CertificateProfile,
+) -> Result<i64, ServerFnError> {
+    let (engine, caller) = ssr::context().await?;
+    tessera_engine::pki::profiles::save(&engine, &caller, id, version, profile)
+        .await
+        .map(|row| row.version)
+        .map_err(ssr::fail)
+}
+
+/// Recovers an escrowed key as a password-protected PKCS#12 (key recovery agents only).
+#[server(prefix = "/api", endpoint = "recover_key")]
+pub async fn recover_key(
+    certificate_id: i64,
+    password: String,
+    reason: String,
+) -> Result<RecoveredKey, ServerFnError> {
+    let (engine, caller) = ssr::context().await?;
+    tessera_engine::pki::escrow::recover(&engine, &caller, certificate_id, &password, &reason)
+        .await
+        .map_err(ssr::fail)
+}

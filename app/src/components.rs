@@ -44,7 +44,9 @@ pub fn Header() -> impl IntoView {
     let auth = expect_context::<Auth>();
     let session = signed_in();
     let has = move |r: Role| session().is_some_and(|s| s.has(r));
-    let staff = move || has(Role::Operator) || has(Role::Approver) || has(Role::Admin);
+    let staff = move || {
+        has(Role::Operator) || has(Role::Approver) || has(Role::Admin) || has(Role::KeyRecovery)
+    };
     Effect::new(move |_| {
         if let Some(Ok(())) = auth.logout.value().get() {
             let _ = window().location().set_href("/login");
@@ -63,6 +65,8 @@ pub fn Header() -> impl IntoView {
                     </Show>
                     <Show when=move || has(Role::Admin)>
                         <A href="/admin/options/CardsScriptOptions">"Options"</A>
+                        <A href="/admin/ca">"CA"</A>
+                        <A href="/admin/certificate-profiles">"Certificate profiles"</A>
                         <A href="/admin/audit">"Audit log"</A>
                     </Show>
                     <Show when=move || has(Role::SelfService)>

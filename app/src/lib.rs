@@ -78,6 +78,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/requests") view=pages::requests::RequestsPage/>
                     <Route path=path!("/admin/options/:package") view=pages::options::OptionsPage/>
                     <Route path=path!("/admin/audit") view=pages::audit::AuditPage/>
+                    <Route path=path!("/admin/ca") view=pages::ca::CaPage/>
+                    <Route path=path!("/admin/certificate-profiles") view=pages::profiles::ProfilesPage/>
                     <Route path=path!("/me") view=pages::me::MePage/>
                 </Routes>
             </main>

@@ -19,6 +19,8 @@ pub fn CardPage() -> impl IntoView {
                     <dt>"Requested by"</dt><dd>{p.card.requested_by.clone()}</dd>
                     <dt>"Created"</dt><dd><time>{p.card.created_at.clone()}</time></dd>
                 </dl>
+                <h2>"Certificates"</h2>
+                <crate::pages::certificates::CertificatesPanel certificates=p.certificates/>
                 <h2>"History"</h2>
                 <table class="list" data-testid="history">
                     <thead><tr><th>"When"</th><th>"Who"</th><th>"Process"</th><th>"From"</th><th>"To"</th><th>"Details"</th></tr></thead>

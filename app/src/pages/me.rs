@@ -14,6 +14,8 @@ pub fn MePage() -> impl IntoView {
                 <UserData user=p.user/>
                 <h2>"My cards"</h2>
                 <CardList cards=p.cards/>
+                <h2>"My certificates"</h2>
+                <crate::pages::certificates::CertificatesPanel certificates=p.certificates/>
             </section>
         }
     })

@@ -1,9 +1,12 @@
 pub mod audit;
+pub mod ca;
 pub mod card;
+pub mod certificates;
 pub mod home;
 pub mod login;
 pub mod me;
 pub mod options;
+pub mod profiles;
 pub mod request_card;
 pub mod requests;
 pub mod user;

@@ -97,6 +97,8 @@ pub fn UserPage() -> impl IntoView {
                 </div>
                 <h2>"Cards"</h2>
                 <CardList cards=p.cards/>
+                <h2>"Certificates"</h2>
+                <crate::pages::certificates::CertificatesPanel certificates=p.certificates/>
             </section>
         }
     })

@@ -1,0 +1,105 @@
+//! The certificates panel of the user page, the card page and "My credentials", with the key
+//! recovery form for key recovery agents.
+
+use crate::api::{error_text, RecoverKey};
+use crate::components::{signed_in, StateBadge};
+use leptos::prelude::*;
+use tessera_process::dto::CertificateRow;
+use tessera_process::Role;
+
+#[component]
+pub fn CertificatesPanel(certificates: Vec<CertificateRow>) -> impl IntoView {
+    if certificates.is_empty() {
+        return view! { <p class="muted" data-testid="certificates">"No certificates."</p> }.into_any();
+    }
+    view! {
+        <table class="list" data-testid="certificates">
+            <thead><tr>
+                <th>"Serial"</th><th>"Profile"</th><th>"Credential"</th><th>"State"</th>
+                <th>"Valid from"</th><th>"Valid to"</th><th>"Key"</th><th></th>
+            </tr></thead>
+            <tbody>
+                {certificates.into_iter().map(|c| view! { <CertificateLine c/> }).collect_view()}
+            </tbody>
+        </table>
+    }.into_any()
+}
+
+#[component]
+fn CertificateLine(c: CertificateRow) -> impl IntoView {
+    let session = signed_in();
+    let may_recover = move || c.escrowed && session().is_some_and(|s| s.has(Role::KeyRecovery));
+    let open = RwSignal::new(false);
+    let credential = format!("{} {}", c.owner_kind.label(), c.owner_id);
+    let state = c.state;
+    let reason = c.revocation_reason.clone().map(|r| format!(" ({r})")).unwrap_or_default();
+    let id = c.id;
+    let pem = format!("/pki/certificates/{id}/pem");
+    view! {
+        <tr data-serial=c.serial.clone() data-profile=c.profile.clone()>
+            <td><code class="serial">{c.serial.clone()}</code></td>
+            <td>{c.profile.clone()}{c.escrowed.then_some(" (key escrowed)")}</td>
+            <td>{credential}</td>
+            <td><StateBadge name=state.as_str() label=state.label()/>{reason}</td>
+            <td><time>{c.not_before.clone()}</time></td>
+            <td><time>{c.not_after.clone()}</time></td>
+            <td>{c.key_algorithm.clone()}</td>
+            <td class="actions">
+                <a href=pem rel="external" download>"Download PEM"</a>
+                <Show when=may_recover>
+                    " " <button type="button" class="link" on:click=move |_| open.update(|o| *o = !*o)>"Recover key"</button>
+                </Show>
+            </td>
+        </tr>
+        <Show when=move || open.get()>
+            <tr class="recover"><td colspan="8"><RecoverForm id/></td></tr>
+        </Show>
+    }
+}
+
+/// Password (twice) and reason; the PKCS#12 file is offered for download once.
+#[component]
+fn RecoverForm(id: i64) -> impl IntoView {
+    let action = ServerAction::<RecoverKey>::new();
+    let password = RwSignal::new(String::new());
+    let again = RwSignal::new(String::new());
+    let reason = RwSignal::new(String::new());
+    let mismatch = RwSignal::new(false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if password.get_untracked() != again.get_untracked() {
+            mismatch.set(true);
+            return;
+        }
+        mismatch.set(false);
+        action.dispatch(RecoverKey {
+            certificate_id: id,
+            password: password.get_untracked(),
+            reason: reason.get_untracked(),
+        });
+    };
+    view! {
+        <form class="recover" on:submit=submit data-testid="recover-form">
+            <p class="muted">"The private key is released as a PKCS#12 file protected by the password you choose. The recovery is recorded in the audit log with your reason."</p>
+            <label>"Reason" <input type="text" name="reason" prop:value=move || reason.get() on:input=move |ev| reason.set(event_target_value(&ev))/></label>
+            <label>"File password" <input type="password" name="password" autocomplete="new-password" prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev))/></label>
+            <label>"Repeat password" <input type="password" name="again" autocomplete="new-password" prop:value=move || again.get() on:input=move |ev| again.set(event_target_value(&ev))/></label>
+            <button type="submit" class="primary" disabled=move || action.pending().get()>"Recover"</button>
+            <Show when=move || mismatch.get()>
+                <p class="error" role="alert">"The two passwords differ."</p>
+            </Show>
+            {move || action.value().get().map(|r| match r {
+                Ok(k) => view! {
+                    <p class="notice" role="status">
+                        "Key recovered. "
+                        <a rel="external" download=k.file_name.clone()
+                            href=format!("data:application/x-pkcs12;base64,{}", k.pkcs12_base64)>
+                            {format!("Download {}", k.file_name)}
+                        </a>
+                    </p>
+                }.into_any(),
+                Err(e) => view! { <p class="error" role="alert">{error_text(&e)}</p> }.into_any(),
+            })}
+        </form>
+    }
+}
