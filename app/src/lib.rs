@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! Tessera's web UI. Pages live in `pages`, the server functions they call in `api`; server
 //! functions are thin: who is calling → engine call → DTO.
 

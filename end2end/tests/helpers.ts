@@ -12,6 +12,7 @@ export const PASSWORDS: Record<string, string> = {
   approver: 'approver-demo',
   supervisor: 'supervisor-demo',
   alice: 'alice-demo',
+  recovery: 'recovery-demo',
 };
 
 export async function signIn(page: Page, user: string, password = PASSWORDS[user]) {
