@@ -3,8 +3,10 @@
 //! `tessera-bench http`    — starts the release server on SQLite and drives the Request card
 //!                           server function over loopback at fixed arrival rates.
 //! `tessera-bench runner`  — the process runner alone, in process, on SQLite and PostgreSQL.
-//! `tessera-bench`         — both.
+//! `tessera-bench certs`   — certificates issued per second, beside the raw signing rate.
+//! `tessera-bench`         — all of them.
 
+mod certs;
 mod http;
 mod runner;
 
@@ -14,12 +16,16 @@ async fn main() {
     let result = match what.as_str() {
         "http" => http::run().await,
         "runner" => runner::run().await,
+        "certs" => certs::run().await,
         "all" => match http::run().await {
-            Ok(()) => runner::run().await,
+            Ok(()) => match runner::run().await {
+                Ok(()) => certs::run().await,
+                e => e,
+            },
             e => e,
         },
         other => Err(format!(
-            "unknown benchmark \"{other}\": use http, runner or nothing for both"
+            "unknown benchmark \"{other}\": use http, runner, certs or nothing for all"
         )),
     };
     if let Err(e) = result {

@@ -76,18 +76,23 @@ pub async fn append(
 ) -> Result<()> {
     // Advancing the head first takes its row lock: concurrent writers queue here, so the chain
     // never forks, on SQLite and PostgreSQL alike.
+    // One statement advances the head and reads the previous hash (RETURNING: SQLite ≥ 3.35 and
+    // PostgreSQL), because every statement costs a round trip and this runs for every record.
     let mut bump = Query::update();
     bump.table("audit_head")
         .value("seq", Expr::col("seq").add(1))
-        .and_where(Expr::col("id").eq(1));
-    conn.execute(&bump).await?;
-    let head = audit_head::Entity::find_by_id(1)
-        .one(conn)
-        .await?
-        .ok_or_else(|| EngineError::AuditBroken {
-            seq: 0,
-            why: "the audit head is missing".into(),
-        })?;
+        .and_where(Expr::col("id").eq(1))
+        .returning(Query::returning().columns(["seq", "hash"]));
+    let missing = || EngineError::AuditBroken {
+        seq: 0,
+        why: "the audit head is missing".into(),
+    };
+    let row = conn.query_one(&bump).await?.ok_or_else(missing)?;
+    let head = audit_head::Model {
+        id: 1,
+        seq: row.try_get("", "seq")?,
+        hash: row.try_get("", "hash")?,
+    };
     let mut m = audit_log::Model {
         id: 0,
         seq: head.seq,
@@ -108,13 +113,12 @@ pub async fn append(
         hash: String::new(),
     };
     m.hash = digest(&m);
-    audit_head::Entity::update(audit_head::ActiveModel {
-        id: Set(1),
-        seq: Set(m.seq),
-        hash: Set(m.hash.clone()),
-    })
-    .exec(conn)
-    .await?;
+    let mut advance = Query::update();
+    advance
+        .table("audit_head")
+        .value("hash", m.hash.as_str())
+        .and_where(Expr::col("id").eq(1));
+    conn.execute(&advance).await?;
     audit_log::Entity::insert(audit_log::ActiveModel {
         id: Default::default(),
         seq: Set(m.seq),

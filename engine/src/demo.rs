@@ -229,13 +229,35 @@ async fn credentials(engine: &Engine, person_id: i64) -> Result<()> {
         };
         // Keys as a card would generate them on board; only the public half reaches Tessera.
         let card_key = || -> Result<KeySource> {
-            let pair = crate::pki::keys::generate(tessera_process::profile::KeyAlgorithm::EcdsaP256)?;
-            Ok(KeySource::Spki(rcgen::PublicKeyData::subject_public_key_info(&pair)))
+            let pair =
+                crate::pki::keys::generate(tessera_process::profile::KeyAlgorithm::EcdsaP256)?;
+            Ok(KeySource::Spki(
+                rcgen::PublicKeyData::subject_public_key_info(&pair),
+            ))
         };
-        let lost = card::Entity::insert(card(CardState::Locked)).exec(&txn).await?.last_insert_id;
+        let lost = card::Entity::insert(card(CardState::Locked))
+            .exec(&txn)
+            .await?
+            .last_insert_id;
         let auth = profiles::by_name(&txn, "Authentication").await?;
-        issue::issue(&txn, pki, None, (ObjectKind::Card, lost), &subject, &auth, card_key()?).await?;
-        effects::apply(&txn, None, (ObjectKind::Card, lost), CertEffect::Validate, None).await?;
+        issue::issue(
+            &txn,
+            pki,
+            None,
+            (ObjectKind::Card, lost),
+            &subject,
+            &auth,
+            card_key()?,
+        )
+        .await?;
+        effects::apply(
+            &txn,
+            None,
+            (ObjectKind::Card, lost),
+            CertEffect::Validate,
+            None,
+        )
+        .await?;
         effects::apply(
             &txn,
             None,
@@ -245,16 +267,35 @@ async fn credentials(engine: &Engine, person_id: i64) -> Result<()> {
         )
         .await?;
 
-        let active = card::Entity::insert(card(CardState::Active)).exec(&txn).await?.last_insert_id;
+        let active = card::Entity::insert(card(CardState::Active))
+            .exec(&txn)
+            .await?
+            .last_insert_id;
         for (name, key) in [
             ("Authentication", card_key()?),
             ("Signature", card_key()?),
             ("Encryption", KeySource::Generate),
         ] {
             let profile = profiles::by_name(&txn, name).await?;
-            issue::issue(&txn, pki, None, (ObjectKind::Card, active), &subject, &profile, key).await?;
+            issue::issue(
+                &txn,
+                pki,
+                None,
+                (ObjectKind::Card, active),
+                &subject,
+                &profile,
+                key,
+            )
+            .await?;
         }
-        effects::apply(&txn, None, (ObjectKind::Card, active), CertEffect::Validate, None).await?;
+        effects::apply(
+            &txn,
+            None,
+            (ObjectKind::Card, active),
+            CertEffect::Validate,
+            None,
+        )
+        .await?;
         Ok(())
     }
     .await;

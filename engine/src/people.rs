@@ -11,7 +11,12 @@ use std::collections::HashMap;
 use tessera_process::dto::{CardSummary, UserDetail, UserPage, UserSummary};
 use tessera_process::{CardState, ObjectKind, Role, State, UserState};
 
-const STAFF: &[Role] = &[Role::Operator, Role::Approver, Role::Admin, Role::KeyRecovery];
+const STAFF: &[Role] = &[
+    Role::Operator,
+    Role::Approver,
+    Role::Admin,
+    Role::KeyRecovery,
+];
 
 /// Staff see everyone; a self-service user sees only themselves.
 pub fn may_see_person(caller: &Caller, person_id: i64) -> Result<()> {

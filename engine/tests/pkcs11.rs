@@ -18,21 +18,40 @@ fn init_token(dir: &Path) -> PathBuf {
     let conf = dir.join("softhsm2.conf");
     std::fs::write(
         &conf,
-        format!("directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n", tokens.display()),
+        format!(
+            "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
+            tokens.display()
+        ),
     )
     .unwrap();
     let out = Command::new("softhsm2-util")
         .env("SOFTHSM2_CONF", &conf)
-        .args(["--init-token", "--free", "--label", "tessera", "--pin", "1234", "--so-pin", "5678"])
+        .args([
+            "--init-token",
+            "--free",
+            "--label",
+            "tessera",
+            "--pin",
+            "1234",
+            "--so-pin",
+            "5678",
+        ])
         .output()
         .expect("softhsm2-util (Debian package softhsm2) must be installed");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     conf
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ca_keys_and_escrow_sealed_under_a_token_key() {
-    assert!(Path::new(MODULE).exists(), "SoftHSM's module {MODULE} is missing: apt install softhsm2");
+    assert!(
+        Path::new(MODULE).exists(),
+        "SoftHSM's module {MODULE} is missing: apt install softhsm2"
+    );
     let dir = tempfile::tempdir().unwrap();
     let conf = init_token(dir.path());
     // Read by SoftHSM when the module initialises, which happens below, in this process only.
@@ -55,7 +74,10 @@ async fn ca_keys_and_escrow_sealed_under_a_token_key() {
 
     // The sealed CA key is not the plain PKCS#8 key.
     use sea_orm::EntityTrait;
-    let rows = tessera_engine::entity::certificate_authority::Entity::find().all(&e.db).await.unwrap();
+    let rows = tessera_engine::entity::certificate_authority::Entity::find()
+        .all(&e.db)
+        .await
+        .unwrap();
     assert_eq!(rows.len(), 2);
     for r in &rows {
         assert!(r.kek.contains("PKCS#11 key \"tessera-kek\""), "{}", r.kek);
@@ -66,13 +88,34 @@ async fn ca_keys_and_escrow_sealed_under_a_token_key() {
     let alice = tessera_engine::people::load(&e.db, 1).await.unwrap();
     let enc = profiles::by_name(&e.db, "Encryption").await.unwrap();
     let txn = e.write().await.unwrap();
-    let issued = issue::issue(&txn, e.pki().unwrap(), None, (ObjectKind::Card, 1), &SubjectData::from(&alice), &enc, KeySource::Generate)
+    let issued = issue::issue(
+        &txn,
+        e.pki().unwrap(),
+        None,
+        (ObjectKind::Card, 1),
+        &SubjectData::from(&alice),
+        &enc,
+        KeySource::Generate,
+    )
+    .await
+    .unwrap();
+    txn.commit().await.unwrap();
+    let (token_str, _) = tessera_engine::auth::login(&e, "recovery", "recovery-demo", "127.0.0.1")
         .await
         .unwrap();
-    txn.commit().await.unwrap();
-    let (token_str, _) = tessera_engine::auth::login(&e, "recovery", "recovery-demo", "127.0.0.1").await.unwrap();
-    let (_, agent) = tessera_engine::auth::session(&e, &token_str, "127.0.0.1").await.unwrap().unwrap();
-    let recovered = escrow::recover(&e, &agent, issued.certificate_id, "a long password 1", "test").await.unwrap();
+    let (_, agent) = tessera_engine::auth::session(&e, &token_str, "127.0.0.1")
+        .await
+        .unwrap()
+        .unwrap();
+    let recovered = escrow::recover(
+        &e,
+        &agent,
+        issued.certificate_id,
+        "a long password 1",
+        "test",
+    )
+    .await
+    .unwrap();
     assert!(!recovered.pkcs12_base64.is_empty());
 
     // A restart finds the same key in the token and loads the same CA.
@@ -86,6 +129,9 @@ async fn ca_keys_and_escrow_sealed_under_a_token_key() {
     // A wrong PIN is a configuration error that names the token.
     let mut wrong = settings.clone();
     wrong.kek = token("9999");
-    let err = Engine::open_with_pki(&url, &wrong).await.unwrap_err().to_string();
+    let err = Engine::open_with_pki(&url, &wrong)
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("tessera") && err.contains("PIN"), "{err}");
 }

@@ -43,13 +43,27 @@ fn card_key() -> (KeyPair, Vec<u8>) {
     (k, spki)
 }
 
-async fn issue_for(e: &Engine, owner: i64, who: &str, profile: &str, key: KeySource) -> issue::Issued {
+async fn issue_for(
+    e: &Engine,
+    owner: i64,
+    who: &str,
+    profile: &str,
+    key: KeySource,
+) -> issue::Issued {
     let p = person(e, who).await;
     let prof = profiles::by_name(&e.db, profile).await.unwrap();
     let txn = e.write().await.unwrap();
-    let issued = issue::issue(&txn, e.pki().unwrap(), None, (ObjectKind::Card, owner), &SubjectData::from(&p), &prof, key)
-        .await
-        .unwrap();
+    let issued = issue::issue(
+        &txn,
+        e.pki().unwrap(),
+        None,
+        (ObjectKind::Card, owner),
+        &SubjectData::from(&p),
+        &prof,
+        key,
+    )
+    .await
+    .unwrap();
     txn.commit().await.unwrap();
     issued
 }
@@ -63,7 +77,11 @@ async fn states(e: &Engine, ids: &[i64]) -> Vec<String> {
 }
 
 async fn stored(e: &Engine, id: i64) -> certificate::Model {
-    certificate::Entity::find_by_id(id).one(&e.db).await.unwrap().unwrap()
+    certificate::Entity::find_by_id(id)
+        .one(&e.db)
+        .await
+        .unwrap()
+        .unwrap()
 }
 
 fn upn_of(cert: &X509Certificate<'_>) -> Option<String> {
@@ -127,10 +145,22 @@ async fn profiles_become_extensions(e: Engine) {
     let bruno = person(&e, "Bruno Berg").await;
     let owner = active_card(&e, bruno.id).await;
     let (_, spki) = card_key();
-    let auth = issue_for(&e, owner, "Bruno Berg", "Authentication", KeySource::Spki(spki.clone())).await;
+    let auth = issue_for(
+        &e,
+        owner,
+        "Bruno Berg",
+        "Authentication",
+        KeySource::Spki(spki.clone()),
+    )
+    .await;
     let (_, c) = X509Certificate::from_der(&auth.der).unwrap();
     assert_eq!(
-        c.subject().iter_common_name().next().unwrap().as_str().unwrap(),
+        c.subject()
+            .iter_common_name()
+            .next()
+            .unwrap()
+            .as_str()
+            .unwrap(),
         "Bruno Berg"
     );
     assert_eq!(c.public_key().raw, spki.as_slice(), "the card's own key");
@@ -138,11 +168,17 @@ async fn profiles_become_extensions(e: Engine) {
     assert!(ku.digital_signature() && !ku.non_repudiation() && !ku.key_encipherment());
     assert_eq!(
         eku_oids(&c),
-        vec!["1.3.6.1.4.1.311.20.2.2".to_string(), "1.3.6.1.5.5.7.3.2".to_string()]
+        vec![
+            "1.3.6.1.4.1.311.20.2.2".to_string(),
+            "1.3.6.1.5.5.7.3.2".to_string()
+        ]
     );
     assert_eq!(upn_of(&c).as_deref(), Some("bruno.berg@example.com"));
     assert_eq!(email_of(&c).as_deref(), Some("bruno.berg@example.com"));
-    assert_eq!(cdp_of(&c), vec!["http://127.0.0.1:3000/pki/crl/issuing.crl".to_string()]);
+    assert_eq!(
+        cdp_of(&c),
+        vec!["http://127.0.0.1:3000/pki/crl/issuing.crl".to_string()]
+    );
     let bc = c.basic_constraints().unwrap().unwrap().value;
     assert!(!bc.ca);
     let days = (c.validity().not_after.timestamp() - c.validity().not_before.timestamp()) / 86_400;
@@ -153,7 +189,10 @@ async fn profiles_become_extensions(e: Engine) {
     c.verify_signature(Some(issuing.public_key())).unwrap();
     assert_eq!(c.issuer(), issuing.subject());
     let row = stored(&e, auth.certificate_id).await;
-    assert_eq!(row.serial, c.raw_serial_as_string().replace(':', "").to_uppercase());
+    assert_eq!(
+        row.serial,
+        c.raw_serial_as_string().replace(':', "").to_uppercase()
+    );
     assert_eq!(row.state, "issued");
     assert_eq!(row.profile, "Authentication");
     assert_eq!(row.key_algorithm, "ECDSA P-256");
@@ -166,7 +205,10 @@ async fn profiles_become_extensions(e: Engine) {
     assert_eq!(upn_of(&c), None, "the signature profile leaves the UPN out");
     assert_eq!(
         eku_oids(&c),
-        vec!["1.3.6.1.5.5.7.3.36".to_string(), "1.3.6.1.5.5.7.3.4".to_string()]
+        vec![
+            "1.3.6.1.5.5.7.3.36".to_string(),
+            "1.3.6.1.5.5.7.3.4".to_string()
+        ]
     );
 
     // An EC encryption key gets key agreement, not key encipherment (an RSA operation).
@@ -178,12 +220,24 @@ async fn profiles_become_extensions(e: Engine) {
     // An admin's change to a profile shows in the next certificate.
     let admin = caller(&e, "admin").await;
     let rows = profiles::list(&e, &admin).await.unwrap();
-    let mut row = rows.into_iter().find(|r| r.profile.name == "Authentication").unwrap();
+    let mut row = rows
+        .into_iter()
+        .find(|r| r.profile.name == "Authentication")
+        .unwrap();
     row.profile.validity_days = 30;
     row.profile.include_email = false;
-    profiles::save(&e, &admin, row.id, row.version, row.profile).await.unwrap();
+    profiles::save(&e, &admin, row.id, row.version, row.profile)
+        .await
+        .unwrap();
     let (_, spki) = card_key();
-    let short = issue_for(&e, owner, "Bruno Berg", "Authentication", KeySource::Spki(spki)).await;
+    let short = issue_for(
+        &e,
+        owner,
+        "Bruno Berg",
+        "Authentication",
+        KeySource::Spki(spki),
+    )
+    .await;
     let (_, c) = X509Certificate::from_der(&short.der).unwrap();
     let days = (c.validity().not_after.timestamp() - c.validity().not_before.timestamp()) / 86_400;
     assert_eq!(days, 30);
@@ -195,19 +249,36 @@ async fn profile_changes_are_validated_and_admin_only(e: Engine) {
     let op = caller(&e, "operator").await;
     let rows = profiles::list(&e, &admin).await.unwrap();
     assert_eq!(rows.len(), 3);
-    assert!(matches!(profiles::list(&e, &op).await, Err(EngineError::Forbidden(_))));
-    let row = rows.into_iter().find(|r| r.profile.name == "Signature").unwrap();
+    assert!(matches!(
+        profiles::list(&e, &op).await,
+        Err(EngineError::Forbidden(_))
+    ));
+    let row = rows
+        .into_iter()
+        .find(|r| r.profile.name == "Signature")
+        .unwrap();
     let mut bad: CertificateProfile = row.profile.clone();
     bad.validity_days = 0;
     bad.recoverable = true;
-    let err = profiles::save(&e, &admin, row.id, row.version, bad).await.unwrap_err().to_string();
+    let err = profiles::save(&e, &admin, row.id, row.version, bad)
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("between 1 and 3650"), "{err}");
-    assert!(err.contains("Only encryption keys may be escrowed"), "{err}");
-    let err = profiles::save(&e, &op, row.id, row.version, row.profile.clone()).await.unwrap_err();
+    assert!(
+        err.contains("Only encryption keys may be escrowed"),
+        "{err}"
+    );
+    let err = profiles::save(&e, &op, row.id, row.version, row.profile.clone())
+        .await
+        .unwrap_err();
     assert!(matches!(err, EngineError::Forbidden(_)));
     let mut renamed = row.profile.clone();
     renamed.name = "Authentication".into();
-    let err = profiles::save(&e, &admin, row.id, row.version, renamed).await.unwrap_err().to_string();
+    let err = profiles::save(&e, &admin, row.id, row.version, renamed)
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("already called"), "{err}");
     // Nothing of the refused changes is stored.
     let again = profiles::list(&e, &admin).await.unwrap();
@@ -216,9 +287,13 @@ async fn profile_changes_are_validated_and_admin_only(e: Engine) {
     assert_eq!(same.version, row.version);
     let mut good = row.profile.clone();
     good.validity_days = 365;
-    let saved = profiles::save(&e, &admin, row.id, row.version, good).await.unwrap();
+    let saved = profiles::save(&e, &admin, row.id, row.version, good)
+        .await
+        .unwrap();
     assert_eq!(saved.version, row.version + 1);
-    let stale = profiles::save(&e, &admin, row.id, row.version, row.profile.clone()).await.unwrap_err();
+    let stale = profiles::save(&e, &admin, row.id, row.version, row.profile.clone())
+        .await
+        .unwrap_err();
     assert!(stale.to_string().contains("Reload"), "{stale}");
 }
 
@@ -236,10 +311,21 @@ async fn issuance_from_a_csr_takes_only_its_key(e: Engine) {
     let owner = active_card(&e, chloe.id).await;
     let key = KeyPair::generate().unwrap();
     let request = csr(&key, "Mallory");
-    let issued = issue_for(&e, owner, "Chloe Costa", "Authentication", KeySource::Csr(request)).await;
+    let issued = issue_for(
+        &e,
+        owner,
+        "Chloe Costa",
+        "Authentication",
+        KeySource::Csr(request),
+    )
+    .await;
     let (_, c) = X509Certificate::from_der(&issued.der).unwrap();
     assert_eq!(c.public_key().raw, key.subject_public_key_info().as_slice());
-    assert_eq!(c.subject().to_string(), "CN=Chloe Costa", "subject from the user, not the CSR");
+    assert_eq!(
+        c.subject().to_string(),
+        "CN=Chloe Costa",
+        "subject from the user, not the CSR"
+    );
     let names: Vec<String> = c
         .subject_alternative_name()
         .unwrap()
@@ -263,7 +349,16 @@ async fn bad_keys_and_csrs_are_refused_and_nothing_is_stored(e: Engine) {
         let prof = prof.clone();
         async move {
             let txn = e.write().await.unwrap();
-            let r = issue::issue(&txn, e.pki().unwrap(), None, (ObjectKind::Card, owner), &SubjectData::from(&p), &prof, key).await;
+            let r = issue::issue(
+                &txn,
+                e.pki().unwrap(),
+                None,
+                (ObjectKind::Card, owner),
+                &SubjectData::from(&p),
+                &prof,
+                key,
+            )
+            .await;
             txn.rollback().await.unwrap();
             r.map(|_| ()).unwrap_err().to_string()
         }
@@ -293,15 +388,29 @@ async fn bad_keys_and_csrs_are_refused_and_nothing_is_stored(e: Engine) {
     // A recoverable profile never certifies an outside key, a card profile never generates one.
     let enc = profiles::by_name(&e.db, "Encryption").await.unwrap();
     let txn = e.write().await.unwrap();
-    let err = issue::issue(&txn, e.pki().unwrap(), None, (ObjectKind::Card, owner), &SubjectData::from(&p), &enc, KeySource::Spki(key.subject_public_key_info()))
-        .await
-        .unwrap_err()
-        .to_string();
+    let err = issue::issue(
+        &txn,
+        e.pki().unwrap(),
+        None,
+        (ObjectKind::Card, owner),
+        &SubjectData::from(&p),
+        &enc,
+        KeySource::Spki(key.subject_public_key_info()),
+    )
+    .await
+    .unwrap_err()
+    .to_string();
     txn.rollback().await.unwrap();
     assert!(err.contains("generates the key pair itself"), "{err}");
     let err = attempt(KeySource::Generate).await;
-    assert!(err.contains("must be generated on the card or phone"), "{err}");
-    assert_eq!(certificate::Entity::find().count(&e.db).await.unwrap(), before);
+    assert!(
+        err.contains("must be generated on the card or phone"),
+        "{err}"
+    );
+    assert_eq!(
+        certificate::Entity::find().count(&e.db).await.unwrap(),
+        before
+    );
 }
 
 async fn card_transitions_move_their_certificates(e: Engine) {
@@ -312,14 +421,24 @@ async fn card_transitions_move_their_certificates(e: Engine) {
         let mut v = Vec::new();
         for profile in ["Authentication", "Signature"] {
             let (_, spki) = card_key();
-            v.push(issue_for(&e, owner, "Elena Ek", profile, KeySource::Spki(spki)).await.certificate_id);
+            v.push(
+                issue_for(&e, owner, "Elena Ek", profile, KeySource::Spki(spki))
+                    .await
+                    .certificate_id,
+            );
         }
         v
     };
     let txn = e.write().await.unwrap();
-    effects::apply(&txn, Some(&op), (ObjectKind::Card, owner), tessera_process::CertEffect::Validate, None)
-        .await
-        .unwrap();
+    effects::apply(
+        &txn,
+        Some(&op),
+        (ObjectKind::Card, owner),
+        tessera_process::CertEffect::Validate,
+        None,
+    )
+    .await
+    .unwrap();
     txn.commit().await.unwrap();
     assert_eq!(states(&e, &ids).await, ["valid", "valid"]);
 
@@ -330,7 +449,15 @@ async fn card_transitions_move_their_certificates(e: Engine) {
         async move {
             let txn = e.write().await.unwrap();
             let r = runner::transition_with_certificates(
-                &txn, &op, process.def(), owner, version, State::Card(from), State::Card(to), vec![], reason,
+                &txn,
+                &op,
+                process.def(),
+                owner,
+                version,
+                State::Card(from),
+                State::Card(to),
+                vec![],
+                reason,
             )
             .await;
             match r {
@@ -347,31 +474,75 @@ async fn card_transitions_move_their_certificates(e: Engine) {
         }
     };
     let crl_before = crl::latest(&e.db).await.unwrap().unwrap().number;
-    let out = run(ProcessId::CardsProcDeactivate, CardState::Active, CardState::Inactive, 1, None).await.unwrap();
+    let out = run(
+        ProcessId::CardsProcDeactivate,
+        CardState::Active,
+        CardState::Inactive,
+        1,
+        None,
+    )
+    .await
+    .unwrap();
     assert!(out.crl_changed());
     assert_eq!(states(&e, &ids).await, ["on_hold", "on_hold"]);
     let held = stored(&e, ids[0]).await;
     assert_eq!(held.revocation_reason.as_deref(), Some("certificate_hold"));
     assert!(held.revoked_at.is_some());
-    assert!(crl::latest(&e.db).await.unwrap().unwrap().number > crl_before, "a hold publishes a CRL");
+    assert!(
+        crl::latest(&e.db).await.unwrap().unwrap().number > crl_before,
+        "a hold publishes a CRL"
+    );
 
     // A stale version is refused and neither the card nor its certificates change.
-    let err = run(ProcessId::CardsProcReactivate, CardState::Inactive, CardState::Active, 1, None).await.unwrap_err();
+    let err = run(
+        ProcessId::CardsProcReactivate,
+        CardState::Inactive,
+        CardState::Active,
+        1,
+        None,
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(err, EngineError::Conflict { .. }), "{err}");
     assert_eq!(states(&e, &ids).await, ["on_hold", "on_hold"]);
 
-    run(ProcessId::CardsProcReactivate, CardState::Inactive, CardState::Active, 2, None).await.unwrap();
+    run(
+        ProcessId::CardsProcReactivate,
+        CardState::Inactive,
+        CardState::Active,
+        2,
+        None,
+    )
+    .await
+    .unwrap();
     assert_eq!(states(&e, &ids).await, ["valid", "valid"]);
     assert_eq!(stored(&e, ids[0]).await.revoked_at, None);
 
-    run(ProcessId::CardsProcLock, CardState::Active, CardState::Locked, 3, Some(RevocationReason::KeyCompromise))
+    run(
+        ProcessId::CardsProcLock,
+        CardState::Active,
+        CardState::Locked,
+        3,
+        Some(RevocationReason::KeyCompromise),
+    )
+    .await
+    .unwrap();
+    assert_eq!(states(&e, &ids).await, ["revoked", "revoked"]);
+    assert_eq!(
+        stored(&e, ids[1]).await.revocation_reason.as_deref(),
+        Some("key_compromise")
+    );
+    let history = tessera_engine::audit::history(&e.db, ObjectKind::Certificate, ids[0])
         .await
         .unwrap();
-    assert_eq!(states(&e, &ids).await, ["revoked", "revoked"]);
-    assert_eq!(stored(&e, ids[1]).await.revocation_reason.as_deref(), Some("key_compromise"));
-    let history = tessera_engine::audit::history(&e.db, ObjectKind::Certificate, ids[0]).await.unwrap();
     let actions: Vec<&str> = history.iter().map(|h| h.action.as_str()).collect();
-    for a in ["CertificateIssued", "CertificateValidate", "CertificateHold", "CertificateRelease", "CertificateRevoke"] {
+    for a in [
+        "CertificateIssued",
+        "CertificateValidate",
+        "CertificateHold",
+        "CertificateRelease",
+        "CertificateRevoke",
+    ] {
         assert!(actions.contains(&a), "{a} missing from {actions:?}");
     }
 
@@ -379,31 +550,55 @@ async fn card_transitions_move_their_certificates(e: Engine) {
     // other credentials are untouched.
     let second = active_card(&e, p.id).await;
     let (_, spki) = card_key();
-    let undelivered = issue_for(&e, second, "Elena Ek", "Authentication", KeySource::Spki(spki)).await;
+    let undelivered = issue_for(
+        &e,
+        second,
+        "Elena Ek",
+        "Authentication",
+        KeySource::Spki(spki),
+    )
+    .await;
     let txn = e.write().await.unwrap();
-    let out = effects::revoke_undelivered(&txn, Some(&op), (ObjectKind::Card, second), "card write failed")
-        .await
-        .unwrap();
+    let out = effects::revoke_undelivered(
+        &txn,
+        Some(&op),
+        (ObjectKind::Card, second),
+        "card write failed",
+    )
+    .await
+    .unwrap();
     txn.commit().await.unwrap();
     assert_eq!(out.changed.len(), 1);
     let c = stored(&e, undelivered.certificate_id).await;
     assert_eq!(c.state, CertificateState::Revoked.as_str());
-    assert_eq!(c.revocation_reason.as_deref(), Some("cessation_of_operation"));
+    assert_eq!(
+        c.revocation_reason.as_deref(),
+        Some("cessation_of_operation")
+    );
 
     // The schedule's sweep revokes what is left `issued` too long.
     let (_, spki) = card_key();
     let forgotten = issue_for(&e, second, "Elena Ek", "Signature", KeySource::Spki(spki)).await;
     let txn = e.write().await.unwrap();
-    effects::sweep(&txn, chrono::Duration::seconds(-1)).await.unwrap();
+    effects::sweep(&txn, chrono::Duration::seconds(-1))
+        .await
+        .unwrap();
     txn.commit().await.unwrap();
     assert_eq!(stored(&e, forgotten.certificate_id).await.state, "revoked");
 }
 
 fn openssl(args: &[&str]) -> (bool, String) {
-    let out = Command::new("openssl").args(args).output().expect("run openssl");
+    let out = Command::new("openssl")
+        .args(args)
+        .output()
+        .expect("run openssl");
     (
         out.status.success(),
-        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
     )
 }
 
@@ -415,15 +610,46 @@ async fn openssl_verify_honours_the_crl(e: Engine) {
     let mut ders = Vec::new();
     for owner in [good_card, revoked_card, held_card] {
         let (_, spki) = card_key();
-        let issued = issue_for(&e, owner, "Farid Falk", "Authentication", KeySource::Spki(spki)).await;
+        let issued = issue_for(
+            &e,
+            owner,
+            "Farid Falk",
+            "Authentication",
+            KeySource::Spki(spki),
+        )
+        .await;
         let txn = e.write().await.unwrap();
-        effects::apply(&txn, None, (ObjectKind::Card, owner), tessera_process::CertEffect::Validate, None).await.unwrap();
+        effects::apply(
+            &txn,
+            None,
+            (ObjectKind::Card, owner),
+            tessera_process::CertEffect::Validate,
+            None,
+        )
+        .await
+        .unwrap();
         txn.commit().await.unwrap();
         ders.push(issued.der);
     }
     let txn = e.write().await.unwrap();
-    effects::apply(&txn, None, (ObjectKind::Card, revoked_card), tessera_process::CertEffect::Revoke, Some(RevocationReason::KeyCompromise)).await.unwrap();
-    effects::apply(&txn, None, (ObjectKind::Card, held_card), tessera_process::CertEffect::Hold, None).await.unwrap();
+    effects::apply(
+        &txn,
+        None,
+        (ObjectKind::Card, revoked_card),
+        tessera_process::CertEffect::Revoke,
+        Some(RevocationReason::KeyCompromise),
+    )
+    .await
+    .unwrap();
+    effects::apply(
+        &txn,
+        None,
+        (ObjectKind::Card, held_card),
+        tessera_process::CertEffect::Hold,
+        None,
+    )
+    .await
+    .unwrap();
     txn.commit().await.unwrap();
     let info = crl::publish(&e).await.unwrap();
     assert!(info.entries >= 2);
@@ -433,13 +659,27 @@ async fn openssl_verify_honours_the_crl(e: Engine) {
     let pki = e.pki().unwrap();
     std::fs::write(path("chain.pem"), pki.ca.chain_pem()).unwrap();
     let latest = crl::latest(&e.db).await.unwrap().unwrap();
-    std::fs::write(path("crl.pem"), tessera_engine::pki::ca::pem("X509 CRL", &latest.der)).unwrap();
+    std::fs::write(
+        path("crl.pem"),
+        tessera_engine::pki::ca::pem("X509 CRL", &latest.der),
+    )
+    .unwrap();
     for (i, der) in ders.iter().enumerate() {
-        std::fs::write(path(&format!("{i}.pem")), tessera_engine::pki::ca::pem("CERTIFICATE", der)).unwrap();
+        std::fs::write(
+            path(&format!("{i}.pem")),
+            tessera_engine::pki::ca::pem("CERTIFICATE", der),
+        )
+        .unwrap();
     }
     let verify = |i: usize| {
         openssl(&[
-            "verify", "-crl_check", "-CAfile", &path("chain.pem"), "-CRLfile", &path("crl.pem"), &path(&format!("{i}.pem")),
+            "verify",
+            "-crl_check",
+            "-CAfile",
+            &path("chain.pem"),
+            "-CRLfile",
+            &path("crl.pem"),
+            &path(&format!("{i}.pem")),
         ])
     };
     let (ok, out) = verify(0);
@@ -449,89 +689,199 @@ async fn openssl_verify_honours_the_crl(e: Engine) {
     let (ok, out) = verify(2);
     assert!(!ok && out.contains("certificate revoked"), "on hold: {out}");
     // The CRL itself is signed by the issuing CA.
-    let (ok, out) = openssl(&["crl", "-in", &path("crl.pem"), "-CAfile", &path("chain.pem"), "-noout", "-text"]);
-    assert!(ok && out.contains("verify OK") && out.contains("Certificate Hold") && out.contains("Key Compromise"), "{out}");
+    let (ok, out) = openssl(&[
+        "crl",
+        "-in",
+        &path("crl.pem"),
+        "-CAfile",
+        &path("chain.pem"),
+        "-noout",
+        "-text",
+    ]);
+    assert!(
+        ok && out.contains("verify OK")
+            && out.contains("Certificate Hold")
+            && out.contains("Key Compromise"),
+        "{out}"
+    );
 }
 
 async fn escrowed_keys_are_recovered_only_by_a_recovery_agent(e: Engine) {
     let p = person(&e, "Greta Gran").await;
     let owner = active_card(&e, p.id).await;
     let issued = issue_for(&e, owner, "Greta Gran", "Encryption", KeySource::Generate).await;
-    let original = issued.generated_key_pkcs8.clone().expect("the server generated the key");
+    let original = issued
+        .generated_key_pkcs8
+        .clone()
+        .expect("the server generated the key");
     let op = caller(&e, "operator").await;
     let admin = caller(&e, "admin").await;
     let agent = caller(&e, "recovery").await;
     for who in [&op, &admin] {
-        let err = escrow::recover(&e, who, issued.certificate_id, "a long password 1", "lost laptop").await.unwrap_err();
+        let err = escrow::recover(
+            &e,
+            who,
+            issued.certificate_id,
+            "a long password 1",
+            "lost laptop",
+        )
+        .await
+        .unwrap_err();
         assert!(matches!(err, EngineError::Forbidden(_)), "{err}");
     }
-    let err = escrow::recover(&e, &agent, issued.certificate_id, "short", "lost laptop").await.unwrap_err();
+    let err = escrow::recover(&e, &agent, issued.certificate_id, "short", "lost laptop")
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("10 to 256 characters"), "{err}");
-    let err = escrow::recover(&e, &agent, issued.certificate_id, "a long password 1", " ").await.unwrap_err();
+    let err = escrow::recover(&e, &agent, issued.certificate_id, "a long password 1", " ")
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("Say why"), "{err}");
     // A card certificate has no escrowed key.
     let (_, spki) = card_key();
-    let auth = issue_for(&e, owner, "Greta Gran", "Authentication", KeySource::Spki(spki)).await;
-    let err = escrow::recover(&e, &agent, auth.certificate_id, "a long password 1", "lost laptop").await.unwrap_err();
+    let auth = issue_for(
+        &e,
+        owner,
+        "Greta Gran",
+        "Authentication",
+        KeySource::Spki(spki),
+    )
+    .await;
+    let err = escrow::recover(
+        &e,
+        &agent,
+        auth.certificate_id,
+        "a long password 1",
+        "lost laptop",
+    )
+    .await
+    .unwrap_err();
     assert!(err.to_string().contains("has no escrowed key"), "{err}");
 
-    let recovered = escrow::recover(&e, &agent, issued.certificate_id, "a long password 1", "lost laptop")
-        .await
-        .unwrap();
+    let recovered = escrow::recover(
+        &e,
+        &agent,
+        issued.certificate_id,
+        "a long password 1",
+        "lost laptop",
+    )
+    .await
+    .unwrap();
     use base64::Engine as _;
-    let pfx = base64::engine::general_purpose::STANDARD.decode(&recovered.pkcs12_base64).unwrap();
-    let store = p12_keystore::KeyStore::from_pkcs12(&pfx, "a long password 1", p12_keystore::Pkcs12ImportPolicy::Strict).unwrap();
+    let pfx = base64::engine::general_purpose::STANDARD
+        .decode(&recovered.pkcs12_base64)
+        .unwrap();
+    let store = p12_keystore::KeyStore::from_pkcs12(
+        &pfx,
+        "a long password 1",
+        p12_keystore::Pkcs12ImportPolicy::Strict,
+    )
+    .unwrap();
     let (_, chain) = store.private_key_chain().unwrap();
     assert_eq!(chain.key().as_der(), original.as_slice());
     assert_eq!(chain.certs().len(), 3, "leaf, issuing CA, root");
-    assert!(p12_keystore::KeyStore::from_pkcs12(&pfx, "wrong password!", p12_keystore::Pkcs12ImportPolicy::Strict).is_err());
+    assert!(p12_keystore::KeyStore::from_pkcs12(
+        &pfx,
+        "wrong password!",
+        p12_keystore::Pkcs12ImportPolicy::Strict
+    )
+    .is_err());
     // OpenSSL reads it too.
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("k.p12");
     std::fs::write(&file, &pfx).unwrap();
-    let (ok, out) = openssl(&["pkcs12", "-in", file.to_str().unwrap(), "-passin", "pass:a long password 1", "-nodes", "-noout"]);
+    let (ok, out) = openssl(&[
+        "pkcs12",
+        "-in",
+        file.to_str().unwrap(),
+        "-passin",
+        "pass:a long password 1",
+        "-nodes",
+        "-noout",
+    ]);
     assert!(ok, "{out}");
     // The recovery is in the audit log with its reason.
-    let history = tessera_engine::audit::history(&e.db, ObjectKind::Certificate, issued.certificate_id).await.unwrap();
-    let rec = history.iter().find(|h| h.action == "KeyRecovered").expect("audited");
+    let history =
+        tessera_engine::audit::history(&e.db, ObjectKind::Certificate, issued.certificate_id)
+            .await
+            .unwrap();
+    let rec = history
+        .iter()
+        .find(|h| h.action == "KeyRecovered")
+        .expect("audited");
     assert!(rec.detail.contains("lost laptop"), "{}", rec.detail);
 }
 
 async fn rsa_keys_are_escrowed_too(e: Engine) {
     let admin = caller(&e, "admin").await;
     let rows = profiles::list(&e, &admin).await.unwrap();
-    let mut enc = rows.into_iter().find(|r| r.profile.name == "Encryption").unwrap();
+    let mut enc = rows
+        .into_iter()
+        .find(|r| r.profile.name == "Encryption")
+        .unwrap();
     enc.profile.key_algorithm = KeyAlgorithm::Rsa2048;
-    profiles::save(&e, &admin, enc.id, enc.version, enc.profile).await.unwrap();
+    profiles::save(&e, &admin, enc.id, enc.version, enc.profile)
+        .await
+        .unwrap();
     let p = person(&e, "Hiro Holm").await;
     let owner = active_card(&e, p.id).await;
     let issued = issue_for(&e, owner, "Hiro Holm", "Encryption", KeySource::Generate).await;
     let (_, c) = X509Certificate::from_der(&issued.der).unwrap();
     let ku = c.key_usage().unwrap().unwrap().value;
-    assert!(ku.key_encipherment() && !ku.key_agreement(), "RSA keys encipher");
-    assert_eq!(stored(&e, issued.certificate_id).await.key_algorithm, "RSA 2048");
+    assert!(
+        ku.key_encipherment() && !ku.key_agreement(),
+        "RSA keys encipher"
+    );
+    assert_eq!(
+        stored(&e, issued.certificate_id).await.key_algorithm,
+        "RSA 2048"
+    );
     let agent = caller(&e, "recovery").await;
-    let recovered = escrow::recover(&e, &agent, issued.certificate_id, "another password", "mailbox migration").await.unwrap();
+    let recovered = escrow::recover(
+        &e,
+        &agent,
+        issued.certificate_id,
+        "another password",
+        "mailbox migration",
+    )
+    .await
+    .unwrap();
     assert!(recovered.file_name.ends_with(".p12"));
 }
 
 async fn demo_data_carries_certificates(e: Engine) {
     let alice = person(&e, "Alice Andersson").await;
-    let certs = tessera_engine::pki::of_person(&e.db, alice.id).await.unwrap();
-    let states: Vec<(String, CertificateState)> = certs.iter().map(|c| (c.profile.clone(), c.state)).collect();
+    let certs = tessera_engine::pki::of_person(&e.db, alice.id)
+        .await
+        .unwrap();
+    let states: Vec<(String, CertificateState)> =
+        certs.iter().map(|c| (c.profile.clone(), c.state)).collect();
     assert_eq!(certs.len(), 4, "{states:?}");
     assert!(states.contains(&("Encryption".into(), CertificateState::Valid)));
     assert!(states.contains(&("Authentication".into(), CertificateState::Revoked)));
-    assert!(certs.iter().any(|c| c.escrowed && c.profile == "Encryption"));
+    assert!(certs
+        .iter()
+        .any(|c| c.escrowed && c.profile == "Encryption"));
     // Self-service: Alice may download her own certificate but not someone else's.
     let alice_caller = caller(&e, "alice").await;
-    let (name, pem) = tessera_engine::pki::pem(&e, &alice_caller, certs[0].id).await.unwrap();
+    let (name, pem) = tessera_engine::pki::pem(&e, &alice_caller, certs[0].id)
+        .await
+        .unwrap();
     assert!(name.ends_with(".pem") && pem.starts_with("-----BEGIN CERTIFICATE-----"));
     let bruno = person(&e, "Bruno Berg").await;
     let owner = active_card(&e, bruno.id).await;
     let (_, spki) = card_key();
-    let other = issue_for(&e, owner, "Bruno Berg", "Authentication", KeySource::Spki(spki)).await;
-    let err = tessera_engine::pki::pem(&e, &alice_caller, other.certificate_id).await.unwrap_err();
+    let other = issue_for(
+        &e,
+        owner,
+        "Bruno Berg",
+        "Authentication",
+        KeySource::Spki(spki),
+    )
+    .await;
+    let err = tessera_engine::pki::pem(&e, &alice_caller, other.certificate_id)
+        .await
+        .unwrap_err();
     assert!(matches!(err, EngineError::NotFound { .. }), "{err}");
 }
 
@@ -551,10 +901,16 @@ on_both_backends!(
 async fn a_ca_sealed_under_another_kek_does_not_start() {
     let e = common::sqlite().await;
     let mut settings = tessera_engine::testing::pki_settings();
-    settings.kek = tessera_engine::pki::kek::KekSettings::Inline(zeroize::Zeroizing::new("22".repeat(32)));
-    let err = tessera_engine::pki::Pki::start(&e, &settings).await.unwrap_err().to_string();
+    settings.kek =
+        tessera_engine::pki::kek::KekSettings::Inline(zeroize::Zeroizing::new("22".repeat(32)));
+    let err = tessera_engine::pki::Pki::start(&e, &settings)
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("sealed under"), "{err}");
     // With the right KEK it loads the same CA it created before.
-    let again = tessera_engine::pki::Pki::start(&e, &tessera_engine::testing::pki_settings()).await.unwrap();
+    let again = tessera_engine::pki::Pki::start(&e, &tessera_engine::testing::pki_settings())
+        .await
+        .unwrap();
     assert_eq!(again.ca.issuing.der, e.pki().unwrap().ca.issuing.der);
 }

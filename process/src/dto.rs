@@ -1,8 +1,8 @@
 //! What the server functions send to the browser. Times are RFC 3339 text.
 
 use crate::catalogue::ProcessId;
-use crate::kind::Role;
 use crate::kind::ObjectKind;
+use crate::kind::Role;
 use crate::profile::CertificateProfile;
 use crate::state::{CardState, CertificateState, UserState};
 use serde::{Deserialize, Serialize};

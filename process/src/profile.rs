@@ -226,9 +226,8 @@ impl CertificateProfile {
     /// Every reason the profile cannot be used; empty if it can.
     pub fn validate(&self) -> Vec<ProfileError> {
         let mut errors = Vec::new();
-        let mut err = |field: &'static str, message: String| {
-            errors.push(ProfileError { field, message })
-        };
+        let mut err =
+            |field: &'static str, message: String| errors.push(ProfileError { field, message });
         let name = self.name.trim();
         if name.is_empty() {
             err("name", "Give the profile a name.".into());
@@ -238,7 +237,10 @@ impl CertificateProfile {
                 format!("The name is too long: at most {MAX_PROFILE_NAME} characters."),
             );
         } else if name.chars().any(char::is_control) {
-            err("name", "The name may not contain control characters.".into());
+            err(
+                "name",
+                "The name may not contain control characters.".into(),
+            );
         }
         if self.validity_days == 0 || self.validity_days > MAX_VALIDITY_DAYS {
             err(
@@ -298,7 +300,10 @@ impl CertificateProfile {
                 ),
             );
         }
-        if self.extended_key_usage.contains(&ExtendedKeyUsage::SmartcardLogon) && !self.include_upn
+        if self
+            .extended_key_usage
+            .contains(&ExtendedKeyUsage::SmartcardLogon)
+            && !self.include_upn
         {
             err(
                 "include_upn",

@@ -478,3 +478,86 @@ fn one_bad_change_rejects_the_whole_form() {
     assert_eq!(ok["CardsRequestApproval"], OptionValue::Bool(false));
     assert_eq!(current["CardsRequestApproval"], OptionValue::Bool(true));
 }
+
+mod certificate_profiles {
+    use tessera_process::profile::{
+        CertPurpose, CertificateProfile, ExtendedKeyUsage, KeyUsageBit, RevocationReason,
+    };
+
+    fn by_purpose(p: CertPurpose) -> CertificateProfile {
+        CertificateProfile::defaults()
+            .into_iter()
+            .find(|x| x.purpose == p)
+            .unwrap()
+    }
+
+    #[test]
+    fn the_shipped_profiles_are_valid_and_only_encryption_escrows() {
+        let all = CertificateProfile::defaults();
+        assert_eq!(all.len(), 3);
+        for p in &all {
+            assert!(p.validate().is_empty(), "{}: {:?}", p.name, p.validate());
+            assert_eq!(p.recoverable, p.purpose == CertPurpose::Encryption);
+        }
+    }
+
+    #[test]
+    fn each_rule_names_its_field() {
+        let fields = |p: &CertificateProfile| -> Vec<&'static str> {
+            p.validate().iter().map(|e| e.field).collect()
+        };
+        let mut p = by_purpose(CertPurpose::Authentication);
+        p.name = "  ".into();
+        p.validity_days = 0;
+        p.key_usage = vec![];
+        p.recoverable = true;
+        p.include_upn = false;
+        let f = fields(&p);
+        for field in [
+            "name",
+            "validity_days",
+            "key_usage",
+            "recoverable",
+            "include_upn",
+        ] {
+            assert!(f.contains(&field), "{field} missing from {f:?}");
+        }
+        let mut p = by_purpose(CertPurpose::Signature);
+        p.validity_days = 3651;
+        p.key_usage = vec![KeyUsageBit::KeyAgreement, KeyUsageBit::KeyAgreement];
+        p.extended_key_usage = vec![ExtendedKeyUsage::ClientAuth, ExtendedKeyUsage::ClientAuth];
+        let f = fields(&p);
+        assert_eq!(
+            f,
+            vec![
+                "validity_days",
+                "key_usage",
+                "extended_key_usage",
+                "key_usage"
+            ]
+        );
+        let mut p = by_purpose(CertPurpose::Encryption);
+        p.key_usage = vec![KeyUsageBit::DigitalSignature];
+        assert_eq!(fields(&p), vec!["key_usage"]);
+        p.name = "x".repeat(65);
+        assert!(fields(&p).contains(&"name"));
+    }
+
+    #[test]
+    fn key_usages_fit_the_key_type() {
+        let enc = by_purpose(CertPurpose::Encryption);
+        assert_eq!(enc.key_usage_for(false), vec![KeyUsageBit::KeyAgreement]);
+        assert_eq!(enc.key_usage_for(true), vec![KeyUsageBit::KeyEncipherment]);
+        let sign = by_purpose(CertPurpose::Signature);
+        assert_eq!(sign.key_usage_for(true), sign.key_usage);
+    }
+
+    #[test]
+    fn revocation_reasons_carry_rfc5280_codes() {
+        let codes: Vec<u8> = RevocationReason::ALL.iter().map(|r| r.code()).collect();
+        assert_eq!(codes, vec![0, 1, 3, 4, 5, 6, 9]);
+        for r in RevocationReason::ALL {
+            assert_eq!(RevocationReason::parse(r.as_str()), Some(*r));
+        }
+    }
+}

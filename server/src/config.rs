@@ -192,7 +192,9 @@ fn pki_settings(f: &PkiFile, address: SocketAddr, data_dir: &Path) -> Result<Pki
         public_url
     };
     if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
-        return Err(format!("[pki] public_url \"{public_url}\" must start with http:// or https://"));
+        return Err(format!(
+            "[pki] public_url \"{public_url}\" must start with http:// or https://"
+        ));
     }
     Ok(PkiSettings {
         kek,

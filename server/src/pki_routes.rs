@@ -33,12 +33,19 @@ fn error(status: StatusCode, message: String) -> Response {
 
 async fn ca_certificate(State(engine): State<Engine>, Path(name): Path<String>) -> Response {
     let Ok(p) = engine.pki() else {
-        return error(StatusCode::SERVICE_UNAVAILABLE, "The CA is not started.".into());
+        return error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The CA is not started.".into(),
+        );
     };
     match name.as_str() {
         "root.crt" => file("application/pkix-cert", &name, p.ca.root.der.clone()),
         "issuing.crt" => file("application/pkix-cert", &name, p.ca.issuing.der.clone()),
-        "chain.pem" => file("application/x-pem-file", &name, p.ca.chain_pem().into_bytes()),
+        "chain.pem" => file(
+            "application/x-pem-file",
+            &name,
+            p.ca.chain_pem().into_bytes(),
+        ),
         _ => error(
             StatusCode::NOT_FOUND,
             "There are root.crt, issuing.crt and chain.pem.".into(),
@@ -51,16 +58,24 @@ async fn current_crl(State(engine): State<Engine>) -> Response {
         Ok(Some(c)) => {
             let mut r = file("application/pkix-crl", "issuing.crl", c.der);
             // Caches may keep it until shortly before its next update.
-            let age = (c.next_update - chrono::Utc::now()).num_seconds().clamp(0, 3600);
+            let age = (c.next_update - chrono::Utc::now())
+                .num_seconds()
+                .clamp(0, 3600);
             if let Ok(v) = HeaderValue::from_str(&format!("public, max-age={age}")) {
                 r.headers_mut().insert(header::CACHE_CONTROL, v);
             }
             r
         }
-        Ok(None) => error(StatusCode::SERVICE_UNAVAILABLE, "No CRL is published yet.".into()),
+        Ok(None) => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "No CRL is published yet.".into(),
+        ),
         Err(e) => {
             tracing::error!("serving the CRL: {e}");
-            error(StatusCode::INTERNAL_SERVER_ERROR, "The CRL cannot be read.".into())
+            error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The CRL cannot be read.".into(),
+            )
         }
     }
 }
@@ -71,12 +86,20 @@ async fn certificate_pem(
     parts: Parts,
 ) -> Response {
     let Some(token) = tessera_app::api::ssr::token(&parts) else {
-        return error(StatusCode::UNAUTHORIZED, EngineError::Unauthenticated.to_string());
+        return error(
+            StatusCode::UNAUTHORIZED,
+            EngineError::Unauthenticated.to_string(),
+        );
     };
     let source = tessera_app::api::ssr::source(&parts);
     let caller = match auth::session(&engine, &token, &source).await {
         Ok(Some((_, caller))) => caller,
-        Ok(None) => return error(StatusCode::UNAUTHORIZED, EngineError::Unauthenticated.to_string()),
+        Ok(None) => {
+            return error(
+                StatusCode::UNAUTHORIZED,
+                EngineError::Unauthenticated.to_string(),
+            )
+        }
         Err(e) => {
             tracing::error!("session lookup: {e}");
             return error(StatusCode::INTERNAL_SERVER_ERROR, "Try again.".into());
@@ -88,7 +111,10 @@ async fn certificate_pem(
         Err(e) if e.is_user_facing() => error(StatusCode::FORBIDDEN, e.to_string()),
         Err(e) => {
             tracing::error!("certificate {id}: {e}");
-            error(StatusCode::INTERNAL_SERVER_ERROR, "The certificate cannot be read.".into())
+            error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The certificate cannot be read.".into(),
+            )
         }
     }
 }

@@ -10,7 +10,8 @@ use tessera_process::Role;
 #[component]
 pub fn CertificatesPanel(certificates: Vec<CertificateRow>) -> impl IntoView {
     if certificates.is_empty() {
-        return view! { <p class="muted" data-testid="certificates">"No certificates."</p> }.into_any();
+        return view! { <p class="muted" data-testid="certificates">"No certificates."</p> }
+            .into_any();
     }
     view! {
         <table class="list" data-testid="certificates">
@@ -22,7 +23,8 @@ pub fn CertificatesPanel(certificates: Vec<CertificateRow>) -> impl IntoView {
                 {certificates.into_iter().map(|c| view! { <CertificateLine c/> }).collect_view()}
             </tbody>
         </table>
-    }.into_any()
+    }
+    .into_any()
 }
 
 #[component]
@@ -32,7 +34,11 @@ fn CertificateLine(c: CertificateRow) -> impl IntoView {
     let open = RwSignal::new(false);
     let credential = format!("{} {}", c.owner_kind.label(), c.owner_id);
     let state = c.state;
-    let reason = c.revocation_reason.clone().map(|r| format!(" ({r})")).unwrap_or_default();
+    let reason = c
+        .revocation_reason
+        .clone()
+        .map(|r| format!(" ({r})"))
+        .unwrap_or_default();
     let id = c.id;
     let pem = format!("/pki/certificates/{id}/pem");
     view! {

@@ -67,13 +67,19 @@ fn ProfileForm(row: ProfileRow) -> impl IntoView {
         profile.crl_distribution_point = cdp.get_untracked();
         profile.recoverable = recoverable.get_untracked();
         profile.key_algorithm = algorithm.get_untracked();
-        save.dispatch(SaveCertificateProfile { id, version: version.get_untracked(), profile });
+        save.dispatch(SaveCertificateProfile {
+            id,
+            version: version.get_untracked(),
+            profile,
+        });
     };
-    let check = |label: &'static str, signal: RwSignal<bool>, field: &'static str| view! {
-        <label class="inline" data-field=field>
-            <input type="checkbox" prop:checked=move || signal.get() on:change=move |ev| signal.set(event_target_checked(&ev))/>
-            {label}
-        </label>
+    let check = |label: &'static str, signal: RwSignal<bool>, field: &'static str| {
+        view! {
+            <label class="inline" data-field=field>
+                <input type="checkbox" prop:checked=move || signal.get() on:change=move |ev| signal.set(event_target_checked(&ev))/>
+                {label}
+            </label>
+        }
     };
     view! {
         <form class="options profile" on:submit=submit data-profile=row.profile.name.clone()>

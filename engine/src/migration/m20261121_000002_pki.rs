@@ -113,7 +113,12 @@ impl MigrationTrait for Migration {
             )
             .await?;
         }
-        for t in ["crl", "key_escrow", "certificate_profile", "certificate_authority"] {
+        for t in [
+            "crl",
+            "key_escrow",
+            "certificate_profile",
+            "certificate_authority",
+        ] {
             m.drop_table(Table::drop().table(t).if_exists().to_owned())
                 .await?;
         }

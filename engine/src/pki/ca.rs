@@ -1,12 +1,12 @@
 //! The CA hierarchy: a root CA that signs only the issuing CA, and the issuing CA that signs
 //! users' certificates and the CRL. Created on first start, loaded afterwards.
 
+use super::kek::Kek;
 use super::keys;
 use super::seal;
-use super::kek::Kek;
 use crate::audit::{self, AuditRecord};
 use crate::entity::certificate_authority as row;
-use crate::{EngineError, Engine, Result};
+use crate::{Engine, EngineError, Result};
 use rcgen::{
     BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, Issuer, KeyPair,
     KeyUsagePurpose,
@@ -108,7 +108,10 @@ async fn load(engine: &Engine, kek: &Kek) -> Result<Option<Ca>> {
         )));
     }
     let algorithm = KeyAlgorithm::parse(&issuing.algorithm).ok_or_else(|| {
-        EngineError::Config(format!("unknown CA key algorithm \"{}\"", issuing.algorithm))
+        EngineError::Config(format!(
+            "unknown CA key algorithm \"{}\"",
+            issuing.algorithm
+        ))
     })?;
     let pkcs8 = seal::open(kek, &context(ISSUING), &issuing.sealed_key)?;
     let key = keys::restore(&pkcs8, algorithm)?;
@@ -138,7 +141,10 @@ async fn create(engine: &Engine, kek: &Kek, settings: &CaSettings) -> Result<()>
     root.not_before = now - Duration::minutes(5);
     root.not_after = now + Duration::days(365 * ROOT_YEARS);
     let root_cert = root.self_signed(&root_key).map_err(crypto)?;
-    let root_subject = format!("CN={} Root CA, O={}", settings.organisation, settings.organisation);
+    let root_subject = format!(
+        "CN={} Root CA, O={}",
+        settings.organisation, settings.organisation
+    );
     let root_issuer = Issuer::new(root, &root_key);
 
     let issuing_key = keys::generate(settings.algorithm)?;
@@ -158,7 +164,12 @@ async fn create(engine: &Engine, kek: &Kek, settings: &CaSettings) -> Result<()>
     let result = async {
         for (role, subject, der, key) in [
             (ROOT, &root_subject, root_cert.der().to_vec(), &root_key),
-            (ISSUING, &issuing_subject, issuing_cert.der().to_vec(), &issuing_key),
+            (
+                ISSUING,
+                &issuing_subject,
+                issuing_cert.der().to_vec(),
+                &issuing_key,
+            ),
         ] {
             let pkcs8 = zeroize::Zeroizing::new(key.serialize_der());
             row::Entity::insert(row::ActiveModel {
@@ -222,10 +233,12 @@ fn subject_key_id(der: &[u8]) -> Result<Vec<u8>> {
     use x509_parser::prelude::*;
     let (_, cert) = X509Certificate::from_der(der)
         .map_err(|e| EngineError::Crypto(format!("the issuing CA certificate: {e}")))?;
-    let id = cert.iter_extensions().find_map(|e| match e.parsed_extension() {
-        ParsedExtension::SubjectKeyIdentifier(k) => Some(k.0.to_vec()),
-        _ => None,
-    });
+    let id = cert
+        .iter_extensions()
+        .find_map(|e| match e.parsed_extension() {
+            ParsedExtension::SubjectKeyIdentifier(k) => Some(k.0.to_vec()),
+            _ => None,
+        });
     id.ok_or_else(|| {
         EngineError::Crypto("the issuing CA certificate has no subject key identifier".into())
     })

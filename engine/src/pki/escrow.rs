@@ -70,7 +70,10 @@ async fn unseal(
         .ok()
         .and_then(KeyAlgorithm::parse)
         .ok_or_else(damaged)?;
-    Ok((algorithm, zeroize::Zeroizing::new(plain[split + 1..].to_vec())))
+    Ok((
+        algorithm,
+        zeroize::Zeroizing::new(plain[split + 1..].to_vec()),
+    ))
 }
 
 /// Recovers the escrowed key of certificate `id` as a PKCS#12 file protected by `password`.
@@ -113,7 +116,12 @@ pub async fn recover(
                 cert.serial
             )));
         }
-        let pfx = pkcs12(&pkcs8, &[der, pki.ca.issuing.der.clone(), pki.ca.root.der.clone()], password, &cert.subject)?;
+        let pfx = pkcs12(
+            &pkcs8,
+            &[der, pki.ca.issuing.der.clone(), pki.ca.root.der.clone()],
+            password,
+            &cert.subject,
+        )?;
         audit::append(
             &txn,
             Some(caller),

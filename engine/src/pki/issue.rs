@@ -84,7 +84,9 @@ pub fn sign(
 ) -> Result<Signed> {
     let crypto = |e: rcgen::Error| EngineError::Crypto(format!("signing a certificate: {e}"));
     let bad = |what: &str, e: rcgen::Error| {
-        EngineError::Invalid(format!("The user's {what} cannot go into a certificate: {e}"))
+        EngineError::Invalid(format!(
+            "The user's {what} cannot go into a certificate: {e}"
+        ))
     };
     let mut p = CertificateParams::default();
     let mut dn = DistinguishedName::new();
@@ -95,8 +97,8 @@ pub fn sign(
     p.serial_number = Some(serial);
     let not_before = now - chrono::Duration::seconds(BACKDATE_SECONDS);
     // A certificate never outlives the CA that signed it.
-    let not_after = (now + chrono::Duration::days(i64::from(profile.validity_days)))
-        .min(pki.issuing_not_after);
+    let not_after =
+        (now + chrono::Duration::days(i64::from(profile.validity_days))).min(pki.issuing_not_after);
     p.not_before = to_time(not_before)?;
     p.not_after = to_time(not_after)?;
     p.is_ca = IsCa::ExplicitNoCa;
@@ -208,8 +210,9 @@ pub async fn store(
     escrowed: bool,
 ) -> Result<i64> {
     let now = crate::time::now();
-    let state = tessera_process::transition::certificate_after(None, tessera_process::CertEffect::Issue)
-        .unwrap_or(CertificateState::Issued);
+    let state =
+        tessera_process::transition::certificate_after(None, tessera_process::CertEffect::Issue)
+            .unwrap_or(CertificateState::Issued);
     let id = certificate::Entity::insert(certificate::ActiveModel {
         owner_kind: Set(owner.0.as_str().into()),
         owner_id: Set(owner.1),

@@ -32,7 +32,10 @@ pub struct Pkcs11Settings {
 
 /// The KEK in use.
 pub enum Kek {
-    Local { key: Zeroizing<[u8; 32]>, label: String },
+    Local {
+        key: Zeroizing<[u8; 32]>,
+        label: String,
+    },
     Pkcs11(super::pkcs11::TokenKey),
 }
 

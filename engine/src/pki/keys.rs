@@ -84,7 +84,9 @@ fn describe(spki: &x509_parser::x509::SubjectPublicKeyInfo<'_>) -> Result<(Strin
     }
     if *alg == OID_PKCS1_RSAENCRYPTION {
         let Ok(ParsedKey::RSA(rsa)) = spki.parsed() else {
-            return Err(EngineError::BadKey("The RSA public key is malformed.".into()));
+            return Err(EngineError::BadKey(
+                "The RSA public key is malformed.".into(),
+            ));
         };
         let m = rsa.modulus;
         let m = &m[m.iter().take_while(|b| **b == 0).count()..];
@@ -120,10 +122,10 @@ pub fn check_csr(der: &[u8]) -> Result<CheckedKey> {
             der.len()
         )));
     }
-    let (rest, csr) =
-        x509_parser::certification_request::X509CertificationRequest::from_der(der).map_err(
-            |_| EngineError::BadKey("The certificate request is not a DER PKCS#10 request.".into()),
-        )?;
+    let (rest, csr) = x509_parser::certification_request::X509CertificationRequest::from_der(der)
+        .map_err(|_| {
+        EngineError::BadKey("The certificate request is not a DER PKCS#10 request.".into())
+    })?;
     if !rest.is_empty() {
         return Err(EngineError::BadKey(
             "The certificate request has trailing bytes.".into(),

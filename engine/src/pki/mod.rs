@@ -18,7 +18,9 @@ use crate::runner::{load, Caller};
 use crate::{Engine, EngineError, Result};
 use ca::{Ca, CaSettings};
 use kek::{Kek, KekSettings};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+};
 use std::collections::HashSet;
 use tessera_process::dto::{CaCertificateInfo, CaPage, CertificateRow};
 use tessera_process::profile::RevocationReason;
@@ -101,7 +103,10 @@ pub async fn scheduled(engine: &Engine, undelivered_after: chrono::Duration) -> 
     let result = effects::sweep(&txn, undelivered_after).await;
     let outcome = crate::db::finish(txn, result).await?;
     if !outcome.changed.is_empty() {
-        tracing::info!("certificate sweep changed {} certificates", outcome.changed.len());
+        tracing::info!(
+            "certificate sweep changed {} certificates",
+            outcome.changed.len()
+        );
     }
     crl::publish(engine).await.map(|_| ())
 }
@@ -132,7 +137,10 @@ pub fn row(c: &certificate::Model, escrowed: bool) -> Result<CertificateRow> {
     })
 }
 
-async fn rows(conn: &impl ConnectionTrait, certs: Vec<certificate::Model>) -> Result<Vec<CertificateRow>> {
+async fn rows(
+    conn: &impl ConnectionTrait,
+    certs: Vec<certificate::Model>,
+) -> Result<Vec<CertificateRow>> {
     let escrowed: HashSet<i64> = key_escrow::Entity::find()
         .filter(key_escrow::Column::CertificateId.is_in(certs.iter().map(|c| c.id)))
         .all(conn)
@@ -161,7 +169,10 @@ pub async fn of_owner(
 }
 
 /// The credentials a person holds.
-async fn credentials_of(conn: &impl ConnectionTrait, person_id: i64) -> Result<Vec<(ObjectKind, i64)>> {
+async fn credentials_of(
+    conn: &impl ConnectionTrait,
+    person_id: i64,
+) -> Result<Vec<(ObjectKind, i64)>> {
     let mut owners: Vec<(ObjectKind, i64)> = card::Entity::find()
         .filter(card::Column::PersonId.eq(person_id))
         .all(conn)
@@ -232,7 +243,12 @@ async fn holder(conn: &impl ConnectionTrait, c: &certificate::Model) -> Result<O
 /// A certificate in PEM, for someone who may see its holder.
 pub async fn pem(engine: &Engine, caller: &Caller, id: i64) -> Result<(String, String)> {
     let c = load::<certificate::Entity>(&engine.db, ObjectKind::Certificate, id).await?;
-    let staff = [Role::Admin, Role::Operator, Role::Approver, Role::KeyRecovery];
+    let staff = [
+        Role::Admin,
+        Role::Operator,
+        Role::Approver,
+        Role::KeyRecovery,
+    ];
     if !staff.iter().any(|r| caller.has(*r)) {
         let mine = holder(&engine.db, &c).await?;
         if mine.is_none() || mine != caller.person_id {

@@ -38,7 +38,8 @@ impl TokenKey {
         let context = Pkcs11::new(&settings.module)
             .map_err(|e| fail("cannot load the module", settings, e))?;
         match context.initialize(CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK)) {
-            Ok(()) | Err(Error::Pkcs11(RvError::CryptokiAlreadyInitialized, Function::Initialize)) => {}
+            Ok(())
+            | Err(Error::Pkcs11(RvError::CryptokiAlreadyInitialized, Function::Initialize)) => {}
             Err(e) => return Err(fail("cannot initialise", settings, e)),
         }
         let slots = context

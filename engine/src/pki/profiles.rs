@@ -6,7 +6,9 @@ use crate::entity::certificate_profile as row;
 use crate::runner::Caller;
 use crate::{Engine, EngineError, Result};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+};
 use tessera_process::dto::ProfileRow;
 use tessera_process::profile::CertificateProfile;
 use tessera_process::Role;
@@ -33,7 +35,10 @@ pub(crate) async fn ensure_defaults(conn: &impl ConnectionTrait) -> Result<()> {
 
 fn decode(m: row::Model) -> Result<ProfileRow> {
     let profile: CertificateProfile = serde_json::from_value(m.document).map_err(|e| {
-        EngineError::Invalid(format!("The stored profile \"{}\" is unreadable: {e}", m.name))
+        EngineError::Invalid(format!(
+            "The stored profile \"{}\" is unreadable: {e}",
+            m.name
+        ))
     })?;
     Ok(ProfileRow {
         id: m.id,
