@@ -51,8 +51,13 @@ impl Engine {
         let mut engine = Self::open(url).await?;
         let pki = Pki::start(&engine, settings).await?;
         engine.pki = Some(Arc::new(pki));
-        if crate::pki::crl::latest(&engine.db).await?.is_none() {
-            crate::pki::crl::publish(&engine).await?;
+        // After downtime the newest CRL may be stale or expired: publish before serving it.
+        let fresh_until = crate::time::now() + settings.crl_validity / 2;
+        match crate::pki::crl::latest(&engine.db).await? {
+            Some(c) if c.next_update > fresh_until => {}
+            _ => {
+                crate::pki::crl::publish(&engine).await?;
+            }
         }
         Ok(engine)
     }

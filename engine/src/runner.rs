@@ -147,13 +147,35 @@ pub async fn transition(
     to: State,
     extra: Vec<(&'static str, sea_orm::Value)>,
 ) -> Result<()> {
-    if find(def.id, Some(from), to).is_none() {
-        return Err(EngineError::NoTransition {
-            process: def.id,
-            from: from.as_str().into(),
-            to: to.as_str().into(),
-        });
+    match find(def.id, Some(from), to) {
+        None => {
+            return Err(EngineError::NoTransition {
+                process: def.id,
+                from: from.as_str().into(),
+                to: to.as_str().into(),
+            })
+        }
+        // Certificates must move with their credential, in the same transaction.
+        Some(t) if t.effect != tessera_process::CertEffect::None => {
+            return Err(EngineError::Config(format!(
+                "{} changes certificates ({:?}): use transition_with_certificates",
+                def.id.as_str(),
+                t.effect
+            )))
+        }
+        Some(_) => {}
     }
+    move_object(conn, id, expected_version, from, to, extra).await
+}
+
+async fn move_object(
+    conn: &impl ConnectionTrait,
+    id: i64,
+    expected_version: i64,
+    from: State,
+    to: State,
+    extra: Vec<(&'static str, sea_orm::Value)>,
+) -> Result<()> {
     let kind = from.kind();
     let mut update = Query::update();
     update
@@ -190,10 +212,15 @@ pub async fn transition_with_certificates(
     extra: Vec<(&'static str, sea_orm::Value)>,
     reason: Option<tessera_process::RevocationReason>,
 ) -> Result<crate::pki::effects::EffectOutcome> {
-    let effect = find(def.id, Some(from), to)
-        .map(|t| t.effect)
-        .unwrap_or(tessera_process::CertEffect::None);
-    transition(conn, def, id, expected_version, from, to, extra).await?;
+    let Some(t) = find(def.id, Some(from), to) else {
+        return Err(EngineError::NoTransition {
+            process: def.id,
+            from: from.as_str().into(),
+            to: to.as_str().into(),
+        });
+    };
+    let effect = t.effect;
+    move_object(conn, id, expected_version, from, to, extra).await?;
     crate::pki::effects::apply(conn, Some(caller), (from.kind(), id), effect, reason).await
 }
 

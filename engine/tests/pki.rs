@@ -15,7 +15,7 @@ use tessera_engine::pki::{crl, effects, escrow, profiles};
 use tessera_engine::{runner, Engine, EngineError};
 use tessera_process::profile::{CertificateProfile, KeyAlgorithm};
 use tessera_process::{
-    CardState, CertificateState, ObjectKind, ProcessId, RevocationReason, State,
+    CardState, CertificateState, ObjectKind, ProcessId, RevocationReason, State, UserState,
 };
 use x509_parser::prelude::*;
 
@@ -279,7 +279,24 @@ async fn profile_changes_are_validated_and_admin_only(e: Engine) {
         .await
         .unwrap_err()
         .to_string();
-    assert!(err.contains("already called"), "{err}");
+    assert!(err.contains("keeps its name"), "{err}");
+    // A recoverable key may not sign or log in, whatever its purpose says.
+    let enc = again_profile(&e, &admin, "Encryption").await;
+    let mut signing = enc.profile.clone();
+    signing
+        .key_usage
+        .push(tessera_process::profile::KeyUsageBit::DigitalSignature);
+    signing
+        .extended_key_usage
+        .push(tessera_process::profile::ExtendedKeyUsage::SmartcardLogon);
+    signing.include_upn = true;
+    signing.purpose = tessera_process::CertPurpose::Authentication;
+    let err = profiles::save(&e, &admin, enc.id, enc.version, signing)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("must not sign or log in"), "{err}");
+    assert_eq!(again_profile(&e, &admin, "Encryption").await, enc);
     // Nothing of the refused changes is stored.
     let again = profiles::list(&e, &admin).await.unwrap();
     let same = again.iter().find(|r| r.id == row.id).unwrap();
@@ -295,6 +312,19 @@ async fn profile_changes_are_validated_and_admin_only(e: Engine) {
         .await
         .unwrap_err();
     assert!(stale.to_string().contains("Reload"), "{stale}");
+}
+
+async fn again_profile(
+    e: &Engine,
+    admin: &tessera_engine::Caller,
+    name: &str,
+) -> tessera_process::dto::ProfileRow {
+    profiles::list(e, admin)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.profile.name == name)
+        .unwrap()
 }
 
 fn csr(key: &KeyPair, cn: &str) -> Vec<u8> {
@@ -576,15 +606,179 @@ async fn card_transitions_move_their_certificates(e: Engine) {
         Some("cessation_of_operation")
     );
 
-    // The schedule's sweep revokes what is left `issued` too long.
+    // The schedule's sweep leaves `issued` alone while the card waits to be activated, and
+    // revokes what a failed card left behind.
     let (_, spki) = card_key();
     let forgotten = issue_for(&e, second, "Elena Ek", "Signature", KeySource::Spki(spki)).await;
-    let txn = e.write().await.unwrap();
-    effects::sweep(&txn, chrono::Duration::seconds(-1))
+    let sweep = |e: Engine| async move {
+        let txn = e.write().await.unwrap();
+        effects::sweep(&txn, chrono::Duration::seconds(-1))
+            .await
+            .unwrap();
+        txn.commit().await.unwrap();
+    };
+    sweep(e.clone()).await;
+    assert_eq!(stored(&e, forgotten.certificate_id).await.state, "issued");
+    set_card_state(&e, second, "failed").await;
+    sweep(e.clone()).await;
+    let c = stored(&e, forgotten.certificate_id).await;
+    assert_eq!(c.state, "revoked");
+    assert_eq!(
+        c.revocation_reason.as_deref(),
+        Some("cessation_of_operation")
+    );
+}
+
+async fn set_card_state(e: &Engine, id: i64, state: &str) {
+    let mut c: card::ActiveModel = card::Entity::find_by_id(id)
+        .one(&e.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .into();
+    c.state = Set(state.into());
+    card::Entity::update(c).exec(&e.db).await.unwrap();
+}
+
+async fn user_effects_reach_every_credential(e: Engine) {
+    let op = caller(&e, "operator").await;
+    let p = person(&e, "Ingrid Isaksson").await;
+    let in_use = active_card(&e, p.id).await;
+    let parked = active_card(&e, p.id).await;
+    let mut ids = Vec::new();
+    for owner in [in_use, parked] {
+        let (_, spki) = card_key();
+        ids.push(
+            issue_for(
+                &e,
+                owner,
+                "Ingrid Isaksson",
+                "Authentication",
+                KeySource::Spki(spki),
+            )
+            .await
+            .certificate_id,
+        );
+        let txn = e.write().await.unwrap();
+        effects::apply(
+            &txn,
+            None,
+            (ObjectKind::Card, owner),
+            tessera_process::CertEffect::Validate,
+            None,
+        )
         .await
         .unwrap();
+        txn.commit().await.unwrap();
+    }
+    // One card was deactivated on its own before.
+    let txn = e.write().await.unwrap();
+    effects::apply(
+        &txn,
+        None,
+        (ObjectKind::Card, parked),
+        tessera_process::CertEffect::Hold,
+        None,
+    )
+    .await
+    .unwrap();
     txn.commit().await.unwrap();
-    assert_eq!(stored(&e, forgotten.certificate_id).await.state, "revoked");
+    set_card_state(&e, parked, "inactive").await;
+
+    let user = |process: ProcessId, from: UserState, to: UserState, version: i64, reason| {
+        let (e, op) = (e.clone(), op.clone());
+        async move {
+            let txn = e.write().await.unwrap();
+            let out = runner::transition_with_certificates(
+                &txn,
+                &op,
+                process.def(),
+                p.id,
+                version,
+                State::User(from),
+                State::User(to),
+                vec![],
+                reason,
+            )
+            .await
+            .unwrap();
+            txn.commit().await.unwrap();
+            out
+        }
+    };
+    user(
+        ProcessId::UsersProcDeactivate,
+        UserState::Active,
+        UserState::Inactive,
+        p.version,
+        None,
+    )
+    .await;
+    assert_eq!(states(&e, &ids).await, ["on_hold", "on_hold"]);
+    user(
+        ProcessId::UsersProcReactivate,
+        UserState::Inactive,
+        UserState::Active,
+        p.version + 1,
+        None,
+    )
+    .await;
+    assert_eq!(
+        states(&e, &ids).await,
+        ["valid", "on_hold"],
+        "the card deactivated on its own stays on hold"
+    );
+    user(
+        ProcessId::UsersProcLock,
+        UserState::Active,
+        UserState::Locked,
+        p.version + 2,
+        Some(RevocationReason::AffiliationChanged),
+    )
+    .await;
+    assert_eq!(states(&e, &ids).await, ["revoked", "revoked"]);
+    assert_eq!(
+        stored(&e, ids[1]).await.revocation_reason.as_deref(),
+        Some("affiliation_changed")
+    );
+
+    // A credential that expires before its certificates revokes them instead of calling them
+    // expired (which would drop them off the CRL while still good).
+    let other = active_card(&e, p.id).await;
+    let (_, spki) = card_key();
+    let early = issue_for(
+        &e,
+        other,
+        "Ingrid Isaksson",
+        "Signature",
+        KeySource::Spki(spki),
+    )
+    .await;
+    let txn = e.write().await.unwrap();
+    effects::apply(
+        &txn,
+        None,
+        (ObjectKind::Card, other),
+        tessera_process::CertEffect::Validate,
+        None,
+    )
+    .await
+    .unwrap();
+    effects::apply(
+        &txn,
+        None,
+        (ObjectKind::Card, other),
+        tessera_process::CertEffect::Expire,
+        None,
+    )
+    .await
+    .unwrap();
+    txn.commit().await.unwrap();
+    let c = stored(&e, early.certificate_id).await;
+    assert_eq!(
+        (c.state.as_str(), c.revocation_reason.as_deref()),
+        ("revoked", Some("cessation_of_operation"))
+    );
 }
 
 fn openssl(args: &[&str]) -> (bool, String) {
@@ -891,6 +1085,7 @@ on_both_backends!(
     issuance_from_a_csr_takes_only_its_key,
     bad_keys_and_csrs_are_refused_and_nothing_is_stored,
     card_transitions_move_their_certificates,
+    user_effects_reach_every_credential,
     openssl_verify_honours_the_crl,
     escrowed_keys_are_recovered_only_by_a_recovery_agent,
     rsa_keys_are_escrowed_too,

@@ -300,6 +300,37 @@ impl CertificateProfile {
                 ),
             );
         }
+        if self.recoverable {
+            // A key others can recover must not be able to act as its holder.
+            let signing: Vec<&str> = [KeyUsageBit::DigitalSignature, KeyUsageBit::NonRepudiation]
+                .into_iter()
+                .filter(|b| self.key_usage.contains(b))
+                .map(|b| b.label())
+                .chain(
+                    [
+                        ExtendedKeyUsage::ClientAuth,
+                        ExtendedKeyUsage::SmartcardLogon,
+                        ExtendedKeyUsage::DocumentSigning,
+                    ]
+                    .into_iter()
+                    .filter(|e| self.extended_key_usage.contains(e))
+                    .map(|e| e.label()),
+                )
+                .collect();
+            if !signing.is_empty() {
+                err(
+                    "recoverable",
+                    format!(
+                        "A recoverable key must not sign or log in; remove {}.",
+                        signing
+                            .iter()
+                            .map(|s| format!("\"{s}\""))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                );
+            }
+        }
         if self
             .extended_key_usage
             .contains(&ExtendedKeyUsage::SmartcardLogon)

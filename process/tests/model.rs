@@ -538,7 +538,13 @@ mod certificate_profiles {
         );
         let mut p = by_purpose(CertPurpose::Encryption);
         p.key_usage = vec![KeyUsageBit::DigitalSignature];
-        assert_eq!(fields(&p), vec!["key_usage"]);
+        // Not an encryption usage, and a recoverable key must not sign.
+        assert_eq!(fields(&p), vec!["key_usage", "recoverable"]);
+        p.key_usage = vec![KeyUsageBit::KeyAgreement];
+        p.extended_key_usage.push(ExtendedKeyUsage::ClientAuth);
+        assert_eq!(fields(&p), vec!["recoverable"]);
+        p.recoverable = false;
+        assert!(fields(&p).is_empty());
         p.name = "x".repeat(65);
         assert!(fields(&p).contains(&"name"));
     }

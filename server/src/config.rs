@@ -185,8 +185,20 @@ fn pki_settings(f: &PkiFile, address: SocketAddr, data_dir: &Path) -> Result<Pki
     if !(1..=24 * 30).contains(&f.crl_validity_hours) {
         return Err("[pki] crl_validity_hours must be between 1 and 720".into());
     }
+    // Two chances to republish before a CRL lapses.
+    if f.schedule_minutes.max(1) * 2 > f.crl_validity_hours as u64 * 60 {
+        return Err(format!(
+            "[pki] schedule_minutes ({}) must be at most half of crl_validity_hours ({} h), or the CRL can lapse",
+            f.schedule_minutes, f.crl_validity_hours
+        ));
+    }
     let public_url = env("TESSERA_PUBLIC_URL").unwrap_or(f.public_url.clone());
     let public_url = if public_url.trim().is_empty() {
+        if address.ip().is_unspecified() {
+            return Err(format!(
+                "the site listens on {address}, which is no address a relying party can reach: set [pki] public_url (TESSERA_PUBLIC_URL), it goes into every certificate's CRL distribution point"
+            ));
+        }
         format!("http://{address}")
     } else {
         public_url

@@ -38,7 +38,6 @@ fn ProfileForm(row: ProfileRow) -> impl IntoView {
         }
     });
     let p = row.profile.clone();
-    let name = RwSignal::new(p.name.clone());
     let validity = RwSignal::new(p.validity_days.to_string());
     let key_usage = RwSignal::new(p.key_usage.clone());
     let eku = RwSignal::new(p.extended_key_usage.clone());
@@ -58,7 +57,6 @@ fn ProfileForm(row: ProfileRow) -> impl IntoView {
         };
         bad_number.set(false);
         let mut profile = p.clone();
-        profile.name = name.get_untracked();
         profile.validity_days = days;
         profile.key_usage = key_usage.get_untracked();
         profile.extended_key_usage = eku.get_untracked();
@@ -85,7 +83,6 @@ fn ProfileForm(row: ProfileRow) -> impl IntoView {
         <form class="options profile" on:submit=submit data-profile=row.profile.name.clone()>
             <h2>{row.profile.name.clone()} " — " {purpose.label()}</h2>
             <p class="muted">{move || format!("Version {}", version.get())}</p>
-            <div class="field"><label>"Name " <input type="text" name="name" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/></label></div>
             <div class="field"><label>"Validity (days) " <input type="text" inputmode="numeric" name="validity_days" prop:value=move || validity.get() on:input=move |ev| validity.set(event_target_value(&ev))/></label></div>
             <div class="field"><strong>"Key usage"</strong>
                 {KeyUsageBit::ALL.iter().map(|&bit| view! {

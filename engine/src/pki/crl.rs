@@ -82,11 +82,13 @@ async fn sign(conn: &impl ConnectionTrait, pki: &Pki, number: i64) -> Result<(Ve
         entries.push(RevokedCertParams {
             serial_number: SerialNumber::from_slice(&serial),
             revocation_time: to_time(c.revoked_at.unwrap_or(c.updated_at))?,
-            reason_code: Some(rcgen_reason(reason)),
+            // RFC 5280 5.3.1: reasonCode unspecified SHOULD be absent.
+            reason_code: (reason != RevocationReason::Unspecified).then(|| rcgen_reason(reason)),
             invalidity_date: None,
         });
     }
-    let this_update = now;
+    // A relying party whose clock is a little behind must not find the CRL "not yet valid".
+    let this_update = now - chrono::Duration::seconds(crate::pki::issue::BACKDATE_SECONDS);
     let next_update = now + pki.crl_validity;
     let params = CertificateRevocationListParams {
         this_update: to_time(this_update)?,

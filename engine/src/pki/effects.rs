@@ -42,13 +42,45 @@ pub async fn apply(
     if matches!(effect, CertEffect::None | CertEffect::Issue) {
         return Ok(EffectOutcome::default());
     }
-    let certs = certificate::Entity::find()
-        .filter(certificate::Column::OwnerKind.eq(owner.0.as_str()))
-        .filter(certificate::Column::OwnerId.eq(owner.1))
-        .order_by_asc(certificate::Column::Id)
-        .all(conn)
-        .await?;
-    apply_to(conn, caller, &certs, effect, reason, "").await
+    // A user carries no certificates of their own: a user's effect (Lock user revokes, Deactivate
+    // holds) reaches the certificates of every credential they hold.
+    let owners = if owner.0 == ObjectKind::User {
+        let mut owners = Vec::new();
+        for (credential, state) in super::credentials_of(conn, owner.1).await? {
+            // Reactivating a user releases only what is on a credential that is itself in use;
+            // a card that was deactivated on its own stays on hold.
+            if effect == CertEffect::Release && !in_use(state) {
+                continue;
+            }
+            owners.push(credential);
+        }
+        owners
+    } else {
+        vec![owner]
+    };
+    let mut outcome = EffectOutcome::default();
+    for (kind, id) in owners {
+        let certs = certificate::Entity::find()
+            .filter(certificate::Column::OwnerKind.eq(kind.as_str()))
+            .filter(certificate::Column::OwnerId.eq(id))
+            .order_by_asc(certificate::Column::Id)
+            .all(conn)
+            .await?;
+        let changed = apply_to(conn, caller, &certs, effect, reason, "").await?;
+        outcome.changed.extend(changed.changed);
+    }
+    Ok(outcome)
+}
+
+/// A credential whose certificates may be valid.
+fn in_use(state: State) -> bool {
+    use tessera_process::{CardState, MobileIdState, TempCardState};
+    matches!(
+        state,
+        State::Card(CardState::Active)
+            | State::TempCard(TempCardState::Assigned)
+            | State::MobileId(MobileIdState::Active)
+    )
 }
 
 /// Compensation after a failed delivery: the certificates still `issued` (signed, never
@@ -91,6 +123,17 @@ pub(super) async fn apply_to(
         let from = match parse_state(ObjectKind::Certificate, &cert.state)? {
             State::Certificate(s) => s,
             _ => unreachable!("parse_state returns a state of the kind asked for"),
+        };
+        // A credential can expire before its certificates do (a temporary card's assignment
+        // ends); a certificate still within its validity must then be revoked, not marked
+        // expired, or it would drop off the CRL while still good in X.509 terms.
+        let (effect, reason) = if effect == CertEffect::Expire && cert.not_after > now {
+            (
+                CertEffect::Revoke,
+                Some(RevocationReason::CessationOfOperation),
+            )
+        } else {
+            (effect, reason)
         };
         let Some(to) = certificate_after(Some(from), effect) else {
             continue;
@@ -174,9 +217,9 @@ fn revocation_reason(
     }
 }
 
-/// The scheduled sweep: certificates past their end become `expired`, and certificates left
-/// `issued` for longer than `undelivered_after` (a delivery that died with its process) are
-/// revoked. Returns what changed.
+/// The scheduled sweep: certificates past their end become `expired`, and certificates still
+/// `issued` after `undelivered_after` on a credential that failed, ended or no longer exists (a
+/// delivery that died with its process) are revoked. Returns what changed.
 pub async fn sweep(
     conn: &impl ConnectionTrait,
     undelivered_after: chrono::Duration,
@@ -191,11 +234,27 @@ pub async fn sweep(
         .all(conn)
         .await?;
     let mut outcome = apply_to(conn, None, &expired, CertEffect::Expire, None, "").await?;
-    let stale = certificate::Entity::find()
+    let issued = certificate::Entity::find()
         .filter(certificate::Column::State.eq(CertificateState::Issued.as_str()))
         .filter(certificate::Column::CreatedAt.lt(now - undelivered_after))
         .all(conn)
         .await?;
+    // `issued` is normal while a card waits to be activated or a temporary card to be assigned;
+    // only a credential that failed, ended or vanished leaves its certificates behind.
+    let mut stale = Vec::new();
+    for cert in issued {
+        let state = match ObjectKind::parse(&cert.owner_kind) {
+            Some(kind) => super::credential_state(conn, kind, cert.owner_id).await?,
+            None => None,
+        };
+        let abandoned = match state {
+            None => true,
+            Some(s) => s.is_final() || s.as_str() == "failed",
+        };
+        if abandoned {
+            stale.push(cert);
+        }
+    }
     let revoked = apply_to(
         conn,
         None,

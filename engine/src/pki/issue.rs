@@ -20,7 +20,7 @@ use time::OffsetDateTime;
 /// Microsoft's UPN otherName (smart card logon).
 pub const OID_UPN: &[u64] = &[1, 3, 6, 1, 4, 1, 311, 20, 2, 3];
 /// Clock skew a relying party may have: certificates start a little in the past.
-const BACKDATE_SECONDS: i64 = 60;
+pub const BACKDATE_SECONDS: i64 = 60;
 
 /// The names that go into a certificate, taken from the user's record.
 #[derive(Debug, Clone)]

@@ -168,40 +168,76 @@ pub async fn of_owner(
     rows(conn, certs).await
 }
 
-/// The credentials a person holds.
-async fn credentials_of(
+/// The credentials a person holds, with their states.
+pub(crate) async fn credentials_of(
     conn: &impl ConnectionTrait,
     person_id: i64,
-) -> Result<Vec<(ObjectKind, i64)>> {
-    let mut owners: Vec<(ObjectKind, i64)> = card::Entity::find()
+) -> Result<Vec<((ObjectKind, i64), State)>> {
+    let state = |kind, stored: &str| crate::runner::parse_state(kind, stored);
+    let mut owners = Vec::new();
+    for c in card::Entity::find()
         .filter(card::Column::PersonId.eq(person_id))
         .all(conn)
         .await?
-        .into_iter()
-        .map(|c| (ObjectKind::Card, c.id))
-        .collect();
-    owners.extend(
-        temp_card::Entity::find()
-            .filter(temp_card::Column::PersonId.eq(person_id))
-            .all(conn)
-            .await?
-            .into_iter()
-            .map(|c| (ObjectKind::TempCard, c.id)),
-    );
-    owners.extend(
-        mobile_id::Entity::find()
-            .filter(mobile_id::Column::PersonId.eq(person_id))
-            .all(conn)
-            .await?
-            .into_iter()
-            .map(|m| (ObjectKind::MobileId, m.id)),
-    );
+    {
+        owners.push(((ObjectKind::Card, c.id), state(ObjectKind::Card, &c.state)?));
+    }
+    for c in temp_card::Entity::find()
+        .filter(temp_card::Column::PersonId.eq(person_id))
+        .all(conn)
+        .await?
+    {
+        owners.push((
+            (ObjectKind::TempCard, c.id),
+            state(ObjectKind::TempCard, &c.state)?,
+        ));
+    }
+    for m in mobile_id::Entity::find()
+        .filter(mobile_id::Column::PersonId.eq(person_id))
+        .all(conn)
+        .await?
+    {
+        owners.push((
+            (ObjectKind::MobileId, m.id),
+            state(ObjectKind::MobileId, &m.state)?,
+        ));
+    }
     Ok(owners)
+}
+
+/// The state of a credential, or `None` if it does not exist.
+pub(crate) async fn credential_state(
+    conn: &impl ConnectionTrait,
+    kind: ObjectKind,
+    id: i64,
+) -> Result<Option<State>> {
+    let stored = match kind {
+        ObjectKind::Card => card::Entity::find_by_id(id)
+            .one(conn)
+            .await?
+            .map(|c| c.state),
+        ObjectKind::TempCard => temp_card::Entity::find_by_id(id)
+            .one(conn)
+            .await?
+            .map(|c| c.state),
+        ObjectKind::MobileId => mobile_id::Entity::find_by_id(id)
+            .one(conn)
+            .await?
+            .map(|m| m.state),
+        _ => None,
+    };
+    stored
+        .map(|s| crate::runner::parse_state(kind, &s))
+        .transpose()
 }
 
 /// The certificates on all of a person's credentials, newest first.
 pub async fn of_person(conn: &impl ConnectionTrait, person_id: i64) -> Result<Vec<CertificateRow>> {
-    let owners = credentials_of(conn, person_id).await?;
+    let owners: Vec<(ObjectKind, i64)> = credentials_of(conn, person_id)
+        .await?
+        .into_iter()
+        .map(|(owner, _)| owner)
+        .collect();
     if owners.is_empty() {
         return Ok(Vec::new());
     }

@@ -80,39 +80,36 @@ pub async fn save(
     mut profile: CertificateProfile,
 ) -> Result<ProfileRow> {
     caller.require_any(&[Role::Admin], "change certificate profiles")?;
-    profile.name = profile.name.trim().to_string();
-    let errors = profile.validate();
-    if !errors.is_empty() {
-        return Err(EngineError::Invalid(
-            errors
-                .iter()
-                .map(|e| e.message.clone())
-                .collect::<Vec<_>>()
-                .join(" "),
-        ));
-    }
     let txn = engine.write().await?;
     let result = async {
         let before = row::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| {
             EngineError::Invalid(format!("There is no certificate profile with id {id}."))
         })?;
-        let taken = row::Entity::find()
-            .filter(row::Column::Name.eq(profile.name.as_str()))
-            .filter(row::Column::Id.ne(id))
-            .one(&txn)
-            .await?;
-        if taken.is_some() {
+        // Name and purpose are what processes and stored certificates refer to: they stay.
+        let stored = decode(before.clone())?.profile;
+        if profile.name.trim() != stored.name {
             return Err(EngineError::Invalid(format!(
-                "Another profile is already called \"{}\".",
-                profile.name
+                "A profile keeps its name (\"{}\"): processes and issued certificates refer to it.",
+                stored.name
             )));
+        }
+        profile.name = stored.name;
+        profile.purpose = stored.purpose;
+        let errors = profile.validate();
+        if !errors.is_empty() {
+            return Err(EngineError::Invalid(
+                errors
+                    .iter()
+                    .map(|e| e.message.clone())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ));
         }
         let now = crate::time::now();
         let document = serde_json::to_value(&profile).expect("a profile serialises");
         let mut update = Query::update();
         update
             .table("certificate_profile")
-            .value("name", profile.name.as_str())
             .value("document", document.clone())
             .value("version", Expr::col("version").add(1))
             .value("updated_at", now)
