@@ -242,3 +242,45 @@ pub async fn run() -> Result<(), String> {
     }
     Ok(())
 }
+
+/// Only SQLite, one transaction per certificate, 1 thread: the case to run under `perf record`
+/// to see where the time of a single issuance goes.
+pub async fn profile_target() -> Result<(), String> {
+    let pool = Arc::new(
+        tokio::task::spawn_blocking(key_pool)
+            .await
+            .map_err(|e| e.to_string())??,
+    );
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("certs.db").display()
+    );
+    let e = Engine::open_with_pki(&url, &pki_settings())
+        .await
+        .map_err(|e| e.to_string())?;
+    demo::load(&e).await.map_err(|e| e.to_string())?;
+    let profile = profiles::by_name(&e.db, "Authentication")
+        .await
+        .map_err(|e| e.to_string())?;
+    let pki = e.pki().map_err(|e| e.to_string())?;
+    let s = subject();
+    let n = CERTIFICATES * 3;
+    let start = Instant::now();
+    for i in 0..n {
+        let txn = e.write().await.map_err(|e| e.to_string())?;
+        let key = KeySource::Spki(pool[i % pool.len()].clone());
+        issue::issue(&txn, pki, None, (ObjectKind::Card, 1), &s, &profile, key)
+            .await
+            .map_err(|e| e.to_string())?;
+        txn.commit().await.map_err(|e| e.to_string())?;
+    }
+    row(
+        "issue, one transaction each",
+        "SQLite (file, WAL)",
+        1,
+        n,
+        start.elapsed().as_secs_f64(),
+    );
+    Ok(())
+}

@@ -17,6 +17,8 @@ async fn main() {
         "http" => http::run().await,
         "runner" => runner::run().await,
         "certs" => certs::run().await,
+        // For `perf record`: SQLite, one transaction per certificate, nothing else.
+        "certs-profile" => certs::profile_target().await,
         "all" => match http::run().await {
             Ok(()) => match runner::run().await {
                 Ok(()) => certs::run().await,

@@ -1109,3 +1109,62 @@ async fn a_ca_sealed_under_another_kek_does_not_start() {
         .unwrap();
     assert_eq!(again.ca.issuing.der, e.pki().unwrap().ca.issuing.der);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_rsa_ca_signs_certificates_and_crls_openssl_accepts() {
+    let mut settings = tessera_engine::testing::pki_settings();
+    settings.ca.algorithm = KeyAlgorithm::Rsa2048;
+    let e = Engine::open_with_pki("sqlite::memory:", &settings)
+        .await
+        .unwrap();
+    tessera_engine::demo::load(&e).await.unwrap();
+    let pki = e.pki().unwrap();
+    let (_, issuing) = X509Certificate::from_der(&pki.ca.issuing.der).unwrap();
+    assert_eq!(
+        issuing.public_key().algorithm.algorithm.to_id_string(),
+        "1.2.840.113549.1.1.1",
+        "an RSA issuing CA"
+    );
+    let p = person(&e, "Jonas Jansen").await;
+    let owner = active_card(&e, p.id).await;
+    let (_, spki) = card_key();
+    let issued = issue_for(
+        &e,
+        owner,
+        "Jonas Jansen",
+        "Authentication",
+        KeySource::Spki(spki),
+    )
+    .await;
+    let (_, c) = X509Certificate::from_der(&issued.der).unwrap();
+    assert_eq!(
+        c.signature_algorithm.algorithm.to_id_string(),
+        "1.2.840.113549.1.1.11",
+        "sha256WithRSAEncryption"
+    );
+    crl::publish(&e).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = |n: &str| dir.path().join(n).to_string_lossy().into_owned();
+    std::fs::write(path("chain.pem"), pki.ca.chain_pem()).unwrap();
+    let latest = crl::latest(&e.db).await.unwrap().unwrap();
+    std::fs::write(
+        path("crl.pem"),
+        tessera_engine::pki::ca::pem("X509 CRL", &latest.der),
+    )
+    .unwrap();
+    std::fs::write(
+        path("c.pem"),
+        tessera_engine::pki::ca::pem("CERTIFICATE", &issued.der),
+    )
+    .unwrap();
+    let (ok, out) = openssl(&[
+        "verify",
+        "-crl_check",
+        "-CAfile",
+        &path("chain.pem"),
+        "-CRLfile",
+        &path("crl.pem"),
+        &path("c.pem"),
+    ]);
+    assert!(ok, "{out}");
+}
