@@ -360,3 +360,48 @@ pub async fn recover_key(
         .await
         .map_err(ssr::fail)
 }
+
+fn user_process(name: &str) -> Result<tessera_process::ProcessId, ServerFnError> {
+    tessera_process::ProcessId::parse(name)
+        .ok_or_else(|| ServerFnError::new(format!("There is no process \"{name}\".")))
+}
+
+/// A user process page (Deactivate, Reactivate, Lock user) before Next.
+#[server(prefix = "/api", endpoint = "user_process_preview")]
+pub async fn fetch_user_process(
+    process: String,
+    user_id: i64,
+) -> Result<UserProcessPreview, ServerFnError> {
+    let (engine, caller) = ssr::context().await?;
+    tessera_engine::users::preview(&engine, &caller, user_process(&process)?, user_id)
+        .await
+        .map_err(ssr::fail)
+}
+
+/// Next on a user process page. `reason` is an RFC 5280 reason name (Lock user).
+#[server(prefix = "/api", endpoint = "run_user_process")]
+pub async fn run_user_process(
+    process: String,
+    user_id: i64,
+    user_version: i64,
+    reason: Option<String>,
+) -> Result<UserProcessOutcome, ServerFnError> {
+    let (engine, caller) = ssr::context().await?;
+    let reason =
+        match reason.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(r) => Some(tessera_process::RevocationReason::parse(r).ok_or_else(|| {
+                ServerFnError::new(format!("\"{r}\" is not a revocation reason."))
+            })?),
+        };
+    tessera_engine::users::run(
+        &engine,
+        &caller,
+        user_process(&process)?,
+        user_id,
+        user_version,
+        reason,
+    )
+    .await
+    .map_err(ssr::fail)
+}

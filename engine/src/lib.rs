@@ -18,6 +18,7 @@ pub mod runner;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod time;
+pub mod users;
 
 pub use db::Engine;
 pub use error::{EngineError, Result};

@@ -19,6 +19,9 @@ pub const IMPLEMENTED: &[tessera_process::ProcessId] = &[
     tessera_process::ProcessId::CardsProcApprove,
     tessera_process::ProcessId::CardsProcReject,
     tessera_process::ProcessId::CardsProcPostpone,
+    tessera_process::ProcessId::UsersProcDeactivate,
+    tessera_process::ProcessId::UsersProcReactivate,
+    tessera_process::ProcessId::UsersProcLock,
 ];
 
 /// Who is calling, as established by the session (never by the request body).

@@ -242,3 +242,35 @@ pub struct RecoveredKey {
     /// The PKCS#12 file, base64.
     pub pkcs12_base64: String,
 }
+
+/// A credential a user process changes along with the user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CascadeLine {
+    pub kind: ObjectKind,
+    pub id: i64,
+    pub from: String,
+    pub to: String,
+    pub process: ProcessId,
+}
+
+/// The page of a user process (Deactivate, Reactivate, Lock user) before Next.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserProcessPreview {
+    pub process: ProcessId,
+    pub name: String,
+    pub user: UserDetail,
+    pub end_state: UserState,
+    pub cascade: Vec<CascadeLine>,
+    /// Certificates that will be put on hold, released or revoked.
+    pub certificates: usize,
+    /// Lock asks why (an RFC 5280 reason for the revocations).
+    pub needs_reason: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserProcessOutcome {
+    pub user_id: i64,
+    pub state: UserState,
+    pub cascade: Vec<CascadeLine>,
+    pub certificates_changed: usize,
+}

@@ -595,3 +595,22 @@ pub fn certificate_after(from: Option<X>, effect: CertEffect) -> Option<X> {
         .find(|(f, e, _)| *f == from && *e == effect)
         .map(|(_, _, to)| *to)
 }
+
+/// What a user process does to the user's credentials, in the same transaction (PROCESSES.md
+/// "Cascades"): (user process, credential process it runs on each credential that allows it).
+pub const CASCADES: &[(ProcessId, ProcessId)] = &[
+    (P::UsersProcDeactivate, P::CardsProcDeactivate),
+    (P::UsersProcDeactivate, P::MobileIDProcDeactivate),
+    (P::UsersProcDeactivate, P::TempCardsProcLock),
+    (P::UsersProcLock, P::CardsProcLock),
+    (P::UsersProcLock, P::TempCardsProcLock),
+    (P::UsersProcLock, P::MobileIDProcLockForOperator),
+];
+
+/// The transition a user process cascades to a credential in `state`, if any.
+pub fn cascade(user_process: ProcessId, state: State) -> Option<&'static Transition> {
+    CASCADES
+        .iter()
+        .filter(|(u, _)| *u == user_process)
+        .find_map(|(_, credential)| transitions_of(*credential).find(|t| t.from == Some(state)))
+}

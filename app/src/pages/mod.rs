@@ -10,4 +10,5 @@ pub mod profiles;
 pub mod request_card;
 pub mod requests;
 pub mod user;
+pub mod user_process;
 pub mod users;

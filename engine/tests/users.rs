@@ -1,0 +1,240 @@
+//! Deactivate, Reactivate and Lock user with their cascades, on SQLite and PostgreSQL.
+
+mod common;
+
+use common::{caller, person, stored_card};
+use tessera_engine::pki::crl;
+use tessera_engine::{users, Engine, EngineError};
+use tessera_process::{CertificateState, ProcessId, RevocationReason, UserState};
+
+async fn alice_cards(e: &Engine) -> (i64, i64) {
+    let alice = person(e, "Alice Andersson").await;
+    let certs = tessera_engine::pki::of_person(&e.db, alice.id)
+        .await
+        .unwrap();
+    let active = certs
+        .iter()
+        .find(|c| c.state == CertificateState::Valid)
+        .unwrap()
+        .owner_id;
+    let locked = certs
+        .iter()
+        .find(|c| c.state == CertificateState::Revoked)
+        .unwrap()
+        .owner_id;
+    (active, locked)
+}
+
+async fn cert_states(e: &Engine, person_id: i64) -> Vec<(i64, CertificateState)> {
+    let mut v: Vec<_> = tessera_engine::pki::of_person(&e.db, person_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| (c.id, c.state))
+        .collect();
+    v.sort();
+    v
+}
+
+async fn deactivate_and_reactivate_cascade_to_cards_and_certificates(e: Engine) {
+    let op = caller(&e, "operator").await;
+    let alice = person(&e, "Alice Andersson").await;
+    let (active, locked) = alice_cards(&e).await;
+    let preview = users::preview(&e, &op, ProcessId::UsersProcDeactivate, alice.id)
+        .await
+        .unwrap();
+    assert_eq!(preview.end_state, UserState::Inactive);
+    assert_eq!(
+        preview.cascade.len(),
+        1,
+        "only the active card can be deactivated"
+    );
+    assert_eq!(preview.cascade[0].id, active);
+    assert_eq!(preview.certificates, 3);
+    assert!(!preview.needs_reason);
+
+    let out = users::run(
+        &e,
+        &op,
+        ProcessId::UsersProcDeactivate,
+        alice.id,
+        alice.version,
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(out.state, UserState::Inactive);
+    assert_eq!(out.certificates_changed, 3);
+    assert_eq!(stored_card(&e, active).await.state, "inactive");
+    assert_eq!(stored_card(&e, locked).await.state, "locked");
+    let states = cert_states(&e, alice.id).await;
+    assert_eq!(
+        states
+            .iter()
+            .filter(|(_, s)| *s == CertificateState::OnHold)
+            .count(),
+        3
+    );
+
+    // A stale version changes nothing.
+    let err = users::run(
+        &e,
+        &op,
+        ProcessId::UsersProcReactivate,
+        alice.id,
+        alice.version,
+        None,
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, EngineError::Conflict { .. }), "{err}");
+    assert_eq!(cert_states(&e, alice.id).await, states);
+
+    // Reactivating the user does not reactivate the card deactivated with them: its
+    // certificates stay on hold until the card is reactivated.
+    let out = users::run(
+        &e,
+        &op,
+        ProcessId::UsersProcReactivate,
+        alice.id,
+        alice.version + 1,
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(out.state, UserState::Active);
+    assert_eq!(stored_card(&e, active).await.state, "inactive");
+    assert_eq!(cert_states(&e, alice.id).await, states);
+}
+
+async fn lock_user_revokes_everything_with_a_reason(e: Engine) {
+    let op = caller(&e, "operator").await;
+    let alice = person(&e, "Alice Andersson").await;
+    let (active, _) = alice_cards(&e).await;
+    let before = crl::latest(&e.db).await.unwrap().unwrap();
+    let preview = users::preview(&e, &op, ProcessId::UsersProcLock, alice.id)
+        .await
+        .unwrap();
+    assert!(preview.needs_reason);
+    let err = users::run(
+        &e,
+        &op,
+        ProcessId::UsersProcLock,
+        alice.id,
+        alice.version,
+        None,
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("choose a reason"), "{err}");
+    let err = users::run(
+        &e,
+        &op,
+        ProcessId::UsersProcLock,
+        alice.id,
+        alice.version,
+        Some(RevocationReason::CertificateHold),
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("not a reason to revoke"), "{err}");
+    assert_eq!(
+        person(&e, "Alice Andersson").await.state,
+        "active",
+        "refusals change nothing"
+    );
+
+    let out = users::run(
+        &e,
+        &op,
+        ProcessId::UsersProcLock,
+        alice.id,
+        alice.version,
+        Some(RevocationReason::AffiliationChanged),
+    )
+    .await
+    .unwrap();
+    assert_eq!(out.state, UserState::Locked);
+    assert_eq!(stored_card(&e, active).await.state, "locked");
+    let certs = tessera_engine::pki::of_person(&e.db, alice.id)
+        .await
+        .unwrap();
+    assert!(
+        certs.iter().all(|c| c.state == CertificateState::Revoked),
+        "{certs:?}"
+    );
+    assert_eq!(
+        certs
+            .iter()
+            .filter(|c| c.revocation_reason.as_deref() == Some("Affiliation changed"))
+            .count(),
+        3
+    );
+    let after = crl::latest(&e.db).await.unwrap().unwrap();
+    assert!(after.number > before.number && after.entries == before.entries + 3);
+    // Locked is final: nothing more can be done.
+    let err = users::preview(&e, &op, ProcessId::UsersProcReactivate, alice.id)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, EngineError::WrongState { .. }), "{err}");
+    let history = tessera_engine::audit::history(&e.db, tessera_process::ObjectKind::Card, active)
+        .await
+        .unwrap();
+    assert!(history
+        .iter()
+        .any(|h| h.action == "CardsProcLock" && h.detail.contains("Lock user")));
+}
+
+async fn only_operators_run_user_processes(e: Engine) {
+    let alice = person(&e, "Alice Andersson").await;
+    for who in ["approver", "alice", "admin"] {
+        let c = caller(&e, who).await;
+        let err = users::run(
+            &e,
+            &c,
+            ProcessId::UsersProcDeactivate,
+            alice.id,
+            alice.version,
+            None,
+        )
+        .await
+        .unwrap_err();
+        assert!(matches!(err, EngineError::Forbidden(_)), "{who}: {err}");
+    }
+    let op = caller(&e, "operator").await;
+    let err = users::preview(&e, &op, ProcessId::CardsProcRequest, alice.id)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("not a process that changes a user"),
+        "{err}"
+    );
+    // Disabled by the admin: refused even if called directly.
+    let txn = e.write().await.unwrap();
+    tessera_engine::enablement::disable(
+        &txn,
+        ProcessId::UsersProcDeactivate,
+        tessera_process::State::User(UserState::Active),
+    )
+    .await
+    .unwrap();
+    txn.commit().await.unwrap();
+    let err = users::run(
+        &e,
+        &op,
+        ProcessId::UsersProcDeactivate,
+        alice.id,
+        alice.version,
+        None,
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, EngineError::NotEnabled { .. }), "{err}");
+}
+
+on_both_backends!(
+    deactivate_and_reactivate_cascade_to_cards_and_certificates,
+    lock_user_revokes_everything_with_a_reason,
+    only_operators_run_user_processes,
+);
