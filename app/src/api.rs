@@ -278,9 +278,12 @@ pub async fn save_options(
     .map_err(ssr::fail)
 }
 
-/// The newest audit records and whether the chain is intact (admin only).
-#[server(prefix = "/api", endpoint = "audit_log")]
-pub async fn audit_log() -> Result<(Result<i64, String>, Vec<AuditRow>), ServerFnError> {
+/// Audit records matching the filter (newest first) and whether the chain is intact (admin
+/// only).
+#[server(prefix = "/api", endpoint = "audit_log", input = Json)]
+pub async fn audit_log(
+    filter: AuditFilter,
+) -> Result<(Result<i64, String>, Vec<AuditRow>), ServerFnError> {
     let (engine, caller) = ssr::context().await?;
     caller
         .require_any(&[tessera_process::Role::Admin], "read the audit log")
@@ -290,7 +293,7 @@ pub async fn audit_log() -> Result<(Result<i64, String>, Vec<AuditRow>), ServerF
         Err(e @ tessera_engine::EngineError::AuditBroken { .. }) => Err(e.to_string()),
         Err(e) => return Err(ssr::fail(e)),
     };
-    let rows = tessera_engine::audit::recent(&engine.db, 200)
+    let rows = tessera_engine::audit::search(&engine.db, &filter, 500)
         .await
         .map_err(ssr::fail)?;
     Ok((chain, rows))
@@ -404,4 +407,37 @@ pub async fn run_user_process(
     )
     .await
     .map_err(ssr::fail)
+}
+
+fn object_kind(name: &str) -> Result<tessera_process::ObjectKind, ServerFnError> {
+    tessera_process::ObjectKind::parse(name)
+        .ok_or_else(|| ServerFnError::new(format!("There is no object kind \"{name}\".")))
+}
+
+/// The admin's Additional Commands page of an object kind.
+#[server(prefix = "/api", endpoint = "commands_page")]
+pub async fn fetch_commands_page(kind: String) -> Result<CommandsPage, ServerFnError> {
+    let (engine, caller) = ssr::context().await?;
+    tessera_engine::enablement::page(&engine, &caller, object_kind(&kind)?)
+        .await
+        .map_err(ssr::fail)
+}
+
+/// Enables or disables a command for an object kind and state.
+#[server(prefix = "/api", endpoint = "set_command")]
+pub async fn set_command(
+    kind: String,
+    state: String,
+    process: String,
+    enabled: bool,
+) -> Result<(), ServerFnError> {
+    let (engine, caller) = ssr::context().await?;
+    let kind = object_kind(&kind)?;
+    let state = tessera_process::State::parse(kind, &state)
+        .ok_or_else(|| ServerFnError::new(format!("There is no state \"{state}\".")))?;
+    let process = tessera_process::ProcessId::parse(&process)
+        .ok_or_else(|| ServerFnError::new(format!("There is no process \"{process}\".")))?;
+    tessera_engine::enablement::set(&engine, &caller, process, state, enabled)
+        .await
+        .map_err(ssr::fail)
 }

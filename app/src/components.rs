@@ -64,6 +64,7 @@ pub fn Header() -> impl IntoView {
                         <A href="/requests">"Requests"</A>
                     </Show>
                     <Show when=move || has(Role::Admin)>
+                        <A href="/admin/commands/user">"Additional Commands"</A>
                         <A href="/admin/options/CardsScriptOptions">"Options"</A>
                         <A href="/admin/ca">"CA"</A>
                         <A href="/admin/certificate-profiles">"Certificate profiles"</A>

@@ -81,6 +81,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/options/:package") view=pages::options::OptionsPage/>
                     <Route path=path!("/admin/audit") view=pages::audit::AuditPage/>
                     <Route path=path!("/admin/ca") view=pages::ca::CaPage/>
+                    <Route path=path!("/admin/commands/:kind") view=pages::commands::CommandsPage/>
                     <Route path=path!("/admin/certificate-profiles") view=pages::profiles::ProfilesPage/>
                     <Route path=path!("/me") view=pages::me::MePage/>
                 </Routes>

@@ -209,7 +209,87 @@ fn row(m: audit_log::Model) -> AuditRow {
         from_state: m.from_state,
         to_state: m.to_state,
         detail: m.detail,
+        data: serde_json::from_str::<serde_json::Value>(&m.data)
+            .ok()
+            .filter(|v| !v.is_null() && v.as_object().is_none_or(|o| !o.is_empty()))
+            .and_then(|v| serde_json::to_string_pretty(&v).ok())
+            .unwrap_or_default(),
     }
+}
+
+/// A day or a time the audit viewer was given, as the first or last instant it means.
+fn instant(text: &str, end_of_day: bool) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    if let Ok(at) = chrono::DateTime::parse_from_rfc3339(t) {
+        return Ok(Some(at.with_timezone(&chrono::Utc)));
+    }
+    let day = chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d").map_err(|_| {
+        EngineError::Invalid(format!(
+            "\"{t}\" is not a date: write it as 2026-11-21, or a time as 2026-11-21T09:30:00Z."
+        ))
+    })?;
+    let time = if end_of_day {
+        chrono::NaiveTime::from_hms_micro_opt(23, 59, 59, 999_999)
+    } else {
+        chrono::NaiveTime::from_hms_opt(0, 0, 0)
+    }
+    .expect("a valid time of day");
+    Ok(Some(day.and_time(time).and_utc()))
+}
+
+/// The audit viewer: records matching `f`, newest first, at most `limit`.
+pub async fn search(
+    conn: &impl ConnectionTrait,
+    f: &tessera_process::dto::AuditFilter,
+    limit: u64,
+) -> Result<Vec<AuditRow>> {
+    let mut q = audit_log::Entity::find();
+    if !f.object_kind.trim().is_empty() {
+        let kind = ObjectKind::parse(f.object_kind.trim()).ok_or_else(|| {
+            EngineError::Invalid(format!("There is no object kind \"{}\".", f.object_kind))
+        })?;
+        q = q.filter(audit_log::Column::ObjectKind.eq(kind.as_str()));
+    }
+    if !f.object_id.trim().is_empty() {
+        let id: i64 = f.object_id.trim().parse().map_err(|_| {
+            EngineError::Invalid(format!(
+                "The object id \"{}\" is not a number.",
+                f.object_id
+            ))
+        })?;
+        q = q.filter(audit_log::Column::ObjectId.eq(id));
+    }
+    if !f.actor.trim().is_empty() {
+        q = q.filter(audit_log::Column::Actor.eq(f.actor.trim()));
+    }
+    if !f.action.trim().is_empty() {
+        q = q.filter(audit_log::Column::Action.eq(f.action.trim()));
+    }
+    let since = instant(&f.since, false)?;
+    let until = instant(&f.until, true)?;
+    if let (Some(a), Some(b)) = (since, until) {
+        if a > b {
+            return Err(EngineError::Invalid(
+                "The start of the period is after its end.".into(),
+            ));
+        }
+    }
+    if let Some(a) = since {
+        q = q.filter(audit_log::Column::At.gte(a));
+    }
+    if let Some(b) = until {
+        q = q.filter(audit_log::Column::At.lte(b));
+    }
+    Ok(q.order_by_desc(audit_log::Column::Seq)
+        .limit(limit)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(row)
+        .collect())
 }
 
 /// The history of one object, oldest first.

@@ -1,12 +1,13 @@
 //! "Additional Commands": which processes are offered on which object kind and state.
 
+use crate::audit::{self, AuditRecord};
 use crate::entity::process_enablement;
 use crate::runner::Caller;
-use crate::Result;
+use crate::{Engine, EngineError, Result};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use tessera_process::catalogue::CATALOGUE;
-use tessera_process::dto::Command;
-use tessera_process::{ProcessId, State};
+use tessera_process::dto::{Command, CommandEntry, CommandsPage, StateCommands};
+use tessera_process::{ObjectKind, ProcessDef, ProcessId, Role, State, Subject};
 
 /// Enables the commands that ship enabled, for each of their required states.
 pub(crate) async fn ensure_defaults(conn: &impl ConnectionTrait) -> Result<()> {
@@ -86,4 +87,115 @@ pub async fn commands(
             name: d.name.into(),
         })
         .collect())
+}
+
+/// Whether the process model lets `def` be a command on objects in `state`.
+pub fn allowed(def: &ProcessDef, state: State) -> bool {
+    def.command
+        && matches!(def.starts_on, Subject::Object(k) if k == state.kind())
+        && def.required.contains(&state)
+}
+
+fn entry(def: &ProcessDef, mapping: Option<String>) -> CommandEntry {
+    CommandEntry {
+        process: def.id,
+        name: def.name.into(),
+        mapping: mapping.or(def.mapping.map(String::from)),
+        roles: def.roles.to_vec(),
+        implemented: crate::runner::IMPLEMENTED.contains(&def.id),
+    }
+}
+
+/// The admin's Additional Commands page for one object kind: per state, what is enabled and
+/// what else the process model allows.
+pub async fn page(engine: &Engine, caller: &Caller, kind: ObjectKind) -> Result<CommandsPage> {
+    caller.require_any(&[Role::Admin], "change Additional Commands")?;
+    let rows = process_enablement::Entity::find()
+        .filter(process_enablement::Column::ObjectKind.eq(kind.as_str()))
+        .all(&engine.db)
+        .await?;
+    let states = State::all(kind)
+        .into_iter()
+        .filter(|s| !s.is_final())
+        .map(|state| {
+            let mut enabled = Vec::new();
+            let mut available = Vec::new();
+            for def in CATALOGUE.iter().filter(|d| allowed(d, state)) {
+                let row = rows
+                    .iter()
+                    .find(|r| r.state == state.as_str() && r.process == def.id.as_str());
+                match row {
+                    Some(r) => enabled.push(entry(def, r.mapping.clone())),
+                    None => available.push(entry(def, None)),
+                }
+            }
+            StateCommands {
+                state: state.as_str().into(),
+                label: state.label().into(),
+                enabled,
+                available,
+            }
+        })
+        .collect();
+    Ok(CommandsPage { kind, states })
+}
+
+/// The admin enables or disables a command for a kind and state; refused where the process
+/// model does not allow it. Audited.
+pub async fn set(
+    engine: &Engine,
+    caller: &Caller,
+    process: ProcessId,
+    state: State,
+    on: bool,
+) -> Result<()> {
+    caller.require_any(&[Role::Admin], "change Additional Commands")?;
+    let def = process.def();
+    if !allowed(def, state) {
+        return Err(EngineError::Invalid(format!(
+            "\"{}\" cannot be offered on a {} in state \"{}\": the process model does not allow it there.",
+            def.name,
+            state.kind().label().to_lowercase(),
+            state.as_str()
+        )));
+    }
+    let txn = engine.write().await?;
+    let result = async {
+        if on {
+            enable(&txn, process, state).await?;
+        } else {
+            disable(&txn, process, state).await?;
+        }
+        audit::append(
+            &txn,
+            Some(caller),
+            AuditRecord {
+                action: if on {
+                    "CommandEnabled"
+                } else {
+                    "CommandDisabled"
+                }
+                .into(),
+                object: None,
+                from_state: None,
+                to_state: None,
+                data: serde_json::json!({
+                    "process": process.as_str(),
+                    "object_kind": state.kind(),
+                    "state": state.as_str(),
+                    "enabled": on,
+                }),
+                detail: format!(
+                    "\"{}\" {} on {}/{}",
+                    def.name,
+                    if on { "enabled" } else { "disabled" },
+                    state.kind().label(),
+                    state.as_str()
+                ),
+            },
+        )
+        .await
+    }
+    .await;
+    crate::db::finish(txn, result).await
 }

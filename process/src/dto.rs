@@ -170,6 +170,23 @@ pub struct AuditRow {
     pub from_state: Option<String>,
     pub to_state: Option<String>,
     pub detail: String,
+    /// The record's data (before/after values, options, reasons) as pretty JSON.
+    pub data: String,
+}
+
+/// What the audit viewer filters by; empty fields do not filter.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditFilter {
+    /// `ObjectKind::as_str`, e.g. "card".
+    pub object_kind: String,
+    pub object_id: String,
+    pub actor: String,
+    /// Process or action name, e.g. `CardsProcApprove`.
+    pub action: String,
+    /// From this day or time on (YYYY-MM-DD or RFC 3339).
+    pub since: String,
+    /// Up to and including this day or time.
+    pub until: String,
 }
 
 /// A line of a certificates panel.
@@ -273,4 +290,33 @@ pub struct UserProcessOutcome {
     pub state: UserState,
     pub cascade: Vec<CascadeLine>,
     pub certificates_changed: usize,
+}
+
+/// A process as the Additional Commands page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommandEntry {
+    pub process: ProcessId,
+    pub name: String,
+    pub mapping: Option<String>,
+    pub roles: Vec<Role>,
+    /// Whether this version of Tessera carries the process out (otherwise it is kept enabled
+    /// but not offered to operators yet).
+    pub implemented: bool,
+}
+
+/// One state's tab of the Additional Commands page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StateCommands {
+    pub state: String,
+    pub label: String,
+    pub enabled: Vec<CommandEntry>,
+    /// What the process model allows here and is not enabled yet.
+    pub available: Vec<CommandEntry>,
+}
+
+/// The Additional Commands page of an object kind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommandsPage {
+    pub kind: ObjectKind,
+    pub states: Vec<StateCommands>,
 }

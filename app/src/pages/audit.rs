@@ -1,13 +1,56 @@
+//! The audit viewer: filter by object, actor, process and time; each record with its data
+//! (before/after values); the chain check on top.
+
 use crate::api::audit_log;
 use crate::components::{ErrorBox, Loading};
 use leptos::prelude::*;
+use tessera_process::dto::AuditFilter;
+use tessera_process::ObjectKind;
 
 #[component]
 pub fn AuditPage() -> impl IntoView {
-    let log = Resource::new(|| (), |_| audit_log());
+    let filter = RwSignal::new(AuditFilter::default());
+    let log = Resource::new(move || filter.get(), audit_log);
+    let kind = RwSignal::new(String::new());
+    let object_id = RwSignal::new(String::new());
+    let actor = RwSignal::new(String::new());
+    let action = RwSignal::new(String::new());
+    let since = RwSignal::new(String::new());
+    let until = RwSignal::new(String::new());
+    let apply = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        filter.set(AuditFilter {
+            object_kind: kind.get_untracked(),
+            object_id: object_id.get_untracked(),
+            actor: actor.get_untracked(),
+            action: action.get_untracked(),
+            since: since.get_untracked(),
+            until: until.get_untracked(),
+        });
+    };
+    let text = |label: &'static str,
+                name: &'static str,
+                signal: RwSignal<String>,
+                hint: &'static str| {
+        view! {
+            <label>{label} <input type="text" name=name placeholder=hint prop:value=move || signal.get() on:input=move |ev| signal.set(event_target_value(&ev))/></label>
+        }
+    };
     view! {
         <section>
             <h1>"Audit log"</h1>
+            <form class="filters" on:submit=apply data-testid="audit-filter">
+                <label>"Object " <select name="object_kind" on:change=move |ev| kind.set(event_target_value(&ev))>
+                    <option value="">"any"</option>
+                    {ObjectKind::ALL.iter().map(|k| view! { <option value=k.as_str()>{k.label()}</option> }).collect_view()}
+                </select></label>
+                {text("Id", "object_id", object_id, "e.g. 12")}
+                {text("Who", "actor", actor, "user name")}
+                {text("Process", "action", action, "e.g. CardsProcApprove")}
+                {text("From", "since", since, "2026-11-01")}
+                {text("To", "until", until, "2026-11-30")}
+                <button type="submit">"Filter"</button>
+            </form>
             <Suspense fallback=Loading>
                 {move || log.get().map(|l| match l {
                     Err(e) => view! { <ErrorBox error=e/> }.into_any(),
@@ -16,11 +59,12 @@ pub fn AuditPage() -> impl IntoView {
                             Ok(n) => view! { <p class="notice" data-testid="chain">{format!("The audit chain is intact: {n} records.")}</p> }.into_any(),
                             Err(e) => view! { <p class="error" data-testid="chain">{e}</p> }.into_any(),
                         }}
-                        <table class="list">
-                            <thead><tr><th>"#"</th><th>"When"</th><th>"Who"</th><th>"What"</th><th>"Object"</th><th>"From"</th><th>"To"</th><th>"Details"</th></tr></thead>
+                        <p class="muted" data-testid="audit-count">{format!("{} records shown (newest first, at most 500).", rows.len())}</p>
+                        <table class="list" data-testid="audit">
+                            <thead><tr><th>"#"</th><th>"When"</th><th>"Who"</th><th>"What"</th><th>"Object"</th><th>"Before"</th><th>"After"</th><th>"Details"</th></tr></thead>
                             <tbody>
-                                {rows.into_iter().map(|r| view! {
-                                    <tr>
+                                {rows.into_iter().map(|r| { let action = r.action.clone(); view! {
+                                    <tr data-action=action>
                                         <td>{r.id}</td>
                                         <td><time>{r.at}</time></td>
                                         <td>{r.actor}</td>
@@ -28,9 +72,14 @@ pub fn AuditPage() -> impl IntoView {
                                         <td>{r.object}</td>
                                         <td>{r.from_state.unwrap_or_default()}</td>
                                         <td>{r.to_state.unwrap_or_default()}</td>
-                                        <td>{r.detail}</td>
+                                        <td>
+                                            {r.detail}
+                                            {(!r.data.is_empty()).then(|| view! {
+                                                <details><summary>"Data"</summary><pre class="data">{r.data.clone()}</pre></details>
+                                            })}
+                                        </td>
                                     </tr>
-                                }).collect_view()}
+                                }}).collect_view()}
                             </tbody>
                         </table>
                     }.into_any(),

@@ -2,6 +2,7 @@ pub mod audit;
 pub mod ca;
 pub mod card;
 pub mod certificates;
+pub mod commands;
 pub mod home;
 pub mod login;
 pub mod me;
