@@ -278,6 +278,25 @@ pub async fn save_options(
     .map_err(ssr::fail)
 }
 
+/// Restores an earlier version of an options document as the newest one.
+#[server(prefix = "/api", endpoint = "restore_options")]
+pub async fn restore_options(
+    package_name: String,
+    version: i64,
+    restore: i64,
+) -> Result<i64, ServerFnError> {
+    let (engine, caller) = ssr::context().await?;
+    tessera_engine::options::restore(
+        &engine,
+        &caller,
+        ssr::package(&package_name)?,
+        version,
+        restore,
+    )
+    .await
+    .map_err(ssr::fail)
+}
+
 /// Audit records matching the filter (newest first) and whether the chain is intact (admin
 /// only).
 #[server(prefix = "/api", endpoint = "audit_log", input = Json)]

@@ -119,7 +119,9 @@ pub async fn page(engine: &Engine, caller: &Caller, p: OptionsPackage) -> Result
             .map(|a| a.username),
         None => None,
     };
+    let history = history(&engine.db, p).await?;
     Ok(OptionsPage {
+        history,
         package: p.as_str().into(),
         label: p.label().into(),
         version: cur.version,
@@ -175,51 +177,161 @@ pub async fn save(
         let next = p
             .apply_form(&cur.document, changes)
             .map_err(EngineError::Options)?;
-        if next == cur.document {
-            return Err(EngineError::Invalid("Nothing was changed.".into()));
-        }
-        let version = cur.version + 1;
-        insert(&txn, p, version, &next, Some(caller.account_id))
-            .await
-            .map_err(|e| match &e {
-                EngineError::Db(db)
-                    if matches!(db.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) =>
-                {
-                    EngineError::Invalid(format!(
-                        "{p} was changed by someone else. Reload the page and try again."
-                    ))
-                }
-                _ => e,
-            })?;
-        let changed: Vec<String> = next
-            .iter()
-            .filter(|(k, v)| cur.document.get(*k) != Some(*v))
-            .map(|(k, v)| {
-                format!(
-                    "{k}: {} → {}",
-                    cur.document.get(k).map(|o| o.display()).unwrap_or_default(),
-                    v.display()
-                )
-            })
-            .collect();
-        audit::append(
+        store_next(
             &txn,
-            Some(caller),
-            AuditRecord {
-                action: "options_changed".into(),
-                data: serde_json::json!({
-                    "package": p.as_str(),
-                    "from_version": cur.version,
-                    "to_version": version,
-                    "before": cur.document,
-                    "after": next,
-                }),
-                detail: format!("{p} version {version}: {}", changed.join("; ")),
-                ..Default::default()
-            },
+            caller,
+            p,
+            &cur,
+            next,
+            "options_changed",
+            String::new(),
         )
+        .await
+    }
+    .await;
+    crate::db::finish(txn, result).await
+}
+
+/// "key: old → new" for each value of `next` that differs from `before`.
+fn diff(before: &OptionsDocument, next: &OptionsDocument) -> Vec<String> {
+    next.iter()
+        .filter(|(k, v)| before.get(*k) != Some(*v))
+        .map(|(k, v)| {
+            format!(
+                "{k}: {} → {}",
+                before.get(k).map(|o| o.display()).unwrap_or_default(),
+                v.display()
+            )
+        })
+        .collect()
+}
+
+/// Stores `next` as the version after `cur`, with its audit record; refuses a no-op and a
+/// concurrent change.
+async fn store_next(
+    txn: &impl ConnectionTrait,
+    caller: &Caller,
+    p: OptionsPackage,
+    cur: &Current,
+    next: OptionsDocument,
+    action: &str,
+    note: String,
+) -> Result<i64> {
+    if next == cur.document {
+        return Err(EngineError::Invalid("Nothing was changed.".into()));
+    }
+    let version = cur.version + 1;
+    insert(txn, p, version, &next, Some(caller.account_id))
+        .await
+        .map_err(|e| match &e {
+            EngineError::Db(db)
+                if matches!(db.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) =>
+            {
+                EngineError::Invalid(format!(
+                    "{p} was changed by someone else. Reload the page and try again."
+                ))
+            }
+            _ => e,
+        })?;
+    let changed = diff(&cur.document, &next);
+    audit::append(
+        txn,
+        Some(caller),
+        AuditRecord {
+            action: action.into(),
+            data: serde_json::json!({
+                "package": p.as_str(),
+                "from_version": cur.version,
+                "to_version": version,
+                "before": cur.document,
+                "after": next,
+            }),
+            detail: format!("{p} version {version}{note}: {}", changed.join("; ")),
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(version)
+}
+
+/// Every version of a package, newest first, each with its changes against the one before.
+pub async fn history(
+    conn: &impl ConnectionTrait,
+    p: OptionsPackage,
+) -> Result<Vec<tessera_process::dto::OptionsVersionRow>> {
+    let rows = options_version::Entity::find()
+        .filter(options_version::Column::Package.eq(p.as_str()))
+        .order_by_asc(options_version::Column::Version)
+        .all(conn)
         .await?;
-        Ok(version)
+    let names: std::collections::HashMap<i64, String> = account::Entity::find()
+        .filter(account::Column::Id.is_in(rows.iter().filter_map(|r| r.changed_by)))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a.username))
+        .collect();
+    let mut before = p.defaults();
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let doc = serde_json::from_str::<OptionsDocument>(&r.document)
+            .map(|d| p.complete(&d))
+            .unwrap_or_else(|_| before.clone());
+        out.push(tessera_process::dto::OptionsVersionRow {
+            version: r.version,
+            changed_by: r
+                .changed_by
+                .and_then(|id| names.get(&id).cloned())
+                .unwrap_or_else(|| "installation defaults".into()),
+            changed_at: crate::time::text(r.changed_at),
+            changes: diff(&before, &doc),
+        });
+        before = doc;
+    }
+    out.reverse();
+    Ok(out)
+}
+
+/// Restores an earlier version: its document becomes the newest version (history is never
+/// rewritten). Checked against the current schema like any change.
+pub async fn restore(
+    engine: &Engine,
+    caller: &Caller,
+    p: OptionsPackage,
+    expected_version: i64,
+    version: i64,
+) -> Result<i64> {
+    caller.require_any(&[Role::Admin], "change options")?;
+    let txn = engine.write().await?;
+    let result = async {
+        let cur = current(&txn, p).await?;
+        if cur.version != expected_version {
+            return Err(EngineError::Invalid(format!(
+                "{p} was changed by someone else (now version {}). Reload the page and try again.",
+                cur.version
+            )));
+        }
+        let old = options_version::Entity::find()
+            .filter(options_version::Column::Package.eq(p.as_str()))
+            .filter(options_version::Column::Version.eq(version))
+            .one(&txn)
+            .await?
+            .ok_or_else(|| EngineError::Invalid(format!("{p} has no version {version}.")))?;
+        let doc: OptionsDocument = serde_json::from_str(&old.document).map_err(|e| {
+            EngineError::Invalid(format!("Version {version} of {p} is not readable: {e}"))
+        })?;
+        let doc = p.complete(&doc);
+        p.validate(&doc).map_err(EngineError::Options)?;
+        store_next(
+            &txn,
+            caller,
+            p,
+            &cur,
+            doc,
+            "options_restored",
+            format!(" (restored from version {version})"),
+        )
+        .await
     }
     .await;
     crate::db::finish(txn, result).await

@@ -138,6 +138,18 @@ pub struct OptionsPage {
     pub changed_by: String,
     pub changed_at: String,
     pub fields: Vec<OptionField>,
+    /// Every version, newest first, with what changed against the one before.
+    pub history: Vec<OptionsVersionRow>,
+}
+
+/// One version of an options document in its history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OptionsVersionRow {
+    pub version: i64,
+    pub changed_by: String,
+    pub changed_at: String,
+    /// "key: old → new" for each value that differs from the previous version.
+    pub changes: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

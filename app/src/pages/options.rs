@@ -1,4 +1,4 @@
-use crate::api::{error_text, fetch_options_page, SaveOptions};
+use crate::api::{error_text, fetch_options_page, RestoreOptions, SaveOptions};
 use crate::components::{ErrorBox, Loading};
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -67,10 +67,18 @@ pub fn OptionsPage() -> impl IntoView {
     let params = use_params_map();
     let package = move || params.read().get("package").unwrap_or_default();
     let save = ServerAction::<SaveOptions>::new();
+    let restore = ServerAction::<RestoreOptions>::new();
+    // Problems found in the browser before anything is sent (the server checks again).
+    let local_errors = RwSignal::new(Vec::<String>::new());
     // Reload after a successful save only: a refused one keeps what the admin typed.
     let saved = RwSignal::new(0u32);
     Effect::new(move |_| {
         if let Some(Ok(_)) = save.value().get() {
+            saved.update(|n| *n += 1);
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = restore.value().get() {
             saved.update(|n| *n += 1);
         }
     });
@@ -90,6 +98,18 @@ pub fn OptionsPage() -> impl IntoView {
                 Ok(v) => view! { <p class="notice" role="status">{format!("Saved as version {v}.")}</p> }.into_any(),
                 Err(e) => view! { <p class="error" role="alert">{error_text(&e)}</p> }.into_any(),
             })}
+            {move || restore.value().get().map(|r| match r {
+                Ok(v) => view! { <p class="notice" role="status">{format!("Restored as version {v}.")}</p> }.into_any(),
+                Err(e) => view! { <p class="error" role="alert">{error_text(&e)}</p> }.into_any(),
+            })}
+            {move || {
+                let errors = local_errors.get();
+                (!errors.is_empty()).then(|| view! {
+                    <div class="error" role="alert" data-testid="local-errors">
+                        {errors.into_iter().map(|e| view! { <p>{e}</p> }).collect_view()}
+                    </div>
+                })
+            }}
             <Transition fallback=Loading>
                 {move || page.get().map(|p| match p {
                     Err(e) => view! { <ErrorBox error=e/> }.into_any(),
@@ -99,12 +119,22 @@ pub fn OptionsPage() -> impl IntoView {
                         let originals: Vec<(String, String)> = p.fields.iter().map(|f| (f.key.clone(), f.value.clone())).collect();
                         let signals: Vec<RwSignal<String>> = values.iter().map(|(_, s)| *s).collect();
                         let (package_name, version) = (p.package.clone(), p.version);
+                        let history = p.history.clone();
+                        let package_for_restore = p.package.clone();
                         let submit = move |ev: leptos::ev::SubmitEvent| {
                             ev.prevent_default();
                             let changes: Vec<(String, String)> = originals.iter().zip(&signals)
                                 .filter(|((_, old), s)| s.get_untracked() != *old)
                                 .map(|((k, _), s)| (k.clone(), s.get_untracked()))
                                 .collect();
+                            // The same schema check the server makes, before anything is sent.
+                            if let Some(pkg) = OptionsPackage::parse(&package_name) {
+                                if let Err(errors) = pkg.apply_form(&pkg.defaults(), &changes) {
+                                    local_errors.set(errors.iter().map(|e| e.to_string()).collect());
+                                    return;
+                                }
+                            }
+                            local_errors.set(Vec::new());
                             save.dispatch(SaveOptions { package_name: package_name.clone(), version, changes });
                         };
                         view! {
@@ -114,6 +144,32 @@ pub fn OptionsPage() -> impl IntoView {
                                 {values.into_iter().map(|(field, value)| view! { <OptionControl field value/> }).collect_view()}
                                 <p class="actions"><button type="submit" class="primary" disabled=move || save.pending().get()>"Save"</button></p>
                             </form>
+                            <h2>"Versions"</h2>
+                            <table class="list" data-testid="options-history">
+                                <thead><tr><th>"Version"</th><th>"Changed by"</th><th>"When"</th><th>"Changes"</th><th></th></tr></thead>
+                                <tbody>
+                                    {history.into_iter().map(|h| {
+                                        let package_name = package_for_restore.clone();
+                                        let current = h.version == version;
+                                        let restore_to = h.version;
+                                        view! {
+                                            <tr data-version=h.version>
+                                                <td>{h.version}</td>
+                                                <td>{h.changed_by}</td>
+                                                <td><time>{h.changed_at}</time></td>
+                                                <td>{if h.changes.is_empty() { "(installation defaults)".to_string() } else { h.changes.join("; ") }}</td>
+                                                <td>{if current {
+                                                    view! { <span class="muted">"in force"</span> }.into_any()
+                                                } else {
+                                                    view! { <button type="button" on:click=move |_| { restore.dispatch(RestoreOptions {
+                                                        package_name: package_name.clone(), version, restore: restore_to,
+                                                    }); }>"Restore"</button> }.into_any()
+                                                }}</td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
                         }.into_any()
                     }
                 })}
