@@ -460,3 +460,87 @@ pub async fn set_command(
         .await
         .map_err(ssr::fail)
 }
+
+/// Create user (active, or requested with the approval step).
+#[server(prefix = "/api", endpoint = "create_user", input = Json)]
+pub async fn create_user(
+    input: tessera_process::person::PersonInput,
+) -> Result<UserDetail, ServerFnError> {
+    let (engine, caller) = ssr::context().await?;
+    tessera_engine::directory::create(&engine, &caller, input)
+        .await
+        .map_err(ssr::fail)
+}
+
+/// Edit user.
+#[server(prefix = "/api", endpoint = "update_user", input = Json)]
+pub async fn update_user(
+    user_id: i64,
+    version: i64,
+    input: tessera_process::person::PersonInput,
+) -> Result<UserDetail, ServerFnError> {
+    let (engine, caller) = ssr::context().await?;
+    tessera_engine::directory::update(&engine, &caller, user_id, version, input)
+        .await
+        .map_err(ssr::fail)
+}
+
+/// Approve user or Reject user (with a reason) on a requested user.
+#[server(prefix = "/api", endpoint = "decide_user")]
+pub async fn decide_user(
+    user_id: i64,
+    version: i64,
+    approve: bool,
+    reason: String,
+) -> Result<UserDetail, ServerFnError> {
+    let (engine, caller) = ssr::context().await?;
+    tessera_engine::directory::decide(&engine, &caller, user_id, version, approve, &reason)
+        .await
+        .map_err(ssr::fail)
+}
+
+/// Checks an import file; writes nothing.
+#[server(prefix = "/api", endpoint = "check_import")]
+pub async fn check_import(text: String) -> Result<ImportPreview, ServerFnError> {
+    let (engine, caller) = ssr::context().await?;
+    tessera_engine::directory::import_preview(&engine, &caller, &text)
+        .await
+        .map_err(ssr::fail)
+}
+
+/// Imports a file (all of it or, if any line has an error, nothing).
+#[server(prefix = "/api", endpoint = "import_users")]
+pub async fn import_users(text: String) -> Result<ImportOutcome, ServerFnError> {
+    let (engine, caller) = ssr::context().await?;
+    tessera_engine::directory::import(&engine, &caller, &text)
+        .await
+        .map_err(ssr::fail)
+}
+
+#[server(prefix = "/api", endpoint = "accounts")]
+pub async fn fetch_accounts() -> Result<Vec<AccountRow>, ServerFnError> {
+    let (engine, caller) = ssr::context().await?;
+    tessera_engine::accounts::list(&engine, &caller)
+        .await
+        .map_err(ssr::fail)
+}
+
+#[server(prefix = "/api", endpoint = "create_account", input = Json)]
+pub async fn create_account(account: NewAccount) -> Result<i64, ServerFnError> {
+    let (engine, caller) = ssr::context().await?;
+    tessera_engine::accounts::create(&engine, &caller, account)
+        .await
+        .map_err(ssr::fail)
+}
+
+#[server(prefix = "/api", endpoint = "update_account", input = Json)]
+pub async fn update_account(
+    account_id: i64,
+    roles: Vec<tessera_process::Role>,
+    disabled: bool,
+) -> Result<(), ServerFnError> {
+    let (engine, caller) = ssr::context().await?;
+    tessera_engine::accounts::update(&engine, &caller, account_id, roles, disabled)
+        .await
+        .map_err(ssr::fail)
+}

@@ -64,6 +64,7 @@ pub fn Header() -> impl IntoView {
                         <A href="/requests">"Requests"</A>
                     </Show>
                     <Show when=move || has(Role::Admin)>
+                        <A href="/admin/accounts">"Accounts"</A>
                         <A href="/admin/commands/user">"Additional Commands"</A>
                         <A href="/admin/options/CardsScriptOptions">"Options"</A>
                         <A href="/admin/ca">"CA"</A>

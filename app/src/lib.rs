@@ -73,7 +73,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=pages::home::HomePage/>
                     <Route path=path!("/login") view=pages::login::LoginPage/>
                     <Route path=path!("/users") view=pages::users::UsersPage/>
+                    <Route path=path!("/users/new") view=pages::people::NewUserPage/>
+                    <Route path=path!("/users/import") view=pages::people::ImportPage/>
                     <Route path=path!("/users/:id") view=pages::user::UserPage/>
+                    <Route path=path!("/users/:id/edit") view=pages::people::EditUserPage/>
                     <Route path=path!("/users/:id/request-card") view=pages::request_card::RequestCardPage/>
                     <Route path=path!("/users/:id/process/:process") view=pages::user_process::UserProcessPage/>
                     <Route path=path!("/cards/:id") view=pages::card::CardPage/>
@@ -81,6 +84,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/options/:package") view=pages::options::OptionsPage/>
                     <Route path=path!("/admin/audit") view=pages::audit::AuditPage/>
                     <Route path=path!("/admin/ca") view=pages::ca::CaPage/>
+                    <Route path=path!("/admin/accounts") view=pages::accounts::AccountsPage/>
                     <Route path=path!("/admin/commands/:kind") view=pages::commands::CommandsPage/>
                     <Route path=path!("/admin/certificate-profiles") view=pages::profiles::ProfilesPage/>
                     <Route path=path!("/me") view=pages::me::MePage/>

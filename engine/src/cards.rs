@@ -116,6 +116,7 @@ pub async fn request(
         )
         .await?;
         Ok(RequestCardOutcome {
+            options_version: opts.version,
             card_id,
             user_id: p.id,
             state: to,

@@ -1,11 +1,13 @@
 //! Tessera's back end. Stateless services over a SeaORM connection, in the manner of SeaORM's
 //! axum example: each module takes the [`Engine`] (or a transaction) and a [`Caller`].
 
+pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod cards;
 pub mod db;
 pub mod demo;
+pub mod directory;
 pub mod enablement;
 pub mod entity;
 pub mod error;

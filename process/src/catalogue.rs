@@ -100,7 +100,7 @@ pub enum Package {
 impl Package {
     pub fn options(self) -> Option<OptionsPackage> {
         match self {
-            Package::Users => None,
+            Package::Users => Some(OptionsPackage::UsersScriptOptions),
             Package::Cards => Some(OptionsPackage::CardsScriptOptions),
             Package::TempCards => Some(OptionsPackage::TempCardsScriptOptions),
             Package::MobileId => Some(OptionsPackage::MobileIDScriptOptions),

@@ -101,6 +101,8 @@ pub struct RequestCardOutcome {
     pub user_id: i64,
     pub state: CardState,
     pub options: Vec<OptionInForce>,
+    /// The options version the run used.
+    pub options_version: i64,
 }
 
 /// A line of the approver's Requests list.
@@ -331,4 +333,68 @@ pub struct StateCommands {
 pub struct CommandsPage {
     pub kind: ObjectKind,
     pub states: Vec<StateCommands>,
+}
+
+/// What an import line would do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportAction {
+    Create,
+    Update,
+    Unchanged,
+    Error,
+}
+
+/// One line of an import preview.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportLine {
+    pub line: usize,
+    pub employee_id: String,
+    pub common_name: String,
+    pub action: ImportAction,
+    /// Errors (for `Error`) or the changed fields (for `Update`).
+    pub messages: Vec<String>,
+}
+
+/// An import file checked against the directory; nothing is written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportPreview {
+    pub lines: Vec<ImportLine>,
+    pub creates: usize,
+    pub updates: usize,
+    pub unchanged: usize,
+    pub errors: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportOutcome {
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    /// The state new users got (active, or requested with the approval step).
+    pub new_state: UserState,
+}
+
+/// An account as the admin's Accounts page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountRow {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub roles: Vec<Role>,
+    /// For a self-service account: the user it belongs to (id, common name, employee id).
+    pub person: Option<(i64, String, String)>,
+    pub disabled: bool,
+    pub created_at: String,
+}
+
+/// A new account, as the admin enters it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewAccount {
+    pub username: String,
+    pub display_name: String,
+    pub password: String,
+    pub roles: Vec<Role>,
+    /// The employee id of the user a self-service account belongs to.
+    pub employee_id: String,
 }

@@ -9,6 +9,7 @@ pub mod catalogue;
 pub mod dto;
 pub mod kind;
 pub mod options;
+pub mod person;
 pub mod profile;
 pub mod state;
 pub mod transition;

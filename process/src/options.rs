@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum OptionsPackage {
+    UsersScriptOptions,
     CardsScriptOptions,
     TempCardsScriptOptions,
     MobileIDScriptOptions,
@@ -201,6 +202,14 @@ const TEMP_CARDS: &[OptionDef] = &[
     },
 ];
 
+const USERS: &[OptionDef] = &[OptionDef {
+    key: "UsersCreateApproval",
+    label: "Approval step for new users",
+    help: "On: a user an operator creates or imports is requested and waits for an approver; off: active at once.",
+    kind: OptionKind::Bool,
+    default: Default::Bool(false),
+}];
+
 const MOBILE_ID: &[OptionDef] = &[
     OptionDef {
         key: "MobileIDCertificates",
@@ -248,6 +257,7 @@ const MOBILE_ID: &[OptionDef] = &[
 
 impl OptionsPackage {
     pub const ALL: &'static [OptionsPackage] = &[
+        OptionsPackage::UsersScriptOptions,
         OptionsPackage::CardsScriptOptions,
         OptionsPackage::TempCardsScriptOptions,
         OptionsPackage::MobileIDScriptOptions,
@@ -255,6 +265,7 @@ impl OptionsPackage {
 
     pub fn as_str(self) -> &'static str {
         match self {
+            OptionsPackage::UsersScriptOptions => "UsersScriptOptions",
             OptionsPackage::CardsScriptOptions => "CardsScriptOptions",
             OptionsPackage::TempCardsScriptOptions => "TempCardsScriptOptions",
             OptionsPackage::MobileIDScriptOptions => "MobileIDScriptOptions",
@@ -267,6 +278,7 @@ impl OptionsPackage {
 
     pub fn label(self) -> &'static str {
         match self {
+            OptionsPackage::UsersScriptOptions => "Users",
             OptionsPackage::CardsScriptOptions => "Cards",
             OptionsPackage::TempCardsScriptOptions => "Temporary cards",
             OptionsPackage::MobileIDScriptOptions => "Mobile ID",
@@ -275,6 +287,7 @@ impl OptionsPackage {
 
     pub fn schema(self) -> &'static [OptionDef] {
         match self {
+            OptionsPackage::UsersScriptOptions => USERS,
             OptionsPackage::CardsScriptOptions => CARDS,
             OptionsPackage::TempCardsScriptOptions => TEMP_CARDS,
             OptionsPackage::MobileIDScriptOptions => MOBILE_ID,

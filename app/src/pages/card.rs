@@ -32,7 +32,9 @@ pub fn CardPage() -> impl IntoView {
                                 <td><code>{h.action}</code></td>
                                 <td>{h.from_state.unwrap_or_default()}</td>
                                 <td>{h.to_state.unwrap_or_default()}</td>
-                                <td>{h.detail}</td>
+                                <td>{h.detail}{(!h.data.is_empty()).then(|| view! {
+                                    <details><summary>"Data"</summary><pre class="data">{h.data.clone()}</pre></details>
+                                })}</td>
                             </tr>
                         }).collect_view()}
                     </tbody>

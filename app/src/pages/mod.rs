@@ -1,3 +1,4 @@
+pub mod accounts;
 pub mod audit;
 pub mod ca;
 pub mod card;
@@ -7,6 +8,7 @@ pub mod home;
 pub mod login;
 pub mod me;
 pub mod options;
+pub mod people;
 pub mod profiles;
 pub mod request_card;
 pub mod requests;

@@ -45,7 +45,7 @@ pub fn RequestCardPage() -> impl IntoView {
                             <StateBadge name=out.state.as_str() label=out.state.label()/>
                             "."
                         </p>
-                        <OptionsInForce options=out.options.clone() version=None/>
+                        <OptionsInForce options=out.options.clone() version=Some(out.options_version)/>
                         <p class="actions">
                             <A href=format!("/cards/{}", out.card_id)>"Open the card"</A>
                             <A href=format!("/users/{}", out.user_id)>"Back to the user"</A>

@@ -79,6 +79,8 @@ pub fn UserPage() -> impl IntoView {
                     <div>
                         <h2>"User"</h2>
                         <UserData user=p.user.clone()/>
+                        <p><A href=format!("/users/{user_id}/edit")>"Edit user data"</A></p>
+                        <crate::pages::people::UserDecision user=p.user.clone()/>
                     </div>
                     <aside class="commands">
                         <h2>"What do you want to do?"</h2>

@@ -13,6 +13,7 @@ pub fn UsersPage() -> impl IntoView {
     view! {
         <section>
             <h1>"Users"</h1>
+            <p class="actions"><A href="/users/new">"Create user"</A> <A href="/users/import">"Import users"</A></p>
             <Form method="GET" action="">
                 <label class="search">
                     "Quick search"

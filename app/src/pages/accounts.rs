@@ -1,0 +1,110 @@
+//! The admin's accounts: who may sign in, with which roles; a self-service account belongs to
+//! one user.
+
+use crate::api::{error_text, fetch_accounts, CreateAccount, UpdateAccount};
+use crate::components::loaded;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use tessera_process::dto::{AccountRow, NewAccount};
+use tessera_process::Role;
+
+fn role_boxes(chosen: RwSignal<Vec<Role>>, prefix: String) -> impl IntoView {
+    Role::ALL
+        .iter()
+        .map(|&r| {
+            let name = format!("{prefix}.{}", r.as_str());
+            view! {
+                <label class="inline">
+                    <input type="checkbox" name=name prop:checked=move || chosen.get().contains(&r)
+                        on:change=move |ev| chosen.update(|v| {
+                            v.retain(|x| *x != r);
+                            if event_target_checked(&ev) { v.push(r); }
+                        })/>
+                    {r.label()}
+                </label>
+            }
+        })
+        .collect_view()
+}
+
+#[component]
+pub fn AccountsPage() -> impl IntoView {
+    let create = ServerAction::<CreateAccount>::new();
+    let update = ServerAction::<UpdateAccount>::new();
+    let list = Resource::new(
+        move || (create.version().get(), update.version().get()),
+        |_| fetch_accounts(),
+    );
+    let username = RwSignal::new(String::new());
+    let display = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let employee = RwSignal::new(String::new());
+    let roles = RwSignal::new(Vec::<Role>::new());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        create.dispatch(CreateAccount {
+            account: NewAccount {
+                username: username.get_untracked(),
+                display_name: display.get_untracked(),
+                password: password.get_untracked(),
+                roles: roles.get_untracked(),
+                employee_id: employee.get_untracked(),
+            },
+        });
+    };
+    let input = |label: &'static str,
+                 name: &'static str,
+                 kind: &'static str,
+                 s: RwSignal<String>| {
+        view! {
+            <label>{label} <input type=kind name=name prop:value=move || s.get() on:input=move |ev| s.set(event_target_value(&ev))/></label>
+        }
+    };
+    view! {
+        <section>
+            <h1>"Accounts"</h1>
+            {move || update.value().get().map(|r| match r {
+                Ok(()) => view! { <p class="notice" role="status">"Account saved. Its sessions end; it signs in again with the new roles."</p> }.into_any(),
+                Err(e) => view! { <p class="error" role="alert">{error_text(&e)}</p> }.into_any(),
+            })}
+            {loaded(list, move |rows| view! {
+                <table class="list" data-testid="accounts">
+                    <thead><tr><th>"User name"</th><th>"Name"</th><th>"Roles"</th><th>"User"</th><th>"Disabled"</th><th></th></tr></thead>
+                    <tbody>{rows.into_iter().map(|a| view! { <AccountLine a update/> }).collect_view()}</tbody>
+                </table>
+            })}
+            <h2>"New account"</h2>
+            <form class="options account" on:submit=submit data-testid="new-account">
+                {input("User name", "username", "text", username)}
+                {input("Display name", "display_name", "text", display)}
+                {input("Initial password", "password", "password", password)}
+                <div class="field"><strong>"Roles"</strong> {role_boxes(roles, "new".into())}</div>
+                {input("Employee id of the user (self-service only)", "employee_id", "text", employee)}
+                <p class="actions"><button type="submit" class="primary" disabled=move || create.pending().get()>"Create account"</button></p>
+                {move || create.value().get().map(|r| match r {
+                    Ok(_) => view! { <p class="notice" role="status">"Account created."</p> }.into_any(),
+                    Err(e) => view! { <p class="error" role="alert">{error_text(&e)}</p> }.into_any(),
+                })}
+            </form>
+        </section>
+    }
+}
+
+#[component]
+fn AccountLine(a: AccountRow, update: ServerAction<UpdateAccount>) -> impl IntoView {
+    let roles = RwSignal::new(a.roles.clone());
+    let disabled = RwSignal::new(a.disabled);
+    let id = a.id;
+    view! {
+        <tr data-account=a.username.clone()>
+            <td>{a.username.clone()}</td>
+            <td>{a.display_name.clone()}</td>
+            <td>{role_boxes(roles, a.username.clone())}</td>
+            <td>{a.person.clone().map(|(pid, name, emp)| view! { <A href=format!("/users/{pid}")>{format!("{name} ({emp})")}</A> })}</td>
+            <td><input type="checkbox" name="disabled" prop:checked=move || disabled.get() on:change=move |ev| disabled.set(event_target_checked(&ev))/></td>
+            <td><button type="button" on:click=move |_| { update.dispatch(UpdateAccount {
+                account_id: id, roles: roles.get_untracked(), disabled: disabled.get_untracked(),
+            }); }>"Save"</button></td>
+        </tr>
+    }
+}

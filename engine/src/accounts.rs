@@ -1,0 +1,274 @@
+//! Accounts and roles, as the admin manages them: create operator, approver, admin, key
+//! recovery and self-service accounts (a self-service account belongs to exactly one user),
+//! change roles, disable and enable. Every change is audited.
+
+use crate::audit::AuditRecord;
+use crate::auth::create_account;
+use crate::entity::{account, account_role, person, session};
+use crate::runner::{record, Caller};
+use crate::{Engine, EngineError, Result};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+};
+use std::collections::HashMap;
+use tessera_process::dto::{AccountRow, NewAccount};
+use tessera_process::Role;
+
+pub const MIN_PASSWORD: usize = 10;
+pub const MAX_PASSWORD: usize = 256;
+pub const MAX_USERNAME: usize = 64;
+
+fn admin(caller: &Caller) -> Result<()> {
+    caller.require_any(&[Role::Admin], "manage accounts")
+}
+
+/// Self-service is a role of its own: an end user's account never also holds staff rights.
+fn check_roles(roles: &[Role], has_person: bool) -> Result<()> {
+    if roles.is_empty() {
+        return Err(EngineError::Invalid(
+            "Give the account at least one role.".into(),
+        ));
+    }
+    let self_service = roles.contains(&Role::SelfService);
+    if self_service && roles.len() > 1 {
+        return Err(EngineError::Invalid(
+            "A self-service account holds no other role: staff work with a separate account."
+                .into(),
+        ));
+    }
+    if self_service && !has_person {
+        return Err(EngineError::Invalid(
+            "A self-service account belongs to one user: give the user's employee id.".into(),
+        ));
+    }
+    if !self_service && has_person {
+        return Err(EngineError::Invalid(
+            "Only a self-service account is linked to a user.".into(),
+        ));
+    }
+    Ok(())
+}
+
+pub async fn list(engine: &Engine, caller: &Caller) -> Result<Vec<AccountRow>> {
+    admin(caller)?;
+    let accounts = account::Entity::find()
+        .order_by_asc(account::Column::Username)
+        .all(&engine.db)
+        .await?;
+    let mut roles: HashMap<i64, Vec<Role>> = HashMap::new();
+    for r in account_role::Entity::find().all(&engine.db).await? {
+        if let Some(role) = Role::parse(&r.role) {
+            roles.entry(r.account_id).or_default().push(role);
+        }
+    }
+    let people: HashMap<i64, person::Model> = person::Entity::find()
+        .filter(person::Column::Id.is_in(accounts.iter().filter_map(|a| a.person_id)))
+        .all(&engine.db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    Ok(accounts
+        .into_iter()
+        .map(|a| {
+            let mut r = roles.remove(&a.id).unwrap_or_default();
+            r.sort();
+            AccountRow {
+                id: a.id,
+                person: a
+                    .person_id
+                    .and_then(|id| people.get(&id))
+                    .map(|p| (p.id, p.common_name.clone(), p.employee_id.clone())),
+                username: a.username,
+                display_name: a.display_name,
+                roles: r,
+                disabled: a.disabled,
+                created_at: crate::time::text(a.created_at),
+            }
+        })
+        .collect())
+}
+
+pub async fn create(engine: &Engine, caller: &Caller, new: NewAccount) -> Result<i64> {
+    admin(caller)?;
+    let username = new.username.trim().to_string();
+    if username.is_empty()
+        || username.chars().count() > MAX_USERNAME
+        || !username
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '@'))
+    {
+        return Err(EngineError::Invalid(format!(
+            "The user name may have letters, digits and . - _ @ (1 to {MAX_USERNAME})."
+        )));
+    }
+    let display_name = new.display_name.trim().to_string();
+    if display_name.is_empty() || display_name.chars().count() > 100 {
+        return Err(EngineError::Invalid(
+            "Give the account a display name (at most 100 characters).".into(),
+        ));
+    }
+    let length = new.password.chars().count();
+    if !(MIN_PASSWORD..=MAX_PASSWORD).contains(&length) {
+        return Err(EngineError::Invalid(format!(
+            "The password needs {MIN_PASSWORD} to {MAX_PASSWORD} characters."
+        )));
+    }
+    let employee_id = new.employee_id.trim();
+    check_roles(&new.roles, !employee_id.is_empty())?;
+    let txn = engine.write().await?;
+    let result = async {
+        if account::Entity::find()
+            .filter(account::Column::Username.eq(username.as_str()))
+            .one(&txn)
+            .await?
+            .is_some()
+        {
+            return Err(EngineError::Invalid(format!(
+                "There is already an account \"{username}\"."
+            )));
+        }
+        let person = if employee_id.is_empty() {
+            None
+        } else {
+            let p = person::Entity::find()
+                .filter(person::Column::EmployeeId.eq(employee_id))
+                .one(&txn)
+                .await?
+                .ok_or_else(|| {
+                    EngineError::Invalid(format!(
+                        "There is no user with employee id {employee_id}."
+                    ))
+                })?;
+            if let Some(other) = account::Entity::find()
+                .filter(account::Column::PersonId.eq(p.id))
+                .one(&txn)
+                .await?
+            {
+                return Err(EngineError::Invalid(format!(
+                    "{} already has the self-service account \"{}\".",
+                    p.common_name, other.username
+                )));
+            }
+            Some(p)
+        };
+        let id = create_account(
+            &txn,
+            &username,
+            &display_name,
+            &new.password,
+            &new.roles,
+            person.as_ref().map(|p| p.id),
+        )
+        .await?;
+        record(
+            &txn,
+            caller,
+            AuditRecord {
+                action: "AccountCreated".into(),
+                data: serde_json::json!({
+                    "account_id": id,
+                    "username": username,
+                    "roles": new.roles,
+                    "person_id": person.as_ref().map(|p| p.id),
+                }),
+                detail: format!(
+                    "Account \"{username}\" created ({})",
+                    new.roles
+                        .iter()
+                        .map(|r| r.label())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                ..Default::default()
+            },
+        )
+        .await?;
+        Ok(id)
+    }
+    .await;
+    crate::db::finish(txn, result).await
+}
+
+async fn load(conn: &impl ConnectionTrait, id: i64) -> Result<account::Model> {
+    account::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or_else(|| EngineError::Invalid(format!("There is no account with id {id}.")))
+}
+
+/// Changes an account's roles and whether it is disabled. An admin cannot take away their own
+/// admin role or disable themselves (nobody would be left to undo it).
+pub async fn update(
+    engine: &Engine,
+    caller: &Caller,
+    id: i64,
+    roles: Vec<Role>,
+    disabled: bool,
+) -> Result<()> {
+    admin(caller)?;
+    if id == caller.account_id && (disabled || !roles.contains(&Role::Admin)) {
+        return Err(EngineError::Invalid(
+            "You cannot disable your own account or remove your own admin role; another admin can."
+                .into(),
+        ));
+    }
+    let txn = engine.write().await?;
+    let result = async {
+        let a = load(&txn, id).await?;
+        check_roles(&roles, a.person_id.is_some())?;
+        let before: Vec<String> = account_role::Entity::find()
+            .filter(account_role::Column::AccountId.eq(id))
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|r| r.role)
+            .collect();
+        account_role::Entity::delete_many()
+            .filter(account_role::Column::AccountId.eq(id))
+            .exec(&txn)
+            .await?;
+        for role in &roles {
+            account_role::Entity::insert(account_role::ActiveModel {
+                account_id: Set(id),
+                role: Set(role.as_str().into()),
+            })
+            .exec_without_returning(&txn)
+            .await?;
+        }
+        let mut am: account::ActiveModel = a.clone().into();
+        am.disabled = Set(disabled);
+        account::Entity::update(am).exec(&txn).await?;
+        // A changed or disabled account signs in again with what it is now.
+        session::Entity::delete_many()
+            .filter(session::Column::AccountId.eq(id))
+            .exec(&txn)
+            .await?;
+        record(
+            &txn,
+            caller,
+            AuditRecord {
+                action: "AccountChanged".into(),
+                data: serde_json::json!({
+                    "account_id": id,
+                    "before": { "roles": before, "disabled": a.disabled },
+                    "after": { "roles": roles, "disabled": disabled },
+                }),
+                detail: format!(
+                    "Account \"{}\": roles {}; {}",
+                    a.username,
+                    roles
+                        .iter()
+                        .map(|r| r.label())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    if disabled { "disabled" } else { "enabled" }
+                ),
+                ..Default::default()
+            },
+        )
+        .await
+    }
+    .await;
+    crate::db::finish(txn, result).await
+}

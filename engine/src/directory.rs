@@ -1,0 +1,495 @@
+//! The people directory: create and edit users (with an optional approval step), approve or
+//! reject a requested user, and import from CSV with a preview that writes nothing.
+
+use crate::audit::AuditRecord;
+use crate::entity::{audit_log, person};
+use crate::people::{self, detail};
+use crate::runner::{authorize, hold, record, require_state, transition, Caller};
+use crate::{options, Engine, EngineError, Result};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+};
+use std::collections::{HashMap, HashSet};
+use tessera_process::dto::{ImportAction, ImportLine, ImportOutcome, ImportPreview, UserDetail};
+use tessera_process::person::{parse_csv, PersonInput};
+use tessera_process::{ObjectKind, OptionsPackage, ProcessId, State, UserState};
+
+const APPROVAL: &str = "UsersCreateApproval";
+
+fn invalid(errors: Vec<tessera_process::person::FieldError>) -> EngineError {
+    EngineError::Invalid(
+        errors
+            .iter()
+            .map(|e| e.message.clone())
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
+}
+
+/// The process that creates users now: Create user, or Request user with the approval step.
+async fn creating_process(conn: &impl ConnectionTrait) -> Result<(ProcessId, UserState, i64)> {
+    let opts = options::current(conn, OptionsPackage::UsersScriptOptions).await?;
+    Ok(if opts.bool(APPROVAL) {
+        (
+            ProcessId::UsersProcRequest,
+            UserState::Requested,
+            opts.version,
+        )
+    } else {
+        (ProcessId::UsersProcCreate, UserState::Active, opts.version)
+    })
+}
+
+/// Refuses an employee id or UPN another person already has.
+async fn check_unique(
+    conn: &impl ConnectionTrait,
+    input: &PersonInput,
+    except: Option<i64>,
+) -> Result<()> {
+    let mut q = person::Entity::find().filter(
+        sea_orm::Condition::any()
+            .add(person::Column::EmployeeId.eq(input.employee_id.as_str()))
+            .add(person::Column::Upn.eq(input.upn.as_str())),
+    );
+    if let Some(id) = except {
+        q = q.filter(person::Column::Id.ne(id));
+    }
+    if let Some(other) = q.one(conn).await? {
+        let what = if other.employee_id == input.employee_id {
+            format!("the employee id {}", input.employee_id)
+        } else {
+            format!("the UPN {}", input.upn)
+        };
+        return Err(EngineError::Invalid(format!(
+            "{} ({}) already has {what}.",
+            other.common_name, other.employee_id
+        )));
+    }
+    Ok(())
+}
+
+async fn insert_person(
+    conn: &impl ConnectionTrait,
+    caller: &Caller,
+    input: &PersonInput,
+    process: ProcessId,
+    state: UserState,
+    options_version: i64,
+    note: &str,
+) -> Result<i64> {
+    let now = crate::time::now();
+    let id = person::Entity::insert(person::ActiveModel {
+        id: Default::default(),
+        employee_id: Set(input.employee_id.clone()),
+        given_name: Set(input.given_name.clone()),
+        surname: Set(input.surname.clone()),
+        common_name: Set(input.common_name()),
+        upn: Set(input.upn.clone()),
+        email: Set(input.email.clone()),
+        department: Set(input.department.clone()),
+        state: Set(state.as_str().into()),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+    .exec(conn)
+    .await?
+    .last_insert_id;
+    record(
+        conn,
+        caller,
+        AuditRecord {
+            action: process.as_str().into(),
+            object: Some((ObjectKind::User, id)),
+            from_state: None,
+            to_state: Some(state.as_str().into()),
+            data: serde_json::json!({
+                "after": input,
+                "options_version": options_version,
+                "options": { APPROVAL: state == UserState::Requested },
+            }),
+            detail: format!(
+                "{} ({}) created{note}",
+                input.common_name(),
+                input.employee_id
+            ),
+        },
+    )
+    .await?;
+    Ok(id)
+}
+
+/// Create user: active at once, or requested when the approval step is on.
+pub async fn create(engine: &Engine, caller: &Caller, input: PersonInput) -> Result<UserDetail> {
+    let input = input.trimmed();
+    let errors = input.validate();
+    if !errors.is_empty() {
+        return Err(invalid(errors));
+    }
+    let txn = engine.write().await?;
+    let result = async {
+        let (process, state, version) = creating_process(&txn).await?;
+        authorize(caller, process.def())?;
+        check_unique(&txn, &input, None).await?;
+        let id = insert_person(&txn, caller, &input, process, state, version, "").await?;
+        detail(&people::load(&txn, id).await?)
+    }
+    .await;
+    crate::db::finish(txn, result).await
+}
+
+/// Fields that differ, as "field: old → new".
+fn changes(p: &person::Model, input: &PersonInput) -> Vec<String> {
+    [
+        ("given_name", &p.given_name, &input.given_name),
+        ("surname", &p.surname, &input.surname),
+        ("email", &p.email, &input.email),
+        ("upn", &p.upn, &input.upn),
+        ("department", &p.department, &input.department),
+    ]
+    .into_iter()
+    .filter(|(_, old, new)| old != new)
+    .map(|(field, old, new)| format!("{field}: {old} → {new}"))
+    .collect()
+}
+
+async fn store_edit(
+    conn: &impl ConnectionTrait,
+    caller: &Caller,
+    p: &person::Model,
+    input: &PersonInput,
+    expected_version: i64,
+    how: &str,
+) -> Result<Vec<String>> {
+    let changed = changes(p, input);
+    if changed.is_empty() {
+        return Ok(changed);
+    }
+    let mut update = Query::update();
+    update
+        .table("person")
+        .value("given_name", input.given_name.as_str())
+        .value("surname", input.surname.as_str())
+        .value("common_name", input.common_name())
+        .value("email", input.email.as_str())
+        .value("upn", input.upn.as_str())
+        .value("department", input.department.as_str())
+        .value("version", Expr::col("version").add(1))
+        .value("updated_at", crate::time::now())
+        .and_where(Expr::col("id").eq(p.id))
+        .and_where(Expr::col("version").eq(expected_version));
+    if conn.execute(&update).await?.rows_affected() == 0 {
+        return Err(EngineError::Conflict {
+            kind: ObjectKind::User,
+        });
+    }
+    let before = PersonInput {
+        employee_id: p.employee_id.clone(),
+        given_name: p.given_name.clone(),
+        surname: p.surname.clone(),
+        email: p.email.clone(),
+        upn: p.upn.clone(),
+        department: p.department.clone(),
+    };
+    record(
+        conn,
+        caller,
+        AuditRecord {
+            action: "UserEdited".into(),
+            object: Some((ObjectKind::User, p.id)),
+            from_state: Some(p.state.clone()),
+            to_state: Some(p.state.clone()),
+            data: serde_json::json!({ "before": before, "after": input, "how": how }),
+            detail: format!(
+                "{} ({}) {how}: {}",
+                p.common_name,
+                p.employee_id,
+                changed.join("; ")
+            ),
+        },
+    )
+    .await?;
+    Ok(changed)
+}
+
+/// Edit user: names, addresses and department; the employee id is the key and stays.
+pub async fn update(
+    engine: &Engine,
+    caller: &Caller,
+    id: i64,
+    expected_version: i64,
+    input: PersonInput,
+) -> Result<UserDetail> {
+    authorize(caller, ProcessId::UsersProcCreate.def())
+        .map_err(|_| EngineError::Forbidden("edit users".into()))?;
+    let input = input.trimmed();
+    let errors = input.validate();
+    if !errors.is_empty() {
+        return Err(invalid(errors));
+    }
+    let txn = engine.write().await?;
+    let result = async {
+        let p = people::load(&txn, id).await?;
+        if p.employee_id != input.employee_id {
+            return Err(EngineError::Invalid(format!(
+                "The employee id ({}) cannot be changed: imports find the user by it.",
+                p.employee_id
+            )));
+        }
+        if people::user_state(&p)?.is_final() {
+            return Err(EngineError::Invalid(format!(
+                "{} is {}; a user in a final state is not edited.",
+                p.common_name, p.state
+            )));
+        }
+        check_unique(&txn, &input, Some(p.id)).await?;
+        let changed = store_edit(&txn, caller, &p, &input, expected_version, "edited").await?;
+        if changed.is_empty() {
+            return Err(EngineError::Invalid("Nothing was changed.".into()));
+        }
+        detail(&people::load(&txn, id).await?)
+    }
+    .await;
+    crate::db::finish(txn, result).await
+}
+
+/// The account that requested a user (from the audit log), so it never approves it.
+async fn requester(conn: &impl ConnectionTrait, user_id: i64) -> Result<Option<i64>> {
+    Ok(audit_log::Entity::find()
+        .filter(audit_log::Column::Action.eq(ProcessId::UsersProcRequest.as_str()))
+        .filter(audit_log::Column::ObjectKind.eq(ObjectKind::User.as_str()))
+        .filter(audit_log::Column::ObjectId.eq(user_id))
+        .order_by_desc(audit_log::Column::Seq)
+        .one(conn)
+        .await?
+        .and_then(|r| r.actor_id))
+}
+
+/// Approve user / Reject user (reason required) on a requested user.
+pub async fn decide(
+    engine: &Engine,
+    caller: &Caller,
+    user_id: i64,
+    expected_version: i64,
+    approve: bool,
+    reason: &str,
+) -> Result<UserDetail> {
+    let process = if approve {
+        ProcessId::UsersProcApprove
+    } else {
+        ProcessId::UsersProcReject
+    };
+    let def = process.def();
+    authorize(caller, def)?;
+    let reason = reason.trim();
+    if !approve && reason.is_empty() {
+        return Err(EngineError::Invalid(
+            "Say why the user is rejected; the requester reads it.".into(),
+        ));
+    }
+    let txn = engine.write().await?;
+    let result = async {
+        let p = people::load(&txn, user_id).await?;
+        let from = State::User(people::user_state(&p)?);
+        require_state(def, from)?;
+        if requester(&txn, p.id).await? == Some(caller.account_id) {
+            return Err(EngineError::Invalid(
+                "You requested this user yourself, so another approver must decide it.".into(),
+            ));
+        }
+        let to = State::User(if approve {
+            UserState::Active
+        } else {
+            UserState::Rejected
+        });
+        transition(&txn, def, p.id, expected_version, from, to, vec![]).await?;
+        record(
+            &txn,
+            caller,
+            AuditRecord {
+                action: process.as_str().into(),
+                object: Some((ObjectKind::User, p.id)),
+                from_state: Some(from.as_str().into()),
+                to_state: Some(to.as_str().into()),
+                data: serde_json::json!({ "reason": (!reason.is_empty()).then_some(reason) }),
+                detail: format!("{} {} ({})", def.name, p.common_name, p.employee_id),
+            },
+        )
+        .await?;
+        detail(&people::load(&txn, user_id).await?)
+    }
+    .await;
+    crate::db::finish(txn, result).await
+}
+
+/// Checks an import file against the directory: what each line would do, or why it cannot.
+async fn plan(
+    conn: &impl ConnectionTrait,
+    text: &str,
+) -> Result<(ImportPreview, Vec<(PersonInput, Option<person::Model>)>)> {
+    let lines = parse_csv(text).map_err(EngineError::Invalid)?;
+    let existing: HashMap<String, person::Model> = person::Entity::find()
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|p| (p.employee_id.clone(), p))
+        .collect();
+    let upn_owner: HashMap<String, String> = existing
+        .values()
+        .map(|p| (p.upn.to_lowercase(), p.employee_id.clone()))
+        .collect();
+    let mut seen_ids = HashSet::new();
+    let mut seen_upns: HashMap<String, String> = HashMap::new();
+    let mut preview = ImportPreview {
+        lines: Vec::new(),
+        creates: 0,
+        updates: 0,
+        unchanged: 0,
+        errors: 0,
+    };
+    let mut work = Vec::new();
+    for (line, parsed) in lines {
+        let mut out = ImportLine {
+            line,
+            employee_id: String::new(),
+            common_name: String::new(),
+            action: ImportAction::Error,
+            messages: Vec::new(),
+        };
+        match parsed {
+            Err(messages) => out.messages = messages,
+            Ok(input) => {
+                out.employee_id = input.employee_id.clone();
+                out.common_name = input.common_name();
+                let upn = input.upn.to_lowercase();
+                if !seen_ids.insert(input.employee_id.clone()) {
+                    out.messages.push(format!(
+                        "the employee id {} is in the file twice",
+                        input.employee_id
+                    ));
+                }
+                match seen_upns.get(&upn) {
+                    Some(other) if *other != input.employee_id => out
+                        .messages
+                        .push(format!("the UPN {} is in the file twice", input.upn)),
+                    _ => {
+                        seen_upns.insert(upn.clone(), input.employee_id.clone());
+                    }
+                }
+                if let Some(owner) = upn_owner.get(&upn) {
+                    if *owner != input.employee_id {
+                        out.messages.push(format!(
+                            "the UPN {} belongs to the user with employee id {owner}",
+                            input.upn
+                        ));
+                    }
+                }
+                let current = existing.get(&input.employee_id).cloned();
+                if let Some(p) = &current {
+                    if people::user_state(p)?.is_final() && !changes(p, &input).is_empty() {
+                        out.messages.push(format!(
+                            "{} is {}; a user in a final state is not updated",
+                            p.common_name, p.state
+                        ));
+                    }
+                }
+                if out.messages.is_empty() {
+                    out.action = match &current {
+                        None => ImportAction::Create,
+                        Some(p) => {
+                            let changed = changes(p, &input);
+                            if changed.is_empty() {
+                                ImportAction::Unchanged
+                            } else {
+                                out.messages = changed;
+                                ImportAction::Update
+                            }
+                        }
+                    };
+                    work.push((input, current));
+                }
+            }
+        }
+        match out.action {
+            ImportAction::Create => preview.creates += 1,
+            ImportAction::Update => preview.updates += 1,
+            ImportAction::Unchanged => preview.unchanged += 1,
+            ImportAction::Error => preview.errors += 1,
+        }
+        preview.lines.push(out);
+    }
+    if preview.lines.is_empty() {
+        return Err(EngineError::Invalid(
+            "The file has a header but no people.".into(),
+        ));
+    }
+    Ok((preview, work))
+}
+
+fn may_import(caller: &Caller) -> Result<()> {
+    authorize(caller, ProcessId::UsersProcCreate.def())
+        .map_err(|_| EngineError::Forbidden("import users".into()))
+}
+
+/// The import preview: nothing is written.
+pub async fn import_preview(engine: &Engine, caller: &Caller, text: &str) -> Result<ImportPreview> {
+    may_import(caller)?;
+    Ok(plan(&engine.db, text).await?.0)
+}
+
+/// Imports a file in one transaction: new employee ids are created (active, or requested with
+/// the approval step), known ones updated. A file with any error line imports nothing.
+pub async fn import(engine: &Engine, caller: &Caller, text: &str) -> Result<ImportOutcome> {
+    may_import(caller)?;
+    let txn = engine.write().await?;
+    let result = async {
+        let (preview, work) = plan(&txn, text).await?;
+        if preview.errors > 0 {
+            return Err(EngineError::Invalid(format!(
+                "{} lines have errors (see the preview); fix them and import again. Nothing was imported.",
+                preview.errors
+            )));
+        }
+        let (process, state, version) = creating_process(&txn).await?;
+        authorize(caller, process.def())?;
+        for (input, current) in &work {
+            match current {
+                None => {
+                    insert_person(&txn, caller, input, process, state, version, " by import")
+                        .await?;
+                }
+                Some(p) => {
+                    hold(&txn, ObjectKind::User, p.id, p.version).await?;
+                    store_edit(&txn, caller, p, input, p.version, "updated by import").await?;
+                }
+            }
+        }
+        record(
+            &txn,
+            caller,
+            AuditRecord {
+                action: "UsersImported".into(),
+                data: serde_json::json!({
+                    "created": preview.creates,
+                    "updated": preview.updates,
+                    "unchanged": preview.unchanged,
+                }),
+                detail: format!(
+                    "Import: {} created, {} updated, {} unchanged",
+                    preview.creates, preview.updates, preview.unchanged
+                ),
+                ..Default::default()
+            },
+        )
+        .await?;
+        Ok(ImportOutcome {
+            created: preview.creates,
+            updated: preview.updates,
+            unchanged: preview.unchanged,
+            new_state: state,
+        })
+    }
+    .await;
+    crate::db::finish(txn, result).await
+}

@@ -1,0 +1,255 @@
+//! A person's data as an operator enters it or a CSV file brings it, and the rules it must
+//! meet. Shared by the browser (to point at a wrong field at once) and the server (which decides).
+
+use serde::{Deserialize, Serialize};
+
+pub const MAX_NAME: usize = 100;
+pub const MAX_EMPLOYEE_ID: usize = 32;
+pub const MAX_ADDRESS: usize = 254;
+/// An import is a file an operator uploads through the browser; anything larger is a mistake.
+pub const MAX_IMPORT_BYTES: usize = 2 * 1024 * 1024;
+pub const MAX_IMPORT_LINES: usize = 20_000;
+
+/// The columns of an import file, in the order of the header line.
+pub const CSV_COLUMNS: &[&str] = &[
+    "employee_id",
+    "given_name",
+    "surname",
+    "email",
+    "upn",
+    "department",
+];
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonInput {
+    pub employee_id: String,
+    pub given_name: String,
+    pub surname: String,
+    pub email: String,
+    pub upn: String,
+    pub department: String,
+}
+
+/// A rule a field breaks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl std::fmt::Display for FieldError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+fn address_ok(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains('@')
+        && s.chars().all(|c| c.is_ascii_graphic())
+}
+
+impl PersonInput {
+    /// Surrounding spaces removed, as every form and file should be read.
+    pub fn trimmed(&self) -> PersonInput {
+        PersonInput {
+            employee_id: self.employee_id.trim().into(),
+            given_name: self.given_name.trim().into(),
+            surname: self.surname.trim().into(),
+            email: self.email.trim().into(),
+            upn: self.upn.trim().into(),
+            department: self.department.trim().into(),
+        }
+    }
+
+    /// "Given Surname", the common name that goes into certificates.
+    pub fn common_name(&self) -> String {
+        format!("{} {}", self.given_name.trim(), self.surname.trim())
+    }
+
+    /// Every rule the data breaks; empty if none.
+    pub fn validate(&self) -> Vec<FieldError> {
+        let p = self.trimmed();
+        let mut errors = Vec::new();
+        let mut err =
+            |field: &'static str, message: String| errors.push(FieldError { field, message });
+        if p.employee_id.is_empty() {
+            err("employee_id", "The employee id is required.".into());
+        } else if p.employee_id.chars().count() > MAX_EMPLOYEE_ID
+            || !p
+                .employee_id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            err(
+                "employee_id",
+                format!(
+                    "The employee id \"{}\" may only have letters, digits, - and _ (at most {MAX_EMPLOYEE_ID}).",
+                    p.employee_id
+                ),
+            );
+        }
+        for (field, label, value) in [
+            ("given_name", "given name", &p.given_name),
+            ("surname", "surname", &p.surname),
+        ] {
+            if value.is_empty() {
+                err(field, format!("The {label} is required."));
+            } else if value.chars().count() > MAX_NAME || value.chars().any(char::is_control) {
+                err(
+                    field,
+                    format!(
+                        "The {label} is too long or has control characters (at most {MAX_NAME})."
+                    ),
+                );
+            }
+        }
+        for (field, label, value) in [
+            ("email", "e-mail address", &p.email),
+            ("upn", "UPN", &p.upn),
+        ] {
+            if value.is_empty() {
+                err(field, format!("The {label} is required."));
+            } else if value.len() > MAX_ADDRESS || !address_ok(value) {
+                err(
+                    field,
+                    format!("\"{value}\" is not a valid {label}: it looks like name@example.com."),
+                );
+            }
+        }
+        if p.department.chars().count() > MAX_NAME || p.department.chars().any(char::is_control) {
+            err(
+                "department",
+                format!(
+                    "The department is too long or has control characters (at most {MAX_NAME})."
+                ),
+            );
+        }
+        errors
+    }
+}
+
+/// One data line of an import file: its line number and the person, or why it cannot be read.
+pub type CsvLine = (usize, Result<PersonInput, Vec<String>>);
+
+/// Reads an import file: a header line naming the columns (any order, `department` optional),
+/// then one person per line. Quotes as in RFC 4180. A file that cannot be read at all is an
+/// error; a line that cannot be read is reported with its number.
+pub fn parse_csv(text: &str) -> Result<Vec<CsvLine>, String> {
+    if text.len() > MAX_IMPORT_BYTES {
+        return Err(format!(
+            "The file is {} bytes; at most {MAX_IMPORT_BYTES} can be imported at once.",
+            text.len()
+        ));
+    }
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty());
+    let Some((_, header)) = lines.next() else {
+        return Err("The file is empty: it needs a header line and one line per person.".into());
+    };
+    let header: Vec<String> = split(header)
+        .map_err(|e| format!("Line 1 (the header): {e}"))?
+        .into_iter()
+        .map(|h| h.trim().to_ascii_lowercase())
+        .collect();
+    for required in &CSV_COLUMNS[..5] {
+        if !header.iter().any(|h| h == required) {
+            return Err(format!(
+                "The header has no column \"{required}\". It needs: {}.",
+                CSV_COLUMNS.join(", ")
+            ));
+        }
+    }
+    if let Some(unknown) = header.iter().find(|h| !CSV_COLUMNS.contains(&h.as_str())) {
+        return Err(format!(
+            "The header has an unknown column \"{unknown}\". Known are: {}.",
+            CSV_COLUMNS.join(", ")
+        ));
+    }
+    let mut out = Vec::new();
+    for (i, line) in lines {
+        if out.len() >= MAX_IMPORT_LINES {
+            return Err(format!(
+                "The file has more than {MAX_IMPORT_LINES} people; split it."
+            ));
+        }
+        let number = i + 1;
+        let parsed = split(line).map_err(|e| vec![e]).and_then(|fields| {
+            if fields.len() != header.len() {
+                return Err(vec![format!(
+                    "it has {} fields, the header {}",
+                    fields.len(),
+                    header.len()
+                )]);
+            }
+            let get = |name: &str| {
+                header
+                    .iter()
+                    .position(|h| h == name)
+                    .map(|i| fields[i].clone())
+                    .unwrap_or_default()
+            };
+            let person = PersonInput {
+                employee_id: get("employee_id"),
+                given_name: get("given_name"),
+                surname: get("surname"),
+                email: get("email"),
+                upn: get("upn"),
+                department: get("department"),
+            }
+            .trimmed();
+            let errors = person.validate();
+            if errors.is_empty() {
+                Ok(person)
+            } else {
+                Err(errors.into_iter().map(|e| e.message).collect())
+            }
+        });
+        out.push((number, parsed));
+    }
+    Ok(out)
+}
+
+/// One CSV line into fields: commas separate, double quotes enclose, "" is a quote.
+fn split(line: &str) -> Result<Vec<String>, String> {
+    let mut fields = Vec::new();
+    let mut field = String::new();
+    let mut chars = line.chars().peekable();
+    let mut quoted = false;
+    let mut was_quoted = false;
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => field.push(c),
+            (false, '"') if field.trim().is_empty() && !was_quoted => {
+                field.clear();
+                quoted = true;
+                was_quoted = true;
+            }
+            (false, '"') => return Err("a quote in the middle of a field".into()),
+            (false, ',') => {
+                fields.push(std::mem::take(&mut field));
+                was_quoted = false;
+            }
+            (false, c) => field.push(c),
+        }
+    }
+    if quoted {
+        return Err("a quoted field is not closed".into());
+    }
+    fields.push(field);
+    Ok(fields)
+}
