@@ -1,0 +1,531 @@
+//! Administration and the people directory on SQLite and PostgreSQL: Additional Commands,
+//! options history and restore, users (create, edit, approval, CSV import), accounts and
+//! roles, the audit viewer and the chain verifier.
+
+mod common;
+
+use common::{caller, person};
+use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait};
+use tessera_engine::entity::person as person_entity;
+use tessera_engine::{
+    accounts, audit, auth, directory, enablement, options, people, Engine, EngineError,
+};
+use tessera_process::dto::{AuditFilter, ImportAction, NewAccount};
+use tessera_process::person::PersonInput;
+use tessera_process::{ObjectKind, OptionsPackage, ProcessId, Role, State, UserState};
+
+fn someone(id: &str, given: &str) -> PersonInput {
+    PersonInput {
+        employee_id: id.into(),
+        given_name: given.into(),
+        surname: "Newman".into(),
+        email: format!("{}.newman@example.com", given.to_lowercase()),
+        upn: format!("{}.newman@example.com", given.to_lowercase()),
+        department: "IT".into(),
+    }
+}
+
+async fn commands_follow_what_the_admin_enables(e: Engine) {
+    let admin = caller(&e, "admin").await;
+    let op = caller(&e, "operator").await;
+    let bruno = person(&e, "Bruno Berg").await;
+    let active = State::User(UserState::Active);
+    let page = enablement::page(&e, &admin, ObjectKind::User)
+        .await
+        .unwrap();
+    let tab = page.states.iter().find(|s| s.state == "active").unwrap();
+    assert!(tab
+        .enabled
+        .iter()
+        .any(|c| c.process == ProcessId::CardsProcRequest
+            && c.mapping.as_deref() == Some("CardsMapUserToCard")));
+    assert!(
+        !page.states.iter().any(|s| s.state == "locked"),
+        "final states have no commands"
+    );
+    // Only what the model allows is offered.
+    for c in tab.enabled.iter().chain(&tab.available) {
+        assert!(
+            c.process.def().required.contains(&active),
+            "{:?}",
+            c.process
+        );
+    }
+    let offered = |e: Engine, op: tessera_engine::Caller| async move {
+        people::page(&e, &op, bruno.id)
+            .await
+            .unwrap()
+            .commands
+            .iter()
+            .map(|c| c.process)
+            .collect::<Vec<_>>()
+    };
+    assert!(offered(e.clone(), op.clone())
+        .await
+        .contains(&ProcessId::CardsProcRequest));
+    enablement::set(&e, &admin, ProcessId::CardsProcRequest, active, false)
+        .await
+        .unwrap();
+    assert!(!offered(e.clone(), op.clone())
+        .await
+        .contains(&ProcessId::CardsProcRequest));
+    let err = tessera_engine::cards::request(&e, &op, bruno.id, bruno.version)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, EngineError::NotEnabled { .. }), "{err}");
+    enablement::set(&e, &admin, ProcessId::CardsProcRequest, active, true)
+        .await
+        .unwrap();
+    assert!(offered(e.clone(), op.clone())
+        .await
+        .contains(&ProcessId::CardsProcRequest));
+    // The model forbids Request card on an inactive user, and operators do not administer.
+    let err = enablement::set(
+        &e,
+        &admin,
+        ProcessId::CardsProcRequest,
+        State::User(UserState::Inactive),
+        true,
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("does not allow it"), "{err}");
+    assert!(matches!(
+        enablement::set(&e, &op, ProcessId::CardsProcRequest, active, false).await,
+        Err(EngineError::Forbidden(_))
+    ));
+    let rows = audit::search(
+        &e.db,
+        &AuditFilter {
+            action: "CommandDisabled".into(),
+            ..Default::default()
+        },
+        10,
+    )
+    .await
+    .unwrap();
+    assert_eq!(rows.len(), 1);
+}
+
+async fn options_keep_their_history_and_restore(e: Engine) {
+    let admin = caller(&e, "admin").await;
+    let p = OptionsPackage::CardsScriptOptions;
+    let v2 = options::save(
+        &e,
+        &admin,
+        p,
+        1,
+        &[("CardsRequestApproval".into(), "no".into())],
+    )
+    .await
+    .unwrap();
+    assert_eq!(v2, 2);
+    let history = options::history(&e.db, p).await.unwrap();
+    assert_eq!(history.len(), 2);
+    assert_eq!(history[0].version, 2);
+    assert_eq!(history[0].changed_by, "admin");
+    assert_eq!(
+        history[0].changes,
+        vec!["CardsRequestApproval: yes → no".to_string()]
+    );
+    // Restoring version 1 makes a version 3 equal to it; history is never rewritten.
+    let v3 = options::restore(&e, &admin, p, 2, 1).await.unwrap();
+    assert_eq!(v3, 3);
+    assert!(options::current(&e.db, p)
+        .await
+        .unwrap()
+        .bool("CardsRequestApproval"));
+    assert_eq!(options::history(&e.db, p).await.unwrap().len(), 3);
+    let err = options::restore(&e, &admin, p, 2, 1).await.unwrap_err();
+    assert!(err.to_string().contains("changed by someone else"), "{err}");
+    let err = options::restore(&e, &admin, p, 3, 1).await.unwrap_err();
+    assert!(err.to_string().contains("Nothing was changed"), "{err}");
+    let err = options::restore(&e, &admin, p, 3, 99).await.unwrap_err();
+    assert!(err.to_string().contains("no version 99"), "{err}");
+    let rows = audit::search(
+        &e.db,
+        &AuditFilter {
+            action: "options_restored".into(),
+            ..Default::default()
+        },
+        10,
+    )
+    .await
+    .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert!(
+        rows[0].data.contains("\"before\""),
+        "before/after recorded: {}",
+        rows[0].data
+    );
+}
+
+async fn users_are_created_edited_and_approved(e: Engine) {
+    let op = caller(&e, "operator").await;
+    let admin = caller(&e, "admin").await;
+    let mut bad = someone("E9001", "Nora");
+    bad.email = "nora at example".into();
+    bad.given_name = " ".into();
+    let err = directory::create(&e, &op, bad)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("given name is required") && err.contains("not a valid e-mail"),
+        "{err}"
+    );
+    let nora = directory::create(&e, &op, someone("E9001", "Nora"))
+        .await
+        .unwrap();
+    assert_eq!(nora.state, UserState::Active);
+    assert_eq!(nora.common_name, "Nora Newman");
+    let err = directory::create(&e, &op, someone("E9001", "Other"))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("already has the employee id E9001"), "{err}");
+    let mut dup = someone("E9002", "Nora");
+    dup.employee_id = "E9002".into();
+    let err = directory::create(&e, &op, dup)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("already has the UPN"), "{err}");
+
+    // Edit: the employee id stays, a stale version is refused.
+    let mut changed = someone("E9001", "Nora");
+    changed.department = "Research".into();
+    let edited = directory::update(&e, &op, nora.id, nora.version, changed.clone())
+        .await
+        .unwrap();
+    assert_eq!(edited.department, "Research");
+    let err = directory::update(&e, &op, nora.id, nora.version, changed.clone())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, EngineError::Conflict { .. }) || err.to_string().contains("Nothing"),
+        "{err}"
+    );
+    let mut rekeyed = changed.clone();
+    rekeyed.employee_id = "E0000".into();
+    let err = directory::update(&e, &op, nora.id, edited.version, rekeyed)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("cannot be changed"), "{err}");
+
+    // With the approval step the user waits for an approver who is not the requester.
+    options::save(
+        &e,
+        &admin,
+        OptionsPackage::UsersScriptOptions,
+        1,
+        &[("UsersCreateApproval".into(), "yes".into())],
+    )
+    .await
+    .unwrap();
+    let sup = caller(&e, "supervisor").await;
+    let omar = directory::create(&e, &sup, someone("E9003", "Omar"))
+        .await
+        .unwrap();
+    assert_eq!(omar.state, UserState::Requested);
+    let err = directory::decide(&e, &sup, omar.id, omar.version, true, "")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("another approver"), "{err}");
+    let ap = caller(&e, "approver").await;
+    let err = directory::decide(&e, &ap, omar.id, omar.version, false, " ")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("Say why"), "{err}");
+    let approved = directory::decide(&e, &ap, omar.id, omar.version, true, "")
+        .await
+        .unwrap();
+    assert_eq!(approved.state, UserState::Active);
+    let alice = caller(&e, "alice").await;
+    assert!(matches!(
+        directory::create(&e, &alice, someone("E9004", "Pia")).await,
+        Err(EngineError::Forbidden(_))
+    ));
+}
+
+async fn csv_import_previews_then_creates_and_updates(e: Engine) {
+    let op = caller(&e, "operator").await;
+    let before = person_entity::Entity::find().count(&e.db).await.unwrap();
+    let bad = "employee_id,given_name,surname,email,upn,department\n\
+        E7001,Ada,Lovelace,ada@example.com,ada@example.com,Research\n\
+        E7002,,Turing,alan@example.com,alan@example.com,Research\n\
+        E1002,Bruno,Berg,bruno.berg@example.com,bruno.berg@example.com,Sales\n\
+        E7003,Grace,Hopper,grace@example.com,bruno.berg@example.com,Navy\n\
+        \"E7004\",\"Hedy, the inventor\",Lamarr,hedy@example.com,hedy@example.com,\n";
+    let preview = directory::import_preview(&e, &op, bad).await.unwrap();
+    let by_line = |n: usize| preview.lines.iter().find(|l| l.line == n).unwrap();
+    assert_eq!(by_line(2).action, ImportAction::Create);
+    assert_eq!(by_line(3).action, ImportAction::Error);
+    assert!(by_line(3).messages[0].contains("given name is required"));
+    assert_eq!(
+        by_line(4).action,
+        ImportAction::Update,
+        "Bruno moves to Sales"
+    );
+    assert!(by_line(4).messages[0].contains("department"));
+    assert_eq!(by_line(5).action, ImportAction::Error);
+    assert!(
+        by_line(5)
+            .messages
+            .iter()
+            .any(|m| m.contains("belongs to the user with employee id E1002")),
+        "{:?}",
+        by_line(5)
+    );
+    assert_eq!(by_line(6).common_name, "Hedy, the inventor Lamarr");
+    assert_eq!(
+        (preview.creates, preview.updates, preview.errors),
+        (2, 1, 2)
+    );
+    // Nothing was written, and a file with errors imports nothing.
+    assert_eq!(
+        person_entity::Entity::find().count(&e.db).await.unwrap(),
+        before
+    );
+    let err = directory::import(&e, &op, bad).await.unwrap_err();
+    assert!(err.to_string().contains("2 lines have errors"), "{err}");
+    assert_eq!(
+        person_entity::Entity::find().count(&e.db).await.unwrap(),
+        before
+    );
+
+    let good: String = bad
+        .lines()
+        .enumerate()
+        .filter(|(i, _)| *i != 2 && *i != 4)
+        .map(|(_, l)| format!("{l}\n"))
+        .collect();
+    let out = directory::import(&e, &op, &good).await.unwrap();
+    assert_eq!((out.created, out.updated, out.unchanged), (2, 1, 0));
+    assert_eq!(person(&e, "Bruno Berg").await.department, "Sales");
+    // Re-import updates by employee id instead of duplicating.
+    let again = directory::import(&e, &op, &good.replace("Research", "History"))
+        .await
+        .unwrap();
+    assert_eq!((again.created, again.updated, again.unchanged), (0, 1, 2));
+    assert_eq!(
+        person_entity::Entity::find().count(&e.db).await.unwrap(),
+        before + 2
+    );
+    for (text, expect) in [
+        ("", "empty"),
+        ("name,email\nx,y\n", "no column \"employee_id\""),
+        (
+            "employee_id,given_name,surname,email,upn,nickname\n",
+            "unknown column \"nickname\"",
+        ),
+        ("employee_id,given_name,surname,email,upn\n", "no people"),
+    ] {
+        let err = directory::import_preview(&e, &op, text)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(expect), "{text:?}: {err}");
+    }
+    let unclosed = "employee_id,given_name,surname,email,upn\nE7100,\"Open,Quote,a@example.com,a@example.com\n";
+    let p = directory::import_preview(&e, &op, unclosed).await.unwrap();
+    assert!(
+        p.lines[0].messages[0].contains("not closed"),
+        "{:?}",
+        p.lines
+    );
+}
+
+async fn accounts_and_roles_are_managed_by_admins(e: Engine) {
+    let admin = caller(&e, "admin").await;
+    let op = caller(&e, "operator").await;
+    let new = |username: &str, roles: Vec<Role>, employee: &str| NewAccount {
+        username: username.into(),
+        display_name: "Someone".into(),
+        password: "a good long password".into(),
+        roles,
+        employee_id: employee.into(),
+    };
+    assert!(matches!(
+        accounts::create(&e, &op, new("x", vec![Role::Operator], "")).await,
+        Err(EngineError::Forbidden(_))
+    ));
+    for (account, expect) in [
+        (
+            new("bruno", vec![Role::SelfService, Role::Operator], "E1002"),
+            "holds no other role",
+        ),
+        (
+            new("bruno", vec![Role::SelfService], ""),
+            "give the user's employee id",
+        ),
+        (
+            new("bruno", vec![Role::Operator], "E1002"),
+            "Only a self-service account",
+        ),
+        (new("bruno", vec![], ""), "at least one role"),
+        (
+            new("br uno", vec![Role::Operator], ""),
+            "user name may have",
+        ),
+        (
+            new("alice2", vec![Role::SelfService], "E1001"),
+            "already has the self-service account",
+        ),
+        (
+            new("operator", vec![Role::Operator], ""),
+            "already an account",
+        ),
+        (
+            new("nobody", vec![Role::SelfService], "E0000"),
+            "no user with employee id",
+        ),
+    ] {
+        let err = accounts::create(&e, &admin, account)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(expect), "{expect}: {err}");
+    }
+    let mut short = new("bruno", vec![Role::SelfService], "E1002");
+    short.password = "short".into();
+    assert!(accounts::create(&e, &admin, short)
+        .await
+        .unwrap_err()
+        .to_string()
+        .contains("10 to 256"));
+    let id = accounts::create(&e, &admin, new("bruno", vec![Role::SelfService], "E1002"))
+        .await
+        .unwrap();
+    let (token, info) = auth::login(&e, "bruno", "a good long password", "test")
+        .await
+        .unwrap();
+    assert_eq!(info.person_id, Some(person(&e, "Bruno Berg").await.id));
+
+    // Disabling ends the account's sessions and refuses new ones.
+    accounts::update(&e, &admin, id, vec![Role::SelfService], true)
+        .await
+        .unwrap();
+    assert!(auth::session(&e, &token, "test").await.unwrap().is_none());
+    assert!(auth::login(&e, "bruno", "a good long password", "test")
+        .await
+        .is_err());
+    // An admin cannot lock themselves out.
+    let err = accounts::update(&e, &admin, admin.account_id, vec![Role::Operator], false)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("your own"), "{err}");
+    let list = accounts::list(&e, &admin).await.unwrap();
+    let bruno = list.iter().find(|a| a.username == "bruno").unwrap();
+    assert!(bruno.disabled && bruno.person.as_ref().unwrap().2 == "E1002");
+}
+
+async fn the_audit_viewer_filters_and_the_verifier_finds_tampering(e: Engine) {
+    let op = caller(&e, "operator").await;
+    let bruno = person(&e, "Bruno Berg").await;
+    let card = tessera_engine::cards::request(&e, &op, bruno.id, bruno.version)
+        .await
+        .unwrap();
+    let f = |kind: &str, id: &str, actor: &str, action: &str| AuditFilter {
+        object_kind: kind.into(),
+        object_id: id.into(),
+        actor: actor.into(),
+        action: action.into(),
+        ..Default::default()
+    };
+    let rows = audit::search(&e.db, &f("card", &card.card_id.to_string(), "", ""), 50)
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert!(rows[0].data.contains("options_version"));
+    assert_eq!(
+        audit::search(&e.db, &f("", "", "operator", "CardsProcRequest"), 50)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(
+        audit::search(&e.db, &f("", "", "approver", "CardsProcRequest"), 50)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let window = AuditFilter {
+        since: today.clone(),
+        until: today.clone(),
+        ..Default::default()
+    };
+    assert!(!audit::search(&e.db, &window, 50).await.unwrap().is_empty());
+    let past = AuditFilter {
+        until: "2000-01-01".into(),
+        ..Default::default()
+    };
+    assert!(audit::search(&e.db, &past, 50).await.unwrap().is_empty());
+    for (bad, expect) in [
+        (
+            AuditFilter {
+                since: "yesterday".into(),
+                ..Default::default()
+            },
+            "not a date",
+        ),
+        (
+            AuditFilter {
+                object_id: "x".into(),
+                ..Default::default()
+            },
+            "not a number",
+        ),
+        (
+            AuditFilter {
+                object_kind: "spaceship".into(),
+                ..Default::default()
+            },
+            "no object kind",
+        ),
+        (
+            AuditFilter {
+                since: "2026-12-02".into(),
+                until: "2026-12-01".into(),
+                ..Default::default()
+            },
+            "after its end",
+        ),
+    ] {
+        let err = audit::search(&e.db, &bad, 10)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(expect), "{err}");
+    }
+
+    // A record inserted out of order (a forged one, re-using a sequence number in between).
+    let n = audit::verify(&e.db).await.unwrap();
+    e.db.execute_unprepared("UPDATE audit_log SET seq = seq + 1000000 WHERE seq = 3")
+        .await
+        .unwrap();
+    let err = audit::verify(&e.db).await.unwrap_err().to_string();
+    assert!(err.contains("record 3") && err.contains("missing"), "{err}");
+    e.db.execute_unprepared("UPDATE audit_log SET seq = seq - 1000000 WHERE seq > 1000000")
+        .await
+        .unwrap();
+    assert_eq!(audit::verify(&e.db).await.unwrap(), n);
+    // An edited row: the verifier names the first record that changed.
+    e.db.execute_unprepared("UPDATE audit_log SET actor = 'mallory' WHERE seq = 5")
+        .await
+        .unwrap();
+    let err = audit::verify(&e.db).await.unwrap_err().to_string();
+    assert!(err.contains("record 5") && err.contains("changed"), "{err}");
+}
+
+on_both_backends!(
+    commands_follow_what_the_admin_enables,
+    options_keep_their_history_and_restore,
+    users_are_created_edited_and_approved,
+    csv_import_previews_then_creates_and_updates,
+    accounts_and_roles_are_managed_by_admins,
+    the_audit_viewer_filters_and_the_verifier_finds_tampering,
+);
