@@ -193,109 +193,102 @@ pub async fn load(engine: &Engine) -> Result<bool> {
     Ok(loaded.is_some())
 }
 
-/// Alice's credentials, so that the certificate panels have something to show: an active card
-/// with authentication, signature and (escrowed) encryption certificates, and an earlier card
-/// that was locked after it was lost, its certificate revoked.
-async fn credentials(engine: &Engine, person_id: i64) -> Result<()> {
+/// A demo card of `person_id` in `state` with certificates of the named profiles, validated;
+/// for a locked card they are revoked for key compromise. Card keys are generated as a card
+/// would (only the public half reaches the CA); recoverable profiles get a server key.
+async fn demo_card(
+    txn: &impl sea_orm::ConnectionTrait,
+    pki: &crate::pki::Pki,
+    person_id: i64,
+    operator: i64,
+    state: tessera_process::CardState,
+    profile_names: &[&str],
+) -> Result<i64> {
     use crate::pki::{effects, issue, keys::KeySource, profiles};
     use tessera_process::{CardState, CertEffect, ObjectKind, RevocationReason};
+    let holder = crate::people::load(txn, person_id).await?;
+    let subject = issue::SubjectData::from(&holder);
+    let now = crate::time::now();
+    let id = card::Entity::insert(card::ActiveModel {
+        person_id: Set(person_id),
+        state: Set(state.as_str().into()),
+        version: Set(1),
+        card_profile: Set("Standard smart card".into()),
+        requested_by: Set(operator),
+        decided_by: Set(None),
+        decision_reason: Set(None),
+        postponed_by: Set(None),
+        postponed_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    })
+    .exec(txn)
+    .await?
+    .last_insert_id;
+    for name in profile_names {
+        let profile = profiles::by_name(txn, name).await?;
+        let key = if profile.recoverable {
+            KeySource::Generate
+        } else {
+            let pair =
+                crate::pki::keys::generate(tessera_process::profile::KeyAlgorithm::EcdsaP256)?;
+            KeySource::Spki(rcgen::PublicKeyData::subject_public_key_info(&pair))
+        };
+        issue::issue(
+            txn,
+            pki,
+            None,
+            (ObjectKind::Card, id),
+            &subject,
+            &profile,
+            key,
+        )
+        .await?;
+    }
+    let owner = (ObjectKind::Card, id);
+    effects::apply(txn, None, owner, CertEffect::Validate, None).await?;
+    if state == CardState::Locked {
+        let reason = Some(RevocationReason::KeyCompromise);
+        effects::apply(txn, None, owner, CertEffect::Revoke, reason).await?;
+    }
+    Ok(id)
+}
+
+/// Credentials so that the certificate panels and the user cascades have something to show:
+/// Alice has an active card with authentication, signature and (escrowed) encryption
+/// certificates, and an earlier card that was locked after it was lost; Karim Khan has an
+/// active card with authentication and signature certificates.
+async fn credentials(engine: &Engine, alice: i64) -> Result<()> {
+    use tessera_process::CardState;
     let pki = engine.pki()?;
     let txn = engine.write().await?;
     let result = async {
-        let alice = crate::people::load(&txn, person_id).await?;
         let operator = account::Entity::find()
             .filter(account::Column::Username.eq("operator"))
             .one(&txn)
             .await?
             .map(|a| a.id)
             .unwrap_or_default();
-        let subject = issue::SubjectData::from(&alice);
-        let card = |state: CardState| {
-            let now = crate::time::now();
-            card::ActiveModel {
-                person_id: Set(person_id),
-                state: Set(state.as_str().into()),
-                version: Set(1),
-                card_profile: Set("Standard smart card".into()),
-                requested_by: Set(operator),
-                decided_by: Set(None),
-                decision_reason: Set(None),
-                postponed_by: Set(None),
-                postponed_at: Set(None),
-                created_at: Set(now),
-                updated_at: Set(now),
-                ..Default::default()
-            }
-        };
-        // Keys as a card would generate them on board; only the public half reaches Tessera.
-        let card_key = || -> Result<KeySource> {
-            let pair =
-                crate::pki::keys::generate(tessera_process::profile::KeyAlgorithm::EcdsaP256)?;
-            Ok(KeySource::Spki(
-                rcgen::PublicKeyData::subject_public_key_info(&pair),
-            ))
-        };
-        let lost = card::Entity::insert(card(CardState::Locked))
-            .exec(&txn)
-            .await?
-            .last_insert_id;
-        let auth = profiles::by_name(&txn, "Authentication").await?;
-        issue::issue(
+        demo_card(
             &txn,
             pki,
-            None,
-            (ObjectKind::Card, lost),
-            &subject,
-            &auth,
-            card_key()?,
+            alice,
+            operator,
+            CardState::Locked,
+            &["Authentication"],
         )
         .await?;
-        effects::apply(
-            &txn,
-            None,
-            (ObjectKind::Card, lost),
-            CertEffect::Validate,
-            None,
-        )
-        .await?;
-        effects::apply(
-            &txn,
-            None,
-            (ObjectKind::Card, lost),
-            CertEffect::Revoke,
-            Some(RevocationReason::KeyCompromise),
-        )
-        .await?;
-
-        let active = card::Entity::insert(card(CardState::Active))
-            .exec(&txn)
+        let all = ["Authentication", "Signature", "Encryption"];
+        demo_card(&txn, pki, alice, operator, CardState::Active, &all).await?;
+        if let Some(karim) = person::Entity::find()
+            .filter(person::Column::CommonName.eq("Karim Khan"))
+            .one(&txn)
             .await?
-            .last_insert_id;
-        for (name, key) in [
-            ("Authentication", card_key()?),
-            ("Signature", card_key()?),
-            ("Encryption", KeySource::Generate),
-        ] {
-            let profile = profiles::by_name(&txn, name).await?;
-            issue::issue(
-                &txn,
-                pki,
-                None,
-                (ObjectKind::Card, active),
-                &subject,
-                &profile,
-                key,
-            )
-            .await?;
+        {
+            let two = ["Authentication", "Signature"];
+            demo_card(&txn, pki, karim.id, operator, CardState::Active, &two).await?;
         }
-        effects::apply(
-            &txn,
-            None,
-            (ObjectKind::Card, active),
-            CertEffect::Validate,
-            None,
-        )
-        .await?;
         Ok(())
     }
     .await;

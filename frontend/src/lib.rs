@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! The WASM entry point: the script that HydrationScripts emits calls `hydrate()`.
 
 #[wasm_bindgen::prelude::wasm_bindgen]

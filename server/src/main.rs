@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! The Tessera server. `tessera [serve]` runs it; `tessera demo-data` loads the demo data set;
 //! `tessera verify-audit` checks the audit chain. Settings come from Leptos.toml (see there).
 
