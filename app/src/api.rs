@@ -383,6 +383,7 @@ pub async fn recover_key(
         .map_err(ssr::fail)
 }
 
+#[cfg(feature = "ssr")]
 fn user_process(name: &str) -> Result<tessera_process::ProcessId, ServerFnError> {
     tessera_process::ProcessId::parse(name)
         .ok_or_else(|| ServerFnError::new(format!("There is no process \"{name}\".")))
@@ -428,6 +429,7 @@ pub async fn run_user_process(
     .map_err(ssr::fail)
 }
 
+#[cfg(feature = "ssr")]
 fn object_kind(name: &str) -> Result<tessera_process::ObjectKind, ServerFnError> {
     tessera_process::ObjectKind::parse(name)
         .ok_or_else(|| ServerFnError::new(format!("There is no object kind \"{name}\".")))
@@ -541,6 +543,15 @@ pub async fn update_account(
 ) -> Result<(), ServerFnError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::accounts::update(&engine, &caller, account_id, roles, disabled)
+        .await
+        .map_err(ssr::fail)
+}
+
+/// Users waiting for approval (approvers).
+#[server(prefix = "/api", endpoint = "requested_users")]
+pub async fn requested_users() -> Result<Vec<UserSummary>, ServerFnError> {
+    let (engine, caller) = ssr::context().await?;
+    tessera_engine::directory::requested(&engine, &caller)
         .await
         .map_err(ssr::fail)
 }

@@ -159,7 +159,8 @@ test('create a user with the approval step; another approver approves', async ({
   await signOut(page);
 
   await signIn(page, 'approver');
-  await openUser(page, 'Grace Hopper');
+  await open(page, '/requests');
+  await page.getByTestId('user-requests').getByRole('link', { name: 'Grace Hopper' }).click();
   await page.getByTestId('user-decision').getByRole('button', { name: 'Approve' }).click();
   await expect(page.getByTestId('user-decision').getByRole('status')).toContainText('Grace Hopper is now active');
   await signOut(page);

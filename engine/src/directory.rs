@@ -493,3 +493,19 @@ pub async fn import(engine: &Engine, caller: &Caller, text: &str) -> Result<Impo
     .await;
     crate::db::finish(txn, result).await
 }
+
+/// Users waiting for approval, oldest first (approvers).
+pub async fn requested(
+    engine: &Engine,
+    caller: &Caller,
+) -> Result<Vec<tessera_process::dto::UserSummary>> {
+    authorize(caller, ProcessId::UsersProcApprove.def())?;
+    person::Entity::find()
+        .filter(person::Column::State.eq(UserState::Requested.as_str()))
+        .order_by_asc(person::Column::Id)
+        .all(&engine.db)
+        .await?
+        .iter()
+        .map(people::summary)
+        .collect()
+}

@@ -210,7 +210,7 @@ pub fn ImportPage() -> impl IntoView {
             <p class="actions">
                 <button type="button" on:click=move |_| { check.dispatch(CheckImport { text: text.get_untracked() }); }>"Check"</button>
                 <button type="button" class="primary"
-                    disabled=move || !checked.get().is_some_and(|p| p.errors == 0) || import.pending().get()
+                    disabled=move || checked.get().is_none_or(|p| p.errors != 0) || import.pending().get()
                     on:click=move |_| { import.dispatch(ImportUsers { text: text.get_untracked() }); }>"Import"</button>
             </p>
             {move || check.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{error_text(&e)}</p> })}

@@ -1,4 +1,4 @@
-use crate::api::{card_requests, error_text, DecideCardRequest};
+use crate::api::{card_requests, error_text, requested_users, DecideCardRequest};
 use crate::components::{ErrorBox, Loading};
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -48,6 +48,7 @@ fn RequestRow(row: CardRequestRow, decide: ServerAction<DecideCardRequest>) -> i
 pub fn RequestsPage() -> impl IntoView {
     let decide = ServerAction::<DecideCardRequest>::new();
     let rows = Resource::new(move || decide.version().get(), |_| card_requests());
+    let users = Resource::new(|| (), |_| requested_users());
     view! {
         <section>
             <h1>"Requests"</h1>
@@ -65,6 +66,23 @@ pub fn RequestsPage() -> impl IntoView {
                             <thead><tr><th>"Card"</th><th>"User"</th><th>"Profile"</th><th>"Requested by"</th><th>"Decision"</th></tr></thead>
                             <tbody>
                                 {list.into_iter().map(|row| view! { <RequestRow row decide/> }).collect_view()}
+                            </tbody>
+                        </table>
+                    }.into_any(),
+                })}
+            </Transition>
+            <h2>"Users waiting for approval"</h2>
+            <Transition fallback=Loading>
+                {move || users.get().map(|r| match r {
+                    Err(e) => view! { <ErrorBox error=e/> }.into_any(),
+                    Ok(list) if list.is_empty() => view! { <p class="muted" data-testid="no-user-requests">"No users are waiting."</p> }.into_any(),
+                    Ok(list) => view! {
+                        <table class="list" data-testid="user-requests">
+                            <thead><tr><th>"User"</th><th>"Employee id"</th><th>"Department"</th></tr></thead>
+                            <tbody>
+                                {list.into_iter().map(|u| view! {
+                                    <tr><td><A href=format!("/users/{}", u.id)>{u.common_name}</A><br/><small>{u.upn}</small></td><td>{u.employee_id}</td><td>{u.department}</td></tr>
+                                }).collect_view()}
                             </tbody>
                         </table>
                     }.into_any(),
