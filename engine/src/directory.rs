@@ -293,7 +293,8 @@ pub async fn decide(
         let p = people::load(&txn, user_id).await?;
         let from = State::User(people::user_state(&p)?);
         require_state(def, from)?;
-        if requester(&txn, p.id).await? == Some(caller.account_id) {
+        let requested_by = requester(&txn, p.id).await?;
+        if requested_by == Some(caller.account_id) {
             return Err(EngineError::Invalid(
                 "You requested this user yourself, so another approver must decide it.".into(),
             ));
@@ -317,6 +318,17 @@ pub async fn decide(
             },
         )
         .await?;
+        if let (false, Some(account)) = (approve, requested_by) {
+            crate::notifications::notify(
+                &txn,
+                account,
+                format!(
+                    "Your request for the user {} ({}) was rejected by {}: {reason}",
+                    p.common_name, p.employee_id, caller.name
+                ),
+            )
+            .await?;
+        }
         detail(&people::load(&txn, user_id).await?)
     }
     .await;

@@ -156,6 +156,18 @@ pub fn EditUserPage() -> impl IntoView {
     }
 }
 
+/// "Edit user data", for those who may edit users (operators and admins).
+#[component]
+pub fn EditLink(user_id: i64) -> impl IntoView {
+    let session = signed_in();
+    let may = move || session().is_some_and(|s| s.has(Role::Operator) || s.has(Role::Admin));
+    view! {
+        <Show when=may>
+            <p><A href=format!("/users/{user_id}/edit")>"Edit user data"</A></p>
+        </Show>
+    }
+}
+
 /// On the page of a requested user: Approve or Reject (approvers).
 #[component]
 pub fn UserDecision(user: UserDetail) -> impl IntoView {

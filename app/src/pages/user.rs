@@ -79,7 +79,7 @@ pub fn UserPage() -> impl IntoView {
                     <div>
                         <h2>"User"</h2>
                         <UserData user=p.user.clone()/>
-                        <p><A href=format!("/users/{user_id}/edit")>"Edit user data"</A></p>
+                        <crate::pages::people::EditLink user_id/>
                         <crate::pages::people::UserDecision user=p.user.clone()/>
                     </div>
                     <aside class="commands">
