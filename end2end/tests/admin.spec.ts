@@ -103,7 +103,7 @@ test('CSV import shows a bad line before anything is written, then imports the c
   await expect(page.getByTestId('import-summary')).toContainText('1 to create, 0 to update, 0 unchanged, 1 with errors');
   await expect(page.getByTestId('import-preview').locator('tr[data-line="3"]')).toContainText('not a valid e-mail address');
   await expect(page.getByRole('button', { name: 'Import' })).toBeDisabled();
-  const crafted = await page.request.post('/api/import_users', { form: { text: [header, good, bad].join('\n') } });
+  const crafted = await page.request.post('/api/import_users', { data: { text: [header, good, bad].join('\n') } });
   expect(crafted.ok()).toBe(false);
   expect(await crafted.text()).toContain('Nothing was imported');
 

@@ -140,6 +140,12 @@ pub async fn create(engine: &Engine, caller: &Caller, new: NewAccount) -> Result
                         "There is no user with employee id {employee_id}."
                     ))
                 })?;
+            if crate::people::user_state(&p)?.is_final() {
+                return Err(EngineError::Invalid(format!(
+                    "{} is {}: a self-service account is only for a user who may have credentials.",
+                    p.common_name, p.state
+                )));
+            }
             if let Some(other) = account::Entity::find()
                 .filter(account::Column::PersonId.eq(p.id))
                 .one(&txn)
@@ -197,16 +203,22 @@ async fn load(conn: &impl ConnectionTrait, id: i64) -> Result<account::Model> {
         .ok_or_else(|| EngineError::Invalid(format!("There is no account with id {id}.")))
 }
 
-/// Changes an account's roles and whether it is disabled. An admin cannot take away their own
-/// admin role or disable themselves (nobody would be left to undo it).
+/// Changes an account's roles and whether it is disabled, if it is still as the admin saw it
+/// (`seen_roles`, `seen_disabled`). An admin cannot take away their own admin role or disable
+/// themselves, and the last enabled admin stays (nobody would be left to undo it).
+#[allow(clippy::too_many_arguments)]
 pub async fn update(
     engine: &Engine,
     caller: &Caller,
     id: i64,
-    roles: Vec<Role>,
+    seen_roles: Vec<Role>,
+    seen_disabled: bool,
+    mut roles: Vec<Role>,
     disabled: bool,
 ) -> Result<()> {
     admin(caller)?;
+    roles.sort();
+    roles.dedup();
     if id == caller.account_id && (disabled || !roles.contains(&Role::Admin)) {
         return Err(EngineError::Invalid(
             "You cannot disable your own account or remove your own admin role; another admin can."
@@ -217,13 +229,23 @@ pub async fn update(
     let result = async {
         let a = load(&txn, id).await?;
         check_roles(&roles, a.person_id.is_some())?;
-        let before: Vec<String> = account_role::Entity::find()
+        let mut before: Vec<Role> = account_role::Entity::find()
             .filter(account_role::Column::AccountId.eq(id))
             .all(&txn)
             .await?
             .into_iter()
-            .map(|r| r.role)
+            .filter_map(|r| Role::parse(&r.role))
             .collect();
+        before.sort();
+        let mut seen = seen_roles;
+        seen.sort();
+        seen.dedup();
+        if before != seen || a.disabled != seen_disabled {
+            return Err(EngineError::Invalid(format!(
+                "The account \"{}\" was changed by someone else in the meantime. Reload the page and try again.",
+                a.username
+            )));
+        }
         account_role::Entity::delete_many()
             .filter(account_role::Column::AccountId.eq(id))
             .exec(&txn)
@@ -239,6 +261,22 @@ pub async fn update(
         let mut am: account::ActiveModel = a.clone().into();
         am.disabled = Set(disabled);
         account::Entity::update(am).exec(&txn).await?;
+        // Someone must be left to administer: counted in this transaction, after the change.
+        let admins = account_role::Entity::find()
+            .filter(account_role::Column::Role.eq(Role::Admin.as_str()))
+            .all(&txn)
+            .await?;
+        let mut enabled_admins = 0;
+        for r in admins {
+            if !load(&txn, r.account_id).await?.disabled {
+                enabled_admins += 1;
+            }
+        }
+        if enabled_admins == 0 {
+            return Err(EngineError::Invalid(
+                "This would leave no enabled admin account.".into(),
+            ));
+        }
         // A changed or disabled account signs in again with what it is now.
         session::Entity::delete_many()
             .filter(session::Column::AccountId.eq(id))
@@ -257,11 +295,7 @@ pub async fn update(
                 detail: format!(
                     "Account \"{}\": roles {}; {}",
                     a.username,
-                    roles
-                        .iter()
-                        .map(|r| r.label())
-                        .collect::<Vec<_>>()
-                        .join(", "),
+                    roles.iter().map(|r| r.label()).collect::<Vec<_>>().join(", "),
                     if disabled { "disabled" } else { "enabled" }
                 ),
                 ..Default::default()
@@ -271,4 +305,41 @@ pub async fn update(
     }
     .await;
     crate::db::finish(txn, result).await
+}
+
+/// Lock user: the user's self-service account is disabled and signed out, in the caller's
+/// transaction.
+pub(crate) async fn disable_for_person(
+    conn: &impl ConnectionTrait,
+    caller: &Caller,
+    person_id: i64,
+) -> Result<()> {
+    let Some(a) = account::Entity::find()
+        .filter(account::Column::PersonId.eq(person_id))
+        .one(conn)
+        .await?
+    else {
+        return Ok(());
+    };
+    session::Entity::delete_many()
+        .filter(session::Column::AccountId.eq(a.id))
+        .exec(conn)
+        .await?;
+    if a.disabled {
+        return Ok(());
+    }
+    let mut am: account::ActiveModel = a.clone().into();
+    am.disabled = Set(true);
+    account::Entity::update(am).exec(conn).await?;
+    record(
+        conn,
+        caller,
+        AuditRecord {
+            action: "AccountChanged".into(),
+            data: serde_json::json!({ "account_id": a.id, "after": { "disabled": true } }),
+            detail: format!("Account \"{}\" disabled with its locked user", a.username),
+            ..Default::default()
+        },
+    )
+    .await
 }

@@ -191,6 +191,16 @@ pub async fn decide(
         if c.requested_by == caller.account_id {
             return Err(EngineError::SelfApproval);
         }
+        if matches!(decision, Decision::Approve) {
+            // The user may have been deactivated or locked since the request.
+            let holder = people::load(&txn, c.person_id).await?;
+            if people::user_state(&holder)? != tessera_process::UserState::Active {
+                return Err(EngineError::Invalid(format!(
+                    "{} is {} now, so the card request cannot be approved; reject it.",
+                    holder.common_name, holder.state
+                )));
+            }
+        }
         let to = match decision {
             Decision::Approve => CardState::Approved,
             Decision::Reject { .. } => CardState::Rejected,

@@ -47,16 +47,21 @@ async fn check_unique(
     input: &PersonInput,
     except: Option<i64>,
 ) -> Result<()> {
+    use sea_orm::sea_query::Func;
+    // A directory compares UPNs without case: "Alice@corp" and "alice@corp" are one logon.
     let mut q = person::Entity::find().filter(
         sea_orm::Condition::any()
             .add(person::Column::EmployeeId.eq(input.employee_id.as_str()))
-            .add(person::Column::Upn.eq(input.upn.as_str())),
+            .add(
+                Expr::expr(Func::lower(Expr::col(person::Column::Upn)))
+                    .eq(input.upn.to_lowercase()),
+            ),
     );
     if let Some(id) = except {
         q = q.filter(person::Column::Id.ne(id));
     }
     if let Some(other) = q.one(conn).await? {
-        let what = if other.employee_id == input.employee_id {
+        let what = if other.employee_id == input.employee_id && except.is_none() {
             format!("the employee id {}", input.employee_id)
         } else {
             format!("the UPN {}", input.upn)
@@ -237,12 +242,20 @@ pub async fn update(
                 p.employee_id
             )));
         }
-        if people::user_state(&p)?.is_final() {
+        let state = people::user_state(&p)?;
+        if state.is_final() {
             return Err(EngineError::Invalid(format!(
                 "{} is {}; a user in a final state is not edited.",
                 p.common_name, p.state
             )));
         }
+        if state == UserState::Requested {
+            return Err(EngineError::Invalid(format!(
+                "{} waits for approval: approve or reject the request as it was made, then edit.",
+                p.common_name
+            )));
+        }
+        check_upn_change(&txn, &p, &input).await?;
         check_unique(&txn, &input, Some(p.id)).await?;
         let changed = store_edit(&txn, caller, &p, &input, expected_version, "edited").await?;
         if changed.is_empty() {
@@ -252,6 +265,36 @@ pub async fn update(
     }
     .await;
     crate::db::finish(txn, result).await
+}
+
+/// A UPN is the logon name in smart card certificates: while certificates with the old one are
+/// usable, it may not change (it could be given to someone else and log on as them).
+async fn check_upn_change(
+    conn: &impl ConnectionTrait,
+    p: &person::Model,
+    input: &PersonInput,
+) -> Result<()> {
+    if p.upn.eq_ignore_ascii_case(&input.upn) {
+        return Ok(());
+    }
+    let live = crate::pki::of_person(conn, p.id)
+        .await?
+        .into_iter()
+        .filter(|c| {
+            !matches!(
+                c.state,
+                tessera_process::CertificateState::Revoked
+                    | tessera_process::CertificateState::Expired
+            )
+        })
+        .count();
+    if live > 0 {
+        return Err(EngineError::Invalid(format!(
+            "{} has {live} certificates with the UPN {}; lock or replace the credentials before the UPN changes.",
+            p.common_name, p.upn
+        )));
+    }
+    Ok(())
 }
 
 /// The account that requested a user (from the audit log), so it never approves it.
@@ -283,6 +326,12 @@ pub async fn decide(
     let def = process.def();
     authorize(caller, def)?;
     let reason = reason.trim();
+    if reason.chars().count() > crate::cards::MAX_REASON {
+        return Err(EngineError::Invalid(format!(
+            "The reason is too long: at most {} characters.",
+            crate::cards::MAX_REASON
+        )));
+    }
     if !approve && reason.is_empty() {
         return Err(EngineError::Invalid(
             "Say why the user is rejected; the requester reads it.".into(),
@@ -399,11 +448,16 @@ async fn plan(
                 }
                 let current = existing.get(&input.employee_id).cloned();
                 if let Some(p) = &current {
-                    if people::user_state(p)?.is_final() && !changes(p, &input).is_empty() {
-                        out.messages.push(format!(
-                            "{} is {}; a user in a final state is not updated",
-                            p.common_name, p.state
-                        ));
+                    let state = people::user_state(p)?;
+                    if !changes(p, &input).is_empty() {
+                        if state.is_final() || state == UserState::Requested {
+                            out.messages.push(format!(
+                                "{} is {}; such a user is not updated",
+                                p.common_name, p.state
+                            ));
+                        } else if let Err(e) = check_upn_change(conn, p, &input).await {
+                            out.messages.push(e.to_string());
+                        }
                     }
                 }
                 if out.messages.is_empty() {

@@ -217,6 +217,9 @@ pub async fn run(
             )
             .await?;
         }
+        if end == UserState::Locked {
+            crate::accounts::disable_for_person(&txn, caller, p.id).await?;
+        }
         record(
             &txn,
             caller,

@@ -192,6 +192,35 @@ async fn users_are_created_edited_and_approved(e: Engine) {
         .to_string();
     assert!(err.contains("already has the UPN"), "{err}");
 
+    // UPNs compare without case, as a directory does.
+    let mut shouting = someone("E9009", "Nora");
+    shouting.upn = "NORA.NEWMAN@EXAMPLE.COM".into();
+    let err = directory::create(&e, &op, shouting)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("already has the UPN"), "{err}");
+    // The UPN of a user with usable certificates does not change.
+    let alice = person(&e, "Alice Andersson").await;
+    let mut moved = PersonInput {
+        employee_id: alice.employee_id.clone(),
+        given_name: alice.given_name.clone(),
+        surname: alice.surname.clone(),
+        email: alice.email.clone(),
+        upn: "alice.new@example.com".into(),
+        department: alice.department.clone(),
+    };
+    let err = directory::update(&e, &op, alice.id, alice.version, moved.clone())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("3 certificates with the UPN"), "{err}");
+    moved.upn = alice.upn.to_uppercase();
+    moved.department = "Legal".into();
+    directory::update(&e, &op, alice.id, alice.version, moved)
+        .await
+        .unwrap();
+
     // Edit: the employee id stays, a stale version is refused.
     let mut changed = someone("E9001", "Nora");
     changed.department = "Research".into();
@@ -238,6 +267,12 @@ async fn users_are_created_edited_and_approved(e: Engine) {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("Say why"), "{err}");
+    let mut reworded = someone("E9003", "Omar");
+    reworded.department = "Finance".into();
+    let err = directory::update(&e, &sup, omar.id, omar.version, reworded)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("waits for approval"), "{err}");
     let approved = directory::decide(&e, &ap, omar.id, omar.version, true, "")
         .await
         .unwrap();
@@ -328,6 +363,24 @@ async fn csv_import_previews_then_creates_and_updates(e: Engine) {
             .to_string();
         assert!(err.contains(expect), "{text:?}: {err}");
     }
+    let err = directory::import_preview(&e, &op, "employee_id,given_name,surname,email,upn,upn\n")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("\"upn\" twice"), "{err}");
+    let trailing = "employee_id,given_name,surname,email,upn\nE7101,\"Ann\"x,Lee,ann@example.com,ann@example.com\n";
+    let p = directory::import_preview(&e, &op, trailing).await.unwrap();
+    assert!(
+        p.lines[0].messages[0].contains("after a closing quote"),
+        "{:?}",
+        p.lines
+    );
+    let hidden = "employee_id,given_name,surname,email,upn\nE7102,Ann\u{202E},Lee,ann@example.com,ann@example.com\n";
+    let p = directory::import_preview(&e, &op, hidden).await.unwrap();
+    assert!(
+        p.lines[0].messages[0].contains("invisible"),
+        "{:?}",
+        p.lines
+    );
     let unclosed = "employee_id,given_name,surname,email,upn\nE7100,\"Open,Quote,a@example.com,a@example.com\n";
     let p = directory::import_preview(&e, &op, unclosed).await.unwrap();
     assert!(
@@ -404,18 +457,61 @@ async fn accounts_and_roles_are_managed_by_admins(e: Engine) {
     assert_eq!(info.person_id, Some(person(&e, "Bruno Berg").await.id));
 
     // Disabling ends the account's sessions and refuses new ones.
-    accounts::update(&e, &admin, id, vec![Role::SelfService], true)
-        .await
-        .unwrap();
+    // A stale page cannot overwrite: the roles it saw are checked.
+    let err = accounts::update(
+        &e,
+        &admin,
+        id,
+        vec![Role::Operator],
+        false,
+        vec![Role::SelfService],
+        true,
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("changed by someone else"), "{err}");
+    accounts::update(
+        &e,
+        &admin,
+        id,
+        vec![Role::SelfService],
+        false,
+        vec![Role::SelfService, Role::SelfService],
+        true,
+    )
+    .await
+    .unwrap();
     assert!(auth::session(&e, &token, "test").await.unwrap().is_none());
     assert!(auth::login(&e, "bruno", "a good long password", "test")
         .await
         .is_err());
     // An admin cannot lock themselves out.
-    let err = accounts::update(&e, &admin, admin.account_id, vec![Role::Operator], false)
+    let err = accounts::update(
+        &e,
+        &admin,
+        admin.account_id,
+        vec![Role::Admin],
+        false,
+        vec![Role::Operator],
+        false,
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("your own"), "{err}");
+    // A self-service account only for a user who may have credentials.
+    let locked = directory::create(&e, &op, someone("E9301", "Lena"))
+        .await
+        .unwrap();
+    e.db.execute_unprepared(&format!(
+        "UPDATE person SET state = 'locked' WHERE id = {}",
+        locked.id
+    ))
+    .await
+    .unwrap();
+    let err = accounts::create(&e, &admin, new("lena", vec![Role::SelfService], "E9301"))
         .await
         .unwrap_err();
-    assert!(err.to_string().contains("your own"), "{err}");
+    assert!(err.to_string().contains("is locked"), "{err}");
     let list = accounts::list(&e, &admin).await.unwrap();
     let bruno = list.iter().find(|a| a.username == "bruno").unwrap();
     assert!(bruno.disabled && bruno.person.as_ref().unwrap().2 == "E1002");

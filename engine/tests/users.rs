@@ -172,6 +172,12 @@ async fn lock_user_revokes_everything_with_a_reason(e: Engine) {
     );
     let after = crl::latest(&e.db).await.unwrap().unwrap();
     assert!(after.number > before.number && after.entries == before.entries + 3);
+    // Alice's self-service account is disabled and signed out with her.
+    assert!(
+        tessera_engine::auth::login(&e, "alice", "alice-demo", "test")
+            .await
+            .is_err()
+    );
     // Locked is final: nothing more can be done.
     let err = users::preview(&e, &op, ProcessId::UsersProcReactivate, alice.id)
         .await
@@ -183,6 +189,47 @@ async fn lock_user_revokes_everything_with_a_reason(e: Engine) {
     assert!(history
         .iter()
         .any(|h| h.action == "CardsProcLock" && h.detail.contains("Lock user")));
+}
+
+async fn a_card_request_of_a_deactivated_user_is_not_approved(e: Engine) {
+    let op = caller(&e, "operator").await;
+    let ap = caller(&e, "approver").await;
+    let bruno = person(&e, "Bruno Berg").await;
+    let card = tessera_engine::cards::request(&e, &op, bruno.id, bruno.version)
+        .await
+        .unwrap();
+    let bruno = person(&e, "Bruno Berg").await;
+    users::run(
+        &e,
+        &op,
+        ProcessId::UsersProcDeactivate,
+        bruno.id,
+        bruno.version,
+        None,
+    )
+    .await
+    .unwrap();
+    let err = tessera_engine::cards::decide(
+        &e,
+        &ap,
+        card.card_id,
+        1,
+        tessera_engine::cards::Decision::Approve,
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("cannot be approved"), "{err}");
+    tessera_engine::cards::decide(
+        &e,
+        &ap,
+        card.card_id,
+        1,
+        tessera_engine::cards::Decision::Reject {
+            reason: "left".into(),
+        },
+    )
+    .await
+    .unwrap();
 }
 
 async fn only_operators_run_user_processes(e: Engine) {
@@ -237,4 +284,5 @@ on_both_backends!(
     deactivate_and_reactivate_cascade_to_cards_and_certificates,
     lock_user_revokes_everything_with_a_reason,
     only_operators_run_user_processes,
+    a_card_request_of_a_deactivated_user_is_not_approved,
 );

@@ -7,7 +7,7 @@ pub const MAX_NAME: usize = 100;
 pub const MAX_EMPLOYEE_ID: usize = 32;
 pub const MAX_ADDRESS: usize = 254;
 /// An import is a file an operator uploads through the browser; anything larger is a mistake.
-pub const MAX_IMPORT_BYTES: usize = 2 * 1024 * 1024;
+pub const MAX_IMPORT_BYTES: usize = 1024 * 1024;
 pub const MAX_IMPORT_LINES: usize = 20_000;
 
 /// The columns of an import file, in the order of the header line.
@@ -41,6 +41,13 @@ impl std::fmt::Display for FieldError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.message)
     }
+}
+
+/// Control characters, and the invisible format characters (bidirectional overrides, zero-width
+/// spaces) that would let one name pass for another in a certificate.
+fn hidden(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
 }
 
 fn address_ok(s: &str) -> bool {
@@ -101,11 +108,11 @@ impl PersonInput {
         ] {
             if value.is_empty() {
                 err(field, format!("The {label} is required."));
-            } else if value.chars().count() > MAX_NAME || value.chars().any(char::is_control) {
+            } else if value.chars().count() > MAX_NAME || value.chars().any(hidden) {
                 err(
                     field,
                     format!(
-                        "The {label} is too long or has control characters (at most {MAX_NAME})."
+                        "The {label} is too long or has control or invisible characters (at most {MAX_NAME})."
                     ),
                 );
             }
@@ -123,11 +130,11 @@ impl PersonInput {
                 );
             }
         }
-        if p.department.chars().count() > MAX_NAME || p.department.chars().any(char::is_control) {
+        if p.department.chars().count() > MAX_NAME || p.department.chars().any(hidden) {
             err(
                 "department",
                 format!(
-                    "The department is too long or has control characters (at most {MAX_NAME})."
+                    "The department is too long or has control or invisible characters (at most {MAX_NAME})."
                 ),
             );
         }
@@ -139,7 +146,8 @@ impl PersonInput {
 pub type CsvLine = (usize, Result<PersonInput, Vec<String>>);
 
 /// Reads an import file: a header line naming the columns (any order, `department` optional),
-/// then one person per line. Quotes as in RFC 4180. A file that cannot be read at all is an
+/// then one person per line. Fields may be quoted as in RFC 4180 ("" is a quote), but a field
+/// may not span lines. A file that cannot be read at all is an
 /// error; a line that cannot be read is reported with its number.
 pub fn parse_csv(text: &str) -> Result<Vec<CsvLine>, String> {
     if text.len() > MAX_IMPORT_BYTES {
@@ -168,6 +176,13 @@ pub fn parse_csv(text: &str) -> Result<Vec<CsvLine>, String> {
                 CSV_COLUMNS.join(", ")
             ));
         }
+    }
+    if let Some((_, twice)) = header
+        .iter()
+        .enumerate()
+        .find(|(i, h)| header[..*i].contains(h))
+    {
+        return Err(format!("The header names the column \"{twice}\" twice."));
     }
     if let Some(unknown) = header.iter().find(|h| !CSV_COLUMNS.contains(&h.as_str())) {
         return Err(format!(
@@ -232,7 +247,13 @@ fn split(line: &str) -> Result<Vec<String>, String> {
                 chars.next();
                 field.push('"');
             }
-            (true, '"') => quoted = false,
+            (true, '"') => {
+                quoted = false;
+                // After the closing quote only a comma (or the end) may follow.
+                if !matches!(chars.peek(), None | Some(',')) {
+                    return Err("text after a closing quote".into());
+                }
+            }
             (true, c) => field.push(c),
             (false, '"') if field.trim().is_empty() && !was_quoted => {
                 field.clear();

@@ -94,7 +94,7 @@ pub fn AccountsPage() -> impl IntoView {
 fn AccountLine(a: AccountRow, update: ServerAction<UpdateAccount>) -> impl IntoView {
     let roles = RwSignal::new(a.roles.clone());
     let disabled = RwSignal::new(a.disabled);
-    let id = a.id;
+    let (id, seen_roles, seen_disabled) = (a.id, a.roles.clone(), a.disabled);
     view! {
         <tr data-account=a.username.clone()>
             <td>{a.username.clone()}</td>
@@ -103,7 +103,8 @@ fn AccountLine(a: AccountRow, update: ServerAction<UpdateAccount>) -> impl IntoV
             <td>{a.person.clone().map(|(pid, name, emp)| view! { <A href=format!("/users/{pid}")>{format!("{name} ({emp})")}</A> })}</td>
             <td><input type="checkbox" name="disabled" prop:checked=move || disabled.get() on:change=move |ev| disabled.set(event_target_checked(&ev))/></td>
             <td><button type="button" on:click=move |_| { update.dispatch(UpdateAccount {
-                account_id: id, roles: roles.get_untracked(), disabled: disabled.get_untracked(),
+                account_id: id, seen_roles: seen_roles.clone(), seen_disabled,
+                roles: roles.get_untracked(), disabled: disabled.get_untracked(),
             }); }>"Save"</button></td>
         </tr>
     }
