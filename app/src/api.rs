@@ -390,7 +390,7 @@ pub async fn recover_key(
 }
 
 #[cfg(feature = "ssr")]
-fn user_process(name: &str) -> Result<tessera_process::ProcessId, ServerFnError> {
+fn process_id(name: &str) -> Result<tessera_process::ProcessId, ServerFnError> {
     tessera_process::ProcessId::parse(name)
         .ok_or_else(|| ServerFnError::new(format!("There is no process \"{name}\".")))
 }
@@ -402,7 +402,7 @@ pub async fn fetch_user_process(
     user_id: i64,
 ) -> Result<UserProcessPreview, ServerFnError> {
     let (engine, caller) = ssr::context().await?;
-    tessera_engine::users::preview(&engine, &caller, user_process(&process)?, user_id)
+    tessera_engine::users::preview(&engine, &caller, process_id(&process)?, user_id)
         .await
         .map_err(ssr::fail)
 }
@@ -426,7 +426,7 @@ pub async fn run_user_process(
     tessera_engine::users::run(
         &engine,
         &caller,
-        user_process(&process)?,
+        process_id(&process)?,
         user_id,
         user_version,
         reason,
@@ -462,8 +462,7 @@ pub async fn set_command(
     let kind = object_kind(&kind)?;
     let state = tessera_process::State::parse(kind, &state)
         .ok_or_else(|| ServerFnError::new(format!("There is no state \"{state}\".")))?;
-    let process = tessera_process::ProcessId::parse(&process)
-        .ok_or_else(|| ServerFnError::new(format!("There is no process \"{process}\".")))?;
+    let process = process_id(&process)?;
     tessera_engine::enablement::set(&engine, &caller, process, state, enabled)
         .await
         .map_err(ssr::fail)

@@ -198,6 +198,22 @@ async fn end_to_end(
     Ok(())
 }
 
+/// A SQLite file in `dir` with the CA and the demo data, and the profile every case issues with.
+async fn sqlite_with_ca(dir: &tempfile::TempDir) -> Result<(Engine, CertificateProfile), String> {
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("certs.db").display()
+    );
+    let e = Engine::open_with_pki(&url, &pki_settings())
+        .await
+        .map_err(|e| e.to_string())?;
+    demo::load(&e).await.map_err(|e| e.to_string())?;
+    let profile = profiles::by_name(&e.db, "Authentication")
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok((e, profile))
+}
+
 pub async fn run() -> Result<(), String> {
     println!();
     println!("Certificates issued (ECDSA P-256 keys from a pool of {POOL}; the Authentication profile: KU, EKU, UPN + e-mail SAN, CDP, AKI/SKI)");
@@ -209,17 +225,7 @@ pub async fn run() -> Result<(), String> {
             .map_err(|e| e.to_string())??,
     );
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let url = format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("certs.db").display()
-    );
-    let sqlite = Engine::open_with_pki(&url, &pki_settings())
-        .await
-        .map_err(|e| e.to_string())?;
-    demo::load(&sqlite).await.map_err(|e| e.to_string())?;
-    let profile = profiles::by_name(&sqlite.db, "Authentication")
-        .await
-        .map_err(|e| e.to_string())?;
+    let (sqlite, profile) = sqlite_with_ca(&dir).await?;
     {
         let (e, pool, profile) = (sqlite.clone(), pool.clone(), profile.clone());
         tokio::task::spawn_blocking(move || cpu(&e, &pool, &profile))
@@ -252,17 +258,7 @@ pub async fn profile_target() -> Result<(), String> {
             .map_err(|e| e.to_string())??,
     );
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let url = format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("certs.db").display()
-    );
-    let e = Engine::open_with_pki(&url, &pki_settings())
-        .await
-        .map_err(|e| e.to_string())?;
-    demo::load(&e).await.map_err(|e| e.to_string())?;
-    let profile = profiles::by_name(&e.db, "Authentication")
-        .await
-        .map_err(|e| e.to_string())?;
+    let (e, profile) = sqlite_with_ca(&dir).await?;
     let pki = e.pki().map_err(|e| e.to_string())?;
     let s = subject();
     let n = CERTIFICATES * 3;

@@ -108,6 +108,22 @@ pub async fn current(conn: &impl ConnectionTrait, p: OptionsPackage) -> Result<C
     })
 }
 
+/// The document in force, if it is still the version the admin saw.
+async fn current_at(
+    conn: &impl ConnectionTrait,
+    p: OptionsPackage,
+    expected_version: i64,
+) -> Result<Current> {
+    let cur = current(conn, p).await?;
+    if cur.version != expected_version {
+        return Err(EngineError::Invalid(format!(
+            "{p} was changed by someone else (now version {}). Reload the page and try again.",
+            cur.version
+        )));
+    }
+    Ok(cur)
+}
+
 /// The admin's options page.
 pub async fn page(engine: &Engine, caller: &Caller, p: OptionsPackage) -> Result<OptionsPage> {
     caller.require_any(&[Role::Admin], "see or change options")?;
@@ -167,13 +183,7 @@ pub async fn save(
     caller.require_any(&[Role::Admin], "change options")?;
     let txn = engine.write().await?;
     let result = async {
-        let cur = current(&txn, p).await?;
-        if cur.version != expected_version {
-            return Err(EngineError::Invalid(format!(
-                "{p} was changed by someone else (now version {}). Reload the page and try again.",
-                cur.version
-            )));
-        }
+        let cur = current_at(&txn, p, expected_version).await?;
         let next = p
             .apply_form(&cur.document, changes)
             .map_err(EngineError::Options)?;
@@ -304,13 +314,7 @@ pub async fn restore(
     caller.require_any(&[Role::Admin], "change options")?;
     let txn = engine.write().await?;
     let result = async {
-        let cur = current(&txn, p).await?;
-        if cur.version != expected_version {
-            return Err(EngineError::Invalid(format!(
-                "{p} was changed by someone else (now version {}). Reload the page and try again.",
-                cur.version
-            )));
-        }
+        let cur = current_at(&txn, p, expected_version).await?;
         let old = options_version::Entity::find()
             .filter(options_version::Column::Package.eq(p.as_str()))
             .filter(options_version::Column::Version.eq(version))

@@ -138,6 +138,19 @@ pub fn parse_state(kind: ObjectKind, stored: &str) -> Result<State> {
     })
 }
 
+/// The row of the transition table that lets `def` move an object from `from` to `to`.
+fn allowed(
+    def: &ProcessDef,
+    from: State,
+    to: State,
+) -> Result<&'static tessera_process::Transition> {
+    find(def.id, Some(from), to).ok_or_else(|| EngineError::NoTransition {
+        process: def.id,
+        from: from.as_str().into(),
+        to: to.as_str().into(),
+    })
+}
+
 /// Moves an object from `from` to `to` as `def` allows, if nobody changed it since the caller
 /// read `expected_version`. Also takes the row lock, so the rest of the transaction sees the
 /// object as it leaves it. `extra` sets further columns in the same statement.
@@ -150,23 +163,14 @@ pub async fn transition(
     to: State,
     extra: Vec<(&'static str, sea_orm::Value)>,
 ) -> Result<()> {
-    match find(def.id, Some(from), to) {
-        None => {
-            return Err(EngineError::NoTransition {
-                process: def.id,
-                from: from.as_str().into(),
-                to: to.as_str().into(),
-            })
-        }
-        // Certificates must move with their credential, in the same transaction.
-        Some(t) if t.effect != tessera_process::CertEffect::None => {
-            return Err(EngineError::Config(format!(
-                "{} changes certificates ({:?}): use transition_with_certificates",
-                def.id.as_str(),
-                t.effect
-            )))
-        }
-        Some(_) => {}
+    // Certificates must move with their credential, in the same transaction.
+    let t = allowed(def, from, to)?;
+    if t.effect != tessera_process::CertEffect::None {
+        return Err(EngineError::Config(format!(
+            "{} changes certificates ({:?}): use transition_with_certificates",
+            def.id.as_str(),
+            t.effect
+        )));
     }
     move_object(conn, id, expected_version, from, to, extra).await
 }
@@ -215,14 +219,7 @@ pub async fn transition_with_certificates(
     extra: Vec<(&'static str, sea_orm::Value)>,
     reason: Option<tessera_process::RevocationReason>,
 ) -> Result<crate::pki::effects::EffectOutcome> {
-    let Some(t) = find(def.id, Some(from), to) else {
-        return Err(EngineError::NoTransition {
-            process: def.id,
-            from: from.as_str().into(),
-            to: to.as_str().into(),
-        });
-    };
-    let effect = t.effect;
+    let effect = allowed(def, from, to)?.effect;
     move_object(conn, id, expected_version, from, to, extra).await?;
     crate::pki::effects::apply(conn, Some(caller), (from.kind(), id), effect, reason).await
 }

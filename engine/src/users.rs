@@ -2,14 +2,13 @@
 //! credentials and certificates in one transaction: Deactivate, Reactivate and Lock user.
 
 use crate::audit::AuditRecord;
-use crate::entity::{card, mobile_id, temp_card};
 use crate::people::{self, may_see_person};
 use crate::pki::effects::EffectOutcome;
 use crate::runner::{
     self, authorize, record, require_enabled, require_state, transition_with_certificates, Caller,
 };
 use crate::{Engine, EngineError, Result};
-use sea_orm::{ConnectionTrait, EntityTrait};
+use sea_orm::ConnectionTrait;
 use tessera_process::dto::{CascadeLine, UserProcessOutcome, UserProcessPreview};
 use tessera_process::transition::{cascade, certificate_after, transitions_of};
 use tessera_process::{CertEffect, ObjectKind, ProcessId, RevocationReason, State, UserState};
@@ -58,35 +57,20 @@ async fn cascade_plan(
     person_id: i64,
 ) -> Result<Vec<(CascadeLine, i64)>> {
     let mut plan = Vec::new();
-    for ((kind, id), state) in crate::pki::credentials_of(conn, person_id).await? {
-        let Some(t) = cascade(process, state) else {
+    for c in crate::pki::credentials_of(conn, person_id).await? {
+        let Some(t) = cascade(process, c.state) else {
             continue;
         };
-        let version = match kind {
-            ObjectKind::Card => card::Entity::find_by_id(id)
-                .one(conn)
-                .await?
-                .map(|c| c.version),
-            ObjectKind::TempCard => temp_card::Entity::find_by_id(id)
-                .one(conn)
-                .await?
-                .map(|c| c.version),
-            ObjectKind::MobileId => mobile_id::Entity::find_by_id(id)
-                .one(conn)
-                .await?
-                .map(|m| m.version),
-            _ => None,
-        }
-        .ok_or(EngineError::NotFound { kind, id })?;
+        let (kind, id) = c.owner;
         plan.push((
             CascadeLine {
                 kind,
                 id,
-                from: state.as_str().into(),
+                from: c.state.as_str().into(),
                 to: t.to.as_str().into(),
                 process: t.process,
             },
-            version,
+            c.version,
         ));
     }
     Ok(plan)

@@ -781,6 +781,50 @@ async fn user_effects_reach_every_credential(e: Engine) {
     );
 }
 
+/// The CA chain and the newest CRL in files, for `openssl` to check certificates against.
+struct OpensslCheck {
+    dir: tempfile::TempDir,
+}
+
+impl OpensslCheck {
+    async fn new(e: &Engine) -> OpensslCheck {
+        let check = OpensslCheck {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        std::fs::write(check.path("chain.pem"), e.pki().unwrap().ca.chain_pem()).unwrap();
+        let latest = crl::latest(&e.db).await.unwrap().unwrap();
+        let crl = tessera_engine::pki::ca::pem("X509 CRL", &latest.der);
+        std::fs::write(check.path("crl.pem"), crl).unwrap();
+        check
+    }
+
+    fn path(&self, name: &str) -> String {
+        self.dir.path().join(name).to_string_lossy().into_owned()
+    }
+
+    /// `openssl verify -crl_check` of one certificate.
+    fn verify(&self, der: &[u8]) -> (bool, String) {
+        let cert = self.path("cert.pem");
+        std::fs::write(&cert, tessera_engine::pki::ca::pem("CERTIFICATE", der)).unwrap();
+        let (chain, crl) = (self.path("chain.pem"), self.path("crl.pem"));
+        openssl(&[
+            "verify",
+            "-crl_check",
+            "-CAfile",
+            &chain,
+            "-CRLfile",
+            &crl,
+            &cert,
+        ])
+    }
+
+    /// The CRL as text, its signature checked against the chain.
+    fn crl_text(&self) -> (bool, String) {
+        let (chain, crl) = (self.path("chain.pem"), self.path("crl.pem"));
+        openssl(&["crl", "-in", &crl, "-CAfile", &chain, "-noout", "-text"])
+    }
+}
+
 fn openssl(args: &[&str]) -> (bool, String) {
     let out = Command::new("openssl")
         .args(args)
@@ -848,34 +892,8 @@ async fn openssl_verify_honours_the_crl(e: Engine) {
     let info = crl::publish(&e).await.unwrap();
     assert!(info.entries >= 2);
 
-    let dir = tempfile::tempdir().unwrap();
-    let path = |n: &str| dir.path().join(n).to_string_lossy().into_owned();
-    let pki = e.pki().unwrap();
-    std::fs::write(path("chain.pem"), pki.ca.chain_pem()).unwrap();
-    let latest = crl::latest(&e.db).await.unwrap().unwrap();
-    std::fs::write(
-        path("crl.pem"),
-        tessera_engine::pki::ca::pem("X509 CRL", &latest.der),
-    )
-    .unwrap();
-    for (i, der) in ders.iter().enumerate() {
-        std::fs::write(
-            path(&format!("{i}.pem")),
-            tessera_engine::pki::ca::pem("CERTIFICATE", der),
-        )
-        .unwrap();
-    }
-    let verify = |i: usize| {
-        openssl(&[
-            "verify",
-            "-crl_check",
-            "-CAfile",
-            &path("chain.pem"),
-            "-CRLfile",
-            &path("crl.pem"),
-            &path(&format!("{i}.pem")),
-        ])
-    };
+    let check = OpensslCheck::new(&e).await;
+    let verify = |i: usize| check.verify(&ders[i]);
     let (ok, out) = verify(0);
     assert!(ok, "a valid certificate must verify: {out}");
     let (ok, out) = verify(1);
@@ -883,15 +901,7 @@ async fn openssl_verify_honours_the_crl(e: Engine) {
     let (ok, out) = verify(2);
     assert!(!ok && out.contains("certificate revoked"), "on hold: {out}");
     // The CRL itself is signed by the issuing CA.
-    let (ok, out) = openssl(&[
-        "crl",
-        "-in",
-        &path("crl.pem"),
-        "-CAfile",
-        &path("chain.pem"),
-        "-noout",
-        "-text",
-    ]);
+    let (ok, out) = check.crl_text();
     assert!(
         ok && out.contains("verify OK")
             && out.contains("Certificate Hold")
@@ -1143,28 +1153,6 @@ async fn an_rsa_ca_signs_certificates_and_crls_openssl_accepts() {
         "sha256WithRSAEncryption"
     );
     crl::publish(&e).await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let path = |n: &str| dir.path().join(n).to_string_lossy().into_owned();
-    std::fs::write(path("chain.pem"), pki.ca.chain_pem()).unwrap();
-    let latest = crl::latest(&e.db).await.unwrap().unwrap();
-    std::fs::write(
-        path("crl.pem"),
-        tessera_engine::pki::ca::pem("X509 CRL", &latest.der),
-    )
-    .unwrap();
-    std::fs::write(
-        path("c.pem"),
-        tessera_engine::pki::ca::pem("CERTIFICATE", &issued.der),
-    )
-    .unwrap();
-    let (ok, out) = openssl(&[
-        "verify",
-        "-crl_check",
-        "-CAfile",
-        &path("chain.pem"),
-        "-CRLfile",
-        &path("crl.pem"),
-        &path("c.pem"),
-    ]);
+    let (ok, out) = OpensslCheck::new(&e).await.verify(&issued.der);
     assert!(ok, "{out}");
 }

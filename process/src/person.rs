@@ -75,6 +75,18 @@ impl PersonInput {
         }
     }
 
+    /// Built from named fields (a form, a CSV line); `get` returns "" for a missing one.
+    pub fn from_fields(get: impl Fn(&str) -> String) -> PersonInput {
+        PersonInput {
+            employee_id: get("employee_id"),
+            given_name: get("given_name"),
+            surname: get("surname"),
+            email: get("email"),
+            upn: get("upn"),
+            department: get("department"),
+        }
+    }
+
     /// "Given Surname", the common name that goes into certificates.
     pub fn common_name(&self) -> String {
         format!("{} {}", self.given_name.trim(), self.surname.trim())
@@ -213,15 +225,7 @@ pub fn parse_csv(text: &str) -> Result<Vec<CsvLine>, String> {
                     .map(|i| fields[i].clone())
                     .unwrap_or_default()
             };
-            let person = PersonInput {
-                employee_id: get("employee_id"),
-                given_name: get("given_name"),
-                surname: get("surname"),
-                email: get("email"),
-                upn: get("upn"),
-                department: get("department"),
-            }
-            .trimmed();
+            let person = PersonInput::from_fields(get).trimmed();
             let errors = person.validate();
             if errors.is_empty() {
                 Ok(person)

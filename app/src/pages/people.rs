@@ -54,14 +54,7 @@ fn PersonForm(
                 .map(|(_, _, s)| s.get_untracked())
                 .unwrap_or_default()
         };
-        let input = PersonInput {
-            employee_id: get("employee_id"),
-            given_name: get("given_name"),
-            surname: get("surname"),
-            email: get("email"),
-            upn: get("upn"),
-            department: get("department"),
-        };
+        let input = PersonInput::from_fields(get);
         let found = input.validate();
         errors.set(
             found

@@ -81,7 +81,7 @@ async fn sign(conn: &impl ConnectionTrait, pki: &Pki, number: i64) -> Result<(Ve
             .unwrap_or(RevocationReason::Unspecified);
         entries.push(RevokedCertParams {
             serial_number: SerialNumber::from_slice(&serial),
-            revocation_time: to_time(c.revoked_at.unwrap_or(c.updated_at))?,
+            revocation_time: super::to_time(c.revoked_at.unwrap_or(c.updated_at))?,
             // RFC 5280 5.3.1: reasonCode unspecified SHOULD be absent.
             reason_code: (reason != RevocationReason::Unspecified).then(|| rcgen_reason(reason)),
             invalidity_date: None,
@@ -91,8 +91,8 @@ async fn sign(conn: &impl ConnectionTrait, pki: &Pki, number: i64) -> Result<(Ve
     let this_update = now - chrono::Duration::seconds(crate::pki::issue::BACKDATE_SECONDS);
     let next_update = now + pki.crl_validity;
     let params = CertificateRevocationListParams {
-        this_update: to_time(this_update)?,
-        next_update: to_time(next_update)?,
+        this_update: super::to_time(this_update)?,
+        next_update: super::to_time(next_update)?,
         crl_number: SerialNumber::from(number as u64),
         issuing_distribution_point: None,
         revoked_certs: entries,
@@ -141,9 +141,4 @@ fn rcgen_reason(r: RevocationReason) -> rcgen::RevocationReason {
         RevocationReason::CertificateHold => R::CertificateHold,
         RevocationReason::PrivilegeWithdrawn => R::PrivilegeWithdrawn,
     }
-}
-
-fn to_time(t: chrono::DateTime<chrono::Utc>) -> Result<time::OffsetDateTime> {
-    time::OffsetDateTime::from_unix_timestamp(t.timestamp())
-        .map_err(|e| EngineError::Crypto(format!("time out of range: {e}")))
 }

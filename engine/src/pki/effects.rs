@@ -46,13 +46,13 @@ pub async fn apply(
     // holds) reaches the certificates of every credential they hold.
     let owners = if owner.0 == ObjectKind::User {
         let mut owners = Vec::new();
-        for (credential, state) in super::credentials_of(conn, owner.1).await? {
+        for credential in super::credentials_of(conn, owner.1).await? {
             // Reactivating a user releases only what is on a credential that is itself in use;
             // a card that was deactivated on its own stays on hold.
-            if effect == CertEffect::Release && !in_use(state) {
+            if effect == CertEffect::Release && !in_use(credential.state) {
                 continue;
             }
-            owners.push(credential);
+            owners.push(credential.owner);
         }
         owners
     } else {
@@ -60,16 +60,19 @@ pub async fn apply(
     };
     let mut outcome = EffectOutcome::default();
     for (kind, id) in owners {
-        let certs = certificate::Entity::find()
-            .filter(certificate::Column::OwnerKind.eq(kind.as_str()))
-            .filter(certificate::Column::OwnerId.eq(id))
-            .order_by_asc(certificate::Column::Id)
-            .all(conn)
-            .await?;
+        let certs = owned_by((kind, id)).all(conn).await?;
         let changed = apply_to(conn, caller, &certs, effect, reason, "").await?;
         outcome.changed.extend(changed.changed);
     }
     Ok(outcome)
+}
+
+/// The certificates of one credential, oldest first.
+fn owned_by(owner: (ObjectKind, i64)) -> sea_orm::Select<certificate::Entity> {
+    certificate::Entity::find()
+        .filter(certificate::Column::OwnerKind.eq(owner.0.as_str()))
+        .filter(certificate::Column::OwnerId.eq(owner.1))
+        .order_by_asc(certificate::Column::Id)
 }
 
 /// A credential whose certificates may be valid.
@@ -91,11 +94,8 @@ pub async fn revoke_undelivered(
     owner: (ObjectKind, i64),
     why: &str,
 ) -> Result<EffectOutcome> {
-    let certs = certificate::Entity::find()
-        .filter(certificate::Column::OwnerKind.eq(owner.0.as_str()))
-        .filter(certificate::Column::OwnerId.eq(owner.1))
+    let certs = owned_by(owner)
         .filter(certificate::Column::State.eq(CertificateState::Issued.as_str()))
-        .order_by_asc(certificate::Column::Id)
         .all(conn)
         .await?;
     apply_to(
@@ -244,7 +244,9 @@ pub async fn sweep(
     let mut stale = Vec::new();
     for cert in issued {
         let state = match ObjectKind::parse(&cert.owner_kind) {
-            Some(kind) => super::credential_state(conn, kind, cert.owner_id).await?,
+            Some(kind) => super::credential(conn, kind, cert.owner_id)
+                .await?
+                .map(|c| c.state),
             None => None,
         };
         let abandoned = match state {

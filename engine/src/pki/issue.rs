@@ -15,7 +15,6 @@ use rcgen::{
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
 use tessera_process::profile::{CertificateProfile, KeyUsageBit};
 use tessera_process::{CertificateState, ObjectKind};
-use time::OffsetDateTime;
 
 /// Microsoft's UPN otherName (smart card logon).
 pub const OID_UPN: &[u64] = &[1, 3, 6, 1, 4, 1, 311, 20, 2, 3];
@@ -99,8 +98,8 @@ pub fn sign(
     // A certificate never outlives the CA that signed it.
     let not_after =
         (now + chrono::Duration::days(i64::from(profile.validity_days))).min(pki.issuing_not_after);
-    p.not_before = to_time(not_before)?;
-    p.not_after = to_time(not_after)?;
+    p.not_before = super::to_time(not_before)?;
+    p.not_after = super::to_time(not_after)?;
     p.is_ca = IsCa::ExplicitNoCa;
     p.use_authority_key_identifier_extension = true;
     p.key_usages = profile
@@ -259,9 +258,4 @@ pub async fn store(
     )
     .await?;
     Ok(id)
-}
-
-fn to_time(t: DateTime<Utc>) -> Result<OffsetDateTime> {
-    OffsetDateTime::from_unix_timestamp(t.timestamp())
-        .map_err(|e| EngineError::Crypto(format!("time out of range: {e}")))
 }

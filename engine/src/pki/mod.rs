@@ -111,6 +111,12 @@ pub async fn scheduled(engine: &Engine, undelivered_after: chrono::Duration) -> 
     crl::publish(engine).await.map(|_| ())
 }
 
+/// rcgen's time type, to the second.
+pub(crate) fn to_time(t: chrono::DateTime<chrono::Utc>) -> Result<time::OffsetDateTime> {
+    time::OffsetDateTime::from_unix_timestamp(t.timestamp())
+        .map_err(|e| EngineError::Crypto(format!("time out of range: {e}")))
+}
+
 /// A stored certificate as a panel shows it.
 pub fn row(c: &certificate::Model, escrowed: bool) -> Result<CertificateRow> {
     let state = match crate::runner::parse_state(ObjectKind::Certificate, &c.state)? {
@@ -168,67 +174,103 @@ pub async fn of_owner(
     rows(conn, certs).await
 }
 
-/// The credentials a person holds, with their states.
+/// A credential (card, temporary card, mobile ID) as the CA's effects and the user cascades
+/// need it.
+#[derive(Debug, Clone)]
+pub(crate) struct Credential {
+    pub owner: (ObjectKind, i64),
+    pub person_id: Option<i64>,
+    pub state: State,
+    pub version: i64,
+}
+
+fn credential_from(
+    kind: ObjectKind,
+    id: i64,
+    person_id: Option<i64>,
+    state: &str,
+    version: i64,
+) -> Result<Credential> {
+    Ok(Credential {
+        owner: (kind, id),
+        person_id,
+        state: crate::runner::parse_state(kind, state)?,
+        version,
+    })
+}
+
+/// The credentials a person holds.
 pub(crate) async fn credentials_of(
     conn: &impl ConnectionTrait,
     person_id: i64,
-) -> Result<Vec<((ObjectKind, i64), State)>> {
-    let state = |kind, stored: &str| crate::runner::parse_state(kind, stored);
-    let mut owners = Vec::new();
+) -> Result<Vec<Credential>> {
+    let mut all = Vec::new();
     for c in card::Entity::find()
         .filter(card::Column::PersonId.eq(person_id))
         .all(conn)
         .await?
     {
-        owners.push(((ObjectKind::Card, c.id), state(ObjectKind::Card, &c.state)?));
+        all.push(credential_from(
+            ObjectKind::Card,
+            c.id,
+            Some(c.person_id),
+            &c.state,
+            c.version,
+        )?);
     }
     for c in temp_card::Entity::find()
         .filter(temp_card::Column::PersonId.eq(person_id))
         .all(conn)
         .await?
     {
-        owners.push((
-            (ObjectKind::TempCard, c.id),
-            state(ObjectKind::TempCard, &c.state)?,
-        ));
+        all.push(credential_from(
+            ObjectKind::TempCard,
+            c.id,
+            c.person_id,
+            &c.state,
+            c.version,
+        )?);
     }
     for m in mobile_id::Entity::find()
         .filter(mobile_id::Column::PersonId.eq(person_id))
         .all(conn)
         .await?
     {
-        owners.push((
-            (ObjectKind::MobileId, m.id),
-            state(ObjectKind::MobileId, &m.state)?,
-        ));
+        all.push(credential_from(
+            ObjectKind::MobileId,
+            m.id,
+            Some(m.person_id),
+            &m.state,
+            m.version,
+        )?);
     }
-    Ok(owners)
+    Ok(all)
 }
 
-/// The state of a credential, or `None` if it does not exist.
-pub(crate) async fn credential_state(
+/// One credential, or `None` if there is no such credential.
+pub(crate) async fn credential(
     conn: &impl ConnectionTrait,
     kind: ObjectKind,
     id: i64,
-) -> Result<Option<State>> {
-    let stored = match kind {
+) -> Result<Option<Credential>> {
+    match kind {
         ObjectKind::Card => card::Entity::find_by_id(id)
             .one(conn)
             .await?
-            .map(|c| c.state),
+            .map(|c| credential_from(kind, c.id, Some(c.person_id), &c.state, c.version))
+            .transpose(),
         ObjectKind::TempCard => temp_card::Entity::find_by_id(id)
             .one(conn)
             .await?
-            .map(|c| c.state),
+            .map(|c| credential_from(kind, c.id, c.person_id, &c.state, c.version))
+            .transpose(),
         ObjectKind::MobileId => mobile_id::Entity::find_by_id(id)
             .one(conn)
             .await?
-            .map(|m| m.state),
-        _ => None,
-    };
-    stored
-        .map(|s| crate::runner::parse_state(kind, &s))
-        .transpose()
+            .map(|m| credential_from(kind, m.id, Some(m.person_id), &m.state, m.version))
+            .transpose(),
+        _ => Ok(None),
+    }
 }
 
 /// The certificates on all of a person's credentials, newest first.
@@ -236,7 +278,7 @@ pub async fn of_person(conn: &impl ConnectionTrait, person_id: i64) -> Result<Ve
     let owners: Vec<(ObjectKind, i64)> = credentials_of(conn, person_id)
         .await?
         .into_iter()
-        .map(|(owner, _)| owner)
+        .map(|c| c.owner)
         .collect();
     if owners.is_empty() {
         return Ok(Vec::new());
@@ -257,25 +299,6 @@ pub async fn of_person(conn: &impl ConnectionTrait, person_id: i64) -> Result<Ve
     rows(conn, certs).await
 }
 
-/// The person whose credential carries a certificate.
-async fn holder(conn: &impl ConnectionTrait, c: &certificate::Model) -> Result<Option<i64>> {
-    Ok(match ObjectKind::parse(&c.owner_kind) {
-        Some(ObjectKind::Card) => card::Entity::find_by_id(c.owner_id)
-            .one(conn)
-            .await?
-            .map(|x| x.person_id),
-        Some(ObjectKind::TempCard) => temp_card::Entity::find_by_id(c.owner_id)
-            .one(conn)
-            .await?
-            .and_then(|x| x.person_id),
-        Some(ObjectKind::MobileId) => mobile_id::Entity::find_by_id(c.owner_id)
-            .one(conn)
-            .await?
-            .map(|x| x.person_id),
-        _ => None,
-    })
-}
-
 /// A certificate in PEM, for someone who may see its holder.
 pub async fn pem(engine: &Engine, caller: &Caller, id: i64) -> Result<(String, String)> {
     let c = load::<certificate::Entity>(&engine.db, ObjectKind::Certificate, id).await?;
@@ -286,7 +309,12 @@ pub async fn pem(engine: &Engine, caller: &Caller, id: i64) -> Result<(String, S
         Role::KeyRecovery,
     ];
     if !staff.iter().any(|r| caller.has(*r)) {
-        let mine = holder(&engine.db, &c).await?;
+        let mine = match ObjectKind::parse(&c.owner_kind) {
+            Some(kind) => credential(&engine.db, kind, c.owner_id)
+                .await?
+                .and_then(|x| x.person_id),
+            None => None,
+        };
         if mine.is_none() || mine != caller.person_id {
             // The same answer as a missing certificate: ids of others' certificates stay unknown.
             return Err(EngineError::NotFound {
