@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod bridge;
 pub mod cards;
 pub mod db;
 pub mod demo;
