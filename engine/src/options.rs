@@ -27,6 +27,28 @@ impl Current {
             .unwrap_or(false)
     }
 
+    /// An integer option (the schema's range was checked when it was saved).
+    pub fn int(&self, key: &str) -> i64 {
+        match self.document.get(key) {
+            Some(tessera_process::OptionValue::Int(n)) => *n,
+            _ => 0,
+        }
+    }
+
+    pub fn text(&self, key: &str) -> String {
+        match self.document.get(key) {
+            Some(tessera_process::OptionValue::Text(t)) => t.clone(),
+            _ => String::new(),
+        }
+    }
+
+    pub fn list(&self, key: &str) -> Vec<String> {
+        match self.document.get(key) {
+            Some(tessera_process::OptionValue::List(l)) => l.clone(),
+            _ => Vec::new(),
+        }
+    }
+
     /// The values as the operator sees them, with labels, for `keys` (all when empty).
     pub fn in_force(&self, package: OptionsPackage, keys: &[&str]) -> Vec<OptionInForce> {
         package

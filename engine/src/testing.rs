@@ -239,3 +239,73 @@ pub fn pki_settings() -> crate::pki::PkiSettings {
         crl_validity: chrono::Duration::hours(24),
     }
 }
+
+/// Makes sure pcscd runs (it has vsmartcard's vpcd readers "Virtual PCD 00 00" on port 35963
+/// and "Virtual PCD 00 01" on 35964). Started in the foreground mode without systemd, left
+/// running for the next test; its log goes to the temp dir. Needs root for /run/pcscd.
+pub fn pcscd() -> std::io::Result<()> {
+    use std::sync::OnceLock;
+    static STARTED: OnceLock<std::result::Result<(), String>> = OnceLock::new();
+    STARTED
+        .get_or_init(|| {
+            let socket = std::path::Path::new("/run/pcscd/pcscd.comm");
+            let running = std::process::Command::new("pgrep")
+                .args(["-x", "pcscd"])
+                .output()
+                .map(|o| o.status.success())
+                .unwrap_or(false);
+            if !(running && socket.exists()) {
+                let log = std::fs::File::create(std::env::temp_dir().join("tessera-pcscd.log"))
+                    .map_err(|e| e.to_string())?;
+                std::process::Command::new("pcscd")
+                    .args(["-f", "-a"])
+                    .stdout(log.try_clone().map_err(|e| e.to_string())?)
+                    .stderr(log)
+                    .spawn()
+                    .map_err(|e| {
+                        format!("starting pcscd: {e} (apt-get install pcscd vsmartcard-vpcd)")
+                    })?;
+            }
+            for _ in 0..100 {
+                if socket.exists() && pcsc::Context::establish(pcsc::Scope::User).is_ok() {
+                    return Ok(());
+                }
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            Err("pcscd did not come up within 10 s".into())
+        })
+        .clone()
+        .map_err(std::io::Error::other)
+}
+
+/// The virtual readers vpcd offers, by port.
+pub const VIRTUAL_READER: (&str, u16) = ("Virtual PCD 00 00", 35963);
+pub const VIRTUAL_READER_2: (&str, u16) = ("Virtual PCD 00 01", 35964);
+
+/// Waits until pcscd sees a card in `reader` that answers SELECT PIV.
+pub fn wait_for_card(reader: &str) -> std::io::Result<()> {
+    let mut last = String::new();
+    for _ in 0..100 {
+        match crate::bridge::reader::open(reader, false) {
+            Ok((p, _)) => {
+                p.channel.into_transport().close();
+                return Ok(());
+            }
+            Err(e) => last = e.to_string(),
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    Err(std::io::Error::other(format!(
+        "no card in {reader}: {last}"
+    )))
+}
+
+/// Waits until pcscd no longer sees a card in `reader`.
+pub fn wait_for_removal(reader: &str) {
+    for _ in 0..100 {
+        if crate::bridge::reader::open(reader, false).is_err() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}

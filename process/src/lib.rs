@@ -5,6 +5,7 @@
 //! with their defaults, and the DTOs the UI and the server exchange. The engine executes exactly
 //! what these tables allow, and the UI offers exactly that, so the two cannot drift apart.
 
+pub mod bridge;
 pub mod catalogue;
 pub mod dto;
 pub mod kind;

@@ -162,6 +162,41 @@ const CARDS: &[OptionDef] = &[
         kind: OptionKind::Bool,
         default: Default::Bool(false),
     },
+    OptionDef {
+        key: "CardsCertificates",
+        label: "Certificates on an issued card",
+        help: "Authentication goes to slot 9A, signature to 9C, encryption to 9D (an escrowed key, imported; needs a card that can import keys).",
+        kind: OptionKind::Set(CERTS),
+        default: Default::Set(&["authentication", "signature", "encryption"]),
+    },
+    OptionDef {
+        key: "CardsPinLength",
+        label: "PIN length",
+        help: "Digits in the PIN set when a card is issued (PIV allows 6 to 8).",
+        kind: OptionKind::Int { min: 6, max: 8 },
+        default: Default::Int(6),
+    },
+    OptionDef {
+        key: "CardsPukLength",
+        label: "PUK length",
+        help: "Digits in the PUK set when a card is issued (PIV allows 6 to 8). Tessera keeps the PUK encrypted to unblock the PIN.",
+        kind: OptionKind::Int { min: 6, max: 8 },
+        default: Default::Int(8),
+    },
+    OptionDef {
+        key: "CardsManagementKeyAlgorithm",
+        label: "Management key algorithm",
+        help: "The algorithm of the random management key set on each card. AES needs a card that supports it (YubiKey 5.4 and later).",
+        kind: OptionKind::Choice(&["aes192", "aes128", "aes256", "3des"]),
+        default: Default::Choice("aes192"),
+    },
+    OptionDef {
+        key: "CardsAllowReencode",
+        label: "Allow re-encoding a card",
+        help: "On: Issue card may overwrite a card Tessera encoded before (its management key is known). Off: only blank cards are accepted.",
+        kind: OptionKind::Bool,
+        default: Default::Bool(false),
+    },
 ];
 
 const TEMP_CARDS: &[OptionDef] = &[

@@ -2,6 +2,229 @@
 //! are recorded before the first APDU and committed after the last.
 
 pub mod apdu;
+pub mod encode;
+pub mod jobs;
 pub mod mgmt_key;
+pub mod monitor;
+pub mod panel;
 pub mod piv;
+pub mod reader;
+pub mod reconcile;
 pub mod tlv;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use tessera_process::bridge::{EncodingStep, JobState, ReaderSnapshot, StepStatus, StepView};
+use tokio::sync::watch;
+use zeroize::Zeroizing;
+
+/// The running bridge: the readers' snapshot, which readers are busy, and the live progress of
+/// the jobs this process runs. Cheap to clone.
+#[derive(Clone)]
+pub struct Bridge {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    tx: watch::Sender<ReaderSnapshot>,
+    raw: Mutex<ReaderSnapshot>,
+    busy: Mutex<HashSet<String>>,
+    generations: Mutex<HashMap<String, u64>>,
+    live: Mutex<HashMap<i64, Live>>,
+    stop: AtomicBool,
+}
+
+/// A job's progress as this process sees it while it runs.
+#[derive(Clone)]
+pub struct Live {
+    pub state: JobState,
+    pub steps: Vec<StepView>,
+    pub error: Option<String>,
+    /// Handed to the operator who started the job, once.
+    pub pin: Option<Zeroizing<String>>,
+    pub pin_delivered: bool,
+}
+
+impl Live {
+    fn new() -> Live {
+        Live {
+            state: JobState::Encoding,
+            steps: EncodingStep::ALL
+                .iter()
+                .map(|s| StepView {
+                    step: *s,
+                    status: StepStatus::Pending,
+                    detail: None,
+                })
+                .collect(),
+            error: None,
+            pin: None,
+            pin_delivered: false,
+        }
+    }
+}
+
+impl std::fmt::Debug for Bridge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Bridge")
+    }
+}
+
+impl Default for Bridge {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Bridge {
+    /// A bridge without a monitor (tests drive readers themselves).
+    pub fn new() -> Bridge {
+        let (tx, _) = watch::channel(ReaderSnapshot::default());
+        Bridge {
+            shared: Arc::new(Shared {
+                tx,
+                raw: Mutex::new(ReaderSnapshot::default()),
+                busy: Mutex::default(),
+                generations: Mutex::default(),
+                live: Mutex::default(),
+                stop: AtomicBool::new(false),
+            }),
+        }
+    }
+
+    /// A bridge with its reader monitor thread running.
+    pub fn start() -> Bridge {
+        let bridge = Bridge::new();
+        monitor::spawn(Arc::new(bridge.clone()));
+        bridge
+    }
+
+    pub fn stop(&self) {
+        self.shared.stop.store(true, Ordering::Relaxed);
+    }
+
+    /// The readers and cards now.
+    pub fn readers(&self) -> ReaderSnapshot {
+        self.shared.tx.borrow().clone()
+    }
+
+    /// Every change of [`Bridge::readers`], for the live view.
+    pub fn subscribe(&self) -> watch::Receiver<ReaderSnapshot> {
+        self.shared.tx.subscribe()
+    }
+
+    fn republish(&self) {
+        let mut snap = self.shared.raw.lock().expect("bridge lock").clone();
+        let busy = self.shared.busy.lock().expect("bridge lock");
+        for r in &mut snap.readers {
+            r.busy = busy.contains(&r.name);
+        }
+        self.shared.tx.send_replace(snap);
+    }
+
+    /// Takes `reader` for a job until the claim is dropped; refuses a reader already in use.
+    pub fn claim(&self, reader: &str) -> Option<ReaderClaim> {
+        if !self
+            .shared
+            .busy
+            .lock()
+            .expect("bridge lock")
+            .insert(reader.to_string())
+        {
+            return None;
+        }
+        self.republish();
+        Some(ReaderClaim {
+            bridge: self.clone(),
+            reader: reader.to_string(),
+        })
+    }
+
+    pub(crate) fn live_start(&self, job: i64) {
+        self.shared
+            .live
+            .lock()
+            .expect("bridge lock")
+            .insert(job, Live::new());
+    }
+
+    pub(crate) fn live_update(&self, job: i64, f: impl FnOnce(&mut Live)) {
+        if let Some(l) = self.shared.live.lock().expect("bridge lock").get_mut(&job) {
+            f(l)
+        }
+    }
+
+    pub fn live(&self, job: i64) -> Option<Live> {
+        self.shared
+            .live
+            .lock()
+            .expect("bridge lock")
+            .get(&job)
+            .cloned()
+    }
+
+    /// The new PIN of a finished job, once: whoever asks second gets nothing.
+    pub fn take_pin(&self, job: i64) -> Option<Zeroizing<String>> {
+        let mut live = self.shared.live.lock().expect("bridge lock");
+        let l = live.get_mut(&job)?;
+        let pin = l.pin.take();
+        if pin.is_some() {
+            l.pin_delivered = true;
+        }
+        pin
+    }
+}
+
+/// A reader held by a job.
+pub struct ReaderClaim {
+    bridge: Bridge,
+    pub reader: String,
+}
+
+impl Drop for ReaderClaim {
+    fn drop(&mut self) {
+        let shared = &self.bridge.shared;
+        *shared
+            .generations
+            .lock()
+            .expect("bridge lock")
+            .entry(self.reader.clone())
+            .or_default() += 1;
+        shared
+            .busy
+            .lock()
+            .expect("bridge lock")
+            .remove(&self.reader);
+        self.bridge.republish();
+    }
+}
+
+impl monitor::Sink for Bridge {
+    fn publish(&self, snapshot: ReaderSnapshot) {
+        *self.shared.raw.lock().expect("bridge lock") = snapshot;
+        self.republish();
+    }
+
+    fn busy(&self, reader: &str) -> bool {
+        self.shared
+            .busy
+            .lock()
+            .expect("bridge lock")
+            .contains(reader)
+    }
+
+    fn generation(&self, reader: &str) -> u64 {
+        self.shared
+            .generations
+            .lock()
+            .expect("bridge lock")
+            .get(reader)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    fn stopped(&self) -> bool {
+        self.shared.stop.load(Ordering::Relaxed)
+    }
+}

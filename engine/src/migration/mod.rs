@@ -6,6 +6,7 @@ use sea_orm_migration::prelude::*;
 mod m20261121_000001_initial;
 mod m20261121_000002_pki;
 mod m20261121_000003_people;
+mod m20261121_000004_bridge;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000001_initial::Migration),
             Box::new(m20261121_000002_pki::Migration),
             Box::new(m20261121_000003_people::Migration),
+            Box::new(m20261121_000004_bridge::Migration),
         ]
     }
 }

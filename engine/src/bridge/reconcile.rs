@@ -1,0 +1,249 @@
+//! Reconcile: resolves an encoding job that is in doubt by reading the card back. The job is
+//! never run again; what the card holds decides.
+
+use super::apdu::Transport;
+use super::encode::{
+    self, commit_issued, mgmt_alg_by_name, random_digits, record_failure, sealed_context,
+};
+use super::jobs::{self, Stats};
+use super::mgmt_key::{MgmtAlgorithm, MgmtKey};
+use super::piv::{self, Piv, PivError, Reference, Slot};
+use super::reader;
+use super::Bridge;
+use crate::pki::seal;
+use crate::runner::{authorize, Caller};
+use crate::{Engine, EngineError, Result};
+use tessera_process::bridge::{EncodingStep, JobState};
+use tessera_process::ProcessId;
+use zeroize::Zeroizing;
+
+/// How reconciling ended. No `Debug`: it may hold the new PIN.
+pub struct Reconciled {
+    /// Issued (with a new PIN), failed, or nothing written (the card can be issued again).
+    pub outcome: ReconcileOutcome,
+    pub message: String,
+    pub pin: Option<Zeroizing<String>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReconcileOutcome {
+    Issued,
+    Failed,
+    NothingWritten,
+}
+
+/// Reconciles in-doubt job `job_id` with the card in `reader`.
+pub async fn reconcile(
+    engine: &Engine,
+    bridge: &Bridge,
+    caller: &Caller,
+    job_id: i64,
+    reader: &str,
+) -> Result<Reconciled> {
+    let name = reader.to_string();
+    reconcile_with(engine, bridge, caller, job_id, reader, move || {
+        reader::open(&name, true)
+    })
+    .await
+}
+
+pub async fn reconcile_with<T, O>(
+    engine: &Engine,
+    bridge: &Bridge,
+    caller: &Caller,
+    job_id: i64,
+    reader: &str,
+    open: O,
+) -> Result<Reconciled>
+where
+    T: Transport + Send + 'static,
+    O: FnOnce() -> std::result::Result<(Piv<T>, Vec<u8>), PivError> + Send + 'static,
+{
+    authorize(caller, ProcessId::CardsProcIssue.def())?;
+    let pki = engine.pki()?;
+    // A job whose lease ran out is in doubt even if no schedule has said so yet.
+    {
+        let txn = engine.write().await?;
+        let r = jobs::mark_in_doubt(&txn, crate::time::now()).await;
+        crate::db::finish(txn, r).await?;
+    }
+    let job = jobs::load(&engine.db, job_id).await?;
+    if job.state != JobState::InDoubt.as_str() {
+        return Err(EngineError::Invalid(format!(
+            "Encoding job {job_id} is {}, not in doubt: there is nothing to reconcile.",
+            job.state.replace('_', " ")
+        )));
+    }
+    let _claim = bridge.claim(reader).ok_or_else(|| {
+        EngineError::Invalid(format!("The reader \"{reader}\" is busy with another job."))
+    })?;
+    let certs = encode::job_certificates(engine, &job).await?;
+    let ctx = sealed_context(job.id);
+    let job_key = match (
+        &job.management_key,
+        job.management_key_algorithm
+            .as_deref()
+            .and_then(mgmt_alg_by_name),
+    ) {
+        (Some(sealed), Some(alg)) => {
+            let raw = seal::open(&pki.kek, &format!("{ctx}:mgmt"), sealed)?;
+            Some(MgmtKey::new(alg, &raw).map_err(EngineError::Crypto)?)
+        }
+        _ => None,
+    };
+    let job_puk = match &job.puk {
+        Some(sealed) => Some(Zeroizing::new(
+            String::from_utf8_lossy(&seal::open(&pki.kek, &format!("{ctx}:puk"), sealed)?)
+                .into_owned(),
+        )),
+        None => None,
+    };
+    let expected: Vec<(Slot, Vec<u8>)> = certs
+        .iter()
+        .filter_map(|c| Some((slot_of(c)?, c.der.clone()?)))
+        .collect();
+    let expected_serial = job.chip_serial.clone();
+    let expected_guid = job.chuid_guid.clone();
+    let new_pin = random_digits(6.max(job_pin_length(engine).await));
+
+    // Read the card on a blocking thread.
+    let pin = new_pin.clone();
+    let reading = tokio::task::spawn_blocking(move || -> std::result::Result<Reading, PivError> {
+        let (mut p, _) = open()?;
+        let id = reader::identify(&mut p)?;
+        if let (Some(want), Some(have)) = (&expected_serial, id.serial_text()) {
+            if want != &have {
+                return Ok(Reading::WrongCard(format!(
+                    "serial {want} expected, {have} found"
+                )));
+            }
+        }
+        let Some(key) = job_key else {
+            return Ok(Reading::NothingWritten);
+        };
+        if p.authenticate(&key).is_err() {
+            for alg in [MgmtAlgorithm::TripleDes, MgmtAlgorithm::Aes192] {
+                if p.authenticate(&MgmtKey::default_for(alg)).is_ok() && id.blank() {
+                    return Ok(Reading::NothingWritten);
+                }
+            }
+            return Ok(Reading::WrongCard(
+                "the card does not open with the job's management key".into(),
+            ));
+        }
+        let mut complete =
+            id.guid_hex().is_some() && id.guid_hex() == expected_guid && !expected.is_empty();
+        for (slot, der) in &expected {
+            if p.get_certificate(*slot)?.as_deref() != Some(der.as_slice()) {
+                complete = false;
+            }
+        }
+        if !complete {
+            return Ok(Reading::Partial);
+        }
+        let Some(puk) = job_puk else {
+            return Ok(Reading::Partial);
+        };
+        // The PUK step may not have happened: then the card still has the factory PUK.
+        match p.unblock_pin(&puk, &pin) {
+            Ok(()) => Ok(Reading::Complete),
+            Err(PivError::WrongSecret { .. }) => {
+                p.change_reference(Reference::Puk, piv::DEFAULT_PUK, &puk)?;
+                p.unblock_pin(&puk, &pin)?;
+                Ok(Reading::Complete)
+            }
+            Err(e) => Err(e),
+        }
+    })
+    .await
+    .map_err(|e| EngineError::Invalid(format!("reading the card stopped: {e}")))?
+    .map_err(|e| {
+        EngineError::Invalid(format!(
+            "Reading the card failed: {}",
+            encode::card_message(&e)
+        ))
+    })?;
+
+    let stats = Stats::default();
+    match reading {
+        Reading::WrongCard(why) => Err(EngineError::Invalid(format!(
+            "This is not the card of encoding job {job_id} ({why}). Insert that card and try again; the job stays in doubt."
+        ))),
+        Reading::Complete => {
+            let serials: Vec<(Slot, String)> = certs
+                .iter()
+                .filter_map(|c| Some((slot_of(c)?, c.serial.clone())))
+                .collect();
+            commit_issued(engine, caller, job.id, job.object_id, &serials, stats, "Reconcile").await?;
+            Ok(Reconciled {
+                outcome: ReconcileOutcome::Issued,
+                message: "The card holds everything the job wrote. It is issued; its PIN was reset with the PUK to the new PIN below.".into(),
+                pin: Some(new_pin),
+            })
+        }
+        Reading::Partial => {
+            let message = "Reconcile: the card holds only part of the encoding";
+            record_failure(engine, caller, job.id, job.object_id, step_of(&job), true, message, stats).await?;
+            Ok(Reconciled {
+                outcome: ReconcileOutcome::Failed,
+                message: "The card holds only part of the encoding: the card is failed and its certificates are revoked.".into(),
+                pin: None,
+            })
+        }
+        Reading::NothingWritten => {
+            let message = "Reconcile: nothing had been written to the card";
+            record_failure(engine, caller, job.id, job.object_id, step_of(&job), false, message, stats).await?;
+            Ok(Reconciled {
+                outcome: ReconcileOutcome::NothingWritten,
+                message: "Nothing had been written to the card. The job is closed (any certificate it issued is revoked); the card can be issued again.".into(),
+                pin: None,
+            })
+        }
+    }
+}
+
+enum Reading {
+    WrongCard(String),
+    NothingWritten,
+    Partial,
+    Complete,
+}
+
+fn step_of(job: &crate::entity::encoding_job::Model) -> EncodingStep {
+    EncodingStep::parse(&job.step).unwrap_or(EncodingStep::Connect)
+}
+
+/// The slot a job's certificate went to, from its profile's purpose.
+fn slot_of(c: &crate::entity::certificate::Model) -> Option<Slot> {
+    let purpose = tessera_process::profile::CertPurpose::ALL
+        .iter()
+        .copied()
+        .find(|p| p.label() == c.profile)?;
+    Some(encode::slot_for(purpose))
+}
+
+async fn job_pin_length(engine: &Engine) -> usize {
+    encode::IssueSettings::current(&engine.db)
+        .await
+        .map(|s| s.pin_length)
+        .unwrap_or(6)
+}
+
+/// At start-up and on a schedule: jobs abandoned by a stopped process become in doubt.
+pub async fn sweep(engine: &Engine) -> Result<Vec<i64>> {
+    let txn = engine.write().await?;
+    let r = jobs::mark_in_doubt(&txn, crate::time::now()).await;
+    crate::db::finish(txn, r).await
+}
+
+/// At start-up: this server runs no job yet, so every job still marked running was abandoned
+/// by its previous run. (One server drives a given reader.)
+pub async fn sweep_on_start(engine: &Engine) -> Result<Vec<i64>> {
+    let txn = engine.write().await?;
+    let r = jobs::mark_in_doubt(
+        &txn,
+        crate::time::now() + jobs::LEASE + chrono::Duration::seconds(1),
+    )
+    .await;
+    crate::db::finish(txn, r).await
+}

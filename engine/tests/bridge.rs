@@ -1,0 +1,415 @@
+//! Issue card against the real stack: pcscd + vsmartcard's vpcd + Tessera's virtual PIV card,
+//! checked afterwards by independent clients (OpenSC's pkcs15-tool and pkcs11-tool, openssl,
+//! yubico-piv-tool). The tests share one virtual reader, so they take turns.
+
+mod common;
+
+use common::{caller, person, stored_card};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use std::process::Command;
+use tessera_engine::bridge::encode::{self, Finished, RunOptions};
+use tessera_engine::bridge::reconcile::{self, ReconcileOutcome};
+use tessera_engine::bridge::{jobs, reader, Bridge};
+use tessera_engine::cards::{self, Decision};
+use tessera_engine::entity::{certificate, encoding_job, smart_card_chip};
+use tessera_engine::testing::{pcscd, wait_for_card, wait_for_removal, VIRTUAL_READER};
+use tessera_engine::{options, Engine};
+use tessera_process::bridge::{EncodingStep, JobState};
+use tessera_process::OptionsPackage;
+use tessera_virtual_card::{PivCard, VirtualReader};
+
+static READER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+const P11: &str = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so";
+
+/// A blank card in the virtual reader, seen by pcscd.
+fn insert(card: PivCard) -> VirtualReader {
+    pcscd().expect("pcscd");
+    wait_for_removal(VIRTUAL_READER.0);
+    let vr = VirtualReader::insert(VIRTUAL_READER.1, card).expect("vpcd accepts the virtual card");
+    wait_for_card(VIRTUAL_READER.0).expect("pcscd sees the card");
+    vr
+}
+
+/// A card for `who`, requested by the operator and approved by the approver.
+async fn approved_card(e: &Engine, who: &str) -> (i64, i64) {
+    let op = caller(e, "operator").await;
+    let ap = caller(e, "approver").await;
+    let p = person(e, who).await;
+    let out = cards::request(e, &op, p.id, p.version).await.unwrap();
+    let c = stored_card(e, out.card_id).await;
+    cards::decide(e, &ap, c.id, c.version, Decision::Approve)
+        .await
+        .unwrap();
+    let c = stored_card(e, out.card_id).await;
+    assert_eq!(c.state, "approved");
+    (c.id, c.version)
+}
+
+async fn issue(e: &Engine, bridge: &Bridge, card_id: i64, opts: RunOptions) -> Finished {
+    let op = caller(e, "operator").await;
+    let version = stored_card(e, card_id).await.version;
+    let (job, claim, settings) = encode::begin(e, bridge, &op, card_id, version, VIRTUAL_READER.0)
+        .await
+        .expect("Issue card may start");
+    let name = VIRTUAL_READER.0.to_string();
+    encode::run(
+        e,
+        bridge,
+        &op,
+        job,
+        claim,
+        settings,
+        move || reader::open(&name, true),
+        opts,
+    )
+    .await
+}
+
+async fn card_certificates(e: &Engine, card_id: i64) -> Vec<certificate::Model> {
+    certificate::Entity::find()
+        .filter(certificate::Column::OwnerKind.eq("card"))
+        .filter(certificate::Column::OwnerId.eq(card_id))
+        .all(&e.db)
+        .await
+        .unwrap()
+}
+
+fn run(cmd: &mut Command) -> (bool, String) {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue_card_encodes_a_blank_card_that_independent_clients_accept() {
+    let _turn = READER.lock().await;
+    let e = common::sqlite().await;
+    let bridge = Bridge::new();
+    let (card_id, _) = approved_card(&e, "Bruno Berg").await;
+    let _vr = insert(PivCard::new(4_100_001));
+
+    let done = issue(&e, &bridge, card_id, RunOptions::default()).await;
+    assert_eq!(done.state, JobState::Succeeded, "{:?}", done.error);
+    let pin = done.pin.clone().expect("the new PIN is handed over once");
+    assert_eq!(pin.len(), 6);
+    assert!(pin.chars().all(|c| c.is_ascii_digit()));
+    assert_ne!(pin.as_str(), "123456");
+    assert!(done.stats.apdus > 20, "{} APDUs", done.stats.apdus);
+
+    // The database: card issued, three certificates issued for it, the chip's secrets kept.
+    assert_eq!(stored_card(&e, card_id).await.state, "issued");
+    let certs = card_certificates(&e, card_id).await;
+    assert_eq!(certs.len(), 3);
+    assert!(certs.iter().all(|c| c.state == "issued"));
+    let chip = smart_card_chip::Entity::find()
+        .filter(smart_card_chip::Column::ObjectId.eq(card_id))
+        .one(&e.db)
+        .await
+        .unwrap()
+        .expect("chip row");
+    assert_eq!(chip.chip_serial.as_deref(), Some("4100001"));
+    assert!(
+        !chip.puk.windows(8).any(|w| w == b"12345678"),
+        "the PUK is sealed"
+    );
+    let job = jobs::load(&e.db, done.job).await.unwrap();
+    assert_eq!(job.state, "succeeded");
+    assert_eq!(job.step, EncodingStep::Commit.as_str());
+
+    // OpenSC lists the three certificates.
+    let (ok, out) = run(Command::new("pkcs15-tool").args(["--list-certificates"]));
+    assert!(ok, "{out}");
+    assert_eq!(out.matches("X.509 Certificate [").count(), 3, "{out}");
+    assert!(out.contains("Bruno Berg"), "{out}");
+
+    // The new PIN is accepted, the factory PIN is not.
+    let (ok, out) =
+        run(Command::new("pkcs15-tool").args(["--verify-pin", "--auth-id", "01", "--pin", &pin]));
+    assert!(ok && !out.contains("rror"), "{out}");
+    let (ok, out) = run(Command::new("pkcs15-tool").args([
+        "--verify-pin",
+        "--auth-id",
+        "01",
+        "--pin",
+        "123456",
+    ]));
+    assert!(
+        !ok || out.contains("rror") || out.contains("ncorrect"),
+        "the old default PIN must fail: {out}"
+    );
+    // That wrong try cost one attempt; the right PIN restores the counter.
+    let (ok, _) =
+        run(Command::new("pkcs15-tool").args(["--verify-pin", "--auth-id", "01", "--pin", &pin]));
+    assert!(ok);
+
+    // A signature made on the card with the new PIN verifies with the issued certificate's key.
+    let dir = tempfile::tempdir().unwrap();
+    let path = |n: &str| dir.path().join(n).to_string_lossy().into_owned();
+    std::fs::write(path("data"), b"signed on a Tessera card").unwrap();
+    let auth_cert = certs
+        .iter()
+        .find(|c| c.profile == "Authentication")
+        .unwrap();
+    std::fs::write(path("auth.der"), auth_cert.der.as_ref().unwrap()).unwrap();
+    let (ok, out) = run(Command::new("openssl").args([
+        "x509",
+        "-inform",
+        "DER",
+        "-in",
+        &path("auth.der"),
+        "-pubkey",
+        "-noout",
+        "-out",
+        &path("auth.pub"),
+    ]));
+    assert!(ok, "{out}");
+    let (ok, out) = run(Command::new("pkcs11-tool").args([
+        "--module",
+        P11,
+        "--login",
+        "--pin",
+        &pin,
+        "--sign",
+        "--id",
+        "01",
+        "-m",
+        "ECDSA-SHA256",
+        "--signature-format",
+        "openssl",
+        "-i",
+        &path("data"),
+        "-o",
+        &path("sig"),
+    ]));
+    assert!(ok, "{out}");
+    let (ok, out) = run(Command::new("openssl").args([
+        "dgst",
+        "-sha256",
+        "-verify",
+        &path("auth.pub"),
+        "-signature",
+        &path("sig"),
+        &path("data"),
+    ]));
+    assert!(ok && out.contains("Verified OK"), "{out}");
+
+    // yubico-piv-tool sees CHUID, CCC and the certificates in 9A, 9C and 9D.
+    let (ok, out) = run(Command::new("yubico-piv-tool").args(["-r", "Virtual", "-a", "status"]));
+    assert!(ok, "{out}");
+    for want in ["CHUID:", "CCC:", "Slot 9a", "Slot 9c", "Slot 9d"] {
+        assert!(out.contains(want), "{want} missing in: {out}");
+    }
+    assert!(!out.contains("CHUID:\tNo data"), "{out}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_card_removed_mid_encoding_fails_and_its_certificates_are_revoked() {
+    let _turn = READER.lock().await;
+    let e = common::sqlite().await;
+    let bridge = Bridge::new();
+    let (card_id, _) = approved_card(&e, "Bruno Berg").await;
+    let vr = insert(PivCard::new(4_100_002));
+    // Past key generation, in the middle of writing the certificates.
+    vr.remove_after_apdus(19);
+
+    let done = issue(&e, &bridge, card_id, RunOptions::default()).await;
+    assert_eq!(done.state, JobState::Failed);
+    let error = done.error.unwrap();
+    assert!(error.contains("removed"), "{error}");
+    assert!(done.pin.is_none());
+
+    let card = stored_card(&e, card_id).await;
+    assert_eq!(
+        card.state, "failed",
+        "nothing half-committed: the card is failed, not issued"
+    );
+    let certs = card_certificates(&e, card_id).await;
+    assert_eq!(
+        certs.len(),
+        3,
+        "the certificates had been issued before the card went away"
+    );
+    for c in &certs {
+        assert_eq!(c.state, "revoked", "{}", c.serial);
+    }
+    let job = jobs::load(&e.db, done.job).await.unwrap();
+    assert_eq!(job.state, "failed");
+    assert_eq!(job.step, EncodingStep::WriteCard.as_str());
+    assert!(smart_card_chip::Entity::find()
+        .one(&e.db)
+        .await
+        .unwrap()
+        .is_none());
+    // The revoked serials are on the CRL that was published after the failure.
+    let crl = tessera_engine::pki::crl::latest(&e.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(crl.entries >= 3, "{} CRL entries", crl.entries);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_encoded_card_is_refused_unless_re_encoding_is_allowed() {
+    let _turn = READER.lock().await;
+    let e = common::sqlite().await;
+    let bridge = Bridge::new();
+    let (first, _) = approved_card(&e, "Bruno Berg").await;
+    let _vr = insert(PivCard::new(4_100_003));
+    assert_eq!(
+        issue(&e, &bridge, first, RunOptions::default()).await.state,
+        JobState::Succeeded
+    );
+
+    // Same physical card for another user's card: refused, and nothing is written.
+    let (second, _) = approved_card(&e, "Karim Khan").await;
+    let done = issue(&e, &bridge, second, RunOptions::default()).await;
+    assert_eq!(done.state, JobState::Failed);
+    let error = done.error.unwrap();
+    assert!(error.contains("not blank"), "{error}");
+    assert_eq!(
+        stored_card(&e, second).await.state,
+        "approved",
+        "a refusal leaves the card approved"
+    );
+    assert!(card_certificates(&e, second).await.is_empty());
+
+    // The admin allows re-encoding: Tessera opens the card with the key it stored and re-encodes.
+    let admin = caller(&e, "admin").await;
+    let cur = options::current(&e.db, OptionsPackage::CardsScriptOptions)
+        .await
+        .unwrap();
+    options::save(
+        &e,
+        &admin,
+        OptionsPackage::CardsScriptOptions,
+        cur.version,
+        &[("CardsAllowReencode".into(), "true".into())],
+    )
+    .await
+    .unwrap();
+    let done = issue(&e, &bridge, second, RunOptions::default()).await;
+    assert_eq!(done.state, JobState::Succeeded, "{:?}", done.error);
+    let pin = done.pin.unwrap();
+    let (ok, out) =
+        run(Command::new("pkcs15-tool").args(["--verify-pin", "--auth-id", "01", "--pin", &pin]));
+    assert!(ok && !out.contains("rror"), "{out}");
+    let (_, out) = run(Command::new("pkcs15-tool").args(["--list-certificates"]));
+    assert!(
+        out.contains("Karim Khan") && !out.contains("Bruno Berg"),
+        "{out}"
+    );
+    // The chip now belongs to the second card only.
+    let chips = smart_card_chip::Entity::find().all(&e.db).await.unwrap();
+    assert_eq!(chips.len(), 1);
+    assert_eq!(chips[0].object_id, second);
+}
+
+async fn crash_then_reconcile(
+    e: &Engine,
+    bridge: &Bridge,
+    who: &str,
+    serial: u32,
+    after: EncodingStep,
+) -> (i64, ReconcileOutcome, Option<String>) {
+    let (card_id, _) = approved_card(e, who).await;
+    let _vr = insert(PivCard::new(serial));
+    let done = issue(
+        e,
+        bridge,
+        card_id,
+        RunOptions {
+            crash_after: Some(after),
+        },
+    )
+    .await;
+    assert_eq!(
+        done.state,
+        JobState::Encoding,
+        "the simulated crash leaves the job running"
+    );
+    assert_eq!(stored_card(e, card_id).await.state, "approved");
+
+    // The lease runs out: the job is in doubt, and the card cannot be issued again meanwhile.
+    let txn = e.write().await.unwrap();
+    let marked = jobs::mark_in_doubt(&txn, tessera_engine::time::now() + jobs::LEASE * 2)
+        .await
+        .unwrap();
+    txn.commit().await.unwrap();
+    assert_eq!(marked, vec![done.job]);
+    let op = caller(e, "operator").await;
+    let version = stored_card(e, card_id).await.version;
+    let refused = encode::begin(e, bridge, &op, card_id, version, VIRTUAL_READER.0)
+        .await
+        .err()
+        .expect("refused");
+    assert!(refused.to_string().contains("Reconcile"), "{refused}");
+
+    let name = VIRTUAL_READER.0.to_string();
+    let r = reconcile::reconcile_with(e, bridge, &op, done.job, VIRTUAL_READER.0, move || {
+        reader::open(&name, true)
+    })
+    .await
+    .expect("reconcile");
+    let job = encoding_job::Entity::find_by_id(done.job)
+        .one(&e.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_ne!(job.state, "in_doubt");
+    (card_id, r.outcome, r.pin.map(|p| p.to_string()))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_leaves_the_job_in_doubt_and_reconcile_reads_the_card() {
+    let _turn = READER.lock().await;
+    let e = common::sqlite().await;
+    let bridge = Bridge::new();
+
+    // Crash after everything was written and checked: the card is complete; reconcile issues it
+    // with a new PIN (set with the stored PUK), which the card accepts.
+    let (card, outcome, pin) =
+        crash_then_reconcile(&e, &bridge, "Bruno Berg", 4_100_004, EncodingStep::ReadBack).await;
+    assert_eq!(outcome, ReconcileOutcome::Issued);
+    assert_eq!(stored_card(&e, card).await.state, "issued");
+    let pin = pin.expect("a new PIN");
+    let (ok, out) =
+        run(Command::new("pkcs15-tool").args(["--verify-pin", "--auth-id", "01", "--pin", &pin]));
+    assert!(ok && !out.contains("rror"), "{out}");
+
+    // Crash after the certificates were issued but before they were written: partial, so the
+    // card fails and the certificates are revoked.
+    let (card, outcome, pin) = crash_then_reconcile(
+        &e,
+        &bridge,
+        "Karim Khan",
+        4_100_005,
+        EncodingStep::IssueCertificates,
+    )
+    .await;
+    assert_eq!(outcome, ReconcileOutcome::Failed);
+    assert!(pin.is_none());
+    assert_eq!(stored_card(&e, card).await.state, "failed");
+    let certs = card_certificates(&e, card).await;
+    assert_eq!(certs.len(), 3);
+    assert!(certs.iter().all(|c| c.state == "revoked"));
+
+    // Crash before the card was changed: nothing written, the card can be issued again.
+    let (card, outcome, _) = crash_then_reconcile(
+        &e,
+        &bridge,
+        "Alice Andersson",
+        4_100_006,
+        EncodingStep::CheckCard,
+    )
+    .await;
+    assert_eq!(outcome, ReconcileOutcome::NothingWritten);
+    assert_eq!(stored_card(&e, card).await.state, "approved");
+    assert_eq!(
+        issue(&e, &bridge, card, RunOptions::default()).await.state,
+        JobState::Succeeded
+    );
+}

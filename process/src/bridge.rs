@@ -1,0 +1,193 @@
+//! What the browser sees of the card bridge: readers and cards as the monitor reports them, and
+//! the steps of an encoding job.
+
+use serde::{Deserialize, Serialize};
+
+/// The readers the server sees, as one snapshot the monitor republishes on every change.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReaderSnapshot {
+    /// Why there are no readers to show, in words for the operator (pcscd not running…).
+    pub unavailable: Option<String>,
+    pub readers: Vec<ReaderInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReaderInfo {
+    pub name: String,
+    pub card: Option<CardInReader>,
+    /// An encoding job is using the reader.
+    pub busy: bool,
+}
+
+/// A card in a reader, as far as it tells without a PIN.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardInReader {
+    /// Hex.
+    pub atr: String,
+    /// The chip's serial number, where the card tells it (YubiKey GET SERIAL).
+    pub serial: Option<String>,
+    /// The CHUID GUID (hex) of an encoded card.
+    pub chuid_guid: Option<String>,
+    /// True if the PIV application answered.
+    pub piv: bool,
+    /// No CHUID and no certificates: a card Issue can encode.
+    pub blank: Option<bool>,
+    /// What could not be read, if anything.
+    pub note: Option<String>,
+}
+
+/// The steps of encoding a card, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EncodingStep {
+    Connect,
+    CheckCard,
+    ManagementKey,
+    GenerateKeys,
+    IssueCertificates,
+    WriteCard,
+    SetPinPuk,
+    ReadBack,
+    Commit,
+}
+
+impl EncodingStep {
+    pub const ALL: [EncodingStep; 9] = [
+        EncodingStep::Connect,
+        EncodingStep::CheckCard,
+        EncodingStep::ManagementKey,
+        EncodingStep::GenerateKeys,
+        EncodingStep::IssueCertificates,
+        EncodingStep::WriteCard,
+        EncodingStep::SetPinPuk,
+        EncodingStep::ReadBack,
+        EncodingStep::Commit,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            EncodingStep::Connect => "Connect to the card",
+            EncodingStep::CheckCard => "Check that the card can be encoded",
+            EncodingStep::ManagementKey => "Set a new management key",
+            EncodingStep::GenerateKeys => "Generate key pairs on the card",
+            EncodingStep::IssueCertificates => "Issue the certificates",
+            EncodingStep::WriteCard => "Write certificates, CHUID and CCC",
+            EncodingStep::SetPinPuk => "Set PIN and PUK",
+            EncodingStep::ReadBack => "Read the card back and compare",
+            EncodingStep::Commit => "Record the card as issued",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EncodingStep::Connect => "connect",
+            EncodingStep::CheckCard => "check_card",
+            EncodingStep::ManagementKey => "management_key",
+            EncodingStep::GenerateKeys => "generate_keys",
+            EncodingStep::IssueCertificates => "issue_certificates",
+            EncodingStep::WriteCard => "write_card",
+            EncodingStep::SetPinPuk => "set_pin_puk",
+            EncodingStep::ReadBack => "read_back",
+            EncodingStep::Commit => "commit",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<EncodingStep> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+/// Where an encoding job stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobState {
+    /// Running; the job holds a lease that it renews at every step.
+    Encoding,
+    Succeeded,
+    Failed,
+    /// The process running it stopped (crash, restart) before it finished: what the card holds
+    /// is unknown until it is read back (Reconcile).
+    InDoubt,
+}
+
+impl JobState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobState::Encoding => "encoding",
+            JobState::Succeeded => "succeeded",
+            JobState::Failed => "failed",
+            JobState::InDoubt => "in_doubt",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<JobState> {
+        [
+            JobState::Encoding,
+            JobState::Succeeded,
+            JobState::Failed,
+            JobState::InDoubt,
+        ]
+        .into_iter()
+        .find(|x| x.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            JobState::Encoding => "Encoding",
+            JobState::Succeeded => "Succeeded",
+            JobState::Failed => "Failed",
+            JobState::InDoubt => "In doubt",
+        }
+    }
+
+    pub fn finished(self) -> bool {
+        matches!(self, JobState::Succeeded | JobState::Failed)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepStatus {
+    Pending,
+    Running,
+    Done,
+    Failed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepView {
+    pub step: EncodingStep,
+    pub status: StepStatus,
+    /// What the step did (which slots, how many APDUs) or why it failed.
+    pub detail: Option<String>,
+}
+
+/// An encoding job as the operator watches it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobView {
+    pub job_id: i64,
+    pub card_id: i64,
+    pub reader: String,
+    pub state: JobState,
+    pub steps: Vec<StepView>,
+    pub error: Option<String>,
+    /// The new PIN, delivered to the operator who started the job exactly once.
+    pub pin: Option<String>,
+    /// True once the PIN has been delivered (so the page can say it will not show again).
+    pub pin_delivered: bool,
+    pub started_by: String,
+    pub started_at: String,
+}
+
+/// The Issue card panel on a card page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssuePanel {
+    /// Approved and the caller may issue.
+    pub can_issue: bool,
+    /// The certificate profiles the card gets, with their slots.
+    pub certificates: Vec<String>,
+    pub pin_length: u8,
+    pub puk_length: u8,
+    /// Jobs of this card, newest first.
+    pub jobs: Vec<JobView>,
+}
