@@ -84,6 +84,11 @@ pub mod ssr {
         }
     }
 
+    pub fn bridge() -> Result<tessera_engine::bridge::Bridge, ServerFnError> {
+        use_context::<tessera_engine::bridge::Bridge>()
+            .ok_or_else(|| ServerFnError::new("The server has no card bridge configured."))
+    }
+
     /// Engine and caller, the start of every server function.
     pub async fn context() -> Result<(Engine, Caller), ServerFnError> {
         Ok((engine()?, caller().await?))
@@ -567,6 +572,59 @@ pub async fn update_account(
 pub async fn requested_users() -> Result<Vec<UserSummary>, ServerFnError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::directory::requested(&engine, &caller)
+        .await
+        .map_err(ssr::fail)
+}
+
+#[server(prefix = "/api", endpoint = "card_readers")]
+pub async fn card_readers() -> Result<tessera_process::bridge::ReaderSnapshot, ServerFnError> {
+    let (_, caller) = ssr::context().await?;
+    tessera_engine::bridge::panel::readers(&ssr::bridge()?, &caller).map_err(ssr::fail)
+}
+
+#[server(prefix = "/api", endpoint = "issue_panel")]
+pub async fn issue_panel(
+    card_id: i64,
+) -> Result<tessera_process::bridge::IssuePanel, ServerFnError> {
+    let (engine, caller) = ssr::context().await?;
+    tessera_engine::bridge::panel::panel(&engine, &ssr::bridge()?, &caller, card_id)
+        .await
+        .map_err(ssr::fail)
+}
+
+/// Issue card: starts encoding the card in `reader`; returns the job to watch.
+#[server(prefix = "/api", endpoint = "issue_card")]
+pub async fn issue_card(card_id: i64, version: i64, reader: String) -> Result<i64, ServerFnError> {
+    let (engine, caller) = ssr::context().await?;
+    tessera_engine::bridge::encode::start(
+        &engine,
+        &ssr::bridge()?,
+        &caller,
+        card_id,
+        version,
+        &reader,
+    )
+    .await
+    .map_err(ssr::fail)
+}
+
+#[server(prefix = "/api", endpoint = "encoding_job")]
+pub async fn encoding_job(job_id: i64) -> Result<tessera_process::bridge::JobView, ServerFnError> {
+    let (engine, caller) = ssr::context().await?;
+    tessera_engine::bridge::panel::job(&engine, &ssr::bridge()?, &caller, job_id)
+        .await
+        .map_err(ssr::fail)
+}
+
+/// Reconcile an in-doubt job with the card in `reader`: the message, and a new PIN if the card
+/// was complete.
+#[server(prefix = "/api", endpoint = "reconcile_job")]
+pub async fn reconcile_job(
+    job_id: i64,
+    reader: String,
+) -> Result<(String, Option<String>), ServerFnError> {
+    let (engine, caller) = ssr::context().await?;
+    tessera_engine::bridge::panel::reconcile(&engine, &ssr::bridge()?, &caller, job_id, &reader)
         .await
         .map_err(ssr::fail)
 }

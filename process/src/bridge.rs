@@ -184,6 +184,8 @@ pub struct JobView {
 pub struct IssuePanel {
     /// Approved and the caller may issue.
     pub can_issue: bool,
+    /// The card's version, which Issue card must still find.
+    pub version: i64,
     /// The certificate profiles the card gets, with their slots.
     pub certificates: Vec<String>,
     pub pin_length: u8,

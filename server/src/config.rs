@@ -15,6 +15,20 @@ struct File {
     site: Site,
     storage: Storage,
     pki: PkiFile,
+    card_readers: CardReadersFile,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+struct CardReadersFile {
+    /// Watch PC/SC readers (pcscd) and offer Issue card. Off on a server without readers.
+    enabled: bool,
+}
+
+impl Default for CardReadersFile {
+    fn default() -> Self {
+        CardReadersFile { enabled: true }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -94,6 +108,8 @@ pub struct Config {
     pub pki: PkiSettings,
     /// How often the CRL is republished and stale certificates swept.
     pub schedule: std::time::Duration,
+    /// Whether the card-reader monitor runs.
+    pub card_readers: bool,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -131,6 +147,10 @@ impl Config {
             secure_cookie: match env("TESSERA_SECURE_COOKIE") {
                 Some(v) => matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on"),
                 None => file.site.secure_cookie,
+            },
+            card_readers: match env("TESSERA_CARD_READERS") {
+                Some(v) => matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on"),
+                None => file.card_readers.enabled,
             },
             data_dir,
             database_url,

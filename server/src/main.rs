@@ -2,8 +2,10 @@
 //! The Tessera server. `tessera [serve]` runs it; `tessera demo-data` loads the demo data set;
 //! `tessera verify-audit` checks the audit chain. Settings come from Leptos.toml (see there).
 
+mod bridge_routes;
 mod config;
 mod pki_routes;
+mod session;
 
 use axum::http::{header, HeaderValue};
 use axum::routing::get;
@@ -15,6 +17,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use tessera_app::{shell, App};
+use tessera_engine::bridge::Bridge;
 use tessera_engine::Engine;
 
 const USAGE: &str = "usage: tessera [serve | demo-data | verify-audit] [--config Leptos.toml]";
@@ -97,6 +100,20 @@ async fn run() -> Result<(), String> {
 
 /// The CA's schedule: expire and compensate certificates, republish the CRL.
 fn spawn_schedule(engine: Engine, every: std::time::Duration) {
+    // Encoding jobs abandoned by another server (or a stalled task) become in doubt within a
+    // minute of their lease running out.
+    let jobs_engine = engine.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
+        loop {
+            tick.tick().await;
+            match tessera_engine::bridge::reconcile::sweep(&jobs_engine).await {
+                Ok(ids) if !ids.is_empty() => tracing::warn!("encoding jobs in doubt: {ids:?}"),
+                Ok(_) => {}
+                Err(e) => tracing::error!("checking encoding jobs failed: {e}"),
+            }
+        }
+    });
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         tick.tick().await;
@@ -122,8 +139,21 @@ async fn serve(config: Config, engine: Engine) -> Result<(), String> {
         secure: config.secure_cookie,
     };
     let health_engine = engine.clone();
+    match tessera_engine::bridge::reconcile::sweep_on_start(&engine).await {
+        Ok(ids) if !ids.is_empty() => tracing::warn!(
+            "encoding jobs {ids:?} did not finish before the last stop; they are in doubt until reconciled"
+        ),
+        Ok(_) => {}
+        Err(e) => return Err(format!("checking unfinished encoding jobs failed: {e}")),
+    }
     spawn_schedule(engine.clone(), config.schedule);
+    let bridge = if config.card_readers {
+        Bridge::start()
+    } else {
+        Bridge::new()
+    };
     let pki = pki_routes::routes(engine.clone());
+    let readers = bridge_routes::routes(engine.clone(), bridge.clone());
     let app = Router::new()
         .route(
             "/health",
@@ -145,6 +175,7 @@ async fn serve(config: Config, engine: Engine) -> Result<(), String> {
             routes,
             move || {
                 provide_context(engine.clone());
+                provide_context(bridge.clone());
                 provide_context(cookies);
             },
             {
@@ -155,6 +186,7 @@ async fn serve(config: Config, engine: Engine) -> Result<(), String> {
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(options)
         .merge(pki)
+        .merge(readers)
         .layer(axum::middleware::map_response(security_headers))
         // The WASM bundle is about 1.3 MB; compressed it is a third of that.
         .layer(tower_http::compression::CompressionLayer::new());

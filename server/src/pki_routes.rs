@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use tessera_engine::pki::{self, crl};
-use tessera_engine::{auth, Engine, EngineError};
+use tessera_engine::{Engine, EngineError};
 
 pub fn routes(engine: Engine) -> Router {
     Router::new()
@@ -85,25 +85,9 @@ async fn certificate_pem(
     Path(id): Path<i64>,
     parts: Parts,
 ) -> Response {
-    let Some(token) = tessera_app::api::ssr::token(&parts) else {
-        return error(
-            StatusCode::UNAUTHORIZED,
-            EngineError::Unauthenticated.to_string(),
-        );
-    };
-    let source = tessera_app::api::ssr::source(&parts);
-    let caller = match auth::session(&engine, &token, &source).await {
-        Ok(Some((_, caller))) => caller,
-        Ok(None) => {
-            return error(
-                StatusCode::UNAUTHORIZED,
-                EngineError::Unauthenticated.to_string(),
-            )
-        }
-        Err(e) => {
-            tracing::error!("session lookup: {e}");
-            return error(StatusCode::INTERNAL_SERVER_ERROR, "Try again.".into());
-        }
+    let caller = match crate::session::caller(&engine, &parts).await {
+        Ok(c) => c,
+        Err(response) => return response,
     };
     match pki::pem(&engine, &caller, id).await {
         Ok((name, pem)) => file("application/x-pem-file", &name, pem.into_bytes()),

@@ -8,7 +8,7 @@ use leptos_router::components::A;
 pub fn CardPage() -> impl IntoView {
     let id = id_param("id");
     let page = Resource::new(id, fetch_card_page);
-    loaded(page, |p| {
+    let details = loaded(page, |p| {
         view! {
             <section>
                 <h1>{format!("Card {}", p.card.id)}</h1>
@@ -41,5 +41,16 @@ pub fn CardPage() -> impl IntoView {
                 </table>
             </section>
         }
-    })
+    });
+    // Outside the card's data, so that the job's progress and the PIN stay on screen while the
+    // card is reloaded after the job.
+    view! {
+        {details}
+        {move || {
+            let card_id = id();
+            (card_id > 0).then(|| view! {
+                <crate::pages::issue_card::IssueCardPanel card_id on_change=move |_| page.refetch()/>
+            })
+        }}
+    }
 }

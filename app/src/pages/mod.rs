@@ -5,6 +5,7 @@ pub mod card;
 pub mod certificates;
 pub mod commands;
 pub mod home;
+pub mod issue_card;
 pub mod login;
 pub mod me;
 pub mod options;

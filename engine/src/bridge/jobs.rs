@@ -206,9 +206,13 @@ pub async fn save_chip(
             j.id
         )));
     };
-    // The GUID identifies one chip: another object that had this chip (re-encoded) lets go.
+    // GUID and serial identify one chip: an object that had it before (re-encoded) lets go.
+    let mut same_chip = sea_orm::Condition::any().add(chip::Column::ChuidGuid.eq(guid.clone()));
+    if let Some(serial) = &j.chip_serial {
+        same_chip = same_chip.add(chip::Column::ChipSerial.eq(serial.clone()));
+    }
     chip::Entity::delete_many()
-        .filter(chip::Column::ChuidGuid.eq(guid.clone()))
+        .filter(same_chip)
         .exec(conn)
         .await?;
     chip::Entity::insert(chip::ActiveModel {

@@ -32,6 +32,7 @@ pub async fn panel(
     }
     Ok(IssuePanel {
         can_issue: people::card_state(&c)? == CardState::Approved,
+        version: c.version,
         certificates: settings.describe(),
         pin_length: settings.pin_length as u8,
         puk_length: settings.puk_length as u8,

@@ -43,6 +43,11 @@ impl Transport for PcscTransport {
             .card
             .transmit(apdu, &mut buf)
             .map_err(transport_error)?;
+        if r.is_empty() {
+            // vpcd (and some readers) answer an exchange cut short by pulling the card out with
+            // nothing at all, before the reader reports the removal.
+            return Err(TransportError::Removed);
+        }
         Ok(r.to_vec())
     }
 }

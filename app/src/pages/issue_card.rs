@@ -1,0 +1,331 @@
+//! Issue card on the card page: the readers live (Server-Sent Events from the bridge), the
+//! Issue button, the job's steps as they happen, and the new PIN, shown once.
+
+#[cfg(feature = "hydrate")]
+use crate::api::encoding_job;
+use crate::api::{error_text, issue_card, issue_panel, reconcile_job};
+use leptos::prelude::*;
+use tessera_process::bridge::{
+    IssuePanel, JobState, JobView, ReaderInfo, ReaderSnapshot, StepStatus,
+};
+
+/// What Reconcile answered: its message and a new PIN, or why it could not.
+type Reconciled = Option<Result<(String, Option<String>), String>>;
+
+/// Subscribes to the reader snapshots while the component lives.
+fn watch_readers(readers: RwSignal<Option<ReaderSnapshot>>) {
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        use wasm_bindgen::{closure::Closure, JsCast};
+        let Ok(source) = web_sys::EventSource::new("/bridge/readers") else {
+            return;
+        };
+        let on_readers =
+            Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
+                if let Some(text) = ev.data().as_string() {
+                    if let Ok(s) = serde_json::from_str::<ReaderSnapshot>(&text) {
+                        readers.set(Some(s));
+                    }
+                }
+            });
+        let _ =
+            source.add_event_listener_with_callback("readers", on_readers.as_ref().unchecked_ref());
+        on_readers.forget();
+        let source = send_wrapper::SendWrapper::new(source);
+        on_cleanup(move || source.close());
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = readers;
+}
+
+/// Asks for the job's progress until it ends.
+fn poll_job(
+    job: RwSignal<Option<i64>>,
+    view: RwSignal<Option<JobView>>,
+    pin: RwSignal<Option<String>>,
+    on_end: Callback<()>,
+) {
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        let Some(id) = job.get() else { return };
+        let busy = StoredValue::new(false);
+        let handle = set_interval_with_handle(
+            move || {
+                if busy.get_value() {
+                    return;
+                }
+                busy.set_value(true);
+                leptos::task::spawn_local(async move {
+                    if let Ok(v) = encoding_job(id).await {
+                        if let Some(p) = v.pin.clone() {
+                            pin.set(Some(p));
+                        }
+                        let ended = v.state != JobState::Encoding;
+                        view.set(Some(v));
+                        if ended && job.get_untracked() == Some(id) {
+                            job.set(None);
+                            on_end.run(());
+                        }
+                    }
+                    busy.set_value(false);
+                });
+            },
+            std::time::Duration::from_millis(300),
+        );
+        if let Ok(h) = handle {
+            on_cleanup(move || h.clear());
+        }
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (job, view, pin, on_end);
+}
+
+fn reader_line(r: &ReaderInfo) -> String {
+    match &r.card {
+        _ if r.busy => "busy: a job is using it".into(),
+        None => "no card".into(),
+        Some(c) => {
+            let mut parts = vec!["card present".to_string()];
+            if let Some(b) = c.blank {
+                parts.push(if b { "blank".into() } else { "encoded".into() });
+            }
+            if let Some(s) = &c.serial {
+                parts.push(format!("serial {s}"));
+            }
+            if let Some(n) = &c.note {
+                parts.push(n.clone());
+            }
+            parts.push(format!("ATR {}", c.atr));
+            parts.join(", ")
+        }
+    }
+}
+
+#[component]
+fn Readers(
+    readers: RwSignal<Option<ReaderSnapshot>>,
+    chosen: RwSignal<Option<String>>,
+) -> impl IntoView {
+    view! {
+        <div class="readers" data-testid="readers">
+            {move || match readers.get() {
+                None => view! { <p class="muted">"Looking for card readers…"</p> }.into_any(),
+                Some(ReaderSnapshot { unavailable: Some(why), .. }) => view! {
+                    <p class="warning" role="status" data-testid="readers-unavailable">{why}</p>
+                }.into_any(),
+                Some(s) if s.readers.is_empty() => view! {
+                    <p class="warning" role="status" data-testid="readers-unavailable">
+                        "No card reader is connected to the Tessera server. Connect one (or start the virtual reader, see README)."
+                    </p>
+                }.into_any(),
+                Some(s) => view! {
+                    <ul class="reader-list">
+                        {s.readers.into_iter().map(|r| {
+                            let name = r.name.clone();
+                            let usable = r.card.as_ref().is_some_and(|c| c.piv) && !r.busy;
+                            let line = reader_line(&r);
+                            let n2 = name.clone();
+                            let n3 = name.clone();
+                            view! {
+                                <li data-testid="reader" data-present=r.card.is_some().to_string()>
+                                    <label>
+                                        <input type="radio" name="reader" value=name.clone()
+                                            disabled=!usable
+                                            prop:checked=move || chosen.get().as_deref() == Some(n2.as_str())
+                                            on:change=move |_| chosen.set(Some(n3.clone()))/>
+                                        <strong>{name.clone()}</strong>
+                                        " — " <span>{line}</span>
+                                    </label>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any(),
+            }}
+        </div>
+    }
+}
+
+#[component]
+fn Steps(view: JobView) -> impl IntoView {
+    view! {
+        <ol class="steps" data-testid="steps">
+            {view.steps.into_iter().map(|s| {
+                let (mark, class) = match s.status {
+                    StepStatus::Pending => ("○", "pending"),
+                    StepStatus::Running => ("◐", "running"),
+                    StepStatus::Done => ("✓", "done"),
+                    StepStatus::Failed => ("✗", "failed"),
+                };
+                view! {
+                    <li class=class data-step=s.step.as_str() data-status=class>
+                        <span class="mark">{mark}</span> " " {s.step.label()}
+                        {s.detail.map(|d| view! { <span class="muted">" — " {d}</span> })}
+                    </li>
+                }
+            }).collect_view()}
+        </ol>
+    }
+}
+
+/// The PIN, once, with a PIN letter to print.
+#[component]
+fn PinOnce(pin: String, card_id: i64) -> impl IntoView {
+    view! {
+        <div class="pin-letter" role="status" data-testid="pin">
+            <p>"The card's new PIN. It is shown only now and is not stored: hand it to the card holder, or print the PIN letter."</p>
+            <p class="pin"><code data-testid="pin-value">{pin}</code></p>
+            <p class="muted">{format!("Card {card_id}. Keep this letter apart from the card.")}</p>
+            <button type="button" class="no-print" on:click=move |_| {
+                #[cfg(feature = "hydrate")]
+                { let _ = window().print(); }
+            }>"Print PIN letter"</button>
+        </div>
+    }
+}
+
+fn jobs_table(
+    p: &IssuePanel,
+    readers: RwSignal<Option<ReaderSnapshot>>,
+    chosen: RwSignal<Option<String>>,
+    reconciled: RwSignal<Reconciled>,
+    refresh: RwSignal<u32>,
+) -> impl IntoView {
+    let rows = p.jobs.clone();
+    (!rows.is_empty()).then(|| view! {
+        <h3>"Encoding jobs"</h3>
+        <table class="list" data-testid="jobs">
+            <thead><tr><th>"Job"</th><th>"Started"</th><th>"By"</th><th>"Reader"</th><th>"State"</th><th>"Details"</th></tr></thead>
+            <tbody>
+                {rows.into_iter().map(|j| {
+                    let id = j.job_id;
+                    let doubt = j.state == JobState::InDoubt;
+                    view! {
+                        <tr data-testid="job" data-state=j.state.as_str()>
+                            <td>{id}</td>
+                            <td><time>{j.started_at.clone()}</time></td>
+                            <td>{j.started_by.clone()}</td>
+                            <td>{j.reader.clone()}</td>
+                            <td>{j.state.label()}</td>
+                            <td>
+                                {j.error.clone()}
+                                {doubt.then(|| view! {
+                                    <p class="muted">"The server stopped while this job ran. Insert the card it was encoding, choose its reader above and reconcile: Tessera reads the card and decides."</p>
+                                    <button type="button" data-testid="reconcile"
+                                        disabled=move || chosen.get().is_none()
+                                        on:click=move |_| {
+                                            let reader = chosen.get_untracked().unwrap_or_default();
+                                            leptos::task::spawn_local(async move {
+                                                let r = reconcile_job(id, reader).await.map_err(|e| error_text(&e));
+                                                reconciled.set(Some(r));
+                                                refresh.update(|n| *n += 1);
+                                            });
+                                        }>"Reconcile"</button>
+                                })}
+                            </td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+        {let _ = readers;}
+    })
+}
+
+/// The Issue card panel of a card page. Renders nothing for those who may not issue cards.
+#[component]
+pub fn IssueCardPanel(card_id: i64, #[prop(into)] on_change: Callback<()>) -> impl IntoView {
+    let refresh = RwSignal::new(0u32);
+    let panel = Resource::new(move || refresh.get(), move |_| issue_panel(card_id));
+    let readers = RwSignal::new(None::<ReaderSnapshot>);
+    let chosen = RwSignal::new(None::<String>);
+    let job = RwSignal::new(None::<i64>);
+    let job_view = RwSignal::new(None::<JobView>);
+    let pin = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<String>);
+    let reconciled = RwSignal::new(Reconciled::None);
+    watch_readers(readers);
+    poll_job(
+        job,
+        job_view,
+        pin,
+        Callback::new(move |_| {
+            refresh.update(|n| *n += 1);
+            on_change.run(());
+        }),
+    );
+    // A chosen reader that loses its card is no longer a choice.
+    Effect::new(move |_| {
+        if let (Some(name), Some(s)) = (chosen.get(), readers.get()) {
+            let still = s.readers.iter().any(|r| r.name == name && r.card.is_some());
+            if !still && job.get_untracked().is_none() {
+                chosen.set(None);
+            }
+        }
+    });
+    view! {
+        <Suspense>
+            {move || panel.get().and_then(|r| r.ok()).filter(|p| p.can_issue || !p.jobs.is_empty() || job_view.get().is_some()).map(|p| {
+                let version = p.version;
+                let can_issue = p.can_issue;
+                view! {
+                    <section class="issue-card" data-testid="issue-card">
+                        <h2>"Issue card"</h2>
+                        <dl class="data">
+                            <dt>"Certificates"</dt><dd>{p.certificates.join("; ")}</dd>
+                            <dt>"PIN"</dt><dd>{format!("{} random digits, shown once", p.pin_length)}</dd>
+                            <dt>"PUK"</dt><dd>{format!("{} random digits, kept encrypted for unblocking", p.puk_length)}</dd>
+                        </dl>
+                        <h3>"Card readers"</h3>
+                        <Readers readers chosen/>
+                        {can_issue.then(|| view! {
+                            <p class="actions">
+                                <button class="primary" data-testid="issue"
+                                    disabled=move || chosen.get().is_none() || job.get().is_some()
+                                    on:click=move |_| {
+                                        let Some(reader) = chosen.get_untracked() else { return };
+                                        error.set(None);
+                                        pin.set(None);
+                                        job_view.set(None);
+                                        leptos::task::spawn_local(async move {
+                                            match issue_card(card_id, version, reader).await {
+                                                Ok(id) => job.set(Some(id)),
+                                                Err(e) => error.set(Some(error_text(&e))),
+                                            }
+                                        });
+                                    }>"Issue card"</button>
+                                <span class="muted">" Insert a blank card, choose its reader, then Issue."</span>
+                            </p>
+                        })}
+                        {jobs_table(&p, readers, chosen, reconciled, refresh)}
+                    </section>
+                }
+            })}
+        </Suspense>
+        {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="issue-error">{e}</p> })}
+        {move || job_view.get().map(|v| {
+            let outcome = match v.state {
+                JobState::Succeeded => Some(view! { <p class="outcome" role="status" data-testid="job-outcome">"The card is issued. Activate it when the holder has it."</p> }.into_any()),
+                JobState::Failed => Some(view! { <p class="error" role="alert" data-testid="job-outcome">{v.error.clone().unwrap_or_default()}</p> }.into_any()),
+                JobState::InDoubt => Some(view! { <p class="warning" data-testid="job-outcome">"The job is in doubt: reconcile it."</p> }.into_any()),
+                JobState::Encoding => None,
+            };
+            view! {
+                <section class="job" data-testid="job-progress" data-state=v.state.as_str()>
+                    <h3>{format!("Encoding job {} in {}", v.job_id, v.reader)}</h3>
+                    <Steps view=v.clone()/>
+                    {outcome}
+                    {(v.pin_delivered && pin.get().is_none()).then(|| view! { <p class="muted">"The PIN was shown once and is not shown again."</p> })}
+                </section>
+            }
+        })}
+        {move || pin.get().map(|p| view! { <PinOnce pin=p card_id/> })}
+        {move || reconciled.get().map(|r| match r {
+            Ok((message, new_pin)) => view! {
+                <div class="outcome" role="status" data-testid="reconciled"><p>{message}</p></div>
+                {new_pin.map(|p| view! { <PinOnce pin=p card_id/> })}
+            }.into_any(),
+            Err(e) => view! { <p class="error" role="alert" data-testid="reconciled">{e}</p> }.into_any(),
+        })}
+    }
+}

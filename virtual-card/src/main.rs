@@ -1,0 +1,265 @@
+//! `tessera-virtual-card [--port 35963] [--state FILE] [--serial N] [--generic]`: serves one
+//! virtual PIV card to pcscd through vpcd, reconnecting whenever vpcd goes away, until SIGTERM
+//! or SIGINT.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+use std::time::Duration;
+
+use tessera_virtual_card::vpcd::{self, Ended, Request};
+use tessera_virtual_card::{state, PivCard};
+
+const USAGE: &str =
+    "usage: tessera-virtual-card [--port 35963] [--state FILE] [--serial N] [--generic]";
+const DEFAULT_SERIAL: u32 = 10_000_001;
+
+static STOP: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_signal(_: libc::c_int) {
+    STOP.store(true, SeqCst);
+}
+
+fn install_signal_handlers() {
+    let handler = on_signal as extern "C" fn(libc::c_int) as *const () as libc::sighandler_t;
+    // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+    unsafe {
+        libc::signal(libc::SIGTERM, handler);
+        libc::signal(libc::SIGINT, handler);
+    }
+}
+
+macro_rules! log {
+    ($($arg:tt)*) => { eprintln!("tessera-virtual-card: {}", format_args!($($arg)*)) };
+}
+
+struct Options {
+    port: u16,
+    state: Option<PathBuf>,
+    /// `None` unless given, so that a card loaded from `--state` can say what it ignored.
+    serial: Option<u32>,
+    generic: bool,
+}
+
+fn parse_args() -> Result<Options, String> {
+    let mut options = Options {
+        port: vpcd::DEFAULT_PORT,
+        state: None,
+        serial: None,
+        generic: false,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
+        match arg.as_str() {
+            "--port" => {
+                options.port = value("--port")?
+                    .parse()
+                    .map_err(|e| format!("--port: {e}"))?
+            }
+            "--state" => options.state = Some(PathBuf::from(value("--state")?)),
+            "--serial" => {
+                let serial = value("--serial")?.parse();
+                options.serial = Some(serial.map_err(|e| format!("--serial: {e}"))?);
+            }
+            "--generic" => options.generic = true,
+            "-h" | "--help" => return Err(String::new()),
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    Ok(options)
+}
+
+fn ins_name(ins: u8) -> &'static str {
+    match ins {
+        0x20 => "VERIFY",
+        0x24 => "CHANGE REFERENCE DATA",
+        0x2C => "RESET RETRY COUNTER",
+        0x47 => "GENERATE ASYMMETRIC KEY PAIR",
+        0x87 => "GENERAL AUTHENTICATE",
+        0xDB => "PUT DATA",
+        0xFA => "SET PIN RETRIES",
+        0xFB => "RESET",
+        0xFE => "IMPORT KEY",
+        0xFF => "SET MANAGEMENT KEY",
+        _ => "command",
+    }
+}
+
+/// The card plus where it is kept.
+struct Process {
+    card: PivCard,
+    state: Option<PathBuf>,
+    /// The last state written (or loaded), to tell which APDUs changed something.
+    saved: String,
+}
+
+impl Process {
+    fn persist(&mut self, apdu: &[u8], answer: &[u8]) {
+        let json = match state::to_json(&self.card) {
+            Ok(json) => json,
+            Err(e) => return log!("cannot serialise the card: {e}"),
+        };
+        if json == self.saved {
+            return;
+        }
+        // Only the instruction and status are logged: the data may hold a PIN or key.
+        let ins = apdu.get(1).copied().unwrap_or(0);
+        let status = answer
+            .get(answer.len().saturating_sub(2)..)
+            .unwrap_or_default();
+        let saved = match &self.state {
+            Some(path) => match state::save_json(path, &json) {
+                Ok(()) => ", saved".to_string(),
+                Err(e) => format!(", NOT saved to {}: {e}", path.display()),
+            },
+            None => String::new(),
+        };
+        log!(
+            "state changed by {} (INS {ins:02X}) → SW {}{saved}",
+            ins_name(ins),
+            hex::encode_upper(status)
+        );
+        self.saved = json;
+    }
+}
+
+impl vpcd::Card for Process {
+    fn control(&mut self, request: &Request) {
+        let (event, apply): (&str, fn(&mut PivCard)) = match request {
+            Request::PowerOn => ("power on", PivCard::power_on),
+            Request::PowerOff => ("power off", PivCard::power_off),
+            Request::Reset => ("reset", PivCard::reset),
+            _ => return,
+        };
+        apply(&mut self.card);
+        log!("{event}: PIN and management key authentication cleared");
+    }
+
+    fn atr(&mut self) -> Vec<u8> {
+        self.card.atr()
+    }
+
+    fn apdu(&mut self, apdu: &[u8]) -> Option<Vec<u8>> {
+        let answer = self.card.execute(apdu);
+        self.persist(apdu, &answer);
+        Some(answer)
+    }
+}
+
+fn load_card(options: &Options) -> Result<Process, String> {
+    let serial = options.serial.unwrap_or(DEFAULT_SERIAL);
+    let fresh = || match options.generic {
+        true => PivCard::without_yubico_extensions(serial),
+        false => PivCard::new(serial),
+    };
+    let Some(path) = &options.state else {
+        let card = fresh();
+        let saved = state::to_json(&card).map_err(|e| e.to_string())?;
+        return Ok(Process {
+            card,
+            state: None,
+            saved,
+        });
+    };
+    let loaded = state::load_if_present(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let card = match loaded {
+        Some(card) => {
+            // The file is the card; flags describing a new card do not apply to it.
+            let ignored = match (options.serial.is_some(), options.generic) {
+                (false, false) => "",
+                _ => " (--serial/--generic ignored)",
+            };
+            log!(
+                "loaded card serial {} from {}{ignored}",
+                card.serial(),
+                path.display()
+            );
+            card
+        }
+        None => {
+            let card = fresh();
+            state::save(path, &card).map_err(|e| format!("{}: {e}", path.display()))?;
+            log!(
+                "created card serial {} in {}",
+                card.serial(),
+                path.display()
+            );
+            card
+        }
+    };
+    let saved = state::to_json(&card).map_err(|e| e.to_string())?;
+    Ok(Process {
+        card,
+        state: Some(path.clone()),
+        saved,
+    })
+}
+
+/// Sleeps about `d`, waking early on a stop signal.
+fn pause(d: Duration) {
+    let step = Duration::from_millis(100);
+    let mut left = d;
+    while !STOP.load(SeqCst) && !left.is_zero() {
+        std::thread::sleep(step.min(left));
+        left = left.saturating_sub(step);
+    }
+}
+
+fn main() -> ExitCode {
+    let options = match parse_args() {
+        Ok(options) => options,
+        Err(msg) => {
+            if !msg.is_empty() {
+                eprintln!("{msg}");
+            }
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut process = match load_card(&options) {
+        Ok(process) => process,
+        Err(msg) => {
+            log!("{msg}");
+            return ExitCode::FAILURE;
+        }
+    };
+    install_signal_handlers();
+    let kind = if process.card.has_yubico_extensions() {
+        "YubiKey-compatible"
+    } else {
+        "generic"
+    };
+    log!(
+        "{kind} PIV card, serial {}, ATR {}",
+        process.card.serial(),
+        hex::encode_upper(process.card.atr())
+    );
+    let mut waiting = false;
+    while !STOP.load(SeqCst) {
+        match vpcd::connect(options.port) {
+            Ok(mut stream) => {
+                log!("inserted: connected to vpcd on 127.0.0.1:{}", options.port);
+                waiting = false;
+                let ended = vpcd::serve(&mut stream, &mut process, &|| STOP.load(SeqCst));
+                process.card.power_off();
+                match ended {
+                    Ok(Ended::Closed) => log!("removed: vpcd closed the connection"),
+                    Ok(Ended::Stopped | Ended::PulledOut) => {}
+                    Err(e) => log!("removed: connection error: {e}"),
+                }
+            }
+            Err(e) if !waiting => {
+                log!(
+                    "waiting for vpcd on 127.0.0.1:{} ({e}); retrying every second",
+                    options.port
+                );
+                waiting = true;
+            }
+            Err(_) => {}
+        }
+        pause(Duration::from_secs(1));
+    }
+    log!("stopping");
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,60 @@
+//! Which data objects exist, who may read them, and the built-in Discovery Object.
+
+pub const CHUID: u32 = 0x5FC102;
+pub const CCC: u32 = 0x5FC107;
+pub const FINGERPRINTS: u32 = 0x5FC103;
+pub const FACIAL_IMAGE: u32 = 0x5FC108;
+pub const PRINTED_INFO: u32 = 0x5FC109;
+pub const DISCOVERY: u32 = 0x7E;
+
+/// The Discovery Object's content (inside `7E`): the PIV AID and PIN usage policy `40 00`
+/// ("PIV PIN only"; no global PIN, no OCC).
+pub const DISCOVERY_CONTENT: &[u8] = &[
+    0x4F, 0x0B, 0xA0, 0x00, 0x00, 0x03, 0x08, 0x00, 0x00, 0x10, 0x00, 0x01, 0x00, 0x5F, 0x2F, 0x02,
+    0x40, 0x00,
+];
+
+/// The most content bytes one object may hold (yubico-piv-tool's `YKPIV_OBJ_MAX_SIZE`).
+pub const MAX_OBJECT_SIZE: usize = 3072;
+
+/// Whether PUT DATA may store `tag`. The Yubico range only exists on cards with the extensions.
+pub fn is_writable(tag: u32, yubico: bool) -> bool {
+    match tag {
+        0x5FC101..=0x5FC103 | 0x5FC105..=0x5FC120 => true,
+        0x5FFF00..=0x5FFF15 => yubico,
+        _ => false,
+    }
+}
+
+/// Biometric and printed data are privacy-sensitive; SP 800-73-4 guards them with the PIN.
+pub fn read_needs_pin(tag: u32) -> bool {
+    matches!(tag, FINGERPRINTS | FACIAL_IMAGE | PRINTED_INFO)
+}
+
+/// The certificate object for an asymmetric key slot (`9A` → `5FC105`, …).
+pub fn certificate_for_slot(slot: u8) -> Option<u32> {
+    match slot {
+        0x9A => Some(0x5FC105),
+        0x9C => Some(0x5FC10A),
+        0x9D => Some(0x5FC10B),
+        0x9E => Some(0x5FC101),
+        0x82..=0x95 => Some(0x5FC10D + u32::from(slot - 0x82)),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retired_slots_map_to_their_objects() {
+        assert_eq!(certificate_for_slot(0x82), Some(0x5FC10D));
+        assert_eq!(certificate_for_slot(0x95), Some(0x5FC120));
+        assert!(is_writable(0x5FC120, false));
+        assert!(!is_writable(0x5FC104, true));
+        assert!(!is_writable(DISCOVERY, true));
+        assert!(!is_writable(0x5FFF00, false));
+        assert!(is_writable(0x5FFF15, true));
+    }
+}
