@@ -4,5 +4,10 @@ set -euo pipefail
 data=$(mktemp -d /tmp/tessera-e2e.XXXXXX)
 export TESSERA_DATA_DIR="$data" TESSERA_SITE_ADDR="127.0.0.1:${TESSERA_E2E_PORT:-3100}"
 unset DATABASE_URL
+# The card reader tests need pcscd (with vsmartcard's vpcd); the tests insert virtual cards.
+if ! pgrep -x pcscd >/dev/null; then
+  pcscd -f > "$data/pcscd.log" 2>&1 &
+  for _ in $(seq 50); do [ -S /run/pcscd/pcscd.comm ] && break; sleep 0.1; done
+fi
 target/debug/tessera demo-data
 exec target/debug/tessera serve

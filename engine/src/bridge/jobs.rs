@@ -51,10 +51,7 @@ pub async fn load(conn: &impl ConnectionTrait, id: i64) -> Result<job::Model> {
     job::Entity::find_by_id(id)
         .one(conn)
         .await?
-        .ok_or(EngineError::NotFound {
-            kind: ObjectKind::Card,
-            id,
-        })
+        .ok_or_else(|| EngineError::Invalid(format!("There is no encoding job {id}.")))
 }
 
 /// Columns a job step sets, with the step reached and a renewed lease. Only a job that is still

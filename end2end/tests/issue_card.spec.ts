@@ -1,0 +1,136 @@
+import { expect, Page, test } from '@playwright/test';
+import { ChildProcess, execFileSync, spawn } from 'child_process';
+import { mkdtempSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { open, requestCard, requestRow, signIn, signOut } from './helpers';
+
+// The second vpcd reader; the engine tests use the first.
+const READER = 'Virtual PCD 00 01';
+const PORT = '35964';
+const state = join(mkdtempSync(join(tmpdir(), 'tessera-card-')), 'card.json');
+let card: ChildProcess | undefined;
+
+/** Puts a virtual PIV card (kept in `state`, so it stays encoded between tests) into the reader. */
+function insertCard(serial: number) {
+  card = spawn('../target/debug/tessera-virtual-card', ['--port', PORT, '--serial', String(serial), '--state', state], {
+    stdio: 'ignore',
+  });
+}
+
+async function removeCard() {
+  if (card && card.exitCode === null) {
+    const exited = new Promise((resolve) => card!.once('exit', resolve));
+    card.kill('SIGTERM');
+    await exited;
+  }
+  card = undefined;
+}
+
+test.afterEach(removeCard);
+
+/** Request card as the operator, approval by the approver; returns the card page's path. */
+async function approvedCard(page: Page, name: string): Promise<string> {
+  await signIn(page, 'operator');
+  const outcome = await requestCard(page, name);
+  const href = await outcome.getByRole('link', { name: 'Open the card' }).getAttribute('href');
+  await signOut(page);
+  await signIn(page, 'approver');
+  await open(page, '/requests');
+  await requestRow(page, name).getByRole('button', { name: 'Approve' }).click();
+  await expect(page.getByRole('status')).toContainText('the card is now approved');
+  await signOut(page);
+  return href!;
+}
+
+function readerLine(page: Page) {
+  return page.getByTestId('reader').filter({ hasText: READER });
+}
+
+test('Issue card: live readers, step-by-step progress, the PIN once, and a card OpenSC accepts', async ({ page }) => {
+  const cardPath = await approvedCard(page, 'Greta Gran');
+  const cardId = cardPath.split('/').pop()!;
+
+  await signIn(page, 'operator');
+  await open(page, cardPath);
+  const panel = page.getByTestId('issue-card');
+  await expect(panel).toContainText('Authentication → 9A PIV Authentication');
+  // No card yet; the reader list changes live when one is inserted.
+  await expect(readerLine(page)).toHaveAttribute('data-present', 'false');
+  await expect(page.getByTestId('issue')).toBeDisabled();
+  insertCard(5_200_001);
+  await expect(readerLine(page)).toHaveAttribute('data-present', 'true');
+  await expect(readerLine(page)).toContainText('blank');
+  await expect(readerLine(page)).toContainText('serial 5200001');
+
+  await readerLine(page).getByRole('radio').check();
+  await page.getByTestId('issue').click();
+  const progress = page.getByTestId('job-progress');
+  await expect(progress).toBeVisible();
+  await expect(progress).toHaveAttribute('data-state', 'succeeded', { timeout: 60_000 });
+  await expect(progress.locator('[data-status="done"]')).toHaveCount(9);
+  await expect(page.getByTestId('job-outcome')).toContainText('The card is issued');
+  const pin = (await page.getByTestId('pin-value').textContent())!.trim();
+  expect(pin).toMatch(/^\d{6}$/);
+  // The card page follows: the card is issued, with three certificates.
+  await expect(page.getByTestId('card-data')).toContainText('Issued');
+  await expect(page.getByTestId('certificates').locator('tbody tr')).toHaveCount(3);
+
+  // OpenSC accepts the PIN shown, and refuses the factory PIN.
+  const verify = (p: string) =>
+    execFileSync('pkcs15-tool', ['--reader', '1', '--verify-pin', '--auth-id', '01', '--pin', p], { encoding: 'utf8' });
+  expect(() => verify(pin)).not.toThrow();
+  expect(() => verify('123456')).toThrow();
+  verify(pin);
+
+  // The PIN is not shown again.
+  await open(page, cardPath);
+  await expect(page.getByTestId('jobs').getByTestId('job')).toHaveAttribute('data-state', 'succeeded');
+  await expect(page.getByTestId('pin')).toHaveCount(0);
+  const jobId = await page.getByTestId('jobs').getByTestId('job').locator('td').first().textContent();
+  const again = await page.request.post('/api/encoding_job', { form: { job_id: jobId! } });
+  expect(again.ok()).toBe(true);
+  expect((await again.json()).pin).toBeNull();
+
+  // Pulling the card out shows live.
+  await removeCard();
+  await expect(readerLine(page)).toHaveAttribute('data-present', 'false');
+  await signOut(page);
+
+  // An approver may not issue cards or watch jobs, even by a crafted call.
+  await signIn(page, 'approver');
+  const issue = await page.request.post('/api/issue_card', { form: { card_id: cardId, version: '1', reader: READER } });
+  expect(issue.ok()).toBe(false);
+  expect(await issue.text()).toContain('may not');
+  const job = await page.request.post('/api/encoding_job', { form: { job_id: jobId! } });
+  expect(job.ok()).toBe(false);
+});
+
+test('a card that is already encoded is refused, and the card stays approved', async ({ page }) => {
+  const cardPath = await approvedCard(page, 'Hiro Holm');
+  await signIn(page, 'operator');
+  await open(page, cardPath);
+  // The card the first test encoded.
+  insertCard(5_200_001);
+  await expect(readerLine(page)).toContainText('encoded');
+  await readerLine(page).getByRole('radio').check();
+  await page.getByTestId('issue').click();
+  const progress = page.getByTestId('job-progress');
+  await expect(progress).toHaveAttribute('data-state', 'failed', { timeout: 60_000 });
+  await expect(page.getByTestId('job-outcome')).toContainText('not blank');
+  await expect(progress.locator('[data-step="check_card"]')).toHaveAttribute('data-status', 'failed');
+  await expect(page.getByTestId('pin')).toHaveCount(0);
+  await expect(page.getByTestId('card-data')).toContainText('Approved');
+  // A blank card then goes through.
+  await removeCard();
+  await expect(readerLine(page)).toHaveAttribute('data-present', 'false');
+  insertCardFresh(5_200_002);
+  await expect(readerLine(page)).toContainText('blank');
+  await readerLine(page).getByRole('radio').check();
+  await page.getByTestId('issue').click();
+  await expect(progress).toHaveAttribute('data-state', 'succeeded', { timeout: 60_000 });
+});
+
+function insertCardFresh(serial: number) {
+  card = spawn('../target/debug/tessera-virtual-card', ['--port', PORT, '--serial', String(serial)], { stdio: 'ignore' });
+}
