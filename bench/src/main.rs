@@ -4,9 +4,12 @@
 //!                           server function over loopback at fixed arrival rates.
 //! `tessera-bench runner`  — the process runner alone, in process, on SQLite and PostgreSQL.
 //! `tessera-bench certs`   — certificates issued per second, beside the raw signing rate.
+//! `tessera-bench encode`  — time per encoded card on the virtual card (pcscd + vpcd and in
+//!                           process), split into card time and Tessera's own, APDUs per card.
 //! `tessera-bench`         — all of them.
 
 mod certs;
+mod encode;
 mod http;
 mod runner;
 
@@ -17,17 +20,21 @@ async fn main() {
         "http" => http::run().await,
         "runner" => runner::run().await,
         "certs" => certs::run().await,
+        "encode" => encode::run().await,
         // For `perf record`: SQLite, one transaction per certificate, nothing else.
         "certs-profile" => certs::profile_target().await,
         "all" => match http::run().await {
             Ok(()) => match runner::run().await {
-                Ok(()) => certs::run().await,
+                Ok(()) => match certs::run().await {
+                    Ok(()) => encode::run().await,
+                    e => e,
+                },
                 e => e,
             },
             e => e,
         },
         other => Err(format!(
-            "unknown benchmark \"{other}\": use http, runner, certs or nothing for all"
+            "unknown benchmark \"{other}\": use http, runner, certs, encode or nothing for all"
         )),
     };
     if let Err(e) = result {

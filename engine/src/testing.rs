@@ -300,12 +300,25 @@ pub fn wait_for_card(reader: &str) -> std::io::Result<()> {
     )))
 }
 
-/// Waits until pcscd no longer sees a card in `reader`.
+/// Waits until pcscd reports `reader` empty: a card swapped faster than pcscd polls would
+/// otherwise look like the same card still there.
 pub fn wait_for_removal(reader: &str) {
-    for _ in 0..100 {
-        if crate::bridge::reader::open(reader, false).is_err() {
+    let Ok(ctx) = pcsc::Context::establish(pcsc::Scope::User) else {
+        return;
+    };
+    let Ok(name) = std::ffi::CString::new(reader) else {
+        return;
+    };
+    let mut states = [pcsc::ReaderState::new(name, pcsc::State::UNAWARE)];
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::time::Instant::now() < deadline {
+        if ctx
+            .get_status_change(std::time::Duration::from_millis(200), &mut states)
+            .is_ok()
+            && states[0].event_state().contains(pcsc::State::EMPTY)
+        {
             return;
         }
-        std::thread::sleep(std::time::Duration::from_millis(100));
+        states[0].sync_current_state();
     }
 }

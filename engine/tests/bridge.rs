@@ -486,3 +486,59 @@ async fn the_virtual_card_plugs_into_pcscd() {
     assert!(!reader.is_inserted());
     assert_eq!(reader_state(), "No");
 }
+
+/// Polls the bridge's snapshot until the virtual reader matches `want` (10 s at most).
+async fn reader_becomes(
+    bridge: &Bridge,
+    want: impl Fn(&tessera_process::bridge::ReaderInfo) -> bool,
+) -> bool {
+    for _ in 0..200 {
+        if bridge
+            .readers()
+            .readers
+            .iter()
+            .any(|r| r.name == VIRTUAL_READER.0 && want(r))
+        {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    false
+}
+
+/// The monitor sees a card arrive (probed: blank, serial) and leave, on its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_monitor_shows_cards_coming_and_going() {
+    let _turn = READER.lock().await;
+    pcscd().expect("pcscd");
+    wait_for_removal(VIRTUAL_READER.0);
+    let bridge = Bridge::start();
+    assert!(
+        reader_becomes(&bridge, |r| r.card.is_none()).await,
+        "the empty reader is listed"
+    );
+    let vr = insert(PivCard::new(4_100_010));
+    assert!(
+        reader_becomes(&bridge, |r| r.card.as_ref().is_some_and(|c| {
+            c.blank == Some(true) && c.serial.as_deref() == Some("4100010")
+        }))
+        .await,
+        "the inserted card is probed: {:?}",
+        bridge.readers()
+    );
+    // A job holding the reader shows it busy.
+    let claim = bridge.claim(VIRTUAL_READER.0).expect("free");
+    assert!(
+        bridge.claim(VIRTUAL_READER.0).is_none(),
+        "one job per reader"
+    );
+    assert!(reader_becomes(&bridge, |r| r.busy).await);
+    drop(claim);
+    drop(vr);
+    assert!(
+        reader_becomes(&bridge, |r| r.card.is_none() && !r.busy).await,
+        "the removal shows: {:?}",
+        bridge.readers()
+    );
+    bridge.stop();
+}

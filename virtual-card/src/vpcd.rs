@@ -147,7 +147,7 @@ pub fn serve(
     stream.set_read_timeout(Some(POLL))?;
     let mut reader = FrameReader::default();
     loop {
-        let payload = match reader.next(stream, stop)? {
+        let payload = match reader.next(&mut QuickAck(stream), stop)? {
             Incoming::Frame(p) => p,
             Incoming::Eof => return Ok(Ended::Closed),
             Incoming::Stopped => return Ok(Ended::Stopped),
@@ -160,6 +160,32 @@ pub fn serve(
             },
             control => card.control(&control),
         }
+    }
+}
+
+/// Reads with TCP_QUICKACK set before every read. vpcd sends a frame's length and its payload
+/// in two writes without TCP_NODELAY, so Nagle holds the payload until the length is
+/// acknowledged; a delayed ACK from our side would cost about 40 ms on every APDU.
+struct QuickAck<'a>(&'a mut TcpStream);
+
+impl Read for QuickAck<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        #[cfg(target_os = "linux")]
+        {
+            use std::os::fd::AsRawFd;
+            let on: libc::c_int = 1;
+            // SAFETY: a valid socket descriptor and a c_int option of the right size.
+            unsafe {
+                libc::setsockopt(
+                    self.0.as_raw_fd(),
+                    libc::IPPROTO_TCP,
+                    libc::TCP_QUICKACK,
+                    (&on as *const libc::c_int).cast(),
+                    std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+                );
+            }
+        }
+        self.0.read(buf)
     }
 }
 

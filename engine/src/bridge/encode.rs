@@ -264,6 +264,8 @@ struct Job<'a, T: Transport + Send + 'static> {
     card_changed: bool,
     started: Instant,
     stats_base: super::apdu::ChannelStats,
+    /// Connecting and powering the card: card time, though no APDU.
+    connect: std::time::Duration,
 }
 
 impl<T: Transport + Send + 'static> Job<'_, T> {
@@ -334,7 +336,7 @@ impl<T: Transport + Send + 'static> Job<'_, T> {
             .unwrap_or(self.stats_base);
         Stats {
             apdus: s.apdus,
-            on_card_ms: s.on_card.as_millis() as u64,
+            on_card_ms: (s.on_card + self.connect).as_millis() as u64,
             total_ms: self.started.elapsed().as_millis() as u64,
         }
     }
@@ -397,6 +399,7 @@ where
         card_changed: false,
         started: Instant::now(),
         stats_base: Default::default(),
+        connect: Default::default(),
     };
     let outcome = steps(&mut j, &settings, open, opts).await;
     let stats = j.stats();
@@ -488,12 +491,14 @@ where
 
     // Connect and identify.
     j.enter(EncodingStep::Connect, vec![]).await?;
+    let connecting = Instant::now();
     let (p, atr) = {
         let opened = tokio::task::spawn_blocking(open)
             .await
             .map_err(|e| j.fail(format!("the card task stopped: {e}")))?;
         opened.map_err(|e| j.fail(card_message(&e)))?
     };
+    j.connect = connecting.elapsed();
     j.piv = Some(p);
     let id: Identity = j.card(|p| reader::identify(p)).await?;
     j.done(format!(
