@@ -12,7 +12,7 @@ use tessera_engine::bridge::reconcile::{self, ReconcileOutcome};
 use tessera_engine::bridge::{jobs, reader, Bridge};
 use tessera_engine::cards::{self, Decision};
 use tessera_engine::entity::{certificate, encoding_job, smart_card_chip};
-use tessera_engine::testing::{pcscd, wait_for_card, wait_for_removal, VIRTUAL_READER};
+use tessera_engine::testing::{pcscd, wait_for_removal, VIRTUAL_READER};
 use tessera_engine::{options, Engine};
 use tessera_process::bridge::{EncodingStep, JobState};
 use tessera_process::OptionsPackage;
@@ -21,23 +21,28 @@ use tessera_virtual_card::{PivCard, VirtualReader};
 static READER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 const P11: &str = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so";
 
-/// A blank card in the virtual reader, seen by pcscd (and not the previous test's card, which
-/// vpcd may still be letting go of).
+/// A card in the virtual reader, seen by pcscd (and not the previous test's card, which vpcd
+/// may still be letting go of). Right after a card was pulled out mid-exchange, vpcd takes a
+/// moment before it accepts the next one: then the card is inserted again.
 fn insert(card: PivCard) -> VirtualReader {
     pcscd().expect("pcscd");
-    wait_for_removal(VIRTUAL_READER.0);
     let serial = card.serial();
-    let vr = VirtualReader::insert(VIRTUAL_READER.1, card).expect("vpcd accepts the virtual card");
-    wait_for_card(VIRTUAL_READER.0).expect("pcscd sees the card");
-    for _ in 0..50 {
-        if let Ok((mut p, _)) = reader::open(VIRTUAL_READER.0, false) {
-            let id = reader::identify(&mut p).ok();
-            p.channel.into_transport().close();
-            if id.and_then(|i| i.serial) == Some(serial) {
-                return vr;
+    for _ in 0..3 {
+        wait_for_removal(VIRTUAL_READER.0);
+        let mut vr = VirtualReader::insert(VIRTUAL_READER.1, card.clone())
+            .expect("vpcd accepts the virtual card");
+        for _ in 0..25 {
+            if let Ok((mut p, _)) = reader::open(VIRTUAL_READER.0, false) {
+                let id = reader::identify(&mut p).ok();
+                p.channel.into_transport().close();
+                if id.and_then(|i| i.serial) == Some(serial) {
+                    return vr;
+                }
             }
+            std::thread::sleep(std::time::Duration::from_millis(200));
         }
-        std::thread::sleep(std::time::Duration::from_millis(200));
+        vr.remove();
+        std::thread::sleep(std::time::Duration::from_secs(1));
     }
     panic!("the reader does not show card {serial}");
 }
