@@ -237,7 +237,7 @@ async fn a_card_removed_mid_encoding_fails_and_its_certificates_are_revoked() {
     let (card_id, _) = approved_card(&e, "Bruno Berg").await;
     let vr = insert(PivCard::new(4_100_002));
     // Past key generation, in the middle of writing the certificates.
-    vr.remove_after_apdus(19);
+    vr.remove_after_apdus(22);
 
     let done = issue(&e, &bridge, card_id, RunOptions::default()).await;
     assert_eq!(done.state, JobState::Failed);
@@ -281,7 +281,7 @@ async fn an_encoded_card_is_refused_unless_re_encoding_is_allowed() {
     let e = common::sqlite().await;
     let bridge = Bridge::new();
     let (first, _) = approved_card(&e, "Bruno Berg").await;
-    let _vr = insert(PivCard::new(4_100_003));
+    let vr = insert(PivCard::new(4_100_003));
     assert_eq!(
         issue(&e, &bridge, first, RunOptions::default()).await.state,
         JobState::Succeeded
@@ -300,7 +300,7 @@ async fn an_encoded_card_is_refused_unless_re_encoding_is_allowed() {
     );
     assert!(card_certificates(&e, second).await.is_empty());
 
-    // The admin allows re-encoding: Tessera opens the card with the key it stored and re-encodes.
+    // The admin allows re-encoding, but the card is still the first card, issued: refused.
     let admin = caller(&e, "admin").await;
     let cur = options::current(&e.db, OptionsPackage::CardsScriptOptions)
         .await
@@ -310,10 +310,30 @@ async fn an_encoded_card_is_refused_unless_re_encoding_is_allowed() {
         &admin,
         OptionsPackage::CardsScriptOptions,
         cur.version,
-        &[("CardsAllowReencode".into(), "true".into())],
+        &[
+            ("CardsAllowReencode".into(), "true".into()),
+            ("CardsCertificates".into(), "authentication".into()),
+        ],
     )
     .await
     .unwrap();
+    let done = issue(&e, &bridge, second, RunOptions::default()).await;
+    let error = done.error.unwrap();
+    assert!(
+        error.contains(&format!("Lock card {first} first")),
+        "{error}"
+    );
+    assert_eq!(stored_card(&e, second).await.state, "approved");
+
+    // Once the first card is out of use (Lock card arrives with the card lifecycle; here the
+    // row is set directly), Tessera opens the chip with the key it stored and re-encodes it.
+    use sea_orm::ConnectionTrait;
+    e.db.execute_unprepared(&format!(
+        "UPDATE card SET state = 'locked' WHERE id = {first}"
+    ))
+    .await
+    .unwrap();
+    let old_signature_key = vr.card().public_key(0x9C).expect("a 9C key");
     let done = issue(&e, &bridge, second, RunOptions::default()).await;
     assert_eq!(done.state, JobState::Succeeded, "{:?}", done.error);
     let pin = done.pin.unwrap();
@@ -321,6 +341,7 @@ async fn an_encoded_card_is_refused_unless_re_encoding_is_allowed() {
         run(Command::new("pkcs15-tool").args(["--verify-pin", "--auth-id", "01", "--pin", &pin]));
     assert!(ok && !out.contains("rror"), "{out}");
     let (_, out) = run(Command::new("pkcs15-tool").args(["--list-certificates"]));
+    assert_eq!(out.matches("X.509 Certificate [").count(), 1, "{out}");
     for c in card_certificates(&e, second).await {
         assert!(out.contains(&c.serial), "{out}");
     }
@@ -330,6 +351,13 @@ async fn an_encoded_card_is_refused_unless_re_encoding_is_allowed() {
             "the first card's certificates are gone: {out}"
         );
     }
+    // No key of the first card's life is left usable with the new PIN.
+    let card = vr.card();
+    assert_ne!(card.public_key(0x9C), Some(old_signature_key));
+    assert!(
+        card.object(0x5FC10A).is_none(),
+        "the old 9C certificate is deleted"
+    );
     // The chip now belongs to the second card only.
     let chips = smart_card_chip::Entity::find().all(&e.db).await.unwrap();
     assert_eq!(chips.len(), 1);
@@ -546,4 +574,62 @@ async fn the_monitor_shows_cards_coming_and_going() {
         bridge.readers()
     );
     bridge.stop();
+}
+
+/// On PostgreSQL: two operators start Issue card on the same card at once from two readers;
+/// exactly one job is created. Then the winner's job encodes the card.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgres_one_card_gets_one_job() {
+    let _turn = READER.lock().await;
+    let e = common::postgres().await;
+    let bridge = Bridge::new();
+    let (card_id, version) = approved_card(&e, "Bruno Berg").await;
+    let op = caller(&e, "operator").await;
+    let sup = caller(&e, "supervisor").await;
+    let (a, b) = tokio::join!(
+        encode::begin(&e, &bridge, &op, card_id, version, VIRTUAL_READER.0),
+        encode::begin(&e, &bridge, &sup, card_id, version, "Virtual PCD 00 01"),
+    );
+    let (winner, loser) = match (a, b) {
+        (Ok(w), Err(l)) => (w, l),
+        (Err(l), Ok(w)) => (w, l),
+        (Ok(_), Ok(_)) => panic!("two jobs for one card"),
+        (Err(x), Err(y)) => panic!("both refused: {x}; {y}"),
+    };
+    assert!(
+        loser.to_string().contains("already has encoding job")
+            || matches!(loser, tessera_engine::EngineError::Conflict { .. }),
+        "{loser}"
+    );
+    let open = encoding_job::Entity::find()
+        .filter(encoding_job::Column::ObjectId.eq(card_id))
+        .all(&e.db)
+        .await
+        .unwrap();
+    assert_eq!(open.len(), 1);
+    let (job, claim, settings) = winner;
+    let reader_name = claim.reader.clone();
+    let _vr = insert(PivCard::new(4_100_020));
+    let name = VIRTUAL_READER.0.to_string();
+    let done = encode::run(
+        &e,
+        &bridge,
+        if reader_name == VIRTUAL_READER.0 {
+            &op
+        } else {
+            &sup
+        },
+        job,
+        claim,
+        settings,
+        move || reader::open(&name, true),
+        RunOptions::default(),
+    )
+    .await;
+    assert_eq!(done.state, JobState::Succeeded, "{:?}", done.error);
+    assert_eq!(stored_card(&e, card_id).await.state, "issued");
+    assert!(card_certificates(&e, card_id)
+        .await
+        .iter()
+        .all(|c| c.state == "issued"));
 }

@@ -23,7 +23,7 @@ fn without_pcscd_the_reader_view_says_what_to_do() {
     let why = snapshot
         .unavailable
         .expect("the snapshot says readers are unavailable");
-    assert!(why.contains("pcscd is not running"), "{why}");
+    assert!(why.contains("(pcscd) is not running"), "{why}");
     assert!(why.contains("Start it"), "{why}");
     assert!(snapshot.readers.is_empty());
 }

@@ -43,10 +43,10 @@ pub enum EncodingStep {
     Connect,
     CheckCard,
     ManagementKey,
+    SetPinPuk,
     GenerateKeys,
     IssueCertificates,
     WriteCard,
-    SetPinPuk,
     ReadBack,
     Commit,
 }
@@ -56,10 +56,10 @@ impl EncodingStep {
         EncodingStep::Connect,
         EncodingStep::CheckCard,
         EncodingStep::ManagementKey,
+        EncodingStep::SetPinPuk,
         EncodingStep::GenerateKeys,
         EncodingStep::IssueCertificates,
         EncodingStep::WriteCard,
-        EncodingStep::SetPinPuk,
         EncodingStep::ReadBack,
         EncodingStep::Commit,
     ];
@@ -162,8 +162,8 @@ pub struct StepView {
     pub detail: Option<String>,
 }
 
-/// An encoding job as the operator watches it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// An encoding job as the operator watches it. Its `Debug` leaves the PIN out.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobView {
     pub job_id: i64,
     pub card_id: i64,
@@ -192,4 +192,17 @@ pub struct IssuePanel {
     pub puk_length: u8,
     /// Jobs of this card, newest first.
     pub jobs: Vec<JobView>,
+}
+
+impl std::fmt::Debug for JobView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JobView")
+            .field("job_id", &self.job_id)
+            .field("card_id", &self.card_id)
+            .field("reader", &self.reader)
+            .field("state", &self.state)
+            .field("error", &self.error)
+            .field("pin", &self.pin.as_ref().map(|_| "…"))
+            .finish_non_exhaustive()
+    }
 }

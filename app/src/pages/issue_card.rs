@@ -30,9 +30,12 @@ fn watch_readers(readers: RwSignal<Option<ReaderSnapshot>>) {
             });
         let _ =
             source.add_event_listener_with_callback("readers", on_readers.as_ref().unchecked_ref());
-        on_readers.forget();
-        let source = send_wrapper::SendWrapper::new(source);
-        on_cleanup(move || source.close());
+        // Both live until the component goes: the listener is dropped with the source.
+        let kept = send_wrapper::SendWrapper::new((source, on_readers));
+        on_cleanup(move || {
+            kept.0.close();
+            drop(kept);
+        });
     });
     #[cfg(not(feature = "hydrate"))]
     let _ = readers;
@@ -57,17 +60,18 @@ fn poll_job(
                 busy.set_value(true);
                 leptos::task::spawn_local(async move {
                     if let Ok(v) = encoding_job(id).await {
+                        // The operator may have left the page while the answer was on its way.
                         if let Some(p) = v.pin.clone() {
-                            pin.set(Some(p));
+                            pin.try_set(Some(p));
                         }
                         let ended = v.state != JobState::Encoding;
-                        view.set(Some(v));
-                        if ended && job.get_untracked() == Some(id) {
-                            job.set(None);
+                        view.try_set(Some(v));
+                        if ended && job.try_get_untracked().flatten() == Some(id) {
+                            job.try_set(None);
                             on_end.run(());
                         }
                     }
-                    busy.set_value(false);
+                    busy.try_set_value(false);
                 });
             },
             std::time::Duration::from_millis(300),
@@ -217,8 +221,8 @@ fn jobs_table(
                                             let reader = chosen.get_untracked().unwrap_or_default();
                                             leptos::task::spawn_local(async move {
                                                 let r = reconcile_job(id, reader).await.map_err(|e| error_text(&e));
-                                                reconciled.set(Some(r));
-                                                refresh.update(|n| *n += 1);
+                                                reconciled.try_set(Some(r));
+                                                refresh.try_update(|n| *n += 1);
                                             });
                                         }>"Reconcile"</button>
                                 })}
@@ -289,8 +293,8 @@ pub fn IssueCardPanel(card_id: i64, #[prop(into)] on_change: Callback<()>) -> im
                                         job_view.set(None);
                                         leptos::task::spawn_local(async move {
                                             match issue_card(card_id, version, reader).await {
-                                                Ok(id) => job.set(Some(id)),
-                                                Err(e) => error.set(Some(error_text(&e))),
+                                                Ok(id) => { job.try_set(Some(id)); },
+                                                Err(e) => { error.try_set(Some(error_text(&e))); },
                                             }
                                         });
                                     }>"Issue card"</button>

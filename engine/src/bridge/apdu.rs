@@ -175,6 +175,8 @@ pub struct CardChannel<T: Transport> {
 
 /// The most response data one command may gather through `61xx` before it is called a loop.
 const MAX_RESPONSE: usize = 64 * 1024;
+/// And the most GET RESPONSE rounds (a card may answer `61xx` with no data at all).
+const MAX_GET_RESPONSE: usize = 512;
 
 impl<T: Transport> CardChannel<T> {
     pub fn new(transport: T) -> Self {
@@ -228,7 +230,14 @@ impl<T: Transport> CardChannel<T> {
         }
         let mut data = std::mem::take(&mut r.data);
         let mut sw = r.sw;
+        let mut rounds = 0;
         while sw.0 & 0xFF00 == 0x6100 {
+            rounds += 1;
+            if rounds > MAX_GET_RESPONSE {
+                return Err(TransportError::Protocol(
+                    "the card keeps answering 61xx without end".into(),
+                ));
+            }
             let le = (sw.0 & 0xFF) as u8;
             let more = self.raw(
                 &Command::new(0xC0, 0x00, 0x00, Vec::new())
@@ -347,6 +356,19 @@ pub(crate) mod tests {
             .send(&Command::new(0xFD, 0, 0, vec![]).with_le(0))
             .unwrap();
         assert_eq!(r.data, [5, 4, 3]);
+    }
+
+    #[test]
+    fn endless_61xx_without_data_is_an_error() {
+        struct Stuck;
+        impl Transport for Stuck {
+            fn transmit(&mut self, _: &[u8]) -> Result<Vec<u8>, TransportError> {
+                Ok(vec![0x61, 0x00])
+            }
+        }
+        let mut ch = CardChannel::new(Stuck);
+        assert!(ch.send(&Command::new(0xCB, 0x3F, 0xFF, vec![])).is_err());
+        assert!(ch.stats().apdus <= 514);
     }
 
     #[test]

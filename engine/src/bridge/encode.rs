@@ -154,6 +154,8 @@ pub async fn begin(
                 holder.common_name, holder.state
             )));
         }
+        // The row lock first: a second Issue on this card waits here and then sees this job.
+        runner::hold(&txn, ObjectKind::Card, c.id, version).await?;
         if let Some(open) = jobs::open_on(&txn, (ObjectKind::Card, c.id)).await?.first() {
             return Err(EngineError::Invalid(format!(
                 "Card {} already has encoding job {} ({}). {}",
@@ -167,7 +169,6 @@ pub async fn begin(
                 }
             )));
         }
-        runner::hold(&txn, ObjectKind::Card, c.id, version).await?;
         let job = jobs::create(
             &txn,
             (ObjectKind::Card, c.id),
@@ -294,6 +295,13 @@ impl<T: Transport + Send + 'static> Job<'_, T> {
             }
         });
         Ok(())
+    }
+
+    /// Renews the lease within a long step (one per key generated).
+    async fn renew(&self) -> std::result::Result<(), Failure> {
+        jobs::advance(&self.engine.db, self.id, self.step, vec![])
+            .await
+            .map_err(|e| self.fail(e.to_string()))
     }
 
     fn done(&self, detail: impl Into<String>) {
@@ -465,6 +473,7 @@ where
         let _ = tokio::task::spawn_blocking(move || drop(p)).await;
     }
     drop(claim);
+    bridge.forget_later(job);
     finished
 }
 
@@ -541,6 +550,8 @@ where
     let mut guid = [0u8; 16];
     rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut guid);
     let guid_hex = hex::encode_upper(guid);
+    let mut ccc_id = [0u8; 14];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut ccc_id);
     let ctx = sealed_context(j.id);
     let sealed_key =
         seal::seal(kek, &format!("{ctx}:mgmt"), &new_key.key).map_err(|e| j.fail(e.to_string()))?;
@@ -553,6 +564,7 @@ where
             ("management_key_algorithm", new_key.algorithm.name().into()),
             ("puk", sealed_puk.into()),
             ("chuid_guid", guid_hex.clone().into()),
+            ("ccc_id", hex::encode_upper(ccc_id).into()),
         ],
     )
     .await?;
@@ -575,6 +587,33 @@ where
         return Ok(None);
     }
 
+    // PIN and PUK, before any key or certificate is on the card: a card that stops here holds
+    // nothing a stolen default PIN would open.
+    j.enter(EncodingStep::SetPinPuk, vec![]).await?;
+    {
+        let (old_puk, old_pin, puk, pin) = (
+            current.puk.clone(),
+            current.pin.clone(),
+            new_puk.clone(),
+            new_pin.clone(),
+        );
+        j.card(move |p| {
+            p.change_reference(Reference::Puk, &old_puk, &puk)?;
+            match &old_pin {
+                Some(old) => p.change_reference(Reference::Pin, old, &pin),
+                None => p.unblock_pin(&puk, &pin),
+            }
+        })
+        .await?;
+    }
+    j.done(format!(
+        "{}-digit PIN and {}-digit PUK set",
+        settings.pin_length, settings.puk_length
+    ));
+    if crash(EncodingStep::SetPinPuk) {
+        return Ok(None);
+    }
+
     // Key pairs on the card (escrowed keys come from the CA in the next step).
     j.enter(EncodingStep::GenerateKeys, vec![]).await?;
     let mut sources = Vec::new();
@@ -591,6 +630,7 @@ where
             },
         );
         let public = j.card(move |p| p.generate(slot, alg)).await?;
+        j.renew().await?;
         let spki = public.spki_der().map_err(|e| j.fail(card_message(&e)))?;
         sources.push(Some(spki));
     }
@@ -626,9 +666,7 @@ where
         .format("%Y%m%d")
         .to_string();
     let chuid = piv::chuid(&guid, &expiry);
-    let mut card_id = [0u8; 14];
-    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut card_id);
-    let ccc = piv::ccc(&card_id);
+    let ccc = piv::ccc(&ccc_id);
     let mut writes: Vec<(Slot, Vec<u8>, Option<ImportKey>)> = Vec::new();
     for (slot, i) in &issued {
         let import = match &i.generated_key_pkcs8 {
@@ -637,12 +675,17 @@ where
         };
         writes.push((*slot, i.der.clone(), import));
     }
-    let stale: Vec<Slot> = id
-        .certificates
-        .iter()
-        .copied()
-        .filter(|s| !issued.iter().any(|(x, _)| x == s))
-        .collect();
+    // On a re-encoded card every slot Tessera does not fill gets a throwaway key: no key of the
+    // card's former life stays usable with the new PIN.
+    let stale: Vec<(Slot, bool)> = if id.blank() {
+        Vec::new()
+    } else {
+        Slot::ALL
+            .into_iter()
+            .filter(|s| !issued.iter().any(|(x, _)| x == s))
+            .map(|s| (s, id.certificates.contains(&s)))
+            .collect()
+    };
     let (chuid_w, ccc_w) = (chuid.clone(), ccc.clone());
     j.card(move |p| {
         for (slot, der, import) in &writes {
@@ -651,9 +694,11 @@ where
             }
             p.put_certificate(*slot, der)?;
         }
-        // A re-encoded card keeps no certificate of its former life.
-        for slot in stale {
-            p.put_data(slot.object(), &[])?;
+        for (slot, had_certificate) in stale {
+            p.generate(slot, KeyAlgorithm::EccP256)?;
+            if had_certificate {
+                p.put_data(slot.object(), &[])?;
+            }
         }
         p.put_data(piv::TAG_CHUID, &chuid_w)?;
         p.put_data(piv::TAG_CCC, &ccc_w)
@@ -664,32 +709,6 @@ where
         issued.len()
     ));
     if crash(EncodingStep::WriteCard) {
-        return Ok(None);
-    }
-
-    // PIN and PUK.
-    j.enter(EncodingStep::SetPinPuk, vec![]).await?;
-    {
-        let (old_puk, old_pin, puk, pin) = (
-            current.puk.clone(),
-            current.pin.clone(),
-            new_puk.clone(),
-            new_pin.clone(),
-        );
-        j.card(move |p| {
-            p.change_reference(Reference::Puk, &old_puk, &puk)?;
-            match &old_pin {
-                Some(old) => p.change_reference(Reference::Pin, old, &pin),
-                None => p.unblock_pin(&puk, &pin),
-            }
-        })
-        .await?;
-    }
-    j.done(format!(
-        "{}-digit PIN and {}-digit PUK set",
-        settings.pin_length, settings.puk_length
-    ));
-    if crash(EncodingStep::SetPinPuk) {
         return Ok(None);
     }
 
@@ -767,7 +786,7 @@ async fn current_secrets<T: Transport + Send + 'static>(
         for alg in [MgmtAlgorithm::TripleDes, MgmtAlgorithm::Aes192] {
             let key = MgmtKey::default_for(alg);
             let k = key.clone();
-            if j.card(move |p| Ok(p.authenticate(&k).is_ok())).await? {
+            if j.card(move |p| opens(p, &k)).await? {
                 return Ok(Current {
                     key,
                     puk: Zeroizing::new(piv::DEFAULT_PUK.into()),
@@ -789,6 +808,30 @@ async fn current_secrets<T: Transport + Send + 'static>(
             "The card is not blank: it holds {what}. Insert a blank card (re-encoding is off: option \"Allow re-encoding a card\")."
         )));
     }
+    // The chip may still be another card's: that card must be out of use first.
+    if let Some((kind, owner)) = jobs::chip_owner(
+        &j.engine.db,
+        id.guid_hex().as_deref(),
+        id.serial_text().as_deref(),
+    )
+    .await
+    .map_err(|e| j.fail(e.to_string()))?
+    {
+        if kind == ObjectKind::Card.as_str() && owner != j.card_id {
+            let other = runner::load::<card::Entity>(&j.engine.db, ObjectKind::Card, owner)
+                .await
+                .map_err(|e| j.fail(e.to_string()))?;
+            if !matches!(
+                people::card_state(&other).map_err(|e| j.fail(e.to_string()))?,
+                CardState::Failed | CardState::Locked
+            ) {
+                return Err(j.fail(format!(
+                    "The card in the reader is card {owner}, which is {} and still carries its holder's certificates. Lock card {owner} first; then it can be re-encoded.",
+                    other.state
+                )));
+            }
+        }
+    }
     let pki = j.engine.pki().map_err(|e| j.fail(e.to_string()))?;
     let candidates = jobs::secrets_for(
         &j.engine.db,
@@ -809,7 +852,7 @@ async fn current_secrets<T: Transport + Send + 'static>(
             continue;
         };
         let k = key.clone();
-        if !j.card(move |p| Ok(p.authenticate(&k).is_ok())).await? {
+        if !j.card(move |p| opens(p, &k)).await? {
             continue;
         }
         let Some(sealed_puk) = sealed_puk else {
@@ -827,6 +870,18 @@ async fn current_secrets<T: Transport + Send + 'static>(
     Err(j.fail(format!(
         "The card holds {what} but was not encoded by Tessera (no stored management key opens it). It cannot be re-encoded here."
     )))
+}
+
+/// Whether `key` opens the card; a removed card or another fault is an error, not a "no".
+pub(super) fn opens<T: Transport>(
+    p: &mut Piv<T>,
+    key: &MgmtKey,
+) -> std::result::Result<bool, PivError> {
+    match p.authenticate(key) {
+        Ok(()) => Ok(true),
+        Err(PivError::WrongManagementKey | PivError::NotSupported(_)) => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 /// Secrets are sealed with the context of the job that created them, so a sealed key copied to

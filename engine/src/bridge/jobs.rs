@@ -244,6 +244,29 @@ pub async fn save_chip(
     Ok(())
 }
 
+/// The object a chip was last encoded for, found by its CHUID GUID or serial.
+pub async fn chip_owner(
+    conn: &impl ConnectionTrait,
+    guid: Option<&str>,
+    serial: Option<&str>,
+) -> Result<Option<(String, i64)>> {
+    let mut cond = sea_orm::Condition::any();
+    if let Some(g) = guid {
+        cond = cond.add(chip::Column::ChuidGuid.eq(g));
+    }
+    if let Some(s) = serial {
+        cond = cond.add(chip::Column::ChipSerial.eq(s));
+    }
+    if guid.is_none() && serial.is_none() {
+        return Ok(None);
+    }
+    Ok(chip::Entity::find()
+        .filter(cond)
+        .one(conn)
+        .await?
+        .map(|c| (c.object_kind, c.object_id)))
+}
+
 /// Where a card's secrets may be found: the chip row of a card Tessera encoded, or a job that
 /// set a key on it and then failed. Newest first.
 pub async fn secrets_for(

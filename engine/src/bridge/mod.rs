@@ -19,6 +19,9 @@ use tessera_process::bridge::{EncodingStep, JobState, ReaderSnapshot, StepStatus
 use tokio::sync::watch;
 use zeroize::Zeroizing;
 
+/// How long a new PIN waits in memory for the operator who started the job.
+pub const PIN_KEPT: std::time::Duration = std::time::Duration::from_secs(600);
+
 /// The running bridge: the readers' snapshot, which readers are busy, and the live progress of
 /// the jobs this process runs. Cheap to clone.
 #[derive(Clone)]
@@ -162,6 +165,16 @@ impl Bridge {
             .expect("bridge lock")
             .get(&job)
             .cloned()
+    }
+
+    /// Drops a finished job's live progress (and an uncollected PIN) after a while: the
+    /// operator who started it has that long to see the PIN.
+    pub(crate) fn forget_later(&self, job: i64) {
+        let bridge = self.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(PIN_KEPT).await;
+            bridge.shared.live.lock().expect("bridge lock").remove(&job);
+        });
     }
 
     /// The new PIN of a finished job, once: whoever asks second gets nothing.

@@ -475,6 +475,16 @@ impl<T: Transport> Piv<T> {
         check("SET MANAGEMENT KEY", &r)
     }
 
+    /// YubiKey SET PIN RETRIES: the tries of PIN and PUK. Needs the management key and the PIN
+    /// verified, and resets PIN and PUK to their factory values, so it comes before they are set.
+    pub fn set_pin_retries(&mut self, pin_tries: u8, puk_tries: u8) -> Result<()> {
+        if pin_tries == 0 || puk_tries == 0 {
+            return Err(PivError::NotSupported("zero PIN or PUK tries".into()));
+        }
+        let r = self.send(Command::new(0xFA, pin_tries, puk_tries, vec![]))?;
+        check("SET PIN RETRIES", &r)
+    }
+
     /// YubiKey IMPORT ASYMMETRIC KEY: puts a key the server generated (an escrowed encryption
     /// key) into `slot`.
     pub fn import_key(&mut self, slot: Slot, key: &ImportKey) -> Result<()> {
@@ -895,6 +905,20 @@ mod tests {
         let key = MgmtKey::new(MgmtAlgorithm::Aes192, &[0x22; 24]).unwrap();
         let mut p = piv(&[(&format!("00FFFFFF1B0A9B18{}", "22".repeat(24)), "9000")]);
         p.set_management_key(&key).unwrap();
+    }
+
+    #[test]
+    fn set_pin_retries_bytes() {
+        let mut p = piv(&[("00FA0504", "9000"), ("00FA0303", "6982")]);
+        p.set_pin_retries(5, 4).unwrap();
+        assert!(matches!(
+            p.set_pin_retries(3, 3),
+            Err(PivError::Status {
+                sw: Sw::SECURITY_NOT_SATISFIED,
+                ..
+            })
+        ));
+        assert!(p.set_pin_retries(0, 3).is_err(), "nothing sent");
     }
 
     #[test]

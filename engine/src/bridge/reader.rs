@@ -63,9 +63,17 @@ pub fn open(reader: &str, exclusive: bool) -> Result<(Piv<PcscTransport>, Vec<u8
     } else {
         ShareMode::Shared
     };
-    let card = ctx
-        .connect(&name, mode, Protocols::ANY)
-        .map_err(transport_error)?;
+    // The monitor may be reading a newly inserted card for a moment: wait for it, briefly.
+    let mut tries = 0;
+    let card = loop {
+        match ctx.connect(&name, mode, Protocols::ANY) {
+            Err(pcsc::Error::SharingViolation) if tries < 20 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            other => break other.map_err(transport_error)?,
+        }
+    };
     let atr = card
         .status2_owned()
         .map(|s| s.atr().to_vec())

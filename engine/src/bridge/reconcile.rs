@@ -7,7 +7,7 @@ use super::encode::{
 };
 use super::jobs::{self, Stats};
 use super::mgmt_key::{MgmtAlgorithm, MgmtKey};
-use super::piv::{self, Piv, PivError, Reference, Slot};
+use super::piv::{self, Piv, PivError, Slot};
 use super::reader;
 use super::Bridge;
 use crate::pki::seal;
@@ -68,6 +68,11 @@ where
         crate::db::finish(txn, r).await?;
     }
     let job = jobs::load(&engine.db, job_id).await?;
+    if job.object_kind != tessera_process::ObjectKind::Card.as_str() {
+        return Err(EngineError::Invalid(format!(
+            "Encoding job {job_id} is not a card's job."
+        )));
+    }
     if job.state != JobState::InDoubt.as_str() {
         return Err(EngineError::Invalid(format!(
             "Encoding job {job_id} is {}, not in doubt: there is nothing to reconcile.",
@@ -104,6 +109,40 @@ where
         .collect();
     let expected_serial = job.chip_serial.clone();
     let expected_guid = job.chuid_guid.clone();
+    let expected_ccc = job
+        .ccc_id
+        .as_deref()
+        .and_then(|h| hex::decode(h).ok())
+        .and_then(|b| <[u8; 14]>::try_from(b).ok())
+        .map(|id| piv::ccc(&id));
+    // Keys the card had before this job: if one still opens it, the job never changed it.
+    let mut earlier_keys = vec![
+        MgmtKey::default_for(MgmtAlgorithm::TripleDes),
+        MgmtKey::default_for(MgmtAlgorithm::Aes192),
+    ];
+    for (sealed, alg, _, source) in jobs::secrets_for(
+        &engine.db,
+        job.chuid_guid.as_deref(),
+        job.chip_serial.as_deref(),
+    )
+    .await?
+    {
+        if source == job.id {
+            continue;
+        }
+        let Some(alg) = mgmt_alg_by_name(&alg) else {
+            continue;
+        };
+        if let Ok(raw) = seal::open(
+            &pki.kek,
+            &format!("{}:mgmt", sealed_context(source)),
+            &sealed,
+        ) {
+            if let Ok(k) = MgmtKey::new(alg, &raw) {
+                earlier_keys.push(k);
+            }
+        }
+    }
     let new_pin = random_digits(6.max(job_pin_length(engine).await));
 
     // Read the card on a blocking thread.
@@ -118,21 +157,26 @@ where
                 )));
             }
         }
+        // The key is stored before the card gets it: no key, no change.
         let Some(key) = job_key else {
             return Ok(Reading::NothingWritten);
         };
-        if p.authenticate(&key).is_err() {
-            for alg in [MgmtAlgorithm::TripleDes, MgmtAlgorithm::Aes192] {
-                if p.authenticate(&MgmtKey::default_for(alg)).is_ok() && id.blank() {
+        if !encode::opens(&mut p, &key)? {
+            for earlier in &earlier_keys {
+                if encode::opens(&mut p, earlier)? {
                     return Ok(Reading::NothingWritten);
                 }
             }
             return Ok(Reading::WrongCard(
-                "the card does not open with the job's management key".into(),
+                "no key the job or an earlier encoding set opens it".into(),
             ));
         }
-        let mut complete =
-            id.guid_hex().is_some() && id.guid_hex() == expected_guid && !expected.is_empty();
+        // The CCC is written last: with it, the CHUID and every certificate, the card is complete.
+        let mut complete = !expected.is_empty()
+            && id.guid_hex().is_some()
+            && id.guid_hex() == expected_guid
+            && expected_ccc.is_some()
+            && p.get_data(piv::TAG_CCC)? == expected_ccc;
         for (slot, der) in &expected {
             if p.get_certificate(*slot)?.as_deref() != Some(der.as_slice()) {
                 complete = false;
@@ -141,17 +185,13 @@ where
         if !complete {
             return Ok(Reading::Partial);
         }
+        // PIN and PUK were set before any key: a complete card has the job's PUK.
         let Some(puk) = job_puk else {
             return Ok(Reading::Partial);
         };
-        // The PUK step may not have happened: then the card still has the factory PUK.
         match p.unblock_pin(&puk, &pin) {
             Ok(()) => Ok(Reading::Complete),
-            Err(PivError::WrongSecret { .. }) => {
-                p.change_reference(Reference::Puk, piv::DEFAULT_PUK, &puk)?;
-                p.unblock_pin(&puk, &pin)?;
-                Ok(Reading::Complete)
-            }
+            Err(PivError::WrongSecret { .. } | PivError::Blocked(_)) => Ok(Reading::Partial),
             Err(e) => Err(e),
         }
     })

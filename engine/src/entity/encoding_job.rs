@@ -18,6 +18,8 @@ pub struct Model {
     pub started_by: i64,
     pub chip_serial: Option<String>,
     pub chuid_guid: Option<String>,
+    /// The CCC's card identifier (hex), to recognise a complete card when reconciling.
+    pub ccc_id: Option<String>,
     pub atr: Option<String>,
     /// The new management key, sealed, stored before the card gets it.
     pub management_key: Option<Vec<u8>>,

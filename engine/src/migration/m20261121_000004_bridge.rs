@@ -26,6 +26,7 @@ impl MigrationTrait for Migration {
                 .col(big_integer("started_by"))
                 .col(string_null("chip_serial"))
                 .col(string_null("chuid_guid"))
+                .col(string_null("ccc_id"))
                 .col(string_null("atr"))
                 .col(blob_null("management_key"))
                 .col(string_null("management_key_algorithm"))
@@ -50,6 +51,13 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
+        // At most one open (running or in doubt) job per object, whatever the isolation level.
+        m.get_connection()
+            .execute_unprepared(
+                "CREATE UNIQUE INDEX encoding_job_open ON encoding_job (object_kind, object_id) \
+                 WHERE state IN ('encoding', 'in_doubt')",
+            )
+            .await?;
         m.create_index(
             Index::create()
                 .name("encoding_job_state")
