@@ -125,6 +125,39 @@ fn sample(f: &Finished, wall_ms: f64) -> Result<Sample, String> {
     })
 }
 
+/// One Issue card, timed from the first APDU to the commit.
+async fn encode_one<T, O>(
+    e: &Engine,
+    bridge: &Bridge,
+    op: &Caller,
+    (card_id, version): (i64, i64),
+    reader: &str,
+    open: O,
+) -> Result<Sample, String>
+where
+    T: Transport + Send + 'static,
+    O: FnOnce() -> Result<(Piv<T>, Vec<u8>), tessera_engine::bridge::piv::PivError>
+        + Send
+        + 'static,
+{
+    let (job, claim, settings) = encode::begin(e, bridge, op, card_id, version, reader)
+        .await
+        .map_err(|e| e.to_string())?;
+    let start = Instant::now();
+    let f = encode::run(
+        e,
+        bridge,
+        op,
+        job,
+        claim,
+        settings,
+        open,
+        RunOptions::default(),
+    )
+    .await;
+    sample(&f, start.elapsed().as_secs_f64() * 1000.0)
+}
+
 pub async fn run() -> Result<(), String> {
     pcscd().map_err(|e| e.to_string())?;
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
@@ -163,48 +196,34 @@ pub async fn run() -> Result<(), String> {
             let vr = VirtualReader::insert(VIRTUAL_READER.1, PivCard::new(serial))
                 .map_err(|e| e.to_string())?;
             wait_for_card(VIRTUAL_READER.0).map_err(|e| e.to_string())?;
-            let (job, claim, s) =
-                encode::begin(&e, &bridge, &op, *card_id, *version, VIRTUAL_READER.0)
-                    .await
-                    .map_err(|e| e.to_string())?;
-            let start = Instant::now();
-            let f = encode::run(
+            let s = encode_one(
                 &e,
                 &bridge,
                 &op,
-                job,
-                claim,
-                s,
+                (*card_id, *version),
+                VIRTUAL_READER.0,
                 || reader::open(VIRTUAL_READER.0, true),
-                RunOptions::default(),
             )
-            .await;
-            let s = sample(&f, start.elapsed().as_secs_f64() * 1000.0)?;
+            .await?;
             drop(vr);
             if !warm_up {
                 real.push(s);
             }
         } else {
-            let (job, claim, s) = encode::begin(&e, &bridge, &op, *card_id, *version, "in process")
-                .await
-                .map_err(|e| e.to_string())?;
-            let start = Instant::now();
-            let f = encode::run(
+            let s = encode_one(
                 &e,
                 &bridge,
                 &op,
-                job,
-                claim,
-                s,
+                (*card_id, *version),
+                "in process",
                 move || {
                     let mut p = Piv::new(InProcess(PivCard::new(serial)));
                     p.select()?;
                     Ok((p, vec![]))
                 },
-                RunOptions::default(),
             )
-            .await;
-            in_process.push(sample(&f, start.elapsed().as_secs_f64() * 1000.0)?);
+            .await?;
+            in_process.push(s);
         }
     }
     summarise("pcscd + vpcd (real stack)", &real);

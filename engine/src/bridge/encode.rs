@@ -952,6 +952,28 @@ async fn issue_all<T: Transport + Send + 'static>(
     result.map_err(|e| j.fail(e.to_string()))
 }
 
+/// Issue card's transition of `c` to `to`, with the certificate effect the table gives it.
+async fn move_card(
+    txn: &impl sea_orm::ConnectionTrait,
+    caller: &Caller,
+    c: &card::Model,
+    to: CardState,
+    reason: Option<RevocationReason>,
+) -> Result<effects::EffectOutcome> {
+    runner::transition_with_certificates(
+        txn,
+        caller,
+        ProcessId::CardsProcIssue.def(),
+        c.id,
+        c.version,
+        State::Card(people::card_state(c)?),
+        State::Card(to),
+        vec![],
+        reason,
+    )
+    .await
+}
+
 /// The card becomes `issued` with its certificates, the chip's secrets are kept, the job
 /// succeeds, and the audit record says so: one transaction.
 pub(super) async fn commit_issued(
@@ -969,18 +991,7 @@ pub(super) async fn commit_issued(
             let def = ProcessId::CardsProcIssue.def();
             let c = runner::load::<card::Entity>(&txn, ObjectKind::Card, card_id).await?;
             let from = people::card_state(&c)?;
-            let outcome = runner::transition_with_certificates(
-                &txn,
-                caller,
-                def,
-                c.id,
-                c.version,
-                State::Card(from),
-                State::Card(CardState::Issued),
-                vec![],
-                None,
-            )
-            .await?;
+            let outcome = move_card(&txn, caller, &c, CardState::Issued, None).await?;
             let job = jobs::load(&txn, id).await?;
             jobs::save_chip(&txn, (ObjectKind::Card, c.id), &job).await?;
             jobs::finish(&txn, id, &[JobState::Encoding, JobState::InDoubt], JobState::Succeeded, None, stats).await?;
@@ -1037,15 +1048,11 @@ pub(super) async fn record_failure(
         let from = people::card_state(&c)?;
         let mut outcome = effects::EffectOutcome::default();
         let to = if card_changed && from == CardState::Approved {
-            outcome = runner::transition_with_certificates(
+            outcome = move_card(
                 &txn,
                 caller,
-                def,
-                c.id,
-                c.version,
-                State::Card(from),
-                State::Card(CardState::Failed),
-                vec![],
+                &c,
+                CardState::Failed,
                 Some(RevocationReason::CessationOfOperation),
             )
             .await?;

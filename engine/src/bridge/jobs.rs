@@ -122,14 +122,15 @@ pub async fn open_on(
     conn: &impl ConnectionTrait,
     object: (ObjectKind, i64),
 ) -> Result<Vec<job::Model>> {
-    Ok(job::Entity::find()
-        .filter(job::Column::ObjectKind.eq(object.0.as_str()))
-        .filter(job::Column::ObjectId.eq(object.1))
-        .filter(job::Column::State.is_in([JobState::Encoding.as_str(), JobState::InDoubt.as_str()]))
-        .all(conn)
-        .await?)
+    let open = [JobState::Encoding.as_str(), JobState::InDoubt.as_str()];
+    Ok(of_object(conn, object)
+        .await?
+        .into_iter()
+        .filter(|j| open.contains(&j.state.as_str()))
+        .collect())
 }
 
+/// An object's jobs, newest first.
 pub async fn of_object(
     conn: &impl ConnectionTrait,
     object: (ObjectKind, i64),
