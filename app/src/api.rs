@@ -421,13 +421,7 @@ pub async fn run_user_process(
     reason: Option<String>,
 ) -> Result<UserProcessOutcome, ServerFnError> {
     let (engine, caller) = ssr::context().await?;
-    let reason =
-        match reason.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some(r) => Some(tessera_process::RevocationReason::parse(r).ok_or_else(|| {
-                ServerFnError::new(format!("\"{r}\" is not a revocation reason."))
-            })?),
-        };
+    let reason = revocation_reason(reason)?;
     tessera_engine::users::run(
         &engine,
         &caller,
@@ -627,4 +621,51 @@ pub async fn reconcile_job(
     tessera_engine::bridge::panel::reconcile(&engine, &ssr::bridge()?, &caller, job_id, &reader)
         .await
         .map_err(ssr::fail)
+}
+
+/// A revocation reason as a form sends it (empty: none).
+#[cfg(feature = "ssr")]
+fn revocation_reason(
+    reason: Option<String>,
+) -> Result<Option<tessera_process::RevocationReason>, ServerFnError> {
+    match reason.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(r) => tessera_process::RevocationReason::parse(r)
+            .map(Some)
+            .ok_or_else(|| ServerFnError::new(format!("\"{r}\" is not a revocation reason."))),
+    }
+}
+
+/// A card process page (Activate, Deactivate, Reactivate, Lock card) before Next.
+#[server(prefix = "/api", endpoint = "card_process_preview")]
+pub async fn fetch_card_process(
+    process: String,
+    card_id: i64,
+) -> Result<CardProcessPreview, ServerFnError> {
+    let (engine, caller) = ssr::context().await?;
+    tessera_engine::card_lifecycle::preview(&engine, &caller, process_id(&process)?, card_id)
+        .await
+        .map_err(ssr::fail)
+}
+
+/// Next on a card process page. `reason` is an RFC 5280 reason name (Lock card).
+#[server(prefix = "/api", endpoint = "run_card_process")]
+pub async fn run_card_process(
+    process: String,
+    card_id: i64,
+    version: i64,
+    reason: Option<String>,
+) -> Result<CardProcessOutcome, ServerFnError> {
+    let (engine, caller) = ssr::context().await?;
+    let reason = revocation_reason(reason)?;
+    tessera_engine::card_lifecycle::run(
+        &engine,
+        &caller,
+        process_id(&process)?,
+        card_id,
+        version,
+        reason,
+    )
+    .await
+    .map_err(ssr::fail)
 }

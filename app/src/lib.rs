@@ -79,6 +79,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/users/:id/edit") view=pages::people::EditUserPage/>
                     <Route path=path!("/users/:id/request-card") view=pages::request_card::RequestCardPage/>
                     <Route path=path!("/users/:id/process/:process") view=pages::user_process::UserProcessPage/>
+                    <Route path=path!("/cards/:id/process/:process") view=pages::card_process::CardProcessPage/>
                     <Route path=path!("/cards/:id") view=pages::card::CardPage/>
                     <Route path=path!("/requests") view=pages::requests::RequestsPage/>
                     <Route path=path!("/admin/options/:package") view=pages::options::OptionsPage/>

@@ -134,3 +134,43 @@ test('a card that is already encoded is refused, and the card stays approved', a
 function insertCardFresh(serial: number) {
   card = spawn('../target/debug/tessera-virtual-card', ['--port', PORT, '--serial', String(serial)], { stdio: 'ignore' });
 }
+
+test("the issued card's life: activate, deactivate, reactivate, lock with a reason", async ({ page }) => {
+  await signIn(page, 'operator');
+  await open(page, '/users');
+  await page.getByLabel('Quick search').fill('Greta Gran');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.getByTestId('search-results').getByRole('link', { name: 'Greta Gran' }).click();
+  await page.getByTestId('cards').getByRole('link').first().click();
+  const certificates = page.getByTestId('certificates').locator('tbody tr [data-state]');
+  await expect(certificates).toHaveCount(3);
+  await expect(certificates.first()).toHaveAttribute('data-state', 'issued');
+
+  const step = async (name: string, state: string, reason?: string) => {
+    await page.getByTestId('commands').getByRole('link', { name }).click();
+    await expect(page.getByRole('heading', { level: 1, name })).toBeVisible();
+    await expect(page.locator('[data-field="common_name"]')).toHaveText('Greta Gran');
+    if (reason) {
+      // Lock asks why; Next without a reason changes nothing.
+      await page.getByRole('button', { name: 'Next' }).click();
+      await expect(page.getByRole('alert')).toContainText('choose a reason');
+      await page.getByLabel('Revocation reason').selectOption(reason);
+    }
+    await page.getByRole('button', { name: 'Next' }).click();
+    await expect(page.getByTestId('outcome').locator('[data-state]')).toHaveAttribute('data-state', state);
+    await page.getByRole('link', { name: 'Back to the card' }).click();
+    await expect(page.getByTestId('card-data').locator('[data-state]')).toHaveAttribute('data-state', state);
+  };
+  await step('Activate card', 'active');
+  await expect(certificates.first()).toHaveAttribute('data-state', 'valid');
+  await step('Deactivate card', 'inactive');
+  await expect(certificates.first()).toHaveAttribute('data-state', 'on_hold');
+  await step('Reactivate card', 'active');
+  await expect(certificates.first()).toHaveAttribute('data-state', 'valid');
+  await step('Lock card', 'locked', 'key_compromise');
+  for (const row of await certificates.all()) {
+    await expect(row).toHaveAttribute('data-state', 'revoked');
+  }
+  // Locked is final: nothing more to do.
+  await expect(page.getByTestId('commands')).toHaveCount(0);
+});

@@ -327,5 +327,7 @@ pub async fn page(engine: &Engine, caller: &Caller, card_id: i64) -> Result<Card
         user: people::summary(&p)?,
         certificates: crate::pki::of_owner(&engine.db, (ObjectKind::Card, c.id)).await?,
         history: audit::history(&engine.db, ObjectKind::Card, c.id).await?,
+        commands: crate::enablement::commands(&engine.db, caller, State::Card(card_state(&c)?))
+            .await?,
     })
 }

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod bridge;
+pub mod card_lifecycle;
 pub mod cards;
 pub mod db;
 pub mod demo;

@@ -22,6 +22,10 @@ pub const IMPLEMENTED: &[tessera_process::ProcessId] = &[
     tessera_process::ProcessId::UsersProcDeactivate,
     tessera_process::ProcessId::UsersProcReactivate,
     tessera_process::ProcessId::UsersProcLock,
+    tessera_process::ProcessId::CardsProcActivate,
+    tessera_process::ProcessId::CardsProcDeactivate,
+    tessera_process::ProcessId::CardsProcReactivate,
+    tessera_process::ProcessId::CardsProcLock,
 ];
 
 /// Who is calling, as established by the session (never by the request body).
@@ -252,4 +256,25 @@ pub async fn record(
     record: AuditRecord,
 ) -> Result<()> {
     audit::append(conn, Some(caller), record).await
+}
+
+/// The reason a revoking process needs; other processes take none.
+pub fn revocation_reason(
+    name: &str,
+    effect: tessera_process::CertEffect,
+    reason: Option<tessera_process::RevocationReason>,
+) -> Result<Option<tessera_process::RevocationReason>> {
+    match (effect, reason) {
+        (tessera_process::CertEffect::Revoke, None) => Err(EngineError::Invalid(format!(
+            "\"{name}\" revokes the certificates: choose a reason."
+        ))),
+        (
+            tessera_process::CertEffect::Revoke,
+            Some(tessera_process::RevocationReason::CertificateHold),
+        ) => Err(EngineError::Invalid(
+            "\"Certificate hold\" is not a reason to revoke; choose another.".into(),
+        )),
+        (tessera_process::CertEffect::Revoke, r) => Ok(r),
+        _ => Ok(None),
+    }
 }

@@ -135,21 +135,7 @@ pub async fn run(
     let result = async {
         let (p, state) = check(&txn, caller, process, user_id).await?;
         let (end, effect) = end_state(process, state)?;
-        let reason = match (effect, reason) {
-            (CertEffect::Revoke, None) => {
-                return Err(EngineError::Invalid(format!(
-                    "\"{}\" revokes the user's certificates: choose a reason.",
-                    def.name
-                )))
-            }
-            (CertEffect::Revoke, Some(RevocationReason::CertificateHold)) => {
-                return Err(EngineError::Invalid(
-                    "\"Certificate hold\" is not a reason to revoke; choose another.".into(),
-                ))
-            }
-            (CertEffect::Revoke, r) => r,
-            _ => None,
-        };
+        let reason = runner::revocation_reason(def.name, effect, reason)?;
         let mut certs = transition_with_certificates(
             &txn,
             caller,

@@ -129,6 +129,29 @@ pub struct CardPage {
     pub user: UserSummary,
     pub certificates: Vec<CertificateRow>,
     pub history: Vec<AuditRow>,
+    /// "What do you want to do?": the enabled card processes the caller may start.
+    pub commands: Vec<Command>,
+}
+
+/// The page of a card process (Activate, Deactivate, Reactivate, Lock card) before Next.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardProcessPreview {
+    pub process: ProcessId,
+    pub name: String,
+    pub card: CardSummary,
+    pub user: UserSummary,
+    pub end_state: CardState,
+    /// Certificates that will be validated, put on hold, released or revoked.
+    pub certificates: usize,
+    /// Lock asks why (an RFC 5280 reason for the revocations).
+    pub needs_reason: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardProcessOutcome {
+    pub card_id: i64,
+    pub state: CardState,
+    pub certificates_changed: usize,
 }
 
 /// The admin's view of an options document.

@@ -19,6 +19,19 @@ pub fn CardPage() -> impl IntoView {
                     <dt>"Requested by"</dt><dd>{p.card.requested_by.clone()}</dd>
                     <dt>"Created"</dt><dd><time>{p.card.created_at.clone()}</time></dd>
                 </dl>
+                {(!p.commands.is_empty()).then(|| {
+                    let card_id = p.card.id;
+                    view! {
+                        <aside class="commands">
+                            <h2>"What do you want to do?"</h2>
+                            <ul data-testid="commands">
+                                {p.commands.clone().into_iter().map(|c| view! {
+                                    <li><A href=format!("/cards/{card_id}/process/{}", c.process.as_str()) attr:data-process=c.process.as_str()>{c.name}</A></li>
+                                }).collect_view()}
+                            </ul>
+                        </aside>
+                    }
+                })}
                 <h2>"Certificates"</h2>
                 <crate::pages::certificates::CertificatesPanel certificates=p.certificates/>
                 <h2>"History"</h2>

@@ -2,6 +2,7 @@ pub mod accounts;
 pub mod audit;
 pub mod ca;
 pub mod card;
+pub mod card_process;
 pub mod certificates;
 pub mod commands;
 pub mod home;

@@ -1,0 +1,165 @@
+//! The life of an issued card: Activate (certificates valid), Deactivate (on hold), Reactivate
+//! (released) and Lock card (revoked, with a reason). Each is one transaction: the card, its
+//! certificates and the audit record.
+
+use crate::audit::AuditRecord;
+use crate::entity::card;
+use crate::people::{self, account_names, card_summary, may_see_person};
+use crate::runner::{
+    self, authorize, record, require_enabled, require_state, transition_with_certificates, Caller,
+};
+use crate::{Engine, EngineError, Result};
+use sea_orm::ConnectionTrait;
+use tessera_process::dto::{CardProcessOutcome, CardProcessPreview};
+use tessera_process::transition::{certificate_after, transitions_of};
+use tessera_process::{CardState, CertEffect, ObjectKind, ProcessId, RevocationReason, State};
+
+/// The card processes this module carries out.
+pub const PROCESSES: &[ProcessId] = &[
+    ProcessId::CardsProcActivate,
+    ProcessId::CardsProcDeactivate,
+    ProcessId::CardsProcReactivate,
+    ProcessId::CardsProcLock,
+];
+
+/// The card's state after `process`, and what happens to its certificates.
+fn end_state(process: ProcessId, from: CardState) -> Result<(CardState, CertEffect)> {
+    let t = transitions_of(process)
+        .find(|t| t.from == Some(State::Card(from)))
+        .ok_or(EngineError::NoTransition {
+            process,
+            from: from.as_str().into(),
+            to: "?".into(),
+        })?;
+    match t.to {
+        State::Card(s) => Ok((s, t.effect)),
+        other => Err(EngineError::NoTransition {
+            process,
+            from: from.as_str().into(),
+            to: other.as_str().into(),
+        }),
+    }
+}
+
+/// The checks before anything changes: the process, the caller, the card and its state.
+async fn check(
+    conn: &impl ConnectionTrait,
+    caller: &Caller,
+    process: ProcessId,
+    card_id: i64,
+) -> Result<(card::Model, CardState)> {
+    if !PROCESSES.contains(&process) {
+        return Err(EngineError::Invalid(format!(
+            "\"{}\" is not a process that changes a card's state here.",
+            process.def().name
+        )));
+    }
+    let def = process.def();
+    authorize(caller, def)?;
+    let c = runner::load::<card::Entity>(conn, ObjectKind::Card, card_id).await?;
+    may_see_person(caller, c.person_id)?;
+    let state = people::card_state(&c)?;
+    require_state(def, State::Card(state))?;
+    require_enabled(conn, def, State::Card(state)).await?;
+    Ok((c, state))
+}
+
+/// The process page before Next.
+pub async fn preview(
+    engine: &Engine,
+    caller: &Caller,
+    process: ProcessId,
+    card_id: i64,
+) -> Result<CardProcessPreview> {
+    let (c, state) = check(&engine.db, caller, process, card_id).await?;
+    let (end, effect) = end_state(process, state)?;
+    let certificates = crate::pki::of_owner(&engine.db, (ObjectKind::Card, c.id))
+        .await?
+        .iter()
+        .filter(|row| certificate_after(Some(row.state), effect).is_some())
+        .count();
+    let names = account_names(&engine.db, [c.requested_by]).await?;
+    let holder = people::load(&engine.db, c.person_id).await?;
+    Ok(CardProcessPreview {
+        process,
+        name: process.def().name.into(),
+        card: card_summary(&c, &names)?,
+        user: people::summary(&holder)?,
+        end_state: end,
+        certificates,
+        needs_reason: effect == CertEffect::Revoke,
+    })
+}
+
+/// Next: the card moves, its certificates follow, the audit record is written; then the CRL.
+pub async fn run(
+    engine: &Engine,
+    caller: &Caller,
+    process: ProcessId,
+    card_id: i64,
+    version: i64,
+    reason: Option<RevocationReason>,
+) -> Result<CardProcessOutcome> {
+    let def = process.def();
+    let txn = engine.write().await?;
+    let result = async {
+        let (c, state) = check(&txn, caller, process, card_id).await?;
+        let (end, effect) = end_state(process, state)?;
+        let reason = runner::revocation_reason(def.name, effect, reason)?;
+        let certs = transition_with_certificates(
+            &txn,
+            caller,
+            def,
+            c.id,
+            version,
+            State::Card(state),
+            State::Card(end),
+            vec![],
+            reason,
+        )
+        .await?;
+        let holder = people::load(&txn, c.person_id).await?;
+        record(
+            &txn,
+            caller,
+            AuditRecord {
+                action: def.id.as_str().into(),
+                object: Some((ObjectKind::Card, c.id)),
+                from_state: Some(state.as_str().into()),
+                to_state: Some(end.as_str().into()),
+                data: serde_json::json!({
+                    "reason": reason.map(|r| r.as_str()),
+                    "certificate_effect": effect,
+                    "certificates_changed": certs.changed.len(),
+                }),
+                detail: format!(
+                    "{} for {} ({}): {} certificates {}",
+                    def.name,
+                    holder.common_name,
+                    holder.upn,
+                    certs.changed.len(),
+                    match effect {
+                        CertEffect::Validate => "valid",
+                        CertEffect::Hold => "on hold",
+                        CertEffect::Release => "released",
+                        CertEffect::Revoke => "revoked",
+                        _ => "unchanged",
+                    }
+                ),
+            },
+        )
+        .await?;
+        Ok((
+            CardProcessOutcome {
+                card_id: c.id,
+                state: end,
+                certificates_changed: certs.changed.len(),
+            },
+            certs,
+        ))
+    }
+    .await;
+    let (outcome, certs) = crate::db::finish(txn, result).await?;
+    crate::pki::after_commit(engine, &certs).await;
+    Ok(outcome)
+}
