@@ -16,6 +16,31 @@ struct File {
     storage: Storage,
     pki: PkiFile,
     card_readers: CardReadersFile,
+    mail: MailFile,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+struct MailFile {
+    /// Empty: no mail is sent (messages wait in the outbox).
+    smtp_host: String,
+    smtp_port: u16,
+    /// "none" (a local relay), "starttls" or "tls".
+    security: String,
+    from: String,
+    username: String,
+}
+
+impl Default for MailFile {
+    fn default() -> Self {
+        MailFile {
+            smtp_host: String::new(),
+            smtp_port: 25,
+            security: "none".into(),
+            from: "Tessera <tessera@localhost>".into(),
+            username: String::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -110,6 +135,8 @@ pub struct Config {
     pub schedule: std::time::Duration,
     /// Whether the card-reader monitor runs.
     pub card_readers: bool,
+    /// Where mail goes; `None`: messages stay in the outbox.
+    pub mail: Option<tessera_engine::mail::MailSettings>,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -148,6 +175,7 @@ impl Config {
                 Some(v) => matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on"),
                 None => file.site.secure_cookie,
             },
+            mail: mail_settings(&file.mail, address)?,
             card_readers: match env("TESSERA_CARD_READERS") {
                 Some(v) => matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on"),
                 None => file.card_readers.enabled,
@@ -237,4 +265,52 @@ fn pki_settings(f: &PkiFile, address: SocketAddr, data_dir: &Path) -> Result<Pki
         },
         crl_validity: chrono::Duration::hours(f.crl_validity_hours),
     })
+}
+
+/// The SMTP settings; the password only from `TESSERA_SMTP_PASSWORD`.
+fn mail_settings(
+    f: &MailFile,
+    address: SocketAddr,
+) -> Result<Option<tessera_engine::mail::MailSettings>, String> {
+    use tessera_engine::mail::{MailSettings, SmtpSecurity};
+    let host = env("TESSERA_SMTP_HOST").unwrap_or(f.smtp_host.clone());
+    if host.trim().is_empty() {
+        return Ok(None);
+    }
+    let port = match env("TESSERA_SMTP_PORT") {
+        Some(p) => p
+            .parse()
+            .map_err(|_| format!("TESSERA_SMTP_PORT \"{p}\" is not a port number"))?,
+        None => f.smtp_port,
+    };
+    let security = match f.security.as_str() {
+        "none" => SmtpSecurity::None,
+        "starttls" => SmtpSecurity::StartTls,
+        "tls" => SmtpSecurity::Tls,
+        other => {
+            return Err(format!(
+                "[mail] security = \"{other}\": use \"none\", \"starttls\" or \"tls\""
+            ))
+        }
+    };
+    let credentials = match (f.username.trim(), env("TESSERA_SMTP_PASSWORD")) {
+        ("", _) => None,
+        (user, Some(password)) => Some((user.to_string(), Zeroizing::new(password))),
+        (_, None) => {
+            return Err("[mail] username is set but TESSERA_SMTP_PASSWORD is not".into());
+        }
+    };
+    let domain = f
+        .from
+        .rsplit_once('@')
+        .map(|(_, d)| d.trim_end_matches('>').to_string())
+        .unwrap_or_else(|| address.ip().to_string());
+    Ok(Some(MailSettings {
+        host,
+        port,
+        security,
+        from: env("TESSERA_MAIL_FROM").unwrap_or(f.from.clone()),
+        credentials,
+        domain,
+    }))
 }

@@ -147,6 +147,19 @@ async fn serve(config: Config, engine: Engine) -> Result<(), String> {
         Err(e) => return Err(format!("checking unfinished encoding jobs failed: {e}")),
     }
     spawn_schedule(engine.clone(), config.schedule);
+    match config.mail.clone() {
+        Some(settings) => {
+            let target = format!("{}:{}", settings.host, settings.port);
+            let mailer = tessera_engine::mail::Mailer::new(settings).map_err(|e| e.to_string())?;
+            tessera_engine::mail::spawn_worker(
+                engine.clone(),
+                mailer,
+                std::time::Duration::from_secs(5),
+            );
+            tracing::info!("mail goes out through {target}");
+        }
+        None => tracing::info!("no [mail] smtp_host: messages wait in the outbox"),
+    }
     let bridge = if config.card_readers {
         Bridge::start()
     } else {

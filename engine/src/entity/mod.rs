@@ -14,6 +14,7 @@ pub mod crl;
 pub mod encoding_job;
 pub mod key_escrow;
 pub mod login_failure;
+pub mod mail_outbox;
 pub mod mobile_id;
 pub mod notification;
 pub mod options_version;

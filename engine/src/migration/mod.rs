@@ -7,6 +7,7 @@ mod m20261121_000001_initial;
 mod m20261121_000002_pki;
 mod m20261121_000003_people;
 mod m20261121_000004_bridge;
+mod m20261121_000005_mail;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000002_pki::Migration),
             Box::new(m20261121_000003_people::Migration),
             Box::new(m20261121_000004_bridge::Migration),
+            Box::new(m20261121_000005_mail::Migration),
         ]
     }
 }

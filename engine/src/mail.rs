@@ -1,0 +1,278 @@
+//! Mail: an outbox row is written in the same transaction as the change it reports, so a
+//! message exists exactly when the change does; a worker delivers it over SMTP afterwards.
+//!
+//! Delivery is at least once, as close to exactly once as SMTP allows: a worker claims a
+//! message (a lease, so two workers never send it at once), sends it, and marks it sent right
+//! after the server accepted it. Only a crash between those two leaves a repeat, which carries
+//! the same Message-ID. Failures are retried with exponential backoff; after the last attempt
+//! the message is kept as `given_up` with its error, never dropped.
+
+use crate::entity::mail_outbox as outbox;
+use crate::{Engine, EngineError, Result};
+use chrono::{DateTime, Duration, Utc};
+use lettre::message::header::ContentType;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+
+pub const PENDING: &str = "pending";
+pub const SENT: &str = "sent";
+pub const GIVEN_UP: &str = "given_up";
+/// Attempts before a message is given up (the last about a day after the first).
+pub const MAX_ATTEMPTS: i32 = 12;
+/// How long a worker may take over one message before another may try it.
+const CLAIM: Duration = Duration::minutes(2);
+
+/// Where and as whom mail is sent.
+#[derive(Debug, Clone)]
+pub struct MailSettings {
+    pub host: String,
+    pub port: u16,
+    pub security: SmtpSecurity,
+    pub from: String,
+    pub credentials: Option<(String, zeroize::Zeroizing<String>)>,
+    /// The domain in Message-IDs.
+    pub domain: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpSecurity {
+    /// Plain SMTP: a relay on the same host or a trusted network.
+    None,
+    StartTls,
+    Tls,
+}
+
+/// Queues a message in `conn`'s transaction.
+pub async fn enqueue(
+    conn: &impl ConnectionTrait,
+    recipient: &str,
+    subject: &str,
+    body: &str,
+) -> Result<i64> {
+    let recipient = recipient.trim();
+    if recipient.parse::<lettre::Address>().is_err() {
+        return Err(EngineError::Invalid(format!(
+            "\"{recipient}\" is not an e-mail address a message can go to."
+        )));
+    }
+    let now = crate::time::now();
+    let mut token = [0u8; 12];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut token);
+    Ok(outbox::Entity::insert(outbox::ActiveModel {
+        recipient: Set(recipient.into()),
+        subject: Set(subject.into()),
+        body: Set(body.into()),
+        state: Set(PENDING.into()),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        claimed_until: Set(None),
+        last_error: Set(None),
+        message_id: Set(hex::encode(token)),
+        created_at: Set(now),
+        sent_at: Set(None),
+        ..Default::default()
+    })
+    .exec(conn)
+    .await?
+    .last_insert_id)
+}
+
+/// The wait before attempt `n + 1`: 30 s, doubling, at most 4 h.
+pub fn backoff(attempts: i32) -> Duration {
+    let exp = attempts.clamp(0, 9) as u32;
+    (Duration::seconds(30) * 2i32.pow(exp)).min(Duration::hours(4))
+}
+
+/// The SMTP side, built once from the settings.
+pub struct Mailer {
+    settings: MailSettings,
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+}
+
+impl Mailer {
+    pub fn new(settings: MailSettings) -> Result<Mailer> {
+        let bad = |e: lettre::transport::smtp::Error| {
+            EngineError::Config(format!("mail: {}: {e}", settings.host))
+        };
+        let mut builder = match settings.security {
+            SmtpSecurity::None => {
+                AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&settings.host)
+            }
+            SmtpSecurity::StartTls => {
+                AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&settings.host).map_err(bad)?
+            }
+            SmtpSecurity::Tls => {
+                AsyncSmtpTransport::<Tokio1Executor>::relay(&settings.host).map_err(bad)?
+            }
+        }
+        .port(settings.port)
+        .timeout(Some(std::time::Duration::from_secs(20)));
+        if let Some((user, password)) = &settings.credentials {
+            builder =
+                builder.credentials(lettre::transport::smtp::authentication::Credentials::new(
+                    user.clone(),
+                    password.to_string(),
+                ));
+        }
+        settings
+            .from
+            .parse::<lettre::message::Mailbox>()
+            .map_err(|e| {
+                EngineError::Config(format!("mail: the sender \"{}\": {e}", settings.from))
+            })?;
+        Ok(Mailer {
+            transport: builder.build(),
+            settings,
+        })
+    }
+
+    fn message(&self, m: &outbox::Model) -> std::result::Result<Message, String> {
+        Message::builder()
+            .from(self.settings.from.parse().map_err(|e| format!("{e}"))?)
+            .to(m.recipient.parse().map_err(|e| format!("{e}"))?)
+            .subject(m.subject.clone())
+            .message_id(Some(format!("<{}@{}>", m.message_id, self.settings.domain)))
+            .header(ContentType::TEXT_PLAIN)
+            .body(m.body.clone())
+            .map_err(|e| e.to_string())
+    }
+
+    /// Delivers the messages that are due, one claim at a time; returns how many were sent.
+    pub async fn deliver_due(&self, engine: &Engine, now: DateTime<Utc>) -> Result<usize> {
+        let due = outbox::Entity::find()
+            .filter(outbox::Column::State.eq(PENDING))
+            .filter(outbox::Column::NextAttemptAt.lte(now))
+            .filter(
+                Condition::any()
+                    .add(outbox::Column::ClaimedUntil.is_null())
+                    .add(outbox::Column::ClaimedUntil.lt(now)),
+            )
+            .order_by_asc(outbox::Column::Id)
+            .limit(100)
+            .all(&engine.db)
+            .await?;
+        let mut sent = 0;
+        for m in due {
+            if !claim(engine, &m, now).await? {
+                continue;
+            }
+            let result = match self.message(&m) {
+                Ok(msg) => self.transport.send(msg).await.map_err(|e| e.to_string()),
+                Err(e) => Err(e),
+            };
+            match result {
+                Ok(_) => {
+                    settle(engine, m.id, Settled::Sent).await?;
+                    sent += 1;
+                }
+                Err(e) => {
+                    tracing::warn!(
+                        "mail {} to {}: attempt {} failed: {e}",
+                        m.id,
+                        m.recipient,
+                        m.attempts + 1
+                    );
+                    settle(
+                        engine,
+                        m.id,
+                        Settled::Failed {
+                            attempts: m.attempts + 1,
+                            error: e,
+                            now,
+                        },
+                    )
+                    .await?;
+                }
+            }
+        }
+        Ok(sent)
+    }
+}
+
+/// Takes the message for this worker; false if another worker has it.
+async fn claim(engine: &Engine, m: &outbox::Model, now: DateTime<Utc>) -> Result<bool> {
+    let mut q = Query::update();
+    q.table("mail_outbox")
+        .value("claimed_until", now + CLAIM)
+        .and_where(Expr::col("id").eq(m.id))
+        .and_where(Expr::col("state").eq(PENDING))
+        .and_where(
+            Expr::col("claimed_until")
+                .is_null()
+                .or(Expr::col("claimed_until").lt(now)),
+        );
+    Ok(engine.db.execute(&q).await?.rows_affected() == 1)
+}
+
+enum Settled {
+    Sent,
+    Failed {
+        attempts: i32,
+        error: String,
+        now: DateTime<Utc>,
+    },
+}
+
+async fn settle(engine: &Engine, id: i64, how: Settled) -> Result<()> {
+    let mut q = Query::update();
+    q.table("mail_outbox").and_where(Expr::col("id").eq(id));
+    match how {
+        Settled::Sent => {
+            q.value("state", SENT)
+                .value("sent_at", crate::time::now())
+                .value("claimed_until", Option::<DateTime<Utc>>::None);
+        }
+        Settled::Failed {
+            attempts,
+            error,
+            now,
+        } => {
+            let state = if attempts >= MAX_ATTEMPTS {
+                GIVEN_UP
+            } else {
+                PENDING
+            };
+            q.value("state", state)
+                .value("attempts", attempts)
+                .value("last_error", error)
+                .value("next_attempt_at", now + backoff(attempts - 1))
+                .value("claimed_until", Option::<DateTime<Utc>>::None);
+        }
+    }
+    engine.db.execute(&q).await?;
+    Ok(())
+}
+
+/// The worker: delivers what is due every few seconds until the process ends.
+pub fn spawn_worker(engine: Engine, mailer: Mailer, every: std::time::Duration) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            if let Err(e) = mailer.deliver_due(&engine, crate::time::now()).await {
+                tracing::error!("the mail worker failed: {e}");
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_stops_growing() {
+        assert_eq!(backoff(0), Duration::seconds(30));
+        assert_eq!(backoff(1), Duration::seconds(60));
+        assert_eq!(backoff(5), Duration::seconds(960));
+        assert_eq!(backoff(20), Duration::hours(4));
+        let total: i64 = (0..MAX_ATTEMPTS - 1)
+            .map(|a| backoff(a).num_seconds())
+            .sum();
+        assert!(total > 12 * 3600, "attempts span about a day: {total} s");
+    }
+}
