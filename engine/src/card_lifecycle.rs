@@ -1,5 +1,5 @@
 //! The life of an issued card: Activate (certificates valid), Deactivate (on hold), Reactivate
-//! (released) and Lock card (revoked, with a reason). Each is one transaction: the card, its
+//! (released) and Lock card (revoked, with a reason); and Abort card order of a queued order. Each is one transaction: the card, its
 //! certificates and the audit record.
 
 use crate::audit::AuditRecord;
@@ -20,6 +20,7 @@ pub const PROCESSES: &[ProcessId] = &[
     ProcessId::CardsProcDeactivate,
     ProcessId::CardsProcReactivate,
     ProcessId::CardsProcLock,
+    ProcessId::CardsAddonExtProdProcAbort,
 ];
 
 /// The card's state after `process`, and what happens to its certificates.

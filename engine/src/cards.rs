@@ -21,13 +21,85 @@ const APPROVAL: &str = "CardsRequestApproval";
 /// Longest reason an approver can give.
 pub const MAX_REASON: usize = 500;
 
-/// The checks Request card makes before anything is stored: who, which user, enabled, state.
+/// How a card is produced: Request card (local, then Issue card) or Order card (a bureau).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Production {
+    Local,
+    External,
+}
+
+const ORDER_APPROVAL: &str = "CardsExtProdOrderApproval";
+const QUEUE: &str = "CardsExtProdQueue";
+const PRODUCTION_TYPE: &str = "CardsExtProdProductionType";
+const MULTIPLE_ORDERS: &str = "CardsExtProdAllowMultipleOrders";
+const ORDERED_EMAIL: &str = "CardsExtProdSendOrderedEmail";
+/// Card states of an external order that is still under way.
+const OPEN_ORDER: &[CardState] = &[
+    CardState::Requested,
+    CardState::Approved,
+    CardState::Processing,
+    CardState::Ordered,
+    CardState::InProduction,
+];
+
+impl Production {
+    pub fn process(self) -> ProcessId {
+        match self {
+            Production::Local => ProcessId::CardsProcRequest,
+            Production::External => ProcessId::CardsAddonExtProdProcOrder,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Production::Local => "local",
+            Production::External => "external",
+        }
+    }
+
+    /// The options the page shows and the audit record keeps.
+    fn option_keys(self) -> &'static [&'static str] {
+        match self {
+            Production::Local => &[APPROVAL],
+            Production::External => &[
+                ORDER_APPROVAL,
+                QUEUE,
+                PRODUCTION_TYPE,
+                MULTIPLE_ORDERS,
+                ORDERED_EMAIL,
+            ],
+        }
+    }
+
+    /// The card's state after Next, from the options in force.
+    fn end_state(self, opts: &options::Current) -> CardState {
+        match self {
+            Production::Local if opts.bool(APPROVAL) => CardState::Requested,
+            Production::Local => CardState::Approved,
+            Production::External if opts.bool(ORDER_APPROVAL) => CardState::Requested,
+            Production::External => ordered_state(opts),
+        }
+    }
+}
+
+/// Where an approved external order goes: the queue, or straight to the bureau.
+fn ordered_state(opts: &options::Current) -> CardState {
+    if opts.bool(QUEUE) {
+        CardState::Processing
+    } else {
+        CardState::Ordered
+    }
+}
+
+/// The checks Request card and Order card make before anything is stored: who, which user,
+/// enabled, state.
 async fn check_request(
     conn: &impl ConnectionTrait,
     caller: &Caller,
     user_id: i64,
+    production: Production,
 ) -> Result<person::Model> {
-    let def = ProcessId::CardsProcRequest.def();
+    let def = production.process().def();
     authorize(caller, def)?;
     let p = people::load(conn, user_id).await?;
     let state = State::User(people::user_state(&p)?);
@@ -36,25 +108,27 @@ async fn check_request(
     Ok(p)
 }
 
-fn end_state(approval: bool) -> CardState {
-    if approval {
-        CardState::Requested
-    } else {
-        CardState::Approved
-    }
-}
-
 /// The Request card page: card and user data and the options in force. Stores nothing, so
 /// Cancel leaves nothing behind.
 pub async fn preview(engine: &Engine, caller: &Caller, user_id: i64) -> Result<RequestCardPreview> {
-    let p = check_request(&engine.db, caller, user_id).await?;
+    preview_for(engine, caller, user_id, Production::Local).await
+}
+
+/// The Request card or Order card page.
+pub async fn preview_for(
+    engine: &Engine,
+    caller: &Caller,
+    user_id: i64,
+    production: Production,
+) -> Result<RequestCardPreview> {
+    let p = check_request(&engine.db, caller, user_id, production).await?;
     let opts = options::current(&engine.db, OptionsPackage::CardsScriptOptions).await?;
     Ok(RequestCardPreview {
         user: people::detail(&p)?,
         card_profile: DEFAULT_CARD_PROFILE.into(),
-        options: opts.in_force(OptionsPackage::CardsScriptOptions, &[APPROVAL]),
+        options: opts.in_force(OptionsPackage::CardsScriptOptions, production.option_keys()),
         options_version: opts.version,
-        end_state: end_state(opts.bool(APPROVAL)),
+        end_state: production.end_state(&opts),
     })
 }
 
@@ -66,13 +140,40 @@ pub async fn request(
     user_id: i64,
     user_version: i64,
 ) -> Result<RequestCardOutcome> {
-    let def = ProcessId::CardsProcRequest.def();
+    request_for(engine, caller, user_id, user_version, Production::Local).await
+}
+
+/// Next on the Request card or Order card page. An order goes to `requested` (approval step),
+/// `processing` (queued for the next order file) or `ordered` (the order file is written at
+/// once by the caller); the "card ordered" e-mail is queued in the same transaction.
+pub async fn request_for(
+    engine: &Engine,
+    caller: &Caller,
+    user_id: i64,
+    user_version: i64,
+    production: Production,
+) -> Result<RequestCardOutcome> {
+    let def = production.process().def();
     let txn = engine.write().await?;
     let result = async {
-        let p = check_request(&txn, caller, user_id).await?;
+        let p = check_request(&txn, caller, user_id, production).await?;
         hold(&txn, ObjectKind::User, p.id, user_version).await?;
         let opts = options::current(&txn, OptionsPackage::CardsScriptOptions).await?;
-        let to = end_state(opts.bool(APPROVAL));
+        if production == Production::External && !opts.bool(MULTIPLE_ORDERS) {
+            let open = card::Entity::find()
+                .filter(card::Column::PersonId.eq(p.id))
+                .filter(card::Column::Production.eq(Production::External.as_str()))
+                .filter(card::Column::State.is_in(OPEN_ORDER.iter().map(|s| s.as_str())))
+                .one(&txn)
+                .await?;
+            if let Some(c) = open {
+                return Err(EngineError::Invalid(format!(
+                    "{} already has card order {} ({}); multiple card orders are not allowed (option \"Allow multiple card orders\").",
+                    p.common_name, c.id, c.state
+                )));
+            }
+        }
+        let to = production.end_state(&opts);
         let transition = find(def.id, None, State::Card(to)).ok_or(EngineError::NoTransition {
             process: def.id,
             from: "(new)".into(),
@@ -92,11 +193,18 @@ pub async fn request(
             postponed_at: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
+            production: Set(production.as_str().into()),
+            production_type: Set((production == Production::External).then(|| opts.text(PRODUCTION_TYPE))),
+            bureau_order_id: Set(None),
         })
         .exec(&txn)
         .await?
         .last_insert_id;
-        let in_force = opts.in_force(OptionsPackage::CardsScriptOptions, &[APPROVAL]);
+        let in_force = opts.in_force(OptionsPackage::CardsScriptOptions, production.option_keys());
+        let options: serde_json::Map<String, serde_json::Value> = in_force
+            .iter()
+            .map(|o| (o.key.clone(), serde_json::Value::String(o.value.clone())))
+            .collect();
         record(
             &txn,
             caller,
@@ -107,14 +215,21 @@ pub async fn request(
                 to_state: Some(to.as_str().into()),
                 data: serde_json::json!({
                     "user_id": p.id,
+                    "production": production.as_str(),
                     "options_version": opts.version,
-                    "options": { APPROVAL: opts.bool(APPROVAL) },
+                    "options": options,
                     "certificate_effect": transition.effect,
                 }),
-                detail: format!("Card requested for {} ({})", p.common_name, p.upn),
+                detail: match production {
+                    Production::Local => format!("Card requested for {} ({})", p.common_name, p.upn),
+                    Production::External => format!("Card ordered for {} ({})", p.common_name, p.upn),
+                },
             },
         )
         .await?;
+        if production == Production::External {
+            ordered_email(&txn, &opts, &p, card_id, to).await?;
+        }
         Ok(RequestCardOutcome {
             options_version: opts.version,
             card_id,
@@ -125,6 +240,34 @@ pub async fn request(
     }
     .await;
     crate::db::finish(txn, result).await
+}
+
+/// The "card ordered" e-mail to the holder, if the option says so and the card is ordered
+/// (queued or sent to the bureau), in the caller's transaction.
+async fn ordered_email(
+    conn: &impl ConnectionTrait,
+    opts: &options::Current,
+    holder: &person::Model,
+    card_id: i64,
+    state: CardState,
+) -> Result<()> {
+    if !opts.bool(ORDERED_EMAIL)
+        || !matches!(state, CardState::Processing | CardState::Ordered)
+        || holder.email.trim().is_empty()
+    {
+        return Ok(());
+    }
+    crate::mail::enqueue(
+        conn,
+        &holder.email,
+        "Your smart card has been ordered",
+        &format!(
+            "Hello {},\n\nyour smart card (card {card_id}) has been ordered. You will be told when it is ready to be handed over.\n",
+            holder.common_name
+        ),
+    )
+    .await
+    .map(|_| ())
 }
 
 /// An approver's decision on a card request.
@@ -227,6 +370,24 @@ pub async fn decide(
         )
         .await?;
         let p = people::load(&txn, c.person_id).await?;
+        // An approved order continues at once: to the queue, or to the bureau.
+        let mut ordered = None;
+        if to == CardState::Approved && c.production == Production::External.as_str() {
+            let opts = options::current(&txn, OptionsPackage::CardsScriptOptions).await?;
+            let next = ordered_state(&opts);
+            transition(
+                &txn,
+                ProcessId::CardsAddonExtProdProcOrder.def(),
+                c.id,
+                version + 1,
+                State::Card(CardState::Approved),
+                State::Card(next),
+                vec![],
+            )
+            .await?;
+            ordered_email(&txn, &opts, &p, c.id, next).await?;
+            ordered = Some(next);
+        }
         let detail = match &reason {
             Some(r) => format!("{} for {} ({}): {r}", def.name, p.common_name, p.upn),
             None => format!("{} for {} ({})", def.name, p.common_name, p.upn),
@@ -244,6 +405,24 @@ pub async fn decide(
             },
         )
         .await?;
+        if let Some(next) = ordered {
+            record(
+                &txn,
+                caller,
+                AuditRecord {
+                    action: ProcessId::CardsAddonExtProdProcOrder.as_str().into(),
+                    object: Some((ObjectKind::Card, c.id)),
+                    from_state: Some(CardState::Approved.as_str().into()),
+                    to_state: Some(next.as_str().into()),
+                    data: serde_json::json!({ "after_approval": true }),
+                    detail: format!(
+                        "Card order for {} ({}) continues after approval",
+                        p.common_name, p.upn
+                    ),
+                },
+            )
+            .await?;
+        }
         if let Some(r) = &reason {
             notifications::notify(
                 &txn,
@@ -255,7 +434,7 @@ pub async fn decide(
             )
             .await?;
         }
-        Ok(to)
+        Ok(ordered.unwrap_or(to))
     }
     .await;
     crate::db::finish(txn, result).await

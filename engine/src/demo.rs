@@ -169,6 +169,12 @@ pub async fn load(engine: &Engine) -> Result<bool> {
         .await?;
         enablement::enable(
             &txn,
+            ProcessId::CardsAddonExtProdProcOrder,
+            State::User(UserState::Active),
+        )
+        .await?;
+        enablement::enable(
+            &txn,
             ProcessId::TempCardsAddonExtProdInitialize,
             State::TempCard(TempCardState::Produced),
         )

@@ -13,6 +13,7 @@ pub mod directory;
 pub mod enablement;
 pub mod entity;
 pub mod error;
+pub mod external;
 pub mod mail;
 pub mod migration;
 pub mod notifications;

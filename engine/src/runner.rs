@@ -26,6 +26,8 @@ pub const IMPLEMENTED: &[tessera_process::ProcessId] = &[
     tessera_process::ProcessId::CardsProcDeactivate,
     tessera_process::ProcessId::CardsProcReactivate,
     tessera_process::ProcessId::CardsProcLock,
+    tessera_process::ProcessId::CardsAddonExtProdProcOrder,
+    tessera_process::ProcessId::CardsAddonExtProdProcAbort,
 ];
 
 /// Who is calling, as established by the session (never by the request body).

@@ -239,7 +239,7 @@ pub fn parse_csv(text: &str) -> Result<Vec<CsvLine>, String> {
 }
 
 /// One CSV line into fields: commas separate, double quotes enclose, "" is a quote.
-fn split(line: &str) -> Result<Vec<String>, String> {
+pub fn split(line: &str) -> Result<Vec<String>, String> {
     let mut fields = Vec::new();
     let mut field = String::new();
     let mut chars = line.chars().peekable();

@@ -19,6 +19,12 @@ pub struct Model {
     pub postponed_at: Option<ChronoDateTimeUtc>,
     pub created_at: ChronoDateTimeUtc,
     pub updated_at: ChronoDateTimeUtc,
+    /// `local` (Issue card) or `external` (ordered from a bureau).
+    pub production: String,
+    /// The bureau's production type (`print_and_encode`, `print_only`) of an external card.
+    pub production_type: Option<String>,
+    /// The order file that sent it to the bureau.
+    pub bureau_order_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

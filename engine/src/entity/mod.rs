@@ -6,6 +6,8 @@ pub mod account_role;
 pub mod audit_head;
 pub mod audit_log;
 pub mod batch_order;
+pub mod bureau_order;
+pub mod bureau_report;
 pub mod card;
 pub mod certificate;
 pub mod certificate_authority;

@@ -8,6 +8,7 @@ mod m20261121_000002_pki;
 mod m20261121_000003_people;
 mod m20261121_000004_bridge;
 mod m20261121_000005_mail;
+mod m20261121_000006_external_production;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000003_people::Migration),
             Box::new(m20261121_000004_bridge::Migration),
             Box::new(m20261121_000005_mail::Migration),
+            Box::new(m20261121_000006_external_production::Migration),
         ]
     }
 }

@@ -1,0 +1,475 @@
+//! External production of cards: the order file for the bureau and the bureau's status reports
+//! (`CardsAddonExtProdBatchSync`).
+//!
+//! The sync moves queued orders (`processing`) and unsent ones (`ordered` without a file) into a
+//! new order file in one transaction, then writes the file: a ZIP with a versioned UTF-8 CSV
+//! and a SHA-256 manifest, written to a temp name and renamed into the outbox. A file is
+//! written once (its hash is recorded), so a bureau that picks files up never gets one twice.
+//! A report is applied line by line: good lines move their cards, bad lines are refused with
+//! their reason, and the whole is kept as a report record.
+
+use crate::audit::AuditRecord;
+use crate::entity::{bureau_order, bureau_report, card, person};
+use crate::runner::{self, transition_with_certificates, Caller};
+use crate::{audit, Engine, EngineError, Result};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sha2::{Digest, Sha256};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use tessera_process::transition::find;
+use tessera_process::{CardState, ObjectKind, ProcessId, State};
+
+/// The order file format; the bureau can tell versions apart by the first column.
+pub const ORDER_FORMAT: &str = "1";
+pub const ORDER_COLUMNS: &[&str] = &[
+    "format_version",
+    "order_id",
+    "card_id",
+    "employee_id",
+    "given_name",
+    "surname",
+    "common_name",
+    "upn",
+    "email",
+    "department",
+    "card_profile",
+    "production_type",
+];
+/// A report's columns: the card, its new status, and an optional message.
+pub const REPORT_COLUMNS: &[&str] = &["card_id", "status", "message"];
+/// The most lines one report may have.
+pub const MAX_REPORT_LINES: usize = 10_000;
+
+/// Where order files go and reports come from.
+#[derive(Debug, Clone)]
+pub struct ExternalSettings {
+    pub outbox_dir: PathBuf,
+    pub inbox_dir: PathBuf,
+}
+
+/// What a sync did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SyncOutcome {
+    /// The order file written, if any, and how many cards it holds.
+    pub order_file: Option<(String, usize)>,
+    pub reports: Vec<ReportOutcome>,
+}
+
+/// What a report did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ReportOutcome {
+    pub source: String,
+    pub applied: usize,
+    /// (line number, the line's card id if readable, why it was refused)
+    pub refused: Vec<(usize, String, String)>,
+}
+
+fn sync_def() -> &'static tessera_process::ProcessDef {
+    ProcessId::CardsAddonExtProdBatchSync.def()
+}
+
+/// The scheduled sync (and the admin's "run now"): order files out, reports in.
+pub async fn sync(
+    engine: &Engine,
+    settings: &ExternalSettings,
+    caller: Option<&Caller>,
+) -> Result<SyncOutcome> {
+    if let Some(c) = caller {
+        c.require_any(
+            &[tessera_process::Role::Admin],
+            "run the external production sync",
+        )?;
+    }
+    let order_file = export(engine, settings, caller).await?;
+    let mut reports = Vec::new();
+    for path in inbox_reports(&settings.inbox_dir)? {
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            EngineError::Config(format!("reading the report {}: {e}", path.display()))
+        })?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let outcome = apply_report(engine, caller, &format!("inbox:{name}"), &text).await?;
+        let done = settings.inbox_dir.join("processed");
+        std::fs::create_dir_all(&done)
+            .and_then(|_| std::fs::rename(&path, done.join(&name)))
+            .map_err(|e| {
+                EngineError::Config(format!("moving the report {name} to processed/: {e}"))
+            })?;
+        reports.push(outcome);
+    }
+    Ok(SyncOutcome {
+        order_file,
+        reports,
+    })
+}
+
+fn inbox_reports(dir: &Path) -> Result<Vec<PathBuf>> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(Vec::new());
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x.eq_ignore_ascii_case("csv")))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// Collects queued and unsent orders into a new order file. Returns its name and size.
+pub async fn export(
+    engine: &Engine,
+    settings: &ExternalSettings,
+    caller: Option<&Caller>,
+) -> Result<Option<(String, usize)>> {
+    let txn = engine.write().await?;
+    let result = async {
+        let cards = card::Entity::find()
+            .filter(card::Column::Production.eq("external"))
+            .filter(
+                sea_orm::Condition::any()
+                    .add(card::Column::State.eq(CardState::Processing.as_str()))
+                    .add(
+                        sea_orm::Condition::all()
+                            .add(card::Column::State.eq(CardState::Ordered.as_str()))
+                            .add(card::Column::BureauOrderId.is_null()),
+                    ),
+            )
+            .order_by_asc(card::Column::Id)
+            .all(&txn)
+            .await?;
+        if cards.is_empty() {
+            return Ok(None);
+        }
+        let order_id = bureau_order::Entity::insert(bureau_order::ActiveModel {
+            object_kind: Set(ObjectKind::Card.as_str().into()),
+            file_name: Set(String::new()),
+            cards: Set(cards.len() as i32),
+            sha256: Set(None),
+            created_at: Set(crate::time::now()),
+            ..Default::default()
+        })
+        .exec(&txn)
+        .await?
+        .last_insert_id;
+        let file_name = format!("order-{order_id:06}.zip");
+        bureau_order::Entity::update_many()
+            .col_expr(
+                bureau_order::Column::FileName,
+                sea_orm::sea_query::Expr::value(file_name.clone()),
+            )
+            .filter(bureau_order::Column::Id.eq(order_id))
+            .exec(&txn)
+            .await?;
+        for c in &cards {
+            let from = crate::people::card_state(c)?;
+            if from == CardState::Processing {
+                transition_with_certificates(
+                    &txn,
+                    caller.unwrap_or(&system()),
+                    sync_def(),
+                    c.id,
+                    c.version,
+                    State::Card(from),
+                    State::Card(CardState::Ordered),
+                    vec![("bureau_order_id", order_id.into())],
+                    None,
+                )
+                .await?;
+            } else {
+                runner::hold(&txn, ObjectKind::Card, c.id, c.version).await?;
+                card::Entity::update_many()
+                    .col_expr(
+                        card::Column::BureauOrderId,
+                        sea_orm::sea_query::Expr::value(order_id),
+                    )
+                    .filter(card::Column::Id.eq(c.id))
+                    .exec(&txn)
+                    .await?;
+            }
+            audit::append(
+                &txn,
+                caller,
+                AuditRecord {
+                    action: sync_def().id.as_str().into(),
+                    object: Some((ObjectKind::Card, c.id)),
+                    from_state: Some(from.as_str().into()),
+                    to_state: Some(CardState::Ordered.as_str().into()),
+                    data: serde_json::json!({ "order_id": order_id, "file": file_name }),
+                    detail: format!("Card {} sent to the bureau in {file_name}", c.id),
+                },
+            )
+            .await?;
+        }
+        Ok(Some((order_id, file_name, cards.len())))
+    }
+    .await;
+    let Some((order_id, file_name, n)) = crate::db::finish(txn, result).await? else {
+        return Ok(None);
+    };
+    write_order_file(engine, settings, order_id).await?;
+    Ok(Some((file_name, n)))
+}
+
+/// The caller of scheduled work: the audit log shows "system".
+fn system() -> Caller {
+    Caller {
+        account_id: 0,
+        name: "system".into(),
+        roles: vec![],
+        person_id: None,
+        source: "schedule".into(),
+    }
+}
+
+/// RFC 4180 quoting where needed.
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// Writes order file `order_id` (once: a file with a recorded hash is never written again).
+pub async fn write_order_file(
+    engine: &Engine,
+    settings: &ExternalSettings,
+    order_id: i64,
+) -> Result<()> {
+    let order = bureau_order::Entity::find_by_id(order_id)
+        .one(&engine.db)
+        .await?
+        .ok_or_else(|| EngineError::Invalid(format!("There is no order file {order_id}.")))?;
+    if order.sha256.is_some() {
+        return Ok(());
+    }
+    let cards = card::Entity::find()
+        .filter(card::Column::BureauOrderId.eq(order_id))
+        .order_by_asc(card::Column::Id)
+        .all(&engine.db)
+        .await?;
+    let ids: Vec<i64> = cards.iter().map(|c| c.person_id).collect();
+    let people: std::collections::HashMap<i64, person::Model> = person::Entity::find()
+        .filter(person::Column::Id.is_in(ids))
+        .all(&engine.db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    let mut csv = ORDER_COLUMNS.join(",");
+    csv.push_str("\r\n");
+    for c in &cards {
+        let Some(p) = people.get(&c.person_id) else {
+            continue;
+        };
+        let row = [
+            ORDER_FORMAT.to_string(),
+            order_id.to_string(),
+            c.id.to_string(),
+            p.employee_id.clone(),
+            p.given_name.clone(),
+            p.surname.clone(),
+            p.common_name.clone(),
+            p.upn.clone(),
+            p.email.clone(),
+            p.department.clone(),
+            c.card_profile.clone(),
+            c.production_type.clone().unwrap_or_default(),
+        ];
+        csv.push_str(
+            &row.iter()
+                .map(|f| csv_field(f))
+                .collect::<Vec<_>>()
+                .join(","),
+        );
+        csv.push_str("\r\n");
+    }
+    let files: Vec<(&str, Vec<u8>)> = vec![("order.csv", csv.into_bytes())];
+    let manifest: String = files
+        .iter()
+        .map(|(name, bytes)| format!("{}  {name}\n", hex::encode(Sha256::digest(bytes))))
+        .collect();
+    let mut zip_bytes = Vec::new();
+    {
+        let mut z = zip::ZipWriter::new(std::io::Cursor::new(&mut zip_bytes));
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        for (name, bytes) in files
+            .iter()
+            .chain(std::iter::once(&("manifest.sha256", manifest.into_bytes())))
+        {
+            z.start_file(*name, opts)
+                .and_then(|_| z.write_all(bytes).map_err(zip::result::ZipError::Io))
+                .map_err(|e| EngineError::Config(format!("building {}: {e}", order.file_name)))?;
+        }
+        z.finish()
+            .map_err(|e| EngineError::Config(format!("building {}: {e}", order.file_name)))?;
+    }
+    let io = |e: std::io::Error| {
+        EngineError::Config(format!(
+            "writing {} to {}: {e}",
+            order.file_name,
+            settings.outbox_dir.display()
+        ))
+    };
+    std::fs::create_dir_all(&settings.outbox_dir).map_err(io)?;
+    let tmp = settings
+        .outbox_dir
+        .join(format!(".{}.tmp", order.file_name));
+    std::fs::write(&tmp, &zip_bytes).map_err(io)?;
+    std::fs::rename(&tmp, settings.outbox_dir.join(&order.file_name)).map_err(io)?;
+    bureau_order::Entity::update_many()
+        .col_expr(
+            bureau_order::Column::Sha256,
+            sea_orm::sea_query::Expr::value(hex::encode(Sha256::digest(&zip_bytes))),
+        )
+        .filter(bureau_order::Column::Id.eq(order_id))
+        .exec(&engine.db)
+        .await?;
+    Ok(())
+}
+
+/// Order files whose write did not finish (the server stopped in between): written now.
+pub async fn write_pending_files(engine: &Engine, settings: &ExternalSettings) -> Result<usize> {
+    let pending = bureau_order::Entity::find()
+        .filter(bureau_order::Column::Sha256.is_null())
+        .all(&engine.db)
+        .await?;
+    for o in &pending {
+        write_order_file(engine, settings, o.id).await?;
+    }
+    Ok(pending.len())
+}
+
+/// A bureau report: a header `card_id,status[,message]`, then one card per line with status
+/// `in_production`, `produced` or `failed`. Good lines apply, bad lines are refused with a
+/// reason; the report is recorded either way.
+pub async fn apply_report(
+    engine: &Engine,
+    caller: Option<&Caller>,
+    source: &str,
+    text: &str,
+) -> Result<ReportOutcome> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty());
+    let header: Vec<String> = match lines.next() {
+        Some((_, h)) => tessera_process::person::split(h)
+            .map_err(|e| EngineError::Invalid(format!("The report's header: {e}")))?
+            .into_iter()
+            .map(|s| s.trim().to_ascii_lowercase())
+            .collect(),
+        None => return Err(EngineError::Invalid("The report is empty.".into())),
+    };
+    let col = |name: &str| header.iter().position(|h| h == name);
+    let (Some(id_col), Some(status_col)) = (col("card_id"), col("status")) else {
+        return Err(EngineError::Invalid(format!(
+            "The report's header must name the columns {}.",
+            REPORT_COLUMNS[..2].join(" and ")
+        )));
+    };
+    let mut outcome = ReportOutcome {
+        source: source.into(),
+        ..Default::default()
+    };
+    let txn = engine.write().await?;
+    let result = async {
+        let mut seen = std::collections::HashSet::new();
+        for (i, line) in lines {
+            let number = i + 1;
+            if number > MAX_REPORT_LINES + 1 {
+                outcome.refused.push((number, String::new(), format!("more than {MAX_REPORT_LINES} lines")));
+                break;
+            }
+            let fields = match tessera_process::person::split(line) {
+                Ok(f) if f.len() == header.len() => f,
+                Ok(f) => {
+                    outcome.refused.push((number, String::new(), format!("{} fields, the header has {}", f.len(), header.len())));
+                    continue;
+                }
+                Err(e) => {
+                    outcome.refused.push((number, String::new(), e));
+                    continue;
+                }
+            };
+            let id_text = fields[id_col].trim().to_string();
+            let status = fields[status_col].trim().to_ascii_lowercase();
+            let Ok(card_id) = id_text.parse::<i64>() else {
+                outcome.refused.push((number, id_text, "the card id is not a number".into()));
+                continue;
+            };
+            if !seen.insert(card_id) {
+                outcome.refused.push((number, id_text, "the card is reported twice in this report".into()));
+                continue;
+            }
+            let to = match status.as_str() {
+                "in_production" => CardState::InProduction,
+                "produced" => CardState::Produced,
+                "failed" => CardState::Failed,
+                other => {
+                    outcome.refused.push((number, id_text, format!("unknown status \"{other}\" (in_production, produced or failed)")));
+                    continue;
+                }
+            };
+            let Some(c) = card::Entity::find_by_id(card_id).one(&txn).await? else {
+                outcome.refused.push((number, id_text, "there is no such card".into()));
+                continue;
+            };
+            if c.production != "external" {
+                outcome.refused.push((number, id_text, "the card is not produced externally".into()));
+                continue;
+            }
+            let from = crate::people::card_state(&c)?;
+            if find(sync_def().id, Some(State::Card(from)), State::Card(to)).is_none() {
+                outcome.refused.push((number, id_text, format!("the card is {}, it cannot become {}", from.as_str(), to.as_str())));
+                continue;
+            }
+            transition_with_certificates(
+                &txn,
+                caller.unwrap_or(&system()),
+                sync_def(),
+                c.id,
+                c.version,
+                State::Card(from),
+                State::Card(to),
+                vec![],
+                (to == CardState::Failed).then_some(tessera_process::RevocationReason::CessationOfOperation),
+            )
+            .await?;
+            let message = col("message").map(|m| fields[m].trim().to_string()).unwrap_or_default();
+            audit::append(
+                &txn,
+                caller,
+                AuditRecord {
+                    action: sync_def().id.as_str().into(),
+                    object: Some((ObjectKind::Card, c.id)),
+                    from_state: Some(from.as_str().into()),
+                    to_state: Some(to.as_str().into()),
+                    data: serde_json::json!({ "report": source, "line": number, "message": message }),
+                    detail: format!("Bureau report {source}: card {} is {}", c.id, to.as_str()),
+                },
+            )
+            .await?;
+            outcome.applied += 1;
+        }
+        bureau_report::Entity::insert(bureau_report::ActiveModel {
+            source: Set(source.into()),
+            applied: Set(outcome.applied as i32),
+            refused: Set(outcome.refused.len() as i32),
+            details: Set(serde_json::to_string(&outcome.refused).unwrap_or_default()),
+            received_at: Set(crate::time::now()),
+            ..Default::default()
+        })
+        .exec(&txn)
+        .await?;
+        Ok(())
+    }
+    .await;
+    crate::db::finish(txn, result).await?;
+    Ok(outcome)
+}
