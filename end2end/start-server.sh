@@ -4,6 +4,8 @@ set -euo pipefail
 data=$(mktemp -d /tmp/tessera-e2e.XXXXXX)
 export TESSERA_DATA_DIR="$data" TESSERA_SITE_ADDR="127.0.0.1:${TESSERA_E2E_PORT:-3100}"
 unset DATABASE_URL
+# The bureau posts its reports with this token (tests/external_production.spec.ts).
+export TESSERA_BUREAU_TOKEN=e2e-bureau-token
 # The card reader tests need pcscd (with vsmartcard's vpcd); the tests insert virtual cards.
 if ! pgrep -x pcscd >/dev/null; then
   pcscd -f > "$data/pcscd.log" 2>&1 &

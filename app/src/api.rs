@@ -84,6 +84,19 @@ pub mod ssr {
         }
     }
 
+    pub fn production(external: Option<bool>) -> tessera_engine::cards::Production {
+        if external == Some(true) {
+            tessera_engine::cards::Production::External
+        } else {
+            tessera_engine::cards::Production::Local
+        }
+    }
+
+    pub fn external() -> Result<tessera_engine::external::ExternalSettings, ServerFnError> {
+        use_context::<tessera_engine::external::ExternalSettings>()
+            .ok_or_else(|| ServerFnError::new("The server has no external production configured."))
+    }
+
     pub fn bridge() -> Result<tessera_engine::bridge::Bridge, ServerFnError> {
         use_context::<tessera_engine::bridge::Bridge>()
             .ok_or_else(|| ServerFnError::new("The server has no card bridge configured."))
@@ -194,10 +207,14 @@ pub async fn my_page() -> Result<UserPage, ServerFnError> {
         .map_err(ssr::fail)
 }
 
+/// The Request card page, or with `external` the Order card page (external production).
 #[server(prefix = "/api", endpoint = "request_card_preview")]
-pub async fn preview_request_card(user_id: i64) -> Result<RequestCardPreview, ServerFnError> {
+pub async fn preview_request_card(
+    user_id: i64,
+    external: Option<bool>,
+) -> Result<RequestCardPreview, ServerFnError> {
     let (engine, caller) = ssr::context().await?;
-    tessera_engine::cards::preview(&engine, &caller, user_id)
+    tessera_engine::cards::preview_for(&engine, &caller, user_id, ssr::production(external))
         .await
         .map_err(ssr::fail)
 }
@@ -207,11 +224,26 @@ pub async fn preview_request_card(user_id: i64) -> Result<RequestCardPreview, Se
 pub async fn request_card(
     user_id: i64,
     user_version: i64,
+    external: Option<bool>,
 ) -> Result<RequestCardOutcome, ServerFnError> {
     let (engine, caller) = ssr::context().await?;
-    tessera_engine::cards::request(&engine, &caller, user_id, user_version)
-        .await
-        .map_err(ssr::fail)
+    let out = tessera_engine::cards::request_for(
+        &engine,
+        &caller,
+        user_id,
+        user_version,
+        ssr::production(external),
+    )
+    .await
+    .map_err(ssr::fail)?;
+    // Without the queue an order goes to the bureau at once.
+    if out.state == tessera_process::CardState::Ordered {
+        let settings = ssr::external()?;
+        if let Err(e) = tessera_engine::external::export(&engine, &settings, Some(&caller)).await {
+            tracing::error!("writing the order file failed; the next sync writes it: {e}");
+        }
+    }
+    Ok(out)
 }
 
 #[server(prefix = "/api", endpoint = "card_requests")]
@@ -668,4 +700,21 @@ pub async fn run_card_process(
     )
     .await
     .map_err(ssr::fail)
+}
+
+#[server(prefix = "/api", endpoint = "external_production")]
+pub async fn external_production() -> Result<ExternalPage, ServerFnError> {
+    let (engine, caller) = ssr::context().await?;
+    tessera_engine::external::page(&engine, &ssr::external()?, &caller)
+        .await
+        .map_err(ssr::fail)
+}
+
+/// The admin's "Run now" of the external production sync.
+#[server(prefix = "/api", endpoint = "run_external_sync")]
+pub async fn run_external_sync() -> Result<SyncOutcome, ServerFnError> {
+    let (engine, caller) = ssr::context().await?;
+    tessera_engine::external::sync(&engine, &ssr::external()?, Some(&caller))
+        .await
+        .map_err(ssr::fail)
 }

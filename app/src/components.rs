@@ -69,6 +69,7 @@ pub fn Header() -> impl IntoView {
                         <A href="/admin/options/CardsScriptOptions">"Options"</A>
                         <A href="/admin/ca">"CA"</A>
                         <A href="/admin/certificate-profiles">"Certificate profiles"</A>
+                        <A href="/admin/external-production">"External production"</A>
                         <A href="/admin/audit">"Audit log"</A>
                     </Show>
                     <Show when=move || has(Role::SelfService)>

@@ -77,7 +77,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/users/import") view=pages::people::ImportPage/>
                     <Route path=path!("/users/:id") view=pages::user::UserPage/>
                     <Route path=path!("/users/:id/edit") view=pages::people::EditUserPage/>
-                    <Route path=path!("/users/:id/request-card") view=pages::request_card::RequestCardPage/>
+                    <Route path=path!("/users/:id/request-card") view=|| view! { <pages::request_card::RequestCardPage/> }/>
+                    <Route path=path!("/users/:id/order-card") view=|| view! { <pages::request_card::RequestCardPage external=true/> }/>
                     <Route path=path!("/users/:id/process/:process") view=pages::user_process::UserProcessPage/>
                     <Route path=path!("/cards/:id/process/:process") view=pages::card_process::CardProcessPage/>
                     <Route path=path!("/cards/:id") view=pages::card::CardPage/>
@@ -85,6 +86,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/options/:package") view=pages::options::OptionsPage/>
                     <Route path=path!("/admin/audit") view=pages::audit::AuditPage/>
                     <Route path=path!("/admin/ca") view=pages::ca::CaPage/>
+                    <Route path=path!("/admin/external-production") view=pages::external::ExternalProductionPage/>
                     <Route path=path!("/admin/accounts") view=pages::accounts::AccountsPage/>
                     <Route path=path!("/admin/commands/:kind") view=pages::commands::CommandsPage/>
                     <Route path=path!("/admin/certificate-profiles") view=pages::profiles::ProfilesPage/>

@@ -23,6 +23,8 @@ async function removeCard() {
     const exited = new Promise((resolve) => card!.once('exit', resolve));
     card.kill('SIGTERM');
     await exited;
+    // vpcd takes a moment to let go of a card before it accepts the next one.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
   }
   card = undefined;
 }

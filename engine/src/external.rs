@@ -47,22 +47,7 @@ pub struct ExternalSettings {
     pub inbox_dir: PathBuf,
 }
 
-/// What a sync did.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct SyncOutcome {
-    /// The order file written, if any, and how many cards it holds.
-    pub order_file: Option<(String, usize)>,
-    pub reports: Vec<ReportOutcome>,
-}
-
-/// What a report did.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct ReportOutcome {
-    pub source: String,
-    pub applied: usize,
-    /// (line number, the line's card id if readable, why it was refused)
-    pub refused: Vec<(usize, String, String)>,
-}
+pub use tessera_process::dto::{ReportOutcome, SyncOutcome};
 
 fn sync_def() -> &'static tessera_process::ProcessDef {
     ProcessId::CardsAddonExtProdBatchSync.def()
@@ -472,4 +457,55 @@ pub async fn apply_report(
     .await;
     crate::db::finish(txn, result).await?;
     Ok(outcome)
+}
+
+/// The admin's page: what is queued, the order files and the reports.
+pub async fn page(
+    engine: &Engine,
+    settings: &ExternalSettings,
+    caller: &Caller,
+) -> Result<tessera_process::dto::ExternalPage> {
+    caller.require_any(&[tessera_process::Role::Admin], "see external production")?;
+    use sea_orm::{PaginatorTrait, QuerySelect};
+    let queued = card::Entity::find()
+        .filter(card::Column::Production.eq("external"))
+        .filter(card::Column::State.eq(CardState::Processing.as_str()))
+        .count(&engine.db)
+        .await? as usize;
+    let orders = bureau_order::Entity::find()
+        .order_by_desc(bureau_order::Column::Id)
+        .limit(50)
+        .all(&engine.db)
+        .await?
+        .into_iter()
+        .map(|o| {
+            (
+                o.file_name,
+                o.cards,
+                o.sha256.is_some(),
+                crate::time::text(o.created_at),
+            )
+        })
+        .collect();
+    let reports = bureau_report::Entity::find()
+        .order_by_desc(bureau_report::Column::Id)
+        .limit(50)
+        .all(&engine.db)
+        .await?
+        .into_iter()
+        .map(|r| tessera_process::dto::ReportRow {
+            source: r.source,
+            applied: r.applied,
+            refused: r.refused,
+            details: r.details,
+            received_at: crate::time::text(r.received_at),
+        })
+        .collect();
+    Ok(tessera_process::dto::ExternalPage {
+        outbox_dir: settings.outbox_dir.display().to_string(),
+        inbox_dir: settings.inbox_dir.display().to_string(),
+        queued,
+        orders,
+        reports,
+    })
 }

@@ -421,3 +421,40 @@ pub struct NewAccount {
     /// The employee id of the user a self-service account belongs to.
     pub employee_id: String,
 }
+
+/// What an external production sync did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncOutcome {
+    /// The order file written, if any, and how many cards it holds.
+    pub order_file: Option<(String, usize)>,
+    pub reports: Vec<ReportOutcome>,
+}
+
+/// What a bureau report did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportOutcome {
+    pub source: String,
+    pub applied: usize,
+    /// (line number, the line's card id as written, why it was refused)
+    pub refused: Vec<(usize, String, String)>,
+}
+
+/// The admin's External production page: order files and reports, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExternalPage {
+    pub outbox_dir: String,
+    pub inbox_dir: String,
+    pub queued: usize,
+    /// (file name, cards, written)
+    pub orders: Vec<(String, i32, bool, String)>,
+    pub reports: Vec<ReportRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportRow {
+    pub source: String,
+    pub applied: i32,
+    pub refused: i32,
+    pub details: String,
+    pub received_at: String,
+}

@@ -17,6 +17,18 @@ struct File {
     pki: PkiFile,
     card_readers: CardReadersFile,
     mail: MailFile,
+    external_production: ExternalFile,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default)]
+struct ExternalFile {
+    /// Where order files for the bureau are written (default `data_dir/bureau/outbox`).
+    outbox_dir: String,
+    /// Where the bureau's status reports are picked up (default `data_dir/bureau/inbox`).
+    inbox_dir: String,
+    /// How often the sync runs (default 15).
+    sync_minutes: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -137,6 +149,10 @@ pub struct Config {
     pub card_readers: bool,
     /// Where mail goes; `None`: messages stay in the outbox.
     pub mail: Option<tessera_engine::mail::MailSettings>,
+    pub external: tessera_engine::external::ExternalSettings,
+    pub external_sync: std::time::Duration,
+    /// The bearer token of the bureau's report endpoint; `None`: the endpoint is off.
+    pub bureau_token: Option<String>,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -176,6 +192,29 @@ impl Config {
                 None => file.site.secure_cookie,
             },
             mail: mail_settings(&file.mail, address)?,
+            external: tessera_engine::external::ExternalSettings {
+                outbox_dir: match env("TESSERA_BUREAU_OUTBOX") {
+                    Some(d) => PathBuf::from(d),
+                    None if file.external_production.outbox_dir.is_empty() => {
+                        data_dir.join("bureau").join("outbox")
+                    }
+                    None => PathBuf::from(&file.external_production.outbox_dir),
+                },
+                inbox_dir: match env("TESSERA_BUREAU_INBOX") {
+                    Some(d) => PathBuf::from(d),
+                    None if file.external_production.inbox_dir.is_empty() => {
+                        data_dir.join("bureau").join("inbox")
+                    }
+                    None => PathBuf::from(&file.external_production.inbox_dir),
+                },
+            },
+            external_sync: std::time::Duration::from_secs(
+                match file.external_production.sync_minutes {
+                    0 => 15,
+                    m => m,
+                } * 60,
+            ),
+            bureau_token: env("TESSERA_BUREAU_TOKEN"),
             card_readers: match env("TESSERA_CARD_READERS") {
                 Some(v) => matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on"),
                 None => file.card_readers.enabled,

@@ -3,6 +3,7 @@
 //! `tessera verify-audit` checks the audit chain. Settings come from Leptos.toml (see there).
 
 mod bridge_routes;
+mod bureau_routes;
 mod config;
 mod pki_routes;
 mod session;
@@ -98,6 +99,32 @@ async fn run() -> Result<(), String> {
     }
 }
 
+/// External production: order files out, bureau reports in, on a schedule.
+fn spawn_external_sync(
+    engine: Engine,
+    settings: tessera_engine::external::ExternalSettings,
+    every: std::time::Duration,
+) {
+    tokio::spawn(async move {
+        // Order files whose write was cut short by a stop come first.
+        if let Err(e) = tessera_engine::external::write_pending_files(&engine, &settings).await {
+            tracing::error!("writing pending order files failed: {e}");
+        }
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            match tessera_engine::external::sync(&engine, &settings, None).await {
+                Ok(out) => {
+                    if let Some((file, n)) = &out.order_file {
+                        tracing::info!("order file {file} with {n} cards written");
+                    }
+                }
+                Err(e) => tracing::error!("the external production sync failed: {e}"),
+            }
+        }
+    });
+}
+
 /// The CA's schedule: expire and compensate certificates, republish the CRL.
 fn spawn_schedule(engine: Engine, every: std::time::Duration) {
     // Encoding jobs abandoned by another server (or a stalled task) become in doubt within a
@@ -147,6 +174,11 @@ async fn serve(config: Config, engine: Engine) -> Result<(), String> {
         Err(e) => return Err(format!("checking unfinished encoding jobs failed: {e}")),
     }
     spawn_schedule(engine.clone(), config.schedule);
+    spawn_external_sync(
+        engine.clone(),
+        config.external.clone(),
+        config.external_sync,
+    );
     match config.mail.clone() {
         Some(settings) => {
             let target = format!("{}:{}", settings.host, settings.port);
@@ -167,6 +199,8 @@ async fn serve(config: Config, engine: Engine) -> Result<(), String> {
     };
     let pki = pki_routes::routes(engine.clone());
     let readers = bridge_routes::routes(engine.clone(), bridge.clone());
+    let bureau = bureau_routes::routes(engine.clone(), config.bureau_token.clone());
+    let external = config.external.clone();
     let app = Router::new()
         .route(
             "/health",
@@ -189,6 +223,7 @@ async fn serve(config: Config, engine: Engine) -> Result<(), String> {
             move || {
                 provide_context(engine.clone());
                 provide_context(bridge.clone());
+                provide_context(external.clone());
                 provide_context(cookies);
             },
             {
@@ -200,6 +235,7 @@ async fn serve(config: Config, engine: Engine) -> Result<(), String> {
         .with_state(options)
         .merge(pki)
         .merge(readers)
+        .merge(bureau)
         .layer(axum::middleware::map_response(security_headers))
         // The WASM bundle is about 1.3 MB; compressed it is a third of that.
         .layer(tower_http::compression::CompressionLayer::new());

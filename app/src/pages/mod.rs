@@ -5,6 +5,7 @@ pub mod card;
 pub mod card_process;
 pub mod certificates;
 pub mod commands;
+pub mod external;
 pub mod home;
 pub mod issue_card;
 pub mod login;

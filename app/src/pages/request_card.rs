@@ -19,6 +19,10 @@ fn OptionsInForce(options: Vec<OptionInForce>, version: Option<i64>) -> impl Int
 
 fn outcome_text(state: CardState) -> &'static str {
     match state {
+        CardState::Processing => {
+            "The card is ordered and queued: the next order file takes it to the bureau."
+        }
+        CardState::Ordered => "The card is ordered: the order file went to the bureau.",
         CardState::Requested => "The card request was created. It waits for an approver.",
         CardState::Approved => {
             "The card request was created and is approved. The card can now be issued."
@@ -27,15 +31,16 @@ fn outcome_text(state: CardState) -> &'static str {
     }
 }
 
-/// Request card (`CardsProcRequest`): card and user data, Next and Cancel, then the outcome.
+/// Request card (`CardsProcRequest`), or with `external` Order card for external production
+/// (`CardsAddonExtProdProcOrder`): card and user data, Next and Cancel, then the outcome.
 #[component]
-pub fn RequestCardPage() -> impl IntoView {
+pub fn RequestCardPage(#[prop(optional)] external: bool) -> impl IntoView {
     let id = id_param("id");
-    let preview = Resource::new(id, preview_request_card);
+    let preview = Resource::new(id, move |id| preview_request_card(id, Some(external)));
     let request = ServerAction::<RequestCard>::new();
     view! {
         <section>
-            <h1>"Request card"</h1>
+            <h1>{if external { "Order card" } else { "Request card" }}</h1>
             {move || match request.value().get() {
                 Some(Ok(out)) => view! {
                     <div class="outcome" role="status" data-testid="outcome">
@@ -84,7 +89,7 @@ pub fn RequestCardPage() -> impl IntoView {
                                         <button
                                             class="primary"
                                             disabled=move || request.pending().get()
-                                            on:click=move |_| { request.dispatch(RequestCard { user_id, user_version }); }
+                                            on:click=move |_| { request.dispatch(RequestCard { user_id, user_version, external: Some(external) }); }
                                         >
                                             "Next"
                                         </button>

@@ -21,6 +21,7 @@ pub fn id_param(name: &'static str) -> impl Fn() -> i64 + Copy + Send + Sync + '
 fn command_href(process: ProcessId, user_id: i64) -> String {
     match process {
         ProcessId::CardsProcRequest => format!("/users/{user_id}/request-card"),
+        ProcessId::CardsAddonExtProdProcOrder => format!("/users/{user_id}/order-card"),
         other => format!("/users/{user_id}/process/{}", other.as_str()),
     }
 }

@@ -1,0 +1,76 @@
+import { expect, Page, test } from '@playwright/test';
+import { open, openUser, signIn, signOut } from './helpers';
+
+/** Order card on a user's page → Next; returns the card page's path. */
+async function orderCard(page: Page, name: string): Promise<string> {
+  await openUser(page, name);
+  await page.getByTestId('commands').getByRole('link', { name: 'Order card' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Order card' })).toBeVisible();
+  await expect(page.getByTestId('user-data').locator('[data-field="common_name"]')).toHaveText(name);
+  await expect(page.locator('[data-option="CardsExtProdQueue"]')).toHaveText('yes');
+  await expect(page.locator('[data-option="CardsExtProdProductionType"]')).toHaveText('print_and_encode');
+  await page.getByRole('button', { name: 'Next' }).click();
+  const outcome = page.getByTestId('outcome');
+  await expect(outcome).toContainText('queued');
+  await expect(outcome.locator('[data-state]')).toHaveAttribute('data-state', 'processing');
+  return (await outcome.getByRole('link', { name: 'Open the card' }).getAttribute('href'))!;
+}
+
+test('Order card for external production: queue, order file, bureau report, abort only while queued', async ({ page }) => {
+  await signIn(page, 'operator');
+  const liam = await orderCard(page, 'Liam Lind');
+  const maja = await orderCard(page, 'Maja Moreau');
+
+  // A queued order can be aborted.
+  await open(page, maja);
+  await page.getByTestId('commands').getByRole('link', { name: 'Abort card order' }).click();
+  await page.getByRole('button', { name: 'Next' }).click();
+  await expect(page.getByTestId('outcome').locator('[data-state]')).toHaveAttribute('data-state', 'aborted');
+  await signOut(page);
+
+  // The admin runs the sync: Liam's card goes out in an order file.
+  await signIn(page, 'admin');
+  await open(page, '/admin/external-production');
+  await expect(page.getByTestId('queued')).toHaveText('1');
+  await page.getByTestId('run-sync').click();
+  await expect(page.getByTestId('sync-outcome')).toContainText('written with 1 cards');
+  await expect(page.getByTestId('order-files').locator('tbody tr')).toHaveCount(1);
+  await expect(page.getByTestId('queued')).toHaveText('0');
+  await signOut(page);
+
+  // Ordered: no abort any more, not even by a crafted call.
+  await signIn(page, 'operator');
+  await open(page, liam);
+  await expect(page.getByTestId('card-data').locator('[data-state]')).toHaveAttribute('data-state', 'ordered');
+  await expect(page.getByTestId('commands')).toHaveCount(0);
+  const cardId = liam.split('/').pop()!;
+  const abort = await page.request.post('/api/run_card_process', {
+    form: { process: 'CardsAddonExtProdProcAbort', card_id: cardId, version: '2', reason: '' },
+  });
+  expect(abort.ok()).toBe(false);
+  expect(await abort.text()).toContain('processing');
+
+  // The bureau reports: Liam's card is produced; a bad line is refused with its reason.
+  const report = `card_id,status,message\n${cardId},produced,ok\nabc,produced,\n`;
+  const refused = await page.request.post('/bureau/reports', { data: report, headers: { 'Content-Type': 'text/csv' } });
+  expect(refused.status()).toBe(401);
+  const answer = await page.request.post('/bureau/reports', {
+    data: report,
+    headers: { 'Content-Type': 'text/csv', Authorization: 'Bearer e2e-bureau-token' },
+  });
+  expect(answer.ok()).toBe(true);
+  const body = await answer.json();
+  expect(body.applied).toBe(1);
+  expect(body.refused[0][2]).toContain('not a number');
+  await open(page, liam);
+  await expect(page.getByTestId('card-data').locator('[data-state]')).toHaveAttribute('data-state', 'produced');
+});
+
+test('a second order for the same user is refused while one is under way', async ({ page }) => {
+  await signIn(page, 'operator');
+  await orderCard(page, 'Nils Nord');
+  await openUser(page, 'Nils Nord');
+  await page.getByTestId('commands').getByRole('link', { name: 'Order card' }).click();
+  await page.getByRole('button', { name: 'Next' }).click();
+  await expect(page.getByRole('alert')).toContainText('multiple card orders are not allowed');
+});
