@@ -97,6 +97,21 @@ pub mod ssr {
             .ok_or_else(|| ServerFnError::new("The server has no external production configured."))
     }
 
+    /// Without the queue an order goes to the bureau at once: the order file is written now
+    /// (as the sync's work, with every order waiting). If that fails, the next sync writes it.
+    pub async fn order_file_now(
+        engine: &Engine,
+        state: tessera_process::CardState,
+    ) -> Result<(), ServerFnError> {
+        if state == tessera_process::CardState::Ordered {
+            let settings = external()?;
+            if let Err(e) = tessera_engine::external::export(engine, &settings, None).await {
+                tracing::error!("writing the order file failed; the next sync writes it: {e}");
+            }
+        }
+        Ok(())
+    }
+
     pub fn bridge() -> Result<tessera_engine::bridge::Bridge, ServerFnError> {
         use_context::<tessera_engine::bridge::Bridge>()
             .ok_or_else(|| ServerFnError::new("The server has no card bridge configured."))
@@ -236,13 +251,7 @@ pub async fn request_card(
     )
     .await
     .map_err(ssr::fail)?;
-    // Without the queue an order goes to the bureau at once.
-    if out.state == tessera_process::CardState::Ordered {
-        let settings = ssr::external()?;
-        if let Err(e) = tessera_engine::external::export(&engine, &settings, Some(&caller)).await {
-            tracing::error!("writing the order file failed; the next sync writes it: {e}");
-        }
-    }
+    ssr::order_file_now(&engine, out.state).await?;
     Ok(out)
 }
 
@@ -275,9 +284,11 @@ pub async fn decide_card_request(
             )))
         }
     };
-    tessera_engine::cards::decide(&engine, &caller, card_id, version, decision)
+    let state = tessera_engine::cards::decide(&engine, &caller, card_id, version, decision)
         .await
-        .map_err(ssr::fail)
+        .map_err(ssr::fail)?;
+    ssr::order_file_now(&engine, state).await?;
+    Ok(state)
 }
 
 #[server(prefix = "/api", endpoint = "card_page")]

@@ -62,6 +62,19 @@ async fn check(
     let state = people::card_state(&c)?;
     require_state(def, State::Card(state))?;
     require_enabled(conn, def, State::Card(state)).await?;
+    // Certificates become valid again only for a user who is active.
+    if matches!(
+        process,
+        ProcessId::CardsProcActivate | ProcessId::CardsProcReactivate
+    ) {
+        let holder = people::load(conn, c.person_id).await?;
+        if people::user_state(&holder)? != tessera_process::UserState::Active {
+            return Err(EngineError::Invalid(format!(
+                "{} is {}, so the card cannot be made active; reactivate the user first.",
+                holder.common_name, holder.state
+            )));
+        }
+    }
     Ok((c, state))
 }
 
@@ -105,6 +118,9 @@ pub async fn run(
     let txn = engine.write().await?;
     let result = async {
         let (c, state) = check(&txn, caller, process, card_id).await?;
+        // The holder must stay as checked until the commit (a concurrent Lock user waits).
+        let holder = people::load(&txn, c.person_id).await?;
+        runner::hold(&txn, ObjectKind::User, holder.id, holder.version).await?;
         let (end, effect) = end_state(process, state)?;
         let reason = runner::revocation_reason(def.name, effect, reason)?;
         let certs = transition_with_certificates(
@@ -119,7 +135,6 @@ pub async fn run(
             reason,
         )
         .await?;
-        let holder = people::load(&txn, c.person_id).await?;
         record(
             &txn,
             caller,

@@ -257,6 +257,14 @@ async fn ordered_email(
     {
         return Ok(());
     }
+    // A holder's unusable address must not stop the order: the message is left out.
+    if holder.email.trim().parse::<lettre::Address>().is_err() {
+        tracing::warn!(
+            "card {card_id}: no \"card ordered\" e-mail, the address {:?} is unusable",
+            holder.email
+        );
+        return Ok(());
+    }
     crate::mail::enqueue(
         conn,
         &holder.email,

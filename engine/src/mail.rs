@@ -156,17 +156,20 @@ impl Mailer {
             .all(&engine.db)
             .await?;
         let mut sent = 0;
+        let started = std::time::Instant::now();
         for m in due {
-            if !claim(engine, &m, now).await? {
+            // The lease starts when this message is taken, not when the batch began.
+            let at = now + Duration::from_std(started.elapsed()).unwrap_or_default();
+            let Some(lease) = claim(engine, &m, at).await? else {
                 continue;
-            }
+            };
             let result = match self.message(&m) {
                 Ok(msg) => self.transport.send(msg).await.map_err(|e| e.to_string()),
                 Err(e) => Err(e),
             };
             match result {
                 Ok(_) => {
-                    settle(engine, m.id, Settled::Sent).await?;
+                    settle(engine, m.id, lease, Settled::Sent).await?;
                     sent += 1;
                 }
                 Err(e) => {
@@ -179,10 +182,11 @@ impl Mailer {
                     settle(
                         engine,
                         m.id,
+                        lease,
                         Settled::Failed {
                             attempts: m.attempts + 1,
                             error: e,
-                            now,
+                            now: at,
                         },
                     )
                     .await?;
@@ -193,11 +197,18 @@ impl Mailer {
     }
 }
 
-/// Takes the message for this worker; false if another worker has it.
-async fn claim(engine: &Engine, m: &outbox::Model, now: DateTime<Utc>) -> Result<bool> {
+/// Takes the message for this worker until the returned lease ends; `None` if another worker
+/// has it.
+async fn claim(
+    engine: &Engine,
+    m: &outbox::Model,
+    now: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>> {
+    // To the second, so that the lease compares equal when it is read back on any backend.
+    let lease = DateTime::from_timestamp(now.timestamp() + CLAIM.num_seconds(), 0).unwrap_or(now);
     let mut q = Query::update();
     q.table("mail_outbox")
-        .value("claimed_until", now + CLAIM)
+        .value("claimed_until", lease)
         .and_where(Expr::col("id").eq(m.id))
         .and_where(Expr::col("state").eq(PENDING))
         .and_where(
@@ -205,7 +216,7 @@ async fn claim(engine: &Engine, m: &outbox::Model, now: DateTime<Utc>) -> Result
                 .is_null()
                 .or(Expr::col("claimed_until").lt(now)),
         );
-    Ok(engine.db.execute(&q).await?.rows_affected() == 1)
+    Ok((engine.db.execute(&q).await?.rows_affected() == 1).then_some(lease))
 }
 
 enum Settled {
@@ -217,9 +228,14 @@ enum Settled {
     },
 }
 
-async fn settle(engine: &Engine, id: i64, how: Settled) -> Result<()> {
+/// Records how an attempt ended, only if this worker still holds the message: a worker whose
+/// lease ran out and was taken over changes nothing.
+async fn settle(engine: &Engine, id: i64, lease: DateTime<Utc>, how: Settled) -> Result<()> {
     let mut q = Query::update();
-    q.table("mail_outbox").and_where(Expr::col("id").eq(id));
+    q.table("mail_outbox")
+        .and_where(Expr::col("id").eq(id))
+        .and_where(Expr::col("state").eq(PENDING))
+        .and_where(Expr::col("claimed_until").eq(lease));
     match how {
         Settled::Sent => {
             q.value("state", SENT)

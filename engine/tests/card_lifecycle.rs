@@ -256,7 +256,41 @@ async fn only_operators_and_only_enabled_processes(e: Engine) {
     assert_eq!(stored_card(&e, c.id).await.state, "active");
 }
 
+async fn a_card_of_a_user_who_is_not_active_is_not_reactivated(e: Engine) {
+    let op = caller(&e, "operator").await;
+    let c = active_card_of(&e, "Karim Khan").await;
+    let karim = person(&e, "Karim Khan").await;
+    tessera_engine::users::run(
+        &e,
+        &op,
+        ProcessId::UsersProcDeactivate,
+        karim.id,
+        karim.version,
+        None,
+    )
+    .await
+    .unwrap();
+    let c = stored_card(&e, c.id).await;
+    assert_eq!(c.state, "inactive", "deactivated with the user");
+    let err = lifecycle::run(
+        &e,
+        &op,
+        ProcessId::CardsProcReactivate,
+        c.id,
+        c.version,
+        None,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("reactivate the user first"),
+        "{err}"
+    );
+    assert_eq!(certificate_states(&e, c.id).await, ["on_hold", "on_hold"]);
+}
+
 on_both_backends!(
+    a_card_of_a_user_who_is_not_active_is_not_reactivated,
     deactivate_reactivate_and_lock,
     activate_an_issued_card_validates_its_certificates,
     only_operators_and_only_enabled_processes,

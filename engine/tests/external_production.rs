@@ -137,8 +137,45 @@ async fn queued_orders_go_out_in_one_file_and_reports_move_them(e: Engine) {
     assert!(reasons.iter().any(|w| w.contains("unknown status")));
     assert_eq!(stored_card(&e, a.card_id).await.state, "in_production");
     assert_eq!(stored_card(&e, b.card_id).await.state, "produced");
-    assert!(s.inbox_dir.join("processed/report-1.csv").exists());
+    let processed: Vec<String> = std::fs::read_dir(s.inbox_dir.join("processed"))
+        .unwrap()
+        .map(|f| f.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        processed.len() == 1 && processed[0].ends_with("-report-1.csv"),
+        "{processed:?}"
+    );
     assert_eq!(bureau_report::Entity::find().count(&e.db).await.unwrap(), 1);
+    // The same report again (the bureau resends it): recognised, not applied twice.
+    std::fs::write(
+        s.inbox_dir.join("report-1.csv"),
+        std::fs::read(s.inbox_dir.join("processed").join(&processed[0])).unwrap(),
+    )
+    .unwrap();
+    let again = external::sync(&e, &s, None).await.unwrap();
+    assert_eq!(again.reports[0].applied, 0);
+    assert!(
+        again.reports[0].refused[0].2.contains("already applied"),
+        "{:?}",
+        again.reports
+    );
+    // A file that is no report at all goes to rejected/, with its reason kept; later files
+    // still apply.
+    std::fs::write(s.inbox_dir.join("a-broken.csv"), "no header here\n").unwrap();
+    let out = external::sync(&e, &s, None).await.unwrap();
+    assert!(
+        out.reports[0].refused[0]
+            .2
+            .contains("must name the columns"),
+        "{:?}",
+        out.reports
+    );
+    assert_eq!(
+        std::fs::read_dir(s.inbox_dir.join("rejected"))
+            .unwrap()
+            .count(),
+        1
+    );
     // A transition the table does not have is refused as such.
     let wrong = external::apply_report(
         &e,

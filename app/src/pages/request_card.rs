@@ -22,7 +22,9 @@ fn outcome_text(state: CardState) -> &'static str {
         CardState::Processing => {
             "The card is ordered and queued: the next order file takes it to the bureau."
         }
-        CardState::Ordered => "The card is ordered: the order file went to the bureau.",
+        CardState::Ordered => {
+            "The card is ordered: it goes to the bureau in the order file written now."
+        }
         CardState::Requested => "The card request was created. It waits for an approver.",
         CardState::Approved => {
             "The card request was created and is approved. The card can now be issued."

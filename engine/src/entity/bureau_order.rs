@@ -9,8 +9,11 @@ pub struct Model {
     pub object_kind: String,
     pub file_name: String,
     pub cards: i32,
-    /// Set once the file is written: it is never written twice.
+    /// The ZIP as built when the cards were ordered.
+    pub content: Option<Vec<u8>>,
     pub sha256: Option<String>,
+    /// When the file reached the outbox.
+    pub written_at: Option<ChronoDateTimeUtc>,
     pub created_at: ChronoDateTimeUtc,
 }
 

@@ -38,7 +38,11 @@ impl MigrationTrait for Migration {
                 .col(string("object_kind"))
                 .col(string("file_name"))
                 .col(integer("cards"))
+                // The file as built in the export's transaction: written later byte for byte,
+                // so a write repeated after a crash gives the bureau the same file.
+                .col(blob_null("content"))
                 .col(string_null("sha256"))
+                .col(timestamp_with_time_zone_null("written_at"))
                 .col(timestamp_with_time_zone("created_at"))
                 .to_owned(),
         )
