@@ -201,9 +201,14 @@ pub async fn request_for(
         .await?
         .last_insert_id;
         let in_force = opts.in_force(OptionsPackage::CardsScriptOptions, production.option_keys());
-        let options: serde_json::Map<String, serde_json::Value> = in_force
+        // The values as typed (true, not "yes"), for whoever reads the audit log later.
+        let options: serde_json::Map<String, serde_json::Value> = production
+            .option_keys()
             .iter()
-            .map(|o| (o.key.clone(), serde_json::Value::String(o.value.clone())))
+            .filter_map(|k| {
+                let v = serde_json::to_value(opts.document.get(*k)?).ok()?;
+                Some((k.to_string(), v))
+            })
             .collect();
         record(
             &txn,
