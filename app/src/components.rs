@@ -120,3 +120,20 @@ where
         </Suspense>
     }
 }
+
+/// The revocation reason a revoking process asks for ("certificate hold" is no reason to revoke).
+#[component]
+pub fn RevocationReasonField(reason: RwSignal<String>) -> impl IntoView {
+    use tessera_process::RevocationReason;
+    view! {
+        <div class="field">
+            <label for="reason"><strong>"Revocation reason"</strong></label>
+            <select id="reason" name="reason" on:change=move |ev| reason.set(event_target_value(&ev))>
+                <option value="">"Choose…"</option>
+                {RevocationReason::ALL.iter().filter(|r| **r != RevocationReason::CertificateHold).map(|r| view! {
+                    <option value=r.as_str()>{r.label()}</option>
+                }).collect_view()}
+            </select>
+        </div>
+    }
+}

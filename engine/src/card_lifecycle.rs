@@ -11,7 +11,7 @@ use crate::runner::{
 use crate::{Engine, EngineError, Result};
 use sea_orm::ConnectionTrait;
 use tessera_process::dto::{CardProcessOutcome, CardProcessPreview};
-use tessera_process::transition::{certificate_after, transitions_of};
+use tessera_process::transition::certificate_after;
 use tessera_process::{CardState, CertEffect, ObjectKind, ProcessId, RevocationReason, State};
 
 /// The card processes this module carries out.
@@ -25,16 +25,9 @@ pub const PROCESSES: &[ProcessId] = &[
 
 /// The card's state after `process`, and what happens to its certificates.
 fn end_state(process: ProcessId, from: CardState) -> Result<(CardState, CertEffect)> {
-    let t = transitions_of(process)
-        .find(|t| t.from == Some(State::Card(from)))
-        .ok_or(EngineError::NoTransition {
-            process,
-            from: from.as_str().into(),
-            to: "?".into(),
-        })?;
-    match t.to {
-        State::Card(s) => Ok((s, t.effect)),
-        other => Err(EngineError::NoTransition {
+    match runner::end_of(process, State::Card(from))? {
+        (State::Card(s), effect) => Ok((s, effect)),
+        (other, _) => Err(EngineError::NoTransition {
             process,
             from: from.as_str().into(),
             to: other.as_str().into(),

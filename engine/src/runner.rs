@@ -280,3 +280,18 @@ pub fn revocation_reason(
         _ => Ok(None),
     }
 }
+
+/// The transition `process` makes from `from`: the end state and the certificate effect.
+pub fn end_of(
+    process: tessera_process::ProcessId,
+    from: State,
+) -> Result<(State, tessera_process::CertEffect)> {
+    tessera_process::transition::transitions_of(process)
+        .find(|t| t.from == Some(from))
+        .map(|t| (t.to, t.effect))
+        .ok_or(EngineError::NoTransition {
+            process,
+            from: from.as_str().into(),
+            to: "?".into(),
+        })
+}

@@ -10,7 +10,7 @@ use crate::runner::{
 use crate::{Engine, EngineError, Result};
 use sea_orm::ConnectionTrait;
 use tessera_process::dto::{CascadeLine, UserProcessOutcome, UserProcessPreview};
-use tessera_process::transition::{cascade, certificate_after, transitions_of};
+use tessera_process::transition::{cascade, certificate_after};
 use tessera_process::{CertEffect, ObjectKind, ProcessId, RevocationReason, State, UserState};
 
 /// The user processes this module carries out.
@@ -33,19 +33,12 @@ fn check_process(process: ProcessId) -> Result<()> {
 
 /// The target state of `process` for a user in `state`.
 fn end_state(process: ProcessId, state: State) -> Result<(UserState, CertEffect)> {
-    let t = transitions_of(process)
-        .find(|t| t.from == Some(state))
-        .ok_or(EngineError::NoTransition {
+    match runner::end_of(process, state)? {
+        (State::User(s), effect) => Ok((s, effect)),
+        (other, _) => Err(EngineError::NoTransition {
             process,
             from: state.as_str().into(),
-            to: "?".into(),
-        })?;
-    match t.to {
-        State::User(s) => Ok((s, t.effect)),
-        _ => Err(EngineError::NoTransition {
-            process,
-            from: state.as_str().into(),
-            to: t.to.as_str().into(),
+            to: other.as_str().into(),
         }),
     }
 }

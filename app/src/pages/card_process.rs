@@ -7,7 +7,6 @@ use crate::pages::user::id_param;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
-use tessera_process::RevocationReason;
 
 #[component]
 pub fn CardProcessPage() -> impl IntoView {
@@ -53,15 +52,7 @@ pub fn CardProcessPage() -> impl IntoView {
                                     <p>"The card becomes " <StateBadge name=p.end_state.as_str() label=p.end_state.label()/> "."</p>
                                     <p data-testid="certificates-affected">{format!("{} certificates change state.", p.certificates)}</p>
                                     <Show when=move || needs_reason>
-                                        <div class="field">
-                                            <label for="reason"><strong>"Revocation reason"</strong></label>
-                                            <select id="reason" name="reason" on:change=move |ev| reason.set(event_target_value(&ev))>
-                                                <option value="">"Choose…"</option>
-                                                {RevocationReason::ALL.iter().filter(|r| **r != RevocationReason::CertificateHold).map(|r| view! {
-                                                    <option value=r.as_str()>{r.label()}</option>
-                                                }).collect_view()}
-                                            </select>
-                                        </div>
+                                        <crate::components::RevocationReasonField reason/>
                                     </Show>
                                     {move || run.value().get().and_then(|r| r.err()).map(|e| view! {
                                         <p class="error" role="alert">{error_text(&e)}</p>
