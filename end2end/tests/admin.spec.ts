@@ -1,17 +1,17 @@
 import { test, expect } from '@playwright/test';
-import { open, signIn, signOut, openUser } from './helpers';
+import { chooseState, open, signIn, signOut, openUser } from './helpers';
 
 test('enabling Request card on User/active offers it to the operator; disabling removes it and a crafted call is refused', async ({ page }) => {
   await signIn(page, 'admin');
   await open(page, '/admin/commands/user');
-  await page.getByTestId('state-tabs').locator('[data-state="active"]').click();
+  await chooseState(page, 'active');
   const tab = page.locator('[data-testid="state-tab"][data-state="active"]');
   const row = tab.getByTestId('enabled').locator('tr[data-process="CardsProcRequest"]');
   await expect(row).toContainText('CardsMapUserToCard');
   await row.getByRole('button', { name: 'Remove' }).click();
   await expect(tab.getByTestId('enabled').locator('tr[data-process="CardsProcRequest"]')).toHaveCount(0);
   // The model never offers Request card on an inactive user.
-  await page.getByTestId('state-tabs').locator('[data-state="inactive"]').click();
+  await chooseState(page, 'inactive');
   const inactive = page.locator('[data-testid="state-tab"][data-state="inactive"]');
   await expect(inactive.locator('select[name="process"] option[value="CardsProcRequest"]')).toHaveCount(0);
   await signOut(page);
@@ -26,7 +26,7 @@ test('enabling Request card on User/active offers it to the operator; disabling 
 
   await signIn(page, 'admin');
   await open(page, '/admin/commands/user');
-  await page.getByTestId('state-tabs').locator('[data-state="active"]').click();
+  await chooseState(page, 'active');
   const active = page.locator('[data-testid="state-tab"][data-state="active"]');
   await active.locator('select[name="process"]').selectOption('CardsProcRequest');
   await active.getByRole('button', { name: 'Add' }).click();

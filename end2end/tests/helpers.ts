@@ -53,3 +53,15 @@ export async function requestCard(page: Page, name: string) {
 export function requestRow(page: Page, name: string) {
   return page.getByTestId('requests').locator('tr', { hasText: name });
 }
+
+/**
+ * Additional Commands: opens the tab of `state`. The first page of a run can take its first
+ * click while the WASM bundle is still compiling, so the click is repeated (it is idempotent)
+ * until the tab shows.
+ */
+export async function chooseState(page: Page, state: string) {
+  await expect(async () => {
+    await page.getByTestId('state-tabs').locator(`[data-state="${state}"]`).click();
+    await expect(page.locator(`[data-testid="state-tab"][data-state="${state}"]`)).toBeVisible({ timeout: 2000 });
+  }).toPass({ timeout: 30_000 });
+}
