@@ -7,9 +7,7 @@ unset DATABASE_URL
 # The bureau posts its reports with this token (tests/external_production.spec.ts).
 export TESSERA_BUREAU_TOKEN=e2e-bureau-token
 # The card reader tests need pcscd (with vsmartcard's vpcd); the tests insert virtual cards.
-if ! pgrep -x pcscd >/dev/null; then
-  pcscd -f > "$data/pcscd.log" 2>&1 &
-  for _ in $(seq 50); do [ -S /run/pcscd/pcscd.comm ] && break; sleep 0.1; done
-fi
+source scripts/env.sh
+start_pcscd "$data/pcscd.log"
 target/debug/tessera demo-data
 exec target/debug/tessera serve

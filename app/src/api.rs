@@ -26,9 +26,14 @@ pub mod ssr {
 
     pub const COOKIE: &str = "tessera_session";
 
+    /// A piece the server provides to every request (`what` names it in the error).
+    fn provided<T: Clone + Send + Sync + 'static>(what: &str) -> Result<T, ServerFnError> {
+        use_context::<T>()
+            .ok_or_else(|| ServerFnError::new(format!("The server has no {what} configured.")))
+    }
+
     pub fn engine() -> Result<Engine, ServerFnError> {
-        use_context::<Engine>()
-            .ok_or_else(|| ServerFnError::new("The server has no engine configured."))
+        provided("engine")
     }
 
     /// An engine error as the person who made the request should see it; internal faults are
@@ -93,28 +98,11 @@ pub mod ssr {
     }
 
     pub fn external() -> Result<tessera_engine::external::ExternalSettings, ServerFnError> {
-        use_context::<tessera_engine::external::ExternalSettings>()
-            .ok_or_else(|| ServerFnError::new("The server has no external production configured."))
-    }
-
-    /// Without the queue an order goes to the bureau at once: the order file is written now
-    /// (as the sync's work, with every order waiting). If that fails, the next sync writes it.
-    pub async fn order_file_now(
-        engine: &Engine,
-        state: tessera_process::CardState,
-    ) -> Result<(), ServerFnError> {
-        if state == tessera_process::CardState::Ordered {
-            let settings = external()?;
-            if let Err(e) = tessera_engine::external::export(engine, &settings, None).await {
-                tracing::error!("writing the order file failed; the next sync writes it: {e}");
-            }
-        }
-        Ok(())
+        provided("external production")
     }
 
     pub fn bridge() -> Result<tessera_engine::bridge::Bridge, ServerFnError> {
-        use_context::<tessera_engine::bridge::Bridge>()
-            .ok_or_else(|| ServerFnError::new("The server has no card bridge configured."))
+        provided("card bridge")
     }
 
     /// Engine and caller, the start of every server function.
@@ -251,7 +239,7 @@ pub async fn request_card(
     )
     .await
     .map_err(ssr::fail)?;
-    ssr::order_file_now(&engine, out.state).await?;
+    tessera_engine::external::order_file_now(&engine, &ssr::external()?, out.state).await;
     Ok(out)
 }
 
@@ -287,7 +275,7 @@ pub async fn decide_card_request(
     let state = tessera_engine::cards::decide(&engine, &caller, card_id, version, decision)
         .await
         .map_err(ssr::fail)?;
-    ssr::order_file_now(&engine, state).await?;
+    tessera_engine::external::order_file_now(&engine, &ssr::external()?, state).await;
     Ok(state)
 }
 
@@ -611,12 +599,6 @@ pub async fn requested_users() -> Result<Vec<UserSummary>, ServerFnError> {
     tessera_engine::directory::requested(&engine, &caller)
         .await
         .map_err(ssr::fail)
-}
-
-#[server(prefix = "/api", endpoint = "card_readers")]
-pub async fn card_readers() -> Result<tessera_process::bridge::ReaderSnapshot, ServerFnError> {
-    let (_, caller) = ssr::context().await?;
-    tessera_engine::bridge::panel::readers(&ssr::bridge()?, &caller).map_err(ssr::fail)
 }
 
 #[server(prefix = "/api", endpoint = "issue_panel")]

@@ -137,3 +137,18 @@ pub fn RevocationReasonField(reason: RwSignal<String>) -> impl IntoView {
         </div>
     }
 }
+
+/// "What do you want to do?": the processes offered, each a link `href` builds.
+#[component]
+pub fn CommandList(
+    commands: Vec<tessera_process::dto::Command>,
+    href: impl Fn(tessera_process::ProcessId) -> String + 'static,
+) -> impl IntoView {
+    view! {
+        <ul data-testid="commands">
+            {commands.into_iter().map(|c| view! {
+                <li><A href=href(c.process) attr:data-process=c.process.as_str()>{c.name}</A></li>
+            }).collect_view()}
+        </ul>
+    }
+}

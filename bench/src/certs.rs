@@ -199,15 +199,21 @@ async fn end_to_end(
 }
 
 /// A SQLite file in `dir` with the CA and the demo data, and the profile every case issues with.
-async fn sqlite_with_ca(dir: &tempfile::TempDir) -> Result<(Engine, CertificateProfile), String> {
+/// A SQLite file in `dir` with the CA and the demo data.
+pub(crate) async fn sqlite_demo(dir: &tempfile::TempDir) -> Result<Engine, String> {
     let url = format!(
         "sqlite://{}?mode=rwc",
-        dir.path().join("certs.db").display()
+        dir.path().join("bench.db").display()
     );
     let e = Engine::open_with_pki(&url, &pki_settings())
         .await
         .map_err(|e| e.to_string())?;
     demo::load(&e).await.map_err(|e| e.to_string())?;
+    Ok(e)
+}
+
+async fn sqlite_with_ca(dir: &tempfile::TempDir) -> Result<(Engine, CertificateProfile), String> {
+    let e = sqlite_demo(dir).await?;
     let profile = profiles::by_name(&e.db, "Authentication")
         .await
         .map_err(|e| e.to_string())?;

@@ -11,10 +11,8 @@ use tessera_engine::bridge::encode::{self, Finished, RunOptions};
 use tessera_engine::bridge::piv::Piv;
 use tessera_engine::bridge::{reader, Bridge};
 use tessera_engine::cards;
-use tessera_engine::testing::{
-    pcscd, pki_settings, wait_for_card, wait_for_removal, VIRTUAL_READER,
-};
-use tessera_engine::{auth, demo, options, Caller, Engine};
+use tessera_engine::testing::{pcscd, wait_for_card, wait_for_removal, VIRTUAL_READER};
+use tessera_engine::{demo, options, Caller, Engine};
 use tessera_process::OptionsPackage;
 use tessera_virtual_card::{PivCard, VirtualReader};
 
@@ -35,14 +33,7 @@ async fn caller(e: &Engine, user: &str) -> Result<Caller, String> {
         .find(|(u, ..)| *u == user)
         .map(|(_, p, ..)| *p)
         .ok_or("no such demo account")?;
-    let (token, _) = auth::login(e, user, password, "127.0.0.1")
-        .await
-        .map_err(|e| e.to_string())?;
-    let (_, c) = auth::session(e, &token, "127.0.0.1")
-        .await
-        .map_err(|e| e.to_string())?
-        .ok_or("no session")?;
-    Ok(c)
+    crate::runner::caller(e, user, password).await
 }
 
 /// Approved cards for active demo people (the approval step switched off).
@@ -161,14 +152,7 @@ where
 pub async fn run() -> Result<(), String> {
     pcscd().map_err(|e| e.to_string())?;
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let url = format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("bench.db").display()
-    );
-    let e = Engine::open_with_pki(&url, &pki_settings())
-        .await
-        .map_err(|e| e.to_string())?;
-    demo::load(&e).await.map_err(|e| e.to_string())?;
+    let e = crate::certs::sqlite_demo(&dir).await?;
     let (op, admin) = (caller(&e, "operator").await?, caller(&e, "admin").await?);
     let bridge = Bridge::new();
     let cards = approved_cards(&e, &op, &admin, 2 * CARDS + 1).await?;

@@ -9,7 +9,7 @@ use tessera_engine::{auth, demo, Caller, Engine};
 const OPERATIONS: usize = 2000;
 const WORKERS: usize = 8;
 
-async fn caller(e: &Engine, user: &str, password: &str) -> Result<Caller, String> {
+pub(crate) async fn caller(e: &Engine, user: &str, password: &str) -> Result<Caller, String> {
     let (token, _) = auth::login(e, user, password, "bench")
         .await
         .map_err(|e| e.to_string())?;

@@ -1,16 +1,11 @@
 import { expect, Page, test } from '@playwright/test';
-import { open, openUser, signIn, signOut } from './helpers';
+import { open, openUser, requestCard, signIn, signOut } from './helpers';
 
 /** Order card on a user's page → Next; returns the card page's path. */
 async function orderCard(page: Page, name: string): Promise<string> {
-  await openUser(page, name);
-  await page.getByTestId('commands').getByRole('link', { name: 'Order card' }).click();
-  await expect(page.getByRole('heading', { level: 1, name: 'Order card' })).toBeVisible();
-  await expect(page.getByTestId('user-data').locator('[data-field="common_name"]')).toHaveText(name);
-  await expect(page.locator('[data-option="CardsExtProdQueue"]')).toHaveText('yes');
-  await expect(page.locator('[data-option="CardsExtProdProductionType"]')).toHaveText('print_and_encode');
-  await page.getByRole('button', { name: 'Next' }).click();
-  const outcome = page.getByTestId('outcome');
+  const outcome = await requestCard(page, name, 'Order card');
+  await expect(outcome.locator('[data-option="CardsExtProdQueue"]')).toHaveText('yes');
+  await expect(outcome.locator('[data-option="CardsExtProdProductionType"]')).toHaveText('print_and_encode');
   await expect(outcome).toContainText('queued');
   await expect(outcome.locator('[data-state]')).toHaveAttribute('data-state', 'processing');
   return (await outcome.getByRole('link', { name: 'Open the card' }).getAttribute('href'))!;

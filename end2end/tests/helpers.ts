@@ -37,11 +37,11 @@ export async function openUser(page: Page, name: string) {
   await expect(page.getByRole('heading', { level: 1, name })).toBeVisible();
 }
 
-/** As an operator on a user's page: Request card → Next; returns the outcome box. */
-export async function requestCard(page: Page, name: string) {
+/** As an operator on a user's page: Request card (or Order card) → Next; returns the outcome box. */
+export async function requestCard(page: Page, name: string, command = 'Request card') {
   await openUser(page, name);
-  await page.getByTestId('commands').getByRole('link', { name: 'Request card' }).click();
-  await expect(page.getByRole('heading', { name: 'Request card' })).toBeVisible();
+  await page.getByTestId('commands').getByRole('link', { name: command }).click();
+  await expect(page.getByRole('heading', { name: command })).toBeVisible();
   await expect(page.getByTestId('user-data').locator('[data-field="common_name"]')).toHaveText(name);
   await page.getByRole('button', { name: 'Next' }).click();
   const outcome = page.getByTestId('outcome');

@@ -3,7 +3,7 @@
 //! certificates and the audit record.
 
 use crate::audit::AuditRecord;
-use crate::entity::card;
+use crate::entity::{card, person};
 use crate::people::{self, account_names, card_summary, may_see_person};
 use crate::runner::{
     self, authorize, record, require_enabled, require_state, transition_with_certificates, Caller,
@@ -41,7 +41,7 @@ async fn check(
     caller: &Caller,
     process: ProcessId,
     card_id: i64,
-) -> Result<(card::Model, CardState)> {
+) -> Result<(card::Model, CardState, person::Model)> {
     if !PROCESSES.contains(&process) {
         return Err(EngineError::Invalid(format!(
             "\"{}\" is not a process that changes a card's state here.",
@@ -56,19 +56,20 @@ async fn check(
     require_state(def, State::Card(state))?;
     require_enabled(conn, def, State::Card(state)).await?;
     // Certificates become valid again only for a user who is active.
-    if matches!(
+    let holder = if matches!(
         process,
         ProcessId::CardsProcActivate | ProcessId::CardsProcReactivate
     ) {
-        let holder = people::load(conn, c.person_id).await?;
-        if people::user_state(&holder)? != tessera_process::UserState::Active {
-            return Err(EngineError::Invalid(format!(
-                "{} is {}, so the card cannot be made active; reactivate the user first.",
-                holder.common_name, holder.state
-            )));
-        }
-    }
-    Ok((c, state))
+        people::active_holder(
+            conn,
+            c.person_id,
+            ", so the card cannot be made active; reactivate the user first.",
+        )
+        .await?
+    } else {
+        people::load(conn, c.person_id).await?
+    };
+    Ok((c, state, holder))
 }
 
 /// The process page before Next.
@@ -78,7 +79,7 @@ pub async fn preview(
     process: ProcessId,
     card_id: i64,
 ) -> Result<CardProcessPreview> {
-    let (c, state) = check(&engine.db, caller, process, card_id).await?;
+    let (c, state, holder) = check(&engine.db, caller, process, card_id).await?;
     let (end, effect) = end_state(process, state)?;
     let certificates = crate::pki::of_owner(&engine.db, (ObjectKind::Card, c.id))
         .await?
@@ -86,7 +87,6 @@ pub async fn preview(
         .filter(|row| certificate_after(Some(row.state), effect).is_some())
         .count();
     let names = account_names(&engine.db, [c.requested_by]).await?;
-    let holder = people::load(&engine.db, c.person_id).await?;
     Ok(CardProcessPreview {
         process,
         name: process.def().name.into(),
@@ -110,15 +110,14 @@ pub async fn run(
     let def = process.def();
     let txn = engine.write().await?;
     let result = async {
-        let (c, state) = check(&txn, caller, process, card_id).await?;
+        let (c, state, holder) = check(&txn, caller, process, card_id).await?;
         // The holder must stay as checked until the commit (a concurrent Lock user waits).
-        let holder = people::load(&txn, c.person_id).await?;
         runner::hold(&txn, ObjectKind::User, holder.id, holder.version).await?;
         let (end, effect) = end_state(process, state)?;
         let reason = runner::revocation_reason(def.name, effect, reason)?;
         let certs = transition_with_certificates(
             &txn,
-            caller,
+            Some(caller),
             def,
             c.id,
             version,

@@ -263,7 +263,7 @@ async fn ordered_email(
         return Ok(());
     }
     // A holder's unusable address must not stop the order: the message is left out.
-    if holder.email.trim().parse::<lettre::Address>().is_err() {
+    if crate::mail::usable(&holder.email).is_none() {
         tracing::warn!(
             "card {card_id}: no \"card ordered\" e-mail, the address {:?} is unusable",
             holder.email
@@ -349,13 +349,12 @@ pub async fn decide(
         }
         if matches!(decision, Decision::Approve) {
             // The user may have been deactivated or locked since the request.
-            let holder = people::load(&txn, c.person_id).await?;
-            if people::user_state(&holder)? != tessera_process::UserState::Active {
-                return Err(EngineError::Invalid(format!(
-                    "{} is {} now, so the card request cannot be approved; reject it.",
-                    holder.common_name, holder.state
-                )));
-            }
+            people::active_holder(
+                &txn,
+                c.person_id,
+                " now, so the card request cannot be approved; reject it.",
+            )
+            .await?;
         }
         let to = match decision {
             Decision::Approve => CardState::Approved,

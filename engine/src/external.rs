@@ -9,6 +9,7 @@
 //! their reason, and the whole is kept as a report record.
 
 use crate::audit::AuditRecord;
+use crate::cards::Production;
 use crate::entity::{bureau_order, bureau_report, card, person};
 use crate::runner::{transition_with_certificates, Caller};
 use crate::{audit, Engine, EngineError, Result};
@@ -194,7 +195,7 @@ pub async fn export(
     let txn = engine.write().await?;
     let result = async {
         let cards = card::Entity::find()
-            .filter(card::Column::Production.eq("external"))
+            .filter(card::Column::Production.eq(Production::External.as_str()))
             .filter(
                 sea_orm::Condition::any()
                     .add(card::Column::State.eq(CardState::Processing.as_str()))
@@ -229,7 +230,7 @@ pub async fn export(
             if from == CardState::Processing {
                 transition_with_certificates(
                     &txn,
-                    caller.unwrap_or(&system()),
+                    caller,
                     sync_def(),
                     c.id,
                     c.version,
@@ -285,17 +286,6 @@ pub async fn export(
     };
     write_order_file(engine, settings, order_id).await?;
     Ok(Some((file_name, n)))
-}
-
-/// The caller of scheduled work: the audit log shows "system".
-fn system() -> Caller {
-    Caller {
-        account_id: 0,
-        name: "system".into(),
-        roles: vec![],
-        person_id: None,
-        source: "schedule".into(),
-    }
 }
 
 /// RFC 4180 quoting where needed.
@@ -419,14 +409,29 @@ pub async fn write_order_file(
     Ok(())
 }
 
+/// Without the queue an order goes to the bureau at once: a card that has just become
+/// `ordered` has its order file written now (as the sync's work, with every order waiting). A
+/// failure is logged; the next sync writes the file.
+pub async fn order_file_now(engine: &Engine, settings: &ExternalSettings, state: CardState) {
+    if state == CardState::Ordered {
+        if let Err(e) = export(engine, settings, None).await {
+            tracing::error!("writing the order file failed; the next sync writes it: {e}");
+        }
+    }
+}
+
 /// Order files whose write did not finish (a stop, a full disk): written now.
 pub async fn write_pending_files(engine: &Engine, settings: &ExternalSettings) -> Result<usize> {
-    let pending = bureau_order::Entity::find()
+    use sea_orm::QuerySelect;
+    let pending: Vec<i64> = bureau_order::Entity::find()
+        .select_only()
+        .column(bureau_order::Column::Id)
         .filter(bureau_order::Column::WrittenAt.is_null())
+        .into_tuple()
         .all(&engine.db)
         .await?;
-    for o in &pending {
-        write_order_file(engine, settings, o.id).await?;
+    for id in &pending {
+        write_order_file(engine, settings, *id).await?;
     }
     Ok(pending.len())
 }
@@ -474,8 +479,6 @@ pub async fn apply_report(
         source: source.into(),
         ..Default::default()
     };
-    let system = system();
-    let actor = caller.unwrap_or(&system);
     let txn = engine.write().await?;
     let result = async {
         let mut seen = std::collections::HashSet::new();
@@ -529,11 +532,7 @@ pub async fn apply_report(
                 continue;
             }
             let savepoint = txn.begin().await?;
-            match apply_line(
-                &savepoint, actor, caller, source, number, card_id, to, &message,
-            )
-            .await
-            {
+            match apply_line(&savepoint, caller, source, number, card_id, to, &message).await {
                 Ok(Ok(())) => {
                     savepoint.commit().await?;
                     outcome.applied += 1;
@@ -560,7 +559,6 @@ pub async fn apply_report(
 #[allow(clippy::too_many_arguments)]
 async fn apply_line(
     conn: &impl sea_orm::ConnectionTrait,
-    actor: &Caller,
     caller: Option<&Caller>,
     source: &str,
     number: usize,
@@ -571,7 +569,7 @@ async fn apply_line(
     let Some(c) = card::Entity::find_by_id(card_id).one(conn).await? else {
         return Ok(Err("there is no such card".into()));
     };
-    if c.production != "external" {
+    if c.production != Production::External.as_str() {
         return Ok(Err("the card is not produced externally".into()));
     }
     if c.bureau_order_id.is_none() {
@@ -587,7 +585,7 @@ async fn apply_line(
     }
     transition_with_certificates(
         conn,
-        actor,
+        caller,
         sync_def(),
         c.id,
         c.version,
@@ -623,7 +621,7 @@ pub async fn page(
     caller.require_any(&[tessera_process::Role::Admin], "see external production")?;
     use sea_orm::{PaginatorTrait, QuerySelect};
     let queued = card::Entity::find()
-        .filter(card::Column::Production.eq("external"))
+        .filter(card::Column::Production.eq(Production::External.as_str()))
         .filter(card::Column::State.eq(CardState::Processing.as_str()))
         .count(&engine.db)
         .await? as usize;
@@ -637,7 +635,7 @@ pub async fn page(
             (
                 o.file_name,
                 o.cards,
-                o.sha256.is_some(),
+                o.written_at.is_some(),
                 crate::time::text(o.created_at),
             )
         })

@@ -46,6 +46,12 @@ pub enum SmtpSecurity {
     Tls,
 }
 
+/// The address trimmed, if a message can go to it.
+pub fn usable(address: &str) -> Option<&str> {
+    let a = address.trim();
+    a.parse::<lettre::Address>().is_ok().then_some(a)
+}
+
 /// Queues a message in `conn`'s transaction.
 pub async fn enqueue(
     conn: &impl ConnectionTrait,
@@ -53,12 +59,12 @@ pub async fn enqueue(
     subject: &str,
     body: &str,
 ) -> Result<i64> {
-    let recipient = recipient.trim();
-    if recipient.parse::<lettre::Address>().is_err() {
+    let Some(recipient) = usable(recipient) else {
         return Err(EngineError::Invalid(format!(
-            "\"{recipient}\" is not an e-mail address a message can go to."
+            "\"{}\" is not an e-mail address a message can go to.",
+            recipient.trim()
         )));
-    }
+    };
     let now = crate::time::now();
     let mut token = [0u8; 12];
     rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut token);
@@ -90,6 +96,7 @@ pub fn backoff(attempts: i32) -> Duration {
 /// The SMTP side, built once from the settings.
 pub struct Mailer {
     settings: MailSettings,
+    from: lettre::message::Mailbox,
     transport: AsyncSmtpTransport<Tokio1Executor>,
 }
 
@@ -118,13 +125,14 @@ impl Mailer {
                     password.to_string(),
                 ));
         }
-        settings
+        let from = settings
             .from
             .parse::<lettre::message::Mailbox>()
             .map_err(|e| {
                 EngineError::Config(format!("mail: the sender \"{}\": {e}", settings.from))
             })?;
         Ok(Mailer {
+            from,
             transport: builder.build(),
             settings,
         })
@@ -132,7 +140,7 @@ impl Mailer {
 
     fn message(&self, m: &outbox::Model) -> std::result::Result<Message, String> {
         Message::builder()
-            .from(self.settings.from.parse().map_err(|e| format!("{e}"))?)
+            .from(self.from.clone())
             .to(m.recipient.parse().map_err(|e| format!("{e}"))?)
             .subject(m.subject.clone())
             .message_id(Some(format!("<{}@{}>", m.message_id, self.settings.domain)))

@@ -60,6 +60,22 @@ pub fn summary(p: &person::Model) -> Result<UserSummary> {
     })
 }
 
+/// The person `id`, who must be active; otherwise "<name> is <state><then>".
+pub async fn active_holder(
+    conn: &impl ConnectionTrait,
+    id: i64,
+    then: &str,
+) -> Result<person::Model> {
+    let p = load(conn, id).await?;
+    if user_state(&p)? != tessera_process::UserState::Active {
+        return Err(crate::EngineError::Invalid(format!(
+            "{} is {}{then}",
+            p.common_name, p.state
+        )));
+    }
+    Ok(p)
+}
+
 pub async fn load(conn: &impl ConnectionTrait, id: i64) -> Result<person::Model> {
     crate::runner::load::<person::Entity>(conn, ObjectKind::User, id).await
 }

@@ -216,7 +216,7 @@ async fn move_object(
 #[allow(clippy::too_many_arguments)]
 pub async fn transition_with_certificates(
     conn: &impl ConnectionTrait,
-    caller: &Caller,
+    caller: Option<&Caller>,
     def: &ProcessDef,
     id: i64,
     expected_version: i64,
@@ -227,7 +227,7 @@ pub async fn transition_with_certificates(
 ) -> Result<crate::pki::effects::EffectOutcome> {
     let effect = allowed(def, from, to)?.effect;
     move_object(conn, id, expected_version, from, to, extra).await?;
-    crate::pki::effects::apply(conn, Some(caller), (from.kind(), id), effect, reason).await
+    crate::pki::effects::apply(conn, caller, (from.kind(), id), effect, reason).await
 }
 
 /// For a process that starts on an object without changing it (Request card on a user): checks

@@ -131,7 +131,7 @@ pub async fn run(
         let reason = runner::revocation_reason(def.name, effect, reason)?;
         let mut certs = transition_with_certificates(
             &txn,
-            caller,
+            Some(caller),
             def,
             p.id,
             user_version,
@@ -147,7 +147,7 @@ pub async fn run(
             let to = runner::parse_state(line.kind, &line.to)?;
             let changed = transition_with_certificates(
                 &txn,
-                caller,
+                Some(caller),
                 line.process.def(),
                 line.id,
                 *version,

@@ -480,7 +480,7 @@ async fn card_transitions_move_their_certificates(e: Engine) {
             let txn = e.write().await.unwrap();
             let r = runner::transition_with_certificates(
                 &txn,
-                &op,
+                Some(&op),
                 process.def(),
                 owner,
                 version,
@@ -691,7 +691,7 @@ async fn user_effects_reach_every_credential(e: Engine) {
             let txn = e.write().await.unwrap();
             let out = runner::transition_with_certificates(
                 &txn,
-                &op,
+                Some(&op),
                 process.def(),
                 p.id,
                 version,

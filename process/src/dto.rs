@@ -445,7 +445,7 @@ pub struct ExternalPage {
     pub outbox_dir: String,
     pub inbox_dir: String,
     pub queued: usize,
-    /// (file name, cards, written)
+    /// (file name, cards, written to the outbox, created)
     pub orders: Vec<(String, i32, bool, String)>,
     pub reports: Vec<ReportRow>,
 }

@@ -159,6 +159,23 @@ fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
+/// A path from the environment, else the settings file, else `default`.
+fn path_setting(variable: &str, file: &str, default: PathBuf) -> PathBuf {
+    match env(variable) {
+        Some(p) => PathBuf::from(p),
+        None if file.trim().is_empty() => default,
+        None => PathBuf::from(file),
+    }
+}
+
+/// An on/off setting from the environment ("1", "true", "yes", "on"), else the settings file.
+fn flag(variable: &str, file: bool) -> bool {
+    match env(variable) {
+        Some(v) => matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on"),
+        None => file,
+    }
+}
+
 impl Config {
     /// Reads `path` if it exists (defaults otherwise), then the environment.
     pub fn load(path: &Path) -> Result<Config, String> {
@@ -187,26 +204,19 @@ impl Config {
             schedule: std::time::Duration::from_secs(file.pki.schedule_minutes.max(1) * 60),
             address,
             site_root: env("TESSERA_SITE_ROOT").unwrap_or(file.site.root),
-            secure_cookie: match env("TESSERA_SECURE_COOKIE") {
-                Some(v) => matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on"),
-                None => file.site.secure_cookie,
-            },
+            secure_cookie: flag("TESSERA_SECURE_COOKIE", file.site.secure_cookie),
             mail: mail_settings(&file.mail, address)?,
             external: tessera_engine::external::ExternalSettings {
-                outbox_dir: match env("TESSERA_BUREAU_OUTBOX") {
-                    Some(d) => PathBuf::from(d),
-                    None if file.external_production.outbox_dir.is_empty() => {
-                        data_dir.join("bureau").join("outbox")
-                    }
-                    None => PathBuf::from(&file.external_production.outbox_dir),
-                },
-                inbox_dir: match env("TESSERA_BUREAU_INBOX") {
-                    Some(d) => PathBuf::from(d),
-                    None if file.external_production.inbox_dir.is_empty() => {
-                        data_dir.join("bureau").join("inbox")
-                    }
-                    None => PathBuf::from(&file.external_production.inbox_dir),
-                },
+                outbox_dir: path_setting(
+                    "TESSERA_BUREAU_OUTBOX",
+                    &file.external_production.outbox_dir,
+                    data_dir.join("bureau").join("outbox"),
+                ),
+                inbox_dir: path_setting(
+                    "TESSERA_BUREAU_INBOX",
+                    &file.external_production.inbox_dir,
+                    data_dir.join("bureau").join("inbox"),
+                ),
             },
             external_sync: std::time::Duration::from_secs(
                 match file.external_production.sync_minutes {
@@ -215,10 +225,7 @@ impl Config {
                 } * 60,
             ),
             bureau_token: env("TESSERA_BUREAU_TOKEN"),
-            card_readers: match env("TESSERA_CARD_READERS") {
-                Some(v) => matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on"),
-                None => file.card_readers.enabled,
-            },
+            card_readers: flag("TESSERA_CARD_READERS", file.card_readers.enabled),
             data_dir,
             database_url,
         })
@@ -255,12 +262,7 @@ fn pki_settings(f: &PkiFile, address: SocketAddr, data_dir: &Path) -> Result<Pki
     } else if let Some(key) = env("TESSERA_KEK") {
         KekSettings::Inline(Zeroizing::new(key))
     } else {
-        let path = env("TESSERA_KEK_FILE").unwrap_or(f.kek_file.clone());
-        let path = if path.trim().is_empty() {
-            data_dir.join("kek.key")
-        } else {
-            PathBuf::from(path)
-        };
+        let path = path_setting("TESSERA_KEK_FILE", &f.kek_file, data_dir.join("kek.key"));
         KekSettings::File { path, create: true }
     };
     let algorithm = KeyAlgorithm::parse(&f.ca_algorithm).ok_or_else(|| {

@@ -106,10 +106,7 @@ fn spawn_external_sync(
     every: std::time::Duration,
 ) {
     tokio::spawn(async move {
-        // Order files whose write was cut short by a stop come first.
-        if let Err(e) = tessera_engine::external::write_pending_files(&engine, &settings).await {
-            tracing::error!("writing pending order files failed: {e}");
-        }
+        // The first tick runs at once; each sync writes order files a stop cut short first.
         let mut tick = tokio::time::interval(every);
         loop {
             tick.tick().await;

@@ -24,11 +24,9 @@ pub fn CardPage() -> impl IntoView {
                     view! {
                         <aside class="commands">
                             <h2>"What do you want to do?"</h2>
-                            <ul data-testid="commands">
-                                {p.commands.clone().into_iter().map(|c| view! {
-                                    <li><A href=format!("/cards/{card_id}/process/{}", c.process.as_str()) attr:data-process=c.process.as_str()>{c.name}</A></li>
-                                }).collect_view()}
-                            </ul>
+                            <crate::components::CommandList
+                                commands=p.commands.clone()
+                                href=move |process| format!("/cards/{card_id}/process/{}", process.as_str())/>
                         </aside>
                     }
                 })}

@@ -190,7 +190,6 @@ fn PinOnce(pin: String, card_id: i64) -> impl IntoView {
 
 fn jobs_table(
     p: &IssuePanel,
-    readers: RwSignal<Option<ReaderSnapshot>>,
     chosen: RwSignal<Option<String>>,
     reconciled: RwSignal<Reconciled>,
     refresh: RwSignal<u32>,
@@ -232,7 +231,6 @@ fn jobs_table(
                 }).collect_view()}
             </tbody>
         </table>
-        {let _ = readers;}
     })
 }
 
@@ -301,7 +299,7 @@ pub fn IssueCardPanel(card_id: i64, #[prop(into)] on_change: Callback<()>) -> im
                                 <span class="muted">" Insert a blank card, choose its reader, then Issue."</span>
                             </p>
                         })}
-                        {jobs_table(&p, readers, chosen, reconciled, refresh)}
+                        {jobs_table(&p, chosen, reconciled, refresh)}
                     </section>
                 }
             })}

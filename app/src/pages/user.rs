@@ -89,11 +89,7 @@ pub fn UserPage() -> impl IntoView {
                             view! { <p class="muted">"Nothing can be done for this user in this state."</p> }.into_any()
                         } else {
                             view! {
-                                <ul data-testid="commands">
-                                    {p.commands.into_iter().map(|c| view! {
-                                        <li><A href=command_href(c.process, user_id) attr:data-process=c.process.as_str()>{c.name}</A></li>
-                                    }).collect_view()}
-                                </ul>
+                                <crate::components::CommandList commands=p.commands href=move |process| command_href(process, user_id)/>
                             }.into_any()
                         }}
                     </aside>

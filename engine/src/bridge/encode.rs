@@ -13,12 +13,13 @@ use super::jobs::{self, Stats};
 use super::mgmt_key::{MgmtAlgorithm, MgmtKey};
 use super::piv::{self, ImportKey, KeyAlgorithm, Piv, PivError, Reference, Slot};
 use super::reader::{self, Identity};
+use super::secrets;
 use super::{Bridge, ReaderClaim};
 use crate::audit::AuditRecord;
 use crate::entity::{card, certificate, encoding_job, person};
 use crate::pki::issue::{self, SubjectData};
 use crate::pki::keys::KeySource;
-use crate::pki::{effects, profiles, seal};
+use crate::pki::{effects, profiles};
 use crate::runner::{self, authorize, record, require_state, Caller};
 use crate::{options, people, Engine, EngineError, Result};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -147,13 +148,12 @@ pub async fn begin(
         }
         let from = people::card_state(&c)?;
         require_state(def, State::Card(from))?;
-        let holder = people::load(&txn, c.person_id).await?;
-        if people::user_state(&holder)? != tessera_process::UserState::Active {
-            return Err(EngineError::Invalid(format!(
-                "{} is {} now, so no card can be issued for them.",
-                holder.common_name, holder.state
-            )));
-        }
+        let holder = people::active_holder(
+            &txn,
+            c.person_id,
+            " now, so no card can be issued for them.",
+        )
+        .await?;
         // The row lock first: a second Issue on this card waits here and then sees this job.
         runner::hold(&txn, ObjectKind::Card, c.id, version).await?;
         if let Some(open) = jobs::open_on(&txn, (ObjectKind::Card, c.id)).await?.first() {
@@ -552,11 +552,9 @@ where
     let guid_hex = hex::encode_upper(guid);
     let mut ccc_id = [0u8; 14];
     rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut ccc_id);
-    let ctx = sealed_context(j.id);
     let sealed_key =
-        seal::seal(kek, &format!("{ctx}:mgmt"), &new_key.key).map_err(|e| j.fail(e.to_string()))?;
-    let sealed_puk = seal::seal(kek, &format!("{ctx}:puk"), new_puk.as_bytes())
-        .map_err(|e| j.fail(e.to_string()))?;
+        secrets::seal_mgmt_key(kek, j.id, &new_key).map_err(|e| j.fail(e.to_string()))?;
+    let sealed_puk = secrets::seal_puk(kek, j.id, &new_puk).map_err(|e| j.fail(e.to_string()))?;
     j.enter(
         EncodingStep::ManagementKey,
         vec![
@@ -841,29 +839,19 @@ async fn current_secrets<T: Transport + Send + 'static>(
     .await
     .map_err(|e| j.fail(e.to_string()))?;
     for (sealed_key, alg, sealed_puk, source_job) in candidates {
-        let Some(alg) = mgmt_alg_by_name(&alg) else {
-            continue;
-        };
-        let ctx = sealed_context(source_job);
-        let Ok(raw) = seal::open(&pki.kek, &format!("{ctx}:mgmt"), &sealed_key) else {
-            continue;
-        };
-        let Ok(key) = MgmtKey::new(alg, &raw) else {
+        let Ok(key) = secrets::open_mgmt_key(&pki.kek, source_job, &alg, &sealed_key) else {
             continue;
         };
         let k = key.clone();
         if !j.card(move |p| opens(p, &k)).await? {
             continue;
         }
-        let Some(sealed_puk) = sealed_puk else {
-            continue;
-        };
-        let Ok(puk) = seal::open(&pki.kek, &format!("{ctx}:puk"), &sealed_puk) else {
+        let Some(Ok(puk)) = sealed_puk.map(|s| secrets::open_puk(&pki.kek, source_job, &s)) else {
             continue;
         };
         return Ok(Current {
             key,
-            puk: Zeroizing::new(String::from_utf8_lossy(&puk).into_owned()),
+            puk,
             pin: None,
         });
     }
@@ -884,23 +872,6 @@ pub(super) fn opens<T: Transport>(
     }
 }
 
-/// Secrets are sealed with the context of the job that created them, so a sealed key copied to
-/// another job's row does not open.
-pub fn sealed_context(job: i64) -> String {
-    format!("card-job:{job}")
-}
-
-pub fn mgmt_alg_by_name(name: &str) -> Option<MgmtAlgorithm> {
-    [
-        MgmtAlgorithm::TripleDes,
-        MgmtAlgorithm::Aes128,
-        MgmtAlgorithm::Aes192,
-        MgmtAlgorithm::Aes256,
-    ]
-    .into_iter()
-    .find(|a| a.name() == name)
-}
-
 /// Issues every planned certificate in one transaction, recorded on the job.
 async fn issue_all<T: Transport + Send + 'static>(
     j: &mut Job<'_, T>,
@@ -908,48 +879,47 @@ async fn issue_all<T: Transport + Send + 'static>(
     sources: Vec<Option<Vec<u8>>>,
 ) -> std::result::Result<Vec<(Slot, issue::Issued)>, Failure> {
     let pki = j.engine.pki().map_err(|e| j.fail(e.to_string()))?;
+    let (engine, caller, job, card_id) = (j.engine, j.caller, j.id, j.card_id);
+    let txn = engine.write().await.map_err(|e| j.fail(e.to_string()))?;
     let result: Result<Vec<(Slot, issue::Issued)>> = async {
-        let txn = j.engine.write().await?;
-        let inner = async {
-            let c = runner::load::<card::Entity>(&txn, ObjectKind::Card, j.card_id).await?;
-            let holder: person::Model = people::load(&txn, c.person_id).await?;
-            let subject = SubjectData::from(&holder);
-            let mut out = Vec::new();
-            for ((slot, profile), spki) in settings.plans.iter().zip(sources) {
-                let key = match spki {
-                    Some(der) => KeySource::Spki(der),
-                    None => KeySource::Generate,
-                };
-                let i = issue::issue(
-                    &txn,
-                    pki,
-                    Some(j.caller),
-                    (ObjectKind::Card, c.id),
-                    &subject,
-                    profile,
-                    key,
-                )
-                .await?;
-                out.push((*slot, i));
-            }
-            let ids: Vec<i64> = out.iter().map(|(_, i)| i.certificate_id).collect();
-            jobs::advance(
+        let c = runner::load::<card::Entity>(&txn, ObjectKind::Card, card_id).await?;
+        let holder: person::Model = people::load(&txn, c.person_id).await?;
+        let subject = SubjectData::from(&holder);
+        let mut out = Vec::new();
+        for ((slot, profile), spki) in settings.plans.iter().zip(sources) {
+            let key = match spki {
+                Some(der) => KeySource::Spki(der),
+                None => KeySource::Generate,
+            };
+            let i = issue::issue(
                 &txn,
-                j.id,
-                EncodingStep::IssueCertificates,
-                vec![(
-                    "certificate_ids",
-                    serde_json::to_string(&ids).unwrap_or_default().into(),
-                )],
+                pki,
+                Some(caller),
+                (ObjectKind::Card, c.id),
+                &subject,
+                profile,
+                key,
             )
             .await?;
-            Ok(out)
+            out.push((*slot, i));
         }
-        .await;
-        crate::db::finish(txn, inner).await
+        let ids: Vec<i64> = out.iter().map(|(_, i)| i.certificate_id).collect();
+        jobs::advance(
+            &txn,
+            job,
+            EncodingStep::IssueCertificates,
+            vec![(
+                "certificate_ids",
+                serde_json::to_string(&ids).unwrap_or_default().into(),
+            )],
+        )
+        .await?;
+        Ok(out)
     }
     .await;
-    result.map_err(|e| j.fail(e.to_string()))
+    crate::db::finish(txn, result)
+        .await
+        .map_err(|e| j.fail(e.to_string()))
 }
 
 /// Issue card's transition of `c` to `to`, with the certificate effect the table gives it.
@@ -962,7 +932,7 @@ async fn move_card(
 ) -> Result<effects::EffectOutcome> {
     runner::transition_with_certificates(
         txn,
-        caller,
+        Some(caller),
         ProcessId::CardsProcIssue.def(),
         c.id,
         c.version,
@@ -985,9 +955,8 @@ pub(super) async fn commit_issued(
     stats: Stats,
     what: &str,
 ) -> Result<()> {
+    let txn = engine.write().await?;
     let result: Result<effects::EffectOutcome> = async {
-        let txn = engine.write().await?;
-        let inner = async {
             let def = ProcessId::CardsProcIssue.def();
             let c = runner::load::<card::Entity>(&txn, ObjectKind::Card, card_id).await?;
             let from = people::card_state(&c)?;
@@ -1018,11 +987,8 @@ pub(super) async fn commit_issued(
             .await?;
             Ok(outcome)
         }
-        .await;
-        crate::db::finish(txn, inner).await
-    }
     .await;
-    let outcome = result?;
+    let outcome = crate::db::finish(txn, result).await?;
     crate::pki::after_commit(engine, &outcome).await;
     Ok(())
 }

@@ -321,6 +321,24 @@ pub async fn view(
     j: &job::Model,
 ) -> Result<JobView> {
     let names = account_names(conn, [j.started_by]).await?;
+    Ok(view_with(bridge, j, &names))
+}
+
+/// The views of several jobs, with one lookup of who started them.
+pub async fn views(
+    conn: &impl ConnectionTrait,
+    bridge: Option<&Bridge>,
+    jobs: &[job::Model],
+) -> Result<Vec<JobView>> {
+    let names = account_names(conn, jobs.iter().map(|j| j.started_by)).await?;
+    Ok(jobs.iter().map(|j| view_with(bridge, j, &names)).collect())
+}
+
+fn view_with(
+    bridge: Option<&Bridge>,
+    j: &job::Model,
+    names: &std::collections::HashMap<i64, String>,
+) -> JobView {
     let state = JobState::parse(&j.state).unwrap_or(JobState::InDoubt);
     let live = bridge.and_then(|b| b.live(j.id));
     let steps = match &live {
@@ -345,7 +363,7 @@ pub async fn view(
                 .collect()
         }
     };
-    Ok(JobView {
+    JobView {
         job_id: j.id,
         card_id: j.object_id,
         reader: j.reader.clone(),
@@ -360,5 +378,5 @@ pub async fn view(
         pin_delivered: live.as_ref().is_some_and(|l| l.pin_delivered),
         started_by: names.get(&j.started_by).cloned().unwrap_or_default(),
         started_at: crate::time::text(j.created_at),
-    })
+    }
 }

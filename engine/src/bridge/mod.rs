@@ -10,6 +10,7 @@ pub mod panel;
 pub mod piv;
 pub mod reader;
 pub mod reconcile;
+pub mod secrets;
 pub mod tlv;
 
 use std::collections::{HashMap, HashSet};

@@ -26,10 +26,8 @@ pub async fn panel(
         crate::runner::load::<crate::entity::card::Entity>(&engine.db, ObjectKind::Card, card_id)
             .await?;
     let settings = IssueSettings::current(&engine.db).await?;
-    let mut views = Vec::new();
-    for j in jobs::of_object(&engine.db, (ObjectKind::Card, card_id)).await? {
-        views.push(jobs::view(&engine.db, Some(bridge), &j).await?);
-    }
+    let jobs = jobs::of_object(&engine.db, (ObjectKind::Card, card_id)).await?;
+    let views = jobs::views(&engine.db, Some(bridge), &jobs).await?;
     Ok(IssuePanel {
         can_issue: people::card_state(&c)? == CardState::Approved,
         version: c.version,

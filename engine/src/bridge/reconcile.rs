@@ -2,15 +2,13 @@
 //! never run again; what the card holds decides.
 
 use super::apdu::Transport;
-use super::encode::{
-    self, commit_issued, mgmt_alg_by_name, random_digits, record_failure, sealed_context,
-};
+use super::encode::{self, commit_issued, random_digits, record_failure};
 use super::jobs::{self, Stats};
 use super::mgmt_key::{MgmtAlgorithm, MgmtKey};
 use super::piv::{self, Piv, PivError, Slot};
 use super::reader;
+use super::secrets;
 use super::Bridge;
-use crate::pki::seal;
 use crate::runner::{authorize, Caller};
 use crate::{Engine, EngineError, Result};
 use tessera_process::bridge::{EncodingStep, JobState};
@@ -62,11 +60,7 @@ where
     authorize(caller, ProcessId::CardsProcIssue.def())?;
     let pki = engine.pki()?;
     // A job whose lease ran out is in doubt even if no schedule has said so yet.
-    {
-        let txn = engine.write().await?;
-        let r = jobs::mark_in_doubt(&txn, crate::time::now()).await;
-        crate::db::finish(txn, r).await?;
-    }
+    sweep(engine).await?;
     let job = jobs::load(&engine.db, job_id).await?;
     if job.object_kind != tessera_process::ObjectKind::Card.as_str() {
         return Err(EngineError::Invalid(format!(
@@ -83,24 +77,12 @@ where
         EngineError::Invalid(format!("The reader \"{reader}\" is busy with another job."))
     })?;
     let certs = encode::job_certificates(engine, &job).await?;
-    let ctx = sealed_context(job.id);
-    let job_key = match (
-        &job.management_key,
-        job.management_key_algorithm
-            .as_deref()
-            .and_then(mgmt_alg_by_name),
-    ) {
-        (Some(sealed), Some(alg)) => {
-            let raw = seal::open(&pki.kek, &format!("{ctx}:mgmt"), sealed)?;
-            Some(MgmtKey::new(alg, &raw).map_err(EngineError::Crypto)?)
-        }
+    let job_key = match (&job.management_key, &job.management_key_algorithm) {
+        (Some(sealed), Some(alg)) => Some(secrets::open_mgmt_key(&pki.kek, job.id, alg, sealed)?),
         _ => None,
     };
     let job_puk = match &job.puk {
-        Some(sealed) => Some(Zeroizing::new(
-            String::from_utf8_lossy(&seal::open(&pki.kek, &format!("{ctx}:puk"), sealed)?)
-                .into_owned(),
-        )),
+        Some(sealed) => Some(secrets::open_puk(&pki.kek, job.id, sealed)?),
         None => None,
     };
     let expected: Vec<(Slot, Vec<u8>)> = certs
@@ -130,20 +112,11 @@ where
         if source == job.id {
             continue;
         }
-        let Some(alg) = mgmt_alg_by_name(&alg) else {
-            continue;
-        };
-        if let Ok(raw) = seal::open(
-            &pki.kek,
-            &format!("{}:mgmt", sealed_context(source)),
-            &sealed,
-        ) {
-            if let Ok(k) = MgmtKey::new(alg, &raw) {
-                earlier_keys.push(k);
-            }
+        if let Ok(k) = secrets::open_mgmt_key(&pki.kek, source, &alg, &sealed) {
+            earlier_keys.push(k);
         }
     }
-    let new_pin = random_digits(6.max(job_pin_length(engine).await));
+    let new_pin = random_digits(pin_length(engine).await?);
 
     // Read the card on a blocking thread.
     let pin = new_pin.clone();
@@ -262,28 +235,36 @@ fn slot_of(c: &crate::entity::certificate::Model) -> Option<Slot> {
     Some(encode::slot_for(purpose))
 }
 
-async fn job_pin_length(engine: &Engine) -> usize {
-    encode::IssueSettings::current(&engine.db)
-        .await
-        .map(|s| s.pin_length)
-        .unwrap_or(6)
+/// The PIN length the options ask for now.
+async fn pin_length(engine: &Engine) -> Result<usize> {
+    let o = crate::options::current(
+        &engine.db,
+        tessera_process::OptionsPackage::CardsScriptOptions,
+    )
+    .await?;
+    Ok(o.int("CardsPinLength").clamp(6, 8) as usize)
+}
+
+async fn mark_in_doubt_before(
+    engine: &Engine,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<i64>> {
+    let txn = engine.write().await?;
+    let r = jobs::mark_in_doubt(&txn, at).await;
+    crate::db::finish(txn, r).await
 }
 
 /// At start-up and on a schedule: jobs abandoned by a stopped process become in doubt.
 pub async fn sweep(engine: &Engine) -> Result<Vec<i64>> {
-    let txn = engine.write().await?;
-    let r = jobs::mark_in_doubt(&txn, crate::time::now()).await;
-    crate::db::finish(txn, r).await
+    mark_in_doubt_before(engine, crate::time::now()).await
 }
 
 /// At start-up: this server runs no job yet, so every job still marked running was abandoned
 /// by its previous run. (One server drives a given reader.)
 pub async fn sweep_on_start(engine: &Engine) -> Result<Vec<i64>> {
-    let txn = engine.write().await?;
-    let r = jobs::mark_in_doubt(
-        &txn,
+    mark_in_doubt_before(
+        engine,
         crate::time::now() + jobs::LEASE + chrono::Duration::seconds(1),
     )
-    .await;
-    crate::db::finish(txn, r).await
+    .await
 }
