@@ -560,9 +560,11 @@ async fn the_monitor_shows_cards_coming_and_going() {
         bridge.readers()
     );
     // A job holding the reader shows it busy.
+    let unknown = bridge.claim("No Such Reader").err().expect("refused");
+    assert!(unknown.to_string().contains("no card reader"), "{unknown}");
     let claim = bridge.claim(VIRTUAL_READER.0).expect("free");
     assert!(
-        bridge.claim(VIRTUAL_READER.0).is_none(),
+        bridge.claim(VIRTUAL_READER.0).is_err(),
         "one job per reader"
     );
     assert!(reader_becomes(&bridge, |r| r.busy).await);

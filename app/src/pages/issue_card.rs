@@ -132,7 +132,7 @@ fn Readers(
                             let n3 = name.clone();
                             view! {
                                 <li data-testid="reader" data-present=r.card.is_some().to_string()>
-                                    <label>
+                                    <label class="inline">
                                         <input type="radio" name="reader" value=name.clone()
                                             disabled=!usable
                                             prop:checked=move || chosen.get().as_deref() == Some(n2.as_str())

@@ -127,11 +127,7 @@ pub async fn begin(
     let def = ProcessId::CardsProcIssue.def();
     authorize(caller, def)?;
     engine.pki()?;
-    let claim = bridge.claim(reader).ok_or_else(|| {
-        EngineError::Invalid(format!(
-            "The reader \"{reader}\" is busy with another encoding job; wait for it or use another reader."
-        ))
-    })?;
+    let claim = bridge.claim(reader)?;
     let settings = IssueSettings::current(&engine.db).await?;
     if settings.plans.is_empty() {
         return Err(EngineError::Invalid(

@@ -37,6 +37,8 @@ struct Shared {
     generations: Mutex<HashMap<String, u64>>,
     live: Mutex<HashMap<i64, Live>>,
     stop: AtomicBool,
+    /// A monitor publishes the readers; without one, the bridge cannot tell which exist.
+    monitored: AtomicBool,
 }
 
 /// A job's progress as this process sees it while it runs.
@@ -93,6 +95,7 @@ impl Bridge {
                 generations: Mutex::default(),
                 live: Mutex::default(),
                 stop: AtomicBool::new(false),
+                monitored: AtomicBool::new(false),
             }),
         }
     }
@@ -100,6 +103,7 @@ impl Bridge {
     /// A bridge with its reader monitor thread running.
     pub fn start() -> Bridge {
         let bridge = Bridge::new();
+        bridge.shared.monitored.store(true, Ordering::Relaxed);
         monitor::spawn(Arc::new(bridge.clone()));
         bridge
     }
@@ -127,8 +131,16 @@ impl Bridge {
         self.shared.tx.send_replace(snap);
     }
 
-    /// Takes `reader` for a job until the claim is dropped; refuses a reader already in use.
-    pub fn claim(&self, reader: &str) -> Option<ReaderClaim> {
+    /// Takes `reader` for a job until the claim is dropped; refuses a reader already in use,
+    /// and one the monitor does not list.
+    pub fn claim(&self, reader: &str) -> crate::Result<ReaderClaim> {
+        if self.shared.monitored.load(Ordering::Relaxed)
+            && !self.readers().readers.iter().any(|r| r.name == reader)
+        {
+            return Err(crate::EngineError::Invalid(format!(
+                "There is no card reader \"{reader}\" on the Tessera server; choose one of the readers listed."
+            )));
+        }
         if !self
             .shared
             .busy
@@ -136,10 +148,12 @@ impl Bridge {
             .expect("bridge lock")
             .insert(reader.to_string())
         {
-            return None;
+            return Err(crate::EngineError::Invalid(format!(
+                "The reader \"{reader}\" is busy with another job; wait for it or use another reader."
+            )));
         }
         self.republish();
-        Some(ReaderClaim {
+        Ok(ReaderClaim {
             bridge: self.clone(),
             reader: reader.to_string(),
         })

@@ -73,9 +73,7 @@ where
             job.state.replace('_', " ")
         )));
     }
-    let _claim = bridge.claim(reader).ok_or_else(|| {
-        EngineError::Invalid(format!("The reader \"{reader}\" is busy with another job."))
-    })?;
+    let _claim = bridge.claim(reader)?;
     let certs = encode::job_certificates(engine, &job).await?;
     let job_key = match (&job.management_key, &job.management_key_algorithm) {
         (Some(sealed), Some(alg)) => Some(secrets::open_mgmt_key(&pki.kek, job.id, alg, sealed)?),
