@@ -15,7 +15,7 @@ use tessera_engine::entity::{certificate, encoding_job, smart_card_chip};
 use tessera_engine::testing::{pcscd, wait_for_removal, VIRTUAL_READER};
 use tessera_engine::{options, Engine};
 use tessera_process::bridge::{EncodingStep, JobState};
-use tessera_process::OptionsPackage;
+use tessera_process::{ObjectKind, OptionsPackage};
 use tessera_virtual_card::{PivCard, VirtualReader};
 
 static READER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -65,9 +65,16 @@ async fn approved_card(e: &Engine, who: &str) -> (i64, i64) {
 async fn issue(e: &Engine, bridge: &Bridge, card_id: i64, opts: RunOptions) -> Finished {
     let op = caller(e, "operator").await;
     let version = stored_card(e, card_id).await.version;
-    let (job, claim, settings) = encode::begin(e, bridge, &op, card_id, version, VIRTUAL_READER.0)
-        .await
-        .expect("Issue card may start");
+    let (job, claim, settings) = encode::begin(
+        e,
+        bridge,
+        &op,
+        (ObjectKind::Card, card_id),
+        version,
+        VIRTUAL_READER.0,
+    )
+    .await
+    .expect("Issue card may start");
     let name = VIRTUAL_READER.0.to_string();
     encode::run(
         e,
@@ -399,10 +406,17 @@ async fn crash_then_reconcile(
     assert_eq!(marked, vec![done.job]);
     let op = caller(e, "operator").await;
     let version = stored_card(e, card_id).await.version;
-    let refused = encode::begin(e, bridge, &op, card_id, version, VIRTUAL_READER.0)
-        .await
-        .err()
-        .expect("refused");
+    let refused = encode::begin(
+        e,
+        bridge,
+        &op,
+        (ObjectKind::Card, card_id),
+        version,
+        VIRTUAL_READER.0,
+    )
+    .await
+    .err()
+    .expect("refused");
     assert!(refused.to_string().contains("Reconcile"), "{refused}");
 
     let name = VIRTUAL_READER.0.to_string();
@@ -589,8 +603,22 @@ async fn on_postgres_one_card_gets_one_job() {
     let op = caller(&e, "operator").await;
     let sup = caller(&e, "supervisor").await;
     let (a, b) = tokio::join!(
-        encode::begin(&e, &bridge, &op, card_id, version, VIRTUAL_READER.0),
-        encode::begin(&e, &bridge, &sup, card_id, version, "Virtual PCD 00 01"),
+        encode::begin(
+            &e,
+            &bridge,
+            &op,
+            (ObjectKind::Card, card_id),
+            version,
+            VIRTUAL_READER.0
+        ),
+        encode::begin(
+            &e,
+            &bridge,
+            &sup,
+            (ObjectKind::Card, card_id),
+            version,
+            "Virtual PCD 00 01"
+        ),
     );
     let (winner, loser) = match (a, b) {
         (Ok(w), Err(l)) => (w, l),

@@ -1,4 +1,5 @@
-//! Issue card (`CardsProcIssue`): encodes a PIV card in a reader for an approved card.
+//! Encodes a PIV card in a reader: Issue card (`CardsProcIssue`) for an approved card, and the
+//! production of a temporary card (see [`super::target`] for which process and end state).
 //!
 //! The job is recorded before the first APDU. Every secret the card is about to get (management
 //! key, PUK) is stored sealed before the card gets it; certificates are issued (`issued`) before
@@ -14,9 +15,10 @@ use super::mgmt_key::{MgmtAlgorithm, MgmtKey};
 use super::piv::{self, ImportKey, KeyAlgorithm, Piv, PivError, Reference, Slot};
 use super::reader::{self, Identity};
 use super::secrets;
+use super::target::{self, Target};
 use super::{Bridge, ReaderClaim};
 use crate::audit::AuditRecord;
-use crate::entity::{card, certificate, encoding_job, person};
+use crate::entity::{certificate, encoding_job};
 use crate::pki::issue::{self, SubjectData};
 use crate::pki::keys::KeySource;
 use crate::pki::{effects, profiles};
@@ -26,7 +28,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use std::time::Instant;
 use tessera_process::bridge::{EncodingStep, JobState, StepStatus};
 use tessera_process::profile::{CertPurpose, CertificateProfile, RevocationReason};
-use tessera_process::{CardState, ObjectKind, OptionsPackage, ProcessId, State};
+use tessera_process::{ObjectKind, OptionsPackage, ProcessId, State};
 use zeroize::Zeroizing;
 
 /// What the options and profiles in force say a card gets.
@@ -49,11 +51,25 @@ pub fn slot_for(purpose: CertPurpose) -> Slot {
 }
 
 impl IssueSettings {
-    pub async fn current(conn: &impl sea_orm::ConnectionTrait) -> Result<IssueSettings> {
+    /// The settings for a chip of `kind`: personal cards follow the card options, temporary
+    /// cards their own PIN, PUK and certificate options. The management key algorithm and
+    /// re-encoding are the site's card policy for both.
+    pub async fn current(
+        conn: &impl sea_orm::ConnectionTrait,
+        kind: ObjectKind,
+    ) -> Result<IssueSettings> {
         let o = options::current(conn, OptionsPackage::CardsScriptOptions).await?;
+        let (own, prefix) = match kind {
+            ObjectKind::TempCard => (
+                options::current(conn, OptionsPackage::TempCardsScriptOptions).await?,
+                "TempCards",
+            ),
+            _ => (o.clone(), "Cards"),
+        };
         let mut plans = Vec::new();
         for purpose in CertPurpose::ALL {
-            if o.list("CardsCertificates")
+            if own
+                .list(&format!("{prefix}Certificates"))
                 .iter()
                 .any(|c| c == &purpose.label().to_lowercase())
             {
@@ -69,11 +85,11 @@ impl IssueSettings {
         };
         Ok(IssueSettings {
             plans,
-            pin_length: o.int("CardsPinLength").clamp(6, 8) as usize,
-            puk_length: o.int("CardsPukLength").clamp(6, 8) as usize,
+            pin_length: own.int(&format!("{prefix}PinLength")).clamp(6, 8) as usize,
+            puk_length: own.int(&format!("{prefix}PukLength")).clamp(6, 8) as usize,
             management_key,
             allow_reencode: o.bool("CardsAllowReencode"),
-            options_version: o.version,
+            options_version: own.version,
         })
     }
 
@@ -114,48 +130,53 @@ pub struct RunOptions {
     pub crash_after: Option<EncodingStep>,
 }
 
-/// Checks that Issue card may start on `card_id` (at `version`) with the card in `reader`,
-/// records the job and takes the reader. Nothing is sent to the card yet.
+/// Checks that encoding may start on `target` (at `version`) with the card in `reader`:
+/// Issue card on an approved card, or producing a temporary card (the state says which
+/// process). Records the job and takes the reader. Nothing is sent to the card yet.
 pub async fn begin(
     engine: &Engine,
     bridge: &Bridge,
     caller: &Caller,
-    card_id: i64,
+    target: Target,
     version: i64,
     reader: &str,
 ) -> Result<(i64, ReaderClaim, IssueSettings)> {
-    let def = ProcessId::CardsProcIssue.def();
-    authorize(caller, def)?;
+    // Refuse early, before the reader or the database is touched, a caller who may start none
+    // of the processes that encode this kind of object.
+    let first = match target.0 {
+        ObjectKind::TempCard => ProcessId::TempCardsBoProcIssueMultiple,
+        _ => ProcessId::CardsProcIssue,
+    };
+    authorize(caller, first.def())?;
     engine.pki()?;
     let claim = bridge.claim(reader)?;
-    let settings = IssueSettings::current(&engine.db).await?;
+    let settings = IssueSettings::current(&engine.db, target.0).await?;
     if settings.plans.is_empty() {
-        return Err(EngineError::Invalid(
-            "No certificates are configured for cards (option CardsCertificates); an admin must choose at least one.".into(),
-        ));
+        return Err(EngineError::Invalid(format!(
+            "No certificates are configured for {} (option {}Certificates); an admin must choose at least one.",
+            if target.0 == ObjectKind::TempCard { "temporary cards" } else { "cards" },
+            if target.0 == ObjectKind::TempCard { "TempCards" } else { "Cards" },
+        )));
     }
     let txn = engine.write().await?;
     let result = async {
-        let c = runner::load::<card::Entity>(&txn, ObjectKind::Card, card_id).await?;
-        if c.version != version {
-            return Err(EngineError::Conflict {
-                kind: ObjectKind::Card,
-            });
+        let t = target::load(&txn, target).await?;
+        if t.version != version {
+            return Err(EngineError::Conflict { kind: target.0 });
         }
-        let from = people::card_state(&c)?;
-        require_state(def, State::Card(from))?;
-        let holder = people::active_holder(
-            &txn,
-            c.person_id,
-            " now, so no card can be issued for them.",
-        )
-        .await?;
-        // The row lock first: a second Issue on this card waits here and then sees this job.
-        runner::hold(&txn, ObjectKind::Card, c.id, version).await?;
-        if let Some(open) = jobs::open_on(&txn, (ObjectKind::Card, c.id)).await?.first() {
+        let def = target::encoding_process(t.state).unwrap_or(first).def();
+        authorize(caller, def)?;
+        require_state(def, t.state)?;
+        if let Some(holder) = t.holder {
+            people::active_holder(&txn, holder, " now, so no card can be issued for them.").await?;
+        }
+        // The row lock first: a second job on this object waits here and then sees this one.
+        runner::hold(&txn, target.0, target.1, version).await?;
+        if let Some(open) = jobs::open_on(&txn, target).await?.first() {
             return Err(EngineError::Invalid(format!(
-                "Card {} already has encoding job {} ({}). {}",
-                c.id,
+                "{} {} already has encoding job {} ({}). {}",
+                target.0.label(),
+                target.1,
                 open.id,
                 open.state.replace('_', " "),
                 if open.state == JobState::InDoubt.as_str() {
@@ -165,32 +186,23 @@ pub async fn begin(
                 }
             )));
         }
-        let job = jobs::create(
-            &txn,
-            (ObjectKind::Card, c.id),
-            def.id,
-            reader,
-            caller.account_id,
-        )
-        .await?;
+        let job = jobs::create(&txn, target, def.id, reader, caller.account_id).await?;
         record(
             &txn,
             caller,
             AuditRecord {
                 action: "CardEncodingStarted".into(),
-                object: Some((ObjectKind::Card, c.id)),
-                from_state: Some(from.as_str().into()),
+                object: Some(target),
+                from_state: Some(t.state.as_str().into()),
                 to_state: None,
                 data: serde_json::json!({
                     "job_id": job,
+                    "process": def.id.as_str(),
                     "reader": reader,
                     "certificates": settings.describe(),
                     "options_version": settings.options_version,
                 }),
-                detail: format!(
-                    "Encoding started in reader \"{reader}\" for {} ({})",
-                    holder.common_name, holder.upn
-                ),
+                detail: format!("Encoding started in reader \"{reader}\" for {}", t.label),
             },
         )
         .await?;
@@ -212,7 +224,15 @@ pub async fn start(
     version: i64,
     reader: &str,
 ) -> Result<i64> {
-    let (job, claim, settings) = begin(engine, bridge, caller, card_id, version, reader).await?;
+    let (job, claim, settings) = begin(
+        engine,
+        bridge,
+        caller,
+        (ObjectKind::Card, card_id),
+        version,
+        reader,
+    )
+    .await?;
     let (engine, bridge, caller) = (engine.clone(), bridge.clone(), caller.clone());
     tokio::spawn(async move {
         let name = claim.reader.clone();
@@ -255,7 +275,7 @@ struct Job<'a, T: Transport + Send + 'static> {
     bridge: &'a Bridge,
     caller: &'a Caller,
     id: i64,
-    card_id: i64,
+    target: Target,
     piv: Option<Piv<T>>,
     step: EncodingStep,
     card_changed: bool,
@@ -379,8 +399,11 @@ where
     T: Transport + Send + 'static,
     O: FnOnce() -> std::result::Result<(Piv<T>, Vec<u8>), PivError> + Send + 'static,
 {
-    let card_id = match jobs::load(&engine.db, job).await {
-        Ok(j) => j.object_id,
+    let target = match jobs::load(&engine.db, job)
+        .await
+        .and_then(|j| jobs::target_of(&j))
+    {
+        Ok(t) => t,
         Err(e) => {
             tracing::error!("encoding job {job} vanished: {e}");
             return Finished {
@@ -397,7 +420,7 @@ where
         bridge,
         caller,
         id: job,
-        card_id,
+        target,
         piv: None,
         step: EncodingStep::Connect,
         card_changed: false,
@@ -435,7 +458,7 @@ where
                 engine,
                 caller,
                 job,
-                card_id,
+                target,
                 f.step,
                 f.card_changed,
                 &message,
@@ -750,7 +773,7 @@ where
         j.engine,
         j.caller,
         j.id,
-        j.card_id,
+        j.target,
         &serials,
         stats,
         "Issue card",
@@ -811,17 +834,15 @@ async fn current_secrets<T: Transport + Send + 'static>(
     .await
     .map_err(|e| j.fail(e.to_string()))?
     {
-        if kind == ObjectKind::Card.as_str() && owner != j.card_id {
-            let other = runner::load::<card::Entity>(&j.engine.db, ObjectKind::Card, owner)
+        if (kind, owner) != j.target {
+            let other = target::load(&j.engine.db, (kind, owner))
                 .await
                 .map_err(|e| j.fail(e.to_string()))?;
-            if !matches!(
-                people::card_state(&other).map_err(|e| j.fail(e.to_string()))?,
-                CardState::Failed | CardState::Locked
-            ) {
+            if !target::chip_released(other.state) {
+                let what = kind.label().to_lowercase();
                 return Err(j.fail(format!(
-                    "The card in the reader is card {owner}, which is {} and still carries its holder's certificates. Lock card {owner} first; then it can be re-encoded.",
-                    other.state
+                    "The card in the reader is {what} {owner}, which is {} and still carries its certificates. Lock {what} {owner} first; then it can be re-encoded.",
+                    other.state.as_str()
                 )));
             }
         }
@@ -875,28 +896,17 @@ async fn issue_all<T: Transport + Send + 'static>(
     sources: Vec<Option<Vec<u8>>>,
 ) -> std::result::Result<Vec<(Slot, issue::Issued)>, Failure> {
     let pki = j.engine.pki().map_err(|e| j.fail(e.to_string()))?;
-    let (engine, caller, job, card_id) = (j.engine, j.caller, j.id, j.card_id);
+    let (engine, caller, job, target) = (j.engine, j.caller, j.id, j.target);
     let txn = engine.write().await.map_err(|e| j.fail(e.to_string()))?;
     let result: Result<Vec<(Slot, issue::Issued)>> = async {
-        let c = runner::load::<card::Entity>(&txn, ObjectKind::Card, card_id).await?;
-        let holder: person::Model = people::load(&txn, c.person_id).await?;
-        let subject = SubjectData::from(&holder);
+        let subject: SubjectData = target::load(&txn, target).await?.subject;
         let mut out = Vec::new();
         for ((slot, profile), spki) in settings.plans.iter().zip(sources) {
             let key = match spki {
                 Some(der) => KeySource::Spki(der),
                 None => KeySource::Generate,
             };
-            let i = issue::issue(
-                &txn,
-                pki,
-                Some(caller),
-                (ObjectKind::Card, c.id),
-                &subject,
-                profile,
-                key,
-            )
-            .await?;
+            let i = issue::issue(&txn, pki, Some(caller), target, &subject, profile, key).await?;
             out.push((*slot, i));
         }
         let ids: Vec<i64> = out.iter().map(|(_, i)| i.certificate_id).collect();
@@ -918,57 +928,59 @@ async fn issue_all<T: Transport + Send + 'static>(
         .map_err(|e| j.fail(e.to_string()))
 }
 
-/// Issue card's transition of `c` to `to`, with the certificate effect the table gives it.
-async fn move_card(
+/// The job's process moves `target` from `from` to `to`, with the certificate effect the table
+/// gives that transition.
+async fn move_target(
     txn: &impl sea_orm::ConnectionTrait,
     caller: &Caller,
-    c: &card::Model,
-    to: CardState,
+    process: ProcessId,
+    target: Target,
+    loaded: &target::Loaded,
+    to: State,
     reason: Option<RevocationReason>,
 ) -> Result<effects::EffectOutcome> {
     runner::transition_with_certificates(
         txn,
         Some(caller),
-        ProcessId::CardsProcIssue.def(),
-        c.id,
-        c.version,
-        State::Card(people::card_state(c)?),
-        State::Card(to),
+        process.def(),
+        target.1,
+        loaded.version,
+        loaded.state,
+        to,
         vec![],
         reason,
     )
     .await
 }
 
-/// The card becomes `issued` with its certificates, the chip's secrets are kept, the job
-/// succeeds, and the audit record says so: one transaction.
+/// The object reaches its encoded state with its certificates, the chip's secrets are kept,
+/// the job succeeds, and the audit record says so: one transaction.
 pub(super) async fn commit_issued(
     engine: &Engine,
     caller: &Caller,
     id: i64,
-    card_id: i64,
+    target: Target,
     serials: &[(Slot, String)],
     stats: Stats,
     what: &str,
 ) -> Result<()> {
     let txn = engine.write().await?;
     let result: Result<effects::EffectOutcome> = async {
-            let def = ProcessId::CardsProcIssue.def();
-            let c = runner::load::<card::Entity>(&txn, ObjectKind::Card, card_id).await?;
-            let from = people::card_state(&c)?;
-            let outcome = move_card(&txn, caller, &c, CardState::Issued, None).await?;
             let job = jobs::load(&txn, id).await?;
-            jobs::save_chip(&txn, (ObjectKind::Card, c.id), &job).await?;
+            let process = jobs::process_of(&job)?;
+            let t = target::load(&txn, target).await?;
+            let to = target::encoded_state(process, t.state)?;
+            let outcome = move_target(&txn, caller, process, target, &t, to, None).await?;
+            jobs::save_chip(&txn, target, &job).await?;
             jobs::finish(&txn, id, &[JobState::Encoding, JobState::InDoubt], JobState::Succeeded, None, stats).await?;
-            let holder = people::load(&txn, c.person_id).await?;
             record(
                 &txn,
                 caller,
                 AuditRecord {
-                    action: def.id.as_str().into(),
-                    object: Some((ObjectKind::Card, c.id)),
-                    from_state: Some(from.as_str().into()),
-                    to_state: Some(CardState::Issued.as_str().into()),
+                    action: process.as_str().into(),
+                    object: Some(target),
+                    from_state: Some(t.state.as_str().into()),
+                    to_state: Some(to.as_str().into()),
                     data: serde_json::json!({
                         "job_id": id,
                         "reader": job.reader,
@@ -977,7 +989,7 @@ pub(super) async fn commit_issued(
                         "certificates": serials.iter().map(|(s, serial)| serde_json::json!({"slot": format!("{:02X}", s.id()), "serial": serial})).collect::<Vec<_>>(),
                         "apdus": stats.apdus,
                     }),
-                    detail: format!("{what}: card encoded for {} ({}) in reader \"{}\"", holder.common_name, holder.upn, job.reader),
+                    detail: format!("{what}: card encoded for {} in reader \"{}\"", t.label, job.reader),
                 },
             )
             .await?;
@@ -989,53 +1001,56 @@ pub(super) async fn commit_issued(
     Ok(())
 }
 
-/// Records a failed job: the card `failed` with its certificates revoked if the card was
-/// already changed, else left as it was (with any issued certificate revoked all the same).
+/// Records a failed job: the object `failed` with its certificates revoked if the chip was
+/// already changed (and the process has a failed state), else left as it was (with any issued
+/// certificate revoked all the same).
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn record_failure(
     engine: &Engine,
     caller: &Caller,
     job: i64,
-    card_id: i64,
+    target: Target,
     step: EncodingStep,
     card_changed: bool,
     message: &str,
     stats: Stats,
 ) -> Result<()> {
-    let def = ProcessId::CardsProcIssue.def();
     let txn = engine.write().await?;
     let result = async {
+        let process = jobs::process_of(&jobs::load(&txn, job).await?)?;
         jobs::finish(&txn, job, &[JobState::Encoding, JobState::InDoubt], JobState::Failed, Some(message), stats).await?;
-        let c = runner::load::<card::Entity>(&txn, ObjectKind::Card, card_id).await?;
-        let from = people::card_state(&c)?;
+        let t = target::load(&txn, target).await?;
         let mut outcome = effects::EffectOutcome::default();
-        let to = if card_changed && from == CardState::Approved {
-            outcome = move_card(
-                &txn,
-                caller,
-                &c,
-                CardState::Failed,
-                Some(RevocationReason::CessationOfOperation),
-            )
-            .await?;
-            Some(CardState::Failed)
-        } else {
-            None
+        let to = match target::failed_state(process, t.state) {
+            Some(failed) if card_changed => {
+                outcome = move_target(
+                    &txn,
+                    caller,
+                    process,
+                    target,
+                    &t,
+                    failed,
+                    Some(RevocationReason::CessationOfOperation),
+                )
+                .await?;
+                Some(failed)
+            }
+            _ => None,
         };
-        // Whatever the card's state, no certificate of this job stays live undelivered.
-        let rest = effects::revoke_undelivered(&txn, Some(caller), (ObjectKind::Card, c.id), message).await?;
+        // Whatever the object's state, no certificate of this job stays live undelivered.
+        let rest = effects::revoke_undelivered(&txn, Some(caller), target, message).await?;
         outcome.changed.extend(rest.changed);
         record(
             &txn,
             caller,
             AuditRecord {
-                action: def.id.as_str().into(),
-                object: Some((ObjectKind::Card, c.id)),
-                from_state: Some(from.as_str().into()),
+                action: process.as_str().into(),
+                object: Some(target),
+                from_state: Some(t.state.as_str().into()),
                 to_state: to.map(|s| s.as_str().to_string()),
                 data: serde_json::json!({ "job_id": job, "step": step.as_str(), "error": message, "card_changed": card_changed }),
                 detail: if to.is_some() {
-                    format!("Encoding failed, card failed and its certificates revoked: {message}")
+                    format!("Encoding failed, {} failed and its certificates revoked: {message}", t.label)
                 } else {
                     format!("Encoding refused, nothing was written to the card: {message}")
                 },

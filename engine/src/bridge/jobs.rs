@@ -47,6 +47,27 @@ pub async fn create(
     .last_insert_id)
 }
 
+/// The object a job encodes.
+pub fn target_of(j: &job::Model) -> Result<super::target::Target> {
+    let kind = ObjectKind::parse(&j.object_kind).ok_or_else(|| {
+        EngineError::Invalid(format!(
+            "Encoding job {} belongs to an unknown kind of object \"{}\".",
+            j.id, j.object_kind
+        ))
+    })?;
+    Ok((kind, j.object_id))
+}
+
+/// The process a job carries out.
+pub fn process_of(j: &job::Model) -> Result<tessera_process::ProcessId> {
+    tessera_process::ProcessId::parse(&j.process).ok_or_else(|| {
+        EngineError::Invalid(format!(
+            "Encoding job {} runs an unknown process \"{}\".",
+            j.id, j.process
+        ))
+    })
+}
+
 pub async fn load(conn: &impl ConnectionTrait, id: i64) -> Result<job::Model> {
     job::Entity::find_by_id(id)
         .one(conn)
@@ -250,7 +271,7 @@ pub async fn chip_owner(
     conn: &impl ConnectionTrait,
     guid: Option<&str>,
     serial: Option<&str>,
-) -> Result<Option<(String, i64)>> {
+) -> Result<Option<super::target::Target>> {
     let mut cond = sea_orm::Condition::any();
     if let Some(g) = guid {
         cond = cond.add(chip::Column::ChuidGuid.eq(g));
@@ -265,7 +286,7 @@ pub async fn chip_owner(
         .filter(cond)
         .one(conn)
         .await?
-        .map(|c| (c.object_kind, c.object_id)))
+        .and_then(|c| Some((ObjectKind::parse(&c.object_kind)?, c.object_id))))
 }
 
 /// Where a card's secrets may be found: the chip row of a card Tessera encoded, or a job that

@@ -11,6 +11,7 @@ pub mod piv;
 pub mod reader;
 pub mod reconcile;
 pub mod secrets;
+pub mod target;
 pub mod tlv;
 
 use std::collections::{HashMap, HashSet};

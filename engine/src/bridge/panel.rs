@@ -25,7 +25,7 @@ pub async fn panel(
     let c =
         crate::runner::load::<crate::entity::card::Entity>(&engine.db, ObjectKind::Card, card_id)
             .await?;
-    let settings = IssueSettings::current(&engine.db).await?;
+    let settings = IssueSettings::current(&engine.db, ObjectKind::Card).await?;
     let jobs = jobs::of_object(&engine.db, (ObjectKind::Card, card_id)).await?;
     let views = jobs::views(&engine.db, Some(bridge), &jobs).await?;
     Ok(IssuePanel {

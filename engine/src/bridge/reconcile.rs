@@ -12,7 +12,6 @@ use super::Bridge;
 use crate::runner::{authorize, Caller};
 use crate::{Engine, EngineError, Result};
 use tessera_process::bridge::{EncodingStep, JobState};
-use tessera_process::ProcessId;
 use zeroize::Zeroizing;
 
 /// How reconciling ended. No `Debug`: it may hold the new PIN.
@@ -57,16 +56,13 @@ where
     T: Transport + Send + 'static,
     O: FnOnce() -> std::result::Result<(Piv<T>, Vec<u8>), PivError> + Send + 'static,
 {
-    authorize(caller, ProcessId::CardsProcIssue.def())?;
     let pki = engine.pki()?;
     // A job whose lease ran out is in doubt even if no schedule has said so yet.
     sweep(engine).await?;
     let job = jobs::load(&engine.db, job_id).await?;
-    if job.object_kind != tessera_process::ObjectKind::Card.as_str() {
-        return Err(EngineError::Invalid(format!(
-            "Encoding job {job_id} is not a card's job."
-        )));
-    }
+    // Whoever may run the job's process may finish it.
+    authorize(caller, jobs::process_of(&job)?.def())?;
+    let target = jobs::target_of(&job)?;
     if job.state != JobState::InDoubt.as_str() {
         return Err(EngineError::Invalid(format!(
             "Encoding job {job_id} is {}, not in doubt: there is nothing to reconcile.",
@@ -185,7 +181,7 @@ where
                 .iter()
                 .filter_map(|c| Some((slot_of(c)?, c.serial.clone())))
                 .collect();
-            commit_issued(engine, caller, job.id, job.object_id, &serials, stats, "Reconcile").await?;
+            commit_issued(engine, caller, job.id, target, &serials, stats, "Reconcile").await?;
             Ok(Reconciled {
                 outcome: ReconcileOutcome::Issued,
                 message: "The card holds everything the job wrote. It is issued; its PIN was reset with the PUK to the new PIN below.".into(),
@@ -194,7 +190,7 @@ where
         }
         Reading::Partial => {
             let message = "Reconcile: the card holds only part of the encoding";
-            record_failure(engine, caller, job.id, job.object_id, step_of(&job), true, message, stats).await?;
+            record_failure(engine, caller, job.id, target, step_of(&job), true, message, stats).await?;
             Ok(Reconciled {
                 outcome: ReconcileOutcome::Failed,
                 message: "The card holds only part of the encoding: the card is failed and its certificates are revoked.".into(),
@@ -203,7 +199,7 @@ where
         }
         Reading::NothingWritten => {
             let message = "Reconcile: nothing had been written to the card";
-            record_failure(engine, caller, job.id, job.object_id, step_of(&job), false, message, stats).await?;
+            record_failure(engine, caller, job.id, target, step_of(&job), false, message, stats).await?;
             Ok(Reconciled {
                 outcome: ReconcileOutcome::NothingWritten,
                 message: "Nothing had been written to the card. The job is closed (any certificate it issued is revoked); the card can be issued again.".into(),
