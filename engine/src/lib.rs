@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod batch_orders;
 pub mod auth;
 pub mod bridge;
 pub mod card_lifecycle;
@@ -21,6 +22,7 @@ pub mod options;
 pub mod people;
 pub mod pki;
 pub mod runner;
+pub mod temp_cards;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod time;

@@ -28,6 +28,15 @@ pub const IMPLEMENTED: &[tessera_process::ProcessId] = &[
     tessera_process::ProcessId::CardsProcLock,
     tessera_process::ProcessId::CardsAddonExtProdProcOrder,
     tessera_process::ProcessId::CardsAddonExtProdProcAbort,
+    tessera_process::ProcessId::TempCardsProcRequest,
+    tessera_process::ProcessId::TempCardsBoProcIssueMultiple,
+    tessera_process::ProcessId::TempCardsBoProcRepeatProduction,
+    tessera_process::ProcessId::TempCardsBoProcCompleteOrder,
+    tessera_process::ProcessId::TempCardsBoProcCancelOrder,
+    tessera_process::ProcessId::TempCardsProcAssign,
+    tessera_process::ProcessId::TempCardsProcWithdraw,
+    tessera_process::ProcessId::TempCardsProcExtend,
+    tessera_process::ProcessId::TempCardsProcLock,
 ];
 
 /// Who is calling, as established by the session (never by the request body).
@@ -207,6 +216,46 @@ async fn move_object(
         return Err(EngineError::Conflict { kind });
     }
     Ok(())
+}
+
+/// [`transition`] for many objects of one kind, all in `from` (a batch order's cards), in
+/// statements of many rows. Returns the ids that moved; one that is no longer in `from` is not
+/// among them. Only for transitions whose certificate effect needs no certificate to change
+/// (none, or issue: the caller issues).
+pub async fn transition_many(
+    conn: &impl ConnectionTrait,
+    def: &ProcessDef,
+    ids: &[i64],
+    from: State,
+    to: State,
+) -> Result<Vec<i64>> {
+    let t = allowed(def, from, to)?;
+    if !matches!(
+        t.effect,
+        tessera_process::CertEffect::None | tessera_process::CertEffect::Issue
+    ) {
+        return Err(EngineError::Config(format!(
+            "{} changes certificates ({:?}): move the objects one by one",
+            def.id.as_str(),
+            t.effect
+        )));
+    }
+    let mut moved = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let mut update = Query::update();
+        update
+            .table(table(from.kind()))
+            .value("state", to.as_str())
+            .value("version", Expr::col("version").add(1))
+            .value("updated_at", crate::time::now())
+            .and_where(Expr::col("id").is_in(chunk.iter().copied()))
+            .and_where(Expr::col("state").eq(from.as_str()))
+            .returning(Query::returning().column("id"));
+        for row in conn.query_all(&update).await? {
+            moved.push(row.try_get::<i64>("", "id")?);
+        }
+    }
+    Ok(moved)
 }
 
 /// [`transition`], then the transition's certificate effect on the object's certificates, in the

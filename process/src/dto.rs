@@ -4,7 +4,7 @@ use crate::catalogue::ProcessId;
 use crate::kind::ObjectKind;
 use crate::kind::Role;
 use crate::profile::CertificateProfile;
-use crate::state::{CardState, CertificateState, UserState};
+use crate::state::{BatchOrderState, CardState, CertificateState, TempCardState, UserState};
 use serde::{Deserialize, Serialize};
 
 /// The signed-in account.
@@ -457,4 +457,95 @@ pub struct ReportRow {
     pub refused: i32,
     pub details: String,
     pub received_at: String,
+}
+
+/// A temporary card in lists and on its page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TempCardRow {
+    pub id: i64,
+    pub state: TempCardState,
+    pub version: i64,
+    /// The holder while it is assigned (or expired).
+    pub user_id: Option<i64>,
+    pub user: Option<String>,
+    pub assigned_until: Option<String>,
+    pub batch_order_id: Option<i64>,
+    /// The chip's serial once it is encoded.
+    pub chip_serial: Option<String>,
+    pub created_at: String,
+}
+
+/// The temporary card page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TempCardPage {
+    pub card: TempCardRow,
+    pub certificates: Vec<CertificateRow>,
+    pub history: Vec<AuditRow>,
+    pub commands: Vec<Command>,
+}
+
+/// Assign, Withdraw, Extend or Lock temporary card before Next.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TempCardProcessPreview {
+    pub process: ProcessId,
+    pub name: String,
+    pub card: TempCardRow,
+    pub end_state: TempCardState,
+    pub certificates: usize,
+    pub needs_reason: bool,
+    /// Assign asks for the user.
+    pub needs_user: bool,
+    /// Assign and Extend: days of validity the option gives.
+    pub validity_days: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TempCardProcessOutcome {
+    pub id: i64,
+    pub state: TempCardState,
+    pub certificates_changed: usize,
+    pub assigned_until: Option<String>,
+}
+
+/// A card of a batch order and how its production went.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchCard {
+    pub id: i64,
+    pub state: TempCardState,
+    pub chip_serial: Option<String>,
+    /// Why the last production of this card failed.
+    pub error: Option<String>,
+    /// The new PIN, shown once to the operator who produced the card.
+    pub pin: Option<String>,
+}
+
+impl std::fmt::Debug for BatchCard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BatchCard")
+            .field("id", &self.id)
+            .field("state", &self.state)
+            .field("error", &self.error)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A batch order on the BATCH ORDERS page, with its production.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchView {
+    pub id: i64,
+    pub state: BatchOrderState,
+    pub version: i64,
+    pub created_by: String,
+    pub created_at: String,
+    /// Whether production encodes the cards (option "Encode the temporary card").
+    pub encode: bool,
+    pub cards: Vec<BatchCard>,
+    pub produced: usize,
+    pub failed: usize,
+    /// Production runs in the background (encoding through the card bridge).
+    pub running: bool,
+    /// What production waits for ("Insert a blank card …"), or why it stopped.
+    pub message: Option<String>,
+    /// The encoding job under way.
+    pub job: Option<crate::bridge::JobView>,
 }

@@ -235,6 +235,13 @@ const TEMP_CARDS: &[OptionDef] = &[
         kind: OptionKind::Int { min: 1, max: 365 },
         default: Default::Int(14),
     },
+    OptionDef {
+        key: "TempCardsAllowMultipleAssigned",
+        label: "Allow more than one temporary card per user",
+        help: "Off: Assign refuses a user who already has an assigned temporary card.",
+        kind: OptionKind::Bool,
+        default: Default::Bool(false),
+    },
 ];
 
 const USERS: &[OptionDef] = &[OptionDef {

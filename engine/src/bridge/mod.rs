@@ -37,9 +37,25 @@ struct Shared {
     busy: Mutex<HashSet<String>>,
     generations: Mutex<HashMap<String, u64>>,
     live: Mutex<HashMap<i64, Live>>,
+    batches: Mutex<HashMap<i64, BatchRun>>,
     stop: AtomicBool,
     /// A monitor publishes the readers; without one, the bridge cannot tell which exist.
     monitored: AtomicBool,
+}
+
+/// A batch order's production while this process runs it (encoding card after card).
+#[derive(Clone, Default)]
+pub struct BatchRun {
+    pub running: bool,
+    /// What it waits for, or how it ended.
+    pub message: Option<String>,
+    /// The job under way.
+    pub job: Option<i64>,
+    /// The operator who started it: the only one shown the new PINs.
+    pub started_by: i64,
+    /// New PINs by card, each handed out once.
+    pub pins: HashMap<i64, Zeroizing<String>>,
+    pub stop_requested: bool,
 }
 
 /// A job's progress as this process sees it while it runs.
@@ -95,6 +111,7 @@ impl Bridge {
                 busy: Mutex::default(),
                 generations: Mutex::default(),
                 live: Mutex::default(),
+                batches: Mutex::default(),
                 stop: AtomicBool::new(false),
                 monitored: AtomicBool::new(false),
             }),
@@ -194,6 +211,44 @@ impl Bridge {
     }
 
     /// The new PIN of a finished job, once: whoever asks second gets nothing.
+    /// Marks batch `id` as running for `started_by`; false if it already runs.
+    pub fn batch_begin(&self, id: i64, started_by: i64) -> bool {
+        let mut b = self.shared.batches.lock().expect("bridge lock");
+        let run = b.entry(id).or_default();
+        if run.running {
+            return false;
+        }
+        run.running = true;
+        run.stop_requested = false;
+        run.started_by = started_by;
+        run.message = None;
+        run.job = None;
+        true
+    }
+
+    pub fn batch_update(&self, id: i64, f: impl FnOnce(&mut BatchRun)) {
+        let mut b = self.shared.batches.lock().expect("bridge lock");
+        f(b.entry(id).or_default());
+    }
+
+    /// The run of batch `id` without its PINs.
+    pub fn batch(&self, id: i64) -> Option<BatchRun> {
+        let b = self.shared.batches.lock().expect("bridge lock");
+        b.get(&id).map(|r| BatchRun {
+            pins: HashMap::new(),
+            ..r.clone()
+        })
+    }
+
+    /// The new PINs of batch `id`, once, and only to the operator who started it.
+    pub fn batch_take_pins(&self, id: i64, account: i64) -> HashMap<i64, Zeroizing<String>> {
+        let mut b = self.shared.batches.lock().expect("bridge lock");
+        match b.get_mut(&id) {
+            Some(r) if r.started_by == account => std::mem::take(&mut r.pins),
+            _ => HashMap::new(),
+        }
+    }
+
     pub fn take_pin(&self, job: i64) -> Option<Zeroizing<String>> {
         let mut live = self.shared.live.lock().expect("bridge lock");
         let l = live.get_mut(&job)?;

@@ -25,3 +25,4 @@ pub mod process_enablement;
 pub mod session;
 pub mod smart_card_chip;
 pub mod temp_card;
+pub mod temp_card_secret;

@@ -9,6 +9,7 @@ mod m20261121_000003_people;
 mod m20261121_000004_bridge;
 mod m20261121_000005_mail;
 mod m20261121_000006_external_production;
+mod m20261121_000007_temp_cards;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000004_bridge::Migration),
             Box::new(m20261121_000005_mail::Migration),
             Box::new(m20261121_000006_external_production::Migration),
+            Box::new(m20261121_000007_temp_cards::Migration),
         ]
     }
 }

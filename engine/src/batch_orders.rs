@@ -1,0 +1,678 @@
+//! BATCH ORDERS: Issue multiple temporary cards (`TempCardsBoProcIssueMultiple`).
+//!
+//! Search lists the requested cards; the chosen ones become a batch order (`open`). Next
+//! produces them: the batch goes `in_production` and every card `unassigned`. With the option
+//! "Encode the temporary card" each card is encoded through the card bridge, one after another
+//! in one reader (the operator, or a printer's feeder, takes each card out and puts the next
+//! blank one in); a card whose encoding fails is `failed` with its certificates revoked, and
+//! Repeat production produces the failed ones again. Without encoding the whole batch moves in
+//! one transaction, each card with a new PIN (shown once) and PUK (kept sealed). Complete order
+//! closes the batch; Cancel order gives an open batch's cards back to the search.
+
+use crate::audit::{self, AuditRecord};
+use crate::bridge::encode::{self, random_digits, IssueSettings};
+use crate::bridge::{jobs, reader, Bridge};
+use crate::entity::{batch_order, encoding_job, temp_card, temp_card_secret};
+use crate::runner::{self, authorize, record, Caller};
+use crate::temp_cards::{self, MAX_REQUEST};
+use crate::{options, Engine, EngineError, Result};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use std::collections::HashMap;
+use std::time::Duration;
+use tessera_process::bridge::JobState;
+use tessera_process::dto::{BatchCard, BatchView, TempCardRow};
+use tessera_process::{BatchOrderState, ObjectKind, OptionsPackage, ProcessId, State, TempCardState};
+use zeroize::Zeroizing;
+
+/// How long production waits for the operator to take a card out or put the next one in.
+pub const CARD_WAIT: Duration = Duration::from_secs(600);
+
+fn batch_state(b: &batch_order::Model) -> Result<BatchOrderState> {
+    match runner::parse_state(ObjectKind::BatchOrder, &b.state)? {
+        State::BatchOrder(s) => Ok(s),
+        _ => unreachable!("parse_state keeps the kind"),
+    }
+}
+
+async fn load(conn: &impl ConnectionTrait, id: i64) -> Result<batch_order::Model> {
+    let b = runner::load::<batch_order::Entity>(conn, ObjectKind::BatchOrder, id).await?;
+    if b.object_kind != ObjectKind::TempCard.as_str() {
+        return Err(EngineError::Invalid(format!(
+            "Batch order {id} is not a batch of temporary cards."
+        )));
+    }
+    Ok(b)
+}
+
+/// Search: the requested cards that no open batch holds.
+pub async fn search(engine: &Engine, caller: &Caller) -> Result<Vec<TempCardRow>> {
+    authorize(caller, ProcessId::TempCardsBoProcIssueMultiple.def())?;
+    let open: Vec<i64> = open_batches(&engine.db).await?;
+    let cards = temp_card::Entity::find()
+        .filter(temp_card::Column::State.eq(TempCardState::Requested.as_str()))
+        .filter(
+            sea_orm::Condition::any()
+                .add(temp_card::Column::BatchOrderId.is_null())
+                .add(temp_card::Column::BatchOrderId.is_not_in(open)),
+        )
+        .order_by_asc(temp_card::Column::Id)
+        .all(&engine.db)
+        .await?;
+    temp_cards::rows(&engine.db, cards).await
+}
+
+async fn open_batches(conn: &impl ConnectionTrait) -> Result<Vec<i64>> {
+    Ok(batch_order::Entity::find()
+        .filter(batch_order::Column::State.is_in([
+            BatchOrderState::Open.as_str(),
+            BatchOrderState::InProduction.as_str(),
+        ]))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|b| b.id)
+        .collect())
+}
+
+/// Issue multiple temporary cards with the cards chosen: a new batch order (`open`) holds them.
+/// Refused as a whole if any of them is no longer requested or another open batch has it.
+pub async fn create(engine: &Engine, caller: &Caller, ids: &[i64]) -> Result<i64> {
+    let def = ProcessId::TempCardsBoProcIssueMultiple.def();
+    authorize(caller, def)?;
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Err(EngineError::Invalid(
+            "No cards are selected: tick the cards to issue (Search lists the requested ones)."
+                .into(),
+        ));
+    }
+    if ids.len() > MAX_REQUEST as usize {
+        return Err(EngineError::Invalid(format!(
+            "A batch order holds at most {MAX_REQUEST} cards ({} selected).",
+            ids.len()
+        )));
+    }
+    let txn = engine.write().await?;
+    let result = async {
+        let now = crate::time::now();
+        let batch = batch_order::Entity::insert(batch_order::ActiveModel {
+            object_kind: Set(ObjectKind::TempCard.as_str().into()),
+            state: Set(BatchOrderState::Open.as_str().into()),
+            version: Set(1),
+            created_by: Set(caller.account_id),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        })
+        .exec(&txn)
+        .await?
+        .last_insert_id;
+        let open = open_batches(&txn).await?;
+        let others: Vec<i64> = open.into_iter().filter(|b| *b != batch).collect();
+        let mut attached = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let mut q = Query::update();
+            q.table("temp_card")
+                .value("batch_order_id", batch)
+                .value("updated_at", now)
+                .and_where(Expr::col("id").is_in(chunk.iter().copied()))
+                .and_where(Expr::col("state").eq(TempCardState::Requested.as_str()))
+                .and_where(
+                    Expr::col("batch_order_id")
+                        .is_null()
+                        .or(Expr::col("batch_order_id").is_not_in(others.iter().copied())),
+                )
+                .returning(Query::returning().column("id"));
+            for row in txn.query_all(&q).await? {
+                attached.push(row.try_get::<i64>("", "id")?);
+            }
+        }
+        if attached.len() != ids.len() {
+            let missing: Vec<String> = ids
+                .iter()
+                .filter(|i| !attached.contains(i))
+                .take(20)
+                .map(|i| i.to_string())
+                .collect();
+            return Err(EngineError::Invalid(format!(
+                "Temporary card {} is no longer requested or another batch order holds it. Search again; nothing was ordered.",
+                missing.join(", ")
+            )));
+        }
+        record(
+            &txn,
+            caller,
+            AuditRecord {
+                action: def.id.as_str().into(),
+                object: Some((ObjectKind::BatchOrder, batch)),
+                from_state: None,
+                to_state: Some(BatchOrderState::Open.as_str().into()),
+                data: serde_json::json!({ "cards": ids.len(), "first": ids[0], "last": ids[ids.len() - 1] }),
+                detail: format!("Batch order of {} temporary cards", ids.len()),
+            },
+        )
+        .await?;
+        Ok(batch)
+    }
+    .await;
+    crate::db::finish(txn, result).await
+}
+
+async fn cards_of(conn: &impl ConnectionTrait, batch: i64) -> Result<Vec<temp_card::Model>> {
+    Ok(temp_card::Entity::find()
+        .filter(temp_card::Column::BatchOrderId.eq(batch))
+        .order_by_asc(temp_card::Column::Id)
+        .all(conn)
+        .await?)
+}
+
+/// The BATCH ORDERS view of one batch: its cards, how their production went, the run.
+pub async fn view(
+    engine: &Engine,
+    bridge: &Bridge,
+    caller: &Caller,
+    batch: i64,
+) -> Result<BatchView> {
+    authorize(caller, ProcessId::TempCardsBoProcIssueMultiple.def())?;
+    let b = load(&engine.db, batch).await?;
+    let cards = cards_of(&engine.db, batch).await?;
+    let ids: Vec<i64> = cards.iter().map(|c| c.id).collect();
+    // The newest job of each card says why it failed (or that it is in doubt).
+    let mut last_job: HashMap<i64, encoding_job::Model> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        for j in encoding_job::Entity::find()
+            .filter(encoding_job::Column::ObjectKind.eq(ObjectKind::TempCard.as_str()))
+            .filter(encoding_job::Column::ObjectId.is_in(chunk.to_vec()))
+            .order_by_asc(encoding_job::Column::Id)
+            .all(&engine.db)
+            .await?
+        {
+            last_job.insert(j.object_id, j);
+        }
+    }
+    let rows = temp_cards::rows(&engine.db, cards).await?;
+    let mut pins = bridge.batch_take_pins(batch, caller.account_id);
+    let run = bridge.batch(batch).unwrap_or_default();
+    let mut out = Vec::with_capacity(rows.len());
+    let (mut produced, mut failed) = (0, 0);
+    for r in rows {
+        match r.state {
+            TempCardState::Requested | TempCardState::Failed => {}
+            _ => produced += 1,
+        }
+        if r.state == TempCardState::Failed {
+            failed += 1;
+        }
+        let job = last_job.get(&r.id);
+        let error = job.and_then(|j| {
+            if j.state == JobState::InDoubt.as_str() {
+                Some(format!(
+                    "Encoding job {} is in doubt (the server stopped while it ran): insert that card and reconcile it on the card's page.",
+                    j.id
+                ))
+            } else if r.state == TempCardState::Failed {
+                j.error.clone()
+            } else {
+                None
+            }
+        });
+        out.push(BatchCard {
+            id: r.id,
+            state: r.state,
+            chip_serial: r.chip_serial,
+            error,
+            pin: pins.remove(&r.id).map(|p| p.to_string()),
+        });
+    }
+    let names = crate::people::account_names(&engine.db, [b.created_by]).await?;
+    Ok(BatchView {
+        id: b.id,
+        state: batch_state(&b)?,
+        version: b.version,
+        created_by: names.get(&b.created_by).cloned().unwrap_or_default(),
+        created_at: crate::time::text(b.created_at),
+        encode: encodes(&engine.db).await?,
+        cards: out,
+        produced,
+        failed,
+        running: run.running,
+        message: run.message,
+        job: match run.job.filter(|_| run.running) {
+            Some(j) => Some(
+                jobs::view(&engine.db, Some(bridge), &jobs::load(&engine.db, j).await?).await?,
+            ),
+            None => None,
+        },
+    })
+}
+
+async fn encodes(conn: &impl ConnectionTrait) -> Result<bool> {
+    Ok(options::current(conn, OptionsPackage::TempCardsScriptOptions)
+        .await?
+        .bool("TempCardsEncodeCard"))
+}
+
+/// The batch orders, newest first.
+pub async fn list(engine: &Engine, caller: &Caller) -> Result<Vec<(i64, BatchOrderState, usize)>> {
+    authorize(caller, ProcessId::TempCardsBoProcIssueMultiple.def())?;
+    let batches = batch_order::Entity::find()
+        .filter(batch_order::Column::ObjectKind.eq(ObjectKind::TempCard.as_str()))
+        .order_by_desc(batch_order::Column::Id)
+        .all(&engine.db)
+        .await?;
+    let mut out = Vec::new();
+    for b in batches.into_iter().take(50) {
+        let n = cards_of(&engine.db, b.id).await?.len();
+        out.push((b.id, batch_state(&b)?, n));
+    }
+    Ok(out)
+}
+
+/// What Next (or Repeat production) did.
+pub enum Produced {
+    /// Without encoding: every card moved at once; the new PINs, shown once.
+    Done(Vec<(i64, Zeroizing<String>)>),
+    /// With encoding: production runs in the background; [`view`] follows it.
+    Started,
+}
+
+/// Next on an open batch (Issue multiple temporary cards) or on one in production whose run
+/// stopped: produces the cards still requested. `repeat` produces the failed ones instead
+/// (Repeat production).
+pub async fn produce(
+    engine: &Engine,
+    bridge: &Bridge,
+    caller: &Caller,
+    batch: i64,
+    version: i64,
+    reader: Option<&str>,
+    repeat: bool,
+) -> Result<Produced> {
+    let process = if repeat {
+        ProcessId::TempCardsBoProcRepeatProduction
+    } else {
+        ProcessId::TempCardsBoProcIssueMultiple
+    };
+    let def = process.def();
+    authorize(caller, def)?;
+    let from = if repeat {
+        TempCardState::Failed
+    } else {
+        TempCardState::Requested
+    };
+    let encode = encodes(&engine.db).await?;
+    if encode && reader.is_none() {
+        return Err(EngineError::Invalid(
+            "Choose the reader the cards are encoded in (option \"Encode the temporary card\" is on)."
+                .into(),
+        ));
+    }
+    if bridge.batch(batch).is_some_and(|r| r.running) {
+        return Err(EngineError::Invalid(format!(
+            "Batch order {batch} is being produced already; wait for it or stop it."
+        )));
+    }
+    // The batch moves first (and is checked at `version`): two operators cannot both start it.
+    let txn = engine.write().await?;
+    let result = async {
+        let b = load(&txn, batch).await?;
+        let state = batch_state(&b)?;
+        let to = BatchOrderState::InProduction;
+        if repeat || state == BatchOrderState::InProduction {
+            if state != BatchOrderState::InProduction {
+                return Err(EngineError::Invalid(format!(
+                    "Batch order {batch} is {}: Repeat production needs it in production.",
+                    state.as_str().replace('_', " ")
+                )));
+            }
+            runner::hold(&txn, ObjectKind::BatchOrder, batch, version).await?;
+        } else {
+            runner::require_state(def, State::BatchOrder(state))?;
+            runner::transition(
+                &txn,
+                def,
+                batch,
+                version,
+                State::BatchOrder(state),
+                State::BatchOrder(to),
+                vec![],
+            )
+            .await?;
+            record(
+                &txn,
+                caller,
+                AuditRecord {
+                    action: def.id.as_str().into(),
+                    object: Some((ObjectKind::BatchOrder, batch)),
+                    from_state: Some(state.as_str().into()),
+                    to_state: Some(to.as_str().into()),
+                    data: serde_json::json!({ "encode": encode }),
+                    detail: format!("Production of batch order {batch} started"),
+                },
+            )
+            .await?;
+        }
+        let pending: Vec<i64> = cards_of(&txn, batch)
+            .await?
+            .into_iter()
+            .filter(|c| c.state == from.as_str())
+            .map(|c| c.id)
+            .collect();
+        if pending.is_empty() {
+            return Err(EngineError::Invalid(format!(
+                "Batch order {batch} has no {} card to produce.",
+                from.as_str()
+            )));
+        }
+        let pins = if encode {
+            None
+        } else {
+            Some(produce_without_encoding(engine, &txn, caller, process, from, &pending).await?)
+        };
+        Ok((pending, pins))
+    }
+    .await;
+    let (pending, pins) = crate::db::finish(txn, result).await?;
+    if let Some(pins) = pins {
+        return Ok(Produced::Done(pins));
+    }
+    if !bridge.batch_begin(batch, caller.account_id) {
+        return Err(EngineError::Invalid(format!(
+            "Batch order {batch} is being produced already; wait for it or stop it."
+        )));
+    }
+    let (engine, bridge, caller) = (engine.clone(), bridge.clone(), caller.clone());
+    let reader = reader.unwrap_or_default().to_string();
+    tokio::spawn(async move {
+        let message = run_encoding(&engine, &bridge, &caller, batch, &pending, &reader).await;
+        bridge.batch_update(batch, |r| {
+            r.running = false;
+            r.job = None;
+            r.message = Some(message);
+        });
+    });
+    Ok(Produced::Started)
+}
+
+/// Every pending card `unassigned` with a new PIN and a sealed PUK, one audit record each, in
+/// the caller's transaction.
+async fn produce_without_encoding(
+    engine: &Engine,
+    txn: &impl ConnectionTrait,
+    caller: &Caller,
+    process: ProcessId,
+    from: TempCardState,
+    pending: &[i64],
+) -> Result<Vec<(i64, Zeroizing<String>)>> {
+    let kek = &engine.pki()?.kek;
+    let settings = IssueSettings::current(txn, ObjectKind::TempCard).await?;
+    let to = TempCardState::Unassigned;
+    let moved = runner::transition_many(
+        txn,
+        process.def(),
+        pending,
+        State::TempCard(from),
+        State::TempCard(to),
+    )
+    .await?;
+    if moved.len() != pending.len() {
+        return Err(EngineError::Conflict {
+            kind: ObjectKind::TempCard,
+        });
+    }
+    let now = crate::time::now();
+    let mut pins = Vec::with_capacity(moved.len());
+    let mut secrets = Vec::with_capacity(moved.len());
+    let mut records = Vec::with_capacity(moved.len());
+    for id in moved {
+        let pin = random_digits(settings.pin_length);
+        let puk = random_digits(settings.puk_length);
+        secrets.push(temp_card_secret::ActiveModel {
+            temp_card_id: Set(id),
+            puk: Set(crate::pki::seal::seal(
+                kek,
+                &format!("temp-card:{id}:puk"),
+                puk.as_bytes(),
+            )?),
+            created_at: Set(now),
+        });
+        records.push(AuditRecord {
+            action: process.as_str().into(),
+            object: Some((ObjectKind::TempCard, id)),
+            from_state: Some(from.as_str().into()),
+            to_state: Some(to.as_str().into()),
+            data: serde_json::json!({ "encoded": false, "pin_length": settings.pin_length, "puk_length": settings.puk_length }),
+            detail: format!("Temporary card {id} produced without encoding; PIN shown once, PUK kept sealed"),
+        });
+        pins.push((id, pin));
+    }
+    let mut secrets = secrets.into_iter().peekable();
+    while secrets.peek().is_some() {
+        let chunk: Vec<_> = secrets.by_ref().take(500).collect();
+        temp_card_secret::Entity::insert_many(chunk)
+            .on_conflict(
+                OnConflict::column(temp_card_secret::Column::TempCardId)
+                    .update_columns([
+                        temp_card_secret::Column::Puk,
+                        temp_card_secret::Column::CreatedAt,
+                    ])
+                    .to_owned(),
+            )
+            .exec(txn)
+            .await?;
+    }
+    audit::append_many(txn, Some(caller), records).await?;
+    Ok(pins)
+}
+
+/// Encodes the pending cards one after another in `reader`; returns how it ended.
+async fn run_encoding(
+    engine: &Engine,
+    bridge: &Bridge,
+    caller: &Caller,
+    batch: i64,
+    pending: &[i64],
+    reader_name: &str,
+) -> String {
+    let n = pending.len();
+    let mut done = 0;
+    for (k, id) in pending.iter().enumerate() {
+        if bridge.batch(batch).is_some_and(|r| r.stop_requested) {
+            return format!("Stopped by the operator after {done} of {n} cards. Next continues.");
+        }
+        let ask = format!(
+            "Insert a blank card for temporary card {id} ({} of {n}) in \"{reader_name}\".",
+            k + 1
+        );
+        bridge.batch_update(batch, |r| r.message = Some(ask));
+        if let Err(why) = wait_for(bridge, reader_name, Wanted::Blank).await {
+            return format!("{why} Production stopped after {done} of {n} cards; Next continues.");
+        }
+        let version = match runner::load::<temp_card::Entity>(&engine.db, ObjectKind::TempCard, *id).await {
+            Ok(c) => c.version,
+            Err(e) => return format!("Temporary card {id}: {e}"),
+        };
+        let begun = encode::begin(engine, bridge, caller, (ObjectKind::TempCard, *id), version, reader_name).await;
+        let (job, claim, settings) = match begun {
+            Ok(b) => b,
+            Err(e) => {
+                return format!("Temporary card {id} could not be started: {e} Production stopped after {done} of {n} cards.")
+            }
+        };
+        bridge.batch_update(batch, |r| {
+            r.job = Some(job);
+            r.message = Some(format!("Encoding temporary card {id} ({} of {n}).", k + 1));
+        });
+        let name = reader_name.to_string();
+        let finished = encode::run(
+            engine,
+            bridge,
+            caller,
+            job,
+            claim,
+            settings,
+            move || reader::open(&name, true),
+            encode::RunOptions::default(),
+        )
+        .await;
+        // The PIN goes to the batch view, not to the job's.
+        bridge.take_pin(job);
+        if let Some(pin) = finished.pin {
+            bridge.batch_update(batch, |r| {
+                r.pins.insert(*id, pin);
+            });
+        }
+        done += 1;
+        if k + 1 < n {
+            bridge.batch_update(batch, |r| {
+                r.job = None;
+                r.message = Some(format!(
+                    "Take out temporary card {id} ({}); then insert the next blank card.",
+                    if finished.state == JobState::Succeeded { "produced" } else { "failed" }
+                ));
+            });
+            if let Err(why) = wait_for(bridge, reader_name, Wanted::Empty).await {
+                return format!("{why} Production stopped after {done} of {n} cards; Next continues.");
+            }
+        }
+    }
+    format!("Production finished: {done} of {n} cards went through the reader. Check the results, then Complete order (or Repeat production for failed cards).")
+}
+
+enum Wanted {
+    Blank,
+    Empty,
+}
+
+/// Waits until `reader` holds a blank card (that no job uses), or is empty.
+async fn wait_for(bridge: &Bridge, reader: &str, wanted: Wanted) -> std::result::Result<(), String> {
+    let mut rx = bridge.subscribe();
+    let deadline = tokio::time::Instant::now() + CARD_WAIT;
+    loop {
+        let ok = {
+            let snap = rx.borrow_and_update();
+            let r = snap.readers.iter().find(|r| r.name == reader);
+            match wanted {
+                Wanted::Blank => r.is_some_and(|r| {
+                    !r.busy && r.card.as_ref().is_some_and(|c| c.blank == Some(true))
+                }),
+                Wanted::Empty => r.is_none_or(|r| r.card.is_none()),
+            }
+        };
+        if ok {
+            return Ok(());
+        }
+        match tokio::time::timeout_at(deadline, rx.changed()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(_)) => return Err("The card bridge stopped.".into()),
+            Err(_) => {
+                return Err(format!(
+                    "No card change in \"{reader}\" for {} minutes.",
+                    CARD_WAIT.as_secs() / 60
+                ))
+            }
+        }
+    }
+}
+
+/// Stop after the card being encoded.
+pub fn stop(bridge: &Bridge, caller: &Caller, batch: i64) -> Result<()> {
+    authorize(caller, ProcessId::TempCardsBoProcIssueMultiple.def())?;
+    bridge.batch_update(batch, |r| r.stop_requested = true);
+    Ok(())
+}
+
+/// Complete order (in production → completed), or Cancel order (open → cancelled, the cards
+/// back in the search).
+pub async fn close(
+    engine: &Engine,
+    bridge: &Bridge,
+    caller: &Caller,
+    process: ProcessId,
+    batch: i64,
+    version: i64,
+) -> Result<BatchOrderState> {
+    if !matches!(
+        process,
+        ProcessId::TempCardsBoProcCompleteOrder | ProcessId::TempCardsBoProcCancelOrder
+    ) {
+        return Err(EngineError::Invalid(format!(
+            "\"{}\" does not close a batch order.",
+            process.def().name
+        )));
+    }
+    let def = process.def();
+    authorize(caller, def)?;
+    if bridge.batch(batch).is_some_and(|r| r.running) {
+        return Err(EngineError::Invalid(format!(
+            "Batch order {batch} is being produced; stop it or wait until it ends."
+        )));
+    }
+    let txn = engine.write().await?;
+    let result = async {
+        let b = load(&txn, batch).await?;
+        let state = batch_state(&b)?;
+        runner::require_state(def, State::BatchOrder(state))?;
+        let cards = cards_of(&txn, batch).await?;
+        let ids: Vec<i64> = cards.iter().map(|c| c.id).collect();
+        if process == ProcessId::TempCardsBoProcCompleteOrder {
+            let requested = cards
+                .iter()
+                .filter(|c| c.state == TempCardState::Requested.as_str())
+                .count();
+            let mut open_jobs = 0;
+            for id in &ids {
+                open_jobs += jobs::open_on(&txn, (ObjectKind::TempCard, *id)).await?.len();
+            }
+            if requested > 0 || open_jobs > 0 {
+                return Err(EngineError::Invalid(format!(
+                    "Batch order {batch} is not finished: {requested} cards are still requested and {open_jobs} encoding jobs are open (reconcile those in doubt). Click Next to produce the rest."
+                )));
+            }
+        }
+        let to = match runner::end_of(process, State::BatchOrder(state))?.0 {
+            State::BatchOrder(s) => s,
+            _ => unreachable!("a batch order process ends on a batch order"),
+        };
+        runner::transition(
+            &txn,
+            def,
+            batch,
+            version,
+            State::BatchOrder(state),
+            State::BatchOrder(to),
+            vec![],
+        )
+        .await?;
+        if process == ProcessId::TempCardsBoProcCancelOrder {
+            let mut q = Query::update();
+            q.table("temp_card")
+                .value("batch_order_id", Option::<i64>::None)
+                .and_where(Expr::col("batch_order_id").eq(batch));
+            txn.execute(&q).await?;
+        }
+        let failed = cards
+            .iter()
+            .filter(|c| c.state == TempCardState::Failed.as_str())
+            .count();
+        record(
+            &txn,
+            caller,
+            AuditRecord {
+                action: def.id.as_str().into(),
+                object: Some((ObjectKind::BatchOrder, batch)),
+                from_state: Some(state.as_str().into()),
+                to_state: Some(to.as_str().into()),
+                data: serde_json::json!({ "cards": ids.len(), "failed": failed }),
+                detail: format!("{} of batch order {batch} ({} cards, {failed} failed)", def.name, ids.len()),
+            },
+        )
+        .await?;
+        Ok(to)
+    }
+    .await;
+    crate::db::finish(txn, result).await
+}

@@ -1,0 +1,460 @@
+//! Temporary cards: Request temporary cards (n at once), the card page, and the processes on a
+//! produced card: Assign (to an active user, for the days the option gives), Withdraw
+//! (certificates revoked), Extend, Lock (revoked, with a reason), and the scheduled Expire.
+//! Production is in [`crate::batch_orders`]. Each process is one transaction: the card, its
+//! certificates and the audit record.
+
+use crate::audit::{self, AuditRecord};
+use crate::entity::{person, smart_card_chip, temp_card};
+use crate::people;
+use crate::runner::{
+    self, authorize, record, require_enabled, require_state, transition_with_certificates, Caller,
+};
+use crate::{options, Engine, EngineError, Result};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use std::collections::HashMap;
+use tessera_process::dto::{
+    TempCardPage, TempCardProcessOutcome, TempCardProcessPreview, TempCardRow,
+};
+use tessera_process::transition::certificate_after;
+use tessera_process::{
+    CertEffect, ObjectKind, OptionsPackage, ProcessId, RevocationReason, State, TempCardState,
+};
+
+/// At most this many cards in one request (and one batch order).
+pub const MAX_REQUEST: u32 = 10_000;
+
+/// The processes on a produced temporary card this module carries out.
+pub const PROCESSES: &[ProcessId] = &[
+    ProcessId::TempCardsProcAssign,
+    ProcessId::TempCardsProcWithdraw,
+    ProcessId::TempCardsProcExtend,
+    ProcessId::TempCardsProcLock,
+];
+
+pub fn state_of(t: &temp_card::Model) -> Result<TempCardState> {
+    match runner::parse_state(ObjectKind::TempCard, &t.state)? {
+        State::TempCard(s) => Ok(s),
+        _ => unreachable!("parse_state keeps the kind"),
+    }
+}
+
+/// The rows the lists show, with holder names and chip serials in two lookups.
+pub(crate) async fn rows(
+    conn: &impl ConnectionTrait,
+    cards: Vec<temp_card::Model>,
+) -> Result<Vec<TempCardRow>> {
+    let holders: Vec<i64> = cards.iter().filter_map(|c| c.person_id).collect();
+    let names: HashMap<i64, String> = if holders.is_empty() {
+        HashMap::new()
+    } else {
+        person::Entity::find()
+            .filter(person::Column::Id.is_in(holders))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, format!("{} ({})", p.common_name, p.upn)))
+            .collect()
+    };
+    let ids: Vec<i64> = cards.iter().map(|c| c.id).collect();
+    let mut chips: HashMap<i64, String> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        for c in smart_card_chip::Entity::find()
+            .filter(smart_card_chip::Column::ObjectKind.eq(ObjectKind::TempCard.as_str()))
+            .filter(smart_card_chip::Column::ObjectId.is_in(chunk.to_vec()))
+            .all(conn)
+            .await?
+        {
+            if let Some(s) = c.chip_serial {
+                chips.insert(c.object_id, s);
+            }
+        }
+    }
+    cards
+        .into_iter()
+        .map(|c| {
+            Ok(TempCardRow {
+                id: c.id,
+                state: state_of(&c)?,
+                version: c.version,
+                user_id: c.person_id,
+                user: c.person_id.and_then(|p| names.get(&p).cloned()),
+                assigned_until: c.assigned_until.map(crate::time::text),
+                batch_order_id: c.batch_order_id,
+                chip_serial: chips.get(&c.id).cloned(),
+                created_at: crate::time::text(c.created_at),
+            })
+        })
+        .collect()
+}
+
+fn staff(caller: &Caller) -> Result<()> {
+    caller.require_any(
+        &[
+            tessera_process::Role::Operator,
+            tessera_process::Role::Admin,
+        ],
+        "see temporary cards",
+    )
+}
+
+/// Request temporary cards: `count` new cards in `requested`, one audit record each.
+pub async fn request(engine: &Engine, caller: &Caller, count: u32) -> Result<Vec<i64>> {
+    let def = ProcessId::TempCardsProcRequest.def();
+    authorize(caller, def)?;
+    if count == 0 || count > MAX_REQUEST {
+        return Err(EngineError::Invalid(format!(
+            "Request between 1 and {MAX_REQUEST} temporary cards (asked for {count})."
+        )));
+    }
+    let txn = engine.write().await?;
+    let result = async {
+        let now = crate::time::now();
+        let mut ids = Vec::with_capacity(count as usize);
+        for _ in 0..count {
+            let id = temp_card::Entity::insert(temp_card::ActiveModel {
+                state: Set(TempCardState::Requested.as_str().into()),
+                version: Set(1),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            })
+            .exec(&txn)
+            .await?
+            .last_insert_id;
+            ids.push(id);
+        }
+        let records = ids
+            .iter()
+            .map(|id| AuditRecord {
+                action: def.id.as_str().into(),
+                object: Some((ObjectKind::TempCard, *id)),
+                from_state: None,
+                to_state: Some(TempCardState::Requested.as_str().into()),
+                data: serde_json::json!({ "requested_together": count }),
+                detail: format!("Temporary card requested ({count} together)"),
+            })
+            .collect();
+        audit::append_many(&txn, Some(caller), records).await?;
+        Ok(ids)
+    }
+    .await;
+    crate::db::finish(txn, result).await
+}
+
+/// Temporary cards in `state` (all if none), newest first, at most `limit`.
+pub async fn list(
+    engine: &Engine,
+    caller: &Caller,
+    state: Option<TempCardState>,
+    limit: u64,
+) -> Result<Vec<TempCardRow>> {
+    staff(caller)?;
+    let mut q = temp_card::Entity::find().order_by_desc(temp_card::Column::Id);
+    if let Some(s) = state {
+        q = q.filter(temp_card::Column::State.eq(s.as_str()));
+    }
+    let cards = q.limit(limit).all(&engine.db).await?;
+    rows(&engine.db, cards).await
+}
+
+async fn load(conn: &impl ConnectionTrait, id: i64) -> Result<temp_card::Model> {
+    runner::load::<temp_card::Entity>(conn, ObjectKind::TempCard, id).await
+}
+
+pub async fn page(engine: &Engine, caller: &Caller, id: i64) -> Result<TempCardPage> {
+    staff(caller)?;
+    let c = load(&engine.db, id).await?;
+    let state = state_of(&c)?;
+    Ok(TempCardPage {
+        certificates: crate::pki::of_owner(&engine.db, (ObjectKind::TempCard, c.id)).await?,
+        history: audit::history(&engine.db, ObjectKind::TempCard, c.id).await?,
+        commands: crate::enablement::commands(&engine.db, caller, State::TempCard(state))
+            .await?
+            .into_iter()
+            .filter(|c| PROCESSES.contains(&c.process))
+            .collect(),
+        card: rows(&engine.db, vec![c]).await?.remove(0),
+    })
+}
+
+fn end_state(process: ProcessId, from: TempCardState) -> Result<(TempCardState, CertEffect)> {
+    match runner::end_of(process, State::TempCard(from))? {
+        (State::TempCard(s), effect) => Ok((s, effect)),
+        (other, _) => Err(EngineError::NoTransition {
+            process,
+            from: from.as_str().into(),
+            to: other.as_str().into(),
+        }),
+    }
+}
+
+async fn validity_days(conn: &impl ConnectionTrait) -> Result<i64> {
+    Ok(options::current(conn, OptionsPackage::TempCardsScriptOptions)
+        .await?
+        .int("TempCardsAssignValidityDays")
+        .clamp(1, 365))
+}
+
+async fn check(
+    conn: &impl ConnectionTrait,
+    caller: &Caller,
+    process: ProcessId,
+    id: i64,
+) -> Result<(temp_card::Model, TempCardState)> {
+    if !PROCESSES.contains(&process) {
+        return Err(EngineError::Invalid(format!(
+            "\"{}\" is not a process on a temporary card here.",
+            process.def().name
+        )));
+    }
+    let def = process.def();
+    authorize(caller, def)?;
+    let c = load(conn, id).await?;
+    let state = state_of(&c)?;
+    require_state(def, State::TempCard(state))?;
+    require_enabled(conn, def, State::TempCard(state)).await?;
+    Ok((c, state))
+}
+
+pub async fn preview(
+    engine: &Engine,
+    caller: &Caller,
+    process: ProcessId,
+    id: i64,
+) -> Result<TempCardProcessPreview> {
+    let (c, state) = check(&engine.db, caller, process, id).await?;
+    let (end, effect) = end_state(process, state)?;
+    let certificates = crate::pki::of_owner(&engine.db, (ObjectKind::TempCard, c.id))
+        .await?
+        .iter()
+        .filter(|row| certificate_after(Some(row.state), effect).is_some())
+        .count();
+    let dated = matches!(
+        process,
+        ProcessId::TempCardsProcAssign | ProcessId::TempCardsProcExtend
+    );
+    Ok(TempCardProcessPreview {
+        process,
+        name: process.def().name.into(),
+        card: rows(&engine.db, vec![c]).await?.remove(0),
+        end_state: end,
+        certificates,
+        needs_reason: effect == CertEffect::Revoke,
+        needs_user: process == ProcessId::TempCardsProcAssign,
+        validity_days: if dated {
+            Some(validity_days(&engine.db).await?)
+        } else {
+            None
+        },
+    })
+}
+
+/// What a process on a temporary card is given besides the card.
+#[derive(Debug, Clone, Default)]
+pub struct Input {
+    /// Assign: the user who gets the card.
+    pub user_id: Option<i64>,
+    /// Lock and Withdraw: why the certificates are revoked.
+    pub reason: Option<RevocationReason>,
+}
+
+pub async fn run(
+    engine: &Engine,
+    caller: &Caller,
+    process: ProcessId,
+    id: i64,
+    version: i64,
+    input: Input,
+) -> Result<TempCardProcessOutcome> {
+    let def = process.def();
+    let txn = engine.write().await?;
+    let result = async {
+        let (c, state) = check(&txn, caller, process, id).await?;
+        let (end, effect) = end_state(process, state)?;
+        let reason = runner::revocation_reason(def.name, effect, input.reason)?;
+        let now = crate::time::now();
+        let days = validity_days(&txn).await?;
+        let mut extra: Vec<(&'static str, sea_orm::Value)> = vec![];
+        let mut holder: Option<person::Model> = None;
+        let until = match process {
+            ProcessId::TempCardsProcAssign => {
+                let user = input.user_id.ok_or_else(|| {
+                    EngineError::Invalid("Choose the user who gets the temporary card.".into())
+                })?;
+                let p = people::active_holder(
+                    &txn,
+                    user,
+                    ", so no temporary card can be assigned to them.",
+                )
+                .await?;
+                // The user must stay active until the commit (a concurrent Lock user waits).
+                runner::hold(&txn, ObjectKind::User, p.id, p.version).await?;
+                one_card_per_user(&txn, &p).await?;
+                let until = now + chrono::Duration::days(days);
+                extra.push(("person_id", Some(p.id).into()));
+                extra.push(("assigned_until", Some(until).into()));
+                holder = Some(p);
+                Some(until)
+            }
+            ProcessId::TempCardsProcExtend => {
+                // From today or from the current end, whichever is later: extending never shortens.
+                let base = c.assigned_until.map_or(now, |u| u.max(now));
+                let until = base + chrono::Duration::days(days);
+                extra.push(("assigned_until", Some(until).into()));
+                Some(until)
+            }
+            ProcessId::TempCardsProcWithdraw => {
+                extra.push(("person_id", Option::<i64>::None.into()));
+                extra.push((
+                    "assigned_until",
+                    Option::<chrono::DateTime<chrono::Utc>>::None.into(),
+                ));
+                None
+            }
+            _ => c.assigned_until,
+        };
+        if holder.is_none() {
+            if let Some(p) = c.person_id {
+                holder = Some(people::load(&txn, p).await?);
+            }
+        }
+        let certs = transition_with_certificates(
+            &txn,
+            Some(caller),
+            def,
+            c.id,
+            version,
+            State::TempCard(state),
+            State::TempCard(end),
+            extra,
+            reason,
+        )
+        .await?;
+        let who = holder
+            .as_ref()
+            .map(|p| format!(" ({} {})", p.common_name, p.upn))
+            .unwrap_or_default();
+        record(
+            &txn,
+            caller,
+            AuditRecord {
+                action: def.id.as_str().into(),
+                object: Some((ObjectKind::TempCard, c.id)),
+                from_state: Some(state.as_str().into()),
+                to_state: Some(end.as_str().into()),
+                data: serde_json::json!({
+                    "user_id": holder.as_ref().map(|p| p.id),
+                    "assigned_until": until.map(crate::time::text),
+                    "reason": reason.map(|r| r.as_str()),
+                    "certificates_changed": certs.changed.len(),
+                }),
+                detail: format!(
+                    "{} {}{who}{}",
+                    def.name,
+                    c.id,
+                    until
+                        .filter(|_| end == TempCardState::Assigned)
+                        .map(|u| format!(", valid until {}", crate::time::text(u)))
+                        .unwrap_or_default()
+                ),
+            },
+        )
+        .await?;
+        Ok((
+            TempCardProcessOutcome {
+                id: c.id,
+                state: end,
+                certificates_changed: certs.changed.len(),
+                assigned_until: if end == TempCardState::Assigned {
+                    until.map(crate::time::text)
+                } else {
+                    None
+                },
+            },
+            certs,
+        ))
+    }
+    .await;
+    let (outcome, certs) = crate::db::finish(txn, result).await?;
+    crate::pki::after_commit(engine, &certs).await;
+    Ok(outcome)
+}
+
+/// One assigned temporary card per user, unless the option allows more.
+async fn one_card_per_user(conn: &impl ConnectionTrait, p: &person::Model) -> Result<()> {
+    let allow = options::current(conn, OptionsPackage::TempCardsScriptOptions)
+        .await?
+        .bool("TempCardsAllowMultipleAssigned");
+    if allow {
+        return Ok(());
+    }
+    if let Some(other) = temp_card::Entity::find()
+        .filter(temp_card::Column::PersonId.eq(p.id))
+        .filter(temp_card::Column::State.eq(TempCardState::Assigned.as_str()))
+        .one(conn)
+        .await?
+    {
+        return Err(EngineError::Invalid(format!(
+            "{} already has temporary card {} (assigned). Withdraw it first, or an admin allows more than one (option \"Allow more than one temporary card per user\").",
+            p.common_name, other.id
+        )));
+    }
+    Ok(())
+}
+
+/// Expire temporary cards (scheduled): assigned cards past their end become expired, their
+/// certificates on hold. One transaction per card, so one failure does not hold up the rest.
+pub async fn expire_due(engine: &Engine) -> Result<usize> {
+    let def = ProcessId::TempCardsBatchExpire.def();
+    let due = temp_card::Entity::find()
+        .filter(temp_card::Column::State.eq(TempCardState::Assigned.as_str()))
+        .filter(temp_card::Column::AssignedUntil.lte(crate::time::now()))
+        .all(&engine.db)
+        .await?;
+    let mut n = 0;
+    for c in due {
+        let txn = engine.write().await?;
+        let result = async {
+            let certs = transition_with_certificates(
+                &txn,
+                None,
+                def,
+                c.id,
+                c.version,
+                State::TempCard(TempCardState::Assigned),
+                State::TempCard(TempCardState::Expired),
+                vec![],
+                None,
+            )
+            .await?;
+            audit::append(
+                &txn,
+                None,
+                AuditRecord {
+                    action: def.id.as_str().into(),
+                    object: Some((ObjectKind::TempCard, c.id)),
+                    from_state: Some(TempCardState::Assigned.as_str().into()),
+                    to_state: Some(TempCardState::Expired.as_str().into()),
+                    data: serde_json::json!({ "certificates_on_hold": certs.changed.len() }),
+                    detail: format!("Temporary card {} expired", c.id),
+                },
+            )
+            .await?;
+            Ok(certs)
+        }
+        .await;
+        match crate::db::finish(txn, result).await {
+            Ok(certs) => {
+                crate::pki::after_commit(engine, &certs).await;
+                n += 1;
+            }
+            // Changed meanwhile (withdrawn, extended): the next run looks again.
+            Err(EngineError::Conflict { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
