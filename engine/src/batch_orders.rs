@@ -22,7 +22,9 @@ use std::collections::HashMap;
 use std::time::Duration;
 use tessera_process::bridge::JobState;
 use tessera_process::dto::{BatchCard, BatchView, TempCardRow};
-use tessera_process::{BatchOrderState, ObjectKind, OptionsPackage, ProcessId, State, TempCardState};
+use tessera_process::{
+    BatchOrderState, ObjectKind, OptionsPackage, ProcessId, State, TempCardState,
+};
 use zeroize::Zeroizing;
 
 /// How long production waits for the operator to take a card out or put the next one in.
@@ -241,18 +243,20 @@ pub async fn view(
         running: run.running,
         message: run.message,
         job: match run.job.filter(|_| run.running) {
-            Some(j) => Some(
-                jobs::view(&engine.db, Some(bridge), &jobs::load(&engine.db, j).await?).await?,
-            ),
+            Some(j) => {
+                Some(jobs::view(&engine.db, Some(bridge), &jobs::load(&engine.db, j).await?).await?)
+            }
             None => None,
         },
     })
 }
 
 async fn encodes(conn: &impl ConnectionTrait) -> Result<bool> {
-    Ok(options::current(conn, OptionsPackage::TempCardsScriptOptions)
-        .await?
-        .bool("TempCardsEncodeCard"))
+    Ok(
+        options::current(conn, OptionsPackage::TempCardsScriptOptions)
+            .await?
+            .bool("TempCardsEncodeCard"),
+    )
 }
 
 /// The batch orders, newest first.
@@ -330,7 +334,12 @@ pub async fn produce(
             }
             runner::hold(&txn, ObjectKind::BatchOrder, batch, version).await?;
         } else {
-            runner::require_state(def, State::BatchOrder(state))?;
+            if state != BatchOrderState::Open {
+                return Err(EngineError::Invalid(format!(
+                    "Batch order {batch} is {}: there is nothing more to produce.",
+                    state.as_str().replace('_', " ")
+                )));
+            }
             runner::transition(
                 &txn,
                 def,
@@ -491,11 +500,20 @@ async fn run_encoding(
         if let Err(why) = wait_for(bridge, reader_name, Wanted::Blank).await {
             return format!("{why} Production stopped after {done} of {n} cards; Next continues.");
         }
-        let version = match runner::load::<temp_card::Entity>(&engine.db, ObjectKind::TempCard, *id).await {
-            Ok(c) => c.version,
-            Err(e) => return format!("Temporary card {id}: {e}"),
-        };
-        let begun = encode::begin(engine, bridge, caller, (ObjectKind::TempCard, *id), version, reader_name).await;
+        let version =
+            match runner::load::<temp_card::Entity>(&engine.db, ObjectKind::TempCard, *id).await {
+                Ok(c) => c.version,
+                Err(e) => return format!("Temporary card {id}: {e}"),
+            };
+        let begun = encode::begin(
+            engine,
+            bridge,
+            caller,
+            (ObjectKind::TempCard, *id),
+            version,
+            reader_name,
+        )
+        .await;
         let (job, claim, settings) = match begun {
             Ok(b) => b,
             Err(e) => {
@@ -531,11 +549,17 @@ async fn run_encoding(
                 r.job = None;
                 r.message = Some(format!(
                     "Take out temporary card {id} ({}); then insert the next blank card.",
-                    if finished.state == JobState::Succeeded { "produced" } else { "failed" }
+                    if finished.state == JobState::Succeeded {
+                        "produced"
+                    } else {
+                        "failed"
+                    }
                 ));
             });
             if let Err(why) = wait_for(bridge, reader_name, Wanted::Empty).await {
-                return format!("{why} Production stopped after {done} of {n} cards; Next continues.");
+                return format!(
+                    "{why} Production stopped after {done} of {n} cards; Next continues."
+                );
             }
         }
     }
@@ -548,7 +572,11 @@ enum Wanted {
 }
 
 /// Waits until `reader` holds a blank card (that no job uses), or is empty.
-async fn wait_for(bridge: &Bridge, reader: &str, wanted: Wanted) -> std::result::Result<(), String> {
+async fn wait_for(
+    bridge: &Bridge,
+    reader: &str,
+    wanted: Wanted,
+) -> std::result::Result<(), String> {
     let mut rx = bridge.subscribe();
     let deadline = tokio::time::Instant::now() + CARD_WAIT;
     loop {

@@ -3,8 +3,8 @@
 
 pub mod accounts;
 pub mod audit;
-pub mod batch_orders;
 pub mod auth;
+pub mod batch_orders;
 pub mod bridge;
 pub mod card_lifecycle;
 pub mod cards;

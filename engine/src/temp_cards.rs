@@ -192,10 +192,12 @@ fn end_state(process: ProcessId, from: TempCardState) -> Result<(TempCardState, 
 }
 
 async fn validity_days(conn: &impl ConnectionTrait) -> Result<i64> {
-    Ok(options::current(conn, OptionsPackage::TempCardsScriptOptions)
-        .await?
-        .int("TempCardsAssignValidityDays")
-        .clamp(1, 365))
+    Ok(
+        options::current(conn, OptionsPackage::TempCardsScriptOptions)
+            .await?
+            .int("TempCardsAssignValidityDays")
+            .clamp(1, 365),
+    )
 }
 
 async fn check(

@@ -36,8 +36,13 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_index(Index::drop().name("idx_temp_card_batch").table("temp_card").to_owned())
-            .await?;
+        m.drop_index(
+            Index::drop()
+                .name("idx_temp_card_batch")
+                .table("temp_card")
+                .to_owned(),
+        )
+        .await?;
         m.drop_table(Table::drop().table("temp_card_secret").to_owned())
             .await
     }

@@ -1,0 +1,372 @@
+//! Temporary cards without encoding: request, BATCH ORDERS (search, choose, Next, Complete,
+//! Cancel), Assign / Extend / Withdraw / Lock and the user cascade, on SQLite and PostgreSQL.
+//! Encoding a batch through the card bridge is in `bridge.rs` (it needs the virtual reader).
+
+mod common;
+
+use common::{caller, person};
+use sea_orm::sea_query::ExprTrait;
+use sea_orm::{EntityTrait, PaginatorTrait};
+use tessera_engine::batch_orders::{self, Produced};
+use tessera_engine::bridge::Bridge;
+use tessera_engine::entity::{batch_order, temp_card, temp_card_secret};
+use tessera_engine::temp_cards::{self, Input};
+use tessera_engine::{audit, options, users, Engine, EngineError};
+use tessera_process::{
+    BatchOrderState, OptionsPackage, ProcessId, RevocationReason, TempCardState,
+};
+
+async fn encoding(e: &Engine, on: bool) {
+    let admin = caller(e, "admin").await;
+    let cur = options::current(&e.db, OptionsPackage::TempCardsScriptOptions)
+        .await
+        .unwrap();
+    if cur.bool("TempCardsEncodeCard") == on {
+        return;
+    }
+    options::save(
+        e,
+        &admin,
+        OptionsPackage::TempCardsScriptOptions,
+        cur.version,
+        &[("TempCardsEncodeCard".into(), on.to_string())],
+    )
+    .await
+    .unwrap();
+}
+
+async fn card(e: &Engine, id: i64) -> temp_card::Model {
+    temp_card::Entity::find_by_id(id)
+        .one(&e.db)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+async fn batch_version(e: &Engine, id: i64) -> i64 {
+    batch_order::Entity::find_by_id(id)
+        .one(&e.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .version
+}
+
+/// Requested cards, chosen into a batch, produced without encoding: unassigned, each with a
+/// PIN shown once and a sealed PUK; bad choices are refused and change nothing.
+async fn a_batch_without_encoding_is_produced_in_one_step(e: Engine) {
+    encoding(&e, false).await;
+    let op = caller(&e, "operator").await;
+    let bridge = Bridge::new();
+    let approver = caller(&e, "approver").await;
+    assert!(matches!(
+        temp_cards::request(&e, &approver, 2).await,
+        Err(EngineError::Forbidden(_))
+    ));
+    assert!(temp_cards::request(&e, &op, 0).await.is_err());
+    let ids = temp_cards::request(&e, &op, 5).await.unwrap();
+    assert_eq!(ids.len(), 5);
+    let found = batch_orders::search(&e, &op).await.unwrap();
+    assert_eq!(found.len(), 5);
+
+    // Nothing chosen.
+    let none = batch_orders::create(&e, &op, &[]).await.unwrap_err();
+    assert!(none.to_string().contains("No cards are selected"), "{none}");
+
+    let batch = batch_orders::create(&e, &op, &ids[..3]).await.unwrap();
+    // The search no longer offers them, and a second batch with one of them is refused whole.
+    assert_eq!(batch_orders::search(&e, &op).await.unwrap().len(), 2);
+    let batches = batch_order::Entity::find().count(&e.db).await.unwrap();
+    let clash = batch_orders::create(&e, &op, &[ids[2], ids[3]])
+        .await
+        .unwrap_err();
+    assert!(clash.to_string().contains(&ids[2].to_string()), "{clash}");
+    assert_eq!(
+        batch_order::Entity::find().count(&e.db).await.unwrap(),
+        batches
+    );
+    assert_eq!(card(&e, ids[3]).await.batch_order_id, None);
+
+    // Complete before anything was produced: refused.
+    assert!(batch_orders::close(
+        &e,
+        &bridge,
+        &op,
+        ProcessId::TempCardsBoProcCompleteOrder,
+        batch,
+        batch_version(&e, batch).await
+    )
+    .await
+    .is_err());
+
+    // Next.
+    let v = batch_version(&e, batch).await;
+    let Produced::Done(pins) = batch_orders::produce(&e, &bridge, &op, batch, v, None, false)
+        .await
+        .unwrap()
+    else {
+        panic!("without encoding production ends at once");
+    };
+    assert_eq!(pins.len(), 3);
+    for (id, pin) in &pins {
+        assert!(ids[..3].contains(id));
+        assert_eq!(pin.len(), 6);
+        assert!(pin.chars().all(|c| c.is_ascii_digit()));
+        let c = card(&e, *id).await;
+        assert_eq!(c.state, TempCardState::Unassigned.as_str());
+        let secret = temp_card_secret::Entity::find_by_id(*id)
+            .one(&e.db)
+            .await
+            .unwrap()
+            .expect("the PUK is kept");
+        let puk = tessera_engine::pki::seal::open(
+            &e.pki().unwrap().kek,
+            &format!("temp-card:{id}:puk"),
+            &secret.puk,
+        )
+        .unwrap();
+        assert_eq!(puk.len(), 8);
+    }
+    // The same Next again: nothing left to produce, and the PINs are not shown again.
+    let again = batch_orders::produce(
+        &e,
+        &bridge,
+        &op,
+        batch,
+        batch_version(&e, batch).await,
+        None,
+        false,
+    )
+    .await;
+    assert!(again.is_err());
+    let view = batch_orders::view(&e, &bridge, &op, batch).await.unwrap();
+    assert_eq!(view.state, BatchOrderState::InProduction);
+    assert_eq!(view.produced, 3);
+    assert!(view.cards.iter().all(|c| c.pin.is_none()));
+
+    let closed = batch_orders::close(
+        &e,
+        &bridge,
+        &op,
+        ProcessId::TempCardsBoProcCompleteOrder,
+        batch,
+        batch_version(&e, batch).await,
+    )
+    .await
+    .unwrap();
+    assert_eq!(closed, BatchOrderState::Completed);
+
+    // Cancel order gives an open batch's cards back to the search.
+    let second = batch_orders::create(&e, &op, &ids[3..]).await.unwrap();
+    assert!(batch_orders::search(&e, &op).await.unwrap().is_empty());
+    batch_orders::close(
+        &e,
+        &bridge,
+        &op,
+        ProcessId::TempCardsBoProcCancelOrder,
+        second,
+        batch_version(&e, second).await,
+    )
+    .await
+    .unwrap();
+    assert_eq!(batch_orders::search(&e, &op).await.unwrap().len(), 2);
+    // One audit record per card and step; the chain holds.
+    audit::verify(&e.db).await.unwrap();
+}
+
+async fn produced_card(e: &Engine) -> i64 {
+    encoding(e, false).await;
+    let op = caller(e, "operator").await;
+    let ids = temp_cards::request(e, &op, 1).await.unwrap();
+    let batch = batch_orders::create(e, &op, &ids).await.unwrap();
+    let v = batch_version(e, batch).await;
+    batch_orders::produce(e, &Bridge::new(), &op, batch, v, None, false)
+        .await
+        .unwrap();
+    ids[0]
+}
+
+/// Assign to an active user for the option's days, one per user, Extend, Withdraw with a
+/// reason, Lock; Deactivate user locks the user's temporary card.
+async fn assign_extend_withdraw_lock(e: Engine) {
+    let op = caller(&e, "operator").await;
+    let id = produced_card(&e).await;
+    let other = produced_card(&e).await;
+    let p = person(&e, "Bruno Berg").await;
+    let assign = |id: i64, user: i64| {
+        let (e, op) = (e.clone(), op.clone());
+        async move {
+            let v = card(&e, id).await.version;
+            temp_cards::run(
+                &e,
+                &op,
+                ProcessId::TempCardsProcAssign,
+                id,
+                v,
+                Input {
+                    user_id: Some(user),
+                    reason: None,
+                },
+            )
+            .await
+        }
+    };
+    let preview = temp_cards::preview(&e, &op, ProcessId::TempCardsProcAssign, id)
+        .await
+        .unwrap();
+    assert!(preview.needs_user);
+    assert_eq!(preview.validity_days, Some(14));
+    // No user chosen.
+    let v = card(&e, id).await.version;
+    let err = temp_cards::run(
+        &e,
+        &op,
+        ProcessId::TempCardsProcAssign,
+        id,
+        v,
+        Input::default(),
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("Choose the user"), "{err}");
+
+    let out = assign(id, p.id).await.unwrap();
+    assert_eq!(out.state, TempCardState::Assigned);
+    let c = card(&e, id).await;
+    assert_eq!(c.person_id, Some(p.id));
+    let until = c.assigned_until.unwrap();
+    let days = (until - chrono::Utc::now()).num_hours();
+    assert!((13 * 24..=14 * 24).contains(&days), "{days} hours");
+
+    // One assigned temporary card per user.
+    let err = assign(other, p.id).await.unwrap_err();
+    assert!(
+        err.to_string().contains("already has temporary card"),
+        "{err}"
+    );
+    assert_eq!(
+        card(&e, other).await.state,
+        TempCardState::Unassigned.as_str()
+    );
+
+    // Extend: from the current end.
+    let v = card(&e, id).await.version;
+    temp_cards::run(
+        &e,
+        &op,
+        ProcessId::TempCardsProcExtend,
+        id,
+        v,
+        Input::default(),
+    )
+    .await
+    .unwrap();
+    let extended = card(&e, id).await.assigned_until.unwrap();
+    assert!((extended - until).num_days() == 14);
+
+    // Withdraw needs a reason; then the card is free again.
+    let v = card(&e, id).await.version;
+    assert!(temp_cards::run(
+        &e,
+        &op,
+        ProcessId::TempCardsProcWithdraw,
+        id,
+        v,
+        Input::default()
+    )
+    .await
+    .is_err());
+    temp_cards::run(
+        &e,
+        &op,
+        ProcessId::TempCardsProcWithdraw,
+        id,
+        v,
+        Input {
+            user_id: None,
+            reason: Some(RevocationReason::CessationOfOperation),
+        },
+    )
+    .await
+    .unwrap();
+    let c = card(&e, id).await;
+    assert_eq!(c.state, TempCardState::Unassigned.as_str());
+    assert_eq!(c.person_id, None);
+
+    // The other card now goes to the user; deactivating the user locks it.
+    assign(other, p.id).await.unwrap();
+    let p = person(&e, "Bruno Berg").await;
+    users::run(
+        &e,
+        &op,
+        ProcessId::UsersProcDeactivate,
+        p.id,
+        p.version,
+        Some(RevocationReason::CessationOfOperation),
+    )
+    .await
+    .unwrap();
+    assert_eq!(card(&e, other).await.state, TempCardState::Locked.as_str());
+
+    // Lock an unassigned card.
+    let v = card(&e, id).await.version;
+    temp_cards::run(
+        &e,
+        &op,
+        ProcessId::TempCardsProcLock,
+        id,
+        v,
+        Input {
+            user_id: None,
+            reason: Some(RevocationReason::KeyCompromise),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(card(&e, id).await.state, TempCardState::Locked.as_str());
+    audit::verify(&e.db).await.unwrap();
+}
+
+/// An assignment past its end expires (scheduled); Withdraw takes the card back.
+async fn an_assignment_expires(e: Engine) {
+    let op = caller(&e, "operator").await;
+    let id = produced_card(&e).await;
+    let p = person(&e, "Bruno Berg").await;
+    let v = card(&e, id).await.version;
+    temp_cards::run(
+        &e,
+        &op,
+        ProcessId::TempCardsProcAssign,
+        id,
+        v,
+        Input {
+            user_id: Some(p.id),
+            reason: None,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(temp_cards::expire_due(&e).await.unwrap(), 0);
+    // The end passes.
+    let mut q = sea_orm::sea_query::Query::update();
+    q.table("temp_card")
+        .value(
+            "assigned_until",
+            chrono::Utc::now() - chrono::Duration::minutes(1),
+        )
+        .and_where(sea_orm::sea_query::Expr::col("id").eq(id));
+    sea_orm::ConnectionTrait::execute(&e.db, &q).await.unwrap();
+    assert_eq!(temp_cards::expire_due(&e).await.unwrap(), 1);
+    assert_eq!(card(&e, id).await.state, TempCardState::Expired.as_str());
+    let page = temp_cards::page(&e, &op, id).await.unwrap();
+    assert!(page
+        .commands
+        .iter()
+        .any(|c| c.process == ProcessId::TempCardsProcWithdraw));
+}
+
+on_both_backends!(
+    a_batch_without_encoding_is_produced_in_one_step,
+    assign_extend_withdraw_lock,
+    an_assignment_expires,
+);
