@@ -663,3 +663,186 @@ async fn on_postgres_one_card_gets_one_job() {
         .iter()
         .all(|c| c.state == "issued"));
 }
+
+async fn temp_card_state(e: &Engine, id: i64) -> String {
+    tessera_engine::entity::temp_card::Entity::find_by_id(id)
+        .one(&e.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .state
+}
+
+/// Polls until `what` holds (the batch runs in the background), at most 60 s.
+async fn until<F, Fut>(what: &str, mut f: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..600 {
+        if f().await {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+/// [`until`] for a batch run, saying what the run was waiting for.
+async fn until_run_ends(bridge: &Bridge, batch: i64) {
+    for _ in 0..600 {
+        if bridge.batch(batch).is_some_and(|r| !r.running) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!(
+        "the batch run did not end: {:?}",
+        bridge.batch(batch).and_then(|r| r.message)
+    );
+}
+
+/// Issue multiple temporary cards through the real monitor and pcscd: card after card in one
+/// reader, one pulled out mid-encoding (failed, certificates revoked, the batch goes on), the
+/// PINs shown once, Repeat production for the failed card, Complete order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_of_temporary_cards_is_encoded_card_after_card() {
+    use tessera_engine::batch_orders::{self, Produced};
+    use tessera_engine::temp_cards;
+    use tessera_process::{ProcessId, TempCardState};
+    let _turn = READER.lock().await;
+    let e = common::sqlite().await;
+    pcscd().expect("pcscd");
+    let bridge = Bridge::start();
+    let op = caller(&e, "operator").await;
+    let ids = temp_cards::request(&e, &op, 3).await.unwrap();
+    let batch = batch_orders::create(&e, &op, &ids).await.unwrap();
+    let version = |e: Engine| async move {
+        tessera_engine::entity::batch_order::Entity::find_by_id(batch)
+            .one(&e.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .version
+    };
+    // Encoding needs a reader.
+    let v = version(e.clone()).await;
+    let err = batch_orders::produce(&e, &bridge, &op, batch, v, None, false)
+        .await
+        .err()
+        .expect("no reader chosen");
+    assert!(err.to_string().contains("Choose the reader"), "{err}");
+
+    let mut first = insert(PivCard::new(4_300_001));
+    let started = batch_orders::produce(&e, &bridge, &op, batch, v, Some(VIRTUAL_READER.0), false)
+        .await
+        .unwrap();
+    assert!(matches!(started, Produced::Started));
+    until("the first card", || async {
+        temp_card_state(&e, ids[0]).await == "unassigned"
+    })
+    .await;
+    until("the runner to ask for the card to be taken out", || async {
+        bridge
+            .batch(batch)
+            .and_then(|r| r.message)
+            .is_some_and(|m| m.contains("Take out"))
+    })
+    .await;
+    first.remove();
+
+    // The second card is pulled out in the middle of its encoding.
+    wait_for_removal(VIRTUAL_READER.0);
+    let second = VirtualReader::insert(VIRTUAL_READER.1, PivCard::new(4_300_002)).unwrap();
+    second.remove_after_apdus(30);
+    until("the second card to fail", || async {
+        temp_card_state(&e, ids[1]).await == "failed"
+    })
+    .await;
+    drop(second);
+    // After a card pulled out mid-exchange vpcd may not show the next one: insert() reinserts.
+    let mut third = insert(PivCard::new(4_300_003));
+    until_run_ends(&bridge, batch).await;
+    let view = batch_orders::view(&e, &bridge, &op, batch).await.unwrap();
+    assert!(
+        view.message
+            .as_deref()
+            .is_some_and(|m| m.contains("Production finished")),
+        "{:?}",
+        view.message
+    );
+    let states: Vec<TempCardState> = view.cards.iter().map(|c| c.state).collect();
+    assert_eq!(
+        states,
+        [
+            TempCardState::Unassigned,
+            TempCardState::Failed,
+            TempCardState::Unassigned
+        ]
+    );
+    assert!(view.cards[1]
+        .error
+        .as_deref()
+        .unwrap_or_default()
+        .contains("removed"));
+    // The PINs, once, to the operator who produced them.
+    for k in [0, 2] {
+        let pin = view.cards[k].pin.as_deref().expect("PIN shown once");
+        assert_eq!(pin.len(), 6);
+    }
+    assert!(view.cards[1].pin.is_none());
+    let again = batch_orders::view(&e, &bridge, &op, batch).await.unwrap();
+    assert!(again.cards.iter().all(|c| c.pin.is_none()));
+    // Two certificates on each produced card, naming the card; the failed one's are revoked.
+    for (k, id) in ids.iter().enumerate() {
+        let certs = certificate::Entity::find()
+            .filter(certificate::Column::OwnerKind.eq("temp_card"))
+            .filter(certificate::Column::OwnerId.eq(*id))
+            .all(&e.db)
+            .await
+            .unwrap();
+        if k == 1 {
+            assert!(!certs.is_empty());
+            assert!(certs.iter().all(|c| c.state == "revoked"));
+        } else {
+            assert_eq!(certs.len(), 2);
+            assert!(certs.iter().all(|c| c.state == "issued"));
+            assert!(certs[0].subject.contains(&format!("Temporary card {id}")));
+        }
+    }
+    // Two different chips were kept.
+    let chips = smart_card_chip::Entity::find()
+        .filter(smart_card_chip::Column::ObjectKind.eq("temp_card"))
+        .all(&e.db)
+        .await
+        .unwrap();
+    assert_eq!(chips.len(), 2);
+    assert_ne!(chips[0].chip_serial, chips[1].chip_serial);
+
+    // Complete order is refused? No: failed cards may stay failed. Repeat production first.
+    third.remove();
+    wait_for_removal(VIRTUAL_READER.0);
+    let _fourth = VirtualReader::insert(VIRTUAL_READER.1, PivCard::new(4_300_004)).unwrap();
+    let v = version(e.clone()).await;
+    batch_orders::produce(&e, &bridge, &op, batch, v, Some(VIRTUAL_READER.0), true)
+        .await
+        .unwrap();
+    until("the repeated card", || async {
+        temp_card_state(&e, ids[1]).await == "unassigned"
+    })
+    .await;
+    until_run_ends(&bridge, batch).await;
+    let v = version(e.clone()).await;
+    let closed = batch_orders::close(
+        &e,
+        &bridge,
+        &op,
+        ProcessId::TempCardsBoProcCompleteOrder,
+        batch,
+        v,
+    )
+    .await
+    .unwrap();
+    assert_eq!(closed, tessera_process::BatchOrderState::Completed);
+    bridge.stop();
+}

@@ -122,7 +122,8 @@ fn spawn_external_sync(
     });
 }
 
-/// The CA's schedule: expire and compensate certificates, republish the CRL.
+/// The schedules: encoding jobs in doubt; the CA's (expire and compensate certificates,
+/// republish the CRL); Expire temporary cards.
 fn spawn_schedule(engine: Engine, every: std::time::Duration) {
     // Encoding jobs abandoned by another server (or a stalled task) become in doubt within a
     // minute of their lease running out.
@@ -146,6 +147,11 @@ fn spawn_schedule(engine: Engine, every: std::time::Duration) {
             let undelivered_after = chrono::Duration::hours(1);
             if let Err(e) = tessera_engine::pki::scheduled(&engine, undelivered_after).await {
                 tracing::error!("the CA's scheduled run failed: {e}");
+            }
+            match tessera_engine::temp_cards::expire_due(&engine).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!("{n} temporary cards expired"),
+                Err(e) => tracing::error!("expiring temporary cards failed: {e}"),
             }
         }
     });
