@@ -13,7 +13,7 @@ use tessera_engine::bridge::{reader, Bridge};
 use tessera_engine::cards;
 use tessera_engine::testing::{pcscd, wait_for_card, wait_for_removal, VIRTUAL_READER};
 use tessera_engine::{demo, options, Caller, Engine};
-use tessera_process::OptionsPackage;
+use tessera_process::{ObjectKind, OptionsPackage};
 use tessera_virtual_card::{PivCard, VirtualReader};
 
 const CARDS: usize = 20;
@@ -121,7 +121,8 @@ async fn encode_one<T, O>(
     e: &Engine,
     bridge: &Bridge,
     op: &Caller,
-    (card_id, version): (i64, i64),
+    target: (ObjectKind, i64),
+    version: i64,
     reader: &str,
     open: O,
 ) -> Result<Sample, String>
@@ -131,7 +132,7 @@ where
         + Send
         + 'static,
 {
-    let (job, claim, settings) = encode::begin(e, bridge, op, card_id, version, reader)
+    let (job, claim, settings) = encode::begin(e, bridge, op, target, version, reader)
         .await
         .map_err(|e| e.to_string())?;
     let start = Instant::now();
@@ -156,7 +157,7 @@ pub async fn run() -> Result<(), String> {
     let (op, admin) = (caller(&e, "operator").await?, caller(&e, "admin").await?);
     let bridge = Bridge::new();
     let cards = approved_cards(&e, &op, &admin, 2 * CARDS + 1).await?;
-    let settings = encode::IssueSettings::current(&e.db)
+    let settings = encode::IssueSettings::current(&e.db, ObjectKind::Card)
         .await
         .map_err(|e| e.to_string())?;
     println!(
@@ -184,7 +185,8 @@ pub async fn run() -> Result<(), String> {
                 &e,
                 &bridge,
                 &op,
-                (*card_id, *version),
+                (ObjectKind::Card, *card_id),
+                *version,
                 VIRTUAL_READER.0,
                 || reader::open(VIRTUAL_READER.0, true),
             )
@@ -198,7 +200,8 @@ pub async fn run() -> Result<(), String> {
                 &e,
                 &bridge,
                 &op,
-                (*card_id, *version),
+                (ObjectKind::Card, *card_id),
+                *version,
                 "in process",
                 move || {
                     let mut p = Piv::new(InProcess(PivCard::new(serial)));
@@ -210,7 +213,43 @@ pub async fn run() -> Result<(), String> {
             in_process.push(s);
         }
     }
-    summarise("pcscd + vpcd (real stack)", &real);
-    summarise("in process (card alone)", &in_process);
+    summarise("Issue card, pcscd + vpcd (real stack)", &real);
+    summarise("Issue card, in process (card alone)", &in_process);
+
+    // The same for temporary cards of a batch (two certificates by default, no escrow).
+    let temp = tessera_engine::temp_cards::request(&e, &op, 2 * CARDS as u32 + 1)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut real = Vec::new();
+    let mut in_process = Vec::new();
+    for (i, id) in temp.iter().enumerate() {
+        let serial = 7_100_000 + i as u32;
+        let warm_up = i == 0;
+        let target = (ObjectKind::TempCard, *id);
+        if i % 2 == 1 || warm_up {
+            wait_for_removal(VIRTUAL_READER.0);
+            let vr = VirtualReader::insert(VIRTUAL_READER.1, PivCard::new(serial))
+                .map_err(|e| e.to_string())?;
+            wait_for_card(VIRTUAL_READER.0).map_err(|e| e.to_string())?;
+            let s = encode_one(&e, &bridge, &op, target, 1, VIRTUAL_READER.0, || {
+                reader::open(VIRTUAL_READER.0, true)
+            })
+            .await?;
+            drop(vr);
+            if !warm_up {
+                real.push(s);
+            }
+        } else {
+            let s = encode_one(&e, &bridge, &op, target, 1, "in process", move || {
+                let mut p = Piv::new(InProcess(PivCard::new(serial)));
+                p.select()?;
+                Ok((p, vec![]))
+            })
+            .await?;
+            in_process.push(s);
+        }
+    }
+    summarise("temporary card, pcscd + vpcd (real stack)", &real);
+    summarise("temporary card, in process (card alone)", &in_process);
     Ok(())
 }

@@ -6,8 +6,11 @@
 //! `tessera-bench certs`   — certificates issued per second, beside the raw signing rate.
 //! `tessera-bench encode`  — time per encoded card on the virtual card (pcscd + vpcd and in
 //!                           process), split into card time and Tessera's own, APDUs per card.
+//! `tessera-bench batch`   — 10,000 temporary cards from requested to unassigned in one batch
+//!                           without encoding.
 //! `tessera-bench`         — all of them.
 
+mod batch;
 mod certs;
 mod encode;
 mod http;
@@ -21,12 +24,16 @@ async fn main() {
         "runner" => runner::run().await,
         "certs" => certs::run().await,
         "encode" => encode::run().await,
+        "batch" => batch::run().await,
         // For `perf record`: SQLite, one transaction per certificate, nothing else.
         "certs-profile" => certs::profile_target().await,
         "all" => match http::run().await {
             Ok(()) => match runner::run().await {
                 Ok(()) => match certs::run().await {
-                    Ok(()) => encode::run().await,
+                    Ok(()) => match encode::run().await {
+                        Ok(()) => batch::run().await,
+                        e => e,
+                    },
                     e => e,
                 },
                 e => e,
@@ -34,7 +41,7 @@ async fn main() {
             e => e,
         },
         other => Err(format!(
-            "unknown benchmark \"{other}\": use http, runner, certs, encode or nothing for all"
+            "unknown benchmark \"{other}\": use http, runner, certs, encode, batch or nothing for all"
         )),
     };
     if let Err(e) = result {

@@ -1,0 +1,93 @@
+//! Issue multiple temporary cards without physical encoding: 10,000 cards from `requested` to
+//! `unassigned` in one batch (state, PIN and PUK generation, the PUK sealed, one audit record
+//! per card), on SQLite and PostgreSQL. The per-card cost of encoding is in `encode`.
+
+use std::time::Instant;
+use tessera_engine::batch_orders::{self, Produced};
+use tessera_engine::bridge::Bridge;
+use tessera_engine::testing::{pki_settings, PgCluster};
+use tessera_engine::{audit, demo, options, temp_cards, Engine};
+use tessera_process::OptionsPackage;
+
+const CARDS: u32 = 10_000;
+
+async fn measure(backend: &str, e: Engine) -> Result<(), String> {
+    demo::load(&e).await.map_err(|e| e.to_string())?;
+    let op = crate::runner::caller(&e, "operator", "operator-demo").await?;
+    let admin = crate::runner::caller(&e, "admin", "admin-demo").await?;
+    let cur = options::current(&e.db, OptionsPackage::TempCardsScriptOptions)
+        .await
+        .map_err(|e| e.to_string())?;
+    options::save(
+        &e,
+        &admin,
+        OptionsPackage::TempCardsScriptOptions,
+        cur.version,
+        &[("TempCardsEncodeCard".into(), "false".into())],
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    let t = Instant::now();
+    let ids = temp_cards::request(&e, &op, CARDS)
+        .await
+        .map_err(|e| e.to_string())?;
+    let request = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let batch = batch_orders::create(&e, &op, &ids)
+        .await
+        .map_err(|e| e.to_string())?;
+    let create = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let produced = batch_orders::produce(&e, &Bridge::new(), &op, batch, 1, None, false)
+        .await
+        .map_err(|e| e.to_string())?;
+    let produce = t.elapsed().as_secs_f64();
+    let Produced::Done(pins) = produced else {
+        return Err("production without encoding should end at once".into());
+    };
+    let t = Instant::now();
+    let records = audit::verify(&e.db).await.map_err(|e| e.to_string())?;
+    let verify = t.elapsed().as_secs_f64();
+    println!(
+        "| {backend} | {} | {request:.2} | {create:.2} | {produce:.2} | {:.0} | {:.1} | {records} records, {verify:.2} s |",
+        pins.len(),
+        produce * 1e6 / pins.len() as f64,
+        (create + produce),
+    );
+    Ok(())
+}
+
+pub async fn run() -> Result<(), String> {
+    println!("\n## Issue multiple temporary cards without encoding ({CARDS} cards, one batch)\n");
+    println!(
+        "Seconds, except per card. Goal: Search → Next under 3 s on SQLite (batch + produce).\n"
+    );
+    println!("| backend | cards | Request temporary cards (s) | batch order (s) | Next: produce (s) | per card (µs) | batch + produce (s) | audit chain verified |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---|");
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("bench.db").display()
+    );
+    measure(
+        "SQLite (file, WAL)",
+        Engine::open_with_pki(&url, &pki_settings())
+            .await
+            .map_err(|e| e.to_string())?,
+    )
+    .await?;
+    if PgCluster::available() {
+        let cluster = PgCluster::start().map_err(|e| e.to_string())?;
+        let url = cluster.fresh_database().await;
+        measure(
+            "PostgreSQL 15",
+            Engine::open_with_pki(&url, &pki_settings())
+                .await
+                .map_err(|e| e.to_string())?,
+        )
+        .await?;
+    } else {
+        println!("| PostgreSQL 15 | not installed here | | | | | | |");
+    }
+    Ok(())
+}
