@@ -711,3 +711,164 @@ pub async fn run_external_sync() -> Result<SyncOutcome, ServerFnError> {
         .await
         .map_err(ssr::fail)
 }
+
+/// Request temporary cards: `count` new cards in `requested`.
+#[server(prefix = "/api", endpoint = "request_temp_cards")]
+pub async fn request_temp_cards(count: u32) -> Result<Vec<i64>, ServerFnError> {
+    let (engine, caller) = ssr::context().await?;
+    tessera_engine::temp_cards::request(&engine, &caller, count)
+        .await
+        .map_err(ssr::fail)
+}
+
+/// Temporary cards, newest first; `state` filters ("" for all).
+#[server(prefix = "/api", endpoint = "temp_cards")]
+pub async fn temp_cards(state: String) -> Result<Vec<TempCardRow>, ServerFnError> {
+    let (engine, caller) = ssr::context().await?;
+    let state = match state.as_str() {
+        "" => None,
+        s => Some(tessera_process::TempCardState::parse(s).ok_or_else(|| {
+            ServerFnError::new(format!("\"{s}\" is not a state of a temporary card."))
+        })?),
+    };
+    tessera_engine::temp_cards::list(&engine, &caller, state, 500)
+        .await
+        .map_err(ssr::fail)
+}
+
+#[server(prefix = "/api", endpoint = "temp_card_page")]
+pub async fn fetch_temp_card_page(id: i64) -> Result<TempCardPage, ServerFnError> {
+    let (engine, caller) = ssr::context().await?;
+    tessera_engine::temp_cards::page(&engine, &caller, id)
+        .await
+        .map_err(ssr::fail)
+}
+
+/// Assign, Withdraw, Extend or Lock temporary card before Next.
+#[server(prefix = "/api", endpoint = "temp_card_process_preview")]
+pub async fn fetch_temp_card_process(
+    process: String,
+    id: i64,
+) -> Result<TempCardProcessPreview, ServerFnError> {
+    let (engine, caller) = ssr::context().await?;
+    tessera_engine::temp_cards::preview(&engine, &caller, process_id(&process)?, id)
+        .await
+        .map_err(ssr::fail)
+}
+
+/// Next on a temporary card process: `user_id` for Assign, `reason` for Withdraw and Lock.
+#[server(prefix = "/api", endpoint = "run_temp_card_process")]
+pub async fn run_temp_card_process(
+    process: String,
+    id: i64,
+    version: i64,
+    user_id: Option<i64>,
+    reason: Option<String>,
+) -> Result<TempCardProcessOutcome, ServerFnError> {
+    let (engine, caller) = ssr::context().await?;
+    let input = tessera_engine::temp_cards::Input {
+        user_id,
+        reason: revocation_reason(reason)?,
+    };
+    tessera_engine::temp_cards::run(&engine, &caller, process_id(&process)?, id, version, input)
+        .await
+        .map_err(ssr::fail)
+}
+
+/// BATCH ORDERS, Issue multiple temporary cards: Search.
+#[server(prefix = "/api", endpoint = "batch_search")]
+pub async fn batch_search() -> Result<Vec<TempCardRow>, ServerFnError> {
+    let (engine, caller) = ssr::context().await?;
+    tessera_engine::batch_orders::search(&engine, &caller)
+        .await
+        .map_err(ssr::fail)
+}
+
+/// Issue multiple temporary cards with the ticked cards: a new batch order.
+#[server(prefix = "/api", endpoint = "create_batch", input = Json)]
+pub async fn create_batch(ids: Vec<i64>) -> Result<i64, ServerFnError> {
+    let (engine, caller) = ssr::context().await?;
+    tessera_engine::batch_orders::create(&engine, &caller, &ids)
+        .await
+        .map_err(ssr::fail)
+}
+
+/// The batch orders: id, state, number of cards.
+#[server(prefix = "/api", endpoint = "batch_orders")]
+pub async fn batch_orders() -> Result<Vec<(i64, String, usize)>, ServerFnError> {
+    let (engine, caller) = ssr::context().await?;
+    Ok(tessera_engine::batch_orders::list(&engine, &caller)
+        .await
+        .map_err(ssr::fail)?
+        .into_iter()
+        .map(|(id, s, n)| (id, s.as_str().to_string(), n))
+        .collect())
+}
+
+#[server(prefix = "/api", endpoint = "batch_view")]
+pub async fn fetch_batch(batch: i64) -> Result<BatchView, ServerFnError> {
+    let (engine, caller) = ssr::context().await?;
+    tessera_engine::batch_orders::view(&engine, &ssr::bridge()?, &caller, batch)
+        .await
+        .map_err(ssr::fail)
+}
+
+/// Next (or Repeat production): without encoding the new PINs come back at once (shown once);
+/// with encoding production starts and [`fetch_batch`] follows it.
+#[server(prefix = "/api", endpoint = "produce_batch")]
+pub async fn produce_batch(
+    batch: i64,
+    version: i64,
+    reader: Option<String>,
+    repeat: bool,
+) -> Result<Vec<(i64, String)>, ServerFnError> {
+    use tessera_engine::batch_orders::{self, Produced};
+    let (engine, caller) = ssr::context().await?;
+    let reader = reader.filter(|r| !r.is_empty());
+    match batch_orders::produce(
+        &engine,
+        &ssr::bridge()?,
+        &caller,
+        batch,
+        version,
+        reader.as_deref(),
+        repeat,
+    )
+    .await
+    .map_err(ssr::fail)?
+    {
+        Produced::Done(pins) => Ok(pins
+            .into_iter()
+            .map(|(id, pin)| (id, pin.to_string()))
+            .collect()),
+        Produced::Started => Ok(vec![]),
+    }
+}
+
+/// Complete order or Cancel order.
+#[server(prefix = "/api", endpoint = "close_batch")]
+pub async fn close_batch(
+    process: String,
+    batch: i64,
+    version: i64,
+) -> Result<String, ServerFnError> {
+    let (engine, caller) = ssr::context().await?;
+    tessera_engine::batch_orders::close(
+        &engine,
+        &ssr::bridge()?,
+        &caller,
+        process_id(&process)?,
+        batch,
+        version,
+    )
+    .await
+    .map(|s| s.as_str().to_string())
+    .map_err(ssr::fail)
+}
+
+/// Stop production after the card being encoded.
+#[server(prefix = "/api", endpoint = "stop_batch")]
+pub async fn stop_batch(batch: i64) -> Result<(), ServerFnError> {
+    let (_, caller) = ssr::context().await?;
+    tessera_engine::batch_orders::stop(&ssr::bridge()?, &caller, batch).map_err(ssr::fail)
+}

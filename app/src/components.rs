@@ -60,6 +60,10 @@ pub fn Header() -> impl IntoView {
                     <Show when=staff>
                         <A href="/users">"Users"</A>
                     </Show>
+                    <Show when=move || has(Role::Operator)>
+                        <A href="/temp-cards">"Temporary cards"</A>
+                        <A href="/batch-orders">"Batch orders"</A>
+                    </Show>
                     <Show when=move || has(Role::Approver)>
                         <A href="/requests">"Requests"</A>
                     </Show>

@@ -83,6 +83,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/cards/:id/process/:process") view=pages::card_process::CardProcessPage/>
                     <Route path=path!("/cards/:id") view=pages::card::CardPage/>
                     <Route path=path!("/requests") view=pages::requests::RequestsPage/>
+                    <Route path=path!("/temp-cards") view=pages::temp_cards::TempCardsPage/>
+                    <Route path=path!("/temp-cards/:id") view=pages::temp_cards::TempCardPage/>
+                    <Route path=path!("/temp-cards/:id/process/:process") view=pages::temp_cards::TempCardProcessPage/>
+                    <Route path=path!("/batch-orders") view=pages::batch_orders::BatchOrdersPage/>
+                    <Route path=path!("/batch-orders/:id") view=pages::batch_orders::BatchOrderPage/>
                     <Route path=path!("/admin/options/:package") view=pages::options::OptionsPage/>
                     <Route path=path!("/admin/audit") view=pages::audit::AuditPage/>
                     <Route path=path!("/admin/ca") view=pages::ca::CaPage/>

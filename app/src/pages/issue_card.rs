@@ -13,7 +13,7 @@ use tessera_process::bridge::{
 type Reconciled = Option<Result<(String, Option<String>), String>>;
 
 /// Subscribes to the reader snapshots while the component lives.
-fn watch_readers(readers: RwSignal<Option<ReaderSnapshot>>) {
+pub(crate) fn watch_readers(readers: RwSignal<Option<ReaderSnapshot>>) {
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
         use wasm_bindgen::{closure::Closure, JsCast};
@@ -106,7 +106,7 @@ fn reader_line(r: &ReaderInfo) -> String {
 }
 
 #[component]
-fn Readers(
+pub(crate) fn Readers(
     readers: RwSignal<Option<ReaderSnapshot>>,
     chosen: RwSignal<Option<String>>,
 ) -> impl IntoView {

@@ -1,5 +1,6 @@
 pub mod accounts;
 pub mod audit;
+pub mod batch_orders;
 pub mod ca;
 pub mod card;
 pub mod card_process;
@@ -15,6 +16,7 @@ pub mod people;
 pub mod profiles;
 pub mod request_card;
 pub mod requests;
+pub mod temp_cards;
 pub mod user;
 pub mod user_process;
 pub mod users;

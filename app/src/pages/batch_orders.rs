@@ -1,0 +1,276 @@
+//! BATCH ORDERS: Issue multiple temporary cards. Search lists the requested cards, the ticked
+//! ones become a batch order; on the batch page Next produces them (through the card bridge
+//! when they are encoded) with a live progress bar and a result per card, then Repeat
+//! production for failed cards and Complete order.
+
+use crate::api::{
+    batch_orders, batch_search, close_batch, create_batch, error_text, fetch_batch, produce_batch,
+    stop_batch,
+};
+use crate::components::{loaded, StateBadge};
+use crate::pages::issue_card::{watch_readers, Readers};
+use crate::pages::user::id_param;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_navigate;
+use std::collections::BTreeSet;
+use tessera_process::dto::{BatchView, TempCardRow};
+use tessera_process::{BatchOrderState, ProcessId, TempCardState};
+
+#[component]
+pub fn BatchOrdersPage() -> impl IntoView {
+    let found = RwSignal::new(None::<Vec<TempCardRow>>);
+    let picked = RwSignal::new(BTreeSet::<i64>::new());
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let batches = Resource::new(|| (), |_| batch_orders());
+    let navigate = use_navigate();
+    let search = move |_| {
+        error.set(None);
+        leptos::task::spawn_local(async move {
+            match batch_search().await {
+                Ok(list) => {
+                    picked.set(BTreeSet::new());
+                    found.set(Some(list));
+                }
+                Err(e) => error.set(Some(error_text(&e))),
+            }
+        });
+    };
+    let issue = move |_| {
+        let ids: Vec<i64> = picked.get_untracked().into_iter().collect();
+        let navigate = navigate.clone();
+        error.set(None);
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            match create_batch(ids).await {
+                Ok(batch) => navigate(&format!("/batch-orders/{batch}"), Default::default()),
+                Err(e) => error.set(Some(error_text(&e))),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <section>
+            <h1>"BATCH ORDERS"</h1>
+            <h2>"Issue multiple temporary cards"</h2>
+            <p class="muted">"Search lists the temporary cards in state requested. Tick the cards to issue, then Issue multiple temporary cards."</p>
+            <p class="actions"><button type="button" data-testid="search" on:click=search>"Search"</button></p>
+            {move || found.get().map(|list| if list.is_empty() {
+                view! { <p data-testid="no-requested">"No temporary card is requested. Request some on the Temporary cards page."</p> }.into_any()
+            } else {
+                let all: Vec<i64> = list.iter().map(|c| c.id).collect();
+                let count = all.len();
+                view! {
+                    <table data-testid="requested">
+                        <thead><tr>
+                            <th><input type="checkbox" aria-label="Select all" data-testid="pick-all"
+                                prop:checked=move || picked.with(|p| p.len() == count)
+                                on:change={
+                                    let all = all.clone();
+                                    move |ev| {
+                                        let on = event_target_checked(&ev);
+                                        picked.set(if on { all.iter().copied().collect() } else { BTreeSet::new() });
+                                    }
+                                }/></th>
+                            <th>"Card"</th><th>"Requested"</th>
+                        </tr></thead>
+                        <tbody>
+                            {list.into_iter().map(|c| {
+                                let id = c.id;
+                                view! {
+                                    <tr data-testid="requested-card" data-id=id>
+                                        <td><input type="checkbox" data-testid="pick" aria-label=format!("Temporary card {id}")
+                                            prop:checked=move || picked.with(|p| p.contains(&id))
+                                            on:change=move |ev| {
+                                                let on = event_target_checked(&ev);
+                                                picked.update(|p| { if on { p.insert(id); } else { p.remove(&id); } });
+                                            }/></td>
+                                        <td>{id}</td>
+                                        <td><time>{c.created_at.clone()}</time></td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                    <p class="actions">
+                        <button type="button" class="primary" data-testid="issue-multiple" disabled=move || busy.get() on:click=issue.clone()>
+                            {move || format!("Issue multiple temporary cards ({} selected)", picked.with(|p| p.len()))}
+                        </button>
+                    </p>
+                }.into_any()
+            })}
+            {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="batch-error">{e}</p> })}
+            <h2>"Batch orders"</h2>
+            {loaded(batches, |list| view! {
+                <ul data-testid="batches">
+                    {list.into_iter().map(|(id, state, n)| view! {
+                        <li><A href=format!("/batch-orders/{id}")>{format!("Batch order {id}")}</A>{format!(" — {}, {n} cards", state.replace('_', " "))}</li>
+                    }).collect_view()}
+                </ul>
+            })}
+        </section>
+    }
+}
+
+fn result_text(c: &tessera_process::dto::BatchCard) -> String {
+    match (c.state, &c.error) {
+        (_, Some(e)) => e.clone(),
+        (TempCardState::Requested, None) => "waiting".into(),
+        (TempCardState::Failed, None) => "failed".into(),
+        _ => "produced".into(),
+    }
+}
+
+#[component]
+pub fn BatchOrderPage() -> impl IntoView {
+    let id = id_param("id");
+    let refresh = RwSignal::new(0u32);
+    let view_data = Resource::new(move || (id(), refresh.get()), |(id, _)| fetch_batch(id));
+    // PINs arrive once (with the view or from Next without encoding); they stay on this page.
+    let pins = RwSignal::new(std::collections::BTreeMap::<i64, String>::new());
+    let readers = RwSignal::new(None);
+    let chosen = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<String>);
+    let outcome = RwSignal::new(None::<String>);
+    watch_readers(readers);
+    // While production runs in the background, follow it.
+    #[cfg(feature = "hydrate")]
+    {
+        let handle = set_interval_with_handle(
+            move || {
+                let running = view_data
+                    .get_untracked()
+                    .and_then(|r| r.ok())
+                    .is_some_and(|v| v.running);
+                if running {
+                    refresh.update(|n| *n += 1);
+                }
+            },
+            std::time::Duration::from_millis(400),
+        );
+        if let Ok(h) = handle {
+            on_cleanup(move || h.clear());
+        }
+    }
+    Effect::new(move |_| {
+        if let Some(Ok(v)) = view_data.get() {
+            pins.update(|p| {
+                for c in &v.cards {
+                    if let Some(pin) = &c.pin {
+                        p.insert(c.id, pin.clone());
+                    }
+                }
+            });
+        }
+    });
+    let act = move |what: &'static str, v: BatchView| {
+        error.set(None);
+        outcome.set(None);
+        let reader = chosen.get_untracked();
+        leptos::task::spawn_local(async move {
+            let result = match what {
+                "next" | "repeat" => produce_batch(v.id, v.version, reader, what == "repeat")
+                    .await
+                    .map(|got| {
+                        let n = got.len();
+                        pins.update(|p| p.extend(got));
+                        if n > 0 {
+                            format!("{n} cards produced.")
+                        } else {
+                            "Production started.".to_string()
+                        }
+                    }),
+                "complete" => close_batch(
+                    ProcessId::TempCardsBoProcCompleteOrder.as_str().into(),
+                    v.id,
+                    v.version,
+                )
+                .await
+                .map(|_| "The batch order is completed.".to_string()),
+                "cancel" => close_batch(
+                    ProcessId::TempCardsBoProcCancelOrder.as_str().into(),
+                    v.id,
+                    v.version,
+                )
+                .await
+                .map(|_| {
+                    "The batch order is cancelled; its cards are requested again.".to_string()
+                }),
+                _ => stop_batch(v.id)
+                    .await
+                    .map(|_| "Production stops after the card being encoded.".to_string()),
+            };
+            match result {
+                Ok(m) => outcome.set(Some(m)),
+                Err(e) => error.set(Some(error_text(&e))),
+            }
+            refresh.update(|n| *n += 1);
+        });
+    };
+    view! {
+        <section>
+            <p><A href="/batch-orders">"← BATCH ORDERS"</A></p>
+            {loaded(view_data, move |v: BatchView| {
+                let total = v.cards.len();
+                let requested = v.cards.iter().filter(|c| c.state == TempCardState::Requested).count();
+                let (state, running, encode, failed) = (v.state, v.running, v.encode, v.failed);
+                let (v1, v2, v3, v4, v5) = (v.clone(), v.clone(), v.clone(), v.clone(), v.clone());
+                view! {
+                    <h1>{format!("Batch order {}", v.id)}</h1>
+                    <dl class="data" data-testid="batch-data" data-state=state.as_str()>
+                        <dt>"State"</dt><dd><StateBadge name=state.as_str() label=state.label()/></dd>
+                        <dt>"Ordered by"</dt><dd>{v.created_by.clone()}" "<time>{v.created_at.clone()}</time></dd>
+                        <dt>"Encode the temporary card"</dt><dd>{if encode { "yes: each card is encoded in a reader" } else { "no" }}</dd>
+                    </dl>
+                    <div class="progress" data-testid="batch-progress" data-produced=v.produced data-failed=failed data-total=total>
+                        <progress max=total value=v.produced></progress>
+                        <span>{format!(" {} of {total} produced, {failed} failed", v.produced)}</span>
+                    </div>
+                    {v.message.clone().map(|m| view! { <p class="muted" role="status" data-testid="batch-message">{m}</p> })}
+                    {(encode && !running && matches!(state, BatchOrderState::Open | BatchOrderState::InProduction)).then(|| view! {
+                        <h3>"Card reader"</h3>
+                        <Readers readers chosen/>
+                    })}
+                    <p class="actions">
+                        {(!running && (state == BatchOrderState::Open || (state == BatchOrderState::InProduction && requested > 0))).then(|| view! {
+                            <button type="button" class="primary" data-testid="next" on:click=move |_| act("next", v1.clone())>"Next"</button>
+                        })}
+                        {(!running && state == BatchOrderState::InProduction && failed > 0).then(|| view! {
+                            <button type="button" data-testid="repeat" on:click=move |_| act("repeat", v2.clone())>"Repeat production"</button>
+                        })}
+                        {(!running && state == BatchOrderState::InProduction).then(|| view! {
+                            <button type="button" data-testid="complete" on:click=move |_| act("complete", v3.clone())>"Complete order"</button>
+                        })}
+                        {(state == BatchOrderState::Open).then(|| view! {
+                            <button type="button" data-testid="cancel" on:click=move |_| act("cancel", v4.clone())>"Cancel order"</button>
+                        })}
+                        {running.then(|| view! {
+                            <button type="button" data-testid="stop" on:click=move |_| act("stop", v5.clone())>"Stop after this card"</button>
+                        })}
+                    </p>
+                    {v.job.clone().map(|j| view! { <p class="muted" data-testid="batch-job">{format!("Encoding job {} on temporary card {}", j.job_id, j.card_id)}</p> })}
+                    <table data-testid="batch-cards">
+                        <thead><tr><th>"Card"</th><th>"State"</th><th>"Chip"</th><th>"Result"</th><th>"PIN (shown once)"</th></tr></thead>
+                        <tbody>
+                            {v.cards.iter().map(|c| {
+                                let id = c.id;
+                                view! {
+                                    <tr data-testid="batch-card" data-id=id data-state=c.state.as_str()>
+                                        <td><A href=format!("/temp-cards/{id}")>{id}</A></td>
+                                        <td><StateBadge name=c.state.as_str() label=c.state.label()/></td>
+                                        <td>{c.chip_serial.clone().unwrap_or_default()}</td>
+                                        <td>{result_text(c)}</td>
+                                        <td data-testid="pin">{move || pins.with(|p| p.get(&id).cloned()).unwrap_or_default()}</td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }
+            })}
+            {move || outcome.get().map(|m| view! { <p class="outcome" role="status" data-testid="batch-outcome">{m}</p> })}
+            {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="batch-error">{e}</p> })}
+        </section>
+    }
+}
