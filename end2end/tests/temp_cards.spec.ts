@@ -1,0 +1,117 @@
+import { expect, Page, test } from '@playwright/test';
+import { ChildProcess, spawn } from 'child_process';
+import { open, signIn } from './helpers';
+
+// The second vpcd reader (the engine tests use the first); each card is a fresh blank one.
+const READER = 'Virtual PCD 00 01';
+const PORT = '35964';
+let card: ChildProcess | undefined;
+
+function insertCard(serial: number) {
+  card = spawn('../target/debug/tessera-virtual-card', ['--port', PORT, '--serial', String(serial)], {
+    stdio: 'ignore',
+  });
+}
+
+async function removeCard() {
+  if (card && card.exitCode === null) {
+    const exited = new Promise((resolve) => card!.once('exit', resolve));
+    card.kill('SIGTERM');
+    await exited;
+    // vpcd takes a moment to let go of a card before it accepts the next one.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+  }
+  card = undefined;
+}
+
+test.afterEach(removeCard);
+
+function readerLine(page: Page) {
+  return page.getByTestId('reader').filter({ hasText: READER });
+}
+
+test('Issue multiple temporary cards: search, tick, Next card after card through the reader, PINs once, Complete order', async ({ page }) => {
+  await signIn(page, 'operator');
+  await open(page, '/temp-cards');
+  await page.getByTestId('count').fill('two');
+  await page.getByTestId('request-temp-cards').click();
+  await expect(page.getByRole('alert')).toContainText('as a number');
+  await page.getByTestId('count').fill('2');
+  await page.getByTestId('request-temp-cards').click();
+  await expect(page.getByTestId('requested')).toContainText('2 temporary cards requested');
+
+  await open(page, '/batch-orders');
+  await page.getByTestId('search').click();
+  const rows = page.getByTestId('requested-card');
+  await expect(rows).toHaveCount(2);
+  // Nothing ticked: a clear refusal, and no batch order.
+  await page.getByTestId('issue-multiple').click();
+  await expect(page.getByTestId('batch-error')).toContainText('No cards are selected');
+  await page.getByTestId('pick-all').check();
+  await expect(page.getByTestId('issue-multiple')).toContainText('2 selected');
+  await page.getByTestId('issue-multiple').click();
+  await expect(page).toHaveURL(/\/batch-orders\/\d+$/);
+  await expect(page.getByTestId('batch-data')).toHaveAttribute('data-state', 'open');
+  await expect(page.getByTestId('batch-cards').getByTestId('batch-card')).toHaveCount(2);
+
+  // The first blank card in the reader; Next.
+  insertCard(6_100_001);
+  await expect(readerLine(page)).toContainText('blank');
+  await readerLine(page).getByRole('radio').check();
+  await page.getByTestId('next').click();
+  const progress = page.getByTestId('batch-progress');
+  await expect(progress).toHaveAttribute('data-produced', '1', { timeout: 60_000 });
+  await expect(page.getByTestId('batch-message')).toContainText('Take out temporary card');
+  await removeCard();
+  await expect(page.getByTestId('batch-message')).toContainText('Insert a blank card');
+  insertCard(6_100_002);
+  await expect(progress).toHaveAttribute('data-produced', '2', { timeout: 60_000 });
+  await expect(page.getByTestId('batch-message')).toContainText('Production finished');
+  const pins = page.getByTestId('batch-card').getByTestId('pin');
+  await expect(pins.nth(0)).toHaveText(/^\d{6}$/);
+  await expect(pins.nth(1)).toHaveText(/^\d{6}$/);
+  await expect(page.getByTestId('batch-card').nth(0)).toHaveAttribute('data-state', 'unassigned');
+
+  // The PINs are not shown again.
+  await page.reload();
+  await expect(page.getByTestId('batch-data')).toHaveAttribute('data-state', 'in_production');
+  await expect(page.getByTestId('batch-card').getByTestId('pin').nth(0)).toHaveText('');
+
+  await page.getByTestId('complete').click();
+  await expect(page.getByTestId('batch-outcome')).toContainText('completed');
+  await expect(page.getByTestId('batch-data')).toHaveAttribute('data-state', 'completed');
+});
+
+test('a produced temporary card is assigned to a user for 14 days and withdrawn with a reason', async ({ page }) => {
+  await signIn(page, 'operator');
+  await open(page, '/temp-cards');
+  const cardPath = (await page
+    .getByTestId('temp-card')
+    .filter({ hasText: 'Unassigned' })
+    .first()
+    .getByRole('link')
+    .getAttribute('href'))!;
+  await open(page, cardPath);
+  await expect(page.getByTestId('temp-card-data')).toContainText('Unassigned');
+
+  await page.getByTestId('commands').getByRole('link', { name: 'Assign temporary card' }).click();
+  await expect(page.getByTestId('validity')).toContainText('14 days');
+  // No user chosen: refused, nothing changes.
+  await page.getByTestId('next').click();
+  await expect(page.getByRole('alert')).toContainText('Choose the user');
+  const option = page.getByTestId('user').locator('option').nth(1);
+  const userName = (await option.textContent())!;
+  await page.getByTestId('user').selectOption((await option.getAttribute('value'))!);
+  await page.getByTestId('next').click();
+  await expect(page.getByTestId('outcome')).toContainText('Assigned');
+  await expect(page.getByTestId('outcome')).toContainText('Assigned until');
+
+  await open(page, cardPath);
+  await expect(page.getByTestId('holder')).toContainText(userName.split(' (')[0]);
+  await page.getByTestId('commands').getByRole('link', { name: 'Withdraw temporary card' }).click();
+  await page.getByTestId('next').click();
+  await expect(page.getByRole('alert')).toContainText('choose a reason');
+  await page.locator('#reason').selectOption({ index: 1 });
+  await page.getByTestId('next').click();
+  await expect(page.getByTestId('outcome')).toContainText('Unassigned');
+});
