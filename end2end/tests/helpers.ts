@@ -1,4 +1,5 @@
 import { expect, Page } from '@playwright/test';
+import { ChildProcess, spawn } from 'child_process';
 
 /** Opens a page and waits until the WASM bundle has hydrated it (clicks work from then on). */
 export async function open(page: Page, path: string) {
@@ -64,4 +65,29 @@ export async function chooseState(page: Page, state: string) {
     await page.getByTestId('state-tabs').locator(`[data-state="${state}"]`).click();
     await expect(page.locator(`[data-testid="state-tab"][data-state="${state}"]`)).toBeVisible({ timeout: 2000 });
   }).toPass({ timeout: 30_000 });
+}
+
+/**
+ * A virtual PIV card (`tessera-virtual-card`) in the vpcd reader on `port`. With `state` the card
+ * is kept in that file, so it stays encoded from one insertion to the next.
+ */
+export function virtualCard(port: string) {
+  let card: ChildProcess | undefined;
+  return {
+    insert(serial: number, state?: string) {
+      const args = ['--port', port, '--serial', String(serial)];
+      if (state) args.push('--state', state);
+      card = spawn('../target/debug/tessera-virtual-card', args, { stdio: 'ignore' });
+    },
+    async remove() {
+      if (card && card.exitCode === null) {
+        const exited = new Promise((resolve) => card!.once('exit', resolve));
+        card.kill('SIGTERM');
+        await exited;
+        // vpcd takes a moment to let go of a card before it accepts the next one.
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+      }
+      card = undefined;
+    },
+  };
 }

@@ -1,33 +1,17 @@
 import { expect, Page, test } from '@playwright/test';
-import { ChildProcess, execFileSync, spawn } from 'child_process';
+import { execFileSync } from 'child_process';
 import { mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { open, requestCard, requestRow, signIn, signOut } from './helpers';
+import { open, requestCard, requestRow, signIn, signOut, virtualCard } from './helpers';
 
 // The second vpcd reader; the engine tests use the first.
 const READER = 'Virtual PCD 00 01';
-const PORT = '35964';
 const state = join(mkdtempSync(join(tmpdir(), 'tessera-card-')), 'card.json');
-let card: ChildProcess | undefined;
-
+const card = virtualCard('35964');
 /** Puts a virtual PIV card (kept in `state`, so it stays encoded between tests) into the reader. */
-function insertCard(serial: number) {
-  card = spawn('../target/debug/tessera-virtual-card', ['--port', PORT, '--serial', String(serial), '--state', state], {
-    stdio: 'ignore',
-  });
-}
-
-async function removeCard() {
-  if (card && card.exitCode === null) {
-    const exited = new Promise((resolve) => card!.once('exit', resolve));
-    card.kill('SIGTERM');
-    await exited;
-    // vpcd takes a moment to let go of a card before it accepts the next one.
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-  }
-  card = undefined;
-}
+const insertCard = (serial: number) => card.insert(serial, state);
+const removeCard = () => card.remove();
 
 test.afterEach(removeCard);
 
@@ -133,9 +117,8 @@ test('a card that is already encoded is refused, and the card stays approved', a
   await expect(progress).toHaveAttribute('data-state', 'succeeded', { timeout: 60_000 });
 });
 
-function insertCardFresh(serial: number) {
-  card = spawn('../target/debug/tessera-virtual-card', ['--port', PORT, '--serial', String(serial)], { stdio: 'ignore' });
-}
+/** A fresh blank card, not the one kept in `state`. */
+const insertCardFresh = (serial: number) => card.insert(serial);
 
 test("the issued card's life: activate, deactivate, reactivate, lock with a reason", async ({ page }) => {
   await signIn(page, 'operator');

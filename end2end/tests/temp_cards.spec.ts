@@ -1,28 +1,11 @@
 import { expect, Page, test } from '@playwright/test';
-import { ChildProcess, spawn } from 'child_process';
-import { open, signIn } from './helpers';
+import { open, signIn, virtualCard } from './helpers';
 
 // The second vpcd reader (the engine tests use the first); each card is a fresh blank one.
 const READER = 'Virtual PCD 00 01';
-const PORT = '35964';
-let card: ChildProcess | undefined;
-
-function insertCard(serial: number) {
-  card = spawn('../target/debug/tessera-virtual-card', ['--port', PORT, '--serial', String(serial)], {
-    stdio: 'ignore',
-  });
-}
-
-async function removeCard() {
-  if (card && card.exitCode === null) {
-    const exited = new Promise((resolve) => card!.once('exit', resolve));
-    card.kill('SIGTERM');
-    await exited;
-    // vpcd takes a moment to let go of a card before it accepts the next one.
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-  }
-  card = undefined;
-}
+const card = virtualCard('35964');
+const insertCard = (serial: number) => card.insert(serial);
+const removeCard = () => card.remove();
 
 test.afterEach(removeCard);
 

@@ -275,6 +275,16 @@ pub async fn list(engine: &Engine, caller: &Caller) -> Result<Vec<(i64, BatchOrd
     Ok(out)
 }
 
+/// A batch whose cards are being encoded is left alone until its run ends.
+fn not_running(bridge: &Bridge, batch: i64) -> Result<()> {
+    if bridge.batch(batch).is_some_and(|r| r.running) {
+        return Err(EngineError::Invalid(format!(
+            "Batch order {batch} is being produced; wait until it ends or stop it."
+        )));
+    }
+    Ok(())
+}
+
 /// What Next (or Repeat production) did.
 pub enum Produced {
     /// Without encoding: every card moved at once; the new PINs, shown once.
@@ -314,11 +324,7 @@ pub async fn produce(
                 .into(),
         ));
     }
-    if bridge.batch(batch).is_some_and(|r| r.running) {
-        return Err(EngineError::Invalid(format!(
-            "Batch order {batch} is being produced already; wait for it or stop it."
-        )));
-    }
+    not_running(bridge, batch)?;
     // The batch moves first (and is checked at `version`): two operators cannot both start it.
     let txn = engine.write().await?;
     let result = async {
@@ -634,11 +640,7 @@ pub async fn close(
     }
     let def = process.def();
     authorize(caller, def)?;
-    if bridge.batch(batch).is_some_and(|r| r.running) {
-        return Err(EngineError::Invalid(format!(
-            "Batch order {batch} is being produced; stop it or wait until it ends."
-        )));
-    }
+    not_running(bridge, batch)?;
     let txn = engine.write().await?;
     let result = async {
         let b = load(&txn, batch).await?;
