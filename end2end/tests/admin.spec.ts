@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { chooseState, open, signIn, signOut, openUser } from './helpers';
+import { chooseState, follow, open, signIn, signOut, openUser } from './helpers';
 
 test('enabling Request card on User/active offers it to the operator; disabling removes it and a crafted call is refused', async ({ page }) => {
   await signIn(page, 'admin');
@@ -157,7 +157,7 @@ test('create a user with the approval step; another approver approves', async ({
   await form.locator('input[name="email"]').fill('grace.hopper@example.com');
   await form.getByRole('button', { name: 'Save' }).click();
   await expect(page.getByTestId('outcome')).toContainText('Grace Hopper was created and waits for an approver');
-  await page.getByRole('link', { name: 'Open the user' }).click();
+  await follow(page, page.getByRole('link', { name: 'Open the user' }));
   const decision = page.getByTestId('user-decision');
   await decision.getByRole('button', { name: 'Approve' }).click();
   await expect(decision.getByRole('alert')).toContainText('another approver');
@@ -165,7 +165,7 @@ test('create a user with the approval step; another approver approves', async ({
 
   await signIn(page, 'approver');
   await open(page, '/requests');
-  await page.getByTestId('user-requests').getByRole('link', { name: 'Grace Hopper' }).click();
+  await follow(page, page.getByTestId('user-requests').getByRole('link', { name: 'Grace Hopper' }));
   await page.getByTestId('user-decision').getByRole('button', { name: 'Approve' }).click();
   await expect(page.getByTestId('user-decision').getByRole('status')).toContainText('Grace Hopper is now active');
   await signOut(page);

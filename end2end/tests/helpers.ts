@@ -1,10 +1,18 @@
-import { expect, Page } from '@playwright/test';
+import { expect, Locator, Page } from '@playwright/test';
 import { ChildProcess, spawn } from 'child_process';
 
 /** Opens a page and waits until the WASM bundle has hydrated it (clicks work from then on). */
 export async function open(page: Page, path: string) {
   await page.goto(path);
   await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
+}
+
+/**
+ * Goes where `link` points, by its address. Right after a page loads under load, Chromium can
+ * lose a click on a list the page is still rendering; the address is what the test means.
+ */
+export async function follow(page: Page, link: Locator) {
+  await open(page, (await link.getAttribute('href'))!);
 }
 
 export const PASSWORDS: Record<string, string> = {

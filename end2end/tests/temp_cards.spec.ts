@@ -1,5 +1,5 @@
 import { expect, Page, test } from '@playwright/test';
-import { open, signIn, virtualCard } from './helpers';
+import { follow, open, signIn, virtualCard } from './helpers';
 
 // The second vpcd reader (the engine tests use the first); each card is a fresh blank one.
 const READER = 'Virtual PCD 00 01';
@@ -68,13 +68,8 @@ test('Issue multiple temporary cards: search, tick, Next card after card through
 test('a produced temporary card is assigned to a user for 14 days and withdrawn with a reason', async ({ page }) => {
   await signIn(page, 'operator');
   await open(page, '/temp-cards');
-  const cardPath = (await page
-    .getByTestId('temp-card')
-    .filter({ hasText: 'Unassigned' })
-    .first()
-    .getByRole('link')
-    .getAttribute('href'))!;
-  await open(page, cardPath);
+  await follow(page, page.getByTestId('temp-card').filter({ hasText: 'Unassigned' }).first().getByRole('link'));
+  const cardPath = new URL(page.url()).pathname;
   await expect(page.getByTestId('temp-card-data')).toContainText('Unassigned');
 
   await page.getByTestId('commands').getByRole('link', { name: 'Assign temporary card' }).click();
