@@ -230,6 +230,8 @@ pub async fn request_card(
     external: Option<bool>,
 ) -> Result<RequestCardOutcome, ServerFnError> {
     let (engine, caller) = ssr::context().await?;
+    // Before the request: a missing setting must not report a committed request as failed.
+    let external_settings = ssr::external()?;
     let out = tessera_engine::cards::request_for(
         &engine,
         &caller,
@@ -239,7 +241,7 @@ pub async fn request_card(
     )
     .await
     .map_err(ssr::fail)?;
-    tessera_engine::external::order_file_now(&engine, &ssr::external()?, out.state).await;
+    tessera_engine::external::order_file_now(&engine, &external_settings, out.state).await;
     Ok(out)
 }
 
@@ -262,6 +264,7 @@ pub async fn decide_card_request(
 ) -> Result<tessera_process::CardState, ServerFnError> {
     use tessera_engine::cards::Decision;
     let (engine, caller) = ssr::context().await?;
+    let external_settings = ssr::external()?;
     let decision = match decision.as_str() {
         "approve" => Decision::Approve,
         "reject" => Decision::Reject { reason },
@@ -275,7 +278,7 @@ pub async fn decide_card_request(
     let state = tessera_engine::cards::decide(&engine, &caller, card_id, version, decision)
         .await
         .map_err(ssr::fail)?;
-    tessera_engine::external::order_file_now(&engine, &ssr::external()?, state).await;
+    tessera_engine::external::order_file_now(&engine, &external_settings, state).await;
     Ok(state)
 }
 

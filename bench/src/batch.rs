@@ -12,9 +12,8 @@ use tessera_process::OptionsPackage;
 const CARDS: u32 = 10_000;
 
 async fn measure(backend: &str, e: Engine) -> Result<(), String> {
-    demo::load(&e).await.map_err(|e| e.to_string())?;
-    let op = crate::runner::caller(&e, "operator", "operator-demo").await?;
-    let admin = crate::runner::caller(&e, "admin", "admin-demo").await?;
+    let op = crate::runner::demo_caller(&e, "operator").await?;
+    let admin = crate::runner::demo_caller(&e, "admin").await?;
     let cur = options::current(&e.db, OptionsPackage::TempCardsScriptOptions)
         .await
         .map_err(|e| e.to_string())?;
@@ -65,27 +64,15 @@ pub async fn run() -> Result<(), String> {
     println!("| backend | cards | Request temporary cards (s) | batch order (s) | Next: produce (s) | per card (µs) | batch + produce (s) | audit chain verified |");
     println!("|---|---:|---:|---:|---:|---:|---:|---|");
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let url = format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("bench.db").display()
-    );
-    measure(
-        "SQLite (file, WAL)",
-        Engine::open_with_pki(&url, &pki_settings())
-            .await
-            .map_err(|e| e.to_string())?,
-    )
-    .await?;
+    measure("SQLite (file, WAL)", crate::certs::sqlite_demo(&dir).await?).await?;
     if PgCluster::available() {
         let cluster = PgCluster::start().map_err(|e| e.to_string())?;
         let url = cluster.fresh_database().await;
-        measure(
-            "PostgreSQL 15",
-            Engine::open_with_pki(&url, &pki_settings())
-                .await
-                .map_err(|e| e.to_string())?,
-        )
-        .await?;
+        let e = Engine::open_with_pki(&url, &pki_settings())
+            .await
+            .map_err(|e| e.to_string())?;
+        demo::load(&e).await.map_err(|e| e.to_string())?;
+        measure("PostgreSQL 15", e).await?;
     } else {
         println!("| PostgreSQL 15 | not installed here | | | | | | |");
     }

@@ -5,6 +5,7 @@
 //! Two transports for the same card: the real stack (pcscd + vpcd over loopback TCP, as the
 //! tests use it) and the card called in process, which shows what the card itself costs.
 
+use crate::runner::demo_caller;
 use std::time::Instant;
 use tessera_engine::bridge::apdu::{Transport, TransportError};
 use tessera_engine::bridge::encode::{self, Finished, RunOptions};
@@ -12,7 +13,7 @@ use tessera_engine::bridge::piv::Piv;
 use tessera_engine::bridge::{reader, Bridge};
 use tessera_engine::cards;
 use tessera_engine::testing::{pcscd, wait_for_card, wait_for_removal, VIRTUAL_READER};
-use tessera_engine::{demo, options, Caller, Engine};
+use tessera_engine::{options, Caller, Engine};
 use tessera_process::{ObjectKind, OptionsPackage};
 use tessera_virtual_card::{PivCard, VirtualReader};
 
@@ -25,15 +26,6 @@ impl Transport for InProcess {
     fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
         Ok(self.0.execute(apdu))
     }
-}
-
-async fn caller(e: &Engine, user: &str) -> Result<Caller, String> {
-    let password = demo::ACCOUNTS
-        .iter()
-        .find(|(u, ..)| *u == user)
-        .map(|(_, p, ..)| *p)
-        .ok_or("no such demo account")?;
-    crate::runner::caller(e, user, password).await
 }
 
 /// Approved cards for active demo people (the approval step switched off).
@@ -154,7 +146,10 @@ pub async fn run() -> Result<(), String> {
     pcscd().map_err(|e| e.to_string())?;
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let e = crate::certs::sqlite_demo(&dir).await?;
-    let (op, admin) = (caller(&e, "operator").await?, caller(&e, "admin").await?);
+    let (op, admin) = (
+        demo_caller(&e, "operator").await?,
+        demo_caller(&e, "admin").await?,
+    );
     let bridge = Bridge::new();
     let cards = approved_cards(&e, &op, &admin, 2 * CARDS + 1).await?;
     let settings = encode::IssueSettings::current(&e.db, ObjectKind::Card)

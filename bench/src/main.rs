@@ -27,19 +27,14 @@ async fn main() {
         "batch" => batch::run().await,
         // For `perf record`: SQLite, one transaction per certificate, nothing else.
         "certs-profile" => certs::profile_target().await,
-        "all" => match http::run().await {
-            Ok(()) => match runner::run().await {
-                Ok(()) => match certs::run().await {
-                    Ok(()) => match encode::run().await {
-                        Ok(()) => batch::run().await,
-                        e => e,
-                    },
-                    e => e,
-                },
-                e => e,
-            },
-            e => e,
-        },
+        "all" => async {
+            http::run().await?;
+            runner::run().await?;
+            certs::run().await?;
+            encode::run().await?;
+            batch::run().await
+        }
+        .await,
         other => Err(format!(
             "unknown benchmark \"{other}\": use http, runner, certs, encode, batch or nothing for all"
         )),

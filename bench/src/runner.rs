@@ -9,6 +9,16 @@ use tessera_engine::{auth, demo, Caller, Engine};
 const OPERATIONS: usize = 2000;
 const WORKERS: usize = 8;
 
+/// The caller for a demo account, signed in with its demo password.
+pub(crate) async fn demo_caller(e: &Engine, user: &str) -> Result<Caller, String> {
+    let password = demo::ACCOUNTS
+        .iter()
+        .find(|(u, ..)| *u == user)
+        .map(|(_, p, ..)| *p)
+        .ok_or("no such demo account")?;
+    caller(e, user, password).await
+}
+
 pub(crate) async fn caller(e: &Engine, user: &str, password: &str) -> Result<Caller, String> {
     let (token, _) = auth::login(e, user, password, "bench")
         .await

@@ -17,7 +17,9 @@ use crate::runner::{self, authorize, record, Caller};
 use crate::temp_cards::{self, MAX_REQUEST};
 use crate::{options, Engine, EngineError, Result};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 use std::collections::HashMap;
 use std::time::Duration;
 use tessera_process::bridge::JobState;
@@ -31,10 +33,7 @@ use zeroize::Zeroizing;
 pub const CARD_WAIT: Duration = Duration::from_secs(600);
 
 fn batch_state(b: &batch_order::Model) -> Result<BatchOrderState> {
-    match runner::parse_state(ObjectKind::BatchOrder, &b.state)? {
-        State::BatchOrder(s) => Ok(s),
-        _ => unreachable!("parse_state keeps the kind"),
-    }
+    runner::parse_kind_state(ObjectKind::BatchOrder, &b.state)
 }
 
 async fn load(conn: &impl ConnectionTrait, id: i64) -> Result<batch_order::Model> {
@@ -47,34 +46,17 @@ async fn load(conn: &impl ConnectionTrait, id: i64) -> Result<batch_order::Model
     Ok(b)
 }
 
-/// Search: the requested cards that no open batch holds.
+/// Search: the requested cards that no open batch holds. A requested card's batch is always
+/// open: Cancel order lets go of its cards, and Complete order waits until none is requested.
 pub async fn search(engine: &Engine, caller: &Caller) -> Result<Vec<TempCardRow>> {
     authorize(caller, ProcessId::TempCardsBoProcIssueMultiple.def())?;
-    let open: Vec<i64> = open_batches(&engine.db).await?;
     let cards = temp_card::Entity::find()
         .filter(temp_card::Column::State.eq(TempCardState::Requested.as_str()))
-        .filter(
-            sea_orm::Condition::any()
-                .add(temp_card::Column::BatchOrderId.is_null())
-                .add(temp_card::Column::BatchOrderId.is_not_in(open)),
-        )
+        .filter(temp_card::Column::BatchOrderId.is_null())
         .order_by_asc(temp_card::Column::Id)
         .all(&engine.db)
         .await?;
     temp_cards::rows(&engine.db, cards).await
-}
-
-async fn open_batches(conn: &impl ConnectionTrait) -> Result<Vec<i64>> {
-    Ok(batch_order::Entity::find()
-        .filter(batch_order::Column::State.is_in([
-            BatchOrderState::Open.as_str(),
-            BatchOrderState::InProduction.as_str(),
-        ]))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|b| b.id)
-        .collect())
 }
 
 /// Issue multiple temporary cards with the cards chosen: a new batch order (`open`) holds them.
@@ -112,8 +94,6 @@ pub async fn create(engine: &Engine, caller: &Caller, ids: &[i64]) -> Result<i64
         .exec(&txn)
         .await?
         .last_insert_id;
-        let open = open_batches(&txn).await?;
-        let others: Vec<i64> = open.into_iter().filter(|b| *b != batch).collect();
         let mut attached = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(500) {
             let mut q = Query::update();
@@ -122,17 +102,14 @@ pub async fn create(engine: &Engine, caller: &Caller, ids: &[i64]) -> Result<i64
                 .value("updated_at", now)
                 .and_where(Expr::col("id").is_in(chunk.iter().copied()))
                 .and_where(Expr::col("state").eq(TempCardState::Requested.as_str()))
-                .and_where(
-                    Expr::col("batch_order_id")
-                        .is_null()
-                        .or(Expr::col("batch_order_id").is_not_in(others.iter().copied())),
-                )
+                .and_where(Expr::col("batch_order_id").is_null())
                 .returning(Query::returning().column("id"));
             for row in txn.query_all(&q).await? {
                 attached.push(row.try_get::<i64>("", "id")?);
             }
         }
         if attached.len() != ids.len() {
+            let attached: std::collections::HashSet<i64> = attached.into_iter().collect();
             let missing: Vec<String> = ids
                 .iter()
                 .filter(|i| !attached.contains(i))
@@ -183,21 +160,24 @@ pub async fn view(
     let cards = cards_of(&engine.db, batch).await?;
     let ids: Vec<i64> = cards.iter().map(|c| c.id).collect();
     // The newest job of each card says why it failed (or that it is in doubt).
-    let mut last_job: HashMap<i64, encoding_job::Model> = HashMap::new();
-    for chunk in ids.chunks(500) {
-        for j in encoding_job::Entity::find()
-            .filter(encoding_job::Column::ObjectKind.eq(ObjectKind::TempCard.as_str()))
-            .filter(encoding_job::Column::ObjectId.is_in(chunk.to_vec()))
-            .order_by_asc(encoding_job::Column::Id)
-            .all(&engine.db)
+    let last_job: HashMap<i64, encoding_job::Model> =
+        jobs::of_objects(&engine.db, ObjectKind::TempCard, &ids, false)
             .await?
-        {
-            last_job.insert(j.object_id, j);
-        }
-    }
+            .into_iter()
+            .map(|j| (j.object_id, j))
+            .collect();
     let rows = temp_cards::rows(&engine.db, cards).await?;
-    let mut pins = bridge.batch_take_pins(batch, caller.account_id);
     let run = bridge.batch(batch).unwrap_or_default();
+    let job = match run.job.filter(|_| run.running) {
+        Some(j) => {
+            Some(jobs::view(&engine.db, Some(bridge), &jobs::load(&engine.db, j).await?).await?)
+        }
+        None => None,
+    };
+    let names = crate::people::account_names(&engine.db, [b.created_by]).await?;
+    let (state, encode) = (batch_state(&b)?, encodes(&engine.db).await?);
+    // Last, once nothing can fail any more: the PINs are handed out only once.
+    let mut pins = bridge.batch_take_pins(batch, caller.account_id);
     let mut out = Vec::with_capacity(rows.len());
     let (mut produced, mut failed) = (0, 0);
     for r in rows {
@@ -229,25 +209,19 @@ pub async fn view(
             pin: pins.remove(&r.id).map(|p| p.to_string()),
         });
     }
-    let names = crate::people::account_names(&engine.db, [b.created_by]).await?;
     Ok(BatchView {
         id: b.id,
-        state: batch_state(&b)?,
+        state,
         version: b.version,
         created_by: names.get(&b.created_by).cloned().unwrap_or_default(),
         created_at: crate::time::text(b.created_at),
-        encode: encodes(&engine.db).await?,
+        encode,
         cards: out,
         produced,
         failed,
         running: run.running,
         message: run.message,
-        job: match run.job.filter(|_| run.running) {
-            Some(j) => {
-                Some(jobs::view(&engine.db, Some(bridge), &jobs::load(&engine.db, j).await?).await?)
-            }
-            None => None,
-        },
+        job,
     })
 }
 
@@ -265,14 +239,28 @@ pub async fn list(engine: &Engine, caller: &Caller) -> Result<Vec<(i64, BatchOrd
     let batches = batch_order::Entity::find()
         .filter(batch_order::Column::ObjectKind.eq(ObjectKind::TempCard.as_str()))
         .order_by_desc(batch_order::Column::Id)
+        .limit(50)
         .all(&engine.db)
         .await?;
-    let mut out = Vec::new();
-    for b in batches.into_iter().take(50) {
-        let n = cards_of(&engine.db, b.id).await?.len();
-        out.push((b.id, batch_state(&b)?, n));
-    }
-    Ok(out)
+    // A cancelled batch has let go of its cards: it counts none.
+    let counts: HashMap<i64, i64> = temp_card::Entity::find()
+        .select_only()
+        .column(temp_card::Column::BatchOrderId)
+        .column_as(temp_card::Column::Id.count(), "n")
+        .filter(temp_card::Column::BatchOrderId.is_in(batches.iter().map(|b| b.id)))
+        .group_by(temp_card::Column::BatchOrderId)
+        .into_tuple::<(i64, i64)>()
+        .all(&engine.db)
+        .await?
+        .into_iter()
+        .collect();
+    batches
+        .iter()
+        .map(|b| {
+            let n = counts.get(&b.id).copied().unwrap_or(0) as usize;
+            Ok((b.id, batch_state(b)?, n))
+        })
+        .collect()
 }
 
 /// A batch whose cards are being encoded is left alone until its run ends.
@@ -615,8 +603,13 @@ async fn wait_for(
 /// Stop after the card being encoded.
 pub fn stop(bridge: &Bridge, caller: &Caller, batch: i64) -> Result<()> {
     authorize(caller, ProcessId::TempCardsBoProcIssueMultiple.def())?;
-    bridge.batch_update(batch, |r| r.stop_requested = true);
-    Ok(())
+    if bridge.batch_request_stop(batch) {
+        Ok(())
+    } else {
+        Err(EngineError::Invalid(format!(
+            "Batch order {batch} is not being produced: there is nothing to stop."
+        )))
+    }
 }
 
 /// Complete order (in production → completed), or Cancel order (open → cancelled, the cards
@@ -653,20 +646,16 @@ pub async fn close(
                 .iter()
                 .filter(|c| c.state == TempCardState::Requested.as_str())
                 .count();
-            let mut open_jobs = 0;
-            for id in &ids {
-                open_jobs += jobs::open_on(&txn, (ObjectKind::TempCard, *id)).await?.len();
-            }
+            let open_jobs = jobs::of_objects(&txn, ObjectKind::TempCard, &ids, true)
+                .await?
+                .len();
             if requested > 0 || open_jobs > 0 {
                 return Err(EngineError::Invalid(format!(
                     "Batch order {batch} is not finished: {requested} cards are still requested and {open_jobs} encoding jobs are open (reconcile those in doubt). Click Next to produce the rest."
                 )));
             }
         }
-        let to = match runner::end_of(process, State::BatchOrder(state))?.0 {
-            State::BatchOrder(s) => s,
-            _ => unreachable!("a batch order process ends on a batch order"),
-        };
+        let (to, _) = runner::end_state(process, state)?;
         runner::transition(
             &txn,
             def,
@@ -681,6 +670,7 @@ pub async fn close(
             let mut q = Query::update();
             q.table("temp_card")
                 .value("batch_order_id", Option::<i64>::None)
+                .value("updated_at", crate::time::now())
                 .and_where(Expr::col("batch_order_id").eq(batch));
             txn.execute(&q).await?;
         }

@@ -23,18 +23,6 @@ pub const PROCESSES: &[ProcessId] = &[
     ProcessId::CardsAddonExtProdProcAbort,
 ];
 
-/// The card's state after `process`, and what happens to its certificates.
-fn end_state(process: ProcessId, from: CardState) -> Result<(CardState, CertEffect)> {
-    match runner::end_of(process, State::Card(from))? {
-        (State::Card(s), effect) => Ok((s, effect)),
-        (other, _) => Err(EngineError::NoTransition {
-            process,
-            from: from.as_str().into(),
-            to: other.as_str().into(),
-        }),
-    }
-}
-
 /// The checks before anything changes: the process, the caller, the card and its state.
 async fn check(
     conn: &impl ConnectionTrait,
@@ -80,7 +68,7 @@ pub async fn preview(
     card_id: i64,
 ) -> Result<CardProcessPreview> {
     let (c, state, holder) = check(&engine.db, caller, process, card_id).await?;
-    let (end, effect) = end_state(process, state)?;
+    let (end, effect) = runner::end_state(process, state)?;
     let certificates = crate::pki::of_owner(&engine.db, (ObjectKind::Card, c.id))
         .await?
         .iter()
@@ -113,7 +101,7 @@ pub async fn run(
         let (c, state, holder) = check(&txn, caller, process, card_id).await?;
         // The holder must stay as checked until the commit (a concurrent Lock user waits).
         runner::hold(&txn, ObjectKind::User, holder.id, holder.version).await?;
-        let (end, effect) = end_state(process, state)?;
+        let (end, effect) = runner::end_state(process, state)?;
         let reason = runner::revocation_reason(def.name, effect, reason)?;
         let certs = transition_with_certificates(
             &txn,

@@ -225,6 +225,7 @@ pub async fn export(
         .await?
         .last_insert_id;
         let file_name = format!("order-{order_id:06}.zip");
+        let mut records = Vec::with_capacity(cards.len());
         for c in &cards {
             let from = crate::people::card_state(c)?;
             if from == CardState::Processing {
@@ -255,20 +256,16 @@ pub async fn export(
                     });
                 }
             }
-            audit::append(
-                &txn,
-                caller,
-                AuditRecord {
-                    action: sync_def().id.as_str().into(),
-                    object: Some((ObjectKind::Card, c.id)),
-                    from_state: Some(from.as_str().into()),
-                    to_state: Some(CardState::Ordered.as_str().into()),
-                    data: serde_json::json!({ "order_id": order_id, "file": file_name }),
-                    detail: format!("Card {} sent to the bureau in {file_name}", c.id),
-                },
-            )
-            .await?;
+            records.push(AuditRecord {
+                action: sync_def().id.as_str().into(),
+                object: Some((ObjectKind::Card, c.id)),
+                from_state: Some(from.as_str().into()),
+                to_state: Some(CardState::Ordered.as_str().into()),
+                data: serde_json::json!({ "order_id": order_id, "file": file_name }),
+                detail: format!("Card {} sent to the bureau in {file_name}", c.id),
+            });
         }
+        audit::append_many(&txn, caller, records).await?;
         let content = order_zip(&txn, order_id, &cards).await?;
         let sha = hex::encode(Sha256::digest(&content));
         let mut q = Query::update();

@@ -1,7 +1,7 @@
 //! People ("users" in the operator UI): quick search and the user page.
 
 use crate::entity::{account, card, person};
-use crate::runner::{parse_state, Caller};
+use crate::runner::Caller;
 use crate::{enablement, Engine, EngineError, Result};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
@@ -28,10 +28,7 @@ pub fn may_see_person(caller: &Caller, person_id: i64) -> Result<()> {
 }
 
 pub fn user_state(p: &person::Model) -> Result<UserState> {
-    match parse_state(ObjectKind::User, &p.state)? {
-        State::User(s) => Ok(s),
-        _ => unreachable!("parse_state returns a state of the kind asked for"),
-    }
+    crate::runner::parse_kind_state(ObjectKind::User, &p.state)
 }
 
 pub fn detail(p: &person::Model) -> Result<UserDetail> {
@@ -144,10 +141,7 @@ pub(crate) async fn account_names(
 }
 
 pub(crate) fn card_state(c: &card::Model) -> Result<CardState> {
-    match parse_state(ObjectKind::Card, &c.state)? {
-        State::Card(s) => Ok(s),
-        _ => unreachable!("parse_state returns a state of the kind asked for"),
-    }
+    crate::runner::parse_kind_state(ObjectKind::Card, &c.state)
 }
 
 pub(crate) fn card_summary(c: &card::Model, names: &HashMap<i64, String>) -> Result<CardSummary> {

@@ -344,3 +344,32 @@ pub fn end_of(
             to: "?".into(),
         })
 }
+
+/// [`end_of`] for a kind's own state enum: where `process` takes an object in `from`.
+pub fn end_state<S: tessera_process::KindState>(
+    process: tessera_process::ProcessId,
+    from: S,
+) -> Result<(S, tessera_process::CertEffect)> {
+    let (to, effect) = end_of(process, from.into_state())?;
+    S::from_state(to)
+        .map(|s| (s, effect))
+        .ok_or_else(|| EngineError::NoTransition {
+            process,
+            from: from.into_state().as_str().into(),
+            to: to.as_str().into(),
+        })
+}
+
+/// [`parse_state`] into a kind's own state enum.
+pub fn parse_kind_state<S: tessera_process::KindState>(
+    kind: ObjectKind,
+    stored: &str,
+) -> Result<S> {
+    let state = parse_state(kind, stored)?;
+    S::from_state(state).ok_or_else(|| {
+        EngineError::Invalid(format!(
+            "The {} is in the state \"{stored}\" of another kind of object.",
+            kind.label().to_lowercase()
+        ))
+    })
+}

@@ -35,10 +35,7 @@ pub const PROCESSES: &[ProcessId] = &[
 ];
 
 pub fn state_of(t: &temp_card::Model) -> Result<TempCardState> {
-    match runner::parse_state(ObjectKind::TempCard, &t.state)? {
-        State::TempCard(s) => Ok(s),
-        _ => unreachable!("parse_state keeps the kind"),
-    }
+    runner::parse_kind_state(ObjectKind::TempCard, &t.state)
 }
 
 /// The rows the lists show, with holder names and chip serials in two lookups.
@@ -180,24 +177,8 @@ pub async fn page(engine: &Engine, caller: &Caller, id: i64) -> Result<TempCardP
     })
 }
 
-fn end_state(process: ProcessId, from: TempCardState) -> Result<(TempCardState, CertEffect)> {
-    match runner::end_of(process, State::TempCard(from))? {
-        (State::TempCard(s), effect) => Ok((s, effect)),
-        (other, _) => Err(EngineError::NoTransition {
-            process,
-            from: from.as_str().into(),
-            to: other.as_str().into(),
-        }),
-    }
-}
-
-async fn validity_days(conn: &impl ConnectionTrait) -> Result<i64> {
-    Ok(
-        options::current(conn, OptionsPackage::TempCardsScriptOptions)
-            .await?
-            .int("TempCardsAssignValidityDays")
-            .clamp(1, 365),
-    )
+fn validity_days(o: &options::Current) -> i64 {
+    o.int("TempCardsAssignValidityDays").clamp(1, 365)
 }
 
 async fn check(
@@ -228,7 +209,7 @@ pub async fn preview(
     id: i64,
 ) -> Result<TempCardProcessPreview> {
     let (c, state) = check(&engine.db, caller, process, id).await?;
-    let (end, effect) = end_state(process, state)?;
+    let (end, effect) = runner::end_state(process, state)?;
     let certificates = crate::pki::of_owner(&engine.db, (ObjectKind::TempCard, c.id))
         .await?
         .iter()
@@ -247,7 +228,9 @@ pub async fn preview(
         needs_reason: effect == CertEffect::Revoke,
         needs_user: process == ProcessId::TempCardsProcAssign,
         validity_days: if dated {
-            Some(validity_days(&engine.db).await?)
+            Some(validity_days(
+                &options::current(&engine.db, OptionsPackage::TempCardsScriptOptions).await?,
+            ))
         } else {
             None
         },
@@ -275,10 +258,11 @@ pub async fn run(
     let txn = engine.write().await?;
     let result = async {
         let (c, state) = check(&txn, caller, process, id).await?;
-        let (end, effect) = end_state(process, state)?;
+        let (end, effect) = runner::end_state(process, state)?;
         let reason = runner::revocation_reason(def.name, effect, input.reason)?;
         let now = crate::time::now();
-        let days = validity_days(&txn).await?;
+        let opts = options::current(&txn, OptionsPackage::TempCardsScriptOptions).await?;
+        let days = validity_days(&opts);
         let mut extra: Vec<(&'static str, sea_orm::Value)> = vec![];
         let mut holder: Option<person::Model> = None;
         let until = match process {
@@ -294,7 +278,7 @@ pub async fn run(
                 .await?;
                 // The user must stay active until the commit (a concurrent Lock user waits).
                 runner::hold(&txn, ObjectKind::User, p.id, p.version).await?;
-                one_card_per_user(&txn, &p).await?;
+                one_card_per_user(&txn, &opts, &p).await?;
                 let until = now + chrono::Duration::days(days);
                 extra.push(("person_id", Some(p.id).into()));
                 extra.push(("assigned_until", Some(until).into()));
@@ -386,11 +370,12 @@ pub async fn run(
 }
 
 /// One assigned temporary card per user, unless the option allows more.
-async fn one_card_per_user(conn: &impl ConnectionTrait, p: &person::Model) -> Result<()> {
-    let allow = options::current(conn, OptionsPackage::TempCardsScriptOptions)
-        .await?
-        .bool("TempCardsAllowMultipleAssigned");
-    if allow {
+async fn one_card_per_user(
+    conn: &impl ConnectionTrait,
+    opts: &options::Current,
+    p: &person::Model,
+) -> Result<()> {
+    if opts.bool("TempCardsAllowMultipleAssigned") {
         return Ok(());
     }
     if let Some(other) = temp_card::Entity::find()

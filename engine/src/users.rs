@@ -31,18 +31,6 @@ fn check_process(process: ProcessId) -> Result<()> {
     }
 }
 
-/// The target state of `process` for a user in `state`.
-fn end_state(process: ProcessId, state: State) -> Result<(UserState, CertEffect)> {
-    match runner::end_of(process, state)? {
-        (State::User(s), effect) => Ok((s, effect)),
-        (other, _) => Err(EngineError::NoTransition {
-            process,
-            from: state.as_str().into(),
-            to: other.as_str().into(),
-        }),
-    }
-}
-
 /// The user's credentials with their versions and what the cascade would do to each.
 async fn cascade_plan(
     conn: &impl ConnectionTrait,
@@ -75,15 +63,15 @@ async fn check(
     caller: &Caller,
     process: ProcessId,
     user_id: i64,
-) -> Result<(crate::entity::person::Model, State)> {
+) -> Result<(crate::entity::person::Model, UserState)> {
     check_process(process)?;
     let def = process.def();
     authorize(caller, def)?;
     may_see_person(caller, user_id)?;
     let p = people::load(conn, user_id).await?;
-    let state = State::User(people::user_state(&p)?);
-    require_state(def, state)?;
-    require_enabled(conn, def, state).await?;
+    let state = people::user_state(&p)?;
+    require_state(def, State::User(state))?;
+    require_enabled(conn, def, State::User(state)).await?;
     Ok((p, state))
 }
 
@@ -95,7 +83,7 @@ pub async fn preview(
     user_id: i64,
 ) -> Result<UserProcessPreview> {
     let (p, state) = check(&engine.db, caller, process, user_id).await?;
-    let (end, effect) = end_state(process, state)?;
+    let (end, effect) = runner::end_state(process, state)?;
     let plan = cascade_plan(&engine.db, process, p.id).await?;
     let certificates = crate::pki::of_person(&engine.db, p.id)
         .await?
@@ -127,7 +115,7 @@ pub async fn run(
     let txn = engine.write().await?;
     let result = async {
         let (p, state) = check(&txn, caller, process, user_id).await?;
-        let (end, effect) = end_state(process, state)?;
+        let (end, effect) = runner::end_state(process, state)?;
         let reason = runner::revocation_reason(def.name, effect, reason)?;
         let mut certs = transition_with_certificates(
             &txn,
@@ -135,7 +123,7 @@ pub async fn run(
             def,
             p.id,
             user_version,
-            state,
+            State::User(state),
             State::User(end),
             vec![],
             reason,

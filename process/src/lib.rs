@@ -22,6 +22,7 @@ pub use options::{
 };
 pub use profile::{CertPurpose, CertificateProfile, RevocationReason};
 pub use state::{
-    BatchOrderState, CardState, CertificateState, MobileIdState, State, TempCardState, UserState,
+    BatchOrderState, CardState, CertificateState, KindState, MobileIdState, State, TempCardState,
+    UserState,
 };
 pub use transition::{CertEffect, Transition};

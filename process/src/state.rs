@@ -126,6 +126,37 @@ pub enum State {
     BatchOrder(BatchOrderState),
 }
 
+/// One kind's own state enum as a part of [`State`], so that code written once serves every kind.
+pub trait KindState: Copy + Sized {
+    fn into_state(self) -> State;
+    fn from_state(state: State) -> Option<Self>;
+}
+
+macro_rules! kind_state {
+    ($($name:ident => $variant:ident),+ $(,)?) => {
+        $(impl KindState for $name {
+            fn into_state(self) -> State {
+                State::$variant(self)
+            }
+            fn from_state(state: State) -> Option<Self> {
+                match state {
+                    State::$variant(s) => Some(s),
+                    _ => None,
+                }
+            }
+        })+
+    };
+}
+
+kind_state!(
+    UserState => User,
+    CardState => Card,
+    TempCardState => TempCard,
+    MobileIdState => MobileId,
+    CertificateState => Certificate,
+    BatchOrderState => BatchOrder,
+);
+
 impl State {
     pub fn kind(self) -> ObjectKind {
         match self {

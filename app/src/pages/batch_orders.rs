@@ -7,7 +7,7 @@ use crate::api::{
     batch_orders, batch_search, close_batch, create_batch, error_text, fetch_batch, produce_batch,
     stop_batch,
 };
-use crate::components::{loaded, StateBadge};
+use crate::components::{loaded, ErrorBox, Loading, StateBadge};
 use crate::pages::issue_card::{watch_readers, Readers};
 use crate::pages::user::id_param;
 use leptos::prelude::*;
@@ -122,6 +122,16 @@ fn result_text(c: &tessera_process::dto::BatchCard) -> String {
     }
 }
 
+/// What a button on the batch page asks for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Action {
+    Next,
+    Repeat,
+    Complete,
+    Cancel,
+    Stop,
+}
+
 #[component]
 pub fn BatchOrderPage() -> impl IntoView {
     let id = id_param("id");
@@ -133,8 +143,13 @@ pub fn BatchOrderPage() -> impl IntoView {
     let chosen = RwSignal::new(None::<String>);
     let error = RwSignal::new(None::<String>);
     let outcome = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    // Ticks since a refresh was asked for and not yet answered (0: none pending). An answer
+    // that equals the last one may not wake the effect, so a wait ends after a few ticks.
+    let waiting = StoredValue::new(0u8);
     watch_readers(readers);
-    // While production runs in the background, follow it.
+    // While production runs in the background, follow it; one request at a time, because a
+    // superseded answer would be dropped with the PINs it carried.
     #[cfg(feature = "hydrate")]
     {
         let handle = set_interval_with_handle(
@@ -143,8 +158,12 @@ pub fn BatchOrderPage() -> impl IntoView {
                     .get_untracked()
                     .and_then(|r| r.ok())
                     .is_some_and(|v| v.running);
-                if running {
+                let pending = waiting.get_value();
+                if running && (pending == 0 || pending >= 5) {
+                    waiting.set_value(1);
                     refresh.update(|n| *n += 1);
+                } else if pending > 0 {
+                    waiting.set_value(pending + 1);
                 }
             },
             std::time::Duration::from_millis(400),
@@ -154,7 +173,9 @@ pub fn BatchOrderPage() -> impl IntoView {
         }
     }
     Effect::new(move |_| {
-        if let Some(Ok(v)) = view_data.get() {
+        let answer = view_data.get();
+        waiting.set_value(0);
+        if let Some(Ok(v)) = answer {
             pins.update(|p| {
                 for c in &v.cards {
                     if let Some(pin) = &c.pin {
@@ -164,40 +185,43 @@ pub fn BatchOrderPage() -> impl IntoView {
             });
         }
     });
-    let act = move |what: &'static str, v: BatchView| {
+    let act = move |what: Action, batch: i64, version: i64| {
         error.set(None);
         outcome.set(None);
+        busy.set(true);
         let reader = chosen.get_untracked();
         leptos::task::spawn_local(async move {
             let result = match what {
-                "next" | "repeat" => produce_batch(v.id, v.version, reader, what == "repeat")
-                    .await
-                    .map(|got| {
-                        let n = got.len();
-                        pins.update(|p| p.extend(got));
-                        if n > 0 {
-                            format!("{n} cards produced.")
-                        } else {
-                            "Production started.".to_string()
-                        }
-                    }),
-                "complete" => close_batch(
+                Action::Next | Action::Repeat => {
+                    produce_batch(batch, version, reader, what == Action::Repeat)
+                        .await
+                        .map(|got| {
+                            let n = got.len();
+                            pins.update(|p| p.extend(got));
+                            if n > 0 {
+                                format!("{n} cards produced.")
+                            } else {
+                                "Production started.".to_string()
+                            }
+                        })
+                }
+                Action::Complete => close_batch(
                     ProcessId::TempCardsBoProcCompleteOrder.as_str().into(),
-                    v.id,
-                    v.version,
+                    batch,
+                    version,
                 )
                 .await
                 .map(|_| "The batch order is completed.".to_string()),
-                "cancel" => close_batch(
+                Action::Cancel => close_batch(
                     ProcessId::TempCardsBoProcCancelOrder.as_str().into(),
-                    v.id,
-                    v.version,
+                    batch,
+                    version,
                 )
                 .await
                 .map(|_| {
                     "The batch order is cancelled; its cards are requested again.".to_string()
                 }),
-                _ => stop_batch(v.id)
+                Action::Stop => stop_batch(batch)
                     .await
                     .map(|_| "Production stops after the card being encoded.".to_string()),
             };
@@ -205,72 +229,90 @@ pub fn BatchOrderPage() -> impl IntoView {
                 Ok(m) => outcome.set(Some(m)),
                 Err(e) => error.set(Some(error_text(&e))),
             }
+            busy.set(false);
             refresh.update(|n| *n += 1);
         });
+    };
+    let page = move |v: BatchView| {
+        let total = v.cards.len();
+        let requested = v
+            .cards
+            .iter()
+            .filter(|c| c.state == TempCardState::Requested)
+            .count();
+        let (batch, version) = (v.id, v.version);
+        let (state, running, encode, failed) = (v.state, v.running, v.encode, v.failed);
+        // Encoding needs a reader; the server would refuse Next without one.
+        let blocked = move || busy.get() || (encode && chosen.get().is_none());
+        let button = move |action: Action,
+                           label: &'static str,
+                           test_id: &'static str,
+                           primary: bool,
+                           needs_reader: bool| {
+            view! {
+                <button type="button" class:primary=primary data-testid=test_id
+                    disabled=move || if needs_reader { blocked() } else { busy.get() }
+                    on:click=move |_| act(action, batch, version)>{label}</button>
+            }
+        };
+        view! {
+            <h1>{format!("Batch order {batch}")}</h1>
+            <dl class="data" data-testid="batch-data" data-state=state.as_str()>
+                <dt>"State"</dt><dd><StateBadge name=state.as_str() label=state.label()/></dd>
+                <dt>"Ordered by"</dt><dd>{v.created_by.clone()}" "<time>{v.created_at.clone()}</time></dd>
+                <dt>"Encode the temporary card"</dt><dd>{if encode { "yes: each card is encoded in a reader" } else { "no" }}</dd>
+            </dl>
+            <div class="progress" data-testid="batch-progress" data-produced=v.produced data-failed=failed data-total=total>
+                <progress max=total value=v.produced></progress>
+                <span>{format!(" {} of {total} produced, {failed} failed", v.produced)}</span>
+            </div>
+            {v.message.clone().map(|m| view! { <p class="muted" role="status" data-testid="batch-message">{m}</p> })}
+            {(encode && !running && matches!(state, BatchOrderState::Open | BatchOrderState::InProduction)).then(|| view! {
+                <h3>"Card reader"</h3>
+                <Readers readers chosen/>
+            })}
+            <p class="actions">
+                {(!running && (state == BatchOrderState::Open || (state == BatchOrderState::InProduction && requested > 0)))
+                    .then(|| button(Action::Next, "Next", "next", true, true))}
+                {(!running && state == BatchOrderState::InProduction && failed > 0)
+                    .then(|| button(Action::Repeat, "Repeat production", "repeat", false, true))}
+                {(!running && state == BatchOrderState::InProduction && requested == 0)
+                    .then(|| button(Action::Complete, "Complete order", "complete", false, false))}
+                {(state == BatchOrderState::Open).then(|| button(Action::Cancel, "Cancel order", "cancel", false, false))}
+                {running.then(|| button(Action::Stop, "Stop after this card", "stop", false, false))}
+            </p>
+            {move || outcome.get().map(|m| view! { <p class="outcome" role="status" data-testid="batch-outcome">{m}</p> })}
+            {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="batch-error">{e}</p> })}
+            {v.job.clone().map(|j| view! { <p class="muted" data-testid="batch-job">{format!("Encoding job {} on temporary card {}", j.job_id, j.card_id)}</p> })}
+            <table data-testid="batch-cards">
+                <thead><tr><th>"Card"</th><th>"State"</th><th>"Chip"</th><th>"Result"</th><th>"PIN (shown once)"</th></tr></thead>
+                <tbody>
+                    {v.cards.iter().map(|c| {
+                        let id = c.id;
+                        view! {
+                            <tr data-testid="batch-card" data-id=id data-state=c.state.as_str()>
+                                <td><A href=format!("/temp-cards/{id}")>{id}</A></td>
+                                <td><StateBadge name=c.state.as_str() label=c.state.label()/></td>
+                                <td>{c.chip_serial.clone().unwrap_or_default()}</td>
+                                <td>{result_text(c)}</td>
+                                <td data-testid="pin">{move || pins.with(|p| p.get(&id).cloned()).unwrap_or_default()}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        }
     };
     view! {
         <section>
             <p><A href="/batch-orders">"← BATCH ORDERS"</A></p>
-            {loaded(view_data, move |v: BatchView| {
-                let total = v.cards.len();
-                let requested = v.cards.iter().filter(|c| c.state == TempCardState::Requested).count();
-                let (state, running, encode, failed) = (v.state, v.running, v.encode, v.failed);
-                let (v1, v2, v3, v4, v5) = (v.clone(), v.clone(), v.clone(), v.clone(), v.clone());
-                view! {
-                    <h1>{format!("Batch order {}", v.id)}</h1>
-                    <dl class="data" data-testid="batch-data" data-state=state.as_str()>
-                        <dt>"State"</dt><dd><StateBadge name=state.as_str() label=state.label()/></dd>
-                        <dt>"Ordered by"</dt><dd>{v.created_by.clone()}" "<time>{v.created_at.clone()}</time></dd>
-                        <dt>"Encode the temporary card"</dt><dd>{if encode { "yes: each card is encoded in a reader" } else { "no" }}</dd>
-                    </dl>
-                    <div class="progress" data-testid="batch-progress" data-produced=v.produced data-failed=failed data-total=total>
-                        <progress max=total value=v.produced></progress>
-                        <span>{format!(" {} of {total} produced, {failed} failed", v.produced)}</span>
-                    </div>
-                    {v.message.clone().map(|m| view! { <p class="muted" role="status" data-testid="batch-message">{m}</p> })}
-                    {(encode && !running && matches!(state, BatchOrderState::Open | BatchOrderState::InProduction)).then(|| view! {
-                        <h3>"Card reader"</h3>
-                        <Readers readers chosen/>
-                    })}
-                    <p class="actions">
-                        {(!running && (state == BatchOrderState::Open || (state == BatchOrderState::InProduction && requested > 0))).then(|| view! {
-                            <button type="button" class="primary" data-testid="next" on:click=move |_| act("next", v1.clone())>"Next"</button>
-                        })}
-                        {(!running && state == BatchOrderState::InProduction && failed > 0).then(|| view! {
-                            <button type="button" data-testid="repeat" on:click=move |_| act("repeat", v2.clone())>"Repeat production"</button>
-                        })}
-                        {(!running && state == BatchOrderState::InProduction).then(|| view! {
-                            <button type="button" data-testid="complete" on:click=move |_| act("complete", v3.clone())>"Complete order"</button>
-                        })}
-                        {(state == BatchOrderState::Open).then(|| view! {
-                            <button type="button" data-testid="cancel" on:click=move |_| act("cancel", v4.clone())>"Cancel order"</button>
-                        })}
-                        {running.then(|| view! {
-                            <button type="button" data-testid="stop" on:click=move |_| act("stop", v5.clone())>"Stop after this card"</button>
-                        })}
-                    </p>
-                    {v.job.clone().map(|j| view! { <p class="muted" data-testid="batch-job">{format!("Encoding job {} on temporary card {}", j.job_id, j.card_id)}</p> })}
-                    <table data-testid="batch-cards">
-                        <thead><tr><th>"Card"</th><th>"State"</th><th>"Chip"</th><th>"Result"</th><th>"PIN (shown once)"</th></tr></thead>
-                        <tbody>
-                            {v.cards.iter().map(|c| {
-                                let id = c.id;
-                                view! {
-                                    <tr data-testid="batch-card" data-id=id data-state=c.state.as_str()>
-                                        <td><A href=format!("/temp-cards/{id}")>{id}</A></td>
-                                        <td><StateBadge name=c.state.as_str() label=c.state.label()/></td>
-                                        <td>{c.chip_serial.clone().unwrap_or_default()}</td>
-                                        <td>{result_text(c)}</td>
-                                        <td data-testid="pin">{move || pins.with(|p| p.get(&id).cloned()).unwrap_or_default()}</td>
-                                    </tr>
-                                }
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                }
-            })}
-            {move || outcome.get().map(|m| view! { <p class="outcome" role="status" data-testid="batch-outcome">{m}</p> })}
-            {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="batch-error">{e}</p> })}
+            // Transition, not Suspense: the page stays while it follows production.
+            <Transition fallback=Loading>
+                {move || view_data.get().map(|r| match r {
+                    Ok(v) => page(v).into_any(),
+                    Err(e) => view! { <ErrorBox error=e/> }.into_any(),
+                })}
+            </Transition>
         </section>
     }
 }

@@ -112,7 +112,24 @@ pub fn TempCardProcessPage() -> impl IntoView {
         move || (process(), id()),
         |(p, id)| fetch_temp_card_process(p, id),
     );
-    let users = Resource::new(|| (), |_| search_users(String::new()));
+    // The user chooser only for Assign; a search narrows it in a large organisation.
+    let needs_user = Memo::new(move |_| {
+        preview
+            .get()
+            .and_then(|r| r.ok())
+            .is_some_and(|p| p.needs_user)
+    });
+    let query = RwSignal::new(String::new());
+    let users = Resource::new(
+        move || (needs_user.get(), query.get()),
+        |(needed, q)| async move {
+            if needed {
+                search_users(q).await
+            } else {
+                Ok(vec![])
+            }
+        },
+    );
     let run = ServerAction::<RunTempCardProcess>::new();
     let reason = RwSignal::new(String::new());
     let user = RwSignal::new(String::new());
@@ -131,10 +148,13 @@ pub fn TempCardProcessPage() -> impl IntoView {
                 _ => view! {
                     <Suspense fallback=Loading>
                         {move || preview.get().map(|p| match p {
-                            Err(e) => view! { <ErrorBox error=e/> }.into_any(),
+                            Err(e) => view! {
+                                <ErrorBox error=e/>
+                                <p><A href=format!("/temp-cards/{}", id())>"Back to the card"</A></p>
+                            }.into_any(),
                             Ok(p) => {
                                 let (card_id, version, name) = (p.card.id, p.card.version, p.process.as_str().to_string());
-                                let (needs_reason, needs_user) = (p.needs_reason, p.needs_user);
+                                let needs_reason = p.needs_reason;
                                 view! {
                                     <h1>{p.name.clone()}</h1>
                                     <dl class="data">
@@ -146,9 +166,11 @@ pub fn TempCardProcessPage() -> impl IntoView {
                                     <p>"The card becomes " <StateBadge name=p.end_state.as_str() label=p.end_state.label()/> "."</p>
                                     {p.validity_days.map(|d| view! { <p data-testid="validity">{format!("Valid for {d} days from now (or from the current end, when extending).")}</p> })}
                                     <p>{format!("{} certificates change state.", p.certificates)}</p>
-                                    <Show when=move || needs_user>
+                                    <Show when=move || needs_user.get()>
                                         <div class="field">
-                                            <label for="user"><strong>"User"</strong></label>
+                                            <label for="user-search"><strong>"User"</strong></label>
+                                            <input id="user-search" type="search" placeholder="Search by name, UPN or employee id"
+                                                on:change=move |ev| query.set(event_target_value(&ev))/>
                                             <select id="user" name="user" data-testid="user" on:change=move |ev| user.set(event_target_value(&ev))>
                                                 <option value="">"Choose…"</option>
                                                 <Suspense fallback=|| ()>

@@ -143,12 +143,38 @@ pub async fn open_on(
     conn: &impl ConnectionTrait,
     object: (ObjectKind, i64),
 ) -> Result<Vec<job::Model>> {
-    let open = [JobState::Encoding.as_str(), JobState::InDoubt.as_str()];
-    Ok(of_object(conn, object)
-        .await?
-        .into_iter()
-        .filter(|j| open.contains(&j.state.as_str()))
-        .collect())
+    Ok(job::Entity::find()
+        .filter(job::Column::ObjectKind.eq(object.0.as_str()))
+        .filter(job::Column::ObjectId.eq(object.1))
+        .filter(job::Column::State.is_in(open()))
+        .order_by_desc(job::Column::Id)
+        .all(conn)
+        .await?)
+}
+
+fn open() -> [&'static str; 2] {
+    [JobState::Encoding.as_str(), JobState::InDoubt.as_str()]
+}
+
+/// The jobs of many objects of one kind (a batch's cards), oldest first; only the open ones if
+/// `open_only`.
+pub async fn of_objects(
+    conn: &impl ConnectionTrait,
+    kind: ObjectKind,
+    ids: &[i64],
+    open_only: bool,
+) -> Result<Vec<job::Model>> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(500) {
+        let mut q = job::Entity::find()
+            .filter(job::Column::ObjectKind.eq(kind.as_str()))
+            .filter(job::Column::ObjectId.is_in(chunk.to_vec()));
+        if open_only {
+            q = q.filter(job::Column::State.is_in(open()));
+        }
+        out.extend(q.order_by_asc(job::Column::Id).all(conn).await?);
+    }
+    Ok(out)
 }
 
 /// An object's jobs, newest first.

@@ -218,12 +218,25 @@ impl Bridge {
         if run.running {
             return false;
         }
-        run.running = true;
-        run.stop_requested = false;
-        run.started_by = started_by;
-        run.message = None;
-        run.job = None;
+        // PINs the last run's operator did not collect are not handed to the next one.
+        *run = BatchRun {
+            running: true,
+            started_by,
+            ..BatchRun::default()
+        };
         true
+    }
+
+    /// Asks the run of batch `id` to stop after its card; false if it does not run.
+    pub fn batch_request_stop(&self, id: i64) -> bool {
+        let mut b = self.shared.batches.lock().expect("bridge lock");
+        match b.get_mut(&id) {
+            Some(r) if r.running => {
+                r.stop_requested = true;
+                true
+            }
+            _ => false,
+        }
     }
 
     pub fn batch_update(&self, id: i64, f: impl FnOnce(&mut BatchRun)) {

@@ -56,6 +56,14 @@ where
     T: Transport + Send + 'static,
     O: FnOnce() -> std::result::Result<(Piv<T>, Vec<u8>), PivError> + Send + 'static,
 {
+    // Only staff who encode cards get as far as the database.
+    caller.require_any(
+        &[
+            tessera_process::Role::Operator,
+            tessera_process::Role::Admin,
+        ],
+        "reconcile encoding jobs",
+    )?;
     let pki = engine.pki()?;
     // A job whose lease ran out is in doubt even if no schedule has said so yet.
     sweep(engine).await?;
@@ -110,7 +118,11 @@ where
             earlier_keys.push(k);
         }
     }
-    let new_pin = random_digits(pin_length(engine).await?);
+    let new_pin = random_digits(
+        encode::IssueSettings::current(&engine.db, target.0)
+            .await?
+            .pin_length,
+    );
 
     // Read the card on a blocking thread.
     let pin = new_pin.clone();
@@ -227,16 +239,6 @@ fn slot_of(c: &crate::entity::certificate::Model) -> Option<Slot> {
         .copied()
         .find(|p| p.label() == c.profile)?;
     Some(encode::slot_for(purpose))
-}
-
-/// The PIN length the options ask for now.
-async fn pin_length(engine: &Engine) -> Result<usize> {
-    let o = crate::options::current(
-        &engine.db,
-        tessera_process::OptionsPackage::CardsScriptOptions,
-    )
-    .await?;
-    Ok(o.int("CardsPinLength").clamp(6, 8) as usize)
 }
 
 async fn mark_in_doubt_before(

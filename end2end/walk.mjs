@@ -1,0 +1,50 @@
+import { chromium } from '@playwright/test';
+const base = 'http://127.0.0.1:3000';
+const b = await chromium.launch({ executablePath: '/usr/bin/chromium' });
+const p = await b.newPage();
+const shot = async (n) => { await p.screenshot({ path: `/tmp/walk/${n}.png`, fullPage: true }); };
+const hyd = async () => p.waitForSelector('body[data-hydrated="true"]', { state: 'attached' });
+await p.goto(base + '/login'); await hyd();
+await p.getByLabel('User name').fill('operator'); await p.getByLabel('Password').fill('operator-demo');
+await p.getByRole('button', { name: 'Sign in' }).click(); await p.getByTestId('account').waitFor();
+await p.goto(base + '/'); await hyd(); await shot('01-home');
+await p.goto(base + '/temp-cards'); await hyd();
+for (const v of ['', '0', '-3', '20000', 'abc']) {
+  await p.getByTestId('count').fill(v); await p.getByTestId('request-temp-cards').click();
+  await p.waitForTimeout(700);
+  console.log(`count "${v}":`, (await p.locator('[role=alert],[data-testid=requested]').allTextContents()).join(' | '));
+}
+await p.getByTestId('count').fill('3'); await p.getByTestId('request-temp-cards').click(); await p.waitForTimeout(800);
+await shot('02-temp-cards');
+await p.goto(base + '/batch-orders'); await hyd();
+await p.getByTestId('search').click(); await p.waitForTimeout(800);
+await p.getByTestId('issue-multiple').click(); await p.waitForTimeout(800);
+console.log('none ticked:', await p.getByTestId('batch-error').textContent());
+await shot('03-batch-search');
+await p.getByTestId('pick').first().check();
+await p.getByTestId('issue-multiple').click(); await p.waitForURL(/batch-orders\/\d+/); await hyd(); await p.waitForTimeout(1500);
+await shot('04-batch');
+await p.getByTestId('next').click(); await p.waitForTimeout(1000);
+console.log('next without reader:', (await p.locator('[role=alert]').allTextContents()).join(' | '));
+await shot('05-next-no-reader');
+// Crafted calls
+const r1 = await p.request.post(base + '/api/produce_batch', { form: { batch: '999999', version: '1', repeat: 'false' } });
+console.log('unknown batch:', r1.status(), await r1.text());
+const r2 = await p.request.post(base + '/api/run_temp_card_process', { form: { process: 'TempCardsProcAssign', id: '1', version: '1' } });
+console.log('assign crafted:', r2.status(), await r2.text());
+const r3 = await p.request.post(base + '/api/run_temp_card_process', { form: { process: 'CardsProcLock', id: '1', version: '1' } });
+console.log('wrong process:', r3.status(), await r3.text());
+await p.goto(base + '/temp-cards/999999'); await hyd(); await p.waitForTimeout(800);
+console.log('unknown card page:', (await p.locator('main').textContent()).slice(0, 200));
+await p.goto(base + '/batch-orders/999999'); await hyd(); await p.waitForTimeout(800);
+console.log('unknown batch page:', (await p.locator('main').textContent()).slice(0, 200));
+// approver
+await p.getByRole('button', { name: 'Sign out' }).click(); await p.waitForTimeout(500);
+await p.goto(base + '/login'); await hyd();
+await p.getByLabel('User name').fill('approver'); await p.getByLabel('Password').fill('approver-demo');
+await p.getByRole('button', { name: 'Sign in' }).click(); await p.getByTestId('account').waitFor();
+const r4 = await p.request.post(base + '/api/batch_search', {});
+console.log('approver batch search:', r4.status(), await r4.text());
+const r5 = await p.request.post(base + '/api/temp_cards', { form: { state: '' } });
+console.log('approver temp cards:', r5.status(), (await r5.text()).slice(0, 120));
+await b.close();
