@@ -280,6 +280,9 @@ pub fn BatchOrderPage() -> impl IntoView {
                     .then(|| button(Action::Complete, "Complete order", "complete", false, false))}
                 {(state == BatchOrderState::Open).then(|| button(Action::Cancel, "Cancel order", "cancel", false, false))}
                 {running.then(|| button(Action::Stop, "Stop after this card", "stop", false, false))}
+                {(encode && !running && state != BatchOrderState::Completed && state != BatchOrderState::Cancelled).then(|| view! {
+                    <span class="muted">" Insert a blank card, choose its reader, then Next."</span>
+                })}
             </p>
             {move || outcome.get().map(|m| view! { <p class="outcome" role="status" data-testid="batch-outcome">{m}</p> })}
             {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="batch-error">{e}</p> })}
