@@ -69,9 +69,20 @@ export function requestRow(page: Page, name: string) {
  * until the tab shows.
  */
 export async function chooseState(page: Page, state: string) {
+  await repeatUntilShown(
+    () => page.getByTestId('state-tabs').locator(`[data-state="${state}"]`).click(),
+    page.locator(`[data-testid="state-tab"][data-state="${state}"]`),
+  );
+}
+
+/**
+ * Repeats an idempotent first step on a freshly loaded page until `shown` appears: under load
+ * Chromium can lose the first input while the page is still being hydrated.
+ */
+export async function repeatUntilShown(step: () => Promise<unknown>, shown: Locator) {
   await expect(async () => {
-    await page.getByTestId('state-tabs').locator(`[data-state="${state}"]`).click();
-    await expect(page.locator(`[data-testid="state-tab"][data-state="${state}"]`)).toBeVisible({ timeout: 2000 });
+    await step();
+    await expect(shown).toBeVisible({ timeout: 2000 });
   }).toPass({ timeout: 30_000 });
 }
 

@@ -1,5 +1,5 @@
 import { expect, Page, test } from '@playwright/test';
-import { follow, open, signIn, virtualCard } from './helpers';
+import { follow, open, repeatUntilShown, signIn, virtualCard } from './helpers';
 
 // The second vpcd reader (the engine tests use the first); each card is a fresh blank one.
 const READER = 'Virtual PCD 00 01';
@@ -16,16 +16,19 @@ function readerLine(page: Page) {
 test('Issue multiple temporary cards: search, tick, Next card after card through the reader, PINs once, Complete order', async ({ page }) => {
   await signIn(page, 'operator');
   await open(page, '/temp-cards');
-  await page.getByTestId('count').fill('two');
-  await page.getByTestId('request-temp-cards').click();
+  // A count that is not a number: refused (and safe to repeat while the page hydrates).
+  await repeatUntilShown(async () => {
+    await page.getByTestId('count').fill('two');
+    await page.getByTestId('request-temp-cards').click();
+  }, page.getByRole('alert'));
   await expect(page.getByRole('alert')).toContainText('as a number');
   await page.getByTestId('count').fill('2');
   await page.getByTestId('request-temp-cards').click();
   await expect(page.getByTestId('requested')).toContainText('2 temporary cards requested');
 
   await open(page, '/batch-orders');
-  await page.getByTestId('search').click();
   const rows = page.getByTestId('requested-card');
+  await repeatUntilShown(() => page.getByTestId('search').click(), rows.first());
   await expect(rows).toHaveCount(2);
   // Nothing ticked: a clear refusal, and no batch order.
   await page.getByTestId('issue-multiple').click();
@@ -72,7 +75,7 @@ test('a produced temporary card is assigned to a user for 14 days and withdrawn 
   const cardPath = new URL(page.url()).pathname;
   await expect(page.getByTestId('temp-card-data')).toContainText('Unassigned');
 
-  await page.getByTestId('commands').getByRole('link', { name: 'Assign temporary card' }).click();
+  await follow(page, page.getByTestId('commands').getByRole('link', { name: 'Assign temporary card' }));
   await expect(page.getByTestId('validity')).toContainText('14 days');
   // No user chosen: refused, nothing changes.
   await page.getByTestId('next').click();
@@ -86,7 +89,7 @@ test('a produced temporary card is assigned to a user for 14 days and withdrawn 
 
   await open(page, cardPath);
   await expect(page.getByTestId('holder')).toContainText(userName.split(' (')[0]);
-  await page.getByTestId('commands').getByRole('link', { name: 'Withdraw temporary card' }).click();
+  await follow(page, page.getByTestId('commands').getByRole('link', { name: 'Withdraw temporary card' }));
   await page.getByTestId('next').click();
   await expect(page.getByRole('alert')).toContainText('choose a reason');
   await page.locator('#reason').selectOption({ index: 1 });
