@@ -241,7 +241,12 @@ pub async fn request_card(
     )
     .await
     .map_err(ssr::fail)?;
-    tessera_engine::external::order_file_now(&engine, &external_settings, out.state).await;
+    tessera_engine::external::order_file_now(
+        &engine,
+        &external_settings,
+        tessera_process::State::Card(out.state),
+    )
+    .await;
     Ok(out)
 }
 
@@ -278,7 +283,12 @@ pub async fn decide_card_request(
     let state = tessera_engine::cards::decide(&engine, &caller, card_id, version, decision)
         .await
         .map_err(ssr::fail)?;
-    tessera_engine::external::order_file_now(&engine, &external_settings, state).await;
+    tessera_engine::external::order_file_now(
+        &engine,
+        &external_settings,
+        tessera_process::State::Card(state),
+    )
+    .await;
     Ok(state)
 }
 
@@ -606,23 +616,30 @@ pub async fn requested_users() -> Result<Vec<UserSummary>, ServerFnError> {
 
 #[server(prefix = "/api", endpoint = "issue_panel")]
 pub async fn issue_panel(
-    card_id: i64,
+    kind: tessera_process::ObjectKind,
+    id: i64,
 ) -> Result<tessera_process::bridge::IssuePanel, ServerFnError> {
     let (engine, caller) = ssr::context().await?;
-    tessera_engine::bridge::panel::panel(&engine, &ssr::bridge()?, &caller, card_id)
+    tessera_engine::bridge::panel::panel(&engine, &ssr::bridge()?, &caller, (kind, id))
         .await
         .map_err(ssr::fail)
 }
 
-/// Issue card: starts encoding the card in `reader`; returns the job to watch.
+/// Issue card (a card) or Initialize temporary card: starts encoding the card in `reader`;
+/// returns the job to watch.
 #[server(prefix = "/api", endpoint = "issue_card")]
-pub async fn issue_card(card_id: i64, version: i64, reader: String) -> Result<i64, ServerFnError> {
+pub async fn issue_card(
+    kind: tessera_process::ObjectKind,
+    id: i64,
+    version: i64,
+    reader: String,
+) -> Result<i64, ServerFnError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::bridge::encode::start(
         &engine,
         &ssr::bridge()?,
         &caller,
-        card_id,
+        (kind, id),
         version,
         &reader,
     )
@@ -722,6 +739,26 @@ pub async fn request_temp_cards(count: u32) -> Result<Vec<i64>, ServerFnError> {
     tessera_engine::temp_cards::request(&engine, &caller, count)
         .await
         .map_err(ssr::fail)
+}
+
+/// Order temporary cards from the bureau: `count` new cards, queued or ordered at once as the
+/// options say (then the order file is written now). Returns how many and their state.
+#[server(prefix = "/api", endpoint = "order_temp_cards")]
+pub async fn order_temp_cards(
+    count: u32,
+) -> Result<(usize, tessera_process::TempCardState), ServerFnError> {
+    let (engine, caller) = ssr::context().await?;
+    let external_settings = ssr::external()?;
+    let (ids, state) = tessera_engine::temp_cards::order(&engine, &caller, count)
+        .await
+        .map_err(ssr::fail)?;
+    tessera_engine::external::order_file_now(
+        &engine,
+        &external_settings,
+        tessera_process::State::TempCard(state),
+    )
+    .await;
+    Ok((ids.len(), state))
 }
 
 /// Temporary cards, newest first; `state` filters ("" for all).

@@ -1,5 +1,5 @@
-//! External production of cards: the order file for the bureau and the bureau's status reports
-//! (`CardsAddonExtProdBatchSync`).
+//! External production of cards and temporary cards: the order files for the bureau and the
+//! bureau's status reports (`CardsAddonExtProdBatchSync`, `TempCardsAddonExtProdBatchSync`).
 //!
 //! The sync moves queued orders (`processing`) and unsent ones (`ordered` without a file) into a
 //! new order file in one transaction, then writes the file: a ZIP with a versioned UTF-8 CSV
@@ -10,7 +10,7 @@
 
 use crate::audit::AuditRecord;
 use crate::cards::Production;
-use crate::entity::{bureau_order, bureau_report, card, person};
+use crate::entity::{bureau_order, bureau_report, card, person, temp_card};
 use crate::runner::{transition_with_certificates, Caller};
 use crate::{audit, Engine, EngineError, Result};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
@@ -22,7 +22,7 @@ use sha2::{Digest, Sha256};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use tessera_process::transition::find;
-use tessera_process::{CardState, ObjectKind, ProcessId, State};
+use tessera_process::{CardState, ObjectKind, ProcessId, State, TempCardState};
 
 /// The order file format; the bureau can tell versions apart by the first column.
 pub const ORDER_FORMAT: &str = "1";
@@ -72,13 +72,13 @@ pub async fn sync(
     }
     // Order files a stop cut short come first, byte for byte as built.
     write_pending_files(engine, settings).await?;
-    let order_file = export(engine, settings, caller).await?;
+    let order_files = export(engine, settings, caller).await?;
     let mut reports = Vec::new();
     for path in inbox_reports(&settings.inbox_dir)? {
         reports.push(take_report(engine, settings, caller, &path).await?);
     }
     Ok(SyncOutcome {
-        order_file,
+        order_files,
         reports,
     })
 }
@@ -185,16 +185,45 @@ fn inbox_reports(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// Collects queued and unsent orders into a new order file. The cards, the order row and the
-/// file's bytes are committed together; then the bytes are written to the outbox.
-pub async fn export(
-    engine: &Engine,
-    settings: &ExternalSettings,
-    caller: Option<&Caller>,
-) -> Result<Option<(String, usize)>> {
-    let txn = engine.write().await?;
-    let result = async {
-        let cards = card::Entity::find()
+/// One card or temporary card going into an order file.
+struct OrderLine {
+    target: (ObjectKind, i64),
+    version: i64,
+    from: State,
+    person_id: Option<i64>,
+    profile: String,
+    production_type: Option<String>,
+}
+
+/// How a bureau names an object in the order file and in its reports: a card by its number, a
+/// temporary card by `T` and its number (the bureau echoes what it was sent).
+pub fn bureau_id((kind, id): (ObjectKind, i64)) -> String {
+    match kind {
+        ObjectKind::TempCard => format!("T{id}"),
+        _ => id.to_string(),
+    }
+}
+
+/// The object a report line names, if it names one.
+fn parse_bureau_id(text: &str) -> Option<(ObjectKind, i64)> {
+    match text.strip_prefix(['T', 't']) {
+        Some(n) => n.parse().ok().map(|id| (ObjectKind::TempCard, id)),
+        None => text.parse().ok().map(|id| (ObjectKind::Card, id)),
+    }
+}
+
+/// The sync process of a kind: the transitions it may make.
+fn sync_of(kind: ObjectKind) -> &'static tessera_process::ProcessDef {
+    match kind {
+        ObjectKind::TempCard => ProcessId::TempCardsAddonExtProdBatchSync.def(),
+        _ => sync_def(),
+    }
+}
+
+/// Queued and unsent orders of `kind`: `processing`, or `ordered` without an order file.
+async fn waiting(conn: &impl ConnectionTrait, kind: ObjectKind) -> Result<Vec<OrderLine>> {
+    Ok(match kind {
+        ObjectKind::Card => card::Entity::find()
             .filter(card::Column::Production.eq(Production::External.as_str()))
             .filter(
                 sea_orm::Condition::any()
@@ -206,15 +235,88 @@ pub async fn export(
                     ),
             )
             .order_by_asc(card::Column::Id)
-            .all(&txn)
-            .await?;
-        if cards.is_empty() {
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|c| {
+                Ok(OrderLine {
+                    target: (ObjectKind::Card, c.id),
+                    version: c.version,
+                    from: State::Card(crate::people::card_state(&c)?),
+                    person_id: Some(c.person_id),
+                    profile: c.card_profile,
+                    production_type: c.production_type,
+                })
+            })
+            .collect::<Result<_>>()?,
+        _ => temp_card::Entity::find()
+            .filter(temp_card::Column::Production.eq(Production::External.as_str()))
+            .filter(
+                sea_orm::Condition::any()
+                    .add(temp_card::Column::State.eq(TempCardState::Processing.as_str()))
+                    .add(
+                        sea_orm::Condition::all()
+                            .add(temp_card::Column::State.eq(TempCardState::Ordered.as_str()))
+                            .add(temp_card::Column::BureauOrderId.is_null()),
+                    ),
+            )
+            .order_by_asc(temp_card::Column::Id)
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|c| {
+                Ok(OrderLine {
+                    target: (ObjectKind::TempCard, c.id),
+                    version: c.version,
+                    from: State::TempCard(crate::temp_cards::state_of(&c)?),
+                    person_id: None,
+                    profile: "temporary".into(),
+                    production_type: c.production_type,
+                })
+            })
+            .collect::<Result<_>>()?,
+    })
+}
+
+/// Collects queued and unsent orders into new order files, one per kind (cards, temporary
+/// cards). Returns each file written and how many cards it holds.
+pub async fn export(
+    engine: &Engine,
+    settings: &ExternalSettings,
+    caller: Option<&Caller>,
+) -> Result<Vec<(String, usize)>> {
+    let mut files = Vec::new();
+    for kind in [ObjectKind::Card, ObjectKind::TempCard] {
+        if let Some(file) = export_kind(engine, settings, caller, kind).await? {
+            files.push(file);
+        }
+    }
+    Ok(files)
+}
+
+/// The order file of one kind. The objects, the order row and the file's bytes are committed
+/// together; then the bytes are written to the outbox.
+async fn export_kind(
+    engine: &Engine,
+    settings: &ExternalSettings,
+    caller: Option<&Caller>,
+    kind: ObjectKind,
+) -> Result<Option<(String, usize)>> {
+    let def = sync_of(kind);
+    let ordered = match kind {
+        ObjectKind::TempCard => State::TempCard(TempCardState::Ordered),
+        _ => State::Card(CardState::Ordered),
+    };
+    let txn = engine.write().await?;
+    let result = async {
+        let lines = waiting(&txn, kind).await?;
+        if lines.is_empty() {
             return Ok(None);
         }
         let order_id = bureau_order::Entity::insert(bureau_order::ActiveModel {
-            object_kind: Set(ObjectKind::Card.as_str().into()),
+            object_kind: Set(kind.as_str().into()),
             file_name: Set(String::new()),
-            cards: Set(cards.len() as i32),
+            cards: Set(lines.len() as i32),
             content: Set(None),
             sha256: Set(None),
             written_at: Set(None),
@@ -224,19 +326,21 @@ pub async fn export(
         .exec(&txn)
         .await?
         .last_insert_id;
-        let file_name = format!("order-{order_id:06}.zip");
-        let mut records = Vec::with_capacity(cards.len());
-        for c in &cards {
-            let from = crate::people::card_state(c)?;
-            if from == CardState::Processing {
+        let file_name = match kind {
+            ObjectKind::TempCard => format!("order-{order_id:06}-temporary.zip"),
+            _ => format!("order-{order_id:06}.zip"),
+        };
+        let mut records = Vec::with_capacity(lines.len());
+        for l in &lines {
+            if l.from != ordered {
                 transition_with_certificates(
                     &txn,
                     caller,
-                    sync_def(),
-                    c.id,
-                    c.version,
-                    State::Card(from),
-                    State::Card(CardState::Ordered),
+                    def,
+                    l.target.1,
+                    l.version,
+                    l.from,
+                    ordered,
                     vec![("bureau_order_id", order_id.into())],
                     None,
                 )
@@ -244,29 +348,31 @@ pub async fn export(
             } else {
                 // Only if no other export took the card meanwhile.
                 let mut q = Query::update();
-                q.table("card")
+                q.table(crate::runner::table(kind))
                     .value("bureau_order_id", order_id)
                     .value("version", Expr::col("version").add(1))
-                    .and_where(Expr::col("id").eq(c.id))
-                    .and_where(Expr::col("version").eq(c.version))
+                    .and_where(Expr::col("id").eq(l.target.1))
+                    .and_where(Expr::col("version").eq(l.version))
                     .and_where(Expr::col("bureau_order_id").is_null());
                 if txn.execute(&q).await?.rows_affected() == 0 {
-                    return Err(EngineError::Conflict {
-                        kind: ObjectKind::Card,
-                    });
+                    return Err(EngineError::Conflict { kind });
                 }
             }
             records.push(AuditRecord {
-                action: sync_def().id.as_str().into(),
-                object: Some((ObjectKind::Card, c.id)),
-                from_state: Some(from.as_str().into()),
-                to_state: Some(CardState::Ordered.as_str().into()),
+                action: def.id.as_str().into(),
+                object: Some(l.target),
+                from_state: Some(l.from.as_str().into()),
+                to_state: Some(ordered.as_str().into()),
                 data: serde_json::json!({ "order_id": order_id, "file": file_name }),
-                detail: format!("Card {} sent to the bureau in {file_name}", c.id),
+                detail: format!(
+                    "{} {} sent to the bureau in {file_name}",
+                    kind.label(),
+                    l.target.1
+                ),
             });
         }
         audit::append_many(&txn, caller, records).await?;
-        let content = order_zip(&txn, order_id, &cards).await?;
+        let content = order_zip(&txn, order_id, &lines).await?;
         let sha = hex::encode(Sha256::digest(&content));
         let mut q = Query::update();
         q.table("bureau_order")
@@ -275,7 +381,7 @@ pub async fn export(
             .value("sha256", sha)
             .and_where(Expr::col("id").eq(order_id));
         txn.execute(&q).await?;
-        Ok(Some((order_id, file_name, cards.len())))
+        Ok(Some((order_id, file_name, lines.len())))
     }
     .await;
     let Some((order_id, file_name, n)) = crate::db::finish(txn, result).await? else {
@@ -294,39 +400,43 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-/// The order file: `order.csv` (versioned) and `manifest.sha256`, zipped.
+/// The order file: `order.csv` (versioned) and `manifest.sha256`, zipped. A temporary card
+/// belongs to nobody yet: its person columns are empty.
 async fn order_zip(
     conn: &impl sea_orm::ConnectionTrait,
     order_id: i64,
-    cards: &[card::Model],
+    lines: &[OrderLine],
 ) -> Result<Vec<u8>> {
-    let ids: Vec<i64> = cards.iter().map(|c| c.person_id).collect();
-    let people: std::collections::HashMap<i64, person::Model> = person::Entity::find()
-        .filter(person::Column::Id.is_in(ids))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p))
-        .collect();
+    let ids: Vec<i64> = lines.iter().filter_map(|l| l.person_id).collect();
+    let people: std::collections::HashMap<i64, person::Model> = if ids.is_empty() {
+        Default::default()
+    } else {
+        person::Entity::find()
+            .filter(person::Column::Id.is_in(ids))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p))
+            .collect()
+    };
     let mut csv = ORDER_COLUMNS.join(",");
     csv.push_str("\r\n");
-    for c in cards {
-        let Some(p) = people.get(&c.person_id) else {
-            continue;
-        };
+    for l in lines {
+        let p = l.person_id.and_then(|id| people.get(&id));
+        let of = |f: fn(&person::Model) -> &String| p.map(|p| f(p).clone()).unwrap_or_default();
         let row = [
             ORDER_FORMAT.to_string(),
             order_id.to_string(),
-            c.id.to_string(),
-            p.employee_id.clone(),
-            p.given_name.clone(),
-            p.surname.clone(),
-            p.common_name.clone(),
-            p.upn.clone(),
-            p.email.clone(),
-            p.department.clone(),
-            c.card_profile.clone(),
-            c.production_type.clone().unwrap_or_default(),
+            bureau_id(l.target),
+            of(|p| &p.employee_id),
+            of(|p| &p.given_name),
+            of(|p| &p.surname),
+            of(|p| &p.common_name),
+            of(|p| &p.upn),
+            of(|p| &p.email),
+            of(|p| &p.department),
+            l.profile.clone(),
+            l.production_type.clone().unwrap_or_default(),
         ];
         csv.push_str(
             &row.iter()
@@ -409,8 +519,11 @@ pub async fn write_order_file(
 /// Without the queue an order goes to the bureau at once: a card that has just become
 /// `ordered` has its order file written now (as the sync's work, with every order waiting). A
 /// failure is logged; the next sync writes the file.
-pub async fn order_file_now(engine: &Engine, settings: &ExternalSettings, state: CardState) {
-    if state == CardState::Ordered {
+pub async fn order_file_now(engine: &Engine, settings: &ExternalSettings, state: State) {
+    if matches!(
+        state,
+        State::Card(CardState::Ordered) | State::TempCard(TempCardState::Ordered)
+    ) {
         if let Err(e) = export(engine, settings, None).await {
             tracing::error!("writing the order file failed; the next sync writes it: {e}");
         }
@@ -501,17 +614,24 @@ pub async fn apply_report(
             let message = message_col
                 .map(|m| fields[m].trim().to_string())
                 .unwrap_or_default();
-            let Ok(card_id) = id_text.parse::<i64>() else {
-                outcome
-                    .refused
-                    .push((number, id_text, "the card id is not a number".into()));
+            let Some(target) = parse_bureau_id(&id_text) else {
+                outcome.refused.push((
+                    number,
+                    id_text,
+                    "the card id is not a card number (or T and a temporary card number)".into(),
+                ));
                 continue;
             };
-            let to = match status.as_str() {
-                "in_production" => CardState::InProduction,
-                "produced" => CardState::Produced,
-                "failed" => CardState::Failed,
-                other => {
+            let to = match (target.0, status.as_str()) {
+                (ObjectKind::TempCard, "in_production") => {
+                    State::TempCard(TempCardState::InProduction)
+                }
+                (ObjectKind::TempCard, "produced") => State::TempCard(TempCardState::Produced),
+                (ObjectKind::TempCard, "failed") => State::TempCard(TempCardState::Failed),
+                (_, "in_production") => State::Card(CardState::InProduction),
+                (_, "produced") => State::Card(CardState::Produced),
+                (_, "failed") => State::Card(CardState::Failed),
+                (_, other) => {
                     outcome.refused.push((
                         number,
                         id_text,
@@ -520,7 +640,7 @@ pub async fn apply_report(
                     continue;
                 }
             };
-            if !seen.insert(card_id) {
+            if !seen.insert(target) {
                 outcome.refused.push((
                     number,
                     id_text,
@@ -529,7 +649,7 @@ pub async fn apply_report(
                 continue;
             }
             let savepoint = txn.begin().await?;
-            match apply_line(&savepoint, caller, source, number, card_id, to, &message).await {
+            match apply_line(&savepoint, caller, source, number, target, to, &message).await {
                 Ok(Ok(())) => {
                     savepoint.commit().await?;
                     outcome.applied += 1;
@@ -552,6 +672,34 @@ pub async fn apply_report(
     Ok(outcome)
 }
 
+/// What a report line needs of the object it names: its state and version, how it is produced
+/// and whether it went to the bureau.
+async fn ordered_object(
+    conn: &impl ConnectionTrait,
+    (kind, id): (ObjectKind, i64),
+) -> Result<Option<(State, i64, String, Option<i64>)>> {
+    Ok(match kind {
+        ObjectKind::TempCard => match temp_card::Entity::find_by_id(id).one(conn).await? {
+            Some(c) => Some((
+                State::TempCard(crate::temp_cards::state_of(&c)?),
+                c.version,
+                c.production,
+                c.bureau_order_id,
+            )),
+            None => None,
+        },
+        _ => match card::Entity::find_by_id(id).one(conn).await? {
+            Some(c) => Some((
+                State::Card(crate::people::card_state(&c)?),
+                c.version,
+                c.production,
+                c.bureau_order_id,
+            )),
+            None => None,
+        },
+    })
+}
+
 /// One report line: `Ok(Err(why))` refuses it.
 #[allow(clippy::too_many_arguments)]
 async fn apply_line(
@@ -559,50 +707,62 @@ async fn apply_line(
     caller: Option<&Caller>,
     source: &str,
     number: usize,
-    card_id: i64,
-    to: CardState,
+    target: (ObjectKind, i64),
+    to: State,
     message: &str,
 ) -> Result<std::result::Result<(), String>> {
-    let Some(c) = card::Entity::find_by_id(card_id).one(conn).await? else {
-        return Ok(Err("there is no such card".into()));
+    let Some((from, version, production, bureau_order_id)) = ordered_object(conn, target).await?
+    else {
+        return Ok(Err(format!(
+            "there is no such {}",
+            target.0.label().to_lowercase()
+        )));
     };
-    if c.production != Production::External.as_str() {
+    if production != Production::External.as_str() {
         return Ok(Err("the card is not produced externally".into()));
     }
-    if c.bureau_order_id.is_none() {
+    if bureau_order_id.is_none() {
         return Ok(Err("the card was not sent to the bureau yet".into()));
     }
-    let from = crate::people::card_state(&c)?;
-    if find(sync_def().id, Some(State::Card(from)), State::Card(to)).is_none() {
+    let def = sync_of(target.0);
+    if find(def.id, Some(from), to).is_none() {
         return Ok(Err(format!(
             "the card is {}, it cannot become {}",
             from.as_str(),
             to.as_str()
         )));
     }
+    let failed = matches!(
+        to,
+        State::Card(CardState::Failed) | State::TempCard(TempCardState::Failed)
+    );
     transition_with_certificates(
         conn,
         caller,
-        sync_def(),
-        c.id,
-        c.version,
-        State::Card(from),
-        State::Card(to),
+        def,
+        target.1,
+        version,
+        from,
+        to,
         vec![],
-        (to == CardState::Failed)
-            .then_some(tessera_process::RevocationReason::CessationOfOperation),
+        failed.then_some(tessera_process::RevocationReason::CessationOfOperation),
     )
     .await?;
     audit::append(
         conn,
         caller,
         AuditRecord {
-            action: sync_def().id.as_str().into(),
-            object: Some((ObjectKind::Card, c.id)),
+            action: def.id.as_str().into(),
+            object: Some(target),
             from_state: Some(from.as_str().into()),
             to_state: Some(to.as_str().into()),
             data: serde_json::json!({ "report": source, "line": number, "message": message }),
-            detail: format!("Bureau report {source}: card {} is {}", c.id, to.as_str()),
+            detail: format!(
+                "Bureau report {source}: {} {} is {}",
+                target.0.label().to_lowercase(),
+                target.1,
+                to.as_str()
+            ),
         },
     )
     .await?;
@@ -621,7 +781,12 @@ pub async fn page(
         .filter(card::Column::Production.eq(Production::External.as_str()))
         .filter(card::Column::State.eq(CardState::Processing.as_str()))
         .count(&engine.db)
-        .await? as usize;
+        .await? as usize
+        + temp_card::Entity::find()
+            .filter(temp_card::Column::Production.eq(Production::External.as_str()))
+            .filter(temp_card::Column::State.eq(TempCardState::Processing.as_str()))
+            .count(&engine.db)
+            .await? as usize;
     let orders = bureau_order::Entity::find()
         .order_by_desc(bureau_order::Column::Id)
         .limit(50)

@@ -1,10 +1,12 @@
-//! Temporary cards: Request temporary cards (n at once), the card page, and the processes on a
-//! produced card: Assign (to an active user, for the days the option gives), Withdraw
-//! (certificates revoked), Extend, Lock (revoked, with a reason), and the scheduled Expire.
-//! Production is in [`crate::batch_orders`]. Each process is one transaction: the card, its
-//! certificates and the audit record.
+//! Temporary cards: Request temporary cards (n at once), Order temporary cards from the bureau
+//! and Abort an order still queued, the card page, and the processes on a produced card: Assign
+//! (to an active user, for the days the option gives), Withdraw (certificates revoked), Extend,
+//! Lock (revoked, with a reason), and the scheduled Expire. Local production is in
+//! [`crate::batch_orders`], the bureau's side in [`crate::external`]. Each process is one
+//! transaction: the card, its certificates and the audit record.
 
 use crate::audit::{self, AuditRecord};
+use crate::cards::Production;
 use crate::entity::{person, smart_card_chip, temp_card};
 use crate::people;
 use crate::runner::{
@@ -28,6 +30,7 @@ pub const MAX_REQUEST: u32 = 10_000;
 
 /// The processes on a produced temporary card this module carries out.
 pub const PROCESSES: &[ProcessId] = &[
+    ProcessId::TempCardsAddonExtProdProcAbort,
     ProcessId::TempCardsProcAssign,
     ProcessId::TempCardsProcWithdraw,
     ProcessId::TempCardsProcExtend,
@@ -97,23 +100,73 @@ fn staff(caller: &Caller) -> Result<()> {
     )
 }
 
-/// Request temporary cards: `count` new cards in `requested`, one audit record each.
+/// Request temporary cards: `count` new cards in `requested`, one audit record each. They are
+/// produced in a batch order.
 pub async fn request(engine: &Engine, caller: &Caller, count: u32) -> Result<Vec<i64>> {
-    let def = ProcessId::TempCardsProcRequest.def();
+    let (ids, _) = create(engine, caller, ProcessId::TempCardsProcRequest, count).await?;
+    Ok(ids)
+}
+
+/// Order temporary cards from the bureau: `count` new cards, queued (`processing`, still
+/// abortable) or ordered at once, as the options say. When they are ordered at once, the caller
+/// writes the order file after this commit ([`crate::external::order_file_now`]).
+pub async fn order(
+    engine: &Engine,
+    caller: &Caller,
+    count: u32,
+) -> Result<(Vec<i64>, TempCardState)> {
+    create(
+        engine,
+        caller,
+        ProcessId::TempCardsAddonExtProdProcOrder,
+        count,
+    )
+    .await
+}
+
+async fn create(
+    engine: &Engine,
+    caller: &Caller,
+    process: ProcessId,
+    count: u32,
+) -> Result<(Vec<i64>, TempCardState)> {
+    let def = process.def();
     authorize(caller, def)?;
+    let verb = if process == ProcessId::TempCardsProcRequest {
+        "Request"
+    } else {
+        "Order"
+    };
     if count == 0 || count > MAX_REQUEST {
         return Err(EngineError::Invalid(format!(
-            "Request between 1 and {MAX_REQUEST} temporary cards (asked for {count})."
+            "{verb} between 1 and {MAX_REQUEST} temporary cards (asked for {count})."
         )));
     }
     let txn = engine.write().await?;
     let result = async {
+        let opts = options::current(&txn, OptionsPackage::TempCardsScriptOptions).await?;
+        let (state, production, production_type) = if process == ProcessId::TempCardsProcRequest {
+            (TempCardState::Requested, Production::Local, None)
+        } else {
+            let state = if opts.bool("TempCardsExtProdQueue") {
+                TempCardState::Processing
+            } else {
+                TempCardState::Ordered
+            };
+            (
+                state,
+                Production::External,
+                Some(opts.text("TempCardsExtProdProductionType")),
+            )
+        };
         let now = crate::time::now();
         let mut ids = Vec::with_capacity(count as usize);
         for _ in 0..count {
             let id = temp_card::Entity::insert(temp_card::ActiveModel {
-                state: Set(TempCardState::Requested.as_str().into()),
+                state: Set(state.as_str().into()),
                 version: Set(1),
+                production: Set(production.as_str().into()),
+                production_type: Set(production_type.clone()),
                 created_at: Set(now),
                 updated_at: Set(now),
                 ..Default::default()
@@ -123,19 +176,27 @@ pub async fn request(engine: &Engine, caller: &Caller, count: u32) -> Result<Vec
             .last_insert_id;
             ids.push(id);
         }
+        let what = if production == Production::Local {
+            "requested"
+        } else {
+            "ordered from the bureau"
+        };
         let records = ids
             .iter()
             .map(|id| AuditRecord {
                 action: def.id.as_str().into(),
                 object: Some((ObjectKind::TempCard, *id)),
                 from_state: None,
-                to_state: Some(TempCardState::Requested.as_str().into()),
-                data: serde_json::json!({ "requested_together": count }),
-                detail: format!("Temporary card requested ({count} together)"),
+                to_state: Some(state.as_str().into()),
+                data: serde_json::json!({
+                    "together": count,
+                    "production_type": production_type,
+                }),
+                detail: format!("Temporary card {what} ({count} together)"),
             })
             .collect();
         audit::append_many(&txn, Some(caller), records).await?;
-        Ok(ids)
+        Ok((ids, state))
     }
     .await;
     crate::db::finish(txn, result).await

@@ -9,10 +9,10 @@ use sha2::{Digest, Sha256};
 use std::io::Read;
 use tessera_engine::card_lifecycle;
 use tessera_engine::cards::{self, Decision, Production};
-use tessera_engine::entity::{bureau_report, mail_outbox};
+use tessera_engine::entity::{bureau_report, mail_outbox, temp_card};
 use tessera_engine::external::{self, ExternalSettings};
-use tessera_engine::{options, Engine, EngineError};
-use tessera_process::{CardState, OptionsPackage, ProcessId};
+use tessera_engine::{options, temp_cards, Engine, EngineError};
+use tessera_process::{CardState, OptionsPackage, ProcessId, TempCardState};
 
 fn settings(dir: &tempfile::TempDir) -> ExternalSettings {
     ExternalSettings {
@@ -22,23 +22,19 @@ fn settings(dir: &tempfile::TempDir) -> ExternalSettings {
 }
 
 async fn set_options(e: &Engine, changes: &[(&str, &str)]) {
+    set_package_options(e, OptionsPackage::CardsScriptOptions, changes).await
+}
+
+async fn set_package_options(e: &Engine, package: OptionsPackage, changes: &[(&str, &str)]) {
     let admin = caller(e, "admin").await;
-    let cur = options::current(&e.db, OptionsPackage::CardsScriptOptions)
-        .await
-        .unwrap();
+    let cur = options::current(&e.db, package).await.unwrap();
     let changes: Vec<(String, String)> = changes
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-    options::save(
-        e,
-        &admin,
-        OptionsPackage::CardsScriptOptions,
-        cur.version,
-        &changes,
-    )
-    .await
-    .unwrap();
+    options::save(e, &admin, package, cur.version, &changes)
+        .await
+        .unwrap();
 }
 
 async fn order(
@@ -95,7 +91,10 @@ async fn queued_orders_go_out_in_one_file_and_reports_move_them(e: Engine) {
     );
 
     let out = external::sync(&e, &s, None).await.unwrap();
-    let (file, n) = out.order_file.expect("an order file");
+    let [(file, n)] = out.order_files.as_slice() else {
+        panic!("one order file: {:?}", out.order_files)
+    };
+    let (file, n) = (file.clone(), *n);
     assert_eq!(n, 2);
     assert_eq!(stored_card(&e, a.card_id).await.state, "ordered");
     let files = unzip(&s.outbox_dir.join(&file));
@@ -115,7 +114,11 @@ async fn queued_orders_go_out_in_one_file_and_reports_move_them(e: Engine) {
         )
     );
     // Nothing new: no second file.
-    assert_eq!(external::sync(&e, &s, None).await.unwrap().order_file, None);
+    assert!(external::sync(&e, &s, None)
+        .await
+        .unwrap()
+        .order_files
+        .is_empty());
     assert_eq!(std::fs::read_dir(&s.outbox_dir).unwrap().count(), 1);
 
     // The bureau's report: good lines apply, bad lines are refused with reasons.
@@ -131,7 +134,7 @@ async fn queued_orders_go_out_in_one_file_and_reports_move_them(e: Engine) {
     assert_eq!(r.applied, 2, "{r:?}");
     let reasons: Vec<&str> = r.refused.iter().map(|(_, _, why)| why.as_str()).collect();
     assert_eq!(r.refused.len(), 4, "{reasons:?}");
-    assert!(reasons.iter().any(|w| w.contains("not a number")));
+    assert!(reasons.iter().any(|w| w.contains("not a card number")));
     assert!(reasons.iter().any(|w| w.contains("no such card")));
     assert!(reasons.iter().any(|w| w.contains("twice")));
     assert!(reasons.iter().any(|w| w.contains("unknown status")));
@@ -221,11 +224,11 @@ async fn without_queue_the_card_is_ordered_at_once_and_abort_only_while_queued(e
     set_options(&e, &[("CardsExtProdQueue", "false")]).await;
     let b = order(&e, "Bruno Berg").await.unwrap();
     assert_eq!(b.state, CardState::Ordered);
-    let (file, n) = external::export(&e, &s, None)
-        .await
-        .unwrap()
-        .expect("a file");
-    assert_eq!(n, 1);
+    let files = external::export(&e, &s, None).await.unwrap();
+    let [(file, n)] = files.as_slice() else {
+        panic!("one order file: {files:?}")
+    };
+    assert_eq!(*n, 1);
     assert!(s.outbox_dir.join(file).exists());
     let c = stored_card(&e, b.card_id).await;
     assert!(c.bureau_order_id.is_some());
@@ -268,7 +271,124 @@ async fn with_the_approval_step_an_approved_order_continues(e: Engine) {
     );
 }
 
+async fn temp_card(e: &Engine, id: i64) -> temp_card::Model {
+    temp_card::Entity::find_by_id(id)
+        .one(&e.db)
+        .await
+        .unwrap()
+        .expect("the temporary card")
+}
+
+async fn abort_temp_card(e: &Engine, id: i64) -> Result<TempCardState, EngineError> {
+    let op = caller(e, "operator").await;
+    let c = temp_card(e, id).await;
+    temp_cards::run(
+        e,
+        &op,
+        ProcessId::TempCardsAddonExtProdProcAbort,
+        id,
+        c.version,
+        temp_cards::Input::default(),
+    )
+    .await
+    .map(|o| o.state)
+}
+
+/// Order temporary cards: queued, one aborted while queued, the others sent in an order file of
+/// their own (named `T<id>`, nobody's name on them), abort refused once ordered, the bureau's
+/// report moves them by those names; without the queue they are ordered at once.
+async fn temporary_cards_are_ordered_aborted_while_queued_and_reported(e: Engine) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = settings(&dir);
+    let op = caller(&e, "operator").await;
+    let err = temp_cards::order(&e, &op, 0).await.unwrap_err();
+    assert!(err.to_string().contains("Order between 1 and"), "{err}");
+    let approver = caller(&e, "approver").await;
+    assert!(temp_cards::order(&e, &approver, 1).await.is_err());
+    let (ids, state) = temp_cards::order(&e, &op, 3).await.unwrap();
+    assert_eq!(state, TempCardState::Processing);
+    let c = temp_card(&e, ids[0]).await;
+    assert_eq!(
+        (c.production.as_str(), c.production_type.as_deref()),
+        ("external", Some("print_only"))
+    );
+    // A personal card order waits too: the sync writes one file per kind.
+    order(&e, "Bruno Berg").await.unwrap();
+
+    assert_eq!(
+        abort_temp_card(&e, ids[0]).await.unwrap(),
+        TempCardState::Aborted
+    );
+    let out = external::sync(&e, &s, None).await.unwrap();
+    assert_eq!(out.order_files.len(), 2, "{:?}", out.order_files);
+    let (file, n) = out
+        .order_files
+        .iter()
+        .find(|(f, _)| f.ends_with("-temporary.zip"))
+        .expect("an order file for the temporary cards");
+    assert_eq!(*n, 2);
+    let csv = String::from_utf8(unzip(&s.outbox_dir.join(file))["order.csv"].clone()).unwrap();
+    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    assert_eq!(rows.len(), 2, "{csv}");
+    for (row, id) in rows.iter().zip(&ids[1..]) {
+        let fields: Vec<&str> = row.split(',').collect();
+        assert_eq!(fields[2], format!("T{id}"), "{csv}");
+        assert!(fields[3..10].iter().all(|f| f.is_empty()), "{csv}");
+        assert_eq!(fields[10..], ["temporary", "print_only"], "{csv}");
+    }
+    assert!(!csv.contains(&format!("T{},", ids[0])), "aborted: {csv}");
+    assert_eq!(temp_card(&e, ids[1]).await.state, "ordered");
+
+    // Abort an already ordered card: refused, the card unchanged.
+    let before = temp_card(&e, ids[1]).await;
+    let err = abort_temp_card(&e, ids[1]).await.unwrap_err();
+    assert!(err.to_string().contains("ordered"), "{err}");
+    assert_eq!(temp_card(&e, ids[1]).await, before);
+
+    // The bureau reports by the names it was sent; a local temporary card is not its to move.
+    let local = temp_cards::request(&e, &op, 1).await.unwrap()[0];
+    let report = format!(
+        "card_id,status\nT{},produced\nT{},failed\nT{},produced\nT{local},produced\nT999999,produced\nTx,produced\n",
+        ids[1], ids[2], ids[0]
+    );
+    let r = external::apply_report(&e, None, "http", &report)
+        .await
+        .unwrap();
+    assert_eq!(r.applied, 2, "{r:?}");
+    let reasons: Vec<&str> = r.refused.iter().map(|(_, _, w)| w.as_str()).collect();
+    assert_eq!(reasons.len(), 4, "{reasons:?}");
+    assert!(
+        reasons[0].contains("was not sent to the bureau"),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons[1].contains("not produced externally"),
+        "{reasons:?}"
+    );
+    assert!(reasons[2].contains("no such temporary card"), "{reasons:?}");
+    assert!(reasons[3].contains("not a card number"), "{reasons:?}");
+    assert_eq!(temp_card(&e, ids[1]).await.state, "produced");
+    assert_eq!(temp_card(&e, ids[2]).await.state, "failed");
+    assert_eq!(temp_card(&e, local).await.state, "requested");
+
+    // Without the queue: ordered at once, and the next export sends them.
+    set_package_options(
+        &e,
+        OptionsPackage::TempCardsScriptOptions,
+        &[("TempCardsExtProdQueue", "false")],
+    )
+    .await;
+    let (more, state) = temp_cards::order(&e, &op, 2).await.unwrap();
+    assert_eq!(state, TempCardState::Ordered);
+    assert!(abort_temp_card(&e, more[0]).await.is_err());
+    let files = external::export(&e, &s, None).await.unwrap();
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert_eq!(files[0].1, 2);
+    assert!(temp_card(&e, more[1]).await.bureau_order_id.is_some());
+}
+
 on_both_backends!(
+    temporary_cards_are_ordered_aborted_while_queued_and_reported,
     queued_orders_go_out_in_one_file_and_reports_move_them,
     without_queue_the_card_is_ordered_at_once_and_abort_only_while_queued,
     with_the_approval_step_an_approved_order_continues,

@@ -182,7 +182,9 @@ pub struct JobView {
 /// The Issue card panel on a card page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IssuePanel {
-    /// Approved and the caller may issue.
+    /// The process the panel starts: "Issue card", "Initialize temporary card".
+    pub title: String,
+    /// In the state the process starts from (the caller may start it, or sees no panel).
     pub can_issue: bool,
     /// The card's version, which Issue card must still find.
     pub version: i64,

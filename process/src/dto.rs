@@ -425,8 +425,8 @@ pub struct NewAccount {
 /// What an external production sync did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyncOutcome {
-    /// The order file written, if any, and how many cards it holds.
-    pub order_file: Option<(String, usize)>,
+    /// The order files written (one per kind: cards, temporary cards) and how many cards each holds.
+    pub order_files: Vec<(String, usize)>,
     pub reports: Vec<ReportOutcome>,
 }
 

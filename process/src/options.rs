@@ -242,6 +242,20 @@ const TEMP_CARDS: &[OptionDef] = &[
         kind: OptionKind::Bool,
         default: Default::Bool(false),
     },
+    OptionDef {
+        key: "TempCardsExtProdQueue",
+        label: "Queue temporary card orders",
+        help: "On: ordered temporary cards wait in state \"processing\" for the next sync with the bureau (and can still be aborted). Off: they are ordered at once.",
+        kind: OptionKind::Bool,
+        default: Default::Bool(true),
+    },
+    OptionDef {
+        key: "TempCardsExtProdProductionType",
+        label: "Production type for temporary cards",
+        help: "How the bureau produces the card. A card printed only is encoded with Initialize temporary card.",
+        kind: OptionKind::Choice(&["print_and_encode", "print_only"]),
+        default: Default::Choice("print_only"),
+    },
 ];
 
 const USERS: &[OptionDef] = &[OptionDef {

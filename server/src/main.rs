@@ -112,7 +112,7 @@ fn spawn_external_sync(
             tick.tick().await;
             match tessera_engine::external::sync(&engine, &settings, None).await {
                 Ok(out) => {
-                    if let Some((file, n)) = &out.order_file {
+                    for (file, n) in &out.order_files {
                         tracing::info!("order file {file} with {n} cards written");
                     }
                 }

@@ -19,10 +19,10 @@ pub fn ExternalProductionPage() -> impl IntoView {
             {move || run.value().get().map(|r| match r {
                 Ok(out) => view! {
                     <div class="outcome" role="status" data-testid="sync-outcome">
-                        <p>{match &out.order_file {
-                            Some((file, n)) => format!("Order file {file} written with {n} cards."),
-                            None => "No card was waiting for an order file.".to_string(),
-                        }}</p>
+                        {out.order_files.is_empty().then(|| view! { <p>"No card was waiting for an order file."</p> })}
+                        {out.order_files.iter().map(|(file, n)| view! {
+                            <p>{format!("Order file {file} written with {n} cards.")}</p>
+                        }).collect_view()}
                         {out.reports.iter().map(|r| view! {
                             <p>{format!("Report {}: {} lines applied, {} refused.", r.source, r.applied, r.refused.len())}</p>
                             <ul>{r.refused.iter().map(|(line, id, why)| view! {

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use tessera_process::bridge::{
     IssuePanel, JobState, JobView, ReaderInfo, ReaderSnapshot, StepStatus,
 };
+use tessera_process::ObjectKind;
 
 /// What Reconcile answered: its message and a new PIN, or why it could not.
 type Reconciled = Option<Result<(String, Option<String>), String>>;
@@ -234,11 +235,17 @@ fn jobs_table(
     })
 }
 
-/// The Issue card panel of a card page. Renders nothing for those who may not issue cards.
+/// The encoding panel of a card page (Issue card) or of a temporary card from the bureau
+/// (Initialize temporary card). Renders nothing for those who may not encode cards.
 #[component]
-pub fn IssueCardPanel(card_id: i64, #[prop(into)] on_change: Callback<()>) -> impl IntoView {
+pub fn IssueCardPanel(
+    #[prop(optional)] kind: Option<ObjectKind>,
+    card_id: i64,
+    #[prop(into)] on_change: Callback<()>,
+) -> impl IntoView {
+    let kind = kind.unwrap_or(ObjectKind::Card);
     let refresh = RwSignal::new(0u32);
-    let panel = Resource::new(move || refresh.get(), move |_| issue_panel(card_id));
+    let panel = Resource::new(move || refresh.get(), move |_| issue_panel(kind, card_id));
     let readers = RwSignal::new(None::<ReaderSnapshot>);
     let chosen = RwSignal::new(None::<String>);
     let job = RwSignal::new(None::<i64>);
@@ -270,9 +277,10 @@ pub fn IssueCardPanel(card_id: i64, #[prop(into)] on_change: Callback<()>) -> im
             {move || panel.get().and_then(|r| r.ok()).filter(|p| p.can_issue || !p.jobs.is_empty() || job_view.get().is_some()).map(|p| {
                 let version = p.version;
                 let can_issue = p.can_issue;
+                let title = p.title.clone();
                 view! {
                     <section class="issue-card" data-testid="issue-card">
-                        <h2>"Issue card"</h2>
+                        <h2>{title.clone()}</h2>
                         <dl class="data">
                             <dt>"Certificates"</dt><dd>{p.certificates.join("; ")}</dd>
                             <dt>"PIN"</dt><dd>{format!("{} random digits, shown once", p.pin_length)}</dd>
@@ -290,13 +298,13 @@ pub fn IssueCardPanel(card_id: i64, #[prop(into)] on_change: Callback<()>) -> im
                                         pin.set(None);
                                         job_view.set(None);
                                         leptos::task::spawn_local(async move {
-                                            match issue_card(card_id, version, reader).await {
+                                            match issue_card(kind, card_id, version, reader).await {
                                                 Ok(id) => { job.try_set(Some(id)); },
                                                 Err(e) => { error.try_set(Some(error_text(&e))); },
                                             }
                                         });
-                                    }>"Issue card"</button>
-                                <span class="muted">" Insert a blank card, choose its reader, then Issue."</span>
+                                    }>{title}</button>
+                                <span class="muted">" Insert the card, choose its reader, then start."</span>
                             </p>
                         })}
                         {jobs_table(&p, chosen, reconciled, refresh)}
@@ -307,7 +315,11 @@ pub fn IssueCardPanel(card_id: i64, #[prop(into)] on_change: Callback<()>) -> im
         {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="issue-error">{e}</p> })}
         {move || job_view.get().map(|v| {
             let outcome = match v.state {
-                JobState::Succeeded => Some(view! { <p class="outcome" role="status" data-testid="job-outcome">"The card is issued. Activate it when the holder has it."</p> }.into_any()),
+                JobState::Succeeded => Some(view! { <p class="outcome" role="status" data-testid="job-outcome">{if kind == ObjectKind::TempCard {
+                    "The temporary card is initialized and unassigned: assign it to a user when they need it."
+                } else {
+                    "The card is issued. Activate it when the holder has it."
+                }}</p> }.into_any()),
                 JobState::Failed => Some(view! { <p class="error" role="alert" data-testid="job-outcome">{v.error.clone().unwrap_or_default()}</p> }.into_any()),
                 JobState::InDoubt => Some(view! { <p class="warning" data-testid="job-outcome">"The job is in doubt: reconcile it."</p> }.into_any()),
                 JobState::Encoding => None,

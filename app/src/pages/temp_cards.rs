@@ -1,9 +1,10 @@
-//! Temporary cards: the list with Request temporary cards, the card page, and Assign /
-//! Withdraw / Extend / Lock temporary card (Next / Cancel, then the outcome).
+//! Temporary cards: the list with Request temporary cards and Order temporary cards, the card
+//! page (with Initialize temporary card and Reconcile), and Abort order / Assign / Withdraw /
+//! Extend / Lock temporary card (Next / Cancel, then the outcome).
 
 use crate::api::{
     error_text, fetch_temp_card_page, fetch_temp_card_process, search_users, temp_cards,
-    RequestTempCards, RunTempCardProcess,
+    OrderTempCards, RequestTempCards, RunTempCardProcess,
 };
 use crate::components::{loaded, CommandList, ErrorBox, Loading, StateBadge};
 use crate::pages::user::id_param;
@@ -11,7 +12,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 use tessera_process::dto::TempCardRow;
-use tessera_process::UserState;
+use tessera_process::{ObjectKind, TempCardState, UserState};
 
 fn holder(c: &TempCardRow) -> String {
     match (&c.user, &c.assigned_until) {
@@ -24,9 +25,11 @@ fn holder(c: &TempCardRow) -> String {
 #[component]
 pub fn TempCardsPage() -> impl IntoView {
     let request = ServerAction::<RequestTempCards>::new();
+    let order = ServerAction::<OrderTempCards>::new();
     let count = RwSignal::new("10".to_string());
+    let order_count = RwSignal::new("10".to_string());
     let list = Resource::new(
-        move || request.version().get(),
+        move || (request.version().get(), order.version().get()),
         |_| temp_cards(String::new()),
     );
     view! {
@@ -49,6 +52,28 @@ pub fn TempCardsPage() -> impl IntoView {
                 Err(e) => view! { <p class="error" role="alert">{error_text(&e)}</p> }.into_any(),
             })}
             <p><A href="/batch-orders">"BATCH ORDERS: Issue multiple temporary cards"</A></p>
+            <form class="inline-form" on:submit=move |ev| {
+                ev.prevent_default();
+                match order_count.get_untracked().trim().parse::<u32>() {
+                    Ok(n) => { order.dispatch(OrderTempCards { count: n }); }
+                    Err(_) => { order.value().set(Some(Err(leptos::prelude::ServerFnError::new("Enter how many cards, as a number.")))); }
+                }
+            }>
+                <label for="order-count"><strong>"Order temporary cards from the bureau"</strong></label>
+                <input id="order-count" name="order-count" inputmode="numeric" data-testid="order-count"
+                    prop:value=move || order_count.get() on:input=move |ev| order_count.set(event_target_value(&ev))/>
+                <button type="submit" data-testid="order-temp-cards" disabled=move || order.pending().get()>"Order"</button>
+            </form>
+            {move || order.value().get().map(|r| match r {
+                Ok((n, state)) => view! { <p class="outcome" role="status" data-testid="ordered">{
+                    if state == TempCardState::Processing {
+                        format!("{n} temporary cards ordered. They wait (processing) for the next sync with the bureau and can be aborted until then.")
+                    } else {
+                        format!("{n} temporary cards ordered; the order file for the bureau is written.")
+                    }
+                }</p> }.into_any(),
+                Err(e) => view! { <p class="error" role="alert">{error_text(&e)}</p> }.into_any(),
+            })}
             {loaded(list, |cards| view! {
                 <table data-testid="temp-cards">
                     <thead><tr><th>"Card"</th><th>"State"</th><th>"Holder"</th><th>"Chip"</th><th>"Batch order"</th></tr></thead>
@@ -73,6 +98,7 @@ pub fn TempCardsPage() -> impl IntoView {
 pub fn TempCardPage() -> impl IntoView {
     let id = id_param("id");
     let page = Resource::new(id, fetch_temp_card_page);
+    let refetch = move |_| page.refetch();
     view! {
         <section>
             {loaded(page, move |p| {
@@ -88,6 +114,7 @@ pub fn TempCardPage() -> impl IntoView {
                     </dl>
                     <h2>"What do you want to do?"</h2>
                     <CommandList commands=p.commands.clone() href=move |pr| format!("/temp-cards/{card_id}/process/{}", pr.as_str())/>
+                    <crate::pages::issue_card::IssueCardPanel kind=ObjectKind::TempCard card_id on_change=refetch/>
                     <h2>"Certificates"</h2>
                     <p>{format!("{} certificates", p.certificates.len())}</p>
                     <ul data-testid="certificates">

@@ -214,25 +214,30 @@ pub async fn begin(
     Ok((job, claim, settings))
 }
 
-/// Starts Issue card in the background on the card in `reader`; returns the job, whose progress
-/// [`jobs::view`] shows.
+/// Starts the encoding panel's process (Issue card, Initialize temporary card) in the background
+/// on the card in `reader`; returns the job, whose progress [`jobs::view`] shows.
 pub async fn start(
     engine: &Engine,
     bridge: &Bridge,
     caller: &Caller,
-    card_id: i64,
+    target: Target,
     version: i64,
     reader: &str,
 ) -> Result<i64> {
-    let (job, claim, settings) = begin(
-        engine,
-        bridge,
-        caller,
-        (ObjectKind::Card, card_id),
-        version,
-        reader,
-    )
-    .await?;
+    // A requested or failed temporary card is produced in its batch order, not one by one.
+    let process = super::panel::panel_process(target.0);
+    let state = target::load(&engine.db, target).await?.state;
+    if target::encoding_process(state) != Some(process) {
+        return Err(EngineError::Invalid(format!(
+            "{} {} is {}: {} starts on a {} one.",
+            target.0.label(),
+            target.1,
+            state.as_str().replace('_', " "),
+            process.def().name,
+            process.def().required[0].as_str().replace('_', " "),
+        )));
+    }
+    let (job, claim, settings) = begin(engine, bridge, caller, target, version, reader).await?;
     let (engine, bridge, caller) = (engine.clone(), bridge.clone(), caller.clone());
     tokio::spawn(async move {
         let name = claim.reader.clone();

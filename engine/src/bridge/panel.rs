@@ -1,12 +1,13 @@
 //! What the operator's pages ask of the bridge: the readers, the Issue card panel of a card and
-//! the progress of a job. Each checks that the caller may issue cards.
+//! the progress of a job. Each checks that the caller may encode cards.
 
 use super::encode::IssueSettings;
+use super::target::Target;
 use super::{jobs, Bridge};
 use crate::runner::{authorize, Caller};
-use crate::{people, Engine, EngineError, Result};
+use crate::{Engine, EngineError, Result};
 use tessera_process::bridge::{IssuePanel, JobView, ReaderSnapshot};
-use tessera_process::{CardState, ObjectKind, ProcessId};
+use tessera_process::{ObjectKind, ProcessId};
 
 /// The readers and cards, for those who may issue cards.
 pub fn readers(bridge: &Bridge, caller: &Caller) -> Result<ReaderSnapshot> {
@@ -14,23 +15,32 @@ pub fn readers(bridge: &Bridge, caller: &Caller) -> Result<ReaderSnapshot> {
     Ok(bridge.readers())
 }
 
-/// The Issue card panel of card `card_id`: what it would get, and its encoding jobs.
+/// The process an object's encoding panel starts: Issue card on a personal card, Initialize
+/// temporary card on a temporary card from the bureau (a batch order encodes the others).
+pub fn panel_process(kind: ObjectKind) -> ProcessId {
+    match kind {
+        ObjectKind::TempCard => ProcessId::TempCardsAddonExtProdInitialize,
+        _ => ProcessId::CardsProcIssue,
+    }
+}
+
+/// The encoding panel of a card or temporary card: what it would get, and its encoding jobs.
 pub async fn panel(
     engine: &Engine,
     bridge: &Bridge,
     caller: &Caller,
-    card_id: i64,
+    target: Target,
 ) -> Result<IssuePanel> {
-    authorize(caller, ProcessId::CardsProcIssue.def())?;
-    let c =
-        crate::runner::load::<crate::entity::card::Entity>(&engine.db, ObjectKind::Card, card_id)
-            .await?;
-    let settings = IssueSettings::current(&engine.db, ObjectKind::Card).await?;
-    let jobs = jobs::of_object(&engine.db, (ObjectKind::Card, card_id)).await?;
+    let process = panel_process(target.0);
+    authorize(caller, process.def())?;
+    let t = super::target::load(&engine.db, target).await?;
+    let settings = IssueSettings::current(&engine.db, target.0).await?;
+    let jobs = jobs::of_object(&engine.db, target).await?;
     let views = jobs::views(&engine.db, Some(bridge), &jobs).await?;
     Ok(IssuePanel {
-        can_issue: people::card_state(&c)? == CardState::Approved,
-        version: c.version,
+        title: process.def().name.into(),
+        can_issue: super::target::encoding_process(t.state) == Some(process),
+        version: t.version,
         certificates: settings.describe(),
         pin_length: settings.pin_length as u8,
         puk_length: settings.puk_length as u8,

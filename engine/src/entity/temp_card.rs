@@ -12,6 +12,11 @@ pub struct Model {
     pub person_id: Option<i64>,
     pub batch_order_id: Option<i64>,
     pub assigned_until: Option<ChronoDateTimeUtc>,
+    /// `Production::as_str`: made in a batch order (`local`) or by a bureau (`external`).
+    pub production: String,
+    pub production_type: Option<String>,
+    /// The order file it went to the bureau in.
+    pub bureau_order_id: Option<i64>,
     pub created_at: ChronoDateTimeUtc,
     pub updated_at: ChronoDateTimeUtc,
 }

@@ -10,6 +10,7 @@ mod m20261121_000004_bridge;
 mod m20261121_000005_mail;
 mod m20261121_000006_external_production;
 mod m20261121_000007_temp_cards;
+mod m20261121_000008_temp_card_orders;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000005_mail::Migration),
             Box::new(m20261121_000006_external_production::Migration),
             Box::new(m20261121_000007_temp_cards::Migration),
+            Box::new(m20261121_000008_temp_card_orders::Migration),
         ]
     }
 }
