@@ -846,3 +846,117 @@ async fn a_batch_of_temporary_cards_is_encoded_card_after_card() {
     assert_eq!(closed, tessera_process::BatchOrderState::Completed);
     bridge.stop();
 }
+
+/// Initialize temporary card on a card the bureau produced: the panel's start refuses a card
+/// that is produced in a batch order, then encodes the produced one (PIN, PUK, keys,
+/// certificates) and the card becomes unassigned, its PIN shown once to the operator.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_temporary_card_from_the_bureau_is_initialized() {
+    use tessera_engine::bridge::panel;
+    use tessera_engine::external::{self, ExternalSettings};
+    use tessera_engine::temp_cards;
+    let _turn = READER.lock().await;
+    let e = common::sqlite().await;
+    let bridge = Bridge::new();
+    let op = caller(&e, "operator").await;
+    let dir = tempfile::tempdir().unwrap();
+    let s = ExternalSettings {
+        outbox_dir: dir.path().join("outbox"),
+        inbox_dir: dir.path().join("inbox"),
+    };
+    let (ids, _) = temp_cards::order(&e, &op, 1).await.unwrap();
+    let id = ids[0];
+    external::sync(&e, &s, None).await.unwrap();
+    let r = external::apply_report(
+        &e,
+        None,
+        "http",
+        &format!("card_id,status\nT{id},produced\n"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.applied, 1, "{r:?}");
+    let local = temp_cards::request(&e, &op, 1).await.unwrap()[0];
+    let _card = insert(PivCard::new(4_400_001));
+    let version = |id: i64| {
+        let e = e.clone();
+        async move {
+            tessera_engine::entity::temp_card::Entity::find_by_id(id)
+                .one(&e.db)
+                .await
+                .unwrap()
+                .unwrap()
+                .version
+        }
+    };
+    let target = (ObjectKind::TempCard, local);
+    let refused = encode::start(
+        &e,
+        &bridge,
+        &op,
+        target,
+        version(local).await,
+        VIRTUAL_READER.0,
+    )
+    .await
+    .expect_err("a requested temporary card is produced in a batch order");
+    assert!(
+        refused
+            .to_string()
+            .contains("Initialize temporary card starts on a produced one"),
+        "{refused}"
+    );
+    let p = panel::panel(&e, &bridge, &op, (ObjectKind::TempCard, id))
+        .await
+        .unwrap();
+    assert!(
+        p.can_issue && p.title == "Initialize temporary card",
+        "{p:?}"
+    );
+
+    let job = encode::start(
+        &e,
+        &bridge,
+        &op,
+        (ObjectKind::TempCard, id),
+        version(id).await,
+        VIRTUAL_READER.0,
+    )
+    .await
+    .unwrap();
+    until("the job to end", || async {
+        jobs::load(&e.db, job).await.unwrap().state != JobState::Encoding.as_str()
+    })
+    .await;
+    let view = panel::job(&e, &bridge, &op, job).await.unwrap();
+    assert_eq!(view.state, JobState::Succeeded, "{view:?}");
+    assert_eq!(view.pin.as_deref().map(str::len), Some(6));
+    assert!(panel::job(&e, &bridge, &op, job)
+        .await
+        .unwrap()
+        .pin
+        .is_none());
+    assert_eq!(temp_card_state(&e, id).await, "unassigned");
+    let certs = certificate::Entity::find()
+        .filter(certificate::Column::OwnerKind.eq("temp_card"))
+        .filter(certificate::Column::OwnerId.eq(id))
+        .all(&e.db)
+        .await
+        .unwrap();
+    assert_eq!(certs.len(), 2);
+    assert!(certs.iter().all(|c| c.state == "issued"));
+    let chip = smart_card_chip::Entity::find()
+        .filter(smart_card_chip::Column::ObjectKind.eq("temp_card"))
+        .filter(smart_card_chip::Column::ObjectId.eq(id))
+        .one(&e.db)
+        .await
+        .unwrap()
+        .expect("the chip is kept");
+    assert_eq!(chip.chip_serial.as_deref(), Some("4400001"));
+    assert!(
+        !panel::panel(&e, &bridge, &op, (ObjectKind::TempCard, id))
+            .await
+            .unwrap()
+            .can_issue
+    );
+}
