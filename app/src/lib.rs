@@ -56,11 +56,18 @@ pub fn App() -> impl IntoView {
         session,
     });
 
-    // End-to-end tests wait for this: the page reacts to clicks only once hydrated.
+    // End-to-end tests wait for this: the page reacts to clicks only once hydrated. The content
+    // of a <Suspense/> hydrates in later microtasks, after this effect: a timeout runs only once
+    // they are all done.
     Effect::new(move |_| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
+        set_timeout(
+            || {
+                if let Some(body) = document().body() {
+                    let _ = body.set_attribute("data-hydrated", "true");
+                }
+            },
+            std::time::Duration::ZERO,
+        );
     });
 
     view! {

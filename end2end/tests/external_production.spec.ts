@@ -56,7 +56,7 @@ test('Order card for external production: queue, order file, bureau report, abor
   expect(answer.ok()).toBe(true);
   const body = await answer.json();
   expect(body.applied).toBe(1);
-  expect(body.refused[0][2]).toContain('not a number');
+  expect(body.refused[0][2]).toContain('not a card number');
   await open(page, liam);
   await expect(page.getByTestId('card-data').locator('[data-state]')).toHaveAttribute('data-state', 'produced');
 });

@@ -1,5 +1,5 @@
 import { expect, Page, test } from '@playwright/test';
-import { follow, open, repeatUntilShown, signIn, virtualCard } from './helpers';
+import { follow, open, repeatUntilShown, signIn, signOut, virtualCard } from './helpers';
 
 // The second vpcd reader (the engine tests use the first); each card is a fresh blank one.
 const READER = 'Virtual PCD 00 01';
@@ -59,7 +59,7 @@ test('Issue multiple temporary cards: search, tick, Next card after card through
   await expect(page.getByTestId('batch-card').nth(0)).toHaveAttribute('data-state', 'unassigned');
 
   // The PINs are not shown again.
-  await page.reload();
+  await open(page, new URL(page.url()).pathname);
   await expect(page.getByTestId('batch-data')).toHaveAttribute('data-state', 'in_production');
   await expect(page.getByTestId('batch-card').getByTestId('pin').nth(0)).toHaveText('');
 
@@ -95,4 +95,67 @@ test('a produced temporary card is assigned to a user for 14 days and withdrawn 
   await page.locator('#reason').selectOption({ index: 1 });
   await page.getByTestId('next').click();
   await expect(page.getByTestId('outcome')).toContainText('Unassigned');
+});
+
+test('Order temporary cards from the bureau: abort while queued, not once ordered; Initialize a produced one in the reader', async ({ page }) => {
+  await signIn(page, 'operator');
+  await open(page, '/temp-cards');
+  await repeatUntilShown(async () => {
+    await page.getByTestId('order-count').fill('none');
+    await page.getByTestId('order-temp-cards').click();
+  }, page.getByRole('alert'));
+  await expect(page.getByRole('alert')).toContainText('as a number');
+  await page.getByTestId('order-count').fill('2');
+  await page.getByTestId('order-temp-cards').click();
+  await expect(page.getByTestId('ordered')).toContainText('2 temporary cards ordered');
+  await expect(page.getByTestId('ordered')).toContainText('processing');
+  const rows = page.getByTestId('temp-card');
+  await expect(rows.nth(1)).toContainText('Processing');
+  const [aborted, ordered] = [await rows.nth(0).getAttribute('data-id'), await rows.nth(1).getAttribute('data-id')];
+
+  // Queued: Abort temporary card order.
+  await open(page, `/temp-cards/${aborted}`);
+  await follow(page, page.getByTestId('commands').getByRole('link', { name: 'Abort temporary card order' }));
+  await page.getByTestId('next').click();
+  await expect(page.getByTestId('outcome')).toContainText('Aborted');
+  await signOut(page);
+
+  // The admin's sync sends the other one to the bureau.
+  await signIn(page, 'admin');
+  await open(page, '/admin/external-production');
+  await repeatUntilShown(() => page.getByTestId('run-sync').click(), page.getByTestId('sync-outcome'));
+  await expect(page.getByTestId('sync-outcome')).toContainText('temporary.zip written with 1 cards');
+  await signOut(page);
+
+  // Ordered: Abort is gone from the page, and a crafted call is refused with the reason.
+  await signIn(page, 'operator');
+  await open(page, `/temp-cards/${ordered}`);
+  await expect(page.getByTestId('temp-card-data')).toContainText('Ordered');
+  await expect(page.getByTestId('commands').getByRole('link', { name: 'Abort temporary card order' })).toHaveCount(0);
+  const abort = await page.request.post('/api/run_temp_card_process', {
+    form: { process: 'TempCardsAddonExtProdProcAbort', id: ordered!, version: '2' },
+  });
+  expect(abort.ok()).toBe(false);
+  expect(await abort.text()).toContain('processing');
+
+  // The bureau reports the card produced, by the name the order file gave it.
+  const answer = await page.request.post('/bureau/reports', {
+    data: `card_id,status\nT${ordered},produced\n`,
+    headers: { 'Content-Type': 'text/csv', Authorization: 'Bearer e2e-bureau-token' },
+  });
+  expect((await answer.json()).applied).toBe(1);
+
+  // Initialize temporary card: the card from the bureau in the reader.
+  await open(page, `/temp-cards/${ordered}`);
+  await expect(page.getByTestId('temp-card-data')).toContainText('Produced');
+  const panel = page.getByTestId('issue-card');
+  await expect(panel.getByRole('heading', { name: 'Initialize temporary card' })).toBeVisible();
+  insertCard(6_200_001);
+  await expect(readerLine(page)).toContainText('blank');
+  await readerLine(page).getByRole('radio').check();
+  await panel.getByRole('button', { name: 'Initialize temporary card' }).click();
+  await expect(page.getByTestId('job-outcome')).toContainText('initialized and unassigned', { timeout: 60_000 });
+  await expect(page.getByTestId('pin-value')).toHaveText(/^\d{6}$/);
+  await expect(page.getByTestId('temp-card-data')).toContainText('Unassigned');
+  await expect(page.getByTestId('temp-card-data')).toContainText('6200001');
 });

@@ -315,6 +315,15 @@ async fn temporary_cards_are_ordered_aborted_while_queued_and_reported(e: Engine
     // A personal card order waits too: the sync writes one file per kind.
     order(&e, "Bruno Berg").await.unwrap();
 
+    // The card page offers Abort while the order is queued.
+    let page = temp_cards::page(&e, &op, ids[0]).await.unwrap();
+    assert!(
+        page.commands
+            .iter()
+            .any(|c| c.process == ProcessId::TempCardsAddonExtProdProcAbort),
+        "{:?}",
+        page.commands
+    );
     assert_eq!(
         abort_temp_card(&e, ids[0]).await.unwrap(),
         TempCardState::Aborted

@@ -98,7 +98,6 @@ pub fn TempCardsPage() -> impl IntoView {
 pub fn TempCardPage() -> impl IntoView {
     let id = id_param("id");
     let page = Resource::new(id, fetch_temp_card_page);
-    let refetch = move |_| page.refetch();
     view! {
         <section>
             {loaded(page, move |p| {
@@ -114,7 +113,6 @@ pub fn TempCardPage() -> impl IntoView {
                     </dl>
                     <h2>"What do you want to do?"</h2>
                     <CommandList commands=p.commands.clone() href=move |pr| format!("/temp-cards/{card_id}/process/{}", pr.as_str())/>
-                    <crate::pages::issue_card::IssueCardPanel kind=ObjectKind::TempCard card_id on_change=refetch/>
                     <h2>"Certificates"</h2>
                     <p>{format!("{} certificates", p.certificates.len())}</p>
                     <ul data-testid="certificates">
@@ -127,6 +125,14 @@ pub fn TempCardPage() -> impl IntoView {
                 }
             })}
         </section>
+        // Outside the card's data, so that the job's progress and the PIN stay on screen while
+        // the card is reloaded after the job.
+        {move || {
+            let card_id = id();
+            (card_id > 0).then(|| view! {
+                <crate::pages::issue_card::IssueCardPanel kind=ObjectKind::TempCard card_id on_change=move |_| page.refetch()/>
+            })
+        }}
     }
 }
 
@@ -140,12 +146,10 @@ pub fn TempCardProcessPage() -> impl IntoView {
         |(p, id)| fetch_temp_card_process(p, id),
     );
     // The user chooser only for Assign; a search narrows it in a large organisation.
-    let needs_user = Memo::new(move |_| {
-        preview
-            .get()
-            .and_then(|r| r.ok())
-            .is_some_and(|p| p.needs_user)
-    });
+    // Known from the address, not from the preview: reading the preview here, outside its
+    // <Suspense/>, re-rendered the page after hydration and lost the first click.
+    let needs_user =
+        Memo::new(move |_| process() == tessera_process::ProcessId::TempCardsProcAssign.as_str());
     let query = RwSignal::new(String::new());
     let users = Resource::new(
         move || (needs_user.get(), query.get()),
