@@ -4,7 +4,7 @@ import { follow, open, repeatUntilShown, signIn, signOut, virtualCard } from './
 // The second vpcd reader (the engine tests use the first); each card is a fresh blank one.
 const READER = 'Virtual PCD 00 01';
 const card = virtualCard('35964');
-const insertCard = (serial: number) => card.insert(serial);
+const insertCard = (serial: number, pullAfterApdus?: number) => card.insert(serial, undefined, pullAfterApdus);
 const removeCard = () => card.remove();
 
 test.afterEach(removeCard);
@@ -65,6 +65,47 @@ test('Issue multiple temporary cards: search, tick, Next card after card through
 
   await page.getByTestId('complete').click();
   await expect(page.getByTestId('batch-outcome')).toContainText('completed');
+  await expect(page.getByTestId('batch-data')).toHaveAttribute('data-state', 'completed');
+});
+
+test('a card taken out of the reader mid-batch fails with its reason; the batch goes on and Repeat production makes it', async ({ page }) => {
+  await signIn(page, 'operator');
+  await open(page, '/temp-cards');
+  await repeatUntilShown(async () => {
+    await page.getByTestId('count').fill('2');
+    await page.getByTestId('request-temp-cards').click();
+  }, page.getByTestId('requested'));
+  await open(page, '/batch-orders');
+  const rows = page.getByTestId('requested-card');
+  await repeatUntilShown(() => page.getByTestId('search').click(), rows.first());
+  await page.getByTestId('pick-all').check();
+  await page.getByTestId('issue-multiple').click();
+  await expect(page).toHaveURL(/\/batch-orders\/\d+$/);
+  const cards = page.getByTestId('batch-cards').getByTestId('batch-card');
+  await expect(cards).toHaveCount(2);
+
+  // The first card is pulled out after 30 APDUs, in the middle of its encoding.
+  insertCard(6_300_001, 30);
+  await expect(readerLine(page)).toContainText('blank');
+  await readerLine(page).getByRole('radio').check();
+  await page.getByTestId('next').click();
+  await expect(cards.nth(0)).toHaveAttribute('data-state', 'failed', { timeout: 60_000 });
+  await expect(cards.nth(0)).toContainText('removed');
+  await expect(page.getByTestId('batch-message')).toContainText('Insert a blank card', { timeout: 60_000 });
+  await removeCard();
+  // The batch goes on with the second card.
+  insertCard(6_300_002);
+  await expect(cards.nth(1)).toHaveAttribute('data-state', 'unassigned', { timeout: 60_000 });
+  await expect(page.getByTestId('batch-message')).toContainText('Production finished');
+  await expect(page.getByTestId('batch-progress')).toContainText('1 failed');
+  // Complete order waits for the failed card: Repeat production with a new blank card.
+  await removeCard();
+  insertCard(6_300_003);
+  await expect(readerLine(page)).toContainText('blank', { timeout: 60_000 });
+  await readerLine(page).getByRole('radio').check();
+  await page.getByTestId('repeat').click();
+  await expect(cards.nth(0)).toHaveAttribute('data-state', 'unassigned', { timeout: 60_000 });
+  await page.getByTestId('complete').click();
   await expect(page.getByTestId('batch-data')).toHaveAttribute('data-state', 'completed');
 });
 

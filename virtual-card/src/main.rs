@@ -1,6 +1,8 @@
-//! `tessera-virtual-card [--port 35963] [--state FILE] [--serial N] [--generic]`: serves one
-//! virtual PIV card to pcscd through vpcd, reconnecting whenever vpcd goes away, until SIGTERM
-//! or SIGINT.
+//! `tessera-virtual-card [--port 35963] [--state FILE] [--serial N] [--generic]
+//! [--pull-after-apdus N]`: serves one virtual PIV card to pcscd through vpcd, reconnecting
+//! whenever vpcd goes away, until SIGTERM or SIGINT. With `--pull-after-apdus` the card is pulled
+//! out (and the program ends) instead of answering command APDU N+1: a card taken out in the
+//! middle of an encoding.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -10,8 +12,7 @@ use std::time::Duration;
 use tessera_virtual_card::vpcd::{self, Ended, Request};
 use tessera_virtual_card::{state, PivCard};
 
-const USAGE: &str =
-    "usage: tessera-virtual-card [--port 35963] [--state FILE] [--serial N] [--generic]";
+const USAGE: &str = "usage: tessera-virtual-card [--port 35963] [--state FILE] [--serial N] [--generic] [--pull-after-apdus N]";
 const DEFAULT_SERIAL: u32 = 10_000_001;
 
 static STOP: AtomicBool = AtomicBool::new(false);
@@ -39,6 +40,7 @@ struct Options {
     /// `None` unless given, so that a card loaded from `--state` can say what it ignored.
     serial: Option<u32>,
     generic: bool,
+    pull_after: Option<u64>,
 }
 
 fn parse_args() -> Result<Options, String> {
@@ -47,6 +49,7 @@ fn parse_args() -> Result<Options, String> {
         state: None,
         serial: None,
         generic: false,
+        pull_after: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -63,6 +66,10 @@ fn parse_args() -> Result<Options, String> {
                 options.serial = Some(serial.map_err(|e| format!("--serial: {e}"))?);
             }
             "--generic" => options.generic = true,
+            "--pull-after-apdus" => {
+                let n = value("--pull-after-apdus")?.parse();
+                options.pull_after = Some(n.map_err(|e| format!("--pull-after-apdus: {e}"))?);
+            }
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument {other}")),
         }
@@ -92,6 +99,9 @@ struct Process {
     state: Option<PathBuf>,
     /// The last state written (or loaded), to tell which APDUs changed something.
     saved: String,
+    /// Command APDUs answered, and after how many the card is pulled out.
+    apdus: u64,
+    pull_after: Option<u64>,
 }
 
 impl Process {
@@ -141,6 +151,10 @@ impl vpcd::Card for Process {
     }
 
     fn apdu(&mut self, apdu: &[u8]) -> Option<Vec<u8>> {
+        if self.pull_after.is_some_and(|n| self.apdus >= n) {
+            return None;
+        }
+        self.apdus += 1;
         let answer = self.card.execute(apdu);
         self.persist(apdu, &answer);
         Some(answer)
@@ -160,6 +174,8 @@ fn load_card(options: &Options) -> Result<Process, String> {
             card,
             state: None,
             saved,
+            apdus: 0,
+            pull_after: options.pull_after,
         });
     };
     let loaded = state::load_if_present(path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -193,6 +209,8 @@ fn load_card(options: &Options) -> Result<Process, String> {
         card,
         state: Some(path.clone()),
         saved,
+        apdus: 0,
+        pull_after: options.pull_after,
     })
 }
 
@@ -245,7 +263,14 @@ fn main() -> ExitCode {
                 process.card.power_off();
                 match ended {
                     Ok(Ended::Closed) => log!("removed: vpcd closed the connection"),
-                    Ok(Ended::Stopped | Ended::PulledOut) => {}
+                    Ok(Ended::PulledOut) => {
+                        log!(
+                            "pulled out after {} APDUs (--pull-after-apdus)",
+                            process.apdus
+                        );
+                        break;
+                    }
+                    Ok(Ended::Stopped) => {}
                     Err(e) => log!("removed: connection error: {e}"),
                 }
             }
