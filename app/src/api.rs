@@ -815,34 +815,45 @@ pub async fn run_temp_card_process(
         .map_err(ssr::fail)
 }
 
-/// BATCH ORDERS, Issue multiple temporary cards: Search.
+/// BATCH ORDERS, Issue multiple (temporary) cards: Search for cards of `kind` ready for
+/// production.
 #[server(prefix = "/api", endpoint = "batch_search")]
-pub async fn batch_search() -> Result<Vec<TempCardRow>, ServerFnError> {
+pub async fn batch_search(
+    kind: tessera_process::ObjectKind,
+) -> Result<Vec<BatchCandidate>, ServerFnError> {
     let (engine, caller) = ssr::context().await?;
-    tessera_engine::batch_orders::search(&engine, &caller)
+    tessera_engine::batch_orders::search(&engine, &caller, kind)
         .await
         .map_err(ssr::fail)
 }
 
-/// Issue multiple temporary cards with the ticked cards: a new batch order.
+/// Issue multiple (temporary) cards with the ticked cards: a new batch order.
 #[server(prefix = "/api", endpoint = "create_batch", input = Json)]
-pub async fn create_batch(ids: Vec<i64>) -> Result<i64, ServerFnError> {
+pub async fn create_batch(
+    kind: tessera_process::ObjectKind,
+    ids: Vec<i64>,
+) -> Result<i64, ServerFnError> {
     let (engine, caller) = ssr::context().await?;
-    tessera_engine::batch_orders::create(&engine, &caller, &ids)
+    tessera_engine::batch_orders::create(&engine, &caller, kind, &ids)
         .await
         .map_err(ssr::fail)
 }
 
-/// The batch orders: id, state, number of cards.
+/// The batch orders: id, kind of card, state, number of cards.
 #[server(prefix = "/api", endpoint = "batch_orders")]
-pub async fn batch_orders() -> Result<Vec<(i64, String, usize)>, ServerFnError> {
+pub async fn batch_orders() -> Result<
+    Vec<(
+        i64,
+        tessera_process::ObjectKind,
+        tessera_process::BatchOrderState,
+        usize,
+    )>,
+    ServerFnError,
+> {
     let (engine, caller) = ssr::context().await?;
-    Ok(tessera_engine::batch_orders::list(&engine, &caller)
+    tessera_engine::batch_orders::list(&engine, &caller)
         .await
-        .map_err(ssr::fail)?
-        .into_iter()
-        .map(|(id, s, n)| (id, s.as_str().to_string(), n))
-        .collect())
+        .map_err(ssr::fail)
 }
 
 #[server(prefix = "/api", endpoint = "batch_view")]

@@ -7,7 +7,7 @@ use tessera_engine::batch_orders::{self, Produced};
 use tessera_engine::bridge::Bridge;
 use tessera_engine::testing::{pki_settings, PgCluster};
 use tessera_engine::{audit, demo, options, temp_cards, Engine};
-use tessera_process::OptionsPackage;
+use tessera_process::{ObjectKind, OptionsPackage};
 
 const CARDS: u32 = 10_000;
 
@@ -32,7 +32,7 @@ async fn measure(backend: &str, e: Engine) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let request = t.elapsed().as_secs_f64();
     let t = Instant::now();
-    let batch = batch_orders::create(&e, &op, &ids)
+    let batch = batch_orders::create(&e, &op, ObjectKind::TempCard, &ids)
         .await
         .map_err(|e| e.to_string())?;
     let create = t.elapsed().as_secs_f64();

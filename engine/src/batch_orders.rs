@@ -1,20 +1,25 @@
-//! BATCH ORDERS: Issue multiple temporary cards (`TempCardsBoProcIssueMultiple`).
+//! BATCH ORDERS: Issue multiple temporary cards (`TempCardsBoProcIssueMultiple`) and Issue
+//! multiple cards (`CardsBoProcIssueMultiple`).
 //!
-//! Search lists the requested cards; the chosen ones become a batch order (`open`). Next
-//! produces them: the batch goes `in_production` and every card `unassigned`. With the option
-//! "Encode the temporary card" each card is encoded through the card bridge, one after another
-//! in one reader (the operator, or a printer's feeder, takes each card out and puts the next
-//! blank one in); a card whose encoding fails is `failed` with its certificates revoked, and
-//! Repeat production produces the failed ones again. Without encoding the whole batch moves in
-//! one transaction, each card with a new PIN (shown once) and PUK (kept sealed). Complete order
-//! closes the batch; Cancel order gives an open batch's cards back to the search.
+//! Search lists the cards ready for production (temporary cards `requested`, personal cards
+//! `approved` for local production); the chosen ones become a batch order (`open`) of one kind.
+//! Next produces them: the batch goes `in_production` and every card `unassigned` (temporary)
+//! or `issued` (personal). Personal cards, and temporary cards with the option "Encode the
+//! temporary card", are encoded through the card bridge, one after another in one reader (the
+//! operator, or a printer's feeder, takes each card out and puts the next blank one in); a card
+//! whose encoding fails is `failed` with its certificates revoked, and Repeat production
+//! produces the failed ones again. Temporary cards without encoding move in one transaction,
+//! each with a new PIN (shown once) and PUK (kept sealed). Complete order closes the batch;
+//! Cancel order gives an open batch's cards back to the search.
 
 use crate::audit::{self, AuditRecord};
 use crate::bridge::encode::{self, random_digits, IssueSettings};
 use crate::bridge::{jobs, reader, Bridge};
-use crate::entity::{batch_order, encoding_job, temp_card, temp_card_secret};
+use crate::entity::{
+    batch_order, card, encoding_job, person, smart_card_chip, temp_card, temp_card_secret,
+};
 use crate::runner::{self, authorize, record, Caller};
-use crate::temp_cards::{self, MAX_REQUEST};
+use crate::temp_cards::MAX_REQUEST;
 use crate::{options, Engine, EngineError, Result};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
@@ -23,9 +28,9 @@ use sea_orm::{
 use std::collections::HashMap;
 use std::time::Duration;
 use tessera_process::bridge::JobState;
-use tessera_process::dto::{BatchCard, BatchView, TempCardRow};
+use tessera_process::dto::{BatchCandidate, BatchCard, BatchView};
 use tessera_process::{
-    BatchOrderState, ObjectKind, OptionsPackage, ProcessId, State, TempCardState,
+    BatchOrderState, CardState, ObjectKind, OptionsPackage, ProcessId, State, TempCardState,
 };
 use zeroize::Zeroizing;
 
@@ -36,40 +41,216 @@ fn batch_state(b: &batch_order::Model) -> Result<BatchOrderState> {
     runner::parse_kind_state(ObjectKind::BatchOrder, &b.state)
 }
 
-async fn load(conn: &impl ConnectionTrait, id: i64) -> Result<batch_order::Model> {
-    let b = runner::load::<batch_order::Entity>(conn, ObjectKind::BatchOrder, id).await?;
-    if b.object_kind != ObjectKind::TempCard.as_str() {
-        return Err(EngineError::Invalid(format!(
-            "Batch order {id} is not a batch of temporary cards."
-        )));
+/// What a batch order of one kind of card works with: its table, the state a card waits in
+/// and the states production leaves it in, and the four batch processes.
+#[derive(Debug, Clone, Copy)]
+pub struct BatchKind {
+    pub kind: ObjectKind,
+    table: &'static str,
+    pub ready: State,
+    pub produced: State,
+    pub failed: State,
+    pub issue: ProcessId,
+    pub repeat: ProcessId,
+    pub complete: ProcessId,
+    pub cancel: ProcessId,
+}
+
+pub const TEMP_CARDS: BatchKind = BatchKind {
+    kind: ObjectKind::TempCard,
+    table: "temp_card",
+    ready: State::TempCard(TempCardState::Requested),
+    produced: State::TempCard(TempCardState::Unassigned),
+    failed: State::TempCard(TempCardState::Failed),
+    issue: ProcessId::TempCardsBoProcIssueMultiple,
+    repeat: ProcessId::TempCardsBoProcRepeatProduction,
+    complete: ProcessId::TempCardsBoProcCompleteOrder,
+    cancel: ProcessId::TempCardsBoProcCancelOrder,
+};
+
+pub const CARDS: BatchKind = BatchKind {
+    kind: ObjectKind::Card,
+    table: "card",
+    ready: State::Card(CardState::Approved),
+    produced: State::Card(CardState::Issued),
+    failed: State::Card(CardState::Failed),
+    issue: ProcessId::CardsBoProcIssueMultiple,
+    repeat: ProcessId::CardsBoProcRepeatProduction,
+    complete: ProcessId::CardsBoProcCompleteOrder,
+    cancel: ProcessId::CardsBoProcCancelOrder,
+};
+
+impl BatchKind {
+    pub fn of(kind: ObjectKind) -> Result<BatchKind> {
+        match kind {
+            ObjectKind::TempCard => Ok(TEMP_CARDS),
+            ObjectKind::Card => Ok(CARDS),
+            other => Err(EngineError::Invalid(format!(
+                "There are no batch orders of {}.",
+                other.label().to_lowercase()
+            ))),
+        }
     }
-    Ok(b)
+
+    /// "temporary card" or "card", for messages.
+    fn noun(self) -> String {
+        self.kind.label().to_lowercase()
+    }
 }
 
-/// Search: the requested cards that no open batch holds. A requested card's batch is always
-/// open: Cancel order lets go of its cards, and Complete order waits until none is requested.
-pub async fn search(engine: &Engine, caller: &Caller) -> Result<Vec<TempCardRow>> {
-    authorize(caller, ProcessId::TempCardsBoProcIssueMultiple.def())?;
-    let cards = temp_card::Entity::find()
-        .filter(temp_card::Column::State.eq(TempCardState::Requested.as_str()))
-        .filter(temp_card::Column::BatchOrderId.is_null())
-        .order_by_asc(temp_card::Column::Id)
-        .all(&engine.db)
-        .await?;
-    temp_cards::rows(&engine.db, cards).await
+async fn load(conn: &impl ConnectionTrait, id: i64) -> Result<(batch_order::Model, BatchKind)> {
+    let b = runner::load::<batch_order::Entity>(conn, ObjectKind::BatchOrder, id).await?;
+    let kind = ObjectKind::parse(&b.object_kind)
+        .ok_or_else(|| EngineError::Invalid(format!("Batch order {id} has no kind of card.")))?;
+    Ok((b, BatchKind::of(kind)?))
 }
 
-/// Issue multiple temporary cards with the cards chosen: a new batch order (`open`) holds them.
-/// Refused as a whole if any of them is no longer requested or another open batch has it.
-pub async fn create(engine: &Engine, caller: &Caller, ids: &[i64]) -> Result<i64> {
-    let def = ProcessId::TempCardsBoProcIssueMultiple.def();
+/// One card of a batch (or of the search): its state and version, and for a personal card its
+/// holder.
+#[derive(Debug, Clone)]
+struct Member {
+    id: i64,
+    state: State,
+    holder: Option<i64>,
+    created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The cards of `k` in the batch, or (`batch` none) those ready that no batch holds.
+async fn members(
+    conn: &impl ConnectionTrait,
+    k: BatchKind,
+    batch: Option<i64>,
+) -> Result<Vec<Member>> {
+    Ok(match k.kind {
+        ObjectKind::Card => {
+            let mut q = card::Entity::find().order_by_asc(card::Column::Id);
+            q = match batch {
+                Some(b) => q.filter(card::Column::BatchOrderId.eq(b)),
+                None => q
+                    .filter(card::Column::State.eq(k.ready.as_str()))
+                    .filter(card::Column::Production.eq(crate::cards::Production::Local.as_str()))
+                    .filter(card::Column::BatchOrderId.is_null()),
+            };
+            q.all(conn)
+                .await?
+                .into_iter()
+                .map(|c| {
+                    Ok(Member {
+                        id: c.id,
+                        state: runner::parse_state(ObjectKind::Card, &c.state)?,
+                        holder: Some(c.person_id),
+                        created_at: c.created_at,
+                    })
+                })
+                .collect::<Result<_>>()?
+        }
+        _ => {
+            let mut q = temp_card::Entity::find().order_by_asc(temp_card::Column::Id);
+            q = match batch {
+                Some(b) => q.filter(temp_card::Column::BatchOrderId.eq(b)),
+                None => q
+                    .filter(temp_card::Column::State.eq(k.ready.as_str()))
+                    .filter(temp_card::Column::BatchOrderId.is_null()),
+            };
+            q.all(conn)
+                .await?
+                .into_iter()
+                .map(|c| {
+                    Ok(Member {
+                        id: c.id,
+                        state: runner::parse_state(ObjectKind::TempCard, &c.state)?,
+                        holder: None,
+                        created_at: c.created_at,
+                    })
+                })
+                .collect::<Result<_>>()?
+        }
+    })
+}
+
+/// Holder names ("Greta Gran (greta@…)") of personal cards, in one lookup.
+async fn holder_names(
+    conn: &impl ConnectionTrait,
+    members: &[Member],
+) -> Result<HashMap<i64, String>> {
+    let ids: Vec<i64> = members.iter().filter_map(|m| m.holder).collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut names = HashMap::new();
+    for chunk in ids.chunks(500) {
+        for p in person::Entity::find()
+            .filter(person::Column::Id.is_in(chunk.to_vec()))
+            .all(conn)
+            .await?
+        {
+            names.insert(p.id, format!("{} ({})", p.common_name, p.upn));
+        }
+    }
+    Ok(names)
+}
+
+/// The chip serials of encoded cards, in lookups of 500.
+async fn chip_serials(
+    conn: &impl ConnectionTrait,
+    kind: ObjectKind,
+    ids: &[i64],
+) -> Result<HashMap<i64, String>> {
+    let mut chips = HashMap::new();
+    for chunk in ids.chunks(500) {
+        for c in smart_card_chip::Entity::find()
+            .filter(smart_card_chip::Column::ObjectKind.eq(kind.as_str()))
+            .filter(smart_card_chip::Column::ObjectId.is_in(chunk.to_vec()))
+            .all(conn)
+            .await?
+        {
+            if let Some(s) = c.chip_serial {
+                chips.insert(c.object_id, s);
+            }
+        }
+    }
+    Ok(chips)
+}
+
+/// Search: the cards of `kind` ready for production that no batch holds. A ready card's batch
+/// is always open: Cancel order lets go of its cards, and Complete order waits until none is
+/// ready.
+pub async fn search(
+    engine: &Engine,
+    caller: &Caller,
+    kind: ObjectKind,
+) -> Result<Vec<BatchCandidate>> {
+    let k = BatchKind::of(kind)?;
+    authorize(caller, k.issue.def())?;
+    let found = members(&engine.db, k, None).await?;
+    let names = holder_names(&engine.db, &found).await?;
+    Ok(found
+        .into_iter()
+        .map(|m| BatchCandidate {
+            id: m.id,
+            holder: m.holder.and_then(|h| names.get(&h).cloned()),
+            created_at: crate::time::text(m.created_at),
+        })
+        .collect())
+}
+
+/// Issue multiple (temporary) cards with the cards chosen: a new batch order (`open`) holds
+/// them. Refused as a whole if any of them is no longer ready or another open batch has it.
+pub async fn create(
+    engine: &Engine,
+    caller: &Caller,
+    kind: ObjectKind,
+    ids: &[i64],
+) -> Result<i64> {
+    let k = BatchKind::of(kind)?;
+    let def = k.issue.def();
     authorize(caller, def)?;
     let mut ids = ids.to_vec();
     ids.sort_unstable();
     ids.dedup();
     if ids.is_empty() {
         return Err(EngineError::Invalid(
-            "No cards are selected: tick the cards to issue (Search lists the requested ones)."
+            "No cards are selected: tick the cards to issue (Search lists the ones ready for production)."
                 .into(),
         ));
     }
@@ -83,7 +264,7 @@ pub async fn create(engine: &Engine, caller: &Caller, ids: &[i64]) -> Result<i64
     let result = async {
         let now = crate::time::now();
         let batch = batch_order::Entity::insert(batch_order::ActiveModel {
-            object_kind: Set(ObjectKind::TempCard.as_str().into()),
+            object_kind: Set(k.kind.as_str().into()),
             state: Set(BatchOrderState::Open.as_str().into()),
             version: Set(1),
             created_by: Set(caller.account_id),
@@ -97,11 +278,11 @@ pub async fn create(engine: &Engine, caller: &Caller, ids: &[i64]) -> Result<i64
         let mut attached = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(500) {
             let mut q = Query::update();
-            q.table("temp_card")
+            q.table(k.table)
                 .value("batch_order_id", batch)
                 .value("updated_at", now)
                 .and_where(Expr::col("id").is_in(chunk.iter().copied()))
-                .and_where(Expr::col("state").eq(TempCardState::Requested.as_str()))
+                .and_where(Expr::col("state").eq(k.ready.as_str()))
                 .and_where(Expr::col("batch_order_id").is_null())
                 .returning(Query::returning().column("id"));
             for row in txn.query_all(&q).await? {
@@ -117,8 +298,10 @@ pub async fn create(engine: &Engine, caller: &Caller, ids: &[i64]) -> Result<i64
                 .map(|i| i.to_string())
                 .collect();
             return Err(EngineError::Invalid(format!(
-                "Temporary card {} is no longer requested or another batch order holds it. Search again; nothing was ordered.",
-                missing.join(", ")
+                "{} {} is no longer {} or another batch order holds it. Search again; nothing was ordered.",
+                k.kind.label(),
+                missing.join(", "),
+                k.ready.label().to_lowercase()
             )));
         }
         record(
@@ -130,7 +313,7 @@ pub async fn create(engine: &Engine, caller: &Caller, ids: &[i64]) -> Result<i64
                 from_state: None,
                 to_state: Some(BatchOrderState::Open.as_str().into()),
                 data: serde_json::json!({ "cards": ids.len(), "first": ids[0], "last": ids[ids.len() - 1] }),
-                detail: format!("Batch order of {} temporary cards", ids.len()),
+                detail: format!("Batch order of {} {}s", ids.len(), k.noun()),
             },
         )
         .await?;
@@ -140,14 +323,6 @@ pub async fn create(engine: &Engine, caller: &Caller, ids: &[i64]) -> Result<i64
     crate::db::finish(txn, result).await
 }
 
-async fn cards_of(conn: &impl ConnectionTrait, batch: i64) -> Result<Vec<temp_card::Model>> {
-    Ok(temp_card::Entity::find()
-        .filter(temp_card::Column::BatchOrderId.eq(batch))
-        .order_by_asc(temp_card::Column::Id)
-        .all(conn)
-        .await?)
-}
-
 /// The BATCH ORDERS view of one batch: its cards, how their production went, the run.
 pub async fn view(
     engine: &Engine,
@@ -155,18 +330,19 @@ pub async fn view(
     caller: &Caller,
     batch: i64,
 ) -> Result<BatchView> {
-    authorize(caller, ProcessId::TempCardsBoProcIssueMultiple.def())?;
-    let b = load(&engine.db, batch).await?;
-    let cards = cards_of(&engine.db, batch).await?;
+    let (b, k) = load(&engine.db, batch).await?;
+    authorize(caller, k.issue.def())?;
+    let cards = members(&engine.db, k, Some(batch)).await?;
     let ids: Vec<i64> = cards.iter().map(|c| c.id).collect();
     // The newest job of each card says why it failed (or that it is in doubt).
     let last_job: HashMap<i64, encoding_job::Model> =
-        jobs::of_objects(&engine.db, ObjectKind::TempCard, &ids, false)
+        jobs::of_objects(&engine.db, k.kind, &ids, false)
             .await?
             .into_iter()
             .map(|j| (j.object_id, j))
             .collect();
-    let rows = temp_cards::rows(&engine.db, cards).await?;
+    let names = holder_names(&engine.db, &cards).await?;
+    let chips = chip_serials(&engine.db, k.kind, &ids).await?;
     let run = bridge.batch(batch).unwrap_or_default();
     let job = match run.job.filter(|_| run.running) {
         Some(j) => {
@@ -174,18 +350,17 @@ pub async fn view(
         }
         None => None,
     };
-    let names = crate::people::account_names(&engine.db, [b.created_by]).await?;
-    let (state, encode) = (batch_state(&b)?, encodes(&engine.db).await?);
+    let accounts = crate::people::account_names(&engine.db, [b.created_by]).await?;
+    let (state, encode) = (batch_state(&b)?, encodes(&engine.db, k).await?);
     // Last, once nothing can fail any more: the PINs are handed out only once.
     let mut pins = bridge.batch_take_pins(batch, caller.account_id);
-    let mut out = Vec::with_capacity(rows.len());
+    let mut out = Vec::with_capacity(cards.len());
     let (mut produced, mut failed) = (0, 0);
-    for r in rows {
-        match r.state {
-            TempCardState::Requested | TempCardState::Failed => {}
-            _ => produced += 1,
+    for r in cards {
+        if r.state != k.ready && r.state != k.failed {
+            produced += 1;
         }
-        if r.state == TempCardState::Failed {
+        if r.state == k.failed {
             failed += 1;
         }
         let job = last_job.get(&r.id);
@@ -195,7 +370,7 @@ pub async fn view(
                     "Encoding job {} is in doubt (the server stopped while it ran): insert that card and reconcile it on the card's page.",
                     j.id
                 ))
-            } else if r.state == TempCardState::Failed {
+            } else if r.state == k.failed {
                 j.error.clone()
             } else {
                 None
@@ -204,16 +379,20 @@ pub async fn view(
         out.push(BatchCard {
             id: r.id,
             state: r.state,
-            chip_serial: r.chip_serial,
+            waiting: r.state == k.ready,
+            failed: r.state == k.failed,
+            holder: r.holder.and_then(|h| names.get(&h).cloned()),
+            chip_serial: chips.get(&r.id).cloned(),
             error,
             pin: pins.remove(&r.id).map(|p| p.to_string()),
         });
     }
     Ok(BatchView {
         id: b.id,
+        kind: k.kind,
         state,
         version: b.version,
-        created_by: names.get(&b.created_by).cloned().unwrap_or_default(),
+        created_by: accounts.get(&b.created_by).cloned().unwrap_or_default(),
         created_at: crate::time::text(b.created_at),
         encode,
         cards: out,
@@ -225,7 +404,12 @@ pub async fn view(
     })
 }
 
-async fn encodes(conn: &impl ConnectionTrait) -> Result<bool> {
+/// Whether production encodes the cards: a personal card always, a temporary card as the
+/// option says.
+async fn encodes(conn: &impl ConnectionTrait, k: BatchKind) -> Result<bool> {
+    if k.kind == ObjectKind::Card {
+        return Ok(true);
+    }
     Ok(
         options::current(conn, OptionsPackage::TempCardsScriptOptions)
             .await?
@@ -233,32 +417,47 @@ async fn encodes(conn: &impl ConnectionTrait) -> Result<bool> {
     )
 }
 
-/// The batch orders, newest first.
-pub async fn list(engine: &Engine, caller: &Caller) -> Result<Vec<(i64, BatchOrderState, usize)>> {
-    authorize(caller, ProcessId::TempCardsBoProcIssueMultiple.def())?;
+/// The batch orders of both kinds, newest first: id, kind, state, number of cards.
+pub async fn list(
+    engine: &Engine,
+    caller: &Caller,
+) -> Result<Vec<(i64, ObjectKind, BatchOrderState, usize)>> {
+    caller.require_any(&[tessera_process::Role::Operator], "see batch orders")?;
     let batches = batch_order::Entity::find()
-        .filter(batch_order::Column::ObjectKind.eq(ObjectKind::TempCard.as_str()))
         .order_by_desc(batch_order::Column::Id)
         .limit(50)
         .all(&engine.db)
         .await?;
     // A cancelled batch has let go of its cards: it counts none.
-    let counts: HashMap<i64, i64> = temp_card::Entity::find()
+    let ids: Vec<i64> = batches.iter().map(|b| b.id).collect();
+    let mut counts: HashMap<i64, i64> = temp_card::Entity::find()
         .select_only()
         .column(temp_card::Column::BatchOrderId)
         .column_as(temp_card::Column::Id.count(), "n")
-        .filter(temp_card::Column::BatchOrderId.is_in(batches.iter().map(|b| b.id)))
+        .filter(temp_card::Column::BatchOrderId.is_in(ids.clone()))
         .group_by(temp_card::Column::BatchOrderId)
         .into_tuple::<(i64, i64)>()
         .all(&engine.db)
         .await?
         .into_iter()
         .collect();
+    counts.extend(
+        card::Entity::find()
+            .select_only()
+            .column(card::Column::BatchOrderId)
+            .column_as(card::Column::Id.count(), "n")
+            .filter(card::Column::BatchOrderId.is_in(ids))
+            .group_by(card::Column::BatchOrderId)
+            .into_tuple::<(i64, i64)>()
+            .all(&engine.db)
+            .await?,
+    );
     batches
         .iter()
         .map(|b| {
             let n = counts.get(&b.id).copied().unwrap_or(0) as usize;
-            Ok((b.id, batch_state(b)?, n))
+            let kind = ObjectKind::parse(&b.object_kind).unwrap_or(ObjectKind::TempCard);
+            Ok((b.id, kind, batch_state(b)?, n))
         })
         .collect()
 }
@@ -281,9 +480,9 @@ pub enum Produced {
     Started,
 }
 
-/// Next on an open batch (Issue multiple temporary cards) or on one in production whose run
-/// stopped: produces the cards still requested. `repeat` produces the failed ones instead
-/// (Repeat production).
+/// Next on an open batch (Issue multiple cards) or on one in production whose run stopped:
+/// produces the cards still waiting. `repeat` produces the failed ones instead (Repeat
+/// production).
 pub async fn produce(
     engine: &Engine,
     bridge: &Bridge,
@@ -293,30 +492,25 @@ pub async fn produce(
     reader: Option<&str>,
     repeat: bool,
 ) -> Result<Produced> {
-    let process = if repeat {
-        ProcessId::TempCardsBoProcRepeatProduction
-    } else {
-        ProcessId::TempCardsBoProcIssueMultiple
-    };
+    let (_, k) = load(&engine.db, batch).await?;
+    let process = if repeat { k.repeat } else { k.issue };
     let def = process.def();
     authorize(caller, def)?;
-    let from = if repeat {
-        TempCardState::Failed
-    } else {
-        TempCardState::Requested
-    };
-    let encode = encodes(&engine.db).await?;
+    let from = if repeat { k.failed } else { k.ready };
+    let encode = encodes(&engine.db, k).await?;
     if encode && reader.is_none() {
-        return Err(EngineError::Invalid(
+        return Err(EngineError::Invalid(if k.kind == ObjectKind::TempCard {
             "Choose the reader the cards are encoded in (option \"Encode the temporary card\" is on)."
-                .into(),
-        ));
+                .into()
+        } else {
+            "Choose the reader the cards are encoded in.".into()
+        }));
     }
     not_running(bridge, batch)?;
     // The batch moves first (and is checked at `version`): two operators cannot both start it.
     let txn = engine.write().await?;
     let result = async {
-        let b = load(&txn, batch).await?;
+        let (b, _) = load(&txn, batch).await?;
         let state = batch_state(&b)?;
         let to = BatchOrderState::InProduction;
         if repeat || state == BatchOrderState::InProduction {
@@ -358,21 +552,30 @@ pub async fn produce(
             )
             .await?;
         }
-        let pending: Vec<i64> = cards_of(&txn, batch)
+        let pending: Vec<i64> = members(&txn, k, Some(batch))
             .await?
             .into_iter()
-            .filter(|c| c.state == from.as_str())
+            .filter(|c| c.state == from)
             .map(|c| c.id)
             .collect();
         if pending.is_empty() {
             return Err(EngineError::Invalid(format!(
-                "Batch order {batch} has no {} card to produce.",
-                from.as_str()
+                "Batch order {batch} has no {} {} to produce.",
+                from.label().to_lowercase(),
+                k.noun()
             )));
         }
         let pins = if encode {
             None
         } else {
+            let from = match from {
+                State::TempCard(s) => s,
+                _ => {
+                    return Err(EngineError::Config(
+                        "only temporary cards are produced without encoding".into(),
+                    ))
+                }
+            };
             Some(produce_without_encoding(engine, &txn, caller, process, from, &pending).await?)
         };
         Ok((pending, pins))
@@ -390,7 +593,16 @@ pub async fn produce(
     let (engine, bridge, caller) = (engine.clone(), bridge.clone(), caller.clone());
     let reader = reader.unwrap_or_default().to_string();
     tokio::spawn(async move {
-        let message = run_encoding(&engine, &bridge, &caller, batch, &pending, &reader).await;
+        let message = run_encoding(
+            &engine,
+            &bridge,
+            &caller,
+            (k, process),
+            batch,
+            &pending,
+            &reader,
+        )
+        .await;
         bridge.batch_update(batch, |r| {
             r.running = false;
             r.job = None;
@@ -476,47 +688,52 @@ async fn run_encoding(
     engine: &Engine,
     bridge: &Bridge,
     caller: &Caller,
+    (k, process): (BatchKind, ProcessId),
     batch: i64,
     pending: &[i64],
     reader_name: &str,
 ) -> String {
     let n = pending.len();
+    let noun = k.noun();
     let mut done = 0;
-    for (k, id) in pending.iter().enumerate() {
+    for (i, id) in pending.iter().enumerate() {
         if bridge.batch(batch).is_some_and(|r| r.stop_requested) {
             return format!("Stopped by the operator after {done} of {n} cards. Next continues.");
         }
         let ask = format!(
-            "Insert a blank card for temporary card {id} ({} of {n}) in \"{reader_name}\".",
-            k + 1
+            "Insert a blank card for {noun} {id} ({} of {n}) in \"{reader_name}\".",
+            i + 1
         );
         bridge.batch_update(batch, |r| r.message = Some(ask));
         if let Err(why) = wait_for(bridge, reader_name, Wanted::Blank).await {
             return format!("{why} Production stopped after {done} of {n} cards; Next continues.");
         }
-        let version =
-            match runner::load::<temp_card::Entity>(&engine.db, ObjectKind::TempCard, *id).await {
-                Ok(c) => c.version,
-                Err(e) => return format!("Temporary card {id}: {e}"),
-            };
-        let begun = encode::begin(
+        let version = match crate::bridge::target::load(&engine.db, (k.kind, *id)).await {
+            Ok(c) => c.version,
+            Err(e) => return format!("{} {id}: {e}", k.kind.label()),
+        };
+        let begun = encode::begin_as(
             engine,
             bridge,
             caller,
-            (ObjectKind::TempCard, *id),
+            (k.kind, *id),
             version,
             reader_name,
+            Some(process),
         )
         .await;
         let (job, claim, settings) = match begun {
             Ok(b) => b,
             Err(e) => {
-                return format!("Temporary card {id} could not be started: {e} Production stopped after {done} of {n} cards.")
+                return format!(
+                "{} {id} could not be started: {e} Production stopped after {done} of {n} cards.",
+                k.kind.label()
+            )
             }
         };
         bridge.batch_update(batch, |r| {
             r.job = Some(job);
-            r.message = Some(format!("Encoding temporary card {id} ({} of {n}).", k + 1));
+            r.message = Some(format!("Encoding {noun} {id} ({} of {n}).", i + 1));
         });
         let name = reader_name.to_string();
         let finished = encode::run(
@@ -538,11 +755,11 @@ async fn run_encoding(
             });
         }
         done += 1;
-        if k + 1 < n {
+        if i + 1 < n {
             bridge.batch_update(batch, |r| {
                 r.job = None;
                 r.message = Some(format!(
-                    "Take out temporary card {id} ({}); then insert the next blank card.",
+                    "Take out {noun} {id} ({}); then insert the next blank card.",
                     if finished.state == JobState::Succeeded {
                         "produced"
                     } else {
@@ -602,7 +819,7 @@ async fn wait_for(
 
 /// Stop after the card being encoded.
 pub fn stop(bridge: &Bridge, caller: &Caller, batch: i64) -> Result<()> {
-    authorize(caller, ProcessId::TempCardsBoProcIssueMultiple.def())?;
+    caller.require_any(&[tessera_process::Role::Operator], "stop a batch order")?;
     if bridge.batch_request_stop(batch) {
         Ok(())
     } else {
@@ -622,13 +839,12 @@ pub async fn close(
     batch: i64,
     version: i64,
 ) -> Result<BatchOrderState> {
-    if !matches!(
-        process,
-        ProcessId::TempCardsBoProcCompleteOrder | ProcessId::TempCardsBoProcCancelOrder
-    ) {
+    let (_, k) = load(&engine.db, batch).await?;
+    if process != k.complete && process != k.cancel {
         return Err(EngineError::Invalid(format!(
-            "\"{}\" does not close a batch order.",
-            process.def().name
+            "\"{}\" does not close a batch order of {}s.",
+            process.def().name,
+            k.noun()
         )));
     }
     let def = process.def();
@@ -636,22 +852,18 @@ pub async fn close(
     not_running(bridge, batch)?;
     let txn = engine.write().await?;
     let result = async {
-        let b = load(&txn, batch).await?;
+        let (b, _) = load(&txn, batch).await?;
         let state = batch_state(&b)?;
         runner::require_state(def, State::BatchOrder(state))?;
-        let cards = cards_of(&txn, batch).await?;
+        let cards = members(&txn, k, Some(batch)).await?;
         let ids: Vec<i64> = cards.iter().map(|c| c.id).collect();
-        if process == ProcessId::TempCardsBoProcCompleteOrder {
-            let requested = cards
-                .iter()
-                .filter(|c| c.state == TempCardState::Requested.as_str())
-                .count();
-            let open_jobs = jobs::of_objects(&txn, ObjectKind::TempCard, &ids, true)
-                .await?
-                .len();
-            if requested > 0 || open_jobs > 0 {
+        if process == k.complete {
+            let waiting = cards.iter().filter(|c| c.state == k.ready).count();
+            let open_jobs = jobs::of_objects(&txn, k.kind, &ids, true).await?.len();
+            if waiting > 0 || open_jobs > 0 {
                 return Err(EngineError::Invalid(format!(
-                    "Batch order {batch} is not finished: {requested} cards are still requested and {open_jobs} encoding jobs are open (reconcile those in doubt). Click Next to produce the rest."
+                    "Batch order {batch} is not finished: {waiting} cards are still {} and {open_jobs} encoding jobs are open (reconcile those in doubt). Click Next to produce the rest.",
+                    k.ready.label().to_lowercase()
                 )));
             }
         }
@@ -666,18 +878,15 @@ pub async fn close(
             vec![],
         )
         .await?;
-        if process == ProcessId::TempCardsBoProcCancelOrder {
+        if process == k.cancel {
             let mut q = Query::update();
-            q.table("temp_card")
+            q.table(k.table)
                 .value("batch_order_id", Option::<i64>::None)
                 .value("updated_at", crate::time::now())
                 .and_where(Expr::col("batch_order_id").eq(batch));
             txn.execute(&q).await?;
         }
-        let failed = cards
-            .iter()
-            .filter(|c| c.state == TempCardState::Failed.as_str())
-            .count();
+        let failed = cards.iter().filter(|c| c.state == k.failed).count();
         record(
             &txn,
             caller,

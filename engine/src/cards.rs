@@ -196,6 +196,7 @@ pub async fn request_for(
             production: Set(production.as_str().into()),
             production_type: Set((production == Production::External).then(|| opts.text(PRODUCTION_TYPE))),
             bureau_order_id: Set(None),
+            batch_order_id: Set(None),
         })
         .exec(&txn)
         .await?

@@ -709,14 +709,16 @@ async fn until_run_ends(bridge: &Bridge, batch: i64) {
 async fn a_batch_of_temporary_cards_is_encoded_card_after_card() {
     use tessera_engine::batch_orders::{self, Produced};
     use tessera_engine::temp_cards;
-    use tessera_process::{ProcessId, TempCardState};
+    use tessera_process::{ProcessId, State, TempCardState};
     let _turn = READER.lock().await;
     let e = common::sqlite().await;
     pcscd().expect("pcscd");
     let bridge = Bridge::start();
     let op = caller(&e, "operator").await;
     let ids = temp_cards::request(&e, &op, 3).await.unwrap();
-    let batch = batch_orders::create(&e, &op, &ids).await.unwrap();
+    let batch = batch_orders::create(&e, &op, ObjectKind::TempCard, &ids)
+        .await
+        .unwrap();
     let version = |e: Engine| async move {
         tessera_engine::entity::batch_order::Entity::find_by_id(batch)
             .one(&e.db)
@@ -771,7 +773,7 @@ async fn a_batch_of_temporary_cards_is_encoded_card_after_card() {
         "{:?}",
         view.message
     );
-    let states: Vec<TempCardState> = view.cards.iter().map(|c| c.state).collect();
+    let states: Vec<State> = view.cards.iter().map(|c| c.state).collect();
     assert_eq!(
         states,
         [
@@ -779,6 +781,7 @@ async fn a_batch_of_temporary_cards_is_encoded_card_after_card() {
             TempCardState::Failed,
             TempCardState::Unassigned
         ]
+        .map(State::TempCard)
     );
     assert!(view.cards[1]
         .error
@@ -959,4 +962,120 @@ async fn a_temporary_card_from_the_bureau_is_initialized() {
             .unwrap()
             .can_issue
     );
+}
+
+/// Issue multiple cards: approved personal cards found by Search (with their holders), put in
+/// a batch order and encoded one after another in the reader; each becomes issued with its own
+/// chip and certificates; Complete order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_of_personal_cards_is_encoded_card_after_card() {
+    use tessera_engine::batch_orders::{self, Produced};
+    use tessera_process::ProcessId;
+    let _turn = READER.lock().await;
+    let e = common::sqlite().await;
+    pcscd().expect("pcscd");
+    let bridge = Bridge::start();
+    let op = caller(&e, "operator").await;
+    let (a, _) = approved_card(&e, "Bruno Berg").await;
+    let (b, _) = approved_card(&e, "Chloe Costa").await;
+    let found = batch_orders::search(&e, &op, ObjectKind::Card)
+        .await
+        .unwrap();
+    assert_eq!(found.iter().map(|c| c.id).collect::<Vec<_>>(), [a, b]);
+    assert!(found[0]
+        .holder
+        .as_deref()
+        .unwrap()
+        .starts_with("Bruno Berg"));
+    // A temporary-card search does not offer them, nor does a batch of temporary cards take them.
+    assert!(batch_orders::search(&e, &op, ObjectKind::TempCard)
+        .await
+        .unwrap()
+        .iter()
+        .all(|c| c.id != a && c.id != b));
+    let batch = batch_orders::create(&e, &op, ObjectKind::Card, &[a, b])
+        .await
+        .unwrap();
+    assert!(batch_orders::search(&e, &op, ObjectKind::Card)
+        .await
+        .unwrap()
+        .is_empty());
+    let view = batch_orders::view(&e, &bridge, &op, batch).await.unwrap();
+    assert_eq!(view.kind, ObjectKind::Card);
+    assert!(view.encode && view.cards.iter().all(|c| c.waiting));
+
+    let mut first = insert(PivCard::new(4_500_001));
+    let started = batch_orders::produce(
+        &e,
+        &bridge,
+        &op,
+        batch,
+        view.version,
+        Some(VIRTUAL_READER.0),
+        false,
+    )
+    .await
+    .unwrap();
+    assert!(matches!(started, Produced::Started));
+    until("the first card", || async {
+        stored_card(&e, a).await.state == "issued"
+    })
+    .await;
+    until("the runner to ask for the card to be taken out", || async {
+        bridge
+            .batch(batch)
+            .and_then(|r| r.message)
+            .is_some_and(|m| m.contains("Take out card"))
+    })
+    .await;
+    first.remove();
+    let _second = insert(PivCard::new(4_500_002));
+    until_run_ends(&bridge, batch).await;
+    let view = batch_orders::view(&e, &bridge, &op, batch).await.unwrap();
+    assert_eq!(view.produced, 2, "{:?}", view.message);
+    assert!(view
+        .cards
+        .iter()
+        .all(|c| c.pin.as_deref().map(str::len) == Some(6)));
+    for (id, chip) in [(a, "4500001"), (b, "4500002")] {
+        assert_eq!(stored_card(&e, id).await.state, "issued");
+        let certs = card_certificates(&e, id).await;
+        assert_eq!(certs.len(), 3, "{certs:?}");
+        assert!(certs.iter().all(|c| c.state == "issued"));
+        let row = view.cards.iter().find(|c| c.id == id).unwrap();
+        assert_eq!(row.chip_serial.as_deref(), Some(chip));
+    }
+    // The audit says which process issued them.
+    let jobs = jobs::of_object(&e.db, (ObjectKind::Card, a)).await.unwrap();
+    assert_eq!(
+        jobs[0].process,
+        ProcessId::CardsBoProcIssueMultiple.as_str()
+    );
+    let v = batch_orders::view(&e, &bridge, &op, batch)
+        .await
+        .unwrap()
+        .version;
+    // A temporary-card process does not close a batch of personal cards.
+    assert!(batch_orders::close(
+        &e,
+        &bridge,
+        &op,
+        ProcessId::TempCardsBoProcCompleteOrder,
+        batch,
+        v
+    )
+    .await
+    .is_err());
+    let closed = batch_orders::close(
+        &e,
+        &bridge,
+        &op,
+        ProcessId::CardsBoProcCompleteOrder,
+        batch,
+        v,
+    )
+    .await
+    .unwrap();
+    assert_eq!(closed, tessera_process::BatchOrderState::Completed);
+    bridge.stop();
 }

@@ -13,7 +13,7 @@ use tessera_engine::entity::{batch_order, temp_card, temp_card_secret};
 use tessera_engine::temp_cards::{self, Input};
 use tessera_engine::{audit, options, users, Engine, EngineError};
 use tessera_process::{
-    BatchOrderState, OptionsPackage, ProcessId, RevocationReason, TempCardState,
+    BatchOrderState, ObjectKind, OptionsPackage, ProcessId, RevocationReason, TempCardState,
 };
 
 async fn encoding(e: &Engine, on: bool) {
@@ -66,18 +66,30 @@ async fn a_batch_without_encoding_is_produced_in_one_step(e: Engine) {
     assert!(temp_cards::request(&e, &op, 0).await.is_err());
     let ids = temp_cards::request(&e, &op, 5).await.unwrap();
     assert_eq!(ids.len(), 5);
-    let found = batch_orders::search(&e, &op).await.unwrap();
+    let found = batch_orders::search(&e, &op, ObjectKind::TempCard)
+        .await
+        .unwrap();
     assert_eq!(found.len(), 5);
 
     // Nothing chosen.
-    let none = batch_orders::create(&e, &op, &[]).await.unwrap_err();
+    let none = batch_orders::create(&e, &op, ObjectKind::TempCard, &[])
+        .await
+        .unwrap_err();
     assert!(none.to_string().contains("No cards are selected"), "{none}");
 
-    let batch = batch_orders::create(&e, &op, &ids[..3]).await.unwrap();
+    let batch = batch_orders::create(&e, &op, ObjectKind::TempCard, &ids[..3])
+        .await
+        .unwrap();
     // The search no longer offers them, and a second batch with one of them is refused whole.
-    assert_eq!(batch_orders::search(&e, &op).await.unwrap().len(), 2);
+    assert_eq!(
+        batch_orders::search(&e, &op, ObjectKind::TempCard)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
     let batches = batch_order::Entity::find().count(&e.db).await.unwrap();
-    let clash = batch_orders::create(&e, &op, &[ids[2], ids[3]])
+    let clash = batch_orders::create(&e, &op, ObjectKind::TempCard, &[ids[2], ids[3]])
         .await
         .unwrap_err();
     assert!(clash.to_string().contains(&ids[2].to_string()), "{clash}");
@@ -157,8 +169,13 @@ async fn a_batch_without_encoding_is_produced_in_one_step(e: Engine) {
     assert_eq!(closed, BatchOrderState::Completed);
 
     // Cancel order gives an open batch's cards back to the search.
-    let second = batch_orders::create(&e, &op, &ids[3..]).await.unwrap();
-    assert!(batch_orders::search(&e, &op).await.unwrap().is_empty());
+    let second = batch_orders::create(&e, &op, ObjectKind::TempCard, &ids[3..])
+        .await
+        .unwrap();
+    assert!(batch_orders::search(&e, &op, ObjectKind::TempCard)
+        .await
+        .unwrap()
+        .is_empty());
     batch_orders::close(
         &e,
         &bridge,
@@ -169,7 +186,13 @@ async fn a_batch_without_encoding_is_produced_in_one_step(e: Engine) {
     )
     .await
     .unwrap();
-    assert_eq!(batch_orders::search(&e, &op).await.unwrap().len(), 2);
+    assert_eq!(
+        batch_orders::search(&e, &op, ObjectKind::TempCard)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
     // One audit record per card and step; the chain holds.
     audit::verify(&e.db).await.unwrap();
 }
@@ -178,7 +201,9 @@ async fn produced_card(e: &Engine) -> i64 {
     encoding(e, false).await;
     let op = caller(e, "operator").await;
     let ids = temp_cards::request(e, &op, 1).await.unwrap();
-    let batch = batch_orders::create(e, &op, &ids).await.unwrap();
+    let batch = batch_orders::create(e, &op, ObjectKind::TempCard, &ids)
+        .await
+        .unwrap();
     let v = batch_version(e, batch).await;
     batch_orders::produce(e, &Bridge::new(), &op, batch, v, None, false)
         .await

@@ -507,11 +507,25 @@ pub struct TempCardProcessOutcome {
     pub assigned_until: Option<String>,
 }
 
+/// A card the BATCH ORDERS search offers: ready for production, in no batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchCandidate {
+    pub id: i64,
+    /// A personal card's holder, "Greta Gran (greta@…)".
+    pub holder: Option<String>,
+    pub created_at: String,
+}
+
 /// A card of a batch order and how its production went.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BatchCard {
     pub id: i64,
-    pub state: TempCardState,
+    pub state: crate::State,
+    /// Still waiting to be produced (requested, approved).
+    pub waiting: bool,
+    /// Its production failed: Repeat production makes it again.
+    pub failed: bool,
+    pub holder: Option<String>,
     pub chip_serial: Option<String>,
     /// Why the last production of this card failed.
     pub error: Option<String>,
@@ -533,6 +547,8 @@ impl std::fmt::Debug for BatchCard {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BatchView {
     pub id: i64,
+    /// The kind of card it produces.
+    pub kind: crate::ObjectKind,
     pub state: BatchOrderState,
     pub version: i64,
     pub created_by: String,

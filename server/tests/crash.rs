@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use tessera_engine::testing::{pcscd, wait_for_card, wait_for_removal, VIRTUAL_READER};
 use tessera_process::bridge::{IssuePanel, JobState};
 use tessera_process::dto::{BatchView, TempCardPage};
-use tessera_process::{BatchOrderState, TempCardState};
+use tessera_process::{BatchOrderState, State, TempCardState};
 use tessera_virtual_card::{PivCard, VirtualReader};
 
 const CARDS: u32 = 6;
@@ -247,11 +247,8 @@ fn reconcile_in_doubt(server: &Server, ids: &[i64]) -> usize {
 /// Next (or Repeat production when only failed cards are left); false when nothing is left.
 fn produce(server: &Server, batch: i64) -> bool {
     let view = server.batch(batch);
-    let requested = view
-        .cards
-        .iter()
-        .any(|c| c.state == TempCardState::Requested);
-    let failed = view.cards.iter().any(|c| c.state == TempCardState::Failed);
+    let requested = view.cards.iter().any(|c| c.waiting);
+    let failed = view.cards.iter().any(|c| c.failed);
     if !requested && !failed {
         return false;
     }
@@ -292,7 +289,7 @@ fn a_batch_survives_the_server_being_killed_while_it_encodes() {
     let ids: Vec<i64> = server
         .call("request_temp_cards", &[("count", &CARDS.to_string())])
         .unwrap();
-    let body = serde_json::json!({ "ids": ids }).to_string();
+    let body = serde_json::json!({ "kind": "temp_card", "ids": ids }).to_string();
     let batch: i64 = server
         .answer("create_batch", "application/json", &body)
         .unwrap();
@@ -347,7 +344,7 @@ fn a_batch_survives_the_server_being_killed_while_it_encodes() {
     assert!(
         view.cards
             .iter()
-            .all(|c| c.state == TempCardState::Unassigned),
+            .all(|c| c.state == State::TempCard(TempCardState::Unassigned)),
         "{:?}",
         view.cards
     );

@@ -1,7 +1,8 @@
-//! BATCH ORDERS: Issue multiple temporary cards. Search lists the requested cards, the ticked
-//! ones become a batch order; on the batch page Next produces them (through the card bridge
-//! when they are encoded) with a live progress bar and a result per card, then Repeat
-//! production for failed cards and Complete order.
+//! BATCH ORDERS: Issue multiple temporary cards and Issue multiple cards. Search lists the cards
+//! ready for production (requested temporary cards, approved personal cards), the ticked ones
+//! become a batch order; on the batch page Next produces them (through the card bridge when
+//! they are encoded) with a live progress bar and a result per card, then Repeat production for
+//! failed cards and Complete order.
 
 use crate::api::{
     batch_orders, batch_search, close_batch, create_batch, error_text, fetch_batch, produce_batch,
@@ -14,12 +15,35 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 use std::collections::BTreeSet;
-use tessera_process::dto::{BatchView, TempCardRow};
-use tessera_process::{BatchOrderState, ProcessId, TempCardState};
+use tessera_process::dto::{BatchCandidate, BatchView};
+use tessera_process::{BatchOrderState, ObjectKind, ProcessId};
+
+/// What the page calls a batch of `kind`: the process, and what its cards wait in.
+fn wording(kind: ObjectKind) -> (&'static str, &'static str) {
+    match kind {
+        ObjectKind::Card => (
+            "Issue multiple cards",
+            "personal cards approved for local production",
+        ),
+        _ => (
+            "Issue multiple temporary cards",
+            "temporary cards in state requested",
+        ),
+    }
+}
+
+/// The page of a card of a batch.
+fn card_href(kind: ObjectKind, id: i64) -> String {
+    match kind {
+        ObjectKind::Card => format!("/cards/{id}"),
+        _ => format!("/temp-cards/{id}"),
+    }
+}
 
 #[component]
 pub fn BatchOrdersPage() -> impl IntoView {
-    let found = RwSignal::new(None::<Vec<TempCardRow>>);
+    let found = RwSignal::new(None::<Vec<BatchCandidate>>);
+    let kind = RwSignal::new(ObjectKind::TempCard);
     let picked = RwSignal::new(BTreeSet::<i64>::new());
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
@@ -28,7 +52,7 @@ pub fn BatchOrdersPage() -> impl IntoView {
     let search = move |_| {
         error.set(None);
         leptos::task::spawn_local(async move {
-            match batch_search().await {
+            match batch_search(kind.get_untracked()).await {
                 Ok(list) => {
                     picked.set(BTreeSet::new());
                     found.set(Some(list));
@@ -43,7 +67,7 @@ pub fn BatchOrdersPage() -> impl IntoView {
         error.set(None);
         busy.set(true);
         leptos::task::spawn_local(async move {
-            match create_batch(ids).await {
+            match create_batch(kind.get_untracked(), ids).await {
                 Ok(batch) => navigate(&format!("/batch-orders/{batch}"), Default::default()),
                 Err(e) => error.set(Some(error_text(&e))),
             }
@@ -53,11 +77,21 @@ pub fn BatchOrdersPage() -> impl IntoView {
     view! {
         <section>
             <h1>"BATCH ORDERS"</h1>
-            <h2>"Issue multiple temporary cards"</h2>
-            <p class="muted">"Search lists the temporary cards in state requested. Tick the cards to issue, then Issue multiple temporary cards."</p>
+            <div class="field" role="radiogroup" aria-label="Cards to produce">
+                {[ObjectKind::TempCard, ObjectKind::Card].into_iter().map(|k| view! {
+                    <label class="inline">
+                        <input type="radio" name="kind" data-testid=format!("kind-{}", k.as_str())
+                            prop:checked=move || kind.get() == k
+                            on:change=move |_| { kind.set(k); found.set(None); picked.set(BTreeSet::new()); }/>
+                        " " {wording(k).0}
+                    </label>
+                }).collect_view()}
+            </div>
+            <h2>{move || wording(kind.get()).0}</h2>
+            <p class="muted">{move || format!("Search lists the {}. Tick the cards to issue, then {}.", wording(kind.get()).1, wording(kind.get()).0)}</p>
             <p class="actions"><button type="button" data-testid="search" on:click=search>"Search"</button></p>
             {move || found.get().map(|list| if list.is_empty() {
-                view! { <p data-testid="no-requested">"No temporary card is requested. Request some on the Temporary cards page."</p> }.into_any()
+                view! { <p data-testid="no-requested">{format!("There are no {}.", wording(kind.get_untracked()).1)}</p> }.into_any()
             } else {
                 let all: Vec<i64> = list.iter().map(|c| c.id).collect();
                 let count = all.len();
@@ -73,20 +107,21 @@ pub fn BatchOrdersPage() -> impl IntoView {
                                         picked.set(if on { all.iter().copied().collect() } else { BTreeSet::new() });
                                     }
                                 }/></th>
-                            <th>"Card"</th><th>"Requested"</th>
+                            <th>"Card"</th><th>"Holder"</th><th>"Created"</th>
                         </tr></thead>
                         <tbody>
                             {list.into_iter().map(|c| {
                                 let id = c.id;
                                 view! {
                                     <tr data-testid="requested-card" data-id=id>
-                                        <td><input type="checkbox" data-testid="pick" aria-label=format!("Temporary card {id}")
+                                        <td><input type="checkbox" data-testid="pick" aria-label=format!("Card {id}")
                                             prop:checked=move || picked.with(|p| p.contains(&id))
                                             on:change=move |ev| {
                                                 let on = event_target_checked(&ev);
                                                 picked.update(|p| { if on { p.insert(id); } else { p.remove(&id); } });
                                             }/></td>
                                         <td>{id}</td>
+                                        <td>{c.holder.clone().unwrap_or_default()}</td>
                                         <td><time>{c.created_at.clone()}</time></td>
                                     </tr>
                                 }
@@ -95,7 +130,7 @@ pub fn BatchOrdersPage() -> impl IntoView {
                     </table>
                     <p class="actions">
                         <button type="button" class="primary" data-testid="issue-multiple" disabled=move || busy.get() on:click=issue.clone()>
-                            {move || format!("Issue multiple temporary cards ({} selected)", picked.with(|p| p.len()))}
+                            {move || format!("{} ({} selected)", wording(kind.get()).0, picked.with(|p| p.len()))}
                         </button>
                     </p>
                 }.into_any()
@@ -104,8 +139,8 @@ pub fn BatchOrdersPage() -> impl IntoView {
             <h2>"Batch orders"</h2>
             {loaded(batches, |list| view! {
                 <ul data-testid="batches">
-                    {list.into_iter().map(|(id, state, n)| view! {
-                        <li><A href=format!("/batch-orders/{id}")>{format!("Batch order {id}")}</A>{format!(" — {}, {n} cards", state.replace('_', " "))}</li>
+                    {list.into_iter().map(|(id, kind, state, n)| view! {
+                        <li><A href=format!("/batch-orders/{id}")>{format!("Batch order {id}")}</A>{format!(" — {}s, {}, {n} cards", kind.label().to_lowercase(), state.label().to_lowercase())}</li>
                     }).collect_view()}
                 </ul>
             })}
@@ -114,11 +149,11 @@ pub fn BatchOrdersPage() -> impl IntoView {
 }
 
 fn result_text(c: &tessera_process::dto::BatchCard) -> String {
-    match (c.state, &c.error) {
-        (_, Some(e)) => e.clone(),
-        (TempCardState::Requested, None) => "waiting".into(),
-        (TempCardState::Failed, None) => "failed".into(),
-        _ => "produced".into(),
+    match &c.error {
+        Some(e) => e.clone(),
+        None if c.waiting => "waiting".into(),
+        None if c.failed => "failed".into(),
+        None => "produced".into(),
     }
 }
 
@@ -185,7 +220,17 @@ pub fn BatchOrderPage() -> impl IntoView {
             });
         }
     });
-    let act = move |what: Action, batch: i64, version: i64| {
+    let act = move |what: Action, batch: i64, version: i64, kind: ObjectKind| {
+        let (complete, cancel) = match kind {
+            ObjectKind::Card => (
+                ProcessId::CardsBoProcCompleteOrder,
+                ProcessId::CardsBoProcCancelOrder,
+            ),
+            _ => (
+                ProcessId::TempCardsBoProcCompleteOrder,
+                ProcessId::TempCardsBoProcCancelOrder,
+            ),
+        };
         error.set(None);
         outcome.set(None);
         busy.set(true);
@@ -205,22 +250,15 @@ pub fn BatchOrderPage() -> impl IntoView {
                             }
                         })
                 }
-                Action::Complete => close_batch(
-                    ProcessId::TempCardsBoProcCompleteOrder.as_str().into(),
-                    batch,
-                    version,
-                )
-                .await
-                .map(|_| "The batch order is completed.".to_string()),
-                Action::Cancel => close_batch(
-                    ProcessId::TempCardsBoProcCancelOrder.as_str().into(),
-                    batch,
-                    version,
-                )
-                .await
-                .map(|_| {
-                    "The batch order is cancelled; its cards are requested again.".to_string()
-                }),
+                Action::Complete => close_batch(complete.as_str().into(), batch, version)
+                    .await
+                    .map(|_| "The batch order is completed.".to_string()),
+                Action::Cancel => close_batch(cancel.as_str().into(), batch, version)
+                    .await
+                    .map(|_| {
+                        "The batch order is cancelled; its cards are back in the search."
+                            .to_string()
+                    }),
                 Action::Stop => stop_batch(batch)
                     .await
                     .map(|_| "Production stops after the card being encoded.".to_string()),
@@ -235,12 +273,8 @@ pub fn BatchOrderPage() -> impl IntoView {
     };
     let page = move |v: BatchView| {
         let total = v.cards.len();
-        let requested = v
-            .cards
-            .iter()
-            .filter(|c| c.state == TempCardState::Requested)
-            .count();
-        let (batch, version) = (v.id, v.version);
+        let requested = v.cards.iter().filter(|c| c.waiting).count();
+        let (batch, version, kind) = (v.id, v.version, v.kind);
         let (state, running, encode, failed) = (v.state, v.running, v.encode, v.failed);
         // Encoding needs a reader; the server would refuse Next without one.
         let blocked = move || busy.get() || (encode && chosen.get().is_none());
@@ -252,15 +286,16 @@ pub fn BatchOrderPage() -> impl IntoView {
             view! {
                 <button type="button" class:primary=primary data-testid=test_id
                     disabled=move || if needs_reader { blocked() } else { busy.get() }
-                    on:click=move |_| act(action, batch, version)>{label}</button>
+                    on:click=move |_| act(action, batch, version, kind)>{label}</button>
             }
         };
         view! {
             <h1>{format!("Batch order {batch}")}</h1>
+            <p class="muted">{wording(kind).0}</p>
             <dl class="data" data-testid="batch-data" data-state=state.as_str()>
                 <dt>"State"</dt><dd><StateBadge name=state.as_str() label=state.label()/></dd>
                 <dt>"Ordered by"</dt><dd>{v.created_by.clone()}" "<time>{v.created_at.clone()}</time></dd>
-                <dt>"Encode the temporary card"</dt><dd>{if encode { "yes: each card is encoded in a reader" } else { "no" }}</dd>
+                <dt>"Encoding"</dt><dd>{if encode { "each card is encoded in a reader" } else { "none (option \"Encode the temporary card\" is off)" }}</dd>
             </dl>
             <div class="progress" data-testid="batch-progress" data-produced=v.produced data-failed=failed data-total=total>
                 <progress max=total value=v.produced></progress>
@@ -286,15 +321,16 @@ pub fn BatchOrderPage() -> impl IntoView {
             </p>
             {move || outcome.get().map(|m| view! { <p class="outcome" role="status" data-testid="batch-outcome">{m}</p> })}
             {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="batch-error">{e}</p> })}
-            {v.job.clone().map(|j| view! { <p class="muted" data-testid="batch-job">{format!("Encoding job {} on temporary card {}", j.job_id, j.card_id)}</p> })}
+            {v.job.clone().map(|j| view! { <p class="muted" data-testid="batch-job">{format!("Encoding job {} on {} {}", j.job_id, kind.label().to_lowercase(), j.card_id)}</p> })}
             <table data-testid="batch-cards">
-                <thead><tr><th>"Card"</th><th>"State"</th><th>"Chip"</th><th>"Result"</th><th>"PIN (shown once)"</th></tr></thead>
+                <thead><tr><th>"Card"</th><th>"Holder"</th><th>"State"</th><th>"Chip"</th><th>"Result"</th><th>"PIN (shown once)"</th></tr></thead>
                 <tbody>
                     {v.cards.iter().map(|c| {
                         let id = c.id;
                         view! {
                             <tr data-testid="batch-card" data-id=id data-state=c.state.as_str()>
-                                <td><A href=format!("/temp-cards/{id}")>{id}</A></td>
+                                <td><A href=card_href(kind, id)>{id}</A></td>
+                                <td>{c.holder.clone().unwrap_or_default()}</td>
                                 <td><StateBadge name=c.state.as_str() label=c.state.label()/></td>
                                 <td>{c.chip_serial.clone().unwrap_or_default()}</td>
                                 <td>{result_text(c)}</td>

@@ -141,12 +141,26 @@ pub async fn begin(
     version: i64,
     reader: &str,
 ) -> Result<(i64, ReaderClaim, IssueSettings)> {
+    begin_as(engine, bridge, caller, target, version, reader, None).await
+}
+
+/// [`begin`] as `process` (a batch order's Issue multiple or Repeat production) rather than the
+/// process the object's state suggests.
+pub async fn begin_as(
+    engine: &Engine,
+    bridge: &Bridge,
+    caller: &Caller,
+    target: Target,
+    version: i64,
+    reader: &str,
+    process: Option<ProcessId>,
+) -> Result<(i64, ReaderClaim, IssueSettings)> {
     // Refuse early, before the reader or the database is touched, a caller who may start none
     // of the processes that encode this kind of object.
-    let first = match target.0 {
+    let first = process.unwrap_or(match target.0 {
         ObjectKind::TempCard => ProcessId::TempCardsBoProcIssueMultiple,
         _ => ProcessId::CardsProcIssue,
-    };
+    });
     authorize(caller, first.def())?;
     engine.pki()?;
     let claim = bridge.claim(reader)?;
@@ -164,7 +178,10 @@ pub async fn begin(
         if t.version != version {
             return Err(EngineError::Conflict { kind: target.0 });
         }
-        let def = target::encoding_process(t.state).unwrap_or(first).def();
+        let def = process
+            .or(target::encoding_process(t.state))
+            .unwrap_or(first)
+            .def();
         authorize(caller, def)?;
         require_state(def, t.state)?;
         if let Some(holder) = t.holder {

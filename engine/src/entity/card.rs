@@ -25,6 +25,8 @@ pub struct Model {
     pub production_type: Option<String>,
     /// The order file that sent it to the bureau.
     pub bureau_order_id: Option<i64>,
+    /// The batch order (Issue multiple cards) that produces it.
+    pub batch_order_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
