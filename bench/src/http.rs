@@ -22,18 +22,10 @@ impl Drop for Server {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 async fn start_server() -> Result<Server, String> {
     let bin = std::env::var("TESSERA_BIN").unwrap_or_else(|_| "target/release/tessera".into());
     let data = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let port = free_port();
+    let port = tessera_engine::testing::free_port();
     let envs = [
         ("TESSERA_DATA_DIR", data.path().display().to_string()),
         ("TESSERA_SITE_ADDR", format!("127.0.0.1:{port}")),

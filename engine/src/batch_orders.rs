@@ -15,9 +15,7 @@
 use crate::audit::{self, AuditRecord};
 use crate::bridge::encode::{self, random_digits, IssueSettings};
 use crate::bridge::{jobs, reader, Bridge};
-use crate::entity::{
-    batch_order, card, encoding_job, person, smart_card_chip, temp_card, temp_card_secret,
-};
+use crate::entity::{batch_order, card, encoding_job, temp_card, temp_card_secret};
 use crate::runner::{self, authorize, record, Caller};
 use crate::temp_cards::MAX_REQUEST;
 use crate::{options, Engine, EngineError, Result};
@@ -168,48 +166,12 @@ async fn members(
     })
 }
 
-/// Holder names ("Greta Gran (greta@…)") of personal cards, in one lookup.
+/// Holder names of personal cards.
 async fn holder_names(
     conn: &impl ConnectionTrait,
     members: &[Member],
 ) -> Result<HashMap<i64, String>> {
-    let ids: Vec<i64> = members.iter().filter_map(|m| m.holder).collect();
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let mut names = HashMap::new();
-    for chunk in ids.chunks(500) {
-        for p in person::Entity::find()
-            .filter(person::Column::Id.is_in(chunk.to_vec()))
-            .all(conn)
-            .await?
-        {
-            names.insert(p.id, format!("{} ({})", p.common_name, p.upn));
-        }
-    }
-    Ok(names)
-}
-
-/// The chip serials of encoded cards, in lookups of 500.
-async fn chip_serials(
-    conn: &impl ConnectionTrait,
-    kind: ObjectKind,
-    ids: &[i64],
-) -> Result<HashMap<i64, String>> {
-    let mut chips = HashMap::new();
-    for chunk in ids.chunks(500) {
-        for c in smart_card_chip::Entity::find()
-            .filter(smart_card_chip::Column::ObjectKind.eq(kind.as_str()))
-            .filter(smart_card_chip::Column::ObjectId.is_in(chunk.to_vec()))
-            .all(conn)
-            .await?
-        {
-            if let Some(s) = c.chip_serial {
-                chips.insert(c.object_id, s);
-            }
-        }
-    }
-    Ok(chips)
+    crate::people::holder_names(conn, members.iter().filter_map(|m| m.holder)).await
 }
 
 /// Search: the cards of `kind` ready for production that no batch holds. A ready card's batch
@@ -283,6 +245,10 @@ pub async fn create(
                 .value("updated_at", now)
                 .and_where(Expr::col("id").is_in(chunk.iter().copied()))
                 .and_where(Expr::col("state").eq(k.ready.as_str()))
+                // The same cards Search offers: produced here, not by a bureau.
+                .and_where(
+                    Expr::col("production").eq(crate::cards::Production::Local.as_str()),
+                )
                 .and_where(Expr::col("batch_order_id").is_null())
                 .returning(Query::returning().column("id"));
             for row in txn.query_all(&q).await? {
@@ -342,7 +308,7 @@ pub async fn view(
             .map(|j| (j.object_id, j))
             .collect();
     let names = holder_names(&engine.db, &cards).await?;
-    let chips = chip_serials(&engine.db, k.kind, &ids).await?;
+    let chips = jobs::chip_serials(&engine.db, k.kind, &ids).await?;
     let run = bridge.batch(batch).unwrap_or_default();
     let job = match run.job.filter(|_| run.running) {
         Some(j) => {
@@ -456,7 +422,9 @@ pub async fn list(
         .iter()
         .map(|b| {
             let n = counts.get(&b.id).copied().unwrap_or(0) as usize;
-            let kind = ObjectKind::parse(&b.object_kind).unwrap_or(ObjectKind::TempCard);
+            let kind = ObjectKind::parse(&b.object_kind).ok_or_else(|| {
+                EngineError::Invalid(format!("Batch order {} has no kind of card.", b.id))
+            })?;
             Ok((b.id, kind, batch_state(b)?, n))
         })
         .collect()
@@ -695,6 +663,7 @@ async fn run_encoding(
 ) -> String {
     let n = pending.len();
     let noun = k.noun();
+    let mut skipped: Vec<String> = Vec::new();
     let mut done = 0;
     for (i, id) in pending.iter().enumerate() {
         if bridge.batch(batch).is_some_and(|r| r.stop_requested) {
@@ -724,6 +693,12 @@ async fn run_encoding(
         .await;
         let (job, claim, settings) = match begun {
             Ok(b) => b,
+            // This card cannot be produced now (its holder was deactivated, it changed
+            // meanwhile): the others are not held up by it; it stays waiting for a later Next.
+            Err(e) if e.is_user_facing() => {
+                skipped.push(format!("{} {id}: {e}", k.kind.label()));
+                continue;
+            }
             Err(e) => {
                 return format!(
                 "{} {id} could not be started: {e} Production stopped after {done} of {n} cards.",
@@ -774,7 +749,15 @@ async fn run_encoding(
             }
         }
     }
-    format!("Production finished: {done} of {n} cards went through the reader. Check the results, then Complete order (or Repeat production for failed cards).")
+    let skipped = if skipped.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " Not started, still waiting: {}. Complete order needs them produced (Next), or taken out of production on their page (lock).",
+            skipped.join("; ")
+        )
+    };
+    format!("Production finished: {done} of {n} cards went through the reader. Check the results, then Complete order (or Repeat production for failed cards).{skipped}")
 }
 
 enum Wanted {

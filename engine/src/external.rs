@@ -220,20 +220,35 @@ fn sync_of(kind: ObjectKind) -> &'static tessera_process::ProcessDef {
     }
 }
 
-/// Queued and unsent orders of `kind`: `processing`, or `ordered` without an order file.
-async fn waiting(conn: &impl ConnectionTrait, kind: ObjectKind) -> Result<Vec<OrderLine>> {
+/// Unsent orders of `kind`: `ordered` without an order file, and with `queued` those waiting
+/// in `processing` too.
+async fn waiting(
+    conn: &impl ConnectionTrait,
+    kind: ObjectKind,
+    queued: bool,
+) -> Result<Vec<OrderLine>> {
+    let table = sea_orm::sea_query::Alias::new(crate::runner::table(kind));
+    let col = |c: &str| Expr::col((table.clone(), sea_orm::sea_query::Alias::new(c)));
+    let (processing, ordered) = match kind {
+        ObjectKind::TempCard => (
+            TempCardState::Processing.as_str(),
+            TempCardState::Ordered.as_str(),
+        ),
+        _ => (CardState::Processing.as_str(), CardState::Ordered.as_str()),
+    };
+    let mut unsent = sea_orm::Condition::any().add(
+        sea_orm::Condition::all()
+            .add(col("state").eq(ordered))
+            .add(col("bureau_order_id").is_null()),
+    );
+    if queued {
+        unsent = unsent.add(col("state").eq(processing));
+    }
+    let external = col("production").eq(Production::External.as_str());
     Ok(match kind {
         ObjectKind::Card => card::Entity::find()
-            .filter(card::Column::Production.eq(Production::External.as_str()))
-            .filter(
-                sea_orm::Condition::any()
-                    .add(card::Column::State.eq(CardState::Processing.as_str()))
-                    .add(
-                        sea_orm::Condition::all()
-                            .add(card::Column::State.eq(CardState::Ordered.as_str()))
-                            .add(card::Column::BureauOrderId.is_null()),
-                    ),
-            )
+            .filter(external)
+            .filter(unsent)
             .order_by_asc(card::Column::Id)
             .all(conn)
             .await?
@@ -250,16 +265,8 @@ async fn waiting(conn: &impl ConnectionTrait, kind: ObjectKind) -> Result<Vec<Or
             })
             .collect::<Result<_>>()?,
         _ => temp_card::Entity::find()
-            .filter(temp_card::Column::Production.eq(Production::External.as_str()))
-            .filter(
-                sea_orm::Condition::any()
-                    .add(temp_card::Column::State.eq(TempCardState::Processing.as_str()))
-                    .add(
-                        sea_orm::Condition::all()
-                            .add(temp_card::Column::State.eq(TempCardState::Ordered.as_str()))
-                            .add(temp_card::Column::BureauOrderId.is_null()),
-                    ),
-            )
+            .filter(external)
+            .filter(unsent)
             .order_by_asc(temp_card::Column::Id)
             .all(conn)
             .await?
@@ -286,12 +293,22 @@ pub async fn export(
     caller: Option<&Caller>,
 ) -> Result<Vec<(String, usize)>> {
     let mut files = Vec::new();
+    let mut first_error = None;
     for kind in [ObjectKind::Card, ObjectKind::TempCard] {
-        if let Some(file) = export_kind(engine, settings, caller, kind).await? {
-            files.push(file);
+        // One kind's trouble (a full outbox) does not hold up the other's file.
+        match export_kind(engine, settings, caller, kind, true).await {
+            Ok(Some(file)) => files.push(file),
+            Ok(None) => {}
+            Err(e) => {
+                tracing::error!("the {} order file: {e}", kind.label().to_lowercase());
+                first_error.get_or_insert(e);
+            }
         }
     }
-    Ok(files)
+    match first_error {
+        Some(e) if files.is_empty() => Err(e),
+        _ => Ok(files),
+    }
 }
 
 /// The order file of one kind. The objects, the order row and the file's bytes are committed
@@ -301,6 +318,7 @@ async fn export_kind(
     settings: &ExternalSettings,
     caller: Option<&Caller>,
     kind: ObjectKind,
+    queued: bool,
 ) -> Result<Option<(String, usize)>> {
     let def = sync_of(kind);
     let ordered = match kind {
@@ -309,7 +327,7 @@ async fn export_kind(
     };
     let txn = engine.write().await?;
     let result = async {
-        let lines = waiting(&txn, kind).await?;
+        let lines = waiting(&txn, kind, queued).await?;
         if lines.is_empty() {
             return Ok(None);
         }
@@ -517,14 +535,15 @@ pub async fn write_order_file(
 }
 
 /// Without the queue an order goes to the bureau at once: a card that has just become
-/// `ordered` has its order file written now (as the sync's work, with every order waiting). A
-/// failure is logged; the next sync writes the file.
+/// `ordered` has its order file written now (as the sync's work, with the other unsent orders
+/// of its kind; the queued ones wait for the sync, where they can still be aborted). A failure
+/// is logged; the next sync writes the file.
 pub async fn order_file_now(engine: &Engine, settings: &ExternalSettings, state: State) {
     if matches!(
         state,
         State::Card(CardState::Ordered) | State::TempCard(TempCardState::Ordered)
     ) {
-        if let Err(e) = export(engine, settings, None).await {
+        if let Err(e) = export_kind(engine, settings, None, state.kind(), false).await {
             tracing::error!("writing the order file failed; the next sync writes it: {e}");
         }
     }
@@ -718,16 +737,17 @@ async fn apply_line(
             target.0.label().to_lowercase()
         )));
     };
+    let noun = target.0.label().to_lowercase();
     if production != Production::External.as_str() {
-        return Ok(Err("the card is not produced externally".into()));
+        return Ok(Err(format!("the {noun} is not produced externally")));
     }
     if bureau_order_id.is_none() {
-        return Ok(Err("the card was not sent to the bureau yet".into()));
+        return Ok(Err(format!("the {noun} was not sent to the bureau yet")));
     }
     let def = sync_of(target.0);
     if find(def.id, Some(from), to).is_none() {
         return Ok(Err(format!(
-            "the card is {}, it cannot become {}",
+            "the {noun} is {}, it cannot become {}",
             from.as_str(),
             to.as_str()
         )));

@@ -140,6 +140,25 @@ pub(crate) async fn account_names(
         .collect())
 }
 
+/// "Greta Gran (greta@…)" of each person in `ids`, in lookups of 500.
+pub(crate) async fn holder_names(
+    conn: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = i64>,
+) -> Result<HashMap<i64, String>> {
+    let ids: Vec<i64> = ids.into_iter().collect();
+    let mut names = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        for p in person::Entity::find()
+            .filter(person::Column::Id.is_in(chunk.to_vec()))
+            .all(conn)
+            .await?
+        {
+            names.insert(p.id, format!("{} ({})", p.common_name, p.upn));
+        }
+    }
+    Ok(names)
+}
+
 pub(crate) fn card_state(c: &card::Model) -> Result<CardState> {
     crate::runner::parse_kind_state(ObjectKind::Card, &c.state)
 }

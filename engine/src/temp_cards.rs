@@ -7,7 +7,7 @@
 
 use crate::audit::{self, AuditRecord};
 use crate::cards::Production;
-use crate::entity::{person, smart_card_chip, temp_card};
+use crate::entity::{person, temp_card};
 use crate::people;
 use crate::runner::{
     self, authorize, record, require_enabled, require_state, transition_with_certificates, Caller,
@@ -16,7 +16,6 @@ use crate::{options, Engine, EngineError, Result};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
-use std::collections::HashMap;
 use tessera_process::dto::{
     TempCardPage, TempCardProcessOutcome, TempCardProcessPreview, TempCardRow,
 };
@@ -46,32 +45,9 @@ pub(crate) async fn rows(
     conn: &impl ConnectionTrait,
     cards: Vec<temp_card::Model>,
 ) -> Result<Vec<TempCardRow>> {
-    let holders: Vec<i64> = cards.iter().filter_map(|c| c.person_id).collect();
-    let names: HashMap<i64, String> = if holders.is_empty() {
-        HashMap::new()
-    } else {
-        person::Entity::find()
-            .filter(person::Column::Id.is_in(holders))
-            .all(conn)
-            .await?
-            .into_iter()
-            .map(|p| (p.id, format!("{} ({})", p.common_name, p.upn)))
-            .collect()
-    };
+    let names = people::holder_names(conn, cards.iter().filter_map(|c| c.person_id)).await?;
     let ids: Vec<i64> = cards.iter().map(|c| c.id).collect();
-    let mut chips: HashMap<i64, String> = HashMap::new();
-    for chunk in ids.chunks(500) {
-        for c in smart_card_chip::Entity::find()
-            .filter(smart_card_chip::Column::ObjectKind.eq(ObjectKind::TempCard.as_str()))
-            .filter(smart_card_chip::Column::ObjectId.is_in(chunk.to_vec()))
-            .all(conn)
-            .await?
-        {
-            if let Some(s) = c.chip_serial {
-                chips.insert(c.object_id, s);
-            }
-        }
-    }
+    let chips = crate::bridge::jobs::chip_serials(conn, ObjectKind::TempCard, &ids).await?;
     cards
         .into_iter()
         .map(|c| {

@@ -23,7 +23,8 @@ fn bin(name: &str) -> PathBuf {
         .join(name)
 }
 
-fn free_port() -> u16 {
+/// A loopback port nobody listens on (for a server a test starts).
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())

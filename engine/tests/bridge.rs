@@ -987,15 +987,50 @@ async fn a_batch_of_personal_cards_is_encoded_card_after_card() {
         .as_deref()
         .unwrap()
         .starts_with("Bruno Berg"));
-    // A temporary-card search does not offer them, nor does a batch of temporary cards take them.
-    assert!(batch_orders::search(&e, &op, ObjectKind::TempCard)
+    // A cancelled batch gives its cards back to the search.
+    let cancelled = batch_orders::create(&e, &op, ObjectKind::Card, &[a])
         .await
-        .unwrap()
-        .iter()
-        .all(|c| c.id != a && c.id != b));
+        .unwrap();
+    assert_eq!(
+        batch_orders::search(&e, &op, ObjectKind::Card)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    batch_orders::close(
+        &e,
+        &bridge,
+        &op,
+        ProcessId::CardsBoProcCancelOrder,
+        cancelled,
+        1,
+    )
+    .await
+    .unwrap();
+    assert!(stored_card(&e, a).await.batch_order_id.is_none());
     let batch = batch_orders::create(&e, &op, ObjectKind::Card, &[a, b])
         .await
         .unwrap();
+    // A card a batch holds is produced there, not on its own page.
+    let p = tessera_engine::bridge::panel::panel(&e, &bridge, &op, (ObjectKind::Card, a))
+        .await
+        .unwrap();
+    assert!(!p.can_issue);
+    let alone = encode::start(
+        &e,
+        &bridge,
+        &op,
+        (ObjectKind::Card, a),
+        stored_card(&e, a).await.version,
+        VIRTUAL_READER.0,
+    )
+    .await
+    .expect_err("the batch produces it");
+    assert!(
+        alone.to_string().contains("belongs to batch order"),
+        "{alone}"
+    );
     assert!(batch_orders::search(&e, &op, ObjectKind::Card)
         .await
         .unwrap()

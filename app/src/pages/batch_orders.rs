@@ -42,7 +42,8 @@ fn card_href(kind: ObjectKind, id: i64) -> String {
 
 #[component]
 pub fn BatchOrdersPage() -> impl IntoView {
-    let found = RwSignal::new(None::<Vec<BatchCandidate>>);
+    // The cards found, with the kind they were searched for: Issue multiple uses that kind.
+    let found = RwSignal::new(None::<(ObjectKind, Vec<BatchCandidate>)>);
     let kind = RwSignal::new(ObjectKind::TempCard);
     let picked = RwSignal::new(BTreeSet::<i64>::new());
     let error = RwSignal::new(None::<String>);
@@ -52,10 +53,11 @@ pub fn BatchOrdersPage() -> impl IntoView {
     let search = move |_| {
         error.set(None);
         leptos::task::spawn_local(async move {
-            match batch_search(kind.get_untracked()).await {
+            let searched = kind.get_untracked();
+            match batch_search(searched).await {
                 Ok(list) => {
                     picked.set(BTreeSet::new());
-                    found.set(Some(list));
+                    found.set(Some((searched, list)));
                 }
                 Err(e) => error.set(Some(error_text(&e))),
             }
@@ -63,11 +65,14 @@ pub fn BatchOrdersPage() -> impl IntoView {
     };
     let issue = move |_| {
         let ids: Vec<i64> = picked.get_untracked().into_iter().collect();
+        let Some(searched) = found.with_untracked(|f| f.as_ref().map(|(k, _)| *k)) else {
+            return;
+        };
         let navigate = navigate.clone();
         error.set(None);
         busy.set(true);
         leptos::task::spawn_local(async move {
-            match create_batch(kind.get_untracked(), ids).await {
+            match create_batch(searched, ids).await {
                 Ok(batch) => navigate(&format!("/batch-orders/{batch}"), Default::default()),
                 Err(e) => error.set(Some(error_text(&e))),
             }
@@ -90,8 +95,8 @@ pub fn BatchOrdersPage() -> impl IntoView {
             <h2>{move || wording(kind.get()).0}</h2>
             <p class="muted">{move || format!("Search lists the {}. Tick the cards to issue, then {}.", wording(kind.get()).1, wording(kind.get()).0)}</p>
             <p class="actions"><button type="button" data-testid="search" on:click=search>"Search"</button></p>
-            {move || found.get().map(|list| if list.is_empty() {
-                view! { <p data-testid="no-requested">{format!("There are no {}.", wording(kind.get_untracked()).1)}</p> }.into_any()
+            {move || found.get().map(|(searched, list)| if list.is_empty() {
+                view! { <p data-testid="no-requested">{format!("There are no {}.", wording(searched).1)}</p> }.into_any()
             } else {
                 let all: Vec<i64> = list.iter().map(|c| c.id).collect();
                 let count = all.len();
@@ -130,7 +135,7 @@ pub fn BatchOrdersPage() -> impl IntoView {
                     </table>
                     <p class="actions">
                         <button type="button" class="primary" data-testid="issue-multiple" disabled=move || busy.get() on:click=issue.clone()>
-                            {move || format!("{} ({} selected)", wording(kind.get()).0, picked.with(|p| p.len()))}
+                            {move || format!("{} ({} selected)", wording(searched).0, picked.with(|p| p.len()))}
                         </button>
                     </p>
                 }.into_any()

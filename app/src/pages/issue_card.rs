@@ -175,12 +175,19 @@ fn Steps(view: JobView) -> impl IntoView {
 
 /// The PIN, once, with a PIN letter to print.
 #[component]
-fn PinOnce(pin: String, card_id: i64) -> impl IntoView {
+fn PinOnce(pin: String, kind: ObjectKind, card_id: i64) -> impl IntoView {
+    let (whom, name) = match kind {
+        ObjectKind::TempCard => (
+            "keep it with the card until it is assigned",
+            "Temporary card",
+        ),
+        _ => ("hand it to the card holder", "Card"),
+    };
     view! {
         <div class="pin-letter" role="status" data-testid="pin">
-            <p>"The card's new PIN. It is shown only now and is not stored: hand it to the card holder, or print the PIN letter."</p>
+            <p>{format!("The card's new PIN. It is shown only now and is not stored: {whom}, or print the PIN letter.")}</p>
             <p class="pin"><code data-testid="pin-value">{pin}</code></p>
-            <p class="muted">{format!("Card {card_id}. Keep this letter apart from the card.")}</p>
+            <p class="muted">{format!("{name} {card_id}. Keep this letter apart from the card.")}</p>
             <button type="button" class="no-print" on:click=move |_| {
                 #[cfg(feature = "hydrate")]
                 { let _ = window().print(); }
@@ -280,12 +287,15 @@ pub fn IssueCardPanel(
                 let title = p.title.clone();
                 view! {
                     <section class="issue-card" data-testid="issue-card">
-                        <h2>{title.clone()}</h2>
-                        <dl class="data">
-                            <dt>"Certificates"</dt><dd>{p.certificates.join("; ")}</dd>
-                            <dt>"PIN"</dt><dd>{format!("{} random digits, shown once", p.pin_length)}</dd>
-                            <dt>"PUK"</dt><dd>{format!("{} random digits, kept encrypted for unblocking", p.puk_length)}</dd>
-                        </dl>
+                        // Without the process to start, the panel is there for the card's jobs.
+                        <h2>{if can_issue { title.clone() } else { "Encoding".to_string() }}</h2>
+                        {can_issue.then(|| view! {
+                            <dl class="data">
+                                <dt>"Certificates"</dt><dd>{p.certificates.join("; ")}</dd>
+                                <dt>"PIN"</dt><dd>{format!("{} random digits, shown once", p.pin_length)}</dd>
+                                <dt>"PUK"</dt><dd>{format!("{} random digits, kept encrypted for unblocking", p.puk_length)}</dd>
+                            </dl>
+                        })}
                         <h3>"Card readers"</h3>
                         <Readers readers chosen/>
                         {can_issue.then(|| view! {
@@ -333,11 +343,11 @@ pub fn IssueCardPanel(
                 </section>
             }
         })}
-        {move || pin.get().map(|p| view! { <PinOnce pin=p card_id/> })}
+        {move || pin.get().map(|p| view! { <PinOnce pin=p kind card_id/> })}
         {move || reconciled.get().map(|r| match r {
             Ok((message, new_pin)) => view! {
                 <div class="outcome" role="status" data-testid="reconciled"><p>{message}</p></div>
-                {new_pin.map(|p| view! { <PinOnce pin=p card_id/> })}
+                {new_pin.map(|p| view! { <PinOnce pin=p kind card_id/> })}
             }.into_any(),
             Err(e) => view! { <p class="error" role="alert" data-testid="reconciled">{e}</p> }.into_any(),
         })}

@@ -69,7 +69,7 @@ pub fn TempCardsPage() -> impl IntoView {
                     if state == TempCardState::Processing {
                         format!("{n} temporary cards ordered. They wait (processing) for the next sync with the bureau and can be aborted until then.")
                     } else {
-                        format!("{n} temporary cards ordered; the order file for the bureau is written.")
+                        format!("{n} temporary cards ordered at once: they go to the bureau's outbox now (admin → External production shows the order files).")
                     }
                 }</p> }.into_any(),
                 Err(e) => view! { <p class="error" role="alert">{error_text(&e)}</p> }.into_any(),

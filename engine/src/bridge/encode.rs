@@ -184,6 +184,16 @@ pub async fn begin_as(
             .def();
         authorize(caller, def)?;
         require_state(def, t.state)?;
+        // A card a batch order holds is produced by that batch, never beside it.
+        if let Some(batch) = t.batch_order_id {
+            if !matches!(def.starts_on, tessera_process::Subject::BatchOrders(_)) {
+                return Err(EngineError::Invalid(format!(
+                    "{} {} belongs to batch order {batch}: it is produced there (BATCH ORDERS).",
+                    target.0.label(),
+                    target.1
+                )));
+            }
+        }
         if let Some(holder) = t.holder {
             people::active_holder(&txn, holder, " now, so no card can be issued for them.").await?;
         }
@@ -241,8 +251,9 @@ pub async fn start(
     version: i64,
     reader: &str,
 ) -> Result<i64> {
-    // A requested or failed temporary card is produced in its batch order, not one by one.
     let process = super::panel::panel_process(target.0);
+    authorize(caller, process.def())?;
+    // A requested or failed temporary card is produced in its batch order, not one by one.
     let state = target::load(&engine.db, target).await?.state;
     if target::encoding_process(state) != Some(process) {
         return Err(EngineError::Invalid(format!(
@@ -254,7 +265,16 @@ pub async fn start(
             process.def().required[0].as_str().replace('_', " "),
         )));
     }
-    let (job, claim, settings) = begin(engine, bridge, caller, target, version, reader).await?;
+    let (job, claim, settings) = begin_as(
+        engine,
+        bridge,
+        caller,
+        target,
+        version,
+        reader,
+        Some(process),
+    )
+    .await?;
     let (engine, bridge, caller) = (engine.clone(), bridge.clone(), caller.clone());
     tokio::spawn(async move {
         let name = claim.reader.clone();

@@ -292,6 +292,28 @@ pub async fn save_chip(
     Ok(())
 }
 
+/// The chip serials of encoded objects of `kind`, in lookups of 500.
+pub async fn chip_serials(
+    conn: &impl ConnectionTrait,
+    kind: ObjectKind,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, String>> {
+    let mut chips = std::collections::HashMap::new();
+    for chunk in ids.chunks(500) {
+        for c in chip::Entity::find()
+            .filter(chip::Column::ObjectKind.eq(kind.as_str()))
+            .filter(chip::Column::ObjectId.is_in(chunk.to_vec()))
+            .all(conn)
+            .await?
+        {
+            if let Some(s) = c.chip_serial {
+                chips.insert(c.object_id, s);
+            }
+        }
+    }
+    Ok(chips)
+}
+
 /// The object a chip was last encoded for, found by its CHUID GUID or serial.
 pub async fn chip_owner(
     conn: &impl ConnectionTrait,

@@ -39,7 +39,8 @@ pub async fn panel(
     let views = jobs::views(&engine.db, Some(bridge), &jobs).await?;
     Ok(IssuePanel {
         title: process.def().name.into(),
-        can_issue: super::target::encoding_process(t.state) == Some(process),
+        can_issue: super::target::encoding_process(t.state) == Some(process)
+            && t.batch_order_id.is_none(),
         version: t.version,
         certificates: settings.describe(),
         pin_length: settings.pin_length as u8,

@@ -22,6 +22,8 @@ pub struct Loaded {
     pub holder: Option<i64>,
     /// Who or what, for audit details: "Greta Gran (greta@…)" or "temporary card 12".
     pub label: String,
+    /// The batch order that produces it, if one holds it.
+    pub batch_order_id: Option<i64>,
 }
 
 pub async fn load(conn: &impl ConnectionTrait, target: Target) -> Result<Loaded> {
@@ -35,6 +37,7 @@ pub async fn load(conn: &impl ConnectionTrait, target: Target) -> Result<Loaded>
                 subject: SubjectData::from(&holder),
                 holder: Some(holder.id),
                 label: format!("{} ({})", holder.common_name, holder.upn),
+                batch_order_id: c.batch_order_id,
             })
         }
         ObjectKind::TempCard => {
@@ -50,6 +53,7 @@ pub async fn load(conn: &impl ConnectionTrait, target: Target) -> Result<Loaded>
                 },
                 holder: None,
                 label: format!("temporary card {}", t.id),
+                batch_order_id: t.batch_order_id,
             })
         }
         other => Err(EngineError::Invalid(format!(
