@@ -85,7 +85,7 @@ test('Issue card: live readers, step-by-step progress, the PIN once, and a card 
 
   // An approver may not issue cards or watch jobs, even by a crafted call.
   await signIn(page, 'approver');
-  const issue = await page.request.post('/api/issue_card', { form: { card_id: cardId, version: '1', reader: READER } });
+  const issue = await page.request.post('/api/issue_card', { form: { kind: 'card', id: cardId, version: '1', reader: READER } });
   expect(issue.ok()).toBe(false);
   expect(await issue.text()).toContain('may not');
   const job = await page.request.post('/api/encoding_job', { form: { job_id: jobId! } });
