@@ -39,12 +39,11 @@ fn batch_state(b: &batch_order::Model) -> Result<BatchOrderState> {
     runner::parse_kind_state(ObjectKind::BatchOrder, &b.state)
 }
 
-/// What a batch order of one kind of card works with: its table, the state a card waits in
+/// What a batch order of one kind of card works with: the state a card waits in
 /// and the states production leaves it in, and the four batch processes.
 #[derive(Debug, Clone, Copy)]
 pub struct BatchKind {
     pub kind: ObjectKind,
-    table: &'static str,
     pub ready: State,
     pub produced: State,
     pub failed: State,
@@ -56,7 +55,6 @@ pub struct BatchKind {
 
 pub const TEMP_CARDS: BatchKind = BatchKind {
     kind: ObjectKind::TempCard,
-    table: "temp_card",
     ready: State::TempCard(TempCardState::Requested),
     produced: State::TempCard(TempCardState::Unassigned),
     failed: State::TempCard(TempCardState::Failed),
@@ -68,7 +66,6 @@ pub const TEMP_CARDS: BatchKind = BatchKind {
 
 pub const CARDS: BatchKind = BatchKind {
     kind: ObjectKind::Card,
-    table: "card",
     ready: State::Card(CardState::Approved),
     produced: State::Card(CardState::Issued),
     failed: State::Card(CardState::Failed),
@@ -240,7 +237,7 @@ pub async fn create(
         let mut attached = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(500) {
             let mut q = Query::update();
-            q.table(k.table)
+            q.table(runner::table(k.kind))
                 .value("batch_order_id", batch)
                 .value("updated_at", now)
                 .and_where(Expr::col("id").is_in(chunk.iter().copied()))
@@ -863,7 +860,7 @@ pub async fn close(
         .await?;
         if process == k.cancel {
             let mut q = Query::update();
-            q.table(k.table)
+            q.table(runner::table(k.kind))
                 .value("batch_order_id", Option::<i64>::None)
                 .value("updated_at", crate::time::now())
                 .and_where(Expr::col("batch_order_id").eq(batch));
