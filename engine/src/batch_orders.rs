@@ -261,8 +261,8 @@ pub async fn create(
                 .map(|i| i.to_string())
                 .collect();
             return Err(EngineError::Invalid(format!(
-                "{} {} is no longer {} or another batch order holds it. Search again; nothing was ordered.",
-                k.kind.label(),
+                "Not ready for a batch order: {} {} (not {}, produced elsewhere, or held by another batch order). Search again; nothing was ordered.",
+                k.noun(),
                 missing.join(", "),
                 k.ready.label().to_lowercase()
             )));
