@@ -17,6 +17,7 @@ pub mod error;
 pub mod external;
 pub mod mail;
 pub mod migration;
+pub mod mobile_ids;
 pub mod notifications;
 pub mod options;
 pub mod people;

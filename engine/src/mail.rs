@@ -87,6 +87,73 @@ pub async fn enqueue(
     .last_insert_id)
 }
 
+/// A file sent with a message.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Attachment {
+    pub filename: String,
+    pub content_type: String,
+    #[serde(with = "b64")]
+    pub data: Vec<u8>,
+}
+
+mod b64 {
+    use base64::Engine as _;
+    pub fn serialize<S: serde::Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&base64::engine::general_purpose::STANDARD.encode(v))
+    }
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let text: String = serde::Deserialize::deserialize(d)?;
+        base64::engine::general_purpose::STANDARD
+            .decode(text)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// What a sealed message holds.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SealedContent {
+    body: String,
+    attachments: Vec<Attachment>,
+}
+
+/// What `body` says while the real content is sealed, and after it was erased.
+pub const SEALED_BODY: &str = "(sealed: this message carries a secret and is kept encrypted until it is sent, then erased)";
+
+fn sealed_context(message_id: &str) -> String {
+    format!("mail:{message_id}")
+}
+
+/// Queues a message whose content must not rest in clear (an activation code): body and
+/// attachments are sealed under the KEK, and erased once the message is sent.
+pub async fn enqueue_sealed(
+    conn: &impl ConnectionTrait,
+    pki: &crate::pki::Pki,
+    recipient: &str,
+    subject: &str,
+    body: &str,
+    attachments: Vec<Attachment>,
+) -> Result<i64> {
+    let id = enqueue(conn, recipient, subject, SEALED_BODY).await?;
+    let m = outbox::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or_else(|| EngineError::Invalid("the queued message vanished".into()))?;
+    let content = zeroize::Zeroizing::new(
+        serde_json::to_vec(&SealedContent {
+            body: body.to_string(),
+            attachments,
+        })
+        .map_err(|e| EngineError::Crypto(format!("sealing a message: {e}")))?,
+    );
+    let sealed = crate::pki::seal::seal(&pki.kek, &sealed_context(&m.message_id), &content)?;
+    let mut q = Query::update();
+    q.table("mail_outbox")
+        .value("sealed_content", sealed)
+        .and_where(Expr::col("id").eq(id));
+    conn.execute(&q).await?;
+    Ok(id)
+}
+
 /// The wait before attempt `n + 1`: 30 s, doubling, at most 4 h.
 pub fn backoff(attempts: i32) -> Duration {
     let exp = attempts.clamp(0, 9) as u32;
@@ -138,15 +205,34 @@ impl Mailer {
         })
     }
 
-    fn message(&self, m: &outbox::Model) -> std::result::Result<Message, String> {
-        Message::builder()
+    fn message(
+        &self,
+        m: &outbox::Model,
+        pki: Option<&crate::pki::Pki>,
+    ) -> std::result::Result<Message, String> {
+        use lettre::message::{Attachment as Part, MultiPart, SinglePart};
+        let builder = Message::builder()
             .from(self.from.clone())
             .to(m.recipient.parse().map_err(|e| format!("{e}"))?)
             .subject(m.subject.clone())
-            .message_id(Some(format!("<{}@{}>", m.message_id, self.settings.domain)))
-            .header(ContentType::TEXT_PLAIN)
-            .body(m.body.clone())
-            .map_err(|e| e.to_string())
+            .message_id(Some(format!("<{}@{}>", m.message_id, self.settings.domain)));
+        let Some(sealed) = &m.sealed_content else {
+            return builder
+                .header(ContentType::TEXT_PLAIN)
+                .body(m.body.clone())
+                .map_err(|e| e.to_string());
+        };
+        let pki = pki.ok_or("the message is sealed and the CA (KEK) is not started")?;
+        let plain = crate::pki::seal::open(&pki.kek, &sealed_context(&m.message_id), sealed)
+            .map_err(|e| e.to_string())?;
+        let content: SealedContent =
+            serde_json::from_slice(&plain).map_err(|e| format!("the sealed message: {e}"))?;
+        let mut parts = MultiPart::mixed().singlepart(SinglePart::plain(content.body));
+        for a in content.attachments {
+            let kind = ContentType::parse(&a.content_type).map_err(|e| e.to_string())?;
+            parts = parts.singlepart(Part::new(a.filename).body(a.data, kind));
+        }
+        builder.multipart(parts).map_err(|e| e.to_string())
     }
 
     /// Delivers the messages that are due, one claim at a time; returns how many were sent.
@@ -171,7 +257,7 @@ impl Mailer {
             let Some(lease) = claim(engine, &m, at).await? else {
                 continue;
             };
-            let result = match self.message(&m) {
+            let result = match self.message(&m, engine.pki().ok()) {
                 Ok(msg) => self.transport.send(msg).await.map_err(|e| e.to_string()),
                 Err(e) => Err(e),
             };
@@ -246,9 +332,11 @@ async fn settle(engine: &Engine, id: i64, lease: DateTime<Utc>, how: Settled) ->
         .and_where(Expr::col("claimed_until").eq(lease));
     match how {
         Settled::Sent => {
+            // A secret the message carried is not kept once it is out.
             q.value("state", SENT)
                 .value("sent_at", crate::time::now())
-                .value("claimed_until", Option::<DateTime<Utc>>::None);
+                .value("claimed_until", Option::<DateTime<Utc>>::None)
+                .value("sealed_content", Option::<Vec<u8>>::None);
         }
         Settled::Failed {
             attempts,

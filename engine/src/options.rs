@@ -130,6 +130,40 @@ pub async fn current(conn: &impl ConnectionTrait, p: OptionsPackage) -> Result<C
     })
 }
 
+/// The document as it was at `version` (what a process ran with); the current one if that
+/// version is not stored (version 0: the shipped defaults).
+pub async fn at_version(
+    conn: &impl ConnectionTrait,
+    p: OptionsPackage,
+    version: i64,
+) -> Result<Current> {
+    let row = options_version::Entity::find()
+        .filter(options_version::Column::Package.eq(p.as_str()))
+        .filter(options_version::Column::Version.eq(version))
+        .one(conn)
+        .await?;
+    match row {
+        Some(r) => {
+            let stored: OptionsDocument = serde_json::from_str(&r.document).map_err(|e| {
+                EngineError::Invalid(format!("The stored {p} document is not readable: {e}"))
+            })?;
+            Ok(Current {
+                version: r.version,
+                document: p.complete(&stored),
+                changed_by: r.changed_by,
+                changed_at: r.changed_at,
+            })
+        }
+        None if version == 0 => Ok(Current {
+            version: 0,
+            document: p.defaults(),
+            changed_by: None,
+            changed_at: crate::time::now(),
+        }),
+        None => current(conn, p).await,
+    }
+}
+
 /// The document in force, if it is still the version the admin saw.
 async fn current_at(
     conn: &impl ConnectionTrait,

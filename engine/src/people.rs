@@ -194,5 +194,6 @@ pub async fn page(engine: &Engine, caller: &Caller, id: i64) -> Result<UserPage>
             .map(|c| card_summary(c, &names))
             .collect::<Result<_>>()?,
         commands: enablement::commands(&engine.db, caller, state).await?,
+        mobile_ids: crate::mobile_ids::of_person(&engine.db, &p).await?,
     })
 }

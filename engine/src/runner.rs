@@ -45,6 +45,11 @@ pub const IMPLEMENTED: &[tessera_process::ProcessId] = &[
     tessera_process::ProcessId::TempCardsProcWithdraw,
     tessera_process::ProcessId::TempCardsProcExtend,
     tessera_process::ProcessId::TempCardsProcLock,
+    tessera_process::ProcessId::MobileIDProcSupplyMobileIDForUser,
+    tessera_process::ProcessId::MobileIDSelfServiceProcGet,
+    tessera_process::ProcessId::MobileIDProcLockForOperator,
+    tessera_process::ProcessId::MobileIDProcDeactivate,
+    tessera_process::ProcessId::MobileIDProcReactivate,
 ];
 
 /// Who is calling, as established by the session (never by the request body).

@@ -655,7 +655,8 @@ pub const CATALOGUE: &[ProcessDef] = &[
         USER_ACTIVE,
         SelfService,
         SELF,
-    ),
+    )
+    .command(false),
     p(
         P::MobileIDProcLockForOperator,
         "Lock mobile ID",

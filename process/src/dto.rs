@@ -4,7 +4,9 @@ use crate::catalogue::ProcessId;
 use crate::kind::ObjectKind;
 use crate::kind::Role;
 use crate::profile::CertificateProfile;
-use crate::state::{BatchOrderState, CardState, CertificateState, TempCardState, UserState};
+use crate::state::{
+    BatchOrderState, CardState, CertificateState, MobileIdState, TempCardState, UserState,
+};
 use serde::{Deserialize, Serialize};
 
 /// The signed-in account.
@@ -74,6 +76,7 @@ pub struct UserPage {
     pub cards: Vec<CardSummary>,
     pub certificates: Vec<CertificateRow>,
     pub commands: Vec<Command>,
+    pub mobile_ids: Vec<MobileIdRow>,
 }
 
 /// An option value a process runs with, as the operator sees it.
@@ -564,4 +567,124 @@ pub struct BatchView {
     pub message: Option<String>,
     /// The encoding job under way.
     pub job: Option<crate::bridge::JobView>,
+}
+
+/// Where a mobile ID's one-time activation stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActivationState {
+    /// QR code in Self-Service: no code exists until the user shows it there.
+    NotShown,
+    /// A code exists and can be used until `expires_at`.
+    Open,
+    Expired,
+    /// Too many wrong codes: this code no longer works.
+    Blocked,
+    /// Every certificate was enrolled.
+    Used,
+}
+
+impl ActivationState {
+    pub fn label(self) -> &'static str {
+        match self {
+            ActivationState::NotShown => "waiting for the user to show the QR code in Self-Service",
+            ActivationState::Open => "open",
+            ActivationState::Expired => "expired",
+            ActivationState::Blocked => "blocked after too many wrong codes",
+            ActivationState::Used => "used",
+        }
+    }
+}
+
+/// A mobile ID in lists and on its page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MobileIdRow {
+    pub id: i64,
+    pub state: MobileIdState,
+    pub version: i64,
+    pub user_id: i64,
+    pub user: String,
+    /// `self_service` or `email`.
+    pub delivery: String,
+    /// EST labels of the certificates it gets ("authentication", …).
+    pub certificates: Vec<String>,
+    /// Labels already enrolled (a certificate issued for them).
+    pub enrolled: Vec<String>,
+    pub recover_encryption: bool,
+    pub valid_until: Option<String>,
+    pub created_at: String,
+    pub activated_at: Option<String>,
+    pub activation: ActivationState,
+    pub activation_expires_at: Option<String>,
+    pub failed_attempts: i32,
+}
+
+/// The mobile ID page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MobileIdPage {
+    pub mobile_id: MobileIdRow,
+    pub user: UserSummary,
+    /// The user properties the app receives: (name, value).
+    pub properties: Vec<(String, String)>,
+    pub certificates: Vec<CertificateRow>,
+    pub history: Vec<AuditRow>,
+    pub commands: Vec<Command>,
+}
+
+/// Supply mobile ID (or Get mobile ID) before Next: nothing is stored yet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SupplyMobileIdPreview {
+    pub process: ProcessId,
+    pub name: String,
+    pub user: UserDetail,
+    pub options: Vec<OptionInForce>,
+    pub options_version: i64,
+    pub certificates: Vec<String>,
+    /// `self_service` or `email`.
+    pub delivery: String,
+    /// The address the QR code goes to, when it goes by e-mail.
+    pub email: Option<String>,
+    pub end_state: MobileIdState,
+}
+
+/// The QR code a phone scans, shown once: the code in it is not kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MobileIdQr {
+    pub mobile_id: i64,
+    pub link: String,
+    pub svg: String,
+    pub expires_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SupplyMobileIdOutcome {
+    pub mobile_id: i64,
+    pub user_id: i64,
+    pub state: MobileIdState,
+    pub delivery: String,
+    /// Where the e-mail with the QR code went.
+    pub sent_to: Option<String>,
+    /// Get mobile ID in Self-Service shows the QR code at once.
+    pub qr: Option<MobileIdQr>,
+    pub options: Vec<OptionInForce>,
+    pub options_version: i64,
+}
+
+/// Lock, Deactivate or Reactivate mobile ID before Next.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MobileIdProcessPreview {
+    pub process: ProcessId,
+    pub name: String,
+    pub mobile_id: MobileIdRow,
+    pub user: UserSummary,
+    pub end_state: MobileIdState,
+    pub certificates: usize,
+    pub needs_reason: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MobileIdProcessOutcome {
+    pub id: i64,
+    pub state: MobileIdState,
+    pub certificates_changed: usize,
 }

@@ -455,7 +455,8 @@ pub const TRANSITIONS: &[Transition] = &[
         P::TempCardsBatchExpire,
         E::Hold,
     ),
-    // Mobile IDs: supply creates a pending mobile ID; enrollment over EST activates it.
+    // Mobile IDs: supply creates a pending mobile ID; each EST enrollment issues a certificate
+    // (`issued`), and the last one activates the mobile ID, which validates them all.
     t(
         None,
         m(M::Registered),
@@ -466,7 +467,7 @@ pub const TRANSITIONS: &[Transition] = &[
         Some(m(M::Registered)),
         m(M::Active),
         P::MobileIDProcSupplyMobileIDForUser,
-        E::Issue,
+        E::Validate,
     ),
     t(
         None,
@@ -478,7 +479,7 @@ pub const TRANSITIONS: &[Transition] = &[
         Some(m(M::Registered)),
         m(M::Active),
         P::MobileIDSelfServiceProcGet,
-        E::Issue,
+        E::Validate,
     ),
     t(
         Some(m(M::Registered)),

@@ -5,6 +5,7 @@
 mod bridge_routes;
 mod bureau_routes;
 mod config;
+mod est_routes;
 mod pki_routes;
 mod session;
 
@@ -203,6 +204,7 @@ async fn serve(config: Config, engine: Engine) -> Result<(), String> {
     let pki = pki_routes::routes(engine.clone());
     let readers = bridge_routes::routes(engine.clone(), bridge.clone());
     let bureau = bureau_routes::routes(engine.clone(), config.bureau_token.clone());
+    let est = est_routes::routes(engine.clone());
     let external = config.external.clone();
     let app = Router::new()
         .route(
@@ -239,6 +241,7 @@ async fn serve(config: Config, engine: Engine) -> Result<(), String> {
         .merge(pki)
         .merge(readers)
         .merge(bureau)
+        .merge(est)
         .layer(axum::middleware::map_response(security_headers))
         // The WASM bundle is about 1.3 MB; compressed it is a third of that.
         .layer(tower_http::compression::CompressionLayer::new());

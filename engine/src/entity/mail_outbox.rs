@@ -19,6 +19,9 @@ pub struct Model {
     pub message_id: String,
     pub created_at: ChronoDateTimeUtc,
     pub sent_at: Option<ChronoDateTimeUtc>,
+    /// Content that must not rest in clear (an activation code): body and attachments sealed
+    /// under the KEK; `body` then holds only a placeholder. Erased once the message is out.
+    pub sealed_content: Option<Vec<u8>>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,5 +1,6 @@
 use sea_orm::entity::prelude::*;
 
+/// A mobile ID: the credential a phone holds once it has enrolled its certificates.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "mobile_id")]
 pub struct Model {
@@ -11,6 +12,20 @@ pub struct Model {
     pub version: i64,
     pub created_at: ChronoDateTimeUtc,
     pub updated_at: ChronoDateTimeUtc,
+    /// The process that created it: Supply mobile ID (operator) or Get mobile ID (self-service).
+    pub process: String,
+    /// Where the QR code goes: `self_service` or `email`.
+    pub delivery: String,
+    /// EST labels of the certificates it gets, comma-separated.
+    pub certificates: String,
+    pub recover_encryption: bool,
+    /// The user properties the app receives (JSON object of strings).
+    pub properties: String,
+    /// The end of the mobile ID's validity; its certificates end no later.
+    pub valid_until: Option<ChronoDateTimeUtc>,
+    pub options_version: i64,
+    pub requested_by: Option<i64>,
+    pub activated_at: Option<ChronoDateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -18,6 +18,7 @@ pub mod key_escrow;
 pub mod login_failure;
 pub mod mail_outbox;
 pub mod mobile_id;
+pub mod mobile_id_activation;
 pub mod notification;
 pub mod options_version;
 pub mod person;

@@ -12,6 +12,7 @@ mod m20261121_000006_external_production;
 mod m20261121_000007_temp_cards;
 mod m20261121_000008_temp_card_orders;
 mod m20261121_000009_card_batch_orders;
+mod m20261121_000010_mobile_ids;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000007_temp_cards::Migration),
             Box::new(m20261121_000008_temp_card_orders::Migration),
             Box::new(m20261121_000009_card_batch_orders::Migration),
+            Box::new(m20261121_000010_mobile_ids::Migration),
         ]
     }
 }

@@ -76,6 +76,38 @@ async fn unseal(
     ))
 }
 
+/// The newest escrowed key of a profile among a person's credentials, unsealed, for a new
+/// credential of the same person (Supply mobile ID with "Recover encryption certificates").
+/// The caller records the recovery in its transaction.
+pub(crate) async fn newest_of_person(
+    conn: &impl ConnectionTrait,
+    pki: &Pki,
+    person_id: i64,
+    profile: &str,
+) -> Result<Option<(certificate::Model, KeyAlgorithm, zeroize::Zeroizing<Vec<u8>>)>> {
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+    let mut candidates = Vec::new();
+    for c in super::credentials_of(conn, person_id).await? {
+        candidates.extend(
+            certificate::Entity::find()
+                .filter(certificate::Column::OwnerKind.eq(c.owner.0.as_str()))
+                .filter(certificate::Column::OwnerId.eq(c.owner.1))
+                .filter(certificate::Column::Profile.eq(profile))
+                .order_by_desc(certificate::Column::Id)
+                .all(conn)
+                .await?,
+        );
+    }
+    candidates.sort_by_key(|c| std::cmp::Reverse(c.id));
+    for cert in candidates {
+        if key_escrow::Entity::find_by_id(cert.id).one(conn).await?.is_some() {
+            let (algorithm, pkcs8) = unseal(conn, pki, &cert).await?;
+            return Ok(Some((cert, algorithm, pkcs8)));
+        }
+    }
+    Ok(None)
+}
+
 /// Recovers the escrowed key of certificate `id` as a PKCS#12 file protected by `password`.
 pub async fn recover(
     engine: &Engine,

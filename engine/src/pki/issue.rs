@@ -170,7 +170,12 @@ pub async fn issue(
             let checked = keys::check_spki(&spki)?;
             (checked, Some((zeroize::Zeroizing::new(pair.serialize_der()), profile.key_algorithm)))
         }
-        (KeySource::Generate, false) => {
+        (KeySource::Recovered { pkcs8, algorithm }, true) => {
+            let pair = keys::restore(&pkcs8, algorithm)?;
+            let checked = keys::check_spki(&rcgen::PublicKeyData::subject_public_key_info(&pair))?;
+            (checked, Some((pkcs8, algorithm)))
+        }
+        (KeySource::Generate | KeySource::Recovered { .. }, false) => {
             return Err(EngineError::Invalid(format!(
                 "The profile \"{}\" does not escrow keys, so its key pair must be generated on the card or phone, not by Tessera.",
                 profile.name

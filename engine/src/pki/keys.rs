@@ -29,6 +29,12 @@ pub enum KeySource {
     Csr(Vec<u8>),
     /// The server generates the pair (recoverable profiles only) and escrows the private key.
     Generate,
+    /// An escrowed key recovered for a new credential (recoverable profiles only): certified
+    /// again and escrowed under the new certificate too.
+    Recovered {
+        pkcs8: zeroize::Zeroizing<Vec<u8>>,
+        algorithm: KeyAlgorithm,
+    },
 }
 
 /// A public key that passed the checks, with a name for people.

@@ -4,6 +4,7 @@
 
 pub mod ca;
 pub mod crl;
+pub mod der;
 pub mod effects;
 pub mod escrow;
 pub mod issue;

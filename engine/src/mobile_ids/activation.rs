@@ -1,0 +1,139 @@
+//! The one-time activation a phone enrolls with: a random public id and a 128-bit code, of
+//! which only the SHA-256 is kept (the code is random, so a slow hash would add nothing), an
+//! expiry, and a limit on wrong codes. The QR code carries both in the fragment of a link, with
+//! the pin of Tessera's root CA so the app can trust the CA certificates it downloads.
+
+use crate::entity::{mobile_id, mobile_id_activation as row};
+use crate::pki::Pki;
+use crate::Result;
+use base64::Engine as _;
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sha2::{Digest, Sha256};
+use tessera_process::dto::ActivationState;
+use zeroize::Zeroizing;
+
+/// A QR code on screen is scanned at once: it expires soon.
+pub const SCREEN_VALIDITY: Duration = Duration::minutes(15);
+/// A QR code by e-mail may wait for the user to read it.
+pub const EMAIL_VALIDITY: Duration = Duration::hours(72);
+/// Wrong codes before the activation is blocked. The code has 128 bits, so this does not
+/// protect the code; it stops someone who has the id from hammering the server.
+pub const MAX_FAILED_ATTEMPTS: i32 = 5;
+/// Where the link points: a page that tells a person to open it with the app.
+pub const LINK_PATH: &str = "/mobile-id";
+
+/// A fresh code, returned once to be put in a QR code.
+pub struct NewCode {
+    pub public_id: String,
+    pub code: Zeroizing<String>,
+    pub expires_at: DateTime<Utc>,
+}
+
+pub fn hash(code: &str) -> String {
+    hex::encode(Sha256::digest(code.as_bytes()))
+}
+
+/// Equal in time that does not depend on where they differ.
+pub fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// Creates the activation of `mobile_id`, replacing an earlier one (a QR code shown again).
+pub(crate) async fn create(
+    conn: &impl ConnectionTrait,
+    mobile_id: i64,
+    validity: Duration,
+) -> Result<NewCode> {
+    let mut id = [0u8; 8];
+    let mut code = Zeroizing::new([0u8; 16]);
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut id);
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, code.as_mut());
+    let public_id = hex::encode(id);
+    let code = Zeroizing::new(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(code.as_ref()));
+    let now = crate::time::now();
+    let expires_at = now + validity;
+    row::Entity::delete_many()
+        .filter(row::Column::MobileId.eq(mobile_id))
+        .exec(conn)
+        .await?;
+    row::Entity::insert(row::ActiveModel {
+        mobile_id: Set(mobile_id),
+        public_id: Set(public_id.clone()),
+        code_hash: Set(hash(&code)),
+        expires_at: Set(expires_at),
+        failed_attempts: Set(0),
+        blocked_at: Set(None),
+        used_at: Set(None),
+        failure_notified_at: Set(None),
+        created_at: Set(now),
+        ..Default::default()
+    })
+    .exec(conn)
+    .await?;
+    Ok(NewCode {
+        public_id,
+        code,
+        expires_at,
+    })
+}
+
+/// The pin of the root CA: SHA-256 of its SubjectPublicKeyInfo, base64url.
+pub fn root_pin(pki: &Pki) -> Result<String> {
+    use x509_parser::prelude::*;
+    let (_, root) = X509Certificate::from_der(&pki.ca.root.der).map_err(|e| {
+        crate::EngineError::Crypto(format!("the root CA certificate: {e}"))
+    })?;
+    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(Sha256::digest(root.public_key().raw)))
+}
+
+/// The link in the QR code. Nothing personal: the id and code, the CA pin, and the EST labels
+/// the app enrolls (`enroll`: the phone makes the key) or receives (`keygen`: Tessera makes or
+/// recovers the key).
+pub fn link(
+    pki: &Pki,
+    code: &NewCode,
+    enroll: &[String],
+    keygen: &[String],
+) -> Result<Zeroizing<String>> {
+    Ok(Zeroizing::new(format!(
+        "{}{LINK_PATH}#v=1&id={}&c={}&pin={}&enroll={}&keygen={}",
+        pki.public_url,
+        code.public_id,
+        code.code.as_str(),
+        root_pin(pki)?,
+        enroll.join(","),
+        keygen.join(",")
+    )))
+}
+
+/// Where the activation of a mobile ID stands.
+pub fn state(m: &mobile_id::Model, a: Option<&row::Model>, now: DateTime<Utc>) -> ActivationState {
+    match a {
+        None if m.activated_at.is_some() => ActivationState::Used,
+        None => ActivationState::NotShown,
+        Some(a) if a.used_at.is_some() => ActivationState::Used,
+        Some(a) if a.blocked_at.is_some() => ActivationState::Blocked,
+        Some(a) if a.expires_at <= now => ActivationState::Expired,
+        Some(_) => ActivationState::Open,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_compare_in_full() {
+        let h = hash("abc");
+        assert_eq!(h.len(), 64);
+        assert!(same(&h, &hash("abc")));
+        assert!(!same(&h, &hash("abd")));
+        assert!(!same(&h, &h[..63]));
+    }
+}

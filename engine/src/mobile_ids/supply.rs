@@ -1,0 +1,348 @@
+//! Supply mobile ID for user (operator) and Get mobile ID (self-service): checks, the page
+//! before Next, and Next, which creates the mobile ID in `registered` and sends or shows its
+//! QR code. Self-Service shows a QR code on request (`show_qr`), each time with a new code.
+
+use super::activation::{self, NewCode};
+use super::{EMAIL, OPTION_KEYS, SELF_SERVICE};
+use crate::audit::AuditRecord;
+use crate::entity::{mobile_id, person};
+use crate::people;
+use crate::runner::{authorize, hold, record, require_enabled, require_state, Caller};
+use crate::{options, Engine, EngineError, Result};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use tessera_process::dto::{MobileIdQr, SupplyMobileIdOutcome, SupplyMobileIdPreview};
+use tessera_process::transition::find;
+use tessera_process::{MobileIdState, ObjectKind, OptionsPackage, ProcessId, Role, State};
+
+const PACKAGE: OptionsPackage = OptionsPackage::MobileIDScriptOptions;
+
+fn creating(process: ProcessId) -> Result<()> {
+    if matches!(
+        process,
+        ProcessId::MobileIDProcSupplyMobileIDForUser | ProcessId::MobileIDSelfServiceProcGet
+    ) {
+        Ok(())
+    } else {
+        Err(EngineError::Invalid(format!(
+            "\"{}\" does not create a mobile ID.",
+            process.def().name
+        )))
+    }
+}
+
+/// What the options make of a run, and the refusals that need nothing stored to be told.
+struct Plan {
+    opts: options::Current,
+    labels: Vec<String>,
+    delivery: String,
+}
+
+async fn check(
+    conn: &impl ConnectionTrait,
+    caller: &Caller,
+    process: ProcessId,
+    user_id: i64,
+) -> Result<(person::Model, Plan)> {
+    creating(process)?;
+    let def = process.def();
+    authorize(caller, def)?;
+    // Get mobile ID is for oneself only.
+    if process == ProcessId::MobileIDSelfServiceProcGet && caller.person_id != Some(user_id) {
+        return Err(EngineError::Forbidden("get a mobile ID for someone else".into()));
+    }
+    people::may_see_person(caller, user_id)?;
+    let p = people::load(conn, user_id).await?;
+    let state = State::User(people::user_state(&p)?);
+    require_state(def, state)?;
+    require_enabled(conn, def, state).await?;
+    let opts = options::current(conn, PACKAGE).await?;
+    let labels: Vec<String> = tessera_process::profile::CertPurpose::ALL
+        .iter()
+        .map(|p| super::label(*p))
+        .filter(|l| opts.list(super::CERTIFICATES).contains(l))
+        .collect();
+    if labels.is_empty() {
+        return Err(EngineError::Invalid(
+            "The options select no certificates for mobile IDs. An administrator chooses them under MobileIDScriptOptions, \"Certificates to issue\".".into(),
+        ));
+    }
+    let delivery = opts.text(super::DELIVERY);
+    if delivery == EMAIL && crate::mail::usable(&p.email).is_none() {
+        return Err(EngineError::Invalid(format!(
+            "{} has no e-mail address a message can go to (\"{}\"), and the options send the QR code by e-mail. Correct the address first.",
+            p.common_name,
+            p.email.trim()
+        )));
+    }
+    Ok((
+        p,
+        Plan {
+            opts,
+            labels,
+            delivery,
+        },
+    ))
+}
+
+/// The page before Next. Stores nothing, so Cancel leaves nothing behind.
+pub async fn preview(
+    engine: &Engine,
+    caller: &Caller,
+    process: ProcessId,
+    user_id: i64,
+) -> Result<SupplyMobileIdPreview> {
+    let (p, plan) = check(&engine.db, caller, process, user_id).await?;
+    Ok(SupplyMobileIdPreview {
+        process,
+        name: process.def().name.into(),
+        email: (plan.delivery == EMAIL).then(|| p.email.trim().to_string()),
+        user: people::detail(&p)?,
+        options: plan.opts.in_force(PACKAGE, OPTION_KEYS),
+        options_version: plan.opts.version,
+        certificates: plan.labels,
+        delivery: plan.delivery,
+        end_state: MobileIdState::Registered,
+    })
+}
+
+/// The properties the app receives, as the options choose them.
+fn properties(opts: &options::Current, p: &person::Model, public_url: &str) -> serde_json::Value {
+    let chosen = opts.list(super::PROPERTIES);
+    let server = public_url
+        .split("://")
+        .nth(1)
+        .unwrap_or(public_url)
+        .split(['/', ':'])
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let mut out = serde_json::Map::new();
+    for (key, value) in [
+        ("user_id", p.upn.clone()),
+        ("server_name", server),
+        ("profile_name", super::PROFILE_NAME.to_string()),
+    ] {
+        if chosen.iter().any(|c| c == key) {
+            out.insert(key.into(), value.into());
+        }
+    }
+    serde_json::Value::Object(out)
+}
+
+/// Next: the mobile ID in `registered`, its audit record, and (by e-mail, or Get mobile ID in
+/// Self-Service) its first activation, in one transaction.
+pub async fn supply(
+    engine: &Engine,
+    caller: &Caller,
+    process: ProcessId,
+    user_id: i64,
+    user_version: i64,
+) -> Result<SupplyMobileIdOutcome> {
+    let pki = engine.pki()?;
+    let def = process.def();
+    let txn = engine.write().await?;
+    let result = async {
+        let (p, plan) = check(&txn, caller, process, user_id).await?;
+        hold(&txn, ObjectKind::User, p.id, user_version).await?;
+        // One enrollment at a time: a second QR code for the same person would leave two
+        // codes about, and the operator could not tell which phone used which.
+        if let Some(waiting) = mobile_id::Entity::find()
+            .filter(mobile_id::Column::PersonId.eq(p.id))
+            .filter(mobile_id::Column::State.eq(MobileIdState::Registered.as_str()))
+            .one(&txn)
+            .await?
+        {
+            return Err(EngineError::Invalid(format!(
+                "{} already has mobile ID {} waiting to be enrolled. Let the user enroll it, or lock it first.",
+                p.common_name, waiting.id
+            )));
+        }
+        let to = MobileIdState::Registered;
+        let transition = find(def.id, None, State::MobileId(to)).ok_or(EngineError::NoTransition {
+            process: def.id,
+            from: "(new)".into(),
+            to: to.as_str().into(),
+        })?;
+        let now = crate::time::now();
+        let days = plan.opts.int(super::VALIDITY).max(1);
+        let valid_until = now + chrono::Duration::days(days);
+        let recover = plan.opts.bool(super::RECOVER);
+        let id = mobile_id::Entity::insert(mobile_id::ActiveModel {
+            person_id: Set(p.id),
+            state: Set(to.as_str().into()),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+            process: Set(def.id.as_str().into()),
+            delivery: Set(plan.delivery.clone()),
+            certificates: Set(plan.labels.join(",")),
+            recover_encryption: Set(recover),
+            properties: Set(properties(&plan.opts, &p, &pki.public_url).to_string()),
+            valid_until: Set(Some(valid_until)),
+            options_version: Set(plan.opts.version),
+            requested_by: Set(Some(caller.account_id)),
+            activated_at: Set(None),
+            ..Default::default()
+        })
+        .exec(&txn)
+        .await?
+        .last_insert_id;
+        let m = crate::runner::load::<mobile_id::Entity>(&txn, ObjectKind::MobileId, id).await?;
+        let options: serde_json::Map<String, serde_json::Value> = OPTION_KEYS
+            .iter()
+            .filter_map(|k| Some((k.to_string(), serde_json::to_value(plan.opts.document.get(*k)?).ok()?)))
+            .collect();
+        record(
+            &txn,
+            caller,
+            AuditRecord {
+                action: def.id.as_str().into(),
+                object: Some((ObjectKind::MobileId, id)),
+                from_state: None,
+                to_state: Some(to.as_str().into()),
+                data: serde_json::json!({
+                    "user_id": p.id,
+                    "options_version": plan.opts.version,
+                    "options": options,
+                    "certificate_effect": transition.effect,
+                }),
+                detail: format!(
+                    "Mobile ID {id} for {} ({}): {}, QR code {}",
+                    p.common_name,
+                    p.upn,
+                    plan.labels.join(", "),
+                    if plan.delivery == EMAIL { "by e-mail" } else { "in Self-Service" }
+                ),
+            },
+        )
+        .await?;
+        let (mut sent_to, mut qr) = (None, None);
+        if plan.delivery == EMAIL {
+            let code = activation::create(&txn, id, activation::EMAIL_VALIDITY).await?;
+            send_email(&txn, engine, &m, &p, &code).await?;
+            sent_to = Some(p.email.trim().to_string());
+        } else if process == ProcessId::MobileIDSelfServiceProcGet {
+            qr = Some(new_qr(&txn, engine, &m).await?);
+        }
+        Ok(SupplyMobileIdOutcome {
+            mobile_id: id,
+            user_id: p.id,
+            state: to,
+            delivery: plan.delivery,
+            sent_to,
+            qr,
+            options: plan.opts.in_force(PACKAGE, OPTION_KEYS),
+            options_version: plan.opts.version,
+        })
+    }
+    .await;
+    crate::db::finish(txn, result).await
+}
+
+/// The link of a fresh activation.
+async fn link(
+    conn: &impl ConnectionTrait,
+    engine: &Engine,
+    m: &mobile_id::Model,
+    code: &NewCode,
+) -> Result<zeroize::Zeroizing<String>> {
+    let (enroll, keygen) = super::split_by_key_source(conn, &super::labels(m)).await?;
+    activation::link(engine.pki()?, code, &enroll, &keygen)
+}
+
+async fn new_qr(
+    conn: &impl ConnectionTrait,
+    engine: &Engine,
+    m: &mobile_id::Model,
+) -> Result<MobileIdQr> {
+    let code = activation::create(conn, m.id, activation::SCREEN_VALIDITY).await?;
+    let link = link(conn, engine, m, &code).await?;
+    Ok(MobileIdQr {
+        mobile_id: m.id,
+        svg: super::qr::svg(&link)?,
+        link: link.to_string(),
+        expires_at: crate::time::text(code.expires_at),
+    })
+}
+
+async fn send_email(
+    conn: &impl ConnectionTrait,
+    engine: &Engine,
+    m: &mobile_id::Model,
+    p: &person::Model,
+    code: &NewCode,
+) -> Result<()> {
+    let link = link(conn, engine, m, code).await?;
+    let body = format!(
+        "Hello {},\n\na mobile ID has been prepared for you. Scan the attached QR code with the mobile ID app, or open this link on your phone:\n\n{}\n\nThe code works for one enrollment and expires on {} (UTC). If you did not expect this message, tell your IT service desk.\n",
+        p.common_name,
+        link.as_str(),
+        code.expires_at.format("%Y-%m-%d %H:%M")
+    );
+    crate::mail::enqueue_sealed(
+        conn,
+        engine.pki()?,
+        &p.email,
+        "Your mobile ID: scan the QR code",
+        &body,
+        vec![crate::mail::Attachment {
+            filename: "mobile-id-qr.png".into(),
+            content_type: "image/png".into(),
+            data: super::qr::png(&link)?,
+        }],
+    )
+    .await
+    .map(|_| ())
+}
+
+/// Self-Service: a QR code for the caller's own mobile ID that waits for enrollment, with a
+/// new code (the previous one stops working). Only where the QR code is shown in Self-Service.
+pub async fn show_qr(engine: &Engine, caller: &Caller, mobile_id: i64) -> Result<MobileIdQr> {
+    caller.require_any(&[Role::SelfService], "show a mobile ID's QR code")?;
+    let txn = engine.write().await?;
+    let result = async {
+        let m = crate::runner::load::<mobile_id::Entity>(&txn, ObjectKind::MobileId, mobile_id)
+            .await?;
+        if caller.person_id != Some(m.person_id) {
+            // The same answer as a missing one: others' ids stay unknown.
+            return Err(EngineError::NotFound {
+                kind: ObjectKind::MobileId,
+                id: mobile_id,
+            });
+        }
+        if super::state(&m)? != MobileIdState::Registered {
+            return Err(EngineError::Invalid(format!(
+                "Mobile ID {} is {}: only a mobile ID waiting to be enrolled has a QR code.",
+                m.id, m.state
+            )));
+        }
+        if m.delivery != SELF_SERVICE {
+            return Err(EngineError::Invalid(format!(
+                "The QR code of mobile ID {} was sent by e-mail; it is not shown here.",
+                m.id
+            )));
+        }
+        people::active_holder(&txn, m.person_id, ", so the mobile ID cannot be enrolled.").await?;
+        crate::runner::hold(&txn, ObjectKind::MobileId, m.id, m.version).await?;
+        let qr = new_qr(&txn, engine, &m).await?;
+        record(
+            &txn,
+            caller,
+            AuditRecord {
+                action: "MobileIdQrShown".into(),
+                object: Some((ObjectKind::MobileId, m.id)),
+                from_state: Some(m.state.clone()),
+                to_state: Some(m.state.clone()),
+                data: serde_json::json!({ "expires_at": qr.expires_at }),
+                detail: format!(
+                    "QR code of mobile ID {} shown in Self-Service (a new code, valid until {})",
+                    m.id, qr.expires_at
+                ),
+            },
+        )
+        .await?;
+        Ok(qr)
+    }
+    .await;
+    crate::db::finish(txn, result).await
+}
