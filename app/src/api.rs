@@ -923,3 +923,83 @@ pub async fn stop_batch(batch: i64) -> Result<(), ServerFnError> {
     let (_, caller) = ssr::context().await?;
     tessera_engine::batch_orders::stop(&ssr::bridge()?, &caller, batch).map_err(ssr::fail)
 }
+
+/// Supply mobile ID (operator) or Get mobile ID (self-service) before Next.
+#[server(prefix = "/api", endpoint = "supply_mobile_id_preview")]
+pub async fn fetch_supply_mobile_id(
+    process: String,
+    user_id: i64,
+) -> Result<SupplyMobileIdPreview, ServerFnError> {
+    let (engine, caller) = ssr::context().await?;
+    tessera_engine::mobile_ids::preview(&engine, &caller, process_id(&process)?, user_id)
+        .await
+        .map_err(ssr::fail)
+}
+
+/// Next on Supply mobile ID or Get mobile ID.
+#[server(prefix = "/api", endpoint = "supply_mobile_id")]
+pub async fn supply_mobile_id(
+    process: String,
+    user_id: i64,
+    user_version: i64,
+) -> Result<SupplyMobileIdOutcome, ServerFnError> {
+    let (engine, caller) = ssr::context().await?;
+    tessera_engine::mobile_ids::supply(
+        &engine,
+        &caller,
+        process_id(&process)?,
+        user_id,
+        user_version,
+    )
+    .await
+    .map_err(ssr::fail)
+}
+
+/// Self-Service: the QR code of one's own mobile ID, with a new code.
+#[server(prefix = "/api", endpoint = "show_mobile_id_qr")]
+pub async fn show_mobile_id_qr(mobile_id: i64) -> Result<MobileIdQr, ServerFnError> {
+    let (engine, caller) = ssr::context().await?;
+    tessera_engine::mobile_ids::show_qr(&engine, &caller, mobile_id)
+        .await
+        .map_err(ssr::fail)
+}
+
+#[server(prefix = "/api", endpoint = "mobile_id_page")]
+pub async fn fetch_mobile_id_page(id: i64) -> Result<MobileIdPage, ServerFnError> {
+    let (engine, caller) = ssr::context().await?;
+    tessera_engine::mobile_ids::page(&engine, &caller, id)
+        .await
+        .map_err(ssr::fail)
+}
+
+/// Lock, Deactivate or Reactivate mobile ID before Next.
+#[server(prefix = "/api", endpoint = "mobile_id_process_preview")]
+pub async fn fetch_mobile_id_process(
+    process: String,
+    id: i64,
+) -> Result<MobileIdProcessPreview, ServerFnError> {
+    let (engine, caller) = ssr::context().await?;
+    tessera_engine::mobile_ids::lifecycle::preview(&engine, &caller, process_id(&process)?, id)
+        .await
+        .map_err(ssr::fail)
+}
+
+#[server(prefix = "/api", endpoint = "run_mobile_id_process")]
+pub async fn run_mobile_id_process(
+    process: String,
+    id: i64,
+    version: i64,
+    reason: Option<String>,
+) -> Result<MobileIdProcessOutcome, ServerFnError> {
+    let (engine, caller) = ssr::context().await?;
+    tessera_engine::mobile_ids::lifecycle::run(
+        &engine,
+        &caller,
+        process_id(&process)?,
+        id,
+        version,
+        revocation_reason(reason)?,
+    )
+    .await
+    .map_err(ssr::fail)
+}

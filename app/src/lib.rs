@@ -103,6 +103,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/commands/:kind") view=pages::commands::CommandsPage/>
                     <Route path=path!("/admin/certificate-profiles") view=pages::profiles::ProfilesPage/>
                     <Route path=path!("/me") view=pages::me::MePage/>
+                    <Route path=path!("/users/:id/mobile-id/:process") view=pages::mobile_ids::SupplyMobileIdPage/>
+                    <Route path=path!("/mobile-ids/:id") view=pages::mobile_ids::MobileIdPage/>
+                    <Route path=path!("/mobile-ids/:id/process/:process") view=pages::mobile_ids::MobileIdProcessPage/>
+                    <Route path=path!("/mobile-id") view=pages::mobile_ids::MobileIdLinkPage/>
                 </Routes>
             </main>
         </Router>

@@ -173,6 +173,12 @@ pub async fn load(engine: &Engine) -> Result<bool> {
             State::User(UserState::Active),
         )
         .await?;
+        for process in [
+            ProcessId::MobileIDProcSupplyMobileIDForUser,
+            ProcessId::MobileIDSelfServiceProcGet,
+        ] {
+            enablement::enable(&txn, process, State::User(UserState::Active)).await?;
+        }
         enablement::enable(
             &txn,
             ProcessId::TempCardsAddonExtProdInitialize,

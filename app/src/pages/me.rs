@@ -8,12 +8,21 @@ use leptos::prelude::*;
 pub fn MePage() -> impl IntoView {
     let page = Resource::new(|| (), |_| my_page());
     loaded(page, |p| {
+        let me = p.user.id;
         view! {
             <section>
                 <h1>"My credentials"</h1>
                 <UserData user=p.user/>
                 <h2>"My cards"</h2>
                 <CardList cards=p.cards/>
+                <h2>"My mobile IDs"</h2>
+                <crate::pages::mobile_ids::MobileIdList mobile_ids=p.mobile_ids self_service=true/>
+                {(!p.commands.is_empty()).then(|| {
+                    view! {
+                        <h2>"What do you want to do?"</h2>
+                        <crate::components::CommandList commands=p.commands href=move |process| crate::pages::user::command_href(process, me)/>
+                    }
+                })}
                 <h2>"My certificates"</h2>
                 <crate::pages::certificates::CertificatesPanel certificates=p.certificates/>
             </section>

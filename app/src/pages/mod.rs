@@ -11,6 +11,7 @@ pub mod home;
 pub mod issue_card;
 pub mod login;
 pub mod me;
+pub mod mobile_ids;
 pub mod options;
 pub mod people;
 pub mod profiles;

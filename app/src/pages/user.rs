@@ -18,10 +18,13 @@ pub fn id_param(name: &'static str) -> impl Fn() -> i64 + Copy + Send + Sync + '
 }
 
 /// Where a command of "What do you want to do?" starts.
-fn command_href(process: ProcessId, user_id: i64) -> String {
+pub fn command_href(process: ProcessId, user_id: i64) -> String {
     match process {
         ProcessId::CardsProcRequest => format!("/users/{user_id}/request-card"),
         ProcessId::CardsAddonExtProdProcOrder => format!("/users/{user_id}/order-card"),
+        ProcessId::MobileIDProcSupplyMobileIDForUser | ProcessId::MobileIDSelfServiceProcGet => {
+            format!("/users/{user_id}/mobile-id/{}", process.as_str())
+        }
         other => format!("/users/{user_id}/process/{}", other.as_str()),
     }
 }
@@ -96,6 +99,8 @@ pub fn UserPage() -> impl IntoView {
                 </div>
                 <h2>"Cards"</h2>
                 <CardList cards=p.cards/>
+                <h2>"Mobile IDs"</h2>
+                <crate::pages::mobile_ids::MobileIdList mobile_ids=p.mobile_ids/>
                 <h2>"Certificates"</h2>
                 <crate::pages::certificates::CertificatesPanel certificates=p.certificates/>
             </section>

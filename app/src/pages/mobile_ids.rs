@@ -1,0 +1,323 @@
+//! Mobile IDs: the list on a user's page and in Self-Service (with Show QR code), Supply mobile
+//! ID / Get mobile ID (Next / Cancel, then the outcome), the mobile ID page, and Lock /
+//! Deactivate / Reactivate mobile ID.
+
+use crate::api::{
+    error_text, fetch_mobile_id_page, fetch_mobile_id_process, fetch_supply_mobile_id,
+    RunMobileIdProcess, ShowMobileIdQr, SupplyMobileId,
+};
+use crate::components::{loaded, CommandList, ErrorBox, Loading, StateBadge};
+use crate::pages::user::{id_param, UserData};
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+use tessera_process::dto::{ActivationState, MobileIdQr, MobileIdRow};
+use tessera_process::MobileIdState;
+
+fn delivery_label(d: &str) -> &'static str {
+    if d == "email" {
+        "by e-mail"
+    } else {
+        "in Self-Service"
+    }
+}
+
+fn activation_text(m: &MobileIdRow) -> String {
+    match (m.activation, &m.activation_expires_at) {
+        (ActivationState::Open, Some(t)) => format!("open until {t}"),
+        (ActivationState::Expired, Some(t)) => format!("expired at {t}"),
+        (s, _) => s.label().to_string(),
+    }
+}
+
+/// The QR code a phone scans, with its expiry and the link it holds.
+#[component]
+pub fn QrCode(qr: MobileIdQr) -> impl IntoView {
+    view! {
+        <div class="qr" data-testid="qr">
+            <div class="qr-image" data-testid="qr-image" inner_html=qr.svg></div>
+            <p>"Scan this code with the mobile ID app. It works for one enrollment and expires at "
+                <time data-testid="qr-expires">{qr.expires_at}</time>"."</p>
+            <details>
+                <summary>"No camera? Open the link on the phone instead"</summary>
+                <code class="qr-link" data-testid="qr-link">{qr.link}</code>
+            </details>
+        </div>
+    }
+}
+
+/// Mobile IDs in a table. In Self-Service a mobile ID waiting for enrollment offers its QR code.
+#[component]
+pub fn MobileIdList(mobile_ids: Vec<MobileIdRow>, #[prop(optional)] self_service: bool) -> impl IntoView {
+    if mobile_ids.is_empty() {
+        return view! { <p class="muted">"No mobile IDs."</p> }.into_any();
+    }
+    view! {
+        <table class="list" data-testid="mobile-ids">
+            <thead><tr><th>"Mobile ID"</th><th>"State"</th><th>"Certificates"</th><th>"QR code"</th><th>"Activation"</th><th>"Valid until"</th></tr></thead>
+            <tbody>
+                {mobile_ids.into_iter().map(|m| {
+                    let show = self_service && m.state == MobileIdState::Registered && m.delivery == "self_service";
+                    view! {
+                        <tr data-mobile-id=m.id>
+                            <td>{if self_service {
+                                view! { <span>{format!("Mobile ID {}", m.id)}</span> }.into_any()
+                            } else {
+                                view! { <A href=format!("/mobile-ids/{}", m.id)>{format!("Mobile ID {}", m.id)}</A> }.into_any()
+                            }}</td>
+                            <td><StateBadge name=m.state.as_str() label=m.state.label()/></td>
+                            <td>{format!("{} (enrolled: {})", m.certificates.join(", "), if m.enrolled.is_empty() { "none".to_string() } else { m.enrolled.join(", ") })}</td>
+                            <td>{delivery_label(&m.delivery)}</td>
+                            <td data-testid="activation">{activation_text(&m)}</td>
+                            <td>{m.valid_until.clone().unwrap_or_default()}</td>
+                        </tr>
+                        {show.then(|| view! { <tr><td colspan="6"><ShowQr mobile_id=m.id/></td></tr> })}
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}
+
+/// Self-Service: a fresh QR code on request (the code of an earlier one stops working).
+#[component]
+fn ShowQr(mobile_id: i64) -> impl IntoView {
+    let show = ServerAction::<ShowMobileIdQr>::new();
+    view! {
+        <div class="show-qr">
+            <button type="button" class="primary" data-testid="show-qr" disabled=move || show.pending().get()
+                on:click=move |_| { show.dispatch(ShowMobileIdQr { mobile_id }); }>
+                {move || if show.value().get().is_some() { "Show a new QR code" } else { "Show QR code" }}
+            </button>
+            {move || show.value().get().map(|r| match r {
+                Ok(qr) => view! { <QrCode qr/> }.into_any(),
+                Err(e) => view! { <p class="error" role="alert">{error_text(&e)}</p> }.into_any(),
+            })}
+        </div>
+    }
+}
+
+/// Supply mobile ID (operator) or Get mobile ID (self-service): user data, the options in
+/// force, Next / Cancel, then the outcome.
+#[component]
+pub fn SupplyMobileIdPage() -> impl IntoView {
+    let id = id_param("id");
+    let params = use_params_map();
+    let process = move || params.read().get("process").unwrap_or_default();
+    let preview = Resource::new(
+        move || (process(), id()),
+        |(p, id)| fetch_supply_mobile_id(p, id),
+    );
+    let run = ServerAction::<SupplyMobileId>::new();
+    let back = move || {
+        if process() == tessera_process::ProcessId::MobileIDSelfServiceProcGet.as_str() {
+            "/me".to_string()
+        } else {
+            format!("/users/{}", id())
+        }
+    };
+    view! {
+        <section>
+            {move || match run.value().get() {
+                Some(Ok(out)) => view! {
+                    <h1>"Done"</h1>
+                    <div class="outcome" role="status" data-testid="outcome">
+                        <p>{format!("Mobile ID {} is ", out.mobile_id)}<StateBadge name=out.state.as_str() label=out.state.label()/>
+                            " until the phone has enrolled its certificates."</p>
+                        {match (&out.sent_to, &out.qr) {
+                            (Some(to), _) => view! { <p data-testid="delivery">{format!("The QR code was sent by e-mail to {to}.")}</p> }.into_any(),
+                            (None, Some(qr)) => view! { <QrCode qr=qr.clone()/> }.into_any(),
+                            (None, None) => view! { <p data-testid="delivery">"The user shows the QR code in Self-Service (My credentials) and scans it with the phone."</p> }.into_any(),
+                        }}
+                        <p class="muted">{format!("Options version {}.", out.options_version)}</p>
+                        <p class="actions"><A href=back()>"Back"</A></p>
+                    </div>
+                }.into_any(),
+                _ => view! {
+                    <Suspense fallback=Loading>
+                        {move || preview.get().map(|p| match p {
+                            Err(e) => view! {
+                                <ErrorBox error=e/>
+                                <p><A href=back()>"Back"</A></p>
+                            }.into_any(),
+                            Ok(p) => {
+                                let (user_id, version, name) = (p.user.id, p.user.version, p.process.as_str().to_string());
+                                view! {
+                                    <h1>{p.name.clone()}</h1>
+                                    <div class="columns">
+                                        <div>
+                                            <h2>"User data"</h2>
+                                            <UserData user=p.user.clone()/>
+                                        </div>
+                                        <div>
+                                            <h2>"Mobile ID"</h2>
+                                            <dl class="data" data-testid="mobile-id-plan">
+                                                <dt>"Certificates"</dt><dd>{p.certificates.join(", ")}</dd>
+                                                <dt>"QR code"</dt><dd>{match &p.email {
+                                                    Some(e) => format!("sent by e-mail to {e}"),
+                                                    None => "shown in Self-Service".to_string(),
+                                                }}</dd>
+                                                <dt>"State after Next"</dt><dd><StateBadge name=p.end_state.as_str() label=p.end_state.label()/></dd>
+                                            </dl>
+                                            <h2>"Options"</h2>
+                                            <dl class="data" data-testid="options">
+                                                {p.options.iter().map(|o| view! { <dt>{o.label.clone()}</dt><dd data-option=o.key.clone()>{o.value.clone()}</dd> }).collect_view()}
+                                            </dl>
+                                        </div>
+                                    </div>
+                                    {move || run.value().get().and_then(|r| r.err()).map(|e| view! {
+                                        <p class="error" role="alert">{error_text(&e)}</p>
+                                    })}
+                                    <p class="actions">
+                                        <button type="button" class="primary" data-testid="next" disabled=move || run.pending().get()
+                                            on:click={
+                                                let name = name.clone();
+                                                move |_| { run.dispatch(SupplyMobileId { process: name.clone(), user_id, user_version: version }); }
+                                            }>"Next"</button>
+                                        <A href=back()>"Cancel"</A>
+                                    </p>
+                                }.into_any()
+                            }
+                        })}
+                    </Suspense>
+                }.into_any(),
+            }}
+        </section>
+    }
+}
+
+/// The mobile ID page: data, activation, user properties, certificates, history, commands.
+#[component]
+pub fn MobileIdPage() -> impl IntoView {
+    let id = id_param("id");
+    let page = Resource::new(id, fetch_mobile_id_page);
+    loaded(page, |p| {
+        let m = p.mobile_id.clone();
+        let mobile_id = m.id;
+        view! {
+            <section>
+                <h1>{format!("Mobile ID {}", m.id)}</h1>
+                <div class="columns">
+                    <div>
+                        <dl class="data" data-testid="mobile-id">
+                            <dt>"State"</dt><dd><StateBadge name=m.state.as_str() label=m.state.label()/></dd>
+                            <dt>"User"</dt><dd><A href=format!("/users/{}", p.user.id)>{format!("{} ({})", p.user.common_name, p.user.upn)}</A></dd>
+                            <dt>"Certificates"</dt><dd>{m.certificates.join(", ")}</dd>
+                            <dt>"Enrolled"</dt><dd data-testid="enrolled">{if m.enrolled.is_empty() { "none".to_string() } else { m.enrolled.join(", ") }}</dd>
+                            <dt>"QR code"</dt><dd>{delivery_label(&m.delivery)}</dd>
+                            <dt>"Activation"</dt><dd data-testid="activation">{activation_text(&m)}</dd>
+                            <dt>"Wrong codes"</dt><dd>{m.failed_attempts}</dd>
+                            <dt>"Recover encryption certificates"</dt><dd>{if m.recover_encryption { "yes" } else { "no" }}</dd>
+                            <dt>"Valid until"</dt><dd>{m.valid_until.clone().unwrap_or_default()}</dd>
+                            <dt>"Supplied"</dt><dd>{m.created_at.clone()}</dd>
+                            <dt>"Active since"</dt><dd>{m.activated_at.clone().unwrap_or_else(|| "—".into())}</dd>
+                        </dl>
+                        <h2>"User properties"</h2>
+                        <dl class="data" data-testid="properties">
+                            {p.properties.iter().map(|(k, v)| view! { <dt>{k.clone()}</dt><dd>{v.clone()}</dd> }).collect_view()}
+                        </dl>
+                    </div>
+                    <aside class="commands">
+                        <h2>"What do you want to do?"</h2>
+                        {if p.commands.is_empty() {
+                            view! { <p class="muted">"Nothing can be done for this mobile ID in this state."</p> }.into_any()
+                        } else {
+                            view! { <CommandList commands=p.commands.clone() href=move |process| format!("/mobile-ids/{mobile_id}/process/{}", process.as_str())/> }.into_any()
+                        }}
+                    </aside>
+                </div>
+                <h2>"Certificates"</h2>
+                <crate::pages::certificates::CertificatesPanel certificates=p.certificates.clone()/>
+                <h2>"History"</h2>
+                <ul class="history">
+                    {p.history.iter().map(|h| view! { <li><time>{h.at.clone()}</time>" "{h.detail.clone()}</li> }).collect_view()}
+                </ul>
+            </section>
+        }
+    })
+}
+
+/// Lock, Deactivate or Reactivate mobile ID.
+#[component]
+pub fn MobileIdProcessPage() -> impl IntoView {
+    let id = id_param("id");
+    let params = use_params_map();
+    let process = move || params.read().get("process").unwrap_or_default();
+    let preview = Resource::new(
+        move || (process(), id()),
+        |(p, id)| fetch_mobile_id_process(p, id),
+    );
+    let run = ServerAction::<RunMobileIdProcess>::new();
+    let reason = RwSignal::new(String::new());
+    view! {
+        <section>
+            {move || match run.value().get() {
+                Some(Ok(out)) => view! {
+                    <h1>"Done"</h1>
+                    <div class="outcome" role="status" data-testid="outcome">
+                        <p>"The mobile ID is now " <StateBadge name=out.state.as_str() label=out.state.label()/> "."</p>
+                        <p>{format!("{} certificates changed with the mobile ID.", out.certificates_changed)}</p>
+                        <p class="actions"><A href=format!("/mobile-ids/{}", out.id)>"Back to the mobile ID"</A></p>
+                    </div>
+                }.into_any(),
+                _ => view! {
+                    <Suspense fallback=Loading>
+                        {move || preview.get().map(|p| match p {
+                            Err(e) => view! {
+                                <ErrorBox error=e/>
+                                <p><A href=format!("/mobile-ids/{}", id())>"Back to the mobile ID"</A></p>
+                            }.into_any(),
+                            Ok(p) => {
+                                let (mobile_id, version, name) = (p.mobile_id.id, p.mobile_id.version, p.process.as_str().to_string());
+                                let needs_reason = p.needs_reason;
+                                view! {
+                                    <h1>{p.name.clone()}</h1>
+                                    <dl class="data">
+                                        <dt>"Mobile ID"</dt><dd>{mobile_id}</dd>
+                                        <dt>"User"</dt><dd>{format!("{} ({})", p.user.common_name, p.user.upn)}</dd>
+                                        <dt>"State"</dt><dd><StateBadge name=p.mobile_id.state.as_str() label=p.mobile_id.state.label()/></dd>
+                                    </dl>
+                                    <h2>"What happens"</h2>
+                                    <p>"The mobile ID becomes " <StateBadge name=p.end_state.as_str() label=p.end_state.label()/> "."</p>
+                                    <p>{format!("{} certificates change state.", p.certificates)}</p>
+                                    <Show when=move || needs_reason>
+                                        <crate::components::RevocationReasonField reason/>
+                                    </Show>
+                                    {move || run.value().get().and_then(|r| r.err()).map(|e| view! {
+                                        <p class="error" role="alert">{error_text(&e)}</p>
+                                    })}
+                                    <p class="actions">
+                                        <button type="button" class="primary" data-testid="next" disabled=move || run.pending().get()
+                                            on:click={
+                                                let name = name.clone();
+                                                move |_| { run.dispatch(RunMobileIdProcess {
+                                                    process: name.clone(),
+                                                    id: mobile_id,
+                                                    version,
+                                                    reason: Some(reason.get_untracked()),
+                                                }); }
+                                            }>"Next"</button>
+                                        <A href=format!("/mobile-ids/{mobile_id}")>"Cancel"</A>
+                                    </p>
+                                }.into_any()
+                            }
+                        })}
+                    </Suspense>
+                }.into_any(),
+            }}
+        </section>
+    }
+}
+
+/// Where the QR code's link leads a phone without the app: what to do instead.
+#[component]
+pub fn MobileIdLinkPage() -> impl IntoView {
+    view! {
+        <section>
+            <h1>"Mobile ID"</h1>
+            <p>"This link sets up a mobile ID. Open it with the mobile ID app, or scan the QR code from the app."</p>
+            <p class="muted">"Without a phone, the reference client does the same: "<code>"tessera-mobile enroll '<link>'"</code>"."</p>
+        </section>
+    }
+}

@@ -1,0 +1,424 @@
+//! Supply mobile ID and Get mobile ID, the one-time activation, and enrollment over EST through
+//! the engine (the HTTP layer and curl + openssl are in server/tests/est.rs), on SQLite and
+//! PostgreSQL; the QR code by e-mail through a real SMTP server.
+
+mod common;
+
+use common::{caller, person};
+use rcgen::{CertificateParams, KeyPair};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use tessera_engine::entity::{audit_log, certificate, key_escrow, mail_outbox, mobile_id_activation};
+use tessera_engine::mail::{MailSettings, Mailer, SmtpSecurity};
+use tessera_engine::mobile_ids::enroll::{self, Credentials, EstError, KeyRequest};
+use tessera_engine::mobile_ids::{self, lifecycle};
+use tessera_engine::testing::SmtpSink;
+use tessera_engine::{options, Engine, EngineError};
+use tessera_process::dto::ActivationState;
+use tessera_process::{MobileIdState, ObjectKind, OptionsPackage, ProcessId, RevocationReason};
+
+const SUPPLY: ProcessId = ProcessId::MobileIDProcSupplyMobileIDForUser;
+
+async fn set_options(e: &Engine, changes: &[(&str, &str)]) {
+    let admin = caller(e, "admin").await;
+    let package = OptionsPackage::MobileIDScriptOptions;
+    let cur = options::current(&e.db, package).await.unwrap();
+    let changes: Vec<(String, String)> = changes
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    options::save(e, &admin, package, cur.version, &changes)
+        .await
+        .unwrap();
+}
+
+/// id and code from an activation link's fragment.
+fn credentials(link: &str) -> (String, String) {
+    let fragment = link.split_once('#').expect("a fragment").1;
+    let get = |k: &str| {
+        fragment
+            .split('&')
+            .find_map(|kv| kv.strip_prefix(&format!("{k}=")))
+            .unwrap_or_else(|| panic!("no {k} in {link}"))
+            .to_string()
+    };
+    assert_eq!(get("v"), "1");
+    (get("id"), get("c"))
+}
+
+fn p256_csr() -> Vec<u8> {
+    let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    CertificateParams::new(Vec::<String>::new())
+        .unwrap()
+        .serialize_request(&key)
+        .unwrap()
+        .der()
+        .to_vec()
+}
+
+fn rsa_csr() -> Vec<u8> {
+    let key = tessera_engine::pki::keys::generate(tessera_process::profile::KeyAlgorithm::Rsa2048)
+        .unwrap();
+    CertificateParams::new(Vec::<String>::new())
+        .unwrap()
+        .serialize_request(&key)
+        .unwrap()
+        .der()
+        .to_vec()
+}
+
+async fn phone(
+    e: &Engine,
+    label: &str,
+    (id, code): &(String, String),
+    csr: &[u8],
+) -> Result<enroll::Enrolled, EstError> {
+    let cred = Credentials {
+        public_id: id,
+        code,
+    };
+    enroll::enroll(e, "192.0.2.7", label, &cred, KeyRequest::Phone { csr }).await
+}
+
+async fn certificates(e: &Engine, mobile_id: i64) -> Vec<certificate::Model> {
+    certificate::Entity::find()
+        .filter(certificate::Column::OwnerKind.eq(ObjectKind::MobileId.as_str()))
+        .filter(certificate::Column::OwnerId.eq(mobile_id))
+        .all(&e.db)
+        .await
+        .unwrap()
+}
+
+fn status<T>(r: Result<T, EstError>) -> (u16, String) {
+    match r {
+        Ok(_) => panic!("expected a refusal"),
+        Err(e) => (e.status(), e.to_string()),
+    }
+}
+
+async fn supplied_in_self_service_and_enrolled_then_deactivated_and_locked(e: Engine) {
+    let op = caller(&e, "operator").await;
+    let alice_account = caller(&e, "alice").await;
+    let alice = person(&e, "Alice Andersson").await;
+
+    let preview = mobile_ids::preview(&e, &op, SUPPLY, alice.id).await.unwrap();
+    assert_eq!(preview.certificates, ["authentication", "signature"]);
+    assert_eq!(preview.delivery, "self_service");
+    assert_eq!(preview.options.len(), 6, "{:?}", preview.options);
+    // The self-service user may not supply, nor get one for someone else.
+    let bruno = person(&e, "Bruno Berg").await;
+    assert!(matches!(
+        mobile_ids::preview(&e, &alice_account, SUPPLY, alice.id).await,
+        Err(EngineError::Forbidden(_))
+    ));
+    assert!(mobile_ids::preview(&e, &alice_account, ProcessId::MobileIDSelfServiceProcGet, bruno.id)
+        .await
+        .is_err());
+
+    let out = mobile_ids::supply(&e, &op, SUPPLY, alice.id, alice.version).await.unwrap();
+    assert_eq!(out.state, MobileIdState::Registered);
+    assert!(out.qr.is_none() && out.sent_to.is_none());
+    let id = out.mobile_id;
+    let page = mobile_ids::page(&e, &op, id).await.unwrap();
+    assert_eq!(page.mobile_id.activation, ActivationState::NotShown);
+    assert_eq!(
+        page.properties.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(),
+        ["profile_name", "server_name", "user_id"]
+    );
+    // A second one while the first waits is refused, and nothing is stored.
+    let again = mobile_ids::supply(&e, &op, SUPPLY, alice.id, alice.version).await;
+    assert!(
+        matches!(&again, Err(EngineError::Invalid(m)) if m.contains("waiting to be enrolled")),
+        "{again:?}"
+    );
+    assert_eq!(mobile_ids::of_person(&e.db, &alice).await.unwrap().len(), 1);
+
+    // Only the holder shows the QR code, in Self-Service.
+    assert!(mobile_ids::show_qr(&e, &op, id).await.is_err());
+    let first = mobile_ids::show_qr(&e, &alice_account, id).await.unwrap();
+    assert!(first.svg.starts_with("<svg"));
+    let old = credentials(&first.link);
+    let qr = mobile_ids::show_qr(&e, &alice_account, id).await.unwrap();
+    let cred = credentials(&qr.link);
+    assert!(qr.link.contains("enroll=authentication,signature&keygen="), "{}", qr.link);
+    assert!(!qr.link.contains("alice"), "nothing personal in the link: {}", qr.link);
+    // Only the hash is kept: the code is nowhere in the database.
+    let a = mobile_id_activation::Entity::find()
+        .filter(mobile_id_activation::Column::MobileId.eq(id))
+        .one(&e.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_ne!(a.code_hash, cred.1);
+    assert_eq!(a.code_hash.len(), 64);
+    for r in audit_log::Entity::find().all(&e.db).await.unwrap() {
+        assert!(!r.data.contains(&cred.1) && !r.detail.contains(&cred.1));
+    }
+    // The code of the first QR code no longer works.
+    let (s, m) = status(phone(&e, "authentication", &old, &p256_csr()).await);
+    assert_eq!(s, 401, "{m}");
+
+    let auth = phone(&e, "authentication", &cred, &p256_csr()).await.unwrap();
+    assert!(!auth.activated);
+    assert_eq!(certificates(&e, id).await.len(), 1);
+
+    // Bad input: each refused with its status, and nothing changes.
+    let (s, m) = status(phone(&e, "signature", &cred, &rsa_csr()).await);
+    assert_eq!(s, 400, "{m}");
+    assert!(m.contains("Wrong key type"), "{m}");
+    let mut tampered = p256_csr();
+    let last = tampered.len() - 1;
+    tampered[last] ^= 0x01;
+    let (s, m) = status(phone(&e, "signature", &cred, &tampered).await);
+    assert_eq!(s, 400, "{m}");
+    let (s, m) = status(phone(&e, "encryption", &cred, &p256_csr()).await);
+    assert_eq!(s, 403, "{m}");
+    assert!(m.contains("does not get an encryption certificate"), "{m}");
+    let (s, m) = status(phone(&e, "authentication", &cred, &p256_csr()).await);
+    assert_eq!(s, 409, "{m}");
+    let (s, m) = status(phone(&e, "pki", &cred, &p256_csr()).await);
+    assert_eq!(s, 404, "{m}");
+    assert_eq!(certificates(&e, id).await.len(), 1);
+    assert_eq!(
+        mobile_ids::page(&e, &op, id).await.unwrap().mobile_id.state,
+        MobileIdState::Registered
+    );
+
+    let sign = phone(&e, "signature", &cred, &p256_csr()).await.unwrap();
+    assert!(sign.activated);
+    let page = mobile_ids::page(&e, &op, id).await.unwrap();
+    assert_eq!(page.mobile_id.state, MobileIdState::Active);
+    assert_eq!(page.mobile_id.activation, ActivationState::Used);
+    let certs = certificates(&e, id).await;
+    assert_eq!(certs.len(), 2);
+    assert!(certs.iter().all(|c| c.state == "valid"), "{certs:?}");
+    // Each ends no later than the mobile ID.
+    let until = tessera_engine::entity::mobile_id::Entity::find_by_id(id)
+        .one(&e.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .valid_until
+        .unwrap();
+    assert!(certs.iter().all(|c| c.not_after <= until));
+    // The code is used up.
+    let (s, m) = status(phone(&e, "signature", &cred, &p256_csr()).await);
+    assert_eq!(s, 401, "{m}");
+    assert!(m.contains("already used"), "{m}");
+    // The user is told.
+    let mail = mail_outbox::Entity::find()
+        .filter(mail_outbox::Column::Subject.eq("Your mobile ID is ready"))
+        .count(&e.db)
+        .await
+        .unwrap();
+    assert_eq!(mail, 1);
+
+    // Deactivate (on hold), Reactivate (valid), Lock (revoked).
+    let v = page.mobile_id.version;
+    let d = lifecycle::run(&e, &op, ProcessId::MobileIDProcDeactivate, id, v, None).await.unwrap();
+    assert_eq!((d.state, d.certificates_changed), (MobileIdState::Inactive, 2));
+    assert!(certificates(&e, id).await.iter().all(|c| c.state == "on_hold"));
+    let v = mobile_ids::page(&e, &op, id).await.unwrap().mobile_id.version;
+    let r = lifecycle::run(&e, &op, ProcessId::MobileIDProcReactivate, id, v, None).await.unwrap();
+    assert_eq!(r.state, MobileIdState::Active);
+    let v = mobile_ids::page(&e, &op, id).await.unwrap().mobile_id.version;
+    let preview = lifecycle::preview(&e, &op, ProcessId::MobileIDProcLockForOperator, id).await.unwrap();
+    assert!(preview.needs_reason);
+    assert!(lifecycle::run(&e, &op, ProcessId::MobileIDProcLockForOperator, id, v, None).await.is_err());
+    let l = lifecycle::run(
+        &e,
+        &op,
+        ProcessId::MobileIDProcLockForOperator,
+        id,
+        v,
+        Some(RevocationReason::KeyCompromise),
+    )
+    .await
+    .unwrap();
+    assert_eq!((l.state, l.certificates_changed), (MobileIdState::Locked, 2));
+    assert!(certificates(&e, id).await.iter().all(|c| c.state == "revoked"));
+}
+
+fn mailer(port: u16) -> Mailer {
+    Mailer::new(MailSettings {
+        host: "127.0.0.1".into(),
+        port,
+        security: SmtpSecurity::None,
+        from: "Tessera <tessera@example.com>".into(),
+        credentials: None,
+        domain: "tessera.example.com".into(),
+    })
+    .unwrap()
+}
+
+/// The activation link in a received message (its text may be quoted-printable).
+fn link_in(message: &str) -> String {
+    let text = message.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
+    let start = text.find("http").expect("a link");
+    let end = text[start..]
+        .find(|c: char| c.is_whitespace())
+        .map(|n| start + n)
+        .unwrap_or(text.len());
+    text[start..end].to_string()
+}
+
+async fn by_email_sealed_until_sent_and_blocked_after_wrong_codes(e: Engine) {
+    set_options(&e, &[("MobileIDQrDelivery", "email")]).await;
+    let op = caller(&e, "operator").await;
+    let bruno = person(&e, "Bruno Berg").await;
+    let out = mobile_ids::supply(&e, &op, SUPPLY, bruno.id, bruno.version).await.unwrap();
+    assert_eq!(out.sent_to.as_deref(), Some(bruno.email.as_str()));
+    // The outbox keeps the message sealed: no link, no QR in clear.
+    let queued = mail_outbox::Entity::find()
+        .filter(mail_outbox::Column::Recipient.eq(bruno.email.clone()))
+        .all(&e.db)
+        .await
+        .unwrap();
+    assert_eq!(queued.len(), 1);
+    assert_eq!(queued[0].body, tessera_engine::mail::SEALED_BODY);
+    assert!(queued[0].sealed_content.is_some());
+
+    let sink = SmtpSink::start().unwrap();
+    let sent = mailer(sink.port)
+        .deliver_due(&e, tessera_engine::time::now())
+        .await
+        .unwrap();
+    assert_eq!(sent, 1);
+    let got = sink.messages();
+    assert_eq!(got.len(), 1);
+    assert!(got[0].contains("Content-Type: image/png"), "{}", got[0]);
+    assert!(got[0].contains("mobile-id-qr.png"));
+    let cred = credentials(&link_in(&got[0]));
+    let after = mail_outbox::Entity::find_by_id(queued[0].id).one(&e.db).await.unwrap().unwrap();
+    assert_eq!(after.state, "sent");
+    assert!(after.sealed_content.is_none(), "the secret is erased once sent");
+
+    // Four wrong codes are refused and counted; the fifth blocks the activation.
+    let wrong = (cred.0.clone(), "A".repeat(22));
+    for left in (1..=4).rev() {
+        let (s, m) = status(phone(&e, "authentication", &wrong, &p256_csr()).await);
+        assert_eq!(s, 401, "{m}");
+        assert!(m.contains(&format!("{left} attempts are left")), "{m}");
+    }
+    let (s, m) = status(phone(&e, "authentication", &wrong, &p256_csr()).await);
+    assert_eq!(s, 403, "{m}");
+    // Blocked: even the right code no longer works, and the user is told.
+    let (s, m) = status(phone(&e, "authentication", &cred, &p256_csr()).await);
+    assert_eq!(s, 403, "{m}");
+    assert!(m.contains("blocked"), "{m}");
+    assert!(certificates(&e, out.mobile_id).await.is_empty());
+    let told = mail_outbox::Entity::find()
+        .filter(mail_outbox::Column::Subject.eq("Your mobile ID could not be set up"))
+        .count(&e.db)
+        .await
+        .unwrap();
+    assert_eq!(told, 1);
+
+    // An expired code: lock the blocked one, supply again, let the code run out.
+    let page = mobile_ids::page(&e, &op, out.mobile_id).await.unwrap();
+    assert_eq!(page.mobile_id.activation, ActivationState::Blocked);
+    lifecycle::run(
+        &e,
+        &op,
+        ProcessId::MobileIDProcLockForOperator,
+        out.mobile_id,
+        page.mobile_id.version,
+        Some(RevocationReason::CessationOfOperation),
+    )
+    .await
+    .unwrap();
+    let bruno = person(&e, "Bruno Berg").await;
+    let second = mobile_ids::supply(&e, &op, SUPPLY, bruno.id, bruno.version).await.unwrap();
+    mailer(sink.port).deliver_due(&e, tessera_engine::time::now()).await.unwrap();
+    let got = sink.messages();
+    let cred = credentials(&link_in(got.last().unwrap()));
+    use sea_orm::sea_query::ExprTrait;
+    let mut q = sea_orm::sea_query::Query::update();
+    q.table("mobile_id_activation")
+        .value("expires_at", tessera_engine::time::now() - chrono::Duration::minutes(1))
+        .and_where(sea_orm::sea_query::Expr::col("mobile_id").eq(second.mobile_id));
+    sea_orm::ConnectionTrait::execute(&e.db, &q).await.unwrap();
+    let (s, m) = status(phone(&e, "authentication", &cred, &p256_csr()).await);
+    assert_eq!(s, 401, "{m}");
+    assert!(m.contains("expired"), "{m}");
+}
+
+async fn an_escrowed_encryption_key_is_recovered_onto_the_phone(e: Engine) {
+    set_options(
+        &e,
+        &[
+            ("MobileIDCertificates", "authentication,encryption"),
+            ("MobileIDRecoverEncryptionCertificates", "true"),
+        ],
+    )
+    .await;
+    let op = caller(&e, "operator").await;
+    let alice_account = caller(&e, "alice").await;
+    let alice = person(&e, "Alice Andersson").await;
+    // Self-service: Get mobile ID shows the QR code at once.
+    let out = mobile_ids::supply(
+        &e,
+        &alice_account,
+        ProcessId::MobileIDSelfServiceProcGet,
+        alice.id,
+        alice.version,
+    )
+    .await
+    .unwrap();
+    let qr = out.qr.expect("the QR code at once");
+    assert!(qr.link.contains("enroll=authentication&keygen=encryption"), "{}", qr.link);
+    let (id, code) = credentials(&qr.link);
+    let cred = Credentials {
+        public_id: &id,
+        code: &code,
+    };
+    let props = enroll::properties(&e, "192.0.2.7", &cred).await.unwrap();
+    assert_eq!(props.get("user_id").map(String::as_str), Some(alice.upn.as_str()));
+    // The escrowed key goes by serverkeygen only; the phone's own keys by simpleenroll only.
+    let (s, m) = status(phone(&e, "encryption", &(id.clone(), code.clone()), &p256_csr()).await);
+    assert_eq!(s, 400, "{m}");
+    let (s, _) = status(
+        enroll::enroll(&e, "192.0.2.7", "authentication", &cred, KeyRequest::Server { csr: &p256_csr() }).await,
+    );
+    assert_eq!(s, 400);
+
+    let escrowed_before: Vec<certificate::Model> = certificate::Entity::find()
+        .filter(certificate::Column::Profile.eq("Encryption"))
+        .filter(certificate::Column::OwnerKind.eq(ObjectKind::Card.as_str()))
+        .all(&e.db)
+        .await
+        .unwrap();
+    let old = escrowed_before.iter().max_by_key(|c| c.id).expect("Alice's escrowed certificate");
+    let got = enroll::enroll(&e, "192.0.2.7", "encryption", &cred, KeyRequest::Server { csr: &p256_csr() })
+        .await
+        .unwrap();
+    let key = got.private_key_pkcs8.expect("the recovered key");
+    let pair = KeyPair::try_from(key.as_slice()).unwrap();
+    let spki = rcgen::PublicKeyData::subject_public_key_info(&pair);
+    use x509_parser::prelude::{FromDer, X509Certificate};
+    let (_, old_cert) = X509Certificate::from_der(old.der.as_ref().unwrap()).unwrap();
+    assert_eq!(old_cert.public_key().raw, spki.as_slice(), "the same key as before");
+    let (_, new_cert) = X509Certificate::from_der(&got.certificate_der).unwrap();
+    assert_eq!(new_cert.public_key().raw, spki.as_slice());
+    assert!(!got.activated);
+    // The new certificate is escrowed too, and the recovery is in the audit log.
+    let mine = certificates(&e, out.mobile_id).await;
+    assert_eq!(mine.len(), 1);
+    assert!(key_escrow::Entity::find_by_id(mine[0].id).one(&e.db).await.unwrap().is_some());
+    let recovered = audit_log::Entity::find()
+        .filter(audit_log::Column::Action.eq("KeyRecovered"))
+        .count(&e.db)
+        .await
+        .unwrap();
+    assert_eq!(recovered, 1);
+    let last = phone(&e, "authentication", &(id.clone(), code.clone()), &p256_csr()).await.unwrap();
+    assert!(last.activated);
+    let page = mobile_ids::page(&e, &op, out.mobile_id).await.unwrap();
+    assert_eq!(page.mobile_id.state, MobileIdState::Active);
+    assert_eq!(page.mobile_id.enrolled, ["authentication", "encryption"]);
+}
+
+on_both_backends!(
+    supplied_in_self_service_and_enrolled_then_deactivated_and_locked,
+    by_email_sealed_until_sent_and_blocked_after_wrong_codes,
+    an_escrowed_encryption_key_is_recovered_onto_the_phone,
+);
