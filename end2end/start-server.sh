@@ -7,7 +7,16 @@ unset DATABASE_URL
 # The bureau posts its reports with this token (tests/external_production.spec.ts).
 export TESSERA_BUREAU_TOKEN=e2e-bureau-token
 # The card reader tests need pcscd (with vsmartcard's vpcd); the tests insert virtual cards.
+# Mail goes to a real SMTP server on loopback (aiosmtpd) that keeps a maildir the tests read
+# (tests/mobile_id.spec.ts: the QR code by e-mail).
+maildir="${TESSERA_E2E_MAILDIR:-/tmp/tessera-e2e-mail}"
+rm -rf "$maildir"
+smtp_port=$(( ${TESSERA_E2E_PORT:-3100} + 25 ))
+/usr/bin/python3 -m aiosmtpd -n -l "127.0.0.1:$smtp_port" -c aiosmtpd.handlers.Mailbox "$maildir" &
+smtp_pid=$!
+trap 'kill $smtp_pid 2>/dev/null || true' EXIT
+export TESSERA_SMTP_HOST=127.0.0.1 TESSERA_SMTP_PORT="$smtp_port"
 source scripts/env.sh
 start_pcscd "$data/pcscd.log"
 target/debug/tessera demo-data
-exec target/debug/tessera serve
+target/debug/tessera serve
