@@ -8,11 +8,14 @@
 //!                           process), split into card time and Tessera's own, APDUs per card.
 //! `tessera-bench batch`   — 10,000 temporary cards from requested to unassigned in one batch
 //!                           without encoding.
+//! `tessera-bench est`     — mobile ID enrollments per second over EST on loopback, with the
+//!                           reference mobile client.
 //! `tessera-bench`         — all of them.
 
 mod batch;
 mod certs;
 mod encode;
+mod est;
 mod http;
 mod runner;
 
@@ -25,6 +28,7 @@ async fn main() {
         "certs" => certs::run().await,
         "encode" => encode::run().await,
         "batch" => batch::run().await,
+        "est" => est::run().await,
         // For `perf record`: SQLite, one transaction per certificate, nothing else.
         "certs-profile" => certs::profile_target().await,
         "all" => async {
@@ -32,11 +36,12 @@ async fn main() {
             runner::run().await?;
             certs::run().await?;
             encode::run().await?;
-            batch::run().await
+            batch::run().await?;
+            est::run().await
         }
         .await,
         other => Err(format!(
-            "unknown benchmark \"{other}\": use http, runner, certs, encode, batch or nothing for all"
+            "unknown benchmark \"{other}\": use http, runner, certs, encode, batch, est or nothing for all"
         )),
     };
     if let Err(e) = result {

@@ -117,7 +117,8 @@ struct SealedContent {
 }
 
 /// What `body` says while the real content is sealed, and after it was erased.
-pub const SEALED_BODY: &str = "(sealed: this message carries a secret and is kept encrypted until it is sent, then erased)";
+pub const SEALED_BODY: &str =
+    "(sealed: this message carries a secret and is kept encrypted until it is sent, then erased)";
 
 fn sealed_context(message_id: &str) -> String {
     format!("mail:{message_id}")

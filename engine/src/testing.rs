@@ -385,3 +385,78 @@ impl Drop for SmtpSink {
         let _ = self.child.wait();
     }
 }
+
+/// The real `tessera` binary serving a fresh data directory (SQLite, demo data) on a free
+/// loopback port, with an [`Engine`](crate::Engine) of the test's own on the same database and
+/// KEK, to set up what the HTTP side then works on. Stopped when dropped.
+pub struct ServerProcess {
+    child: std::process::Child,
+    pub data: tempfile::TempDir,
+    pub base: String,
+}
+
+impl ServerProcess {
+    pub async fn start(bin: &str) -> std::result::Result<ServerProcess, String> {
+        let data = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let port = free_port();
+        let envs = [
+            ("TESSERA_DATA_DIR", data.path().display().to_string()),
+            ("TESSERA_SITE_ADDR", format!("127.0.0.1:{port}")),
+            ("RUST_LOG", "warn".into()),
+        ];
+        let status = std::process::Command::new(bin)
+            .arg("demo-data")
+            .envs(envs.clone())
+            .env_remove("DATABASE_URL")
+            .stdout(std::process::Stdio::null())
+            .status()
+            .map_err(|e| format!("{bin}: {e}"))?;
+        if !status.success() {
+            return Err(format!("{bin} demo-data failed"));
+        }
+        let child = std::process::Command::new(bin)
+            .arg("serve")
+            .envs(envs)
+            .env_remove("DATABASE_URL")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .map_err(|e| format!("{bin}: {e}"))?;
+        let server = ServerProcess {
+            child,
+            data,
+            base: format!("http://127.0.0.1:{port}"),
+        };
+        for _ in 0..300 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Ok(server);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        Err(format!("{bin} did not listen on port {port} within 30 s"))
+    }
+
+    /// An engine on the server's database and KEK; links it makes point at the server.
+    pub async fn engine(&self) -> crate::Result<crate::Engine> {
+        let settings = crate::pki::PkiSettings {
+            kek: crate::pki::kek::KekSettings::File {
+                path: self.data.path().join("kek.key"),
+                create: false,
+            },
+            public_url: self.base.clone(),
+            ca: crate::pki::ca::CaSettings::default(),
+            crl_validity: chrono::Duration::hours(24),
+        };
+        let url = format!(
+            "sqlite://{}?mode=rwc",
+            self.data.path().join("tessera.db").display()
+        );
+        crate::Engine::open_with_pki(&url, &settings).await
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -7,7 +7,9 @@ mod common;
 use common::{caller, person};
 use rcgen::{CertificateParams, KeyPair};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
-use tessera_engine::entity::{audit_log, certificate, key_escrow, mail_outbox, mobile_id_activation};
+use tessera_engine::entity::{
+    audit_log, certificate, key_escrow, mail_outbox, mobile_id_activation,
+};
 use tessera_engine::mail::{MailSettings, Mailer, SmtpSecurity};
 use tessera_engine::mobile_ids::enroll::{self, Credentials, EstError, KeyRequest};
 use tessera_engine::mobile_ids::{self, lifecycle};
@@ -100,7 +102,9 @@ async fn supplied_in_self_service_and_enrolled_then_deactivated_and_locked(e: En
     let alice_account = caller(&e, "alice").await;
     let alice = person(&e, "Alice Andersson").await;
 
-    let preview = mobile_ids::preview(&e, &op, SUPPLY, alice.id).await.unwrap();
+    let preview = mobile_ids::preview(&e, &op, SUPPLY, alice.id)
+        .await
+        .unwrap();
     assert_eq!(preview.certificates, ["authentication", "signature"]);
     assert_eq!(preview.delivery, "self_service");
     assert_eq!(preview.options.len(), 6, "{:?}", preview.options);
@@ -110,18 +114,28 @@ async fn supplied_in_self_service_and_enrolled_then_deactivated_and_locked(e: En
         mobile_ids::preview(&e, &alice_account, SUPPLY, alice.id).await,
         Err(EngineError::Forbidden(_))
     ));
-    assert!(mobile_ids::preview(&e, &alice_account, ProcessId::MobileIDSelfServiceProcGet, bruno.id)
-        .await
-        .is_err());
+    assert!(mobile_ids::preview(
+        &e,
+        &alice_account,
+        ProcessId::MobileIDSelfServiceProcGet,
+        bruno.id
+    )
+    .await
+    .is_err());
 
-    let out = mobile_ids::supply(&e, &op, SUPPLY, alice.id, alice.version).await.unwrap();
+    let out = mobile_ids::supply(&e, &op, SUPPLY, alice.id, alice.version)
+        .await
+        .unwrap();
     assert_eq!(out.state, MobileIdState::Registered);
     assert!(out.qr.is_none() && out.sent_to.is_none());
     let id = out.mobile_id;
     let page = mobile_ids::page(&e, &op, id).await.unwrap();
     assert_eq!(page.mobile_id.activation, ActivationState::NotShown);
     assert_eq!(
-        page.properties.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(),
+        page.properties
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .collect::<Vec<_>>(),
         ["profile_name", "server_name", "user_id"]
     );
     // A second one while the first waits is refused, and nothing is stored.
@@ -139,8 +153,16 @@ async fn supplied_in_self_service_and_enrolled_then_deactivated_and_locked(e: En
     let old = credentials(&first.link);
     let qr = mobile_ids::show_qr(&e, &alice_account, id).await.unwrap();
     let cred = credentials(&qr.link);
-    assert!(qr.link.contains("enroll=authentication,signature&keygen="), "{}", qr.link);
-    assert!(!qr.link.contains("alice"), "nothing personal in the link: {}", qr.link);
+    assert!(
+        qr.link.contains("enroll=authentication,signature&keygen="),
+        "{}",
+        qr.link
+    );
+    assert!(
+        !qr.link.contains("alice"),
+        "nothing personal in the link: {}",
+        qr.link
+    );
     // Only the hash is kept: the code is nowhere in the database.
     let a = mobile_id_activation::Entity::find()
         .filter(mobile_id_activation::Column::MobileId.eq(id))
@@ -157,7 +179,9 @@ async fn supplied_in_self_service_and_enrolled_then_deactivated_and_locked(e: En
     let (s, m) = status(phone(&e, "authentication", &old, &p256_csr()).await);
     assert_eq!(s, 401, "{m}");
 
-    let auth = phone(&e, "authentication", &cred, &p256_csr()).await.unwrap();
+    let auth = phone(&e, "authentication", &cred, &p256_csr())
+        .await
+        .unwrap();
     assert!(!auth.activated);
     assert_eq!(certificates(&e, id).await.len(), 1);
 
@@ -214,16 +238,40 @@ async fn supplied_in_self_service_and_enrolled_then_deactivated_and_locked(e: En
 
     // Deactivate (on hold), Reactivate (valid), Lock (revoked).
     let v = page.mobile_id.version;
-    let d = lifecycle::run(&e, &op, ProcessId::MobileIDProcDeactivate, id, v, None).await.unwrap();
-    assert_eq!((d.state, d.certificates_changed), (MobileIdState::Inactive, 2));
-    assert!(certificates(&e, id).await.iter().all(|c| c.state == "on_hold"));
-    let v = mobile_ids::page(&e, &op, id).await.unwrap().mobile_id.version;
-    let r = lifecycle::run(&e, &op, ProcessId::MobileIDProcReactivate, id, v, None).await.unwrap();
+    let d = lifecycle::run(&e, &op, ProcessId::MobileIDProcDeactivate, id, v, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        (d.state, d.certificates_changed),
+        (MobileIdState::Inactive, 2)
+    );
+    assert!(certificates(&e, id)
+        .await
+        .iter()
+        .all(|c| c.state == "on_hold"));
+    let v = mobile_ids::page(&e, &op, id)
+        .await
+        .unwrap()
+        .mobile_id
+        .version;
+    let r = lifecycle::run(&e, &op, ProcessId::MobileIDProcReactivate, id, v, None)
+        .await
+        .unwrap();
     assert_eq!(r.state, MobileIdState::Active);
-    let v = mobile_ids::page(&e, &op, id).await.unwrap().mobile_id.version;
-    let preview = lifecycle::preview(&e, &op, ProcessId::MobileIDProcLockForOperator, id).await.unwrap();
+    let v = mobile_ids::page(&e, &op, id)
+        .await
+        .unwrap()
+        .mobile_id
+        .version;
+    let preview = lifecycle::preview(&e, &op, ProcessId::MobileIDProcLockForOperator, id)
+        .await
+        .unwrap();
     assert!(preview.needs_reason);
-    assert!(lifecycle::run(&e, &op, ProcessId::MobileIDProcLockForOperator, id, v, None).await.is_err());
+    assert!(
+        lifecycle::run(&e, &op, ProcessId::MobileIDProcLockForOperator, id, v, None)
+            .await
+            .is_err()
+    );
     let l = lifecycle::run(
         &e,
         &op,
@@ -234,8 +282,14 @@ async fn supplied_in_self_service_and_enrolled_then_deactivated_and_locked(e: En
     )
     .await
     .unwrap();
-    assert_eq!((l.state, l.certificates_changed), (MobileIdState::Locked, 2));
-    assert!(certificates(&e, id).await.iter().all(|c| c.state == "revoked"));
+    assert_eq!(
+        (l.state, l.certificates_changed),
+        (MobileIdState::Locked, 2)
+    );
+    assert!(certificates(&e, id)
+        .await
+        .iter()
+        .all(|c| c.state == "revoked"));
 }
 
 fn mailer(port: u16) -> Mailer {
@@ -252,7 +306,10 @@ fn mailer(port: u16) -> Mailer {
 
 /// The activation link in a received message (its text may be quoted-printable).
 fn link_in(message: &str) -> String {
-    let text = message.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
+    let text = message
+        .replace("=\r\n", "")
+        .replace("=\n", "")
+        .replace("=3D", "=");
     let start = text.find("http").expect("a link");
     let end = text[start..]
         .find(|c: char| c.is_whitespace())
@@ -265,7 +322,9 @@ async fn by_email_sealed_until_sent_and_blocked_after_wrong_codes(e: Engine) {
     set_options(&e, &[("MobileIDQrDelivery", "email")]).await;
     let op = caller(&e, "operator").await;
     let bruno = person(&e, "Bruno Berg").await;
-    let out = mobile_ids::supply(&e, &op, SUPPLY, bruno.id, bruno.version).await.unwrap();
+    let out = mobile_ids::supply(&e, &op, SUPPLY, bruno.id, bruno.version)
+        .await
+        .unwrap();
     assert_eq!(out.sent_to.as_deref(), Some(bruno.email.as_str()));
     // The outbox keeps the message sealed: no link, no QR in clear.
     let queued = mail_outbox::Entity::find()
@@ -288,9 +347,16 @@ async fn by_email_sealed_until_sent_and_blocked_after_wrong_codes(e: Engine) {
     assert!(got[0].contains("Content-Type: image/png"), "{}", got[0]);
     assert!(got[0].contains("mobile-id-qr.png"));
     let cred = credentials(&link_in(&got[0]));
-    let after = mail_outbox::Entity::find_by_id(queued[0].id).one(&e.db).await.unwrap().unwrap();
+    let after = mail_outbox::Entity::find_by_id(queued[0].id)
+        .one(&e.db)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(after.state, "sent");
-    assert!(after.sealed_content.is_none(), "the secret is erased once sent");
+    assert!(
+        after.sealed_content.is_none(),
+        "the secret is erased once sent"
+    );
 
     // Four wrong codes are refused and counted; the fifth blocks the activation.
     let wrong = (cred.0.clone(), "A".repeat(22));
@@ -327,14 +393,22 @@ async fn by_email_sealed_until_sent_and_blocked_after_wrong_codes(e: Engine) {
     .await
     .unwrap();
     let bruno = person(&e, "Bruno Berg").await;
-    let second = mobile_ids::supply(&e, &op, SUPPLY, bruno.id, bruno.version).await.unwrap();
-    mailer(sink.port).deliver_due(&e, tessera_engine::time::now()).await.unwrap();
+    let second = mobile_ids::supply(&e, &op, SUPPLY, bruno.id, bruno.version)
+        .await
+        .unwrap();
+    mailer(sink.port)
+        .deliver_due(&e, tessera_engine::time::now())
+        .await
+        .unwrap();
     let got = sink.messages();
     let cred = credentials(&link_in(got.last().unwrap()));
     use sea_orm::sea_query::ExprTrait;
     let mut q = sea_orm::sea_query::Query::update();
     q.table("mobile_id_activation")
-        .value("expires_at", tessera_engine::time::now() - chrono::Duration::minutes(1))
+        .value(
+            "expires_at",
+            tessera_engine::time::now() - chrono::Duration::minutes(1),
+        )
         .and_where(sea_orm::sea_query::Expr::col("mobile_id").eq(second.mobile_id));
     sea_orm::ConnectionTrait::execute(&e.db, &q).await.unwrap();
     let (s, m) = status(phone(&e, "authentication", &cred, &p256_csr()).await);
@@ -365,19 +439,33 @@ async fn an_escrowed_encryption_key_is_recovered_onto_the_phone(e: Engine) {
     .await
     .unwrap();
     let qr = out.qr.expect("the QR code at once");
-    assert!(qr.link.contains("enroll=authentication&keygen=encryption"), "{}", qr.link);
+    assert!(
+        qr.link.contains("enroll=authentication&keygen=encryption"),
+        "{}",
+        qr.link
+    );
     let (id, code) = credentials(&qr.link);
     let cred = Credentials {
         public_id: &id,
         code: &code,
     };
     let props = enroll::properties(&e, "192.0.2.7", &cred).await.unwrap();
-    assert_eq!(props.get("user_id").map(String::as_str), Some(alice.upn.as_str()));
+    assert_eq!(
+        props.get("user_id").map(String::as_str),
+        Some(alice.upn.as_str())
+    );
     // The escrowed key goes by serverkeygen only; the phone's own keys by simpleenroll only.
     let (s, m) = status(phone(&e, "encryption", &(id.clone(), code.clone()), &p256_csr()).await);
     assert_eq!(s, 400, "{m}");
     let (s, _) = status(
-        enroll::enroll(&e, "192.0.2.7", "authentication", &cred, KeyRequest::Server { csr: &p256_csr() }).await,
+        enroll::enroll(
+            &e,
+            "192.0.2.7",
+            "authentication",
+            &cred,
+            KeyRequest::Server { csr: &p256_csr() },
+        )
+        .await,
     );
     assert_eq!(s, 400);
 
@@ -387,30 +475,54 @@ async fn an_escrowed_encryption_key_is_recovered_onto_the_phone(e: Engine) {
         .all(&e.db)
         .await
         .unwrap();
-    let old = escrowed_before.iter().max_by_key(|c| c.id).expect("Alice's escrowed certificate");
-    let got = enroll::enroll(&e, "192.0.2.7", "encryption", &cred, KeyRequest::Server { csr: &p256_csr() })
-        .await
-        .unwrap();
+    let old = escrowed_before
+        .iter()
+        .max_by_key(|c| c.id)
+        .expect("Alice's escrowed certificate");
+    let got = enroll::enroll(
+        &e,
+        "192.0.2.7",
+        "encryption",
+        &cred,
+        KeyRequest::Server { csr: &p256_csr() },
+    )
+    .await
+    .unwrap();
     let key = got.private_key_pkcs8.expect("the recovered key");
     let pair = KeyPair::try_from(key.as_slice()).unwrap();
     let spki = rcgen::PublicKeyData::subject_public_key_info(&pair);
     use x509_parser::prelude::{FromDer, X509Certificate};
     let (_, old_cert) = X509Certificate::from_der(old.der.as_ref().unwrap()).unwrap();
-    assert_eq!(old_cert.public_key().raw, spki.as_slice(), "the same key as before");
+    assert_eq!(
+        old_cert.public_key().raw,
+        spki.as_slice(),
+        "the same key as before"
+    );
     let (_, new_cert) = X509Certificate::from_der(&got.certificate_der).unwrap();
     assert_eq!(new_cert.public_key().raw, spki.as_slice());
     assert!(!got.activated);
     // The new certificate is escrowed too, and the recovery is in the audit log.
     let mine = certificates(&e, out.mobile_id).await;
     assert_eq!(mine.len(), 1);
-    assert!(key_escrow::Entity::find_by_id(mine[0].id).one(&e.db).await.unwrap().is_some());
+    assert!(key_escrow::Entity::find_by_id(mine[0].id)
+        .one(&e.db)
+        .await
+        .unwrap()
+        .is_some());
     let recovered = audit_log::Entity::find()
         .filter(audit_log::Column::Action.eq("KeyRecovered"))
         .count(&e.db)
         .await
         .unwrap();
     assert_eq!(recovered, 1);
-    let last = phone(&e, "authentication", &(id.clone(), code.clone()), &p256_csr()).await.unwrap();
+    let last = phone(
+        &e,
+        "authentication",
+        &(id.clone(), code.clone()),
+        &p256_csr(),
+    )
+    .await
+    .unwrap();
     assert!(last.activated);
     let page = mobile_ids::page(&e, &op, out.mobile_id).await.unwrap();
     assert_eq!(page.mobile_id.state, MobileIdState::Active);

@@ -24,8 +24,14 @@ pub fn routes(engine: Engine) -> Router {
         .route(&format!("{EST_PREFIX}/cacerts"), get(cacerts_default))
         .route(&format!("{EST_PREFIX}/{{label}}/cacerts"), get(cacerts))
         .route(&format!("{EST_PREFIX}/{{label}}/csrattrs"), get(csrattrs))
-        .route(&format!("{EST_PREFIX}/{{label}}/simpleenroll"), post(simpleenroll))
-        .route(&format!("{EST_PREFIX}/{{label}}/serverkeygen"), post(serverkeygen))
+        .route(
+            &format!("{EST_PREFIX}/{{label}}/simpleenroll"),
+            post(simpleenroll),
+        )
+        .route(
+            &format!("{EST_PREFIX}/{{label}}/serverkeygen"),
+            post(serverkeygen),
+        )
         .route(PROPERTIES_PATH, get(properties))
         .with_state(engine)
 }
@@ -35,7 +41,8 @@ fn refuse(e: EstError) -> Response {
     let message = match &e {
         EstError::Engine(inner) if !inner.is_user_facing() => {
             tracing::error!("an EST request failed: {inner}");
-            "The server could not complete the enrollment; nothing was changed. Try again later.".to_string()
+            "The server could not complete the enrollment; nothing was changed. Try again later."
+                .to_string()
         }
         other => other.to_string(),
     };
@@ -118,7 +125,7 @@ fn no_credentials() -> Response {
 }
 
 /// The DER of a PKCS#10 body: base64 as RFC 7030 sends it, or raw DER, which some clients send.
-fn csr_body(headers: &HeaderMap, body: &[u8]) -> Result<Vec<u8>, Response> {
+fn csr_body(headers: &HeaderMap, body: &[u8]) -> Result<Vec<u8>, (StatusCode, &'static str)> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -130,13 +137,13 @@ fn csr_body(headers: &HeaderMap, body: &[u8]) -> Result<Vec<u8>, Response> {
         .trim()
         .eq_ignore_ascii_case("application/pkcs10")
     {
-        return Err(plain_error(
+        return Err((
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "Send the certificate request as application/pkcs10 (base64 DER).",
         ));
     }
     if body.len() > MAX_BODY {
-        return Err(plain_error(
+        return Err((
             StatusCode::PAYLOAD_TOO_LARGE,
             "The certificate request is too large.",
         ));
@@ -152,7 +159,7 @@ fn csr_body(headers: &HeaderMap, body: &[u8]) -> Result<Vec<u8>, Response> {
     base64::engine::general_purpose::STANDARD
         .decode(compact)
         .map_err(|_| {
-            plain_error(
+            (
                 StatusCode::BAD_REQUEST,
                 "The body is not a base64 DER certificate request (PKCS#10).",
             )
@@ -171,7 +178,7 @@ async fn simpleenroll(
     };
     let csr = match csr_body(&headers, &body) {
         Ok(csr) => csr,
-        Err(res) => return res,
+        Err((status, message)) => return plain_error(status, message),
     };
     let cred = Credentials {
         public_id: &id,
@@ -203,7 +210,7 @@ async fn serverkeygen(
     };
     let csr = match csr_body(&headers, &body) {
         Ok(csr) => csr,
-        Err(res) => return res,
+        Err((status, message)) => return plain_error(status, message),
     };
     let cred = Credentials {
         public_id: &id,

@@ -48,7 +48,10 @@ pub fn QrCode(qr: MobileIdQr) -> impl IntoView {
 
 /// Mobile IDs in a table. In Self-Service a mobile ID waiting for enrollment offers its QR code.
 #[component]
-pub fn MobileIdList(mobile_ids: Vec<MobileIdRow>, #[prop(optional)] self_service: bool) -> impl IntoView {
+pub fn MobileIdList(
+    mobile_ids: Vec<MobileIdRow>,
+    #[prop(optional)] self_service: bool,
+) -> impl IntoView {
     if mobile_ids.is_empty() {
         return view! { <p class="muted">"No mobile IDs."</p> }.into_any();
     }

@@ -11,7 +11,9 @@ impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         // SQLite adds one column per ALTER TABLE.
         let mut columns = [
-            string("process").default("MobileIDProcSupplyMobileIDForUser").to_owned(),
+            string("process")
+                .default("MobileIDProcSupplyMobileIDForUser")
+                .to_owned(),
             string("delivery").default("self_service").to_owned(),
             // EST labels of the certificates it gets, comma-separated: "authentication,signature".
             string("certificates").default("").to_owned(),

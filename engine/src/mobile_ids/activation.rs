@@ -54,7 +54,8 @@ pub(crate) async fn create(
     rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut id);
     rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, code.as_mut());
     let public_id = hex::encode(id);
-    let code = Zeroizing::new(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(code.as_ref()));
+    let code =
+        Zeroizing::new(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(code.as_ref()));
     let now = crate::time::now();
     let expires_at = now + validity;
     row::Entity::delete_many()
@@ -85,9 +86,8 @@ pub(crate) async fn create(
 /// The pin of the root CA: SHA-256 of its SubjectPublicKeyInfo, base64url.
 pub fn root_pin(pki: &Pki) -> Result<String> {
     use x509_parser::prelude::*;
-    let (_, root) = X509Certificate::from_der(&pki.ca.root.der).map_err(|e| {
-        crate::EngineError::Crypto(format!("the root CA certificate: {e}"))
-    })?;
+    let (_, root) = X509Certificate::from_der(&pki.ca.root.der)
+        .map_err(|e| crate::EngineError::Crypto(format!("the root CA certificate: {e}")))?;
     Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD
         .encode(Sha256::digest(root.public_key().raw)))
 }

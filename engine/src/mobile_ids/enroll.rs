@@ -253,7 +253,8 @@ pub async fn properties(
     cred: &Credentials<'_>,
 ) -> Result<BTreeMap<String, String>> {
     let a = authenticate(engine, source, cred).await?;
-    let m = runner::load::<mobile_id::Entity>(&engine.db, ObjectKind::MobileId, a.mobile_id).await?;
+    let m =
+        runner::load::<mobile_id::Entity>(&engine.db, ObjectKind::MobileId, a.mobile_id).await?;
     usable(&m)?;
     Ok(serde_json::from_str(&m.properties).unwrap_or_default())
 }
@@ -415,8 +416,10 @@ async fn enroll_in(
 fn cap_validity(profile: &mut CertificateProfile, m: &mobile_id::Model) {
     if let Some(until) = m.valid_until {
         let days = std::cmp::max((until - crate::time::now()).num_days(), 1);
-        profile.validity_days =
-            std::cmp::min(profile.validity_days, u32::try_from(days).unwrap_or(u32::MAX));
+        profile.validity_days = std::cmp::min(
+            profile.validity_days,
+            u32::try_from(days).unwrap_or(u32::MAX),
+        );
     }
 }
 
@@ -495,7 +498,8 @@ async fn activate(
     holder: &person::Model,
     a: &act::Model,
 ) -> Result<()> {
-    let process = ProcessId::parse(&m.process).unwrap_or(ProcessId::MobileIDProcSupplyMobileIDForUser);
+    let process =
+        ProcessId::parse(&m.process).unwrap_or(ProcessId::MobileIDProcSupplyMobileIDForUser);
     let def = process.def();
     let now = crate::time::now();
     let certs = transition_with_certificates(

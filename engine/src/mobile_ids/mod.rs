@@ -28,7 +28,14 @@ pub(crate) const PROPERTIES: &str = "MobileIDUserProperties";
 pub(crate) const RECOVER: &str = "MobileIDRecoverEncryptionCertificates";
 pub(crate) const NOTIFY: &str = "MobileIDNotifyUser";
 /// The options a Supply mobile ID run shows and records.
-pub const OPTION_KEYS: &[&str] = &[CERTIFICATES, DELIVERY, VALIDITY, PROPERTIES, RECOVER, NOTIFY];
+pub const OPTION_KEYS: &[&str] = &[
+    CERTIFICATES,
+    DELIVERY,
+    VALIDITY,
+    PROPERTIES,
+    RECOVER,
+    NOTIFY,
+];
 
 pub const SELF_SERVICE: &str = "self_service";
 pub const EMAIL: &str = "email";
@@ -41,7 +48,10 @@ pub fn label(purpose: CertPurpose) -> String {
 }
 
 pub fn purpose(label: &str) -> Option<CertPurpose> {
-    CertPurpose::ALL.iter().copied().find(|p| self::label(*p) == label)
+    CertPurpose::ALL
+        .iter()
+        .copied()
+        .find(|p| self::label(*p) == label)
 }
 
 /// The certificate profile behind an EST label.
@@ -50,7 +60,9 @@ pub(crate) async fn profile(
     label: &str,
 ) -> Result<Option<CertificateProfile>> {
     match purpose(label) {
-        Some(p) => crate::pki::profiles::by_name(conn, p.label()).await.map(Some),
+        Some(p) => crate::pki::profiles::by_name(conn, p.label())
+            .await
+            .map(Some),
         None => Ok(None),
     }
 }

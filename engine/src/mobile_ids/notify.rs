@@ -18,8 +18,12 @@ pub(crate) async fn user(
     holder: &person::Model,
     outcome: Outcome<'_>,
 ) -> Result<()> {
-    let opts =
-        options::at_version(conn, OptionsPackage::MobileIDScriptOptions, m.options_version).await?;
+    let opts = options::at_version(
+        conn,
+        OptionsPackage::MobileIDScriptOptions,
+        m.options_version,
+    )
+    .await?;
     if !opts.bool(super::NOTIFY) {
         return Ok(());
     }

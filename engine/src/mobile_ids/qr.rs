@@ -62,7 +62,8 @@ mod tests {
 
     #[test]
     fn svg_and_png_are_well_formed() {
-        let link = "https://cms.example.com/mobile-id#v=1&id=0123456789abcdef&c=AAAAAAAAAAAAAAAAAAAAAA";
+        let link =
+            "https://cms.example.com/mobile-id#v=1&id=0123456789abcdef&c=AAAAAAAAAAAAAAAAAAAAAA";
         let svg = svg(link).unwrap();
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"), "{svg}");
         assert!(svg.contains("<path"));

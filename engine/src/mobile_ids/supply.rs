@@ -48,7 +48,9 @@ async fn check(
     authorize(caller, def)?;
     // Get mobile ID is for oneself only.
     if process == ProcessId::MobileIDSelfServiceProcGet && caller.person_id != Some(user_id) {
-        return Err(EngineError::Forbidden("get a mobile ID for someone else".into()));
+        return Err(EngineError::Forbidden(
+            "get a mobile ID for someone else".into(),
+        ));
     }
     people::may_see_person(caller, user_id)?;
     let p = people::load(conn, user_id).await?;
@@ -301,8 +303,8 @@ pub async fn show_qr(engine: &Engine, caller: &Caller, mobile_id: i64) -> Result
     caller.require_any(&[Role::SelfService], "show a mobile ID's QR code")?;
     let txn = engine.write().await?;
     let result = async {
-        let m = crate::runner::load::<mobile_id::Entity>(&txn, ObjectKind::MobileId, mobile_id)
-            .await?;
+        let m =
+            crate::runner::load::<mobile_id::Entity>(&txn, ObjectKind::MobileId, mobile_id).await?;
         if caller.person_id != Some(m.person_id) {
             // The same answer as a missing one: others' ids stay unknown.
             return Err(EngineError::NotFound {

@@ -84,7 +84,13 @@ pub(crate) async fn newest_of_person(
     pki: &Pki,
     person_id: i64,
     profile: &str,
-) -> Result<Option<(certificate::Model, KeyAlgorithm, zeroize::Zeroizing<Vec<u8>>)>> {
+) -> Result<
+    Option<(
+        certificate::Model,
+        KeyAlgorithm,
+        zeroize::Zeroizing<Vec<u8>>,
+    )>,
+> {
     use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
     let mut candidates = Vec::new();
     for c in super::credentials_of(conn, person_id).await? {
@@ -100,7 +106,11 @@ pub(crate) async fn newest_of_person(
     }
     candidates.sort_by_key(|c| std::cmp::Reverse(c.id));
     for cert in candidates {
-        if key_escrow::Entity::find_by_id(cert.id).one(conn).await?.is_some() {
+        if key_escrow::Entity::find_by_id(cert.id)
+            .one(conn)
+            .await?
+            .is_some()
+        {
             let (algorithm, pkcs8) = unseal(conn, pki, &cert).await?;
             return Ok(Some((cert, algorithm, pkcs8)));
         }
