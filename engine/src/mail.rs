@@ -349,6 +349,10 @@ async fn settle(engine: &Engine, id: i64, lease: DateTime<Utc>, how: Settled) ->
             } else {
                 PENDING
             };
+            if state == GIVEN_UP {
+                // Never sent: a secret it carried is not kept either.
+                q.value("sealed_content", Option::<Vec<u8>>::None);
+            }
             q.value("state", state)
                 .value("attempts", attempts)
                 .value("last_error", error)

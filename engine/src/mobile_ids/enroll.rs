@@ -60,6 +60,11 @@ impl From<EngineError> for EstError {
     fn from(e: EngineError) -> Self {
         match e {
             EngineError::BadKey(m) => EstError::BadRequest(m),
+            e @ EngineError::Conflict { .. } => EstError::Conflict(e.to_string()),
+            e @ (EngineError::Forbidden(_) | EngineError::WrongState { .. }) => {
+                EstError::Forbidden(e.to_string())
+            }
+            e @ EngineError::NotFound { .. } => EstError::NotFound(e.to_string()),
             other => EstError::Engine(other),
         }
     }
@@ -194,13 +199,19 @@ async fn count_failure(engine: &Engine, source: &str, a: &act::Model) -> Result<
             .value("failed_attempts", Expr::col("failed_attempts").add(1))
             .and_where(Expr::col("id").eq(a.id))
             .and_where(Expr::col("blocked_at").is_null())
+            // A used or expired code is no longer worth guessing: nothing to block or report.
+            .and_where(Expr::col("used_at").is_null())
+            .and_where(Expr::col("expires_at").gt(now))
             .returning(Query::returning().column("failed_attempts"));
         let Some(row) = txn.query_one(&q).await? else {
-            return Ok(blocked(a.mobile_id));
+            return Ok(EstError::Unauthorized(
+                "The activation id or code is wrong. Scan the QR code again; a code from an older QR code no longer works.".into(),
+            ));
         };
         let failed: i32 = row.try_get("", "failed_attempts")?;
         let m = runner::load::<mobile_id::Entity>(&txn, ObjectKind::MobileId, a.mobile_id).await?;
         let now_blocked = failed >= MAX_FAILED_ATTEMPTS;
+        let waiting = super::state(&m)? == MobileIdState::Registered;
         if now_blocked {
             let mut q = Query::update();
             q.table("mobile_id_activation")
@@ -226,7 +237,7 @@ async fn count_failure(engine: &Engine, source: &str, a: &act::Model) -> Result<
             },
         )
         .await?;
-        if now_blocked {
+        if now_blocked && waiting {
             let holder = crate::people::load(&txn, m.person_id).await?;
             notify::user(
                 &txn,
@@ -235,6 +246,8 @@ async fn count_failure(engine: &Engine, source: &str, a: &act::Model) -> Result<
                 Outcome::Failed("the activation code was entered wrongly too many times, so it was blocked."),
             )
             .await?;
+        }
+        if now_blocked {
             return Ok(blocked(m.id));
         }
         Ok(EstError::Unauthorized(format!(
@@ -292,17 +305,19 @@ pub async fn enroll(
     let a = authenticate(engine, source, cred).await?;
     let txn = engine.write().await?;
     let result = enroll_in(&txn, pki, source, purpose, &a, request).await;
-    let outcome = match result {
+    match result {
         Ok(v) => {
             txn.commit().await?;
-            v
+            Ok(v)
         }
         Err(e) => {
-            txn.rollback().await?;
-            return Err(e);
+            // The refusal is what the phone must hear, even if the rollback fails too.
+            if let Err(r) = txn.rollback().await {
+                tracing::error!("rolling back a refused enrollment failed: {r}");
+            }
+            Err(e)
         }
-    };
-    Ok(outcome)
+    }
 }
 
 async fn enroll_in(
@@ -345,6 +360,10 @@ async fn enroll_in(
             m.id, holder.state
         )));
     }
+    // Nothing may change the mobile ID or its holder until this enrollment commits: a Lock or a
+    // user's deactivation waits, and then sees the certificate issued here.
+    runner::hold(txn, ObjectKind::MobileId, m.id, m.version).await?;
+    runner::hold(txn, ObjectKind::User, holder.id, holder.version).await?;
     let existing = certificate::Entity::find()
         .filter(certificate::Column::OwnerKind.eq(ObjectKind::MobileId.as_str()))
         .filter(certificate::Column::OwnerId.eq(m.id))
@@ -398,7 +417,11 @@ async fn enroll_in(
         },
     )
     .await?;
-    let mut done: Vec<String> = super::labels_of(&existing);
+    let live: Vec<certificate::Model> = existing
+        .into_iter()
+        .filter(|c| c.state != CertificateState::Revoked.as_str())
+        .collect();
+    let mut done: Vec<String> = super::labels_of(&live);
     done.push(label.clone());
     let activated = labels.iter().all(|l| done.contains(l));
     if activated {
