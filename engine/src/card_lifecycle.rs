@@ -12,7 +12,9 @@ use crate::{Engine, EngineError, Result};
 use sea_orm::ConnectionTrait;
 use tessera_process::dto::{CardProcessOutcome, CardProcessPreview};
 use tessera_process::transition::certificate_after;
-use tessera_process::{CardState, CertEffect, ObjectKind, ProcessId, RevocationReason, State};
+use tessera_process::{
+    CardState, CertEffect, KindState, ObjectKind, ProcessId, RevocationReason, State,
+};
 
 /// The card processes this module carries out.
 pub const PROCESSES: &[ProcessId] = &[
@@ -95,56 +97,23 @@ pub async fn run(
     version: i64,
     reason: Option<RevocationReason>,
 ) -> Result<CardProcessOutcome> {
-    let def = process.def();
     let txn = engine.write().await?;
     let result = async {
         let (c, state, holder) = check(&txn, caller, process, card_id).await?;
-        // The holder must stay as checked until the commit (a concurrent Lock user waits).
-        runner::hold(&txn, ObjectKind::User, holder.id, holder.version).await?;
-        let (end, effect) = runner::end_state(process, state)?;
-        let reason = runner::revocation_reason(def.name, effect, reason)?;
-        let certs = transition_with_certificates(
+        let (end, certs) = step(
             &txn,
-            Some(caller),
-            def,
-            c.id,
-            version,
-            State::Card(state),
-            State::Card(end),
-            vec![],
+            caller,
+            process,
+            (State::Card(state), c.id, version),
+            &holder,
             reason,
         )
         .await?;
-        record(
-            &txn,
-            caller,
-            AuditRecord {
-                action: def.id.as_str().into(),
-                object: Some((ObjectKind::Card, c.id)),
-                from_state: Some(state.as_str().into()),
-                to_state: Some(end.as_str().into()),
-                data: serde_json::json!({
-                    "reason": reason.map(|r| r.as_str()),
-                    "certificate_effect": effect,
-                    "certificates_changed": certs.changed.len(),
-                }),
-                detail: format!(
-                    "{} for {} ({}): {} certificates {}",
-                    def.name,
-                    holder.common_name,
-                    holder.upn,
-                    certs.changed.len(),
-                    match effect {
-                        CertEffect::Validate => "valid",
-                        CertEffect::Hold => "on hold",
-                        CertEffect::Release => "released",
-                        CertEffect::Revoke => "revoked",
-                        _ => "unchanged",
-                    }
-                ),
-            },
-        )
-        .await?;
+        let end = CardState::from_state(end).ok_or(EngineError::NoTransition {
+            process,
+            from: state.as_str().into(),
+            to: end.as_str().into(),
+        })?;
         Ok((
             CardProcessOutcome {
                 card_id: c.id,
@@ -158,4 +127,66 @@ pub async fn run(
     let (outcome, certs) = crate::db::finish(txn, result).await?;
     crate::pki::after_commit(engine, &certs).await;
     Ok(outcome)
+}
+
+/// The step a credential's own process takes (a card's or a mobile ID's Activate, Deactivate,
+/// Reactivate, Lock), after its checks, in the caller's transaction: the holder stays as
+/// checked until the commit (a concurrent Lock user waits), the credential `(state, id,
+/// version)` moves, its certificates follow, and the audit record is written. Returns the end
+/// state and what happened to the certificates, for the CRL after the commit.
+pub(crate) async fn step(
+    txn: &impl ConnectionTrait,
+    caller: &Caller,
+    process: ProcessId,
+    (state, id, version): (State, i64, i64),
+    holder: &person::Model,
+    reason: Option<RevocationReason>,
+) -> Result<(State, crate::pki::effects::EffectOutcome)> {
+    let def = process.def();
+    runner::hold(txn, ObjectKind::User, holder.id, holder.version).await?;
+    let (end, effect) = runner::end_of(process, state)?;
+    let reason = runner::revocation_reason(def.name, effect, reason)?;
+    let certs = transition_with_certificates(
+        txn,
+        Some(caller),
+        def,
+        id,
+        version,
+        state,
+        end,
+        vec![],
+        reason,
+    )
+    .await?;
+    record(
+        txn,
+        caller,
+        AuditRecord {
+            action: def.id.as_str().into(),
+            object: Some((state.kind(), id)),
+            from_state: Some(state.as_str().into()),
+            to_state: Some(end.as_str().into()),
+            data: serde_json::json!({
+                "reason": reason.map(|r| r.as_str()),
+                "certificate_effect": effect,
+                "certificates_changed": certs.changed.len(),
+            }),
+            detail: format!(
+                "{} for {} ({}): {} certificates {}",
+                def.name,
+                holder.common_name,
+                holder.upn,
+                certs.changed.len(),
+                match effect {
+                    CertEffect::Validate => "valid",
+                    CertEffect::Hold => "on hold",
+                    CertEffect::Release => "released",
+                    CertEffect::Revoke => "revoked",
+                    _ => "unchanged",
+                }
+            ),
+        },
+    )
+    .await?;
+    Ok((end, certs))
 }

@@ -166,6 +166,40 @@ fn csr_body(headers: &HeaderMap, body: &[u8]) -> Result<Vec<u8>, (StatusCode, &'
         })
 }
 
+/// Whose key an enrollment certifies.
+#[derive(Clone, Copy)]
+enum KeyFrom {
+    Phone,
+    Server,
+}
+
+/// The shared part of `simpleenroll` and `serverkeygen`: credentials, the CSR, the engine.
+async fn enroll_request(
+    engine: &Engine,
+    peer: SocketAddr,
+    label: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+    from: KeyFrom,
+) -> Result<enroll::Enrolled, Box<Response>> {
+    let Some((id, code)) = basic(headers) else {
+        return Err(Box::new(no_credentials()));
+    };
+    let csr = csr_body(headers, body)
+        .map_err(|(status, message)| Box::new(plain_error(status, message)))?;
+    let cred = Credentials {
+        public_id: &id,
+        code: &code,
+    };
+    let request = match from {
+        KeyFrom::Phone => KeyRequest::Phone { csr: &csr },
+        KeyFrom::Server => KeyRequest::Server { csr: &csr },
+    };
+    enroll::enroll(engine, &peer.ip().to_string(), label, &cred, request)
+        .await
+        .map_err(|e| Box::new(refuse(e)))
+}
+
 async fn simpleenroll(
     State(engine): State<Engine>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -173,28 +207,9 @@ async fn simpleenroll(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let Some((id, code)) = basic(&headers) else {
-        return no_credentials();
-    };
-    let csr = match csr_body(&headers, &body) {
-        Ok(csr) => csr,
-        Err((status, message)) => return plain_error(status, message),
-    };
-    let cred = Credentials {
-        public_id: &id,
-        code: &code,
-    };
-    match enroll::enroll(
-        &engine,
-        &peer.ip().to_string(),
-        &label,
-        &cred,
-        KeyRequest::Phone { csr: &csr },
-    )
-    .await
-    {
+    match enroll_request(&engine, peer, &label, &headers, &body, KeyFrom::Phone).await {
         Ok(out) => der_response("application/pkcs7-mime; smime-type=certs-only", &out.pkcs7),
-        Err(e) => refuse(e),
+        Err(res) => *res,
     }
 }
 
@@ -205,28 +220,9 @@ async fn serverkeygen(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let Some((id, code)) = basic(&headers) else {
-        return no_credentials();
-    };
-    let csr = match csr_body(&headers, &body) {
-        Ok(csr) => csr,
-        Err((status, message)) => return plain_error(status, message),
-    };
-    let cred = Credentials {
-        public_id: &id,
-        code: &code,
-    };
-    let out = match enroll::enroll(
-        &engine,
-        &peer.ip().to_string(),
-        &label,
-        &cred,
-        KeyRequest::Server { csr: &csr },
-    )
-    .await
-    {
+    let out = match enroll_request(&engine, peer, &label, &headers, &body, KeyFrom::Server).await {
         Ok(out) => out,
-        Err(e) => return refuse(e),
+        Err(res) => return *res,
     };
     let Some(key) = out.private_key_pkcs8 else {
         return refuse(EstError::BadRequest(

@@ -1,17 +1,16 @@
 //! Lock mobile ID (certificates revoked, with a reason), Deactivate (on hold) and Reactivate
 //! (released). Each is one transaction: the mobile ID, its certificates and the audit record.
 
-use crate::audit::AuditRecord;
 use crate::entity::{mobile_id, person};
 use crate::people::{self, may_see_person};
-use crate::runner::{
-    self, authorize, record, require_enabled, require_state, transition_with_certificates, Caller,
-};
+use crate::runner::{self, authorize, require_enabled, require_state, Caller};
 use crate::{Engine, EngineError, Result};
 use sea_orm::ConnectionTrait;
 use tessera_process::dto::{MobileIdProcessOutcome, MobileIdProcessPreview};
 use tessera_process::transition::certificate_after;
-use tessera_process::{CertEffect, MobileIdState, ObjectKind, ProcessId, RevocationReason, State};
+use tessera_process::{
+    CertEffect, KindState, MobileIdState, ObjectKind, ProcessId, RevocationReason, State,
+};
 
 pub const PROCESSES: &[ProcessId] = &[
     ProcessId::MobileIDProcLockForOperator,
@@ -84,48 +83,23 @@ pub async fn run(
     version: i64,
     reason: Option<RevocationReason>,
 ) -> Result<MobileIdProcessOutcome> {
-    let def = process.def();
     let txn = engine.write().await?;
     let result = async {
         let (m, state, holder) = check(&txn, caller, process, id).await?;
-        runner::hold(&txn, ObjectKind::User, holder.id, holder.version).await?;
-        let (end, effect) = runner::end_state(process, state)?;
-        let reason = runner::revocation_reason(def.name, effect, reason)?;
-        let certs = transition_with_certificates(
+        let (end, certs) = crate::card_lifecycle::step(
             &txn,
-            Some(caller),
-            def,
-            m.id,
-            version,
-            State::MobileId(state),
-            State::MobileId(end),
-            vec![],
+            caller,
+            process,
+            (State::MobileId(state), m.id, version),
+            &holder,
             reason,
         )
         .await?;
-        record(
-            &txn,
-            caller,
-            AuditRecord {
-                action: def.id.as_str().into(),
-                object: Some((ObjectKind::MobileId, m.id)),
-                from_state: Some(state.as_str().into()),
-                to_state: Some(end.as_str().into()),
-                data: serde_json::json!({
-                    "reason": reason.map(|r| r.as_str()),
-                    "certificate_effect": effect,
-                    "certificates_changed": certs.changed.len(),
-                }),
-                detail: format!(
-                    "{} for {} ({}): {} certificates changed",
-                    def.name,
-                    holder.common_name,
-                    holder.upn,
-                    certs.changed.len()
-                ),
-            },
-        )
-        .await?;
+        let end = MobileIdState::from_state(end).ok_or(EngineError::NoTransition {
+            process,
+            from: state.as_str().into(),
+            to: end.as_str().into(),
+        })?;
         Ok((
             MobileIdProcessOutcome {
                 id: m.id,
