@@ -3,73 +3,16 @@
 //! stalled server shows up as latency rather than as a lower send rate.
 
 use crate::percentile;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const RATES: &[u64] = &[100, 200, 500];
 const SECONDS: u64 = 10;
 
-struct Server {
-    child: Child,
-    _data: tempfile::TempDir,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn start_server() -> Result<Server, String> {
-    let bin = std::env::var("TESSERA_BIN").unwrap_or_else(|_| "target/release/tessera".into());
-    let data = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let port = tessera_engine::testing::free_port();
-    let envs = [
-        ("TESSERA_DATA_DIR", data.path().display().to_string()),
-        ("TESSERA_SITE_ADDR", format!("127.0.0.1:{port}")),
-        ("RUST_LOG", "warn".into()),
-    ];
-    let status = Command::new(&bin)
-        .arg("demo-data")
-        .envs(envs.clone())
-        .env_remove("DATABASE_URL")
-        .stdout(Stdio::null())
-        .status()
-        .map_err(|e| format!("{bin}: {e} (build it with scripts/build --release)"))?;
-    if !status.success() {
-        return Err(format!("{bin} demo-data failed"));
-    }
-    let child = Command::new(&bin)
-        .arg("serve")
-        .envs(envs)
-        .env_remove("DATABASE_URL")
-        .stdout(Stdio::null())
-        .spawn()
-        .map_err(|e| e.to_string())?;
-    let server = Server {
-        child,
-        _data: data,
-        base: format!("http://127.0.0.1:{port}"),
-    };
-    let client = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Ok(r) = client.get(format!("{}/health", server.base)).send().await {
-            if r.status().is_success() {
-                return Ok(server);
-            }
-        }
-        if Instant::now() > deadline {
-            return Err("the server did not answer /health within 30 s".into());
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 pub async fn run() -> Result<(), String> {
-    let server = start_server().await?;
+    let bin = std::env::var("TESSERA_BIN").unwrap_or_else(|_| "target/release/tessera".into());
+    let server = tessera_engine::testing::ServerProcess::start(&bin)
+        .await
+        .map_err(|e| format!("{e} (build it with scripts/build --release)"))?;
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(1024)
         .build()

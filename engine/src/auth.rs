@@ -30,6 +30,12 @@ pub const LOCKOUT_MINUTES: i64 = 15;
 /// Longer user names are refused before they reach the database or the audit log.
 pub const MAX_USERNAME: usize = 100;
 
+/// Whether two secrets are equal, in time that does not depend on where they differ (bearer
+/// tokens, activation code hashes).
+pub fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 pub fn hash_password(password: &str) -> Result<String> {
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()

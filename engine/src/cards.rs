@@ -202,15 +202,7 @@ pub async fn request_for(
         .await?
         .last_insert_id;
         let in_force = opts.in_force(OptionsPackage::CardsScriptOptions, production.option_keys());
-        // The values as typed (true, not "yes"), for whoever reads the audit log later.
-        let options: serde_json::Map<String, serde_json::Value> = production
-            .option_keys()
-            .iter()
-            .filter_map(|k| {
-                let v = serde_json::to_value(opts.document.get(*k)?).ok()?;
-                Some((k.to_string(), v))
-            })
-            .collect();
+        let options = opts.typed(production.option_keys());
         record(
             &txn,
             caller,

@@ -49,6 +49,19 @@ impl Current {
         }
     }
 
+    /// The values of `keys` as typed (true, not "yes"), for the audit record of a run, so that
+    /// whoever reads the log later sees what the process ran with.
+    pub fn typed(&self, keys: &[&str]) -> serde_json::Map<String, serde_json::Value> {
+        keys.iter()
+            .filter_map(|k| {
+                Some((
+                    k.to_string(),
+                    serde_json::to_value(self.document.get(*k)?).ok()?,
+                ))
+            })
+            .collect()
+    }
+
     /// The values as the operator sees them, with labels, for `keys` (all when empty).
     pub fn in_force(&self, package: OptionsPackage, keys: &[&str]) -> Vec<OptionInForce> {
         package

@@ -17,11 +17,6 @@ pub fn routes(engine: Engine, token: Option<String>) -> Router {
         .with_state((engine, token))
 }
 
-/// Equal length and content, in time that does not depend on where they differ.
-fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 async fn report(
     State((engine, token)): State<(Engine, Option<String>)>,
     headers: HeaderMap,
@@ -39,7 +34,7 @@ async fn report(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or_default();
-    if !same(presented.as_bytes(), token.as_bytes()) {
+    if !tessera_engine::auth::same_secret(presented.as_bytes(), token.as_bytes()) {
         return (
             StatusCode::UNAUTHORIZED,
             "A valid bearer token is required.",

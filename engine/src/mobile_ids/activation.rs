@@ -34,15 +34,6 @@ pub fn hash(code: &str) -> String {
     hex::encode(Sha256::digest(code.as_bytes()))
 }
 
-/// Equal in time that does not depend on where they differ.
-pub fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
-
 /// Creates the activation of `mobile_id`, replacing an earlier one (a QR code shown again).
 pub(crate) async fn create(
     conn: &impl ConnectionTrait,
@@ -130,6 +121,7 @@ mod tests {
 
     #[test]
     fn hashes_compare_in_full() {
+        let same = |a: &str, b: &str| crate::auth::same_secret(a.as_bytes(), b.as_bytes());
         let h = hash("abc");
         assert_eq!(h.len(), 64);
         assert!(same(&h, &hash("abc")));

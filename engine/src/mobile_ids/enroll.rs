@@ -138,34 +138,24 @@ pub async fn csrattrs(engine: &Engine, label: &str) -> Result<Vec<u8>> {
     })
 }
 
-/// The name `keys::check_*` gives a key of this algorithm.
-fn key_name(a: KeyAlgorithm) -> &'static str {
-    match a {
-        KeyAlgorithm::EcdsaP256 => "ECDSA P-256",
-        KeyAlgorithm::Rsa2048 => "RSA 2048",
-    }
-}
-
 /// Checks the id and code. A wrong code counts against the activation, in a statement of its
 /// own that stays even though the request fails; the last allowed one blocks it.
 async fn authenticate(engine: &Engine, source: &str, cred: &Credentials<'_>) -> Result<act::Model> {
-    let wrong = || {
-        EstError::Unauthorized(
-            "The activation id or code is wrong. Scan the QR code again; a code from an older QR code no longer works.".into(),
-        )
-    };
     if cred.public_id.len() != 16 || cred.code.len() > 64 {
-        return Err(wrong());
+        return Err(wrong_code());
     }
     let a = act::Entity::find()
         .filter(act::Column::PublicId.eq(cred.public_id))
         .one(&engine.db)
         .await?
-        .ok_or_else(wrong)?;
+        .ok_or_else(wrong_code)?;
     if a.blocked_at.is_some() {
         return Err(blocked(a.mobile_id));
     }
-    if !activation::same(&activation::hash(cred.code), &a.code_hash) {
+    if !crate::auth::same_secret(
+        activation::hash(cred.code).as_bytes(),
+        a.code_hash.as_bytes(),
+    ) {
         return Err(count_failure(engine, source, &a).await?);
     }
     if a.used_at.is_some() {
@@ -181,6 +171,12 @@ async fn authenticate(engine: &Engine, source: &str, cred: &Credentials<'_>) -> 
         )));
     }
     Ok(a)
+}
+
+fn wrong_code() -> EstError {
+    EstError::Unauthorized(
+        "The activation id or code is wrong. Scan the QR code again; a code from an older QR code no longer works.".into(),
+    )
 }
 
 fn blocked(mobile_id: i64) -> EstError {
@@ -204,9 +200,7 @@ async fn count_failure(engine: &Engine, source: &str, a: &act::Model) -> Result<
             .and_where(Expr::col("expires_at").gt(now))
             .returning(Query::returning().column("failed_attempts"));
         let Some(row) = txn.query_one(&q).await? else {
-            return Ok(EstError::Unauthorized(
-                "The activation id or code is wrong. Scan the QR code again; a code from an older QR code no longer works.".into(),
-            ));
+            return Ok(wrong_code());
         };
         let failed: i32 = row.try_get("", "failed_attempts")?;
         let m = runner::load::<mobile_id::Entity>(&txn, ObjectKind::MobileId, a.mobile_id).await?;
@@ -466,7 +460,8 @@ async fn key_source(
         ))),
         (KeyRequest::Phone { csr }, false) => {
             let checked = keys::check_csr(csr)?;
-            let wanted = key_name(profile.key_algorithm);
+            // `keys::check_csr` names a key as the profile's algorithm labels itself.
+            let wanted = profile.key_algorithm.label();
             if checked.algorithm != wanted {
                 return Err(EstError::BadRequest(format!(
                     "Wrong key type: the {label} certificate is for an {wanted} key, and the request has an {} key. The csrattrs of this label name the key type.",

@@ -190,10 +190,7 @@ pub async fn supply(
         .await?
         .last_insert_id;
         let m = crate::runner::load::<mobile_id::Entity>(&txn, ObjectKind::MobileId, id).await?;
-        let options: serde_json::Map<String, serde_json::Value> = OPTION_KEYS
-            .iter()
-            .filter_map(|k| Some((k.to_string(), serde_json::to_value(plan.opts.document.get(*k)?).ok()?)))
-            .collect();
+        let options = plan.opts.typed(OPTION_KEYS);
         record(
             &txn,
             caller,
