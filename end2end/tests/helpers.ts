@@ -93,11 +93,11 @@ export async function repeatUntilShown(step: () => Promise<unknown>, shown: Loca
 export function virtualCard(port: string) {
   let card: ChildProcess | undefined;
   return {
-    /** `pullAfterApdus`: the card is pulled out instead of answering that many plus one. */
-    insert(serial: number, state?: string, pullAfterApdus?: number) {
+    /** `pullAtCertificateWrite`: the card is pulled out instead of taking its first certificate. */
+    insert(serial: number, state?: string, pullAtCertificateWrite = false) {
       const args = ['--port', port, '--serial', String(serial)];
       if (state) args.push('--state', state);
-      if (pullAfterApdus !== undefined) args.push('--pull-after-apdus', String(pullAfterApdus));
+      if (pullAtCertificateWrite) args.push('--pull-at-certificate-write');
       card = spawn('../target/debug/tessera-virtual-card', args, { stdio: 'ignore' });
     },
     async remove() {

@@ -4,7 +4,8 @@ import { follow, open, repeatUntilShown, signIn, signOut, virtualCard } from './
 // The second vpcd reader (the engine tests use the first); each card is a fresh blank one.
 const READER = 'Virtual PCD 00 01';
 const card = virtualCard('35964');
-const insertCard = (serial: number, pullAfterApdus?: number) => card.insert(serial, undefined, pullAfterApdus);
+const insertCard = (serial: number, pullAtCertificateWrite = false) =>
+  card.insert(serial, undefined, pullAtCertificateWrite);
 const removeCard = () => card.remove();
 
 test.afterEach(removeCard);
@@ -84,8 +85,8 @@ test('a card taken out of the reader mid-batch fails with its reason; the batch 
   const cards = page.getByTestId('batch-cards').getByTestId('batch-card');
   await expect(cards).toHaveCount(2);
 
-  // The first card is pulled out after 30 APDUs, in the middle of its encoding.
-  insertCard(6_300_001, 30);
+  // The first card is pulled out in the middle of its encoding, as its certificates are written.
+  insertCard(6_300_001, true);
   await expect(readerLine(page)).toContainText('blank');
   await readerLine(page).getByRole('radio').check();
   await page.getByTestId('next').click();

@@ -243,8 +243,8 @@ async fn a_card_removed_mid_encoding_fails_and_its_certificates_are_revoked() {
     let bridge = Bridge::new();
     let (card_id, _) = approved_card(&e, "Bruno Berg").await;
     let vr = insert(PivCard::new(4_100_002));
-    // Past key generation, in the middle of writing the certificates.
-    vr.remove_after_apdus(22);
+    // Past key generation and issuance, as the certificates are written.
+    vr.remove_at_certificate_write();
 
     let done = issue(&e, &bridge, card_id, RunOptions::default()).await;
     assert_eq!(done.state, JobState::Failed);
@@ -756,7 +756,7 @@ async fn a_batch_of_temporary_cards_is_encoded_card_after_card() {
     // The second card is pulled out in the middle of its encoding.
     wait_for_removal(VIRTUAL_READER.0);
     let second = VirtualReader::insert(VIRTUAL_READER.1, PivCard::new(4_300_002)).unwrap();
-    second.remove_after_apdus(30);
+    second.remove_at_certificate_write();
     until("the second card to fail", || async {
         temp_card_state(&e, ids[1]).await == "failed"
     })

@@ -1,8 +1,9 @@
 //! `tessera-virtual-card [--port 35963] [--state FILE] [--serial N] [--generic]
-//! [--pull-after-apdus N]`: serves one virtual PIV card to pcscd through vpcd, reconnecting
-//! whenever vpcd goes away, until SIGTERM or SIGINT. With `--pull-after-apdus` the card is pulled
-//! out (and the program ends) instead of answering command APDU N+1: a card taken out in the
-//! middle of an encoding.
+//! [--pull-after-apdus N] [--pull-at-certificate-write]`: serves one virtual PIV card to pcscd
+//! through vpcd, reconnecting whenever vpcd goes away, until SIGTERM or SIGINT. With
+//! `--pull-after-apdus` the card is pulled out (and the program ends) instead of answering
+//! command APDU N+1; with `--pull-at-certificate-write`, instead of answering the first PUT DATA
+//! of a certificate object: a card taken out in the middle of an encoding, at a named step.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -12,7 +13,7 @@ use std::time::Duration;
 use tessera_virtual_card::vpcd::{self, Ended, Request};
 use tessera_virtual_card::{state, PivCard};
 
-const USAGE: &str = "usage: tessera-virtual-card [--port 35963] [--state FILE] [--serial N] [--generic] [--pull-after-apdus N]";
+const USAGE: &str = "usage: tessera-virtual-card [--port 35963] [--state FILE] [--serial N] [--generic] [--pull-after-apdus N] [--pull-at-certificate-write]";
 const DEFAULT_SERIAL: u32 = 10_000_001;
 
 static STOP: AtomicBool = AtomicBool::new(false);
@@ -41,6 +42,7 @@ struct Options {
     serial: Option<u32>,
     generic: bool,
     pull_after: Option<u64>,
+    pull_at_certificate: bool,
 }
 
 fn parse_args() -> Result<Options, String> {
@@ -50,6 +52,7 @@ fn parse_args() -> Result<Options, String> {
         serial: None,
         generic: false,
         pull_after: None,
+        pull_at_certificate: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -70,6 +73,7 @@ fn parse_args() -> Result<Options, String> {
                 let n = value("--pull-after-apdus")?.parse();
                 options.pull_after = Some(n.map_err(|e| format!("--pull-after-apdus: {e}"))?);
             }
+            "--pull-at-certificate-write" => options.pull_at_certificate = true,
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument {other}")),
         }
@@ -102,6 +106,7 @@ struct Process {
     /// Command APDUs answered, and after how many the card is pulled out.
     apdus: u64,
     pull_after: Option<u64>,
+    pull_at_certificate: bool,
 }
 
 impl Process {
@@ -151,7 +156,9 @@ impl vpcd::Card for Process {
     }
 
     fn apdu(&mut self, apdu: &[u8]) -> Option<Vec<u8>> {
-        if self.pull_after.is_some_and(|n| self.apdus >= n) {
+        if self.pull_after.is_some_and(|n| self.apdus >= n)
+            || (self.pull_at_certificate && tessera_virtual_card::objects::writes_certificate(apdu))
+        {
             return None;
         }
         self.apdus += 1;
@@ -176,6 +183,7 @@ fn load_card(options: &Options) -> Result<Process, String> {
             saved,
             apdus: 0,
             pull_after: options.pull_after,
+            pull_at_certificate: options.pull_at_certificate,
         });
     };
     let loaded = state::load_if_present(path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -211,6 +219,7 @@ fn load_card(options: &Options) -> Result<Process, String> {
         saved,
         apdus: 0,
         pull_after: options.pull_after,
+        pull_at_certificate: options.pull_at_certificate,
     })
 }
 
@@ -264,10 +273,7 @@ fn main() -> ExitCode {
                 match ended {
                     Ok(Ended::Closed) => log!("removed: vpcd closed the connection"),
                     Ok(Ended::PulledOut) => {
-                        log!(
-                            "pulled out after {} APDUs (--pull-after-apdus)",
-                            process.apdus
-                        );
+                        log!("pulled out after {} APDUs", process.apdus);
                         break;
                     }
                     Ok(Ended::Stopped) => {}

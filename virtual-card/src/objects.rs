@@ -43,6 +43,31 @@ pub fn certificate_for_slot(slot: u8) -> Option<u32> {
     }
 }
 
+/// Whether a command APDU begins writing a certificate object: PUT DATA (the first APDU of a
+/// chain carries the tag list `5C 03 5F C1 xx`) naming an object a key slot's certificate lives
+/// in. Tests pull a card out at this named step of an encoding rather than after a count of
+/// APDUs, which shifts whenever the engine reads or writes one object more or less.
+pub fn writes_certificate(apdu: &[u8]) -> bool {
+    let [_, ins, _, _, rest @ ..] = apdu else {
+        return false;
+    };
+    // Short (Lc in one byte, never 0) or extended (00 Lc Lc) length.
+    let data = match rest {
+        [0, _, _, data @ ..] => data,
+        [_, data @ ..] => data,
+        [] => return false,
+    };
+    let tag = match data {
+        [0x5C, 0x03, a, b, c, ..] => u32::from_be_bytes([0, *a, *b, *c]),
+        _ => return false,
+    };
+    *ins == crate::piv::INS_PUT_DATA
+        && [0x9A, 0x9C, 0x9D, 0x9E]
+            .into_iter()
+            .chain(0x82..=0x95)
+            .any(|slot| certificate_for_slot(slot) == Some(tag))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -56,5 +81,24 @@ mod tests {
         assert!(!is_writable(DISCOVERY, true));
         assert!(!is_writable(0x5FFF00, false));
         assert!(is_writable(0x5FFF15, true));
+    }
+
+    #[test]
+    fn a_certificate_write_is_told_from_other_writes() {
+        let put = |cla: u8, tag: [u8; 3]| {
+            let mut apdu = vec![cla, 0xDB, 0x3F, 0xFF, 7, 0x5C, 3];
+            apdu.extend(tag);
+            apdu.extend([0x53, 0x00]);
+            apdu
+        };
+        assert!(writes_certificate(&put(0x00, [0x5F, 0xC1, 0x05])));
+        // The first APDU of a chained write.
+        assert!(writes_certificate(&put(0x10, [0x5F, 0xC1, 0x0A])));
+        assert!(!writes_certificate(&put(0x00, [0x5F, 0xC1, 0x02])), "CHUID");
+        assert!(!writes_certificate(&put(0x00, [0x5F, 0xC1, 0x07])), "CCC");
+        let mut get = put(0x00, [0x5F, 0xC1, 0x05]);
+        get[1] = 0xCB;
+        assert!(!writes_certificate(&get));
+        assert!(!writes_certificate(&[0x00, 0xDB]));
     }
 }

@@ -24,6 +24,8 @@ struct Shared {
     apdus: AtomicU64,
     /// The APDU count at which the card is pulled out instead of answering.
     pull_at: AtomicU64,
+    /// Pulled out instead of answering the first APDU that writes a certificate object.
+    pull_at_certificate: AtomicBool,
     inserted: AtomicBool,
     removing: AtomicBool,
     /// pcscd has powered the card and read its ATR on the current connection.
@@ -54,6 +56,7 @@ impl VirtualReader {
                 card: Mutex::new(card),
                 apdus: AtomicU64::new(0),
                 pull_at: AtomicU64::new(NEVER),
+                pull_at_certificate: AtomicBool::new(false),
                 inserted: AtomicBool::new(false),
                 removing: AtomicBool::new(false),
                 ready: AtomicBool::new(false),
@@ -97,6 +100,12 @@ impl VirtualReader {
     pub fn remove_after_apdus(&self, n: u64) {
         let at = self.shared.apdus.load(SeqCst).saturating_add(n);
         self.shared.pull_at.store(at, SeqCst);
+    }
+
+    /// The card is pulled out at a named step of an encoding: instead of answering the first
+    /// PUT DATA that writes a certificate object (the CA has issued the certificates by then).
+    pub fn remove_at_certificate_write(&self) {
+        self.shared.pull_at_certificate.store(true, SeqCst);
     }
 
     /// Command APDUs answered so far.
@@ -150,6 +159,11 @@ impl vpcd::Card for Handler<'_> {
     fn apdu(&mut self, apdu: &[u8]) -> Option<Vec<u8>> {
         if self.shared.apdus.load(SeqCst) >= self.shared.pull_at.load(SeqCst) {
             self.shared.pull_at.store(NEVER, SeqCst);
+            return None;
+        }
+        if crate::objects::writes_certificate(apdu)
+            && self.shared.pull_at_certificate.swap(false, SeqCst)
+        {
             return None;
         }
         let answer = self.shared.card().execute(apdu);
