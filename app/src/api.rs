@@ -39,6 +39,15 @@ pub mod ssr {
     /// An engine error as the person who made the request should see it; internal faults are
     /// logged and reported without their details.
     pub fn fail(e: EngineError) -> ServerFnError {
+        if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
+            resp.set_status(
+                axum::http::StatusCode::from_u16(e.status())
+                    .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+            );
+            if let Some(seconds) = e.retry_after() {
+                resp.insert_header(axum::http::header::RETRY_AFTER, seconds.into());
+            }
+        }
         if e.is_user_facing() {
             ServerFnError::new(e.to_string())
         } else {
@@ -528,7 +537,7 @@ pub async fn update_user(
     user_id: i64,
     version: i64,
     input: tessera_process::person::PersonInput,
-) -> Result<UserDetail, ServerFnError> {
+) -> Result<UserEditOutcome, ServerFnError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::directory::update(&engine, &caller, user_id, version, input)
         .await
@@ -603,6 +612,41 @@ pub async fn update_account(
     )
     .await
     .map_err(ssr::fail)
+}
+
+/// Changes of e-mail address or UPN waiting for a second person (approvers).
+#[server(prefix = "/api", endpoint = "pending_user_changes")]
+pub async fn pending_user_changes() -> Result<Vec<PendingChange>, ServerFnError> {
+    let (engine, caller) = ssr::context().await?;
+    tessera_engine::person_changes::pending(&engine, &caller)
+        .await
+        .map_err(ssr::fail)
+}
+
+/// Approve or reject (with a reason) a waiting change of user data.
+#[server(prefix = "/api", endpoint = "decide_user_change")]
+pub async fn decide_user_change(
+    change_id: i64,
+    approve: bool,
+    reason: String,
+) -> Result<UserDetail, ServerFnError> {
+    let (engine, caller) = ssr::context().await?;
+    tessera_engine::person_changes::decide(&engine, &caller, change_id, approve, &reason)
+        .await
+        .map_err(ssr::fail)
+}
+
+/// Consent to recovering the holder's escrowed key onto a mobile ID (key recovery agents).
+#[server(prefix = "/api", endpoint = "consent_key_recovery")]
+pub async fn consent_key_recovery(
+    mobile_id: i64,
+    version: i64,
+    reason: String,
+) -> Result<MobileIdRow, ServerFnError> {
+    let (engine, caller) = ssr::context().await?;
+    tessera_engine::mobile_ids::recovery::consent(&engine, &caller, mobile_id, version, &reason)
+        .await
+        .map_err(ssr::fail)
 }
 
 /// Users waiting for approval (approvers).

@@ -156,3 +156,27 @@ pub fn CommandList(
         </ul>
     }
 }
+
+/// The audit records of one object, oldest first: who did what, from which state to which.
+#[component]
+pub fn HistoryTable(history: Vec<tessera_process::dto::AuditRow>) -> impl IntoView {
+    view! {
+        <table class="list" data-testid="history">
+            <thead><tr><th>"When"</th><th>"Who"</th><th>"Process"</th><th>"From"</th><th>"To"</th><th>"Details"</th></tr></thead>
+            <tbody>
+                {history.into_iter().map(|h| { let action = h.action.clone(); view! {
+                    <tr data-action=action>
+                        <td><time>{h.at}</time></td>
+                        <td>{h.actor}</td>
+                        <td><code>{h.action}</code></td>
+                        <td>{h.from_state.unwrap_or_default()}</td>
+                        <td>{h.to_state.unwrap_or_default()}</td>
+                        <td>{h.detail}{(!h.data.is_empty()).then(|| view! {
+                            <details><summary>"Data"</summary><pre class="data">{h.data.clone()}</pre></details>
+                        })}</td>
+                    </tr>
+                }}).collect_view()}
+            </tbody>
+        </table>
+    }
+}

@@ -1,7 +1,7 @@
 //! Accounts, passwords (argon2id) and sessions.
 
 use crate::audit::{self, AuditRecord};
-use crate::entity::{account, account_role, login_failure, session};
+use crate::entity::{account, account_role, session};
 use crate::runner::Caller;
 use crate::{Engine, EngineError, Result};
 use argon2::password_hash::{
@@ -11,10 +11,8 @@ use argon2::Argon2;
 use base64::Engine as _;
 use chrono::Duration;
 use rand::RngCore;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter,
-};
+use sea_orm::sea_query::{Expr, ExprTrait, Func};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
 use tessera_process::dto::SessionInfo;
@@ -22,11 +20,6 @@ use tessera_process::Role;
 
 /// How long a session lasts without signing in again.
 pub const SESSION_HOURS: i64 = 12;
-/// Failed sign-ins for one user name within [`LOCKOUT_MINUTES`] after which it is refused until
-/// they age out. Counted per user name, known or not, so the answer tells nothing about which
-/// names exist.
-pub const MAX_FAILURES: u64 = 5;
-pub const LOCKOUT_MINUTES: i64 = 15;
 /// Longer user names are refused before they reach the database or the audit log.
 pub const MAX_USERNAME: usize = 100;
 
@@ -114,6 +107,11 @@ async fn roles_of(conn: &impl ConnectionTrait, account_id: i64) -> Result<Vec<Ro
 }
 
 /// Checks the password and opens a session. Returns the cookie token and who signed in.
+///
+/// Before any work, the rate limits of [`crate::throttle`]; then the throttle of this user name
+/// from this source (growing delays after wrong passwords) and of this source across names
+/// (password spraying), in [`crate::sign_in_throttle`]; then the password, in one of a few
+/// hashing slots. A refusal from one source never stops the right password from another.
 pub async fn login(
     engine: &Engine,
     username: &str,
@@ -124,34 +122,14 @@ pub async fn login(
     if username.is_empty() || username.chars().count() > MAX_USERNAME {
         return Err(EngineError::BadCredentials);
     }
-    // The attempt is recorded before the password is checked, in a transaction of its own, so
-    // that parallel guesses count against each other; a success removes it again.
-    let window_start = crate::time::now() - Duration::minutes(LOCKOUT_MINUTES);
-    let txn = engine.write().await?;
-    let result = async {
-        login_failure::Entity::insert(login_failure::ActiveModel {
-            id: Default::default(),
-            username: Set(username.to_string()),
-            source: Set(source.to_string()),
-            at: Set(crate::time::now()),
-        })
-        .exec(&txn)
-        .await?;
-        Ok(login_failure::Entity::find()
-            .filter(login_failure::Column::Username.eq(username))
-            .filter(login_failure::Column::At.gt(window_start))
-            .count(&txn)
-            .await?)
-    }
-    .await;
-    let attempts = crate::db::finish(txn, result).await?;
-    if attempts > MAX_FAILURES {
-        return Err(EngineError::TooManyAttempts {
-            minutes: LOCKOUT_MINUTES,
-        });
-    }
+    engine.guards.admit_sign_in(source)?;
+    let throttle = crate::sign_in_throttle::Attempt::new(engine, username, source)?;
+    throttle.check(engine).await?;
     let found = account::Entity::find()
-        .filter(account::Column::Username.eq(username))
+        .filter(
+            Expr::expr(Func::lower(Expr::col(account::Column::Username)))
+                .eq(username.to_lowercase()),
+        )
         .one(&engine.db)
         .await?;
     let hash = found
@@ -159,41 +137,28 @@ pub async fn login(
         .map(|a| a.password_hash.clone())
         .unwrap_or_else(|| decoy_hash().to_string());
     let password = password.to_string();
-    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-        .await
-        .unwrap_or(false);
+    let ok = {
+        let _slot = engine.guards.hash_slot().await?;
+        tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+            .await
+            .unwrap_or(false)
+    };
+    let account = match found {
+        Some(a) if ok && !a.disabled => a,
+        other => {
+            throttle
+                .failed(engine, other.as_ref().map(|a| a.id))
+                .await?;
+            return Err(EngineError::BadCredentials);
+        }
+    };
     let txn = engine.write().await?;
     let result = async {
-        let account = match found {
-            Some(a) if ok && !a.disabled => a,
-            other => {
-                audit::append(
-                    &txn,
-                    None,
-                    AuditRecord {
-                        action: "login_failed".into(),
-                        detail: format!("user name \"{username}\" from {source}"),
-                        data: serde_json::json!({ "known_account": other.is_some() }),
-                        ..Default::default()
-                    },
-                )
-                .await?;
-                // Kept, not rolled back: a failed sign-in is worth auditing.
-                return Ok(None);
-            }
-        };
         let mut raw = [0u8; 32];
         rand::thread_rng().fill_bytes(&mut raw);
         let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw);
         let now = crate::time::now();
-        login_failure::Entity::delete_many()
-            .filter(
-                Condition::any()
-                    .add(login_failure::Column::Username.eq(username))
-                    .add(login_failure::Column::At.lt(window_start)),
-            )
-            .exec(&txn)
-            .await?;
+        throttle.succeeded(&txn).await?;
         // Sessions past their time are of no use to anyone: sweep them as new ones open.
         session::Entity::delete_many()
             .filter(session::Column::ExpiresAt.lt(now))
@@ -231,12 +196,10 @@ pub async fn login(
             },
         )
         .await?;
-        Ok(Some((token, info)))
+        Ok((token, info))
     }
     .await;
-    crate::db::finish(txn, result)
-        .await?
-        .ok_or(EngineError::BadCredentials)
+    crate::db::finish(txn, result).await
 }
 
 /// Who holds this session token, if it is valid.

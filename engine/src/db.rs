@@ -14,6 +14,8 @@ use std::time::Duration;
 pub struct Engine {
     pub db: DatabaseConnection,
     pki: Option<Arc<Pki>>,
+    /// Rate limits and the password-hashing slots of this server process.
+    pub guards: Arc<crate::throttle::Guards>,
 }
 
 impl Engine {
@@ -41,7 +43,11 @@ impl Engine {
         }
         let db = Database::connect(opts).await?;
         Migrator::up(&db, None).await?;
-        let engine = Engine { db, pki: None };
+        let engine = Engine {
+            db,
+            pki: None,
+            guards: crate::throttle::Guards::shared(),
+        };
         engine.bootstrap().await?;
         Ok(engine)
     }
@@ -67,6 +73,20 @@ impl Engine {
         self.pki
             .as_deref()
             .ok_or_else(|| EngineError::Config("the CA is not started".into()))
+    }
+
+    /// The key of the keyed hash of typed user names: sealed in the database under the KEK
+    /// once the CA runs; an engine without a CA (some tests) keys with a secret of this process.
+    pub fn login_name_key(&self) -> zeroize::Zeroizing<[u8; 32]> {
+        static EPHEMERAL: std::sync::OnceLock<[u8; 32]> = std::sync::OnceLock::new();
+        match &self.pki {
+            Some(p) => p.login_name_key.clone(),
+            None => zeroize::Zeroizing::new(*EPHEMERAL.get_or_init(|| {
+                let mut k = [0u8; 32];
+                rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut k);
+                k
+            })),
+        }
     }
 
     async fn bootstrap(&self) -> Result<()> {

@@ -5,13 +5,15 @@ use crate::audit::AuditRecord;
 use crate::entity::{audit_log, person};
 use crate::people::{self, detail};
 use crate::runner::{authorize, hold, record, require_state, transition, Caller};
-use crate::{options, Engine, EngineError, Result};
+use crate::{options, person_changes, Engine, EngineError, Result};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
 };
 use std::collections::{HashMap, HashSet};
-use tessera_process::dto::{ImportAction, ImportLine, ImportOutcome, ImportPreview, UserDetail};
+use tessera_process::dto::{
+    ImportAction, ImportLine, ImportOutcome, ImportPreview, UserDetail, UserEditOutcome,
+};
 use tessera_process::person::{parse_csv, PersonInput};
 use tessera_process::{ObjectKind, OptionsPackage, ProcessId, State, UserState};
 
@@ -159,7 +161,7 @@ fn changes(p: &person::Model, input: &PersonInput) -> Vec<String> {
     .collect()
 }
 
-async fn store_edit(
+pub(crate) async fn store_edit(
     conn: &impl ConnectionTrait,
     caller: &Caller,
     p: &person::Model,
@@ -218,14 +220,26 @@ async fn store_edit(
     Ok(changed)
 }
 
-/// Edit user: names, addresses and department; the employee id is the key and stays.
+/// The checks an edit passes before it is stored, at once or when its approval comes.
+pub(crate) async fn check_edit(
+    conn: &impl ConnectionTrait,
+    p: &person::Model,
+    input: &PersonInput,
+) -> Result<()> {
+    check_upn_change(conn, p, input).await?;
+    check_unique(conn, input, Some(p.id)).await
+}
+
+/// Edit user: names, addresses and department; the employee id is the key and stays. A change
+/// of the e-mail address or UPN of a person with credentials waits for a second person
+/// (`person_changes`).
 pub async fn update(
     engine: &Engine,
     caller: &Caller,
     id: i64,
     expected_version: i64,
     input: PersonInput,
-) -> Result<UserDetail> {
+) -> Result<UserEditOutcome> {
     authorize(caller, ProcessId::UsersProcCreate.def())
         .map_err(|_| EngineError::Forbidden("edit users".into()))?;
     let input = input.trimmed();
@@ -255,13 +269,26 @@ pub async fn update(
                 p.common_name
             )));
         }
-        check_upn_change(&txn, &p, &input).await?;
-        check_unique(&txn, &input, Some(p.id)).await?;
-        let changed = store_edit(&txn, caller, &p, &input, expected_version, "edited").await?;
-        if changed.is_empty() {
+        check_edit(&txn, &p, &input).await?;
+        if changes(&p, &input).is_empty() {
             return Err(EngineError::Invalid("Nothing was changed.".into()));
         }
-        detail(&people::load(&txn, id).await?)
+        if person_changes::changes_identity(&p, &input) {
+            if let Some(because) = person_changes::needs_approval(&txn, &p).await? {
+                let pending =
+                    person_changes::request(&txn, caller, &p, &input, expected_version, &because)
+                        .await?;
+                return Ok(UserEditOutcome {
+                    user: detail(&p)?,
+                    pending: Some(pending),
+                });
+            }
+        }
+        store_edit(&txn, caller, &p, &input, expected_version, "edited").await?;
+        Ok(UserEditOutcome {
+            user: detail(&people::load(&txn, id).await?)?,
+            pending: None,
+        })
     }
     .await;
     crate::db::finish(txn, result).await
@@ -447,6 +474,7 @@ async fn plan(
                     }
                 }
                 let current = existing.get(&input.employee_id).cloned();
+                let mut needs_approval = false;
                 if let Some(p) = &current {
                     let state = people::user_state(p)?;
                     if !changes(p, &input).is_empty() {
@@ -457,6 +485,17 @@ async fn plan(
                             ));
                         } else if let Err(e) = check_upn_change(conn, p, &input).await {
                             out.messages.push(e.to_string());
+                        } else if person_changes::changes_identity(p, &input)
+                            && person_changes::needs_approval(conn, p).await?.is_some()
+                        {
+                            if let Some(w) = person_changes::pending_of(conn, p.id).await? {
+                                out.messages.push(format!(
+                                    "a change of {} requested by {} waits for approval",
+                                    p.common_name, w.requested_by
+                                ));
+                            } else {
+                                needs_approval = true;
+                            }
                         }
                     }
                 }
@@ -469,6 +508,11 @@ async fn plan(
                                 ImportAction::Unchanged
                             } else {
                                 out.messages = changed;
+                                if needs_approval {
+                                    out.messages.push(
+                                        "the e-mail address or UPN change waits for a second person's approval (the user has credentials)".into(),
+                                    );
+                                }
                                 ImportAction::Update
                             }
                         }
@@ -526,8 +570,21 @@ pub async fn import(engine: &Engine, caller: &Caller, text: &str) -> Result<Impo
                         .await?;
                 }
                 Some(p) => {
-                    hold(&txn, ObjectKind::User, p.id, p.version).await?;
-                    store_edit(&txn, caller, p, input, p.version, "updated by import").await?;
+                    let approval = match person_changes::changes_identity(p, input) {
+                        true => person_changes::needs_approval(&txn, p).await?,
+                        false => None,
+                    };
+                    match approval {
+                        Some(because) => {
+                            person_changes::request(&txn, caller, p, input, p.version, &because)
+                                .await?;
+                        }
+                        None => {
+                            hold(&txn, ObjectKind::User, p.id, p.version).await?;
+                            store_edit(&txn, caller, p, input, p.version, "updated by import")
+                                .await?;
+                        }
+                    }
                 }
             }
         }

@@ -10,10 +10,14 @@ pub enum EngineError {
     Unauthenticated,
     #[error("Wrong user name or password.")]
     BadCredentials,
-    #[error(
-        "Too many failed sign-ins for this user name. Wait {minutes} minutes, then try again."
-    )]
-    TooManyAttempts { minutes: i64 },
+    #[error("Too many failed sign-ins from here for this user name. Wait {seconds} seconds, then try again.")]
+    TooManyAttempts { seconds: i64 },
+    /// Too many requests from one source, or in all: answered at once, before any work.
+    #[error("Too many {what} right now. Wait {seconds} seconds, then try again.")]
+    RateLimited { what: &'static str, seconds: u64 },
+    /// The server has no room for more of this work now.
+    #[error("The server is busy with other {what}. Try again in {seconds} seconds.")]
+    Busy { what: &'static str, seconds: u64 },
     #[error("Your account may not {0}.")]
     Forbidden(String),
     #[error("There is no {} with id {id}.", kind.label().to_lowercase())]
@@ -61,6 +65,38 @@ pub enum EngineError {
 }
 
 impl EngineError {
+    /// The HTTP status a refusal is answered with, so that clients and monitoring can tell a
+    /// wrong request from a fault of the server.
+    pub fn status(&self) -> u16 {
+        match self {
+            EngineError::Unauthenticated | EngineError::BadCredentials => 401,
+            EngineError::Forbidden(_) | EngineError::SelfApproval => 403,
+            EngineError::NotFound { .. } => 404,
+            EngineError::NotEnabled { .. }
+            | EngineError::WrongState { .. }
+            | EngineError::Conflict { .. } => 409,
+            EngineError::TooManyAttempts { .. } | EngineError::RateLimited { .. } => 429,
+            EngineError::Busy { .. } => 503,
+            EngineError::Invalid(_) | EngineError::Options(_) | EngineError::BadKey(_) => 400,
+            EngineError::Db(_)
+            | EngineError::AuditBroken { .. }
+            | EngineError::NoTransition { .. }
+            | EngineError::Config(_)
+            | EngineError::Crypto(_) => 500,
+        }
+    }
+
+    /// For 429 and 503: when to try again, in seconds.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            EngineError::TooManyAttempts { seconds } => Some((*seconds).max(1) as u64),
+            EngineError::RateLimited { seconds, .. } | EngineError::Busy { seconds, .. } => {
+                Some(*seconds)
+            }
+            _ => None,
+        }
+    }
+
     /// Whether the message is for the person who made the request (as opposed to an internal
     /// fault, which is logged and shown as a generic message).
     pub fn is_user_facing(&self) -> bool {

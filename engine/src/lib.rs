@@ -21,11 +21,14 @@ pub mod mobile_ids;
 pub mod notifications;
 pub mod options;
 pub mod people;
+pub mod person_changes;
 pub mod pki;
 pub mod runner;
+pub mod sign_in_throttle;
 pub mod temp_cards;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod throttle;
 pub mod time;
 pub mod users;
 

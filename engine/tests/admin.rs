@@ -227,7 +227,11 @@ async fn users_are_created_edited_and_approved(e: Engine) {
     let edited = directory::update(&e, &op, nora.id, nora.version, changed.clone())
         .await
         .unwrap();
-    assert_eq!(edited.department, "Research");
+    assert!(
+        edited.pending.is_none(),
+        "a department is no identity change"
+    );
+    assert_eq!(edited.user.department, "Research");
     let err = directory::update(&e, &op, nora.id, nora.version, changed.clone())
         .await
         .unwrap_err();
@@ -237,7 +241,7 @@ async fn users_are_created_edited_and_approved(e: Engine) {
     );
     let mut rekeyed = changed.clone();
     rekeyed.employee_id = "E0000".into();
-    let err = directory::update(&e, &op, nora.id, edited.version, rekeyed)
+    let err = directory::update(&e, &op, nora.id, edited.user.version, rekeyed)
         .await
         .unwrap_err()
         .to_string();

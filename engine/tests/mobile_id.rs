@@ -4,57 +4,23 @@
 
 mod common;
 
-use common::{caller, person};
+use common::{caller, credentials, link_in, mailer, p256_csr, person};
 use rcgen::{CertificateParams, KeyPair};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use tessera_engine::entity::{
     audit_log, certificate, key_escrow, mail_outbox, mobile_id_activation,
 };
-use tessera_engine::mail::{MailSettings, Mailer, SmtpSecurity};
 use tessera_engine::mobile_ids::enroll::{self, Credentials, EstError, KeyRequest};
 use tessera_engine::mobile_ids::{self, lifecycle};
 use tessera_engine::testing::SmtpSink;
-use tessera_engine::{options, Engine, EngineError};
+use tessera_engine::{Engine, EngineError};
 use tessera_process::dto::ActivationState;
 use tessera_process::{MobileIdState, ObjectKind, OptionsPackage, ProcessId, RevocationReason};
 
 const SUPPLY: ProcessId = ProcessId::MobileIDProcSupplyMobileIDForUser;
 
 async fn set_options(e: &Engine, changes: &[(&str, &str)]) {
-    let admin = caller(e, "admin").await;
-    let package = OptionsPackage::MobileIDScriptOptions;
-    let cur = options::current(&e.db, package).await.unwrap();
-    let changes: Vec<(String, String)> = changes
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    options::save(e, &admin, package, cur.version, &changes)
-        .await
-        .unwrap();
-}
-
-/// id and code from an activation link's fragment.
-fn credentials(link: &str) -> (String, String) {
-    let fragment = link.split_once('#').expect("a fragment").1;
-    let get = |k: &str| {
-        fragment
-            .split('&')
-            .find_map(|kv| kv.strip_prefix(&format!("{k}=")))
-            .unwrap_or_else(|| panic!("no {k} in {link}"))
-            .to_string()
-    };
-    assert_eq!(get("v"), "1");
-    (get("id"), get("c"))
-}
-
-fn p256_csr() -> Vec<u8> {
-    let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
-    CertificateParams::new(Vec::<String>::new())
-        .unwrap()
-        .serialize_request(&key)
-        .unwrap()
-        .der()
-        .to_vec()
+    common::set_options(e, OptionsPackage::MobileIDScriptOptions, changes).await;
 }
 
 fn rsa_csr() -> Vec<u8> {
@@ -292,32 +258,6 @@ async fn supplied_in_self_service_and_enrolled_then_deactivated_and_locked(e: En
         .all(|c| c.state == "revoked"));
 }
 
-fn mailer(port: u16) -> Mailer {
-    Mailer::new(MailSettings {
-        host: "127.0.0.1".into(),
-        port,
-        security: SmtpSecurity::None,
-        from: "Tessera <tessera@example.com>".into(),
-        credentials: None,
-        domain: "tessera.example.com".into(),
-    })
-    .unwrap()
-}
-
-/// The activation link in a received message (its text may be quoted-printable).
-fn link_in(message: &str) -> String {
-    let text = message
-        .replace("=\r\n", "")
-        .replace("=\n", "")
-        .replace("=3D", "=");
-    let start = text.find("http").expect("a link");
-    let end = text[start..]
-        .find(|c: char| c.is_whitespace())
-        .map(|n| start + n)
-        .unwrap_or(text.len());
-    text[start..end].to_string()
-}
-
 async fn by_email_sealed_until_sent_and_blocked_after_wrong_codes(e: Engine) {
     set_options(&e, &[("MobileIDQrDelivery", "email")]).await;
     let op = caller(&e, "operator").await;
@@ -479,15 +419,52 @@ async fn an_escrowed_encryption_key_is_recovered_onto_the_phone(e: Engine) {
         .iter()
         .max_by_key(|c| c.id)
         .expect("Alice's escrowed certificate");
-    let got = enroll::enroll(
-        &e,
-        "192.0.2.7",
-        "encryption",
-        &cred,
-        KeyRequest::Server { csr: &p256_csr() },
-    )
-    .await
-    .unwrap();
+    // Recovering the escrowed key is a key recovery: refused until a key recovery agent, who
+    // neither supplied the mobile ID nor holds it, consents with a reason.
+    let server_key = || async {
+        enroll::enroll(
+            &e,
+            "192.0.2.7",
+            "encryption",
+            &cred,
+            KeyRequest::Server { csr: &p256_csr() },
+        )
+        .await
+    };
+    let (s, m) = status(server_key().await);
+    assert_eq!(s, 403, "{m}");
+    assert!(m.contains("key recovery agent's consent"), "{m}");
+    let version = |id| {
+        let e = e.clone();
+        async move {
+            tessera_engine::entity::mobile_id::Entity::find_by_id(id)
+                .one(&e.db)
+                .await
+                .unwrap()
+                .unwrap()
+                .version
+        }
+    };
+    let v = version(out.mobile_id).await;
+    for who in [&op, &alice_account] {
+        assert!(matches!(
+            mobile_ids::recovery::consent(&e, who, out.mobile_id, v, "asked for").await,
+            Err(EngineError::Forbidden(_))
+        ));
+    }
+    let agent = caller(&e, "recovery").await;
+    let err = mobile_ids::recovery::consent(&e, &agent, out.mobile_id, v, " ")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("Say why"), "{err}");
+    let row = mobile_ids::recovery::consent(&e, &agent, out.mobile_id, v, "new phone, ticket 4711")
+        .await
+        .unwrap();
+    assert!(row
+        .recovery_consent
+        .as_deref()
+        .is_some_and(|c| c.contains("ticket 4711")));
+    let got = server_key().await.unwrap();
     let key = got.private_key_pkcs8.expect("the recovered key");
     let pair = KeyPair::try_from(key.as_slice()).unwrap();
     let spki = rcgen::PublicKeyData::subject_public_key_info(&pair);
@@ -509,12 +486,24 @@ async fn an_escrowed_encryption_key_is_recovered_onto_the_phone(e: Engine) {
         .await
         .unwrap()
         .is_some());
-    let recovered = audit_log::Entity::find()
-        .filter(audit_log::Column::Action.eq("KeyRecovered"))
-        .count(&e.db)
+    // In Alice's history: who started it, who consented, and why.
+    let history = tessera_engine::people::page(&e, &op, alice.id)
         .await
-        .unwrap();
-    assert_eq!(recovered, 1);
+        .unwrap()
+        .history;
+    let recovered: Vec<_> = history
+        .iter()
+        .filter(|h| h.action == "KeyRecovered")
+        .collect();
+    assert_eq!(recovered.len(), 1, "{history:?}");
+    assert!(
+        recovered[0].detail.contains("ticket 4711") && recovered[0].data.contains("Rita Recovery"),
+        "{:?}",
+        recovered[0]
+    );
+    assert!(history
+        .iter()
+        .any(|h| h.action == "MobileIdKeyRecoveryConsented" && h.actor == "recovery"));
     let last = phone(
         &e,
         "authentication",

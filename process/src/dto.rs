@@ -77,6 +77,34 @@ pub struct UserPage {
     pub certificates: Vec<CertificateRow>,
     pub commands: Vec<Command>,
     pub mobile_ids: Vec<MobileIdRow>,
+    /// A change of e-mail address or UPN waiting for a second person.
+    pub pending_change: Option<PendingChange>,
+    /// The user's own history (edits, approvals, processes, key recoveries), oldest first.
+    pub history: Vec<AuditRow>,
+}
+
+/// A change of who a person is (e-mail address, UPN) on a person with credentials: it takes
+/// effect only when a second person approves it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingChange {
+    pub id: i64,
+    pub user_id: i64,
+    pub common_name: String,
+    pub employee_id: String,
+    /// "email: old → new", one per changed field.
+    pub changes: Vec<String>,
+    pub requested_by: String,
+    pub requested_at: String,
+    /// Why it needs approval ("2 valid certificates, mobile ID 3 waiting for enrollment").
+    pub because: String,
+}
+
+/// Edit user: saved at once, or (for the e-mail address or UPN of a person with credentials)
+/// waiting for a second person's approval.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserEditOutcome {
+    pub user: UserDetail,
+    pub pending: Option<PendingChange>,
 }
 
 /// An option value a process runs with, as the operator sees it.
@@ -582,6 +610,8 @@ pub enum ActivationState {
     Blocked,
     /// Every certificate was enrolled.
     Used,
+    /// The holder's e-mail address or UPN changed after the code was made.
+    Voided,
 }
 
 impl ActivationState {
@@ -592,6 +622,7 @@ impl ActivationState {
             ActivationState::Expired => "expired",
             ActivationState::Blocked => "blocked after too many wrong codes",
             ActivationState::Used => "used",
+            ActivationState::Voided => "voided: the holder's e-mail address or UPN changed",
         }
     }
 }
@@ -617,6 +648,9 @@ pub struct MobileIdRow {
     pub activation: ActivationState,
     pub activation_expires_at: Option<String>,
     pub failed_attempts: i32,
+    /// Recovering an escrowed key onto it needs a key recovery agent's consent: who gave it,
+    /// when and why ("Rita Recovery, 2026-12-02 14:00: lost laptop").
+    pub recovery_consent: Option<String>,
 }
 
 /// The mobile ID page.

@@ -47,6 +47,12 @@ fn refuse(e: EstError) -> Response {
         other => other.to_string(),
     };
     let mut res = (status, message).into_response();
+    if let EstError::Engine(inner) = &e {
+        if let Some(seconds) = inner.retry_after() {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+    }
     if status == StatusCode::UNAUTHORIZED {
         res.headers_mut().insert(
             header::WWW_AUTHENTICATE,

@@ -140,6 +140,18 @@ fn spawn_schedule(engine: Engine, every: std::time::Duration) {
             }
         }
     });
+    // Refused sign-ins are summed up into the audit log, one record per name, source and period.
+    let throttle_engine = engine.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            if let Err(e) = tessera_engine::sign_in_throttle::report(&throttle_engine, false).await
+            {
+                tracing::error!("reporting refused sign-ins failed: {e}");
+            }
+        }
+    });
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         tick.tick().await;

@@ -33,23 +33,7 @@ pub fn CardPage() -> impl IntoView {
                 <h2>"Certificates"</h2>
                 <crate::pages::certificates::CertificatesPanel certificates=p.certificates/>
                 <h2>"History"</h2>
-                <table class="list" data-testid="history">
-                    <thead><tr><th>"When"</th><th>"Who"</th><th>"Process"</th><th>"From"</th><th>"To"</th><th>"Details"</th></tr></thead>
-                    <tbody>
-                        {p.history.into_iter().map(|h| view! {
-                            <tr>
-                                <td><time>{h.at}</time></td>
-                                <td>{h.actor}</td>
-                                <td><code>{h.action}</code></td>
-                                <td>{h.from_state.unwrap_or_default()}</td>
-                                <td>{h.to_state.unwrap_or_default()}</td>
-                                <td>{h.detail}{(!h.data.is_empty()).then(|| view! {
-                                    <details><summary>"Data"</summary><pre class="data">{h.data.clone()}</pre></details>
-                                })}</td>
-                            </tr>
-                        }).collect_view()}
-                    </tbody>
-                </table>
+                <crate::components::HistoryTable history=p.history/>
             </section>
         }
     });

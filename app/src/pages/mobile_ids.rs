@@ -4,7 +4,7 @@
 
 use crate::api::{
     error_text, fetch_mobile_id_page, fetch_mobile_id_process, fetch_supply_mobile_id,
-    RunMobileIdProcess, ShowMobileIdQr, SupplyMobileId,
+    ConsentKeyRecovery, RunMobileIdProcess, ShowMobileIdQr, SupplyMobileId,
 };
 use crate::components::{loaded, CommandList, ErrorBox, Loading, StateBadge};
 use crate::pages::user::{id_param, UserData};
@@ -212,6 +212,10 @@ pub fn MobileIdPage() -> impl IntoView {
                             <dt>"Activation"</dt><dd data-testid="activation">{activation_text(&m)}</dd>
                             <dt>"Wrong codes"</dt><dd>{m.failed_attempts}</dd>
                             <dt>"Recover encryption certificates"</dt><dd>{if m.recover_encryption { "yes" } else { "no" }}</dd>
+                            {m.recover_encryption.then(|| view! {
+                                <dt>"Consent to key recovery"</dt>
+                                <dd data-testid="recovery-consent">{m.recovery_consent.clone().unwrap_or_else(|| "not given: the escrowed key is handed out only with a key recovery agent's consent".into())}</dd>
+                            })}
                             <dt>"Valid until"</dt><dd>{m.valid_until.clone().unwrap_or_default()}</dd>
                             <dt>"Supplied"</dt><dd>{m.created_at.clone()}</dd>
                             <dt>"Active since"</dt><dd>{m.activated_at.clone().unwrap_or_else(|| "—".into())}</dd>
@@ -223,6 +227,7 @@ pub fn MobileIdPage() -> impl IntoView {
                     </div>
                     <aside class="commands">
                         <h2>"What do you want to do?"</h2>
+                        <RecoveryConsent mobile=m.clone()/>
                         {if p.commands.is_empty() {
                             view! { <p class="muted">"Nothing can be done for this mobile ID in this state."</p> }.into_any()
                         } else {
@@ -239,6 +244,37 @@ pub fn MobileIdPage() -> impl IntoView {
             </section>
         }
     })
+}
+
+/// Consent to key recovery, for a key recovery agent, while a mobile ID supplied with "Recover
+/// encryption certificates" waits for enrollment.
+#[component]
+fn RecoveryConsent(mobile: MobileIdRow) -> impl IntoView {
+    let session = crate::components::signed_in();
+    let consent = ServerAction::<ConsentKeyRecovery>::new();
+    let reason = RwSignal::new(String::new());
+    let (id, version) = (mobile.id, mobile.version);
+    let open = mobile.recover_encryption
+        && mobile.recovery_consent.is_none()
+        && mobile.state == MobileIdState::Registered;
+    let agent =
+        move || open && session().is_some_and(|s| s.has(tessera_process::Role::KeyRecovery));
+    view! {
+        <Show when=agent>
+            <div class="decision" data-testid="consent-panel">
+                <p>"The user's escrowed encryption key goes onto this mobile ID only with your consent."</p>
+                <label>"Reason " <input type="text" name="reason" prop:value=move || reason.get() on:input=move |ev| reason.set(event_target_value(&ev))/></label>
+                <p class="actions">
+                    <button type="button" class="primary" data-testid="consent" disabled=move || consent.pending().get()
+                        on:click=move |_| { consent.dispatch(ConsentKeyRecovery { mobile_id: id, version, reason: reason.get_untracked() }); }>"Consent to key recovery"</button>
+                </p>
+                {move || consent.value().get().map(|r| match r {
+                    Ok(m) => view! { <p class="notice" role="status">{format!("Consent given: {}", m.recovery_consent.unwrap_or_default())}</p> }.into_any(),
+                    Err(e) => view! { <p class="error" role="alert">{error_text(&e)}</p> }.into_any(),
+                })}
+            </div>
+        </Show>
+    }
 }
 
 /// Lock, Deactivate or Reactivate mobile ID.

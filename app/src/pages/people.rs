@@ -1,13 +1,14 @@
 //! Create and edit users, approve or reject a requested user, and import users from CSV.
 
 use crate::api::{
-    error_text, fetch_user_page, CheckImport, CreateUser, DecideUser, ImportUsers, UpdateUser,
+    error_text, fetch_user_page, CheckImport, CreateUser, DecideUser, DecideUserChange,
+    ImportUsers, UpdateUser,
 };
 use crate::components::{loaded, signed_in, StateBadge};
 use crate::pages::user::id_param;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use tessera_process::dto::{ImportAction, UserDetail};
+use tessera_process::dto::{ImportAction, PendingChange, UserDetail, UserEditOutcome};
 use tessera_process::person::{PersonInput, CSV_COLUMNS};
 use tessera_process::{Role, UserState};
 
@@ -127,7 +128,12 @@ pub fn EditUserPage() -> impl IntoView {
         <section>
             <h1>"Edit user"</h1>
             {move || update.value().get().map(|r| match r {
-                Ok(u) => view! {
+                Ok(UserEditOutcome { user: u, pending: Some(c) }) => view! {
+                    <p class="notice" role="status" data-testid="change-waits">
+                        {format!("The change waits for a second person's approval, because {} has credentials ({}). Until it is approved, {} keeps the current data; waiting activation codes were voided and both addresses were told.", u.common_name, c.because, u.common_name)}
+                        " " <A href=format!("/users/{}", u.id)>"Open the user"</A></p>
+                }.into_any(),
+                Ok(UserEditOutcome { user: u, pending: None }) => view! {
                     <p class="notice" role="status">{format!("Saved. {} is at version {}.", u.common_name, u.version)}
                         " " <A href=format!("/users/{}", u.id)>"Open the user"</A></p>
                 }.into_any(),
@@ -184,6 +190,35 @@ pub fn UserDecision(user: UserDetail) -> impl IntoView {
                 </p>
             </div>
         </Show>
+    }
+}
+
+/// A change of e-mail address or UPN that waits: what it changes, who asked, and (for an
+/// approver who did not ask) Approve and Reject.
+#[component]
+pub fn PendingChangePanel(change: PendingChange) -> impl IntoView {
+    let session = signed_in();
+    let decide = ServerAction::<DecideUserChange>::new();
+    let reason = RwSignal::new(String::new());
+    let id = change.id;
+    let approver = move || session().is_some_and(|s| s.has(Role::Approver));
+    view! {
+        <div class="decision" data-testid="pending-change" data-change=id>
+            <h2>"A change waits for approval"</h2>
+            <p>{format!("Requested by {} on {}. It needs a second person because the user has credentials: {}.", change.requested_by, change.requested_at, change.because)}</p>
+            <ul>{change.changes.into_iter().map(|c| view! { <li>{c}</li> }).collect_view()}</ul>
+            {move || decide.value().get().map(|r| match r {
+                Ok(u) => view! { <p class="notice" role="status">{format!("Decided. {} is at version {}.", u.common_name, u.version)}</p> }.into_any(),
+                Err(e) => view! { <p class="error" role="alert">{error_text(&e)}</p> }.into_any(),
+            })}
+            <Show when=approver>
+                <label>"Reason (for a rejection) " <input type="text" name="reason" prop:value=move || reason.get() on:input=move |ev| reason.set(event_target_value(&ev))/></label>
+                <p class="actions">
+                    <button type="button" class="primary" data-testid="approve-change" on:click=move |_| { decide.dispatch(DecideUserChange { change_id: id, approve: true, reason: String::new() }); }>"Approve change"</button>
+                    <button type="button" data-testid="reject-change" on:click=move |_| { decide.dispatch(DecideUserChange { change_id: id, approve: false, reason: reason.get_untracked() }); }>"Reject change"</button>
+                </p>
+            </Show>
+        </div>
     }
 }
 

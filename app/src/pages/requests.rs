@@ -1,4 +1,6 @@
-use crate::api::{card_requests, error_text, requested_users, DecideCardRequest};
+use crate::api::{
+    card_requests, error_text, pending_user_changes, requested_users, DecideCardRequest,
+};
 use crate::components::{ErrorBox, Loading};
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -49,6 +51,7 @@ pub fn RequestsPage() -> impl IntoView {
     let decide = ServerAction::<DecideCardRequest>::new();
     let rows = Resource::new(move || decide.version().get(), |_| card_requests());
     let users = Resource::new(|| (), |_| requested_users());
+    let changes = Resource::new(|| (), |_| pending_user_changes());
     view! {
         <section>
             <h1>"Requests"</h1>
@@ -82,6 +85,28 @@ pub fn RequestsPage() -> impl IntoView {
                             <tbody>
                                 {list.into_iter().map(|u| view! {
                                     <tr><td><A href=format!("/users/{}", u.id)>{u.common_name}</A><br/><small>{u.upn}</small></td><td>{u.employee_id}</td><td>{u.department}</td></tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    }.into_any(),
+                })}
+            </Transition>
+            <h2>"Changes to user data waiting for approval"</h2>
+            <p class="muted">"A new e-mail address or UPN for a user with credentials takes effect only when a second person approves it on the user's page."</p>
+            <Transition fallback=Loading>
+                {move || changes.get().map(|r| match r {
+                    Err(e) => view! { <ErrorBox error=e/> }.into_any(),
+                    Ok(list) if list.is_empty() => view! { <p class="muted" data-testid="no-user-changes">"No changes are waiting."</p> }.into_any(),
+                    Ok(list) => view! {
+                        <table class="list" data-testid="user-changes">
+                            <thead><tr><th>"User"</th><th>"Change"</th><th>"Requested by"</th></tr></thead>
+                            <tbody>
+                                {list.into_iter().map(|c| view! {
+                                    <tr data-change=c.id>
+                                        <td><A href=format!("/users/{}", c.user_id)>{c.common_name}</A><br/><small>{c.employee_id}</small></td>
+                                        <td>{c.changes.join("; ")}</td>
+                                        <td>{c.requested_by}<br/><small><time>{c.requested_at}</time></small></td>
+                                    </tr>
                                 }).collect_view()}
                             </tbody>
                         </table>

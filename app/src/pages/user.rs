@@ -85,6 +85,7 @@ pub fn UserPage() -> impl IntoView {
                         <UserData user=p.user.clone()/>
                         <crate::pages::people::EditLink user_id/>
                         <crate::pages::people::UserDecision user=p.user.clone()/>
+                        {p.pending_change.clone().map(|change| view! { <crate::pages::people::PendingChangePanel change/> })}
                     </div>
                     <aside class="commands">
                         <h2>"What do you want to do?"</h2>
@@ -103,6 +104,8 @@ pub fn UserPage() -> impl IntoView {
                 <crate::pages::mobile_ids::MobileIdList mobile_ids=p.mobile_ids/>
                 <h2>"Certificates"</h2>
                 <crate::pages::certificates::CertificatesPanel certificates=p.certificates/>
+                <h2>"History"</h2>
+                <crate::components::HistoryTable history=p.history/>
             </section>
         }
     })

@@ -26,6 +26,10 @@ pub struct Model {
     pub options_version: i64,
     pub requested_by: Option<i64>,
     pub activated_at: Option<ChronoDateTimeUtc>,
+    /// The key recovery agent who consented to recovering an escrowed key onto it, and why.
+    pub recovery_consented_by: Option<i64>,
+    pub recovery_consented_at: Option<ChronoDateTimeUtc>,
+    pub recovery_reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -17,6 +17,10 @@ pub struct Model {
     pub used_at: Option<ChronoDateTimeUtc>,
     pub failure_notified_at: Option<ChronoDateTimeUtc>,
     pub created_at: ChronoDateTimeUtc,
+    /// The address an e-mailed code went to: the code works only while it is the holder's.
+    pub delivered_to: Option<String>,
+    /// A change of the holder's e-mail address or UPN ended it.
+    pub voided_at: Option<ChronoDateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

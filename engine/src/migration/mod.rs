@@ -13,6 +13,8 @@ mod m20261121_000007_temp_cards;
 mod m20261121_000008_temp_card_orders;
 mod m20261121_000009_card_batch_orders;
 mod m20261121_000010_mobile_ids;
+mod m20261202_000011_identity_changes;
+mod m20261202_000012_sign_in_throttle;
 
 pub struct Migrator;
 
@@ -30,6 +32,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000008_temp_card_orders::Migration),
             Box::new(m20261121_000009_card_batch_orders::Migration),
             Box::new(m20261121_000010_mobile_ids::Migration),
+            Box::new(m20261202_000011_identity_changes::Migration),
+            Box::new(m20261202_000012_sign_in_throttle::Migration),
         ]
     }
 }

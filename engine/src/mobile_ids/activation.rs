@@ -35,10 +35,13 @@ pub fn hash(code: &str) -> String {
 }
 
 /// Creates the activation of `mobile_id`, replacing an earlier one (a QR code shown again).
+/// `delivered_to`: the e-mail address the code goes to; it works only while that is still the
+/// holder's address.
 pub(crate) async fn create(
     conn: &impl ConnectionTrait,
     mobile_id: i64,
     validity: Duration,
+    delivered_to: Option<&str>,
 ) -> Result<NewCode> {
     let mut id = [0u8; 8];
     let mut code = Zeroizing::new([0u8; 16]);
@@ -63,6 +66,8 @@ pub(crate) async fn create(
         used_at: Set(None),
         failure_notified_at: Set(None),
         created_at: Set(now),
+        delivered_to: Set(delivered_to.map(str::to_string)),
+        voided_at: Set(None),
         ..Default::default()
     })
     .exec(conn)
@@ -72,6 +77,36 @@ pub(crate) async fn create(
         code,
         expires_at,
     })
+}
+
+/// Ends every activation of `person_id` that still waits for a phone: the person's e-mail
+/// address or UPN is changing, and a code made for the old one must not enroll the new one.
+/// Returns the mobile IDs whose activation ended.
+pub(crate) async fn void_waiting(conn: &impl ConnectionTrait, person_id: i64) -> Result<Vec<i64>> {
+    use sea_orm::sea_query::{Expr, ExprTrait, Query};
+    let waiting: Vec<i64> = mobile_id::Entity::find()
+        .filter(mobile_id::Column::PersonId.eq(person_id))
+        .filter(mobile_id::Column::State.eq(tessera_process::MobileIdState::Registered.as_str()))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|m| m.id)
+        .collect();
+    if waiting.is_empty() {
+        return Ok(waiting);
+    }
+    let mut q = Query::update();
+    q.table("mobile_id_activation")
+        .value("voided_at", crate::time::now())
+        .and_where(Expr::col("mobile_id").is_in(waiting))
+        .and_where(Expr::col("used_at").is_null())
+        .and_where(Expr::col("voided_at").is_null())
+        .returning(Query::returning().column("mobile_id"));
+    let mut voided = Vec::new();
+    for row in conn.query_all(&q).await? {
+        voided.push(row.try_get::<i64>("", "mobile_id")?);
+    }
+    Ok(voided)
 }
 
 /// The pin of the root CA: SHA-256 of its SubjectPublicKeyInfo, base64url.
@@ -109,6 +144,7 @@ pub fn state(m: &mobile_id::Model, a: Option<&row::Model>, now: DateTime<Utc>) -
         None if m.activated_at.is_some() => ActivationState::Used,
         None => ActivationState::NotShown,
         Some(a) if a.used_at.is_some() => ActivationState::Used,
+        Some(a) if a.voided_at.is_some() => ActivationState::Voided,
         Some(a) if a.blocked_at.is_some() => ActivationState::Blocked,
         Some(a) if a.expires_at <= now => ActivationState::Expired,
         Some(_) => ActivationState::Open,

@@ -50,8 +50,7 @@ impl EstError {
             EstError::NotFound(_) => 404,
             EstError::Conflict(_) => 409,
             EstError::BadRequest(_) => 400,
-            EstError::Engine(e) if e.is_user_facing() => 400,
-            EstError::Engine(_) => 500,
+            EstError::Engine(e) => e.status(),
         }
     }
 }
@@ -141,6 +140,7 @@ pub async fn csrattrs(engine: &Engine, label: &str) -> Result<Vec<u8>> {
 /// Checks the id and code. A wrong code counts against the activation, in a statement of its
 /// own that stays even though the request fails; the last allowed one blocks it.
 async fn authenticate(engine: &Engine, source: &str, cred: &Credentials<'_>) -> Result<act::Model> {
+    engine.guards.admit_est(source)?;
     if cred.public_id.len() != 16 || cred.code.len() > 64 {
         return Err(wrong_code());
     }
@@ -157,6 +157,12 @@ async fn authenticate(engine: &Engine, source: &str, cred: &Credentials<'_>) -> 
         a.code_hash.as_bytes(),
     ) {
         return Err(count_failure(engine, source, &a).await?);
+    }
+    if a.voided_at.is_some() {
+        return Err(EstError::Unauthorized(format!(
+            "This activation code was voided: the e-mail address or UPN of the holder of mobile ID {} changed after it was made. Ask for a new QR code.",
+            a.mobile_id
+        )));
     }
     if a.used_at.is_some() {
         return Err(EstError::Unauthorized(format!(
@@ -331,6 +337,7 @@ async fn enroll_in(
         .and_where(Expr::col("id").eq(a.id))
         .and_where(Expr::col("code_hash").eq(a.code_hash.clone()))
         .and_where(Expr::col("used_at").is_null())
+        .and_where(Expr::col("voided_at").is_null())
         .and_where(Expr::col("blocked_at").is_null());
     if txn.execute(&q).await?.rows_affected() == 0 {
         return Err(EstError::Unauthorized(
@@ -353,6 +360,15 @@ async fn enroll_in(
             "The holder of mobile ID {} is {}, so it cannot be enrolled.",
             m.id, holder.state
         )));
+    }
+    // A code sent by e-mail enrolls only the person whose address the supply saw.
+    if let Some(to) = &a.delivered_to {
+        if !holder.email.trim().eq_ignore_ascii_case(to) {
+            return Err(EstError::Forbidden(format!(
+                "This activation code was sent to {to}, which is no longer the e-mail address of the holder of mobile ID {}. Ask for a new QR code.",
+                m.id
+            )));
+        }
     }
     // Nothing may change the mobile ID or its holder until this enrollment commits: a Lock or a
     // user's deactivation waits, and then sees the certificate issued here.
@@ -482,24 +498,37 @@ async fn key_source(
                 // Nothing to recover yet: the user's first encryption key.
                 return Ok(KeySource::Generate);
             };
+            let Some((_, reason)) = super::recovery::consented(m) else {
+                return Err(EstError::Forbidden(format!(
+                    "The {label} key of mobile ID {} is recovered from escrow, which needs a key recovery agent's consent. Ask a key recovery agent to consent on the mobile ID's page, then enroll again.",
+                    m.id
+                )));
+            };
+            let (started_by, consented_by) = super::recovery::names(txn, m).await?;
             audit::append(
                 txn,
                 None,
                 AuditRecord {
                     action: "KeyRecovered".into(),
-                    object: Some((ObjectKind::Certificate, old.id)),
-                    from_state: Some(old.state.clone()),
-                    to_state: Some(old.state.clone()),
+                    object: Some((ObjectKind::User, holder.id)),
+                    from_state: Some(holder.state.clone()),
+                    to_state: Some(holder.state.clone()),
                     data: serde_json::json!({
                         "serial": old.serial,
+                        "certificate_id": old.id,
                         "owner": { "kind": old.owner_kind, "id": old.owner_id },
-                        "reason": "Recover encryption certificates",
+                        "reason": reason,
+                        "started_by": started_by,
+                        "consented_by": consented_by,
                         "delivered_to": { "kind": ObjectKind::MobileId, "id": m.id },
                         "source": source,
                     }),
                     detail: format!(
-                        "Escrowed key of certificate {} recovered onto mobile ID {} (option \"Recover encryption certificates\")",
-                        old.serial, m.id
+                        "Escrowed key of certificate {} recovered onto mobile ID {} (supplied by {}, consent of {}): {reason}",
+                        old.serial,
+                        m.id,
+                        started_by.as_deref().unwrap_or("the user"),
+                        consented_by.as_deref().unwrap_or("an agent"),
                     ),
                 },
             )

@@ -9,6 +9,7 @@ pub mod enroll;
 pub mod lifecycle;
 mod notify;
 pub mod qr;
+pub mod recovery;
 mod supply;
 mod view;
 

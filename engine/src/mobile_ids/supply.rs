@@ -217,7 +217,9 @@ pub async fn supply(
         .await?;
         let (mut sent_to, mut qr) = (None, None);
         if plan.delivery == EMAIL {
-            let code = activation::create(&txn, id, activation::EMAIL_VALIDITY).await?;
+            let code =
+                activation::create(&txn, id, activation::EMAIL_VALIDITY, Some(p.email.trim()))
+                    .await?;
             send_email(&txn, engine, &m, &p, &code).await?;
             sent_to = Some(p.email.trim().to_string());
         } else if process == ProcessId::MobileIDSelfServiceProcGet {
@@ -254,7 +256,7 @@ async fn new_qr(
     engine: &Engine,
     m: &mobile_id::Model,
 ) -> Result<MobileIdQr> {
-    let code = activation::create(conn, m.id, activation::SCREEN_VALIDITY).await?;
+    let code = activation::create(conn, m.id, activation::SCREEN_VALIDITY, None).await?;
     let link = link(conn, engine, m, &code).await?;
     Ok(MobileIdQr {
         mobile_id: m.id,

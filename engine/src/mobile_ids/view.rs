@@ -29,7 +29,22 @@ pub(crate) async fn row(
         .filter(mobile_id_activation::Column::MobileId.eq(m.id))
         .one(conn)
         .await?;
+    let consent = match m.recovery_consented_by {
+        Some(by) => {
+            let names = people::account_names(conn, [by]).await?;
+            Some(format!(
+                "{}, {}: {}",
+                names.get(&by).map(String::as_str).unwrap_or("an agent"),
+                m.recovery_consented_at
+                    .map(crate::time::text)
+                    .unwrap_or_default(),
+                m.recovery_reason.clone().unwrap_or_default()
+            ))
+        }
+        None => None,
+    };
     Ok(MobileIdRow {
+        recovery_consent: consent,
         id: m.id,
         state: super::state(m)?,
         version: m.version,

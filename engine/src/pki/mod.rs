@@ -13,6 +13,7 @@ pub mod keys;
 pub mod pkcs11;
 pub mod profiles;
 pub mod seal;
+pub mod secrets;
 
 use crate::entity::{card, certificate, key_escrow, mobile_id, temp_card};
 use crate::runner::{load, Caller};
@@ -51,6 +52,8 @@ pub struct Pki {
     pub crl_validity: chrono::Duration,
     /// Certificates end no later than the issuing CA.
     pub issuing_not_after: chrono::DateTime<chrono::Utc>,
+    /// The key of the keyed hash of typed user names (`secrets::LOGIN_NAMES`).
+    pub login_name_key: zeroize::Zeroizing<[u8; 32]>,
 }
 
 impl std::fmt::Debug for Pki {
@@ -76,7 +79,10 @@ impl Pki {
                 .unwrap_or_else(crate::time::now)
         };
         let public_url = settings.public_url.trim_end_matches('/').to_string();
+        let login_name_key =
+            secrets::load_or_create(&engine.db, &kek, secrets::LOGIN_NAMES).await?;
         Ok(Pki {
+            login_name_key,
             kek,
             ca,
             crl_url: format!("{public_url}{CRL_PATH}"),

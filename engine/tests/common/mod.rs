@@ -1,9 +1,12 @@
 #![allow(dead_code)]
 
+use rcgen::{CertificateParams, KeyPair};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use tessera_engine::entity::{account, card, person};
+use tessera_engine::mail::{MailSettings, Mailer, SmtpSecurity};
 use tessera_engine::testing::{pki_settings, PgCluster};
-use tessera_engine::{auth, demo, Caller, Engine};
+use tessera_engine::{auth, demo, options, Caller, Engine};
+use tessera_process::OptionsPackage;
 
 /// Runs each listed test once on in-memory SQLite and once on a throwaway PostgreSQL database.
 #[macro_export]
@@ -58,9 +61,12 @@ pub async fn caller(e: &Engine, username: &str) -> Caller {
         .find(|(u, ..)| *u == username)
         .map(|(_, p, ..)| *p)
         .unwrap_or(demo::SELF_SERVICE.1);
-    let (token, _) = auth::login(e, username, password, "127.0.0.1")
-        .await
-        .unwrap();
+    // Each sign-in from an address of its own: a test signs in often, and the rate limit of one
+    // source is not what it tests.
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let source = format!("127.1.{}.{}", n / 250 % 250, n % 250 + 1);
+    let (token, _) = auth::login(e, username, password, &source).await.unwrap();
     let (_, caller) = auth::session(e, &token, "127.0.0.1")
         .await
         .unwrap()
@@ -86,4 +92,67 @@ pub async fn stored_card(e: &Engine, id: i64) -> card::Model {
         .await
         .unwrap()
         .unwrap_or_else(|| panic!("no card {id}"))
+}
+
+/// Saves option values as the demo admin.
+pub async fn set_options(e: &Engine, package: OptionsPackage, changes: &[(&str, &str)]) {
+    let admin = caller(e, "admin").await;
+    let cur = options::current(&e.db, package).await.unwrap();
+    let changes: Vec<(String, String)> = changes
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    options::save(e, &admin, package, cur.version, &changes)
+        .await
+        .unwrap();
+}
+
+/// id and code from an activation link's fragment.
+pub fn credentials(link: &str) -> (String, String) {
+    let fragment = link.split_once('#').expect("a fragment").1;
+    let get = |k: &str| {
+        fragment
+            .split('&')
+            .find_map(|kv| kv.strip_prefix(&format!("{k}=")))
+            .unwrap_or_else(|| panic!("no {k} in {link}"))
+            .to_string()
+    };
+    assert_eq!(get("v"), "1");
+    (get("id"), get("c"))
+}
+
+pub fn p256_csr() -> Vec<u8> {
+    let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    CertificateParams::new(Vec::<String>::new())
+        .unwrap()
+        .serialize_request(&key)
+        .unwrap()
+        .der()
+        .to_vec()
+}
+
+pub fn mailer(port: u16) -> Mailer {
+    Mailer::new(MailSettings {
+        host: "127.0.0.1".into(),
+        port,
+        security: SmtpSecurity::None,
+        from: "Tessera <tessera@example.com>".into(),
+        credentials: None,
+        domain: "tessera.example.com".into(),
+    })
+    .unwrap()
+}
+
+/// The activation link in a received message (its text may be quoted-printable).
+pub fn link_in(message: &str) -> String {
+    let text = message
+        .replace("=\r\n", "")
+        .replace("=\n", "")
+        .replace("=3D", "=");
+    let start = text.find("http").expect("a link");
+    let end = text[start..]
+        .find(|c: char| c.is_whitespace())
+        .map(|n| start + n)
+        .unwrap_or(text.len());
+    text[start..end].to_string()
 }

@@ -1,0 +1,120 @@
+//! Recovering an escrowed key onto a mobile ID is a key recovery like any other: it takes a key
+//! recovery agent's consent, with a reason, given by someone other than the person who supplied
+//! the mobile ID and other than its holder. Without it, `serverkeygen` refuses to hand the key
+//! out; with it, the recovery is audited in the holder's history naming who started it, who
+//! consented and why.
+
+use crate::audit::AuditRecord;
+use crate::entity::mobile_id;
+use crate::people;
+use crate::runner::{self, Caller};
+use crate::{Engine, EngineError, Result};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::ConnectionTrait;
+use tessera_process::dto::MobileIdRow;
+use tessera_process::{MobileIdState, ObjectKind, Role};
+
+/// Consent to key recovery: a key recovery agent allows the escrowed encryption key of the
+/// holder to be delivered to this mobile ID.
+pub async fn consent(
+    engine: &Engine,
+    caller: &Caller,
+    id: i64,
+    expected_version: i64,
+    reason: &str,
+) -> Result<MobileIdRow> {
+    caller.require_any(&[Role::KeyRecovery], "consent to key recovery")?;
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(EngineError::Invalid(
+            "Say why the key is recovered onto this mobile ID; the reason is kept in the user's history.".into(),
+        ));
+    }
+    if reason.chars().count() > crate::cards::MAX_REASON {
+        return Err(EngineError::Invalid(format!(
+            "The reason is too long: at most {} characters.",
+            crate::cards::MAX_REASON
+        )));
+    }
+    let txn = engine.write().await?;
+    let result = async {
+        let m = runner::load::<mobile_id::Entity>(&txn, ObjectKind::MobileId, id).await?;
+        if !m.recover_encryption {
+            return Err(EngineError::Invalid(format!(
+                "Mobile ID {id} was supplied without \"Recover encryption certificates\": there is nothing to consent to."
+            )));
+        }
+        if super::state(&m)? != MobileIdState::Registered {
+            return Err(EngineError::Invalid(format!(
+                "Mobile ID {id} is {}: consent is given only while it waits for enrollment.",
+                m.state
+            )));
+        }
+        if m.recovery_consented_by.is_some() {
+            return Err(EngineError::Invalid(format!(
+                "Consent to key recovery onto mobile ID {id} was already given."
+            )));
+        }
+        if m.requested_by == Some(caller.account_id) || caller.person_id == Some(m.person_id) {
+            return Err(EngineError::Forbidden(
+                "consent to recovering a key onto a mobile ID you supplied or hold: another key recovery agent must".into(),
+            ));
+        }
+        let holder = people::load(&txn, m.person_id).await?;
+        let mut q = Query::update();
+        q.table("mobile_id")
+            .value("recovery_consented_by", caller.account_id)
+            .value("recovery_consented_at", crate::time::now())
+            .value("recovery_reason", reason)
+            .value("version", Expr::col("version").add(1))
+            .and_where(Expr::col("id").eq(id))
+            .and_where(Expr::col("version").eq(expected_version));
+        if txn.execute(&q).await?.rows_affected() == 0 {
+            return Err(EngineError::Conflict {
+                kind: ObjectKind::MobileId,
+            });
+        }
+        runner::record(
+            &txn,
+            caller,
+            AuditRecord {
+                action: "MobileIdKeyRecoveryConsented".into(),
+                object: Some((ObjectKind::User, holder.id)),
+                from_state: Some(holder.state.clone()),
+                to_state: Some(holder.state.clone()),
+                data: serde_json::json!({
+                    "mobile_id": id,
+                    "reason": reason,
+                    "started_by": m.requested_by,
+                }),
+                detail: format!(
+                    "Consent to recover the escrowed encryption key of {} ({}) onto mobile ID {id}: {reason}",
+                    holder.common_name, holder.upn
+                ),
+            },
+        )
+        .await?;
+        let m = runner::load::<mobile_id::Entity>(&txn, ObjectKind::MobileId, id).await?;
+        super::view::row(&txn, &m, &holder.common_name).await
+    }
+    .await;
+    crate::db::finish(txn, result).await
+}
+
+/// Who consented to recovering onto `m`, and why; `None` while nobody has.
+pub(crate) fn consented(m: &mobile_id::Model) -> Option<(i64, &str)> {
+    Some((m.recovery_consented_by?, m.recovery_reason.as_deref()?))
+}
+
+/// The names of who started and who consented, for the audit record of the recovery.
+pub(crate) async fn names(
+    conn: &impl ConnectionTrait,
+    m: &mobile_id::Model,
+) -> Result<(Option<String>, Option<String>)> {
+    let ids = m.requested_by.into_iter().chain(m.recovery_consented_by);
+    let names = people::account_names(conn, ids).await?;
+    Ok((
+        m.requested_by.and_then(|i| names.get(&i).cloned()),
+        m.recovery_consented_by.and_then(|i| names.get(&i).cloned()),
+    ))
+}

@@ -1,0 +1,252 @@
+//! No single account can obtain a credential, a certificate or an escrowed key for another
+//! person. The abuse case that once worked, step by step: an operator redirects Alice's e-mail
+//! address to their own, supplies her a mobile ID by e-mail, enrolls it on their own key and
+//! takes her escrowed decryption key with serverkeygen. Each step that needs a second person
+//! now stops there; the approval voids the code that waited, and both addresses are told.
+
+mod common;
+
+use common::{caller, credentials, link_in, mailer, p256_csr, person, set_options};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use tessera_engine::entity::mail_outbox;
+use tessera_engine::mobile_ids::enroll::{self, Credentials, EstError, KeyRequest};
+use tessera_engine::testing::SmtpSink;
+use tessera_engine::{directory, mobile_ids, person_changes, Engine, EngineError};
+use tessera_process::person::PersonInput;
+use tessera_process::{OptionsPackage, ProcessId};
+
+const SUPPLY: ProcessId = ProcessId::MobileIDProcSupplyMobileIDForUser;
+const MALLORY: &str = "mallory@evil.example";
+
+fn refused<T>(r: Result<T, EstError>) -> (u16, String) {
+    match r {
+        Ok(_) => panic!("expected a refusal"),
+        Err(e) => (e.status(), e.to_string()),
+    }
+}
+
+async fn mails_to(e: &Engine, to: &str, subject: &str) -> u64 {
+    mail_outbox::Entity::find()
+        .filter(mail_outbox::Column::Recipient.eq(to))
+        .filter(mail_outbox::Column::Subject.eq(subject))
+        .count(&e.db)
+        .await
+        .unwrap()
+}
+
+async fn enroll_with(
+    e: &Engine,
+    label: &str,
+    (id, code): &(String, String),
+    server_key: bool,
+) -> Result<enroll::Enrolled, EstError> {
+    let cred = Credentials {
+        public_id: id,
+        code,
+    };
+    let csr = p256_csr();
+    let request = match server_key {
+        true => KeyRequest::Server { csr: &csr },
+        false => KeyRequest::Phone { csr: &csr },
+    };
+    enroll::enroll(e, "192.0.2.66", label, &cred, request).await
+}
+
+async fn an_operator_alone_cannot_take_over_another_persons_identity(e: Engine) {
+    set_options(
+        &e,
+        OptionsPackage::MobileIDScriptOptions,
+        &[
+            ("MobileIDQrDelivery", "email"),
+            ("MobileIDCertificates", "authentication,encryption"),
+            ("MobileIDRecoverEncryptionCertificates", "true"),
+        ],
+    )
+    .await;
+    let op = caller(&e, "operator").await;
+    let alice = person(&e, "Alice Andersson").await;
+    let her_address = alice.email.clone();
+
+    // 1. The operator changes Alice's e-mail address to their own: it only waits.
+    let redirected = PersonInput {
+        employee_id: alice.employee_id.clone(),
+        given_name: alice.given_name.clone(),
+        surname: alice.surname.clone(),
+        email: MALLORY.into(),
+        upn: alice.upn.clone(),
+        department: alice.department.clone(),
+    };
+    let out = directory::update(&e, &op, alice.id, alice.version, redirected.clone())
+        .await
+        .unwrap();
+    let change = out.pending.expect("the change waits for a second person");
+    assert!(
+        change.because.contains("certificates"),
+        "{}",
+        change.because
+    );
+    assert_eq!(person(&e, "Alice Andersson").await.email, her_address);
+    let asked = "A change of your sign-in details waits for approval";
+    assert_eq!(mails_to(&e, &her_address, asked).await, 1, "Alice is told");
+    assert_eq!(mails_to(&e, MALLORY, asked).await, 1, "the new address too");
+    // A second change while one waits is refused; the operator cannot decide it.
+    let alice_now = person(&e, "Alice Andersson").await;
+    let err = directory::update(&e, &op, alice.id, alice_now.version, redirected.clone())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("waits for approval"), "{err}");
+    assert!(matches!(
+        person_changes::decide(&e, &op, change.id, true, "").await,
+        Err(EngineError::Forbidden(_))
+    ));
+    // An approver who asked for a change does not approve it either.
+    let sup = caller(&e, "supervisor").await;
+    let karim = person(&e, "Karim Khan").await;
+    let mut karim_input = PersonInput {
+        employee_id: karim.employee_id.clone(),
+        given_name: karim.given_name.clone(),
+        surname: karim.surname.clone(),
+        email: karim.email.clone(),
+        upn: karim.upn.clone(),
+        department: karim.department.clone(),
+    };
+    karim_input.email = "sam@evil.example".into();
+    let sam_change = directory::update(&e, &sup, karim.id, karim.version, karim_input)
+        .await
+        .unwrap()
+        .pending
+        .unwrap();
+    let err = person_changes::decide(&e, &sup, sam_change.id, true, "")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("another approver"), "{err}");
+
+    // 2. Supply mobile ID: the activation goes to Alice's own address, not the operator's.
+    let alice_now = person(&e, "Alice Andersson").await;
+    let supplied = mobile_ids::supply(&e, &op, SUPPLY, alice.id, alice_now.version)
+        .await
+        .unwrap();
+    assert_eq!(supplied.sent_to.as_deref(), Some(her_address.as_str()));
+    let sink = SmtpSink::start().unwrap();
+    mailer(sink.port)
+        .deliver_due(&e, tessera_engine::time::now())
+        .await
+        .unwrap();
+    let qr_mail = sink
+        .messages()
+        .into_iter()
+        .find(|m| m.contains("mobile-id-qr.png"))
+        .expect("the QR code mail");
+    assert!(qr_mail.contains(&format!("To: {her_address}")), "{qr_mail}");
+    assert!(!qr_mail.contains(MALLORY));
+    let cred = credentials(&link_in(&qr_mail));
+
+    // 3. Even with the link, the escrowed key needs a key recovery agent's consent.
+    let (status, message) = refused(enroll_with(&e, "encryption", &cred, true).await);
+    assert_eq!(status, 403, "{message}");
+    assert!(message.contains("consent"), "{message}");
+
+    // 4. A second person approves the change: the code that waited is void, and both
+    // addresses hear of it.
+    let ap = caller(&e, "approver").await;
+    let changed = person_changes::decide(&e, &ap, change.id, true, "")
+        .await
+        .unwrap();
+    assert_eq!(changed.email, MALLORY);
+    let (status, message) = refused(enroll_with(&e, "authentication", &cred, false).await);
+    assert_eq!(status, 401, "{message}");
+    assert!(message.contains("voided"), "{message}");
+    let done = "Your sign-in details were changed";
+    assert_eq!(mails_to(&e, &her_address, done).await, 1);
+    assert_eq!(mails_to(&e, MALLORY, done).await, 1);
+    let history = tessera_engine::people::page(&e, &ap, alice.id)
+        .await
+        .unwrap()
+        .history;
+    for action in ["UserChangeRequested", "UserChangeApproved", "UserEdited"] {
+        assert!(history.iter().any(|h| h.action == action), "{action}");
+    }
+}
+
+/// An e-mailed code is bound to the address the supply saw: if the holder's address is no
+/// longer that one (however it changed), the code enrolls nothing.
+async fn an_emailed_code_works_only_for_the_address_it_was_sent_to(e: Engine) {
+    set_options(
+        &e,
+        OptionsPackage::MobileIDScriptOptions,
+        &[("MobileIDQrDelivery", "email")],
+    )
+    .await;
+    let op = caller(&e, "operator").await;
+    let bruno = person(&e, "Bruno Berg").await;
+    mobile_ids::supply(&e, &op, SUPPLY, bruno.id, bruno.version)
+        .await
+        .unwrap();
+    let sink = SmtpSink::start().unwrap();
+    mailer(sink.port)
+        .deliver_due(&e, tessera_engine::time::now())
+        .await
+        .unwrap();
+    let cred = credentials(&link_in(&sink.messages()[0]));
+    // Behind Tessera's back (a directory tool writing the database): the address changes.
+    let mut q = Query::update();
+    q.table("person")
+        .value("email", MALLORY)
+        .and_where(Expr::col("id").eq(bruno.id));
+    e.db.execute(&q).await.unwrap();
+    let (status, message) = refused(enroll_with(&e, "authentication", &cred, false).await);
+    assert_eq!(status, 403, "{message}");
+    assert!(
+        message.contains("no longer the e-mail address"),
+        "{message}"
+    );
+    // Back to the address it was sent to: the code works.
+    let mut q = Query::update();
+    q.table("person")
+        .value("email", bruno.email.as_str())
+        .and_where(Expr::col("id").eq(bruno.id));
+    e.db.execute(&q).await.unwrap();
+    enroll_with(&e, "authentication", &cred, false)
+        .await
+        .unwrap();
+}
+
+/// The same edit on a person with nothing to take over is saved at once.
+async fn a_person_without_credentials_is_edited_at_once(e: Engine) {
+    let op = caller(&e, "operator").await;
+    let who = tessera_engine::entity::person::Entity::find()
+        .all(&e.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| {
+            p.state == "active"
+                && p.common_name != "Alice Andersson"
+                && p.common_name != "Karim Khan"
+        })
+        .unwrap();
+    assert!(tessera_engine::pki::of_person(&e.db, who.id)
+        .await
+        .unwrap()
+        .is_empty());
+    let input = PersonInput {
+        employee_id: who.employee_id.clone(),
+        given_name: who.given_name.clone(),
+        surname: who.surname.clone(),
+        email: "new.address@example.com".into(),
+        upn: who.upn.clone(),
+        department: who.department.clone(),
+    };
+    let out = directory::update(&e, &op, who.id, who.version, input)
+        .await
+        .unwrap();
+    assert!(out.pending.is_none());
+    assert_eq!(out.user.email, "new.address@example.com");
+}
+
+on_both_backends!(
+    an_operator_alone_cannot_take_over_another_persons_identity,
+    an_emailed_code_works_only_for_the_address_it_was_sent_to,
+    a_person_without_credentials_is_edited_at_once,
+);
