@@ -10,6 +10,8 @@
 //!                           without encoding.
 //! `tessera-bench est`     — mobile ID enrollments per second over EST on loopback, with the
 //!                           reference mobile client.
+//! `tessera-bench login-flood` — 1,000 parallel sign-ins with random names: how they are
+//!                           answered, the server's memory, and /health latency meanwhile.
 //! `tessera-bench`         — all of them.
 
 mod batch;
@@ -17,6 +19,7 @@ mod certs;
 mod encode;
 mod est;
 mod http;
+mod login_flood;
 mod runner;
 
 #[tokio::main]
@@ -29,6 +32,7 @@ async fn main() {
         "encode" => encode::run().await,
         "batch" => batch::run().await,
         "est" => est::run().await,
+        "login-flood" => login_flood::run().await,
         // For `perf record`: SQLite, one transaction per certificate, nothing else.
         "certs-profile" => certs::profile_target().await,
         "all" => async {
@@ -37,11 +41,12 @@ async fn main() {
             certs::run().await?;
             encode::run().await?;
             batch::run().await?;
-            est::run().await
+            est::run().await?;
+            login_flood::run().await
         }
         .await,
         other => Err(format!(
-            "unknown benchmark \"{other}\": use http, runner, certs, encode, batch, est or nothing for all"
+            "unknown benchmark \"{other}\": use http, runner, certs, encode, batch, est, login-flood or nothing for all"
         )),
     };
     if let Err(e) = result {

@@ -397,13 +397,25 @@ pub struct ServerProcess {
 
 impl ServerProcess {
     pub async fn start(bin: &str) -> std::result::Result<ServerProcess, String> {
+        Self::start_with(bin, &[]).await
+    }
+
+    /// [`ServerProcess::start`] with more environment variables (settings).
+    pub async fn start_with(
+        bin: &str,
+        extra: &[(&str, &str)],
+    ) -> std::result::Result<ServerProcess, String> {
         let data = tempfile::tempdir().map_err(|e| e.to_string())?;
         let port = free_port();
-        let envs = [
-            ("TESSERA_DATA_DIR", data.path().display().to_string()),
-            ("TESSERA_SITE_ADDR", format!("127.0.0.1:{port}")),
-            ("RUST_LOG", "warn".into()),
+        let mut envs = vec![
+            (
+                "TESSERA_DATA_DIR".to_string(),
+                data.path().display().to_string(),
+            ),
+            ("TESSERA_SITE_ADDR".to_string(), format!("127.0.0.1:{port}")),
+            ("RUST_LOG".to_string(), "warn".into()),
         ];
+        envs.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let status = std::process::Command::new(bin)
             .arg("demo-data")
             .envs(envs.clone())
@@ -433,6 +445,11 @@ impl ServerProcess {
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
         Err(format!("{bin} did not listen on port {port} within 30 s"))
+    }
+
+    /// The server's process id (to read its memory use from /proc).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// An engine on the server's database and KEK; links it makes point at the server.

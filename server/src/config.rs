@@ -18,6 +18,50 @@ struct File {
     card_readers: CardReadersFile,
     mail: MailFile,
     external_production: ExternalFile,
+    limits: LimitsFile,
+}
+
+/// Rate limits as "burst/per-minute" ("30/30": 30 at once, then one every two seconds).
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default)]
+struct LimitsFile {
+    sign_in_per_source: String,
+    sign_in: String,
+    est_per_source: String,
+    est: String,
+}
+
+/// A "burst/per-minute" limit from the environment, else the file, else `default`.
+fn limit(variable: &str, file: &str, default: (u32, u32)) -> Result<(u32, u32), String> {
+    let text = env(variable).unwrap_or_else(|| file.to_string());
+    if text.trim().is_empty() {
+        return Ok(default);
+    }
+    let parsed = text
+        .split_once('/')
+        .and_then(|(b, m)| Some((b.trim().parse().ok()?, m.trim().parse().ok()?)))
+        .filter(|&(b, m): &(u32, u32)| b > 0 && m > 0);
+    parsed.ok_or_else(|| {
+        format!("the rate limit {variable} = \"{text}\" is not \"burst/per-minute\" with two positive numbers, e.g. \"30/30\"")
+    })
+}
+
+fn limits(f: &LimitsFile) -> Result<tessera_engine::throttle::Limits, String> {
+    let d = tessera_engine::throttle::Limits::default();
+    Ok(tessera_engine::throttle::Limits {
+        sign_in_per_source: limit(
+            "TESSERA_LIMIT_SIGN_IN_PER_SOURCE",
+            &f.sign_in_per_source,
+            d.sign_in_per_source,
+        )?,
+        sign_in_global: limit("TESSERA_LIMIT_SIGN_IN", &f.sign_in, d.sign_in_global)?,
+        est_per_source: limit(
+            "TESSERA_LIMIT_EST_PER_SOURCE",
+            &f.est_per_source,
+            d.est_per_source,
+        )?,
+        est_global: limit("TESSERA_LIMIT_EST", &f.est, d.est_global)?,
+    })
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -153,6 +197,8 @@ pub struct Config {
     pub external_sync: std::time::Duration,
     /// The bearer token of the bureau's report endpoint; `None`: the endpoint is off.
     pub bureau_token: Option<String>,
+    /// Rate limits on sign-in and EST authentication.
+    pub limits: tessera_engine::throttle::Limits,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -225,6 +271,7 @@ impl Config {
                 } * 60,
             ),
             bureau_token: env("TESSERA_BUREAU_TOKEN"),
+            limits: limits(&file.limits)?,
             card_readers: flag("TESSERA_CARD_READERS", file.card_readers.enabled),
             data_dir,
             database_url,

@@ -5,6 +5,7 @@
 mod bridge_routes;
 mod bureau_routes;
 mod config;
+mod csrf;
 mod est_routes;
 mod pki_routes;
 mod session;
@@ -65,7 +66,7 @@ async fn run() -> Result<(), String> {
             )
         })?;
     }
-    let engine = Engine::open_with_pki(&config.database_url, &config.pki)
+    let mut engine = Engine::open_with_pki(&config.database_url, &config.pki)
         .await
         .map_err(|e| {
             format!(
@@ -73,6 +74,7 @@ async fn run() -> Result<(), String> {
                 config.database_for_log()
             )
         })?;
+    engine.guards = std::sync::Arc::new(tessera_engine::throttle::Guards::new(config.limits));
     match command.as_deref().unwrap_or("serve") {
         "serve" => serve(config, engine).await,
         "demo-data" => {
@@ -254,6 +256,10 @@ async fn serve(config: Config, engine: Engine) -> Result<(), String> {
         .merge(readers)
         .merge(bureau)
         .merge(est)
+        .layer(axum::middleware::from_fn_with_state(
+            csrf::Origins::new(&config.pki.public_url),
+            csrf::check,
+        ))
         .layer(axum::middleware::map_response(security_headers))
         // The WASM bundle is about 1.3 MB; compressed it is a third of that.
         .layer(tower_http::compression::CompressionLayer::new());

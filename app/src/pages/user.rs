@@ -38,7 +38,7 @@ pub fn UserData(user: UserDetail) -> impl IntoView {
             <dt>"Employee id"</dt><dd>{user.employee_id}</dd>
             <dt>"Given name"</dt><dd>{user.given_name}</dd>
             <dt>"Surname"</dt><dd>{user.surname}</dd>
-            <dt>"Email"</dt><dd>{user.email}</dd>
+            <dt>"Email"</dt><dd data-field="email">{user.email}</dd>
             <dt>"Department"</dt><dd>{user.department}</dd>
             <dt>"State"</dt><dd><StateBadge name=user.state.as_str() label=user.state.label()/></dd>
         </dl>
