@@ -73,7 +73,7 @@ test('a page served from another port cannot change anything', async ({ page, ba
     }
     // Still the admin, and no forged account.
     await open(page, '/admin/accounts');
-    await expect(page.getByTestId('account')).toContainText('admin');
+    await expect(page.getByTestId('account')).toContainText('Ada Admin');
     await expect(page.getByText('csrf-admin')).toHaveCount(0);
     // The same JSON sent as text/plain from Tessera's own origin is refused too.
     const plain = await page.request.post(`${target}/api/create_account`, {

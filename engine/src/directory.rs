@@ -4,7 +4,7 @@
 use crate::audit::AuditRecord;
 use crate::entity::{audit_log, person};
 use crate::people::{self, detail};
-use crate::runner::{authorize, hold, record, require_state, transition, Caller};
+use crate::runner::{authorize, given_reason, hold, record, require_state, transition, Caller};
 use crate::{options, person_changes, Engine, EngineError, Result};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
@@ -148,17 +148,7 @@ pub async fn create(engine: &Engine, caller: &Caller, input: PersonInput) -> Res
 
 /// Fields that differ, as "field: old → new".
 fn changes(p: &person::Model, input: &PersonInput) -> Vec<String> {
-    [
-        ("given_name", &p.given_name, &input.given_name),
-        ("surname", &p.surname, &input.surname),
-        ("email", &p.email, &input.email),
-        ("upn", &p.upn, &input.upn),
-        ("department", &p.department, &input.department),
-    ]
-    .into_iter()
-    .filter(|(_, old, new)| old != new)
-    .map(|(field, old, new)| format!("{field}: {old} → {new}"))
-    .collect()
+    person_changes::change_lines(&person_changes::input_of(p), input)
 }
 
 pub(crate) async fn store_edit(
@@ -191,14 +181,7 @@ pub(crate) async fn store_edit(
             kind: ObjectKind::User,
         });
     }
-    let before = PersonInput {
-        employee_id: p.employee_id.clone(),
-        given_name: p.given_name.clone(),
-        surname: p.surname.clone(),
-        email: p.email.clone(),
-        upn: p.upn.clone(),
-        department: p.department.clone(),
-    };
+    let before = person_changes::input_of(p);
     record(
         conn,
         caller,
@@ -352,18 +335,10 @@ pub async fn decide(
     };
     let def = process.def();
     authorize(caller, def)?;
-    let reason = reason.trim();
-    if reason.chars().count() > crate::cards::MAX_REASON {
-        return Err(EngineError::Invalid(format!(
-            "The reason is too long: at most {} characters.",
-            crate::cards::MAX_REASON
-        )));
-    }
-    if !approve && reason.is_empty() {
-        return Err(EngineError::Invalid(
-            "Say why the user is rejected; the requester reads it.".into(),
-        ));
-    }
+    let reason = given_reason(
+        reason,
+        (!approve).then_some("Say why the user is rejected; the requester reads it."),
+    )?;
     let txn = engine.write().await?;
     let result = async {
         let p = people::load(&txn, user_id).await?;

@@ -9,7 +9,7 @@ use crate::audit::AuditRecord;
 use crate::directory;
 use crate::entity::{person, person_change as row};
 use crate::people;
-use crate::runner::{authorize, hold, record, Caller};
+use crate::runner::{authorize, given_reason, hold, record, Caller};
 use crate::{Engine, EngineError, Result};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
@@ -57,7 +57,7 @@ pub(crate) async fn needs_approval(
     Ok((!because.is_empty()).then(|| because.join(", ")))
 }
 
-fn input_of(p: &person::Model) -> PersonInput {
+pub(crate) fn input_of(p: &person::Model) -> PersonInput {
     PersonInput {
         employee_id: p.employee_id.clone(),
         given_name: p.given_name.clone(),
@@ -69,7 +69,7 @@ fn input_of(p: &person::Model) -> PersonInput {
 }
 
 /// "field: old → new" for every field the change touches.
-fn change_lines(before: &PersonInput, after: &PersonInput) -> Vec<String> {
+pub(crate) fn change_lines(before: &PersonInput, after: &PersonInput) -> Vec<String> {
     [
         ("given_name", &before.given_name, &after.given_name),
         ("surname", &before.surname, &after.surname),
@@ -254,18 +254,10 @@ pub async fn decide(
 ) -> Result<UserDetail> {
     authorize(caller, ProcessId::UsersProcApprove.def())
         .map_err(|_| EngineError::Forbidden("approve changes to user data".into()))?;
-    let reason = reason.trim();
-    if !approve && reason.is_empty() {
-        return Err(EngineError::Invalid(
-            "Say why the change is rejected; the requester reads it.".into(),
-        ));
-    }
-    if reason.chars().count() > crate::cards::MAX_REASON {
-        return Err(EngineError::Invalid(format!(
-            "The reason is too long: at most {} characters.",
-            crate::cards::MAX_REASON
-        )));
-    }
+    let reason = given_reason(
+        reason,
+        (!approve).then_some("Say why the change is rejected; the requester reads it."),
+    )?;
     let txn = engine.write().await?;
     let result = async {
         let c = row::Entity::find_by_id(change_id)

@@ -322,6 +322,22 @@ pub async fn record(
     audit::append(conn, Some(caller), record).await
 }
 
+/// A reason a person gives (for a rejection, a recovery, a consent): trimmed, at most
+/// `cards::MAX_REASON` characters, and required with `missing` as the message when it is.
+pub fn given_reason<'a>(reason: &'a str, missing: Option<&str>) -> Result<&'a str> {
+    let reason = reason.trim();
+    if reason.chars().count() > crate::cards::MAX_REASON {
+        return Err(EngineError::Invalid(format!(
+            "The reason is too long: at most {} characters.",
+            crate::cards::MAX_REASON
+        )));
+    }
+    match missing {
+        Some(message) if reason.is_empty() => Err(EngineError::Invalid(message.into())),
+        _ => Ok(reason),
+    }
+}
+
 /// The reason a revoking process needs; other processes take none.
 pub fn revocation_reason(
     name: &str,

@@ -57,6 +57,50 @@ fn wait_error(until: DateTime<Utc>, now: DateTime<Utc>) -> EngineError {
     }
 }
 
+/// Adds one to the row of (name, source), creating it: `refused` always, `failures` for a
+/// wrong password (which also sets `last_failure_at`). Returns the failures in a row.
+async fn bump(
+    conn: &impl ConnectionTrait,
+    name_key: &str,
+    source: &str,
+    account_id: Option<i64>,
+    wrong_password: bool,
+    now: DateTime<Utc>,
+) -> Result<i32> {
+    row::Entity::insert(row::ActiveModel {
+        id: Default::default(),
+        name_key: Set(name_key.to_string()),
+        source: Set(source.to_string()),
+        account_id: Set(account_id),
+        failures: Set(0),
+        refused: Set(0),
+        window_start: Set(now),
+        last_failure_at: Set(now),
+        blocked_until: Set(None),
+    })
+    .on_conflict(
+        OnConflict::columns([row::Column::NameKey, row::Column::Source])
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(conn)
+    .await?;
+    let mut q = Query::update();
+    q.table("login_throttle")
+        .value("refused", Expr::col("refused").add(1))
+        .and_where(Expr::col("name_key").eq(name_key))
+        .and_where(Expr::col("source").eq(source))
+        .returning(Query::returning().column("failures"));
+    if wrong_password {
+        q.value("failures", Expr::col("failures").add(1))
+            .value("last_failure_at", now);
+    }
+    Ok(match conn.query_one(&q).await? {
+        Some(r) => r.try_get::<i32>("", "failures")?,
+        None => 0,
+    })
+}
+
 /// One sign-in attempt: a typed name from a source.
 pub struct Attempt {
     name_key: String,
@@ -81,8 +125,7 @@ impl Attempt {
             .one(&engine.db)
             .await?;
         if let Some(until) = mine.and_then(|r| r.blocked_until).filter(|u| *u > now) {
-            self.count_refusal(engine, &self.name_key, None, now)
-                .await?;
+            self.count_refusal(engine, &self.name_key, now).await?;
             return Err(wait_error(until, now));
         }
         let recent: Vec<row::Model> = row::Entity::find()
@@ -98,7 +141,7 @@ impl Attempt {
                 .map(|r| r.last_failure_at)
                 .min()
                 .unwrap_or(now);
-            self.count_refusal(engine, ANY_NAME, None, now).await?;
+            self.count_refusal(engine, ANY_NAME, now).await?;
             return Err(wait_error(oldest + SOURCE_WINDOW, now));
         }
         Ok(())
@@ -109,42 +152,10 @@ impl Attempt {
         &self,
         engine: &Engine,
         name_key: &str,
-        account_id: Option<i64>,
         now: DateTime<Utc>,
     ) -> Result<i32> {
         let txn = engine.write().await?;
-        let result = async {
-            row::Entity::insert(row::ActiveModel {
-                id: Default::default(),
-                name_key: Set(name_key.to_string()),
-                source: Set(self.source.clone()),
-                account_id: Set(account_id),
-                failures: Set(0),
-                refused: Set(0),
-                window_start: Set(now),
-                last_failure_at: Set(now),
-                blocked_until: Set(None),
-            })
-            .on_conflict(
-                OnConflict::columns([row::Column::NameKey, row::Column::Source])
-                    .do_nothing()
-                    .to_owned(),
-            )
-            .exec_without_returning(&txn)
-            .await?;
-            let mut q = Query::update();
-            q.table("login_throttle")
-                .value("refused", Expr::col("refused").add(1))
-                .and_where(Expr::col("name_key").eq(name_key))
-                .and_where(Expr::col("source").eq(self.source.as_str()))
-                .returning(Query::returning().column("failures"));
-            let failures = match txn.query_one(&q).await? {
-                Some(r) => r.try_get::<i32>("", "failures")?,
-                None => 0,
-            };
-            Ok(failures)
-        }
-        .await;
+        let result = bump(&txn, name_key, &self.source, None, false, now).await;
         crate::db::finish(txn, result).await
     }
 
@@ -153,36 +164,7 @@ impl Attempt {
         let now = crate::time::now();
         let txn = engine.write().await?;
         let result = async {
-            row::Entity::insert(row::ActiveModel {
-                id: Default::default(),
-                name_key: Set(self.name_key.clone()),
-                source: Set(self.source.clone()),
-                account_id: Set(account_id),
-                failures: Set(0),
-                refused: Set(0),
-                window_start: Set(now),
-                last_failure_at: Set(now),
-                blocked_until: Set(None),
-            })
-            .on_conflict(
-                OnConflict::columns([row::Column::NameKey, row::Column::Source])
-                    .do_nothing()
-                    .to_owned(),
-            )
-            .exec_without_returning(&txn)
-            .await?;
-            let mut q = Query::update();
-            q.table("login_throttle")
-                .value("failures", Expr::col("failures").add(1))
-                .value("refused", Expr::col("refused").add(1))
-                .value("last_failure_at", now)
-                .and_where(Expr::col("name_key").eq(self.name_key.as_str()))
-                .and_where(Expr::col("source").eq(self.source.as_str()))
-                .returning(Query::returning().column("failures"));
-            let failures = match txn.query_one(&q).await? {
-                Some(r) => r.try_get::<i32>("", "failures")?,
-                None => 0,
-            };
+            let failures = bump(&txn, &self.name_key, &self.source, account_id, true, now).await?;
             if let Some(wait) = delay(failures) {
                 let mut q = Query::update();
                 q.table("login_throttle")

@@ -24,18 +24,10 @@ pub async fn consent(
     reason: &str,
 ) -> Result<MobileIdRow> {
     caller.require_any(&[Role::KeyRecovery], "consent to key recovery")?;
-    let reason = reason.trim();
-    if reason.is_empty() {
-        return Err(EngineError::Invalid(
-            "Say why the key is recovered onto this mobile ID; the reason is kept in the user's history.".into(),
-        ));
-    }
-    if reason.chars().count() > crate::cards::MAX_REASON {
-        return Err(EngineError::Invalid(format!(
-            "The reason is too long: at most {} characters.",
-            crate::cards::MAX_REASON
-        )));
-    }
+    let reason = runner::given_reason(
+        reason,
+        Some("Say why the key is recovered onto this mobile ID; the reason is kept in the user's history."),
+    )?;
     let txn = engine.write().await?;
     let result = async {
         let m = runner::load::<mobile_id::Entity>(&txn, ObjectKind::MobileId, id).await?;

@@ -18,7 +18,6 @@ use tessera_process::{ObjectKind, Role};
 
 pub const MIN_PASSWORD: usize = 10;
 pub const MAX_PASSWORD: usize = 256;
-pub const MAX_REASON: usize = 500;
 
 fn context(serial: &str) -> String {
     format!("escrow:{serial}")
@@ -128,17 +127,10 @@ pub async fn recover(
 ) -> Result<RecoveredKey> {
     caller.require_any(&[Role::KeyRecovery], "recover escrowed keys")?;
     let pki = engine.pki()?;
-    let reason = reason.trim();
-    if reason.is_empty() {
-        return Err(EngineError::Invalid(
-            "Say why the key is recovered; the reason is kept in the audit log.".into(),
-        ));
-    }
-    if reason.chars().count() > MAX_REASON {
-        return Err(EngineError::Invalid(format!(
-            "The reason is too long: at most {MAX_REASON} characters."
-        )));
-    }
+    let reason = crate::runner::given_reason(
+        reason,
+        Some("Say why the key is recovered; the reason is kept in the audit log."),
+    )?;
     let length = password.chars().count();
     if !(MIN_PASSWORD..=MAX_PASSWORD).contains(&length) {
         return Err(EngineError::Invalid(format!(
