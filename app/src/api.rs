@@ -25,6 +25,21 @@ pub mod ssr {
     use tessera_engine::{auth, Caller, Engine, EngineError};
 
     pub const COOKIE: &str = "tessera_session";
+    /// The cookie's name over HTTPS: a `__Host-` cookie is only accepted by browsers when it
+    /// is Secure, for this host alone and for the whole site, so no sibling subdomain or plain
+    /// HTTP page can plant one.
+    pub const SECURE_COOKIE: &str = "__Host-tessera_session";
+
+    /// Whether the server sends its cookie Secure, set once at start ([`CookiePolicy::install`]).
+    static SECURE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+
+    fn cookie_name() -> &'static str {
+        if SECURE.get().copied().unwrap_or(false) {
+            SECURE_COOKIE
+        } else {
+            COOKIE
+        }
+    }
 
     /// A piece the server provides to every request (`what` names it in the error).
     fn provided<T: Clone + Send + Sync + 'static>(what: &str) -> Result<T, ServerFnError> {
@@ -72,7 +87,7 @@ pub mod ssr {
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(';'))
             .filter_map(|kv| kv.trim().split_once('='))
-            .find(|(k, _)| *k == COOKIE)
+            .find(|(k, _)| *k == cookie_name())
             .map(|(_, v)| v.to_string())
     }
 
@@ -131,11 +146,20 @@ pub mod ssr {
         pub secure: bool,
     }
 
+    impl CookiePolicy {
+        /// Makes this the policy of the process: the cookie's name follows it.
+        pub fn install(self) -> Self {
+            let _ = SECURE.set(self.secure);
+            self
+        }
+    }
+
     pub fn set_cookie(value: &str, max_age: i64) {
         let secure = use_context::<CookiePolicy>().unwrap_or_default().secure;
+        let name = if secure { SECURE_COOKIE } else { COOKIE };
         if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
             let mut cookie =
-                format!("{COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}");
+                format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}");
             if secure {
                 cookie.push_str("; Secure");
             }
@@ -375,7 +399,10 @@ pub async fn verify_audit() -> Result<Result<i64, String>, ServerFnError> {
     caller
         .require_any(&[tessera_process::Role::Admin], "read the audit log")
         .map_err(ssr::fail)?;
-    match tessera_engine::audit::verify(&engine.db).await {
+    let checkpoints = tessera_engine::audit_checkpoint::stored(&engine)
+        .await
+        .map_err(ssr::fail)?;
+    match tessera_engine::audit_checkpoint::verify(&engine, &checkpoints).await {
         Ok(n) => Ok(Ok(n)),
         Err(e @ tessera_engine::EngineError::AuditBroken { .. }) => Ok(Err(e.to_string())),
         Err(e) => Err(ssr::fail(e)),
@@ -403,10 +430,7 @@ pub async fn fetch_ca_page() -> Result<CaPage, ServerFnError> {
 #[server(prefix = "/api", endpoint = "publish_crl")]
 pub async fn publish_crl() -> Result<i64, ServerFnError> {
     let (engine, caller) = ssr::context().await?;
-    caller
-        .require_any(&[tessera_process::Role::Admin], "publish the CRL")
-        .map_err(ssr::fail)?;
-    tessera_engine::pki::crl::publish(&engine)
+    tessera_engine::pki::crl::publish_by(&engine, &caller)
         .await
         .map(|info| info.number)
         .map_err(ssr::fail)
@@ -964,8 +988,10 @@ pub async fn close_batch(
 /// Stop production after the card being encoded.
 #[server(prefix = "/api", endpoint = "stop_batch")]
 pub async fn stop_batch(batch: i64) -> Result<(), ServerFnError> {
-    let (_, caller) = ssr::context().await?;
-    tessera_engine::batch_orders::stop(&ssr::bridge()?, &caller, batch).map_err(ssr::fail)
+    let (engine, caller) = ssr::context().await?;
+    tessera_engine::batch_orders::stop(&engine, &ssr::bridge()?, &caller, batch)
+        .await
+        .map_err(ssr::fail)
 }
 
 /// Supply mobile ID (operator) or Get mobile ID (self-service) before Next.

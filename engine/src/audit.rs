@@ -39,7 +39,8 @@ pub(crate) async fn ensure_head(conn: &impl ConnectionTrait) -> Result<()> {
     Ok(())
 }
 
-fn digest(m: &audit_log::Model) -> String {
+/// The chain hash of a record: SHA-256 over its fields and the hash of the record before it.
+pub fn digest(m: &audit_log::Model) -> String {
     let mut h = Sha256::new();
     let fields: [String; 13] = [
         m.seq.to_string(),

@@ -797,16 +797,27 @@ async fn wait_for(
     }
 }
 
-/// Stop after the card being encoded.
-pub fn stop(bridge: &Bridge, caller: &Caller, batch: i64) -> Result<()> {
+/// Stop after the card being encoded; audited with who asked.
+pub async fn stop(engine: &Engine, bridge: &Bridge, caller: &Caller, batch: i64) -> Result<()> {
     caller.require_any(&[tessera_process::Role::Operator], "stop a batch order")?;
-    if bridge.batch_request_stop(batch) {
-        Ok(())
-    } else {
-        Err(EngineError::Invalid(format!(
+    if !bridge.batch_request_stop(batch) {
+        return Err(EngineError::Invalid(format!(
             "Batch order {batch} is not being produced: there is nothing to stop."
-        )))
+        )));
     }
+    let txn = engine.write().await?;
+    let result = crate::runner::record(
+        &txn,
+        caller,
+        AuditRecord {
+            action: "BatchOrderStopRequested".into(),
+            object: Some((ObjectKind::BatchOrder, batch)),
+            detail: format!("Stop after the card being encoded, for batch order {batch}"),
+            ..Default::default()
+        },
+    )
+    .await;
+    crate::db::finish(txn, result).await
 }
 
 /// Complete order (in production → completed), or Cancel order (open → cancelled, the cards

@@ -143,7 +143,7 @@ async fn take_report(
     };
     let dir = settings.inbox_dir.join(folder);
     let stamp = crate::time::now().format("%Y%m%dT%H%M%S");
-    std::fs::create_dir_all(&dir)
+    crate::files::private_dir(&dir)
         .and_then(|_| std::fs::rename(path, dir.join(format!("{stamp}-{name}"))))
         .map_err(|e| report_io(&format!("moving to {folder}/"), &name, e))?;
     Ok(outcome)
@@ -409,12 +409,14 @@ async fn export_kind(
     Ok(Some((file_name, n)))
 }
 
-/// RFC 4180 quoting where needed.
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
+/// A cell as a spreadsheet must not run it: one that starts like a formula (`=`, `+`, `-`,
+/// `@`, tab or CR; `=HYPERLINK(…)` in a name) gets a leading apostrophe, as OWASP advises for
+/// CSV files people open in a spreadsheet.
+pub fn csv_cell(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}").into()
     } else {
-        s.to_string()
+        s.into()
     }
 }
 
@@ -437,8 +439,13 @@ async fn order_zip(
             .map(|p| (p.id, p))
             .collect()
     };
-    let mut csv = ORDER_COLUMNS.join(",");
-    csv.push_str("\r\n");
+    // RFC 4180 with CRLF, quoting where needed.
+    let mut out = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    let broken =
+        |e: csv::Error| EngineError::Invalid(format!("the order file cannot be written: {e}"));
+    out.write_record(ORDER_COLUMNS).map_err(broken)?;
     for l in lines {
         let p = l.person_id.and_then(|id| people.get(&id));
         let of = |f: fn(&person::Model) -> &String| p.map(|p| f(p).clone()).unwrap_or_default();
@@ -456,15 +463,12 @@ async fn order_zip(
             l.profile.clone(),
             l.production_type.clone().unwrap_or_default(),
         ];
-        csv.push_str(
-            &row.iter()
-                .map(|f| csv_field(f))
-                .collect::<Vec<_>>()
-                .join(","),
-        );
-        csv.push_str("\r\n");
+        out.write_record(row.iter().map(|f| csv_cell(f).into_owned()))
+            .map_err(broken)?;
     }
-    let csv = csv.into_bytes();
+    let csv = out
+        .into_inner()
+        .map_err(|e| EngineError::Invalid(format!("the order file cannot be written: {e}")))?;
     let manifest = format!("{}  order.csv\n", hex::encode(Sha256::digest(&csv)));
     let mut zip_bytes = Vec::new();
     let bad = |e: zip::result::ZipError| {
@@ -513,12 +517,12 @@ pub async fn write_order_file(
             settings.outbox_dir.display()
         ))
     };
-    std::fs::create_dir_all(&settings.outbox_dir).map_err(io)?;
+    crate::files::private_dir(&settings.outbox_dir).map_err(io)?;
     let tmp = settings
         .outbox_dir
         .join(format!(".{}.tmp", order.file_name));
     {
-        let mut f = std::fs::File::create(&tmp).map_err(io)?;
+        let mut f = crate::files::private_file(&tmp).map_err(io)?;
         f.write_all(content).map_err(io)?;
         f.sync_all().map_err(io)?;
     }
@@ -843,4 +847,18 @@ pub async fn page(
         orders,
         reports,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_cell;
+
+    #[test]
+    fn cells_that_start_like_a_formula_are_text() {
+        for bad in ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"] {
+            assert_eq!(csv_cell(bad), format!("'{bad}"));
+        }
+        assert_eq!(csv_cell("Chloe Costa"), "Chloe Costa");
+        assert_eq!(csv_cell("a=b"), "a=b");
+    }
 }

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod audit_checkpoint;
 pub mod auth;
 pub mod batch_orders;
 pub mod bridge;
@@ -15,6 +16,7 @@ pub mod enablement;
 pub mod entity;
 pub mod error;
 pub mod external;
+pub mod files;
 pub mod mail;
 pub mod migration;
 pub mod mobile_ids;

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{caller, person, stored_card};
-use sea_orm::{EntityTrait, PaginatorTrait};
+use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait};
 use sha2::{Digest, Sha256};
 use std::io::Read;
 use tessera_engine::card_lifecycle;
@@ -90,12 +90,26 @@ async fn queued_orders_go_out_in_one_file_and_reports_move_them(e: Engine) {
         "{err}"
     );
 
+    // A name that a spreadsheet would run as a formula goes out as text.
+    e.db.execute_unprepared(
+        "UPDATE person SET department = '=HYPERLINK(\"http://evil\")' WHERE common_name = 'Chloe Costa'",
+    )
+    .await
+    .unwrap();
+
     let out = external::sync(&e, &s, None).await.unwrap();
     let [(file, n)] = out.order_files.as_slice() else {
         panic!("one order file: {:?}", out.order_files)
     };
     let (file, n) = (file.clone(), *n);
     assert_eq!(n, 2);
+    // The bureau's files are Tessera's own: the folder 0700, the file 0600.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&s.outbox_dir), 0o700);
+        assert_eq!(mode(&s.outbox_dir.join(&file)), 0o600);
+    }
     assert_eq!(stored_card(&e, a.card_id).await.state, "ordered");
     let files = unzip(&s.outbox_dir.join(&file));
     let csv = String::from_utf8(files["order.csv"].clone()).unwrap();
@@ -105,6 +119,10 @@ async fn queued_orders_go_out_in_one_file_and_reports_move_them(e: Engine) {
         "{csv}"
     );
     assert!(csv.contains(",print_and_encode"), "{csv}");
+    assert!(
+        csv.contains(r#","'=HYPERLINK(""http://evil"")","#) && !csv.contains(",=HYPERLINK"),
+        "{csv}"
+    );
     let manifest = String::from_utf8(files["manifest.sha256"].clone()).unwrap();
     assert_eq!(
         manifest,

@@ -19,6 +19,17 @@ struct File {
     mail: MailFile,
     external_production: ExternalFile,
     limits: LimitsFile,
+    audit: AuditFile,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default)]
+struct AuditFile {
+    /// Where signed checkpoints of the audit chain are appended (default
+    /// `data_dir/audit-checkpoints.jsonl`); keep it, or ship it, apart from the database.
+    checkpoint_file: String,
+    /// How often a checkpoint is taken (default 5).
+    checkpoint_minutes: u64,
 }
 
 /// Rate limits as "burst/per-minute" ("30/30": 30 at once, then one every two seconds).
@@ -199,6 +210,9 @@ pub struct Config {
     pub bureau_token: Option<String>,
     /// Rate limits on sign-in and EST authentication.
     pub limits: tessera_engine::throttle::Limits,
+    /// Where audit checkpoints are exported, and how often.
+    pub checkpoint_file: PathBuf,
+    pub checkpoint_every: std::time::Duration,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -272,6 +286,17 @@ impl Config {
             ),
             bureau_token: env("TESSERA_BUREAU_TOKEN"),
             limits: limits(&file.limits)?,
+            checkpoint_file: path_setting(
+                "TESSERA_AUDIT_CHECKPOINT_FILE",
+                &file.audit.checkpoint_file,
+                data_dir.join("audit-checkpoints.jsonl"),
+            ),
+            checkpoint_every: std::time::Duration::from_secs(
+                match file.audit.checkpoint_minutes {
+                    0 => 5,
+                    m => m,
+                } * 60,
+            ),
             card_readers: flag("TESSERA_CARD_READERS", file.card_readers.enabled),
             data_dir,
             database_url,

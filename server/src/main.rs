@@ -23,7 +23,8 @@ use tessera_app::{shell, App};
 use tessera_engine::bridge::Bridge;
 use tessera_engine::Engine;
 
-const USAGE: &str = "usage: tessera [serve | demo-data | verify-audit] [--config Leptos.toml]";
+const USAGE: &str =
+    "usage: tessera [serve | demo-data | verify-audit [--checkpoint FILE]] [--config Leptos.toml]";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -46,9 +47,11 @@ async fn run() -> Result<(), String> {
     let mut args = std::env::args().skip(1);
     let mut command = None;
     let mut config_path = PathBuf::from("Leptos.toml");
+    let mut checkpoint_file: Option<PathBuf> = None;
     while let Some(a) = args.next() {
         match a.as_str() {
             "--config" => config_path = args.next().ok_or(USAGE)?.into(),
+            "--checkpoint" => checkpoint_file = Some(args.next().ok_or(USAGE)?.into()),
             "-h" | "--help" | "help" => {
                 println!("{USAGE}");
                 return Ok(());
@@ -58,8 +61,13 @@ async fn run() -> Result<(), String> {
         }
     }
     let config = Config::load(&config_path)?;
+    // Everything the server creates is its own (the database, its journal, order files, keys).
+    // SAFETY: umask only sets the process's file creation mask.
+    unsafe {
+        libc::umask(0o077);
+    }
     if config.database_url.starts_with("sqlite") {
-        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+        tessera_engine::files::private_dir(&config.data_dir).map_err(|e| {
             format!(
                 "cannot create the data dir {}: {e}",
                 config.data_dir.display()
@@ -92,10 +100,23 @@ async fn run() -> Result<(), String> {
             Ok(())
         }
         "verify-audit" => {
-            let n = tessera_engine::audit::verify(&engine.db)
+            use tessera_engine::audit_checkpoint;
+            let mut checkpoints = audit_checkpoint::stored(&engine)
                 .await
                 .map_err(|e| e.to_string())?;
-            println!("The audit chain is intact: {n} records.");
+            if let Some(file) = &checkpoint_file {
+                checkpoints.extend(audit_checkpoint::read_file(file).map_err(|e| e.to_string())?);
+            }
+            let n = audit_checkpoint::verify(&engine, &checkpoints)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "The audit chain is intact: {n} records, {} signed checkpoints hold{}.",
+                checkpoints.len(),
+                checkpoint_file
+                    .map(|f| format!(" (with those of {})", f.display()))
+                    .unwrap_or_default()
+            );
             Ok(())
         }
         other => Err(format!("unknown command \"{other}\"\n{USAGE}")),
@@ -120,6 +141,40 @@ fn spawn_external_sync(
                     }
                 }
                 Err(e) => tracing::error!("the external production sync failed: {e}"),
+            }
+        }
+    });
+}
+
+/// Signed checkpoints of the audit chain, at start and on the schedule: kept in the database,
+/// appended to the checkpoint file and written to the log, so that a rewritten or cut chain is
+/// found by `tessera verify-audit --checkpoint FILE` even by someone who trusts nothing in the
+/// database.
+fn spawn_audit_checkpoints(engine: Engine, file: PathBuf, every: std::time::Duration) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        let mut exported = None;
+        loop {
+            tick.tick().await;
+            match tessera_engine::audit_checkpoint::take(&engine).await {
+                Ok(c) if exported != Some(c.seq) => {
+                    tracing::info!(
+                        "audit checkpoint seq={} hash={} at={} mac={}",
+                        c.seq,
+                        c.hash,
+                        c.at,
+                        c.mac
+                    );
+                    match tessera_engine::audit_checkpoint::export(&file, &c) {
+                        Ok(()) => exported = Some(c.seq),
+                        Err(e) => tracing::error!(
+                            "writing the audit checkpoint to {} failed: {e}",
+                            file.display()
+                        ),
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!("taking an audit checkpoint failed: {e}"),
             }
         }
     });
@@ -182,7 +237,8 @@ async fn serve(config: Config, engine: Engine) -> Result<(), String> {
     let routes = generate_route_list(App);
     let cookies = tessera_app::api::ssr::CookiePolicy {
         secure: config.secure_cookie,
-    };
+    }
+    .install();
     let health_engine = engine.clone();
     match tessera_engine::bridge::reconcile::sweep_on_start(&engine).await {
         Ok(ids) if !ids.is_empty() => tracing::warn!(
@@ -192,6 +248,11 @@ async fn serve(config: Config, engine: Engine) -> Result<(), String> {
         Err(e) => return Err(format!("checking unfinished encoding jobs failed: {e}")),
     }
     spawn_schedule(engine.clone(), config.schedule);
+    spawn_audit_checkpoints(
+        engine.clone(),
+        config.checkpoint_file.clone(),
+        config.checkpoint_every,
+    );
     spawn_external_sync(
         engine.clone(),
         config.external.clone(),
@@ -240,6 +301,9 @@ async fn serve(config: Config, engine: Engine) -> Result<(), String> {
             &options,
             routes,
             move || {
+                // A fresh nonce for each page: its inline scripts carry it, and the CSP allows
+                // no other.
+                leptos::nonce::provide_nonce();
                 provide_context(engine.clone());
                 provide_context(bridge.clone());
                 provide_context(external.clone());
@@ -260,7 +324,10 @@ async fn serve(config: Config, engine: Engine) -> Result<(), String> {
             csrf::Origins::new(&config.pki.public_url),
             csrf::check,
         ))
-        .layer(axum::middleware::map_response(security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            config.secure_cookie,
+            security_headers,
+        ))
         // The WASM bundle is about 1.3 MB; compressed it is a third of that.
         .layer(tower_http::compression::CompressionLayer::new());
     let listener = tokio::net::TcpListener::bind(config.address)
@@ -282,7 +349,16 @@ async fn serve(config: Config, engine: Engine) -> Result<(), String> {
     .map_err(|e| e.to_string())
 }
 
-async fn security_headers(mut res: axum::response::Response) -> axum::response::Response {
+/// Headers every response carries. Answers are not cached (a recovered key's PKCS#12, a
+/// user's page), except the built assets, which are the same for everybody. Behind TLS (the
+/// cookie is Secure) browsers are told to use HTTPS only.
+async fn security_headers(
+    axum::extract::State(secure): axum::extract::State<bool>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let asset = req.uri().path().starts_with("/pkg/");
+    let mut res = next.run(req).await;
     let h = res.headers_mut();
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(
@@ -293,5 +369,14 @@ async fn security_headers(mut res: axum::response::Response) -> axum::response::
         header::REFERRER_POLICY,
         HeaderValue::from_static("same-origin"),
     );
+    if !asset {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if secure {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
     res
 }

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod account_role;
+pub mod audit_checkpoint;
 pub mod audit_head;
 pub mod audit_log;
 pub mod batch_order;

@@ -15,6 +15,7 @@ mod m20261121_000009_card_batch_orders;
 mod m20261121_000010_mobile_ids;
 mod m20261202_000011_identity_changes;
 mod m20261202_000012_sign_in_throttle;
+mod m20261202_000013_audit_checkpoints;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000010_mobile_ids::Migration),
             Box::new(m20261202_000011_identity_changes::Migration),
             Box::new(m20261202_000012_sign_in_throttle::Migration),
+            Box::new(m20261202_000013_audit_checkpoints::Migration),
         ]
     }
 }

@@ -18,8 +18,19 @@ use tessera_process::CertificateState;
 /// How many published CRLs are kept (the newest is served; older ones are history).
 const KEEP: u64 = 20;
 
-/// Signs and stores a new CRL with the next CRL number.
+/// Signs and stores a new CRL with the next CRL number (after a change of certificates, on the
+/// schedule, at start).
 pub async fn publish(engine: &Engine) -> Result<CrlInfo> {
+    publish_as(engine, None).await
+}
+
+/// Publish CRL now, as an admin asks for it: audited with who asked.
+pub async fn publish_by(engine: &Engine, caller: &crate::Caller) -> Result<CrlInfo> {
+    caller.require_any(&[tessera_process::Role::Admin], "publish the CRL")?;
+    publish_as(engine, Some(caller)).await
+}
+
+async fn publish_as(engine: &Engine, caller: Option<&crate::Caller>) -> Result<CrlInfo> {
     let pki = engine.pki()?;
     let txn = engine.write().await?;
     let result = async {
@@ -46,6 +57,27 @@ pub async fn publish(engine: &Engine) -> Result<CrlInfo> {
             .filter(crl::Column::Number.lte(number - KEEP as i64))
             .exec(&txn)
             .await?;
+        if let Some(caller) = caller {
+            crate::runner::record(
+                &txn,
+                caller,
+                crate::audit::AuditRecord {
+                    action: "CrlPublished".into(),
+                    data: serde_json::json!({
+                        "number": number,
+                        "entries": info.entries,
+                        "this_update": info.this_update,
+                        "next_update": info.next_update,
+                    }),
+                    detail: format!(
+                        "CRL {number} published by hand: {} entries, valid until {}",
+                        info.entries, info.next_update
+                    ),
+                    ..Default::default()
+                },
+            )
+            .await?;
+        }
         Ok(info)
     }
     .await;

@@ -143,7 +143,7 @@ fn create_key_file(path: &std::path::Path) -> Result<()> {
         ))
     };
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(fail)?;
+        crate::files::private_dir(dir).map_err(fail)?;
     }
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);

@@ -54,6 +54,8 @@ pub struct Pki {
     pub issuing_not_after: chrono::DateTime<chrono::Utc>,
     /// The key of the keyed hash of typed user names (`secrets::LOGIN_NAMES`).
     pub login_name_key: zeroize::Zeroizing<[u8; 32]>,
+    /// The key that signs audit checkpoints (`secrets::AUDIT_CHECKPOINTS`).
+    pub audit_key: zeroize::Zeroizing<[u8; 32]>,
 }
 
 impl std::fmt::Debug for Pki {
@@ -81,8 +83,11 @@ impl Pki {
         let public_url = settings.public_url.trim_end_matches('/').to_string();
         let login_name_key =
             secrets::load_or_create(&engine.db, &kek, secrets::LOGIN_NAMES).await?;
+        let audit_key =
+            secrets::load_or_create(&engine.db, &kek, secrets::AUDIT_CHECKPOINTS).await?;
         Ok(Pki {
             login_name_key,
+            audit_key,
             kek,
             ca,
             crl_url: format!("{public_url}{CRL_PATH}"),

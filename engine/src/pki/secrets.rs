@@ -12,6 +12,8 @@ use zeroize::Zeroizing;
 
 /// The key of the keyed hash that stands for a typed user name in the sign-in throttle.
 pub const LOGIN_NAMES: &str = "login-names";
+/// The key that signs checkpoints of the audit chain.
+pub const AUDIT_CHECKPOINTS: &str = "audit-checkpoints";
 
 fn context(name: &str) -> String {
     format!("secret:{name}")
