@@ -213,6 +213,51 @@ pub async fn current_session() -> Result<Option<SessionInfo>, ServerFnError> {
     )
 }
 
+/// The signed-in person's own account: whether the password must change, the sessions.
+#[server(prefix = "/api", endpoint = "my_account")]
+pub async fn fetch_my_account() -> Result<MyAccount, ServerFnError> {
+    use ssr::*;
+    let parts = parts().await?;
+    let (engine, caller) = context().await?;
+    let token = token(&parts).unwrap_or_default();
+    tessera_engine::auth::my_account(&engine, &caller, &token)
+        .await
+        .map_err(fail)
+}
+
+/// Change one's own password (the current one first); the other sessions end.
+#[server(prefix = "/api", endpoint = "change_password")]
+pub async fn change_password(current: String, new: String) -> Result<(), ServerFnError> {
+    use ssr::*;
+    let parts = parts().await?;
+    let (engine, caller) = context().await?;
+    let token = token(&parts).unwrap_or_default();
+    tessera_engine::auth::change_password(&engine, &caller, &token, &current, &new)
+        .await
+        .map_err(fail)
+}
+
+/// Sign out everywhere: every session of one's account ends, this one too.
+#[server(prefix = "/api", endpoint = "sign_out_everywhere")]
+pub async fn sign_out_everywhere() -> Result<u64, ServerFnError> {
+    use ssr::*;
+    let (engine, caller) = context().await?;
+    let ended = tessera_engine::auth::sign_out_everywhere(&engine, &caller)
+        .await
+        .map_err(fail)?;
+    set_cookie("", 0);
+    Ok(ended)
+}
+
+/// Reset password (admin): the account must change it at its next sign-in.
+#[server(prefix = "/api", endpoint = "reset_password")]
+pub async fn reset_password(account_id: i64, password: String) -> Result<(), ServerFnError> {
+    let (engine, caller) = ssr::context().await?;
+    tessera_engine::accounts::reset_password(&engine, &caller, account_id, &password)
+        .await
+        .map_err(ssr::fail)
+}
+
 #[server(prefix = "/api", endpoint = "search_users")]
 pub async fn search_users(query: String) -> Result<Vec<UserSummary>, ServerFnError> {
     let (engine, caller) = ssr::context().await?;

@@ -85,9 +85,9 @@ pub fn Header() -> impl IntoView {
                         Some(s) => {
                             let roles = s.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join(", ");
                             view! {
-                                <span class="account" data-testid="account">
+                                <A href="/account" attr:class="account" attr:data-testid="account">
                                     {s.display_name.clone()} " (" {roles} ")"
-                                </span>
+                                </A>
                                 <ActionForm action=auth.logout>
                                     <button type="submit" class="link">"Sign out"</button>
                                 </ActionForm>

@@ -121,6 +121,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/ca") view=pages::ca::CaPage/>
                     <Route path=path!("/admin/external-production") view=pages::external::ExternalProductionPage/>
                     <Route path=path!("/admin/accounts") view=pages::accounts::AccountsPage/>
+                    <Route path=path!("/account") view=pages::account::AccountPage/>
                     <Route path=path!("/admin/commands/:kind") view=pages::commands::CommandsPage/>
                     <Route path=path!("/admin/certificate-profiles") view=pages::profiles::ProfilesPage/>
                     <Route path=path!("/me") view=pages::me::MePage/>

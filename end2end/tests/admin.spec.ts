@@ -195,6 +195,21 @@ test('an admin creates a self-service account for a user, who then signs in to i
   await expect(page.getByTestId('accounts').locator('tr[data-account="tara"]')).toContainText('Tara Torres (E1020)');
   await signOut(page);
   await signIn(page, 'tara', 'tara-long-password');
+  // The admin chose that password: Tara chooses her own before anything else.
+  await expect(page).toHaveURL(/\/account$/);
+  await expect(page.getByTestId('must-change')).toBeVisible();
+  const change = page.getByTestId('change-password');
+  await change.getByLabel('Current password').fill('tara-long-password');
+  await change.getByLabel('New password', { exact: true }).fill('password123');
+  await change.getByLabel('New password again').fill('password123');
+  await change.getByRole('button', { name: 'Change password' }).click();
+  await expect(change.getByRole('alert')).toContainText('too easy to guess');
+  await change.getByLabel('New password', { exact: true }).fill('violet tractor under moonlight');
+  await change.getByLabel('New password again').fill('violet tractor under moonlight');
+  await change.getByRole('button', { name: 'Change password' }).click();
+  await expect(page.getByTestId('must-change')).toHaveCount(0);
+  await expect(page.getByTestId('sessions').locator('tr', { hasText: 'this browser' })).toHaveCount(1);
+  await open(page, '/me');
   await expect(page.getByRole('heading', { name: 'My credentials' })).toBeVisible();
   await expect(page.locator('[data-field="common_name"]')).toHaveText('Tara Torres');
 });

@@ -7,6 +7,7 @@ use crate::auth::create_account;
 use crate::entity::{account, account_role, person, session};
 use crate::runner::{record, Caller};
 use crate::{Engine, EngineError, Result};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
 };
@@ -14,8 +15,6 @@ use std::collections::HashMap;
 use tessera_process::dto::{AccountRow, NewAccount};
 use tessera_process::Role;
 
-pub const MIN_PASSWORD: usize = 10;
-pub const MAX_PASSWORD: usize = 256;
 pub const MAX_USERNAME: usize = 64;
 
 fn admin(caller: &Caller) -> Result<()> {
@@ -108,24 +107,16 @@ pub async fn create(engine: &Engine, caller: &Caller, new: NewAccount) -> Result
             "Give the account a display name (at most 100 characters).".into(),
         ));
     }
-    let length = new.password.chars().count();
-    if !(MIN_PASSWORD..=MAX_PASSWORD).contains(&length) {
-        return Err(EngineError::Invalid(format!(
-            "The password needs {MIN_PASSWORD} to {MAX_PASSWORD} characters."
-        )));
-    }
+    crate::passwords::check(&new.password, &[&username, &display_name])?;
     let employee_id = new.employee_id.trim();
     check_roles(&new.roles, !employee_id.is_empty())?;
     let txn = engine.write().await?;
     let result = async {
-        if account::Entity::find()
-            .filter(account::Column::Username.eq(username.as_str()))
-            .one(&txn)
-            .await?
-            .is_some()
-        {
+        // "Admin" beside "admin" would be two accounts one person cannot tell apart.
+        if let Some(other) = same_name(&txn, &username).await? {
             return Err(EngineError::Invalid(format!(
-                "There is already an account \"{username}\"."
+                "There is already an account \"{}\"; user names are compared without case.",
+                other.username
             )));
         }
         let person = if employee_id.is_empty() {
@@ -167,6 +158,12 @@ pub async fn create(engine: &Engine, caller: &Caller, new: NewAccount) -> Result
             person.as_ref().map(|p| p.id),
         )
         .await?;
+        // The admin knows the first password: it opens nothing but the change to one's own.
+        let mut q = Query::update();
+        q.table("account")
+            .value("must_change_password", true)
+            .and_where(Expr::col("id").eq(id));
+        txn.execute(&q).await?;
         record(
             &txn,
             caller,
@@ -191,6 +188,71 @@ pub async fn create(engine: &Engine, caller: &Caller, new: NewAccount) -> Result
         )
         .await?;
         Ok(id)
+    }
+    .await;
+    crate::db::finish(txn, result).await
+}
+
+async fn same_name(conn: &impl ConnectionTrait, username: &str) -> Result<Option<account::Model>> {
+    Ok(account::Entity::find()
+        .filter(
+            Expr::expr(Func::lower(Expr::col(account::Column::Username)))
+                .eq(username.to_lowercase()),
+        )
+        .one(conn)
+        .await?)
+}
+
+/// Reset password (admin): a new password for someone else's account, which must be changed at
+/// its next sign-in; its sessions end.
+pub async fn reset_password(
+    engine: &Engine,
+    caller: &Caller,
+    id: i64,
+    password: &str,
+) -> Result<()> {
+    admin(caller)?;
+    if id == caller.account_id {
+        return Err(EngineError::Invalid(
+            "Change your own password under My account; a reset is for someone else's.".into(),
+        ));
+    }
+    let a = load(&engine.db, id).await?;
+    crate::passwords::check(password, &[&a.username, &a.display_name])?;
+    let hash = {
+        let _slot = engine.guards.hash_slot().await?;
+        let password = password.to_string();
+        tokio::task::spawn_blocking(move || crate::auth::hash_password(&password))
+            .await
+            .map_err(|e| EngineError::Crypto(format!("hashing the password: {e}")))??
+    };
+    let txn = engine.write().await?;
+    let result = async {
+        let mut q = Query::update();
+        q.table("account")
+            .value("password_hash", hash)
+            .value("must_change_password", true)
+            .and_where(Expr::col("id").eq(id));
+        txn.execute(&q).await?;
+        let ended = session::Entity::delete_many()
+            .filter(session::Column::AccountId.eq(id))
+            .exec(&txn)
+            .await?
+            .rows_affected;
+        record(
+            &txn,
+            caller,
+            AuditRecord {
+                action: "PasswordReset".into(),
+                data: serde_json::json!({ "account_id": id, "sessions_ended": ended }),
+                detail: format!(
+                    "Password of \"{}\" reset by {}; it must be changed at the next sign-in",
+                    a.username, caller.name
+                ),
+                ..Default::default()
+            },
+        )
+        .await
     }
     .await;
     crate::db::finish(txn, result).await

@@ -11,15 +11,36 @@ use argon2::Argon2;
 use base64::Engine as _;
 use chrono::Duration;
 use rand::RngCore;
-use sea_orm::sea_query::{Expr, ExprTrait, Func};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+};
 use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
-use tessera_process::dto::SessionInfo;
+use tessera_process::dto::{MyAccount, SessionInfo, SessionRow};
 use tessera_process::Role;
 
 /// How long a session lasts without signing in again.
 pub const SESSION_HOURS: i64 = 12;
+/// A session's last use is written at most this often (not on every request).
+const TOUCH_EVERY: Duration = Duration::minutes(1);
+
+/// How long sessions last: at most `absolute` after sign-in, and they end after `idle` without
+/// a request.
+#[derive(Clone, Copy, Debug)]
+pub struct SessionPolicy {
+    pub idle: Duration,
+    pub absolute: Duration,
+}
+
+impl Default for SessionPolicy {
+    fn default() -> Self {
+        SessionPolicy {
+            idle: Duration::minutes(30),
+            absolute: Duration::hours(SESSION_HOURS),
+        }
+    }
+}
 /// Longer user names are refused before they reach the database or the audit log.
 pub const MAX_USERNAME: usize = 100;
 
@@ -81,6 +102,7 @@ pub async fn create_account(
         person_id: Set(person_id),
         disabled: Set(false),
         created_at: Set(crate::time::now()),
+        must_change_password: Set(false),
     })
     .exec(conn)
     .await?
@@ -94,6 +116,14 @@ pub async fn create_account(
         .await?;
     }
     Ok(id)
+}
+
+/// The roles a session has: none while the password must be changed.
+async fn roles_in_force(conn: &impl ConnectionTrait, a: &account::Model) -> Result<Vec<Role>> {
+    if a.must_change_password {
+        return Ok(Vec::new());
+    }
+    roles_of(conn, a.id).await
 }
 
 async fn roles_of(conn: &impl ConnectionTrait, account_id: i64) -> Result<Vec<Role>> {
@@ -168,23 +198,26 @@ pub async fn login(
             token_hash: Set(token_hash(&token)),
             account_id: Set(account.id),
             created_at: Set(now),
-            expires_at: Set(now + Duration::hours(SESSION_HOURS)),
+            expires_at: Set(now + engine.sessions.absolute),
+            last_seen_at: Set(Some(now)),
+            source: Set(source.to_string()),
         })
         .exec_without_returning(&txn)
         .await?;
-        let roles = roles_of(&txn, account.id).await?;
+        let roles = roles_in_force(&txn, &account).await?;
         let info = SessionInfo {
             account_id: account.id,
             username: account.username.clone(),
             display_name: account.display_name.clone(),
             roles: roles.clone(),
             person_id: account.person_id,
+            must_change_password: account.must_change_password,
         };
         let caller = Caller {
             account_id: account.id,
             name: account.username,
             roles,
-            person_id: account.person_id,
+            person_id: account.person_id.filter(|_| !account.must_change_password),
             source: source.to_string(),
         };
         audit::append(
@@ -214,8 +247,20 @@ pub async fn session(
     else {
         return Ok(None);
     };
-    if s.expires_at < crate::time::now() {
+    let now = crate::time::now();
+    let last = s.last_seen_at.unwrap_or(s.created_at);
+    if s.expires_at < now || last + engine.sessions.idle < now {
+        session::Entity::delete_by_id(s.token_hash.clone())
+            .exec(&engine.db)
+            .await?;
         return Ok(None);
+    }
+    if now - last > TOUCH_EVERY {
+        let mut q = Query::update();
+        q.table("session")
+            .value("last_seen_at", now)
+            .and_where(Expr::col("token_hash").eq(s.token_hash.as_str()));
+        engine.db.execute(&q).await?;
     }
     let Some(a) = account::Entity::find_by_id(s.account_id)
         .one(&engine.db)
@@ -226,7 +271,7 @@ pub async fn session(
     if a.disabled {
         return Ok(None);
     }
-    let roles = roles_of(&engine.db, a.id).await?;
+    let roles = roles_in_force(&engine.db, &a).await?;
     Ok(Some((
         SessionInfo {
             account_id: a.id,
@@ -234,12 +279,14 @@ pub async fn session(
             display_name: a.display_name.clone(),
             roles: roles.clone(),
             person_id: a.person_id,
+            must_change_password: a.must_change_password,
         },
         Caller {
             account_id: a.id,
             name: a.username,
             roles,
-            person_id: a.person_id,
+            // Nor the person's own pages, while the password must change.
+            person_id: a.person_id.filter(|_| !a.must_change_password),
             source: source.to_string(),
         },
     )))
@@ -256,6 +303,149 @@ pub async fn logout(engine: &Engine, token: &str, caller: &Caller) -> Result<()>
             ..Default::default()
         };
         audit::append(&txn, Some(caller), record).await
+    }
+    .await;
+    crate::db::finish(txn, result).await
+}
+
+/// A short reference to a session for its owner's list: not the token, nor its full hash.
+fn session_ref(token_hash: &str) -> String {
+    token_hash.chars().take(10).collect()
+}
+
+/// One's own account: whether the password must change, and the open sessions.
+pub async fn my_account(engine: &Engine, caller: &Caller, token: &str) -> Result<MyAccount> {
+    let a = account::Entity::find_by_id(caller.account_id)
+        .one(&engine.db)
+        .await?
+        .ok_or(EngineError::Unauthenticated)?;
+    let current = token_hash(token);
+    let now = crate::time::now();
+    let mut sessions: Vec<SessionRow> = session::Entity::find()
+        .filter(session::Column::AccountId.eq(a.id))
+        .order_by_desc(session::Column::CreatedAt)
+        .all(&engine.db)
+        .await?
+        .into_iter()
+        .filter(|s| {
+            s.expires_at >= now
+                && s.last_seen_at.unwrap_or(s.created_at) + engine.sessions.idle >= now
+        })
+        .map(|s| SessionRow {
+            id: session_ref(&s.token_hash),
+            created_at: crate::time::text(s.created_at),
+            last_seen_at: crate::time::text(s.last_seen_at.unwrap_or(s.created_at)),
+            source: s.source,
+            current: s.token_hash == current,
+        })
+        .collect();
+    sessions.sort_by_key(|s| !s.current);
+    Ok(MyAccount {
+        username: a.username,
+        display_name: a.display_name,
+        must_change_password: a.must_change_password,
+        sessions,
+        idle_minutes: engine.sessions.idle.num_minutes(),
+    })
+}
+
+/// Sign out everywhere: every session of the caller's account ends, this one too.
+pub async fn sign_out_everywhere(engine: &Engine, caller: &Caller) -> Result<u64> {
+    let txn = engine.write().await?;
+    let result = async {
+        let ended = session::Entity::delete_many()
+            .filter(session::Column::AccountId.eq(caller.account_id))
+            .exec(&txn)
+            .await?
+            .rows_affected;
+        audit::append(
+            &txn,
+            Some(caller),
+            AuditRecord {
+                action: "SignedOutEverywhere".into(),
+                data: serde_json::json!({ "sessions": ended }),
+                detail: format!("{} signed out everywhere ({ended} sessions)", caller.name),
+                ..Default::default()
+            },
+        )
+        .await?;
+        Ok(ended)
+    }
+    .await;
+    crate::db::finish(txn, result).await
+}
+
+/// Change password: the current one proves it is the owner (counted like a sign-in), the new
+/// one must pass the policy. The account's other sessions end; this one stays.
+pub async fn change_password(
+    engine: &Engine,
+    caller: &Caller,
+    token: &str,
+    current: &str,
+    new: &str,
+) -> Result<()> {
+    let a = account::Entity::find_by_id(caller.account_id)
+        .one(&engine.db)
+        .await?
+        .ok_or(EngineError::Unauthenticated)?;
+    engine.guards.admit_sign_in(&caller.source)?;
+    let throttle = crate::sign_in_throttle::Attempt::new(engine, &a.username, &caller.source)?;
+    throttle.check(engine).await?;
+    let (hash, given) = (a.password_hash.clone(), current.to_string());
+    let ok = {
+        let _slot = engine.guards.hash_slot().await?;
+        tokio::task::spawn_blocking(move || verify_password(&given, &hash))
+            .await
+            .unwrap_or(false)
+    };
+    if !ok {
+        throttle.failed(engine, Some(a.id)).await?;
+        return Err(EngineError::Invalid(
+            "The current password is not right; nothing was changed.".into(),
+        ));
+    }
+    if new == current {
+        return Err(EngineError::Invalid(
+            "The new password is the one you have now; choose another.".into(),
+        ));
+    }
+    crate::passwords::check(new, &[&a.username, &a.display_name])?;
+    let new_hash = {
+        let _slot = engine.guards.hash_slot().await?;
+        let new = new.to_string();
+        tokio::task::spawn_blocking(move || hash_password(&new))
+            .await
+            .map_err(|e| EngineError::Crypto(format!("hashing the password: {e}")))??
+    };
+    let txn = engine.write().await?;
+    let result = async {
+        throttle.succeeded(&txn).await?;
+        let mut q = Query::update();
+        q.table("account")
+            .value("password_hash", new_hash)
+            .value("must_change_password", false)
+            .and_where(Expr::col("id").eq(a.id));
+        txn.execute(&q).await?;
+        let ended = session::Entity::delete_many()
+            .filter(session::Column::AccountId.eq(a.id))
+            .filter(session::Column::TokenHash.ne(token_hash(token)))
+            .exec(&txn)
+            .await?
+            .rows_affected;
+        audit::append(
+            &txn,
+            Some(caller),
+            AuditRecord {
+                action: "PasswordChanged".into(),
+                data: serde_json::json!({ "other_sessions_ended": ended }),
+                detail: format!(
+                    "{} changed their password ({ended} other sessions ended)",
+                    a.username
+                ),
+                ..Default::default()
+            },
+        )
+        .await
     }
     .await;
     crate::db::finish(txn, result).await

@@ -3,7 +3,7 @@
 
 use crate::audit::AuditRecord;
 use crate::entity::{card, person};
-use crate::people::{self, account_names, card_state, card_summary, may_see_person};
+use crate::people::{self, account_names, card_state, card_summary};
 use crate::runner::{
     self, authorize, hold, record, require_enabled, require_state, transition, Caller,
 };
@@ -496,14 +496,8 @@ pub async fn requests(engine: &Engine, caller: &Caller) -> Result<Vec<CardReques
 pub async fn page(engine: &Engine, caller: &Caller, card_id: i64) -> Result<CardPage> {
     // A caller who may not see every card learns nothing about cards that are not theirs,
     // not even whether they exist.
-    let c = match load_card(&engine.db, card_id).await {
-        Err(EngineError::NotFound { .. }) if may_see_person(caller, -1).is_err() => {
-            return Err(EngineError::Forbidden("see this card".into()))
-        }
-        other => other?,
-    };
-    may_see_person(caller, c.person_id)
-        .map_err(|_| EngineError::Forbidden("see this card".into()))?;
+    let c = load_card(&engine.db, card_id).await?;
+    people::may_see_object(caller, c.person_id, (ObjectKind::Card, card_id))?;
     let p = people::load(&engine.db, c.person_id).await?;
     let names = account_names(&engine.db, [c.requested_by]).await?;
     Ok(CardPage {

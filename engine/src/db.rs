@@ -16,6 +16,8 @@ pub struct Engine {
     pki: Option<Arc<Pki>>,
     /// Rate limits and the password-hashing slots of this server process.
     pub guards: Arc<crate::throttle::Guards>,
+    /// How long sessions last.
+    pub sessions: crate::auth::SessionPolicy,
 }
 
 impl Engine {
@@ -47,6 +49,7 @@ impl Engine {
             db,
             pki: None,
             guards: crate::throttle::Guards::shared(),
+            sessions: crate::auth::SessionPolicy::default(),
         };
         engine.bootstrap().await?;
         Ok(engine)

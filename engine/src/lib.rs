@@ -22,6 +22,7 @@ pub mod migration;
 pub mod mobile_ids;
 pub mod notifications;
 pub mod options;
+pub mod passwords;
 pub mod people;
 pub mod person_changes;
 pub mod pki;

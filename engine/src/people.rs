@@ -27,6 +27,15 @@ pub fn may_see_person(caller: &Caller, person_id: i64) -> Result<()> {
     }
 }
 
+/// For an object of a person: one who may not see that person is told it does not exist, the
+/// same answer as for an id nobody has, so that ids of others' objects stay unknown.
+pub fn may_see_object(caller: &Caller, person_id: i64, object: (ObjectKind, i64)) -> Result<()> {
+    may_see_person(caller, person_id).map_err(|_| EngineError::NotFound {
+        kind: object.0,
+        id: object.1,
+    })
+}
+
 pub fn user_state(p: &person::Model) -> Result<UserState> {
     crate::runner::parse_kind_state(ObjectKind::User, &p.state)
 }

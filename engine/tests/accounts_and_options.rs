@@ -244,7 +244,28 @@ async fn password_guessing_is_slowed_down_where_it_comes_from(mut e: Engine) {
     assert_eq!(sign_in_throttle::report(&e, true).await.unwrap(), 0);
 }
 
+/// A session ends after the idle time without a request, however young it is.
+async fn an_idle_session_ends(mut e: Engine) {
+    e.sessions = auth::SessionPolicy {
+        idle: chrono::Duration::milliseconds(800),
+        ..Default::default()
+    };
+    let (token, _) = auth::login(&e, "operator", "operator-demo", "10.1.0.1")
+        .await
+        .unwrap();
+    assert!(auth::session(&e, &token, "10.1.0.1")
+        .await
+        .unwrap()
+        .is_some());
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    assert!(auth::session(&e, &token, "10.1.0.1")
+        .await
+        .unwrap()
+        .is_none());
+}
+
 on_both_backends!(
+    an_idle_session_ends,
     password_guessing_is_slowed_down_where_it_comes_from,
     wrong_password_opens_no_session,
     quick_search_finds_by_name_upn_and_employee_id,

@@ -434,6 +434,11 @@ async fn accounts_and_roles_are_managed_by_admins(e: Engine) {
             new("operator", vec![Role::Operator], ""),
             "already an account",
         ),
+        // User names are one without regard to case.
+        (
+            new("Operator", vec![Role::Operator], ""),
+            "already an account \"operator\"",
+        ),
         (
             new("nobody", vec![Role::SelfService], "E0000"),
             "no user with employee id",
@@ -452,6 +457,10 @@ async fn accounts_and_roles_are_managed_by_admins(e: Engine) {
         .unwrap_err()
         .to_string()
         .contains("10 to 256"));
+    let mut common = new("bruno", vec![Role::SelfService], "E1002");
+    common.password = "password123".into();
+    let err = accounts::create(&e, &admin, common).await.unwrap_err();
+    assert!(err.to_string().contains("too easy to guess"), "{err}");
     let id = accounts::create(&e, &admin, new("bruno", vec![Role::SelfService], "E1002"))
         .await
         .unwrap();
@@ -459,6 +468,77 @@ async fn accounts_and_roles_are_managed_by_admins(e: Engine) {
         .await
         .unwrap();
     assert_eq!(info.person_id, Some(person(&e, "Bruno Berg").await.id));
+    // The admin chose that password: it opens nothing but the change to one's own.
+    assert!(
+        info.must_change_password && info.roles.is_empty(),
+        "{info:?}"
+    );
+    let (_, first) = auth::session(&e, &token, "test").await.unwrap().unwrap();
+    assert!(matches!(
+        tessera_engine::people::page(&e, &first, info.person_id.unwrap()).await,
+        Err(EngineError::Forbidden(_))
+    ));
+    let err = auth::change_password(
+        &e,
+        &first,
+        &token,
+        "wrong one",
+        "a new passphrase of bruno's",
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("current password is not right"),
+        "{err}"
+    );
+    let err = auth::change_password(&e, &first, &token, "a good long password", "bruno12345")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("too easy to guess"), "{err}");
+    let (other, _) = auth::login(&e, "bruno", "a good long password", "elsewhere")
+        .await
+        .unwrap();
+    auth::change_password(
+        &e,
+        &first,
+        &token,
+        "a good long password",
+        "violet tractor under moonlight",
+    )
+    .await
+    .unwrap();
+    let (info, _) = auth::session(&e, &token, "test").await.unwrap().unwrap();
+    assert!(!info.must_change_password && info.roles == [Role::SelfService]);
+    assert!(
+        auth::session(&e, &other, "elsewhere")
+            .await
+            .unwrap()
+            .is_none(),
+        "the other sessions end"
+    );
+    // An admin's reset: the account must change it again, and its sessions end.
+    let err = accounts::reset_password(&e, &admin, admin.account_id, "some fresh words here")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("My account"), "{err}");
+    accounts::reset_password(&e, &admin, id, "temporary words for bruno")
+        .await
+        .unwrap();
+    assert!(auth::session(&e, &token, "test").await.unwrap().is_none());
+    let (token, info) = auth::login(&e, "bruno", "temporary words for bruno", "test")
+        .await
+        .unwrap();
+    assert!(info.must_change_password);
+    // Sign out everywhere ends every session of the account.
+    let (_, bruno) = auth::session(&e, &token, "test").await.unwrap().unwrap();
+    let mine = auth::my_account(&e, &bruno, &token).await.unwrap();
+    assert_eq!(mine.sessions.len(), 1);
+    assert!(mine.sessions[0].current && mine.sessions[0].source == "test");
+    assert_eq!(auth::sign_out_everywhere(&e, &bruno).await.unwrap(), 1);
+    assert!(auth::session(&e, &token, "test").await.unwrap().is_none());
+    let (token, _) = auth::login(&e, "bruno", "temporary words for bruno", "test")
+        .await
+        .unwrap();
 
     // Disabling ends the account's sessions and refuses new ones.
     // A stale page cannot overwrite: the roles it saw are checked.

@@ -245,8 +245,50 @@ async fn a_person_without_credentials_is_edited_at_once(e: Engine) {
     assert_eq!(out.user.email, "new.address@example.com");
 }
 
+/// A self-service user learns nothing about others' objects: an id that is someone else's gets
+/// the same answer as one nobody has.
+async fn others_objects_look_like_missing_ones(e: Engine) {
+    let alice = caller(&e, "alice").await;
+    let karim = person(&e, "Karim Khan").await;
+    let karims_card = tessera_engine::entity::card::Entity::find()
+        .filter(tessera_engine::entity::card::Column::PersonId.eq(karim.id))
+        .one(&e.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let theirs = tessera_engine::cards::page(&e, &alice, karims_card.id)
+        .await
+        .unwrap_err();
+    let nobodys = tessera_engine::cards::page(&e, &alice, 999_999)
+        .await
+        .unwrap_err();
+    assert_eq!(theirs.status(), 404);
+    assert_eq!(nobodys.status(), 404);
+    assert_eq!(
+        theirs.to_string().replace(&karims_card.id.to_string(), "N"),
+        nobodys.to_string().replace("999999", "N")
+    );
+    // The same for a mobile ID.
+    let op = caller(&e, "operator").await;
+    let supplied = mobile_ids::supply(&e, &op, SUPPLY, karim.id, karim.version)
+        .await
+        .unwrap();
+    let theirs = mobile_ids::page(&e, &alice, supplied.mobile_id)
+        .await
+        .unwrap_err();
+    let nobodys = mobile_ids::page(&e, &alice, 999_999).await.unwrap_err();
+    assert_eq!((theirs.status(), nobodys.status()), (404, 404));
+    assert_eq!(
+        theirs
+            .to_string()
+            .replace(&supplied.mobile_id.to_string(), "N"),
+        nobodys.to_string().replace("999999", "N")
+    );
+}
+
 on_both_backends!(
     an_operator_alone_cannot_take_over_another_persons_identity,
     an_emailed_code_works_only_for_the_address_it_was_sent_to,
     a_person_without_credentials_is_edited_at_once,
+    others_objects_look_like_missing_ones,
 );

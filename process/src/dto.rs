@@ -15,9 +15,33 @@ pub struct SessionInfo {
     pub account_id: i64,
     pub username: String,
     pub display_name: String,
+    /// Empty while the password must be changed: a password an admin set opens nothing else.
     pub roles: Vec<Role>,
     /// The person a self-service account belongs to.
     pub person_id: Option<i64>,
+    pub must_change_password: bool,
+}
+
+/// One of one's own sessions (a signed-in browser).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionRow {
+    /// A short, stable reference (not the token).
+    pub id: String,
+    pub created_at: String,
+    pub last_seen_at: String,
+    pub source: String,
+    /// The session this page was loaded with.
+    pub current: bool,
+}
+
+/// The signed-in person's own account: password and sessions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyAccount {
+    pub username: String,
+    pub display_name: String,
+    pub must_change_password: bool,
+    pub sessions: Vec<SessionRow>,
+    pub idle_minutes: i64,
 }
 
 impl SessionInfo {

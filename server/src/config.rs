@@ -161,6 +161,8 @@ struct Site {
     address: String,
     root: String,
     secure_cookie: bool,
+    /// Minutes without a request after which a session ends (default 30).
+    idle_minutes: i64,
 }
 
 impl Default for Site {
@@ -169,6 +171,7 @@ impl Default for Site {
             address: "127.0.0.1:3000".into(),
             root: "target/site".into(),
             secure_cookie: false,
+            idle_minutes: 30,
         }
     }
 }
@@ -210,6 +213,8 @@ pub struct Config {
     pub bureau_token: Option<String>,
     /// Rate limits on sign-in and EST authentication.
     pub limits: tessera_engine::throttle::Limits,
+    /// How long sessions last.
+    pub sessions: tessera_engine::auth::SessionPolicy,
     /// Where audit checkpoints are exported, and how often.
     pub checkpoint_file: PathBuf,
     pub checkpoint_every: std::time::Duration,
@@ -286,6 +291,23 @@ impl Config {
             ),
             bureau_token: env("TESSERA_BUREAU_TOKEN"),
             limits: limits(&file.limits)?,
+            sessions: {
+                let idle = match env("TESSERA_IDLE_MINUTES") {
+                    Some(v) => v.trim().parse().map_err(|_| {
+                        format!("TESSERA_IDLE_MINUTES \"{v}\" is not a number of minutes")
+                    })?,
+                    None => file.site.idle_minutes,
+                };
+                if !(1..=12 * 60).contains(&idle) {
+                    return Err(format!(
+                        "[site] idle_minutes ({idle}) must be between 1 and 720"
+                    ));
+                }
+                tessera_engine::auth::SessionPolicy {
+                    idle: chrono::Duration::minutes(idle),
+                    ..Default::default()
+                }
+            },
             checkpoint_file: path_setting(
                 "TESSERA_AUDIT_CHECKPOINT_FILE",
                 &file.audit.checkpoint_file,

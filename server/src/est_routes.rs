@@ -20,20 +20,28 @@ const MAX_BODY: usize = 16 * 1024;
 const DEFAULT_LABEL: &str = "authentication";
 
 pub fn routes(engine: Engine) -> Router {
+    let est = Router::new()
+        .route("/cacerts", get(cacerts_default))
+        .route("/{label}/cacerts", get(cacerts))
+        .route("/{label}/csrattrs", get(csrattrs))
+        .route("/{label}/simpleenroll", post(simpleenroll))
+        .route("/{label}/serverkeygen", post(serverkeygen))
+        // Anything else under EST is answered as EST answers: text, not the site's HTML page.
+        .fallback(unknown);
     Router::new()
-        .route(&format!("{EST_PREFIX}/cacerts"), get(cacerts_default))
-        .route(&format!("{EST_PREFIX}/{{label}}/cacerts"), get(cacerts))
-        .route(&format!("{EST_PREFIX}/{{label}}/csrattrs"), get(csrattrs))
-        .route(
-            &format!("{EST_PREFIX}/{{label}}/simpleenroll"),
-            post(simpleenroll),
-        )
-        .route(
-            &format!("{EST_PREFIX}/{{label}}/serverkeygen"),
-            post(serverkeygen),
-        )
+        .nest(EST_PREFIX, est)
         .route(PROPERTIES_PATH, get(properties))
         .with_state(engine)
+}
+
+async fn unknown(uri: axum::http::Uri) -> Response {
+    plain_error(
+        StatusCode::NOT_FOUND,
+        &format!(
+            "There is no EST operation \"{}\". Tessera answers <label>/cacerts, csrattrs, simpleenroll and serverkeygen, with the labels authentication, signature and encryption.",
+            uri.path().trim_start_matches('/')
+        ),
+    )
 }
 
 fn refuse(e: EstError) -> Response {

@@ -83,6 +83,7 @@ async fn run() -> Result<(), String> {
             )
         })?;
     engine.guards = std::sync::Arc::new(tessera_engine::throttle::Guards::new(config.limits));
+    engine.sessions = config.sessions;
     match command.as_deref().unwrap_or("serve") {
         "serve" => serve(config, engine).await,
         "demo-data" => {
@@ -327,6 +328,11 @@ async fn serve(config: Config, engine: Engine) -> Result<(), String> {
         .layer(axum::middleware::from_fn_with_state(
             config.secure_cookie,
             security_headers,
+        ))
+        // No request needs more than an import file (1 MiB) with room to spare; larger ones are
+        // refused with 413 before they are read.
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            4 * 1024 * 1024,
         ))
         // The WASM bundle is about 1.3 MB; compressed it is a third of that.
         .layer(tower_http::compression::CompressionLayer::new());

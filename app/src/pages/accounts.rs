@@ -1,7 +1,7 @@
 //! The admin's accounts: who may sign in, with which roles; a self-service account belongs to
 //! one user.
 
-use crate::api::{error_text, fetch_accounts, CreateAccount, UpdateAccount};
+use crate::api::{error_text, fetch_accounts, CreateAccount, ResetPassword, UpdateAccount};
 use crate::components::loaded;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -31,6 +31,7 @@ fn role_boxes(chosen: RwSignal<Vec<Role>>, prefix: String) -> impl IntoView {
 pub fn AccountsPage() -> impl IntoView {
     let create = ServerAction::<CreateAccount>::new();
     let update = ServerAction::<UpdateAccount>::new();
+    let reset = ServerAction::<ResetPassword>::new();
     let list = Resource::new(
         move || (create.version().get(), update.version().get()),
         |_| fetch_accounts(),
@@ -67,10 +68,14 @@ pub fn AccountsPage() -> impl IntoView {
                 Ok(()) => view! { <p class="notice" role="status">"Account saved. Its sessions end; it signs in again with the new roles."</p> }.into_any(),
                 Err(e) => view! { <p class="error" role="alert">{error_text(&e)}</p> }.into_any(),
             })}
+            {move || reset.value().get().map(|r| match r {
+                Ok(()) => view! { <p class="notice" role="status">"Password reset. The account's sessions ended; it must choose its own password at the next sign-in."</p> }.into_any(),
+                Err(e) => view! { <p class="error" role="alert">{error_text(&e)}</p> }.into_any(),
+            })}
             {loaded(list, move |rows| view! {
                 <table class="list" data-testid="accounts">
-                    <thead><tr><th>"User name"</th><th>"Name"</th><th>"Roles"</th><th>"User"</th><th>"Disabled"</th><th></th></tr></thead>
-                    <tbody>{rows.into_iter().map(|a| view! { <AccountLine a update/> }).collect_view()}</tbody>
+                    <thead><tr><th>"User name"</th><th>"Name"</th><th>"Roles"</th><th>"User"</th><th>"Disabled"</th><th></th><th>"Reset password"</th></tr></thead>
+                    <tbody>{rows.into_iter().map(|a| view! { <AccountLine a update reset/> }).collect_view()}</tbody>
                 </table>
             })}
             <h2>"New account"</h2>
@@ -91,8 +96,13 @@ pub fn AccountsPage() -> impl IntoView {
 }
 
 #[component]
-fn AccountLine(a: AccountRow, update: ServerAction<UpdateAccount>) -> impl IntoView {
+fn AccountLine(
+    a: AccountRow,
+    update: ServerAction<UpdateAccount>,
+    reset: ServerAction<ResetPassword>,
+) -> impl IntoView {
     let roles = RwSignal::new(a.roles.clone());
+    let temporary = RwSignal::new(String::new());
     let disabled = RwSignal::new(a.disabled);
     let (id, seen_roles, seen_disabled) = (a.id, a.roles.clone(), a.disabled);
     view! {
@@ -106,6 +116,11 @@ fn AccountLine(a: AccountRow, update: ServerAction<UpdateAccount>) -> impl IntoV
                 account_id: id, seen_roles: seen_roles.clone(), seen_disabled,
                 roles: roles.get_untracked(), disabled: disabled.get_untracked(),
             }); }>"Save"</button></td>
+            <td>
+                <input type="password" name="reset" aria-label="New password" autocomplete="new-password"
+                    prop:value=move || temporary.get() on:input=move |ev| temporary.set(event_target_value(&ev))/>
+                <button type="button" on:click=move |_| { reset.dispatch(ResetPassword { account_id: id, password: temporary.get_untracked() }); }>"Reset"</button>
+            </td>
         </tr>
     }
 }

@@ -8,8 +8,14 @@ pub fn LoginPage() -> impl IntoView {
     // A full page load after signing in: every page then renders for the new session, and no
     // page sees the session from before (which would send it back here).
     Effect::new(move |_| {
-        if let Some(Ok(_)) = auth.login.value().get() {
-            let _ = window().location().set_href("/");
+        if let Some(Ok(info)) = auth.login.value().get() {
+            // A password an admin set is changed first.
+            let to = if info.must_change_password {
+                "/account"
+            } else {
+                "/"
+            };
+            let _ = window().location().set_href(to);
         }
     });
     let error = move || match auth.login.value().get() {

@@ -1,3 +1,4 @@
+pub mod account;
 pub mod accounts;
 pub mod audit;
 pub mod batch_orders;

@@ -14,6 +14,8 @@ pub struct Model {
     pub person_id: Option<i64>,
     pub disabled: bool,
     pub created_at: ChronoDateTimeUtc,
+    /// An admin set the password: it opens nothing but the change to one's own.
+    pub must_change_password: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

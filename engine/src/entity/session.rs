@@ -9,6 +9,10 @@ pub struct Model {
     pub account_id: i64,
     pub created_at: ChronoDateTimeUtc,
     pub expires_at: ChronoDateTimeUtc,
+    /// The last request (to the minute): idle sessions end.
+    pub last_seen_at: Option<ChronoDateTimeUtc>,
+    /// The client address it was opened from.
+    pub source: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

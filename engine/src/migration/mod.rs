@@ -16,6 +16,7 @@ mod m20261121_000010_mobile_ids;
 mod m20261202_000011_identity_changes;
 mod m20261202_000012_sign_in_throttle;
 mod m20261202_000013_audit_checkpoints;
+mod m20261202_000014_account_security;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000011_identity_changes::Migration),
             Box::new(m20261202_000012_sign_in_throttle::Migration),
             Box::new(m20261202_000013_audit_checkpoints::Migration),
+            Box::new(m20261202_000014_account_security::Migration),
         ]
     }
 }

@@ -1,7 +1,7 @@
 //! Mobile IDs as the operator and the user see them.
 
 use crate::entity::{certificate, mobile_id, mobile_id_activation, person};
-use crate::people::{self, may_see_person};
+use crate::people;
 use crate::runner::Caller;
 use crate::{audit, enablement, Engine, Result};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -80,7 +80,7 @@ pub async fn of_person(conn: &impl ConnectionTrait, p: &person::Model) -> Result
 /// The mobile ID page.
 pub async fn page(engine: &Engine, caller: &Caller, id: i64) -> Result<MobileIdPage> {
     let m = crate::runner::load::<mobile_id::Entity>(&engine.db, ObjectKind::MobileId, id).await?;
-    may_see_person(caller, m.person_id)?;
+    people::may_see_object(caller, m.person_id, (ObjectKind::MobileId, id))?;
     let p = people::load(&engine.db, m.person_id).await?;
     let properties: HashMap<String, String> =
         serde_json::from_str(&m.properties).unwrap_or_default();

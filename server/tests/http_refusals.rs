@@ -1,0 +1,178 @@
+//! What the real server answers to refused and hostile requests, over HTTP: each refusal with its
+//! status (never 500), cross-origin writes and text/plain "JSON" refused, oversized bodies 413,
+//! unknown EST paths in text, a flood of sign-ins from one address rate limited with
+//! Retry-After, and the security headers on a page.
+
+use tessera_engine::testing::ServerProcess;
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+async fn login(
+    c: &reqwest::Client,
+    base: &str,
+    user: &str,
+    password: &str,
+    origin: Option<&str>,
+) -> reqwest::Response {
+    let mut r = c
+        .post(format!("{base}/api/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("username={user}&password={password}"));
+    if let Some(o) = origin {
+        r = r.header("origin", o);
+    }
+    r.send().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusals_carry_their_status_and_hostile_requests_change_nothing() {
+    let server = ServerProcess::start(env!("CARGO_BIN_EXE_tessera"))
+        .await
+        .unwrap();
+    let base = server.base.clone();
+    let c = client();
+
+    // A wrong password is 401, with a message a person reads.
+    let r = login(&c, &base, "operator", "wrong-wrong", Some(&base)).await;
+    assert_eq!(r.status(), 401);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("Wrong user name or password"));
+    // Signed in from Tessera's own origin.
+    let r = login(&c, &base, "operator", "operator-demo", Some(&base)).await;
+    assert_eq!(r.status(), 200);
+    let cookie = r
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        r.headers()
+            .get("cache-control")
+            .and_then(|v| v.to_str().ok()),
+        Some("no-store")
+    );
+    // The operator may not read the audit log: 403. An unknown card: 404. Not signed in: 401.
+    let post = |path: &str, body: &str| {
+        c.post(format!("{base}{path}"))
+            .header("cookie", &cookie)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body.to_string())
+    };
+    assert_eq!(
+        post("/api/verify_audit", "").send().await.unwrap().status(),
+        403
+    );
+    assert_eq!(
+        post("/api/card_page", "card_id=999999")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    let anonymous = c
+        .post(format!("{base}/api/card_requests"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+    // Bad input is 400.
+    assert_eq!(
+        post("/api/request_temp_cards", "count=0")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        400
+    );
+
+    // From another origin, nothing goes through: not even a sign-in (login CSRF).
+    let r = login(
+        &c,
+        &base,
+        "operator",
+        "operator-demo",
+        Some("http://127.0.0.1:1"),
+    )
+    .await;
+    assert_eq!(r.status(), 403);
+    let r = post("/api/request_temp_cards", "count=1")
+        .header("origin", "http://127.0.0.1:1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    // JSON posted as text/plain (what a cross-site form can send) is refused.
+    let r = c
+        .post(format!("{base}/api/create_account"))
+        .header("cookie", &cookie)
+        .header("content-type", "text/plain")
+        .body(r#"{"account":{"username":"x","display_name":"x","password":"x","roles":["admin"],"employee_id":""}}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 415);
+    // A body larger than anything Tessera takes: 413.
+    let r = post("/api/check_import", &"x".repeat(5 * 1024 * 1024))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    // EST answers in text, also for a path it does not know.
+    let r = c
+        .get(format!("{base}/.well-known/est/nonsense/op"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .starts_with("There is no EST operation"));
+
+    // A page carries a CSP with a nonce that its inline scripts have.
+    let page = c.get(format!("{base}/login")).send().await.unwrap();
+    let csp = page
+        .headers()
+        .get("content-security-policy")
+        .and_then(|v| v.to_str().ok())
+        .unwrap()
+        .to_string();
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|r| r.split('\'').next())
+        .unwrap()
+        .to_string();
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    let html = page.text().await.unwrap();
+    assert!(html.contains(&format!("nonce=\"{nonce}\"")), "{html}");
+    let again = c.get(format!("{base}/login")).send().await.unwrap();
+    let other = again.headers().get("content-security-policy").unwrap();
+    assert_ne!(other.to_str().unwrap(), csp, "a new nonce for each page");
+
+    // A flood of sign-ins from one address: after its burst, 429 with Retry-After, at once.
+    let mut limited = None;
+    for i in 0..60 {
+        let r = login(&c, &base, &format!("nobody{i}"), "guess", None).await;
+        if r.status() == 429 {
+            limited = Some(r);
+            break;
+        }
+        assert!(matches!(r.status().as_u16(), 401 | 503), "{}", r.status());
+    }
+    let limited = limited.expect("the per-source limit answers 429");
+    assert!(limited.headers().get("retry-after").is_some());
+}
