@@ -321,6 +321,7 @@ pub async fn request_card(
     .map_err(ssr::fail)?;
     tessera_engine::external::order_file_now(
         &engine,
+        &caller,
         &external_settings,
         tessera_process::State::Card(out.state),
     )
@@ -363,6 +364,7 @@ pub async fn decide_card_request(
         .map_err(ssr::fail)?;
     tessera_engine::external::order_file_now(
         &engine,
+        &caller,
         &external_settings,
         tessera_process::State::Card(state),
     )
@@ -867,6 +869,7 @@ pub async fn order_temp_cards(
         .map_err(ssr::fail)?;
     tessera_engine::external::order_file_now(
         &engine,
+        &caller,
         &external_settings,
         tessera_process::State::TempCard(state),
     )

@@ -1,5 +1,5 @@
 import { expect, Page, test } from '@playwright/test';
-import { open, openUser, requestCard, signIn, signOut } from './helpers';
+import { clickUntilShown, follow, open, openUser, requestCard, signIn, signOut } from './helpers';
 
 /** Order card on a user's page → Next; returns the card page's path. */
 async function orderCard(page: Page, name: string): Promise<string> {
@@ -18,8 +18,8 @@ test('Order card for external production: queue, order file, bureau report, abor
 
   // A queued order can be aborted.
   await open(page, maja);
-  await page.getByTestId('commands').getByRole('link', { name: 'Abort card order' }).click();
-  await page.getByRole('button', { name: 'Next' }).click();
+  await follow(page, page.getByTestId('commands').getByRole('link', { name: 'Abort card order' }));
+  await clickUntilShown(page.getByRole('button', { name: 'Next' }), page.getByTestId('outcome'));
   await expect(page.getByTestId('outcome').locator('[data-state]')).toHaveAttribute('data-state', 'aborted');
   await signOut(page);
 

@@ -87,6 +87,18 @@ export async function repeatUntilShown(step: () => Promise<unknown>, shown: Loca
 }
 
 /**
+ * Clicks `button` on a freshly loaded page until `shown` appears. Under load Chromium can lose
+ * the first click while the page hydrates; the button is clicked again only while it is still
+ * there (once the step is done, the page shows its outcome instead).
+ */
+export async function clickUntilShown(button: Locator, shown: Locator) {
+  await expect(async () => {
+    if (await button.isVisible()) await button.click({ timeout: 2000 });
+    await expect(shown).toBeVisible({ timeout: 2000 });
+  }).toPass({ timeout: 30_000 });
+}
+
+/**
  * A virtual PIV card (`tessera-virtual-card`) in the vpcd reader on `port`. With `state` the card
  * is kept in that file, so it stays encoded from one insertion to the next.
  */

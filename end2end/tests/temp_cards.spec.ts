@@ -1,5 +1,5 @@
 import { expect, Page, test } from '@playwright/test';
-import { follow, open, repeatUntilShown, signIn, signOut, virtualCard } from './helpers';
+import { clickUntilShown, follow, open, repeatUntilShown, signIn, signOut, virtualCard } from './helpers';
 
 // The second vpcd reader (the engine tests use the first); each card is a fresh blank one.
 const READER = 'Virtual PCD 00 01';
@@ -120,7 +120,7 @@ test('a produced temporary card is assigned to a user for 14 days and withdrawn 
   await follow(page, page.getByTestId('commands').getByRole('link', { name: 'Assign temporary card' }));
   await expect(page.getByTestId('validity')).toContainText('14 days');
   // No user chosen: refused, nothing changes.
-  await page.getByTestId('next').click();
+  await clickUntilShown(page.getByTestId('next'), page.getByRole('alert'));
   await expect(page.getByRole('alert')).toContainText('Choose the user');
   const option = page.getByTestId('user').locator('option').nth(1);
   const userName = (await option.textContent())!;
@@ -132,7 +132,7 @@ test('a produced temporary card is assigned to a user for 14 days and withdrawn 
   await open(page, cardPath);
   await expect(page.getByTestId('holder')).toContainText(userName.split(' (')[0]);
   await follow(page, page.getByTestId('commands').getByRole('link', { name: 'Withdraw temporary card' }));
-  await page.getByTestId('next').click();
+  await clickUntilShown(page.getByTestId('next'), page.getByRole('alert'));
   await expect(page.getByRole('alert')).toContainText('choose a reason');
   await page.locator('#reason').selectOption({ index: 1 });
   await page.getByTestId('next').click();
@@ -158,7 +158,7 @@ test('Order temporary cards from the bureau: abort while queued, not once ordere
   // Queued: Abort temporary card order.
   await open(page, `/temp-cards/${aborted}`);
   await follow(page, page.getByTestId('commands').getByRole('link', { name: 'Abort temporary card order' }));
-  await page.getByTestId('next').click();
+  await clickUntilShown(page.getByTestId('next'), page.getByTestId('outcome'));
   await expect(page.getByTestId('outcome')).toContainText('Aborted');
   await signOut(page);
 

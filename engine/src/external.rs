@@ -542,12 +542,17 @@ pub async fn write_order_file(
 /// `ordered` has its order file written now (as the sync's work, with the other unsent orders
 /// of its kind; the queued ones wait for the sync, where they can still be aborted). A failure
 /// is logged; the next sync writes the file.
-pub async fn order_file_now(engine: &Engine, settings: &ExternalSettings, state: State) {
+pub async fn order_file_now(
+    engine: &Engine,
+    caller: &Caller,
+    settings: &ExternalSettings,
+    state: State,
+) {
     if matches!(
         state,
         State::Card(CardState::Ordered) | State::TempCard(TempCardState::Ordered)
     ) {
-        if let Err(e) = export_kind(engine, settings, None, state.kind(), false).await {
+        if let Err(e) = export_kind(engine, settings, Some(caller), state.kind(), false).await {
             tracing::error!("writing the order file failed; the next sync writes it: {e}");
         }
     }
