@@ -219,13 +219,7 @@ pub async fn reset_password(
     }
     let a = load(&engine.db, id).await?;
     crate::passwords::check(password, &[&a.username, &a.display_name])?;
-    let hash = {
-        let _slot = engine.guards.hash_slot().await?;
-        let password = password.to_string();
-        tokio::task::spawn_blocking(move || crate::auth::hash_password(&password))
-            .await
-            .map_err(|e| EngineError::Crypto(format!("hashing the password: {e}")))??
-    };
+    let hash = crate::auth::hash_in_slot(engine, password).await?;
     let txn = engine.write().await?;
     let result = async {
         let mut q = Query::update();

@@ -68,6 +68,27 @@ fn verify_password(password: &str, hash: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// Checks a password in one of the few hashing slots ([`crate::throttle`]), off the async
+/// threads.
+async fn verify_in_slot(engine: &Engine, password: &str, hash: String) -> Result<bool> {
+    let _slot = engine.guards.hash_slot().await?;
+    let password = password.to_string();
+    Ok(
+        tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+            .await
+            .unwrap_or(false),
+    )
+}
+
+/// Hashes a new password in one of the hashing slots.
+pub(crate) async fn hash_in_slot(engine: &Engine, password: &str) -> Result<String> {
+    let _slot = engine.guards.hash_slot().await?;
+    let password = password.to_string();
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| EngineError::Crypto(format!("hashing the password: {e}")))?
+}
+
 /// A hash to verify against when the user name is unknown, so that the answer takes as long as
 /// for a known one and does not tell which user names exist.
 fn decoy_hash() -> &'static str {
@@ -166,13 +187,7 @@ pub async fn login(
         .as_ref()
         .map(|a| a.password_hash.clone())
         .unwrap_or_else(|| decoy_hash().to_string());
-    let password = password.to_string();
-    let ok = {
-        let _slot = engine.guards.hash_slot().await?;
-        tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-            .await
-            .unwrap_or(false)
-    };
+    let ok = verify_in_slot(engine, password, hash).await?;
     let account = match found {
         Some(a) if ok && !a.disabled => a,
         other => {
@@ -391,13 +406,7 @@ pub async fn change_password(
     engine.guards.admit_sign_in(&caller.source)?;
     let throttle = crate::sign_in_throttle::Attempt::new(engine, &a.username, &caller.source)?;
     throttle.check(engine).await?;
-    let (hash, given) = (a.password_hash.clone(), current.to_string());
-    let ok = {
-        let _slot = engine.guards.hash_slot().await?;
-        tokio::task::spawn_blocking(move || verify_password(&given, &hash))
-            .await
-            .unwrap_or(false)
-    };
+    let ok = verify_in_slot(engine, current, a.password_hash.clone()).await?;
     if !ok {
         throttle.failed(engine, Some(a.id)).await?;
         return Err(EngineError::Invalid(
@@ -410,13 +419,7 @@ pub async fn change_password(
         ));
     }
     crate::passwords::check(new, &[&a.username, &a.display_name])?;
-    let new_hash = {
-        let _slot = engine.guards.hash_slot().await?;
-        let new = new.to_string();
-        tokio::task::spawn_blocking(move || hash_password(&new))
-            .await
-            .map_err(|e| EngineError::Crypto(format!("hashing the password: {e}")))??
-    };
+    let new_hash = hash_in_slot(engine, new).await?;
     let txn = engine.write().await?;
     let result = async {
         throttle.succeeded(&txn).await?;

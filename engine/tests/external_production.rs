@@ -11,7 +11,7 @@ use tessera_engine::card_lifecycle;
 use tessera_engine::cards::{self, Decision, Production};
 use tessera_engine::entity::{bureau_report, mail_outbox, temp_card};
 use tessera_engine::external::{self, ExternalSettings};
-use tessera_engine::{options, temp_cards, Engine, EngineError};
+use tessera_engine::{temp_cards, Engine, EngineError};
 use tessera_process::{CardState, OptionsPackage, ProcessId, TempCardState};
 
 fn settings(dir: &tempfile::TempDir) -> ExternalSettings {
@@ -26,15 +26,7 @@ async fn set_options(e: &Engine, changes: &[(&str, &str)]) {
 }
 
 async fn set_package_options(e: &Engine, package: OptionsPackage, changes: &[(&str, &str)]) {
-    let admin = caller(e, "admin").await;
-    let cur = options::current(&e.db, package).await.unwrap();
-    let changes: Vec<(String, String)> = changes
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    options::save(e, &admin, package, cur.version, &changes)
-        .await
-        .unwrap();
+    common::set_options(e, package, changes).await;
 }
 
 async fn order(

@@ -4,21 +4,11 @@ mod common;
 
 use sea_orm::{EntityTrait, PaginatorTrait, TransactionTrait};
 use tessera_engine::entity::mail_outbox as outbox;
-use tessera_engine::mail::{self, MailSettings, Mailer, SmtpSecurity};
+use tessera_engine::mail;
 use tessera_engine::testing::SmtpSink;
 use tessera_engine::Engine;
 
-fn mailer(port: u16) -> Mailer {
-    Mailer::new(MailSettings {
-        host: "127.0.0.1".into(),
-        port,
-        security: SmtpSecurity::None,
-        from: "Tessera <tessera@example.com>".into(),
-        credentials: None,
-        domain: "tessera.example.com".into(),
-    })
-    .unwrap()
-}
+use common::mailer;
 
 async fn rows(e: &Engine) -> Vec<outbox::Model> {
     outbox::Entity::find().all(&e.db).await.unwrap()
