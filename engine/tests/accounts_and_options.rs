@@ -56,10 +56,10 @@ async fn quick_search_finds_by_name_upn_and_employee_id(e: Engine) {
         people::page(&e, &selfservice, me + 1).await,
         Err(EngineError::Forbidden(_))
     ));
-    // Nor can they tell which card ids exist.
+    // Nor can they tell which card ids exist: a missing card is not found, as is another's.
     assert!(matches!(
         tessera_engine::cards::page(&e, &selfservice, 424242).await,
-        Err(EngineError::Forbidden(_))
+        Err(EngineError::NotFound { .. })
     ));
 }
 
