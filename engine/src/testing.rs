@@ -146,10 +146,10 @@ impl PgCluster {
                 }
             })?;
         rx.recv().map_err(std::io::Error::other)??;
-        let deadline = Instant::now() + Duration::from_secs(30);
+        let deadline = Instant::now() + Duration::from_secs(60);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
             if Instant::now() > deadline {
-                return Err(std::io::Error::other("postgres did not start within 30 s"));
+                return Err(std::io::Error::other("postgres did not start within 60 s"));
             }
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -175,7 +175,18 @@ impl PgCluster {
         static CLUSTER: OnceLock<PgCluster> = OnceLock::new();
         static START: Mutex<()> = Mutex::new(());
         let _guard = START.lock().unwrap_or_else(|e| e.into_inner());
-        CLUSTER.get_or_init(|| PgCluster::start().expect("start a throwaway PostgreSQL cluster"))
+        // Under load a start can fail by chance (its free port taken before postgres binds it,
+        // or a start slower than the deadline): a new cluster on a new port is tried, twice.
+        CLUSTER.get_or_init(|| {
+            let mut last = None;
+            for _ in 0..3 {
+                match PgCluster::start() {
+                    Ok(c) => return c,
+                    Err(e) => last = Some(e),
+                }
+            }
+            panic!("start a throwaway PostgreSQL cluster: {last:?}")
+        })
     }
 
     /// Creates an empty database and returns its URL.

@@ -210,7 +210,10 @@ mod tests {
                 tokio::spawn(async move { g.hash_slot().await.is_ok() })
             })
             .collect();
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        // Once all of them wait, one more is refused at once.
+        while g.waiting.load(Ordering::SeqCst) < HASH_QUEUE {
+            tokio::task::yield_now().await;
+        }
         assert!(matches!(g.hash_slot().await, Err(EngineError::Busy { .. })));
         drop(held);
         let mut served = 0;

@@ -156,7 +156,16 @@ async fn password_guessing_is_slowed_down_where_it_comes_from(mut e: Engine) {
     auth::login(&e, "Approver", "approver-demo", "10.0.0.8")
         .await
         .unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let wait_over = || async {
+        use sea_orm::ConnectionTrait;
+        let mut q = sea_orm::sea_query::Query::update();
+        q.table("login_throttle").value(
+            "blocked_until",
+            tessera_engine::time::now() - chrono::Duration::seconds(1),
+        );
+        e.db.execute(&q).await.unwrap();
+    };
+    wait_over().await;
     auth::login(&e, "approver", "guess-guess", attacker)
         .await
         .unwrap_err();
@@ -165,7 +174,7 @@ async fn password_guessing_is_slowed_down_where_it_comes_from(mut e: Engine) {
         .unwrap_err();
     assert!(err.to_string().contains("Wait 2 seconds"), "{err}");
     // After the wait, the right password works from there too, and the count starts again.
-    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    wait_over().await;
     auth::login(&e, "approver", "approver-demo", attacker)
         .await
         .unwrap();
@@ -245,11 +254,8 @@ async fn password_guessing_is_slowed_down_where_it_comes_from(mut e: Engine) {
 }
 
 /// A session ends after the idle time without a request, however young it is.
-async fn an_idle_session_ends(mut e: Engine) {
-    e.sessions = auth::SessionPolicy {
-        idle: chrono::Duration::milliseconds(800),
-        ..Default::default()
-    };
+async fn an_idle_session_ends(e: Engine) {
+    use sea_orm::ConnectionTrait;
     let (token, _) = auth::login(&e, "operator", "operator-demo", "10.1.0.1")
         .await
         .unwrap();
@@ -257,7 +263,12 @@ async fn an_idle_session_ends(mut e: Engine) {
         .await
         .unwrap()
         .is_some());
-    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    // Its last request was longer ago than the idle time.
+    let idle = e.sessions.idle + chrono::Duration::seconds(1);
+    let mut q = sea_orm::sea_query::Query::update();
+    q.table("session")
+        .value("last_seen_at", tessera_engine::time::now() - idle);
+    e.db.execute(&q).await.unwrap();
     assert!(auth::session(&e, &token, "10.1.0.1")
         .await
         .unwrap()

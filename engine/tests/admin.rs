@@ -521,6 +521,11 @@ async fn accounts_and_roles_are_managed_by_admins(e: Engine) {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("My account"), "{err}");
+    // Only an admin resets a password; an operator cannot take over an account this way.
+    assert!(matches!(
+        accounts::reset_password(&e, &op, id, "temporary words for bruno").await,
+        Err(EngineError::Forbidden(_))
+    ));
     accounts::reset_password(&e, &admin, id, "temporary words for bruno")
         .await
         .unwrap();
