@@ -1,5 +1,4 @@
-import { test, expect } from '@playwright/test';
-import { open, signIn, signOut, openUser } from './helpers';
+import { expect, open, openUser, signIn, signOut, test } from './helpers';
 
 test('an operator sees a user\'s certificates and downloads one as PEM', async ({ page }) => {
   await signIn(page, 'operator');

@@ -1,5 +1,5 @@
-import { expect, Page, test } from '@playwright/test';
-import { clickUntilShown, follow, open, openUser, requestCard, signIn, signOut } from './helpers';
+import { Page } from '@playwright/test';
+import { clickUntilShown, expect, follow, open, openUser, requestCard, signIn, signOut, test } from './helpers';
 
 /** Order card on a user's page → Next; returns the card page's path. */
 async function orderCard(page: Page, name: string): Promise<string> {

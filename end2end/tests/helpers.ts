@@ -1,5 +1,61 @@
-import { expect, Locator, Page } from '@playwright/test';
+import { expect, Locator, Page, test as base } from '@playwright/test';
+export { expect } from '@playwright/test';
+
+/**
+ * Every test fails if one of its pages threw (a panic in the WASM bundle, such as a failed
+ * hydration, leaves the page on screen with no click working): the error says where, not only
+ * the timeout that follows.
+ */
+export const test = base.extend<{ pageErrors: void }>({
+  pageErrors: [
+    async ({ page }, use) => {
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(`${page.url()}: ${e.message}`));
+      page.on('console', (m) => {
+        if (m.type() === 'error' && m.text().includes('panicked')) errors.push(`${page.url()}: ${m.text().split('\n')[0]}`);
+      });
+      await use();
+      expect(errors, 'errors thrown in the page').toEqual([]);
+    },
+    { auto: true },
+  ],
+});
 import { ChildProcess, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+
+const maildir = process.env.TESSERA_E2E_MAILDIR ?? '/tmp/tessera-e2e-mail';
+
+/** A message's text with quoted-printable soft line breaks and `=3D` undone. */
+export function unfold(message: string): string {
+  return message.replace(/=\r?\n/g, '').replace(/=3D/g, '=');
+}
+
+/**
+ * The newest message (raw) in the SMTP sink's maildir to `to` whose text contains `text`,
+ * waiting for the mail worker.
+ */
+export async function mailTo(to: string, text: string): Promise<string> {
+  const dir = path.join(maildir, 'new');
+  let found: string | undefined;
+  await expect
+    .poll(() => {
+      const files = fs.existsSync(dir) ? fs.readdirSync(dir) : [];
+      found = files
+        .map((f) => path.join(dir, f))
+        .sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs)
+        .map((f) => fs.readFileSync(f, 'utf8'))
+        .find((m) => m.includes(`To: ${to}`) && unfold(m).includes(text));
+      return found !== undefined;
+    }, { timeout: 30_000 })
+    .toBe(true);
+  return found!;
+}
+
+/** The first link in a message. */
+export function linkIn(message: string): string {
+  return unfold(message).match(/https?:\/\/\S+/)![0];
+}
 
 /** Opens a page and waits until the WASM bundle has hydrated it (clicks work from then on). */
 export async function open(page: Page, path: string) {

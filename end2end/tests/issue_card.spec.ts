@@ -1,9 +1,9 @@
-import { expect, Page, test } from '@playwright/test';
+import { Page } from '@playwright/test';
 import { execFileSync } from 'child_process';
 import { mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { open, requestCard, requestRow, signIn, signOut, virtualCard } from './helpers';
+import { expect, open, requestCard, requestRow, signIn, signOut, test, virtualCard } from './helpers';
 
 // The second vpcd reader; the engine tests use the first.
 const READER = 'Virtual PCD 00 01';

@@ -1,17 +1,15 @@
-import { expect, test, Page } from '@playwright/test';
+import { Page } from '@playwright/test';
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
-import { open, openUser, requestCard, signIn, signOut } from './helpers';
+import { expect, mailTo, open, openUser, requestCard, signIn, signOut, test, unfold } from './helpers';
 
 // Supply mobile ID: the QR code in Self-Service or by e-mail, decoded from the image, then the
 // phone's part done by stock tools: openssl makes the key and the CSR, curl posts it to EST,
 // openssl reads the PKCS#7 and `openssl verify` checks the certificate against Tessera's CA.
-
-const maildir = process.env.TESSERA_E2E_MAILDIR ?? '/tmp/tessera-e2e-mail';
 
 function decodeQr(png: Buffer): string {
   const image = PNG.sync.read(png);
@@ -122,22 +120,6 @@ test('Supply mobile ID with the QR code in Self-Service: scanned, enrolled with 
   await expectActive(page, 'Alice Andersson', serials);
 });
 
-/** The newest message in the SMTP sink's maildir for `to`, waiting for the mail worker. */
-async function mailTo(to: string): Promise<string> {
-  const dir = path.join(maildir, 'new');
-  let found: string | undefined;
-  await expect
-    .poll(() => {
-      const files = fs.existsSync(dir) ? fs.readdirSync(dir) : [];
-      found = files
-        .map((f) => fs.readFileSync(path.join(dir, f), 'utf8'))
-        .find((m) => m.includes(`To: ${to}`) && m.includes('scan the QR code'));
-      return found !== undefined;
-    }, { timeout: 30_000 })
-    .toBe(true);
-  return found!;
-}
-
 /** The base64 body of the MIME part with this content type. */
 function part(message: string, contentType: string): Buffer {
   const start = message.indexOf(`Content-Type: ${contentType}`);
@@ -162,10 +144,9 @@ test('Supply mobile ID with the QR code by e-mail: the PNG from the mail is scan
   await expect(outcome.getByTestId('delivery')).toContainText('sent by e-mail to bruno.berg@example.com');
   await signOut(page);
 
-  const message = await mailTo('bruno.berg@example.com');
+  const message = await mailTo('bruno.berg@example.com', 'scan the QR code');
   const link = decodeQr(part(message, 'image/png'));
-  const text = message.replace(/=\r?\n/g, '').replace(/=3D/g, '=');
-  expect(text).toContain(link);
+  expect(unfold(message)).toContain(link);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-phone-'));
   const serials = enrollWithCurl(parseLink(link), dir);
   await expectActive(page, 'Bruno Berg', serials);

@@ -1,5 +1,4 @@
-import { expect, test } from '@playwright/test';
-import { open, openUser, requestCard, requestRow, signIn, signOut } from './helpers';
+import { expect, open, openUser, requestCard, requestRow, signIn, signOut, test } from './helpers';
 
 test('wrong password opens no session', async ({ page, context }) => {
   await open(page, '/login');

@@ -1,5 +1,5 @@
-import { expect, Page, test } from '@playwright/test';
-import { clickUntilShown, follow, open, repeatUntilShown, signIn, signOut, virtualCard } from './helpers';
+import { Page } from '@playwright/test';
+import { clickUntilShown, expect, follow, open, repeatUntilShown, signIn, signOut, test, virtualCard } from './helpers';
 
 // The second vpcd reader (the engine tests use the first); each card is a fresh blank one.
 const READER = 'Virtual PCD 00 01';

@@ -1,5 +1,4 @@
-import { expect, test } from '@playwright/test';
-import { follow, open, openUser, signIn, signOut } from './helpers';
+import { expect, follow, open, openUser, signIn, signOut, test } from './helpers';
 
 // The abuse case of an operator alone taking over a person: redirecting Alice's e-mail address
 // to their own (so that her next mobile ID's activation code comes to them) stops at the first

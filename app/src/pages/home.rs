@@ -47,17 +47,17 @@ pub fn HomePage() -> impl IntoView {
                                 </Show>
                             </div>
                             <h2>"Messages"</h2>
-                            <Suspense fallback=Loading>
-                                {move || notes.get().map(|n| match n {
-                                    Ok(n) if n.is_empty() => view! { <p class="muted">"No messages."</p> }.into_any(),
-                                    Ok(n) => view! {
-                                        <ul class="messages">
-                                            {n.into_iter().map(|(at, m)| view! { <li><time>{at}</time> " " {m}</li> }).collect_view()}
-                                        </ul>
-                                    }.into_any(),
-                                    Err(_) => ().into_any(),
-                                })}
-                            </Suspense>
+                            // Read in the page's <Suspense/>, which then waits for the messages too: a
+                            // <Suspense/> nested in another hydrated in the order its data arrived.
+                            {move || notes.get().map(|n| match n {
+                                Ok(n) if n.is_empty() => view! { <p class="muted">"No messages."</p> }.into_any(),
+                                Ok(n) => view! {
+                                    <ul class="messages">
+                                        {n.into_iter().map(|(at, m)| view! { <li><time>{at}</time> " " {m}</li> }).collect_view()}
+                                    </ul>
+                                }.into_any(),
+                                Err(_) => ().into_any(),
+                            })}
                         </section>
                     }.into_any(),
                 })

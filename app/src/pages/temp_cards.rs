@@ -177,7 +177,7 @@ pub fn TempCardProcessPage() -> impl IntoView {
                     </div>
                 }.into_any(),
                 _ => view! {
-                    <Suspense fallback=Loading>
+                    <Transition fallback=Loading>
                         {move || preview.get().map(|p| match p {
                             Err(e) => view! {
                                 <ErrorBox error=e/>
@@ -204,12 +204,14 @@ pub fn TempCardProcessPage() -> impl IntoView {
                                                 on:change=move |ev| query.set(event_target_value(&ev))/>
                                             <select id="user" name="user" data-testid="user" on:change=move |ev| user.set(event_target_value(&ev))>
                                                 <option value="">"Choose…"</option>
-                                                <Suspense fallback=|| ()>
-                                                    {move || users.get().and_then(|r| r.ok()).map(|list| list.into_iter()
-                                                        .filter(|u| u.state == UserState::Active)
-                                                        .map(|u| view! { <option value=u.id>{format!("{} ({})", u.common_name, u.upn)}</option> })
-                                                        .collect_view())}
-                                                </Suspense>
+                                                // Read in the page's own <Transition/>, which waits for the list
+                                                // too: a <Suspense/> of its own inside the <select> hydrated in
+                                                // whichever order the two lists arrived, and when the users came
+                                                // second the page's hydration failed and no click worked.
+                                                {move || users.get().and_then(|r| r.ok()).map(|list| list.into_iter()
+                                                    .filter(|u| u.state == UserState::Active)
+                                                    .map(|u| view! { <option value=u.id>{format!("{} ({})", u.common_name, u.upn)}</option> })
+                                                    .collect_view())}
                                             </select>
                                         </div>
                                     </Show>
@@ -236,7 +238,7 @@ pub fn TempCardProcessPage() -> impl IntoView {
                                 }.into_any()
                             }
                         })}
-                    </Suspense>
+                    </Transition>
                 }.into_any(),
             }}
         </section>
