@@ -196,6 +196,25 @@ pub async fn logout() -> Result<(), ServerFnError> {
     Ok(())
 }
 
+/// The welcome page: the user name a mailed link is for, if the link still works.
+#[server(prefix = "/api", endpoint = "welcome_link")]
+pub async fn welcome_link(token: String) -> Result<String, ServerFnError> {
+    let parts = ssr::parts().await?;
+    tessera_engine::invitations::greet(&ssr::engine()?, &ssr::source(&parts), &token)
+        .await
+        .map_err(ssr::fail)
+}
+
+/// The welcome page: the person chooses their password with the mailed link; returns the user
+/// name to sign in with.
+#[server(prefix = "/api", endpoint = "choose_password")]
+pub async fn choose_password(token: String, password: String) -> Result<String, ServerFnError> {
+    let parts = ssr::parts().await?;
+    tessera_engine::invitations::redeem(&ssr::engine()?, &ssr::source(&parts), &token, &password)
+        .await
+        .map_err(ssr::fail)
+}
+
 /// Who is signed in; `None` when nobody is.
 #[server(prefix = "/api", endpoint = "current_session")]
 pub async fn current_session() -> Result<Option<SessionInfo>, ServerFnError> {
@@ -249,9 +268,13 @@ pub async fn sign_out_everywhere() -> Result<u64, ServerFnError> {
     Ok(ended)
 }
 
-/// Reset password (admin): the account must change it at its next sign-in.
+/// Reset password (admin): a staff account must change it at its next sign-in; a self-service
+/// account's user gets a link to choose a new one (the address it went to is returned).
 #[server(prefix = "/api", endpoint = "reset_password")]
-pub async fn reset_password(account_id: i64, password: String) -> Result<(), ServerFnError> {
+pub async fn reset_password(
+    account_id: i64,
+    password: String,
+) -> Result<Option<String>, ServerFnError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::accounts::reset_password(&engine, &caller, account_id, &password)
         .await
@@ -656,7 +679,9 @@ pub async fn fetch_accounts() -> Result<Vec<AccountRow>, ServerFnError> {
 }
 
 #[server(prefix = "/api", endpoint = "create_account", input = Json)]
-pub async fn create_account(account: NewAccount) -> Result<i64, ServerFnError> {
+pub async fn create_account(
+    account: NewAccount,
+) -> Result<tessera_process::dto::AccountCreated, ServerFnError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::accounts::create(&engine, &caller, account)
         .await

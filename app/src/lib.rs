@@ -129,6 +129,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/mobile-ids/:id") view=pages::mobile_ids::MobileIdPage/>
                     <Route path=path!("/mobile-ids/:id/process/:process") view=pages::mobile_ids::MobileIdProcessPage/>
                     <Route path=path!("/mobile-id") view=pages::mobile_ids::MobileIdLinkPage/>
+                    <Route path=path!("/welcome") view=pages::welcome::WelcomePage/>
                 </Routes>
             </main>
         </Router>

@@ -1,5 +1,4 @@
-import { test, expect } from '@playwright/test';
-import { chooseState, follow, open, signIn, signOut, openUser } from './helpers';
+import { chooseState, clickUntilShown, expect, follow, linkIn, mailTo, open, openUser, signIn, signOut, test } from './helpers';
 
 test('enabling Request card on User/active offers it to the operator; disabling removes it and a crafted call is refused', async ({ page }) => {
   await signIn(page, 'admin');
@@ -177,39 +176,70 @@ test('create a user with the approval step; another approver approves', async ({
   await expect(page.getByRole('status')).toContainText('Saved as version 3');
 });
 
-test('an admin creates a self-service account for a user, who then signs in to it', async ({ page }) => {
+test('an admin creates a self-service account; the user chooses the password from the mailed link, which works once', async ({ page }) => {
   await signIn(page, 'admin');
   await open(page, '/admin/accounts');
   const form = page.getByTestId('new-account');
   await form.getByLabel('User name').fill('tara');
   await form.getByLabel('Display name').fill('Tara Torres');
-  await form.getByLabel('Initial password').fill('tara-long-password');
   await form.locator('input[name="new.self_service"]').check();
   await form.locator('input[name="new.operator"]').check();
+  // A self-service account has no initial password: the admin never knows it.
+  await expect(form.getByLabel(/Initial password/)).toHaveCount(0);
+  await form.getByLabel('Employee id of the user').fill('E1020');
   await form.getByRole('button', { name: 'Create account' }).click();
   await expect(form.getByRole('alert')).toContainText('holds no other role');
   await form.locator('input[name="new.operator"]').uncheck();
-  await form.getByLabel('Employee id of the user (self-service only)').fill('E1020');
   await form.getByRole('button', { name: 'Create account' }).click();
-  await expect(form.getByRole('status')).toContainText('Account created.');
-  await expect(page.getByTestId('accounts').locator('tr[data-account="tara"]')).toContainText('Tara Torres (E1020)');
+  await expect(form.getByTestId('account-created')).toContainText('A link to choose a password went to tara.torres@example.com');
+  const row = page.getByTestId('accounts').locator('tr[data-account="tara"]');
+  await expect(row).toContainText('Tara Torres (E1020)');
+  await expect(row.getByTestId('send-reset-link')).toBeVisible();
   await signOut(page);
-  await signIn(page, 'tara', 'tara-long-password');
-  // The admin chose that password: Tara chooses her own before anything else.
-  await expect(page).toHaveURL(/\/account$/);
-  await expect(page.getByTestId('must-change')).toBeVisible();
-  const change = page.getByTestId('change-password');
-  await change.getByLabel('Current password').fill('tara-long-password');
-  await change.getByLabel('New password', { exact: true }).fill('password123');
-  await change.getByLabel('New password again').fill('password123');
-  await change.getByRole('button', { name: 'Change password' }).click();
-  await expect(change.getByRole('alert')).toContainText('too easy to guess');
-  await change.getByLabel('New password', { exact: true }).fill('violet tractor under moonlight');
-  await change.getByLabel('New password again').fill('violet tractor under moonlight');
-  await change.getByRole('button', { name: 'Change password' }).click();
-  await expect(page.getByTestId('must-change')).toHaveCount(0);
-  await expect(page.getByTestId('sessions').locator('tr', { hasText: 'this browser' })).toHaveCount(1);
+
+  // Tara's mailbox: the link opens the welcome page.
+  const link = linkIn(await mailTo('tara.torres@example.com', 'created a Tessera self-service account'));
+  expect(link).toContain('/welcome#t=');
+  await open(page, link);
+  await expect(page.getByTestId('welcome-account')).toContainText('tara');
+  const choose = page.getByTestId('choose-password');
+  await choose.getByLabel('New password', { exact: true }).fill('password123');
+  await choose.getByLabel('New password again').fill('password123');
+  await choose.getByRole('button', { name: 'Set password' }).click();
+  await expect(choose.getByRole('alert')).toContainText('too easy to guess');
+  await choose.getByLabel('New password', { exact: true }).fill('violet tractor under moonlight');
+  await choose.getByLabel('New password again').fill('violet tractor under moonlight');
+  await choose.getByRole('button', { name: 'Set password' }).click();
+  await expect(page.getByTestId('password-chosen')).toContainText('Sign in as tara');
+  // The link works once (opened afresh, as from the mail: the same address with only another
+  // fragment would not load the page again).
+  await open(page, '/login');
+  await open(page, link);
+  await expect(page.getByTestId('link-refused')).toContainText('does not work');
+
+  await signIn(page, 'tara', 'violet tractor under moonlight');
+  await expect(page).not.toHaveURL(/\/account$/);
   await open(page, '/me');
   await expect(page.getByRole('heading', { name: 'My credentials' })).toBeVisible();
   await expect(page.locator('[data-field="common_name"]')).toHaveText('Tara Torres');
+  await signOut(page);
+
+  // A reset sends a new link; the old password stops working.
+  await signIn(page, 'admin');
+  await open(page, '/admin/accounts');
+  await clickUntilShown(
+    page.getByTestId('accounts').locator('tr[data-account="tara"]').getByTestId('send-reset-link'),
+    page.getByTestId('reset-link-sent'),
+  );
+  await expect(page.getByTestId('reset-link-sent')).toContainText('tara.torres@example.com');
+  await signOut(page);
+  await open(page, '/login');
+  await page.getByLabel('User name').fill('tara');
+  await page.getByLabel('Password').fill('violet tractor under moonlight');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('alert')).toContainText('Wrong user name or password');
+  const reset = linkIn(await mailTo('tara.torres@example.com', 'reset the password'));
+  expect(reset).not.toBe(link);
+  await open(page, reset);
+  await expect(page.getByTestId('welcome-account')).toContainText('tara');
 });

@@ -3,8 +3,9 @@
 //! change roles, disable and enable. Every change is audited.
 
 use crate::audit::AuditRecord;
-use crate::auth::create_account;
+use crate::auth::{insert_account, NO_PASSWORD};
 use crate::entity::{account, account_role, person, session};
+use crate::invitations::{self, Purpose};
 use crate::runner::{record, Caller};
 use crate::{Engine, EngineError, Result};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
@@ -12,7 +13,7 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
 };
 use std::collections::HashMap;
-use tessera_process::dto::{AccountRow, NewAccount};
+use tessera_process::dto::{AccountCreated, AccountRow, NewAccount};
 use tessera_process::Role;
 
 pub const MAX_USERNAME: usize = 64;
@@ -88,7 +89,10 @@ pub async fn list(engine: &Engine, caller: &Caller) -> Result<Vec<AccountRow>> {
         .collect())
 }
 
-pub async fn create(engine: &Engine, caller: &Caller, new: NewAccount) -> Result<i64> {
+/// Creates an account. A staff account gets the admin's initial password, to be changed at the
+/// first sign-in. A self-service account gets none: its person chooses it with a link mailed to
+/// their own address ([`invitations`]), so the admin can never sign in as the person.
+pub async fn create(engine: &Engine, caller: &Caller, new: NewAccount) -> Result<AccountCreated> {
     admin(caller)?;
     let username = new.username.trim().to_string();
     if username.is_empty()
@@ -107,9 +111,18 @@ pub async fn create(engine: &Engine, caller: &Caller, new: NewAccount) -> Result
             "Give the account a display name (at most 100 characters).".into(),
         ));
     }
-    crate::passwords::check(&new.password, &[&username, &display_name])?;
     let employee_id = new.employee_id.trim();
     check_roles(&new.roles, !employee_id.is_empty())?;
+    let password_hash = if employee_id.is_empty() {
+        crate::passwords::check(&new.password, &[&username, &display_name])?;
+        crate::auth::hash_in_slot(engine, &new.password).await?
+    } else if !new.password.is_empty() {
+        return Err(EngineError::Invalid(
+            "Leave the initial password empty: a self-service user chooses their own, with a link Tessera mails to the user's address.".into(),
+        ));
+    } else {
+        NO_PASSWORD.to_string()
+    };
     let txn = engine.write().await?;
     let result = async {
         // "Admin" beside "admin" would be two accounts one person cannot tell apart.
@@ -149,21 +162,38 @@ pub async fn create(engine: &Engine, caller: &Caller, new: NewAccount) -> Result
             }
             Some(p)
         };
-        let id = create_account(
+        let id = insert_account(
             &txn,
             &username,
             &display_name,
-            &new.password,
+            &password_hash,
             &new.roles,
             person.as_ref().map(|p| p.id),
         )
         .await?;
-        // The admin knows the first password: it opens nothing but the change to one's own.
-        let mut q = Query::update();
-        q.table("account")
-            .value("must_change_password", true)
-            .and_where(Expr::col("id").eq(id));
-        txn.execute(&q).await?;
+        let invited = match &person {
+            Some(p) => Some(
+                invitations::send(
+                    &txn,
+                    engine,
+                    caller,
+                    &load(&txn, id).await?,
+                    p,
+                    Purpose::Invite,
+                )
+                .await?,
+            ),
+            None => {
+                // The admin knows the first password: it opens nothing but the change to one's
+                // own.
+                let mut q = Query::update();
+                q.table("account")
+                    .value("must_change_password", true)
+                    .and_where(Expr::col("id").eq(id));
+                txn.execute(&q).await?;
+                None
+            }
+        };
         record(
             &txn,
             caller,
@@ -174,6 +204,7 @@ pub async fn create(engine: &Engine, caller: &Caller, new: NewAccount) -> Result
                     "username": username,
                     "roles": new.roles,
                     "person_id": person.as_ref().map(|p| p.id),
+                    "link_sent_to": invited,
                 }),
                 detail: format!(
                     "Account \"{username}\" created ({})",
@@ -187,7 +218,7 @@ pub async fn create(engine: &Engine, caller: &Caller, new: NewAccount) -> Result
             },
         )
         .await?;
-        Ok(id)
+        Ok(AccountCreated { id, invited })
     }
     .await;
     crate::db::finish(txn, result).await
@@ -203,14 +234,16 @@ async fn same_name(conn: &impl ConnectionTrait, username: &str) -> Result<Option
         .await?)
 }
 
-/// Reset password (admin): a new password for someone else's account, which must be changed at
-/// its next sign-in; its sessions end.
+/// Reset password (admin): the account's sessions end and its password no longer works. A
+/// staff account gets the admin's new password, to be changed at its next sign-in; a
+/// self-service account's person chooses a new one with a link mailed to their own address.
+/// Returns that address.
 pub async fn reset_password(
     engine: &Engine,
     caller: &Caller,
     id: i64,
     password: &str,
-) -> Result<()> {
+) -> Result<Option<String>> {
     admin(caller)?;
     if id == caller.account_id {
         return Err(EngineError::Invalid(
@@ -218,14 +251,35 @@ pub async fn reset_password(
         ));
     }
     let a = load(&engine.db, id).await?;
-    crate::passwords::check(password, &[&a.username, &a.display_name])?;
-    let hash = crate::auth::hash_in_slot(engine, password).await?;
+    let hash = match a.person_id {
+        None => {
+            crate::passwords::check(password, &[&a.username, &a.display_name])?;
+            crate::auth::hash_in_slot(engine, password).await?
+        }
+        Some(_) if !password.is_empty() => {
+            return Err(EngineError::Invalid(format!(
+                "\"{}\" is a self-service account: its user chooses the new password with a link Tessera mails to them. Leave the password empty.",
+                a.username
+            )))
+        }
+        Some(_) => NO_PASSWORD.to_string(),
+    };
     let txn = engine.write().await?;
     let result = async {
+        let sent_to = match a.person_id {
+            Some(pid) => {
+                let p = person::Entity::find_by_id(pid)
+                    .one(&txn)
+                    .await?
+                    .ok_or_else(|| EngineError::Invalid("The account's user is gone.".into()))?;
+                Some(invitations::send(&txn, engine, caller, &a, &p, Purpose::Reset).await?)
+            }
+            None => None,
+        };
         let mut q = Query::update();
         q.table("account")
             .value("password_hash", hash)
-            .value("must_change_password", true)
+            .value("must_change_password", a.person_id.is_none())
             .and_where(Expr::col("id").eq(id));
         txn.execute(&q).await?;
         let ended = session::Entity::delete_many()
@@ -233,20 +287,32 @@ pub async fn reset_password(
             .exec(&txn)
             .await?
             .rows_affected;
+        let detail = match &sent_to {
+            Some(to) => format!(
+                "Password of \"{}\" reset by {}; a link to choose a new one went to {to}",
+                a.username, caller.name
+            ),
+            None => format!(
+                "Password of \"{}\" reset by {}; it must be changed at the next sign-in",
+                a.username, caller.name
+            ),
+        };
         record(
             &txn,
             caller,
             AuditRecord {
                 action: "PasswordReset".into(),
-                data: serde_json::json!({ "account_id": id, "sessions_ended": ended }),
-                detail: format!(
-                    "Password of \"{}\" reset by {}; it must be changed at the next sign-in",
-                    a.username, caller.name
-                ),
+                data: serde_json::json!({
+                    "account_id": id,
+                    "sessions_ended": ended,
+                    "link_sent_to": sent_to,
+                }),
+                detail,
                 ..Default::default()
             },
         )
-        .await
+        .await?;
+        Ok(sent_to)
     }
     .await;
     crate::db::finish(txn, result).await
@@ -313,6 +379,9 @@ pub async fn update(
             })
             .exec_without_returning(&txn)
             .await?;
+        }
+        if disabled {
+            invitations::void(&txn, id).await?;
         }
         let mut am: account::ActiveModel = a.clone().into();
         am.disabled = Set(disabled);

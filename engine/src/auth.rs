@@ -68,25 +68,18 @@ fn verify_password(password: &str, hash: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// Checks a password in one of the few hashing slots ([`crate::throttle`]), off the async
-/// threads.
+/// Checks a password in one of the few hashing slots ([`crate::throttle`]).
 async fn verify_in_slot(engine: &Engine, password: &str, hash: String) -> Result<bool> {
-    let _slot = engine.guards.hash_slot().await?;
     let password = password.to_string();
-    Ok(
-        tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-            .await
-            .unwrap_or(false),
-    )
+    let slot = engine.guards.hash_slot().await?;
+    slot.run(move || verify_password(&password, &hash)).await
 }
 
 /// Hashes a new password in one of the hashing slots.
 pub(crate) async fn hash_in_slot(engine: &Engine, password: &str) -> Result<String> {
-    let _slot = engine.guards.hash_slot().await?;
     let password = password.to_string();
-    tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(|e| EngineError::Crypto(format!("hashing the password: {e}")))?
+    let slot = engine.guards.hash_slot().await?;
+    slot.run(move || hash_password(&password)).await?
 }
 
 /// A hash to verify against when the user name is unknown, so that the answer takes as long as
@@ -109,17 +102,37 @@ pub async fn create_account(
     roles: &[Role],
     person_id: Option<i64>,
 ) -> Result<i64> {
-    let username = username.trim();
-    if username.is_empty() || password.len() < 8 {
+    if password.len() < 8 {
         return Err(EngineError::Invalid(
-            "A user name is required and the password needs at least 8 characters.".into(),
+            "The password needs at least 8 characters.".into(),
         ));
+    }
+    let hash = hash_password(password)?;
+    insert_account(conn, username, display_name, &hash, roles, person_id).await
+}
+
+/// A stored "hash" that no password matches: the account of a person who has not yet chosen
+/// their password with the link mailed to them (`invitations`).
+pub(crate) const NO_PASSWORD: &str = "!unset";
+
+/// Inserts an account with its roles; `password_hash` is a PHC string or [`NO_PASSWORD`].
+pub(crate) async fn insert_account(
+    conn: &impl ConnectionTrait,
+    username: &str,
+    display_name: &str,
+    password_hash: &str,
+    roles: &[Role],
+    person_id: Option<i64>,
+) -> Result<i64> {
+    let username = username.trim();
+    if username.is_empty() {
+        return Err(EngineError::Invalid("A user name is required.".into()));
     }
     let id = account::Entity::insert(account::ActiveModel {
         id: Default::default(),
         username: Set(username.to_string()),
         display_name: Set(display_name.to_string()),
-        password_hash: Set(hash_password(password)?),
+        password_hash: Set(password_hash.to_string()),
         person_id: Set(person_id),
         disabled: Set(false),
         created_at: Set(crate::time::now()),
@@ -183,13 +196,16 @@ pub async fn login(
         )
         .one(&engine.db)
         .await?;
+    // An unknown name, or an account whose person has not chosen a password yet, is checked
+    // against the decoy: the answer takes as long and says as little.
     let hash = found
         .as_ref()
         .map(|a| a.password_hash.clone())
+        .filter(|h| h != NO_PASSWORD)
         .unwrap_or_else(|| decoy_hash().to_string());
     let ok = verify_in_slot(engine, password, hash).await?;
     let account = match found {
-        Some(a) if ok && !a.disabled => a,
+        Some(a) if ok && !a.disabled && a.password_hash != NO_PASSWORD => a,
         other => {
             throttle
                 .failed(engine, other.as_ref().map(|a| a.id))

@@ -17,6 +17,7 @@ pub mod entity;
 pub mod error;
 pub mod external;
 pub mod files;
+pub mod invitations;
 pub mod mail;
 pub mod migration;
 pub mod mobile_ids;

@@ -30,7 +30,8 @@ pub fn changes_identity(p: &person::Model, input: &PersonInput) -> bool {
 }
 
 /// Why such a change needs a second person, or `None` when the person has nothing to take over
-/// (no credential in use, no certificate that is not revoked or expired).
+/// (no credential in use, no certificate that is not revoked or expired, no self-service
+/// account).
 pub(crate) async fn needs_approval(
     conn: &impl ConnectionTrait,
     p: &person::Model,
@@ -54,10 +55,20 @@ pub(crate) async fn needs_approval(
     if live > 0 {
         because.push(format!("{live} certificates not revoked"));
     }
+    // A self-service account gets credentials, and a password reset mails its link to the
+    // address on file: redirecting that address would hand the account over.
+    for a in crate::entity::account::Entity::find()
+        .filter(crate::entity::account::Column::PersonId.eq(p.id))
+        .filter(crate::entity::account::Column::Disabled.eq(false))
+        .all(conn)
+        .await?
+    {
+        because.push(format!("self-service account \"{}\"", a.username));
+    }
     Ok((!because.is_empty()).then(|| because.join(", ")))
 }
 
-pub(crate) fn input_of(p: &person::Model) -> PersonInput {
+pub fn input_of(p: &person::Model) -> PersonInput {
     PersonInput {
         employee_id: p.employee_id.clone(),
         given_name: p.given_name.clone(),
@@ -195,6 +206,7 @@ pub(crate) async fn request(
     .await?
     .last_insert_id;
     let voided = crate::mobile_ids::activation::void_waiting(conn, p.id).await?;
+    crate::invitations::void_for_person(conn, p.id).await?;
     let lines = change_lines(&before, input);
     record(
         conn,
@@ -314,6 +326,7 @@ pub async fn decide(
             )
             .await?;
             crate::mobile_ids::activation::void_waiting(&txn, p.id).await?;
+            crate::invitations::void_for_person(&txn, p.id).await?;
         } else {
             crate::notifications::notify(
                 &txn,

@@ -397,10 +397,14 @@ async fn csv_import_previews_then_creates_and_updates(e: Engine) {
 async fn accounts_and_roles_are_managed_by_admins(e: Engine) {
     let admin = caller(&e, "admin").await;
     let op = caller(&e, "operator").await;
+    // A self-service account gets no password from the admin.
     let new = |username: &str, roles: Vec<Role>, employee: &str| NewAccount {
         username: username.into(),
         display_name: "Someone".into(),
-        password: "a good long password".into(),
+        password: match roles.contains(&Role::SelfService) {
+            true => String::new(),
+            false => "a good long password".into(),
+        },
         roles,
         employee_id: employee.into(),
     };
@@ -450,24 +454,25 @@ async fn accounts_and_roles_are_managed_by_admins(e: Engine) {
             .to_string();
         assert!(err.contains(expect), "{expect}: {err}");
     }
-    let mut short = new("bruno", vec![Role::SelfService], "E1002");
+    // A staff account gets the admin's initial password, checked against the policy.
+    let mut short = new("olga", vec![Role::Operator], "");
     short.password = "short".into();
     assert!(accounts::create(&e, &admin, short)
         .await
         .unwrap_err()
         .to_string()
         .contains("10 to 256"));
-    let mut common = new("bruno", vec![Role::SelfService], "E1002");
+    let mut common = new("olga", vec![Role::Operator], "");
     common.password = "password123".into();
     let err = accounts::create(&e, &admin, common).await.unwrap_err();
     assert!(err.to_string().contains("too easy to guess"), "{err}");
-    let id = accounts::create(&e, &admin, new("bruno", vec![Role::SelfService], "E1002"))
+    let olga = accounts::create(&e, &admin, new("olga", vec![Role::Operator], ""))
         .await
         .unwrap();
-    let (token, info) = auth::login(&e, "bruno", "a good long password", "test")
+    assert_eq!(olga.invited, None);
+    let (token, info) = auth::login(&e, "olga", "a good long password", "test")
         .await
         .unwrap();
-    assert_eq!(info.person_id, Some(person(&e, "Bruno Berg").await.id));
     // The admin chose that password: it opens nothing but the change to one's own.
     assert!(
         info.must_change_password && info.roles.is_empty(),
@@ -475,7 +480,7 @@ async fn accounts_and_roles_are_managed_by_admins(e: Engine) {
     );
     let (_, first) = auth::session(&e, &token, "test").await.unwrap().unwrap();
     assert!(matches!(
-        tessera_engine::people::page(&e, &first, info.person_id.unwrap()).await,
+        tessera_engine::people::search(&e, &first, "Bruno", 5).await,
         Err(EngineError::Forbidden(_))
     ));
     let err = auth::change_password(
@@ -483,7 +488,7 @@ async fn accounts_and_roles_are_managed_by_admins(e: Engine) {
         &first,
         &token,
         "wrong one",
-        "a new passphrase of bruno's",
+        "a new passphrase of olga's",
     )
     .await
     .unwrap_err();
@@ -491,11 +496,11 @@ async fn accounts_and_roles_are_managed_by_admins(e: Engine) {
         err.to_string().contains("current password is not right"),
         "{err}"
     );
-    let err = auth::change_password(&e, &first, &token, "a good long password", "bruno12345")
+    let err = auth::change_password(&e, &first, &token, "a good long password", "olga123456")
         .await
         .unwrap_err();
     assert!(err.to_string().contains("too easy to guess"), "{err}");
-    let (other, _) = auth::login(&e, "bruno", "a good long password", "elsewhere")
+    let (other, _) = auth::login(&e, "olga", "a good long password", "elsewhere")
         .await
         .unwrap();
     auth::change_password(
@@ -508,7 +513,7 @@ async fn accounts_and_roles_are_managed_by_admins(e: Engine) {
     .await
     .unwrap();
     let (info, _) = auth::session(&e, &token, "test").await.unwrap().unwrap();
-    assert!(!info.must_change_password && info.roles == [Role::SelfService]);
+    assert!(!info.must_change_password && info.roles == [Role::Operator]);
     assert!(
         auth::session(&e, &other, "elsewhere")
             .await
@@ -516,32 +521,67 @@ async fn accounts_and_roles_are_managed_by_admins(e: Engine) {
             .is_none(),
         "the other sessions end"
     );
-    // An admin's reset: the account must change it again, and its sessions end.
+    // An admin's reset of a staff account: it must be changed again, and its sessions end.
     let err = accounts::reset_password(&e, &admin, admin.account_id, "some fresh words here")
         .await
         .unwrap_err();
     assert!(err.to_string().contains("My account"), "{err}");
     // Only an admin resets a password; an operator cannot take over an account this way.
     assert!(matches!(
-        accounts::reset_password(&e, &op, id, "temporary words for bruno").await,
+        accounts::reset_password(&e, &op, olga.id, "temporary words for olga").await,
         Err(EngineError::Forbidden(_))
     ));
-    accounts::reset_password(&e, &admin, id, "temporary words for bruno")
-        .await
-        .unwrap();
+    assert_eq!(
+        accounts::reset_password(&e, &admin, olga.id, "temporary words for olga")
+            .await
+            .unwrap(),
+        None
+    );
     assert!(auth::session(&e, &token, "test").await.unwrap().is_none());
-    let (token, info) = auth::login(&e, "bruno", "temporary words for bruno", "test")
+    let (token, info) = auth::login(&e, "olga", "temporary words for olga", "test")
         .await
         .unwrap();
     assert!(info.must_change_password);
     // Sign out everywhere ends every session of the account.
-    let (_, bruno) = auth::session(&e, &token, "test").await.unwrap().unwrap();
-    let mine = auth::my_account(&e, &bruno, &token).await.unwrap();
+    let (_, olga_caller) = auth::session(&e, &token, "test").await.unwrap().unwrap();
+    let mine = auth::my_account(&e, &olga_caller, &token).await.unwrap();
     assert_eq!(mine.sessions.len(), 1);
     assert!(mine.sessions[0].current && mine.sessions[0].source == "test");
-    assert_eq!(auth::sign_out_everywhere(&e, &bruno).await.unwrap(), 1);
+    assert_eq!(
+        auth::sign_out_everywhere(&e, &olga_caller).await.unwrap(),
+        1
+    );
     assert!(auth::session(&e, &token, "test").await.unwrap().is_none());
-    let (token, _) = auth::login(&e, "bruno", "temporary words for bruno", "test")
+
+    // A self-service account: the admin gives no password; its user chooses one with the link
+    // mailed to them (tests/trust.rs follows the link).
+    let mut with_password = new("bruno", vec![Role::SelfService], "E1002");
+    with_password.password = "the admin's own idea".into();
+    let err = accounts::create(&e, &admin, with_password)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("Leave the initial password empty"),
+        "{err}"
+    );
+    let created = accounts::create(&e, &admin, new("bruno", vec![Role::SelfService], "E1002"))
+        .await
+        .unwrap();
+    let bruno = person(&e, "Bruno Berg").await;
+    assert_eq!(created.invited.as_deref(), Some(bruno.email.as_str()));
+    let id = created.id;
+    // No password opens it yet, not even the one the decoy hash was made from.
+    for guess in ["", "decoy password", "a good long password"] {
+        assert!(auth::login(&e, "bruno", guess, "test").await.is_err());
+    }
+    let err = accounts::reset_password(&e, &admin, id, "the admin's own idea")
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("Leave the password empty"),
+        "{err}"
+    );
+    let (token, _) = auth::login(&e, "olga", "temporary words for olga", "test")
         .await
         .unwrap();
 
@@ -550,10 +590,10 @@ async fn accounts_and_roles_are_managed_by_admins(e: Engine) {
     let err = accounts::update(
         &e,
         &admin,
-        id,
-        vec![Role::Operator],
-        false,
+        olga.id,
         vec![Role::SelfService],
+        false,
+        vec![Role::Operator],
         true,
     )
     .await
@@ -562,16 +602,16 @@ async fn accounts_and_roles_are_managed_by_admins(e: Engine) {
     accounts::update(
         &e,
         &admin,
-        id,
-        vec![Role::SelfService],
+        olga.id,
+        vec![Role::Operator],
         false,
-        vec![Role::SelfService, Role::SelfService],
+        vec![Role::Operator, Role::Operator],
         true,
     )
     .await
     .unwrap();
     assert!(auth::session(&e, &token, "test").await.unwrap().is_none());
-    assert!(auth::login(&e, "bruno", "a good long password", "test")
+    assert!(auth::login(&e, "olga", "temporary words for olga", "test")
         .await
         .is_err());
     // An admin cannot lock themselves out.
@@ -603,7 +643,9 @@ async fn accounts_and_roles_are_managed_by_admins(e: Engine) {
     assert!(err.to_string().contains("is locked"), "{err}");
     let list = accounts::list(&e, &admin).await.unwrap();
     let bruno = list.iter().find(|a| a.username == "bruno").unwrap();
-    assert!(bruno.disabled && bruno.person.as_ref().unwrap().2 == "E1002");
+    assert!(!bruno.disabled && bruno.person.as_ref().unwrap().2 == "E1002");
+    assert!(list.iter().any(|a| a.username == "olga" && a.disabled));
+    let _ = id;
 }
 
 async fn the_audit_viewer_filters_and_the_verifier_finds_tampering(e: Engine) {

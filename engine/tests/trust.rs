@@ -286,7 +286,145 @@ async fn others_objects_look_like_missing_ones(e: Engine) {
     );
 }
 
+/// The link's token from a message that invites or resets.
+fn welcome_token(message: &str) -> String {
+    let link = link_in(message);
+    link.split_once("/welcome#t=")
+        .map(|(_, t)| t.to_string())
+        .unwrap_or_else(|| panic!("a welcome link in {message}"))
+}
+
+/// An admin alone cannot sign in as a person: a self-service account's password is chosen by
+/// its person with a link mailed to their own address, which the admin cannot redirect alone,
+/// and a reset sends a new link there too.
+async fn an_admin_alone_cannot_sign_in_as_a_person(e: Engine) {
+    let admin = caller(&e, "admin").await;
+    let bruno = person(&e, "Bruno Berg").await;
+    let created = tessera_engine::accounts::create(
+        &e,
+        &admin,
+        tessera_process::dto::NewAccount {
+            username: "bruno".into(),
+            display_name: "Bruno Berg".into(),
+            password: String::new(),
+            roles: vec![tessera_process::Role::SelfService],
+            employee_id: bruno.employee_id.clone(),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(created.invited.as_deref(), Some(bruno.email.as_str()));
+    // The admin cannot point Bruno's address elsewhere: his account makes it wait.
+    let mut redirected = tessera_engine::person_changes::input_of(&bruno);
+    redirected.email = MALLORY.into();
+    let out = directory::update(&e, &admin, bruno.id, bruno.version, redirected)
+        .await
+        .unwrap();
+    let change = out.pending.expect("waits for a second person");
+    assert!(
+        change.because.contains("self-service account"),
+        "{}",
+        change.because
+    );
+    // Asking voided the invitation; a reset sends a new link to Bruno's own address.
+    let sent = tessera_engine::accounts::reset_password(&e, &admin, created.id, "")
+        .await
+        .unwrap();
+    assert_eq!(sent.as_deref(), Some(bruno.email.as_str()));
+    let sink = SmtpSink::start().unwrap();
+    mailer(sink.port)
+        .deliver_due(&e, tessera_engine::time::now())
+        .await
+        .unwrap();
+    let got = sink.messages();
+    assert!(got
+        .iter()
+        .all(|m| !m.contains(&format!("To: {MALLORY}")) || !m.contains("/welcome")));
+    let to_bruno: Vec<&String> = got
+        .iter()
+        .filter(|m| m.contains(&format!("To: {}", bruno.email)) && m.contains("/welcome"))
+        .collect();
+    assert_eq!(to_bruno.len(), 2, "the invitation and the reset");
+    let invited = welcome_token(to_bruno.iter().find(|m| m.contains("created")).unwrap());
+    let reset = welcome_token(
+        to_bruno
+            .iter()
+            .find(|m| m.contains("reset the password"))
+            .unwrap(),
+    );
+    let invitations = tessera_engine::invitations::redeem;
+    // The first link was replaced; a made-up one works as little; neither changes anything.
+    for token in [invited.as_str(), "made-up-token"] {
+        let err = invitations(&e, "192.0.2.7", token, "violet tractor under moonlight")
+            .await
+            .unwrap_err();
+        assert_eq!(err.status(), 400);
+        assert!(err.to_string().contains("does not work"), "{err}");
+    }
+    assert_eq!(
+        tessera_engine::invitations::greet(&e, "192.0.2.7", &reset)
+            .await
+            .unwrap(),
+        "bruno"
+    );
+    // A weak password is refused and the link still works.
+    let err = invitations(&e, "192.0.2.7", &reset, "bruno12345")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("too easy to guess"), "{err}");
+    assert_eq!(
+        invitations(&e, "192.0.2.7", &reset, "violet tractor under moonlight")
+            .await
+            .unwrap(),
+        "bruno"
+    );
+    // Once.
+    assert!(
+        invitations(&e, "192.0.2.7", &reset, "another fine passphrase here")
+            .await
+            .is_err()
+    );
+    let (_, info) =
+        tessera_engine::auth::login(&e, "bruno", "violet tractor under moonlight", "test")
+            .await
+            .unwrap();
+    assert!(!info.must_change_password && info.person_id == Some(bruno.id));
+    // The history says who chose the password, with which link.
+    let history = tessera_engine::people::page(&e, &admin, bruno.id)
+        .await
+        .unwrap()
+        .history;
+    assert!(history
+        .iter()
+        .any(|h| h.action == "PasswordSetFromLink" && h.actor == "bruno"));
+
+    // A link bound to an address stops working when the address is no longer the person's.
+    tessera_engine::accounts::reset_password(&e, &admin, created.id, "")
+        .await
+        .unwrap();
+    mailer(sink.port)
+        .deliver_due(&e, tessera_engine::time::now())
+        .await
+        .unwrap();
+    let last = welcome_token(
+        sink.messages()
+            .iter()
+            .rev()
+            .find(|m| m.contains("reset the password"))
+            .unwrap(),
+    );
+    let mut q = Query::update();
+    q.table("person")
+        .value("email", MALLORY)
+        .and_where(Expr::col("id").eq(bruno.id));
+    e.db.execute(&q).await.unwrap();
+    assert!(tessera_engine::invitations::greet(&e, "192.0.2.7", &last)
+        .await
+        .is_err());
+}
+
 on_both_backends!(
+    an_admin_alone_cannot_sign_in_as_a_person,
     an_operator_alone_cannot_take_over_another_persons_identity,
     an_emailed_code_works_only_for_the_address_it_was_sent_to,
     a_person_without_credentials_is_edited_at_once,

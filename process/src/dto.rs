@@ -477,6 +477,14 @@ pub struct NewAccount {
     pub employee_id: String,
 }
 
+/// A new account: its id, and for a self-service account the address its user's link to
+/// choose a password went to.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountCreated {
+    pub id: i64,
+    pub invited: Option<String>,
+}
+
 /// What an external production sync did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyncOutcome {

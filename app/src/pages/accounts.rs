@@ -43,13 +43,24 @@ pub fn AccountsPage() -> impl IntoView {
     let roles = RwSignal::new(Vec::<Role>::new());
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        // Only the field on show counts: a self-service account has no initial password, a
+        // staff account no user.
+        let self_service = roles.with_untracked(|r| r.contains(&Role::SelfService));
         create.dispatch(CreateAccount {
             account: NewAccount {
                 username: username.get_untracked(),
                 display_name: display.get_untracked(),
-                password: password.get_untracked(),
+                password: if self_service {
+                    String::new()
+                } else {
+                    password.get_untracked()
+                },
                 roles: roles.get_untracked(),
-                employee_id: employee.get_untracked(),
+                employee_id: if self_service {
+                    employee.get_untracked()
+                } else {
+                    String::new()
+                },
             },
         });
     };
@@ -69,7 +80,8 @@ pub fn AccountsPage() -> impl IntoView {
                 Err(e) => view! { <p class="error" role="alert">{error_text(&e)}</p> }.into_any(),
             })}
             {move || reset.value().get().map(|r| match r {
-                Ok(()) => view! { <p class="notice" role="status">"Password reset. The account's sessions ended; it must choose its own password at the next sign-in."</p> }.into_any(),
+                Ok(None) => view! { <p class="notice" role="status">"Password reset. The account's sessions ended; it must choose its own password at the next sign-in."</p> }.into_any(),
+                Ok(Some(to)) => view! { <p class="notice" role="status" data-testid="reset-link-sent">{format!("Password reset. The account's sessions ended, and a link to choose a new password went to {to}.")}</p> }.into_any(),
                 Err(e) => view! { <p class="error" role="alert">{error_text(&e)}</p> }.into_any(),
             })}
             {loaded(list, move |rows| view! {
@@ -82,12 +94,18 @@ pub fn AccountsPage() -> impl IntoView {
             <form class="options account" on:submit=submit data-testid="new-account">
                 {input("User name", "username", "text", username)}
                 {input("Display name", "display_name", "text", display)}
-                {input("Initial password", "password", "password", password)}
                 <div class="field"><strong>"Roles"</strong> {role_boxes(roles, "new".into())}</div>
-                {input("Employee id of the user (self-service only)", "employee_id", "text", employee)}
+                <Show when=move || roles.with(|r| r.contains(&Role::SelfService))
+                    fallback=move || input("Initial password (changed at the first sign-in)", "password", "password", password)>
+                    {input("Employee id of the user", "employee_id", "text", employee)}
+                    <p class="muted">"The user chooses their own password with a link Tessera mails to the user's address; you never know it."</p>
+                </Show>
                 <p class="actions"><button type="submit" class="primary" disabled=move || create.pending().get()>"Create account"</button></p>
                 {move || create.value().get().map(|r| match r {
-                    Ok(_) => view! { <p class="notice" role="status">"Account created."</p> }.into_any(),
+                    Ok(created) => view! { <p class="notice" role="status" data-testid="account-created">{match created.invited {
+                        Some(to) => format!("Account created. A link to choose a password went to {to}; it works for 72 hours."),
+                        None => "Account created. It chooses its own password at the first sign-in.".to_string(),
+                    }}</p> }.into_any(),
                     Err(e) => view! { <p class="error" role="alert">{error_text(&e)}</p> }.into_any(),
                 })}
             </form>
@@ -117,9 +135,17 @@ fn AccountLine(
                 roles: roles.get_untracked(), disabled: disabled.get_untracked(),
             }); }>"Save"</button></td>
             <td>
-                <input type="password" name="reset" aria-label="New password" autocomplete="new-password"
-                    prop:value=move || temporary.get() on:input=move |ev| temporary.set(event_target_value(&ev))/>
-                <button type="button" on:click=move |_| { reset.dispatch(ResetPassword { account_id: id, password: temporary.get_untracked() }); }>"Reset"</button>
+                {match a.person.is_some() {
+                    // The user chooses the new password from a mailed link.
+                    true => view! {
+                        <button type="button" data-testid="send-reset-link" on:click=move |_| { reset.dispatch(ResetPassword { account_id: id, password: String::new() }); }>"Send reset link"</button>
+                    }.into_any(),
+                    false => view! {
+                        <input type="password" name="reset" aria-label="New password" autocomplete="new-password"
+                            prop:value=move || temporary.get() on:input=move |ev| temporary.set(event_target_value(&ev))/>
+                        <button type="button" on:click=move |_| { reset.dispatch(ResetPassword { account_id: id, password: temporary.get_untracked() }); }>"Reset"</button>
+                    }.into_any(),
+                }}
             </td>
         </tr>
     }

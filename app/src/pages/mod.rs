@@ -22,3 +22,4 @@ pub mod temp_cards;
 pub mod user;
 pub mod user_process;
 pub mod users;
+pub mod welcome;

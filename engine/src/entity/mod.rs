@@ -2,6 +2,7 @@
 //! (`CardState::as_str`) so that the database reads the same as PROCESSES.md.
 
 pub mod account;
+pub mod account_invitation;
 pub mod account_role;
 pub mod audit_checkpoint;
 pub mod audit_head;

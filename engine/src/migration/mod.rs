@@ -17,6 +17,7 @@ mod m20261202_000011_identity_changes;
 mod m20261202_000012_sign_in_throttle;
 mod m20261202_000013_audit_checkpoints;
 mod m20261202_000014_account_security;
+mod m20261203_000015_account_invitations;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000012_sign_in_throttle::Migration),
             Box::new(m20261202_000013_audit_checkpoints::Migration),
             Box::new(m20261202_000014_account_security::Migration),
+            Box::new(m20261203_000015_account_invitations::Migration),
         ]
     }
 }
