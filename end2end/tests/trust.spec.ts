@@ -1,4 +1,4 @@
-import { expect, follow, open, openUser, signIn, signOut, test } from './helpers';
+import { clickUntilShown, expect, follow, open, openUser, requestCard, signIn, signOut, test } from './helpers';
 
 // The abuse case of an operator alone taking over a person: redirecting Alice's e-mail address
 // to their own (so that her next mobile ID's activation code comes to them) stops at the first
@@ -83,4 +83,46 @@ test('a page served from another port cannot change anything', async ({ page, ba
   } finally {
     server.close();
   }
+});
+
+test('recovering an escrowed key onto a mobile ID waits for a key recovery agent, who consents with a reason', async ({ page }) => {
+  const options = async (recover: boolean) => {
+    await signIn(page, 'admin');
+    await open(page, '/admin/options/MobileIDScriptOptions');
+    await page.locator('input[name="MobileIDCertificates.encryption"]').setChecked(recover);
+    await page.locator('#MobileIDRecoverEncryptionCertificates').setChecked(recover);
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect(page.getByRole('status')).toContainText('Saved as version');
+    await signOut(page);
+  };
+  await options(true);
+
+  // The operator supplies Alice a mobile ID that is to get her escrowed key: it waits.
+  await signIn(page, 'operator');
+  const outcome = await requestCard(page, 'Alice Andersson', 'Supply mobile ID');
+  await expect(outcome).toContainText('is Registered');
+  await openUser(page, 'Alice Andersson');
+  const waiting = page.getByTestId('mobile-ids').locator('tr[data-mobile-id]').filter({ has: page.locator('[data-state="registered"]') });
+  const mobileIdPage = (await waiting.first().getByRole('link').getAttribute('href'))!;
+  await open(page, mobileIdPage);
+  await expect(page.getByTestId('recovery-consent')).toContainText('not given');
+  // Not the operator's to give.
+  await expect(page.getByTestId('consent-panel')).toHaveCount(0);
+  await signOut(page);
+
+  // The key recovery agent: a reason is required, then the consent is recorded.
+  await signIn(page, 'recovery');
+  await open(page, mobileIdPage);
+  const panel = page.getByTestId('consent-panel');
+  await clickUntilShown(panel.getByTestId('consent'), panel.getByRole('alert'));
+  await expect(panel.getByRole('alert')).toContainText('Say why');
+  await panel.getByLabel('Reason').fill('new phone, ticket 4711');
+  await panel.getByTestId('consent').click();
+  await expect(panel.getByRole('status')).toContainText('ticket 4711');
+  await open(page, mobileIdPage);
+  await expect(page.getByTestId('recovery-consent')).toContainText('ticket 4711');
+  await expect(page.getByTestId('consent-panel')).toHaveCount(0);
+  await signOut(page);
+
+  await options(false);
 });

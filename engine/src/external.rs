@@ -617,6 +617,9 @@ pub async fn apply_report(
         source: source.into(),
         ..Default::default()
     };
+    // What the lines did to certificates: a failed card's are revoked, and the CRL says so at
+    // once, not at the next scheduled publication.
+    let mut certificates = crate::pki::effects::EffectOutcome::default();
     let txn = engine.write().await?;
     let result = async {
         let mut seen = std::collections::HashSet::new();
@@ -678,9 +681,10 @@ pub async fn apply_report(
             }
             let savepoint = txn.begin().await?;
             match apply_line(&savepoint, caller, source, number, target, to, &message).await {
-                Ok(Ok(())) => {
+                Ok(Ok(changed)) => {
                     savepoint.commit().await?;
                     outcome.applied += 1;
+                    certificates.changed.extend(changed.changed);
                 }
                 Ok(Err(why)) => {
                     savepoint.rollback().await?;
@@ -697,6 +701,7 @@ pub async fn apply_report(
     }
     .await;
     crate::db::finish(txn, result).await?;
+    crate::pki::after_commit(engine, &certificates).await;
     Ok(outcome)
 }
 
@@ -738,7 +743,7 @@ async fn apply_line(
     target: (ObjectKind, i64),
     to: State,
     message: &str,
-) -> Result<std::result::Result<(), String>> {
+) -> Result<std::result::Result<crate::pki::effects::EffectOutcome, String>> {
     let Some((from, version, production, bureau_order_id)) = ordered_object(conn, target).await?
     else {
         return Ok(Err(format!(
@@ -765,7 +770,7 @@ async fn apply_line(
         to,
         State::Card(CardState::Failed) | State::TempCard(TempCardState::Failed)
     );
-    transition_with_certificates(
+    let changed = transition_with_certificates(
         conn,
         caller,
         def,
@@ -795,7 +800,7 @@ async fn apply_line(
         },
     )
     .await?;
-    Ok(Ok(()))
+    Ok(Ok(changed))
 }
 
 /// The admin's page: what is queued, the order files and the reports.

@@ -9,6 +9,7 @@ mod csrf;
 mod est_routes;
 mod pki_routes;
 mod session;
+mod work_queue;
 
 use axum::http::{header, HeaderValue};
 use axum::routing::get;
@@ -334,6 +335,10 @@ async fn serve(config: Config, engine: Engine) -> Result<(), String> {
         .merge(readers)
         .merge(bureau)
         .merge(est)
+        .layer(axum::middleware::from_fn_with_state(
+            work_queue::WorkQueue::shared(),
+            work_queue::take_turn,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             csrf::Origins::new(&config.pki.public_url),
             csrf::check,
