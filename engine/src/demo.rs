@@ -142,6 +142,7 @@ pub async fn load(engine: &Engine) -> Result<bool> {
                 version: Set(1),
                 created_at: Set(now),
                 updated_at: Set(now),
+                identity_entered_by: Set(None),
             })
             .exec(&txn)
             .await?

@@ -99,6 +99,8 @@ async fn insert_person(
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
+        // With the approval step, the approval vouches for them (`decide`).
+        identity_entered_by: Set(Some(caller.account_id)),
     })
     .exec(conn)
     .await?
@@ -151,6 +153,8 @@ fn changes(p: &person::Model, input: &PersonInput) -> Vec<String> {
     person_changes::change_lines(&person_changes::input_of(p), input)
 }
 
+/// Stores an edit. `vouched`: a second person approved it, so a changed e-mail address or UPN
+/// counts as entered by nobody alone; otherwise by the caller.
 pub(crate) async fn store_edit(
     conn: &impl ConnectionTrait,
     caller: &Caller,
@@ -158,12 +162,19 @@ pub(crate) async fn store_edit(
     input: &PersonInput,
     expected_version: i64,
     how: &str,
+    vouched: bool,
 ) -> Result<Vec<String>> {
     let changed = changes(p, input);
     if changed.is_empty() {
         return Ok(changed);
     }
     let mut update = Query::update();
+    if person_changes::changes_identity(p, input) {
+        update.value(
+            "identity_entered_by",
+            (!vouched).then_some(caller.account_id),
+        );
+    }
     update
         .table("person")
         .value("given_name", input.given_name.as_str())
@@ -267,7 +278,7 @@ pub async fn update(
                 });
             }
         }
-        store_edit(&txn, caller, &p, &input, expected_version, "edited").await?;
+        store_edit(&txn, caller, &p, &input, expected_version, "edited", false).await?;
         Ok(UserEditOutcome {
             user: detail(&people::load(&txn, id).await?)?,
             pending: None,
@@ -355,7 +366,18 @@ pub async fn decide(
         } else {
             UserState::Rejected
         });
-        transition(&txn, def, p.id, expected_version, from, to, vec![]).await?;
+        // An approved user's address and UPN were seen by two people.
+        let vouched = approve.then_some(("identity_entered_by", sea_orm::Value::BigInt(None)));
+        transition(
+            &txn,
+            def,
+            p.id,
+            expected_version,
+            from,
+            to,
+            vouched.into_iter().collect(),
+        )
+        .await?;
         record(
             &txn,
             caller,
@@ -556,8 +578,16 @@ pub async fn import(engine: &Engine, caller: &Caller, text: &str) -> Result<Impo
                         }
                         None => {
                             hold(&txn, ObjectKind::User, p.id, p.version).await?;
-                            store_edit(&txn, caller, p, input, p.version, "updated by import")
-                                .await?;
+                            store_edit(
+                                &txn,
+                                caller,
+                                p,
+                                input,
+                                p.version,
+                                "updated by import",
+                                false,
+                            )
+                            .await?;
                         }
                     }
                 }

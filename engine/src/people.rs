@@ -27,6 +27,21 @@ pub fn may_see_person(caller: &Caller, person_id: i64) -> Result<()> {
     }
 }
 
+/// Refuses to send a credential (an activation code, an account link) to the person's e-mail
+/// address if the caller entered that address, or the UPN, alone: one account would otherwise
+/// make up a person's address and receive their credential. Another account sends it, or a
+/// second person approved the details (`person::Model::identity_entered_by`).
+pub fn check_not_entered_by(p: &person::Model, caller: &Caller) -> Result<()> {
+    if p.identity_entered_by == Some(caller.account_id) {
+        return Err(EngineError::Forbidden(format!(
+            "send a credential for {} to {}: your account entered that address (or the UPN) itself. Another operator or admin sends it, or a second person approves the user's details",
+            p.common_name,
+            p.email.trim()
+        )));
+    }
+    Ok(())
+}
+
 /// For an object of a person: one who may not see that person is told it does not exist, the
 /// same answer as for an id nobody has, so that ids of others' objects stay unknown.
 pub fn may_see_object(caller: &Caller, person_id: i64, object: (ObjectKind, i64)) -> Result<()> {

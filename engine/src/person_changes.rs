@@ -323,6 +323,7 @@ pub async fn decide(
                 &after,
                 p.version,
                 &format!("changed as {requester} asked, approved by {}", caller.name),
+                true,
             )
             .await?;
             crate::mobile_ids::activation::void_waiting(&txn, p.id).await?;

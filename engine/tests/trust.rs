@@ -423,7 +423,78 @@ async fn an_admin_alone_cannot_sign_in_as_a_person(e: Engine) {
         .is_err());
 }
 
+/// A new person has no credential to take over, so whoever enters them sets their address at
+/// once; that account then does not also send a credential there. Another operator does, and
+/// an approval of the details lifts the rule.
+async fn who_enters_an_address_does_not_also_send_a_credential_to_it(e: Engine) {
+    set_options(
+        &e,
+        OptionsPackage::MobileIDScriptOptions,
+        &[("MobileIDQrDelivery", "email")],
+    )
+    .await;
+    let op = caller(&e, "operator").await;
+    let eve = directory::create(
+        &e,
+        &op,
+        PersonInput {
+            employee_id: "E7701".into(),
+            given_name: "Eve".into(),
+            surname: "Newhire".into(),
+            email: MALLORY.into(),
+            upn: "eve.newhire@example.com".into(),
+            department: "Sales".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let err = mobile_ids::supply(&e, &op, SUPPLY, eve.id, eve.version)
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), 403, "{err}");
+    assert!(err.to_string().contains("entered that address"), "{err}");
+    assert!(
+        mobile_ids::preview(&e, &op, SUPPLY, eve.id).await.is_err(),
+        "the page before Next says so too"
+    );
+    assert_eq!(
+        mails_to(&e, MALLORY, "Your mobile ID: scan the QR code").await,
+        0
+    );
+    // The same for an account link: an admin who entered the address does not invite to it.
+    let admin = caller(&e, "admin").await;
+    let mut input = tessera_engine::person_changes::input_of(&person(&e, "Eve Newhire").await);
+    input.email = "eve@evil.example".into();
+    let edited = directory::update(&e, &admin, eve.id, eve.version, input)
+        .await
+        .unwrap();
+    assert!(edited.pending.is_none(), "nothing to take over yet");
+    let err = tessera_engine::accounts::create(
+        &e,
+        &admin,
+        tessera_process::dto::NewAccount {
+            username: "eve".into(),
+            display_name: "Eve Newhire".into(),
+            password: String::new(),
+            roles: vec![tessera_process::Role::SelfService],
+            employee_id: "E7701".into(),
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.status(), 403, "{err}");
+    assert!(err.to_string().contains("entered that address"), "{err}");
+    // Another operator supplies the mobile ID: the address was not theirs to make up.
+    let sup = caller(&e, "supervisor").await;
+    let eve = person(&e, "Eve Newhire").await;
+    let out = mobile_ids::supply(&e, &sup, SUPPLY, eve.id, eve.version)
+        .await
+        .unwrap();
+    assert_eq!(out.sent_to.as_deref(), Some("eve@evil.example"));
+}
+
 on_both_backends!(
+    who_enters_an_address_does_not_also_send_a_credential_to_it,
     an_admin_alone_cannot_sign_in_as_a_person,
     an_operator_alone_cannot_take_over_another_persons_identity,
     an_emailed_code_works_only_for_the_address_it_was_sent_to,

@@ -20,6 +20,10 @@ pub struct Model {
     pub version: i64,
     pub created_at: ChronoDateTimeUtc,
     pub updated_at: ChronoDateTimeUtc,
+    /// The account that last entered the e-mail address or UPN alone; `None` when a second
+    /// person approved them or they came with the demo data. That account does not also send a
+    /// credential to the address (`people::check_not_entered_by`).
+    pub identity_entered_by: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

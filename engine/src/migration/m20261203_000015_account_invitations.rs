@@ -1,5 +1,6 @@
 //! The one-time links with which a self-service user chooses their own password: the admin who
-//! creates or resets the account never knows it.
+//! creates or resets the account never knows it; and who entered a person's e-mail address and
+//! UPN, so that the same account does not also send a credential there.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -42,10 +43,24 @@ impl MigrationTrait for Migration {
                 .col("account_id")
                 .to_owned(),
         )
+        .await?;
+        m.alter_table(
+            Table::alter()
+                .table("person")
+                .add_column(big_integer_null("identity_entered_by"))
+                .to_owned(),
+        )
         .await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.alter_table(
+            Table::alter()
+                .table("person")
+                .drop_column("identity_entered_by")
+                .to_owned(),
+        )
+        .await?;
         m.drop_table(Table::drop().table("account_invitation").to_owned())
             .await
     }

@@ -76,6 +76,9 @@ async fn check(
             p.email.trim()
         )));
     }
+    if delivery == EMAIL {
+        people::check_not_entered_by(&p, caller)?;
+    }
     Ok((
         p,
         Plan {
