@@ -11,7 +11,7 @@ use components::Header;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{path, SsrMode};
+use leptos_router::path;
 use tessera_process::dto::SessionInfo;
 
 /// The Content-Security-Policy of a page: scripts only with this response's nonce (and what
@@ -97,44 +97,39 @@ pub fn App() -> impl IntoView {
         <Router>
             <Header/>
             <main>
-                // Every page is rendered whole (`SsrMode::Async`): its data is all there before
-                // the first byte, and the browser hydrates exactly what it received. Streamed
-                // out of order, a page whose <Suspense/> data arrived in another order than
-                // the header's session hydrated into a panic now and then, and then no click
-                // worked. The data are a few quick queries; nothing is worth that.
                 <Routes fallback=|| view! { <p class="error">"There is no such page."</p> }>
-                    <Route ssr=SsrMode::Async path=path!("/") view=pages::home::HomePage/>
-                    <Route ssr=SsrMode::Async path=path!("/login") view=pages::login::LoginPage/>
-                    <Route ssr=SsrMode::Async path=path!("/users") view=pages::users::UsersPage/>
-                    <Route ssr=SsrMode::Async path=path!("/users/new") view=pages::people::NewUserPage/>
-                    <Route ssr=SsrMode::Async path=path!("/users/import") view=pages::people::ImportPage/>
-                    <Route ssr=SsrMode::Async path=path!("/users/:id") view=pages::user::UserPage/>
-                    <Route ssr=SsrMode::Async path=path!("/users/:id/edit") view=pages::people::EditUserPage/>
-                    <Route ssr=SsrMode::Async path=path!("/users/:id/request-card") view=|| view! { <pages::request_card::RequestCardPage/> }/>
-                    <Route ssr=SsrMode::Async path=path!("/users/:id/order-card") view=|| view! { <pages::request_card::RequestCardPage external=true/> }/>
-                    <Route ssr=SsrMode::Async path=path!("/users/:id/process/:process") view=pages::user_process::UserProcessPage/>
-                    <Route ssr=SsrMode::Async path=path!("/cards/:id/process/:process") view=pages::card_process::CardProcessPage/>
-                    <Route ssr=SsrMode::Async path=path!("/cards/:id") view=pages::card::CardPage/>
-                    <Route ssr=SsrMode::Async path=path!("/requests") view=pages::requests::RequestsPage/>
-                    <Route ssr=SsrMode::Async path=path!("/temp-cards") view=pages::temp_cards::TempCardsPage/>
-                    <Route ssr=SsrMode::Async path=path!("/temp-cards/:id") view=pages::temp_cards::TempCardPage/>
-                    <Route ssr=SsrMode::Async path=path!("/temp-cards/:id/process/:process") view=pages::temp_cards::TempCardProcessPage/>
-                    <Route ssr=SsrMode::Async path=path!("/batch-orders") view=pages::batch_orders::BatchOrdersPage/>
-                    <Route ssr=SsrMode::Async path=path!("/batch-orders/:id") view=pages::batch_orders::BatchOrderPage/>
-                    <Route ssr=SsrMode::Async path=path!("/admin/options/:package") view=pages::options::OptionsPage/>
-                    <Route ssr=SsrMode::Async path=path!("/admin/audit") view=pages::audit::AuditPage/>
-                    <Route ssr=SsrMode::Async path=path!("/admin/ca") view=pages::ca::CaPage/>
-                    <Route ssr=SsrMode::Async path=path!("/admin/external-production") view=pages::external::ExternalProductionPage/>
-                    <Route ssr=SsrMode::Async path=path!("/admin/accounts") view=pages::accounts::AccountsPage/>
-                    <Route ssr=SsrMode::Async path=path!("/account") view=pages::account::AccountPage/>
-                    <Route ssr=SsrMode::Async path=path!("/admin/commands/:kind") view=pages::commands::CommandsPage/>
-                    <Route ssr=SsrMode::Async path=path!("/admin/certificate-profiles") view=pages::profiles::ProfilesPage/>
-                    <Route ssr=SsrMode::Async path=path!("/me") view=pages::me::MePage/>
-                    <Route ssr=SsrMode::Async path=path!("/users/:id/mobile-id/:process") view=pages::mobile_ids::SupplyMobileIdPage/>
-                    <Route ssr=SsrMode::Async path=path!("/mobile-ids/:id") view=pages::mobile_ids::MobileIdPage/>
-                    <Route ssr=SsrMode::Async path=path!("/mobile-ids/:id/process/:process") view=pages::mobile_ids::MobileIdProcessPage/>
-                    <Route ssr=SsrMode::Async path=path!("/mobile-id") view=pages::mobile_ids::MobileIdLinkPage/>
-                    <Route ssr=SsrMode::Async path=path!("/welcome") view=pages::welcome::WelcomePage/>
+                    <Route path=path!("/") view=pages::home::HomePage/>
+                    <Route path=path!("/login") view=pages::login::LoginPage/>
+                    <Route path=path!("/users") view=pages::users::UsersPage/>
+                    <Route path=path!("/users/new") view=pages::people::NewUserPage/>
+                    <Route path=path!("/users/import") view=pages::people::ImportPage/>
+                    <Route path=path!("/users/:id") view=pages::user::UserPage/>
+                    <Route path=path!("/users/:id/edit") view=pages::people::EditUserPage/>
+                    <Route path=path!("/users/:id/request-card") view=|| view! { <pages::request_card::RequestCardPage/> }/>
+                    <Route path=path!("/users/:id/order-card") view=|| view! { <pages::request_card::RequestCardPage external=true/> }/>
+                    <Route path=path!("/users/:id/process/:process") view=pages::user_process::UserProcessPage/>
+                    <Route path=path!("/cards/:id/process/:process") view=pages::card_process::CardProcessPage/>
+                    <Route path=path!("/cards/:id") view=pages::card::CardPage/>
+                    <Route path=path!("/requests") view=pages::requests::RequestsPage/>
+                    <Route path=path!("/temp-cards") view=pages::temp_cards::TempCardsPage/>
+                    <Route path=path!("/temp-cards/:id") view=pages::temp_cards::TempCardPage/>
+                    <Route path=path!("/temp-cards/:id/process/:process") view=pages::temp_cards::TempCardProcessPage/>
+                    <Route path=path!("/batch-orders") view=pages::batch_orders::BatchOrdersPage/>
+                    <Route path=path!("/batch-orders/:id") view=pages::batch_orders::BatchOrderPage/>
+                    <Route path=path!("/admin/options/:package") view=pages::options::OptionsPage/>
+                    <Route path=path!("/admin/audit") view=pages::audit::AuditPage/>
+                    <Route path=path!("/admin/ca") view=pages::ca::CaPage/>
+                    <Route path=path!("/admin/external-production") view=pages::external::ExternalProductionPage/>
+                    <Route path=path!("/admin/accounts") view=pages::accounts::AccountsPage/>
+                    <Route path=path!("/account") view=pages::account::AccountPage/>
+                    <Route path=path!("/admin/commands/:kind") view=pages::commands::CommandsPage/>
+                    <Route path=path!("/admin/certificate-profiles") view=pages::profiles::ProfilesPage/>
+                    <Route path=path!("/me") view=pages::me::MePage/>
+                    <Route path=path!("/users/:id/mobile-id/:process") view=pages::mobile_ids::SupplyMobileIdPage/>
+                    <Route path=path!("/mobile-ids/:id") view=pages::mobile_ids::MobileIdPage/>
+                    <Route path=path!("/mobile-ids/:id/process/:process") view=pages::mobile_ids::MobileIdProcessPage/>
+                    <Route path=path!("/mobile-id") view=pages::mobile_ids::MobileIdLinkPage/>
+                    <Route path=path!("/welcome") view=pages::welcome::WelcomePage/>
                 </Routes>
             </main>
         </Router>

@@ -27,26 +27,8 @@ use tessera_engine::Engine;
 const USAGE: &str =
     "usage: tessera [serve | demo-data | verify-audit [--checkpoint FILE]] [--config Leptos.toml]";
 
-/// Stack of each runtime thread. A page is rendered whole (`SsrMode::Async`), which nests its
-/// views' futures deeply: the user page overflowed tokio's default 2 MiB in a debug build. Only
-/// the pages a thread touches are committed.
-const THREAD_STACK: usize = 16 * 1024 * 1024;
-
-fn main() -> ExitCode {
-    match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .thread_stack_size(THREAD_STACK)
-        .build()
-    {
-        Ok(runtime) => runtime.block_on(serve_main()),
-        Err(e) => {
-            eprintln!("tessera: cannot start the runtime: {e}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-async fn serve_main() -> ExitCode {
+#[tokio::main]
+async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
