@@ -52,9 +52,16 @@ pub fn Header() -> impl IntoView {
             let _ = window().location().set_href("/login");
         }
     });
+    // The navigation and the account are drawn once the page runs in the browser. Rendered on
+    // the server, this <Transition/> outside the routes and a page's own <Suspense/> over the
+    // same session hydrated into a panic now and then (leptos-rs/leptos#3707), and then the
+    // page took no clicks; drawn after hydration, both sides start from the same header.
+    let mounted = RwSignal::new(false);
+    Effect::new(move |_| mounted.set(true));
     view! {
         <header class="top">
             <A href="/" attr:class="brand">"Tessera"</A>
+            <Show when=move || mounted.get()>
             <Transition fallback=|| ()>
                 <nav>
                     <Show when=staff>
@@ -98,6 +105,7 @@ pub fn Header() -> impl IntoView {
                     }}
                 </div>
             </Transition>
+            </Show>
         </header>
     }
 }

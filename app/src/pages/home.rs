@@ -13,7 +13,14 @@ pub fn HomePage() -> impl IntoView {
         move || auth.session.get().map(|s| s.ok().flatten().is_some()),
         |_| my_notifications(),
     );
+    // Home is what a browser opens right after signing in, while the header fetches the same
+    // session: rendered on the server too, it now and then hydrated into a panic (the page then
+    // took no clicks). Its content is drawn only once the page runs in the browser, from the
+    // data the server sent: the server and the browser then start from the same empty page.
+    let mounted = RwSignal::new(false);
+    Effect::new(move |_| mounted.set(true));
     view! {
+        <Show when=move || mounted.get() fallback=Loading>
         <Suspense fallback=Loading>
             {move || {
                 auth.session.get().map(|s| match s.ok().flatten() {
@@ -63,5 +70,6 @@ pub fn HomePage() -> impl IntoView {
                 })
             }}
         </Suspense>
+        </Show>
     }
 }
