@@ -111,6 +111,28 @@ pub async fn create_account(
     insert_account(conn, username, display_name, &hash, roles, person_id).await
 }
 
+/// Stores the password an account's owner chose: it need not be changed again, and every
+/// session of the account ends but `keep` (the one it was chosen in). Returns how many ended.
+pub(crate) async fn store_own_password(
+    conn: &impl ConnectionTrait,
+    account_id: i64,
+    hash: String,
+    keep: Option<&str>,
+) -> Result<u64> {
+    let mut q = Query::update();
+    q.table("account")
+        .value("password_hash", hash)
+        .value("must_change_password", false)
+        .and_where(Expr::col("id").eq(account_id));
+    conn.execute(&q).await?;
+    let mut ending =
+        session::Entity::delete_many().filter(session::Column::AccountId.eq(account_id));
+    if let Some(token) = keep {
+        ending = ending.filter(session::Column::TokenHash.ne(token_hash(token)));
+    }
+    Ok(ending.exec(conn).await?.rows_affected)
+}
+
 /// A stored "hash" that no password matches: the account of a person who has not yet chosen
 /// their password with the link mailed to them (`invitations`).
 pub(crate) const NO_PASSWORD: &str = "!unset";
@@ -439,18 +461,7 @@ pub async fn change_password(
     let txn = engine.write().await?;
     let result = async {
         throttle.succeeded(&txn).await?;
-        let mut q = Query::update();
-        q.table("account")
-            .value("password_hash", new_hash)
-            .value("must_change_password", false)
-            .and_where(Expr::col("id").eq(a.id));
-        txn.execute(&q).await?;
-        let ended = session::Entity::delete_many()
-            .filter(session::Column::AccountId.eq(a.id))
-            .filter(session::Column::TokenHash.ne(token_hash(token)))
-            .exec(&txn)
-            .await?
-            .rows_affected;
+        let ended = store_own_password(&txn, a.id, new_hash, Some(token)).await?;
         audit::append(
             &txn,
             Some(caller),

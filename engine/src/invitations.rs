@@ -7,7 +7,7 @@
 //! works once, for [`VALIDITY`], and only while the address it went to is still the person's.
 
 use crate::audit::{self, AuditRecord};
-use crate::entity::{account, account_invitation as row, person, session};
+use crate::entity::{account, account_invitation as row, person};
 use crate::runner::Caller;
 use crate::{Engine, EngineError, Result};
 use base64::Engine as _;
@@ -212,17 +212,7 @@ pub async fn redeem(engine: &Engine, source: &str, token: &str, password: &str) 
         if txn.execute(&q).await?.rows_affected() != 1 {
             return Err(not_valid());
         }
-        let mut q = Query::update();
-        q.table("account")
-            .value("password_hash", new_hash)
-            .value("must_change_password", false)
-            .and_where(Expr::col("id").eq(a.id));
-        txn.execute(&q).await?;
-        let ended = session::Entity::delete_many()
-            .filter(session::Column::AccountId.eq(a.id))
-            .exec(&txn)
-            .await?
-            .rows_affected;
+        let ended = crate::auth::store_own_password(&txn, a.id, new_hash, None).await?;
         let person_self = Caller {
             account_id: a.id,
             name: a.username.clone(),
