@@ -188,3 +188,30 @@ pub fn HistoryTable(history: Vec<tessera_process::dto::AuditRow>) -> impl IntoVi
         </table>
     }
 }
+
+/// A number in the address (`/cards/:id`): 0 when it is missing or not a number, which no
+/// object has.
+pub fn id_param(name: &'static str) -> impl Fn() -> i64 + Copy + Send + Sync + 'static {
+    let params = leptos_router::hooks::use_params_map();
+    move || {
+        params
+            .read()
+            .get(name)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0)
+    }
+}
+
+/// The page of an object.
+pub fn object_href(kind: tessera_process::ObjectKind, id: i64) -> String {
+    use tessera_process::ObjectKind;
+    match kind {
+        ObjectKind::User => format!("/users/{id}"),
+        ObjectKind::Card => format!("/cards/{id}"),
+        ObjectKind::TempCard => format!("/temp-cards/{id}"),
+        ObjectKind::MobileId => format!("/mobile-ids/{id}"),
+        ObjectKind::BatchOrder => format!("/batch-orders/{id}"),
+        // Certificates are shown on the page of the credential that holds them.
+        ObjectKind::Certificate => "/".into(),
+    }
+}

@@ -13,6 +13,7 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 use tessera_process::dto::SessionInfo;
+use tessera_process::ObjectKind;
 
 /// The Content-Security-Policy of a page: scripts only with this response's nonce (and what
 /// they load), WebAssembly compiled, everything else from Tessera itself; no plug-ins, no
@@ -107,13 +108,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/users/:id/edit") view=pages::people::EditUserPage/>
                     <Route path=path!("/users/:id/request-card") view=|| view! { <pages::request_card::RequestCardPage/> }/>
                     <Route path=path!("/users/:id/order-card") view=|| view! { <pages::request_card::RequestCardPage external=true/> }/>
-                    <Route path=path!("/users/:id/process/:process") view=pages::user_process::UserProcessPage/>
-                    <Route path=path!("/cards/:id/process/:process") view=pages::card_process::CardProcessPage/>
+                    <Route path=path!("/users/:id/process/:process") view=|| view! { <pages::process::ProcessPage kind=ObjectKind::User/> }/>
+                    <Route path=path!("/cards/:id/process/:process") view=|| view! { <pages::process::ProcessPage kind=ObjectKind::Card/> }/>
                     <Route path=path!("/cards/:id") view=pages::card::CardPage/>
                     <Route path=path!("/requests") view=pages::requests::RequestsPage/>
                     <Route path=path!("/temp-cards") view=pages::temp_cards::TempCardsPage/>
                     <Route path=path!("/temp-cards/:id") view=pages::temp_cards::TempCardPage/>
-                    <Route path=path!("/temp-cards/:id/process/:process") view=pages::temp_cards::TempCardProcessPage/>
+                    <Route path=path!("/temp-cards/:id/process/:process") view=|| view! { <pages::process::ProcessPage kind=ObjectKind::TempCard/> }/>
                     <Route path=path!("/batch-orders") view=pages::batch_orders::BatchOrdersPage/>
                     <Route path=path!("/batch-orders/:id") view=pages::batch_orders::BatchOrderPage/>
                     <Route path=path!("/admin/options/:package") view=pages::options::OptionsPage/>
@@ -127,7 +128,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/me") view=pages::me::MePage/>
                     <Route path=path!("/users/:id/mobile-id/:process") view=pages::mobile_ids::SupplyMobileIdPage/>
                     <Route path=path!("/mobile-ids/:id") view=pages::mobile_ids::MobileIdPage/>
-                    <Route path=path!("/mobile-ids/:id/process/:process") view=pages::mobile_ids::MobileIdProcessPage/>
+                    <Route path=path!("/mobile-ids/:id/process/:process") view=|| view! { <pages::process::ProcessPage kind=ObjectKind::MobileId/> }/>
                     <Route path=path!("/mobile-id") view=pages::mobile_ids::MobileIdLinkPage/>
                     <Route path=path!("/welcome") view=pages::welcome::WelcomePage/>
                 </Routes>

@@ -81,7 +81,7 @@ pub async fn commands(
         .iter()
         .filter(|d| d.command && d.required.contains(&state) && d.may_start(&caller.roles))
         .filter(|d| enabled.iter().any(|e| e == d.id.as_str()))
-        .filter(|d| crate::runner::IMPLEMENTED.contains(&d.id))
+        .filter(|d| d.handler.is_offered_as_link())
         .map(|d| Command {
             process: d.id,
             name: d.name.into(),
@@ -102,7 +102,7 @@ fn entry(def: &ProcessDef, mapping: Option<String>) -> CommandEntry {
         name: def.name.into(),
         mapping: mapping.or(def.mapping.map(String::from)),
         roles: def.roles.to_vec(),
-        implemented: crate::runner::IMPLEMENTED.contains(&def.id),
+        implemented: def.handler.is_implemented(),
     }
 }
 

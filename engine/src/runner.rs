@@ -12,46 +12,6 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFi
 use tessera_process::transition::find;
 use tessera_process::{ObjectKind, ProcessDef, Role, State};
 
-/// The processes the engine carries out so far. A command is offered only if it is both enabled
-/// and here, so the UI never shows a process the engine would refuse.
-pub const IMPLEMENTED: &[tessera_process::ProcessId] = &[
-    tessera_process::ProcessId::CardsProcRequest,
-    tessera_process::ProcessId::CardsProcApprove,
-    tessera_process::ProcessId::CardsProcReject,
-    tessera_process::ProcessId::CardsProcPostpone,
-    tessera_process::ProcessId::UsersProcDeactivate,
-    tessera_process::ProcessId::UsersProcReactivate,
-    tessera_process::ProcessId::UsersProcLock,
-    tessera_process::ProcessId::CardsProcActivate,
-    tessera_process::ProcessId::CardsProcDeactivate,
-    tessera_process::ProcessId::CardsProcReactivate,
-    tessera_process::ProcessId::CardsProcLock,
-    tessera_process::ProcessId::CardsAddonExtProdProcOrder,
-    tessera_process::ProcessId::CardsAddonExtProdProcAbort,
-    tessera_process::ProcessId::TempCardsProcRequest,
-    tessera_process::ProcessId::CardsBoProcIssueMultiple,
-    tessera_process::ProcessId::CardsBoProcRepeatProduction,
-    tessera_process::ProcessId::CardsBoProcCompleteOrder,
-    tessera_process::ProcessId::CardsBoProcCancelOrder,
-    tessera_process::ProcessId::TempCardsBoProcIssueMultiple,
-    tessera_process::ProcessId::TempCardsBoProcRepeatProduction,
-    tessera_process::ProcessId::TempCardsBoProcCompleteOrder,
-    tessera_process::ProcessId::TempCardsBoProcCancelOrder,
-    tessera_process::ProcessId::TempCardsAddonExtProdProcOrder,
-    tessera_process::ProcessId::TempCardsAddonExtProdProcAbort,
-    tessera_process::ProcessId::TempCardsAddonExtProdBatchSync,
-    tessera_process::ProcessId::TempCardsAddonExtProdInitialize,
-    tessera_process::ProcessId::TempCardsProcAssign,
-    tessera_process::ProcessId::TempCardsProcWithdraw,
-    tessera_process::ProcessId::TempCardsProcExtend,
-    tessera_process::ProcessId::TempCardsProcLock,
-    tessera_process::ProcessId::MobileIDProcSupplyMobileIDForUser,
-    tessera_process::ProcessId::MobileIDSelfServiceProcGet,
-    tessera_process::ProcessId::MobileIDProcLockForOperator,
-    tessera_process::ProcessId::MobileIDProcDeactivate,
-    tessera_process::ProcessId::MobileIDProcReactivate,
-];
-
 /// Who is calling, as established by the session (never by the request body).
 #[derive(Debug, Clone)]
 pub struct Caller {

@@ -1,40 +1,22 @@
 //! Temporary cards: Request temporary cards (n at once), Order temporary cards from the bureau
-//! and Abort an order still queued, the card page, and the processes on a produced card: Assign
-//! (to an active user, for the days the option gives), Withdraw (certificates revoked), Extend,
-//! Lock (revoked, with a reason), and the scheduled Expire. Local production is in
-//! [`crate::batch_orders`], the bureau's side in [`crate::external`]. Each process is one
-//! transaction: the card, its certificates and the audit record.
+//! the card page, and the scheduled Expire. Assign, Withdraw, Extend, Lock and Abort temporary
+//! card order go through [`crate::lifecycle`]. Local production is in [`crate::batch_orders`],
+//! the bureau's side in [`crate::external`].
 
 use crate::audit::{self, AuditRecord};
 use crate::cards::Production;
-use crate::entity::{person, temp_card};
+use crate::entity::temp_card;
 use crate::people;
-use crate::runner::{
-    self, authorize, record, require_enabled, require_state, transition_with_certificates, Caller,
-};
+use crate::runner::{self, authorize, transition_with_certificates, Caller};
 use crate::{options, Engine, EngineError, Result};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
-use tessera_process::dto::{
-    TempCardPage, TempCardProcessOutcome, TempCardProcessPreview, TempCardRow,
-};
-use tessera_process::transition::certificate_after;
-use tessera_process::{
-    CertEffect, ObjectKind, OptionsPackage, ProcessId, RevocationReason, State, TempCardState,
-};
+use tessera_process::dto::{TempCardPage, TempCardRow};
+use tessera_process::{ObjectKind, OptionsPackage, ProcessId, State, TempCardState};
 
 /// At most this many cards in one request (and one batch order).
 pub const MAX_REQUEST: u32 = 10_000;
-
-/// The processes on a produced temporary card this module carries out.
-pub const PROCESSES: &[ProcessId] = &[
-    ProcessId::TempCardsAddonExtProdProcAbort,
-    ProcessId::TempCardsProcAssign,
-    ProcessId::TempCardsProcWithdraw,
-    ProcessId::TempCardsProcExtend,
-    ProcessId::TempCardsProcLock,
-];
 
 pub fn state_of(t: &temp_card::Model) -> Result<TempCardState> {
     runner::parse_kind_state(ObjectKind::TempCard, &t.state)
@@ -205,228 +187,9 @@ pub async fn page(engine: &Engine, caller: &Caller, id: i64) -> Result<TempCardP
     Ok(TempCardPage {
         certificates: crate::pki::of_owner(&engine.db, (ObjectKind::TempCard, c.id)).await?,
         history: audit::history(&engine.db, ObjectKind::TempCard, c.id).await?,
-        commands: crate::enablement::commands(&engine.db, caller, State::TempCard(state))
-            .await?
-            .into_iter()
-            .filter(|c| PROCESSES.contains(&c.process))
-            .collect(),
+        commands: crate::enablement::commands(&engine.db, caller, State::TempCard(state)).await?,
         card: rows(&engine.db, vec![c]).await?.remove(0),
     })
-}
-
-fn validity_days(o: &options::Current) -> i64 {
-    o.int("TempCardsAssignValidityDays").clamp(1, 365)
-}
-
-async fn check(
-    conn: &impl ConnectionTrait,
-    caller: &Caller,
-    process: ProcessId,
-    id: i64,
-) -> Result<(temp_card::Model, TempCardState)> {
-    if !PROCESSES.contains(&process) {
-        return Err(EngineError::Invalid(format!(
-            "\"{}\" is not a process on a temporary card here.",
-            process.def().name
-        )));
-    }
-    let def = process.def();
-    authorize(caller, def)?;
-    let c = load(conn, id).await?;
-    let state = state_of(&c)?;
-    require_state(def, State::TempCard(state))?;
-    require_enabled(conn, def, State::TempCard(state)).await?;
-    Ok((c, state))
-}
-
-pub async fn preview(
-    engine: &Engine,
-    caller: &Caller,
-    process: ProcessId,
-    id: i64,
-) -> Result<TempCardProcessPreview> {
-    let (c, state) = check(&engine.db, caller, process, id).await?;
-    let (end, effect) = runner::end_state(process, state)?;
-    let certificates = crate::pki::of_owner(&engine.db, (ObjectKind::TempCard, c.id))
-        .await?
-        .iter()
-        .filter(|row| certificate_after(Some(row.state), effect).is_some())
-        .count();
-    let dated = matches!(
-        process,
-        ProcessId::TempCardsProcAssign | ProcessId::TempCardsProcExtend
-    );
-    Ok(TempCardProcessPreview {
-        process,
-        name: process.def().name.into(),
-        card: rows(&engine.db, vec![c]).await?.remove(0),
-        end_state: end,
-        certificates,
-        needs_reason: effect == CertEffect::Revoke,
-        needs_user: process == ProcessId::TempCardsProcAssign,
-        validity_days: if dated {
-            Some(validity_days(
-                &options::current(&engine.db, OptionsPackage::TempCardsScriptOptions).await?,
-            ))
-        } else {
-            None
-        },
-    })
-}
-
-/// What a process on a temporary card is given besides the card.
-#[derive(Debug, Clone, Default)]
-pub struct Input {
-    /// Assign: the user who gets the card.
-    pub user_id: Option<i64>,
-    /// Lock and Withdraw: why the certificates are revoked.
-    pub reason: Option<RevocationReason>,
-}
-
-pub async fn run(
-    engine: &Engine,
-    caller: &Caller,
-    process: ProcessId,
-    id: i64,
-    version: i64,
-    input: Input,
-) -> Result<TempCardProcessOutcome> {
-    let def = process.def();
-    let txn = engine.write().await?;
-    let result = async {
-        let (c, state) = check(&txn, caller, process, id).await?;
-        let (end, effect) = runner::end_state(process, state)?;
-        let reason = runner::revocation_reason(def.name, effect, input.reason)?;
-        let now = crate::time::now();
-        let opts = options::current(&txn, OptionsPackage::TempCardsScriptOptions).await?;
-        let days = validity_days(&opts);
-        let mut extra: Vec<(&'static str, sea_orm::Value)> = vec![];
-        let mut holder: Option<person::Model> = None;
-        let until = match process {
-            ProcessId::TempCardsProcAssign => {
-                let user = input.user_id.ok_or_else(|| {
-                    EngineError::Invalid("Choose the user who gets the temporary card.".into())
-                })?;
-                let p = people::active_holder(
-                    &txn,
-                    user,
-                    ", so no temporary card can be assigned to them.",
-                )
-                .await?;
-                // The user must stay active until the commit (a concurrent Lock user waits).
-                runner::hold(&txn, ObjectKind::User, p.id, p.version).await?;
-                one_card_per_user(&txn, &opts, &p).await?;
-                let until = now + chrono::Duration::days(days);
-                extra.push(("person_id", Some(p.id).into()));
-                extra.push(("assigned_until", Some(until).into()));
-                holder = Some(p);
-                Some(until)
-            }
-            ProcessId::TempCardsProcExtend => {
-                // From today or from the current end, whichever is later: extending never shortens.
-                let base = c.assigned_until.map_or(now, |u| u.max(now));
-                let until = base + chrono::Duration::days(days);
-                extra.push(("assigned_until", Some(until).into()));
-                Some(until)
-            }
-            ProcessId::TempCardsProcWithdraw => {
-                extra.push(("person_id", Option::<i64>::None.into()));
-                extra.push((
-                    "assigned_until",
-                    Option::<chrono::DateTime<chrono::Utc>>::None.into(),
-                ));
-                None
-            }
-            _ => c.assigned_until,
-        };
-        if holder.is_none() {
-            if let Some(p) = c.person_id {
-                holder = Some(people::load(&txn, p).await?);
-            }
-        }
-        let certs = transition_with_certificates(
-            &txn,
-            Some(caller),
-            def,
-            c.id,
-            version,
-            State::TempCard(state),
-            State::TempCard(end),
-            extra,
-            reason,
-        )
-        .await?;
-        let who = holder
-            .as_ref()
-            .map(|p| format!(" ({} {})", p.common_name, p.upn))
-            .unwrap_or_default();
-        record(
-            &txn,
-            caller,
-            AuditRecord {
-                action: def.id.as_str().into(),
-                object: Some((ObjectKind::TempCard, c.id)),
-                from_state: Some(state.as_str().into()),
-                to_state: Some(end.as_str().into()),
-                data: serde_json::json!({
-                    "user_id": holder.as_ref().map(|p| p.id),
-                    "assigned_until": until.map(crate::time::text),
-                    "reason": reason.map(|r| r.as_str()),
-                    "certificates_changed": certs.changed.len(),
-                }),
-                detail: format!(
-                    "{} {}{who}{}",
-                    def.name,
-                    c.id,
-                    until
-                        .filter(|_| end == TempCardState::Assigned)
-                        .map(|u| format!(", valid until {}", crate::time::text(u)))
-                        .unwrap_or_default()
-                ),
-            },
-        )
-        .await?;
-        Ok((
-            TempCardProcessOutcome {
-                id: c.id,
-                state: end,
-                certificates_changed: certs.changed.len(),
-                assigned_until: if end == TempCardState::Assigned {
-                    until.map(crate::time::text)
-                } else {
-                    None
-                },
-            },
-            certs,
-        ))
-    }
-    .await;
-    let (outcome, certs) = crate::db::finish(txn, result).await?;
-    crate::pki::after_commit(engine, &certs).await;
-    Ok(outcome)
-}
-
-/// One assigned temporary card per user, unless the option allows more.
-async fn one_card_per_user(
-    conn: &impl ConnectionTrait,
-    opts: &options::Current,
-    p: &person::Model,
-) -> Result<()> {
-    if opts.bool("TempCardsAllowMultipleAssigned") {
-        return Ok(());
-    }
-    if let Some(other) = temp_card::Entity::find()
-        .filter(temp_card::Column::PersonId.eq(p.id))
-        .filter(temp_card::Column::State.eq(TempCardState::Assigned.as_str()))
-        .one(conn)
-        .await?
-    {
-        return Err(EngineError::Invalid(format!(
-            "{} already has temporary card {} (assigned). Withdraw it first, or an admin allows more than one (option \"Allow more than one temporary card per user\").",
-            p.common_name, other.id
-        )));
-    }
-    Ok(())
 }
 
 /// Expire temporary cards (scheduled): assigned cards past their end become expired, their

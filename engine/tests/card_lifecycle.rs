@@ -5,12 +5,12 @@ mod common;
 
 use common::{caller, person, stored_card};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use tessera_engine::card_lifecycle as lifecycle;
 use tessera_engine::entity::{card, certificate};
 use tessera_engine::pki::issue::{self, SubjectData};
 use tessera_engine::pki::keys::{self, KeySource};
 use tessera_engine::pki::{crl, profiles};
 use tessera_engine::{cards, enablement, Engine, EngineError};
+use tessera_process::dto::ProcessInput;
 use tessera_process::profile::KeyAlgorithm;
 use tessera_process::{CardState, ObjectKind, ProcessId, RevocationReason, State};
 
@@ -44,38 +44,46 @@ async fn deactivate_reactivate_and_lock(e: Engine) {
     let c = active_card_of(&e, "Karim Khan").await;
     assert_eq!(certificate_states(&e, c.id).await, ["valid", "valid"]);
 
-    let preview = lifecycle::preview(&e, &op, ProcessId::CardsProcDeactivate, c.id)
-        .await
-        .unwrap();
-    assert_eq!(preview.end_state, CardState::Inactive);
-    assert_eq!(preview.certificates, 2);
-    assert!(!preview.needs_reason);
-    assert_eq!(preview.user.common_name, "Karim Khan");
-
-    let out = lifecycle::run(
+    let preview = tessera_engine::lifecycle::preview(
         &e,
         &op,
         ProcessId::CardsProcDeactivate,
-        c.id,
-        c.version,
-        None,
+        (ObjectKind::Card, c.id),
     )
     .await
     .unwrap();
-    assert_eq!(out.state, CardState::Inactive);
+    assert_eq!(preview.end_state, State::Card(CardState::Inactive));
+    assert_eq!(preview.certificates, 2);
+    assert!(!preview.needs_reason);
+    assert_eq!(
+        preview.subject.holder().expect("the holder").common_name,
+        "Karim Khan"
+    );
+
+    let out = tessera_engine::lifecycle::run(
+        &e,
+        &op,
+        ProcessId::CardsProcDeactivate,
+        (ObjectKind::Card, c.id),
+        c.version,
+        ProcessInput::because(None),
+    )
+    .await
+    .unwrap();
+    assert_eq!(out.state, State::Card(CardState::Inactive));
     assert_eq!(out.certificates_changed, 2);
     assert_eq!(certificate_states(&e, c.id).await, ["on_hold", "on_hold"]);
     // The CRL lists certificates on hold.
     assert!(crl::latest(&e.db).await.unwrap().unwrap().entries >= 2);
 
     // A page that still shows the old version changes nothing.
-    let stale = lifecycle::run(
+    let stale = tessera_engine::lifecycle::run(
         &e,
         &op,
         ProcessId::CardsProcReactivate,
-        c.id,
+        (ObjectKind::Card, c.id),
         c.version,
-        None,
+        ProcessInput::because(None),
     )
     .await;
     assert!(
@@ -85,13 +93,13 @@ async fn deactivate_reactivate_and_lock(e: Engine) {
     let c = stored_card(&e, c.id).await;
     assert_eq!(c.state, "inactive");
 
-    lifecycle::run(
+    tessera_engine::lifecycle::run(
         &e,
         &op,
         ProcessId::CardsProcReactivate,
-        c.id,
+        (ObjectKind::Card, c.id),
         c.version,
-        None,
+        ProcessInput::because(None),
     )
     .await
     .unwrap();
@@ -99,37 +107,49 @@ async fn deactivate_reactivate_and_lock(e: Engine) {
 
     // Lock needs a reason, and "certificate hold" is none; nothing changes without one.
     let c = stored_card(&e, c.id).await;
-    let preview = lifecycle::preview(&e, &op, ProcessId::CardsProcLock, c.id)
-        .await
-        .unwrap();
-    assert!(preview.needs_reason);
-    let err = lifecycle::run(&e, &op, ProcessId::CardsProcLock, c.id, c.version, None)
-        .await
-        .unwrap_err();
-    assert!(err.to_string().contains("choose a reason"), "{err}");
-    let err = lifecycle::run(
+    let preview = tessera_engine::lifecycle::preview(
         &e,
         &op,
         ProcessId::CardsProcLock,
-        c.id,
+        (ObjectKind::Card, c.id),
+    )
+    .await
+    .unwrap();
+    assert!(preview.needs_reason);
+    let err = tessera_engine::lifecycle::run(
+        &e,
+        &op,
+        ProcessId::CardsProcLock,
+        (ObjectKind::Card, c.id),
         c.version,
-        Some(RevocationReason::CertificateHold),
+        ProcessInput::because(None),
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("choose a reason"), "{err}");
+    let err = tessera_engine::lifecycle::run(
+        &e,
+        &op,
+        ProcessId::CardsProcLock,
+        (ObjectKind::Card, c.id),
+        c.version,
+        ProcessInput::because(Some(RevocationReason::CertificateHold)),
     )
     .await
     .unwrap_err();
     assert!(err.to_string().contains("not a reason"), "{err}");
     assert_eq!(stored_card(&e, c.id).await.state, "active");
-    let out = lifecycle::run(
+    let out = tessera_engine::lifecycle::run(
         &e,
         &op,
         ProcessId::CardsProcLock,
-        c.id,
+        (ObjectKind::Card, c.id),
         c.version,
-        Some(RevocationReason::KeyCompromise),
+        ProcessInput::because(Some(RevocationReason::KeyCompromise)),
     )
     .await
     .unwrap();
-    assert_eq!(out.state, CardState::Locked);
+    assert_eq!(out.state, State::Card(CardState::Locked));
     let certs = certificate::Entity::find()
         .filter(certificate::Column::OwnerKind.eq("card"))
         .filter(certificate::Column::OwnerId.eq(c.id))
@@ -144,13 +164,13 @@ async fn deactivate_reactivate_and_lock(e: Engine) {
         "{certs:?}"
     );
     // Locked is final: nothing more is offered or accepted.
-    let err = lifecycle::run(
+    let err = tessera_engine::lifecycle::run(
         &e,
         &op,
         ProcessId::CardsProcReactivate,
-        c.id,
+        (ObjectKind::Card, c.id),
         c.version + 1,
-        None,
+        ProcessInput::because(None),
     )
     .await
     .unwrap_err();
@@ -196,34 +216,44 @@ async fn activate_an_issued_card_validates_its_certificates(e: Engine) {
         .commands
         .iter()
         .any(|x| x.process == ProcessId::CardsProcActivate));
-    let out = lifecycle::run(&e, &op, ProcessId::CardsProcActivate, c.id, c.version, None)
-        .await
-        .unwrap();
-    assert_eq!(out.state, CardState::Active);
+    let out = tessera_engine::lifecycle::run(
+        &e,
+        &op,
+        ProcessId::CardsProcActivate,
+        (ObjectKind::Card, c.id),
+        c.version,
+        ProcessInput::because(None),
+    )
+    .await
+    .unwrap();
+    assert_eq!(out.state, State::Card(CardState::Active));
     assert_eq!(certificate_states(&e, c.id).await, ["valid"]);
 }
 
 async fn only_operators_and_only_enabled_processes(e: Engine) {
     let c = active_card_of(&e, "Karim Khan").await;
     let ap = caller(&e, "approver").await;
-    let err = lifecycle::run(
+    let err = tessera_engine::lifecycle::run(
         &e,
         &ap,
         ProcessId::CardsProcDeactivate,
-        c.id,
+        (ObjectKind::Card, c.id),
         c.version,
-        None,
+        ProcessInput::because(None),
     )
     .await
     .unwrap_err();
     assert!(matches!(err, EngineError::Forbidden(_)), "{err}");
     // A self-service user may not even look at someone else's card process.
     let alice = caller(&e, "alice").await;
-    assert!(
-        lifecycle::preview(&e, &alice, ProcessId::CardsProcDeactivate, c.id)
-            .await
-            .is_err()
-    );
+    assert!(tessera_engine::lifecycle::preview(
+        &e,
+        &alice,
+        ProcessId::CardsProcDeactivate,
+        (ObjectKind::Card, c.id)
+    )
+    .await
+    .is_err());
     // A process the admin disabled is refused, even by a crafted call.
     enablement::disable(
         &e.db,
@@ -233,21 +263,26 @@ async fn only_operators_and_only_enabled_processes(e: Engine) {
     .await
     .unwrap();
     let op = caller(&e, "operator").await;
-    let err = lifecycle::run(
+    let err = tessera_engine::lifecycle::run(
         &e,
         &op,
         ProcessId::CardsProcDeactivate,
-        c.id,
+        (ObjectKind::Card, c.id),
         c.version,
-        None,
+        ProcessInput::because(None),
     )
     .await
     .unwrap_err();
     assert!(matches!(err, EngineError::NotEnabled { .. }), "{err}");
     // A process that is not a card process is refused as such.
-    let err = lifecycle::preview(&e, &op, ProcessId::UsersProcLock, c.id)
-        .await
-        .unwrap_err();
+    let err = tessera_engine::lifecycle::preview(
+        &e,
+        &op,
+        ProcessId::UsersProcLock,
+        (ObjectKind::Card, c.id),
+    )
+    .await
+    .unwrap_err();
     assert!(
         err.to_string()
             .contains("not a process that changes a card"),
@@ -260,25 +295,25 @@ async fn a_card_of_a_user_who_is_not_active_is_not_reactivated(e: Engine) {
     let op = caller(&e, "operator").await;
     let c = active_card_of(&e, "Karim Khan").await;
     let karim = person(&e, "Karim Khan").await;
-    tessera_engine::users::run(
+    tessera_engine::lifecycle::run(
         &e,
         &op,
         ProcessId::UsersProcDeactivate,
-        karim.id,
+        (ObjectKind::User, karim.id),
         karim.version,
-        None,
+        ProcessInput::because(None),
     )
     .await
     .unwrap();
     let c = stored_card(&e, c.id).await;
     assert_eq!(c.state, "inactive", "deactivated with the user");
-    let err = lifecycle::run(
+    let err = tessera_engine::lifecycle::run(
         &e,
         &op,
         ProcessId::CardsProcReactivate,
-        c.id,
+        (ObjectKind::Card, c.id),
         c.version,
-        None,
+        ProcessInput::because(None),
     )
     .await
     .unwrap_err();

@@ -7,12 +7,14 @@ use common::{caller, person, stored_card};
 use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait};
 use sha2::{Digest, Sha256};
 use std::io::Read;
-use tessera_engine::card_lifecycle;
 use tessera_engine::cards::{self, Decision, Production};
 use tessera_engine::entity::{bureau_report, mail_outbox, temp_card};
 use tessera_engine::external::{self, ExternalSettings};
 use tessera_engine::{temp_cards, Engine, EngineError};
-use tessera_process::{CardState, OptionsPackage, ProcessId, TempCardState};
+use tessera_process::dto::ProcessInput;
+use tessera_process::{
+    CardState, KindState, ObjectKind, OptionsPackage, ProcessId, State, TempCardState,
+};
 
 fn settings(dir: &tempfile::TempDir) -> ExternalSettings {
     ExternalSettings {
@@ -219,17 +221,17 @@ async fn without_queue_the_card_is_ordered_at_once_and_abort_only_while_queued(e
     // Queued: abort works.
     let a = order(&e, "Bruno Berg").await.unwrap();
     let c = stored_card(&e, a.card_id).await;
-    let out = card_lifecycle::run(
+    let out = tessera_engine::lifecycle::run(
         &e,
         &op,
         ProcessId::CardsAddonExtProdProcAbort,
-        c.id,
+        (ObjectKind::Card, c.id),
         c.version,
-        None,
+        ProcessInput::because(None),
     )
     .await
     .unwrap();
-    assert_eq!(out.state, CardState::Aborted);
+    assert_eq!(out.state, State::Card(CardState::Aborted));
     // No queue: ordered at once; the next sync writes it into a file; abort is refused.
     set_options(&e, &[("CardsExtProdQueue", "false")]).await;
     let b = order(&e, "Bruno Berg").await.unwrap();
@@ -242,13 +244,13 @@ async fn without_queue_the_card_is_ordered_at_once_and_abort_only_while_queued(e
     assert!(s.outbox_dir.join(file).exists());
     let c = stored_card(&e, b.card_id).await;
     assert!(c.bureau_order_id.is_some());
-    let err = card_lifecycle::run(
+    let err = tessera_engine::lifecycle::run(
         &e,
         &op,
         ProcessId::CardsAddonExtProdProcAbort,
-        c.id,
+        (ObjectKind::Card, c.id),
         c.version,
-        None,
+        ProcessInput::because(None),
     )
     .await
     .unwrap_err();
@@ -292,16 +294,16 @@ async fn temp_card(e: &Engine, id: i64) -> temp_card::Model {
 async fn abort_temp_card(e: &Engine, id: i64) -> Result<TempCardState, EngineError> {
     let op = caller(e, "operator").await;
     let c = temp_card(e, id).await;
-    temp_cards::run(
+    tessera_engine::lifecycle::run(
         e,
         &op,
         ProcessId::TempCardsAddonExtProdProcAbort,
-        id,
+        (ObjectKind::TempCard, id),
         c.version,
-        temp_cards::Input::default(),
+        ProcessInput::default(),
     )
     .await
-    .map(|o| o.state)
+    .map(|o| TempCardState::from_state(o.state).expect("a temporary card's state"))
 }
 
 /// Order temporary cards: queued, one aborted while queued, the others sent in an order file of

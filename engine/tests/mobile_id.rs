@@ -10,12 +10,15 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use tessera_engine::entity::{
     audit_log, certificate, key_escrow, mail_outbox, mobile_id_activation,
 };
+use tessera_engine::mobile_ids;
 use tessera_engine::mobile_ids::enroll::{self, Credentials, EstError, KeyRequest};
-use tessera_engine::mobile_ids::{self, lifecycle};
 use tessera_engine::testing::SmtpSink;
 use tessera_engine::{Engine, EngineError};
 use tessera_process::dto::ActivationState;
-use tessera_process::{MobileIdState, ObjectKind, OptionsPackage, ProcessId, RevocationReason};
+use tessera_process::dto::ProcessInput;
+use tessera_process::{
+    MobileIdState, ObjectKind, OptionsPackage, ProcessId, RevocationReason, State,
+};
 
 const SUPPLY: ProcessId = ProcessId::MobileIDProcSupplyMobileIDForUser;
 
@@ -204,12 +207,19 @@ async fn supplied_in_self_service_and_enrolled_then_deactivated_and_locked(e: En
 
     // Deactivate (on hold), Reactivate (valid), Lock (revoked).
     let v = page.mobile_id.version;
-    let d = lifecycle::run(&e, &op, ProcessId::MobileIDProcDeactivate, id, v, None)
-        .await
-        .unwrap();
+    let d = tessera_engine::lifecycle::run(
+        &e,
+        &op,
+        ProcessId::MobileIDProcDeactivate,
+        (ObjectKind::MobileId, id),
+        v,
+        ProcessInput::because(None),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         (d.state, d.certificates_changed),
-        (MobileIdState::Inactive, 2)
+        (State::MobileId(MobileIdState::Inactive), 2)
     );
     assert!(certificates(&e, id)
         .await
@@ -220,37 +230,54 @@ async fn supplied_in_self_service_and_enrolled_then_deactivated_and_locked(e: En
         .unwrap()
         .mobile_id
         .version;
-    let r = lifecycle::run(&e, &op, ProcessId::MobileIDProcReactivate, id, v, None)
-        .await
-        .unwrap();
-    assert_eq!(r.state, MobileIdState::Active);
+    let r = tessera_engine::lifecycle::run(
+        &e,
+        &op,
+        ProcessId::MobileIDProcReactivate,
+        (ObjectKind::MobileId, id),
+        v,
+        ProcessInput::because(None),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.state, State::MobileId(MobileIdState::Active));
     let v = mobile_ids::page(&e, &op, id)
         .await
         .unwrap()
         .mobile_id
         .version;
-    let preview = lifecycle::preview(&e, &op, ProcessId::MobileIDProcLockForOperator, id)
-        .await
-        .unwrap();
-    assert!(preview.needs_reason);
-    assert!(
-        lifecycle::run(&e, &op, ProcessId::MobileIDProcLockForOperator, id, v, None)
-            .await
-            .is_err()
-    );
-    let l = lifecycle::run(
+    let preview = tessera_engine::lifecycle::preview(
         &e,
         &op,
         ProcessId::MobileIDProcLockForOperator,
-        id,
+        (ObjectKind::MobileId, id),
+    )
+    .await
+    .unwrap();
+    assert!(preview.needs_reason);
+    assert!(tessera_engine::lifecycle::run(
+        &e,
+        &op,
+        ProcessId::MobileIDProcLockForOperator,
+        (ObjectKind::MobileId, id),
         v,
-        Some(RevocationReason::KeyCompromise),
+        ProcessInput::because(None)
+    )
+    .await
+    .is_err());
+    let l = tessera_engine::lifecycle::run(
+        &e,
+        &op,
+        ProcessId::MobileIDProcLockForOperator,
+        (ObjectKind::MobileId, id),
+        v,
+        ProcessInput::because(Some(RevocationReason::KeyCompromise)),
     )
     .await
     .unwrap();
     assert_eq!(
         (l.state, l.certificates_changed),
-        (MobileIdState::Locked, 2)
+        (State::MobileId(MobileIdState::Locked), 2)
     );
     assert!(certificates(&e, id)
         .await
@@ -322,13 +349,13 @@ async fn by_email_sealed_until_sent_and_blocked_after_wrong_codes(e: Engine) {
     // An expired code: lock the blocked one, supply again, let the code run out.
     let page = mobile_ids::page(&e, &op, out.mobile_id).await.unwrap();
     assert_eq!(page.mobile_id.activation, ActivationState::Blocked);
-    lifecycle::run(
+    tessera_engine::lifecycle::run(
         &e,
         &op,
         ProcessId::MobileIDProcLockForOperator,
-        out.mobile_id,
+        (ObjectKind::MobileId, out.mobile_id),
         page.mobile_id.version,
-        Some(RevocationReason::CessationOfOperation),
+        ProcessInput::because(Some(RevocationReason::CessationOfOperation)),
     )
     .await
     .unwrap();

@@ -10,10 +10,11 @@ use sea_orm::{EntityTrait, PaginatorTrait};
 use tessera_engine::batch_orders::{self, Produced};
 use tessera_engine::bridge::Bridge;
 use tessera_engine::entity::{batch_order, temp_card, temp_card_secret};
-use tessera_engine::temp_cards::{self, Input};
-use tessera_engine::{audit, options, users, Engine, EngineError};
+use tessera_engine::temp_cards;
+use tessera_engine::{audit, options, Engine, EngineError};
+use tessera_process::dto::ProcessInput;
 use tessera_process::{
-    BatchOrderState, ObjectKind, OptionsPackage, ProcessId, RevocationReason, TempCardState,
+    BatchOrderState, ObjectKind, OptionsPackage, ProcessId, RevocationReason, State, TempCardState,
 };
 
 async fn encoding(e: &Engine, on: bool) {
@@ -222,13 +223,13 @@ async fn assign_extend_withdraw_lock(e: Engine) {
         let (e, op) = (e.clone(), op.clone());
         async move {
             let v = card(&e, id).await.version;
-            temp_cards::run(
+            tessera_engine::lifecycle::run(
                 &e,
                 &op,
                 ProcessId::TempCardsProcAssign,
-                id,
+                (ObjectKind::TempCard, id),
                 v,
-                Input {
+                ProcessInput {
                     user_id: Some(user),
                     reason: None,
                 },
@@ -236,27 +237,32 @@ async fn assign_extend_withdraw_lock(e: Engine) {
             .await
         }
     };
-    let preview = temp_cards::preview(&e, &op, ProcessId::TempCardsProcAssign, id)
-        .await
-        .unwrap();
+    let preview = tessera_engine::lifecycle::preview(
+        &e,
+        &op,
+        ProcessId::TempCardsProcAssign,
+        (ObjectKind::TempCard, id),
+    )
+    .await
+    .unwrap();
     assert!(preview.needs_user);
     assert_eq!(preview.validity_days, Some(14));
     // No user chosen.
     let v = card(&e, id).await.version;
-    let err = temp_cards::run(
+    let err = tessera_engine::lifecycle::run(
         &e,
         &op,
         ProcessId::TempCardsProcAssign,
-        id,
+        (ObjectKind::TempCard, id),
         v,
-        Input::default(),
+        ProcessInput::default(),
     )
     .await
     .unwrap_err();
     assert!(err.to_string().contains("Choose the user"), "{err}");
 
     let out = assign(id, p.id).await.unwrap();
-    assert_eq!(out.state, TempCardState::Assigned);
+    assert_eq!(out.state, State::TempCard(TempCardState::Assigned));
     let c = card(&e, id).await;
     assert_eq!(c.person_id, Some(p.id));
     let until = c.assigned_until.unwrap();
@@ -276,13 +282,13 @@ async fn assign_extend_withdraw_lock(e: Engine) {
 
     // Extend: from the current end.
     let v = card(&e, id).await.version;
-    temp_cards::run(
+    tessera_engine::lifecycle::run(
         &e,
         &op,
         ProcessId::TempCardsProcExtend,
-        id,
+        (ObjectKind::TempCard, id),
         v,
-        Input::default(),
+        ProcessInput::default(),
     )
     .await
     .unwrap();
@@ -291,23 +297,23 @@ async fn assign_extend_withdraw_lock(e: Engine) {
 
     // Withdraw needs a reason; then the card is free again.
     let v = card(&e, id).await.version;
-    assert!(temp_cards::run(
+    assert!(tessera_engine::lifecycle::run(
         &e,
         &op,
         ProcessId::TempCardsProcWithdraw,
-        id,
+        (ObjectKind::TempCard, id),
         v,
-        Input::default()
+        ProcessInput::default()
     )
     .await
     .is_err());
-    temp_cards::run(
+    tessera_engine::lifecycle::run(
         &e,
         &op,
         ProcessId::TempCardsProcWithdraw,
-        id,
+        (ObjectKind::TempCard, id),
         v,
-        Input {
+        ProcessInput {
             user_id: None,
             reason: Some(RevocationReason::CessationOfOperation),
         },
@@ -321,13 +327,13 @@ async fn assign_extend_withdraw_lock(e: Engine) {
     // The other card now goes to the user; deactivating the user locks it.
     assign(other, p.id).await.unwrap();
     let p = person(&e, "Bruno Berg").await;
-    users::run(
+    tessera_engine::lifecycle::run(
         &e,
         &op,
         ProcessId::UsersProcDeactivate,
-        p.id,
+        (ObjectKind::User, p.id),
         p.version,
-        Some(RevocationReason::CessationOfOperation),
+        ProcessInput::because(Some(RevocationReason::CessationOfOperation)),
     )
     .await
     .unwrap();
@@ -335,13 +341,13 @@ async fn assign_extend_withdraw_lock(e: Engine) {
 
     // Lock an unassigned card.
     let v = card(&e, id).await.version;
-    temp_cards::run(
+    tessera_engine::lifecycle::run(
         &e,
         &op,
         ProcessId::TempCardsProcLock,
-        id,
+        (ObjectKind::TempCard, id),
         v,
-        Input {
+        ProcessInput {
             user_id: None,
             reason: Some(RevocationReason::KeyCompromise),
         },
@@ -358,13 +364,13 @@ async fn an_assignment_expires(e: Engine) {
     let id = produced_card(&e).await;
     let p = person(&e, "Bruno Berg").await;
     let v = card(&e, id).await.version;
-    temp_cards::run(
+    tessera_engine::lifecycle::run(
         &e,
         &op,
         ProcessId::TempCardsProcAssign,
-        id,
+        (ObjectKind::TempCard, id),
         v,
-        Input {
+        ProcessInput {
             user_id: Some(p.id),
             reason: None,
         },

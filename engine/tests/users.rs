@@ -4,8 +4,11 @@ mod common;
 
 use common::{caller, person, stored_card};
 use tessera_engine::pki::crl;
-use tessera_engine::{users, Engine, EngineError};
-use tessera_process::{CertificateState, ProcessId, RevocationReason, UserState};
+use tessera_engine::{Engine, EngineError};
+use tessera_process::dto::ProcessInput;
+use tessera_process::{
+    CertificateState, ObjectKind, ProcessId, RevocationReason, State, UserState,
+};
 
 async fn alice_cards(e: &Engine) -> (i64, i64) {
     let alice = person(e, "Alice Andersson").await;
@@ -40,10 +43,15 @@ async fn deactivate_and_reactivate_cascade_to_cards_and_certificates(e: Engine) 
     let op = caller(&e, "operator").await;
     let alice = person(&e, "Alice Andersson").await;
     let (active, locked) = alice_cards(&e).await;
-    let preview = users::preview(&e, &op, ProcessId::UsersProcDeactivate, alice.id)
-        .await
-        .unwrap();
-    assert_eq!(preview.end_state, UserState::Inactive);
+    let preview = tessera_engine::lifecycle::preview(
+        &e,
+        &op,
+        ProcessId::UsersProcDeactivate,
+        (ObjectKind::User, alice.id),
+    )
+    .await
+    .unwrap();
+    assert_eq!(preview.end_state, State::User(UserState::Inactive));
     assert_eq!(
         preview.cascade.len(),
         1,
@@ -53,17 +61,17 @@ async fn deactivate_and_reactivate_cascade_to_cards_and_certificates(e: Engine) 
     assert_eq!(preview.certificates, 3);
     assert!(!preview.needs_reason);
 
-    let out = users::run(
+    let out = tessera_engine::lifecycle::run(
         &e,
         &op,
         ProcessId::UsersProcDeactivate,
-        alice.id,
+        (ObjectKind::User, alice.id),
         alice.version,
-        None,
+        ProcessInput::because(None),
     )
     .await
     .unwrap();
-    assert_eq!(out.state, UserState::Inactive);
+    assert_eq!(out.state, State::User(UserState::Inactive));
     assert_eq!(out.certificates_changed, 3);
     assert_eq!(stored_card(&e, active).await.state, "inactive");
     assert_eq!(stored_card(&e, locked).await.state, "locked");
@@ -77,13 +85,13 @@ async fn deactivate_and_reactivate_cascade_to_cards_and_certificates(e: Engine) 
     );
 
     // A stale version changes nothing.
-    let err = users::run(
+    let err = tessera_engine::lifecycle::run(
         &e,
         &op,
         ProcessId::UsersProcReactivate,
-        alice.id,
+        (ObjectKind::User, alice.id),
         alice.version,
-        None,
+        ProcessInput::because(None),
     )
     .await
     .unwrap_err();
@@ -92,17 +100,17 @@ async fn deactivate_and_reactivate_cascade_to_cards_and_certificates(e: Engine) 
 
     // Reactivating the user does not reactivate the card deactivated with them: its
     // certificates stay on hold until the card is reactivated.
-    let out = users::run(
+    let out = tessera_engine::lifecycle::run(
         &e,
         &op,
         ProcessId::UsersProcReactivate,
-        alice.id,
+        (ObjectKind::User, alice.id),
         alice.version + 1,
-        None,
+        ProcessInput::because(None),
     )
     .await
     .unwrap();
-    assert_eq!(out.state, UserState::Active);
+    assert_eq!(out.state, State::User(UserState::Active));
     assert_eq!(stored_card(&e, active).await.state, "inactive");
     assert_eq!(cert_states(&e, alice.id).await, states);
 }
@@ -112,28 +120,33 @@ async fn lock_user_revokes_everything_with_a_reason(e: Engine) {
     let alice = person(&e, "Alice Andersson").await;
     let (active, _) = alice_cards(&e).await;
     let before = crl::latest(&e.db).await.unwrap().unwrap();
-    let preview = users::preview(&e, &op, ProcessId::UsersProcLock, alice.id)
-        .await
-        .unwrap();
-    assert!(preview.needs_reason);
-    let err = users::run(
+    let preview = tessera_engine::lifecycle::preview(
         &e,
         &op,
         ProcessId::UsersProcLock,
-        alice.id,
+        (ObjectKind::User, alice.id),
+    )
+    .await
+    .unwrap();
+    assert!(preview.needs_reason);
+    let err = tessera_engine::lifecycle::run(
+        &e,
+        &op,
+        ProcessId::UsersProcLock,
+        (ObjectKind::User, alice.id),
         alice.version,
-        None,
+        ProcessInput::because(None),
     )
     .await
     .unwrap_err();
     assert!(err.to_string().contains("choose a reason"), "{err}");
-    let err = users::run(
+    let err = tessera_engine::lifecycle::run(
         &e,
         &op,
         ProcessId::UsersProcLock,
-        alice.id,
+        (ObjectKind::User, alice.id),
         alice.version,
-        Some(RevocationReason::CertificateHold),
+        ProcessInput::because(Some(RevocationReason::CertificateHold)),
     )
     .await
     .unwrap_err();
@@ -144,17 +157,17 @@ async fn lock_user_revokes_everything_with_a_reason(e: Engine) {
         "refusals change nothing"
     );
 
-    let out = users::run(
+    let out = tessera_engine::lifecycle::run(
         &e,
         &op,
         ProcessId::UsersProcLock,
-        alice.id,
+        (ObjectKind::User, alice.id),
         alice.version,
-        Some(RevocationReason::AffiliationChanged),
+        ProcessInput::because(Some(RevocationReason::AffiliationChanged)),
     )
     .await
     .unwrap();
-    assert_eq!(out.state, UserState::Locked);
+    assert_eq!(out.state, State::User(UserState::Locked));
     assert_eq!(stored_card(&e, active).await.state, "locked");
     let certs = tessera_engine::pki::of_person(&e.db, alice.id)
         .await
@@ -179,9 +192,14 @@ async fn lock_user_revokes_everything_with_a_reason(e: Engine) {
             .is_err()
     );
     // Locked is final: nothing more can be done.
-    let err = users::preview(&e, &op, ProcessId::UsersProcReactivate, alice.id)
-        .await
-        .unwrap_err();
+    let err = tessera_engine::lifecycle::preview(
+        &e,
+        &op,
+        ProcessId::UsersProcReactivate,
+        (ObjectKind::User, alice.id),
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(err, EngineError::WrongState { .. }), "{err}");
     let history = tessera_engine::audit::history(&e.db, tessera_process::ObjectKind::Card, active)
         .await
@@ -199,13 +217,13 @@ async fn a_card_request_of_a_deactivated_user_is_not_approved(e: Engine) {
         .await
         .unwrap();
     let bruno = person(&e, "Bruno Berg").await;
-    users::run(
+    tessera_engine::lifecycle::run(
         &e,
         &op,
         ProcessId::UsersProcDeactivate,
-        bruno.id,
+        (ObjectKind::User, bruno.id),
         bruno.version,
-        None,
+        ProcessInput::because(None),
     )
     .await
     .unwrap();
@@ -236,22 +254,27 @@ async fn only_operators_run_user_processes(e: Engine) {
     let alice = person(&e, "Alice Andersson").await;
     for who in ["approver", "alice", "admin"] {
         let c = caller(&e, who).await;
-        let err = users::run(
+        let err = tessera_engine::lifecycle::run(
             &e,
             &c,
             ProcessId::UsersProcDeactivate,
-            alice.id,
+            (ObjectKind::User, alice.id),
             alice.version,
-            None,
+            ProcessInput::because(None),
         )
         .await
         .unwrap_err();
         assert!(matches!(err, EngineError::Forbidden(_)), "{who}: {err}");
     }
     let op = caller(&e, "operator").await;
-    let err = users::preview(&e, &op, ProcessId::CardsProcRequest, alice.id)
-        .await
-        .unwrap_err();
+    let err = tessera_engine::lifecycle::preview(
+        &e,
+        &op,
+        ProcessId::CardsProcRequest,
+        (ObjectKind::User, alice.id),
+    )
+    .await
+    .unwrap_err();
     assert!(
         err.to_string()
             .contains("not a process that changes a user"),
@@ -267,13 +290,13 @@ async fn only_operators_run_user_processes(e: Engine) {
     .await
     .unwrap();
     txn.commit().await.unwrap();
-    let err = users::run(
+    let err = tessera_engine::lifecycle::run(
         &e,
         &op,
         ProcessId::UsersProcDeactivate,
-        alice.id,
+        (ObjectKind::User, alice.id),
         alice.version,
-        None,
+        ProcessInput::because(None),
     )
     .await
     .unwrap_err();

@@ -129,12 +129,53 @@ pub enum Component {
     Scheduler,
 }
 
+/// How the engine carries a process out. Naming it in the catalogue row is what makes a process
+/// implemented: the engine dispatches on it with an exhaustive `match`, so a new process names
+/// its handler once and the compiler finds every place that must know it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Handler {
+    /// Moves the object it starts on along the transition table, with its certificates (and a
+    /// user's credentials): the one process page with the object, what happens, Next / Cancel.
+    Lifecycle,
+    /// Creates objects without starting on one (Create user, Request temporary cards).
+    Create,
+    /// Creates a credential for the user it starts on, on a page of its own (Request card,
+    /// Supply mobile ID).
+    Request,
+    /// An approver decides a request (Requests list, pending changes).
+    Decision,
+    /// Encodes a card in a reader through the card bridge (the reader panel of the card's page).
+    Encode,
+    /// A step on the BATCH ORDERS page.
+    BatchOrder,
+    /// Exchanges files with the card bureau, on the schedule.
+    BureauSync,
+    /// A scheduled sweep over many objects (expiry).
+    Sweep,
+    /// In the catalogue, so that its name and states are known, but not carried out yet: never
+    /// offered, and refused if started.
+    NotYet,
+}
+
+impl Handler {
+    pub const fn is_implemented(self) -> bool {
+        !matches!(self, Handler::NotYet)
+    }
+
+    /// Offered as a link in "What do you want to do?" (the reader panel offers the encoding
+    /// processes; the Requests list and BATCH ORDERS page offer theirs).
+    pub const fn is_offered_as_link(self) -> bool {
+        matches!(self, Handler::Lifecycle | Handler::Request)
+    }
+}
+
 /// One entry of the catalogue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct ProcessDef {
     pub id: ProcessId,
     /// The name an operator reads ("Request card").
     pub name: &'static str,
+    pub handler: Handler,
     pub package: Package,
     pub starts_on: Subject,
     /// The states the object it starts on must be in.
@@ -158,9 +199,11 @@ const APPROVER: &[Role] = &[Role::Approver];
 const SELF: &[Role] = &[Role::SelfService];
 const SYSTEM: &[Role] = &[];
 
+#[allow(clippy::too_many_arguments)]
 const fn p(
     id: ProcessId,
     name: &'static str,
+    handler: Handler,
     package: Package,
     starts_on: Subject,
     required: &'static [State],
@@ -170,6 +213,7 @@ const fn p(
     ProcessDef {
         id,
         name,
+        handler,
         package,
         starts_on,
         required,
@@ -215,6 +259,9 @@ impl ProcessDef {
 }
 
 use Component::{Operator, Scheduler, SelfService};
+use Handler::{
+    BatchOrder, BureauSync, Create, Decision, Encode, Lifecycle, NotYet, Request, Sweep,
+};
 use ObjectKind as K;
 use Package::{Cards, MobileId, TempCards, Users};
 use ProcessId as P;
@@ -222,475 +269,57 @@ use Subject::{BatchOrders, New, Object, Schedule};
 
 const USER_ACTIVE: &[State] = &[State::User(U::Active)];
 
-/// The whole catalogue, in the order the UI lists processes.
+/// The whole catalogue, in the order the UI lists processes: one process a row.
+#[rustfmt::skip]
 pub const CATALOGUE: &[ProcessDef] = &[
-    p(
-        P::UsersProcCreate,
-        "Create user",
-        Users,
-        New(K::User),
-        &[],
-        Operator,
-        OP_ADMIN,
-    ),
-    p(
-        P::UsersProcRegister,
-        "Register user",
-        Users,
-        New(K::User),
-        &[],
-        Operator,
-        OP_ADMIN,
-    ),
-    p(
-        P::UsersProcActivate,
-        "Activate user",
-        Users,
-        Object(K::User),
-        &[State::User(U::Registered)],
-        Operator,
-        OP,
-    )
-    .command(true),
-    p(
-        P::UsersProcRequest,
-        "Request user",
-        Users,
-        New(K::User),
-        &[],
-        Operator,
-        OP,
-    ),
-    p(
-        P::UsersProcApprove,
-        "Approve user",
-        Users,
-        Object(K::User),
-        &[State::User(U::Requested)],
-        Operator,
-        APPROVER,
-    ),
-    p(
-        P::UsersProcReject,
-        "Reject user",
-        Users,
-        Object(K::User),
-        &[State::User(U::Requested)],
-        Operator,
-        APPROVER,
-    ),
-    p(
-        P::UsersProcAbort,
-        "Abort user",
-        Users,
-        Object(K::User),
-        &[State::User(U::Registered), State::User(U::Requested)],
-        Operator,
-        OP,
-    )
-    .command(true),
-    p(
-        P::UsersProcDeactivate,
-        "Deactivate user",
-        Users,
-        Object(K::User),
-        USER_ACTIVE,
-        Operator,
-        OP,
-    )
-    .command(true),
-    p(
-        P::UsersProcReactivate,
-        "Reactivate user",
-        Users,
-        Object(K::User),
-        &[State::User(U::Inactive)],
-        Operator,
-        OP,
-    )
-    .command(true),
-    p(
-        P::UsersProcLock,
-        "Lock user",
-        Users,
-        Object(K::User),
-        &[State::User(U::Active), State::User(U::Inactive)],
-        Operator,
-        OP,
-    )
-    .command(true),
-    p(
-        P::CardsProcRequest,
-        "Request card",
-        Cards,
-        Object(K::User),
-        USER_ACTIVE,
-        Operator,
-        OP,
-    )
-    .command(false)
-    .mapping("CardsMapUserToCard"),
-    p(
-        P::CardsProcApprove,
-        "Approve card request",
-        Cards,
-        Object(K::Card),
-        &[State::Card(C::Requested)],
-        Operator,
-        APPROVER,
-    ),
-    p(
-        P::CardsProcReject,
-        "Reject card request",
-        Cards,
-        Object(K::Card),
-        &[State::Card(C::Requested)],
-        Operator,
-        APPROVER,
-    ),
-    p(
-        P::CardsProcPostpone,
-        "Postpone card request",
-        Cards,
-        Object(K::Card),
-        &[State::Card(C::Requested)],
-        Operator,
-        APPROVER,
-    ),
-    p(
-        P::CardsProcIssue,
-        "Issue card",
-        Cards,
-        Object(K::Card),
-        &[State::Card(C::Approved)],
-        Operator,
-        OP,
-    )
-    .command(false),
-    p(
-        P::CardsBoProcIssueMultiple,
-        "Issue multiple cards",
-        Cards,
-        BatchOrders(K::Card),
-        &[State::Card(C::Approved)],
-        Operator,
-        OP,
-    ),
-    p(
-        P::CardsBoProcRepeatProduction,
-        "Repeat production",
-        Cards,
-        BatchOrders(K::Card),
-        &[State::Card(C::Failed)],
-        Operator,
-        OP,
-    ),
-    p(
-        P::CardsBoProcCompleteOrder,
-        "Complete order",
-        Cards,
-        BatchOrders(K::Card),
-        &[State::BatchOrder(B::InProduction)],
-        Operator,
-        OP,
-    ),
-    p(
-        P::CardsBoProcCancelOrder,
-        "Cancel order",
-        Cards,
-        BatchOrders(K::Card),
-        &[State::BatchOrder(B::Open)],
-        Operator,
-        OP,
-    ),
-    p(
-        P::CardsProcActivate,
-        "Activate card",
-        Cards,
-        Object(K::Card),
-        &[State::Card(C::Issued), State::Card(C::Produced)],
-        Operator,
-        OP,
-    )
-    .command(true),
-    p(
-        P::CardsProcDeactivate,
-        "Deactivate card",
-        Cards,
-        Object(K::Card),
-        &[State::Card(C::Active)],
-        Operator,
-        OP,
-    )
-    .command(true),
-    p(
-        P::CardsProcReactivate,
-        "Reactivate card",
-        Cards,
-        Object(K::Card),
-        &[State::Card(C::Inactive)],
-        Operator,
-        OP,
-    )
-    .command(true),
-    p(
-        P::CardsProcLock,
-        "Lock card",
-        Cards,
-        Object(K::Card),
-        &[State::Card(C::Active), State::Card(C::Inactive)],
-        Operator,
-        OP,
-    )
-    .command(true),
-    p(
-        P::CardsAddonExtProdProcOrder,
-        "Order card",
-        Cards,
-        Object(K::User),
-        USER_ACTIVE,
-        Operator,
-        OP,
-    )
-    .command(false)
-    .mapping("CardsMapUserToCard"),
-    p(
-        P::CardsAddonExtProdProcAbort,
-        "Abort card order",
-        Cards,
-        Object(K::Card),
-        &[State::Card(C::Processing)],
-        Operator,
-        OP,
-    )
-    .command(true),
-    p(
-        P::CardsAddonExtProdBatchSync,
-        "External production sync",
-        Cards,
-        Schedule(K::Card),
-        &[
-            State::Card(C::Processing),
-            State::Card(C::Ordered),
-            State::Card(C::InProduction),
-        ],
-        Scheduler,
-        SYSTEM,
-    ),
-    p(
-        P::CardsBatchExpire,
-        "Expire cards",
-        Cards,
-        Schedule(K::Card),
-        &[
-            State::Card(C::Issued),
-            State::Card(C::Produced),
-            State::Card(C::Active),
-            State::Card(C::Inactive),
-        ],
-        Scheduler,
-        SYSTEM,
-    ),
-    p(
-        P::CardsSelfServiceProcUnblockChangePIN,
-        "Unblock PIN",
-        Cards,
-        Object(K::Card),
-        &[State::Card(C::Active)],
-        SelfService,
-        SELF,
-    ),
-    p(
-        P::TempCardsProcRequest,
-        "Request temporary cards",
-        TempCards,
-        New(K::TempCard),
-        &[],
-        Operator,
-        OP,
-    ),
-    p(
-        P::TempCardsBoProcIssueMultiple,
-        "Issue multiple temporary cards",
-        TempCards,
-        BatchOrders(K::TempCard),
-        &[State::TempCard(T::Requested)],
-        Operator,
-        OP,
-    ),
-    p(
-        P::TempCardsBoProcRepeatProduction,
-        "Repeat production",
-        TempCards,
-        BatchOrders(K::TempCard),
-        &[State::TempCard(T::Failed)],
-        Operator,
-        OP,
-    ),
-    p(
-        P::TempCardsBoProcCompleteOrder,
-        "Complete order",
-        TempCards,
-        BatchOrders(K::TempCard),
-        &[State::BatchOrder(B::InProduction)],
-        Operator,
-        OP,
-    ),
-    p(
-        P::TempCardsBoProcCancelOrder,
-        "Cancel order",
-        TempCards,
-        BatchOrders(K::TempCard),
-        &[State::BatchOrder(B::Open)],
-        Operator,
-        OP,
-    ),
-    p(
-        P::TempCardsAddonExtProdProcOrder,
-        "Order temporary cards",
-        TempCards,
-        New(K::TempCard),
-        &[],
-        Operator,
-        OP,
-    ),
-    p(
-        P::TempCardsAddonExtProdProcAbort,
-        "Abort temporary card order",
-        TempCards,
-        Object(K::TempCard),
-        &[State::TempCard(T::Processing)],
-        Operator,
-        OP,
-    )
-    .command(true),
-    p(
-        P::TempCardsAddonExtProdBatchSync,
-        "External production sync",
-        TempCards,
-        Schedule(K::TempCard),
-        &[
-            State::TempCard(T::Processing),
-            State::TempCard(T::Ordered),
-            State::TempCard(T::InProduction),
-        ],
-        Scheduler,
-        SYSTEM,
-    ),
-    p(
-        P::TempCardsAddonExtProdInitialize,
-        "Initialize temporary card",
-        TempCards,
-        Object(K::TempCard),
-        &[State::TempCard(T::Produced)],
-        Operator,
-        OP,
-    )
-    .command(false),
-    p(
-        P::TempCardsProcAssign,
-        "Assign temporary card",
-        TempCards,
-        Object(K::TempCard),
-        &[State::TempCard(T::Unassigned)],
-        Operator,
-        OP,
-    )
-    .command(true),
-    p(
-        P::TempCardsProcWithdraw,
-        "Withdraw temporary card",
-        TempCards,
-        Object(K::TempCard),
-        &[State::TempCard(T::Assigned), State::TempCard(T::Expired)],
-        Operator,
-        OP,
-    )
-    .command(true),
-    p(
-        P::TempCardsProcExtend,
-        "Extend temporary card",
-        TempCards,
-        Object(K::TempCard),
-        &[State::TempCard(T::Assigned)],
-        Operator,
-        OP,
-    )
-    .command(true),
-    p(
-        P::TempCardsProcLock,
-        "Lock temporary card",
-        TempCards,
-        Object(K::TempCard),
-        &[State::TempCard(T::Assigned), State::TempCard(T::Unassigned)],
-        Operator,
-        OP,
-    )
-    .command(true),
-    p(
-        P::TempCardsBatchExpire,
-        "Expire temporary cards",
-        TempCards,
-        Schedule(K::TempCard),
-        &[State::TempCard(T::Assigned)],
-        Scheduler,
-        SYSTEM,
-    ),
-    p(
-        P::MobileIDProcSupplyMobileIDForUser,
-        "Supply mobile ID",
-        MobileId,
-        Object(K::User),
-        USER_ACTIVE,
-        Operator,
-        OP,
-    )
-    .command(false)
-    .mapping("MobileIDMapUserToMobileID"),
-    p(
-        P::MobileIDSelfServiceProcGet,
-        "Get mobile ID",
-        MobileId,
-        Object(K::User),
-        USER_ACTIVE,
-        SelfService,
-        SELF,
-    )
-    .command(false),
-    p(
-        P::MobileIDProcLockForOperator,
-        "Lock mobile ID",
-        MobileId,
-        Object(K::MobileId),
-        &[
-            State::MobileId(M::Registered),
-            State::MobileId(M::Active),
-            State::MobileId(M::Inactive),
-        ],
-        Operator,
-        OP,
-    )
-    .command(true),
-    p(
-        P::MobileIDProcDeactivate,
-        "Deactivate mobile ID",
-        MobileId,
-        Object(K::MobileId),
-        &[State::MobileId(M::Active)],
-        Operator,
-        OP,
-    )
-    .command(true),
-    p(
-        P::MobileIDProcReactivate,
-        "Reactivate mobile ID",
-        MobileId,
-        Object(K::MobileId),
-        &[State::MobileId(M::Inactive)],
-        Operator,
-        OP,
-    )
-    .command(true),
+    // id                                      name                              handler     package    starts on                 required states                                                                                        component    roles
+    p(P::UsersProcCreate,                      "Create user",                    Create,     Users,     New(K::User),             &[],                                                                                                   Operator,    OP_ADMIN),
+    p(P::UsersProcRegister,                    "Register user",                  NotYet,     Users,     New(K::User),             &[],                                                                                                   Operator,    OP_ADMIN),
+    p(P::UsersProcActivate,                    "Activate user",                  NotYet,     Users,     Object(K::User),          &[State::User(U::Registered)],                                                                         Operator,    OP).command(true),
+    p(P::UsersProcRequest,                     "Request user",                   Create,     Users,     New(K::User),             &[],                                                                                                   Operator,    OP),
+    p(P::UsersProcApprove,                     "Approve user",                   Decision,   Users,     Object(K::User),          &[State::User(U::Requested)],                                                                          Operator,    APPROVER),
+    p(P::UsersProcReject,                      "Reject user",                    Decision,   Users,     Object(K::User),          &[State::User(U::Requested)],                                                                          Operator,    APPROVER),
+    p(P::UsersProcAbort,                       "Abort user",                     NotYet,     Users,     Object(K::User),          &[State::User(U::Registered), State::User(U::Requested)],                                              Operator,    OP).command(true),
+    p(P::UsersProcDeactivate,                  "Deactivate user",                Lifecycle,  Users,     Object(K::User),          USER_ACTIVE,                                                                                           Operator,    OP).command(true),
+    p(P::UsersProcReactivate,                  "Reactivate user",                Lifecycle,  Users,     Object(K::User),          &[State::User(U::Inactive)],                                                                           Operator,    OP).command(true),
+    p(P::UsersProcLock,                        "Lock user",                      Lifecycle,  Users,     Object(K::User),          &[State::User(U::Active), State::User(U::Inactive)],                                                   Operator,    OP).command(true),
+    p(P::CardsProcRequest,                     "Request card",                   Request,    Cards,     Object(K::User),          USER_ACTIVE,                                                                                           Operator,    OP).command(false).mapping("CardsMapUserToCard"),
+    p(P::CardsProcApprove,                     "Approve card request",           Decision,   Cards,     Object(K::Card),          &[State::Card(C::Requested)],                                                                          Operator,    APPROVER),
+    p(P::CardsProcReject,                      "Reject card request",            Decision,   Cards,     Object(K::Card),          &[State::Card(C::Requested)],                                                                          Operator,    APPROVER),
+    p(P::CardsProcPostpone,                    "Postpone card request",          Decision,   Cards,     Object(K::Card),          &[State::Card(C::Requested)],                                                                          Operator,    APPROVER),
+    p(P::CardsProcIssue,                       "Issue card",                     Encode,     Cards,     Object(K::Card),          &[State::Card(C::Approved)],                                                                           Operator,    OP).command(false),
+    p(P::CardsBoProcIssueMultiple,             "Issue multiple cards",           BatchOrder, Cards,     BatchOrders(K::Card),     &[State::Card(C::Approved)],                                                                           Operator,    OP),
+    p(P::CardsBoProcRepeatProduction,          "Repeat production",              BatchOrder, Cards,     BatchOrders(K::Card),     &[State::Card(C::Failed)],                                                                             Operator,    OP),
+    p(P::CardsBoProcCompleteOrder,             "Complete order",                 BatchOrder, Cards,     BatchOrders(K::Card),     &[State::BatchOrder(B::InProduction)],                                                                 Operator,    OP),
+    p(P::CardsBoProcCancelOrder,               "Cancel order",                   BatchOrder, Cards,     BatchOrders(K::Card),     &[State::BatchOrder(B::Open)],                                                                         Operator,    OP),
+    p(P::CardsProcActivate,                    "Activate card",                  Lifecycle,  Cards,     Object(K::Card),          &[State::Card(C::Issued), State::Card(C::Produced)],                                                   Operator,    OP).command(true),
+    p(P::CardsProcDeactivate,                  "Deactivate card",                Lifecycle,  Cards,     Object(K::Card),          &[State::Card(C::Active)],                                                                             Operator,    OP).command(true),
+    p(P::CardsProcReactivate,                  "Reactivate card",                Lifecycle,  Cards,     Object(K::Card),          &[State::Card(C::Inactive)],                                                                           Operator,    OP).command(true),
+    p(P::CardsProcLock,                        "Lock card",                      Lifecycle,  Cards,     Object(K::Card),          &[State::Card(C::Active), State::Card(C::Inactive)],                                                   Operator,    OP).command(true),
+    p(P::CardsAddonExtProdProcOrder,           "Order card",                     Request,    Cards,     Object(K::User),          USER_ACTIVE,                                                                                           Operator,    OP).command(false).mapping("CardsMapUserToCard"),
+    p(P::CardsAddonExtProdProcAbort,           "Abort card order",               Lifecycle,  Cards,     Object(K::Card),          &[State::Card(C::Processing)],                                                                         Operator,    OP).command(true),
+    p(P::CardsAddonExtProdBatchSync,           "External production sync",       BureauSync, Cards,     Schedule(K::Card),        &[State::Card(C::Processing), State::Card(C::Ordered), State::Card(C::InProduction)],                  Scheduler,   SYSTEM),
+    p(P::CardsBatchExpire,                     "Expire cards",                   NotYet,     Cards,     Schedule(K::Card),        &[State::Card(C::Issued), State::Card(C::Produced), State::Card(C::Active), State::Card(C::Inactive)], Scheduler,   SYSTEM),
+    p(P::CardsSelfServiceProcUnblockChangePIN, "Unblock PIN",                    NotYet,     Cards,     Object(K::Card),          &[State::Card(C::Active)],                                                                             SelfService, SELF),
+    p(P::TempCardsProcRequest,                 "Request temporary cards",        Create,     TempCards, New(K::TempCard),         &[],                                                                                                   Operator,    OP),
+    p(P::TempCardsBoProcIssueMultiple,         "Issue multiple temporary cards", BatchOrder, TempCards, BatchOrders(K::TempCard), &[State::TempCard(T::Requested)],                                                                      Operator,    OP),
+    p(P::TempCardsBoProcRepeatProduction,      "Repeat production",              BatchOrder, TempCards, BatchOrders(K::TempCard), &[State::TempCard(T::Failed)],                                                                         Operator,    OP),
+    p(P::TempCardsBoProcCompleteOrder,         "Complete order",                 BatchOrder, TempCards, BatchOrders(K::TempCard), &[State::BatchOrder(B::InProduction)],                                                                 Operator,    OP),
+    p(P::TempCardsBoProcCancelOrder,           "Cancel order",                   BatchOrder, TempCards, BatchOrders(K::TempCard), &[State::BatchOrder(B::Open)],                                                                         Operator,    OP),
+    p(P::TempCardsAddonExtProdProcOrder,       "Order temporary cards",          Create,     TempCards, New(K::TempCard),         &[],                                                                                                   Operator,    OP),
+    p(P::TempCardsAddonExtProdProcAbort,       "Abort temporary card order",     Lifecycle,  TempCards, Object(K::TempCard),      &[State::TempCard(T::Processing)],                                                                     Operator,    OP).command(true),
+    p(P::TempCardsAddonExtProdBatchSync,       "External production sync",       BureauSync, TempCards, Schedule(K::TempCard),    &[State::TempCard(T::Processing), State::TempCard(T::Ordered), State::TempCard(T::InProduction)],      Scheduler,   SYSTEM),
+    p(P::TempCardsAddonExtProdInitialize,      "Initialize temporary card",      Encode,     TempCards, Object(K::TempCard),      &[State::TempCard(T::Produced)],                                                                       Operator,    OP).command(false),
+    p(P::TempCardsProcAssign,                  "Assign temporary card",          Lifecycle,  TempCards, Object(K::TempCard),      &[State::TempCard(T::Unassigned)],                                                                     Operator,    OP).command(true),
+    p(P::TempCardsProcWithdraw,                "Withdraw temporary card",        Lifecycle,  TempCards, Object(K::TempCard),      &[State::TempCard(T::Assigned), State::TempCard(T::Expired)],                                          Operator,    OP).command(true),
+    p(P::TempCardsProcExtend,                  "Extend temporary card",          Lifecycle,  TempCards, Object(K::TempCard),      &[State::TempCard(T::Assigned)],                                                                       Operator,    OP).command(true),
+    p(P::TempCardsProcLock,                    "Lock temporary card",            Lifecycle,  TempCards, Object(K::TempCard),      &[State::TempCard(T::Assigned), State::TempCard(T::Unassigned)],                                       Operator,    OP).command(true),
+    p(P::TempCardsBatchExpire,                 "Expire temporary cards",         Sweep,      TempCards, Schedule(K::TempCard),    &[State::TempCard(T::Assigned)],                                                                       Scheduler,   SYSTEM),
+    p(P::MobileIDProcSupplyMobileIDForUser,    "Supply mobile ID",               Request,    MobileId,  Object(K::User),          USER_ACTIVE,                                                                                           Operator,    OP).command(false).mapping("MobileIDMapUserToMobileID"),
+    p(P::MobileIDSelfServiceProcGet,           "Get mobile ID",                  Request,    MobileId,  Object(K::User),          USER_ACTIVE,                                                                                           SelfService, SELF).command(false),
+    p(P::MobileIDProcLockForOperator,          "Lock mobile ID",                 Lifecycle,  MobileId,  Object(K::MobileId),      &[State::MobileId(M::Registered), State::MobileId(M::Active), State::MobileId(M::Inactive)],           Operator,    OP).command(true),
+    p(P::MobileIDProcDeactivate,               "Deactivate mobile ID",           Lifecycle,  MobileId,  Object(K::MobileId),      &[State::MobileId(M::Active)],                                                                         Operator,    OP).command(true),
+    p(P::MobileIDProcReactivate,               "Reactivate mobile ID",           Lifecycle,  MobileId,  Object(K::MobileId),      &[State::MobileId(M::Inactive)],                                                                       Operator,    OP).command(true),
 ];
 
 impl ProcessId {

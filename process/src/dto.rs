@@ -3,9 +3,9 @@
 use crate::catalogue::ProcessId;
 use crate::kind::ObjectKind;
 use crate::kind::Role;
-use crate::profile::CertificateProfile;
+use crate::profile::{CertificateProfile, RevocationReason};
 use crate::state::{
-    BatchOrderState, CardState, CertificateState, MobileIdState, TempCardState, UserState,
+    BatchOrderState, CardState, CertificateState, MobileIdState, State, TempCardState, UserState,
 };
 use serde::{Deserialize, Serialize};
 
@@ -188,27 +188,6 @@ pub struct CardPage {
     pub commands: Vec<Command>,
 }
 
-/// The page of a card process (Activate, Deactivate, Reactivate, Lock card) before Next.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CardProcessPreview {
-    pub process: ProcessId,
-    pub name: String,
-    pub card: CardSummary,
-    pub user: UserSummary,
-    pub end_state: CardState,
-    /// Certificates that will be validated, put on hold, released or revoked.
-    pub certificates: usize,
-    /// Lock asks why (an RFC 5280 reason for the revocations).
-    pub needs_reason: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CardProcessOutcome {
-    pub card_id: i64,
-    pub state: CardState,
-    pub certificates_changed: usize,
-}
-
 /// The admin's view of an options document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OptionsPage {
@@ -362,26 +341,118 @@ pub struct CascadeLine {
     pub process: ProcessId,
 }
 
-/// The page of a user process (Deactivate, Reactivate, Lock user) before Next.
+/// The object a lifecycle process page is about, as that page shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UserProcessPreview {
-    pub process: ProcessId,
-    pub name: String,
-    pub user: UserDetail,
-    pub end_state: UserState,
-    pub cascade: Vec<CascadeLine>,
-    /// Certificates that will be put on hold, released or revoked.
-    pub certificates: usize,
-    /// Lock asks why (an RFC 5280 reason for the revocations).
-    pub needs_reason: bool,
+pub enum ProcessSubject {
+    User(UserDetail),
+    Card {
+        card: CardSummary,
+        user: UserSummary,
+    },
+    TempCard(TempCardRow),
+    MobileId {
+        mobile_id: MobileIdRow,
+        user: UserSummary,
+    },
 }
 
+impl ProcessSubject {
+    pub fn kind(&self) -> ObjectKind {
+        match self {
+            ProcessSubject::User(_) => ObjectKind::User,
+            ProcessSubject::Card { .. } => ObjectKind::Card,
+            ProcessSubject::TempCard(_) => ObjectKind::TempCard,
+            ProcessSubject::MobileId { .. } => ObjectKind::MobileId,
+        }
+    }
+
+    pub fn id(&self) -> i64 {
+        match self {
+            ProcessSubject::User(u) => u.id,
+            ProcessSubject::Card { card, .. } => card.id,
+            ProcessSubject::TempCard(c) => c.id,
+            ProcessSubject::MobileId { mobile_id, .. } => mobile_id.id,
+        }
+    }
+
+    /// The version Next must find unchanged.
+    pub fn version(&self) -> i64 {
+        match self {
+            ProcessSubject::User(u) => u.version,
+            ProcessSubject::Card { card, .. } => card.version,
+            ProcessSubject::TempCard(c) => c.version,
+            ProcessSubject::MobileId { mobile_id, .. } => mobile_id.version,
+        }
+    }
+
+    /// The person who holds a credential.
+    pub fn holder(&self) -> Option<&UserSummary> {
+        match self {
+            ProcessSubject::Card { user, .. } | ProcessSubject::MobileId { user, .. } => Some(user),
+            ProcessSubject::User(_) | ProcessSubject::TempCard(_) => None,
+        }
+    }
+
+    pub fn state(&self) -> State {
+        match self {
+            ProcessSubject::User(u) => State::User(u.state),
+            ProcessSubject::Card { card, .. } => State::Card(card.state),
+            ProcessSubject::TempCard(c) => State::TempCard(c.state),
+            ProcessSubject::MobileId { mobile_id, .. } => State::MobileId(mobile_id.state),
+        }
+    }
+}
+
+/// A lifecycle process before Next (Deactivate user, Lock card, Assign temporary card, …): the
+/// object, where it ends, and what changes with it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UserProcessOutcome {
-    pub user_id: i64,
-    pub state: UserState,
+pub struct ProcessPreview {
+    pub process: ProcessId,
+    pub name: String,
+    pub subject: ProcessSubject,
+    pub end_state: State,
+    /// The credentials a user process moves along with the user.
     pub cascade: Vec<CascadeLine>,
+    /// Certificates that will be validated, put on hold, released or revoked.
+    pub certificates: usize,
+    /// A revoking process asks why (an RFC 5280 reason).
+    pub needs_reason: bool,
+    /// Assign temporary card asks for the user.
+    pub needs_user: bool,
+    /// Assign and Extend temporary card: days of validity the option gives.
+    pub validity_days: Option<i64>,
+}
+
+/// What Next of a lifecycle process is given besides the object.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcessInput {
+    /// Why the certificates are revoked (Lock, Withdraw).
+    pub reason: Option<RevocationReason>,
+    /// Assign temporary card: the user who gets it.
+    pub user_id: Option<i64>,
+}
+
+impl ProcessInput {
+    /// For a process that may revoke certificates.
+    pub fn because(reason: Option<RevocationReason>) -> Self {
+        ProcessInput {
+            reason,
+            user_id: None,
+        }
+    }
+}
+
+/// A lifecycle process after Next.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcessOutcome {
+    pub kind: ObjectKind,
+    pub id: i64,
+    pub state: State,
     pub certificates_changed: usize,
+    /// The credentials that moved with a user.
+    pub cascade: Vec<CascadeLine>,
+    /// An assigned temporary card: until when.
+    pub assigned_until: Option<String>,
 }
 
 /// A process as the Additional Commands page lists it.
@@ -545,29 +616,6 @@ pub struct TempCardPage {
     pub certificates: Vec<CertificateRow>,
     pub history: Vec<AuditRow>,
     pub commands: Vec<Command>,
-}
-
-/// Assign, Withdraw, Extend or Lock temporary card before Next.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TempCardProcessPreview {
-    pub process: ProcessId,
-    pub name: String,
-    pub card: TempCardRow,
-    pub end_state: TempCardState,
-    pub certificates: usize,
-    pub needs_reason: bool,
-    /// Assign asks for the user.
-    pub needs_user: bool,
-    /// Assign and Extend: days of validity the option gives.
-    pub validity_days: Option<i64>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TempCardProcessOutcome {
-    pub id: i64,
-    pub state: TempCardState,
-    pub certificates_changed: usize,
-    pub assigned_until: Option<String>,
 }
 
 /// A card the BATCH ORDERS search offers: ready for production, in no batch.
@@ -734,23 +782,4 @@ pub struct SupplyMobileIdOutcome {
     pub qr: Option<MobileIdQr>,
     pub options: Vec<OptionInForce>,
     pub options_version: i64,
-}
-
-/// Lock, Deactivate or Reactivate mobile ID before Next.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MobileIdProcessPreview {
-    pub process: ProcessId,
-    pub name: String,
-    pub mobile_id: MobileIdRow,
-    pub user: UserSummary,
-    pub end_state: MobileIdState,
-    pub certificates: usize,
-    pub needs_reason: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MobileIdProcessOutcome {
-    pub id: i64,
-    pub state: MobileIdState,
-    pub certificates_changed: usize,
 }

@@ -45,6 +45,18 @@ impl ObjectKind {
         }
     }
 
+    /// The name inside a sentence ("the temporary card", "a mobile ID").
+    pub fn noun(self) -> &'static str {
+        match self {
+            ObjectKind::User => "user",
+            ObjectKind::Card => "card",
+            ObjectKind::TempCard => "temporary card",
+            ObjectKind::MobileId => "mobile ID",
+            ObjectKind::Certificate => "certificate",
+            ObjectKind::BatchOrder => "batch order",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.iter().copied().find(|k| k.as_str() == s)
     }

@@ -15,7 +15,7 @@ pub mod profile;
 pub mod state;
 pub mod transition;
 
-pub use catalogue::{Component, Package, ProcessDef, ProcessId, Subject};
+pub use catalogue::{Component, Handler, Package, ProcessDef, ProcessId, Subject};
 pub use kind::{ObjectKind, Role};
 pub use options::{
     OptionDef, OptionError, OptionKind, OptionValue, OptionsDocument, OptionsPackage,

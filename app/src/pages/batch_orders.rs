@@ -8,9 +8,9 @@ use crate::api::{
     batch_orders, batch_search, close_batch, create_batch, error_text, fetch_batch, produce_batch,
     stop_batch,
 };
+use crate::components::id_param;
 use crate::components::{loaded, ErrorBox, Loading, StateBadge};
 use crate::pages::issue_card::{watch_readers, Readers};
-use crate::pages::user::id_param;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;

@@ -1,6 +1,6 @@
 use crate::api::fetch_card_page;
+use crate::components::id_param;
 use crate::components::{loaded, StateBadge};
-use crate::pages::user::id_param;
 use leptos::prelude::*;
 use leptos_router::components::A;
 

@@ -3,11 +3,12 @@
 //! Deactivate / Reactivate mobile ID.
 
 use crate::api::{
-    error_text, fetch_mobile_id_page, fetch_mobile_id_process, fetch_supply_mobile_id,
-    ConsentKeyRecovery, RunMobileIdProcess, ShowMobileIdQr, SupplyMobileId,
+    error_text, fetch_mobile_id_page, fetch_supply_mobile_id, ConsentKeyRecovery, ShowMobileIdQr,
+    SupplyMobileId,
 };
+use crate::components::id_param;
 use crate::components::{loaded, CommandList, ErrorBox, Loading, StateBadge};
-use crate::pages::user::{id_param, UserData};
+use crate::pages::user::UserData;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
@@ -274,78 +275,6 @@ fn RecoveryConsent(mobile: MobileIdRow) -> impl IntoView {
                 })}
             </div>
         </Show>
-    }
-}
-
-/// Lock, Deactivate or Reactivate mobile ID.
-#[component]
-pub fn MobileIdProcessPage() -> impl IntoView {
-    let id = id_param("id");
-    let params = use_params_map();
-    let process = move || params.read().get("process").unwrap_or_default();
-    let preview = Resource::new(
-        move || (process(), id()),
-        |(p, id)| fetch_mobile_id_process(p, id),
-    );
-    let run = ServerAction::<RunMobileIdProcess>::new();
-    let reason = RwSignal::new(String::new());
-    view! {
-        <section>
-            {move || match run.value().get() {
-                Some(Ok(out)) => view! {
-                    <h1>"Done"</h1>
-                    <div class="outcome" role="status" data-testid="outcome">
-                        <p>"The mobile ID is now " <StateBadge name=out.state.as_str() label=out.state.label()/> "."</p>
-                        <p>{format!("{} certificates changed with the mobile ID.", out.certificates_changed)}</p>
-                        <p class="actions"><A href=format!("/mobile-ids/{}", out.id)>"Back to the mobile ID"</A></p>
-                    </div>
-                }.into_any(),
-                _ => view! {
-                    <Suspense fallback=Loading>
-                        {move || preview.get().map(|p| match p {
-                            Err(e) => view! {
-                                <ErrorBox error=e/>
-                                <p><A href=format!("/mobile-ids/{}", id())>"Back to the mobile ID"</A></p>
-                            }.into_any(),
-                            Ok(p) => {
-                                let (mobile_id, version, name) = (p.mobile_id.id, p.mobile_id.version, p.process.as_str().to_string());
-                                let needs_reason = p.needs_reason;
-                                view! {
-                                    <h1>{p.name.clone()}</h1>
-                                    <dl class="data">
-                                        <dt>"Mobile ID"</dt><dd>{mobile_id}</dd>
-                                        <dt>"User"</dt><dd>{format!("{} ({})", p.user.common_name, p.user.upn)}</dd>
-                                        <dt>"State"</dt><dd><StateBadge name=p.mobile_id.state.as_str() label=p.mobile_id.state.label()/></dd>
-                                    </dl>
-                                    <h2>"What happens"</h2>
-                                    <p>"The mobile ID becomes " <StateBadge name=p.end_state.as_str() label=p.end_state.label()/> "."</p>
-                                    <p>{format!("{} certificates change state.", p.certificates)}</p>
-                                    <Show when=move || needs_reason>
-                                        <crate::components::RevocationReasonField reason/>
-                                    </Show>
-                                    {move || run.value().get().and_then(|r| r.err()).map(|e| view! {
-                                        <p class="error" role="alert">{error_text(&e)}</p>
-                                    })}
-                                    <p class="actions">
-                                        <button type="button" class="primary" data-testid="next" disabled=move || run.pending().get()
-                                            on:click={
-                                                let name = name.clone();
-                                                move |_| { run.dispatch(RunMobileIdProcess {
-                                                    process: name.clone(),
-                                                    id: mobile_id,
-                                                    version,
-                                                    reason: Some(reason.get_untracked()),
-                                                }); }
-                                            }>"Next"</button>
-                                        <A href=format!("/mobile-ids/{mobile_id}")>"Cancel"</A>
-                                    </p>
-                                }.into_any()
-                            }
-                        })}
-                    </Suspense>
-                }.into_any(),
-            }}
-        </section>
     }
 }
 

@@ -4,8 +4,8 @@ use crate::api::{
     error_text, fetch_user_page, CheckImport, CreateUser, DecideUser, DecideUserChange,
     ImportUsers, UpdateUser,
 };
+use crate::components::id_param;
 use crate::components::{loaded, signed_in, StateBadge};
-use crate::pages::user::id_param;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use tessera_process::dto::{ImportAction, PendingChange, UserDetail, UserEditOutcome};

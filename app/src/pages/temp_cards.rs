@@ -2,25 +2,13 @@
 //! page (with Initialize temporary card and Reconcile), and Abort order / Assign / Withdraw /
 //! Extend / Lock temporary card (Next / Cancel, then the outcome).
 
-use crate::api::{
-    error_text, fetch_temp_card_page, fetch_temp_card_process, search_users, temp_cards,
-    OrderTempCards, RequestTempCards, RunTempCardProcess,
-};
-use crate::components::{loaded, CommandList, ErrorBox, Loading, StateBadge};
-use crate::pages::user::id_param;
+use crate::api::{error_text, fetch_temp_card_page, temp_cards, OrderTempCards, RequestTempCards};
+use crate::components::id_param;
+use crate::components::{loaded, CommandList, StateBadge};
+use crate::pages::process::holder;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
-use tessera_process::dto::TempCardRow;
-use tessera_process::{ObjectKind, TempCardState, UserState};
-
-fn holder(c: &TempCardRow) -> String {
-    match (&c.user, &c.assigned_until) {
-        (Some(u), Some(until)) => format!("{u}, until {until}"),
-        (Some(u), None) => u.clone(),
-        _ => "—".into(),
-    }
-}
+use tessera_process::{ObjectKind, TempCardState};
 
 #[component]
 pub fn TempCardsPage() -> impl IntoView {
@@ -133,114 +121,5 @@ pub fn TempCardPage() -> impl IntoView {
                 <crate::pages::issue_card::IssueCardPanel kind=ObjectKind::TempCard card_id on_change=move |_| page.refetch()/>
             })
         }}
-    }
-}
-
-#[component]
-pub fn TempCardProcessPage() -> impl IntoView {
-    let id = id_param("id");
-    let params = use_params_map();
-    let process = move || params.read().get("process").unwrap_or_default();
-    let preview = Resource::new(
-        move || (process(), id()),
-        |(p, id)| fetch_temp_card_process(p, id),
-    );
-    // The user chooser only for Assign; a search narrows it in a large organisation.
-    // Known from the address, not from the preview: reading the preview here, outside its
-    // <Suspense/>, re-rendered the page after hydration and lost the first click.
-    let needs_user =
-        Memo::new(move |_| process() == tessera_process::ProcessId::TempCardsProcAssign.as_str());
-    let query = RwSignal::new(String::new());
-    let users = Resource::new(
-        move || (needs_user.get(), query.get()),
-        |(needed, q)| async move {
-            if needed {
-                search_users(q).await
-            } else {
-                Ok(vec![])
-            }
-        },
-    );
-    let run = ServerAction::<RunTempCardProcess>::new();
-    let reason = RwSignal::new(String::new());
-    let user = RwSignal::new(String::new());
-    view! {
-        <section>
-            {move || match run.value().get() {
-                Some(Ok(out)) => view! {
-                    <h1>"Done"</h1>
-                    <div class="outcome" role="status" data-testid="outcome">
-                        <p>"The temporary card is now " <StateBadge name=out.state.as_str() label=out.state.label()/> "."</p>
-                        {out.assigned_until.clone().map(|u| view! { <p>{format!("Assigned until {u}.")}</p> })}
-                        <p>{format!("{} certificates changed with the card.", out.certificates_changed)}</p>
-                        <p class="actions"><A href=format!("/temp-cards/{}", out.id)>"Back to the card"</A></p>
-                    </div>
-                }.into_any(),
-                _ => view! {
-                    <Transition fallback=Loading>
-                        {move || preview.get().map(|p| match p {
-                            Err(e) => view! {
-                                <ErrorBox error=e/>
-                                <p><A href=format!("/temp-cards/{}", id())>"Back to the card"</A></p>
-                            }.into_any(),
-                            Ok(p) => {
-                                let (card_id, version, name) = (p.card.id, p.card.version, p.process.as_str().to_string());
-                                let needs_reason = p.needs_reason;
-                                view! {
-                                    <h1>{p.name.clone()}</h1>
-                                    <dl class="data">
-                                        <dt>"Temporary card"</dt><dd>{card_id}</dd>
-                                        <dt>"State"</dt><dd><StateBadge name=p.card.state.as_str() label=p.card.state.label()/></dd>
-                                        <dt>"Holder"</dt><dd>{holder(&p.card)}</dd>
-                                    </dl>
-                                    <h2>"What happens"</h2>
-                                    <p>"The card becomes " <StateBadge name=p.end_state.as_str() label=p.end_state.label()/> "."</p>
-                                    {p.validity_days.map(|d| view! { <p data-testid="validity">{format!("Valid for {d} days from now (or from the current end, when extending).")}</p> })}
-                                    <p>{format!("{} certificates change state.", p.certificates)}</p>
-                                    <Show when=move || needs_user.get()>
-                                        <div class="field">
-                                            <label for="user-search"><strong>"User"</strong></label>
-                                            <input id="user-search" type="search" placeholder="Search by name, UPN or employee id"
-                                                on:change=move |ev| query.set(event_target_value(&ev))/>
-                                            <select id="user" name="user" data-testid="user" on:change=move |ev| user.set(event_target_value(&ev))>
-                                                <option value="">"Choose…"</option>
-                                                // Read in the page's own <Transition/>, which waits for the list
-                                                // too: a <Suspense/> of its own inside the <select> hydrated in
-                                                // whichever order the two lists arrived, and when the users came
-                                                // second the page's hydration failed and no click worked.
-                                                {move || users.get().and_then(|r| r.ok()).map(|list| list.into_iter()
-                                                    .filter(|u| u.state == UserState::Active)
-                                                    .map(|u| view! { <option value=u.id>{format!("{} ({})", u.common_name, u.upn)}</option> })
-                                                    .collect_view())}
-                                            </select>
-                                        </div>
-                                    </Show>
-                                    <Show when=move || needs_reason>
-                                        <crate::components::RevocationReasonField reason/>
-                                    </Show>
-                                    {move || run.value().get().and_then(|r| r.err()).map(|e| view! {
-                                        <p class="error" role="alert">{error_text(&e)}</p>
-                                    })}
-                                    <p class="actions">
-                                        <button type="button" class="primary" data-testid="next" disabled=move || run.pending().get()
-                                            on:click={
-                                                let name = name.clone();
-                                                move |_| { run.dispatch(RunTempCardProcess {
-                                                    process: name.clone(),
-                                                    id: card_id,
-                                                    version,
-                                                    user_id: user.get_untracked().parse().ok(),
-                                                    reason: Some(reason.get_untracked()),
-                                                }); }
-                                            }>"Next"</button>
-                                        <A href=format!("/temp-cards/{card_id}")>"Cancel"</A>
-                                    </p>
-                                }.into_any()
-                            }
-                        })}
-                    </Transition>
-                }.into_any(),
-            }}
-        </section>
     }
 }

@@ -1,21 +1,10 @@
 use crate::api::fetch_user_page;
+use crate::components::id_param;
 use crate::components::{loaded, StateBadge};
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
 use tessera_process::dto::{CardSummary, UserDetail};
 use tessera_process::ProcessId;
-
-pub fn id_param(name: &'static str) -> impl Fn() -> i64 + Copy + Send + Sync + 'static {
-    let params = use_params_map();
-    move || {
-        params
-            .read()
-            .get(name)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0)
-    }
-}
 
 /// Where a command of "What do you want to do?" starts.
 pub fn command_href(process: ProcessId, user_id: i64) -> String {

@@ -2,11 +2,10 @@
 //! `registered` with a one-time activation (`activation`); its QR code is shown in Self-Service
 //! or sent by e-mail (`qr`, `supply`). The phone enrolls each certificate over EST (`enroll`);
 //! the last enrollment makes the mobile ID `active` and its certificates `valid`. Lock,
-//! Deactivate and Reactivate are in `lifecycle`.
+//! Deactivate and Reactivate go through [`crate::lifecycle`].
 
 pub mod activation;
 pub mod enroll;
-pub mod lifecycle;
 mod notify;
 pub mod qr;
 pub mod recovery;
@@ -14,6 +13,7 @@ mod supply;
 mod view;
 
 pub use supply::{preview, show_qr, supply};
+pub(crate) use view::row;
 pub use view::{of_person, page};
 
 use crate::entity::mobile_id;

@@ -5,6 +5,9 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use tessera_process::dto::*;
 
+mod process;
+pub use process::*;
+
 /// The message of a server function error, as a person should read it.
 pub fn error_text(e: &ServerFnError) -> String {
     match e {
@@ -547,40 +550,6 @@ fn process_id(name: &str) -> Result<tessera_process::ProcessId, ServerFnError> {
         .ok_or_else(|| ServerFnError::new(format!("There is no process \"{name}\".")))
 }
 
-/// A user process page (Deactivate, Reactivate, Lock user) before Next.
-#[server(prefix = "/api", endpoint = "user_process_preview")]
-pub async fn fetch_user_process(
-    process: String,
-    user_id: i64,
-) -> Result<UserProcessPreview, ServerFnError> {
-    let (engine, caller) = ssr::context().await?;
-    tessera_engine::users::preview(&engine, &caller, process_id(&process)?, user_id)
-        .await
-        .map_err(ssr::fail)
-}
-
-/// Next on a user process page. `reason` is an RFC 5280 reason name (Lock user).
-#[server(prefix = "/api", endpoint = "run_user_process")]
-pub async fn run_user_process(
-    process: String,
-    user_id: i64,
-    user_version: i64,
-    reason: Option<String>,
-) -> Result<UserProcessOutcome, ServerFnError> {
-    let (engine, caller) = ssr::context().await?;
-    let reason = revocation_reason(reason)?;
-    tessera_engine::users::run(
-        &engine,
-        &caller,
-        process_id(&process)?,
-        user_id,
-        user_version,
-        reason,
-    )
-    .await
-    .map_err(ssr::fail)
-}
-
 #[cfg(feature = "ssr")]
 fn object_kind(name: &str) -> Result<tessera_process::ObjectKind, ServerFnError> {
     tessera_process::ObjectKind::parse(name)
@@ -808,53 +777,6 @@ pub async fn reconcile_job(
         .map_err(ssr::fail)
 }
 
-/// A revocation reason as a form sends it (empty: none).
-#[cfg(feature = "ssr")]
-fn revocation_reason(
-    reason: Option<String>,
-) -> Result<Option<tessera_process::RevocationReason>, ServerFnError> {
-    match reason.as_deref().map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(r) => tessera_process::RevocationReason::parse(r)
-            .map(Some)
-            .ok_or_else(|| ServerFnError::new(format!("\"{r}\" is not a revocation reason."))),
-    }
-}
-
-/// A card process page (Activate, Deactivate, Reactivate, Lock card) before Next.
-#[server(prefix = "/api", endpoint = "card_process_preview")]
-pub async fn fetch_card_process(
-    process: String,
-    card_id: i64,
-) -> Result<CardProcessPreview, ServerFnError> {
-    let (engine, caller) = ssr::context().await?;
-    tessera_engine::card_lifecycle::preview(&engine, &caller, process_id(&process)?, card_id)
-        .await
-        .map_err(ssr::fail)
-}
-
-/// Next on a card process page. `reason` is an RFC 5280 reason name (Lock card).
-#[server(prefix = "/api", endpoint = "run_card_process")]
-pub async fn run_card_process(
-    process: String,
-    card_id: i64,
-    version: i64,
-    reason: Option<String>,
-) -> Result<CardProcessOutcome, ServerFnError> {
-    let (engine, caller) = ssr::context().await?;
-    let reason = revocation_reason(reason)?;
-    tessera_engine::card_lifecycle::run(
-        &engine,
-        &caller,
-        process_id(&process)?,
-        card_id,
-        version,
-        reason,
-    )
-    .await
-    .map_err(ssr::fail)
-}
-
 #[server(prefix = "/api", endpoint = "external_production")]
 pub async fn external_production() -> Result<ExternalPage, ServerFnError> {
     let (engine, caller) = ssr::context().await?;
@@ -921,37 +843,6 @@ pub async fn temp_cards(state: String) -> Result<Vec<TempCardRow>, ServerFnError
 pub async fn fetch_temp_card_page(id: i64) -> Result<TempCardPage, ServerFnError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::temp_cards::page(&engine, &caller, id)
-        .await
-        .map_err(ssr::fail)
-}
-
-/// Assign, Withdraw, Extend or Lock temporary card before Next.
-#[server(prefix = "/api", endpoint = "temp_card_process_preview")]
-pub async fn fetch_temp_card_process(
-    process: String,
-    id: i64,
-) -> Result<TempCardProcessPreview, ServerFnError> {
-    let (engine, caller) = ssr::context().await?;
-    tessera_engine::temp_cards::preview(&engine, &caller, process_id(&process)?, id)
-        .await
-        .map_err(ssr::fail)
-}
-
-/// Next on a temporary card process: `user_id` for Assign, `reason` for Withdraw and Lock.
-#[server(prefix = "/api", endpoint = "run_temp_card_process")]
-pub async fn run_temp_card_process(
-    process: String,
-    id: i64,
-    version: i64,
-    user_id: Option<i64>,
-    reason: Option<String>,
-) -> Result<TempCardProcessOutcome, ServerFnError> {
-    let (engine, caller) = ssr::context().await?;
-    let input = tessera_engine::temp_cards::Input {
-        user_id,
-        reason: revocation_reason(reason)?,
-    };
-    tessera_engine::temp_cards::run(&engine, &caller, process_id(&process)?, id, version, input)
         .await
         .map_err(ssr::fail)
 }
@@ -1113,36 +1004,4 @@ pub async fn fetch_mobile_id_page(id: i64) -> Result<MobileIdPage, ServerFnError
     tessera_engine::mobile_ids::page(&engine, &caller, id)
         .await
         .map_err(ssr::fail)
-}
-
-/// Lock, Deactivate or Reactivate mobile ID before Next.
-#[server(prefix = "/api", endpoint = "mobile_id_process_preview")]
-pub async fn fetch_mobile_id_process(
-    process: String,
-    id: i64,
-) -> Result<MobileIdProcessPreview, ServerFnError> {
-    let (engine, caller) = ssr::context().await?;
-    tessera_engine::mobile_ids::lifecycle::preview(&engine, &caller, process_id(&process)?, id)
-        .await
-        .map_err(ssr::fail)
-}
-
-#[server(prefix = "/api", endpoint = "run_mobile_id_process")]
-pub async fn run_mobile_id_process(
-    process: String,
-    id: i64,
-    version: i64,
-    reason: Option<String>,
-) -> Result<MobileIdProcessOutcome, ServerFnError> {
-    let (engine, caller) = ssr::context().await?;
-    tessera_engine::mobile_ids::lifecycle::run(
-        &engine,
-        &caller,
-        process_id(&process)?,
-        id,
-        version,
-        revocation_reason(reason)?,
-    )
-    .await
-    .map_err(ssr::fail)
 }

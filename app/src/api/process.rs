@@ -1,0 +1,38 @@
+//! The two server functions of every lifecycle process (Deactivate user, Lock card, Assign
+//! temporary card, Reactivate mobile ID, …): the page before Next, and Next.
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use tessera_process::dto::{ProcessInput, ProcessOutcome, ProcessPreview};
+use tessera_process::{ObjectKind, ProcessId};
+
+/// A lifecycle process on the object `(kind, id)` before Next.
+#[server(prefix = "/api", endpoint = "process_preview", input = Json)]
+pub async fn fetch_process(
+    process: ProcessId,
+    kind: ObjectKind,
+    id: i64,
+) -> Result<ProcessPreview, ServerFnError> {
+    use super::ssr;
+    let (engine, caller) = ssr::context().await?;
+    tessera_engine::lifecycle::preview(&engine, &caller, process, (kind, id))
+        .await
+        .map_err(ssr::fail)
+}
+
+/// Next: `version` is the object's version the page showed, so that a change made meanwhile is
+/// refused rather than overwritten.
+#[server(prefix = "/api", endpoint = "run_process", input = Json)]
+pub async fn run_process(
+    process: ProcessId,
+    kind: ObjectKind,
+    id: i64,
+    version: i64,
+    input: ProcessInput,
+) -> Result<ProcessOutcome, ServerFnError> {
+    use super::ssr;
+    let (engine, caller) = ssr::context().await?;
+    tessera_engine::lifecycle::run(&engine, &caller, process, (kind, id), version, input)
+        .await
+        .map_err(ssr::fail)
+}

@@ -1,0 +1,157 @@
+//! A user: Deactivate, Reactivate and Lock user. The user's credentials follow in the same
+//! transaction, as the cascades of PROCESSES.md say; Lock user also disables the user's
+//! self-service account.
+
+use super::{Plan, Prepared, Step, Subject};
+use crate::audit::AuditRecord;
+use crate::entity::person;
+use crate::people::{self, may_see_person};
+use crate::pki::effects::EffectOutcome;
+use crate::runner::{self, record, transition_with_certificates, Caller};
+use crate::Result;
+use sea_orm::ConnectionTrait;
+use tessera_process::dto::{CascadeLine, CertificateRow, ProcessSubject};
+use tessera_process::transition::cascade;
+use tessera_process::{ObjectKind, ProcessId, State, UserState};
+
+pub(crate) struct User(person::Model);
+
+impl Subject for User {
+    const KIND: ObjectKind = ObjectKind::User;
+
+    async fn load<C: ConnectionTrait>(conn: &C, caller: &Caller, id: i64) -> Result<Self> {
+        may_see_person(caller, id)?;
+        Ok(User(people::load(conn, id).await?))
+    }
+
+    fn id(&self) -> i64 {
+        self.0.id
+    }
+
+    fn state(&self) -> Result<State> {
+        people::user_state(&self.0).map(State::User)
+    }
+
+    fn holder_id(&self) -> Option<i64> {
+        None
+    }
+
+    async fn view<C: ConnectionTrait>(
+        &self,
+        _conn: &C,
+        _holder: Option<&person::Model>,
+    ) -> Result<ProcessSubject> {
+        Ok(ProcessSubject::User(people::detail(&self.0)?))
+    }
+
+    async fn certificates<C: ConnectionTrait>(&self, conn: &C) -> Result<Vec<CertificateRow>> {
+        crate::pki::of_person(conn, self.0.id).await
+    }
+
+    /// The user's credentials with their versions and what the cascade does to each.
+    async fn plan<C: ConnectionTrait>(&self, conn: &C, process: ProcessId) -> Result<Plan> {
+        let mut plan = Plan::default();
+        for c in crate::pki::credentials_of(conn, self.0.id).await? {
+            let Some(t) = cascade(process, c.state) else {
+                continue;
+            };
+            let (kind, id) = c.owner;
+            plan.cascade.push((
+                CascadeLine {
+                    kind,
+                    id,
+                    from: c.state.as_str().into(),
+                    to: t.to.as_str().into(),
+                    process: t.process,
+                },
+                c.version,
+            ));
+        }
+        Ok(plan)
+    }
+
+    async fn prepare<C: ConnectionTrait>(
+        &self,
+        _conn: &C,
+        _process: ProcessId,
+        _holder: Option<&person::Model>,
+        plan: &Plan,
+    ) -> Result<Prepared> {
+        let mut prepared = Prepared::default();
+        prepared.data.insert(
+            "credentials".into(),
+            plan.cascade
+                .iter()
+                .map(|(l, _)| serde_json::json!({ "kind": l.kind, "id": l.id, "from": l.from, "to": l.to }))
+                .collect(),
+        );
+        Ok(prepared)
+    }
+
+    async fn follow<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        caller: &Caller,
+        step: &Step<'_>,
+        certs: &mut EffectOutcome,
+    ) -> Result<()> {
+        let p = &self.0;
+        for (line, version) in &step.plan.cascade {
+            let from = runner::parse_state(line.kind, &line.from)?;
+            let to = runner::parse_state(line.kind, &line.to)?;
+            let changed = transition_with_certificates(
+                conn,
+                Some(caller),
+                line.process.def(),
+                line.id,
+                *version,
+                from,
+                to,
+                vec![],
+                step.reason,
+            )
+            .await?;
+            certs.changed.extend(changed.changed);
+            record(
+                conn,
+                caller,
+                AuditRecord {
+                    action: line.process.as_str().into(),
+                    object: Some((line.kind, line.id)),
+                    from_state: Some(line.from.clone()),
+                    to_state: Some(line.to.clone()),
+                    data: serde_json::json!({ "cascade_of": step.def.id, "user_id": p.id }),
+                    detail: format!(
+                        "{} {}: {} → {} ({} of {})",
+                        line.kind.label(),
+                        line.id,
+                        line.from,
+                        line.to,
+                        step.def.name,
+                        p.common_name
+                    ),
+                },
+            )
+            .await?;
+        }
+        if step.to == State::User(UserState::Locked) {
+            crate::accounts::disable_for_person(conn, caller, p.id).await?;
+        }
+        Ok(())
+    }
+
+    fn detail(
+        &self,
+        step: &Step<'_>,
+        _holder: Option<&person::Model>,
+        certificates: usize,
+    ) -> String {
+        format!(
+            "{} for {} ({}): {} credentials, {certificates} certificates",
+            step.def.name,
+            self.0.common_name,
+            self.0.upn,
+            step.plan.cascade.len(),
+        )
+    }
+}

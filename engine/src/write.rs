@@ -1,0 +1,104 @@
+//! The one write path: a change runs in [`Engine::transact`], which begins the transaction,
+//! commits what succeeded or rolls back what failed, and then runs the work a commit calls for
+//! (a new CRL, an order file for the bureau, the mail worker woken up). That work is queued in
+//! the transaction by what caused it, so no caller can forget it, and it never runs for a
+//! change that was rolled back.
+
+use crate::{Engine, Result};
+use sea_orm::{
+    ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, ExecResult, QueryResult, Statement,
+};
+use std::sync::Mutex;
+
+/// Work that follows a commit. It cannot undo the change: a failure is logged and the
+/// schedule catches up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterCommit {
+    /// Certificates were revoked, put on hold or released: publish a new CRL.
+    PublishCrl,
+}
+
+impl AfterCommit {
+    async fn run(self, engine: &Engine) {
+        match self {
+            AfterCommit::PublishCrl => {
+                if let Err(e) = crate::pki::crl::publish(engine).await {
+                    tracing::error!("publishing the CRL failed, the schedule will retry: {e}");
+                }
+            }
+        }
+    }
+}
+
+/// A write transaction of [`Engine::transact`], with the work its commit calls for.
+pub struct Tx {
+    txn: DatabaseTransaction,
+    after: Mutex<Vec<AfterCommit>>,
+}
+
+impl Tx {
+    /// Runs `work` once the transaction has committed (once, however often it is asked for).
+    pub fn after_commit(&self, work: AfterCommit) {
+        let mut after = self
+            .after
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if !after.contains(&work) {
+            after.push(work);
+        }
+    }
+
+    /// The transaction itself, for the code that takes `&impl ConnectionTrait`.
+    pub fn conn(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
+}
+
+// By hand because no crate derives a delegating ConnectionTrait: the transaction's queries are
+// the transaction's, the queue is what Tx adds.
+#[async_trait::async_trait]
+impl ConnectionTrait for Tx {
+    fn get_database_backend(&self) -> DbBackend {
+        self.txn.get_database_backend()
+    }
+
+    async fn execute_raw(&self, stmt: Statement) -> std::result::Result<ExecResult, DbErr> {
+        self.txn.execute_raw(stmt).await
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> std::result::Result<ExecResult, DbErr> {
+        self.txn.execute_unprepared(sql).await
+    }
+
+    async fn query_one_raw(
+        &self,
+        stmt: Statement,
+    ) -> std::result::Result<Option<QueryResult>, DbErr> {
+        self.txn.query_one_raw(stmt).await
+    }
+
+    async fn query_all_raw(&self, stmt: Statement) -> std::result::Result<Vec<QueryResult>, DbErr> {
+        self.txn.query_all_raw(stmt).await
+    }
+}
+
+impl Engine {
+    /// Runs `work` in one write transaction: committed if it returns `Ok`, rolled back
+    /// otherwise; then the work queued with [`Tx::after_commit`].
+    pub async fn transact<T>(&self, work: impl AsyncFnOnce(&Tx) -> Result<T>) -> Result<T> {
+        let tx = Tx {
+            txn: self.write().await?,
+            after: Mutex::new(Vec::new()),
+        };
+        let result = work(&tx).await;
+        let Tx { txn, after } = tx;
+        let value = crate::db::finish(txn, result).await?;
+        let after = after
+            .into_inner()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        for work in after {
+            work.run(self).await;
+        }
+        Ok(value)
+    }
+}
