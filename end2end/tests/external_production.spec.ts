@@ -39,8 +39,8 @@ test('Order card for external production: queue, order file, bureau report, abor
   await expect(page.getByTestId('card-data').locator('[data-state]')).toHaveAttribute('data-state', 'ordered');
   await expect(page.getByTestId('commands')).toHaveCount(0);
   const cardId = liam.split('/').pop()!;
-  const abort = await page.request.post('/api/run_card_process', {
-    form: { process: 'CardsAddonExtProdProcAbort', card_id: cardId, version: '2', reason: '' },
+  const abort = await page.request.post('/api/run_process', {
+    data: { process: 'CardsAddonExtProdProcAbort', kind: 'card', id: Number(cardId), version: 2, input: {} },
   });
   expect(abort.ok()).toBe(false);
   expect(await abort.text()).toContain('processing');

@@ -174,8 +174,8 @@ test('Order temporary cards from the bureau: abort while queued, not once ordere
   await open(page, `/temp-cards/${ordered}`);
   await expect(page.getByTestId('temp-card-data')).toContainText('Ordered');
   await expect(page.getByTestId('commands').getByRole('link', { name: 'Abort temporary card order' })).toHaveCount(0);
-  const abort = await page.request.post('/api/run_temp_card_process', {
-    form: { process: 'TempCardsAddonExtProdProcAbort', id: ordered!, version: '2' },
+  const abort = await page.request.post('/api/run_process', {
+    data: { process: 'TempCardsAddonExtProdProcAbort', kind: 'temp_card', id: Number(ordered), version: 2, input: {} },
   });
   expect(abort.ok()).toBe(false);
   expect(await abort.text()).toContain('processing');
