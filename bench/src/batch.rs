@@ -22,7 +22,12 @@ async fn measure(backend: &str, e: Engine) -> Result<(), String> {
         &admin,
         OptionsPackage::TempCardsScriptOptions,
         cur.version,
-        &[("TempCardsEncodeCard".into(), "false".into())],
+        &[(
+            tessera_process::options::temp_cards::ENCODE_CARD
+                .name()
+                .into(),
+            "false".into(),
+        )],
     )
     .await
     .map_err(|e| e.to_string())?;

@@ -43,7 +43,12 @@ async fn approved_cards(
         admin,
         OptionsPackage::CardsScriptOptions,
         cur.version,
-        &[("CardsRequestApproval".into(), "false".into())],
+        &[(
+            tessera_process::options::cards::REQUEST_APPROVAL
+                .name()
+                .into(),
+            "false".into(),
+        )],
     )
     .await
     .map_err(|e| e.to_string())?;

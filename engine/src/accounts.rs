@@ -6,7 +6,8 @@ use crate::audit::AuditRecord;
 use crate::auth::{insert_account, NO_PASSWORD};
 use crate::entity::{account, account_role, person, session};
 use crate::invitations::{self, Purpose};
-use crate::runner::{record, Caller};
+use crate::runner::record;
+use crate::Caller;
 use crate::{Engine, EngineError, Result};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
 use sea_orm::{
@@ -123,105 +124,104 @@ pub async fn create(engine: &Engine, caller: &Caller, new: NewAccount) -> Result
     } else {
         NO_PASSWORD.to_string()
     };
-    let txn = engine.write().await?;
-    let result = async {
-        // "Admin" beside "admin" would be two accounts one person cannot tell apart.
-        if let Some(other) = same_name(&txn, &username).await? {
-            return Err(EngineError::Invalid(format!(
-                "There is already an account \"{}\"; user names are compared without case.",
-                other.username
-            )));
-        }
-        let person = if employee_id.is_empty() {
-            None
-        } else {
-            let p = person::Entity::find()
-                .filter(person::Column::EmployeeId.eq(employee_id))
-                .one(&txn)
-                .await?
-                .ok_or_else(|| {
-                    EngineError::Invalid(format!(
-                        "There is no user with employee id {employee_id}."
-                    ))
-                })?;
-            if crate::people::user_state(&p)?.is_final() {
+    engine
+        .transact(async |txn| {
+            // "Admin" beside "admin" would be two accounts one person cannot tell apart.
+            if let Some(other) = same_name(txn, &username).await? {
                 return Err(EngineError::Invalid(format!(
-                    "{} is {}: a self-service account is only for a user who may have credentials.",
-                    p.common_name, p.state
+                    "There is already an account \"{}\"; user names are compared without case.",
+                    other.username
                 )));
             }
-            if let Some(other) = account::Entity::find()
-                .filter(account::Column::PersonId.eq(p.id))
-                .one(&txn)
-                .await?
-            {
-                return Err(EngineError::Invalid(format!(
-                    "{} already has the self-service account \"{}\".",
-                    p.common_name, other.username
-                )));
-            }
-            Some(p)
-        };
-        let id = insert_account(
-            &txn,
-            &username,
-            &display_name,
-            &password_hash,
-            &new.roles,
-            person.as_ref().map(|p| p.id),
-        )
-        .await?;
-        let invited = match &person {
-            Some(p) => Some(
-                invitations::send(
-                    &txn,
-                    engine,
-                    caller,
-                    &load(&txn, id).await?,
-                    p,
-                    Purpose::Invite,
-                )
-                .await?,
-            ),
-            None => {
-                // The admin knows the first password: it opens nothing but the change to one's
-                // own.
-                let mut q = Query::update();
-                q.table("account")
-                    .value("must_change_password", true)
-                    .and_where(Expr::col("id").eq(id));
-                txn.execute(&q).await?;
+            let person = if employee_id.is_empty() {
                 None
-            }
-        };
-        record(
-            &txn,
-            caller,
-            AuditRecord {
-                action: "AccountCreated".into(),
-                data: serde_json::json!({
-                    "account_id": id,
-                    "username": username,
-                    "roles": new.roles,
-                    "person_id": person.as_ref().map(|p| p.id),
-                    "link_sent_to": invited,
-                }),
-                detail: format!(
-                    "Account \"{username}\" created ({})",
-                    new.roles
-                        .iter()
-                        .map(|r| r.label())
-                        .collect::<Vec<_>>()
-                        .join(", ")
+            } else {
+                let p = person::Entity::find()
+                    .filter(person::Column::EmployeeId.eq(employee_id))
+                    .one(txn)
+                    .await?
+                    .ok_or_else(|| {
+                        EngineError::Invalid(format!(
+                            "There is no user with employee id {employee_id}."
+                        ))
+                    })?;
+                if crate::people::user_state(&p)?.is_final() {
+                    return Err(EngineError::Invalid(format!(
+                        "{} is {}: a self-service account is only for a user who may have credentials.",
+                        p.common_name, p.state
+                    )));
+                }
+                if let Some(other) = account::Entity::find()
+                    .filter(account::Column::PersonId.eq(p.id))
+                    .one(txn)
+                    .await?
+                {
+                    return Err(EngineError::Invalid(format!(
+                        "{} already has the self-service account \"{}\".",
+                        p.common_name, other.username
+                    )));
+                }
+                Some(p)
+            };
+            let id = insert_account(
+                txn,
+                &username,
+                &display_name,
+                &password_hash,
+                &new.roles,
+                person.as_ref().map(|p| p.id),
+            )
+            .await?;
+            let invited = match &person {
+                Some(p) => Some(
+                    invitations::send(
+                        txn,
+                        engine,
+                        caller,
+                        &load(txn, id).await?,
+                        p,
+                        Purpose::Invite,
+                    )
+                    .await?,
                 ),
-                ..Default::default()
-            },
-        )
-        .await?;
-        Ok(AccountCreated { id, invited })
-    }
-    .await;
-    crate::db::finish(txn, result).await
+                None => {
+                    // The admin knows the first password: it opens nothing but the change to one's
+                    // own.
+                    let mut q = Query::update();
+                    q.table("account")
+                        .value("must_change_password", true)
+                        .and_where(Expr::col("id").eq(id));
+                    txn.execute(&q).await?;
+                    None
+                }
+            };
+            record(
+                txn,
+                caller,
+                AuditRecord {
+                    action: "AccountCreated".into(),
+                    data: serde_json::json!({
+                        "account_id": id,
+                        "username": username,
+                        "roles": new.roles,
+                        "person_id": person.as_ref().map(|p| p.id),
+                        "link_sent_to": invited,
+                    }),
+                    detail: format!(
+                        "Account \"{username}\" created ({})",
+                        new.roles
+                            .iter()
+                            .map(|r| r.label())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    ..Default::default()
+                },
+            )
+            .await?;
+            Ok(AccountCreated { id, invited })
+        })
+        .await
 }
 
 async fn same_name(conn: &impl ConnectionTrait, username: &str) -> Result<Option<account::Model>> {
@@ -264,58 +264,59 @@ pub async fn reset_password(
         }
         Some(_) => NO_PASSWORD.to_string(),
     };
-    let txn = engine.write().await?;
-    let result = async {
-        let sent_to = match a.person_id {
-            Some(pid) => {
-                let p = person::Entity::find_by_id(pid)
-                    .one(&txn)
-                    .await?
-                    .ok_or_else(|| EngineError::Invalid("The account's user is gone.".into()))?;
-                Some(invitations::send(&txn, engine, caller, &a, &p, Purpose::Reset).await?)
-            }
-            None => None,
-        };
-        let mut q = Query::update();
-        q.table("account")
-            .value("password_hash", hash)
-            .value("must_change_password", a.person_id.is_none())
-            .and_where(Expr::col("id").eq(id));
-        txn.execute(&q).await?;
-        let ended = session::Entity::delete_many()
-            .filter(session::Column::AccountId.eq(id))
-            .exec(&txn)
-            .await?
-            .rows_affected;
-        let detail = match &sent_to {
-            Some(to) => format!(
-                "Password of \"{}\" reset by {}; a link to choose a new one went to {to}",
-                a.username, caller.name
-            ),
-            None => format!(
-                "Password of \"{}\" reset by {}; it must be changed at the next sign-in",
-                a.username, caller.name
-            ),
-        };
-        record(
-            &txn,
-            caller,
-            AuditRecord {
-                action: "PasswordReset".into(),
-                data: serde_json::json!({
-                    "account_id": id,
-                    "sessions_ended": ended,
-                    "link_sent_to": sent_to,
-                }),
-                detail,
-                ..Default::default()
-            },
-        )
-        .await?;
-        Ok(sent_to)
-    }
-    .await;
-    crate::db::finish(txn, result).await
+    engine
+        .transact(async |txn| {
+            let sent_to = match a.person_id {
+                Some(pid) => {
+                    let p = person::Entity::find_by_id(pid)
+                        .one(txn)
+                        .await?
+                        .ok_or_else(|| {
+                            EngineError::Invalid("The account's user is gone.".into())
+                        })?;
+                    Some(invitations::send(txn, engine, caller, &a, &p, Purpose::Reset).await?)
+                }
+                None => None,
+            };
+            let mut q = Query::update();
+            q.table("account")
+                .value("password_hash", hash)
+                .value("must_change_password", a.person_id.is_none())
+                .and_where(Expr::col("id").eq(id));
+            txn.execute(&q).await?;
+            let ended = session::Entity::delete_many()
+                .filter(session::Column::AccountId.eq(id))
+                .exec(txn)
+                .await?
+                .rows_affected;
+            let detail = match &sent_to {
+                Some(to) => format!(
+                    "Password of \"{}\" reset by {}; a link to choose a new one went to {to}",
+                    a.username, caller.name
+                ),
+                None => format!(
+                    "Password of \"{}\" reset by {}; it must be changed at the next sign-in",
+                    a.username, caller.name
+                ),
+            };
+            record(
+                txn,
+                caller,
+                AuditRecord {
+                    action: "PasswordReset".into(),
+                    data: serde_json::json!({
+                        "account_id": id,
+                        "sessions_ended": ended,
+                        "link_sent_to": sent_to,
+                    }),
+                    detail,
+                    ..Default::default()
+                },
+            )
+            .await?;
+            Ok(sent_to)
+        })
+        .await
 }
 
 async fn load(conn: &impl ConnectionTrait, id: i64) -> Result<account::Model> {
@@ -347,89 +348,88 @@ pub async fn update(
                 .into(),
         ));
     }
-    let txn = engine.write().await?;
-    let result = async {
-        let a = load(&txn, id).await?;
-        check_roles(&roles, a.person_id.is_some())?;
-        let mut before: Vec<Role> = account_role::Entity::find()
-            .filter(account_role::Column::AccountId.eq(id))
-            .all(&txn)
-            .await?
-            .into_iter()
-            .filter_map(|r| Role::parse(&r.role))
-            .collect();
-        before.sort();
-        let mut seen = seen_roles;
-        seen.sort();
-        seen.dedup();
-        if before != seen || a.disabled != seen_disabled {
-            return Err(EngineError::Invalid(format!(
-                "The account \"{}\" was changed by someone else in the meantime. Reload the page and try again.",
-                a.username
-            )));
-        }
-        account_role::Entity::delete_many()
-            .filter(account_role::Column::AccountId.eq(id))
-            .exec(&txn)
-            .await?;
-        for role in &roles {
-            account_role::Entity::insert(account_role::ActiveModel {
-                account_id: Set(id),
-                role: Set(role.as_str().into()),
-            })
-            .exec_without_returning(&txn)
-            .await?;
-        }
-        if disabled {
-            invitations::void(&txn, id).await?;
-        }
-        let mut am: account::ActiveModel = a.clone().into();
-        am.disabled = Set(disabled);
-        account::Entity::update(am).exec(&txn).await?;
-        // Someone must be left to administer: counted in this transaction, after the change.
-        let admins = account_role::Entity::find()
-            .filter(account_role::Column::Role.eq(Role::Admin.as_str()))
-            .all(&txn)
-            .await?;
-        let mut enabled_admins = 0;
-        for r in admins {
-            if !load(&txn, r.account_id).await?.disabled {
-                enabled_admins += 1;
+    engine
+        .transact(async |txn| {
+            let a = load(txn, id).await?;
+            check_roles(&roles, a.person_id.is_some())?;
+            let mut before: Vec<Role> = account_role::Entity::find()
+                .filter(account_role::Column::AccountId.eq(id))
+                .all(txn)
+                .await?
+                .into_iter()
+                .filter_map(|r| Role::parse(&r.role))
+                .collect();
+            before.sort();
+            let mut seen = seen_roles;
+            seen.sort();
+            seen.dedup();
+            if before != seen || a.disabled != seen_disabled {
+                return Err(EngineError::Invalid(format!(
+                    "The account \"{}\" was changed by someone else in the meantime. Reload the page and try again.",
+                    a.username
+                )));
             }
-        }
-        if enabled_admins == 0 {
-            return Err(EngineError::Invalid(
-                "This would leave no enabled admin account.".into(),
-            ));
-        }
-        // A changed or disabled account signs in again with what it is now.
-        session::Entity::delete_many()
-            .filter(session::Column::AccountId.eq(id))
-            .exec(&txn)
-            .await?;
-        record(
-            &txn,
-            caller,
-            AuditRecord {
-                action: "AccountChanged".into(),
-                data: serde_json::json!({
-                    "account_id": id,
-                    "before": { "roles": before, "disabled": a.disabled },
-                    "after": { "roles": roles, "disabled": disabled },
-                }),
-                detail: format!(
-                    "Account \"{}\": roles {}; {}",
-                    a.username,
-                    roles.iter().map(|r| r.label()).collect::<Vec<_>>().join(", "),
-                    if disabled { "disabled" } else { "enabled" }
-                ),
-                ..Default::default()
-            },
-        )
+            account_role::Entity::delete_many()
+                .filter(account_role::Column::AccountId.eq(id))
+                .exec(txn)
+                .await?;
+            for role in &roles {
+                account_role::Entity::insert(account_role::ActiveModel {
+                    account_id: Set(id),
+                    role: Set(role.as_str().into()),
+                })
+                .exec_without_returning(txn)
+                .await?;
+            }
+            if disabled {
+                invitations::void(txn, id).await?;
+            }
+            let mut am: account::ActiveModel = a.clone().into();
+            am.disabled = Set(disabled);
+            account::Entity::update(am).exec(txn).await?;
+            // Someone must be left to administer: counted in this transaction, after the change.
+            let admins = account_role::Entity::find()
+                .filter(account_role::Column::Role.eq(Role::Admin.as_str()))
+                .all(txn)
+                .await?;
+            let mut enabled_admins = 0;
+            for r in admins {
+                if !load(txn, r.account_id).await?.disabled {
+                    enabled_admins += 1;
+                }
+            }
+            if enabled_admins == 0 {
+                return Err(EngineError::Invalid(
+                    "This would leave no enabled admin account.".into(),
+                ));
+            }
+            // A changed or disabled account signs in again with what it is now.
+            session::Entity::delete_many()
+                .filter(session::Column::AccountId.eq(id))
+                .exec(txn)
+                .await?;
+            record(
+                txn,
+                caller,
+                AuditRecord {
+                    action: "AccountChanged".into(),
+                    data: serde_json::json!({
+                        "account_id": id,
+                        "before": { "roles": before, "disabled": a.disabled },
+                        "after": { "roles": roles, "disabled": disabled },
+                    }),
+                    detail: format!(
+                        "Account \"{}\": roles {}; {}",
+                        a.username,
+                        roles.iter().map(|r| r.label()).collect::<Vec<_>>().join(", "),
+                        if disabled { "disabled" } else { "enabled" }
+                    ),
+                    ..Default::default()
+                },
+            )
+            .await
+        })
         .await
-    }
-    .await;
-    crate::db::finish(txn, result).await
 }
 
 /// Lock user: the user's self-service account is disabled and signed out, in the caller's

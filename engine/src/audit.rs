@@ -1,7 +1,7 @@
 //! The append-only audit log, chained by SHA-256 so that a changed or removed record is found.
 
 use crate::entity::{audit_head, audit_log};
-use crate::runner::Caller;
+use crate::Caller;
 use crate::{EngineError, Result};
 use chrono::{DateTime, SecondsFormat, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};

@@ -2,7 +2,7 @@
 
 use crate::audit::{self, AuditRecord};
 use crate::entity::{account, account_role, session};
-use crate::runner::Caller;
+use crate::Caller;
 use crate::{Engine, EngineError, Result};
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
@@ -235,57 +235,56 @@ pub async fn login(
             return Err(EngineError::BadCredentials);
         }
     };
-    let txn = engine.write().await?;
-    let result = async {
-        let mut raw = [0u8; 32];
-        rand::thread_rng().fill_bytes(&mut raw);
-        let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw);
-        let now = crate::time::now();
-        throttle.succeeded(&txn).await?;
-        // Sessions past their time are of no use to anyone: sweep them as new ones open.
-        session::Entity::delete_many()
-            .filter(session::Column::ExpiresAt.lt(now))
-            .exec(&txn)
+    engine
+        .transact(async |txn| {
+            let mut raw = [0u8; 32];
+            rand::thread_rng().fill_bytes(&mut raw);
+            let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw);
+            let now = crate::time::now();
+            throttle.succeeded(txn).await?;
+            // Sessions past their time are of no use to anyone: sweep them as new ones open.
+            session::Entity::delete_many()
+                .filter(session::Column::ExpiresAt.lt(now))
+                .exec(txn)
+                .await?;
+            session::Entity::insert(session::ActiveModel {
+                token_hash: Set(token_hash(&token)),
+                account_id: Set(account.id),
+                created_at: Set(now),
+                expires_at: Set(now + engine.sessions.absolute),
+                last_seen_at: Set(Some(now)),
+                source: Set(source.to_string()),
+            })
+            .exec_without_returning(txn)
             .await?;
-        session::Entity::insert(session::ActiveModel {
-            token_hash: Set(token_hash(&token)),
-            account_id: Set(account.id),
-            created_at: Set(now),
-            expires_at: Set(now + engine.sessions.absolute),
-            last_seen_at: Set(Some(now)),
-            source: Set(source.to_string()),
+            let roles = roles_in_force(txn, &account).await?;
+            let info = SessionInfo {
+                account_id: account.id,
+                username: account.username.clone(),
+                display_name: account.display_name.clone(),
+                roles: roles.clone(),
+                person_id: account.person_id,
+                must_change_password: account.must_change_password,
+            };
+            let caller = Caller {
+                account_id: account.id,
+                name: account.username,
+                roles,
+                person_id: account.person_id.filter(|_| !account.must_change_password),
+                source: source.to_string(),
+            };
+            audit::append(
+                txn,
+                Some(&caller),
+                AuditRecord {
+                    action: "login".into(),
+                    ..Default::default()
+                },
+            )
+            .await?;
+            Ok((token, info))
         })
-        .exec_without_returning(&txn)
-        .await?;
-        let roles = roles_in_force(&txn, &account).await?;
-        let info = SessionInfo {
-            account_id: account.id,
-            username: account.username.clone(),
-            display_name: account.display_name.clone(),
-            roles: roles.clone(),
-            person_id: account.person_id,
-            must_change_password: account.must_change_password,
-        };
-        let caller = Caller {
-            account_id: account.id,
-            name: account.username,
-            roles,
-            person_id: account.person_id.filter(|_| !account.must_change_password),
-            source: source.to_string(),
-        };
-        audit::append(
-            &txn,
-            Some(&caller),
-            AuditRecord {
-                action: "login".into(),
-                ..Default::default()
-            },
-        )
-        .await?;
-        Ok((token, info))
-    }
-    .await;
-    crate::db::finish(txn, result).await
+        .await
 }
 
 /// Who holds this session token, if it is valid.
@@ -346,19 +345,18 @@ pub async fn session(
 }
 
 pub async fn logout(engine: &Engine, token: &str, caller: &Caller) -> Result<()> {
-    let txn = engine.write().await?;
-    let result = async {
-        session::Entity::delete_by_id(token_hash(token))
-            .exec(&txn)
-            .await?;
-        let record = AuditRecord {
-            action: "logout".into(),
-            ..Default::default()
-        };
-        audit::append(&txn, Some(caller), record).await
-    }
-    .await;
-    crate::db::finish(txn, result).await
+    engine
+        .transact(async |txn| {
+            session::Entity::delete_by_id(token_hash(token))
+                .exec(txn)
+                .await?;
+            let record = AuditRecord {
+                action: "logout".into(),
+                ..Default::default()
+            };
+            audit::append(txn, Some(caller), record).await
+        })
+        .await
 }
 
 /// A short reference to a session for its owner's list: not the token, nor its full hash.
@@ -404,28 +402,27 @@ pub async fn my_account(engine: &Engine, caller: &Caller, token: &str) -> Result
 
 /// Sign out everywhere: every session of the caller's account ends, this one too.
 pub async fn sign_out_everywhere(engine: &Engine, caller: &Caller) -> Result<u64> {
-    let txn = engine.write().await?;
-    let result = async {
-        let ended = session::Entity::delete_many()
-            .filter(session::Column::AccountId.eq(caller.account_id))
-            .exec(&txn)
-            .await?
-            .rows_affected;
-        audit::append(
-            &txn,
-            Some(caller),
-            AuditRecord {
-                action: "SignedOutEverywhere".into(),
-                data: serde_json::json!({ "sessions": ended }),
-                detail: format!("{} signed out everywhere ({ended} sessions)", caller.name),
-                ..Default::default()
-            },
-        )
-        .await?;
-        Ok(ended)
-    }
-    .await;
-    crate::db::finish(txn, result).await
+    engine
+        .transact(async |txn| {
+            let ended = session::Entity::delete_many()
+                .filter(session::Column::AccountId.eq(caller.account_id))
+                .exec(txn)
+                .await?
+                .rows_affected;
+            audit::append(
+                txn,
+                Some(caller),
+                AuditRecord {
+                    action: "SignedOutEverywhere".into(),
+                    data: serde_json::json!({ "sessions": ended }),
+                    detail: format!("{} signed out everywhere ({ended} sessions)", caller.name),
+                    ..Default::default()
+                },
+            )
+            .await?;
+            Ok(ended)
+        })
+        .await
 }
 
 /// Change password: the current one proves it is the owner (counted like a sign-in), the new
@@ -458,25 +455,24 @@ pub async fn change_password(
     }
     crate::passwords::check(new, &[&a.username, &a.display_name])?;
     let new_hash = hash_in_slot(engine, new).await?;
-    let txn = engine.write().await?;
-    let result = async {
-        throttle.succeeded(&txn).await?;
-        let ended = store_own_password(&txn, a.id, new_hash, Some(token)).await?;
-        audit::append(
-            &txn,
-            Some(caller),
-            AuditRecord {
-                action: "PasswordChanged".into(),
-                data: serde_json::json!({ "other_sessions_ended": ended }),
-                detail: format!(
-                    "{} changed their password ({ended} other sessions ended)",
-                    a.username
-                ),
-                ..Default::default()
-            },
-        )
+    engine
+        .transact(async |txn| {
+            throttle.succeeded(txn).await?;
+            let ended = store_own_password(txn, a.id, new_hash, Some(token)).await?;
+            audit::append(
+                txn,
+                Some(caller),
+                AuditRecord {
+                    action: "PasswordChanged".into(),
+                    data: serde_json::json!({ "other_sessions_ended": ended }),
+                    detail: format!(
+                        "{} changed their password ({ended} other sessions ended)",
+                        a.username
+                    ),
+                    ..Default::default()
+                },
+            )
+            .await
+        })
         .await
-    }
-    .await;
-    crate::db::finish(txn, result).await
 }

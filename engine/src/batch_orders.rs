@@ -16,8 +16,9 @@ use crate::audit::{self, AuditRecord};
 use crate::bridge::encode::{self, random_digits, IssueSettings};
 use crate::bridge::{jobs, reader, Bridge};
 use crate::entity::{batch_order, card, encoding_job, temp_card, temp_card_secret};
-use crate::runner::{self, authorize, record, Caller};
+use crate::runner::{self, authorize, record};
 use crate::temp_cards::MAX_REQUEST;
+use crate::Caller;
 use crate::{options, Engine, EngineError, Result};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
@@ -219,71 +220,70 @@ pub async fn create(
             ids.len()
         )));
     }
-    let txn = engine.write().await?;
-    let result = async {
-        let now = crate::time::now();
-        let batch = batch_order::Entity::insert(batch_order::ActiveModel {
-            object_kind: Set(k.kind.as_str().into()),
-            state: Set(BatchOrderState::Open.as_str().into()),
-            version: Set(1),
-            created_by: Set(caller.account_id),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        })
-        .exec(&txn)
-        .await?
-        .last_insert_id;
-        let mut attached = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(500) {
-            let mut q = Query::update();
-            q.table(runner::table(k.kind))
-                .value("batch_order_id", batch)
-                .value("updated_at", now)
-                .and_where(Expr::col("id").is_in(chunk.iter().copied()))
-                .and_where(Expr::col("state").eq(k.ready.as_str()))
-                // The same cards Search offers: produced here, not by a bureau.
-                .and_where(
-                    Expr::col("production").eq(crate::cards::Production::Local.as_str()),
-                )
-                .and_where(Expr::col("batch_order_id").is_null())
-                .returning(Query::returning().column("id"));
-            for row in txn.query_all(&q).await? {
-                attached.push(row.try_get::<i64>("", "id")?);
+    engine
+        .transact(async |txn| {
+            let now = crate::time::now();
+            let batch = batch_order::Entity::insert(batch_order::ActiveModel {
+                object_kind: Set(k.kind.as_str().into()),
+                state: Set(BatchOrderState::Open.as_str().into()),
+                version: Set(1),
+                created_by: Set(caller.account_id),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            })
+            .exec(txn)
+            .await?
+            .last_insert_id;
+            let mut attached = Vec::with_capacity(ids.len());
+            for chunk in ids.chunks(500) {
+                let mut q = Query::update();
+                q.table(runner::table(k.kind))
+                    .value("batch_order_id", batch)
+                    .value("updated_at", now)
+                    .and_where(Expr::col("id").is_in(chunk.iter().copied()))
+                    .and_where(Expr::col("state").eq(k.ready.as_str()))
+                    // The same cards Search offers: produced here, not by a bureau.
+                    .and_where(
+                        Expr::col("production").eq(crate::cards::Production::Local.as_str()),
+                    )
+                    .and_where(Expr::col("batch_order_id").is_null())
+                    .returning(Query::returning().column("id"));
+                for row in txn.query_all(&q).await? {
+                    attached.push(row.try_get::<i64>("", "id")?);
+                }
             }
-        }
-        if attached.len() != ids.len() {
-            let attached: std::collections::HashSet<i64> = attached.into_iter().collect();
-            let missing: Vec<String> = ids
-                .iter()
-                .filter(|i| !attached.contains(i))
-                .take(20)
-                .map(|i| i.to_string())
-                .collect();
-            return Err(EngineError::Invalid(format!(
-                "Not ready for a batch order: {} {} (not {}, produced elsewhere, or held by another batch order). Search again; nothing was ordered.",
-                k.noun(),
-                missing.join(", "),
-                k.ready.label().to_lowercase()
-            )));
-        }
-        record(
-            &txn,
-            caller,
-            AuditRecord {
-                action: def.id.as_str().into(),
-                object: Some((ObjectKind::BatchOrder, batch)),
-                from_state: None,
-                to_state: Some(BatchOrderState::Open.as_str().into()),
-                data: serde_json::json!({ "cards": ids.len(), "first": ids[0], "last": ids[ids.len() - 1] }),
-                detail: format!("Batch order of {} {}s", ids.len(), k.noun()),
-            },
-        )
-        .await?;
-        Ok(batch)
-    }
-    .await;
-    crate::db::finish(txn, result).await
+            if attached.len() != ids.len() {
+                let attached: std::collections::HashSet<i64> = attached.into_iter().collect();
+                let missing: Vec<String> = ids
+                    .iter()
+                    .filter(|i| !attached.contains(i))
+                    .take(20)
+                    .map(|i| i.to_string())
+                    .collect();
+                return Err(EngineError::Invalid(format!(
+                    "Not ready for a batch order: {} {} (not {}, produced elsewhere, or held by another batch order). Search again; nothing was ordered.",
+                    k.noun(),
+                    missing.join(", "),
+                    k.ready.label().to_lowercase()
+                )));
+            }
+            record(
+                txn,
+                caller,
+                AuditRecord {
+                    action: def.id.as_str().into(),
+                    object: Some((ObjectKind::BatchOrder, batch)),
+                    from_state: None,
+                    to_state: Some(BatchOrderState::Open.as_str().into()),
+                    data: serde_json::json!({ "cards": ids.len(), "first": ids[0], "last": ids[ids.len() - 1] }),
+                    detail: format!("Batch order of {} {}s", ids.len(), k.noun()),
+                },
+            )
+            .await?;
+            Ok(batch)
+        })
+        .await
 }
 
 /// The BATCH ORDERS view of one batch: its cards, how their production went, the run.
@@ -376,7 +376,7 @@ async fn encodes(conn: &impl ConnectionTrait, k: BatchKind) -> Result<bool> {
     Ok(
         options::current(conn, OptionsPackage::TempCardsScriptOptions)
             .await?
-            .bool("TempCardsEncodeCard"),
+            .get(tessera_process::options::temp_cards::ENCODE_CARD),
     )
 }
 
@@ -473,80 +473,79 @@ pub async fn produce(
     }
     not_running(bridge, batch)?;
     // The batch moves first (and is checked at `version`): two operators cannot both start it.
-    let txn = engine.write().await?;
-    let result = async {
-        let (b, _) = load(&txn, batch).await?;
-        let state = batch_state(&b)?;
-        let to = BatchOrderState::InProduction;
-        if repeat || state == BatchOrderState::InProduction {
-            if state != BatchOrderState::InProduction {
-                return Err(EngineError::Invalid(format!(
-                    "Batch order {batch} is {}: Repeat production needs it in production.",
-                    state.as_str().replace('_', " ")
-                )));
-            }
-            runner::hold(&txn, ObjectKind::BatchOrder, batch, version).await?;
-        } else {
-            if state != BatchOrderState::Open {
-                return Err(EngineError::Invalid(format!(
-                    "Batch order {batch} is {}: there is nothing more to produce.",
-                    state.as_str().replace('_', " ")
-                )));
-            }
-            runner::transition(
-                &txn,
-                def,
-                batch,
-                version,
-                State::BatchOrder(state),
-                State::BatchOrder(to),
-                vec![],
-            )
-            .await?;
-            record(
-                &txn,
-                caller,
-                AuditRecord {
-                    action: def.id.as_str().into(),
-                    object: Some((ObjectKind::BatchOrder, batch)),
-                    from_state: Some(state.as_str().into()),
-                    to_state: Some(to.as_str().into()),
-                    data: serde_json::json!({ "encode": encode }),
-                    detail: format!("Production of batch order {batch} started"),
-                },
-            )
-            .await?;
-        }
-        let pending: Vec<i64> = members(&txn, k, Some(batch))
-            .await?
-            .into_iter()
-            .filter(|c| c.state == from)
-            .map(|c| c.id)
-            .collect();
-        if pending.is_empty() {
-            return Err(EngineError::Invalid(format!(
-                "Batch order {batch} has no {} {} to produce.",
-                from.label().to_lowercase(),
-                k.noun()
-            )));
-        }
-        let pins = if encode {
-            None
-        } else {
-            let from = match from {
-                State::TempCard(s) => s,
-                _ => {
-                    return Err(EngineError::Config(
-                        "only temporary cards are produced without encoding".into(),
-                    ))
+    let (pending, pins) = engine
+        .transact(async |txn| {
+            let (b, _) = load(txn, batch).await?;
+            let state = batch_state(&b)?;
+            let to = BatchOrderState::InProduction;
+            if repeat || state == BatchOrderState::InProduction {
+                if state != BatchOrderState::InProduction {
+                    return Err(EngineError::Invalid(format!(
+                        "Batch order {batch} is {}: Repeat production needs it in production.",
+                        state.as_str().replace('_', " ")
+                    )));
                 }
+                runner::hold(txn, ObjectKind::BatchOrder, batch, version).await?;
+            } else {
+                if state != BatchOrderState::Open {
+                    return Err(EngineError::Invalid(format!(
+                        "Batch order {batch} is {}: there is nothing more to produce.",
+                        state.as_str().replace('_', " ")
+                    )));
+                }
+                runner::transition(
+                    txn,
+                    def,
+                    batch,
+                    version,
+                    State::BatchOrder(state),
+                    State::BatchOrder(to),
+                    vec![],
+                )
+                .await?;
+                record(
+                    txn,
+                    caller,
+                    AuditRecord {
+                        action: def.id.as_str().into(),
+                        object: Some((ObjectKind::BatchOrder, batch)),
+                        from_state: Some(state.as_str().into()),
+                        to_state: Some(to.as_str().into()),
+                        data: serde_json::json!({ "encode": encode }),
+                        detail: format!("Production of batch order {batch} started"),
+                    },
+                )
+                .await?;
+            }
+            let pending: Vec<i64> = members(txn, k, Some(batch))
+                .await?
+                .into_iter()
+                .filter(|c| c.state == from)
+                .map(|c| c.id)
+                .collect();
+            if pending.is_empty() {
+                return Err(EngineError::Invalid(format!(
+                    "Batch order {batch} has no {} {} to produce.",
+                    from.label().to_lowercase(),
+                    k.noun()
+                )));
+            }
+            let pins = if encode {
+                None
+            } else {
+                let from = match from {
+                    State::TempCard(s) => s,
+                    _ => {
+                        return Err(EngineError::Config(
+                            "only temporary cards are produced without encoding".into(),
+                        ))
+                    }
+                };
+                Some(produce_without_encoding(engine, txn, caller, process, from, &pending).await?)
             };
-            Some(produce_without_encoding(engine, &txn, caller, process, from, &pending).await?)
-        };
-        Ok((pending, pins))
-    }
-    .await;
-    let (pending, pins) = crate::db::finish(txn, result).await?;
+            Ok((pending, pins))
+        })
+        .await?;
     if let Some(pins) = pins {
         return Ok(Produced::Done(pins));
     }
@@ -805,19 +804,21 @@ pub async fn stop(engine: &Engine, bridge: &Bridge, caller: &Caller, batch: i64)
             "Batch order {batch} is not being produced: there is nothing to stop."
         )));
     }
-    let txn = engine.write().await?;
-    let result = crate::runner::record(
-        &txn,
-        caller,
-        AuditRecord {
-            action: "BatchOrderStopRequested".into(),
-            object: Some((ObjectKind::BatchOrder, batch)),
-            detail: format!("Stop after the card being encoded, for batch order {batch}"),
-            ..Default::default()
-        },
-    )
-    .await;
-    crate::db::finish(txn, result).await
+    engine
+        .transact(async |txn| {
+            crate::runner::record(
+                txn,
+                caller,
+                AuditRecord {
+                    action: "BatchOrderStopRequested".into(),
+                    object: Some((ObjectKind::BatchOrder, batch)),
+                    detail: format!("Stop after the card being encoded, for batch order {batch}"),
+                    ..Default::default()
+                },
+            )
+            .await
+        })
+        .await
 }
 
 /// Complete order (in production → completed), or Cancel order (open → cancelled, the cards
@@ -841,58 +842,57 @@ pub async fn close(
     let def = process.def();
     authorize(caller, def)?;
     not_running(bridge, batch)?;
-    let txn = engine.write().await?;
-    let result = async {
-        let (b, _) = load(&txn, batch).await?;
-        let state = batch_state(&b)?;
-        runner::require_state(def, State::BatchOrder(state))?;
-        let cards = members(&txn, k, Some(batch)).await?;
-        let ids: Vec<i64> = cards.iter().map(|c| c.id).collect();
-        if process == k.complete {
-            let waiting = cards.iter().filter(|c| c.state == k.ready).count();
-            let open_jobs = jobs::of_objects(&txn, k.kind, &ids, true).await?.len();
-            if waiting > 0 || open_jobs > 0 {
-                return Err(EngineError::Invalid(format!(
-                    "Batch order {batch} is not finished: {waiting} cards are still {} and {open_jobs} encoding jobs are open (reconcile those in doubt). Click Next to produce the rest.",
-                    k.ready.label().to_lowercase()
-                )));
+    engine
+        .transact(async |txn| {
+            let (b, _) = load(txn, batch).await?;
+            let state = batch_state(&b)?;
+            runner::require_state(def, State::BatchOrder(state))?;
+            let cards = members(txn, k, Some(batch)).await?;
+            let ids: Vec<i64> = cards.iter().map(|c| c.id).collect();
+            if process == k.complete {
+                let waiting = cards.iter().filter(|c| c.state == k.ready).count();
+                let open_jobs = jobs::of_objects(txn, k.kind, &ids, true).await?.len();
+                if waiting > 0 || open_jobs > 0 {
+                    return Err(EngineError::Invalid(format!(
+                        "Batch order {batch} is not finished: {waiting} cards are still {} and {open_jobs} encoding jobs are open (reconcile those in doubt). Click Next to produce the rest.",
+                        k.ready.label().to_lowercase()
+                    )));
+                }
             }
-        }
-        let (to, _) = runner::end_state(process, state)?;
-        runner::transition(
-            &txn,
-            def,
-            batch,
-            version,
-            State::BatchOrder(state),
-            State::BatchOrder(to),
-            vec![],
-        )
-        .await?;
-        if process == k.cancel {
-            let mut q = Query::update();
-            q.table(runner::table(k.kind))
-                .value("batch_order_id", Option::<i64>::None)
-                .value("updated_at", crate::time::now())
-                .and_where(Expr::col("batch_order_id").eq(batch));
-            txn.execute(&q).await?;
-        }
-        let failed = cards.iter().filter(|c| c.state == k.failed).count();
-        record(
-            &txn,
-            caller,
-            AuditRecord {
-                action: def.id.as_str().into(),
-                object: Some((ObjectKind::BatchOrder, batch)),
-                from_state: Some(state.as_str().into()),
-                to_state: Some(to.as_str().into()),
-                data: serde_json::json!({ "cards": ids.len(), "failed": failed }),
-                detail: format!("{} of batch order {batch} ({} cards, {failed} failed)", def.name, ids.len()),
-            },
-        )
-        .await?;
-        Ok(to)
-    }
-    .await;
-    crate::db::finish(txn, result).await
+            let (to, _) = runner::end_state(process, state)?;
+            runner::transition(
+                txn,
+                def,
+                batch,
+                version,
+                State::BatchOrder(state),
+                State::BatchOrder(to),
+                vec![],
+            )
+            .await?;
+            if process == k.cancel {
+                let mut q = Query::update();
+                q.table(runner::table(k.kind))
+                    .value("batch_order_id", Option::<i64>::None)
+                    .value("updated_at", crate::time::now())
+                    .and_where(Expr::col("batch_order_id").eq(batch));
+                txn.execute(&q).await?;
+            }
+            let failed = cards.iter().filter(|c| c.state == k.failed).count();
+            record(
+                txn,
+                caller,
+                AuditRecord {
+                    action: def.id.as_str().into(),
+                    object: Some((ObjectKind::BatchOrder, batch)),
+                    from_state: Some(state.as_str().into()),
+                    to_state: Some(to.as_str().into()),
+                    data: serde_json::json!({ "cards": ids.len(), "failed": failed }),
+                    detail: format!("{} of batch order {batch} ({} cards, {failed} failed)", def.name, ids.len()),
+                },
+            )
+            .await?;
+            Ok(to)
+        })
+        .await
 }

@@ -4,20 +4,19 @@
 use crate::audit::AuditRecord;
 use crate::entity::{card, person};
 use crate::people::{self, account_names, card_state, card_summary};
-use crate::runner::{
-    self, authorize, hold, record, require_enabled, require_state, transition, Caller,
-};
+use crate::runner::{self, authorize, hold, record, require_enabled, require_state, transition};
+use crate::Caller;
 use crate::{audit, notifications, options, Engine, EngineError, Result};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
 };
 use tessera_process::dto::{CardPage, CardRequestRow, RequestCardOutcome, RequestCardPreview};
+use tessera_process::options::cards;
 use tessera_process::transition::find;
 use tessera_process::{CardState, ObjectKind, OptionsPackage, ProcessId, State};
 
 /// The card profile a requested card gets until card profiles are configurable.
 pub const DEFAULT_CARD_PROFILE: &str = "Standard smart card";
-const APPROVAL: &str = "CardsRequestApproval";
 /// Longest reason an approver can give.
 pub const MAX_REASON: usize = 500;
 
@@ -28,11 +27,6 @@ pub enum Production {
     External,
 }
 
-const ORDER_APPROVAL: &str = "CardsExtProdOrderApproval";
-const QUEUE: &str = "CardsExtProdQueue";
-const PRODUCTION_TYPE: &str = "CardsExtProdProductionType";
-const MULTIPLE_ORDERS: &str = "CardsExtProdAllowMultipleOrders";
-const ORDERED_EMAIL: &str = "CardsExtProdSendOrderedEmail";
 /// Card states of an external order that is still under way.
 const OPEN_ORDER: &[CardState] = &[
     CardState::Requested,
@@ -59,24 +53,28 @@ impl Production {
 
     /// The options the page shows and the audit record keeps.
     fn option_keys(self) -> &'static [&'static str] {
+        const LOCAL: &[&str] = &[cards::REQUEST_APPROVAL.name()];
+        const EXTERNAL: &[&str] = &[
+            cards::EXT_PROD_ORDER_APPROVAL.name(),
+            cards::EXT_PROD_QUEUE.name(),
+            cards::EXT_PROD_PRODUCTION_TYPE.name(),
+            cards::EXT_PROD_ALLOW_MULTIPLE_ORDERS.name(),
+            cards::EXT_PROD_SEND_ORDERED_EMAIL.name(),
+        ];
         match self {
-            Production::Local => &[APPROVAL],
-            Production::External => &[
-                ORDER_APPROVAL,
-                QUEUE,
-                PRODUCTION_TYPE,
-                MULTIPLE_ORDERS,
-                ORDERED_EMAIL,
-            ],
+            Production::Local => LOCAL,
+            Production::External => EXTERNAL,
         }
     }
 
     /// The card's state after Next, from the options in force.
     fn end_state(self, opts: &options::Current) -> CardState {
         match self {
-            Production::Local if opts.bool(APPROVAL) => CardState::Requested,
+            Production::Local if opts.get(cards::REQUEST_APPROVAL) => CardState::Requested,
             Production::Local => CardState::Approved,
-            Production::External if opts.bool(ORDER_APPROVAL) => CardState::Requested,
+            Production::External if opts.get(cards::EXT_PROD_ORDER_APPROVAL) => {
+                CardState::Requested
+            }
             Production::External => ordered_state(opts),
         }
     }
@@ -84,7 +82,7 @@ impl Production {
 
 /// Where an approved external order goes: the queue, or straight to the bureau.
 fn ordered_state(opts: &options::Current) -> CardState {
-    if opts.bool(QUEUE) {
+    if opts.get(cards::EXT_PROD_QUEUE) {
         CardState::Processing
     } else {
         CardState::Ordered
@@ -154,90 +152,89 @@ pub async fn request_for(
     production: Production,
 ) -> Result<RequestCardOutcome> {
     let def = production.process().def();
-    let txn = engine.write().await?;
-    let result = async {
-        let p = check_request(&txn, caller, user_id, production).await?;
-        hold(&txn, ObjectKind::User, p.id, user_version).await?;
-        let opts = options::current(&txn, OptionsPackage::CardsScriptOptions).await?;
-        if production == Production::External && !opts.bool(MULTIPLE_ORDERS) {
-            let open = card::Entity::find()
-                .filter(card::Column::PersonId.eq(p.id))
-                .filter(card::Column::Production.eq(Production::External.as_str()))
-                .filter(card::Column::State.is_in(OPEN_ORDER.iter().map(|s| s.as_str())))
-                .one(&txn)
-                .await?;
-            if let Some(c) = open {
-                return Err(EngineError::Invalid(format!(
-                    "{} already has card order {} ({}); multiple card orders are not allowed (option \"Allow multiple card orders\").",
-                    p.common_name, c.id, c.state
-                )));
+    engine
+        .transact(async |txn| {
+            let p = check_request(txn, caller, user_id, production).await?;
+            hold(txn, ObjectKind::User, p.id, user_version).await?;
+            let opts = options::current(txn, OptionsPackage::CardsScriptOptions).await?;
+            if production == Production::External && !opts.get(cards::EXT_PROD_ALLOW_MULTIPLE_ORDERS) {
+                let open = card::Entity::find()
+                    .filter(card::Column::PersonId.eq(p.id))
+                    .filter(card::Column::Production.eq(Production::External.as_str()))
+                    .filter(card::Column::State.is_in(OPEN_ORDER.iter().map(|s| s.as_str())))
+                    .one(txn)
+                    .await?;
+                if let Some(c) = open {
+                    return Err(EngineError::Invalid(format!(
+                        "{} already has card order {} ({}); multiple card orders are not allowed (option \"Allow multiple card orders\").",
+                        p.common_name, c.id, c.state
+                    )));
+                }
             }
-        }
-        let to = production.end_state(&opts);
-        let transition = find(def.id, None, State::Card(to)).ok_or(EngineError::NoTransition {
-            process: def.id,
-            from: "(new)".into(),
-            to: to.as_str().into(),
-        })?;
-        let now = crate::time::now();
-        let card_id = card::Entity::insert(card::ActiveModel {
-            id: Default::default(),
-            person_id: Set(p.id),
-            state: Set(to.as_str().into()),
-            version: Set(1),
-            card_profile: Set(DEFAULT_CARD_PROFILE.into()),
-            requested_by: Set(caller.account_id),
-            decided_by: Set(None),
-            decision_reason: Set(None),
-            postponed_by: Set(None),
-            postponed_at: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-            production: Set(production.as_str().into()),
-            production_type: Set((production == Production::External).then(|| opts.text(PRODUCTION_TYPE))),
-            bureau_order_id: Set(None),
-            batch_order_id: Set(None),
-        })
-        .exec(&txn)
-        .await?
-        .last_insert_id;
-        let in_force = opts.in_force(OptionsPackage::CardsScriptOptions, production.option_keys());
-        let options = opts.typed(production.option_keys());
-        record(
-            &txn,
-            caller,
-            AuditRecord {
-                action: def.id.as_str().into(),
-                object: Some((ObjectKind::Card, card_id)),
-                from_state: None,
-                to_state: Some(to.as_str().into()),
-                data: serde_json::json!({
-                    "user_id": p.id,
-                    "production": production.as_str(),
-                    "options_version": opts.version,
-                    "options": options,
-                    "certificate_effect": transition.effect,
-                }),
-                detail: match production {
-                    Production::Local => format!("Card requested for {} ({})", p.common_name, p.upn),
-                    Production::External => format!("Card ordered for {} ({})", p.common_name, p.upn),
+            let to = production.end_state(&opts);
+            let transition = find(def.id, None, State::Card(to)).ok_or(EngineError::NoTransition {
+                process: def.id,
+                from: "(new)".into(),
+                to: to.as_str().into(),
+            })?;
+            let now = crate::time::now();
+            let card_id = card::Entity::insert(card::ActiveModel {
+                id: Default::default(),
+                person_id: Set(p.id),
+                state: Set(to.as_str().into()),
+                version: Set(1),
+                card_profile: Set(DEFAULT_CARD_PROFILE.into()),
+                requested_by: Set(caller.account_id),
+                decided_by: Set(None),
+                decision_reason: Set(None),
+                postponed_by: Set(None),
+                postponed_at: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+                production: Set(production.as_str().into()),
+                production_type: Set((production == Production::External).then(|| opts.get(cards::EXT_PROD_PRODUCTION_TYPE))),
+                bureau_order_id: Set(None),
+                batch_order_id: Set(None),
+            })
+            .exec(txn)
+            .await?
+            .last_insert_id;
+            let in_force = opts.in_force(OptionsPackage::CardsScriptOptions, production.option_keys());
+            let options = opts.typed(production.option_keys());
+            record(
+                txn,
+                caller,
+                AuditRecord {
+                    action: def.id.as_str().into(),
+                    object: Some((ObjectKind::Card, card_id)),
+                    from_state: None,
+                    to_state: Some(to.as_str().into()),
+                    data: serde_json::json!({
+                        "user_id": p.id,
+                        "production": production.as_str(),
+                        "options_version": opts.version,
+                        "options": options,
+                        "certificate_effect": transition.effect,
+                    }),
+                    detail: match production {
+                        Production::Local => format!("Card requested for {} ({})", p.common_name, p.upn),
+                        Production::External => format!("Card ordered for {} ({})", p.common_name, p.upn),
+                    },
                 },
-            },
-        )
-        .await?;
-        if production == Production::External {
-            ordered_email(&txn, &opts, &p, card_id, to).await?;
-        }
-        Ok(RequestCardOutcome {
-            options_version: opts.version,
-            card_id,
-            user_id: p.id,
-            state: to,
-            options: in_force,
+            )
+            .await?;
+            if production == Production::External {
+                ordered_email(txn, &opts, &p, card_id, to).await?;
+            }
+            Ok(RequestCardOutcome {
+                options_version: opts.version,
+                card_id,
+                user_id: p.id,
+                state: to,
+                options: in_force,
+            })
         })
-    }
-    .await;
-    crate::db::finish(txn, result).await
+        .await
 }
 
 /// The "card ordered" e-mail to the holder, if the option says so and the card is ordered
@@ -249,7 +246,7 @@ async fn ordered_email(
     card_id: i64,
     state: CardState,
 ) -> Result<()> {
-    if !opts.bool(ORDERED_EMAIL)
+    if !opts.get(cards::EXT_PROD_SEND_ORDERED_EMAIL)
         || !matches!(state, CardState::Processing | CardState::Ordered)
         || holder.email.trim().is_empty()
     {
@@ -326,123 +323,122 @@ pub async fn decide(
         }
         _ => None,
     };
-    let txn = engine.write().await?;
-    let result = async {
-        let c = load_card(&txn, card_id).await?;
-        // Someone else acted since the caller looked: say so, rather than describe the new state.
-        if c.version != version {
-            return Err(EngineError::Conflict {
-                kind: ObjectKind::Card,
-            });
-        }
-        let from = card_state(&c)?;
-        require_state(def, State::Card(from))?;
-        if c.requested_by == caller.account_id {
-            return Err(EngineError::SelfApproval);
-        }
-        if matches!(decision, Decision::Approve) {
-            // The user may have been deactivated or locked since the request.
-            people::active_holder(
-                &txn,
-                c.person_id,
-                " now, so the card request cannot be approved; reject it.",
-            )
-            .await?;
-        }
-        let to = match decision {
-            Decision::Approve => CardState::Approved,
-            Decision::Reject { .. } => CardState::Rejected,
-            Decision::Postpone => CardState::Requested,
-        };
-        let extra: Vec<(&'static str, sea_orm::Value)> = match decision {
-            Decision::Postpone => vec![
-                ("postponed_by", caller.account_id.into()),
-                ("postponed_at", crate::time::now().into()),
-            ],
-            _ => vec![
-                ("decided_by", caller.account_id.into()),
-                ("decision_reason", reason.clone().into()),
-            ],
-        };
-        transition(
-            &txn,
-            def,
-            c.id,
-            version,
-            State::Card(from),
-            State::Card(to),
-            extra,
-        )
-        .await?;
-        let p = people::load(&txn, c.person_id).await?;
-        // An approved order continues at once: to the queue, or to the bureau.
-        let mut ordered = None;
-        if to == CardState::Approved && c.production == Production::External.as_str() {
-            let opts = options::current(&txn, OptionsPackage::CardsScriptOptions).await?;
-            let next = ordered_state(&opts);
+    engine
+        .transact(async |txn| {
+            let c = load_card(txn, card_id).await?;
+            // Someone else acted since the caller looked: say so, rather than describe the new state.
+            if c.version != version {
+                return Err(EngineError::Conflict {
+                    kind: ObjectKind::Card,
+                });
+            }
+            let from = card_state(&c)?;
+            require_state(def, State::Card(from))?;
+            if c.requested_by == caller.account_id {
+                return Err(EngineError::SelfApproval);
+            }
+            if matches!(decision, Decision::Approve) {
+                // The user may have been deactivated or locked since the request.
+                people::active_holder(
+                    txn,
+                    c.person_id,
+                    " now, so the card request cannot be approved; reject it.",
+                )
+                .await?;
+            }
+            let to = match decision {
+                Decision::Approve => CardState::Approved,
+                Decision::Reject { .. } => CardState::Rejected,
+                Decision::Postpone => CardState::Requested,
+            };
+            let extra: Vec<(&'static str, sea_orm::Value)> = match decision {
+                Decision::Postpone => vec![
+                    ("postponed_by", caller.account_id.into()),
+                    ("postponed_at", crate::time::now().into()),
+                ],
+                _ => vec![
+                    ("decided_by", caller.account_id.into()),
+                    ("decision_reason", reason.clone().into()),
+                ],
+            };
             transition(
-                &txn,
-                ProcessId::CardsAddonExtProdProcOrder.def(),
+                txn,
+                def,
                 c.id,
-                version + 1,
-                State::Card(CardState::Approved),
-                State::Card(next),
-                vec![],
+                version,
+                State::Card(from),
+                State::Card(to),
+                extra,
             )
             .await?;
-            ordered_email(&txn, &opts, &p, c.id, next).await?;
-            ordered = Some(next);
-        }
-        let detail = match &reason {
-            Some(r) => format!("{} for {} ({}): {r}", def.name, p.common_name, p.upn),
-            None => format!("{} for {} ({})", def.name, p.common_name, p.upn),
-        };
-        record(
-            &txn,
-            caller,
-            AuditRecord {
-                action: def.id.as_str().into(),
-                object: Some((ObjectKind::Card, c.id)),
-                from_state: Some(from.as_str().into()),
-                to_state: Some(to.as_str().into()),
-                data: serde_json::json!({ "reason": reason, "requested_by": c.requested_by }),
-                detail,
-            },
-        )
-        .await?;
-        if let Some(next) = ordered {
+            let p = people::load(txn, c.person_id).await?;
+            // An approved order continues at once: to the queue, or to the bureau.
+            let mut ordered = None;
+            if to == CardState::Approved && c.production == Production::External.as_str() {
+                let opts = options::current(txn, OptionsPackage::CardsScriptOptions).await?;
+                let next = ordered_state(&opts);
+                transition(
+                    txn,
+                    ProcessId::CardsAddonExtProdProcOrder.def(),
+                    c.id,
+                    version + 1,
+                    State::Card(CardState::Approved),
+                    State::Card(next),
+                    vec![],
+                )
+                .await?;
+                ordered_email(txn, &opts, &p, c.id, next).await?;
+                ordered = Some(next);
+            }
+            let detail = match &reason {
+                Some(r) => format!("{} for {} ({}): {r}", def.name, p.common_name, p.upn),
+                None => format!("{} for {} ({})", def.name, p.common_name, p.upn),
+            };
             record(
-                &txn,
+                txn,
                 caller,
                 AuditRecord {
-                    action: ProcessId::CardsAddonExtProdProcOrder.as_str().into(),
+                    action: def.id.as_str().into(),
                     object: Some((ObjectKind::Card, c.id)),
-                    from_state: Some(CardState::Approved.as_str().into()),
-                    to_state: Some(next.as_str().into()),
-                    data: serde_json::json!({ "after_approval": true }),
-                    detail: format!(
-                        "Card order for {} ({}) continues after approval",
-                        p.common_name, p.upn
-                    ),
+                    from_state: Some(from.as_str().into()),
+                    to_state: Some(to.as_str().into()),
+                    data: serde_json::json!({ "reason": reason, "requested_by": c.requested_by }),
+                    detail,
                 },
             )
             .await?;
-        }
-        if let Some(r) = &reason {
-            notifications::notify(
-                &txn,
-                c.requested_by,
-                format!(
-                    "Your card request {} for {} was rejected: {r}",
-                    c.id, p.common_name
-                ),
-            )
-            .await?;
-        }
-        Ok(ordered.unwrap_or(to))
-    }
-    .await;
-    crate::db::finish(txn, result).await
+            if let Some(next) = ordered {
+                record(
+                    txn,
+                    caller,
+                    AuditRecord {
+                        action: ProcessId::CardsAddonExtProdProcOrder.as_str().into(),
+                        object: Some((ObjectKind::Card, c.id)),
+                        from_state: Some(CardState::Approved.as_str().into()),
+                        to_state: Some(next.as_str().into()),
+                        data: serde_json::json!({ "after_approval": true }),
+                        detail: format!(
+                            "Card order for {} ({}) continues after approval",
+                            p.common_name, p.upn
+                        ),
+                    },
+                )
+                .await?;
+            }
+            if let Some(r) = &reason {
+                notifications::notify(
+                    txn,
+                    c.requested_by,
+                    format!(
+                        "Your card request {} for {} was rejected: {r}",
+                        c.id, p.common_name
+                    ),
+                )
+                .await?;
+            }
+            Ok(ordered.unwrap_or(to))
+        })
+        .await
 }
 
 /// The approver's Requests list: cards waiting in `requested`, oldest first, postponed last.

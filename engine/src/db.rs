@@ -1,6 +1,6 @@
 use crate::migration::Migrator;
 use crate::pki::{Pki, PkiSettings};
-use crate::{enablement, options, EngineError, Result};
+use crate::{EngineError, Result};
 use sea_orm::{
     ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, SqliteTransactionMode,
     TransactionOptions, TransactionTrait,
@@ -51,7 +51,7 @@ impl Engine {
             guards: crate::throttle::Guards::shared(),
             sessions: crate::auth::SessionPolicy::default(),
         };
-        engine.bootstrap().await?;
+        crate::bootstrap::ensure_defaults(&engine).await?;
         Ok(engine)
     }
 
@@ -92,43 +92,15 @@ impl Engine {
         }
     }
 
-    async fn bootstrap(&self) -> Result<()> {
-        let txn = self.write().await?;
-        let result = async {
-            options::ensure_defaults(&txn).await?;
-            enablement::ensure_defaults(&txn).await?;
-            crate::pki::profiles::ensure_defaults(&txn).await?;
-            crate::audit::ensure_head(&txn).await
-        }
-        .await;
-        finish(txn, result).await
-    }
-
     /// A transaction that will write. On SQLite it takes the write lock at BEGIN (IMMEDIATE), so
-    /// that two writers queue on the busy timeout instead of failing on a lock upgrade.
+    /// that two writers queue on the busy timeout instead of failing on a lock upgrade. Changes
+    /// go through [`Engine::transact`], which ends it and runs what follows the commit; this is
+    /// for the benchmark that measures bare transactions.
     pub async fn write(&self) -> Result<DatabaseTransaction> {
         let opts = TransactionOptions {
             sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
             ..Default::default()
         };
         Ok(self.db.begin_with_options(opts).await?)
-    }
-}
-
-/// Ends a write transaction: commits what succeeded, rolls back what failed. Every write goes
-/// through here, because a transaction merely dropped would keep SQLite's write lock on an idle
-/// pooled connection until that connection happens to be used again.
-pub async fn finish<T>(txn: DatabaseTransaction, result: Result<T>) -> Result<T> {
-    match result {
-        Ok(value) => {
-            txn.commit().await?;
-            Ok(value)
-        }
-        Err(e) => {
-            if let Err(rollback) = txn.rollback().await {
-                tracing::warn!("rollback failed after {e}: {rollback}");
-            }
-            Err(e)
-        }
     }
 }

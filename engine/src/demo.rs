@@ -111,95 +111,94 @@ pub fn demo_state(i: usize) -> UserState {
 
 /// Loads the demo data unless it is there already. Returns whether it loaded anything.
 pub async fn load(engine: &Engine) -> Result<bool> {
-    let txn = engine.write().await?;
-    let result = async {
-        if account::Entity::find()
-            .filter(account::Column::Username.eq("admin"))
-            .one(&txn)
-            .await?
-            .is_some()
-        {
-            return Ok(None);
-        }
-        let now = crate::time::now();
-        let mut first_person = None;
-        for (i, (given, surname)) in GIVEN.iter().zip(SURNAMES).enumerate() {
-            let login = format!(
-                "{}.{}",
-                given.to_lowercase(),
-                surname.to_lowercase().replace('ö', "o")
-            );
-            let id = person::Entity::insert(person::ActiveModel {
-                id: Default::default(),
-                employee_id: Set(format!("E{}", 1001 + i)),
-                given_name: Set(given.to_string()),
-                surname: Set(surname.to_string()),
-                common_name: Set(format!("{given} {surname}")),
-                upn: Set(format!("{login}@example.com")),
-                email: Set(format!("{login}@example.com")),
-                department: Set(DEPARTMENTS[i % DEPARTMENTS.len()].into()),
-                state: Set(demo_state(i).as_str().into()),
-                version: Set(1),
-                created_at: Set(now),
-                updated_at: Set(now),
-                identity_entered_by: Set(None),
-            })
-            .exec(&txn)
-            .await?
-            .last_insert_id;
-            first_person.get_or_insert(id);
-        }
-        for (user, password, name, roles) in ACCOUNTS {
-            create_account(&txn, user, name, password, roles, None).await?;
-        }
-        create_account(
-            &txn,
-            SELF_SERVICE.0,
-            "Alice Andersson",
-            SELF_SERVICE.1,
-            &[Role::SelfService],
-            first_person,
-        )
+    let loaded = engine
+        .transact(async |txn| {
+            if account::Entity::find()
+                .filter(account::Column::Username.eq("admin"))
+                .one(txn)
+                .await?
+                .is_some()
+            {
+                return Ok(None);
+            }
+            let now = crate::time::now();
+            let mut first_person = None;
+            for (i, (given, surname)) in GIVEN.iter().zip(SURNAMES).enumerate() {
+                let login = format!(
+                    "{}.{}",
+                    given.to_lowercase(),
+                    surname.to_lowercase().replace('ö', "o")
+                );
+                let id = person::Entity::insert(person::ActiveModel {
+                    id: Default::default(),
+                    employee_id: Set(format!("E{}", 1001 + i)),
+                    given_name: Set(given.to_string()),
+                    surname: Set(surname.to_string()),
+                    common_name: Set(format!("{given} {surname}")),
+                    upn: Set(format!("{login}@example.com")),
+                    email: Set(format!("{login}@example.com")),
+                    department: Set(DEPARTMENTS[i % DEPARTMENTS.len()].into()),
+                    state: Set(demo_state(i).as_str().into()),
+                    version: Set(1),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                    identity_entered_by: Set(None),
+                })
+                .exec(txn)
+                .await?
+                .last_insert_id;
+                first_person.get_or_insert(id);
+            }
+            for (user, password, name, roles) in ACCOUNTS {
+                create_account(txn, user, name, password, roles, None).await?;
+            }
+            create_account(
+                txn,
+                SELF_SERVICE.0,
+                "Alice Andersson",
+                SELF_SERVICE.1,
+                &[Role::SelfService],
+                first_person,
+            )
+            .await?;
+            // The seed documents ship these disabled; the demo shows them.
+            enablement::enable(
+                txn,
+                ProcessId::CardsProcRequest,
+                State::User(UserState::Active),
+            )
+            .await?;
+            enablement::enable(
+                txn,
+                ProcessId::CardsAddonExtProdProcOrder,
+                State::User(UserState::Active),
+            )
+            .await?;
+            for process in [
+                ProcessId::MobileIDProcSupplyMobileIDForUser,
+                ProcessId::MobileIDSelfServiceProcGet,
+            ] {
+                enablement::enable(txn, process, State::User(UserState::Active)).await?;
+            }
+            enablement::enable(
+                txn,
+                ProcessId::TempCardsAddonExtProdInitialize,
+                State::TempCard(TempCardState::Produced),
+            )
+            .await?;
+            crate::audit::append(
+                txn,
+                None,
+                crate::audit::AuditRecord {
+                    action: "demo_data_loaded".into(),
+                    detail: format!("{} people, {} accounts", GIVEN.len(), ACCOUNTS.len() + 1),
+                    ..Default::default()
+                },
+            )
+            .await?;
+            Ok(Some(first_person))
+        })
         .await?;
-        // The seed documents ship these disabled; the demo shows them.
-        enablement::enable(
-            &txn,
-            ProcessId::CardsProcRequest,
-            State::User(UserState::Active),
-        )
-        .await?;
-        enablement::enable(
-            &txn,
-            ProcessId::CardsAddonExtProdProcOrder,
-            State::User(UserState::Active),
-        )
-        .await?;
-        for process in [
-            ProcessId::MobileIDProcSupplyMobileIDForUser,
-            ProcessId::MobileIDSelfServiceProcGet,
-        ] {
-            enablement::enable(&txn, process, State::User(UserState::Active)).await?;
-        }
-        enablement::enable(
-            &txn,
-            ProcessId::TempCardsAddonExtProdInitialize,
-            State::TempCard(TempCardState::Produced),
-        )
-        .await?;
-        crate::audit::append(
-            &txn,
-            None,
-            crate::audit::AuditRecord {
-                action: "demo_data_loaded".into(),
-                detail: format!("{} people, {} accounts", GIVEN.len(), ACCOUNTS.len() + 1),
-                ..Default::default()
-            },
-        )
-        .await?;
-        Ok(Some(first_person))
-    }
-    .await;
-    let loaded = crate::db::finish(txn, result).await?;
     if let (Some(Some(alice)), Ok(_)) = (loaded, engine.pki()) {
         credentials(engine, alice).await?;
     }
@@ -275,36 +274,35 @@ async fn demo_card(
 async fn credentials(engine: &Engine, alice: i64) -> Result<()> {
     use tessera_process::CardState;
     let pki = engine.pki()?;
-    let txn = engine.write().await?;
-    let result = async {
-        let operator = account::Entity::find()
-            .filter(account::Column::Username.eq("operator"))
-            .one(&txn)
-            .await?
-            .map(|a| a.id)
-            .unwrap_or_default();
-        demo_card(
-            &txn,
-            pki,
-            alice,
-            operator,
-            CardState::Locked,
-            &["Authentication"],
-        )
+    engine
+        .transact(async |txn| {
+            let operator = account::Entity::find()
+                .filter(account::Column::Username.eq("operator"))
+                .one(txn)
+                .await?
+                .map(|a| a.id)
+                .unwrap_or_default();
+            demo_card(
+                txn,
+                pki,
+                alice,
+                operator,
+                CardState::Locked,
+                &["Authentication"],
+            )
+            .await?;
+            let all = ["Authentication", "Signature", "Encryption"];
+            demo_card(txn, pki, alice, operator, CardState::Active, &all).await?;
+            if let Some(karim) = person::Entity::find()
+                .filter(person::Column::CommonName.eq("Karim Khan"))
+                .one(txn)
+                .await?
+            {
+                let two = ["Authentication", "Signature"];
+                demo_card(txn, pki, karim.id, operator, CardState::Active, &two).await?;
+            }
+            Ok(())
+        })
         .await?;
-        let all = ["Authentication", "Signature", "Encryption"];
-        demo_card(&txn, pki, alice, operator, CardState::Active, &all).await?;
-        if let Some(karim) = person::Entity::find()
-            .filter(person::Column::CommonName.eq("Karim Khan"))
-            .one(&txn)
-            .await?
-        {
-            let two = ["Authentication", "Signature"];
-            demo_card(&txn, pki, karim.id, operator, CardState::Active, &two).await?;
-        }
-        Ok(())
-    }
-    .await;
-    crate::db::finish(txn, result).await?;
     crate::pki::crl::publish(engine).await.map(|_| ())
 }

@@ -4,7 +4,8 @@
 use crate::audit::AuditRecord;
 use crate::entity::{audit_log, person};
 use crate::people::{self, detail};
-use crate::runner::{authorize, given_reason, hold, record, require_state, transition, Caller};
+use crate::runner::{authorize, given_reason, hold, record, require_state, transition};
+use crate::Caller;
 use crate::{options, person_changes, Engine, EngineError, Result};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
@@ -16,8 +17,6 @@ use tessera_process::dto::{
 };
 use tessera_process::person::{parse_csv, PersonInput};
 use tessera_process::{ObjectKind, OptionsPackage, ProcessId, State, UserState};
-
-const APPROVAL: &str = "UsersCreateApproval";
 
 fn invalid(errors: Vec<tessera_process::person::FieldError>) -> EngineError {
     EngineError::Invalid(
@@ -32,15 +31,17 @@ fn invalid(errors: Vec<tessera_process::person::FieldError>) -> EngineError {
 /// The process that creates users now: Create user, or Request user with the approval step.
 async fn creating_process(conn: &impl ConnectionTrait) -> Result<(ProcessId, UserState, i64)> {
     let opts = options::current(conn, OptionsPackage::UsersScriptOptions).await?;
-    Ok(if opts.bool(APPROVAL) {
-        (
-            ProcessId::UsersProcRequest,
-            UserState::Requested,
-            opts.version,
-        )
-    } else {
-        (ProcessId::UsersProcCreate, UserState::Active, opts.version)
-    })
+    Ok(
+        if opts.get(tessera_process::options::users::CREATE_APPROVAL) {
+            (
+                ProcessId::UsersProcRequest,
+                UserState::Requested,
+                opts.version,
+            )
+        } else {
+            (ProcessId::UsersProcCreate, UserState::Active, opts.version)
+        },
+    )
 }
 
 /// Refuses an employee id or UPN another person already has.
@@ -116,7 +117,7 @@ async fn insert_person(
             data: serde_json::json!({
                 "after": input,
                 "options_version": options_version,
-                "options": { APPROVAL: state == UserState::Requested },
+                "options": { tessera_process::options::users::CREATE_APPROVAL.name(): state == UserState::Requested },
             }),
             detail: format!(
                 "{} ({}) created{note}",
@@ -136,16 +137,15 @@ pub async fn create(engine: &Engine, caller: &Caller, input: PersonInput) -> Res
     if !errors.is_empty() {
         return Err(invalid(errors));
     }
-    let txn = engine.write().await?;
-    let result = async {
-        let (process, state, version) = creating_process(&txn).await?;
-        authorize(caller, process.def())?;
-        check_unique(&txn, &input, None).await?;
-        let id = insert_person(&txn, caller, &input, process, state, version, "").await?;
-        detail(&people::load(&txn, id).await?)
-    }
-    .await;
-    crate::db::finish(txn, result).await
+    engine
+        .transact(async |txn| {
+            let (process, state, version) = creating_process(txn).await?;
+            authorize(caller, process.def())?;
+            check_unique(txn, &input, None).await?;
+            let id = insert_person(txn, caller, &input, process, state, version, "").await?;
+            detail(&people::load(txn, id).await?)
+        })
+        .await
 }
 
 /// Fields that differ, as "field: old → new".
@@ -241,51 +241,50 @@ pub async fn update(
     if !errors.is_empty() {
         return Err(invalid(errors));
     }
-    let txn = engine.write().await?;
-    let result = async {
-        let p = people::load(&txn, id).await?;
-        if p.employee_id != input.employee_id {
-            return Err(EngineError::Invalid(format!(
-                "The employee id ({}) cannot be changed: imports find the user by it.",
-                p.employee_id
-            )));
-        }
-        let state = people::user_state(&p)?;
-        if state.is_final() {
-            return Err(EngineError::Invalid(format!(
-                "{} is {}; a user in a final state is not edited.",
-                p.common_name, p.state
-            )));
-        }
-        if state == UserState::Requested {
-            return Err(EngineError::Invalid(format!(
-                "{} waits for approval: approve or reject the request as it was made, then edit.",
-                p.common_name
-            )));
-        }
-        check_edit(&txn, &p, &input).await?;
-        if changes(&p, &input).is_empty() {
-            return Err(EngineError::Invalid("Nothing was changed.".into()));
-        }
-        if person_changes::changes_identity(&p, &input) {
-            if let Some(because) = person_changes::needs_approval(&txn, &p).await? {
-                let pending =
-                    person_changes::request(&txn, caller, &p, &input, expected_version, &because)
-                        .await?;
-                return Ok(UserEditOutcome {
-                    user: detail(&p)?,
-                    pending: Some(pending),
-                });
+    engine
+        .transact(async |txn| {
+            let p = people::load(txn, id).await?;
+            if p.employee_id != input.employee_id {
+                return Err(EngineError::Invalid(format!(
+                    "The employee id ({}) cannot be changed: imports find the user by it.",
+                    p.employee_id
+                )));
             }
-        }
-        store_edit(&txn, caller, &p, &input, expected_version, "edited", false).await?;
-        Ok(UserEditOutcome {
-            user: detail(&people::load(&txn, id).await?)?,
-            pending: None,
+            let state = people::user_state(&p)?;
+            if state.is_final() {
+                return Err(EngineError::Invalid(format!(
+                    "{} is {}; a user in a final state is not edited.",
+                    p.common_name, p.state
+                )));
+            }
+            if state == UserState::Requested {
+                return Err(EngineError::Invalid(format!(
+                    "{} waits for approval: approve or reject the request as it was made, then edit.",
+                    p.common_name
+                )));
+            }
+            check_edit(txn, &p, &input).await?;
+            if changes(&p, &input).is_empty() {
+                return Err(EngineError::Invalid("Nothing was changed.".into()));
+            }
+            if person_changes::changes_identity(&p, &input) {
+                if let Some(because) = person_changes::needs_approval(txn, &p).await? {
+                    let pending =
+                        person_changes::request(txn, caller, &p, &input, expected_version, &because)
+                            .await?;
+                    return Ok(UserEditOutcome {
+                        user: detail(&p)?,
+                        pending: Some(pending),
+                    });
+                }
+            }
+            store_edit(txn, caller, &p, &input, expected_version, "edited", false).await?;
+            Ok(UserEditOutcome {
+                user: detail(&people::load(txn, id).await?)?,
+                pending: None,
+            })
         })
-    }
-    .await;
-    crate::db::finish(txn, result).await
+        .await
 }
 
 /// A UPN is the logon name in smart card certificates: while certificates with the old one are
@@ -350,62 +349,61 @@ pub async fn decide(
         reason,
         (!approve).then_some("Say why the user is rejected; the requester reads it."),
     )?;
-    let txn = engine.write().await?;
-    let result = async {
-        let p = people::load(&txn, user_id).await?;
-        let from = State::User(people::user_state(&p)?);
-        require_state(def, from)?;
-        let requested_by = requester(&txn, p.id).await?;
-        if requested_by == Some(caller.account_id) {
-            return Err(EngineError::Invalid(
-                "You requested this user yourself, so another approver must decide it.".into(),
-            ));
-        }
-        let to = State::User(if approve {
-            UserState::Active
-        } else {
-            UserState::Rejected
-        });
-        // An approved user's address and UPN were seen by two people.
-        let vouched = approve.then_some(("identity_entered_by", sea_orm::Value::BigInt(None)));
-        transition(
-            &txn,
-            def,
-            p.id,
-            expected_version,
-            from,
-            to,
-            vouched.into_iter().collect(),
-        )
-        .await?;
-        record(
-            &txn,
-            caller,
-            AuditRecord {
-                action: process.as_str().into(),
-                object: Some((ObjectKind::User, p.id)),
-                from_state: Some(from.as_str().into()),
-                to_state: Some(to.as_str().into()),
-                data: serde_json::json!({ "reason": (!reason.is_empty()).then_some(reason) }),
-                detail: format!("{} {} ({})", def.name, p.common_name, p.employee_id),
-            },
-        )
-        .await?;
-        if let (false, Some(account)) = (approve, requested_by) {
-            crate::notifications::notify(
-                &txn,
-                account,
-                format!(
-                    "Your request for the user {} ({}) was rejected by {}: {reason}",
-                    p.common_name, p.employee_id, caller.name
-                ),
+    engine
+        .transact(async |txn| {
+            let p = people::load(txn, user_id).await?;
+            let from = State::User(people::user_state(&p)?);
+            require_state(def, from)?;
+            let requested_by = requester(txn, p.id).await?;
+            if requested_by == Some(caller.account_id) {
+                return Err(EngineError::Invalid(
+                    "You requested this user yourself, so another approver must decide it.".into(),
+                ));
+            }
+            let to = State::User(if approve {
+                UserState::Active
+            } else {
+                UserState::Rejected
+            });
+            // An approved user's address and UPN were seen by two people.
+            let vouched = approve.then_some(("identity_entered_by", sea_orm::Value::BigInt(None)));
+            transition(
+                txn,
+                def,
+                p.id,
+                expected_version,
+                from,
+                to,
+                vouched.into_iter().collect(),
             )
             .await?;
-        }
-        detail(&people::load(&txn, user_id).await?)
-    }
-    .await;
-    crate::db::finish(txn, result).await
+            record(
+                txn,
+                caller,
+                AuditRecord {
+                    action: process.as_str().into(),
+                    object: Some((ObjectKind::User, p.id)),
+                    from_state: Some(from.as_str().into()),
+                    to_state: Some(to.as_str().into()),
+                    data: serde_json::json!({ "reason": (!reason.is_empty()).then_some(reason) }),
+                    detail: format!("{} {} ({})", def.name, p.common_name, p.employee_id),
+                },
+            )
+            .await?;
+            if let (false, Some(account)) = (approve, requested_by) {
+                crate::notifications::notify(
+                    txn,
+                    account,
+                    format!(
+                        "Your request for the user {} ({}) was rejected by {}: {reason}",
+                        p.common_name, p.employee_id, caller.name
+                    ),
+                )
+                .await?;
+            }
+            detail(&people::load(txn, user_id).await?)
+        })
+        .await
 }
 
 /// Checks an import file against the directory: what each line would do, or why it cannot.
@@ -549,77 +547,76 @@ pub async fn import_preview(engine: &Engine, caller: &Caller, text: &str) -> Res
 /// the approval step), known ones updated. A file with any error line imports nothing.
 pub async fn import(engine: &Engine, caller: &Caller, text: &str) -> Result<ImportOutcome> {
     may_import(caller)?;
-    let txn = engine.write().await?;
-    let result = async {
-        let (preview, work) = plan(&txn, text).await?;
-        if preview.errors > 0 {
-            return Err(EngineError::Invalid(format!(
-                "{} lines have errors (see the preview); fix them and import again. Nothing was imported.",
-                preview.errors
-            )));
-        }
-        let (process, state, version) = creating_process(&txn).await?;
-        authorize(caller, process.def())?;
-        for (input, current) in &work {
-            match current {
-                None => {
-                    insert_person(&txn, caller, input, process, state, version, " by import")
-                        .await?;
-                }
-                Some(p) => {
-                    let approval = match person_changes::changes_identity(p, input) {
-                        true => person_changes::needs_approval(&txn, p).await?,
-                        false => None,
-                    };
-                    match approval {
-                        Some(because) => {
-                            person_changes::request(&txn, caller, p, input, p.version, &because)
-                                .await?;
-                        }
-                        None => {
-                            hold(&txn, ObjectKind::User, p.id, p.version).await?;
-                            store_edit(
-                                &txn,
-                                caller,
-                                p,
-                                input,
-                                p.version,
-                                "updated by import",
-                                false,
-                            )
+    engine
+        .transact(async |txn| {
+            let (preview, work) = plan(txn, text).await?;
+            if preview.errors > 0 {
+                return Err(EngineError::Invalid(format!(
+                    "{} lines have errors (see the preview); fix them and import again. Nothing was imported.",
+                    preview.errors
+                )));
+            }
+            let (process, state, version) = creating_process(txn).await?;
+            authorize(caller, process.def())?;
+            for (input, current) in &work {
+                match current {
+                    None => {
+                        insert_person(txn, caller, input, process, state, version, " by import")
                             .await?;
+                    }
+                    Some(p) => {
+                        let approval = match person_changes::changes_identity(p, input) {
+                            true => person_changes::needs_approval(txn, p).await?,
+                            false => None,
+                        };
+                        match approval {
+                            Some(because) => {
+                                person_changes::request(txn, caller, p, input, p.version, &because)
+                                    .await?;
+                            }
+                            None => {
+                                hold(txn, ObjectKind::User, p.id, p.version).await?;
+                                store_edit(
+                                    txn,
+                                    caller,
+                                    p,
+                                    input,
+                                    p.version,
+                                    "updated by import",
+                                    false,
+                                )
+                                .await?;
+                            }
                         }
                     }
                 }
             }
-        }
-        record(
-            &txn,
-            caller,
-            AuditRecord {
-                action: "UsersImported".into(),
-                data: serde_json::json!({
-                    "created": preview.creates,
-                    "updated": preview.updates,
-                    "unchanged": preview.unchanged,
-                }),
-                detail: format!(
-                    "Import: {} created, {} updated, {} unchanged",
-                    preview.creates, preview.updates, preview.unchanged
-                ),
-                ..Default::default()
-            },
-        )
-        .await?;
-        Ok(ImportOutcome {
-            created: preview.creates,
-            updated: preview.updates,
-            unchanged: preview.unchanged,
-            new_state: state,
+            record(
+                txn,
+                caller,
+                AuditRecord {
+                    action: "UsersImported".into(),
+                    data: serde_json::json!({
+                        "created": preview.creates,
+                        "updated": preview.updates,
+                        "unchanged": preview.unchanged,
+                    }),
+                    detail: format!(
+                        "Import: {} created, {} updated, {} unchanged",
+                        preview.creates, preview.updates, preview.unchanged
+                    ),
+                    ..Default::default()
+                },
+            )
+            .await?;
+            Ok(ImportOutcome {
+                created: preview.creates,
+                updated: preview.updates,
+                unchanged: preview.unchanged,
+                new_state: state,
+            })
         })
-    }
-    .await;
-    crate::db::finish(txn, result).await
+        .await
 }
 
 /// Users waiting for approval, oldest first (approvers).

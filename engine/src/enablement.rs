@@ -2,7 +2,7 @@
 
 use crate::audit::{self, AuditRecord};
 use crate::entity::process_enablement;
-use crate::runner::Caller;
+use crate::Caller;
 use crate::{Engine, EngineError, Result};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use tessera_process::catalogue::CATALOGUE;
@@ -159,43 +159,42 @@ pub async fn set(
             state.as_str()
         )));
     }
-    let txn = engine.write().await?;
-    let result = async {
-        if on {
-            enable(&txn, process, state).await?;
-        } else {
-            disable(&txn, process, state).await?;
-        }
-        audit::append(
-            &txn,
-            Some(caller),
-            AuditRecord {
-                action: if on {
-                    "CommandEnabled"
-                } else {
-                    "CommandDisabled"
-                }
-                .into(),
-                object: None,
-                from_state: None,
-                to_state: None,
-                data: serde_json::json!({
-                    "process": process.as_str(),
-                    "object_kind": state.kind(),
-                    "state": state.as_str(),
-                    "enabled": on,
-                }),
-                detail: format!(
-                    "\"{}\" {} on {}/{}",
-                    def.name,
-                    if on { "enabled" } else { "disabled" },
-                    state.kind().label(),
-                    state.as_str()
-                ),
-            },
-        )
+    engine
+        .transact(async |txn| {
+            if on {
+                enable(txn, process, state).await?;
+            } else {
+                disable(txn, process, state).await?;
+            }
+            audit::append(
+                txn,
+                Some(caller),
+                AuditRecord {
+                    action: if on {
+                        "CommandEnabled"
+                    } else {
+                        "CommandDisabled"
+                    }
+                    .into(),
+                    object: None,
+                    from_state: None,
+                    to_state: None,
+                    data: serde_json::json!({
+                        "process": process.as_str(),
+                        "object_kind": state.kind(),
+                        "state": state.as_str(),
+                        "enabled": on,
+                    }),
+                    detail: format!(
+                        "\"{}\" {} on {}/{}",
+                        def.name,
+                        if on { "enabled" } else { "disabled" },
+                        state.kind().label(),
+                        state.as_str()
+                    ),
+                },
+            )
+            .await
+        })
         .await
-    }
-    .await;
-    crate::db::finish(txn, result).await
 }

@@ -11,7 +11,8 @@
 use crate::audit::AuditRecord;
 use crate::cards::Production;
 use crate::entity::{bureau_order, bureau_report, card, person, temp_card};
-use crate::runner::{transition_with_certificates, Caller};
+use crate::runner::transition_with_certificates;
+use crate::Caller;
 use crate::{audit, Engine, EngineError, Result};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
@@ -325,84 +326,84 @@ async fn export_kind(
         ObjectKind::TempCard => State::TempCard(TempCardState::Ordered),
         _ => State::Card(CardState::Ordered),
     };
-    let txn = engine.write().await?;
-    let result = async {
-        let lines = waiting(&txn, kind, queued).await?;
-        if lines.is_empty() {
-            return Ok(None);
-        }
-        let order_id = bureau_order::Entity::insert(bureau_order::ActiveModel {
-            object_kind: Set(kind.as_str().into()),
-            file_name: Set(String::new()),
-            cards: Set(lines.len() as i32),
-            content: Set(None),
-            sha256: Set(None),
-            written_at: Set(None),
-            created_at: Set(crate::time::now()),
-            ..Default::default()
-        })
-        .exec(&txn)
-        .await?
-        .last_insert_id;
-        let file_name = match kind {
-            ObjectKind::TempCard => format!("order-{order_id:06}-temporary.zip"),
-            _ => format!("order-{order_id:06}.zip"),
-        };
-        let mut records = Vec::with_capacity(lines.len());
-        for l in &lines {
-            if l.from != ordered {
-                transition_with_certificates(
-                    &txn,
-                    caller,
-                    def,
-                    l.target.1,
-                    l.version,
-                    l.from,
-                    ordered,
-                    vec![("bureau_order_id", order_id.into())],
-                    None,
-                )
-                .await?;
-            } else {
-                // Only if no other export took the card meanwhile.
-                let mut q = Query::update();
-                q.table(crate::runner::table(kind))
-                    .value("bureau_order_id", order_id)
-                    .value("version", Expr::col("version").add(1))
-                    .and_where(Expr::col("id").eq(l.target.1))
-                    .and_where(Expr::col("version").eq(l.version))
-                    .and_where(Expr::col("bureau_order_id").is_null());
-                if txn.execute(&q).await?.rows_affected() == 0 {
-                    return Err(EngineError::Conflict { kind });
-                }
+    let Some((order_id, file_name, n)) = engine
+        .transact(async |txn| {
+            let lines = waiting(txn, kind, queued).await?;
+            if lines.is_empty() {
+                return Ok(None);
             }
-            records.push(AuditRecord {
-                action: def.id.as_str().into(),
-                object: Some(l.target),
-                from_state: Some(l.from.as_str().into()),
-                to_state: Some(ordered.as_str().into()),
-                data: serde_json::json!({ "order_id": order_id, "file": file_name }),
-                detail: format!(
-                    "{} {} sent to the bureau in {file_name}",
-                    kind.label(),
-                    l.target.1
-                ),
-            });
-        }
-        audit::append_many(&txn, caller, records).await?;
-        let content = order_zip(&txn, order_id, &lines).await?;
-        let sha = hex::encode(Sha256::digest(&content));
-        let mut q = Query::update();
-        q.table("bureau_order")
-            .value("file_name", file_name.clone())
-            .value("content", content)
-            .value("sha256", sha)
-            .and_where(Expr::col("id").eq(order_id));
-        txn.execute(&q).await?;
-        Ok(Some((order_id, file_name, lines.len())))
-    }
-    .await;
-    let Some((order_id, file_name, n)) = crate::db::finish(txn, result).await? else {
+            let order_id = bureau_order::Entity::insert(bureau_order::ActiveModel {
+                object_kind: Set(kind.as_str().into()),
+                file_name: Set(String::new()),
+                cards: Set(lines.len() as i32),
+                content: Set(None),
+                sha256: Set(None),
+                written_at: Set(None),
+                created_at: Set(crate::time::now()),
+                ..Default::default()
+            })
+            .exec(txn)
+            .await?
+            .last_insert_id;
+            let file_name = match kind {
+                ObjectKind::TempCard => format!("order-{order_id:06}-temporary.zip"),
+                _ => format!("order-{order_id:06}.zip"),
+            };
+            let mut records = Vec::with_capacity(lines.len());
+            for l in &lines {
+                if l.from != ordered {
+                    transition_with_certificates(
+                        txn,
+                        caller,
+                        def,
+                        l.target.1,
+                        l.version,
+                        l.from,
+                        ordered,
+                        vec![("bureau_order_id", order_id.into())],
+                        None,
+                    )
+                    .await?;
+                } else {
+                    // Only if no other export took the card meanwhile.
+                    let mut q = Query::update();
+                    q.table(crate::runner::table(kind))
+                        .value("bureau_order_id", order_id)
+                        .value("version", Expr::col("version").add(1))
+                        .and_where(Expr::col("id").eq(l.target.1))
+                        .and_where(Expr::col("version").eq(l.version))
+                        .and_where(Expr::col("bureau_order_id").is_null());
+                    if txn.execute(&q).await?.rows_affected() == 0 {
+                        return Err(EngineError::Conflict { kind });
+                    }
+                }
+                records.push(AuditRecord {
+                    action: def.id.as_str().into(),
+                    object: Some(l.target),
+                    from_state: Some(l.from.as_str().into()),
+                    to_state: Some(ordered.as_str().into()),
+                    data: serde_json::json!({ "order_id": order_id, "file": file_name }),
+                    detail: format!(
+                        "{} {} sent to the bureau in {file_name}",
+                        kind.label(),
+                        l.target.1
+                    ),
+                });
+            }
+            audit::append_many(txn, caller, records).await?;
+            let content = order_zip(txn, order_id, &lines).await?;
+            let sha = hex::encode(Sha256::digest(&content));
+            let mut q = Query::update();
+            q.table("bureau_order")
+                .value("file_name", file_name.clone())
+                .value("content", content)
+                .value("sha256", sha)
+                .and_where(Expr::col("id").eq(order_id));
+            txn.execute(&q).await?;
+            Ok(Some((order_id, file_name, lines.len())))
+        })
+        .await?
+    else {
         return Ok(None);
     };
     write_order_file(engine, settings, order_id).await?;
@@ -620,88 +621,90 @@ pub async fn apply_report(
     // What the lines did to certificates: a failed card's are revoked, and the CRL says so at
     // once, not at the next scheduled publication.
     let mut certificates = crate::pki::effects::EffectOutcome::default();
-    let txn = engine.write().await?;
-    let result = async {
-        let mut seen = std::collections::HashSet::new();
-        for &(i, line) in lines {
-            let number = i + 1;
-            let fields = match tessera_process::person::split(line) {
-                Ok(f) if f.len() == header.len() => f,
-                Ok(f) => {
-                    outcome.refused.push((
-                        number,
-                        String::new(),
-                        format!("{} fields, the header has {}", f.len(), header.len()),
-                    ));
-                    continue;
-                }
-                Err(e) => {
-                    outcome.refused.push((number, String::new(), e));
-                    continue;
-                }
-            };
-            let id_text = fields[id_col].trim().to_string();
-            let status = fields[status_col].trim().to_ascii_lowercase();
-            let message = message_col
-                .map(|m| fields[m].trim().to_string())
-                .unwrap_or_default();
-            let Some(target) = parse_bureau_id(&id_text) else {
-                outcome.refused.push((
-                    number,
-                    id_text,
-                    "the card id is not a card number (or T and a temporary card number)".into(),
-                ));
-                continue;
-            };
-            let to = match (target.0, status.as_str()) {
-                (ObjectKind::TempCard, "in_production") => {
-                    State::TempCard(TempCardState::InProduction)
-                }
-                (ObjectKind::TempCard, "produced") => State::TempCard(TempCardState::Produced),
-                (ObjectKind::TempCard, "failed") => State::TempCard(TempCardState::Failed),
-                (_, "in_production") => State::Card(CardState::InProduction),
-                (_, "produced") => State::Card(CardState::Produced),
-                (_, "failed") => State::Card(CardState::Failed),
-                (_, other) => {
+    engine
+        .transact(async |txn| {
+            let mut seen = std::collections::HashSet::new();
+            for &(i, line) in lines {
+                let number = i + 1;
+                let fields = match tessera_process::person::split(line) {
+                    Ok(f) if f.len() == header.len() => f,
+                    Ok(f) => {
+                        outcome.refused.push((
+                            number,
+                            String::new(),
+                            format!("{} fields, the header has {}", f.len(), header.len()),
+                        ));
+                        continue;
+                    }
+                    Err(e) => {
+                        outcome.refused.push((number, String::new(), e));
+                        continue;
+                    }
+                };
+                let id_text = fields[id_col].trim().to_string();
+                let status = fields[status_col].trim().to_ascii_lowercase();
+                let message = message_col
+                    .map(|m| fields[m].trim().to_string())
+                    .unwrap_or_default();
+                let Some(target) = parse_bureau_id(&id_text) else {
                     outcome.refused.push((
                         number,
                         id_text,
-                        format!("unknown status \"{other}\" (in_production, produced or failed)"),
+                        "the card id is not a card number (or T and a temporary card number)"
+                            .into(),
+                    ));
+                    continue;
+                };
+                let to = match (target.0, status.as_str()) {
+                    (ObjectKind::TempCard, "in_production") => {
+                        State::TempCard(TempCardState::InProduction)
+                    }
+                    (ObjectKind::TempCard, "produced") => State::TempCard(TempCardState::Produced),
+                    (ObjectKind::TempCard, "failed") => State::TempCard(TempCardState::Failed),
+                    (_, "in_production") => State::Card(CardState::InProduction),
+                    (_, "produced") => State::Card(CardState::Produced),
+                    (_, "failed") => State::Card(CardState::Failed),
+                    (_, other) => {
+                        outcome.refused.push((
+                            number,
+                            id_text,
+                            format!(
+                                "unknown status \"{other}\" (in_production, produced or failed)"
+                            ),
+                        ));
+                        continue;
+                    }
+                };
+                if !seen.insert(target) {
+                    outcome.refused.push((
+                        number,
+                        id_text,
+                        "the card is reported twice in this report".into(),
                     ));
                     continue;
                 }
-            };
-            if !seen.insert(target) {
-                outcome.refused.push((
-                    number,
-                    id_text,
-                    "the card is reported twice in this report".into(),
-                ));
-                continue;
+                let savepoint = txn.conn().begin().await?;
+                match apply_line(&savepoint, caller, source, number, target, to, &message).await {
+                    Ok(Ok(changed)) => {
+                        savepoint.commit().await?;
+                        outcome.applied += 1;
+                        certificates.changed.extend(changed.changed);
+                    }
+                    Ok(Err(why)) => {
+                        savepoint.rollback().await?;
+                        outcome.refused.push((number, id_text, why));
+                    }
+                    Err(e) if e.is_user_facing() => {
+                        savepoint.rollback().await?;
+                        outcome.refused.push((number, id_text, e.to_string()));
+                    }
+                    Err(e) => return Err(e),
+                }
             }
-            let savepoint = txn.begin().await?;
-            match apply_line(&savepoint, caller, source, number, target, to, &message).await {
-                Ok(Ok(changed)) => {
-                    savepoint.commit().await?;
-                    outcome.applied += 1;
-                    certificates.changed.extend(changed.changed);
-                }
-                Ok(Err(why)) => {
-                    savepoint.rollback().await?;
-                    outcome.refused.push((number, id_text, why));
-                }
-                Err(e) if e.is_user_facing() => {
-                    savepoint.rollback().await?;
-                    outcome.refused.push((number, id_text, e.to_string()));
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        record_report(&txn, source, outcome.applied, &outcome.refused).await
-    }
-    .await;
-    crate::db::finish(txn, result).await?;
-    crate::pki::after_commit(engine, &certificates).await;
+            txn.publish_crl_if(&certificates);
+            record_report(txn, source, outcome.applied, &outcome.refused).await
+        })
+        .await?;
     Ok(outcome)
 }
 

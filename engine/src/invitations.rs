@@ -8,7 +8,7 @@
 
 use crate::audit::{self, AuditRecord};
 use crate::entity::{account, account_invitation as row, person};
-use crate::runner::Caller;
+use crate::Caller;
 use crate::{Engine, EngineError, Result};
 use base64::Engine as _;
 use chrono::Duration;
@@ -200,50 +200,49 @@ pub async fn redeem(engine: &Engine, source: &str, token: &str, password: &str) 
     let (_, a, _) = usable(&engine.db, token).await?;
     crate::passwords::check(password, &[&a.username, &a.display_name])?;
     let new_hash = crate::auth::hash_in_slot(engine, password).await?;
-    let txn = engine.write().await?;
-    let result = async {
-        // Looked up again in the transaction: two tabs with the same link set one password.
-        let (link, a, p) = usable(&txn, token).await?;
-        let mut q = Query::update();
-        q.table("account_invitation")
-            .value("used_at", crate::time::now())
-            .and_where(Expr::col("id").eq(link.id))
-            .and_where(Expr::col("used_at").is_null());
-        if txn.execute(&q).await?.rows_affected() != 1 {
-            return Err(not_valid());
-        }
-        let ended = crate::auth::store_own_password(&txn, a.id, new_hash, None).await?;
-        let person_self = Caller {
-            account_id: a.id,
-            name: a.username.clone(),
-            roles: Vec::new(),
-            person_id: Some(p.id),
-            source: source.to_string(),
-        };
-        audit::append(
-            &txn,
-            Some(&person_self),
-            AuditRecord {
-                action: "PasswordSetFromLink".into(),
-                object: Some((tessera_process::ObjectKind::User, p.id)),
-                from_state: Some(p.state.clone()),
-                to_state: Some(p.state.clone()),
-                data: serde_json::json!({
-                    "account_id": a.id,
-                    "purpose": link.purpose,
-                    "delivered_to": link.delivered_to,
-                    "link_created_by": link.created_by,
-                    "sessions_ended": ended,
-                }),
-                detail: format!(
-                    "{} chose the password of \"{}\" with the link mailed to {}",
-                    p.common_name, a.username, link.delivered_to
-                ),
-            },
-        )
-        .await?;
-        Ok(a.username)
-    }
-    .await;
-    crate::db::finish(txn, result).await
+    engine
+        .transact(async |txn| {
+            // Looked up again in the transaction: two tabs with the same link set one password.
+            let (link, a, p) = usable(txn, token).await?;
+            let mut q = Query::update();
+            q.table("account_invitation")
+                .value("used_at", crate::time::now())
+                .and_where(Expr::col("id").eq(link.id))
+                .and_where(Expr::col("used_at").is_null());
+            if txn.execute(&q).await?.rows_affected() != 1 {
+                return Err(not_valid());
+            }
+            let ended = crate::auth::store_own_password(txn, a.id, new_hash, None).await?;
+            let person_self = Caller {
+                account_id: a.id,
+                name: a.username.clone(),
+                roles: Vec::new(),
+                person_id: Some(p.id),
+                source: source.to_string(),
+            };
+            audit::append(
+                txn,
+                Some(&person_self),
+                AuditRecord {
+                    action: "PasswordSetFromLink".into(),
+                    object: Some((tessera_process::ObjectKind::User, p.id)),
+                    from_state: Some(p.state.clone()),
+                    to_state: Some(p.state.clone()),
+                    data: serde_json::json!({
+                        "account_id": a.id,
+                        "purpose": link.purpose,
+                        "delivered_to": link.delivered_to,
+                        "link_created_by": link.created_by,
+                        "sessions_ended": ended,
+                    }),
+                    detail: format!(
+                        "{} chose the password of \"{}\" with the link mailed to {}",
+                        p.common_name, a.username, link.delivered_to
+                    ),
+                },
+            )
+            .await?;
+            Ok(a.username)
+        })
+        .await
 }

@@ -6,7 +6,9 @@ pub mod audit;
 pub mod audit_checkpoint;
 pub mod auth;
 pub mod batch_orders;
+pub mod bootstrap;
 pub mod bridge;
+pub mod caller;
 pub mod cards;
 pub mod db;
 pub mod demo;
@@ -36,6 +38,6 @@ pub mod throttle;
 pub mod time;
 pub mod write;
 
+pub use caller::Caller;
 pub use db::Engine;
 pub use error::{EngineError, Result};
-pub use runner::Caller;

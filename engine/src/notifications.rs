@@ -1,7 +1,7 @@
 //! Messages to accounts (the requester of a rejected card, for example).
 
 use crate::entity::notification;
-use crate::runner::Caller;
+use crate::Caller;
 use crate::{Engine, Result};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,

@@ -2,7 +2,7 @@
 
 use crate::audit::{self, AuditRecord};
 use crate::entity::{account, options_version};
-use crate::runner::Caller;
+use crate::Caller;
 use crate::{Engine, EngineError, Result};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, SqlErr,
@@ -20,33 +20,9 @@ pub struct Current {
 }
 
 impl Current {
-    pub fn bool(&self, key: &str) -> bool {
-        self.document
-            .get(key)
-            .and_then(|v| v.as_bool())
-            .unwrap_or(false)
-    }
-
-    /// An integer option (the schema's range was checked when it was saved).
-    pub fn int(&self, key: &str) -> i64 {
-        match self.document.get(key) {
-            Some(tessera_process::OptionValue::Int(n)) => *n,
-            _ => 0,
-        }
-    }
-
-    pub fn text(&self, key: &str) -> String {
-        match self.document.get(key) {
-            Some(tessera_process::OptionValue::Text(t)) => t.clone(),
-            _ => String::new(),
-        }
-    }
-
-    pub fn list(&self, key: &str) -> Vec<String> {
-        match self.document.get(key) {
-            Some(tessera_process::OptionValue::List(l)) => l.clone(),
-            _ => Vec::new(),
-        }
+    /// The value of an option of this document's package.
+    pub fn get<T: tessera_process::OptionType>(&self, key: tessera_process::Key<T>) -> T {
+        key.read(&self.document)
     }
 
     /// The values of `keys` as typed (true, not "yes"), for the audit record of a run, so that
@@ -250,25 +226,15 @@ pub async fn save(
     changes: &[(String, String)],
 ) -> Result<i64> {
     caller.require_any(&[Role::Admin], "change options")?;
-    let txn = engine.write().await?;
-    let result = async {
-        let cur = current_at(&txn, p, expected_version).await?;
-        let next = p
-            .apply_form(&cur.document, changes)
-            .map_err(EngineError::Options)?;
-        store_next(
-            &txn,
-            caller,
-            p,
-            &cur,
-            next,
-            "options_changed",
-            String::new(),
-        )
+    engine
+        .transact(async |txn| {
+            let cur = current_at(txn, p, expected_version).await?;
+            let next = p
+                .apply_form(&cur.document, changes)
+                .map_err(EngineError::Options)?;
+            store_next(txn, caller, p, &cur, next, "options_changed", String::new()).await
+        })
         .await
-    }
-    .await;
-    crate::db::finish(txn, result).await
 }
 
 /// "key: old → new" for each value of `next` that differs from `before`.
@@ -381,31 +347,30 @@ pub async fn restore(
     version: i64,
 ) -> Result<i64> {
     caller.require_any(&[Role::Admin], "change options")?;
-    let txn = engine.write().await?;
-    let result = async {
-        let cur = current_at(&txn, p, expected_version).await?;
-        let old = options_version::Entity::find()
-            .filter(options_version::Column::Package.eq(p.as_str()))
-            .filter(options_version::Column::Version.eq(version))
-            .one(&txn)
-            .await?
-            .ok_or_else(|| EngineError::Invalid(format!("{p} has no version {version}.")))?;
-        let doc: OptionsDocument = serde_json::from_str(&old.document).map_err(|e| {
-            EngineError::Invalid(format!("Version {version} of {p} is not readable: {e}"))
-        })?;
-        let doc = p.complete(&doc);
-        p.validate(&doc).map_err(EngineError::Options)?;
-        store_next(
-            &txn,
-            caller,
-            p,
-            &cur,
-            doc,
-            "options_restored",
-            format!(" (restored from version {version})"),
-        )
+    engine
+        .transact(async |txn| {
+            let cur = current_at(txn, p, expected_version).await?;
+            let old = options_version::Entity::find()
+                .filter(options_version::Column::Package.eq(p.as_str()))
+                .filter(options_version::Column::Version.eq(version))
+                .one(txn)
+                .await?
+                .ok_or_else(|| EngineError::Invalid(format!("{p} has no version {version}.")))?;
+            let doc: OptionsDocument = serde_json::from_str(&old.document).map_err(|e| {
+                EngineError::Invalid(format!("Version {version} of {p} is not readable: {e}"))
+            })?;
+            let doc = p.complete(&doc);
+            p.validate(&doc).map_err(EngineError::Options)?;
+            store_next(
+                txn,
+                caller,
+                p,
+                &cur,
+                doc,
+                "options_restored",
+                format!(" (restored from version {version})"),
+            )
+            .await
+        })
         .await
-    }
-    .await;
-    crate::db::finish(txn, result).await
 }

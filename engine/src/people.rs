@@ -1,7 +1,7 @@
 //! People ("users" in the operator UI): quick search and the user page.
 
 use crate::entity::{account, card, person};
-use crate::runner::Caller;
+use crate::Caller;
 use crate::{enablement, Engine, EngineError, Result};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{

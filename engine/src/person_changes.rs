@@ -9,7 +9,8 @@ use crate::audit::AuditRecord;
 use crate::directory;
 use crate::entity::{person, person_change as row};
 use crate::people;
-use crate::runner::{authorize, given_reason, hold, record, Caller};
+use crate::runner::{authorize, given_reason, hold, record};
+use crate::Caller;
 use crate::{Engine, EngineError, Result};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
@@ -270,118 +271,117 @@ pub async fn decide(
         reason,
         (!approve).then_some("Say why the change is rejected; the requester reads it."),
     )?;
-    let txn = engine.write().await?;
-    let result = async {
-        let c = row::Entity::find_by_id(change_id)
-            .one(&txn)
-            .await?
-            .filter(|c| c.state == PENDING)
-            .ok_or_else(|| {
-                EngineError::Invalid(format!(
-                    "There is no change {change_id} waiting for approval."
-                ))
-            })?;
-        if c.requested_by == caller.account_id {
-            return Err(EngineError::Invalid(
-                "You requested this change yourself, so another approver must decide it.".into(),
-            ));
-        }
-        let p = people::load(&txn, c.person_id).await?;
-        if p.version != c.person_version {
-            return Err(EngineError::Invalid(format!(
-                "{} was changed after this change was requested. Reject it, and ask for it again on the current data.",
-                p.common_name
-            )));
-        }
-        let before = parse_input(&c.before)?;
-        let after = parse_input(&c.after)?;
-        let mut q = Query::update();
-        q.table("person_change")
-            .value("state", if approve { APPROVED } else { REJECTED })
-            .value("decided_by", caller.account_id)
-            .value("decided_at", crate::time::now())
-            .value("reason", (!reason.is_empty()).then(|| reason.to_string()))
-            .and_where(Expr::col("id").eq(c.id))
-            .and_where(Expr::col("state").eq(PENDING));
-        if txn.execute(&q).await?.rows_affected() == 0 {
-            return Err(EngineError::Conflict {
-                kind: ObjectKind::User,
-            });
-        }
-        let requester = people::account_names(&txn, [c.requested_by]).await?;
-        let requester = requester
-            .get(&c.requested_by)
-            .cloned()
-            .unwrap_or_else(|| format!("account {}", c.requested_by));
-        let lines = change_lines(&before, &after);
-        if approve {
-            directory::check_edit(&txn, &p, &after).await?;
-            directory::store_edit(
-                &txn,
-                caller,
-                &p,
-                &after,
-                p.version,
-                &format!("changed as {requester} asked, approved by {}", caller.name),
-                true,
-            )
-            .await?;
-            crate::mobile_ids::activation::void_waiting(&txn, p.id).await?;
-            crate::invitations::void_for_person(&txn, p.id).await?;
-        } else {
-            crate::notifications::notify(
-                &txn,
-                c.requested_by,
-                format!(
-                    "Your change of {} ({}) was rejected by {}: {reason}",
-                    p.common_name, p.employee_id, caller.name
-                ),
-            )
-            .await?;
-        }
-        record(
-            &txn,
-            caller,
-            AuditRecord {
-                action: if approve { "UserChangeApproved" } else { "UserChangeRejected" }.into(),
-                object: Some((ObjectKind::User, p.id)),
-                from_state: Some(p.state.clone()),
-                to_state: Some(p.state.clone()),
-                data: serde_json::json!({
-                    "change_id": c.id,
-                    "requested_by": requester,
-                    "reason": (!reason.is_empty()).then_some(reason),
-                }),
-                detail: format!(
-                    "Change of {} ({}) asked by {requester} {}: {}",
-                    p.common_name,
-                    p.employee_id,
-                    if approve { "approved" } else { "rejected" },
-                    lines.join("; ")
-                ),
-            },
-        )
-        .await?;
-        tell_both(
-            &txn,
-            &before,
-            &after,
+    engine
+        .transact(async |txn| {
+            let c = row::Entity::find_by_id(change_id)
+                .one(txn)
+                .await?
+                .filter(|c| c.state == PENDING)
+                .ok_or_else(|| {
+                    EngineError::Invalid(format!(
+                        "There is no change {change_id} waiting for approval."
+                    ))
+                })?;
+            if c.requested_by == caller.account_id {
+                return Err(EngineError::Invalid(
+                    "You requested this change yourself, so another approver must decide it.".into(),
+                ));
+            }
+            let p = people::load(txn, c.person_id).await?;
+            if p.version != c.person_version {
+                return Err(EngineError::Invalid(format!(
+                    "{} was changed after this change was requested. Reject it, and ask for it again on the current data.",
+                    p.common_name
+                )));
+            }
+            let before = parse_input(&c.before)?;
+            let after = parse_input(&c.after)?;
+            let mut q = Query::update();
+            q.table("person_change")
+                .value("state", if approve { APPROVED } else { REJECTED })
+                .value("decided_by", caller.account_id)
+                .value("decided_at", crate::time::now())
+                .value("reason", (!reason.is_empty()).then(|| reason.to_string()))
+                .and_where(Expr::col("id").eq(c.id))
+                .and_where(Expr::col("state").eq(PENDING));
+            if txn.execute(&q).await?.rows_affected() == 0 {
+                return Err(EngineError::Conflict {
+                    kind: ObjectKind::User,
+                });
+            }
+            let requester = people::account_names(txn, [c.requested_by]).await?;
+            let requester = requester
+                .get(&c.requested_by)
+                .cloned()
+                .unwrap_or_else(|| format!("account {}", c.requested_by));
+            let lines = change_lines(&before, &after);
             if approve {
-                "Your sign-in details were changed"
+                directory::check_edit(txn, &p, &after).await?;
+                directory::store_edit(
+                    txn,
+                    caller,
+                    &p,
+                    &after,
+                    p.version,
+                    &format!("changed as {requester} asked, approved by {}", caller.name),
+                    true,
+                )
+                .await?;
+                crate::mobile_ids::activation::void_waiting(txn, p.id).await?;
+                crate::invitations::void_for_person(txn, p.id).await?;
             } else {
-                "A change of your sign-in details was rejected"
-            },
-            &format!(
-                "Hello {},\n\nthe change of your details in Tessera that {requester} asked for was {} by {}:\n\n{}\n\nIf you did not expect this, tell your IT service desk at once.\n",
-                p.common_name,
-                if approve { "approved" } else { "rejected" },
-                caller.name,
-                lines.join("\n")
-            ),
-        )
-        .await?;
-        people::detail(&people::load(&txn, p.id).await?)
-    }
-    .await;
-    crate::db::finish(txn, result).await
+                crate::notifications::notify(
+                    txn,
+                    c.requested_by,
+                    format!(
+                        "Your change of {} ({}) was rejected by {}: {reason}",
+                        p.common_name, p.employee_id, caller.name
+                    ),
+                )
+                .await?;
+            }
+            record(
+                txn,
+                caller,
+                AuditRecord {
+                    action: if approve { "UserChangeApproved" } else { "UserChangeRejected" }.into(),
+                    object: Some((ObjectKind::User, p.id)),
+                    from_state: Some(p.state.clone()),
+                    to_state: Some(p.state.clone()),
+                    data: serde_json::json!({
+                        "change_id": c.id,
+                        "requested_by": requester,
+                        "reason": (!reason.is_empty()).then_some(reason),
+                    }),
+                    detail: format!(
+                        "Change of {} ({}) asked by {requester} {}: {}",
+                        p.common_name,
+                        p.employee_id,
+                        if approve { "approved" } else { "rejected" },
+                        lines.join("; ")
+                    ),
+                },
+            )
+            .await?;
+            tell_both(
+                txn,
+                &before,
+                &after,
+                if approve {
+                    "Your sign-in details were changed"
+                } else {
+                    "A change of your sign-in details was rejected"
+                },
+                &format!(
+                    "Hello {},\n\nthe change of your details in Tessera that {requester} asked for was {} by {}:\n\n{}\n\nIf you did not expect this, tell your IT service desk at once.\n",
+                    p.common_name,
+                    if approve { "approved" } else { "rejected" },
+                    caller.name,
+                    lines.join("\n")
+                ),
+            )
+            .await?;
+            people::detail(&people::load(txn, p.id).await?)
+        })
+        .await
 }

@@ -6,38 +6,11 @@
 
 use crate::audit::{self, AuditRecord};
 use crate::entity::process_enablement;
-use crate::{EngineError, Result};
+use crate::{Caller, EngineError, Result};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use tessera_process::transition::find;
-use tessera_process::{ObjectKind, ProcessDef, Role, State};
-
-/// Who is calling, as established by the session (never by the request body).
-#[derive(Debug, Clone)]
-pub struct Caller {
-    pub account_id: i64,
-    pub name: String,
-    pub roles: Vec<Role>,
-    /// The person a self-service account belongs to.
-    pub person_id: Option<i64>,
-    /// The client address, for the audit log.
-    pub source: String,
-}
-
-impl Caller {
-    pub fn has(&self, role: Role) -> bool {
-        self.roles.contains(&role)
-    }
-
-    /// Refuses unless the caller holds one of `roles`; `what` completes "Your account may not …".
-    pub fn require_any(&self, roles: &[Role], what: &str) -> Result<()> {
-        if roles.iter().any(|r| self.has(*r)) {
-            Ok(())
-        } else {
-            Err(EngineError::Forbidden(what.to_string()))
-        }
-    }
-}
+use tessera_process::{ObjectKind, ProcessDef, State};
 
 /// The step every process starts with: may this caller start it at all?
 pub fn authorize(caller: &Caller, def: &ProcessDef) -> Result<()> {
@@ -233,8 +206,8 @@ pub async fn transition_many(
 
 /// [`transition`], then the transition's certificate effect on the object's certificates, in the
 /// same transaction: the credential and its certificates change together or not at all.
-/// `reason` is the RFC 5280 reason of a revocation. After the commit, pass the outcome to
-/// [`crate::pki::after_commit`] so that the CRL follows.
+/// `reason` is the RFC 5280 reason of a revocation. Pass the outcome to
+/// [`crate::write::Tx::publish_crl_if`] so that the CRL follows the commit.
 #[allow(clippy::too_many_arguments)]
 pub async fn transition_with_certificates(
     conn: &impl ConnectionTrait,

@@ -154,29 +154,29 @@ impl Attempt {
         name_key: &str,
         now: DateTime<Utc>,
     ) -> Result<i32> {
-        let txn = engine.write().await?;
-        let result = bump(&txn, name_key, &self.source, None, false, now).await;
-        crate::db::finish(txn, result).await
+        engine
+            .transact(async |txn| bump(txn, name_key, &self.source, None, false, now).await)
+            .await
     }
 
     /// A wrong password (or an unknown or disabled account): counted, and the wait set.
     pub async fn failed(&self, engine: &Engine, account_id: Option<i64>) -> Result<()> {
         let now = crate::time::now();
-        let txn = engine.write().await?;
-        let result = async {
-            let failures = bump(&txn, &self.name_key, &self.source, account_id, true, now).await?;
-            if let Some(wait) = delay(failures) {
-                let mut q = Query::update();
-                q.table("login_throttle")
-                    .value("blocked_until", now + wait)
-                    .and_where(Expr::col("name_key").eq(self.name_key.as_str()))
-                    .and_where(Expr::col("source").eq(self.source.as_str()));
-                txn.execute(&q).await?;
-            }
-            Ok(())
-        }
-        .await;
-        crate::db::finish(txn, result).await
+        engine
+            .transact(async |txn| {
+                let failures =
+                    bump(txn, &self.name_key, &self.source, account_id, true, now).await?;
+                if let Some(wait) = delay(failures) {
+                    let mut q = Query::update();
+                    q.table("login_throttle")
+                        .value("blocked_until", now + wait)
+                        .and_where(Expr::col("name_key").eq(self.name_key.as_str()))
+                        .and_where(Expr::col("source").eq(self.source.as_str()));
+                    txn.execute(&q).await?;
+                }
+                Ok(())
+            })
+            .await
     }
 
     /// The right password: this name from this source starts afresh. What other sources did
@@ -240,36 +240,35 @@ async fn report_row(conn: &impl ConnectionTrait, r: &row::Model, now: DateTime<U
 /// number of records written.
 pub async fn report(engine: &Engine, everything: bool) -> Result<usize> {
     let now = crate::time::now();
-    let txn = engine.write().await?;
-    let result = async {
-        let mut q = row::Entity::find().filter(row::Column::Refused.gt(0));
-        if !everything {
-            q = q.filter(row::Column::WindowStart.lte(now - REPORT_EVERY));
-        }
-        let due = q.all(&txn).await?;
-        for r in &due {
-            report_row(&txn, r, now).await?;
-            let mut u = Query::update();
-            u.table("login_throttle")
-                .value("refused", 0)
-                .value("window_start", now)
-                .and_where(Expr::col("id").eq(r.id));
-            txn.execute(&u).await?;
-        }
-        row::Entity::delete_many()
-            .filter(row::Column::Refused.eq(0))
-            .filter(row::Column::LastFailureAt.lt(now - Duration::days(1)))
-            .filter(
-                sea_orm::Condition::any()
-                    .add(row::Column::BlockedUntil.is_null())
-                    .add(row::Column::BlockedUntil.lt(now)),
-            )
-            .exec(&txn)
-            .await?;
-        Ok(due.len())
-    }
-    .await;
-    crate::db::finish(txn, result).await
+    engine
+        .transact(async |txn| {
+            let mut q = row::Entity::find().filter(row::Column::Refused.gt(0));
+            if !everything {
+                q = q.filter(row::Column::WindowStart.lte(now - REPORT_EVERY));
+            }
+            let due = q.all(txn).await?;
+            for r in &due {
+                report_row(txn, r, now).await?;
+                let mut u = Query::update();
+                u.table("login_throttle")
+                    .value("refused", 0)
+                    .value("window_start", now)
+                    .and_where(Expr::col("id").eq(r.id));
+                txn.execute(&u).await?;
+            }
+            row::Entity::delete_many()
+                .filter(row::Column::Refused.eq(0))
+                .filter(row::Column::LastFailureAt.lt(now - Duration::days(1)))
+                .filter(
+                    sea_orm::Condition::any()
+                        .add(row::Column::BlockedUntil.is_null())
+                        .add(row::Column::BlockedUntil.lt(now)),
+                )
+                .exec(txn)
+                .await?;
+            Ok(due.len())
+        })
+        .await
 }
 
 #[cfg(test)]

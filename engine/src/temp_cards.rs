@@ -7,7 +7,8 @@ use crate::audit::{self, AuditRecord};
 use crate::cards::Production;
 use crate::entity::temp_card;
 use crate::people;
-use crate::runner::{self, authorize, transition_with_certificates, Caller};
+use crate::runner::{self, authorize, transition_with_certificates};
+use crate::Caller;
 use crate::{options, Engine, EngineError, Result};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
@@ -100,64 +101,64 @@ async fn create(
             "{verb} between 1 and {MAX_REQUEST} temporary cards (asked for {count})."
         )));
     }
-    let txn = engine.write().await?;
-    let result = async {
-        let opts = options::current(&txn, OptionsPackage::TempCardsScriptOptions).await?;
-        let (state, production, production_type) = if process == ProcessId::TempCardsProcRequest {
-            (TempCardState::Requested, Production::Local, None)
-        } else {
-            let state = if opts.bool("TempCardsExtProdQueue") {
-                TempCardState::Processing
+    engine
+        .transact(async |txn| {
+            let opts = options::current(txn, OptionsPackage::TempCardsScriptOptions).await?;
+            let (state, production, production_type) = if process == ProcessId::TempCardsProcRequest
+            {
+                (TempCardState::Requested, Production::Local, None)
             } else {
-                TempCardState::Ordered
+                let state = if opts.get(tessera_process::options::temp_cards::EXT_PROD_QUEUE) {
+                    TempCardState::Processing
+                } else {
+                    TempCardState::Ordered
+                };
+                (
+                    state,
+                    Production::External,
+                    Some(opts.get(tessera_process::options::temp_cards::EXT_PROD_PRODUCTION_TYPE)),
+                )
             };
-            (
-                state,
-                Production::External,
-                Some(opts.text("TempCardsExtProdProductionType")),
-            )
-        };
-        let now = crate::time::now();
-        let mut ids = Vec::with_capacity(count as usize);
-        for _ in 0..count {
-            let id = temp_card::Entity::insert(temp_card::ActiveModel {
-                state: Set(state.as_str().into()),
-                version: Set(1),
-                production: Set(production.as_str().into()),
-                production_type: Set(production_type.clone()),
-                created_at: Set(now),
-                updated_at: Set(now),
-                ..Default::default()
-            })
-            .exec(&txn)
-            .await?
-            .last_insert_id;
-            ids.push(id);
-        }
-        let what = if production == Production::Local {
-            "requested"
-        } else {
-            "ordered from the bureau"
-        };
-        let records = ids
-            .iter()
-            .map(|id| AuditRecord {
-                action: def.id.as_str().into(),
-                object: Some((ObjectKind::TempCard, *id)),
-                from_state: None,
-                to_state: Some(state.as_str().into()),
-                data: serde_json::json!({
-                    "together": count,
-                    "production_type": production_type,
-                }),
-                detail: format!("Temporary card {what} ({count} together)"),
-            })
-            .collect();
-        audit::append_many(&txn, Some(caller), records).await?;
-        Ok((ids, state))
-    }
-    .await;
-    crate::db::finish(txn, result).await
+            let now = crate::time::now();
+            let mut ids = Vec::with_capacity(count as usize);
+            for _ in 0..count {
+                let id = temp_card::Entity::insert(temp_card::ActiveModel {
+                    state: Set(state.as_str().into()),
+                    version: Set(1),
+                    production: Set(production.as_str().into()),
+                    production_type: Set(production_type.clone()),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                    ..Default::default()
+                })
+                .exec(txn)
+                .await?
+                .last_insert_id;
+                ids.push(id);
+            }
+            let what = if production == Production::Local {
+                "requested"
+            } else {
+                "ordered from the bureau"
+            };
+            let records = ids
+                .iter()
+                .map(|id| AuditRecord {
+                    action: def.id.as_str().into(),
+                    object: Some((ObjectKind::TempCard, *id)),
+                    from_state: None,
+                    to_state: Some(state.as_str().into()),
+                    data: serde_json::json!({
+                        "together": count,
+                        "production_type": production_type,
+                    }),
+                    detail: format!("Temporary card {what} ({count} together)"),
+                })
+                .collect();
+            audit::append_many(txn, Some(caller), records).await?;
+            Ok((ids, state))
+        })
+        .await
 }
 
 /// Temporary cards in `state` (all if none), newest first, at most `limit`.
@@ -203,41 +204,39 @@ pub async fn expire_due(engine: &Engine) -> Result<usize> {
         .await?;
     let mut n = 0;
     for c in due {
-        let txn = engine.write().await?;
-        let result = async {
-            let certs = transition_with_certificates(
-                &txn,
-                None,
-                def,
-                c.id,
-                c.version,
-                State::TempCard(TempCardState::Assigned),
-                State::TempCard(TempCardState::Expired),
-                vec![],
-                None,
-            )
-            .await?;
-            audit::append(
-                &txn,
-                None,
-                AuditRecord {
-                    action: def.id.as_str().into(),
-                    object: Some((ObjectKind::TempCard, c.id)),
-                    from_state: Some(TempCardState::Assigned.as_str().into()),
-                    to_state: Some(TempCardState::Expired.as_str().into()),
-                    data: serde_json::json!({ "certificates_on_hold": certs.changed.len() }),
-                    detail: format!("Temporary card {} expired", c.id),
-                },
-            )
-            .await?;
-            Ok(certs)
-        }
-        .await;
-        match crate::db::finish(txn, result).await {
-            Ok(certs) => {
-                crate::pki::after_commit(engine, &certs).await;
-                n += 1;
-            }
+        let result = engine
+            .transact(async |txn| {
+                let certs = transition_with_certificates(
+                    txn,
+                    None,
+                    def,
+                    c.id,
+                    c.version,
+                    State::TempCard(TempCardState::Assigned),
+                    State::TempCard(TempCardState::Expired),
+                    vec![],
+                    None,
+                )
+                .await?;
+                audit::append(
+                    txn,
+                    None,
+                    AuditRecord {
+                        action: def.id.as_str().into(),
+                        object: Some((ObjectKind::TempCard, c.id)),
+                        from_state: Some(TempCardState::Assigned.as_str().into()),
+                        to_state: Some(TempCardState::Expired.as_str().into()),
+                        data: serde_json::json!({ "certificates_on_hold": certs.changed.len() }),
+                        detail: format!("Temporary card {} expired", c.id),
+                    },
+                )
+                .await?;
+                txn.publish_crl_if(&certs);
+                Ok(())
+            })
+            .await;
+        match result {
+            Ok(()) => n += 1,
             // Changed meanwhile (withdrawn, extended): the next run looks again.
             Err(EngineError::Conflict { .. }) => {}
             Err(e) => return Err(e),

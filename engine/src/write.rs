@@ -4,7 +4,7 @@
 //! the transaction by what caused it, so no caller can forget it, and it never runs for a
 //! change that was rolled back.
 
-use crate::{Engine, Result};
+use crate::{Engine, EngineError, Result};
 use sea_orm::{
     ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, ExecResult, QueryResult, Statement,
 };
@@ -19,14 +19,21 @@ pub enum AfterCommit {
 }
 
 impl AfterCommit {
-    async fn run(self, engine: &Engine) {
-        match self {
-            AfterCommit::PublishCrl => {
-                if let Err(e) = crate::pki::crl::publish(engine).await {
-                    tracing::error!("publishing the CRL failed, the schedule will retry: {e}");
+    /// Boxed with its type written out: publishing a CRL is itself a write, and the future of a
+    /// write would otherwise contain its own type.
+    fn run(
+        self,
+        engine: &Engine,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
+        Box::pin(async move {
+            match self {
+                AfterCommit::PublishCrl => {
+                    if let Err(e) = crate::pki::crl::publish(engine).await {
+                        tracing::error!("publishing the CRL failed, the schedule will retry: {e}");
+                    }
                 }
             }
-        }
+        })
     }
 }
 
@@ -45,6 +52,13 @@ impl Tx {
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         if !after.contains(&work) {
             after.push(work);
+        }
+    }
+
+    /// Publishes a new CRL after the commit if `outcome` changed what it must say.
+    pub fn publish_crl_if(&self, outcome: &crate::pki::effects::EffectOutcome) {
+        if outcome.crl_changed() {
+            self.after_commit(AfterCommit::PublishCrl);
         }
     }
 
@@ -86,13 +100,34 @@ impl Engine {
     /// Runs `work` in one write transaction: committed if it returns `Ok`, rolled back
     /// otherwise; then the work queued with [`Tx::after_commit`].
     pub async fn transact<T>(&self, work: impl AsyncFnOnce(&Tx) -> Result<T>) -> Result<T> {
+        self.transact_with(work).await
+    }
+
+    /// [`Engine::transact`] for work that answers with an error of its own (EST's, which
+    /// carry what the phone must hear).
+    pub async fn transact_with<T, E: From<EngineError>>(
+        &self,
+        work: impl AsyncFnOnce(&Tx) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E> {
         let tx = Tx {
             txn: self.write().await?,
             after: Mutex::new(Vec::new()),
         };
         let result = work(&tx).await;
         let Tx { txn, after } = tx;
-        let value = crate::db::finish(txn, result).await?;
+        let value = match result {
+            Ok(value) => {
+                txn.commit().await.map_err(EngineError::from)?;
+                value
+            }
+            Err(e) => {
+                // The refusal is what the caller must hear, even if the rollback fails too.
+                if let Err(rollback) = txn.rollback().await {
+                    tracing::warn!("rollback failed: {rollback}");
+                }
+                return Err(e);
+            }
+        };
         let after = after
             .into_inner()
             .unwrap_or_else(|poisoned| poisoned.into_inner());

@@ -134,7 +134,7 @@ async fn options_keep_their_history_and_restore(e: Engine) {
     assert!(options::current(&e.db, p)
         .await
         .unwrap()
-        .bool("CardsRequestApproval"));
+        .get(tessera_process::options::cards::REQUEST_APPROVAL));
     assert_eq!(options::history(&e.db, p).await.unwrap().len(), 3);
     let err = options::restore(&e, &admin, p, 2, 1).await.unwrap_err();
     assert!(err.to_string().contains("changed by someone else"), "{err}");

@@ -477,30 +477,23 @@ async fn card_transitions_move_their_certificates(e: Engine) {
         let e = e.clone();
         let op = op.clone();
         async move {
-            let txn = e.write().await.unwrap();
-            let r = runner::transition_with_certificates(
-                &txn,
-                Some(&op),
-                process.def(),
-                owner,
-                version,
-                State::Card(from),
-                State::Card(to),
-                vec![],
-                reason,
-            )
-            .await;
-            match r {
-                Ok(outcome) => {
-                    txn.commit().await.unwrap();
-                    tessera_engine::pki::after_commit(&e, &outcome).await;
-                    Ok(outcome)
-                }
-                Err(err) => {
-                    txn.rollback().await.unwrap();
-                    Err(err)
-                }
-            }
+            e.transact(async |txn| {
+                let outcome = runner::transition_with_certificates(
+                    txn,
+                    Some(&op),
+                    process.def(),
+                    owner,
+                    version,
+                    State::Card(from),
+                    State::Card(to),
+                    vec![],
+                    reason,
+                )
+                .await?;
+                txn.publish_crl_if(&outcome);
+                Ok(outcome)
+            })
+            .await
         }
     };
     let crl_before = crl::latest(&e.db).await.unwrap().unwrap().number;

@@ -22,7 +22,7 @@ async fn encoding(e: &Engine, on: bool) {
     let cur = options::current(&e.db, OptionsPackage::TempCardsScriptOptions)
         .await
         .unwrap();
-    if cur.bool("TempCardsEncodeCard") == on {
+    if cur.get(tessera_process::options::temp_cards::ENCODE_CARD) == on {
         return;
     }
     options::save(

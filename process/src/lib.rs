@@ -18,7 +18,8 @@ pub mod transition;
 pub use catalogue::{Component, Handler, Package, ProcessDef, ProcessId, Subject};
 pub use kind::{ObjectKind, Role};
 pub use options::{
-    OptionDef, OptionError, OptionKind, OptionValue, OptionsDocument, OptionsPackage,
+    Key, OptionDef, OptionError, OptionKind, OptionType, OptionValue, OptionsDocument,
+    OptionsPackage,
 };
 pub use profile::{CertPurpose, CertificateProfile, RevocationReason};
 pub use state::{

@@ -112,203 +112,279 @@ pub enum OptionError {
 
 const CERTS: &[&str] = &["authentication", "signature", "encryption"];
 
+/// An option, typed: a `Key<bool>` reads as a bool, a `Key<i64>` as a number within its range,
+/// and an option that is not declared here is not a name the engine can write. Each option is
+/// declared once, below, with its package, label, help, type and default.
+#[derive(Debug)]
+pub struct Key<T> {
+    pub package: OptionsPackage,
+    pub def: OptionDef,
+    value: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for Key<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Key<T> {}
+
+impl<T> Key<T> {
+    const fn new(package: OptionsPackage, def: OptionDef) -> Self {
+        Key {
+            package,
+            def,
+            value: std::marker::PhantomData,
+        }
+    }
+
+    pub const fn name(&self) -> &'static str {
+        self.def.key
+    }
+}
+
+impl Key<bool> {
+    const fn flag(
+        package: OptionsPackage,
+        key: &'static str,
+        label: &'static str,
+        help: &'static str,
+        default: bool,
+    ) -> Self {
+        let kind = OptionKind::Bool;
+        Key::new(
+            package,
+            OptionDef {
+                key,
+                label,
+                help,
+                kind,
+                default: Default::Bool(default),
+            },
+        )
+    }
+}
+
+impl Key<i64> {
+    const fn number(
+        package: OptionsPackage,
+        key: &'static str,
+        label: &'static str,
+        help: &'static str,
+        range: std::ops::RangeInclusive<i64>,
+        default: i64,
+    ) -> Self {
+        let kind = OptionKind::Int {
+            min: *range.start(),
+            max: *range.end(),
+        };
+        Key::new(
+            package,
+            OptionDef {
+                key,
+                label,
+                help,
+                kind,
+                default: Default::Int(default),
+            },
+        )
+    }
+}
+
+impl Key<String> {
+    const fn choice(
+        package: OptionsPackage,
+        key: &'static str,
+        label: &'static str,
+        help: &'static str,
+        allowed: &'static [&'static str],
+        default: &'static str,
+    ) -> Self {
+        let kind = OptionKind::Choice(allowed);
+        Key::new(
+            package,
+            OptionDef {
+                key,
+                label,
+                help,
+                kind,
+                default: Default::Choice(default),
+            },
+        )
+    }
+}
+
+impl Key<Vec<String>> {
+    const fn set(
+        package: OptionsPackage,
+        key: &'static str,
+        label: &'static str,
+        help: &'static str,
+        allowed: &'static [&'static str],
+        default: &'static [&'static str],
+    ) -> Self {
+        let kind = OptionKind::Set(allowed);
+        Key::new(
+            package,
+            OptionDef {
+                key,
+                label,
+                help,
+                kind,
+                default: Default::Set(default),
+            },
+        )
+    }
+}
+
+/// A Rust type an option reads as. A stored value of another type (a document written by hand)
+/// reads as the option's default, and a number is kept within the option's range.
+pub trait OptionType: Sized {
+    fn read(value: Option<&OptionValue>, def: &OptionDef) -> Self;
+}
+
+impl OptionType for bool {
+    fn read(value: Option<&OptionValue>, def: &OptionDef) -> Self {
+        match (value, def.default) {
+            (Some(OptionValue::Bool(b)), _) => *b,
+            (_, Default::Bool(b)) => b,
+            _ => false,
+        }
+    }
+}
+
+impl OptionType for i64 {
+    fn read(value: Option<&OptionValue>, def: &OptionDef) -> Self {
+        let n = match (value, def.default) {
+            (Some(OptionValue::Int(n)), _) => *n,
+            (_, Default::Int(n)) => n,
+            _ => 0,
+        };
+        match def.kind {
+            OptionKind::Int { min, max } => n.clamp(min, max),
+            _ => n,
+        }
+    }
+}
+
+impl OptionType for String {
+    fn read(value: Option<&OptionValue>, def: &OptionDef) -> Self {
+        match (value, def.default) {
+            (Some(OptionValue::Text(t)), _) => t.clone(),
+            (_, Default::Choice(t)) => t.into(),
+            _ => String::new(),
+        }
+    }
+}
+
+impl OptionType for Vec<String> {
+    fn read(value: Option<&OptionValue>, def: &OptionDef) -> Self {
+        match (value, def.default) {
+            (Some(OptionValue::List(l)), _) => l.clone(),
+            (_, Default::Set(l)) => l.iter().map(|s| s.to_string()).collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+impl<T: OptionType> Key<T> {
+    /// The value in `doc`, a document of this option's package.
+    pub fn read(&self, doc: &OptionsDocument) -> T {
+        T::read(doc.get(self.def.key), &self.def)
+    }
+}
+
+/// The options of CardsScriptOptions.
+#[rustfmt::skip]
+pub mod cards {
+    use super::{Key, OptionsPackage, CERTS};
+    const P: OptionsPackage = OptionsPackage::CardsScriptOptions;
+    pub const REQUEST_APPROVAL: Key<bool> = Key::flag(P, "CardsRequestApproval", "Add an approval step to Request card", "On: a requested card waits in state \"requested\" until an approver approves it. Off: it is approved at once.", true);
+    pub const EXT_PROD_ORDER_APPROVAL: Key<bool> = Key::flag(P, "CardsExtProdOrderApproval", "Add an approval step to Order card", "On: an ordered card waits for approval before it goes to the bureau.", false);
+    pub const EXT_PROD_QUEUE: Key<bool> = Key::flag(P, "CardsExtProdQueue", "Queue card orders", "On: ordered cards wait in state \"processing\" for the next sync with the bureau. Off: they are ordered at once.", true);
+    pub const EXT_PROD_PRODUCTION_TYPE: Key<String> = Key::choice(P, "CardsExtProdProductionType", "Production type for cards", "How the bureau produces the card.", &["print_and_encode", "print_only"], "print_and_encode");
+    pub const EXT_PROD_ALLOW_MULTIPLE_ORDERS: Key<bool> = Key::flag(P, "CardsExtProdAllowMultipleOrders", "Allow multiple card orders", "On: a user may have more than one card order under way.", false);
+    pub const EXT_PROD_SEND_ORDERED_EMAIL: Key<bool> = Key::flag(P, "CardsExtProdSendOrderedEmail", "Send \"card ordered\" email", "On: the user gets an email when the card is ordered.", true);
+    pub const ISSUE_TWO_PERSON_RULE: Key<bool> = Key::flag(P, "CardsIssueTwoPersonRule", "Two-person rule for issuance", "On: a second operator must confirm before a card is issued.", false);
+    pub const CERTIFICATES: Key<Vec<String>> = Key::set(P, "CardsCertificates", "Certificates on an issued card", "Authentication goes to slot 9A, signature to 9C, encryption to 9D (an escrowed key, imported; needs a card that can import keys).", CERTS, &["authentication", "signature", "encryption"]);
+    pub const PIN_LENGTH: Key<i64> = Key::number(P, "CardsPinLength", "PIN length", "Digits in the PIN set when a card is issued (PIV allows 6 to 8).", 6..=8, 6);
+    pub const PUK_LENGTH: Key<i64> = Key::number(P, "CardsPukLength", "PUK length", "Digits in the PUK set when a card is issued (PIV allows 6 to 8). Tessera keeps the PUK encrypted to unblock the PIN.", 6..=8, 8);
+    pub const MANAGEMENT_KEY_ALGORITHM: Key<String> = Key::choice(P, "CardsManagementKeyAlgorithm", "Management key algorithm", "The algorithm of the random management key set on each card. AES needs a card that supports it (YubiKey 5.4 and later).", &["aes192", "aes128", "aes256", "3des"], "aes192");
+    pub const ALLOW_REENCODE: Key<bool> = Key::flag(P, "CardsAllowReencode", "Allow re-encoding a card", "On: Issue card may overwrite a card Tessera encoded before (its management key is known). Off: only blank cards are accepted.", false);
+}
+
+/// The options of TempCardsScriptOptions.
+#[rustfmt::skip]
+pub mod temp_cards {
+    use super::{Key, OptionsPackage, CERTS};
+    const P: OptionsPackage = OptionsPackage::TempCardsScriptOptions;
+    pub const PIN_LENGTH: Key<i64> = Key::number(P, "TempCardsPinLength", "PIN length", "Digits in the PIN set on a temporary card (PIV allows 6 to 8).", 6..=8, 6);
+    pub const PUK_LENGTH: Key<i64> = Key::number(P, "TempCardsPukLength", "PUK length", "Digits in the PUK set on a temporary card (PIV allows 6 to 8).", 6..=8, 8);
+    pub const ENCODE_CARD: Key<bool> = Key::flag(P, "TempCardsEncodeCard", "Encode the temporary card", "On: the card is encoded with keys and certificates when it is produced.", true);
+    pub const CERTIFICATES: Key<Vec<String>> = Key::set(P, "TempCardsCertificates", "Certificates to issue", "Only used when the card is encoded.", CERTS, &["authentication", "signature"]);
+    pub const ASSIGN_VALIDITY_DAYS: Key<i64> = Key::number(P, "TempCardsAssignValidityDays", "Validity of an assignment (days)", "How long a temporary card stays assigned before it expires.", 1..=365, 14);
+    pub const ALLOW_MULTIPLE_ASSIGNED: Key<bool> = Key::flag(P, "TempCardsAllowMultipleAssigned", "Allow more than one temporary card per user", "Off: Assign refuses a user who already has an assigned temporary card.", false);
+    pub const EXT_PROD_QUEUE: Key<bool> = Key::flag(P, "TempCardsExtProdQueue", "Queue temporary card orders", "On: ordered temporary cards wait in state \"processing\" for the next sync with the bureau (and can still be aborted). Off: they are ordered at once.", true);
+    pub const EXT_PROD_PRODUCTION_TYPE: Key<String> = Key::choice(P, "TempCardsExtProdProductionType", "Production type for temporary cards", "How the bureau produces the card. A card printed only is encoded with Initialize temporary card.", &["print_and_encode", "print_only"], "print_only");
+}
+
+/// The options of UsersScriptOptions.
+#[rustfmt::skip]
+pub mod users {
+    use super::{Key, OptionsPackage};
+    const P: OptionsPackage = OptionsPackage::UsersScriptOptions;
+    pub const CREATE_APPROVAL: Key<bool> = Key::flag(P, "UsersCreateApproval", "Approval step for new users", "On: a user an operator creates or imports is requested and waits for an approver; off: active at once.", false);
+}
+
+/// The options of MobileIDScriptOptions.
+#[rustfmt::skip]
+pub mod mobile_id {
+    use super::{Key, OptionsPackage, CERTS};
+    const P: OptionsPackage = OptionsPackage::MobileIDScriptOptions;
+    pub const CERTIFICATES: Key<Vec<String>> = Key::set(P, "MobileIDCertificates", "Certificates to issue", "The certificates the mobile ID gets.", CERTS, &["authentication", "signature"]);
+    pub const QR_DELIVERY: Key<String> = Key::choice(P, "MobileIDQrDelivery", "Where the QR code is shown", "In Self-Service, or sent to the user by email.", &["self_service", "email"], "self_service");
+    pub const VALIDITY_DAYS: Key<i64> = Key::number(P, "MobileIDValidityDays", "Validity of the mobile ID (days)", "How long the mobile ID and its certificates are valid.", 1..=1826, 730);
+    pub const USER_PROPERTIES: Key<Vec<String>> = Key::set(P, "MobileIDUserProperties", "User properties", "Properties of the user the mobile ID carries.", &["user_id", "server_name", "profile_name"], &["user_id", "server_name", "profile_name"]);
+    pub const RECOVER_ENCRYPTION_CERTIFICATES: Key<bool> = Key::flag(P, "MobileIDRecoverEncryptionCertificates", "Recover encryption certificates", "On: escrowed encryption keys are recovered onto the new mobile ID.", false);
+    pub const NOTIFY_USER: Key<bool> = Key::flag(P, "MobileIDNotifyUser", "Notify user of success or failure", "On: the user gets an email when the mobile ID is created or creation fails.", true);
+}
+
 const CARDS: &[OptionDef] = &[
-    OptionDef {
-        key: "CardsRequestApproval",
-        label: "Add an approval step to Request card",
-        help: "On: a requested card waits in state \"requested\" until an approver approves it. Off: it is approved at once.",
-        kind: OptionKind::Bool,
-        default: Default::Bool(true),
-    },
-    OptionDef {
-        key: "CardsExtProdOrderApproval",
-        label: "Add an approval step to Order card",
-        help: "On: an ordered card waits for approval before it goes to the bureau.",
-        kind: OptionKind::Bool,
-        default: Default::Bool(false),
-    },
-    OptionDef {
-        key: "CardsExtProdQueue",
-        label: "Queue card orders",
-        help: "On: ordered cards wait in state \"processing\" for the next sync with the bureau. Off: they are ordered at once.",
-        kind: OptionKind::Bool,
-        default: Default::Bool(true),
-    },
-    OptionDef {
-        key: "CardsExtProdProductionType",
-        label: "Production type for cards",
-        help: "How the bureau produces the card.",
-        kind: OptionKind::Choice(&["print_and_encode", "print_only"]),
-        default: Default::Choice("print_and_encode"),
-    },
-    OptionDef {
-        key: "CardsExtProdAllowMultipleOrders",
-        label: "Allow multiple card orders",
-        help: "On: a user may have more than one card order under way.",
-        kind: OptionKind::Bool,
-        default: Default::Bool(false),
-    },
-    OptionDef {
-        key: "CardsExtProdSendOrderedEmail",
-        label: "Send \"card ordered\" email",
-        help: "On: the user gets an email when the card is ordered.",
-        kind: OptionKind::Bool,
-        default: Default::Bool(true),
-    },
-    OptionDef {
-        key: "CardsIssueTwoPersonRule",
-        label: "Two-person rule for issuance",
-        help: "On: a second operator must confirm before a card is issued.",
-        kind: OptionKind::Bool,
-        default: Default::Bool(false),
-    },
-    OptionDef {
-        key: "CardsCertificates",
-        label: "Certificates on an issued card",
-        help: "Authentication goes to slot 9A, signature to 9C, encryption to 9D (an escrowed key, imported; needs a card that can import keys).",
-        kind: OptionKind::Set(CERTS),
-        default: Default::Set(&["authentication", "signature", "encryption"]),
-    },
-    OptionDef {
-        key: "CardsPinLength",
-        label: "PIN length",
-        help: "Digits in the PIN set when a card is issued (PIV allows 6 to 8).",
-        kind: OptionKind::Int { min: 6, max: 8 },
-        default: Default::Int(6),
-    },
-    OptionDef {
-        key: "CardsPukLength",
-        label: "PUK length",
-        help: "Digits in the PUK set when a card is issued (PIV allows 6 to 8). Tessera keeps the PUK encrypted to unblock the PIN.",
-        kind: OptionKind::Int { min: 6, max: 8 },
-        default: Default::Int(8),
-    },
-    OptionDef {
-        key: "CardsManagementKeyAlgorithm",
-        label: "Management key algorithm",
-        help: "The algorithm of the random management key set on each card. AES needs a card that supports it (YubiKey 5.4 and later).",
-        kind: OptionKind::Choice(&["aes192", "aes128", "aes256", "3des"]),
-        default: Default::Choice("aes192"),
-    },
-    OptionDef {
-        key: "CardsAllowReencode",
-        label: "Allow re-encoding a card",
-        help: "On: Issue card may overwrite a card Tessera encoded before (its management key is known). Off: only blank cards are accepted.",
-        kind: OptionKind::Bool,
-        default: Default::Bool(false),
-    },
+    cards::REQUEST_APPROVAL.def,
+    cards::EXT_PROD_ORDER_APPROVAL.def,
+    cards::EXT_PROD_QUEUE.def,
+    cards::EXT_PROD_PRODUCTION_TYPE.def,
+    cards::EXT_PROD_ALLOW_MULTIPLE_ORDERS.def,
+    cards::EXT_PROD_SEND_ORDERED_EMAIL.def,
+    cards::ISSUE_TWO_PERSON_RULE.def,
+    cards::CERTIFICATES.def,
+    cards::PIN_LENGTH.def,
+    cards::PUK_LENGTH.def,
+    cards::MANAGEMENT_KEY_ALGORITHM.def,
+    cards::ALLOW_REENCODE.def,
 ];
 
 const TEMP_CARDS: &[OptionDef] = &[
-    OptionDef {
-        key: "TempCardsPinLength",
-        label: "PIN length",
-        help: "Digits in the PIN set on a temporary card (PIV allows 6 to 8).",
-        kind: OptionKind::Int { min: 6, max: 8 },
-        default: Default::Int(6),
-    },
-    OptionDef {
-        key: "TempCardsPukLength",
-        label: "PUK length",
-        help: "Digits in the PUK set on a temporary card (PIV allows 6 to 8).",
-        kind: OptionKind::Int { min: 6, max: 8 },
-        default: Default::Int(8),
-    },
-    OptionDef {
-        key: "TempCardsEncodeCard",
-        label: "Encode the temporary card",
-        help: "On: the card is encoded with keys and certificates when it is produced.",
-        kind: OptionKind::Bool,
-        default: Default::Bool(true),
-    },
-    OptionDef {
-        key: "TempCardsCertificates",
-        label: "Certificates to issue",
-        help: "Only used when the card is encoded.",
-        kind: OptionKind::Set(CERTS),
-        default: Default::Set(&["authentication", "signature"]),
-    },
-    OptionDef {
-        key: "TempCardsAssignValidityDays",
-        label: "Validity of an assignment (days)",
-        help: "How long a temporary card stays assigned before it expires.",
-        kind: OptionKind::Int { min: 1, max: 365 },
-        default: Default::Int(14),
-    },
-    OptionDef {
-        key: "TempCardsAllowMultipleAssigned",
-        label: "Allow more than one temporary card per user",
-        help: "Off: Assign refuses a user who already has an assigned temporary card.",
-        kind: OptionKind::Bool,
-        default: Default::Bool(false),
-    },
-    OptionDef {
-        key: "TempCardsExtProdQueue",
-        label: "Queue temporary card orders",
-        help: "On: ordered temporary cards wait in state \"processing\" for the next sync with the bureau (and can still be aborted). Off: they are ordered at once.",
-        kind: OptionKind::Bool,
-        default: Default::Bool(true),
-    },
-    OptionDef {
-        key: "TempCardsExtProdProductionType",
-        label: "Production type for temporary cards",
-        help: "How the bureau produces the card. A card printed only is encoded with Initialize temporary card.",
-        kind: OptionKind::Choice(&["print_and_encode", "print_only"]),
-        default: Default::Choice("print_only"),
-    },
+    temp_cards::PIN_LENGTH.def,
+    temp_cards::PUK_LENGTH.def,
+    temp_cards::ENCODE_CARD.def,
+    temp_cards::CERTIFICATES.def,
+    temp_cards::ASSIGN_VALIDITY_DAYS.def,
+    temp_cards::ALLOW_MULTIPLE_ASSIGNED.def,
+    temp_cards::EXT_PROD_QUEUE.def,
+    temp_cards::EXT_PROD_PRODUCTION_TYPE.def,
 ];
 
-const USERS: &[OptionDef] = &[OptionDef {
-    key: "UsersCreateApproval",
-    label: "Approval step for new users",
-    help: "On: a user an operator creates or imports is requested and waits for an approver; off: active at once.",
-    kind: OptionKind::Bool,
-    default: Default::Bool(false),
-}];
+const USERS: &[OptionDef] = &[users::CREATE_APPROVAL.def];
 
 const MOBILE_ID: &[OptionDef] = &[
-    OptionDef {
-        key: "MobileIDCertificates",
-        label: "Certificates to issue",
-        help: "The certificates the mobile ID gets.",
-        kind: OptionKind::Set(CERTS),
-        default: Default::Set(&["authentication", "signature"]),
-    },
-    OptionDef {
-        key: "MobileIDQrDelivery",
-        label: "Where the QR code is shown",
-        help: "In Self-Service, or sent to the user by email.",
-        kind: OptionKind::Choice(&["self_service", "email"]),
-        default: Default::Choice("self_service"),
-    },
-    OptionDef {
-        key: "MobileIDValidityDays",
-        label: "Validity of the mobile ID (days)",
-        help: "How long the mobile ID and its certificates are valid.",
-        kind: OptionKind::Int { min: 1, max: 1826 },
-        default: Default::Int(730),
-    },
-    OptionDef {
-        key: "MobileIDUserProperties",
-        label: "User properties",
-        help: "Properties of the user the mobile ID carries.",
-        kind: OptionKind::Set(&["user_id", "server_name", "profile_name"]),
-        default: Default::Set(&["user_id", "server_name", "profile_name"]),
-    },
-    OptionDef {
-        key: "MobileIDRecoverEncryptionCertificates",
-        label: "Recover encryption certificates",
-        help: "On: escrowed encryption keys are recovered onto the new mobile ID.",
-        kind: OptionKind::Bool,
-        default: Default::Bool(false),
-    },
-    OptionDef {
-        key: "MobileIDNotifyUser",
-        label: "Notify user of success or failure",
-        help: "On: the user gets an email when the mobile ID is created or creation fails.",
-        kind: OptionKind::Bool,
-        default: Default::Bool(true),
-    },
+    mobile_id::CERTIFICATES.def,
+    mobile_id::QR_DELIVERY.def,
+    mobile_id::VALIDITY_DAYS.def,
+    mobile_id::USER_PROPERTIES.def,
+    mobile_id::RECOVER_ENCRYPTION_CERTIFICATES.def,
+    mobile_id::NOTIFY_USER.def,
 ];
 
 impl OptionsPackage {

@@ -335,6 +335,7 @@ async fn serve(config: Config, engine: Engine) -> Result<(), String> {
         .merge(readers)
         .merge(bureau)
         .merge(est)
+        .layer(axum::middleware::from_fn(bad_arguments_are_400))
         .layer(axum::middleware::from_fn_with_state(
             work_queue::WorkQueue::shared(),
             work_queue::take_turn,
@@ -371,6 +372,29 @@ async fn serve(config: Config, engine: Engine) -> Result<(), String> {
     })
     .await
     .map_err(|e| e.to_string())
+}
+
+/// A server function's arguments that do not decode (a process name that does not exist, a
+/// number that is text) are the caller's mistake: 400, not the 500 the server function layer
+/// answers with. Only a 500 is looked at, and only its first bytes, where the error names its
+/// kind (`Args|…`, `Deserialization|…`).
+async fn bad_arguments_are_400(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let api = req.uri().path().starts_with("/api/");
+    let res = next.run(req).await;
+    if !api || res.status() != axum::http::StatusCode::INTERNAL_SERVER_ERROR {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return axum::response::Response::from_parts(parts, axum::body::Body::empty());
+    };
+    if bytes.starts_with(b"Args|") || bytes.starts_with(b"Deserialization|") {
+        parts.status = axum::http::StatusCode::BAD_REQUEST;
+    }
+    axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 /// Headers every response carries. Answers are not cached (a recovered key's PKCS#12, a

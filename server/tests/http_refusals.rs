@@ -118,6 +118,43 @@ async fn refusals_carry_their_status_and_hostile_requests_change_nothing() {
             .status(),
         400
     );
+    // A process that does not exist, or arguments that do not decode, are 400 too; a process
+    // on an object that does not exist is 404.
+    let json = |path: &str, body: &str| {
+        c.post(format!("{base}{path}"))
+            .header("cookie", &cookie)
+            .header("content-type", "application/json")
+            .body(body.to_string())
+    };
+    for bad in [
+        r#"{"process":"CardsProcTakeOver","kind":"card","id":1,"version":1,"input":{}}"#,
+        r#"{"process":"CardsProcLock","kind":"card","id":"one","version":1,"input":{}}"#,
+        r#"{"process":"CardsProcLock","kind":"card","id":1,"version":1,"input":{"reason":"because"}}"#,
+    ] {
+        let r = json("/api/run_process", bad).send().await.unwrap();
+        assert_eq!(r.status(), 400, "{bad}");
+    }
+    let r = json(
+        "/api/fetch_process",
+        r#"{"process":"UsersProcLock","kind":"card","id":1}"#,
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("not a process that changes a card"));
+    let r = json(
+        "/api/run_process",
+        r#"{"process":"CardsProcLock","kind":"card","id":999999,"version":1,"input":{"reason":"key_compromise"}}"#,
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 404);
 
     // From another origin, nothing goes through: not even a sign-in (login CSRF).
     let r = login(

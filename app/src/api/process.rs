@@ -7,7 +7,7 @@ use tessera_process::dto::{ProcessInput, ProcessOutcome, ProcessPreview};
 use tessera_process::{ObjectKind, ProcessId};
 
 /// A lifecycle process on the object `(kind, id)` before Next.
-#[server(prefix = "/api", endpoint = "process_preview", input = Json)]
+#[server(prefix = "/api", endpoint = "fetch_process", input = Json)]
 pub async fn fetch_process(
     process: ProcessId,
     kind: ObjectKind,

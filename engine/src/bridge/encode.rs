@@ -22,7 +22,8 @@ use crate::entity::{certificate, encoding_job};
 use crate::pki::issue::{self, SubjectData};
 use crate::pki::keys::KeySource;
 use crate::pki::{effects, profiles};
-use crate::runner::{self, authorize, record, require_state, Caller};
+use crate::runner::{self, authorize, record, require_state};
+use crate::Caller;
 use crate::{options, people, Engine, EngineError, Result};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use std::time::Instant;
@@ -59,17 +60,26 @@ impl IssueSettings {
         kind: ObjectKind,
     ) -> Result<IssueSettings> {
         let o = options::current(conn, OptionsPackage::CardsScriptOptions).await?;
-        let (own, prefix) = match kind {
+        use tessera_process::options::{cards, temp_cards};
+        // Each kind of card has its own PIN, PUK and certificate options.
+        let (own, certificates, pin_length, puk_length) = match kind {
             ObjectKind::TempCard => (
                 options::current(conn, OptionsPackage::TempCardsScriptOptions).await?,
-                "TempCards",
+                temp_cards::CERTIFICATES,
+                temp_cards::PIN_LENGTH,
+                temp_cards::PUK_LENGTH,
             ),
-            _ => (o.clone(), "Cards"),
+            _ => (
+                o.clone(),
+                cards::CERTIFICATES,
+                cards::PIN_LENGTH,
+                cards::PUK_LENGTH,
+            ),
         };
         let mut plans = Vec::new();
         for purpose in CertPurpose::ALL {
             if own
-                .list(&format!("{prefix}Certificates"))
+                .get(certificates)
                 .iter()
                 .any(|c| c == &purpose.label().to_lowercase())
             {
@@ -77,7 +87,7 @@ impl IssueSettings {
                 plans.push((slot_for(*purpose), profile));
             }
         }
-        let management_key = match o.text("CardsManagementKeyAlgorithm").as_str() {
+        let management_key = match o.get(cards::MANAGEMENT_KEY_ALGORITHM).as_str() {
             "3des" => MgmtAlgorithm::TripleDes,
             "aes128" => MgmtAlgorithm::Aes128,
             "aes256" => MgmtAlgorithm::Aes256,
@@ -85,10 +95,10 @@ impl IssueSettings {
         };
         Ok(IssueSettings {
             plans,
-            pin_length: own.int(&format!("{prefix}PinLength")).clamp(6, 8) as usize,
-            puk_length: own.int(&format!("{prefix}PukLength")).clamp(6, 8) as usize,
+            pin_length: own.get(pin_length) as usize,
+            puk_length: own.get(puk_length) as usize,
             management_key,
-            allow_reencode: o.bool("CardsAllowReencode"),
+            allow_reencode: o.get(cards::ALLOW_REENCODE),
             options_version: own.version,
         })
     }
@@ -172,71 +182,70 @@ pub async fn begin_as(
             if target.0 == ObjectKind::TempCard { "TempCards" } else { "Cards" },
         )));
     }
-    let txn = engine.write().await?;
-    let result = async {
-        let t = target::load(&txn, target).await?;
-        if t.version != version {
-            return Err(EngineError::Conflict { kind: target.0 });
-        }
-        let def = process
-            .or(target::encoding_process(t.state))
-            .unwrap_or(first)
-            .def();
-        authorize(caller, def)?;
-        require_state(def, t.state)?;
-        // A card a batch order holds is produced by that batch, never beside it.
-        if let Some(batch) = t.batch_order_id {
-            if !matches!(def.starts_on, tessera_process::Subject::BatchOrders(_)) {
+    let job = engine
+        .transact(async |txn| {
+            let t = target::load(txn, target).await?;
+            if t.version != version {
+                return Err(EngineError::Conflict { kind: target.0 });
+            }
+            let def = process
+                .or(target::encoding_process(t.state))
+                .unwrap_or(first)
+                .def();
+            authorize(caller, def)?;
+            require_state(def, t.state)?;
+            // A card a batch order holds is produced by that batch, never beside it.
+            if let Some(batch) = t.batch_order_id {
+                if !matches!(def.starts_on, tessera_process::Subject::BatchOrders(_)) {
+                    return Err(EngineError::Invalid(format!(
+                        "{} {} belongs to batch order {batch}: it is produced there (BATCH ORDERS).",
+                        target.0.label(),
+                        target.1
+                    )));
+                }
+            }
+            if let Some(holder) = t.holder {
+                people::active_holder(txn, holder, " now, so no card can be issued for them.").await?;
+            }
+            // The row lock first: a second job on this object waits here and then sees this one.
+            runner::hold(txn, target.0, target.1, version).await?;
+            if let Some(open) = jobs::open_on(txn, target).await?.first() {
                 return Err(EngineError::Invalid(format!(
-                    "{} {} belongs to batch order {batch}: it is produced there (BATCH ORDERS).",
+                    "{} {} already has encoding job {} ({}). {}",
                     target.0.label(),
-                    target.1
+                    target.1,
+                    open.id,
+                    open.state.replace('_', " "),
+                    if open.state == JobState::InDoubt.as_str() {
+                        "Reconcile it first: insert that card and click Reconcile."
+                    } else {
+                        "Wait for it to finish."
+                    }
                 )));
             }
-        }
-        if let Some(holder) = t.holder {
-            people::active_holder(&txn, holder, " now, so no card can be issued for them.").await?;
-        }
-        // The row lock first: a second job on this object waits here and then sees this one.
-        runner::hold(&txn, target.0, target.1, version).await?;
-        if let Some(open) = jobs::open_on(&txn, target).await?.first() {
-            return Err(EngineError::Invalid(format!(
-                "{} {} already has encoding job {} ({}). {}",
-                target.0.label(),
-                target.1,
-                open.id,
-                open.state.replace('_', " "),
-                if open.state == JobState::InDoubt.as_str() {
-                    "Reconcile it first: insert that card and click Reconcile."
-                } else {
-                    "Wait for it to finish."
-                }
-            )));
-        }
-        let job = jobs::create(&txn, target, def.id, reader, caller.account_id).await?;
-        record(
-            &txn,
-            caller,
-            AuditRecord {
-                action: "CardEncodingStarted".into(),
-                object: Some(target),
-                from_state: Some(t.state.as_str().into()),
-                to_state: None,
-                data: serde_json::json!({
-                    "job_id": job,
-                    "process": def.id.as_str(),
-                    "reader": reader,
-                    "certificates": settings.describe(),
-                    "options_version": settings.options_version,
-                }),
-                detail: format!("Encoding started in reader \"{reader}\" for {}", t.label),
-            },
-        )
+            let job = jobs::create(txn, target, def.id, reader, caller.account_id).await?;
+            record(
+                txn,
+                caller,
+                AuditRecord {
+                    action: "CardEncodingStarted".into(),
+                    object: Some(target),
+                    from_state: Some(t.state.as_str().into()),
+                    to_state: None,
+                    data: serde_json::json!({
+                        "job_id": job,
+                        "process": def.id.as_str(),
+                        "reader": reader,
+                        "certificates": settings.describe(),
+                        "options_version": settings.options_version,
+                    }),
+                    detail: format!("Encoding started in reader \"{reader}\" for {}", t.label),
+                },
+            )
+            .await?;
+            Ok(job)
+        })
         .await?;
-        Ok(job)
-    }
-    .await;
-    let job = crate::db::finish(txn, result).await?;
     bridge.live_start(job);
     Ok((job, claim, settings))
 }
@@ -939,35 +948,34 @@ async fn issue_all<T: Transport + Send + 'static>(
 ) -> std::result::Result<Vec<(Slot, issue::Issued)>, Failure> {
     let pki = j.engine.pki().map_err(|e| j.fail(e.to_string()))?;
     let (engine, caller, job, target) = (j.engine, j.caller, j.id, j.target);
-    let txn = engine.write().await.map_err(|e| j.fail(e.to_string()))?;
-    let result: Result<Vec<(Slot, issue::Issued)>> = async {
-        let subject: SubjectData = target::load(&txn, target).await?.subject;
-        let mut out = Vec::new();
-        for ((slot, profile), spki) in settings.plans.iter().zip(sources) {
-            let key = match spki {
-                Some(der) => KeySource::Spki(der),
-                None => KeySource::Generate,
-            };
-            let i = issue::issue(&txn, pki, Some(caller), target, &subject, profile, key).await?;
-            out.push((*slot, i));
-        }
-        let ids: Vec<i64> = out.iter().map(|(_, i)| i.certificate_id).collect();
-        jobs::advance(
-            &txn,
-            job,
-            EncodingStep::IssueCertificates,
-            vec![(
-                "certificate_ids",
-                serde_json::to_string(&ids).unwrap_or_default().into(),
-            )],
-        )
-        .await?;
-        Ok(out)
-    }
-    .await;
-    crate::db::finish(txn, result)
-        .await
-        .map_err(|e| j.fail(e.to_string()))
+    let result: Result<Vec<(Slot, issue::Issued)>> = engine
+        .transact(async |txn| {
+            let subject: SubjectData = target::load(txn, target).await?.subject;
+            let mut out = Vec::new();
+            for ((slot, profile), spki) in settings.plans.iter().zip(sources) {
+                let key = match spki {
+                    Some(der) => KeySource::Spki(der),
+                    None => KeySource::Generate,
+                };
+                let i =
+                    issue::issue(txn, pki, Some(caller), target, &subject, profile, key).await?;
+                out.push((*slot, i));
+            }
+            let ids: Vec<i64> = out.iter().map(|(_, i)| i.certificate_id).collect();
+            jobs::advance(
+                txn,
+                job,
+                EncodingStep::IssueCertificates,
+                vec![(
+                    "certificate_ids",
+                    serde_json::to_string(&ids).unwrap_or_default().into(),
+                )],
+            )
+            .await?;
+            Ok(out)
+        })
+        .await;
+    result.map_err(|e| j.fail(e.to_string()))
 }
 
 /// The job's process moves `target` from `from` to `to`, with the certificate effect the table
@@ -1006,17 +1014,16 @@ pub(super) async fn commit_issued(
     stats: Stats,
     what: &str,
 ) -> Result<()> {
-    let txn = engine.write().await?;
-    let result: Result<effects::EffectOutcome> = async {
-            let job = jobs::load(&txn, id).await?;
+    engine.transact(async |txn| {
+            let job = jobs::load(txn, id).await?;
             let process = jobs::process_of(&job)?;
-            let t = target::load(&txn, target).await?;
+            let t = target::load(txn, target).await?;
             let to = target::encoded_state(process, t.state)?;
-            let outcome = move_target(&txn, caller, process, target, &t, to, None).await?;
-            jobs::save_chip(&txn, target, &job).await?;
-            jobs::finish(&txn, id, &[JobState::Encoding, JobState::InDoubt], JobState::Succeeded, None, stats).await?;
+            let outcome = move_target(txn, caller, process, target, &t, to, None).await?;
+            jobs::save_chip(txn, target, &job).await?;
+            jobs::finish(txn, id, &[JobState::Encoding, JobState::InDoubt], JobState::Succeeded, None, stats).await?;
             record(
-                &txn,
+                txn,
                 caller,
                 AuditRecord {
                     action: process.as_str().into(),
@@ -1035,12 +1042,10 @@ pub(super) async fn commit_issued(
                 },
             )
             .await?;
-            Ok(outcome)
-        }
-    .await;
-    let outcome = crate::db::finish(txn, result).await?;
-    crate::pki::after_commit(engine, &outcome).await;
-    Ok(())
+            txn.publish_crl_if(&outcome);
+            Ok(())
+        })
+    .await
 }
 
 /// Records a failed job: the object `failed` with its certificates revoked if the chip was
@@ -1057,54 +1062,52 @@ pub(super) async fn record_failure(
     message: &str,
     stats: Stats,
 ) -> Result<()> {
-    let txn = engine.write().await?;
-    let result = async {
-        let process = jobs::process_of(&jobs::load(&txn, job).await?)?;
-        jobs::finish(&txn, job, &[JobState::Encoding, JobState::InDoubt], JobState::Failed, Some(message), stats).await?;
-        let t = target::load(&txn, target).await?;
-        let mut outcome = effects::EffectOutcome::default();
-        let to = match target::failed_state(process, t.state) {
-            Some(failed) if card_changed => {
-                outcome = move_target(
-                    &txn,
-                    caller,
-                    process,
-                    target,
-                    &t,
-                    failed,
-                    Some(RevocationReason::CessationOfOperation),
-                )
-                .await?;
-                Some(failed)
-            }
-            _ => None,
-        };
-        // Whatever the object's state, no certificate of this job stays live undelivered.
-        let rest = effects::revoke_undelivered(&txn, Some(caller), target, message).await?;
-        outcome.changed.extend(rest.changed);
-        record(
-            &txn,
-            caller,
-            AuditRecord {
-                action: process.as_str().into(),
-                object: Some(target),
-                from_state: Some(t.state.as_str().into()),
-                to_state: to.map(|s| s.as_str().to_string()),
-                data: serde_json::json!({ "job_id": job, "step": step.as_str(), "error": message, "card_changed": card_changed }),
-                detail: if to.is_some() {
-                    format!("Encoding failed, {} failed and its certificates revoked: {message}", t.label)
-                } else {
-                    format!("Encoding refused, nothing was written to the card: {message}")
+    engine
+        .transact(async |txn| {
+            let process = jobs::process_of(&jobs::load(txn, job).await?)?;
+            jobs::finish(txn, job, &[JobState::Encoding, JobState::InDoubt], JobState::Failed, Some(message), stats).await?;
+            let t = target::load(txn, target).await?;
+            let mut outcome = effects::EffectOutcome::default();
+            let to = match target::failed_state(process, t.state) {
+                Some(failed) if card_changed => {
+                    outcome = move_target(
+                        txn,
+                        caller,
+                        process,
+                        target,
+                        &t,
+                        failed,
+                        Some(RevocationReason::CessationOfOperation),
+                    )
+                    .await?;
+                    Some(failed)
+                }
+                _ => None,
+            };
+            // Whatever the object's state, no certificate of this job stays live undelivered.
+            let rest = effects::revoke_undelivered(txn, Some(caller), target, message).await?;
+            outcome.changed.extend(rest.changed);
+            record(
+                txn,
+                caller,
+                AuditRecord {
+                    action: process.as_str().into(),
+                    object: Some(target),
+                    from_state: Some(t.state.as_str().into()),
+                    to_state: to.map(|s| s.as_str().to_string()),
+                    data: serde_json::json!({ "job_id": job, "step": step.as_str(), "error": message, "card_changed": card_changed }),
+                    detail: if to.is_some() {
+                        format!("Encoding failed, {} failed and its certificates revoked: {message}", t.label)
+                    } else {
+                        format!("Encoding refused, nothing was written to the card: {message}")
+                    },
                 },
-            },
-        )
-        .await?;
-        Ok(outcome)
-    }
-    .await;
-    let outcome = crate::db::finish(txn, result).await?;
-    crate::pki::after_commit(engine, &outcome).await;
-    Ok(())
+            )
+            .await?;
+            txn.publish_crl_if(&outcome);
+            Ok(())
+        })
+        .await
 }
 
 /// Certificates a job issued, for reconciliation.

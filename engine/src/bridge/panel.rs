@@ -4,7 +4,8 @@
 use super::encode::IssueSettings;
 use super::target::Target;
 use super::{jobs, Bridge};
-use crate::runner::{authorize, Caller};
+use crate::runner::authorize;
+use crate::Caller;
 use crate::{Engine, EngineError, Result};
 use tessera_process::bridge::{IssuePanel, JobView, ReaderSnapshot};
 use tessera_process::{ObjectKind, ProcessId};

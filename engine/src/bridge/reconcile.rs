@@ -9,7 +9,8 @@ use super::piv::{self, Piv, PivError, Slot};
 use super::reader;
 use super::secrets;
 use super::Bridge;
-use crate::runner::{authorize, Caller};
+use crate::runner::authorize;
+use crate::Caller;
 use crate::{Engine, EngineError, Result};
 use tessera_process::bridge::{EncodingStep, JobState};
 use zeroize::Zeroizing;
@@ -245,9 +246,9 @@ async fn mark_in_doubt_before(
     engine: &Engine,
     at: chrono::DateTime<chrono::Utc>,
 ) -> Result<Vec<i64>> {
-    let txn = engine.write().await?;
-    let r = jobs::mark_in_doubt(&txn, at).await;
-    crate::db::finish(txn, r).await
+    engine
+        .transact(async |txn| jobs::mark_in_doubt(txn, at).await)
+        .await
 }
 
 /// At start-up and on a schedule: jobs abandoned by a stopped process become in doubt.

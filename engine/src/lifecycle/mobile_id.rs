@@ -4,7 +4,8 @@
 use super::Subject;
 use crate::entity::{mobile_id, person};
 use crate::people::{self, may_see_person};
-use crate::runner::{self, Caller};
+use crate::runner::{self};
+use crate::Caller;
 use crate::Result;
 use sea_orm::ConnectionTrait;
 use tessera_process::dto::ProcessSubject;

@@ -5,17 +5,15 @@
 use super::{Plan, Prepared, Step, Subject};
 use crate::entity::{person, temp_card};
 use crate::options;
-use crate::runner::{self, Caller};
+use crate::runner::{self};
+use crate::Caller;
 use crate::{EngineError, Result};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use tessera_process::dto::{ProcessInput, ProcessSubject};
+use tessera_process::options::temp_cards;
 use tessera_process::{ObjectKind, OptionsPackage, ProcessId, State, TempCardState};
 
 pub(crate) struct TempCard(temp_card::Model);
-
-fn validity_days(o: &options::Current) -> i64 {
-    o.int("TempCardsAssignValidityDays").clamp(1, 365)
-}
 
 impl Subject for TempCard {
     const KIND: ObjectKind = ObjectKind::TempCard;
@@ -68,7 +66,7 @@ impl Subject for TempCard {
         );
         let validity_days = if dated {
             let o = options::current(conn, OptionsPackage::TempCardsScriptOptions).await?;
-            Some(validity_days(&o))
+            Some(o.get(temp_cards::ASSIGN_VALIDITY_DAYS))
         } else {
             None
         };
@@ -152,7 +150,7 @@ async fn one_card_per_user(
     opts: &options::Current,
     p: &person::Model,
 ) -> Result<()> {
-    if opts.bool("TempCardsAllowMultipleAssigned") {
+    if opts.get(temp_cards::ALLOW_MULTIPLE_ASSIGNED) {
         return Ok(());
     }
     if let Some(other) = temp_card::Entity::find()

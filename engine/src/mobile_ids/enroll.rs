@@ -193,8 +193,8 @@ fn blocked(mobile_id: i64) -> EstError {
 
 /// Counts a wrong code; returns the refusal to give.
 async fn count_failure(engine: &Engine, source: &str, a: &act::Model) -> Result<EstError> {
-    let txn = engine.write().await.map_err(EstError::from)?;
-    let result: std::result::Result<EstError, EngineError> = async {
+    Ok(engine
+        .transact(async |txn| {
         let now = crate::time::now();
         let mut q = Query::update();
         q.table("mobile_id_activation")
@@ -209,7 +209,7 @@ async fn count_failure(engine: &Engine, source: &str, a: &act::Model) -> Result<
             return Ok(wrong_code());
         };
         let failed: i32 = row.try_get("", "failed_attempts")?;
-        let m = runner::load::<mobile_id::Entity>(&txn, ObjectKind::MobileId, a.mobile_id).await?;
+        let m = runner::load::<mobile_id::Entity>(txn, ObjectKind::MobileId, a.mobile_id).await?;
         let now_blocked = failed >= MAX_FAILED_ATTEMPTS;
         let waiting = super::state(&m)? == MobileIdState::Registered;
         if now_blocked {
@@ -221,7 +221,7 @@ async fn count_failure(engine: &Engine, source: &str, a: &act::Model) -> Result<
             txn.execute(&q).await?;
         }
         audit::append(
-            &txn,
+            txn,
             None,
             AuditRecord {
                 action: if now_blocked { "MobileIdActivationBlocked" } else { "MobileIdWrongCode" }.into(),
@@ -238,9 +238,9 @@ async fn count_failure(engine: &Engine, source: &str, a: &act::Model) -> Result<
         )
         .await?;
         if now_blocked && waiting {
-            let holder = crate::people::load(&txn, m.person_id).await?;
+            let holder = crate::people::load(txn, m.person_id).await?;
             notify::user(
-                &txn,
+                txn,
                 &m,
                 &holder,
                 Outcome::Failed("the activation code was entered wrongly too many times, so it was blocked."),
@@ -254,9 +254,8 @@ async fn count_failure(engine: &Engine, source: &str, a: &act::Model) -> Result<
             "The activation code is wrong. {} attempts are left before it is blocked.",
             MAX_FAILED_ATTEMPTS - failed
         )))
-    }
-    .await;
-    Ok(crate::db::finish(txn, result).await?)
+    })
+    .await?)
 }
 
 /// The user properties the app receives.
@@ -303,21 +302,9 @@ pub async fn enroll(
     let purpose = purpose(label)?;
     let pki = engine.pki()?;
     let a = authenticate(engine, source, cred).await?;
-    let txn = engine.write().await?;
-    let result = enroll_in(&txn, pki, source, purpose, &a, request).await;
-    match result {
-        Ok(v) => {
-            txn.commit().await?;
-            Ok(v)
-        }
-        Err(e) => {
-            // The refusal is what the phone must hear, even if the rollback fails too.
-            if let Err(r) = txn.rollback().await {
-                tracing::error!("rolling back a refused enrollment failed: {r}");
-            }
-            Err(e)
-        }
-    }
+    engine
+        .transact_with(async |txn| enroll_in(txn, pki, source, purpose, &a, request).await)
+        .await
 }
 
 async fn enroll_in(

@@ -22,20 +22,15 @@ use sea_orm::ConnectionTrait;
 use tessera_process::profile::{CertPurpose, CertificateProfile};
 use tessera_process::{MobileIdState, ObjectKind};
 
-pub(crate) const CERTIFICATES: &str = "MobileIDCertificates";
-pub(crate) const DELIVERY: &str = "MobileIDQrDelivery";
-pub(crate) const VALIDITY: &str = "MobileIDValidityDays";
-pub(crate) const PROPERTIES: &str = "MobileIDUserProperties";
-pub(crate) const RECOVER: &str = "MobileIDRecoverEncryptionCertificates";
-pub(crate) const NOTIFY: &str = "MobileIDNotifyUser";
+use tessera_process::options::mobile_id as option;
 /// The options a Supply mobile ID run shows and records.
 pub const OPTION_KEYS: &[&str] = &[
-    CERTIFICATES,
-    DELIVERY,
-    VALIDITY,
-    PROPERTIES,
-    RECOVER,
-    NOTIFY,
+    option::CERTIFICATES.name(),
+    option::QR_DELIVERY.name(),
+    option::VALIDITY_DAYS.name(),
+    option::USER_PROPERTIES.name(),
+    option::RECOVER_ENCRYPTION_CERTIFICATES.name(),
+    option::NOTIFY_USER.name(),
 ];
 
 pub const SELF_SERVICE: &str = "self_service";

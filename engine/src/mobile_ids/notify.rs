@@ -24,7 +24,7 @@ pub(crate) async fn user(
         m.options_version,
     )
     .await?;
-    if !opts.bool(super::NOTIFY) {
+    if !opts.get(tessera_process::options::mobile_id::NOTIFY_USER) {
         return Ok(());
     }
     let (subject, text) = match outcome {

@@ -7,7 +7,8 @@
 use crate::audit::AuditRecord;
 use crate::entity::mobile_id;
 use crate::people;
-use crate::runner::{self, Caller};
+use crate::runner::{self};
+use crate::Caller;
 use crate::{Engine, EngineError, Result};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::ConnectionTrait;
@@ -28,69 +29,68 @@ pub async fn consent(
         reason,
         Some("Say why the key is recovered onto this mobile ID; the reason is kept in the user's history."),
     )?;
-    let txn = engine.write().await?;
-    let result = async {
-        let m = runner::load::<mobile_id::Entity>(&txn, ObjectKind::MobileId, id).await?;
-        if !m.recover_encryption {
-            return Err(EngineError::Invalid(format!(
-                "Mobile ID {id} was supplied without \"Recover encryption certificates\": there is nothing to consent to."
-            )));
-        }
-        if super::state(&m)? != MobileIdState::Registered {
-            return Err(EngineError::Invalid(format!(
-                "Mobile ID {id} is {}: consent is given only while it waits for enrollment.",
-                m.state
-            )));
-        }
-        if m.recovery_consented_by.is_some() {
-            return Err(EngineError::Invalid(format!(
-                "Consent to key recovery onto mobile ID {id} was already given."
-            )));
-        }
-        if m.requested_by == Some(caller.account_id) || caller.person_id == Some(m.person_id) {
-            return Err(EngineError::Forbidden(
-                "consent to recovering a key onto a mobile ID you supplied or hold: another key recovery agent must".into(),
-            ));
-        }
-        let holder = people::load(&txn, m.person_id).await?;
-        let mut q = Query::update();
-        q.table("mobile_id")
-            .value("recovery_consented_by", caller.account_id)
-            .value("recovery_consented_at", crate::time::now())
-            .value("recovery_reason", reason)
-            .value("version", Expr::col("version").add(1))
-            .and_where(Expr::col("id").eq(id))
-            .and_where(Expr::col("version").eq(expected_version));
-        if txn.execute(&q).await?.rows_affected() == 0 {
-            return Err(EngineError::Conflict {
-                kind: ObjectKind::MobileId,
-            });
-        }
-        runner::record(
-            &txn,
-            caller,
-            AuditRecord {
-                action: "MobileIdKeyRecoveryConsented".into(),
-                object: Some((ObjectKind::User, holder.id)),
-                from_state: Some(holder.state.clone()),
-                to_state: Some(holder.state.clone()),
-                data: serde_json::json!({
-                    "mobile_id": id,
-                    "reason": reason,
-                    "started_by": m.requested_by,
-                }),
-                detail: format!(
-                    "Consent to recover the escrowed encryption key of {} ({}) onto mobile ID {id}: {reason}",
-                    holder.common_name, holder.upn
-                ),
-            },
-        )
-        .await?;
-        let m = runner::load::<mobile_id::Entity>(&txn, ObjectKind::MobileId, id).await?;
-        super::view::row(&txn, &m, &holder.common_name).await
-    }
-    .await;
-    crate::db::finish(txn, result).await
+    engine
+        .transact(async |txn| {
+            let m = runner::load::<mobile_id::Entity>(txn, ObjectKind::MobileId, id).await?;
+            if !m.recover_encryption {
+                return Err(EngineError::Invalid(format!(
+                    "Mobile ID {id} was supplied without \"Recover encryption certificates\": there is nothing to consent to."
+                )));
+            }
+            if super::state(&m)? != MobileIdState::Registered {
+                return Err(EngineError::Invalid(format!(
+                    "Mobile ID {id} is {}: consent is given only while it waits for enrollment.",
+                    m.state
+                )));
+            }
+            if m.recovery_consented_by.is_some() {
+                return Err(EngineError::Invalid(format!(
+                    "Consent to key recovery onto mobile ID {id} was already given."
+                )));
+            }
+            if m.requested_by == Some(caller.account_id) || caller.person_id == Some(m.person_id) {
+                return Err(EngineError::Forbidden(
+                    "consent to recovering a key onto a mobile ID you supplied or hold: another key recovery agent must".into(),
+                ));
+            }
+            let holder = people::load(txn, m.person_id).await?;
+            let mut q = Query::update();
+            q.table("mobile_id")
+                .value("recovery_consented_by", caller.account_id)
+                .value("recovery_consented_at", crate::time::now())
+                .value("recovery_reason", reason)
+                .value("version", Expr::col("version").add(1))
+                .and_where(Expr::col("id").eq(id))
+                .and_where(Expr::col("version").eq(expected_version));
+            if txn.execute(&q).await?.rows_affected() == 0 {
+                return Err(EngineError::Conflict {
+                    kind: ObjectKind::MobileId,
+                });
+            }
+            runner::record(
+                txn,
+                caller,
+                AuditRecord {
+                    action: "MobileIdKeyRecoveryConsented".into(),
+                    object: Some((ObjectKind::User, holder.id)),
+                    from_state: Some(holder.state.clone()),
+                    to_state: Some(holder.state.clone()),
+                    data: serde_json::json!({
+                        "mobile_id": id,
+                        "reason": reason,
+                        "started_by": m.requested_by,
+                    }),
+                    detail: format!(
+                        "Consent to recover the escrowed encryption key of {} ({}) onto mobile ID {id}: {reason}",
+                        holder.common_name, holder.upn
+                    ),
+                },
+            )
+            .await?;
+            let m = runner::load::<mobile_id::Entity>(txn, ObjectKind::MobileId, id).await?;
+            super::view::row(txn, &m, &holder.common_name).await
+        })
+        .await
 }
 
 /// Who consented to recovering onto `m`, and why; `None` while nobody has.

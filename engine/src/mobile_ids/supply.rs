@@ -7,10 +7,12 @@ use super::{EMAIL, OPTION_KEYS, SELF_SERVICE};
 use crate::audit::AuditRecord;
 use crate::entity::{mobile_id, person};
 use crate::people;
-use crate::runner::{authorize, hold, record, require_enabled, require_state, Caller};
+use crate::runner::{authorize, hold, record, require_enabled, require_state};
+use crate::Caller;
 use crate::{options, Engine, EngineError, Result};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use tessera_process::dto::{MobileIdQr, SupplyMobileIdOutcome, SupplyMobileIdPreview};
+use tessera_process::options::mobile_id as option;
 use tessera_process::transition::find;
 use tessera_process::{MobileIdState, ObjectKind, OptionsPackage, ProcessId, Role, State};
 
@@ -61,14 +63,14 @@ async fn check(
     let labels: Vec<String> = tessera_process::profile::CertPurpose::ALL
         .iter()
         .map(|p| super::label(*p))
-        .filter(|l| opts.list(super::CERTIFICATES).contains(l))
+        .filter(|l| opts.get(option::CERTIFICATES).contains(l))
         .collect();
     if labels.is_empty() {
         return Err(EngineError::Invalid(
             "The options select no certificates for mobile IDs. An administrator chooses them under MobileIDScriptOptions, \"Certificates to issue\".".into(),
         ));
     }
-    let delivery = opts.text(super::DELIVERY);
+    let delivery = opts.get(option::QR_DELIVERY);
     if delivery == EMAIL && crate::mail::usable(&p.email).is_none() {
         return Err(EngineError::Invalid(format!(
             "{} has no e-mail address a message can go to (\"{}\"), and the options send the QR code by e-mail. Correct the address first.",
@@ -112,7 +114,7 @@ pub async fn preview(
 
 /// The properties the app receives, as the options choose them.
 fn properties(opts: &options::Current, p: &person::Model, public_url: &str) -> serde_json::Value {
-    let chosen = opts.list(super::PROPERTIES);
+    let chosen = opts.get(option::USER_PROPERTIES);
     let server = public_url
         .split("://")
         .nth(1)
@@ -145,102 +147,101 @@ pub async fn supply(
 ) -> Result<SupplyMobileIdOutcome> {
     let pki = engine.pki()?;
     let def = process.def();
-    let txn = engine.write().await?;
-    let result = async {
-        let (p, plan) = check(&txn, caller, process, user_id).await?;
-        hold(&txn, ObjectKind::User, p.id, user_version).await?;
-        // One enrollment at a time: a second QR code for the same person would leave two
-        // codes about, and the operator could not tell which phone used which.
-        if let Some(waiting) = mobile_id::Entity::find()
-            .filter(mobile_id::Column::PersonId.eq(p.id))
-            .filter(mobile_id::Column::State.eq(MobileIdState::Registered.as_str()))
-            .one(&txn)
+    engine
+        .transact(async |txn| {
+            let (p, plan) = check(txn, caller, process, user_id).await?;
+            hold(txn, ObjectKind::User, p.id, user_version).await?;
+            // One enrollment at a time: a second QR code for the same person would leave two
+            // codes about, and the operator could not tell which phone used which.
+            if let Some(waiting) = mobile_id::Entity::find()
+                .filter(mobile_id::Column::PersonId.eq(p.id))
+                .filter(mobile_id::Column::State.eq(MobileIdState::Registered.as_str()))
+                .one(txn)
+                .await?
+            {
+                return Err(EngineError::Invalid(format!(
+                    "{} already has mobile ID {} waiting to be enrolled. Let the user enroll it, or lock it first.",
+                    p.common_name, waiting.id
+                )));
+            }
+            let to = MobileIdState::Registered;
+            let transition = find(def.id, None, State::MobileId(to)).ok_or(EngineError::NoTransition {
+                process: def.id,
+                from: "(new)".into(),
+                to: to.as_str().into(),
+            })?;
+            let now = crate::time::now();
+            let days = plan.opts.get(option::VALIDITY_DAYS);
+            let valid_until = now + chrono::Duration::days(days);
+            let recover = plan.opts.get(option::RECOVER_ENCRYPTION_CERTIFICATES);
+            let id = mobile_id::Entity::insert(mobile_id::ActiveModel {
+                person_id: Set(p.id),
+                state: Set(to.as_str().into()),
+                version: Set(1),
+                created_at: Set(now),
+                updated_at: Set(now),
+                process: Set(def.id.as_str().into()),
+                delivery: Set(plan.delivery.clone()),
+                certificates: Set(plan.labels.join(",")),
+                recover_encryption: Set(recover),
+                properties: Set(properties(&plan.opts, &p, &pki.public_url).to_string()),
+                valid_until: Set(Some(valid_until)),
+                options_version: Set(plan.opts.version),
+                requested_by: Set(Some(caller.account_id)),
+                activated_at: Set(None),
+                ..Default::default()
+            })
+            .exec(txn)
             .await?
-        {
-            return Err(EngineError::Invalid(format!(
-                "{} already has mobile ID {} waiting to be enrolled. Let the user enroll it, or lock it first.",
-                p.common_name, waiting.id
-            )));
-        }
-        let to = MobileIdState::Registered;
-        let transition = find(def.id, None, State::MobileId(to)).ok_or(EngineError::NoTransition {
-            process: def.id,
-            from: "(new)".into(),
-            to: to.as_str().into(),
-        })?;
-        let now = crate::time::now();
-        let days = plan.opts.int(super::VALIDITY).max(1);
-        let valid_until = now + chrono::Duration::days(days);
-        let recover = plan.opts.bool(super::RECOVER);
-        let id = mobile_id::Entity::insert(mobile_id::ActiveModel {
-            person_id: Set(p.id),
-            state: Set(to.as_str().into()),
-            version: Set(1),
-            created_at: Set(now),
-            updated_at: Set(now),
-            process: Set(def.id.as_str().into()),
-            delivery: Set(plan.delivery.clone()),
-            certificates: Set(plan.labels.join(",")),
-            recover_encryption: Set(recover),
-            properties: Set(properties(&plan.opts, &p, &pki.public_url).to_string()),
-            valid_until: Set(Some(valid_until)),
-            options_version: Set(plan.opts.version),
-            requested_by: Set(Some(caller.account_id)),
-            activated_at: Set(None),
-            ..Default::default()
+            .last_insert_id;
+            let m = crate::runner::load::<mobile_id::Entity>(txn, ObjectKind::MobileId, id).await?;
+            let options = plan.opts.typed(OPTION_KEYS);
+            record(
+                txn,
+                caller,
+                AuditRecord {
+                    action: def.id.as_str().into(),
+                    object: Some((ObjectKind::MobileId, id)),
+                    from_state: None,
+                    to_state: Some(to.as_str().into()),
+                    data: serde_json::json!({
+                        "user_id": p.id,
+                        "options_version": plan.opts.version,
+                        "options": options,
+                        "certificate_effect": transition.effect,
+                    }),
+                    detail: format!(
+                        "Mobile ID {id} for {} ({}): {}, QR code {}",
+                        p.common_name,
+                        p.upn,
+                        plan.labels.join(", "),
+                        if plan.delivery == EMAIL { "by e-mail" } else { "in Self-Service" }
+                    ),
+                },
+            )
+            .await?;
+            let (mut sent_to, mut qr) = (None, None);
+            if plan.delivery == EMAIL {
+                let code =
+                    activation::create(txn, id, activation::EMAIL_VALIDITY, Some(p.email.trim()))
+                        .await?;
+                send_email(txn, engine, &m, &p, &code).await?;
+                sent_to = Some(p.email.trim().to_string());
+            } else if process == ProcessId::MobileIDSelfServiceProcGet {
+                qr = Some(new_qr(txn, engine, &m).await?);
+            }
+            Ok(SupplyMobileIdOutcome {
+                mobile_id: id,
+                user_id: p.id,
+                state: to,
+                delivery: plan.delivery,
+                sent_to,
+                qr,
+                options: plan.opts.in_force(PACKAGE, OPTION_KEYS),
+                options_version: plan.opts.version,
+            })
         })
-        .exec(&txn)
-        .await?
-        .last_insert_id;
-        let m = crate::runner::load::<mobile_id::Entity>(&txn, ObjectKind::MobileId, id).await?;
-        let options = plan.opts.typed(OPTION_KEYS);
-        record(
-            &txn,
-            caller,
-            AuditRecord {
-                action: def.id.as_str().into(),
-                object: Some((ObjectKind::MobileId, id)),
-                from_state: None,
-                to_state: Some(to.as_str().into()),
-                data: serde_json::json!({
-                    "user_id": p.id,
-                    "options_version": plan.opts.version,
-                    "options": options,
-                    "certificate_effect": transition.effect,
-                }),
-                detail: format!(
-                    "Mobile ID {id} for {} ({}): {}, QR code {}",
-                    p.common_name,
-                    p.upn,
-                    plan.labels.join(", "),
-                    if plan.delivery == EMAIL { "by e-mail" } else { "in Self-Service" }
-                ),
-            },
-        )
-        .await?;
-        let (mut sent_to, mut qr) = (None, None);
-        if plan.delivery == EMAIL {
-            let code =
-                activation::create(&txn, id, activation::EMAIL_VALIDITY, Some(p.email.trim()))
-                    .await?;
-            send_email(&txn, engine, &m, &p, &code).await?;
-            sent_to = Some(p.email.trim().to_string());
-        } else if process == ProcessId::MobileIDSelfServiceProcGet {
-            qr = Some(new_qr(&txn, engine, &m).await?);
-        }
-        Ok(SupplyMobileIdOutcome {
-            mobile_id: id,
-            user_id: p.id,
-            state: to,
-            delivery: plan.delivery,
-            sent_to,
-            qr,
-            options: plan.opts.in_force(PACKAGE, OPTION_KEYS),
-            options_version: plan.opts.version,
-        })
-    }
-    .await;
-    crate::db::finish(txn, result).await
+        .await
 }
 
 /// The link of a fresh activation.
@@ -303,50 +304,49 @@ async fn send_email(
 /// new code (the previous one stops working). Only where the QR code is shown in Self-Service.
 pub async fn show_qr(engine: &Engine, caller: &Caller, mobile_id: i64) -> Result<MobileIdQr> {
     caller.require_any(&[Role::SelfService], "show a mobile ID's QR code")?;
-    let txn = engine.write().await?;
-    let result = async {
-        let m =
-            crate::runner::load::<mobile_id::Entity>(&txn, ObjectKind::MobileId, mobile_id).await?;
-        if caller.person_id != Some(m.person_id) {
-            // The same answer as a missing one: others' ids stay unknown.
-            return Err(EngineError::NotFound {
-                kind: ObjectKind::MobileId,
-                id: mobile_id,
-            });
-        }
-        if super::state(&m)? != MobileIdState::Registered {
-            return Err(EngineError::Invalid(format!(
-                "Mobile ID {} is {}: only a mobile ID waiting to be enrolled has a QR code.",
-                m.id, m.state
-            )));
-        }
-        if m.delivery != SELF_SERVICE {
-            return Err(EngineError::Invalid(format!(
-                "The QR code of mobile ID {} was sent by e-mail; it is not shown here.",
-                m.id
-            )));
-        }
-        people::active_holder(&txn, m.person_id, ", so the mobile ID cannot be enrolled.").await?;
-        crate::runner::hold(&txn, ObjectKind::MobileId, m.id, m.version).await?;
-        let qr = new_qr(&txn, engine, &m).await?;
-        record(
-            &txn,
-            caller,
-            AuditRecord {
-                action: "MobileIdQrShown".into(),
-                object: Some((ObjectKind::MobileId, m.id)),
-                from_state: Some(m.state.clone()),
-                to_state: Some(m.state.clone()),
-                data: serde_json::json!({ "expires_at": qr.expires_at }),
-                detail: format!(
-                    "QR code of mobile ID {} shown in Self-Service (a new code, valid until {})",
-                    m.id, qr.expires_at
-                ),
-            },
-        )
-        .await?;
-        Ok(qr)
-    }
-    .await;
-    crate::db::finish(txn, result).await
+    engine
+        .transact(async |txn| {
+            let m =
+                crate::runner::load::<mobile_id::Entity>(txn, ObjectKind::MobileId, mobile_id).await?;
+            if caller.person_id != Some(m.person_id) {
+                // The same answer as a missing one: others' ids stay unknown.
+                return Err(EngineError::NotFound {
+                    kind: ObjectKind::MobileId,
+                    id: mobile_id,
+                });
+            }
+            if super::state(&m)? != MobileIdState::Registered {
+                return Err(EngineError::Invalid(format!(
+                    "Mobile ID {} is {}: only a mobile ID waiting to be enrolled has a QR code.",
+                    m.id, m.state
+                )));
+            }
+            if m.delivery != SELF_SERVICE {
+                return Err(EngineError::Invalid(format!(
+                    "The QR code of mobile ID {} was sent by e-mail; it is not shown here.",
+                    m.id
+                )));
+            }
+            people::active_holder(txn, m.person_id, ", so the mobile ID cannot be enrolled.").await?;
+            crate::runner::hold(txn, ObjectKind::MobileId, m.id, m.version).await?;
+            let qr = new_qr(txn, engine, &m).await?;
+            record(
+                txn,
+                caller,
+                AuditRecord {
+                    action: "MobileIdQrShown".into(),
+                    object: Some((ObjectKind::MobileId, m.id)),
+                    from_state: Some(m.state.clone()),
+                    to_state: Some(m.state.clone()),
+                    data: serde_json::json!({ "expires_at": qr.expires_at }),
+                    detail: format!(
+                        "QR code of mobile ID {} shown in Self-Service (a new code, valid until {})",
+                        m.id, qr.expires_at
+                    ),
+                },
+            )
+            .await?;
+            Ok(qr)
+        })
+        .await
 }

@@ -2,7 +2,7 @@
 
 use crate::entity::{certificate, mobile_id, mobile_id_activation, person};
 use crate::people;
-use crate::runner::Caller;
+use crate::Caller;
 use crate::{audit, enablement, Engine, Result};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use std::collections::HashMap;

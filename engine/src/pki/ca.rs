@@ -160,52 +160,53 @@ async fn create(engine: &Engine, kek: &Kek, settings: &CaSettings) -> Result<()>
         settings.organisation, settings.organisation
     );
 
-    let txn = engine.write().await?;
-    let result = async {
-        for (role, subject, der, key) in [
-            (ROOT, &root_subject, root_cert.der().to_vec(), &root_key),
-            (
-                ISSUING,
-                &issuing_subject,
-                issuing_cert.der().to_vec(),
-                &issuing_key,
-            ),
-        ] {
-            let pkcs8 = zeroize::Zeroizing::new(key.serialize_der());
-            row::Entity::insert(row::ActiveModel {
-                role: Set(role.into()),
-                subject: Set(subject.clone()),
-                algorithm: Set(settings.algorithm.as_str().into()),
-                cert_der: Set(der),
-                sealed_key: Set(seal::seal(kek, &context(role), &pkcs8)?),
-                kek: Set(kek.label()),
-                created_at: Set(crate::time::now()),
-                ..Default::default()
-            })
-            .exec(&txn)
-            .await?;
-        }
-        audit::append(
-            &txn,
-            None,
-            AuditRecord {
-                action: "CaCreated".into(),
-                object: None,
-                from_state: None,
-                to_state: None,
-                data: serde_json::json!({
-                    "root": root_subject,
-                    "issuing": issuing_subject,
-                    "algorithm": settings.algorithm.as_str(),
-                    "kek": kek.label(),
-                }),
-                detail: format!("Created the CA \"{issuing_subject}\" under \"{root_subject}\""),
-            },
-        )
+    engine
+        .transact(async |txn| {
+            for (role, subject, der, key) in [
+                (ROOT, &root_subject, root_cert.der().to_vec(), &root_key),
+                (
+                    ISSUING,
+                    &issuing_subject,
+                    issuing_cert.der().to_vec(),
+                    &issuing_key,
+                ),
+            ] {
+                let pkcs8 = zeroize::Zeroizing::new(key.serialize_der());
+                row::Entity::insert(row::ActiveModel {
+                    role: Set(role.into()),
+                    subject: Set(subject.clone()),
+                    algorithm: Set(settings.algorithm.as_str().into()),
+                    cert_der: Set(der),
+                    sealed_key: Set(seal::seal(kek, &context(role), &pkcs8)?),
+                    kek: Set(kek.label()),
+                    created_at: Set(crate::time::now()),
+                    ..Default::default()
+                })
+                .exec(txn)
+                .await?;
+            }
+            audit::append(
+                txn,
+                None,
+                AuditRecord {
+                    action: "CaCreated".into(),
+                    object: None,
+                    from_state: None,
+                    to_state: None,
+                    data: serde_json::json!({
+                        "root": root_subject,
+                        "issuing": issuing_subject,
+                        "algorithm": settings.algorithm.as_str(),
+                        "kek": kek.label(),
+                    }),
+                    detail: format!(
+                        "Created the CA \"{issuing_subject}\" under \"{root_subject}\""
+                    ),
+                },
+            )
+            .await
+        })
         .await
-    }
-    .await;
-    crate::db::finish(txn, result).await
 }
 
 fn ca_params(organisation: &str, what: &str, path_len: u8) -> CertificateParams {

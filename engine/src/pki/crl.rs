@@ -32,56 +32,55 @@ pub async fn publish_by(engine: &Engine, caller: &crate::Caller) -> Result<CrlIn
 
 async fn publish_as(engine: &Engine, caller: Option<&crate::Caller>) -> Result<CrlInfo> {
     let pki = engine.pki()?;
-    let txn = engine.write().await?;
-    let result = async {
-        // The issuing CA's row lock orders concurrent publishers on PostgreSQL (SQLite's write
-        // lock already does), so CRL numbers stay strictly increasing.
-        let mut lock = Query::update();
-        lock.table("certificate_authority")
-            .value("role", Expr::col("role"))
-            .and_where(Expr::col("role").eq(super::ca::ISSUING));
-        txn.execute(&lock).await?;
-        let number = latest(&txn).await?.map(|c| c.number).unwrap_or(0) + 1;
-        let (der, info) = sign(&txn, pki, number).await?;
-        crl::Entity::insert(crl::ActiveModel {
-            number: Set(number),
-            this_update: Set(parse(&info.this_update)),
-            next_update: Set(parse(&info.next_update)),
-            entries: Set(info.entries),
-            der: Set(der),
-            ..Default::default()
+    engine
+        .transact(async |txn| {
+            // The issuing CA's row lock orders concurrent publishers on PostgreSQL (SQLite's write
+            // lock already does), so CRL numbers stay strictly increasing.
+            let mut lock = Query::update();
+            lock.table("certificate_authority")
+                .value("role", Expr::col("role"))
+                .and_where(Expr::col("role").eq(super::ca::ISSUING));
+            txn.execute(&lock).await?;
+            let number = latest(txn).await?.map(|c| c.number).unwrap_or(0) + 1;
+            let (der, info) = sign(txn, pki, number).await?;
+            crl::Entity::insert(crl::ActiveModel {
+                number: Set(number),
+                this_update: Set(parse(&info.this_update)),
+                next_update: Set(parse(&info.next_update)),
+                entries: Set(info.entries),
+                der: Set(der),
+                ..Default::default()
+            })
+            .exec(txn)
+            .await?;
+            crl::Entity::delete_many()
+                .filter(crl::Column::Number.lte(number - KEEP as i64))
+                .exec(txn)
+                .await?;
+            if let Some(caller) = caller {
+                crate::runner::record(
+                    txn,
+                    caller,
+                    crate::audit::AuditRecord {
+                        action: "CrlPublished".into(),
+                        data: serde_json::json!({
+                            "number": number,
+                            "entries": info.entries,
+                            "this_update": info.this_update,
+                            "next_update": info.next_update,
+                        }),
+                        detail: format!(
+                            "CRL {number} published by hand: {} entries, valid until {}",
+                            info.entries, info.next_update
+                        ),
+                        ..Default::default()
+                    },
+                )
+                .await?;
+            }
+            Ok(info)
         })
-        .exec(&txn)
-        .await?;
-        crl::Entity::delete_many()
-            .filter(crl::Column::Number.lte(number - KEEP as i64))
-            .exec(&txn)
-            .await?;
-        if let Some(caller) = caller {
-            crate::runner::record(
-                &txn,
-                caller,
-                crate::audit::AuditRecord {
-                    action: "CrlPublished".into(),
-                    data: serde_json::json!({
-                        "number": number,
-                        "entries": info.entries,
-                        "this_update": info.this_update,
-                        "next_update": info.next_update,
-                    }),
-                    detail: format!(
-                        "CRL {number} published by hand: {} entries, valid until {}",
-                        info.entries, info.next_update
-                    ),
-                    ..Default::default()
-                },
-            )
-            .await?;
-        }
-        Ok(info)
-    }
-    .await;
-    crate::db::finish(txn, result).await
+        .await
 }
 
 fn parse(text: &str) -> chrono::DateTime<chrono::Utc> {

@@ -5,7 +5,8 @@
 
 use crate::audit::{self, AuditRecord};
 use crate::entity::certificate;
-use crate::runner::{parse_state, Caller};
+use crate::runner::parse_state;
+use crate::Caller;
 use crate::{EngineError, Result};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};

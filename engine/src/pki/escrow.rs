@@ -8,7 +8,8 @@
 use super::{keys, seal, Pki};
 use crate::audit::{self, AuditRecord};
 use crate::entity::{certificate, key_escrow};
-use crate::runner::{load, Caller};
+use crate::runner::load;
+use crate::Caller;
 use crate::{Engine, EngineError, Result};
 use base64::Engine as _;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
@@ -137,52 +138,51 @@ pub async fn recover(
             "The file password must have {MIN_PASSWORD} to {MAX_PASSWORD} characters; it protects a private key."
         )));
     }
-    let txn = engine.write().await?;
-    let result = async {
-        let cert = load::<certificate::Entity>(&txn, ObjectKind::Certificate, id).await?;
-        let (algorithm, pkcs8) = unseal(&txn, pki, &cert).await?;
-        // Proves the escrowed key is the certificate's before it is handed out.
-        let pair = keys::restore(&pkcs8, algorithm)?;
-        let der = cert.der.clone().unwrap_or_default();
-        if !spki_matches(&der, &rcgen::PublicKeyData::subject_public_key_info(&pair)) {
-            return Err(EngineError::Crypto(format!(
-                "the escrowed key of {} does not belong to its certificate",
-                cert.serial
-            )));
-        }
-        let pfx = pkcs12(
-            &pkcs8,
-            &[der, pki.ca.issuing.der.clone(), pki.ca.root.der.clone()],
-            password,
-            &cert.subject,
-        )?;
-        audit::append(
-            &txn,
-            Some(caller),
-            AuditRecord {
-                action: "KeyRecovered".into(),
-                object: Some((ObjectKind::Certificate, cert.id)),
-                from_state: Some(cert.state.clone()),
-                to_state: Some(cert.state.clone()),
-                data: serde_json::json!({
-                    "serial": cert.serial,
-                    "owner": { "kind": cert.owner_kind, "id": cert.owner_id },
-                    "reason": reason,
-                }),
-                detail: format!(
-                    "Escrowed key of certificate {} ({}) recovered: {reason}",
-                    cert.serial, cert.subject
-                ),
-            },
-        )
-        .await?;
-        Ok(RecoveredKey {
-            file_name: format!("{}.p12", cert.serial),
-            pkcs12_base64: base64::engine::general_purpose::STANDARD.encode(pfx),
+    engine
+        .transact(async |txn| {
+            let cert = load::<certificate::Entity>(txn, ObjectKind::Certificate, id).await?;
+            let (algorithm, pkcs8) = unseal(txn, pki, &cert).await?;
+            // Proves the escrowed key is the certificate's before it is handed out.
+            let pair = keys::restore(&pkcs8, algorithm)?;
+            let der = cert.der.clone().unwrap_or_default();
+            if !spki_matches(&der, &rcgen::PublicKeyData::subject_public_key_info(&pair)) {
+                return Err(EngineError::Crypto(format!(
+                    "the escrowed key of {} does not belong to its certificate",
+                    cert.serial
+                )));
+            }
+            let pfx = pkcs12(
+                &pkcs8,
+                &[der, pki.ca.issuing.der.clone(), pki.ca.root.der.clone()],
+                password,
+                &cert.subject,
+            )?;
+            audit::append(
+                txn,
+                Some(caller),
+                AuditRecord {
+                    action: "KeyRecovered".into(),
+                    object: Some((ObjectKind::Certificate, cert.id)),
+                    from_state: Some(cert.state.clone()),
+                    to_state: Some(cert.state.clone()),
+                    data: serde_json::json!({
+                        "serial": cert.serial,
+                        "owner": { "kind": cert.owner_kind, "id": cert.owner_id },
+                        "reason": reason,
+                    }),
+                    detail: format!(
+                        "Escrowed key of certificate {} ({}) recovered: {reason}",
+                        cert.serial, cert.subject
+                    ),
+                },
+            )
+            .await?;
+            Ok(RecoveredKey {
+                file_name: format!("{}.p12", cert.serial),
+                pkcs12_base64: base64::engine::general_purpose::STANDARD.encode(pfx),
+            })
         })
-    }
-    .await;
-    crate::db::finish(txn, result).await
+        .await
 }
 
 fn spki_matches(cert_der: &[u8], spki: &[u8]) -> bool {

@@ -5,7 +5,7 @@ use super::keys::{self, CheckedKey, KeySource};
 use super::{escrow, Pki};
 use crate::audit::{self, AuditRecord};
 use crate::entity::{certificate, person};
-use crate::runner::Caller;
+use crate::Caller;
 use crate::{EngineError, Result};
 use chrono::{DateTime, Utc};
 use rcgen::{

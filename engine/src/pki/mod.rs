@@ -16,7 +16,8 @@ pub mod seal;
 pub mod secrets;
 
 use crate::entity::{card, certificate, key_escrow, mobile_id, temp_card};
-use crate::runner::{load, Caller};
+use crate::runner::load;
+use crate::Caller;
 use crate::{Engine, EngineError, Result};
 use ca::{Ca, CaSettings};
 use kek::{Kek, KekSettings};
@@ -98,22 +99,11 @@ impl Pki {
     }
 }
 
-/// After a transaction that changed certificates has committed: publishes a new CRL if
-/// revocations, holds or releases happened. A failure here does not undo the committed change;
-/// it is logged and the scheduled publication catches up.
-pub async fn after_commit(engine: &Engine, outcome: &effects::EffectOutcome) {
-    if outcome.crl_changed() {
-        if let Err(e) = crl::publish(engine).await {
-            tracing::error!("publishing the CRL failed, the schedule will retry: {e}");
-        }
-    }
-}
-
 /// The schedule's work: expire and compensate certificates, then publish a fresh CRL.
 pub async fn scheduled(engine: &Engine, undelivered_after: chrono::Duration) -> Result<()> {
-    let txn = engine.write().await?;
-    let result = effects::sweep(&txn, undelivered_after).await;
-    let outcome = crate::db::finish(txn, result).await?;
+    let outcome = engine
+        .transact(async |txn| effects::sweep(txn, undelivered_after).await)
+        .await?;
     if !outcome.changed.is_empty() {
         tracing::info!(
             "certificate sweep changed {} certificates",

@@ -3,7 +3,7 @@
 
 use crate::audit::{self, AuditRecord};
 use crate::entity::certificate_profile as row;
-use crate::runner::Caller;
+use crate::Caller;
 use crate::{Engine, EngineError, Result};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
@@ -80,69 +80,68 @@ pub async fn save(
     mut profile: CertificateProfile,
 ) -> Result<ProfileRow> {
     caller.require_any(&[Role::Admin], "change certificate profiles")?;
-    let txn = engine.write().await?;
-    let result = async {
-        let before = row::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| {
-            EngineError::Invalid(format!("There is no certificate profile with id {id}."))
-        })?;
-        // Name and purpose are what processes and stored certificates refer to: they stay.
-        let stored = decode(before.clone())?.profile;
-        if profile.name.trim() != stored.name {
-            return Err(EngineError::Invalid(format!(
-                "A profile keeps its name (\"{}\"): processes and issued certificates refer to it.",
-                stored.name
-            )));
-        }
-        profile.name = stored.name;
-        profile.purpose = stored.purpose;
-        let errors = profile.validate();
-        if !errors.is_empty() {
-            return Err(EngineError::Invalid(
-                errors
-                    .iter()
-                    .map(|e| e.message.clone())
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            ));
-        }
-        let now = crate::time::now();
-        let document = serde_json::to_value(&profile).expect("a profile serialises");
-        let mut update = Query::update();
-        update
-            .table("certificate_profile")
-            .value("document", document.clone())
-            .value("version", Expr::col("version").add(1))
-            .value("updated_at", now)
-            .and_where(Expr::col("id").eq(id))
-            .and_where(Expr::col("version").eq(expected_version));
-        if txn.execute(&update).await?.rows_affected() == 0 {
-            return Err(EngineError::Invalid(
-                "Someone else changed this profile in the meantime. Reload the page and make your change again.".into(),
-            ));
-        }
-        audit::append(
-            &txn,
-            Some(caller),
-            AuditRecord {
-                action: "CertificateProfileChanged".into(),
-                object: None,
-                from_state: None,
-                to_state: None,
-                data: serde_json::json!({
-                    "id": id,
-                    "version": expected_version + 1,
-                    "before": before.document,
-                    "after": document,
-                }),
-                detail: format!("Certificate profile \"{}\" changed", profile.name),
-            },
-        )
-        .await?;
-        let saved = row::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| {
-            EngineError::Invalid(format!("There is no certificate profile with id {id}."))
-        })?;
-        decode(saved)
-    }
-    .await;
-    crate::db::finish(txn, result).await
+    engine
+        .transact(async |txn| {
+            let before = row::Entity::find_by_id(id).one(txn).await?.ok_or_else(|| {
+                EngineError::Invalid(format!("There is no certificate profile with id {id}."))
+            })?;
+            // Name and purpose are what processes and stored certificates refer to: they stay.
+            let stored = decode(before.clone())?.profile;
+            if profile.name.trim() != stored.name {
+                return Err(EngineError::Invalid(format!(
+                    "A profile keeps its name (\"{}\"): processes and issued certificates refer to it.",
+                    stored.name
+                )));
+            }
+            profile.name = stored.name;
+            profile.purpose = stored.purpose;
+            let errors = profile.validate();
+            if !errors.is_empty() {
+                return Err(EngineError::Invalid(
+                    errors
+                        .iter()
+                        .map(|e| e.message.clone())
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                ));
+            }
+            let now = crate::time::now();
+            let document = serde_json::to_value(&profile).expect("a profile serialises");
+            let mut update = Query::update();
+            update
+                .table("certificate_profile")
+                .value("document", document.clone())
+                .value("version", Expr::col("version").add(1))
+                .value("updated_at", now)
+                .and_where(Expr::col("id").eq(id))
+                .and_where(Expr::col("version").eq(expected_version));
+            if txn.execute(&update).await?.rows_affected() == 0 {
+                return Err(EngineError::Invalid(
+                    "Someone else changed this profile in the meantime. Reload the page and make your change again.".into(),
+                ));
+            }
+            audit::append(
+                txn,
+                Some(caller),
+                AuditRecord {
+                    action: "CertificateProfileChanged".into(),
+                    object: None,
+                    from_state: None,
+                    to_state: None,
+                    data: serde_json::json!({
+                        "id": id,
+                        "version": expected_version + 1,
+                        "before": before.document,
+                        "after": document,
+                    }),
+                    detail: format!("Certificate profile \"{}\" changed", profile.name),
+                },
+            )
+            .await?;
+            let saved = row::Entity::find_by_id(id).one(txn).await?.ok_or_else(|| {
+                EngineError::Invalid(format!("There is no certificate profile with id {id}."))
+            })?;
+            decode(saved)
+        })
+        .await
 }
