@@ -27,15 +27,6 @@ pub enum Production {
     External,
 }
 
-/// Card states of an external order that is still under way.
-const OPEN_ORDER: &[CardState] = &[
-    CardState::Requested,
-    CardState::Approved,
-    CardState::Processing,
-    CardState::Ordered,
-    CardState::InProduction,
-];
-
 impl Production {
     pub fn process(self) -> ProcessId {
         match self {
@@ -161,7 +152,7 @@ pub async fn request_for(
                 let open = card::Entity::find()
                     .filter(card::Column::PersonId.eq(p.id))
                     .filter(card::Column::Production.eq(Production::External.as_str()))
-                    .filter(card::Column::State.is_in(OPEN_ORDER.iter().map(|s| s.as_str())))
+                    .filter(card::Column::State.is_in(CardState::UNDER_WAY.iter().map(|s| s.as_str())))
                     .one(txn)
                     .await?;
                 if let Some(c) = open {

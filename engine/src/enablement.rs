@@ -130,7 +130,7 @@ pub async fn page(engine: &Engine, caller: &Caller, kind: ObjectKind) -> Result<
                 }
             }
             StateCommands {
-                state: state.as_str().into(),
+                state,
                 label: state.label().into(),
                 enabled,
                 available,

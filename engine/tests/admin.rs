@@ -33,14 +33,18 @@ async fn commands_follow_what_the_admin_enables(e: Engine) {
     let page = enablement::page(&e, &admin, ObjectKind::User)
         .await
         .unwrap();
-    let tab = page.states.iter().find(|s| s.state == "active").unwrap();
+    let tab = page
+        .states
+        .iter()
+        .find(|s| s.state.as_str() == "active")
+        .unwrap();
     assert!(tab
         .enabled
         .iter()
         .any(|c| c.process == ProcessId::CardsProcRequest
             && c.mapping.as_deref() == Some("CardsMapUserToCard")));
     assert!(
-        !page.states.iter().any(|s| s.state == "locked"),
+        !page.states.iter().any(|s| s.state.as_str() == "locked"),
         "final states have no commands"
     );
     // Only what the model allows is offered.

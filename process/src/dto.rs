@@ -470,7 +470,7 @@ pub struct CommandEntry {
 /// One state's tab of the Additional Commands page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StateCommands {
-    pub state: String,
+    pub state: State,
     pub label: String,
     pub enabled: Vec<CommandEntry>,
     /// What the process model allows here and is not enabled yet.

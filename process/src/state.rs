@@ -4,7 +4,11 @@ use crate::kind::ObjectKind;
 use serde::{Deserialize, Serialize};
 
 macro_rules! state_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal / $label:literal),+ $(,)? } final [$($fin:ident),* $(,)?]) => {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal / $label:literal),+ $(,)? }
+     final [$($fin:ident),* $(,)?]
+     live [$($live:ident),* $(,)?]
+     chip_released [$($free:ident),* $(,)?]
+     under_way [$($way:ident),* $(,)?]) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[serde(rename_all = "snake_case")]
@@ -13,6 +17,13 @@ macro_rules! state_enum {
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
             pub const FINAL: &'static [$name] = &[$($name::$fin),*];
+            /// The states in which its certificates may be valid: the credential is in use.
+            pub const LIVE: &'static [$name] = &[$($name::$live),*];
+            /// The states in which its chip is out of use and may be encoded for another one.
+            pub const CHIP_RELEASED: &'static [$name] = &[$($name::$free),*];
+            /// The states of one still on its way to its holder (requested, ordered, in
+            /// production): a second one is refused while one is under way.
+            pub const UNDER_WAY: &'static [$name] = &[$($name::$way),*];
 
             /// The stable name stored in the database and shown in URLs.
             pub fn as_str(self) -> &'static str {
@@ -25,6 +36,18 @@ macro_rules! state_enum {
 
             pub fn is_final(self) -> bool {
                 Self::FINAL.contains(&self)
+            }
+
+            pub fn is_live(self) -> bool {
+                Self::LIVE.contains(&self)
+            }
+
+            pub fn is_chip_released(self) -> bool {
+                Self::CHIP_RELEASED.contains(&self)
+            }
+
+            pub fn is_under_way(self) -> bool {
+                Self::UNDER_WAY.contains(&self)
             }
 
             pub fn parse(s: &str) -> Option<Self> {
@@ -45,6 +68,7 @@ state_enum!(
         Rejected => "rejected" / "Rejected",
         Aborted => "aborted" / "Aborted",
     } final [Locked, Rejected, Aborted]
+      live [] chip_released [] under_way []
 );
 
 state_enum!(
@@ -65,6 +89,7 @@ state_enum!(
         Aborted => "aborted" / "Aborted",
         Expired => "expired" / "Expired",
     } final [Locked, Rejected, Aborted, Expired]
+      live [Active] chip_released [Failed, Locked] under_way [Requested, Approved, Processing, Ordered, InProduction]
 );
 
 state_enum!(
@@ -82,6 +107,7 @@ state_enum!(
         Locked => "locked" / "Locked",
         Aborted => "aborted" / "Aborted",
     } final [Locked, Aborted]
+      live [Assigned] chip_released [Failed, Locked] under_way [Requested, Processing, Ordered, InProduction]
 );
 
 state_enum!(
@@ -91,6 +117,7 @@ state_enum!(
         Inactive => "inactive" / "Inactive",
         Locked => "locked" / "Locked",
     } final [Locked]
+      live [Active] chip_released [] under_way []
 );
 
 state_enum!(
@@ -102,6 +129,7 @@ state_enum!(
         Revoked => "revoked" / "Revoked",
         Expired => "expired" / "Expired",
     } final [Revoked, Expired]
+      live [] chip_released [] under_way []
 );
 
 state_enum!(
@@ -112,6 +140,7 @@ state_enum!(
         Completed => "completed" / "Completed",
         Cancelled => "cancelled" / "Cancelled",
     } final [Completed, Cancelled]
+      live [] chip_released [] under_way []
 );
 
 /// A state of any object kind.
@@ -188,6 +217,30 @@ impl State {
             State::MobileId(s) => s.label(),
             State::Certificate(s) => s.label(),
             State::BatchOrder(s) => s.label(),
+        }
+    }
+
+    /// Its certificates may be valid: the credential is in use.
+    pub fn is_live(self) -> bool {
+        match self {
+            State::User(s) => s.is_live(),
+            State::Card(s) => s.is_live(),
+            State::TempCard(s) => s.is_live(),
+            State::MobileId(s) => s.is_live(),
+            State::Certificate(s) => s.is_live(),
+            State::BatchOrder(s) => s.is_live(),
+        }
+    }
+
+    /// Its chip is out of use and may be encoded for another object.
+    pub fn is_chip_released(self) -> bool {
+        match self {
+            State::User(s) => s.is_chip_released(),
+            State::Card(s) => s.is_chip_released(),
+            State::TempCard(s) => s.is_chip_released(),
+            State::MobileId(s) => s.is_chip_released(),
+            State::Certificate(s) => s.is_chip_released(),
+            State::BatchOrder(s) => s.is_chip_released(),
         }
     }
 

@@ -567,3 +567,51 @@ mod certificate_profiles {
         }
     }
 }
+
+/// The per-state flags agree with the transition table: a transition that makes a credential's
+/// certificates valid ends in a live state, one that holds, revokes or supersedes them leaves it.
+/// (A user holds no certificates of its own: its effect is what the cascade does.)
+#[test]
+fn live_states_follow_the_certificate_effects() {
+    use tessera_process::CertEffect;
+    for t in TRANSITIONS.iter().filter(|t| t.kind() != ObjectKind::User) {
+        match t.effect {
+            CertEffect::Validate | CertEffect::Release => {
+                assert!(
+                    t.to.is_live(),
+                    "{:?} makes certificates valid in {:?}",
+                    t.process,
+                    t.to
+                )
+            }
+            CertEffect::Hold | CertEffect::Revoke | CertEffect::Supersede | CertEffect::Expire => {
+                assert!(
+                    !t.to.is_live(),
+                    "{:?} ends certificates but {:?} is live",
+                    t.process,
+                    t.to
+                )
+            }
+            CertEffect::None | CertEffect::Issue => {
+                if let Some(from) = t.from {
+                    assert_eq!(
+                        from.is_live(),
+                        t.to.is_live(),
+                        "{:?} changes no certificate",
+                        t.process
+                    );
+                }
+            }
+        }
+    }
+    // A chip is released only where it is out of use for good, or never was in use.
+    for s in [
+        card(CardState::Failed),
+        card(CardState::Locked),
+        temp(TempCardState::Locked),
+    ] {
+        assert!(s.is_chip_released() && !s.is_live());
+    }
+    assert!(!card(CardState::Active).is_chip_released());
+    assert!(!temp(TempCardState::Assigned).is_chip_released());
+}

@@ -544,40 +544,25 @@ pub async fn recover_key(
         .map_err(ssr::fail)
 }
 
-#[cfg(feature = "ssr")]
-fn process_id(name: &str) -> Result<tessera_process::ProcessId, ServerFnError> {
-    tessera_process::ProcessId::parse(name)
-        .ok_or_else(|| ServerFnError::new(format!("There is no process \"{name}\".")))
-}
-
-#[cfg(feature = "ssr")]
-fn object_kind(name: &str) -> Result<tessera_process::ObjectKind, ServerFnError> {
-    tessera_process::ObjectKind::parse(name)
-        .ok_or_else(|| ServerFnError::new(format!("There is no object kind \"{name}\".")))
-}
-
 /// The admin's Additional Commands page of an object kind.
 #[server(prefix = "/api", endpoint = "commands_page")]
-pub async fn fetch_commands_page(kind: String) -> Result<CommandsPage, ServerFnError> {
+pub async fn fetch_commands_page(
+    kind: tessera_process::ObjectKind,
+) -> Result<CommandsPage, ServerFnError> {
     let (engine, caller) = ssr::context().await?;
-    tessera_engine::enablement::page(&engine, &caller, object_kind(&kind)?)
+    tessera_engine::enablement::page(&engine, &caller, kind)
         .await
         .map_err(ssr::fail)
 }
 
 /// Enables or disables a command for an object kind and state.
-#[server(prefix = "/api", endpoint = "set_command")]
+#[server(prefix = "/api", endpoint = "set_command", input = Json)]
 pub async fn set_command(
-    kind: String,
-    state: String,
-    process: String,
+    state: tessera_process::State,
+    process: tessera_process::ProcessId,
     enabled: bool,
 ) -> Result<(), ServerFnError> {
     let (engine, caller) = ssr::context().await?;
-    let kind = object_kind(&kind)?;
-    let state = tessera_process::State::parse(kind, &state)
-        .ok_or_else(|| ServerFnError::new(format!("There is no state \"{state}\".")))?;
-    let process = process_id(&process)?;
     tessera_engine::enablement::set(&engine, &caller, process, state, enabled)
         .await
         .map_err(ssr::fail)
@@ -931,22 +916,15 @@ pub async fn produce_batch(
 /// Complete order or Cancel order.
 #[server(prefix = "/api", endpoint = "close_batch")]
 pub async fn close_batch(
-    process: String,
+    process: tessera_process::ProcessId,
     batch: i64,
     version: i64,
 ) -> Result<String, ServerFnError> {
     let (engine, caller) = ssr::context().await?;
-    tessera_engine::batch_orders::close(
-        &engine,
-        &ssr::bridge()?,
-        &caller,
-        process_id(&process)?,
-        batch,
-        version,
-    )
-    .await
-    .map(|s| s.as_str().to_string())
-    .map_err(ssr::fail)
+    tessera_engine::batch_orders::close(&engine, &ssr::bridge()?, &caller, process, batch, version)
+        .await
+        .map(|s| s.as_str().to_string())
+        .map_err(ssr::fail)
 }
 
 /// Stop production after the card being encoded.
@@ -961,11 +939,11 @@ pub async fn stop_batch(batch: i64) -> Result<(), ServerFnError> {
 /// Supply mobile ID (operator) or Get mobile ID (self-service) before Next.
 #[server(prefix = "/api", endpoint = "supply_mobile_id_preview")]
 pub async fn fetch_supply_mobile_id(
-    process: String,
+    process: tessera_process::ProcessId,
     user_id: i64,
 ) -> Result<SupplyMobileIdPreview, ServerFnError> {
     let (engine, caller) = ssr::context().await?;
-    tessera_engine::mobile_ids::preview(&engine, &caller, process_id(&process)?, user_id)
+    tessera_engine::mobile_ids::preview(&engine, &caller, process, user_id)
         .await
         .map_err(ssr::fail)
 }
@@ -973,20 +951,14 @@ pub async fn fetch_supply_mobile_id(
 /// Next on Supply mobile ID or Get mobile ID.
 #[server(prefix = "/api", endpoint = "supply_mobile_id")]
 pub async fn supply_mobile_id(
-    process: String,
+    process: tessera_process::ProcessId,
     user_id: i64,
     user_version: i64,
 ) -> Result<SupplyMobileIdOutcome, ServerFnError> {
     let (engine, caller) = ssr::context().await?;
-    tessera_engine::mobile_ids::supply(
-        &engine,
-        &caller,
-        process_id(&process)?,
-        user_id,
-        user_version,
-    )
-    .await
-    .map_err(ssr::fail)
+    tessera_engine::mobile_ids::supply(&engine, &caller, process, user_id, user_version)
+        .await
+        .map_err(ssr::fail)
 }
 
 /// Self-Service: the QR code of one's own mobile ID, with a new code.

@@ -255,15 +255,12 @@ pub fn BatchOrderPage() -> impl IntoView {
                             }
                         })
                 }
-                Action::Complete => close_batch(complete.as_str().into(), batch, version)
+                Action::Complete => close_batch(complete, batch, version)
                     .await
                     .map(|_| "The batch order is completed.".to_string()),
-                Action::Cancel => close_batch(cancel.as_str().into(), batch, version)
-                    .await
-                    .map(|_| {
-                        "The batch order is cancelled; its cards are back in the search."
-                            .to_string()
-                    }),
+                Action::Cancel => close_batch(cancel, batch, version).await.map(|_| {
+                    "The batch order is cancelled; its cards are back in the search.".to_string()
+                }),
                 Action::Stop => stop_batch(batch)
                     .await
                     .map(|_| "Production stops after the card being encoded.".to_string()),

@@ -108,14 +108,24 @@ fn ShowQr(mobile_id: i64) -> impl IntoView {
 pub fn SupplyMobileIdPage() -> impl IntoView {
     let id = id_param("id");
     let params = use_params_map();
-    let process = move || params.read().get("process").unwrap_or_default();
+    let process = move || {
+        params
+            .read()
+            .get("process")
+            .and_then(|p| tessera_process::ProcessId::parse(&p))
+    };
     let preview = Resource::new(
         move || (process(), id()),
-        |(p, id)| fetch_supply_mobile_id(p, id),
+        |(p, id)| async move {
+            match p {
+                Some(p) => fetch_supply_mobile_id(p, id).await,
+                None => Err(ServerFnError::new("There is no such process.")),
+            }
+        },
     );
     let run = ServerAction::<SupplyMobileId>::new();
     let back = move || {
-        if process() == tessera_process::ProcessId::MobileIDSelfServiceProcGet.as_str() {
+        if process() == Some(tessera_process::ProcessId::MobileIDSelfServiceProcGet) {
             "/me".to_string()
         } else {
             format!("/users/{}", id())
@@ -146,7 +156,7 @@ pub fn SupplyMobileIdPage() -> impl IntoView {
                                 <p><A href=back()>"Back"</A></p>
                             }.into_any(),
                             Ok(p) => {
-                                let (user_id, version, name) = (p.user.id, p.user.version, p.process.as_str().to_string());
+                                let (user_id, version, name) = (p.user.id, p.user.version, p.process);
                                 view! {
                                     <h1>{p.name.clone()}</h1>
                                     <div class="columns">
@@ -175,10 +185,7 @@ pub fn SupplyMobileIdPage() -> impl IntoView {
                                     })}
                                     <p class="actions">
                                         <button type="button" class="primary" data-testid="next" disabled=move || run.pending().get()
-                                            on:click={
-                                                let name = name.clone();
-                                                move |_| { run.dispatch(SupplyMobileId { process: name.clone(), user_id, user_version: version }); }
-                                            }>"Next"</button>
+                                            on:click=move |_| { run.dispatch(SupplyMobileId { process: name, user_id, user_version: version }); }>"Next"</button>
                                         <A href=back()>"Cancel"</A>
                                     </p>
                                 }.into_any()

@@ -889,7 +889,7 @@ async fn current_secrets<T: Transport + Send + 'static>(
             let other = target::load(&j.engine.db, (kind, owner))
                 .await
                 .map_err(|e| j.fail(e.to_string()))?;
-            if !target::chip_released(other.state) {
+            if !other.state.is_chip_released() {
                 let what = kind.label().to_lowercase();
                 return Err(j.fail(format!(
                     "The card in the reader is {what} {owner}, which is {} and still carries its certificates. Lock {what} {owner} first; then it can be re-encoded.",

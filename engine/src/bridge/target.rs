@@ -103,16 +103,6 @@ pub fn failed_state(process: ProcessId, from: State) -> Option<State> {
         .map(|t| t.to)
 }
 
-/// Whether the chip of an object in `state` may be encoded for another one: only once that
-/// object is out of use.
-pub fn chip_released(state: State) -> bool {
-    matches!(
-        state,
-        State::Card(CardState::Failed | CardState::Locked)
-            | State::TempCard(TempCardState::Failed | TempCardState::Locked)
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -50,7 +50,7 @@ pub async fn apply(
         for credential in super::credentials_of(conn, owner.1).await? {
             // Reactivating a user releases only what is on a credential that is itself in use;
             // a card that was deactivated on its own stays on hold.
-            if effect == CertEffect::Release && !in_use(credential.state) {
+            if effect == CertEffect::Release && !credential.state.is_live() {
                 continue;
             }
             owners.push(credential.owner);
@@ -74,17 +74,6 @@ fn owned_by(owner: (ObjectKind, i64)) -> sea_orm::Select<certificate::Entity> {
         .filter(certificate::Column::OwnerKind.eq(owner.0.as_str()))
         .filter(certificate::Column::OwnerId.eq(owner.1))
         .order_by_asc(certificate::Column::Id)
-}
-
-/// A credential whose certificates may be valid.
-fn in_use(state: State) -> bool {
-    use tessera_process::{CardState, MobileIdState, TempCardState};
-    matches!(
-        state,
-        State::Card(CardState::Active)
-            | State::TempCard(TempCardState::Assigned)
-            | State::MobileId(MobileIdState::Active)
-    )
 }
 
 /// Compensation after a failed delivery: the certificates still `issued` (signed, never
