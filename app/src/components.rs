@@ -9,9 +9,9 @@ use tessera_process::Role;
 
 /// An error as a person reads it.
 #[component]
-pub fn ErrorBox(error: ServerFnError) -> impl IntoView {
+pub fn ErrorBox(error: tessera_process::AppError) -> impl IntoView {
     let text = error_text(&error);
-    let signed_out = text.contains("not signed in");
+    let signed_out = error.kind == tessera_process::ErrorKind::Unauthenticated;
     view! {
         <div class="error" role="alert">
             <p>{text}</p>
@@ -112,7 +112,7 @@ pub fn Header() -> impl IntoView {
 
 /// A page's data as a view: "Loading…", then what `render` makes of it, or the error in words.
 pub fn loaded<T, V>(
-    data: Resource<Result<T, ServerFnError>>,
+    data: Resource<Result<T, tessera_process::AppError>>,
     render: impl Fn(T) -> V + Clone + Send + Sync + 'static,
 ) -> impl IntoView
 where

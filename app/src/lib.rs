@@ -60,7 +60,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub struct Auth {
     pub login: ServerAction<Login>,
     pub logout: ServerAction<Logout>,
-    pub session: Resource<Result<Option<SessionInfo>, ServerFnError>>,
+    pub session: Resource<Result<Option<SessionInfo>, tessera_process::AppError>>,
 }
 
 #[component]

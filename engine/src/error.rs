@@ -1,5 +1,5 @@
 use sea_orm::DbErr;
-use tessera_process::{ObjectKind, OptionError, ProcessId};
+use tessera_process::{ErrorKind, ObjectKind, OptionError, ProcessId};
 
 pub type Result<T, E = EngineError> = std::result::Result<T, E>;
 
@@ -65,24 +65,47 @@ pub enum EngineError {
 }
 
 impl EngineError {
-    /// The HTTP status a refusal is answered with, so that clients and monitoring can tell a
-    /// wrong request from a fault of the server.
-    pub fn status(&self) -> u16 {
+    /// What kind of refusal this is, for the browser and for the HTTP status.
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            EngineError::Unauthenticated | EngineError::BadCredentials => 401,
-            EngineError::Forbidden(_) | EngineError::SelfApproval => 403,
-            EngineError::NotFound { .. } => 404,
+            EngineError::Unauthenticated | EngineError::BadCredentials => {
+                ErrorKind::Unauthenticated
+            }
+            EngineError::Forbidden(_) | EngineError::SelfApproval => ErrorKind::Forbidden,
+            EngineError::NotFound { .. } => ErrorKind::NotFound,
             EngineError::NotEnabled { .. }
             | EngineError::WrongState { .. }
-            | EngineError::Conflict { .. } => 409,
-            EngineError::TooManyAttempts { .. } | EngineError::RateLimited { .. } => 429,
-            EngineError::Busy { .. } => 503,
-            EngineError::Invalid(_) | EngineError::Options(_) | EngineError::BadKey(_) => 400,
+            | EngineError::Conflict { .. } => ErrorKind::Conflict,
+            EngineError::TooManyAttempts { .. } | EngineError::RateLimited { .. } => {
+                ErrorKind::RateLimited
+            }
+            EngineError::Busy { .. } => ErrorKind::Busy,
+            EngineError::Invalid(_) | EngineError::Options(_) | EngineError::BadKey(_) => {
+                ErrorKind::BadRequest
+            }
             EngineError::Db(_)
             | EngineError::AuditBroken { .. }
             | EngineError::NoTransition { .. }
             | EngineError::Config(_)
-            | EngineError::Crypto(_) => 500,
+            | EngineError::Crypto(_) => ErrorKind::Internal,
+        }
+    }
+
+    /// The HTTP status a refusal is answered with, so that clients and monitoring can tell a
+    /// wrong request from a fault of the server.
+    pub fn status(&self) -> u16 {
+        self.kind().status()
+    }
+
+    /// The form field the refusal is about: the first option a saved document got wrong.
+    pub fn field(&self) -> Option<String> {
+        match self {
+            EngineError::Options(errors) => errors.first().map(|e| match e {
+                OptionError::UnknownKey { key, .. } | OptionError::Invalid { key, .. } => {
+                    key.clone()
+                }
+            }),
+            _ => None,
         }
     }
 

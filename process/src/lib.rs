@@ -8,6 +8,7 @@
 pub mod bridge;
 pub mod catalogue;
 pub mod dto;
+pub mod error;
 pub mod kind;
 pub mod options;
 pub mod person;
@@ -16,6 +17,7 @@ pub mod state;
 pub mod transition;
 
 pub use catalogue::{Component, Handler, Package, ProcessDef, ProcessId, Subject};
+pub use error::{AppError, ErrorKind};
 pub use kind::{ObjectKind, Role};
 pub use options::{
     Key, OptionDef, OptionError, OptionKind, OptionType, OptionValue, OptionsDocument,

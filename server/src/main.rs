@@ -375,9 +375,9 @@ async fn serve(config: Config, engine: Engine) -> Result<(), String> {
 }
 
 /// A server function's arguments that do not decode (a process name that does not exist, a
-/// number that is text) are the caller's mistake: 400, not the 500 the server function layer
-/// answers with. Only a 500 is looked at, and only its first bytes, where the error names its
-/// kind (`Args|…`, `Deserialization|…`).
+/// number that is text) are the caller's mistake: the error says so (`AppError` of kind
+/// `bad_request`), but the server function layer answers every error it makes itself with 500.
+/// Such an answer gets its kind's status. Only a 500 of `/api/` is read.
 async fn bad_arguments_are_400(
     req: axum::extract::Request,
     next: axum::middleware::Next,
@@ -391,8 +391,10 @@ async fn bad_arguments_are_400(
     let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
         return axum::response::Response::from_parts(parts, axum::body::Body::empty());
     };
-    if bytes.starts_with(b"Args|") || bytes.starts_with(b"Deserialization|") {
-        parts.status = axum::http::StatusCode::BAD_REQUEST;
+    if let Ok(e) = serde_json::from_slice::<tessera_process::AppError>(&bytes) {
+        if let Ok(status) = axum::http::StatusCode::from_u16(e.kind.status()) {
+            parts.status = status;
+        }
     }
     axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
 }

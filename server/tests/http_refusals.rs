@@ -109,6 +109,9 @@ async fn refusals_carry_their_status_and_hostile_requests_change_nothing() {
         .await
         .unwrap();
     assert_eq!(anonymous.status(), 401);
+    let e: tessera_process::AppError =
+        serde_json::from_str(&anonymous.text().await.unwrap()).unwrap();
+    assert_eq!(e.kind, tessera_process::ErrorKind::Unauthenticated);
     // Bad input is 400.
     assert_eq!(
         post("/api/request_temp_cards", "count=0")
@@ -155,6 +158,10 @@ async fn refusals_carry_their_status_and_hostile_requests_change_nothing() {
     .await
     .unwrap();
     assert_eq!(r.status(), 404);
+    // The answer is the typed error the browser reads: its kind, and words to act on.
+    let e: tessera_process::AppError = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    assert_eq!(e.kind, tessera_process::ErrorKind::NotFound);
+    assert!(e.message.contains("There is no card"), "{}", e.message);
 
     // From another origin, nothing goes through: not even a sign-in (login CSRF).
     let r = login(

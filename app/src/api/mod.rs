@@ -4,19 +4,14 @@
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use tessera_process::dto::*;
+use tessera_process::AppError;
 
 mod process;
 pub use process::*;
 
 /// The message of a server function error, as a person should read it.
-pub fn error_text(e: &ServerFnError) -> String {
-    match e {
-        ServerFnError::ServerError(m) => m.clone(),
-        ServerFnError::Request(_) => {
-            "The server cannot be reached. Check your connection and try again.".into()
-        }
-        other => other.to_string(),
-    }
+pub fn error_text(e: &AppError) -> String {
+    e.message.clone()
 }
 
 #[cfg(feature = "ssr")]
@@ -26,6 +21,7 @@ pub mod ssr {
     use leptos::prelude::*;
     use std::net::SocketAddr;
     use tessera_engine::{auth, Caller, Engine, EngineError};
+    use tessera_process::AppError;
 
     pub const COOKIE: &str = "tessera_session";
     /// The cookie's name over HTTPS: a `__Host-` cookie is only accepted by browsers when it
@@ -45,18 +41,32 @@ pub mod ssr {
     }
 
     /// A piece the server provides to every request (`what` names it in the error).
-    fn provided<T: Clone + Send + Sync + 'static>(what: &str) -> Result<T, ServerFnError> {
-        use_context::<T>()
-            .ok_or_else(|| ServerFnError::new(format!("The server has no {what} configured.")))
+    fn provided<T: Clone + Send + Sync + 'static>(what: &str) -> Result<T, AppError> {
+        use_context::<T>().ok_or_else(|| {
+            refuse(AppError::internal(format!(
+                "The server has no {what} configured."
+            )))
+        })
     }
 
-    pub fn engine() -> Result<Engine, ServerFnError> {
+    /// A refusal the server function makes itself: answered with its kind's status.
+    pub fn refuse(e: AppError) -> AppError {
+        if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
+            resp.set_status(
+                axum::http::StatusCode::from_u16(e.kind.status())
+                    .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+            );
+        }
+        e
+    }
+
+    pub fn engine() -> Result<Engine, AppError> {
         provided("engine")
     }
 
     /// An engine error as the person who made the request should see it; internal faults are
     /// logged and reported without their details.
-    pub fn fail(e: EngineError) -> ServerFnError {
+    pub fn fail(e: EngineError) -> AppError {
         if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
             resp.set_status(
                 axum::http::StatusCode::from_u16(e.status())
@@ -67,19 +77,23 @@ pub mod ssr {
             }
         }
         if e.is_user_facing() {
-            ServerFnError::new(e.to_string())
+            AppError {
+                kind: e.kind(),
+                message: e.to_string(),
+                field: e.field(),
+            }
         } else {
             tracing::error!("server function failed: {e}");
-            ServerFnError::new(
+            AppError::internal(
                 "Something went wrong on the server. Nothing was changed; the administrator finds the details in the server log.",
             )
         }
     }
 
-    pub async fn parts() -> Result<Parts, ServerFnError> {
+    pub async fn parts() -> Result<Parts, AppError> {
         leptos_axum::extract::<Parts>()
             .await
-            .map_err(|e| ServerFnError::new(e.to_string()))
+            .map_err(|e| refuse(AppError::internal(e.to_string())))
     }
 
     pub fn token(parts: &Parts) -> Option<String> {
@@ -103,7 +117,7 @@ pub mod ssr {
     }
 
     /// The signed-in caller, or an error asking them to sign in.
-    pub async fn caller() -> Result<Caller, ServerFnError> {
+    pub async fn caller() -> Result<Caller, AppError> {
         let parts = parts().await?;
         let engine = engine()?;
         let token = token(&parts).ok_or_else(|| fail(EngineError::Unauthenticated))?;
@@ -124,22 +138,25 @@ pub mod ssr {
         }
     }
 
-    pub fn external() -> Result<tessera_engine::external::ExternalSettings, ServerFnError> {
+    pub fn external() -> Result<tessera_engine::external::ExternalSettings, AppError> {
         provided("external production")
     }
 
-    pub fn bridge() -> Result<tessera_engine::bridge::Bridge, ServerFnError> {
+    pub fn bridge() -> Result<tessera_engine::bridge::Bridge, AppError> {
         provided("card bridge")
     }
 
     /// Engine and caller, the start of every server function.
-    pub async fn context() -> Result<(Engine, Caller), ServerFnError> {
+    pub async fn context() -> Result<(Engine, Caller), AppError> {
         Ok((engine()?, caller().await?))
     }
 
-    pub fn package(name: &str) -> Result<tessera_process::OptionsPackage, ServerFnError> {
-        tessera_process::OptionsPackage::parse(name)
-            .ok_or_else(|| ServerFnError::new(format!("There is no options document \"{name}\".")))
+    pub fn package(name: &str) -> Result<tessera_process::OptionsPackage, AppError> {
+        tessera_process::OptionsPackage::parse(name).ok_or_else(|| {
+            refuse(AppError::not_found(format!(
+                "There is no options document \"{name}\"."
+            )))
+        })
     }
 
     /// How the session cookie is sent; the server provides it from its settings.
@@ -174,7 +191,7 @@ pub mod ssr {
 }
 
 #[server(prefix = "/api", endpoint = "login")]
-pub async fn login(username: String, password: String) -> Result<SessionInfo, ServerFnError> {
+pub async fn login(username: String, password: String) -> Result<SessionInfo, AppError> {
     use ssr::*;
     let parts = parts().await?;
     let engine = engine()?;
@@ -186,7 +203,7 @@ pub async fn login(username: String, password: String) -> Result<SessionInfo, Se
 }
 
 #[server(prefix = "/api", endpoint = "logout")]
-pub async fn logout() -> Result<(), ServerFnError> {
+pub async fn logout() -> Result<(), AppError> {
     use ssr::*;
     let parts = parts().await?;
     let engine = engine()?;
@@ -201,7 +218,7 @@ pub async fn logout() -> Result<(), ServerFnError> {
 
 /// The welcome page: the user name a mailed link is for, if the link still works.
 #[server(prefix = "/api", endpoint = "welcome_link")]
-pub async fn welcome_link(token: String) -> Result<String, ServerFnError> {
+pub async fn welcome_link(token: String) -> Result<String, AppError> {
     let parts = ssr::parts().await?;
     tessera_engine::invitations::greet(&ssr::engine()?, &ssr::source(&parts), &token)
         .await
@@ -211,7 +228,7 @@ pub async fn welcome_link(token: String) -> Result<String, ServerFnError> {
 /// The welcome page: the person chooses their password with the mailed link; returns the user
 /// name to sign in with.
 #[server(prefix = "/api", endpoint = "choose_password")]
-pub async fn choose_password(token: String, password: String) -> Result<String, ServerFnError> {
+pub async fn choose_password(token: String, password: String) -> Result<String, AppError> {
     let parts = ssr::parts().await?;
     tessera_engine::invitations::redeem(&ssr::engine()?, &ssr::source(&parts), &token, &password)
         .await
@@ -220,7 +237,7 @@ pub async fn choose_password(token: String, password: String) -> Result<String, 
 
 /// Who is signed in; `None` when nobody is.
 #[server(prefix = "/api", endpoint = "current_session")]
-pub async fn current_session() -> Result<Option<SessionInfo>, ServerFnError> {
+pub async fn current_session() -> Result<Option<SessionInfo>, AppError> {
     use ssr::*;
     let parts = parts().await?;
     let engine = engine()?;
@@ -237,7 +254,7 @@ pub async fn current_session() -> Result<Option<SessionInfo>, ServerFnError> {
 
 /// The signed-in person's own account: whether the password must change, the sessions.
 #[server(prefix = "/api", endpoint = "my_account")]
-pub async fn fetch_my_account() -> Result<MyAccount, ServerFnError> {
+pub async fn fetch_my_account() -> Result<MyAccount, AppError> {
     use ssr::*;
     let parts = parts().await?;
     let (engine, caller) = context().await?;
@@ -249,7 +266,7 @@ pub async fn fetch_my_account() -> Result<MyAccount, ServerFnError> {
 
 /// Change one's own password (the current one first); the other sessions end.
 #[server(prefix = "/api", endpoint = "change_password")]
-pub async fn change_password(current: String, new: String) -> Result<(), ServerFnError> {
+pub async fn change_password(current: String, new: String) -> Result<(), AppError> {
     use ssr::*;
     let parts = parts().await?;
     let (engine, caller) = context().await?;
@@ -261,7 +278,7 @@ pub async fn change_password(current: String, new: String) -> Result<(), ServerF
 
 /// Sign out everywhere: every session of one's account ends, this one too.
 #[server(prefix = "/api", endpoint = "sign_out_everywhere")]
-pub async fn sign_out_everywhere() -> Result<u64, ServerFnError> {
+pub async fn sign_out_everywhere() -> Result<u64, AppError> {
     use ssr::*;
     let (engine, caller) = context().await?;
     let ended = tessera_engine::auth::sign_out_everywhere(&engine, &caller)
@@ -274,10 +291,7 @@ pub async fn sign_out_everywhere() -> Result<u64, ServerFnError> {
 /// Reset password (admin): a staff account must change it at its next sign-in; a self-service
 /// account's user gets a link to choose a new one (the address it went to is returned).
 #[server(prefix = "/api", endpoint = "reset_password")]
-pub async fn reset_password(
-    account_id: i64,
-    password: String,
-) -> Result<Option<String>, ServerFnError> {
+pub async fn reset_password(account_id: i64, password: String) -> Result<Option<String>, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::accounts::reset_password(&engine, &caller, account_id, &password)
         .await
@@ -285,7 +299,7 @@ pub async fn reset_password(
 }
 
 #[server(prefix = "/api", endpoint = "search_users")]
-pub async fn search_users(query: String) -> Result<Vec<UserSummary>, ServerFnError> {
+pub async fn search_users(query: String) -> Result<Vec<UserSummary>, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::people::search(&engine, &caller, &query, 50)
         .await
@@ -293,7 +307,7 @@ pub async fn search_users(query: String) -> Result<Vec<UserSummary>, ServerFnErr
 }
 
 #[server(prefix = "/api", endpoint = "user_page")]
-pub async fn fetch_user_page(user_id: i64) -> Result<UserPage, ServerFnError> {
+pub async fn fetch_user_page(user_id: i64) -> Result<UserPage, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::people::page(&engine, &caller, user_id)
         .await
@@ -302,12 +316,12 @@ pub async fn fetch_user_page(user_id: i64) -> Result<UserPage, ServerFnError> {
 
 /// The self-service user's own page.
 #[server(prefix = "/api", endpoint = "my_page")]
-pub async fn my_page() -> Result<UserPage, ServerFnError> {
+pub async fn my_page() -> Result<UserPage, AppError> {
     let (engine, caller) = ssr::context().await?;
     let Some(person) = caller.person_id else {
-        return Err(ServerFnError::new(
+        return Err(ssr::refuse(AppError::not_found(
             "Your account does not belong to a user, so it has no credentials.",
-        ));
+        )));
     };
     tessera_engine::people::page(&engine, &caller, person)
         .await
@@ -319,7 +333,7 @@ pub async fn my_page() -> Result<UserPage, ServerFnError> {
 pub async fn preview_request_card(
     user_id: i64,
     external: Option<bool>,
-) -> Result<RequestCardPreview, ServerFnError> {
+) -> Result<RequestCardPreview, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::cards::preview_for(&engine, &caller, user_id, ssr::production(external))
         .await
@@ -332,7 +346,7 @@ pub async fn request_card(
     user_id: i64,
     user_version: i64,
     external: Option<bool>,
-) -> Result<RequestCardOutcome, ServerFnError> {
+) -> Result<RequestCardOutcome, AppError> {
     let (engine, caller) = ssr::context().await?;
     // Before the request: a missing setting must not report a committed request as failed.
     let external_settings = ssr::external()?;
@@ -356,7 +370,7 @@ pub async fn request_card(
 }
 
 #[server(prefix = "/api", endpoint = "card_requests")]
-pub async fn card_requests() -> Result<Vec<CardRequestRow>, ServerFnError> {
+pub async fn card_requests() -> Result<Vec<CardRequestRow>, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::cards::requests(&engine, &caller)
         .await
@@ -371,7 +385,7 @@ pub async fn decide_card_request(
     version: i64,
     decision: String,
     reason: String,
-) -> Result<tessera_process::CardState, ServerFnError> {
+) -> Result<tessera_process::CardState, AppError> {
     use tessera_engine::cards::Decision;
     let (engine, caller) = ssr::context().await?;
     let external_settings = ssr::external()?;
@@ -380,9 +394,9 @@ pub async fn decide_card_request(
         "reject" => Decision::Reject { reason },
         "postpone" => Decision::Postpone,
         other => {
-            return Err(ServerFnError::new(format!(
+            return Err(ssr::refuse(AppError::bad_request(format!(
                 "\"{other}\" is not a decision: use approve, reject or postpone."
-            )))
+            ))))
         }
     };
     let state = tessera_engine::cards::decide(&engine, &caller, card_id, version, decision)
@@ -399,7 +413,7 @@ pub async fn decide_card_request(
 }
 
 #[server(prefix = "/api", endpoint = "card_page")]
-pub async fn fetch_card_page(card_id: i64) -> Result<CardPage, ServerFnError> {
+pub async fn fetch_card_page(card_id: i64) -> Result<CardPage, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::cards::page(&engine, &caller, card_id)
         .await
@@ -407,7 +421,7 @@ pub async fn fetch_card_page(card_id: i64) -> Result<CardPage, ServerFnError> {
 }
 
 #[server(prefix = "/api", endpoint = "options_page")]
-pub async fn fetch_options_page(package_name: String) -> Result<OptionsPage, ServerFnError> {
+pub async fn fetch_options_page(package_name: String) -> Result<OptionsPage, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::options::page(&engine, &caller, ssr::package(&package_name)?)
         .await
@@ -420,7 +434,7 @@ pub async fn save_options(
     package_name: String,
     version: i64,
     changes: Vec<(String, String)>,
-) -> Result<i64, ServerFnError> {
+) -> Result<i64, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::options::save(
         &engine,
@@ -439,7 +453,7 @@ pub async fn restore_options(
     package_name: String,
     version: i64,
     restore: i64,
-) -> Result<i64, ServerFnError> {
+) -> Result<i64, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::options::restore(
         &engine,
@@ -454,7 +468,7 @@ pub async fn restore_options(
 
 /// Audit records matching the filter, newest first (admin only).
 #[server(prefix = "/api", endpoint = "audit_log", input = Json)]
-pub async fn audit_log(filter: AuditFilter) -> Result<Vec<AuditRow>, ServerFnError> {
+pub async fn audit_log(filter: AuditFilter) -> Result<Vec<AuditRow>, AppError> {
     let (engine, caller) = ssr::context().await?;
     caller
         .require_any(&[tessera_process::Role::Admin], "read the audit log")
@@ -467,7 +481,7 @@ pub async fn audit_log(filter: AuditFilter) -> Result<Vec<AuditRow>, ServerFnErr
 /// Walks the whole audit chain (admin only): the number of records, or where it breaks. Apart
 /// from the searches, because it reads every record.
 #[server(prefix = "/api", endpoint = "verify_audit")]
-pub async fn verify_audit() -> Result<Result<i64, String>, ServerFnError> {
+pub async fn verify_audit() -> Result<Result<i64, String>, AppError> {
     let (engine, caller) = ssr::context().await?;
     caller
         .require_any(&[tessera_process::Role::Admin], "read the audit log")
@@ -483,7 +497,7 @@ pub async fn verify_audit() -> Result<Result<i64, String>, ServerFnError> {
 }
 
 #[server(prefix = "/api", endpoint = "my_notifications")]
-pub async fn my_notifications() -> Result<Vec<(String, String)>, ServerFnError> {
+pub async fn my_notifications() -> Result<Vec<(String, String)>, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::notifications::mine(&engine, &caller)
         .await
@@ -492,7 +506,7 @@ pub async fn my_notifications() -> Result<Vec<(String, String)>, ServerFnError> 
 
 /// The admin's CA page: CA certificates, key protection, the current CRL.
 #[server(prefix = "/api", endpoint = "ca_page")]
-pub async fn fetch_ca_page() -> Result<CaPage, ServerFnError> {
+pub async fn fetch_ca_page() -> Result<CaPage, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::pki::ca_page(&engine, &caller)
         .await
@@ -501,7 +515,7 @@ pub async fn fetch_ca_page() -> Result<CaPage, ServerFnError> {
 
 /// Publishes a CRL now (admin only); returns its number.
 #[server(prefix = "/api", endpoint = "publish_crl")]
-pub async fn publish_crl() -> Result<i64, ServerFnError> {
+pub async fn publish_crl() -> Result<i64, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::pki::crl::publish_by(&engine, &caller)
         .await
@@ -510,7 +524,7 @@ pub async fn publish_crl() -> Result<i64, ServerFnError> {
 }
 
 #[server(prefix = "/api", endpoint = "certificate_profiles")]
-pub async fn certificate_profiles() -> Result<Vec<ProfileRow>, ServerFnError> {
+pub async fn certificate_profiles() -> Result<Vec<ProfileRow>, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::pki::profiles::list(&engine, &caller)
         .await
@@ -523,7 +537,7 @@ pub async fn save_certificate_profile(
     id: i64,
     version: i64,
     profile: tessera_process::CertificateProfile,
-) -> Result<i64, ServerFnError> {
+) -> Result<i64, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::pki::profiles::save(&engine, &caller, id, version, profile)
         .await
@@ -537,7 +551,7 @@ pub async fn recover_key(
     certificate_id: i64,
     password: String,
     reason: String,
-) -> Result<RecoveredKey, ServerFnError> {
+) -> Result<RecoveredKey, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::pki::escrow::recover(&engine, &caller, certificate_id, &password, &reason)
         .await
@@ -548,7 +562,7 @@ pub async fn recover_key(
 #[server(prefix = "/api", endpoint = "commands_page")]
 pub async fn fetch_commands_page(
     kind: tessera_process::ObjectKind,
-) -> Result<CommandsPage, ServerFnError> {
+) -> Result<CommandsPage, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::enablement::page(&engine, &caller, kind)
         .await
@@ -561,7 +575,7 @@ pub async fn set_command(
     state: tessera_process::State,
     process: tessera_process::ProcessId,
     enabled: bool,
-) -> Result<(), ServerFnError> {
+) -> Result<(), AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::enablement::set(&engine, &caller, process, state, enabled)
         .await
@@ -572,7 +586,7 @@ pub async fn set_command(
 #[server(prefix = "/api", endpoint = "create_user", input = Json)]
 pub async fn create_user(
     input: tessera_process::person::PersonInput,
-) -> Result<UserDetail, ServerFnError> {
+) -> Result<UserDetail, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::directory::create(&engine, &caller, input)
         .await
@@ -585,7 +599,7 @@ pub async fn update_user(
     user_id: i64,
     version: i64,
     input: tessera_process::person::PersonInput,
-) -> Result<UserEditOutcome, ServerFnError> {
+) -> Result<UserEditOutcome, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::directory::update(&engine, &caller, user_id, version, input)
         .await
@@ -599,7 +613,7 @@ pub async fn decide_user(
     version: i64,
     approve: bool,
     reason: String,
-) -> Result<UserDetail, ServerFnError> {
+) -> Result<UserDetail, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::directory::decide(&engine, &caller, user_id, version, approve, &reason)
         .await
@@ -608,7 +622,7 @@ pub async fn decide_user(
 
 /// Checks an import file; writes nothing.
 #[server(prefix = "/api", endpoint = "check_import", input = Json)]
-pub async fn check_import(text: String) -> Result<ImportPreview, ServerFnError> {
+pub async fn check_import(text: String) -> Result<ImportPreview, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::directory::import_preview(&engine, &caller, &text)
         .await
@@ -617,7 +631,7 @@ pub async fn check_import(text: String) -> Result<ImportPreview, ServerFnError> 
 
 /// Imports a file (all of it or, if any line has an error, nothing).
 #[server(prefix = "/api", endpoint = "import_users", input = Json)]
-pub async fn import_users(text: String) -> Result<ImportOutcome, ServerFnError> {
+pub async fn import_users(text: String) -> Result<ImportOutcome, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::directory::import(&engine, &caller, &text)
         .await
@@ -625,7 +639,7 @@ pub async fn import_users(text: String) -> Result<ImportOutcome, ServerFnError> 
 }
 
 #[server(prefix = "/api", endpoint = "accounts")]
-pub async fn fetch_accounts() -> Result<Vec<AccountRow>, ServerFnError> {
+pub async fn fetch_accounts() -> Result<Vec<AccountRow>, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::accounts::list(&engine, &caller)
         .await
@@ -635,7 +649,7 @@ pub async fn fetch_accounts() -> Result<Vec<AccountRow>, ServerFnError> {
 #[server(prefix = "/api", endpoint = "create_account", input = Json)]
 pub async fn create_account(
     account: NewAccount,
-) -> Result<tessera_process::dto::AccountCreated, ServerFnError> {
+) -> Result<tessera_process::dto::AccountCreated, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::accounts::create(&engine, &caller, account)
         .await
@@ -649,7 +663,7 @@ pub async fn update_account(
     seen_disabled: bool,
     roles: Vec<tessera_process::Role>,
     disabled: bool,
-) -> Result<(), ServerFnError> {
+) -> Result<(), AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::accounts::update(
         &engine,
@@ -666,7 +680,7 @@ pub async fn update_account(
 
 /// Changes of e-mail address or UPN waiting for a second person (approvers).
 #[server(prefix = "/api", endpoint = "pending_user_changes")]
-pub async fn pending_user_changes() -> Result<Vec<PendingChange>, ServerFnError> {
+pub async fn pending_user_changes() -> Result<Vec<PendingChange>, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::person_changes::pending(&engine, &caller)
         .await
@@ -679,7 +693,7 @@ pub async fn decide_user_change(
     change_id: i64,
     approve: bool,
     reason: String,
-) -> Result<UserDetail, ServerFnError> {
+) -> Result<UserDetail, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::person_changes::decide(&engine, &caller, change_id, approve, &reason)
         .await
@@ -692,7 +706,7 @@ pub async fn consent_key_recovery(
     mobile_id: i64,
     version: i64,
     reason: String,
-) -> Result<MobileIdRow, ServerFnError> {
+) -> Result<MobileIdRow, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::mobile_ids::recovery::consent(&engine, &caller, mobile_id, version, &reason)
         .await
@@ -701,7 +715,7 @@ pub async fn consent_key_recovery(
 
 /// Users waiting for approval (approvers).
 #[server(prefix = "/api", endpoint = "requested_users")]
-pub async fn requested_users() -> Result<Vec<UserSummary>, ServerFnError> {
+pub async fn requested_users() -> Result<Vec<UserSummary>, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::directory::requested(&engine, &caller)
         .await
@@ -712,7 +726,7 @@ pub async fn requested_users() -> Result<Vec<UserSummary>, ServerFnError> {
 pub async fn issue_panel(
     kind: tessera_process::ObjectKind,
     id: i64,
-) -> Result<tessera_process::bridge::IssuePanel, ServerFnError> {
+) -> Result<tessera_process::bridge::IssuePanel, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::bridge::panel::panel(&engine, &ssr::bridge()?, &caller, (kind, id))
         .await
@@ -727,7 +741,7 @@ pub async fn issue_card(
     id: i64,
     version: i64,
     reader: String,
-) -> Result<i64, ServerFnError> {
+) -> Result<i64, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::bridge::encode::start(
         &engine,
@@ -742,7 +756,7 @@ pub async fn issue_card(
 }
 
 #[server(prefix = "/api", endpoint = "encoding_job")]
-pub async fn encoding_job(job_id: i64) -> Result<tessera_process::bridge::JobView, ServerFnError> {
+pub async fn encoding_job(job_id: i64) -> Result<tessera_process::bridge::JobView, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::bridge::panel::job(&engine, &ssr::bridge()?, &caller, job_id)
         .await
@@ -755,7 +769,7 @@ pub async fn encoding_job(job_id: i64) -> Result<tessera_process::bridge::JobVie
 pub async fn reconcile_job(
     job_id: i64,
     reader: String,
-) -> Result<(String, Option<String>), ServerFnError> {
+) -> Result<(String, Option<String>), AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::bridge::panel::reconcile(&engine, &ssr::bridge()?, &caller, job_id, &reader)
         .await
@@ -763,7 +777,7 @@ pub async fn reconcile_job(
 }
 
 #[server(prefix = "/api", endpoint = "external_production")]
-pub async fn external_production() -> Result<ExternalPage, ServerFnError> {
+pub async fn external_production() -> Result<ExternalPage, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::external::page(&engine, &ssr::external()?, &caller)
         .await
@@ -772,7 +786,7 @@ pub async fn external_production() -> Result<ExternalPage, ServerFnError> {
 
 /// The admin's "Run now" of the external production sync.
 #[server(prefix = "/api", endpoint = "run_external_sync")]
-pub async fn run_external_sync() -> Result<SyncOutcome, ServerFnError> {
+pub async fn run_external_sync() -> Result<SyncOutcome, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::external::sync(&engine, &ssr::external()?, Some(&caller))
         .await
@@ -781,7 +795,7 @@ pub async fn run_external_sync() -> Result<SyncOutcome, ServerFnError> {
 
 /// Request temporary cards: `count` new cards in `requested`.
 #[server(prefix = "/api", endpoint = "request_temp_cards")]
-pub async fn request_temp_cards(count: u32) -> Result<Vec<i64>, ServerFnError> {
+pub async fn request_temp_cards(count: u32) -> Result<Vec<i64>, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::temp_cards::request(&engine, &caller, count)
         .await
@@ -793,7 +807,7 @@ pub async fn request_temp_cards(count: u32) -> Result<Vec<i64>, ServerFnError> {
 #[server(prefix = "/api", endpoint = "order_temp_cards")]
 pub async fn order_temp_cards(
     count: u32,
-) -> Result<(usize, tessera_process::TempCardState), ServerFnError> {
+) -> Result<(usize, tessera_process::TempCardState), AppError> {
     let (engine, caller) = ssr::context().await?;
     let external_settings = ssr::external()?;
     let (ids, state) = tessera_engine::temp_cards::order(&engine, &caller, count)
@@ -811,12 +825,14 @@ pub async fn order_temp_cards(
 
 /// Temporary cards, newest first; `state` filters ("" for all).
 #[server(prefix = "/api", endpoint = "temp_cards")]
-pub async fn temp_cards(state: String) -> Result<Vec<TempCardRow>, ServerFnError> {
+pub async fn temp_cards(state: String) -> Result<Vec<TempCardRow>, AppError> {
     let (engine, caller) = ssr::context().await?;
     let state = match state.as_str() {
         "" => None,
         s => Some(tessera_process::TempCardState::parse(s).ok_or_else(|| {
-            ServerFnError::new(format!("\"{s}\" is not a state of a temporary card."))
+            ssr::refuse(AppError::bad_request(format!(
+                "\"{s}\" is not a state of a temporary card."
+            )))
         })?),
     };
     tessera_engine::temp_cards::list(&engine, &caller, state, 500)
@@ -825,7 +841,7 @@ pub async fn temp_cards(state: String) -> Result<Vec<TempCardRow>, ServerFnError
 }
 
 #[server(prefix = "/api", endpoint = "temp_card_page")]
-pub async fn fetch_temp_card_page(id: i64) -> Result<TempCardPage, ServerFnError> {
+pub async fn fetch_temp_card_page(id: i64) -> Result<TempCardPage, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::temp_cards::page(&engine, &caller, id)
         .await
@@ -837,7 +853,7 @@ pub async fn fetch_temp_card_page(id: i64) -> Result<TempCardPage, ServerFnError
 #[server(prefix = "/api", endpoint = "batch_search")]
 pub async fn batch_search(
     kind: tessera_process::ObjectKind,
-) -> Result<Vec<BatchCandidate>, ServerFnError> {
+) -> Result<Vec<BatchCandidate>, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::batch_orders::search(&engine, &caller, kind)
         .await
@@ -849,7 +865,7 @@ pub async fn batch_search(
 pub async fn create_batch(
     kind: tessera_process::ObjectKind,
     ids: Vec<i64>,
-) -> Result<i64, ServerFnError> {
+) -> Result<i64, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::batch_orders::create(&engine, &caller, kind, &ids)
         .await
@@ -865,7 +881,7 @@ pub async fn batch_orders() -> Result<
         tessera_process::BatchOrderState,
         usize,
     )>,
-    ServerFnError,
+    AppError,
 > {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::batch_orders::list(&engine, &caller)
@@ -874,7 +890,7 @@ pub async fn batch_orders() -> Result<
 }
 
 #[server(prefix = "/api", endpoint = "batch_view")]
-pub async fn fetch_batch(batch: i64) -> Result<BatchView, ServerFnError> {
+pub async fn fetch_batch(batch: i64) -> Result<BatchView, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::batch_orders::view(&engine, &ssr::bridge()?, &caller, batch)
         .await
@@ -889,7 +905,7 @@ pub async fn produce_batch(
     version: i64,
     reader: Option<String>,
     repeat: bool,
-) -> Result<Vec<(i64, String)>, ServerFnError> {
+) -> Result<Vec<(i64, String)>, AppError> {
     use tessera_engine::batch_orders::{self, Produced};
     let (engine, caller) = ssr::context().await?;
     let reader = reader.filter(|r| !r.is_empty());
@@ -919,7 +935,7 @@ pub async fn close_batch(
     process: tessera_process::ProcessId,
     batch: i64,
     version: i64,
-) -> Result<String, ServerFnError> {
+) -> Result<String, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::batch_orders::close(&engine, &ssr::bridge()?, &caller, process, batch, version)
         .await
@@ -929,7 +945,7 @@ pub async fn close_batch(
 
 /// Stop production after the card being encoded.
 #[server(prefix = "/api", endpoint = "stop_batch")]
-pub async fn stop_batch(batch: i64) -> Result<(), ServerFnError> {
+pub async fn stop_batch(batch: i64) -> Result<(), AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::batch_orders::stop(&engine, &ssr::bridge()?, &caller, batch)
         .await
@@ -941,7 +957,7 @@ pub async fn stop_batch(batch: i64) -> Result<(), ServerFnError> {
 pub async fn fetch_supply_mobile_id(
     process: tessera_process::ProcessId,
     user_id: i64,
-) -> Result<SupplyMobileIdPreview, ServerFnError> {
+) -> Result<SupplyMobileIdPreview, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::mobile_ids::preview(&engine, &caller, process, user_id)
         .await
@@ -954,7 +970,7 @@ pub async fn supply_mobile_id(
     process: tessera_process::ProcessId,
     user_id: i64,
     user_version: i64,
-) -> Result<SupplyMobileIdOutcome, ServerFnError> {
+) -> Result<SupplyMobileIdOutcome, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::mobile_ids::supply(&engine, &caller, process, user_id, user_version)
         .await
@@ -963,7 +979,7 @@ pub async fn supply_mobile_id(
 
 /// Self-Service: the QR code of one's own mobile ID, with a new code.
 #[server(prefix = "/api", endpoint = "show_mobile_id_qr")]
-pub async fn show_mobile_id_qr(mobile_id: i64) -> Result<MobileIdQr, ServerFnError> {
+pub async fn show_mobile_id_qr(mobile_id: i64) -> Result<MobileIdQr, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::mobile_ids::show_qr(&engine, &caller, mobile_id)
         .await
@@ -971,7 +987,7 @@ pub async fn show_mobile_id_qr(mobile_id: i64) -> Result<MobileIdQr, ServerFnErr
 }
 
 #[server(prefix = "/api", endpoint = "mobile_id_page")]
-pub async fn fetch_mobile_id_page(id: i64) -> Result<MobileIdPage, ServerFnError> {
+pub async fn fetch_mobile_id_page(id: i64) -> Result<MobileIdPage, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::mobile_ids::page(&engine, &caller, id)
         .await

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use tessera_process::dto::{ProcessInput, ProcessOutcome, ProcessPreview};
-use tessera_process::{ObjectKind, ProcessId};
+use tessera_process::{AppError, ObjectKind, ProcessId};
 
 /// A lifecycle process on the object `(kind, id)` before Next.
 #[server(prefix = "/api", endpoint = "fetch_process", input = Json)]
@@ -12,7 +12,7 @@ pub async fn fetch_process(
     process: ProcessId,
     kind: ObjectKind,
     id: i64,
-) -> Result<ProcessPreview, ServerFnError> {
+) -> Result<ProcessPreview, AppError> {
     use super::ssr;
     let (engine, caller) = ssr::context().await?;
     tessera_engine::lifecycle::preview(&engine, &caller, process, (kind, id))
@@ -29,7 +29,7 @@ pub async fn run_process(
     id: i64,
     version: i64,
     input: ProcessInput,
-) -> Result<ProcessOutcome, ServerFnError> {
+) -> Result<ProcessOutcome, AppError> {
     use super::ssr;
     let (engine, caller) = ssr::context().await?;
     tessera_engine::lifecycle::run(&engine, &caller, process, (kind, id), version, input)

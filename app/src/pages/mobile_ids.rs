@@ -119,7 +119,9 @@ pub fn SupplyMobileIdPage() -> impl IntoView {
         |(p, id)| async move {
             match p {
                 Some(p) => fetch_supply_mobile_id(p, id).await,
-                None => Err(ServerFnError::new("There is no such process.")),
+                None => Err(tessera_process::AppError::not_found(
+                    "There is no such process.",
+                )),
             }
         },
     );

@@ -102,7 +102,9 @@ pub fn ProcessPage(kind: ObjectKind) -> impl IntoView {
         move |(p, id)| async move {
             match p {
                 Some(p) => fetch_process(p, kind, id).await,
-                None => Err(ServerFnError::new("There is no such process.")),
+                None => Err(tessera_process::AppError::not_found(
+                    "There is no such process.",
+                )),
             }
         },
     );

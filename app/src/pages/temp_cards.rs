@@ -27,7 +27,7 @@ pub fn TempCardsPage() -> impl IntoView {
                 ev.prevent_default();
                 match count.get_untracked().trim().parse::<u32>() {
                     Ok(n) => { request.dispatch(RequestTempCards { count: n }); }
-                    Err(_) => { request.value().set(Some(Err(leptos::prelude::ServerFnError::new("Enter how many cards, as a number.")))); }
+                    Err(_) => { request.value().set(Some(Err(tessera_process::AppError::bad_request("Enter how many cards, as a number.")))); }
                 }
             }>
                 <label for="count"><strong>"Request temporary cards"</strong></label>
@@ -44,7 +44,7 @@ pub fn TempCardsPage() -> impl IntoView {
                 ev.prevent_default();
                 match order_count.get_untracked().trim().parse::<u32>() {
                     Ok(n) => { order.dispatch(OrderTempCards { count: n }); }
-                    Err(_) => { order.value().set(Some(Err(leptos::prelude::ServerFnError::new("Enter how many cards, as a number.")))); }
+                    Err(_) => { order.value().set(Some(Err(tessera_process::AppError::bad_request("Enter how many cards, as a number.")))); }
                 }
             }>
                 <label for="order-count"><strong>"Order temporary cards from the bureau"</strong></label>
