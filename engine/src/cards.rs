@@ -217,6 +217,7 @@ pub async fn request_for(
             if production == Production::External {
                 ordered_email(txn, &opts, &p, card_id, to).await?;
             }
+            txn.order_file_if(State::Card(to), caller);
             Ok(RequestCardOutcome {
                 options_version: opts.version,
                 card_id,
@@ -427,7 +428,9 @@ pub async fn decide(
                 )
                 .await?;
             }
-            Ok(ordered.unwrap_or(to))
+            let end = ordered.unwrap_or(to);
+            txn.order_file_if(State::Card(end), caller);
+            Ok(end)
         })
         .await
 }

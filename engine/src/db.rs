@@ -18,6 +18,8 @@ pub struct Engine {
     pub guards: Arc<crate::throttle::Guards>,
     /// How long sessions last.
     pub sessions: crate::auth::SessionPolicy,
+    /// Where order files for the card bureau go, when external production is configured.
+    pub external: Option<Arc<crate::external::ExternalSettings>>,
 }
 
 impl Engine {
@@ -50,6 +52,7 @@ impl Engine {
             pki: None,
             guards: crate::throttle::Guards::shared(),
             sessions: crate::auth::SessionPolicy::default(),
+            external: None,
         };
         crate::bootstrap::ensure_defaults(&engine).await?;
         Ok(engine)

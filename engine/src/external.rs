@@ -539,23 +539,17 @@ pub async fn write_order_file(
     Ok(())
 }
 
-/// Without the queue an order goes to the bureau at once: a card that has just become
-/// `ordered` has its order file written now (as the sync's work, with the other unsent orders
-/// of its kind; the queued ones wait for the sync, where they can still be aborted). A failure
-/// is logged; the next sync writes the file.
-pub async fn order_file_now(
-    engine: &Engine,
-    caller: &Caller,
-    settings: &ExternalSettings,
-    state: State,
-) {
-    if matches!(
-        state,
-        State::Card(CardState::Ordered) | State::TempCard(TempCardState::Ordered)
-    ) {
-        if let Err(e) = export_kind(engine, settings, Some(caller), state.kind(), false).await {
-            tracing::error!("writing the order file failed; the next sync writes it: {e}");
-        }
+/// Without the queue an order goes to the bureau at once: cards that have just become
+/// `ordered` have their order file written after the commit (as the sync's work, with the other
+/// unsent orders of their kind; the queued ones wait for the sync, where they can still be
+/// aborted). A failure is logged; the next sync writes the file. Without external production
+/// configured (an engine of its own, in a test) there is no outbox to write to.
+pub(crate) async fn order_file_now(engine: &Engine, caller: &Caller, kind: ObjectKind) {
+    let Some(settings) = engine.external.clone() else {
+        return;
+    };
+    if let Err(e) = export_kind(engine, &settings, Some(caller), kind, false).await {
+        tracing::error!("writing the order file failed; the next sync writes it: {e}");
     }
 }
 

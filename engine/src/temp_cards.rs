@@ -156,6 +156,7 @@ async fn create(
                 })
                 .collect();
             audit::append_many(txn, Some(caller), records).await?;
+            txn.order_file_if(State::TempCard(state), caller);
             Ok((ids, state))
         })
         .await

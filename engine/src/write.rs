@@ -4,18 +4,22 @@
 //! the transaction by what caused it, so no caller can forget it, and it never runs for a
 //! change that was rolled back.
 
-use crate::{Engine, EngineError, Result};
+use crate::{Caller, Engine, EngineError, Result};
 use sea_orm::{
     ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, ExecResult, QueryResult, Statement,
 };
 use std::sync::Mutex;
+use tessera_process::{CardState, ObjectKind, State, TempCardState};
 
 /// Work that follows a commit. It cannot undo the change: a failure is logged and the
 /// schedule catches up.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum AfterCommit {
     /// Certificates were revoked, put on hold or released: publish a new CRL.
     PublishCrl,
+    /// Cards of this kind became `ordered` without the queue: the bureau's order file is
+    /// written now, as the sync would (by the account that ordered them).
+    OrderFile { kind: ObjectKind, by: Caller },
 }
 
 impl AfterCommit {
@@ -31,6 +35,9 @@ impl AfterCommit {
                     if let Err(e) = crate::pki::crl::publish(engine).await {
                         tracing::error!("publishing the CRL failed, the schedule will retry: {e}");
                     }
+                }
+                AfterCommit::OrderFile { kind, by } => {
+                    crate::external::order_file_now(engine, &by, kind).await;
                 }
             }
         })
@@ -50,8 +57,28 @@ impl Tx {
             .after
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if !after.contains(&work) {
+        let same = |queued: &AfterCommit| match (queued, &work) {
+            (AfterCommit::PublishCrl, AfterCommit::PublishCrl) => true,
+            (AfterCommit::OrderFile { kind: a, .. }, AfterCommit::OrderFile { kind: b, .. }) => {
+                a == b
+            }
+            _ => false,
+        };
+        if !after.iter().any(same) {
             after.push(work);
+        }
+    }
+
+    /// Writes the order file after the commit if cards became `ordered` (no queue).
+    pub fn order_file_if(&self, state: State, by: &Caller) {
+        if matches!(
+            state,
+            State::Card(CardState::Ordered) | State::TempCard(TempCardState::Ordered)
+        ) {
+            self.after_commit(AfterCommit::OrderFile {
+                kind: state.kind(),
+                by: by.clone(),
+            });
         }
     }
 

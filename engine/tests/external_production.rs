@@ -408,7 +408,44 @@ async fn temporary_cards_are_ordered_aborted_while_queued_and_reported(e: Engine
     assert!(temp_card(&e, more[1]).await.bureau_order_id.is_some());
 }
 
+/// Where the engine knows the bureau's outbox (the server's settings), an order without the
+/// queue is in an order file as soon as it is committed, with no sync; a queued one is not.
+async fn an_order_without_the_queue_is_written_after_its_commit(mut e: Engine) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = settings(&dir);
+    e.external = Some(std::sync::Arc::new(s.clone()));
+    let queued = order(&e, "Bruno Berg").await.unwrap();
+    assert_eq!(queued.state, CardState::Processing);
+    assert!(stored_card(&e, queued.card_id)
+        .await
+        .bureau_order_id
+        .is_none());
+    set_options(
+        &e,
+        &[
+            ("CardsExtProdQueue", "false"),
+            ("CardsExtProdAllowMultipleOrders", "true"),
+        ],
+    )
+    .await;
+    let b = order(&e, "Bruno Berg").await.unwrap();
+    assert_eq!(b.state, CardState::Ordered);
+    let c = stored_card(&e, b.card_id).await;
+    assert!(
+        c.bureau_order_id.is_some(),
+        "the order went out with its commit"
+    );
+    let files: Vec<_> = std::fs::read_dir(&s.outbox_dir).unwrap().collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    // The queued order still waits for the sync, where it can be aborted.
+    assert!(stored_card(&e, queued.card_id)
+        .await
+        .bureau_order_id
+        .is_none());
+}
+
 on_both_backends!(
+    an_order_without_the_queue_is_written_after_its_commit,
     temporary_cards_are_ordered_aborted_while_queued_and_reported,
     queued_orders_go_out_in_one_file_and_reports_move_them,
     without_queue_the_card_is_ordered_at_once_and_abort_only_while_queued,

@@ -86,6 +86,7 @@ async fn run() -> Result<(), String> {
         })?;
     engine.guards = std::sync::Arc::new(tessera_engine::throttle::Guards::new(config.limits));
     engine.sessions = config.sessions;
+    engine.external = Some(std::sync::Arc::new(config.external.clone()));
     match command.as_deref().unwrap_or("serve") {
         "serve" => serve(config, engine).await,
         "demo-data" => {

@@ -348,8 +348,6 @@ pub async fn request_card(
     external: Option<bool>,
 ) -> Result<RequestCardOutcome, AppError> {
     let (engine, caller) = ssr::context().await?;
-    // Before the request: a missing setting must not report a committed request as failed.
-    let external_settings = ssr::external()?;
     let out = tessera_engine::cards::request_for(
         &engine,
         &caller,
@@ -359,13 +357,6 @@ pub async fn request_card(
     )
     .await
     .map_err(ssr::fail)?;
-    tessera_engine::external::order_file_now(
-        &engine,
-        &caller,
-        &external_settings,
-        tessera_process::State::Card(out.state),
-    )
-    .await;
     Ok(out)
 }
 
@@ -388,7 +379,6 @@ pub async fn decide_card_request(
 ) -> Result<tessera_process::CardState, AppError> {
     use tessera_engine::cards::Decision;
     let (engine, caller) = ssr::context().await?;
-    let external_settings = ssr::external()?;
     let decision = match decision.as_str() {
         "approve" => Decision::Approve,
         "reject" => Decision::Reject { reason },
@@ -402,13 +392,6 @@ pub async fn decide_card_request(
     let state = tessera_engine::cards::decide(&engine, &caller, card_id, version, decision)
         .await
         .map_err(ssr::fail)?;
-    tessera_engine::external::order_file_now(
-        &engine,
-        &caller,
-        &external_settings,
-        tessera_process::State::Card(state),
-    )
-    .await;
     Ok(state)
 }
 
@@ -809,17 +792,9 @@ pub async fn order_temp_cards(
     count: u32,
 ) -> Result<(usize, tessera_process::TempCardState), AppError> {
     let (engine, caller) = ssr::context().await?;
-    let external_settings = ssr::external()?;
     let (ids, state) = tessera_engine::temp_cards::order(&engine, &caller, count)
         .await
         .map_err(ssr::fail)?;
-    tessera_engine::external::order_file_now(
-        &engine,
-        &caller,
-        &external_settings,
-        tessera_process::State::TempCard(state),
-    )
-    .await;
     Ok((ids.len(), state))
 }
 
