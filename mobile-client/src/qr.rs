@@ -65,7 +65,7 @@ fn png_to_grey(bytes: &[u8]) -> Result<Grey, Error> {
     })
 }
 
-fn luma(r: u8, g: u8, b: u8) -> u32 {
+pub(crate) fn luma(r: u8, g: u8, b: u8) -> u32 {
     (299 * u32::from(r) + 587 * u32::from(g) + 114 * u32::from(b)) / 1000
 }
 
