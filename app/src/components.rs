@@ -215,3 +215,20 @@ pub fn object_href(kind: tessera_process::ObjectKind, id: i64) -> String {
         ObjectKind::Certificate => "/".into(),
     }
 }
+
+/// A user's data, as every page about a user shows it.
+#[component]
+pub fn UserData(user: tessera_process::dto::UserDetail) -> impl IntoView {
+    view! {
+        <dl class="data" data-testid="user-data">
+            <dt>"Common name"</dt><dd data-field="common_name">{user.common_name}</dd>
+            <dt>"UPN"</dt><dd data-field="upn">{user.upn}</dd>
+            <dt>"Employee id"</dt><dd>{user.employee_id}</dd>
+            <dt>"Given name"</dt><dd>{user.given_name}</dd>
+            <dt>"Surname"</dt><dd>{user.surname}</dd>
+            <dt>"Email"</dt><dd data-field="email">{user.email}</dd>
+            <dt>"Department"</dt><dd>{user.department}</dd>
+            <dt>"State"</dt><dd><StateBadge name=user.state.as_str() label=user.state.label()/></dd>
+        </dl>
+    }
+}

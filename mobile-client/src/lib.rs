@@ -9,6 +9,7 @@
 mod chain;
 mod der;
 mod est;
+mod grey;
 mod keys;
 mod link;
 mod multipart;

@@ -1,14 +1,8 @@
 //! Getting the activation link out of a QR code, from a PNG (a crisp rendering or a screenshot)
 //! or from the SVG the server renders.
 
+use crate::grey::{luma, Grey};
 use crate::{svg, Error};
-
-/// A greyscale image, row-major, 0 = black.
-pub(crate) struct Grey {
-    pub width: usize,
-    pub height: usize,
-    pub pixels: Vec<u8>,
-}
 
 /// The text of the QR code in a PNG image.
 pub fn read_qr_png(bytes: &[u8]) -> Result<String, Error> {
@@ -63,10 +57,6 @@ fn png_to_grey(bytes: &[u8]) -> Result<Grey, Error> {
         height,
         pixels,
     })
-}
-
-pub(crate) fn luma(r: u8, g: u8, b: u8) -> u32 {
-    (299 * u32::from(r) + 587 * u32::from(g) + 114 * u32::from(b)) / 1000
 }
 
 /// Upscaled images stay below this many pixels on their longer side.

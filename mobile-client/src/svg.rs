@@ -1,7 +1,7 @@
 //! Rasterising an SVG QR code so that rqrr can read it, with resvg: whatever SVG the server's
 //! renderer (or a re-saved copy) draws, at a size where every module is several pixels.
 
-use crate::qr::Grey;
+use crate::grey::{luma, Grey};
 use crate::Error;
 use resvg::tiny_skia::{Color, Pixmap, Transform};
 use resvg::usvg::{Options, Tree};
@@ -35,7 +35,7 @@ pub(crate) fn rasterise(svg: &str) -> Result<Grey, Error> {
     let pixels = pixmap
         .pixels()
         .iter()
-        .map(|p| crate::qr::luma(p.red(), p.green(), p.blue()) as u8)
+        .map(|p| luma(p.red(), p.green(), p.blue()) as u8)
         .collect();
     Ok(Grey {
         width: pixel_w,

@@ -5,88 +5,13 @@
 
 use crate::kind::{ObjectKind, Role};
 use crate::options::OptionsPackage;
+pub use crate::process_id::ProcessId;
 use crate::state::{
     BatchOrderState as B, CardState as C, MobileIdState as M, State, TempCardState as T,
     UserState as U,
 };
 use crate::transition::{transitions_of, Transition};
 use serde::{Deserialize, Serialize};
-
-macro_rules! process_ids {
-    ($($id:ident),+ $(,)?) => {
-        /// A process by its symbolic name.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        pub enum ProcessId { $($id),+ }
-
-        impl ProcessId {
-            pub const ALL: &'static [ProcessId] = &[$(ProcessId::$id),+];
-
-            pub fn as_str(self) -> &'static str {
-                match self { $(ProcessId::$id => stringify!($id)),+ }
-            }
-
-            pub fn parse(s: &str) -> Option<Self> {
-                match s { $(stringify!($id) => Some(ProcessId::$id),)+ _ => None }
-            }
-        }
-    };
-}
-
-process_ids!(
-    UsersProcCreate,
-    UsersProcRegister,
-    UsersProcActivate,
-    UsersProcRequest,
-    UsersProcApprove,
-    UsersProcReject,
-    UsersProcAbort,
-    UsersProcDeactivate,
-    UsersProcReactivate,
-    UsersProcLock,
-    CardsProcRequest,
-    CardsProcApprove,
-    CardsProcReject,
-    CardsProcPostpone,
-    CardsProcIssue,
-    CardsBoProcIssueMultiple,
-    CardsBoProcRepeatProduction,
-    CardsBoProcCompleteOrder,
-    CardsBoProcCancelOrder,
-    CardsProcActivate,
-    CardsProcDeactivate,
-    CardsProcReactivate,
-    CardsProcLock,
-    CardsAddonExtProdProcOrder,
-    CardsAddonExtProdProcAbort,
-    CardsAddonExtProdBatchSync,
-    CardsBatchExpire,
-    CardsSelfServiceProcUnblockChangePIN,
-    TempCardsProcRequest,
-    TempCardsBoProcIssueMultiple,
-    TempCardsBoProcRepeatProduction,
-    TempCardsBoProcCompleteOrder,
-    TempCardsBoProcCancelOrder,
-    TempCardsAddonExtProdProcOrder,
-    TempCardsAddonExtProdProcAbort,
-    TempCardsAddonExtProdBatchSync,
-    TempCardsAddonExtProdInitialize,
-    TempCardsProcAssign,
-    TempCardsProcWithdraw,
-    TempCardsProcExtend,
-    TempCardsProcLock,
-    TempCardsBatchExpire,
-    MobileIDProcSupplyMobileIDForUser,
-    MobileIDSelfServiceProcGet,
-    MobileIDProcLockForOperator,
-    MobileIDProcDeactivate,
-    MobileIDProcReactivate,
-);
-
-impl std::fmt::Display for ProcessId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// The package a process belongs to; a package owns one options document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -12,6 +12,7 @@ pub mod error;
 pub mod kind;
 pub mod options;
 pub mod person;
+pub mod process_id;
 pub mod profile;
 pub mod state;
 pub mod transition;

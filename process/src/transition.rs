@@ -1,7 +1,7 @@
 //! The transition table: the only state changes Tessera makes, as data (after Dogtag TPS).
 
-use crate::catalogue::ProcessId;
 use crate::kind::ObjectKind;
+use crate::process_id::ProcessId;
 use crate::state::{
     BatchOrderState as B, CardState as C, CertificateState as X, MobileIdState as M, State,
     TempCardState as T, UserState as U,

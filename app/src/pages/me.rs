@@ -1,6 +1,7 @@
 use crate::api::my_page;
 use crate::components::loaded;
-use crate::pages::user::{CardList, UserData};
+use crate::components::UserData;
+use crate::pages::user::CardList;
 use leptos::prelude::*;
 
 /// Self-service: my data and my credentials.

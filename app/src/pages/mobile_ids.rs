@@ -7,8 +7,8 @@ use crate::api::{
     SupplyMobileId,
 };
 use crate::components::id_param;
+use crate::components::UserData;
 use crate::components::{loaded, CommandList, ErrorBox, Loading, StateBadge};
-use crate::pages::user::UserData;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;

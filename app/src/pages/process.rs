@@ -3,8 +3,7 @@
 //! and what follows it, Next / Cancel, then the outcome.
 
 use crate::api::{error_text, fetch_process, search_users, RunProcess};
-use crate::components::{id_param, object_href, ErrorBox, Loading, StateBadge};
-use crate::pages::user::UserData;
+use crate::components::{id_param, object_href, ErrorBox, Loading, StateBadge, UserData};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;

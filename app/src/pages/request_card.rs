@@ -1,7 +1,7 @@
 use crate::api::{error_text, preview_request_card, RequestCard};
 use crate::components::id_param;
+use crate::components::UserData;
 use crate::components::{ErrorBox, Loading, StateBadge};
-use crate::pages::user::UserData;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use tessera_process::dto::OptionInForce;

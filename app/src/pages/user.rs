@@ -1,9 +1,9 @@
 use crate::api::fetch_user_page;
 use crate::components::id_param;
-use crate::components::{loaded, StateBadge};
+use crate::components::{loaded, StateBadge, UserData};
 use leptos::prelude::*;
 use leptos_router::components::A;
-use tessera_process::dto::{CardSummary, UserDetail};
+use tessera_process::dto::CardSummary;
 use tessera_process::ProcessId;
 
 /// Where a command of "What do you want to do?" starts.
@@ -15,22 +15,6 @@ pub fn command_href(process: ProcessId, user_id: i64) -> String {
             format!("/users/{user_id}/mobile-id/{}", process.as_str())
         }
         other => format!("/users/{user_id}/process/{}", other.as_str()),
-    }
-}
-
-#[component]
-pub fn UserData(user: UserDetail) -> impl IntoView {
-    view! {
-        <dl class="data" data-testid="user-data">
-            <dt>"Common name"</dt><dd data-field="common_name">{user.common_name}</dd>
-            <dt>"UPN"</dt><dd data-field="upn">{user.upn}</dd>
-            <dt>"Employee id"</dt><dd>{user.employee_id}</dd>
-            <dt>"Given name"</dt><dd>{user.given_name}</dd>
-            <dt>"Surname"</dt><dd>{user.surname}</dd>
-            <dt>"Email"</dt><dd data-field="email">{user.email}</dd>
-            <dt>"Department"</dt><dd>{user.department}</dd>
-            <dt>"State"</dt><dd><StateBadge name=user.state.as_str() label=user.state.label()/></dd>
-        </dl>
     }
 }
 

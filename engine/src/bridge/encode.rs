@@ -260,7 +260,7 @@ pub async fn start(
     version: i64,
     reader: &str,
 ) -> Result<i64> {
-    let process = super::panel::panel_process(target.0);
+    let process = super::target::panel_process(target.0);
     authorize(caller, process.def())?;
     // A requested or failed temporary card is produced in its batch order, not one by one.
     let state = target::load(&engine.db, target).await?.state;

@@ -8,21 +8,12 @@ use crate::runner::authorize;
 use crate::Caller;
 use crate::{Engine, EngineError, Result};
 use tessera_process::bridge::{IssuePanel, JobView, ReaderSnapshot};
-use tessera_process::{ObjectKind, ProcessId};
+use tessera_process::ProcessId;
 
 /// The readers and cards, for those who may issue cards.
 pub fn readers(bridge: &Bridge, caller: &Caller) -> Result<ReaderSnapshot> {
     authorize(caller, ProcessId::CardsProcIssue.def())?;
     Ok(bridge.readers())
-}
-
-/// The process an object's encoding panel starts: Issue card on a personal card, Initialize
-/// temporary card on a temporary card from the bureau (a batch order encodes the others).
-pub fn panel_process(kind: ObjectKind) -> ProcessId {
-    match kind {
-        ObjectKind::TempCard => ProcessId::TempCardsAddonExtProdInitialize,
-        _ => ProcessId::CardsProcIssue,
-    }
 }
 
 /// The encoding panel of a card or temporary card: what it would get, and its encoding jobs.
@@ -32,7 +23,7 @@ pub async fn panel(
     caller: &Caller,
     target: Target,
 ) -> Result<IssuePanel> {
-    let process = panel_process(target.0);
+    let process = super::target::panel_process(target.0);
     authorize(caller, process.def())?;
     let t = super::target::load(&engine.db, target).await?;
     let settings = IssueSettings::current(&engine.db, target.0).await?;

@@ -103,6 +103,15 @@ pub fn failed_state(process: ProcessId, from: State) -> Option<State> {
         .map(|t| t.to)
 }
 
+/// The process an object's encoding panel starts: Issue card on a personal card, Initialize
+/// temporary card on a temporary card from the bureau (a batch order encodes the others).
+pub fn panel_process(kind: ObjectKind) -> ProcessId {
+    match kind {
+        ObjectKind::TempCard => ProcessId::TempCardsAddonExtProdInitialize,
+        _ => ProcessId::CardsProcIssue,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
