@@ -17,8 +17,7 @@ use tessera_process::{CardState, ObjectKind, OptionsPackage, ProcessId, State};
 
 /// The card profile a requested card gets until card profiles are configurable.
 pub const DEFAULT_CARD_PROFILE: &str = "Standard smart card";
-/// Longest reason an approver can give.
-pub const MAX_REASON: usize = 500;
+pub use crate::reason::MAX_REASON;
 
 /// How a card is produced: Request card (local, then Issue card) or Order card (a bureau).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

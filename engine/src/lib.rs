@@ -29,8 +29,10 @@ pub mod passwords;
 pub mod people;
 pub mod person_changes;
 pub mod pki;
+pub mod reason;
 pub mod runner;
 pub mod sign_in_throttle;
+pub mod stored;
 pub mod temp_cards;
 #[cfg(feature = "testing")]
 pub mod testing;

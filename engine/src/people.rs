@@ -52,7 +52,7 @@ pub fn may_see_object(caller: &Caller, person_id: i64, object: (ObjectKind, i64)
 }
 
 pub fn user_state(p: &person::Model) -> Result<UserState> {
-    crate::runner::parse_kind_state(ObjectKind::User, &p.state)
+    crate::stored::parse_kind_state(ObjectKind::User, &p.state)
 }
 
 pub fn detail(p: &person::Model) -> Result<UserDetail> {
@@ -98,7 +98,7 @@ pub async fn active_holder(
 }
 
 pub async fn load(conn: &impl ConnectionTrait, id: i64) -> Result<person::Model> {
-    crate::runner::load::<person::Entity>(conn, ObjectKind::User, id).await
+    crate::stored::load::<person::Entity>(conn, ObjectKind::User, id).await
 }
 
 /// Quick search by name, UPN or employee id (case-insensitive, any part).
@@ -184,7 +184,7 @@ pub(crate) async fn holder_names(
 }
 
 pub(crate) fn card_state(c: &card::Model) -> Result<CardState> {
-    crate::runner::parse_kind_state(ObjectKind::Card, &c.state)
+    crate::stored::parse_kind_state(ObjectKind::Card, &c.state)
 }
 
 pub(crate) fn card_summary(c: &card::Model, names: &HashMap<i64, String>) -> Result<CardSummary> {

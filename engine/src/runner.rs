@@ -6,6 +6,8 @@
 
 use crate::audit::{self, AuditRecord};
 use crate::entity::process_enablement;
+pub use crate::reason::{given_reason, MAX_REASON};
+pub use crate::stored::{load, parse_kind_state, parse_state, table};
 use crate::{Caller, EngineError, Result};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
@@ -63,40 +65,6 @@ pub async fn require_enabled(
         });
     }
     Ok(())
-}
-
-/// Loads an object of `kind` by id, or says that there is none.
-pub async fn load<E>(conn: &impl ConnectionTrait, kind: ObjectKind, id: i64) -> Result<E::Model>
-where
-    E: EntityTrait,
-    <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<i64>,
-{
-    E::find_by_id(id)
-        .one(conn)
-        .await?
-        .ok_or(EngineError::NotFound { kind, id })
-}
-
-/// The table that holds objects of a kind.
-pub fn table(kind: ObjectKind) -> &'static str {
-    match kind {
-        ObjectKind::User => "person",
-        ObjectKind::Card => "card",
-        ObjectKind::TempCard => "temp_card",
-        ObjectKind::MobileId => "mobile_id",
-        ObjectKind::Certificate => "certificate",
-        ObjectKind::BatchOrder => "batch_order",
-    }
-}
-
-/// Reads a stored state name, refusing one the model does not know.
-pub fn parse_state(kind: ObjectKind, stored: &str) -> Result<State> {
-    State::parse(kind, stored).ok_or_else(|| {
-        EngineError::Invalid(format!(
-            "The {} is in an unknown state \"{stored}\".",
-            kind.label().to_lowercase()
-        ))
-    })
 }
 
 /// The row of the transition table that lets `def` move an object from `from` to `to`.
@@ -255,22 +223,6 @@ pub async fn record(
     audit::append(conn, Some(caller), record).await
 }
 
-/// A reason a person gives (for a rejection, a recovery, a consent): trimmed, at most
-/// `cards::MAX_REASON` characters, and required with `missing` as the message when it is.
-pub fn given_reason<'a>(reason: &'a str, missing: Option<&str>) -> Result<&'a str> {
-    let reason = reason.trim();
-    if reason.chars().count() > crate::cards::MAX_REASON {
-        return Err(EngineError::Invalid(format!(
-            "The reason is too long: at most {} characters.",
-            crate::cards::MAX_REASON
-        )));
-    }
-    match missing {
-        Some(message) if reason.is_empty() => Err(EngineError::Invalid(message.into())),
-        _ => Ok(reason),
-    }
-}
-
 /// The reason a revoking process needs; other processes take none.
 pub fn revocation_reason(
     name: &str,
@@ -320,18 +272,4 @@ pub fn end_state<S: tessera_process::KindState>(
             from: from.into_state().as_str().into(),
             to: to.as_str().into(),
         })
-}
-
-/// [`parse_state`] into a kind's own state enum.
-pub fn parse_kind_state<S: tessera_process::KindState>(
-    kind: ObjectKind,
-    stored: &str,
-) -> Result<S> {
-    let state = parse_state(kind, stored)?;
-    S::from_state(state).ok_or_else(|| {
-        EngineError::Invalid(format!(
-            "The {} is in the state \"{stored}\" of another kind of object.",
-            kind.label().to_lowercase()
-        ))
-    })
 }

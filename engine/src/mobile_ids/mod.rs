@@ -73,7 +73,7 @@ pub fn labels(m: &mobile_id::Model) -> Vec<String> {
 }
 
 pub fn state(m: &mobile_id::Model) -> Result<MobileIdState> {
-    crate::runner::parse_kind_state(ObjectKind::MobileId, &m.state)
+    crate::stored::parse_kind_state(ObjectKind::MobileId, &m.state)
 }
 
 /// The labels the phone makes keys for and those whose key Tessera provides (a recoverable

@@ -194,7 +194,7 @@ pub async fn supply(
             .exec(txn)
             .await?
             .last_insert_id;
-            let m = crate::runner::load::<mobile_id::Entity>(txn, ObjectKind::MobileId, id).await?;
+            let m = crate::stored::load::<mobile_id::Entity>(txn, ObjectKind::MobileId, id).await?;
             let options = plan.opts.typed(OPTION_KEYS);
             record(
                 txn,
@@ -307,7 +307,7 @@ pub async fn show_qr(engine: &Engine, caller: &Caller, mobile_id: i64) -> Result
     engine
         .transact(async |txn| {
             let m =
-                crate::runner::load::<mobile_id::Entity>(txn, ObjectKind::MobileId, mobile_id).await?;
+                crate::stored::load::<mobile_id::Entity>(txn, ObjectKind::MobileId, mobile_id).await?;
             if caller.person_id != Some(m.person_id) {
                 // The same answer as a missing one: others' ids stay unknown.
                 return Err(EngineError::NotFound {

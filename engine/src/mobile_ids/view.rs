@@ -79,7 +79,7 @@ pub async fn of_person(conn: &impl ConnectionTrait, p: &person::Model) -> Result
 
 /// The mobile ID page.
 pub async fn page(engine: &Engine, caller: &Caller, id: i64) -> Result<MobileIdPage> {
-    let m = crate::runner::load::<mobile_id::Entity>(&engine.db, ObjectKind::MobileId, id).await?;
+    let m = crate::stored::load::<mobile_id::Entity>(&engine.db, ObjectKind::MobileId, id).await?;
     people::may_see_object(caller, m.person_id, (ObjectKind::MobileId, id))?;
     let p = people::load(&engine.db, m.person_id).await?;
     let properties: HashMap<String, String> =

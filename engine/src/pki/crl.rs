@@ -58,9 +58,9 @@ async fn publish_as(engine: &Engine, caller: Option<&crate::Caller>) -> Result<C
                 .exec(txn)
                 .await?;
             if let Some(caller) = caller {
-                crate::runner::record(
+                crate::audit::append(
                     txn,
-                    caller,
+                    Some(caller),
                     crate::audit::AuditRecord {
                         action: "CrlPublished".into(),
                         data: serde_json::json!({

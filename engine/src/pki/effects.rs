@@ -5,7 +5,7 @@
 
 use crate::audit::{self, AuditRecord};
 use crate::entity::certificate;
-use crate::runner::parse_state;
+use crate::stored::parse_state;
 use crate::Caller;
 use crate::{EngineError, Result};
 use chrono::{DateTime, Utc};

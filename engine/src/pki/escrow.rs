@@ -8,7 +8,7 @@
 use super::{keys, seal, Pki};
 use crate::audit::{self, AuditRecord};
 use crate::entity::{certificate, key_escrow};
-use crate::runner::load;
+use crate::stored::load;
 use crate::Caller;
 use crate::{Engine, EngineError, Result};
 use base64::Engine as _;
@@ -128,7 +128,7 @@ pub async fn recover(
 ) -> Result<RecoveredKey> {
     caller.require_any(&[Role::KeyRecovery], "recover escrowed keys")?;
     let pki = engine.pki()?;
-    let reason = crate::runner::given_reason(
+    let reason = crate::reason::given_reason(
         reason,
         Some("Say why the key is recovered; the reason is kept in the audit log."),
     )?;

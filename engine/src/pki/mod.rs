@@ -16,7 +16,7 @@ pub mod seal;
 pub mod secrets;
 
 use crate::entity::{card, certificate, key_escrow, mobile_id, temp_card};
-use crate::runner::load;
+use crate::stored::load;
 use crate::Caller;
 use crate::{Engine, EngineError, Result};
 use ca::{Ca, CaSettings};
@@ -121,7 +121,7 @@ pub(crate) fn to_time(t: chrono::DateTime<chrono::Utc>) -> Result<time::OffsetDa
 
 /// A stored certificate as a panel shows it.
 pub fn row(c: &certificate::Model, escrowed: bool) -> Result<CertificateRow> {
-    let state = match crate::runner::parse_state(ObjectKind::Certificate, &c.state)? {
+    let state = match crate::stored::parse_state(ObjectKind::Certificate, &c.state)? {
         State::Certificate(s) => s,
         _ => unreachable!("parse_state returns a state of the kind asked for"),
     };
@@ -196,7 +196,7 @@ fn credential_from(
     Ok(Credential {
         owner: (kind, id),
         person_id,
-        state: crate::runner::parse_state(kind, state)?,
+        state: crate::stored::parse_state(kind, state)?,
         version,
     })
 }
