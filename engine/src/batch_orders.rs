@@ -169,7 +169,7 @@ async fn holder_names(
     conn: &impl ConnectionTrait,
     members: &[Member],
 ) -> Result<HashMap<i64, String>> {
-    crate::people::holder_names(conn, members.iter().filter_map(|m| m.holder)).await
+    crate::users::people::holder_names(conn, members.iter().filter_map(|m| m.holder)).await
 }
 
 /// Search: the cards of `kind` ready for production that no batch holds. A ready card's batch
@@ -313,7 +313,7 @@ pub async fn view(
         }
         None => None,
     };
-    let accounts = crate::people::account_names(&engine.db, [b.created_by]).await?;
+    let accounts = crate::users::people::account_names(&engine.db, [b.created_by]).await?;
     let (state, encode) = (batch_state(&b)?, encodes(&engine.db, k).await?);
     // Last, once nothing can fail any more: the PINs are handed out only once.
     let mut pins = bridge.batch_take_pins(batch, caller.account_id);

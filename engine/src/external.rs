@@ -258,7 +258,7 @@ async fn waiting(
                 Ok(OrderLine {
                     target: (ObjectKind::Card, c.id),
                     version: c.version,
-                    from: State::Card(crate::people::card_state(&c)?),
+                    from: State::Card(crate::users::people::card_state(&c)?),
                     person_id: Some(c.person_id),
                     profile: c.card_profile,
                     production_type: c.production_type,
@@ -720,7 +720,7 @@ async fn ordered_object(
         },
         _ => match card::Entity::find_by_id(id).one(conn).await? {
             Some(c) => Some((
-                State::Card(crate::people::card_state(&c)?),
+                State::Card(crate::users::people::card_state(&c)?),
                 c.version,
                 c.production,
                 c.bureau_order_id,

@@ -12,13 +12,11 @@ pub mod caller;
 pub mod cards;
 pub mod db;
 pub mod demo;
-pub mod directory;
 pub mod enablement;
 pub mod entity;
 pub mod error;
 pub mod external;
 pub mod files;
-pub mod invitations;
 pub mod lifecycle;
 pub mod mail;
 pub mod migration;
@@ -26,8 +24,6 @@ pub mod mobile_ids;
 pub mod notifications;
 pub mod options;
 pub mod passwords;
-pub mod people;
-pub mod person_changes;
 pub mod pki;
 pub mod reason;
 pub mod runner;
@@ -38,8 +34,12 @@ pub mod temp_cards;
 pub mod testing;
 pub mod throttle;
 pub mod time;
+pub mod users;
 pub mod write;
 
 pub use caller::Caller;
+// The paths these modules had before they moved in with each other.
+pub use users::{directory, invitations, people, person_changes};
+
 pub use db::Engine;
 pub use error::{EngineError, Result};

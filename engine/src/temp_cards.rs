@@ -6,8 +6,8 @@
 use crate::audit::{self, AuditRecord};
 use crate::cards::Production;
 use crate::entity::temp_card;
-use crate::people;
 use crate::runner::{self, authorize, transition_with_certificates};
+use crate::users::people;
 use crate::Caller;
 use crate::{options, Engine, EngineError, Result};
 use sea_orm::{

@@ -3,8 +3,8 @@
 
 use super::Subject;
 use crate::entity::{mobile_id, person};
-use crate::people::{self, may_see_person};
 use crate::runner::{self};
+use crate::users::people::{self, may_see_person};
 use crate::Caller;
 use crate::Result;
 use sea_orm::ConnectionTrait;

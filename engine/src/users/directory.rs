@@ -3,8 +3,8 @@
 
 use crate::audit::AuditRecord;
 use crate::entity::{audit_log, person};
-use crate::people::{self, detail};
 use crate::runner::{authorize, given_reason, hold, record, require_state, transition};
+use crate::users::people::{self, detail};
 use crate::Caller;
 use crate::{options, person_changes, Engine, EngineError, Result};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};

@@ -6,10 +6,10 @@
 //! are told, when it is asked and when it is decided.
 
 use crate::audit::AuditRecord;
-use crate::directory;
 use crate::entity::{person, person_change as row};
-use crate::people;
 use crate::runner::{authorize, given_reason, hold, record};
+use crate::users::directory;
+use crate::users::people;
 use crate::Caller;
 use crate::{Engine, EngineError, Result};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
@@ -207,7 +207,7 @@ pub(crate) async fn request(
     .await?
     .last_insert_id;
     let voided = crate::mobile_ids::activation::void_waiting(conn, p.id).await?;
-    crate::invitations::void_for_person(conn, p.id).await?;
+    crate::users::invitations::void_for_person(conn, p.id).await?;
     let lines = change_lines(&before, input);
     record(
         conn,
@@ -328,7 +328,7 @@ pub async fn decide(
                 )
                 .await?;
                 crate::mobile_ids::activation::void_waiting(txn, p.id).await?;
-                crate::invitations::void_for_person(txn, p.id).await?;
+                crate::users::invitations::void_for_person(txn, p.id).await?;
             } else {
                 crate::notifications::notify(
                     txn,
