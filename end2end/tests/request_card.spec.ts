@@ -106,8 +106,11 @@ test('an inactive user has no Request card, and a crafted request is refused', a
   await expect(page.getByRole('alert')).toContainText('needs the user to be "active", but it is "inactive"');
   await expect(page.getByRole('button', { name: 'Next' })).toHaveCount(0);
   const response = await page.request.post('/api/request_card', { form: { user_id: userId!, user_version: '1' } });
-  expect(response.ok()).toBe(false);
-  expect(await response.text()).toContain('"active"');
+  expect(response.status()).toBe(409);
+  // The answer is the typed error the page reads: its kind and its words.
+  const refusal = await response.json();
+  expect(refusal.kind).toBe('conflict');
+  expect(refusal.message).toContain('needs the user to be "active"');
 });
 
 test('admin switches the approval step off: the next request is approved at once', async ({ page }) => {
