@@ -258,7 +258,7 @@ fn instant(text: &str, end_of_day: bool) -> Result<Option<chrono::DateTime<chron
     } else {
         chrono::NaiveTime::from_hms_opt(0, 0, 0)
     }
-    .expect("a valid time of day");
+    .unwrap_or(chrono::NaiveTime::MIN);
     Ok(Some(day.and_time(time).and_utc()))
 }
 

@@ -1,5 +1,7 @@
 //! Tessera's back end. Stateless services over a SeaORM connection, in the manner of SeaORM's
 //! axum example: each module takes the [`Engine`] (or a transaction) and a [`Caller`].
+// No panics on a path a request can take: every failure is an error the caller handles.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod accounts;
 pub mod audit;
@@ -30,7 +32,9 @@ pub mod runner;
 pub mod sign_in_throttle;
 pub mod stored;
 pub mod temp_cards;
+// Test support: a failure there fails the test, which is what a panic does.
 #[cfg(feature = "testing")]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 pub mod testing;
 pub mod throttle;
 pub mod time;

@@ -4,6 +4,8 @@
 //! allowed state change, with its certificate effect), the process catalogue, the option schemas
 //! with their defaults, and the DTOs the UI and the server exchange. The engine executes exactly
 //! what these tables allow, and the UI offers exactly that, so the two cannot drift apart.
+// No panics on a path a request can take: every failure is an error the caller handles.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod bridge;
 pub mod catalogue;

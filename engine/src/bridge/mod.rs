@@ -16,7 +16,7 @@ pub mod tlv;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use tessera_process::bridge::{EncodingStep, JobState, ReaderSnapshot, StepStatus, StepView};
 use tokio::sync::watch;
 use zeroize::Zeroizing;
@@ -141,8 +141,8 @@ impl Bridge {
     }
 
     fn republish(&self) {
-        let mut snap = self.shared.raw.lock().expect("bridge lock").clone();
-        let busy = self.shared.busy.lock().expect("bridge lock");
+        let mut snap = lock(&self.shared.raw).clone();
+        let busy = lock(&self.shared.busy);
         for r in &mut snap.readers {
             r.busy = busy.contains(&r.name);
         }
@@ -159,13 +159,7 @@ impl Bridge {
                 "There is no card reader \"{reader}\" on the Tessera server; choose one of the readers listed."
             )));
         }
-        if !self
-            .shared
-            .busy
-            .lock()
-            .expect("bridge lock")
-            .insert(reader.to_string())
-        {
+        if !lock(&self.shared.busy).insert(reader.to_string()) {
             return Err(crate::EngineError::Invalid(format!(
                 "The reader \"{reader}\" is busy with another job; wait for it or use another reader."
             )));
@@ -178,26 +172,17 @@ impl Bridge {
     }
 
     pub(crate) fn live_start(&self, job: i64) {
-        self.shared
-            .live
-            .lock()
-            .expect("bridge lock")
-            .insert(job, Live::new());
+        lock(&self.shared.live).insert(job, Live::new());
     }
 
     pub(crate) fn live_update(&self, job: i64, f: impl FnOnce(&mut Live)) {
-        if let Some(l) = self.shared.live.lock().expect("bridge lock").get_mut(&job) {
+        if let Some(l) = lock(&self.shared.live).get_mut(&job) {
             f(l)
         }
     }
 
     pub fn live(&self, job: i64) -> Option<Live> {
-        self.shared
-            .live
-            .lock()
-            .expect("bridge lock")
-            .get(&job)
-            .cloned()
+        lock(&self.shared.live).get(&job).cloned()
     }
 
     /// Drops a finished job's live progress (and an uncollected PIN) after a while: the
@@ -206,14 +191,14 @@ impl Bridge {
         let bridge = self.clone();
         tokio::spawn(async move {
             tokio::time::sleep(PIN_KEPT).await;
-            bridge.shared.live.lock().expect("bridge lock").remove(&job);
+            lock(&bridge.shared.live).remove(&job);
         });
     }
 
     /// The new PIN of a finished job, once: whoever asks second gets nothing.
     /// Marks batch `id` as running for `started_by`; false if it already runs.
     pub fn batch_begin(&self, id: i64, started_by: i64) -> bool {
-        let mut b = self.shared.batches.lock().expect("bridge lock");
+        let mut b = lock(&self.shared.batches);
         let run = b.entry(id).or_default();
         if run.running {
             return false;
@@ -229,7 +214,7 @@ impl Bridge {
 
     /// Asks the run of batch `id` to stop after its card; false if it does not run.
     pub fn batch_request_stop(&self, id: i64) -> bool {
-        let mut b = self.shared.batches.lock().expect("bridge lock");
+        let mut b = lock(&self.shared.batches);
         match b.get_mut(&id) {
             Some(r) if r.running => {
                 r.stop_requested = true;
@@ -240,13 +225,13 @@ impl Bridge {
     }
 
     pub fn batch_update(&self, id: i64, f: impl FnOnce(&mut BatchRun)) {
-        let mut b = self.shared.batches.lock().expect("bridge lock");
+        let mut b = lock(&self.shared.batches);
         f(b.entry(id).or_default());
     }
 
     /// The run of batch `id` without its PINs.
     pub fn batch(&self, id: i64) -> Option<BatchRun> {
-        let b = self.shared.batches.lock().expect("bridge lock");
+        let b = lock(&self.shared.batches);
         b.get(&id).map(|r| BatchRun {
             pins: HashMap::new(),
             ..r.clone()
@@ -255,7 +240,7 @@ impl Bridge {
 
     /// The new PINs of batch `id`, once, and only to the operator who started it.
     pub fn batch_take_pins(&self, id: i64, account: i64) -> HashMap<i64, Zeroizing<String>> {
-        let mut b = self.shared.batches.lock().expect("bridge lock");
+        let mut b = lock(&self.shared.batches);
         match b.get_mut(&id) {
             Some(r) if r.started_by == account => std::mem::take(&mut r.pins),
             _ => HashMap::new(),
@@ -263,7 +248,7 @@ impl Bridge {
     }
 
     pub fn take_pin(&self, job: i64) -> Option<Zeroizing<String>> {
-        let mut live = self.shared.live.lock().expect("bridge lock");
+        let mut live = lock(&self.shared.live);
         let l = live.get_mut(&job)?;
         let pin = l.pin.take();
         if pin.is_some() {
@@ -282,40 +267,26 @@ pub struct ReaderClaim {
 impl Drop for ReaderClaim {
     fn drop(&mut self) {
         let shared = &self.bridge.shared;
-        *shared
-            .generations
-            .lock()
-            .expect("bridge lock")
+        *lock(&shared.generations)
             .entry(self.reader.clone())
             .or_default() += 1;
-        shared
-            .busy
-            .lock()
-            .expect("bridge lock")
-            .remove(&self.reader);
+        lock(&shared.busy).remove(&self.reader);
         self.bridge.republish();
     }
 }
 
 impl monitor::Sink for Bridge {
     fn publish(&self, snapshot: ReaderSnapshot) {
-        *self.shared.raw.lock().expect("bridge lock") = snapshot;
+        *lock(&self.shared.raw) = snapshot;
         self.republish();
     }
 
     fn busy(&self, reader: &str) -> bool {
-        self.shared
-            .busy
-            .lock()
-            .expect("bridge lock")
-            .contains(reader)
+        lock(&self.shared.busy).contains(reader)
     }
 
     fn generation(&self, reader: &str) -> u64 {
-        self.shared
-            .generations
-            .lock()
-            .expect("bridge lock")
+        lock(&self.shared.generations)
             .get(reader)
             .copied()
             .unwrap_or(0)
@@ -324,4 +295,11 @@ impl monitor::Sink for Bridge {
     fn stopped(&self) -> bool {
         self.shared.stop.load(Ordering::Relaxed)
     }
+}
+
+/// The bridge's state behind a lock. A thread that panicked while holding it leaves the state
+/// as it was at the panic, which is still the best the bridge knows; it goes on with that
+/// rather than failing every later request too.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }

@@ -21,6 +21,9 @@ pub trait Sink: Send + Sync + 'static {
 /// How long one wait lasts: bounds how late the thread notices it should stop.
 const WAIT: Duration = Duration::from_millis(500);
 
+// Without its thread the bridge cannot see a reader at all; a process that cannot start a
+// thread at start-up has no way to go on, so it stops there.
+#[allow(clippy::expect_used)]
 pub fn spawn(sink: Arc<dyn Sink>) -> std::thread::JoinHandle<()> {
     std::thread::Builder::new()
         .name("tessera-readers".into())

@@ -249,8 +249,9 @@ pub fn pem(label: &str, der: &[u8]) -> String {
     use base64::Engine as _;
     let b64 = base64::engine::general_purpose::STANDARD.encode(der);
     let mut out = format!("-----BEGIN {label}-----\n");
+    // Base64 is ASCII, so every 64 bytes are 64 characters.
     for line in b64.as_bytes().chunks(64) {
-        out.push_str(std::str::from_utf8(line).expect("base64 is ASCII"));
+        out.extend(line.iter().map(|&b| char::from(b)));
         out.push('\n');
     }
     out.push_str(&format!("-----END {label}-----\n"));

@@ -107,7 +107,9 @@ impl TokenKey {
         let (iv, ct) = wrapped
             .split_at_checked(12)
             .ok_or_else(|| EngineError::Crypto("wrapped data key too short".into()))?;
-        let mut iv = <[u8; 12]>::try_from(iv).expect("split at 12");
+        let mut iv: [u8; 12] = iv
+            .try_into()
+            .map_err(|_| EngineError::Crypto("wrapped data key too short".into()))?;
         let session = self.session.lock().unwrap_or_else(|p| p.into_inner());
         let params = GcmParams::new(&mut iv, AAD, 128.into())
             .map_err(|e| EngineError::Crypto(format!("PKCS#11 GCM parameters: {e}")))?;

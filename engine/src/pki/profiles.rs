@@ -21,7 +21,7 @@ pub(crate) async fn ensure_defaults(conn: &impl ConnectionTrait) -> Result<()> {
     for p in CertificateProfile::defaults() {
         row::Entity::insert(row::ActiveModel {
             name: Set(p.name.clone()),
-            document: Set(serde_json::to_value(&p).expect("a profile serialises")),
+            document: Set(serde_json::to_value(&p).map_err(unserialisable)?),
             version: Set(1),
             created_at: Set(now),
             updated_at: Set(now),
@@ -106,7 +106,7 @@ pub async fn save(
                 ));
             }
             let now = crate::time::now();
-            let document = serde_json::to_value(&profile).expect("a profile serialises");
+            let document = serde_json::to_value(&profile).map_err(unserialisable)?;
             let mut update = Query::update();
             update
                 .table("certificate_profile")
@@ -144,4 +144,9 @@ pub async fn save(
             decode(saved)
         })
         .await
+}
+
+/// A profile is plain data and always serialises; should it not, nothing is stored.
+fn unserialisable(e: serde_json::Error) -> EngineError {
+    EngineError::Config(format!("a certificate profile cannot be stored: {e}"))
 }
