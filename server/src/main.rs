@@ -296,7 +296,6 @@ async fn serve(config: Config, engine: Engine) -> Result<(), String> {
     let readers = bridge_routes::routes(engine.clone(), bridge.clone());
     let bureau = bureau_routes::routes(engine.clone(), config.bureau_token.clone());
     let est = est_routes::routes(engine.clone());
-    let external = config.external.clone();
     let app = Router::new()
         .route(
             "/health",
@@ -322,7 +321,6 @@ async fn serve(config: Config, engine: Engine) -> Result<(), String> {
                 leptos::nonce::provide_nonce();
                 provide_context(engine.clone());
                 provide_context(bridge.clone());
-                provide_context(external.clone());
                 provide_context(cookies);
             },
             {

@@ -162,6 +162,43 @@ async fn refusals_carry_their_status_and_hostile_requests_change_nothing() {
     let e: tessera_process::AppError = serde_json::from_str(&r.text().await.unwrap()).unwrap();
     assert_eq!(e.kind, tessera_process::ErrorKind::NotFound);
     assert!(e.message.contains("There is no card"), "{}", e.message);
+    // A self-service account runs no lifecycle process, on anybody's object, its own included:
+    // 403 for the preview and for Next, and nothing changes.
+    let r = login(&c, &base, "alice", "alice-demo", Some(&base)).await;
+    assert_eq!(r.status(), 200);
+    let alice = r
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .unwrap()
+        .to_string();
+    for (path, body) in [
+        (
+            "/api/fetch_process",
+            r#"{"process":"UsersProcLock","kind":"user","id":1}"#,
+        ),
+        (
+            "/api/run_process",
+            r#"{"process":"UsersProcLock","kind":"user","id":2,"version":1,"input":{"reason":"key_compromise"}}"#,
+        ),
+        (
+            "/api/run_process",
+            r#"{"process":"CardsProcLock","kind":"card","id":1,"version":1,"input":{"reason":"key_compromise"}}"#,
+        ),
+    ] {
+        let r = c
+            .post(format!("{base}{path}"))
+            .header("cookie", &alice)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403, "{path} {body}");
+        let e: tessera_process::AppError = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+        assert_eq!(e.kind, tessera_process::ErrorKind::Forbidden);
+    }
 
     // From another origin, nothing goes through: not even a sign-in (login CSRF).
     let r = login(

@@ -138,8 +138,14 @@ pub mod ssr {
         }
     }
 
+    /// The bureau's outbox and inbox: the engine carries them, so that its after-commit work
+    /// writes order files to the same place.
     pub fn external() -> Result<tessera_engine::external::ExternalSettings, AppError> {
-        provided("external production")
+        engine()?.external.as_deref().cloned().ok_or_else(|| {
+            refuse(AppError::internal(
+                "The server has no external production configured.",
+            ))
+        })
     }
 
     pub fn bridge() -> Result<tessera_engine::bridge::Bridge, AppError> {
