@@ -3,10 +3,11 @@
 //! per card), on SQLite and PostgreSQL. The per-card cost of encoding is in `encode`.
 
 use std::time::Instant;
-use tessera_engine::batch_orders::{self, Produced};
 use tessera_engine::bridge::Bridge;
+use tessera_engine::objects::batch_order::{self, Produced};
+use tessera_engine::objects::temp_card;
 use tessera_engine::testing::{pki_settings, PgCluster};
-use tessera_engine::{audit, demo, options, temp_cards, Engine};
+use tessera_engine::{audit, demo, options, Engine};
 use tessera_process::{ObjectKind, OptionsPackage};
 
 const CARDS: u32 = 10_000;
@@ -32,17 +33,17 @@ async fn measure(backend: &str, e: Engine) -> Result<(), String> {
     .await
     .map_err(|e| e.to_string())?;
     let t = Instant::now();
-    let ids = temp_cards::request(&e, &op, CARDS)
+    let ids = temp_card::request(&e, &op, CARDS)
         .await
         .map_err(|e| e.to_string())?;
     let request = t.elapsed().as_secs_f64();
     let t = Instant::now();
-    let batch = batch_orders::create(&e, &op, ObjectKind::TempCard, &ids)
+    let batch = batch_order::create(&e, &op, ObjectKind::TempCard, &ids)
         .await
         .map_err(|e| e.to_string())?;
     let create = t.elapsed().as_secs_f64();
     let t = Instant::now();
-    let produced = batch_orders::produce(&e, &Bridge::new(), &op, batch, 1, None, false)
+    let produced = batch_order::produce(&e, &Bridge::new(), &op, batch, 1, None, false)
         .await
         .map_err(|e| e.to_string())?;
     let produce = t.elapsed().as_secs_f64();

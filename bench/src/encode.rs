@@ -11,7 +11,7 @@ use tessera_engine::bridge::apdu::{Transport, TransportError};
 use tessera_engine::bridge::encode::{self, Finished, RunOptions};
 use tessera_engine::bridge::piv::Piv;
 use tessera_engine::bridge::{reader, Bridge};
-use tessera_engine::cards;
+use tessera_engine::objects::card;
 use tessera_engine::testing::{pcscd, wait_for_card, wait_for_removal, VIRTUAL_READER};
 use tessera_engine::{options, Caller, Engine};
 use tessera_process::{ObjectKind, OptionsPackage};
@@ -52,7 +52,7 @@ async fn approved_cards(
     )
     .await
     .map_err(|e| e.to_string())?;
-    let people = tessera_engine::people::search(e, op, "", 200)
+    let people = tessera_engine::objects::user::people::search(e, op, "", 200)
         .await
         .map_err(|e| e.to_string())?;
     let mut out = Vec::new();
@@ -62,11 +62,11 @@ async fn approved_cards(
         .cycle()
         .take(n)
     {
-        let version = tessera_engine::people::load(&e.db, p.id)
+        let version = tessera_engine::objects::user::people::load(&e.db, p.id)
             .await
             .map_err(|e| e.to_string())?
             .version;
-        let r = cards::request(e, op, p.id, version)
+        let r = card::request(e, op, p.id, version)
             .await
             .map_err(|e| e.to_string())?;
         out.push((r.card_id, 1));
@@ -217,7 +217,7 @@ pub async fn run() -> Result<(), String> {
     summarise("Issue card, in process (card alone)", &in_process);
 
     // The same for temporary cards of a batch (two certificates by default, no escrow).
-    let temp = tessera_engine::temp_cards::request(&e, &op, 2 * CARDS as u32 + 1)
+    let temp = tessera_engine::objects::temp_card::request(&e, &op, 2 * CARDS as u32 + 1)
         .await
         .map_err(|e| e.to_string())?;
     let mut real = Vec::new();

@@ -6,8 +6,9 @@
 use crate::percentile;
 use std::time::Instant;
 use tessera_engine::entity::person;
+use tessera_engine::objects::mobile_id;
 use tessera_engine::testing::ServerProcess;
-use tessera_engine::{auth, demo, mobile_ids, Caller};
+use tessera_engine::{auth, demo, Caller};
 use tessera_process::{ProcessId, Role};
 
 const CONCURRENCY: &[usize] = &[1, 4, 16];
@@ -56,7 +57,7 @@ pub async fn run() -> Result<(), String> {
         };
         let mut links = Vec::new();
         for p in &people {
-            let out = mobile_ids::supply(
+            let out = mobile_id::supply(
                 &e,
                 &op,
                 ProcessId::MobileIDProcSupplyMobileIDForUser,
@@ -71,7 +72,7 @@ pub async fn run() -> Result<(), String> {
                 roles: vec![Role::SelfService],
                 ..alice.clone()
             };
-            let qr = mobile_ids::show_qr(&e, &holder, out.mobile_id)
+            let qr = mobile_id::show_qr(&e, &holder, out.mobile_id)
                 .await
                 .map_err(fail)?;
             links.push(qr.link);

@@ -2,7 +2,7 @@
 //! with several concurrent callers, on SQLite (a file, WAL) and PostgreSQL.
 
 use std::time::Instant;
-use tessera_engine::cards::{self, Decision};
+use tessera_engine::objects::card::{self, Decision};
 use tessera_engine::testing::PgCluster;
 use tessera_engine::{auth, demo, Caller, Engine};
 
@@ -34,7 +34,7 @@ async fn measure(backend: &str, e: Engine) -> Result<(), String> {
     demo::load(&e).await.map_err(|e| e.to_string())?;
     let op = caller(&e, "operator", "operator-demo").await?;
     let ap = caller(&e, "approver", "approver-demo").await?;
-    let users: Vec<(i64, i64)> = tessera_engine::people::search(&e, &op, "", 100)
+    let users: Vec<(i64, i64)> = tessera_engine::objects::user::people::search(&e, &op, "", 100)
         .await
         .map_err(|e| e.to_string())?
         .into_iter()
@@ -51,7 +51,7 @@ async fn measure(backend: &str, e: Engine) -> Result<(), String> {
             for i in (w..OPERATIONS).step_by(WORKERS) {
                 let (user, version) = users[i % users.len()];
                 ids.push(
-                    cards::request(&e, &op, user, version)
+                    card::request(&e, &op, user, version)
                         .await
                         .map_err(|e| e.to_string())?
                         .card_id,
@@ -72,7 +72,7 @@ async fn measure(backend: &str, e: Engine) -> Result<(), String> {
         let (e, ap, chunk) = (e.clone(), ap.clone(), chunk.to_vec());
         tasks.push(tokio::spawn(async move {
             for id in chunk {
-                cards::decide(&e, &ap, id, 1, Decision::Approve)
+                card::decide(&e, &ap, id, 1, Decision::Approve)
                     .await
                     .map_err(|e| e.to_string())?;
             }

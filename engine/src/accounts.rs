@@ -5,8 +5,8 @@
 use crate::audit::AuditRecord;
 use crate::auth::{insert_account, NO_PASSWORD};
 use crate::entity::{account, account_role, person, session};
+use crate::objects::user::invitations::{self, Purpose};
 use crate::runner::record;
-use crate::users::invitations::{self, Purpose};
 use crate::Caller;
 use crate::{Engine, EngineError, Result};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
@@ -145,7 +145,7 @@ pub async fn create(engine: &Engine, caller: &Caller, new: NewAccount) -> Result
                             "There is no user with employee id {employee_id}."
                         ))
                     })?;
-                if crate::users::people::user_state(&p)?.is_final() {
+                if crate::objects::user::people::user_state(&p)?.is_final() {
                     return Err(EngineError::Invalid(format!(
                         "{} is {}: a self-service account is only for a user who may have credentials.",
                         p.common_name, p.state

@@ -218,7 +218,7 @@ async fn demo_card(
 ) -> Result<i64> {
     use crate::pki::{effects, issue, keys::KeySource, profiles};
     use tessera_process::{CardState, CertEffect, ObjectKind, RevocationReason};
-    let holder = crate::users::people::load(txn, person_id).await?;
+    let holder = crate::objects::user::people::load(txn, person_id).await?;
     let subject = issue::SubjectData::from(&holder);
     let now = crate::time::now();
     let id = card::Entity::insert(card::ActiveModel {

@@ -7,11 +7,9 @@ pub mod accounts;
 pub mod audit;
 pub mod audit_checkpoint;
 pub mod auth;
-pub mod batch_orders;
 pub mod bootstrap;
 pub mod bridge;
 pub mod caller;
-pub mod cards;
 pub mod db;
 pub mod demo;
 pub mod enablement;
@@ -22,8 +20,8 @@ pub mod files;
 pub mod lifecycle;
 pub mod mail;
 pub mod migration;
-pub mod mobile_ids;
 pub mod notifications;
+pub mod objects;
 pub mod options;
 pub mod passwords;
 pub mod pki;
@@ -31,19 +29,15 @@ pub mod reason;
 pub mod runner;
 pub mod sign_in_throttle;
 pub mod stored;
-pub mod temp_cards;
 // Test support: a failure there fails the test, which is what a panic does.
 #[cfg(feature = "testing")]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 pub mod testing;
 pub mod throttle;
 pub mod time;
-pub mod users;
 pub mod write;
 
 pub use caller::Caller;
-// The paths these modules had before they moved in with each other.
-pub use users::{directory, invitations, people, person_changes};
 
 pub use db::Engine;
 pub use error::{EngineError, Result};

@@ -4,7 +4,8 @@ mod common;
 
 use common::caller;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use tessera_engine::{auth, options, people, Engine, EngineError};
+use tessera_engine::objects::user::people;
+use tessera_engine::{auth, options, Engine, EngineError};
 use tessera_process::{OptionsPackage, UserState};
 
 async fn wrong_password_opens_no_session(e: Engine) {
@@ -58,7 +59,7 @@ async fn quick_search_finds_by_name_upn_and_employee_id(e: Engine) {
     ));
     // Nor can they tell which card ids exist: a missing card is not found, as is another's.
     assert!(matches!(
-        tessera_engine::cards::page(&e, &selfservice, 424242).await,
+        tessera_engine::objects::card::page(&e, &selfservice, 424242).await,
         Err(EngineError::NotFound { .. })
     ));
 }

@@ -7,9 +7,8 @@ mod common;
 use common::{caller, person};
 use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait};
 use tessera_engine::entity::person as person_entity;
-use tessera_engine::{
-    accounts, audit, auth, directory, enablement, options, people, Engine, EngineError,
-};
+use tessera_engine::objects::user::{directory, people};
+use tessera_engine::{accounts, audit, auth, enablement, options, Engine, EngineError};
 use tessera_process::dto::{AuditFilter, ImportAction, NewAccount};
 use tessera_process::person::PersonInput;
 use tessera_process::{ObjectKind, OptionsPackage, ProcessId, Role, State, UserState};
@@ -73,7 +72,7 @@ async fn commands_follow_what_the_admin_enables(e: Engine) {
     assert!(!offered(e.clone(), op.clone())
         .await
         .contains(&ProcessId::CardsProcRequest));
-    let err = tessera_engine::cards::request(&e, &op, bruno.id, bruno.version)
+    let err = tessera_engine::objects::card::request(&e, &op, bruno.id, bruno.version)
         .await
         .unwrap_err();
     assert!(matches!(err, EngineError::NotEnabled { .. }), "{err}");
@@ -484,7 +483,7 @@ async fn accounts_and_roles_are_managed_by_admins(e: Engine) {
     );
     let (_, first) = auth::session(&e, &token, "test").await.unwrap().unwrap();
     assert!(matches!(
-        tessera_engine::people::search(&e, &first, "Bruno", 5).await,
+        tessera_engine::objects::user::people::search(&e, &first, "Bruno", 5).await,
         Err(EngineError::Forbidden(_))
     ));
     let err = auth::change_password(
@@ -655,7 +654,7 @@ async fn accounts_and_roles_are_managed_by_admins(e: Engine) {
 async fn the_audit_viewer_filters_and_the_verifier_finds_tampering(e: Engine) {
     let op = caller(&e, "operator").await;
     let bruno = person(&e, "Bruno Berg").await;
-    let card = tessera_engine::cards::request(&e, &op, bruno.id, bruno.version)
+    let card = tessera_engine::objects::card::request(&e, &op, bruno.id, bruno.version)
         .await
         .unwrap();
     let f = |kind: &str, id: &str, actor: &str, action: &str| AuditFilter {

@@ -10,8 +10,8 @@ use std::process::Command;
 use tessera_engine::bridge::encode::{self, Finished, RunOptions};
 use tessera_engine::bridge::reconcile::{self, ReconcileOutcome};
 use tessera_engine::bridge::{jobs, reader, Bridge};
-use tessera_engine::cards::{self, Decision};
 use tessera_engine::entity::{certificate, encoding_job, smart_card_chip};
+use tessera_engine::objects::card::{self, Decision};
 use tessera_engine::testing::{pcscd, wait_for_removal, VIRTUAL_READER};
 use tessera_engine::{options, Engine};
 use tessera_process::bridge::{EncodingStep, JobState};
@@ -52,9 +52,9 @@ async fn approved_card(e: &Engine, who: &str) -> (i64, i64) {
     let op = caller(e, "operator").await;
     let ap = caller(e, "approver").await;
     let p = person(e, who).await;
-    let out = cards::request(e, &op, p.id, p.version).await.unwrap();
+    let out = card::request(e, &op, p.id, p.version).await.unwrap();
     let c = stored_card(e, out.card_id).await;
-    cards::decide(e, &ap, c.id, c.version, Decision::Approve)
+    card::decide(e, &ap, c.id, c.version, Decision::Approve)
         .await
         .unwrap();
     let c = stored_card(e, out.card_id).await;
@@ -707,16 +707,16 @@ async fn until_run_ends(bridge: &Bridge, batch: i64) {
 /// PINs shown once, Repeat production for the failed card, Complete order.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_batch_of_temporary_cards_is_encoded_card_after_card() {
-    use tessera_engine::batch_orders::{self, Produced};
-    use tessera_engine::temp_cards;
+    use tessera_engine::objects;
+    use tessera_engine::objects::batch_order::Produced;
     use tessera_process::{ProcessId, State, TempCardState};
     let _turn = READER.lock().await;
     let e = common::sqlite().await;
     pcscd().expect("pcscd");
     let bridge = Bridge::start();
     let op = caller(&e, "operator").await;
-    let ids = temp_cards::request(&e, &op, 3).await.unwrap();
-    let batch = batch_orders::create(&e, &op, ObjectKind::TempCard, &ids)
+    let ids = objects::temp_card::request(&e, &op, 3).await.unwrap();
+    let batch = objects::batch_order::create(&e, &op, ObjectKind::TempCard, &ids)
         .await
         .unwrap();
     let version = |e: Engine| async move {
@@ -729,16 +729,17 @@ async fn a_batch_of_temporary_cards_is_encoded_card_after_card() {
     };
     // Encoding needs a reader.
     let v = version(e.clone()).await;
-    let err = batch_orders::produce(&e, &bridge, &op, batch, v, None, false)
+    let err = objects::batch_order::produce(&e, &bridge, &op, batch, v, None, false)
         .await
         .err()
         .expect("no reader chosen");
     assert!(err.to_string().contains("Choose the reader"), "{err}");
 
     let mut first = insert(PivCard::new(4_300_001));
-    let started = batch_orders::produce(&e, &bridge, &op, batch, v, Some(VIRTUAL_READER.0), false)
-        .await
-        .unwrap();
+    let started =
+        objects::batch_order::produce(&e, &bridge, &op, batch, v, Some(VIRTUAL_READER.0), false)
+            .await
+            .unwrap();
     assert!(matches!(started, Produced::Started));
     until("the first card", || async {
         temp_card_state(&e, ids[0]).await == "unassigned"
@@ -765,7 +766,9 @@ async fn a_batch_of_temporary_cards_is_encoded_card_after_card() {
     // After a card pulled out mid-exchange vpcd may not show the next one: insert() reinserts.
     let mut third = insert(PivCard::new(4_300_003));
     until_run_ends(&bridge, batch).await;
-    let view = batch_orders::view(&e, &bridge, &op, batch).await.unwrap();
+    let view = objects::batch_order::view(&e, &bridge, &op, batch)
+        .await
+        .unwrap();
     assert!(
         view.message
             .as_deref()
@@ -794,7 +797,9 @@ async fn a_batch_of_temporary_cards_is_encoded_card_after_card() {
         assert_eq!(pin.len(), 6);
     }
     assert!(view.cards[1].pin.is_none());
-    let again = batch_orders::view(&e, &bridge, &op, batch).await.unwrap();
+    let again = objects::batch_order::view(&e, &bridge, &op, batch)
+        .await
+        .unwrap();
     assert!(again.cards.iter().all(|c| c.pin.is_none()));
     // Two certificates on each produced card, naming the card; the failed one's are revoked.
     for (k, id) in ids.iter().enumerate() {
@@ -827,7 +832,7 @@ async fn a_batch_of_temporary_cards_is_encoded_card_after_card() {
     wait_for_removal(VIRTUAL_READER.0);
     let _fourth = VirtualReader::insert(VIRTUAL_READER.1, PivCard::new(4_300_004)).unwrap();
     let v = version(e.clone()).await;
-    batch_orders::produce(&e, &bridge, &op, batch, v, Some(VIRTUAL_READER.0), true)
+    objects::batch_order::produce(&e, &bridge, &op, batch, v, Some(VIRTUAL_READER.0), true)
         .await
         .unwrap();
     until("the repeated card", || async {
@@ -836,7 +841,7 @@ async fn a_batch_of_temporary_cards_is_encoded_card_after_card() {
     .await;
     until_run_ends(&bridge, batch).await;
     let v = version(e.clone()).await;
-    let closed = batch_orders::close(
+    let closed = objects::batch_order::close(
         &e,
         &bridge,
         &op,
@@ -857,7 +862,7 @@ async fn a_batch_of_temporary_cards_is_encoded_card_after_card() {
 async fn a_temporary_card_from_the_bureau_is_initialized() {
     use tessera_engine::bridge::panel;
     use tessera_engine::external::{self, ExternalSettings};
-    use tessera_engine::temp_cards;
+    use tessera_engine::objects;
     let _turn = READER.lock().await;
     let e = common::sqlite().await;
     let bridge = Bridge::new();
@@ -867,7 +872,7 @@ async fn a_temporary_card_from_the_bureau_is_initialized() {
         outbox_dir: dir.path().join("outbox"),
         inbox_dir: dir.path().join("inbox"),
     };
-    let (ids, _) = temp_cards::order(&e, &op, 1).await.unwrap();
+    let (ids, _) = objects::temp_card::order(&e, &op, 1).await.unwrap();
     let id = ids[0];
     external::sync(&e, &s, None).await.unwrap();
     let r = external::apply_report(
@@ -879,7 +884,7 @@ async fn a_temporary_card_from_the_bureau_is_initialized() {
     .await
     .unwrap();
     assert_eq!(r.applied, 1, "{r:?}");
-    let local = temp_cards::request(&e, &op, 1).await.unwrap()[0];
+    let local = objects::temp_card::request(&e, &op, 1).await.unwrap()[0];
     let _card = insert(PivCard::new(4_400_001));
     let version = |id: i64| {
         let e = e.clone();
@@ -969,7 +974,8 @@ async fn a_temporary_card_from_the_bureau_is_initialized() {
 /// chip and certificates; Complete order.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_batch_of_personal_cards_is_encoded_card_after_card() {
-    use tessera_engine::batch_orders::{self, Produced};
+    use tessera_engine::objects;
+    use tessera_engine::objects::batch_order::Produced;
     use tessera_process::ProcessId;
     let _turn = READER.lock().await;
     let e = common::sqlite().await;
@@ -978,7 +984,7 @@ async fn a_batch_of_personal_cards_is_encoded_card_after_card() {
     let op = caller(&e, "operator").await;
     let (a, _) = approved_card(&e, "Bruno Berg").await;
     let (b, _) = approved_card(&e, "Chloe Costa").await;
-    let found = batch_orders::search(&e, &op, ObjectKind::Card)
+    let found = objects::batch_order::search(&e, &op, ObjectKind::Card)
         .await
         .unwrap();
     assert_eq!(found.iter().map(|c| c.id).collect::<Vec<_>>(), [a, b]);
@@ -988,17 +994,17 @@ async fn a_batch_of_personal_cards_is_encoded_card_after_card() {
         .unwrap()
         .starts_with("Bruno Berg"));
     // A cancelled batch gives its cards back to the search.
-    let cancelled = batch_orders::create(&e, &op, ObjectKind::Card, &[a])
+    let cancelled = objects::batch_order::create(&e, &op, ObjectKind::Card, &[a])
         .await
         .unwrap();
     assert_eq!(
-        batch_orders::search(&e, &op, ObjectKind::Card)
+        objects::batch_order::search(&e, &op, ObjectKind::Card)
             .await
             .unwrap()
             .len(),
         1
     );
-    batch_orders::close(
+    objects::batch_order::close(
         &e,
         &bridge,
         &op,
@@ -1009,7 +1015,7 @@ async fn a_batch_of_personal_cards_is_encoded_card_after_card() {
     .await
     .unwrap();
     assert!(stored_card(&e, a).await.batch_order_id.is_none());
-    let batch = batch_orders::create(&e, &op, ObjectKind::Card, &[a, b])
+    let batch = objects::batch_order::create(&e, &op, ObjectKind::Card, &[a, b])
         .await
         .unwrap();
     // A card a batch holds is produced there, not on its own page.
@@ -1031,16 +1037,18 @@ async fn a_batch_of_personal_cards_is_encoded_card_after_card() {
         alone.to_string().contains("belongs to batch order"),
         "{alone}"
     );
-    assert!(batch_orders::search(&e, &op, ObjectKind::Card)
+    assert!(objects::batch_order::search(&e, &op, ObjectKind::Card)
         .await
         .unwrap()
         .is_empty());
-    let view = batch_orders::view(&e, &bridge, &op, batch).await.unwrap();
+    let view = objects::batch_order::view(&e, &bridge, &op, batch)
+        .await
+        .unwrap();
     assert_eq!(view.kind, ObjectKind::Card);
     assert!(view.encode && view.cards.iter().all(|c| c.waiting));
 
     let mut first = insert(PivCard::new(4_500_001));
-    let started = batch_orders::produce(
+    let started = objects::batch_order::produce(
         &e,
         &bridge,
         &op,
@@ -1066,7 +1074,9 @@ async fn a_batch_of_personal_cards_is_encoded_card_after_card() {
     first.remove();
     let _second = insert(PivCard::new(4_500_002));
     until_run_ends(&bridge, batch).await;
-    let view = batch_orders::view(&e, &bridge, &op, batch).await.unwrap();
+    let view = objects::batch_order::view(&e, &bridge, &op, batch)
+        .await
+        .unwrap();
     assert_eq!(view.produced, 2, "{:?}", view.message);
     assert!(view
         .cards
@@ -1086,12 +1096,12 @@ async fn a_batch_of_personal_cards_is_encoded_card_after_card() {
         jobs[0].process,
         ProcessId::CardsBoProcIssueMultiple.as_str()
     );
-    let v = batch_orders::view(&e, &bridge, &op, batch)
+    let v = objects::batch_order::view(&e, &bridge, &op, batch)
         .await
         .unwrap()
         .version;
     // A temporary-card process does not close a batch of personal cards.
-    assert!(batch_orders::close(
+    assert!(objects::batch_order::close(
         &e,
         &bridge,
         &op,
@@ -1101,7 +1111,7 @@ async fn a_batch_of_personal_cards_is_encoded_card_after_card() {
     )
     .await
     .is_err());
-    let closed = batch_orders::close(
+    let closed = objects::batch_order::close(
         &e,
         &bridge,
         &op,

@@ -6,10 +6,11 @@ mod common;
 use common::{caller, person, stored_card};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use tessera_engine::entity::{card, certificate};
+use tessera_engine::objects;
 use tessera_engine::pki::issue::{self, SubjectData};
 use tessera_engine::pki::keys::{self, KeySource};
 use tessera_engine::pki::{crl, profiles};
-use tessera_engine::{cards, enablement, Engine, EngineError};
+use tessera_engine::{enablement, Engine, EngineError};
 use tessera_process::dto::ProcessInput;
 use tessera_process::profile::KeyAlgorithm;
 use tessera_process::{CardState, ObjectKind, ProcessId, RevocationReason, State};
@@ -175,7 +176,7 @@ async fn deactivate_reactivate_and_lock(e: Engine) {
     .await
     .unwrap_err();
     assert!(matches!(err, EngineError::WrongState { .. }), "{err}");
-    let page = cards::page(&e, &op, c.id).await.unwrap();
+    let page = objects::card::page(&e, &op, c.id).await.unwrap();
     assert!(page.commands.is_empty(), "{:?}", page.commands);
 }
 
@@ -183,9 +184,11 @@ async fn activate_an_issued_card_validates_its_certificates(e: Engine) {
     let op = caller(&e, "operator").await;
     let ap = caller(&e, "approver").await;
     let p = person(&e, "Bruno Berg").await;
-    let out = cards::request(&e, &op, p.id, p.version).await.unwrap();
+    let out = objects::card::request(&e, &op, p.id, p.version)
+        .await
+        .unwrap();
     let c = stored_card(&e, out.card_id).await;
-    cards::decide(&e, &ap, c.id, c.version, cards::Decision::Approve)
+    objects::card::decide(&e, &ap, c.id, c.version, objects::card::Decision::Approve)
         .await
         .unwrap();
     // As Issue card leaves it (the bridge tests cover the encoding itself).
@@ -211,7 +214,7 @@ async fn activate_an_issued_card_validates_its_certificates(e: Engine) {
     .unwrap();
     assert_eq!(certificate_states(&e, c.id).await, ["issued"]);
     let c = stored_card(&e, c.id).await;
-    let page = cards::page(&e, &op, c.id).await.unwrap();
+    let page = objects::card::page(&e, &op, c.id).await.unwrap();
     assert!(page
         .commands
         .iter()

@@ -7,10 +7,11 @@ use common::{caller, person, stored_card};
 use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait};
 use sha2::{Digest, Sha256};
 use std::io::Read;
-use tessera_engine::cards::{self, Decision, Production};
 use tessera_engine::entity::{bureau_report, mail_outbox, temp_card};
 use tessera_engine::external::{self, ExternalSettings};
-use tessera_engine::{temp_cards, Engine, EngineError};
+use tessera_engine::objects;
+use tessera_engine::objects::card::{self, Decision, Production};
+use tessera_engine::{Engine, EngineError};
 use tessera_process::dto::ProcessInput;
 use tessera_process::{
     CardState, KindState, ObjectKind, OptionsPackage, ProcessId, State, TempCardState,
@@ -37,7 +38,7 @@ async fn order(
 ) -> Result<tessera_process::dto::RequestCardOutcome, EngineError> {
     let op = caller(e, "operator").await;
     let p = person(e, who).await;
-    cards::request_for(e, &op, p.id, p.version, Production::External).await
+    card::request_for(e, &op, p.id, p.version, Production::External).await
 }
 
 /// The files of an order ZIP.
@@ -57,7 +58,7 @@ async fn queued_orders_go_out_in_one_file_and_reports_move_them(e: Engine) {
     let dir = tempfile::tempdir().unwrap();
     let s = settings(&dir);
     // Defaults: no approval step, queue on, "card ordered" e-mail on.
-    let preview = cards::preview_for(
+    let preview = card::preview_for(
         &e,
         &caller(&e, "operator").await,
         person(&e, "Bruno Berg").await.id,
@@ -271,7 +272,7 @@ async fn with_the_approval_step_an_approved_order_continues(e: Engine) {
     assert_eq!(a.state, CardState::Requested);
     let c = stored_card(&e, a.card_id).await;
     let approver = caller(&e, "approver").await;
-    let state = cards::decide(&e, &approver, c.id, c.version, Decision::Approve)
+    let state = card::decide(&e, &approver, c.id, c.version, Decision::Approve)
         .await
         .unwrap();
     assert_eq!(state, CardState::Processing);
@@ -313,11 +314,11 @@ async fn temporary_cards_are_ordered_aborted_while_queued_and_reported(e: Engine
     let dir = tempfile::tempdir().unwrap();
     let s = settings(&dir);
     let op = caller(&e, "operator").await;
-    let err = temp_cards::order(&e, &op, 0).await.unwrap_err();
+    let err = objects::temp_card::order(&e, &op, 0).await.unwrap_err();
     assert!(err.to_string().contains("Order between 1 and"), "{err}");
     let approver = caller(&e, "approver").await;
-    assert!(temp_cards::order(&e, &approver, 1).await.is_err());
-    let (ids, state) = temp_cards::order(&e, &op, 3).await.unwrap();
+    assert!(objects::temp_card::order(&e, &approver, 1).await.is_err());
+    let (ids, state) = objects::temp_card::order(&e, &op, 3).await.unwrap();
     assert_eq!(state, TempCardState::Processing);
     let c = temp_card(&e, ids[0]).await;
     assert_eq!(
@@ -328,7 +329,7 @@ async fn temporary_cards_are_ordered_aborted_while_queued_and_reported(e: Engine
     order(&e, "Bruno Berg").await.unwrap();
 
     // The card page offers Abort while the order is queued.
-    let page = temp_cards::page(&e, &op, ids[0]).await.unwrap();
+    let page = objects::temp_card::page(&e, &op, ids[0]).await.unwrap();
     assert!(
         page.commands
             .iter()
@@ -367,7 +368,7 @@ async fn temporary_cards_are_ordered_aborted_while_queued_and_reported(e: Engine
     assert_eq!(temp_card(&e, ids[1]).await, before);
 
     // The bureau reports by the names it was sent; a local temporary card is not its to move.
-    let local = temp_cards::request(&e, &op, 1).await.unwrap()[0];
+    let local = objects::temp_card::request(&e, &op, 1).await.unwrap()[0];
     let report = format!(
         "card_id,status\nT{},produced\nT{},failed\nT{},produced\nT{local},produced\nT999999,produced\nTx,produced\n",
         ids[1], ids[2], ids[0]
@@ -399,7 +400,7 @@ async fn temporary_cards_are_ordered_aborted_while_queued_and_reported(e: Engine
         &[("TempCardsExtProdQueue", "false")],
     )
     .await;
-    let (more, state) = temp_cards::order(&e, &op, 2).await.unwrap();
+    let (more, state) = objects::temp_card::order(&e, &op, 2).await.unwrap();
     assert_eq!(state, TempCardState::Ordered);
     assert!(abort_temp_card(&e, more[0]).await.is_err());
     let files = external::export(&e, &s, None).await.unwrap();

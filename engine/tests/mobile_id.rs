@@ -10,8 +10,8 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use tessera_engine::entity::{
     audit_log, certificate, key_escrow, mail_outbox, mobile_id_activation,
 };
-use tessera_engine::mobile_ids;
-use tessera_engine::mobile_ids::enroll::{self, Credentials, EstError, KeyRequest};
+use tessera_engine::objects;
+use tessera_engine::objects::mobile_id::enroll::{self, Credentials, EstError, KeyRequest};
 use tessera_engine::testing::SmtpSink;
 use tessera_engine::{Engine, EngineError};
 use tessera_process::dto::ActivationState;
@@ -71,7 +71,7 @@ async fn supplied_in_self_service_and_enrolled_then_deactivated_and_locked(e: En
     let alice_account = caller(&e, "alice").await;
     let alice = person(&e, "Alice Andersson").await;
 
-    let preview = mobile_ids::preview(&e, &op, SUPPLY, alice.id)
+    let preview = objects::mobile_id::preview(&e, &op, SUPPLY, alice.id)
         .await
         .unwrap();
     assert_eq!(preview.certificates, ["authentication", "signature"]);
@@ -80,10 +80,10 @@ async fn supplied_in_self_service_and_enrolled_then_deactivated_and_locked(e: En
     // The self-service user may not supply, nor get one for someone else.
     let bruno = person(&e, "Bruno Berg").await;
     assert!(matches!(
-        mobile_ids::preview(&e, &alice_account, SUPPLY, alice.id).await,
+        objects::mobile_id::preview(&e, &alice_account, SUPPLY, alice.id).await,
         Err(EngineError::Forbidden(_))
     ));
-    assert!(mobile_ids::preview(
+    assert!(objects::mobile_id::preview(
         &e,
         &alice_account,
         ProcessId::MobileIDSelfServiceProcGet,
@@ -92,13 +92,13 @@ async fn supplied_in_self_service_and_enrolled_then_deactivated_and_locked(e: En
     .await
     .is_err());
 
-    let out = mobile_ids::supply(&e, &op, SUPPLY, alice.id, alice.version)
+    let out = objects::mobile_id::supply(&e, &op, SUPPLY, alice.id, alice.version)
         .await
         .unwrap();
     assert_eq!(out.state, MobileIdState::Registered);
     assert!(out.qr.is_none() && out.sent_to.is_none());
     let id = out.mobile_id;
-    let page = mobile_ids::page(&e, &op, id).await.unwrap();
+    let page = objects::mobile_id::page(&e, &op, id).await.unwrap();
     assert_eq!(page.mobile_id.activation, ActivationState::NotShown);
     assert_eq!(
         page.properties
@@ -108,19 +108,29 @@ async fn supplied_in_self_service_and_enrolled_then_deactivated_and_locked(e: En
         ["profile_name", "server_name", "user_id"]
     );
     // A second one while the first waits is refused, and nothing is stored.
-    let again = mobile_ids::supply(&e, &op, SUPPLY, alice.id, alice.version).await;
+    let again = objects::mobile_id::supply(&e, &op, SUPPLY, alice.id, alice.version).await;
     assert!(
         matches!(&again, Err(EngineError::Invalid(m)) if m.contains("waiting to be enrolled")),
         "{again:?}"
     );
-    assert_eq!(mobile_ids::of_person(&e.db, &alice).await.unwrap().len(), 1);
+    assert_eq!(
+        objects::mobile_id::of_person(&e.db, &alice)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 
     // Only the holder shows the QR code, in Self-Service.
-    assert!(mobile_ids::show_qr(&e, &op, id).await.is_err());
-    let first = mobile_ids::show_qr(&e, &alice_account, id).await.unwrap();
+    assert!(objects::mobile_id::show_qr(&e, &op, id).await.is_err());
+    let first = objects::mobile_id::show_qr(&e, &alice_account, id)
+        .await
+        .unwrap();
     assert!(first.svg.starts_with("<svg"));
     let old = credentials(&first.link);
-    let qr = mobile_ids::show_qr(&e, &alice_account, id).await.unwrap();
+    let qr = objects::mobile_id::show_qr(&e, &alice_account, id)
+        .await
+        .unwrap();
     let cred = credentials(&qr.link);
     assert!(
         qr.link.contains("enroll=authentication,signature&keygen="),
@@ -172,13 +182,17 @@ async fn supplied_in_self_service_and_enrolled_then_deactivated_and_locked(e: En
     assert_eq!(s, 404, "{m}");
     assert_eq!(certificates(&e, id).await.len(), 1);
     assert_eq!(
-        mobile_ids::page(&e, &op, id).await.unwrap().mobile_id.state,
+        objects::mobile_id::page(&e, &op, id)
+            .await
+            .unwrap()
+            .mobile_id
+            .state,
         MobileIdState::Registered
     );
 
     let sign = phone(&e, "signature", &cred, &p256_csr()).await.unwrap();
     assert!(sign.activated);
-    let page = mobile_ids::page(&e, &op, id).await.unwrap();
+    let page = objects::mobile_id::page(&e, &op, id).await.unwrap();
     assert_eq!(page.mobile_id.state, MobileIdState::Active);
     assert_eq!(page.mobile_id.activation, ActivationState::Used);
     let certs = certificates(&e, id).await;
@@ -225,7 +239,7 @@ async fn supplied_in_self_service_and_enrolled_then_deactivated_and_locked(e: En
         .await
         .iter()
         .all(|c| c.state == "on_hold"));
-    let v = mobile_ids::page(&e, &op, id)
+    let v = objects::mobile_id::page(&e, &op, id)
         .await
         .unwrap()
         .mobile_id
@@ -241,7 +255,7 @@ async fn supplied_in_self_service_and_enrolled_then_deactivated_and_locked(e: En
     .await
     .unwrap();
     assert_eq!(r.state, State::MobileId(MobileIdState::Active));
-    let v = mobile_ids::page(&e, &op, id)
+    let v = objects::mobile_id::page(&e, &op, id)
         .await
         .unwrap()
         .mobile_id
@@ -289,7 +303,7 @@ async fn by_email_sealed_until_sent_and_blocked_after_wrong_codes(e: Engine) {
     set_options(&e, &[("MobileIDQrDelivery", "email")]).await;
     let op = caller(&e, "operator").await;
     let bruno = person(&e, "Bruno Berg").await;
-    let out = mobile_ids::supply(&e, &op, SUPPLY, bruno.id, bruno.version)
+    let out = objects::mobile_id::supply(&e, &op, SUPPLY, bruno.id, bruno.version)
         .await
         .unwrap();
     assert_eq!(out.sent_to.as_deref(), Some(bruno.email.as_str()));
@@ -347,7 +361,9 @@ async fn by_email_sealed_until_sent_and_blocked_after_wrong_codes(e: Engine) {
     assert_eq!(told, 1);
 
     // An expired code: lock the blocked one, supply again, let the code run out.
-    let page = mobile_ids::page(&e, &op, out.mobile_id).await.unwrap();
+    let page = objects::mobile_id::page(&e, &op, out.mobile_id)
+        .await
+        .unwrap();
     assert_eq!(page.mobile_id.activation, ActivationState::Blocked);
     tessera_engine::lifecycle::run(
         &e,
@@ -360,7 +376,7 @@ async fn by_email_sealed_until_sent_and_blocked_after_wrong_codes(e: Engine) {
     .await
     .unwrap();
     let bruno = person(&e, "Bruno Berg").await;
-    let second = mobile_ids::supply(&e, &op, SUPPLY, bruno.id, bruno.version)
+    let second = objects::mobile_id::supply(&e, &op, SUPPLY, bruno.id, bruno.version)
         .await
         .unwrap();
     mailer(sink.port)
@@ -396,7 +412,7 @@ async fn an_escrowed_encryption_key_is_recovered_onto_the_phone(e: Engine) {
     let alice_account = caller(&e, "alice").await;
     let alice = person(&e, "Alice Andersson").await;
     // Self-service: Get mobile ID shows the QR code at once.
-    let out = mobile_ids::supply(
+    let out = objects::mobile_id::supply(
         &e,
         &alice_account,
         ProcessId::MobileIDSelfServiceProcGet,
@@ -475,18 +491,24 @@ async fn an_escrowed_encryption_key_is_recovered_onto_the_phone(e: Engine) {
     let v = version(out.mobile_id).await;
     for who in [&op, &alice_account] {
         assert!(matches!(
-            mobile_ids::recovery::consent(&e, who, out.mobile_id, v, "asked for").await,
+            objects::mobile_id::recovery::consent(&e, who, out.mobile_id, v, "asked for").await,
             Err(EngineError::Forbidden(_))
         ));
     }
     let agent = caller(&e, "recovery").await;
-    let err = mobile_ids::recovery::consent(&e, &agent, out.mobile_id, v, " ")
+    let err = objects::mobile_id::recovery::consent(&e, &agent, out.mobile_id, v, " ")
         .await
         .unwrap_err();
     assert!(err.to_string().contains("Say why"), "{err}");
-    let row = mobile_ids::recovery::consent(&e, &agent, out.mobile_id, v, "new phone, ticket 4711")
-        .await
-        .unwrap();
+    let row = objects::mobile_id::recovery::consent(
+        &e,
+        &agent,
+        out.mobile_id,
+        v,
+        "new phone, ticket 4711",
+    )
+    .await
+    .unwrap();
     assert!(row
         .recovery_consent
         .as_deref()
@@ -514,7 +536,7 @@ async fn an_escrowed_encryption_key_is_recovered_onto_the_phone(e: Engine) {
         .unwrap()
         .is_some());
     // In Alice's history: who started it, who consented, and why.
-    let history = tessera_engine::people::page(&e, &op, alice.id)
+    let history = tessera_engine::objects::user::people::page(&e, &op, alice.id)
         .await
         .unwrap()
         .history;
@@ -540,7 +562,9 @@ async fn an_escrowed_encryption_key_is_recovered_onto_the_phone(e: Engine) {
     .await
     .unwrap();
     assert!(last.activated);
-    let page = mobile_ids::page(&e, &op, out.mobile_id).await.unwrap();
+    let page = objects::mobile_id::page(&e, &op, out.mobile_id)
+        .await
+        .unwrap();
     assert_eq!(page.mobile_id.state, MobileIdState::Active);
     assert_eq!(page.mobile_id.enrolled, ["authentication", "encryption"]);
 }

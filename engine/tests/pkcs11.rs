@@ -85,7 +85,9 @@ async fn ca_keys_and_escrow_sealed_under_a_token_key() {
     }
 
     // Escrow and recovery through the token.
-    let alice = tessera_engine::people::load(&e.db, 1).await.unwrap();
+    let alice = tessera_engine::objects::user::people::load(&e.db, 1)
+        .await
+        .unwrap();
     let enc = profiles::by_name(&e.db, "Encryption").await.unwrap();
     let txn = e.write().await.unwrap();
     let issued = issue::issue(

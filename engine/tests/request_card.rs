@@ -4,9 +4,11 @@ mod common;
 
 use common::{caller, person, stored_card};
 use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait};
-use tessera_engine::cards::{self, Decision};
 use tessera_engine::entity::{audit_log, card};
-use tessera_engine::{audit, enablement, options, people, Engine, EngineError};
+use tessera_engine::objects;
+use tessera_engine::objects::card::Decision;
+use tessera_engine::objects::user::people;
+use tessera_engine::{audit, enablement, options, Engine, EngineError};
 use tessera_process::{CardState, OptionsPackage, ProcessId, State, UserState};
 
 /// Cards made by Request card and its decisions (the demo data's issued cards are not counted).
@@ -22,13 +24,13 @@ async fn cards_count(e: &Engine) -> u64 {
 async fn request_with_approval_waits_for_an_approver(e: Engine) {
     let op = caller(&e, "operator").await;
     let alice = person(&e, "Bruno Berg").await;
-    let preview = cards::preview(&e, &op, alice.id).await.unwrap();
+    let preview = objects::card::preview(&e, &op, alice.id).await.unwrap();
     assert_eq!(preview.user.common_name, "Bruno Berg");
     assert_eq!(preview.user.upn, "bruno.berg@example.com");
     assert_eq!(preview.end_state, CardState::Requested);
     assert_eq!(cards_count(&e).await, 0, "the preview stores nothing");
 
-    let out = cards::request(&e, &op, alice.id, alice.version)
+    let out = objects::card::request(&e, &op, alice.id, alice.version)
         .await
         .unwrap();
     assert_eq!(out.state, CardState::Requested);
@@ -51,20 +53,20 @@ async fn request_with_approval_waits_for_an_approver(e: Engine) {
     );
 
     let approver = caller(&e, "approver").await;
-    let list = cards::requests(&e, &approver).await.unwrap();
+    let list = objects::card::requests(&e, &approver).await.unwrap();
     let row = list
         .iter()
         .find(|r| r.card_id == out.card_id)
         .expect("in the Requests list");
     assert!(!row.own_request);
-    let state = cards::decide(&e, &approver, out.card_id, row.version, Decision::Approve)
+    let state = objects::card::decide(&e, &approver, out.card_id, row.version, Decision::Approve)
         .await
         .unwrap();
     assert_eq!(state, CardState::Approved);
     let stored = stored_card(&e, out.card_id).await;
     assert_eq!((stored.state.as_str(), stored.version), ("approved", 2));
     assert_eq!(stored.decided_by, Some(approver.account_id));
-    assert!(cards::requests(&e, &approver)
+    assert!(objects::card::requests(&e, &approver)
         .await
         .unwrap()
         .iter()
@@ -89,7 +91,9 @@ async fn approval_off_lands_in_approved(e: Engine) {
     .unwrap();
     assert_eq!(v, page.version + 1);
     let u = person(&e, "Chloe Costa").await;
-    let out = cards::request(&e, &op, u.id, u.version).await.unwrap();
+    let out = objects::card::request(&e, &op, u.id, u.version)
+        .await
+        .unwrap();
     assert_eq!(out.state, CardState::Approved);
     assert!(out
         .options
@@ -105,8 +109,10 @@ async fn approval_off_lands_in_approved(e: Engine) {
 async fn an_approver_never_decides_their_own_request(e: Engine) {
     let sup = caller(&e, "supervisor").await;
     let u = person(&e, "Dmitri Dahl").await;
-    let out = cards::request(&e, &sup, u.id, u.version).await.unwrap();
-    let rows = cards::requests(&e, &sup).await.unwrap();
+    let out = objects::card::request(&e, &sup, u.id, u.version)
+        .await
+        .unwrap();
+    let rows = objects::card::requests(&e, &sup).await.unwrap();
     assert!(
         rows.iter()
             .find(|r| r.card_id == out.card_id)
@@ -120,7 +126,7 @@ async fn an_approver_never_decides_their_own_request(e: Engine) {
         },
         Decision::Postpone,
     ] {
-        let err = cards::decide(&e, &sup, out.card_id, 1, d)
+        let err = objects::card::decide(&e, &sup, out.card_id, 1, d)
             .await
             .unwrap_err();
         assert!(matches!(err, EngineError::SelfApproval), "{err}");
@@ -133,8 +139,10 @@ async fn rejection_needs_a_reason_and_notifies_the_requester(e: Engine) {
     let op = caller(&e, "operator").await;
     let ap = caller(&e, "approver").await;
     let u = person(&e, "Elena Ek").await;
-    let out = cards::request(&e, &op, u.id, u.version).await.unwrap();
-    let err = cards::decide(
+    let out = objects::card::request(&e, &op, u.id, u.version)
+        .await
+        .unwrap();
+    let err = objects::card::decide(
         &e,
         &ap,
         out.card_id,
@@ -148,7 +156,7 @@ async fn rejection_needs_a_reason_and_notifies_the_requester(e: Engine) {
     assert!(err.to_string().contains("reason is required"), "{err}");
     let stored = stored_card(&e, out.card_id).await;
     assert_eq!(stored.state, "requested");
-    let to = cards::decide(
+    let to = objects::card::decide(
         &e,
         &ap,
         out.card_id,
@@ -168,7 +176,7 @@ async fn rejection_needs_a_reason_and_notifies_the_requester(e: Engine) {
         "{notes:?}"
     );
     // A final state: nothing more can be decided.
-    let err = cards::decide(&e, &ap, out.card_id, 2, Decision::Approve)
+    let err = objects::card::decide(&e, &ap, out.card_id, 2, Decision::Approve)
         .await
         .unwrap_err();
     assert!(matches!(err, EngineError::WrongState { .. }), "{err}");
@@ -179,15 +187,19 @@ async fn postpone_keeps_the_request_and_moves_it_last(e: Engine) {
     let ap = caller(&e, "approver").await;
     let a = person(&e, "Farid Falk").await;
     let b = person(&e, "Greta Gran").await;
-    let first = cards::request(&e, &op, a.id, a.version).await.unwrap();
-    let second = cards::request(&e, &op, b.id, b.version).await.unwrap();
+    let first = objects::card::request(&e, &op, a.id, a.version)
+        .await
+        .unwrap();
+    let second = objects::card::request(&e, &op, b.id, b.version)
+        .await
+        .unwrap();
     assert_eq!(
-        cards::decide(&e, &ap, first.card_id, 1, Decision::Postpone)
+        objects::card::decide(&e, &ap, first.card_id, 1, Decision::Postpone)
             .await
             .unwrap(),
         CardState::Requested
     );
-    let rows = cards::requests(&e, &ap).await.unwrap();
+    let rows = objects::card::requests(&e, &ap).await.unwrap();
     let ids: Vec<i64> = rows.iter().map(|r| r.card_id).collect();
     assert_eq!(ids, vec![second.card_id, first.card_id]);
     assert!(rows[1]
@@ -206,33 +218,37 @@ async fn refusals_change_nothing(e: Engine) {
     assert_eq!(inactive.state, UserState::Inactive.as_str());
     let before = audit::verify(&e.db).await.unwrap();
 
-    let err = cards::request(&e, &op, inactive.id, inactive.version)
+    let err = objects::card::request(&e, &op, inactive.id, inactive.version)
         .await
         .unwrap_err();
     assert!(matches!(err, EngineError::WrongState { .. }), "{err}");
     assert!(err.to_string().contains("\"active\""), "{err}");
-    let err = cards::preview(&e, &op, inactive.id).await.unwrap_err();
+    let err = objects::card::preview(&e, &op, inactive.id)
+        .await
+        .unwrap_err();
     assert!(matches!(err, EngineError::WrongState { .. }), "{err}");
 
-    let err = cards::request(&e, &ap, active.id, active.version)
+    let err = objects::card::request(&e, &ap, active.id, active.version)
         .await
         .unwrap_err();
     assert!(matches!(err, EngineError::Forbidden(_)), "{err}");
-    let err = cards::request(&e, &selfservice, active.id, active.version)
+    let err = objects::card::request(&e, &selfservice, active.id, active.version)
         .await
         .unwrap_err();
     assert!(matches!(err, EngineError::Forbidden(_)), "{err}");
-    let err = cards::requests(&e, &op).await.unwrap_err();
+    let err = objects::card::requests(&e, &op).await.unwrap_err();
     assert!(matches!(err, EngineError::Forbidden(_)), "{err}");
 
-    let err = cards::request(&e, &op, 999_999, 1).await.unwrap_err();
-    assert!(matches!(err, EngineError::NotFound { .. }), "{err}");
-    let err = cards::decide(&e, &ap, 999_999, 1, Decision::Approve)
+    let err = objects::card::request(&e, &op, 999_999, 1)
         .await
         .unwrap_err();
     assert!(matches!(err, EngineError::NotFound { .. }), "{err}");
+    let err = objects::card::decide(&e, &ap, 999_999, 1, Decision::Approve)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, EngineError::NotFound { .. }), "{err}");
 
-    let err = cards::request(&e, &op, active.id, active.version + 7)
+    let err = objects::card::request(&e, &op, active.id, active.version + 7)
         .await
         .unwrap_err();
     assert!(matches!(err, EngineError::Conflict { .. }), "{err}");
@@ -246,7 +262,7 @@ async fn refusals_change_nothing(e: Engine) {
     .await
     .unwrap();
     txn.commit().await.unwrap();
-    let err = cards::request(&e, &op, active.id, active.version)
+    let err = objects::card::request(&e, &op, active.id, active.version)
         .await
         .unwrap_err();
     assert!(matches!(err, EngineError::NotEnabled { .. }), "{err}");
@@ -268,12 +284,14 @@ async fn a_stale_version_is_refused_not_overwritten(e: Engine) {
     let ap = caller(&e, "approver").await;
     let sup = caller(&e, "supervisor").await;
     let u = person(&e, "Ingrid Isaksson").await;
-    let out = cards::request(&e, &op, u.id, u.version).await.unwrap();
-    cards::decide(&e, &ap, out.card_id, 1, Decision::Postpone)
+    let out = objects::card::request(&e, &op, u.id, u.version)
+        .await
+        .unwrap();
+    objects::card::decide(&e, &ap, out.card_id, 1, Decision::Postpone)
         .await
         .unwrap();
     // The supervisor still sees version 1.
-    let err = cards::decide(&e, &sup, out.card_id, 1, Decision::Approve)
+    let err = objects::card::decide(&e, &sup, out.card_id, 1, Decision::Approve)
         .await
         .unwrap_err();
     assert!(matches!(err, EngineError::Conflict { .. }), "{err}");
@@ -290,10 +308,12 @@ async fn concurrent_decisions_on_one_card_let_exactly_one_win(e: Engine) {
     let ap = caller(&e, "approver").await;
     let sup = caller(&e, "supervisor").await;
     let u = person(&e, "Kaja Karlsson").await;
-    let out = cards::request(&e, &op, u.id, u.version).await.unwrap();
+    let out = objects::card::request(&e, &op, u.id, u.version)
+        .await
+        .unwrap();
     let (a, b) = tokio::join!(
-        cards::decide(&e, &ap, out.card_id, 1, Decision::Approve),
-        cards::decide(
+        objects::card::decide(&e, &ap, out.card_id, 1, Decision::Approve),
+        objects::card::decide(
             &e,
             &sup,
             out.card_id,
@@ -325,7 +345,7 @@ async fn concurrent_requests_all_land_and_keep_the_audit_chain(e: Engine) {
     for _ in 0..20 {
         let (e, op) = (e.clone(), op.clone());
         tasks.push(tokio::spawn(async move {
-            cards::request(&e, &op, u.id, u.version).await
+            objects::card::request(&e, &op, u.id, u.version).await
         }));
     }
     for t in tasks {
@@ -338,7 +358,9 @@ async fn concurrent_requests_all_land_and_keep_the_audit_chain(e: Engine) {
 async fn a_changed_audit_record_is_detected(e: Engine) {
     let op = caller(&e, "operator").await;
     let u = person(&e, "Maja Moreau").await;
-    cards::request(&e, &op, u.id, u.version).await.unwrap();
+    objects::card::request(&e, &op, u.id, u.version)
+        .await
+        .unwrap();
     audit::verify(&e.db).await.unwrap();
     e.db.execute_unprepared(
         "UPDATE audit_log SET detail = 'nothing happened' WHERE action = 'CardsProcRequest'",
@@ -352,7 +374,9 @@ async fn a_changed_audit_record_is_detected(e: Engine) {
 async fn a_removed_audit_record_is_detected(e: Engine) {
     let op = caller(&e, "operator").await;
     let u = person(&e, "Nils Nord").await;
-    cards::request(&e, &op, u.id, u.version).await.unwrap();
+    objects::card::request(&e, &op, u.id, u.version)
+        .await
+        .unwrap();
     e.db.execute_unprepared("DELETE FROM audit_log WHERE seq = 2")
         .await
         .unwrap();
@@ -362,7 +386,9 @@ async fn a_removed_audit_record_is_detected(e: Engine) {
 async fn a_missing_audit_head_is_detected(e: Engine) {
     let op = caller(&e, "operator").await;
     let u = person(&e, "Oskar Ortiz").await;
-    cards::request(&e, &op, u.id, u.version).await.unwrap();
+    objects::card::request(&e, &op, u.id, u.version)
+        .await
+        .unwrap();
     e.db.execute_unprepared("DELETE FROM audit_head")
         .await
         .unwrap();

@@ -7,10 +7,10 @@ mod common;
 use common::{caller, person};
 use sea_orm::sea_query::ExprTrait;
 use sea_orm::{EntityTrait, PaginatorTrait};
-use tessera_engine::batch_orders::{self, Produced};
 use tessera_engine::bridge::Bridge;
 use tessera_engine::entity::{batch_order, temp_card, temp_card_secret};
-use tessera_engine::temp_cards;
+use tessera_engine::objects;
+use tessera_engine::objects::batch_order::Produced;
 use tessera_engine::{audit, options, Engine, EngineError};
 use tessera_process::dto::ProcessInput;
 use tessera_process::{
@@ -61,36 +61,36 @@ async fn a_batch_without_encoding_is_produced_in_one_step(e: Engine) {
     let bridge = Bridge::new();
     let approver = caller(&e, "approver").await;
     assert!(matches!(
-        temp_cards::request(&e, &approver, 2).await,
+        objects::temp_card::request(&e, &approver, 2).await,
         Err(EngineError::Forbidden(_))
     ));
-    assert!(temp_cards::request(&e, &op, 0).await.is_err());
-    let ids = temp_cards::request(&e, &op, 5).await.unwrap();
+    assert!(objects::temp_card::request(&e, &op, 0).await.is_err());
+    let ids = objects::temp_card::request(&e, &op, 5).await.unwrap();
     assert_eq!(ids.len(), 5);
-    let found = batch_orders::search(&e, &op, ObjectKind::TempCard)
+    let found = objects::batch_order::search(&e, &op, ObjectKind::TempCard)
         .await
         .unwrap();
     assert_eq!(found.len(), 5);
 
     // Nothing chosen.
-    let none = batch_orders::create(&e, &op, ObjectKind::TempCard, &[])
+    let none = objects::batch_order::create(&e, &op, ObjectKind::TempCard, &[])
         .await
         .unwrap_err();
     assert!(none.to_string().contains("No cards are selected"), "{none}");
 
-    let batch = batch_orders::create(&e, &op, ObjectKind::TempCard, &ids[..3])
+    let batch = objects::batch_order::create(&e, &op, ObjectKind::TempCard, &ids[..3])
         .await
         .unwrap();
     // The search no longer offers them, and a second batch with one of them is refused whole.
     assert_eq!(
-        batch_orders::search(&e, &op, ObjectKind::TempCard)
+        objects::batch_order::search(&e, &op, ObjectKind::TempCard)
             .await
             .unwrap()
             .len(),
         2
     );
     let batches = batch_order::Entity::find().count(&e.db).await.unwrap();
-    let clash = batch_orders::create(&e, &op, ObjectKind::TempCard, &[ids[2], ids[3]])
+    let clash = objects::batch_order::create(&e, &op, ObjectKind::TempCard, &[ids[2], ids[3]])
         .await
         .unwrap_err();
     assert!(clash.to_string().contains(&ids[2].to_string()), "{clash}");
@@ -101,7 +101,7 @@ async fn a_batch_without_encoding_is_produced_in_one_step(e: Engine) {
     assert_eq!(card(&e, ids[3]).await.batch_order_id, None);
 
     // Complete before anything was produced: refused.
-    assert!(batch_orders::close(
+    assert!(objects::batch_order::close(
         &e,
         &bridge,
         &op,
@@ -114,9 +114,10 @@ async fn a_batch_without_encoding_is_produced_in_one_step(e: Engine) {
 
     // Next.
     let v = batch_version(&e, batch).await;
-    let Produced::Done(pins) = batch_orders::produce(&e, &bridge, &op, batch, v, None, false)
-        .await
-        .unwrap()
+    let Produced::Done(pins) =
+        objects::batch_order::produce(&e, &bridge, &op, batch, v, None, false)
+            .await
+            .unwrap()
     else {
         panic!("without encoding production ends at once");
     };
@@ -141,7 +142,7 @@ async fn a_batch_without_encoding_is_produced_in_one_step(e: Engine) {
         assert_eq!(puk.len(), 8);
     }
     // The same Next again: nothing left to produce, and the PINs are not shown again.
-    let again = batch_orders::produce(
+    let again = objects::batch_order::produce(
         &e,
         &bridge,
         &op,
@@ -152,12 +153,14 @@ async fn a_batch_without_encoding_is_produced_in_one_step(e: Engine) {
     )
     .await;
     assert!(again.is_err());
-    let view = batch_orders::view(&e, &bridge, &op, batch).await.unwrap();
+    let view = objects::batch_order::view(&e, &bridge, &op, batch)
+        .await
+        .unwrap();
     assert_eq!(view.state, BatchOrderState::InProduction);
     assert_eq!(view.produced, 3);
     assert!(view.cards.iter().all(|c| c.pin.is_none()));
 
-    let closed = batch_orders::close(
+    let closed = objects::batch_order::close(
         &e,
         &bridge,
         &op,
@@ -170,14 +173,14 @@ async fn a_batch_without_encoding_is_produced_in_one_step(e: Engine) {
     assert_eq!(closed, BatchOrderState::Completed);
 
     // Cancel order gives an open batch's cards back to the search.
-    let second = batch_orders::create(&e, &op, ObjectKind::TempCard, &ids[3..])
+    let second = objects::batch_order::create(&e, &op, ObjectKind::TempCard, &ids[3..])
         .await
         .unwrap();
-    assert!(batch_orders::search(&e, &op, ObjectKind::TempCard)
+    assert!(objects::batch_order::search(&e, &op, ObjectKind::TempCard)
         .await
         .unwrap()
         .is_empty());
-    batch_orders::close(
+    objects::batch_order::close(
         &e,
         &bridge,
         &op,
@@ -188,7 +191,7 @@ async fn a_batch_without_encoding_is_produced_in_one_step(e: Engine) {
     .await
     .unwrap();
     assert_eq!(
-        batch_orders::search(&e, &op, ObjectKind::TempCard)
+        objects::batch_order::search(&e, &op, ObjectKind::TempCard)
             .await
             .unwrap()
             .len(),
@@ -201,12 +204,12 @@ async fn a_batch_without_encoding_is_produced_in_one_step(e: Engine) {
 async fn produced_card(e: &Engine) -> i64 {
     encoding(e, false).await;
     let op = caller(e, "operator").await;
-    let ids = temp_cards::request(e, &op, 1).await.unwrap();
-    let batch = batch_orders::create(e, &op, ObjectKind::TempCard, &ids)
+    let ids = objects::temp_card::request(e, &op, 1).await.unwrap();
+    let batch = objects::batch_order::create(e, &op, ObjectKind::TempCard, &ids)
         .await
         .unwrap();
     let v = batch_version(e, batch).await;
-    batch_orders::produce(e, &Bridge::new(), &op, batch, v, None, false)
+    objects::batch_order::produce(e, &Bridge::new(), &op, batch, v, None, false)
         .await
         .unwrap();
     ids[0]
@@ -377,7 +380,7 @@ async fn an_assignment_expires(e: Engine) {
     )
     .await
     .unwrap();
-    assert_eq!(temp_cards::expire_due(&e).await.unwrap(), 0);
+    assert_eq!(objects::temp_card::expire_due(&e).await.unwrap(), 0);
     // The end passes.
     let mut q = sea_orm::sea_query::Query::update();
     q.table("temp_card")
@@ -387,9 +390,9 @@ async fn an_assignment_expires(e: Engine) {
         )
         .and_where(sea_orm::sea_query::Expr::col("id").eq(id));
     sea_orm::ConnectionTrait::execute(&e.db, &q).await.unwrap();
-    assert_eq!(temp_cards::expire_due(&e).await.unwrap(), 1);
+    assert_eq!(objects::temp_card::expire_due(&e).await.unwrap(), 1);
     assert_eq!(card(&e, id).await.state, TempCardState::Expired.as_str());
-    let page = temp_cards::page(&e, &op, id).await.unwrap();
+    let page = objects::temp_card::page(&e, &op, id).await.unwrap();
     assert!(page
         .commands
         .iter()

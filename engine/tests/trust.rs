@@ -10,9 +10,11 @@ use common::{caller, credentials, link_in, mailer, p256_csr, person, set_options
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use tessera_engine::entity::mail_outbox;
-use tessera_engine::mobile_ids::enroll::{self, Credentials, EstError, KeyRequest};
+use tessera_engine::objects::mobile_id;
+use tessera_engine::objects::mobile_id::enroll::{self, Credentials, EstError, KeyRequest};
+use tessera_engine::objects::user::{directory, person_changes};
 use tessera_engine::testing::SmtpSink;
-use tessera_engine::{directory, mobile_ids, person_changes, Engine, EngineError};
+use tessera_engine::{Engine, EngineError};
 use tessera_process::person::PersonInput;
 use tessera_process::{OptionsPackage, ProcessId};
 
@@ -124,7 +126,7 @@ async fn an_operator_alone_cannot_take_over_another_persons_identity(e: Engine) 
 
     // 2. Supply mobile ID: the activation goes to Alice's own address, not the operator's.
     let alice_now = person(&e, "Alice Andersson").await;
-    let supplied = mobile_ids::supply(&e, &op, SUPPLY, alice.id, alice_now.version)
+    let supplied = mobile_id::supply(&e, &op, SUPPLY, alice.id, alice_now.version)
         .await
         .unwrap();
     assert_eq!(supplied.sent_to.as_deref(), Some(her_address.as_str()));
@@ -160,7 +162,7 @@ async fn an_operator_alone_cannot_take_over_another_persons_identity(e: Engine) 
     let done = "Your sign-in details were changed";
     assert_eq!(mails_to(&e, &her_address, done).await, 1);
     assert_eq!(mails_to(&e, MALLORY, done).await, 1);
-    let history = tessera_engine::people::page(&e, &ap, alice.id)
+    let history = tessera_engine::objects::user::people::page(&e, &ap, alice.id)
         .await
         .unwrap()
         .history;
@@ -180,7 +182,7 @@ async fn an_emailed_code_works_only_for_the_address_it_was_sent_to(e: Engine) {
     .await;
     let op = caller(&e, "operator").await;
     let bruno = person(&e, "Bruno Berg").await;
-    mobile_ids::supply(&e, &op, SUPPLY, bruno.id, bruno.version)
+    mobile_id::supply(&e, &op, SUPPLY, bruno.id, bruno.version)
         .await
         .unwrap();
     let sink = SmtpSink::start().unwrap();
@@ -256,10 +258,10 @@ async fn others_objects_look_like_missing_ones(e: Engine) {
         .await
         .unwrap()
         .unwrap();
-    let theirs = tessera_engine::cards::page(&e, &alice, karims_card.id)
+    let theirs = tessera_engine::objects::card::page(&e, &alice, karims_card.id)
         .await
         .unwrap_err();
-    let nobodys = tessera_engine::cards::page(&e, &alice, 999_999)
+    let nobodys = tessera_engine::objects::card::page(&e, &alice, 999_999)
         .await
         .unwrap_err();
     assert_eq!(theirs.status(), 404);
@@ -270,13 +272,13 @@ async fn others_objects_look_like_missing_ones(e: Engine) {
     );
     // The same for a mobile ID.
     let op = caller(&e, "operator").await;
-    let supplied = mobile_ids::supply(&e, &op, SUPPLY, karim.id, karim.version)
+    let supplied = mobile_id::supply(&e, &op, SUPPLY, karim.id, karim.version)
         .await
         .unwrap();
-    let theirs = mobile_ids::page(&e, &alice, supplied.mobile_id)
+    let theirs = mobile_id::page(&e, &alice, supplied.mobile_id)
         .await
         .unwrap_err();
-    let nobodys = mobile_ids::page(&e, &alice, 999_999).await.unwrap_err();
+    let nobodys = mobile_id::page(&e, &alice, 999_999).await.unwrap_err();
     assert_eq!((theirs.status(), nobodys.status()), (404, 404));
     assert_eq!(
         theirs
@@ -315,7 +317,7 @@ async fn an_admin_alone_cannot_sign_in_as_a_person(e: Engine) {
     .unwrap();
     assert_eq!(created.invited.as_deref(), Some(bruno.email.as_str()));
     // The admin cannot point Bruno's address elsewhere: his account makes it wait.
-    let mut redirected = tessera_engine::person_changes::input_of(&bruno);
+    let mut redirected = tessera_engine::objects::user::person_changes::input_of(&bruno);
     redirected.email = MALLORY.into();
     let out = directory::update(&e, &admin, bruno.id, bruno.version, redirected)
         .await
@@ -352,7 +354,7 @@ async fn an_admin_alone_cannot_sign_in_as_a_person(e: Engine) {
             .find(|m| m.contains("reset the password"))
             .unwrap(),
     );
-    let invitations = tessera_engine::invitations::redeem;
+    let invitations = tessera_engine::objects::user::invitations::redeem;
     // The first link was replaced; a made-up one works as little; neither changes anything.
     for token in [invited.as_str(), "made-up-token"] {
         let err = invitations(&e, "192.0.2.7", token, "violet tractor under moonlight")
@@ -362,7 +364,7 @@ async fn an_admin_alone_cannot_sign_in_as_a_person(e: Engine) {
         assert!(err.to_string().contains("does not work"), "{err}");
     }
     assert_eq!(
-        tessera_engine::invitations::greet(&e, "192.0.2.7", &reset)
+        tessera_engine::objects::user::invitations::greet(&e, "192.0.2.7", &reset)
             .await
             .unwrap(),
         "bruno"
@@ -390,7 +392,7 @@ async fn an_admin_alone_cannot_sign_in_as_a_person(e: Engine) {
             .unwrap();
     assert!(!info.must_change_password && info.person_id == Some(bruno.id));
     // The history says who chose the password, with which link.
-    let history = tessera_engine::people::page(&e, &admin, bruno.id)
+    let history = tessera_engine::objects::user::people::page(&e, &admin, bruno.id)
         .await
         .unwrap()
         .history;
@@ -418,9 +420,11 @@ async fn an_admin_alone_cannot_sign_in_as_a_person(e: Engine) {
         .value("email", MALLORY)
         .and_where(Expr::col("id").eq(bruno.id));
     e.db.execute(&q).await.unwrap();
-    assert!(tessera_engine::invitations::greet(&e, "192.0.2.7", &last)
-        .await
-        .is_err());
+    assert!(
+        tessera_engine::objects::user::invitations::greet(&e, "192.0.2.7", &last)
+            .await
+            .is_err()
+    );
 }
 
 /// A new person has no credential to take over, so whoever enters them sets their address at
@@ -448,13 +452,13 @@ async fn who_enters_an_address_does_not_also_send_a_credential_to_it(e: Engine) 
     )
     .await
     .unwrap();
-    let err = mobile_ids::supply(&e, &op, SUPPLY, eve.id, eve.version)
+    let err = mobile_id::supply(&e, &op, SUPPLY, eve.id, eve.version)
         .await
         .unwrap_err();
     assert_eq!(err.status(), 403, "{err}");
     assert!(err.to_string().contains("entered that address"), "{err}");
     assert!(
-        mobile_ids::preview(&e, &op, SUPPLY, eve.id).await.is_err(),
+        mobile_id::preview(&e, &op, SUPPLY, eve.id).await.is_err(),
         "the page before Next says so too"
     );
     assert_eq!(
@@ -463,7 +467,8 @@ async fn who_enters_an_address_does_not_also_send_a_credential_to_it(e: Engine) 
     );
     // The same for an account link: an admin who entered the address does not invite to it.
     let admin = caller(&e, "admin").await;
-    let mut input = tessera_engine::person_changes::input_of(&person(&e, "Eve Newhire").await);
+    let mut input =
+        tessera_engine::objects::user::person_changes::input_of(&person(&e, "Eve Newhire").await);
     input.email = "eve@evil.example".into();
     let edited = directory::update(&e, &admin, eve.id, eve.version, input)
         .await
@@ -487,7 +492,7 @@ async fn who_enters_an_address_does_not_also_send_a_credential_to_it(e: Engine) 
     // Another operator supplies the mobile ID: the address was not theirs to make up.
     let sup = caller(&e, "supervisor").await;
     let eve = person(&e, "Eve Newhire").await;
-    let out = mobile_ids::supply(&e, &sup, SUPPLY, eve.id, eve.version)
+    let out = mobile_id::supply(&e, &sup, SUPPLY, eve.id, eve.version)
         .await
         .unwrap();
     assert_eq!(out.sent_to.as_deref(), Some("eve@evil.example"));

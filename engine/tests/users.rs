@@ -213,7 +213,7 @@ async fn a_card_request_of_a_deactivated_user_is_not_approved(e: Engine) {
     let op = caller(&e, "operator").await;
     let ap = caller(&e, "approver").await;
     let bruno = person(&e, "Bruno Berg").await;
-    let card = tessera_engine::cards::request(&e, &op, bruno.id, bruno.version)
+    let card = tessera_engine::objects::card::request(&e, &op, bruno.id, bruno.version)
         .await
         .unwrap();
     let bruno = person(&e, "Bruno Berg").await;
@@ -227,22 +227,22 @@ async fn a_card_request_of_a_deactivated_user_is_not_approved(e: Engine) {
     )
     .await
     .unwrap();
-    let err = tessera_engine::cards::decide(
+    let err = tessera_engine::objects::card::decide(
         &e,
         &ap,
         card.card_id,
         1,
-        tessera_engine::cards::Decision::Approve,
+        tessera_engine::objects::card::Decision::Approve,
     )
     .await
     .unwrap_err();
     assert!(err.to_string().contains("cannot be approved"), "{err}");
-    tessera_engine::cards::decide(
+    tessera_engine::objects::card::decide(
         &e,
         &ap,
         card.card_id,
         1,
-        tessera_engine::cards::Decision::Reject {
+        tessera_engine::objects::card::Decision::Reject {
             reason: "left".into(),
         },
     )

@@ -10,7 +10,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::Engine as _;
 use std::net::SocketAddr;
-use tessera_engine::mobile_ids::enroll::{self, Credentials, EstError, KeyRequest};
+use tessera_engine::objects::mobile_id::enroll::{self, Credentials, EstError, KeyRequest};
 use tessera_engine::Engine;
 
 pub const EST_PREFIX: &str = "/.well-known/est";

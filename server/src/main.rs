@@ -234,7 +234,7 @@ fn spawn_schedule(engine: Engine, every: std::time::Duration) {
             if let Err(e) = tessera_engine::pki::scheduled(&engine, undelivered_after).await {
                 tracing::error!("the CA's scheduled run failed: {e}");
             }
-            match tessera_engine::temp_cards::expire_due(&engine).await {
+            match tessera_engine::objects::temp_card::expire_due(&engine).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!("{n} temporary cards expired"),
                 Err(e) => tracing::error!("expiring temporary cards failed: {e}"),

@@ -2,8 +2,9 @@
 //! from its PNG and its SVG, then cacerts with the CA pin, the user properties and both
 //! enrollments over HTTP; the mobile ID ends active with valid certificates.
 
+use tessera_engine::objects::mobile_id;
 use tessera_engine::testing::ServerProcess;
-use tessera_engine::{auth, demo, mobile_ids, Caller, Engine};
+use tessera_engine::{auth, demo, Caller, Engine};
 use tessera_mobile_client::{enroll, read_qr_png, read_qr_svg, Activation, Error};
 use tessera_process::{MobileIdState, ProcessId};
 
@@ -30,11 +31,11 @@ async fn the_reference_client_reads_the_qr_code_and_enrolls() {
     let op = caller(&e, "operator").await;
     let alice = caller(&e, "alice").await;
     let person = alice.person_id.unwrap();
-    let version = tessera_engine::people::load(&e.db, person)
+    let version = tessera_engine::objects::user::people::load(&e.db, person)
         .await
         .unwrap()
         .version;
-    let supplied = mobile_ids::supply(
+    let supplied = mobile_id::supply(
         &e,
         &op,
         ProcessId::MobileIDProcSupplyMobileIDForUser,
@@ -43,13 +44,13 @@ async fn the_reference_client_reads_the_qr_code_and_enrolls() {
     )
     .await
     .unwrap();
-    let qr = mobile_ids::show_qr(&e, &alice, supplied.mobile_id)
+    let qr = mobile_id::show_qr(&e, &alice, supplied.mobile_id)
         .await
         .unwrap();
     assert!(qr.link.starts_with(&server.base), "{}", qr.link);
 
     // The client reads the code from either image.
-    let png = mobile_ids::qr::png(&qr.link).unwrap();
+    let png = mobile_id::qr::png(&qr.link).unwrap();
     assert_eq!(read_qr_png(&png).unwrap(), qr.link);
     assert_eq!(read_qr_svg(&qr.svg).unwrap(), qr.link);
 
@@ -76,7 +77,7 @@ async fn the_reference_client_reads_the_qr_code_and_enrolls() {
     assert_eq!(labels, ["authentication", "signature"]);
     assert!(outcome.enrolled.iter().all(|x| !x.server_generated));
 
-    let page = mobile_ids::page(&e, &op, supplied.mobile_id).await.unwrap();
+    let page = mobile_id::page(&e, &op, supplied.mobile_id).await.unwrap();
     assert_eq!(page.mobile_id.state, MobileIdState::Active);
     assert_eq!(page.certificates.len(), 2);
     assert!(page

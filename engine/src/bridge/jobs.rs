@@ -4,7 +4,7 @@
 use super::Bridge;
 use crate::audit::{self, AuditRecord};
 use crate::entity::{encoding_job as job, smart_card_chip as chip};
-use crate::users::people::account_names;
+use crate::objects::user::people::account_names;
 use crate::{EngineError, Result};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{

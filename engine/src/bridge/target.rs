@@ -4,8 +4,9 @@
 //! options in force differ, and the transition table says which end state each process reaches.
 
 use crate::entity::{card, temp_card};
+use crate::objects::user::people;
 use crate::pki::issue::SubjectData;
-use crate::{people, runner, EngineError, Result};
+use crate::{runner, EngineError, Result};
 use sea_orm::ConnectionTrait;
 use tessera_process::transition::transitions_of;
 use tessera_process::{CardState, CertEffect, ObjectKind, ProcessId, State, TempCardState};

@@ -3,8 +3,8 @@
 
 use super::Subject;
 use crate::entity::{card, person};
+use crate::objects::user::people::{self, account_names, card_summary, may_see_person};
 use crate::runner::{self};
-use crate::users::people::{self, account_names, card_summary, may_see_person};
 use crate::Caller;
 use crate::Result;
 use sea_orm::ConnectionTrait;

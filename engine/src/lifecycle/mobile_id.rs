@@ -3,8 +3,8 @@
 
 use super::Subject;
 use crate::entity::{mobile_id, person};
+use crate::objects::user::people::{self, may_see_person};
 use crate::runner::{self};
-use crate::users::people::{self, may_see_person};
 use crate::Caller;
 use crate::Result;
 use sea_orm::ConnectionTrait;
@@ -27,7 +27,7 @@ impl Subject for MobileId {
     }
 
     fn state(&self) -> Result<State> {
-        crate::mobile_ids::state(&self.0).map(State::MobileId)
+        crate::objects::mobile_id::state(&self.0).map(State::MobileId)
     }
 
     fn holder_id(&self) -> Option<i64> {
@@ -44,7 +44,7 @@ impl Subject for MobileId {
             None => people::load(conn, self.0.person_id).await?,
         };
         Ok(ProcessSubject::MobileId {
-            mobile_id: crate::mobile_ids::row(conn, &self.0, &holder.common_name).await?,
+            mobile_id: crate::objects::mobile_id::row(conn, &self.0, &holder.common_name).await?,
             user: people::summary(&holder)?,
         })
     }

@@ -16,9 +16,9 @@ mod user;
 
 use crate::audit::AuditRecord;
 use crate::entity::person;
+use crate::objects::user::people;
 use crate::pki::effects::EffectOutcome;
 use crate::runner::{self, authorize, require_enabled, require_state};
-use crate::users::people;
 use crate::write::AfterCommit;
 use crate::Caller;
 use crate::{Engine, EngineError, Result};

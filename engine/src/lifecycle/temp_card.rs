@@ -30,7 +30,7 @@ impl Subject for TempCard {
     }
 
     fn state(&self) -> Result<State> {
-        crate::temp_cards::state_of(&self.0).map(State::TempCard)
+        crate::objects::temp_card::state_of(&self.0).map(State::TempCard)
     }
 
     fn holder_id(&self) -> Option<i64> {
@@ -55,7 +55,7 @@ impl Subject for TempCard {
         conn: &C,
         _holder: Option<&person::Model>,
     ) -> Result<ProcessSubject> {
-        let mut rows = crate::temp_cards::rows(conn, vec![self.0.clone()]).await?;
+        let mut rows = crate::objects::temp_card::rows(conn, vec![self.0.clone()]).await?;
         Ok(ProcessSubject::TempCard(rows.remove(0)))
     }
 

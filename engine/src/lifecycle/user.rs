@@ -5,9 +5,9 @@
 use super::{Plan, Prepared, Step, Subject};
 use crate::audit::AuditRecord;
 use crate::entity::person;
+use crate::objects::user::people::{self, may_see_person};
 use crate::pki::effects::EffectOutcome;
 use crate::runner::{self, record, transition_with_certificates};
-use crate::users::people::{self, may_see_person};
 use crate::Caller;
 use crate::Result;
 use sea_orm::ConnectionTrait;

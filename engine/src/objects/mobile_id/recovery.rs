@@ -6,8 +6,8 @@
 
 use crate::audit::AuditRecord;
 use crate::entity::mobile_id;
+use crate::objects::user::people;
 use crate::runner::{self};
-use crate::users::people;
 use crate::Caller;
 use crate::{Engine, EngineError, Result};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};

@@ -16,8 +16,8 @@ use crate::audit::{self, AuditRecord};
 use crate::bridge::encode::{self, random_digits, IssueSettings};
 use crate::bridge::{jobs, reader, Bridge};
 use crate::entity::{batch_order, card, encoding_job, temp_card, temp_card_secret};
+use crate::objects::temp_card::MAX_REQUEST;
 use crate::runner::{self, authorize, record};
-use crate::temp_cards::MAX_REQUEST;
 use crate::Caller;
 use crate::{options, Engine, EngineError, Result};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
@@ -124,7 +124,10 @@ async fn members(
                 Some(b) => q.filter(card::Column::BatchOrderId.eq(b)),
                 None => q
                     .filter(card::Column::State.eq(k.ready.as_str()))
-                    .filter(card::Column::Production.eq(crate::cards::Production::Local.as_str()))
+                    .filter(
+                        card::Column::Production
+                            .eq(crate::objects::card::Production::Local.as_str()),
+                    )
                     .filter(card::Column::BatchOrderId.is_null()),
             };
             q.all(conn)
@@ -169,7 +172,7 @@ async fn holder_names(
     conn: &impl ConnectionTrait,
     members: &[Member],
 ) -> Result<HashMap<i64, String>> {
-    crate::users::people::holder_names(conn, members.iter().filter_map(|m| m.holder)).await
+    crate::objects::user::people::holder_names(conn, members.iter().filter_map(|m| m.holder)).await
 }
 
 /// Search: the cards of `kind` ready for production that no batch holds. A ready card's batch
@@ -245,7 +248,7 @@ pub async fn create(
                     .and_where(Expr::col("state").eq(k.ready.as_str()))
                     // The same cards Search offers: produced here, not by a bureau.
                     .and_where(
-                        Expr::col("production").eq(crate::cards::Production::Local.as_str()),
+                        Expr::col("production").eq(crate::objects::card::Production::Local.as_str()),
                     )
                     .and_where(Expr::col("batch_order_id").is_null())
                     .returning(Query::returning().column("id"));
@@ -313,7 +316,7 @@ pub async fn view(
         }
         None => None,
     };
-    let accounts = crate::users::people::account_names(&engine.db, [b.created_by]).await?;
+    let accounts = crate::objects::user::people::account_names(&engine.db, [b.created_by]).await?;
     let (state, encode) = (batch_state(&b)?, encodes(&engine.db, k).await?);
     // Last, once nothing can fail any more: the PINs are handed out only once.
     let mut pins = bridge.batch_take_pins(batch, caller.account_id);

@@ -238,7 +238,7 @@ async fn count_failure(engine: &Engine, source: &str, a: &act::Model) -> Result<
         )
         .await?;
         if now_blocked && waiting {
-            let holder = crate::users::people::load(txn, m.person_id).await?;
+            let holder = crate::objects::user::people::load(txn, m.person_id).await?;
             notify::user(
                 txn,
                 &m,
@@ -341,8 +341,8 @@ async fn enroll_in(
             labels.join(", ")
         )));
     }
-    let holder = crate::users::people::load(txn, m.person_id).await?;
-    if crate::users::people::user_state(&holder)? != tessera_process::UserState::Active {
+    let holder = crate::objects::user::people::load(txn, m.person_id).await?;
+    if crate::objects::user::people::user_state(&holder)? != tessera_process::UserState::Active {
         return Err(EstError::Forbidden(format!(
             "The holder of mobile ID {} is {}, so it cannot be enrolled.",
             m.id, holder.state

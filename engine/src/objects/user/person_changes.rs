@@ -7,9 +7,9 @@
 
 use crate::audit::AuditRecord;
 use crate::entity::{person, person_change as row};
+use crate::objects::user::directory;
+use crate::objects::user::people;
 use crate::runner::{authorize, given_reason, hold, record};
-use crate::users::directory;
-use crate::users::people;
 use crate::Caller;
 use crate::{Engine, EngineError, Result};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
@@ -206,8 +206,8 @@ pub(crate) async fn request(
     .exec(conn)
     .await?
     .last_insert_id;
-    let voided = crate::mobile_ids::activation::void_waiting(conn, p.id).await?;
-    crate::users::invitations::void_for_person(conn, p.id).await?;
+    let voided = crate::objects::mobile_id::activation::void_waiting(conn, p.id).await?;
+    crate::objects::user::invitations::void_for_person(conn, p.id).await?;
     let lines = change_lines(&before, input);
     record(
         conn,
@@ -327,8 +327,8 @@ pub async fn decide(
                     true,
                 )
                 .await?;
-                crate::mobile_ids::activation::void_waiting(txn, p.id).await?;
-                crate::users::invitations::void_for_person(txn, p.id).await?;
+                crate::objects::mobile_id::activation::void_waiting(txn, p.id).await?;
+                crate::objects::user::invitations::void_for_person(txn, p.id).await?;
             } else {
                 crate::notifications::notify(
                     txn,

@@ -3,10 +3,11 @@
 
 use crate::audit::AuditRecord;
 use crate::entity::{audit_log, person};
+use crate::objects::user::people::{self, detail};
+use crate::objects::user::person_changes;
 use crate::runner::{authorize, given_reason, hold, record, require_state, transition};
-use crate::users::people::{self, detail};
 use crate::Caller;
-use crate::{options, person_changes, Engine, EngineError, Result};
+use crate::{options, Engine, EngineError, Result};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,

@@ -1,7 +1,7 @@
 //! Mobile IDs as the operator and the user see them.
 
 use crate::entity::{certificate, mobile_id, mobile_id_activation, person};
-use crate::users::people;
+use crate::objects::user::people;
 use crate::Caller;
 use crate::{audit, enablement, Engine, Result};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};

@@ -1,13 +1,13 @@
 //! Temporary cards: Request temporary cards (n at once), Order temporary cards from the bureau
 //! the card page, and the scheduled Expire. Assign, Withdraw, Extend, Lock and Abort temporary
-//! card order go through [`crate::lifecycle`]. Local production is in [`crate::batch_orders`],
+//! card order go through [`crate::lifecycle`]. Local production is in [`crate::objects::batch_order`],
 //! the bureau's side in [`crate::external`].
 
 use crate::audit::{self, AuditRecord};
-use crate::cards::Production;
 use crate::entity::temp_card;
+use crate::objects::card::Production;
+use crate::objects::user::people;
 use crate::runner::{self, authorize, transition_with_certificates};
-use crate::users::people;
 use crate::Caller;
 use crate::{options, Engine, EngineError, Result};
 use sea_orm::{

@@ -3,8 +3,8 @@
 
 use crate::audit::AuditRecord;
 use crate::entity::{card, person};
+use crate::objects::user::people::{self, account_names, card_state, card_summary};
 use crate::runner::{self, authorize, hold, record, require_enabled, require_state, transition};
-use crate::users::people::{self, account_names, card_state, card_summary};
 use crate::Caller;
 use crate::{audit, notifications, options, Engine, EngineError, Result};
 use sea_orm::{

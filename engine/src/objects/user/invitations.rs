@@ -64,7 +64,7 @@ pub(crate) async fn send(
     person: &person::Model,
     purpose: Purpose,
 ) -> Result<String> {
-    crate::users::people::check_not_entered_by(person, caller)?;
+    crate::objects::user::people::check_not_entered_by(person, caller)?;
     let Some(address) = crate::mail::usable(&person.email).map(str::to_string) else {
         return Err(EngineError::Invalid(format!(
             "{} has no e-mail address a link can go to; record one on the user first.",
