@@ -132,17 +132,17 @@ fn require_ca(cert: &X509Certificate<'_>, what: &str) -> Result<(), Error> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use base64::Engine as _;
     use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
 
     /// A root and an issuing CA below it; `issue` makes leaves.
-    struct TestPki {
-        root: Vec<u8>,
-        issuing: Vec<u8>,
-        pin: String,
+    pub(crate) struct TestPki {
+        pub(crate) root: Vec<u8>,
+        pub(crate) issuing: Vec<u8>,
+        pub(crate) pin: String,
         issuing_key: KeyPair,
         issuing_params: CertificateParams,
     }
@@ -155,7 +155,7 @@ mod tests {
     }
 
     impl TestPki {
-        fn new() -> TestPki {
+        pub(crate) fn new() -> TestPki {
             let root_key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
             let root_params = ca_params("Test Root");
             let root = root_params.self_signed(&root_key).unwrap();
@@ -176,7 +176,7 @@ mod tests {
             }
         }
 
-        fn issue(&self, key: &KeyPair) -> Vec<u8> {
+        pub(crate) fn issue(&self, key: &KeyPair) -> Vec<u8> {
             let issuer = Issuer::new(self.issuing_params.clone(), &self.issuing_key);
             let params = CertificateParams::new(vec!["leaf.example".to_string()]).unwrap();
             params.signed_by(key, &issuer).unwrap().der().to_vec()

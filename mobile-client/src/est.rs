@@ -126,7 +126,8 @@ impl Est<'_> {
             .map_err(|e| Error::Key(format!("key generation stopped: {e}")))??;
         let csr = keys::csr(&key)?;
         let answer = self.post_csr(label, "simpleenroll", &csr).await?;
-        let certificate = first_certificate(&answer.body, "simpleenroll")?;
+        let certificate =
+            issued_certificate(&answer.body, "simpleenroll", label, key.public_key_raw())?;
         chain.check_leaf(label, &certificate, key.public_key_raw())?;
         Ok(Enrolled {
             label: label.to_string(),
@@ -142,28 +143,22 @@ impl Est<'_> {
         let csr = keys::csr(&throwaway)?;
         let answer = self.post_csr(label, "serverkeygen", &csr).await?;
         let boundary = multipart::boundary(&answer.content_type)?;
-        let parts = multipart::parse(&answer.body, &boundary)?;
+        let parts = multipart::parse(answer.body, &boundary).await?;
 
         let mut key = None;
-        let mut certificate = None;
+        let mut pkcs7 = None;
         for part in &parts {
-            let content_type = part
-                .header("content-type")
-                .unwrap_or("")
-                .to_ascii_lowercase();
-            match part.media_type().as_str() {
+            match part.content_type.essence_str() {
                 "application/pkcs8" if key.is_none() => {
-                    key = Some(base64_body(part.body, "the serverkeygen key")?);
+                    key = Some(base64_body(&part.body, "the serverkeygen key")?);
                 }
-                "application/pkcs7-mime" if content_type.contains("server-generated-key") => {
+                "application/pkcs7-mime" if is_encrypted_key(&part.content_type) => {
                     return Err(Error::Malformed(
                         "the server sent an encrypted key, which this client does not ask for"
                             .into(),
                     ));
                 }
-                "application/pkcs7-mime" if certificate.is_none() => {
-                    certificate = Some(first_certificate(part.body, "serverkeygen")?);
-                }
+                "application/pkcs7-mime" if pkcs7.is_none() => pkcs7 = Some(&part.body),
                 _ => {}
             }
         }
@@ -173,8 +168,9 @@ impl Est<'_> {
             ))
         };
         let key = key.ok_or_else(|| missing("application/pkcs8"))?;
-        let certificate = certificate.ok_or_else(|| missing("application/pkcs7-mime"))?;
+        let pkcs7 = pkcs7.ok_or_else(|| missing("application/pkcs7-mime"))?;
         let public_key = keys::public_key_of_pkcs8(&key)?;
+        let certificate = issued_certificate(pkcs7, "serverkeygen", label, &public_key)?;
         chain.check_leaf(label, &certificate, &public_key)?;
         Ok(Enrolled {
             label: label.to_string(),
@@ -196,10 +192,36 @@ impl Est<'_> {
     }
 }
 
-/// The issued certificate: the first in the PKCS#7 (CA certificates may follow).
-fn first_certificate(body: &[u8], what: &str) -> Result<Vec<u8>, Error> {
-    let mut certs = pkcs7::certificates(&base64_body(body, what)?)?;
-    Ok(certs.swap_remove(0))
+/// The issued certificate is the one for the key it was requested for: the PKCS#7 may carry CA
+/// certificates too, in whatever order the server chose.
+fn issued_certificate(
+    body: &[u8],
+    what: &str,
+    label: &str,
+    public_key: &[u8],
+) -> Result<Vec<u8>, Error> {
+    let certs = pkcs7::certificates(&base64_body(body, what)?)?;
+    let count = certs.len();
+    certs
+        .into_iter()
+        .find(|der| {
+            x509_parser::parse_x509_certificate(der).is_ok_and(|(_, cert)| {
+                cert.public_key().subject_public_key.data.as_ref() == public_key
+            })
+        })
+        .ok_or_else(|| {
+            Error::Untrusted(format!(
+                "no certificate in the {what} answer for {label:?} certifies the key it was \
+                 requested for ({count} checked)"
+            ))
+        })
+}
+
+/// `smime-type=server-generated-key`: a key encrypted to the client (RFC 7030 section 4.4.2).
+fn is_encrypted_key(content_type: &mime::Mime) -> bool {
+    content_type
+        .get_param("smime-type")
+        .is_some_and(|kind| kind.as_str().eq_ignore_ascii_case("server-generated-key"))
 }
 
 /// 200, or 204 where EST allows it; anything else is the server's refusal.
@@ -264,6 +286,59 @@ fn base64_body(body: &[u8], what: &str) -> Result<Vec<u8>, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::chain::tests::TestPki;
+    use crate::pkcs7::tests::certs_only;
+
+    #[test]
+    fn picks_the_issued_certificate_by_its_key() {
+        let pki = TestPki::new();
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let leaf = pki.issue(&key);
+        let chain =
+            CaChain::from_cacerts(&[pki.root.clone(), pki.issuing.clone()], &pki.pin).unwrap();
+        for certs in [
+            [&pki.issuing[..], &leaf, &pki.root],
+            [&pki.root[..], &pki.issuing, &leaf],
+        ] {
+            let body = STANDARD.encode(certs_only(&certs));
+            let issued = issued_certificate(
+                body.as_bytes(),
+                "simpleenroll",
+                "auth",
+                key.public_key_raw(),
+            )
+            .unwrap();
+            assert_eq!(issued, leaf);
+            chain
+                .check_leaf("auth", &issued, key.public_key_raw())
+                .unwrap();
+        }
+
+        let stranger = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let body = STANDARD.encode(certs_only(&[&pki.issuing, &leaf]));
+        let Err(Error::Untrusted(message)) = issued_certificate(
+            body.as_bytes(),
+            "simpleenroll",
+            "auth",
+            stranger.public_key_raw(),
+        ) else {
+            panic!("a certificate for another key was taken as issued");
+        };
+        assert!(message.contains("(2 checked)"), "{message}");
+    }
+
+    #[test]
+    fn tells_an_encrypted_key_apart() {
+        let encrypted: mime::Mime = "application/pkcs7-mime; smime-type=server-generated-key"
+            .parse()
+            .unwrap();
+        let certs: mime::Mime = "application/pkcs7-mime; smime-type=certs-only"
+            .parse()
+            .unwrap();
+        assert!(is_encrypted_key(&encrypted));
+        assert!(!is_encrypted_key(&certs));
+        assert!(!is_encrypted_key(&mime::APPLICATION_OCTET_STREAM));
+    }
 
     #[test]
     fn base64_bodies_with_line_breaks() {

@@ -1,9 +1,15 @@
 //! Key pairs and CSRs: the key type a label's /csrattrs asks for, generating it, and the PKCS#10
 //! request that carries it.
 
+use const_oid::db::rfc5912::{
+    ECDSA_WITH_SHA_256, ECDSA_WITH_SHA_384, ID_EC_PUBLIC_KEY, RSA_ENCRYPTION, SECP_256_R_1,
+    SECP_384_R_1, SHA_256_WITH_RSA_ENCRYPTION,
+};
+use const_oid::ObjectIdentifier;
+use der::{Choice, Decode as _};
 use rcgen::{CertificateParams, DistinguishedName, DnType, KeyPair};
+use x509_cert::attr::Attribute;
 
-use crate::der::{self, oid, Reader};
 use crate::Error;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,37 +19,34 @@ pub enum KeyKind {
     Rsa(u32),
 }
 
+/// `CsrAttrs ::= SEQUENCE SIZE (0..MAX) OF AttrOrOID` (RFC 7030 section 4.5.2).
+type CsrAttrs = Vec<AttrOrOid>;
+
+/// `AttrOrOID ::= CHOICE { oid OBJECT IDENTIFIER, attribute Attribute }`
+#[derive(Debug, Choice)]
+enum AttrOrOid {
+    Oid(ObjectIdentifier),
+    Attribute(Attribute),
+}
+
 impl KeyKind {
     /// Reads CsrAttrs (RFC 7030 section 4.5.2). A key attribute (id-ecPublicKey with a curve,
     /// rsaEncryption with a size) decides; failing that a bare signature or curve OID hints; with
     /// nothing usable, P-256.
     pub fn from_csrattrs(der: &[u8]) -> Result<KeyKind, Error> {
-        let mut outer = Reader::new(der);
-        if outer.is_empty() {
+        if der.is_empty() {
             return Ok(KeyKind::P256);
         }
-        let attrs = outer.expect(der::SEQUENCE, "CsrAttrs")?;
-        outer.finish("CsrAttrs")?;
-
+        let attrs = CsrAttrs::from_der(der).map_err(|e| malformed("CsrAttrs", e))?;
         let mut hint = None;
-        let mut items = attrs.children();
-        while !items.is_empty() {
-            let item = items.read()?;
-            match item.tag {
-                der::OID => {
-                    hint = hint.or(match item.content {
-                        oid::SHA256_WITH_RSA | oid::RSA_ENCRYPTION => Some(KeyKind::Rsa(2048)),
-                        oid::ECDSA_SHA256 | oid::PRIME256V1 => Some(KeyKind::P256),
-                        oid::ECDSA_SHA384 | oid::SECP384R1 => Some(KeyKind::P384),
-                        _ => None,
-                    })
-                }
-                der::SEQUENCE => {
-                    if let Some(kind) = key_attribute(item.children())? {
+        for item in &attrs {
+            match item {
+                AttrOrOid::Oid(oid) => hint = hint.or(hinted_kind(oid)),
+                AttrOrOid::Attribute(attribute) => {
+                    if let Some(kind) = key_attribute(attribute)? {
                         return Ok(kind);
                     }
                 }
-                _ => {}
             }
         }
         Ok(hint.unwrap_or(KeyKind::P256))
@@ -58,27 +61,50 @@ impl KeyKind {
     }
 }
 
-/// `Attribute ::= SEQUENCE { type OID, values SET }`, when it names a key type.
-fn key_attribute(mut fields: Reader<'_>) -> Result<Option<KeyKind>, Error> {
-    let kind = fields.expect(der::OID, "CsrAttrs attribute type")?;
-    let values = fields.expect(der::SET, "CsrAttrs attribute values")?;
-    let mut values = values.children();
-    match kind.content {
-        oid::EC_PUBLIC_KEY => {
-            let curve = values.expect(der::OID, "CsrAttrs curve")?;
-            match curve.content {
-                oid::PRIME256V1 => Ok(Some(KeyKind::P256)),
-                oid::SECP384R1 => Ok(Some(KeyKind::P384)),
-                other => Err(Error::Key(format!(
-                    "the server asks for curve {}, which this client does not support",
-                    der::oid_to_string(other)
-                ))),
+/// What a bare OID in CsrAttrs suggests: a signature algorithm or a curve.
+fn hinted_kind(oid: &ObjectIdentifier) -> Option<KeyKind> {
+    match *oid {
+        SHA_256_WITH_RSA_ENCRYPTION | RSA_ENCRYPTION => Some(KeyKind::Rsa(2048)),
+        ECDSA_WITH_SHA_256 | SECP_256_R_1 => Some(KeyKind::P256),
+        ECDSA_WITH_SHA_384 | SECP_384_R_1 => Some(KeyKind::P384),
+        _ => None,
+    }
+}
+
+/// The key type an attribute asks for, if it is a key attribute at all.
+fn key_attribute(attribute: &Attribute) -> Result<Option<KeyKind>, Error> {
+    // A SET OF comes sorted, not in the server's order, so no value can be taken as the first.
+    let mut values = attribute.values.iter();
+    match attribute.oid {
+        ID_EC_PUBLIC_KEY => {
+            let curves = values
+                .map(|value| value.decode_as::<ObjectIdentifier>())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| malformed("CsrAttrs curve", e))?;
+            if let Some(kind) = curves.iter().find_map(|curve| match *curve {
+                SECP_256_R_1 => Some(KeyKind::P256),
+                SECP_384_R_1 => Some(KeyKind::P384),
+                _ => None,
+            }) {
+                return Ok(Some(kind));
             }
+            if curves.is_empty() {
+                return Err(Error::Malformed(
+                    "CsrAttrs: id-ecPublicKey without a curve".into(),
+                ));
+            }
+            let curves: Vec<String> = curves.iter().map(ToString::to_string).collect();
+            Err(Error::Key(format!(
+                "the server asks for curve {}, which this client does not support",
+                curves.join(" or ")
+            )))
         }
-        oid::RSA_ENCRYPTION => {
-            let bits = match values.read() {
-                Ok(size) => der::small_uint(&size)?,
-                Err(_) => 2048,
+        RSA_ENCRYPTION => {
+            let bits = match values.next() {
+                Some(size) => size
+                    .decode_as::<u32>()
+                    .map_err(|e| malformed("CsrAttrs RSA key size", e))?,
+                None => 2048,
             };
             // ring signs only with moduli of 2048 bits and more.
             if !(2048..=4096).contains(&bits) || bits % 1024 != 0 {
@@ -90,6 +116,10 @@ fn key_attribute(mut fields: Reader<'_>) -> Result<Option<KeyKind>, Error> {
         }
         _ => Ok(None),
     }
+}
+
+fn malformed(what: &str, error: der::Error) -> Error {
+    Error::Malformed(format!("{what}: {error}"))
 }
 
 /// Slow for RSA (seconds in a debug build): call it off the async runtime.
@@ -139,50 +169,62 @@ pub fn public_key_of_pkcs8(pkcs8: &[u8]) -> Result<Vec<u8>, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pkcs7::tests::tlv;
+    use crate::pkcs7::tests::{oid, tlv, INTEGER, SEQUENCE, SET};
     use x509_parser::prelude::FromDer as _;
 
-    fn attr(kind: &[u8], value: Vec<u8>) -> Vec<u8> {
-        tlv(
-            der::SEQUENCE,
-            &[tlv(der::OID, kind), tlv(der::SET, &value)].concat(),
-        )
+    fn attr(kind: ObjectIdentifier, value: Vec<u8>) -> Vec<u8> {
+        tlv(SEQUENCE, &[oid(kind), tlv(SET, &value)].concat())
     }
 
     #[test]
     fn reads_the_contract_csrattrs() {
         let p256 = tlv(
-            der::SEQUENCE,
+            SEQUENCE,
             &[
-                tlv(der::OID, oid::ECDSA_SHA256),
-                attr(oid::EC_PUBLIC_KEY, tlv(der::OID, oid::PRIME256V1)),
+                oid(ECDSA_WITH_SHA_256),
+                attr(ID_EC_PUBLIC_KEY, oid(SECP_256_R_1)),
             ]
             .concat(),
         );
         assert_eq!(KeyKind::from_csrattrs(&p256).unwrap(), KeyKind::P256);
 
         let rsa = tlv(
-            der::SEQUENCE,
+            SEQUENCE,
             &[
-                tlv(der::OID, oid::SHA256_WITH_RSA),
-                attr(oid::RSA_ENCRYPTION, tlv(der::INTEGER, &[0x08, 0x00])),
+                oid(SHA_256_WITH_RSA_ENCRYPTION),
+                attr(RSA_ENCRYPTION, tlv(INTEGER, &[0x0C, 0x00])),
             ]
             .concat(),
         );
-        assert_eq!(KeyKind::from_csrattrs(&rsa).unwrap(), KeyKind::Rsa(2048));
+        assert_eq!(KeyKind::from_csrattrs(&rsa).unwrap(), KeyKind::Rsa(3072));
+
+        // The key attribute wins over a bare hint, wherever it stands.
+        let p384 = tlv(
+            SEQUENCE,
+            &[
+                oid(ECDSA_WITH_SHA_256),
+                attr(ID_EC_PUBLIC_KEY, oid(SECP_384_R_1)),
+            ]
+            .concat(),
+        );
+        assert_eq!(KeyKind::from_csrattrs(&p384).unwrap(), KeyKind::P384);
+        let sizeless = tlv(SEQUENCE, &attr(RSA_ENCRYPTION, Vec::new()));
+        assert_eq!(
+            KeyKind::from_csrattrs(&sizeless).unwrap(),
+            KeyKind::Rsa(2048)
+        );
     }
 
     #[test]
     fn defaults_and_hints() {
         assert_eq!(KeyKind::from_csrattrs(&[]).unwrap(), KeyKind::P256);
-        let empty = tlv(der::SEQUENCE, &[]);
+        let empty = tlv(SEQUENCE, &[]);
         assert_eq!(KeyKind::from_csrattrs(&empty).unwrap(), KeyKind::P256);
-        let challenge = [0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x09, 0x07];
         let bare_rsa = tlv(
-            der::SEQUENCE,
+            SEQUENCE,
             &[
-                tlv(der::OID, &challenge),
-                tlv(der::OID, oid::SHA256_WITH_RSA),
+                oid(const_oid::db::rfc2985::PKCS_9_AT_CHALLENGE_PASSWORD),
+                oid(SHA_256_WITH_RSA_ENCRYPTION),
             ]
             .concat(),
         );
@@ -190,21 +232,48 @@ mod tests {
             KeyKind::from_csrattrs(&bare_rsa).unwrap(),
             KeyKind::Rsa(2048)
         );
+        let bare_p384 = tlv(SEQUENCE, &oid(ECDSA_WITH_SHA_384));
+        assert_eq!(KeyKind::from_csrattrs(&bare_p384).unwrap(), KeyKind::P384);
+        // An attribute that names no key type leaves the hint to decide.
+        let other = tlv(
+            SEQUENCE,
+            &[
+                attr(const_oid::db::rfc5912::ID_EXTENSION_REQ, tlv(SEQUENCE, &[])),
+                oid(SECP_384_R_1),
+            ]
+            .concat(),
+        );
+        assert_eq!(KeyKind::from_csrattrs(&other).unwrap(), KeyKind::P384);
     }
 
     #[test]
     fn refuses_what_it_cannot_make() {
-        let p521 = [0x2B, 0x81, 0x04, 0x00, 0x23];
         let curve = tlv(
-            der::SEQUENCE,
-            &attr(oid::EC_PUBLIC_KEY, tlv(der::OID, &p521)),
+            SEQUENCE,
+            &attr(ID_EC_PUBLIC_KEY, oid(const_oid::db::rfc5912::SECP_521_R_1)),
         );
-        assert!(matches!(KeyKind::from_csrattrs(&curve), Err(Error::Key(_))));
-        let small = tlv(
-            der::SEQUENCE,
-            &attr(oid::RSA_ENCRYPTION, tlv(der::INTEGER, &[0x04, 0x00])),
-        );
+        let Err(Error::Key(message)) = KeyKind::from_csrattrs(&curve) else {
+            panic!("P-521 was accepted");
+        };
+        assert!(message.contains("1.3.132.0.35"), "{message}");
+        let small = tlv(SEQUENCE, &attr(RSA_ENCRYPTION, tlv(INTEGER, &[0x04, 0x00])));
         assert!(matches!(KeyKind::from_csrattrs(&small), Err(Error::Key(_))));
+        let odd = tlv(SEQUENCE, &attr(RSA_ENCRYPTION, tlv(INTEGER, &[0x0A, 0x00])));
+        assert!(matches!(KeyKind::from_csrattrs(&odd), Err(Error::Key(_))));
+    }
+
+    #[test]
+    fn refuses_malformed_csrattrs() {
+        let negative = tlv(SEQUENCE, &attr(RSA_ENCRYPTION, tlv(INTEGER, &[0xF8])));
+        let no_curve = tlv(SEQUENCE, &attr(ID_EC_PUBLIC_KEY, Vec::new()));
+        let mut trailing = tlv(SEQUENCE, &oid(SECP_256_R_1));
+        trailing.push(0);
+        for der in [negative, no_curve, trailing, vec![0x30, 0x05, 0x06]] {
+            assert!(
+                matches!(KeyKind::from_csrattrs(&der), Err(Error::Malformed(_))),
+                "{der:02X?}"
+            );
+        }
     }
 
     #[test]

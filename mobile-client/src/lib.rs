@@ -6,8 +6,9 @@
 //! code, and [`enroll`] runs the whole EST exchange, refusing anything that does not chain to
 //! the root CA pinned in the link.
 
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
 mod chain;
-mod der;
 mod est;
 mod grey;
 mod keys;

@@ -1,5 +1,7 @@
 //! `tessera-mobile enroll <QR> [--out DIR]`: a phone's mobile ID enrollment, from the terminal.
 
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
 use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
