@@ -1,6 +1,7 @@
 #![recursion_limit = "256"]
 //! Tessera's web UI. Pages live in `pages`, the server functions they call in `api`; server
 //! functions are thin: who is calling → engine call → DTO.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod api;
 mod components;

@@ -38,7 +38,10 @@ fn subject() -> SubjectData {
 }
 
 /// Runs `per_thread` on `threads` OS threads at once; returns the seconds the slowest took.
-fn on_threads(threads: usize, per_thread: impl Fn(usize) + Send + Sync + 'static) -> f64 {
+fn on_threads(
+    threads: usize,
+    per_thread: impl Fn(usize) -> Result<(), String> + Send + Sync + 'static,
+) -> Result<f64, String> {
     let f = Arc::new(per_thread);
     let start = Instant::now();
     let handles: Vec<_> = (0..threads)
@@ -48,9 +51,10 @@ fn on_threads(threads: usize, per_thread: impl Fn(usize) + Send + Sync + 'static
         })
         .collect();
     for h in handles {
-        h.join().expect("bench thread");
+        h.join()
+            .map_err(|_| "a bench thread panicked".to_string())??;
     }
-    start.elapsed().as_secs_f64()
+    Ok(start.elapsed().as_secs_f64())
 }
 
 fn row(what: &str, backend: &str, threads: usize, n: usize, secs: f64) {
@@ -68,11 +72,12 @@ fn cpu(e: &Engine, pool: &Arc<Vec<Vec<u8>>>, profile: &CertificateProfile) -> Re
         let e2 = e.clone();
         let m = message.clone();
         let secs = on_threads(threads, move |_| {
-            let key = e2.pki().expect("CA").ca.issuer.key();
+            let key = e2.pki().map_err(|e| e.to_string())?.ca.issuer.key();
             for _ in 0..CERTIFICATES / threads {
-                key.sign(&m).expect("sign");
+                key.sign(&m).map_err(|e| e.to_string())?;
             }
-        });
+            Ok(())
+        })?;
         row(
             "raw ECDSA P-256 signature (issuing key)",
             "-",
@@ -85,17 +90,19 @@ fn cpu(e: &Engine, pool: &Arc<Vec<Vec<u8>>>, profile: &CertificateProfile) -> Re
         let (e2, pool, profile) = (e.clone(), pool.clone(), profile.clone());
         let checked: Arc<Vec<CheckedKey>> = Arc::new(
             pool.iter()
-                .map(|k| keys::check_spki(k).expect("pool key"))
-                .collect(),
+                .map(|k| keys::check_spki(k).map_err(|e| e.to_string()))
+                .collect::<Result<_, _>>()?,
         );
         let secs = on_threads(threads, move |t| {
-            let pki = e2.pki().expect("CA");
+            let pki = e2.pki().map_err(|e| e.to_string())?;
             let s = subject();
             for i in 0..CERTIFICATES / threads {
                 let key = &checked[(i * threads + t) % checked.len()];
-                issue::sign(pki, &profile, &s, key, chrono::Utc::now()).expect("sign");
+                issue::sign(pki, &profile, &s, key, chrono::Utc::now())
+                    .map_err(|e| e.to_string())?;
             }
-        });
+            Ok(())
+        })?;
         row(
             "build + sign certificate, no storage",
             "-",

@@ -13,6 +13,7 @@
 //! `tessera-bench login-flood` — 1,000 parallel sign-ins with random names: how they are
 //!                           answered, the server's memory, and /health latency meanwhile.
 //! `tessera-bench`         — all of them.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 mod batch;
 mod certs;

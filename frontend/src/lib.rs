@@ -1,5 +1,6 @@
 #![recursion_limit = "256"]
 //! The WASM entry point: the script that HydrationScripts emits calls `hydrate()`.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {

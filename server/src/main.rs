@@ -1,6 +1,7 @@
 #![recursion_limit = "256"]
 //! The Tessera server. `tessera [serve]` runs it; `tessera demo-data` loads the demo data set;
 //! `tessera verify-audit` checks the audit chain. Settings come from Leptos.toml (see there).
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 mod bridge_routes;
 mod bureau_routes;

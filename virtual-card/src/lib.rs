@@ -4,6 +4,7 @@
 //!
 //! [`PivCard`] is the card (pure, APDU in → APDU out); [`VirtualReader`] serves it to vpcd on a
 //! background thread and can insert, remove and pull it out mid-exchange.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod apdu;
 mod auth;

@@ -4,6 +4,7 @@
 //! `--pull-after-apdus` the card is pulled out (and the program ends) instead of answering
 //! command APDU N+1; with `--pull-at-certificate-write`, instead of answering the first PUT DATA
 //! of a certificate object: a card taken out in the middle of an encoding, at a named step.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 use std::path::PathBuf;
 use std::process::ExitCode;
