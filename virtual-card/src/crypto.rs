@@ -1,76 +1,13 @@
-//! The symmetric side: the card management key (3DES or AES) and single-block ECB, which is all
-//! PIV's challenge/response needs, plus card randomness.
+//! What the card's secrets need beyond tessera-piv's management-key cipher: the strict reading of
+//! a stored key's algorithm, card randomness, and comparison in constant time.
 
-use aes::cipher::{BlockDecrypt, BlockEncrypt, KeyInit};
 use rand::RngCore;
+use tessera_piv::mgmt_key::MgmtAlgorithm;
 
-pub const ALG_3DES: u8 = 0x03;
-/// SP 800-78 lets `00` stand for 3DES in GENERAL AUTHENTICATE; old tools still send it.
-pub const ALG_3DES_LEGACY: u8 = 0x00;
-pub const ALG_AES128: u8 = 0x08;
-pub const ALG_AES192: u8 = 0x0A;
-pub const ALG_AES256: u8 = 0x0C;
-
-pub fn key_len(alg: u8) -> Option<usize> {
-    match alg {
-        ALG_3DES | ALG_AES192 => Some(24),
-        ALG_AES128 => Some(16),
-        ALG_AES256 => Some(32),
-        _ => None,
-    }
-}
-
-pub fn block_size(alg: u8) -> Option<usize> {
-    match alg {
-        ALG_3DES => Some(8),
-        ALG_AES128 | ALG_AES192 | ALG_AES256 => Some(16),
-        _ => None,
-    }
-}
-
-#[derive(Clone, Copy)]
-enum Direction {
-    Encrypt,
-    Decrypt,
-}
-
-fn run<C: KeyInit + BlockEncrypt + BlockDecrypt>(
-    key: &[u8],
-    block: &[u8],
-    dir: Direction,
-) -> Option<Vec<u8>> {
-    let cipher = C::new_from_slice(key).ok()?;
-    if block.len() != C::block_size() {
-        return None;
-    }
-    let mut b = aes::cipher::generic_array::GenericArray::clone_from_slice(block);
-    match dir {
-        Direction::Encrypt => cipher.encrypt_block(&mut b),
-        Direction::Decrypt => cipher.decrypt_block(&mut b),
-    }
-    Some(b.to_vec())
-}
-
-fn crypt(alg: u8, key: &[u8], block: &[u8], dir: Direction) -> Option<Vec<u8>> {
-    if key_len(alg) != Some(key.len()) {
-        return None;
-    }
-    match alg {
-        ALG_3DES => run::<des::TdesEde3>(key, block, dir),
-        ALG_AES128 => run::<aes::Aes128>(key, block, dir),
-        ALG_AES192 => run::<aes::Aes192>(key, block, dir),
-        ALG_AES256 => run::<aes::Aes256>(key, block, dir),
-        _ => None,
-    }
-}
-
-/// Encrypts one block; `None` if the algorithm, key or block size don't fit together.
-pub fn encrypt_block(alg: u8, key: &[u8], block: &[u8]) -> Option<Vec<u8>> {
-    crypt(alg, key, block, Direction::Encrypt)
-}
-
-pub fn decrypt_block(alg: u8, key: &[u8], block: &[u8]) -> Option<Vec<u8>> {
-    crypt(alg, key, block, Direction::Decrypt)
+/// The algorithm of a management key the card stores or is given. Only the algorithm's own
+/// identifier names it: the legacy `00` for 3DES is good for GENERAL AUTHENTICATE's P1 alone.
+pub fn mgmt_algorithm(alg: u8) -> Option<MgmtAlgorithm> {
+    MgmtAlgorithm::from_id(alg).filter(|a| a.id() == alg)
 }
 
 pub fn random_bytes(n: usize) -> Vec<u8> {
@@ -88,18 +25,22 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tessera_piv::mgmt_key::TRIPLE_DES_LEGACY_ID;
 
     #[test]
-    fn round_trips_every_algorithm() {
-        for alg in [ALG_3DES, ALG_AES128, ALG_AES192, ALG_AES256] {
-            let key = random_bytes(key_len(alg).unwrap());
-            let block = random_bytes(block_size(alg).unwrap());
-            let enc = encrypt_block(alg, &key, &block).unwrap();
-            assert_ne!(enc, block);
-            assert_eq!(decrypt_block(alg, &key, &enc).unwrap(), block);
+    fn a_stored_key_names_its_algorithm_exactly() {
+        for alg in [
+            MgmtAlgorithm::TripleDes,
+            MgmtAlgorithm::Aes128,
+            MgmtAlgorithm::Aes192,
+            MgmtAlgorithm::Aes256,
+        ] {
+            assert_eq!(mgmt_algorithm(alg.id()), Some(alg));
         }
-        assert!(encrypt_block(ALG_3DES, &[0; 16], &[0; 8]).is_none());
-        assert!(encrypt_block(ALG_AES128, &[0; 16], &[0; 8]).is_none());
-        assert!(encrypt_block(0x07, &[0; 16], &[0; 16]).is_none());
+        assert_eq!(mgmt_algorithm(TRIPLE_DES_LEGACY_ID), None);
+        assert_eq!(mgmt_algorithm(0x07), None);
+        assert!(constant_time_eq(b"123456", b"123456"));
+        assert!(!constant_time_eq(b"123456", b"123457"));
+        assert!(!constant_time_eq(b"123456", b"1234567"));
     }
 }

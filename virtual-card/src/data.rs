@@ -1,12 +1,12 @@
 //! GET DATA and PUT DATA on the data objects.
 
-use crate::apdu::{sw, Command, Response};
-use crate::objects::{self, DISCOVERY, DISCOVERY_CONTENT, MAX_OBJECT_SIZE};
-use crate::piv::{Blob, PivCard};
-use crate::tlv;
+use tessera_piv::apdu::{Command, Response, Sw};
+use tessera_piv::piv::tag::{DATA, TAG_LIST};
+use tessera_piv::piv::TAG_DISCOVERY;
+use tessera_piv::tlv;
 
-const TAG_LIST: u32 = 0x5C;
-const TAG_DATA: u32 = 0x53;
+use crate::objects::{self, DISCOVERY_CONTENT, MAX_OBJECT_SIZE};
+use crate::piv::{Blob, PivCard};
 
 /// The object tag named by a `5C` tag list (one to three bytes).
 fn object_tag(value: &[u8]) -> Option<u32> {
@@ -18,7 +18,7 @@ fn object_tag(value: &[u8]) -> Option<u32> {
 fn check_p1p2(cmd: &Command) -> Result<(), Response> {
     match (cmd.p1, cmd.p2) {
         (0x3F, 0xFF) => Ok(()),
-        _ => Err(sw::BAD_P1P2.into()),
+        _ => Err(Sw::INCORRECT_P1P2.into()),
     }
 }
 
@@ -27,26 +27,23 @@ impl PivCard {
         if let Err(r) = check_p1p2(cmd) {
             return r;
         }
-        let tag = match tlv::parse_one(&cmd.data) {
-            Some((t, rest)) if t.tag == TAG_LIST && rest.is_empty() => object_tag(t.value),
-            _ => None,
-        };
+        let tag = tlv::expect(&cmd.data, TAG_LIST).ok().and_then(object_tag);
         let Some(tag) = tag else {
-            return sw::BAD_DATA.into();
+            return Sw::INCORRECT_DATA.into();
         };
-        if tag == DISCOVERY {
-            return Response::ok(tlv::encode(DISCOVERY, DISCOVERY_CONTENT));
+        if tag == TAG_DISCOVERY {
+            return Response::ok(tlv::write(TAG_DISCOVERY, DISCOVERY_CONTENT));
         }
         if objects::read_needs_pin(tag) && !self.session.pin_verified {
-            return sw::SECURITY.into();
+            return Sw::SECURITY_NOT_SATISFIED.into();
         }
         let yubico_only = objects::is_writable(tag, true) && !objects::is_writable(tag, false);
         if yubico_only && !self.yubico_extensions {
-            return sw::NOT_FOUND.into();
+            return Sw::NOT_FOUND.into();
         }
         match self.state.objects.get(&tag) {
-            Some(content) => Response::ok(tlv::encode(TAG_DATA, &content.0)),
-            None => sw::NOT_FOUND.into(),
+            Some(content) => Response::ok(tlv::write(DATA, &content.0)),
+            None => Sw::NOT_FOUND.into(),
         }
     }
 
@@ -55,21 +52,21 @@ impl PivCard {
             return r;
         }
         if !self.session.mgmt_authenticated {
-            return sw::SECURITY.into();
+            return Sw::SECURITY_NOT_SATISFIED.into();
         }
-        let parsed = tlv::parse_one(&cmd.data).and_then(|(list, rest)| {
-            let (data, rest) = tlv::parse_one(rest)?;
-            let ok = list.tag == TAG_LIST && data.tag == TAG_DATA && rest.is_empty();
+        let parsed = tlv::read(&cmd.data).ok().and_then(|(list, rest)| {
+            let (data, rest) = tlv::read(rest).ok()?;
+            let ok = list.tag == TAG_LIST && data.tag == DATA && rest.is_empty();
             ok.then_some((object_tag(list.value)?, data.value))
         });
         let Some((tag, content)) = parsed else {
-            return sw::BAD_DATA.into();
+            return Sw::INCORRECT_DATA.into();
         };
         if !objects::is_writable(tag, self.yubico_extensions) {
-            return sw::BAD_DATA.into();
+            return Sw::INCORRECT_DATA.into();
         }
         if content.len() > MAX_OBJECT_SIZE {
-            return sw::NO_SPACE.into();
+            return Sw::NOT_ENOUGH_MEMORY.into();
         }
         if content.is_empty() {
             self.state.objects.remove(&tag);

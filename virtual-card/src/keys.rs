@@ -6,12 +6,12 @@ use rsa::traits::{PrivateKeyParts, PublicKeyParts};
 use rsa::{BigUint, RsaPrivateKey};
 use serde::{Deserialize, Serialize};
 
-use crate::tlv;
+use tessera_piv::piv::tag::{EC_POINT, PUBLIC_KEY, RSA_EXPONENT, RSA_MODULUS};
+use tessera_piv::piv::{Slot, ALG_ECCP256, ALG_RSA2048};
+use tessera_piv::tlv;
 
-pub const ALG_RSA2048: u8 = 0x07;
-pub const ALG_ECCP256: u8 = 0x11;
 const RSA_BYTES: usize = 256;
-const RSA_EXPONENT: u32 = 65537;
+const RSA_PUBLIC_EXPONENT: u32 = 65537;
 
 /// Yubico PIN policies (`AA` TLV). `00` means "the slot's default".
 pub const PIN_POLICY_DEFAULT: u8 = 0x00;
@@ -52,16 +52,11 @@ pub struct SlotKey {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BadInput;
 
-/// Slots that hold asymmetric keys: 9A, 9C, 9D, 9E and the retired 82..95.
-pub fn is_asymmetric_slot(slot: u8) -> bool {
-    matches!(slot, 0x9A | 0x9C | 0x9D | 0x9E | 0x82..=0x95)
-}
-
 /// The PIN policy a slot has when the host did not ask for one (SP 800-73-4 table 4b).
 pub fn default_pin_policy(slot: u8) -> u8 {
-    match slot {
-        0x9C => PIN_POLICY_ALWAYS,
-        0x9E => PIN_POLICY_NEVER,
+    match Slot::from_id(slot) {
+        Some(Slot::Signature) => PIN_POLICY_ALWAYS,
+        Some(Slot::CardAuthentication) => PIN_POLICY_NEVER,
         _ => PIN_POLICY_ONCE,
     }
 }
@@ -127,7 +122,7 @@ impl KeyMaterial {
             KeyMaterial::Rsa2048 { p, q } => RsaPrivateKey::from_p_q(
                 BigUint::from_bytes_be(p),
                 BigUint::from_bytes_be(q),
-                BigUint::from(RSA_EXPONENT),
+                BigUint::from(RSA_PUBLIC_EXPONENT),
             )
             .ok(),
             KeyMaterial::EcP256 { .. } => None,
@@ -139,21 +134,19 @@ impl KeyMaterial {
         let mut out = Vec::new();
         if let Some(ec) = self.ec() {
             use p256::elliptic_curve::sec1::ToEncodedPoint;
-            tlv::push(
-                &mut out,
-                0x86,
-                ec.public_key().to_encoded_point(false).as_bytes(),
-            );
+            let point = ec.public_key().to_encoded_point(false);
+            out.extend(tlv::write(EC_POINT, point.as_bytes()));
         } else if let Some(rsa) = self.rsa() {
-            tlv::push(&mut out, 0x81, &left_pad(&rsa.n().to_bytes_be(), RSA_BYTES));
-            tlv::push(&mut out, 0x82, &rsa.e().to_bytes_be());
+            let modulus = left_pad(&rsa.n().to_bytes_be(), RSA_BYTES);
+            out.extend(tlv::write(RSA_MODULUS, &modulus));
+            out.extend(tlv::write(RSA_EXPONENT, &rsa.e().to_bytes_be()));
         }
         out
     }
 
     /// The public key as GENERATE ASYMMETRIC KEY PAIR answers: `7F49 <fields>`.
     pub fn public_key_template(&self) -> Vec<u8> {
-        tlv::encode(0x7F49, &self.public_key_fields())
+        tlv::write(PUBLIC_KEY, &self.public_key_fields())
     }
 
     /// Signs a digest (EC) or runs the raw private operation on a padded block (RSA; PIV does

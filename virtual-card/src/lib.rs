@@ -3,7 +3,9 @@
 //! end without hardware.
 //!
 //! [`PivCard`] is the card (pure, APDU in → APDU out); [`VirtualReader`] serves it to vpcd on a
-//! background thread and can insert, remove and pull it out mid-exchange.
+//! background thread and can insert, remove and pull it out mid-exchange. The card speaks with
+//! tessera-piv's APDU types, TLV reader, PIV constants and management-key cipher, the ones the
+//! engine's host side uses, so that the two cannot drift apart on what the bytes mean.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod apdu;
@@ -19,10 +21,9 @@ mod piv;
 mod reader;
 pub mod secret;
 pub mod state;
-pub mod tlv;
 pub mod vpcd;
 mod yubico;
 
-pub use piv::{PivCard, DEFAULT_MGMT_KEY, GENERIC_ATR, PIV_AID, YUBIKEY_ATR};
+pub use piv::{PivCard, GENERIC_ATR, YUBIKEY_ATR};
 pub use reader::VirtualReader;
 pub use yubico::FIRMWARE_VERSION;

@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::time::Duration;
 
+use tessera_piv::ins;
 use tessera_virtual_card::vpcd::{self, Ended, Request};
 use tessera_virtual_card::{state, PivCard};
 
@@ -82,18 +83,18 @@ fn parse_args() -> Result<Options, String> {
     Ok(options)
 }
 
-fn ins_name(ins: u8) -> &'static str {
-    match ins {
-        0x20 => "VERIFY",
-        0x24 => "CHANGE REFERENCE DATA",
-        0x2C => "RESET RETRY COUNTER",
-        0x47 => "GENERATE ASYMMETRIC KEY PAIR",
-        0x87 => "GENERAL AUTHENTICATE",
-        0xDB => "PUT DATA",
-        0xFA => "SET PIN RETRIES",
-        0xFB => "RESET",
-        0xFE => "IMPORT KEY",
-        0xFF => "SET MANAGEMENT KEY",
+fn ins_name(instruction: u8) -> &'static str {
+    match instruction {
+        ins::VERIFY => "VERIFY",
+        ins::CHANGE_REFERENCE_DATA => "CHANGE REFERENCE DATA",
+        ins::RESET_RETRY_COUNTER => "RESET RETRY COUNTER",
+        ins::GENERATE_ASYMMETRIC_KEY_PAIR => "GENERATE ASYMMETRIC KEY PAIR",
+        ins::GENERAL_AUTHENTICATE => "GENERAL AUTHENTICATE",
+        ins::PUT_DATA => "PUT DATA",
+        ins::SET_PIN_RETRIES => "SET PIN RETRIES",
+        ins::RESET => "RESET",
+        ins::IMPORT_KEY => "IMPORT KEY",
+        ins::SET_MANAGEMENT_KEY => "SET MANAGEMENT KEY",
         _ => "command",
     }
 }

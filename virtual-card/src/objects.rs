@@ -1,11 +1,8 @@
-//! Which data objects exist, who may read them, and the built-in Discovery Object.
+//! Which data objects this card keeps, who may read them, and the built-in Discovery Object.
+//! The objects' tags are tessera-piv's.
 
-pub const CHUID: u32 = 0x5FC102;
-pub const CCC: u32 = 0x5FC107;
-pub const FINGERPRINTS: u32 = 0x5FC103;
-pub const FACIAL_IMAGE: u32 = 0x5FC108;
-pub const PRINTED_INFO: u32 = 0x5FC109;
-pub const DISCOVERY: u32 = 0x7E;
+use tessera_piv::ins;
+use tessera_piv::piv::{certificate_tag, TAG_FACIAL_IMAGE, TAG_FINGERPRINTS, TAG_PRINTED_INFO};
 
 /// The Discovery Object's content (inside `7E`): the PIV AID and PIN usage policy `40 00`
 /// ("PIV PIN only"; no global PIN, no OCC).
@@ -28,19 +25,7 @@ pub fn is_writable(tag: u32, yubico: bool) -> bool {
 
 /// Biometric and printed data are privacy-sensitive; SP 800-73-4 guards them with the PIN.
 pub fn read_needs_pin(tag: u32) -> bool {
-    matches!(tag, FINGERPRINTS | FACIAL_IMAGE | PRINTED_INFO)
-}
-
-/// The certificate object for an asymmetric key slot (`9A` → `5FC105`, …).
-pub fn certificate_for_slot(slot: u8) -> Option<u32> {
-    match slot {
-        0x9A => Some(0x5FC105),
-        0x9C => Some(0x5FC10A),
-        0x9D => Some(0x5FC10B),
-        0x9E => Some(0x5FC101),
-        0x82..=0x95 => Some(0x5FC10D + u32::from(slot - 0x82)),
-        _ => None,
-    }
+    matches!(tag, TAG_FINGERPRINTS | TAG_FACIAL_IMAGE | TAG_PRINTED_INFO)
 }
 
 /// Whether a command APDU begins writing a certificate object: PUT DATA (the first APDU of a
@@ -48,7 +33,7 @@ pub fn certificate_for_slot(slot: u8) -> Option<u32> {
 /// in. Tests pull a card out at this named step of an encoding rather than after a count of
 /// APDUs, which shifts whenever the engine reads or writes one object more or less.
 pub fn writes_certificate(apdu: &[u8]) -> bool {
-    let [_, ins, _, _, rest @ ..] = apdu else {
+    let [_, instruction, _, _, rest @ ..] = apdu else {
         return false;
     };
     // Short (Lc in one byte, never 0) or extended (00 Lc Lc) length.
@@ -61,26 +46,27 @@ pub fn writes_certificate(apdu: &[u8]) -> bool {
         [0x5C, 0x03, a, b, c, ..] => u32::from_be_bytes([0, *a, *b, *c]),
         _ => return false,
     };
-    *ins == crate::piv::INS_PUT_DATA
-        && [0x9A, 0x9C, 0x9D, 0x9E]
-            .into_iter()
-            .chain(0x82..=0x95)
-            .any(|slot| certificate_for_slot(slot) == Some(tag))
+    *instruction == ins::PUT_DATA && (0..=u8::MAX).any(|slot| certificate_tag(slot) == Some(tag))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tessera_piv::piv::{AID, TAG_DISCOVERY};
 
     #[test]
-    fn retired_slots_map_to_their_objects() {
-        assert_eq!(certificate_for_slot(0x82), Some(0x5FC10D));
-        assert_eq!(certificate_for_slot(0x95), Some(0x5FC120));
+    fn writable_objects() {
         assert!(is_writable(0x5FC120, false));
         assert!(!is_writable(0x5FC104, true));
-        assert!(!is_writable(DISCOVERY, true));
+        assert!(!is_writable(TAG_DISCOVERY, true));
         assert!(!is_writable(0x5FFF00, false));
         assert!(is_writable(0x5FFF15, true));
+    }
+
+    #[test]
+    fn discovery_names_the_piv_application() {
+        assert_eq!(DISCOVERY_CONTENT[..2], [0x4F, AID.len() as u8]);
+        assert_eq!(DISCOVERY_CONTENT[2..2 + AID.len()], AID);
     }
 
     #[test]

@@ -5,16 +5,15 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::apdu::{self, sw, Command, CommandChain, Response, ResponseChain};
-use crate::crypto;
+use tessera_piv::apdu::{Command, Response, Sw};
+use tessera_piv::ins;
+use tessera_piv::mgmt_key::{self, MgmtAlgorithm};
+use tessera_piv::piv::{AID, DEFAULT_PIN, DEFAULT_PUK, TAG_DISCOVERY};
+
+use crate::apdu::{CommandChain, ResponseChain};
 use crate::keys::SlotKey;
 use crate::objects;
-use crate::secret::{Secret, DEFAULT_PIN, DEFAULT_PUK, DEFAULT_TRIES};
-
-/// The PIV AID; SELECT accepts any prefix of at least the RID+PIX (5 bytes).
-pub const PIV_AID: [u8; 11] = [
-    0xA0, 0x00, 0x00, 0x03, 0x08, 0x00, 0x00, 0x10, 0x00, 0x01, 0x00,
-];
+use crate::secret::{Secret, DEFAULT_TRIES};
 
 /// Application Property Template answered to SELECT.
 const APT: &[u8] = &[
@@ -35,22 +34,8 @@ pub const GENERIC_ATR: &[u8] = &[
     0x3B, 0x8A, 0x80, 0x01, 0x54, 0x65, 0x73, 0x73, 0x65, 0x72, 0x61, 0x50, 0x49, 0x56, 0x03,
 ];
 
-/// The default 3DES management key, as every PIV card ships.
-pub const DEFAULT_MGMT_KEY: [u8; 24] = [
-    1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 6, 7, 8,
-];
-
-pub(crate) const INS_SELECT: u8 = 0xA4;
-pub(crate) const INS_VERIFY: u8 = 0x20;
-pub(crate) const INS_CHANGE_REFERENCE: u8 = 0x24;
-pub(crate) const INS_RESET_RETRY: u8 = 0x2C;
-pub(crate) const INS_GENERATE: u8 = 0x47;
-pub(crate) const INS_GENERAL_AUTHENTICATE: u8 = 0x87;
-pub(crate) const INS_GET_DATA: u8 = 0xCB;
-pub(crate) const INS_PUT_DATA: u8 = 0xDB;
-pub(crate) const INS_GET_RESPONSE: u8 = 0xC0;
-
-/// The card management key (slot 9B).
+/// The card management key (slot 9B). The algorithm stays its identifier byte, as the state
+/// files written so far have it.
 #[derive(Clone, Serialize, Deserialize)]
 pub(crate) struct ManagementKey {
     pub alg: u8,
@@ -76,11 +61,11 @@ pub(crate) struct Persistent {
 impl Persistent {
     fn factory() -> Persistent {
         Persistent {
-            pin: Secret::new(DEFAULT_PIN, DEFAULT_TRIES),
-            puk: Secret::new(DEFAULT_PUK, DEFAULT_TRIES),
+            pin: Secret::new(DEFAULT_PIN.as_bytes(), DEFAULT_TRIES),
+            puk: Secret::new(DEFAULT_PUK.as_bytes(), DEFAULT_TRIES),
             mgmt: ManagementKey {
-                alg: crypto::ALG_3DES,
-                key: DEFAULT_MGMT_KEY.to_vec(),
+                alg: MgmtAlgorithm::TripleDes.id(),
+                key: mgmt_key::DEFAULT_KEY.to_vec(),
             },
             keys: BTreeMap::new(),
             objects: BTreeMap::new(),
@@ -214,7 +199,7 @@ impl PivCard {
 
     /// An object's content (what GET DATA returns inside `53`).
     pub fn object(&self, tag: u32) -> Option<&[u8]> {
-        if tag == objects::DISCOVERY {
+        if tag == TAG_DISCOVERY {
             return Some(objects::DISCOVERY_CONTENT);
         }
         self.state.objects.get(&tag).map(|b| b.0.as_slice())
@@ -235,7 +220,7 @@ impl PivCard {
 
     /// Runs one command APDU and returns data‖SW1SW2.
     pub fn execute(&mut self, raw: &[u8]) -> Vec<u8> {
-        let cmd = match apdu::parse(raw) {
+        let cmd = match Command::parse(raw) {
             Ok(cmd) => cmd,
             Err(status) => {
                 self.session.command_chain.clear();
@@ -246,11 +231,11 @@ impl PivCard {
         if cmd.cla & !0x10 != 0 {
             self.session.command_chain.clear();
             self.session.response_chain.clear();
-            return Response::status(sw::BAD_CLA).into_bytes();
+            return Response::status(Sw::CLA_NOT_SUPPORTED).into_bytes();
         }
-        if cmd.ins == INS_GET_RESPONSE && cmd.cla == 0 {
+        if cmd.ins == ins::GET_RESPONSE && cmd.cla == 0 {
             if (cmd.p1, cmd.p2) != (0, 0) {
-                return Response::status(sw::BAD_P1P2).into_bytes();
+                return Response::status(Sw::INCORRECT_P1P2).into_bytes();
             }
             return self.session.response_chain.next(cmd.max_response());
         }
@@ -258,11 +243,11 @@ impl PivCard {
         let max = cmd.max_response();
         let cmd = match self.session.command_chain.feed(cmd) {
             Ok(Some(cmd)) => cmd,
-            Ok(None) => return Response::status(sw::OK).into_bytes(),
+            Ok(None) => return Response::status(Sw::OK).into_bytes(),
             Err(status) => return Response::status(status).into_bytes(),
         };
         let pin_fresh = self.session.pin_fresh;
-        if !matches!(cmd.ins, INS_VERIFY | INS_SELECT) {
+        if !matches!(cmd.ins, ins::VERIFY | ins::SELECT) {
             self.session.pin_fresh = false;
         }
         let response = self.dispatch(&cmd, pin_fresh);
@@ -271,26 +256,27 @@ impl PivCard {
 
     fn dispatch(&mut self, cmd: &Command, pin_fresh: bool) -> Response {
         match cmd.ins {
-            INS_SELECT => self.select(cmd),
-            INS_VERIFY => self.verify(cmd),
-            INS_CHANGE_REFERENCE => self.change_reference(cmd),
-            INS_RESET_RETRY => self.reset_retry_counter(cmd),
-            INS_GENERAL_AUTHENTICATE => self.general_authenticate(cmd, pin_fresh),
-            INS_GENERATE => self.generate(cmd),
-            INS_GET_DATA => self.get_data(cmd),
-            INS_PUT_DATA => self.put_data(cmd),
+            ins::SELECT => self.select(cmd),
+            ins::VERIFY => self.verify(cmd),
+            ins::CHANGE_REFERENCE_DATA => self.change_reference(cmd),
+            ins::RESET_RETRY_COUNTER => self.reset_retry_counter(cmd),
+            ins::GENERAL_AUTHENTICATE => self.general_authenticate(cmd, pin_fresh),
+            ins::GENERATE_ASYMMETRIC_KEY_PAIR => self.generate(cmd),
+            ins::GET_DATA => self.get_data(cmd),
+            ins::PUT_DATA => self.put_data(cmd),
             ins if self.yubico_extensions => self.yubico(ins, cmd),
-            _ => sw::UNKNOWN_INS.into(),
+            _ => Sw::INS_NOT_SUPPORTED.into(),
         }
     }
 
     fn select(&mut self, cmd: &Command) -> Response {
         if cmd.p1 != 0x04 || !matches!(cmd.p2, 0x00 | 0x0C) {
-            return sw::BAD_P1P2.into();
+            return Sw::INCORRECT_P1P2.into();
         }
         let aid = cmd.data.as_slice();
-        if aid.len() < 5 || !PIV_AID.starts_with(aid) {
-            return sw::NOT_FOUND.into();
+        // Any prefix of the AID at least as long as the RID (5 bytes) selects the application.
+        if aid.len() < 5 || !AID.starts_with(aid) {
+            return Sw::NOT_FOUND.into();
         }
         if cmd.p2 == 0x0C {
             // "No response data requested".

@@ -2,14 +2,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::apdu::sw;
+use tessera_piv::apdu::Sw;
+use tessera_piv::piv::SECRET_PADDED_LEN;
+
 use crate::crypto::constant_time_eq;
 
-pub const DEFAULT_PIN: &[u8] = b"123456";
-pub const DEFAULT_PUK: &[u8] = b"12345678";
 pub const DEFAULT_TRIES: u8 = 3;
-/// Every PIN and PUK travels padded to this length.
-pub const PADDED_LEN: usize = 8;
 
 /// Which rules a value must follow: the PIN is ASCII, the PUK any bytes except the padding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,16 +52,16 @@ impl Secret {
 
     /// Checks a candidate, spending a try if it is wrong and restoring them all if it is right.
     /// Errors are the status word to answer: `69 83` when blocked, `63 Cx` when wrong.
-    pub fn check(&mut self, candidate: &[u8]) -> Result<(), u16> {
+    pub fn check(&mut self, candidate: &[u8]) -> Result<(), Sw> {
         if self.is_blocked() {
-            return Err(sw::BLOCKED);
+            return Err(Sw::BLOCKED);
         }
         if constant_time_eq(candidate, &self.value) {
             self.tries_left = self.max_tries;
             Ok(())
         } else {
             self.tries_left -= 1;
-            Err(sw::tries_left(self.tries_left))
+            Err(Sw::verification_failed(self.tries_left))
         }
     }
 
@@ -77,12 +75,15 @@ impl Secret {
 /// Removes the FF padding from an 8-byte PIN/PUK block and checks the value's rules:
 /// 6 to 8 bytes, padding only at the end, ASCII for a PIN.
 pub fn unpad(block: &[u8], kind: Kind) -> Option<&[u8]> {
-    if block.len() != PADDED_LEN {
+    if block.len() != SECRET_PADDED_LEN {
         return None;
     }
-    let len = block.iter().position(|&b| b == 0xFF).unwrap_or(PADDED_LEN);
+    let len = block
+        .iter()
+        .position(|&b| b == 0xFF)
+        .unwrap_or(SECRET_PADDED_LEN);
     let (value, padding) = block.split_at(len);
-    if !(6..=PADDED_LEN).contains(&len) || padding.iter().any(|&b| b != 0xFF) {
+    if !(6..=SECRET_PADDED_LEN).contains(&len) || padding.iter().any(|&b| b != 0xFF) {
         return None;
     }
     if kind == Kind::Pin && !value.is_ascii() {
@@ -94,6 +95,7 @@ pub fn unpad(block: &[u8], kind: Kind) -> Option<&[u8]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tessera_piv::piv::DEFAULT_PIN;
 
     #[test]
     fn unpads_and_validates() {
@@ -108,13 +110,14 @@ mod tests {
 
     #[test]
     fn counts_down_and_blocks() {
-        let mut s = Secret::new(DEFAULT_PIN, 3);
-        assert_eq!(s.check(b"000000"), Err(0x63C2));
-        assert_eq!(s.check(DEFAULT_PIN), Ok(()));
+        let pin = DEFAULT_PIN.as_bytes();
+        let mut s = Secret::new(pin, 3);
+        assert_eq!(s.check(b"000000"), Err(Sw(0x63C2)));
+        assert_eq!(s.check(pin), Ok(()));
         assert_eq!(s.tries_left(), 3);
-        assert_eq!(s.check(b"000000"), Err(0x63C2));
-        assert_eq!(s.check(b"000000"), Err(0x63C1));
-        assert_eq!(s.check(b"000000"), Err(0x63C0));
-        assert_eq!(s.check(DEFAULT_PIN), Err(0x6983));
+        assert_eq!(s.check(b"000000"), Err(Sw(0x63C2)));
+        assert_eq!(s.check(b"000000"), Err(Sw(0x63C1)));
+        assert_eq!(s.check(b"000000"), Err(Sw(0x63C0)));
+        assert_eq!(s.check(pin), Err(Sw(0x6983)));
     }
 }

@@ -1,18 +1,15 @@
 //! The card-reader bridge: PC/SC readers watched by one thread, PIV cards encoded as jobs that
 //! are recorded before the first APDU and committed after the last.
 
-pub mod apdu;
 pub mod encode;
 pub mod jobs;
-pub mod mgmt_key;
 pub mod monitor;
 pub mod panel;
-pub mod piv;
 pub mod reader;
 pub mod reconcile;
 pub mod secrets;
 pub mod target;
-pub mod tlv;
+pub use tessera_piv::{apdu, mgmt_key, piv, tlv};
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};

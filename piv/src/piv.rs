@@ -1,10 +1,14 @@
 //! PIV card commands (NIST SP 800-73-4) and the YubiKey extensions, over a [`CardChannel`].
 //! Card-agnostic: a YubiKey-only command is sent only after `00 FD` answered. Every response is
 //! parsed defensively: a malformed TLV or an unexpected status word is a [`PivError`].
+//!
+//! The PIV vocabulary is here as well (AID, default PIN and PUK, key references, slots, data
+//! object and template tags, key algorithms): a card has to mean the same by it.
 
-use super::apdu::{CardChannel, Command, Response, Sw, Transport, TransportError};
-use super::mgmt_key::MgmtKey;
-use super::tlv;
+use crate::apdu::{CardChannel, Command, Response, Sw, Transport, TransportError, MAX_SHORT_LE};
+use crate::ins;
+use crate::mgmt_key::{self, MgmtKey};
+use crate::tlv;
 use zeroize::Zeroizing;
 
 /// The PIV application identifier (with the version suffix; cards match the 9-byte prefix).
@@ -13,11 +17,42 @@ pub const AID: [u8; 11] = [
 ];
 pub const DEFAULT_PIN: &str = "123456";
 pub const DEFAULT_PUK: &str = "12345678";
+/// Every PIN and PUK travels padded with `FF` to this length.
+pub const SECRET_PADDED_LEN: usize = 8;
+/// The key references of PIN and PUK in VERIFY, CHANGE REFERENCE DATA and RESET RETRY COUNTER.
+pub const PIN_REFERENCE: u8 = 0x80;
+pub const PUK_REFERENCE: u8 = 0x81;
 
-/// CHUID, CCC and Discovery data object tags.
+/// Data object tags. The certificates' are [`Slot::object`] and [`certificate_tag`].
 pub const TAG_CHUID: u32 = 0x5FC102;
 pub const TAG_CCC: u32 = 0x5FC107;
 pub const TAG_DISCOVERY: u32 = 0x7E;
+pub const TAG_FINGERPRINTS: u32 = 0x5FC103;
+pub const TAG_FACIAL_IMAGE: u32 = 0x5FC108;
+pub const TAG_PRINTED_INFO: u32 = 0x5FC109;
+
+/// Tags inside the templates of commands and answers (data objects have the `TAG_` constants).
+pub mod tag {
+    /// GET and PUT DATA: the tag list naming an object, and the object's content.
+    pub const TAG_LIST: u32 = 0x5C;
+    pub const DATA: u32 = 0x53;
+    /// GENERAL AUTHENTICATE's dynamic authentication template and what it carries.
+    pub const DYNAMIC_AUTH: u32 = 0x7C;
+    pub const WITNESS: u32 = 0x80;
+    pub const CHALLENGE: u32 = 0x81;
+    pub const RESPONSE: u32 = 0x82;
+    pub const EXPONENTIATION: u32 = 0x85;
+    /// GENERATE's control reference template, its algorithm and the YubiKey policies.
+    pub const CONTROL: u32 = 0xAC;
+    pub const ALGORITHM: u32 = 0x80;
+    pub const PIN_POLICY: u32 = 0xAA;
+    pub const TOUCH_POLICY: u32 = 0xAB;
+    /// The public key template GENERATE answers with, and its parts.
+    pub const PUBLIC_KEY: u32 = 0x7F49;
+    pub const RSA_MODULUS: u32 = 0x81;
+    pub const RSA_EXPONENT: u32 = 0x82;
+    pub const EC_POINT: u32 = 0x86;
+}
 
 /// The FASC-N Yubico's tools write (agency 9999, system 9999, credential 999999): a card that
 /// is not a US federal credential says so this way.
@@ -76,7 +111,32 @@ pub enum Slot {
     CardAuthentication,
 }
 
+/// The retired key management slots, whose certificates follow one another from `5FC10D`.
+pub const FIRST_RETIRED_SLOT: u8 = 0x82;
+pub const LAST_RETIRED_SLOT: u8 = 0x95;
+const FIRST_RETIRED_CERTIFICATE: u32 = 0x5FC10D;
+
+/// The data object that holds the certificate of key slot `slot`, any of [`Slot`] or a retired
+/// one; `None` if `slot` holds no key pair.
+pub fn certificate_tag(slot: u8) -> Option<u32> {
+    match slot {
+        FIRST_RETIRED_SLOT..=LAST_RETIRED_SLOT => {
+            Some(FIRST_RETIRED_CERTIFICATE + u32::from(slot - FIRST_RETIRED_SLOT))
+        }
+        _ => Slot::from_id(slot).map(Slot::object),
+    }
+}
+
+/// Whether `slot` holds a key pair (as opposed to the management key, PIN or PUK).
+pub fn is_key_slot(slot: u8) -> bool {
+    certificate_tag(slot).is_some()
+}
+
 impl Slot {
+    pub fn from_id(id: u8) -> Option<Slot> {
+        Slot::ALL.into_iter().find(|s| s.id() == id)
+    }
+
     pub fn id(self) -> u8 {
         match self {
             Slot::Authentication => 0x9A,
@@ -112,7 +172,11 @@ impl Slot {
     ];
 }
 
-/// Key pair algorithms Tessera generates on cards (SP 800-78 identifiers).
+/// SP 800-78 identifiers of the key pair algorithms.
+pub const ALG_RSA2048: u8 = 0x07;
+pub const ALG_ECCP256: u8 = 0x11;
+
+/// Key pair algorithms Tessera generates on cards.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyAlgorithm {
     EccP256,
@@ -122,8 +186,8 @@ pub enum KeyAlgorithm {
 impl KeyAlgorithm {
     pub fn id(self) -> u8 {
         match self {
-            KeyAlgorithm::EccP256 => 0x11,
-            KeyAlgorithm::Rsa2048 => 0x07,
+            KeyAlgorithm::EccP256 => ALG_ECCP256,
+            KeyAlgorithm::Rsa2048 => ALG_RSA2048,
         }
     }
 }
@@ -186,8 +250,8 @@ pub enum Reference {
 impl Reference {
     fn id(self) -> u8 {
         match self {
-            Reference::Pin => 0x80,
-            Reference::Puk => 0x81,
+            Reference::Pin => PIN_REFERENCE,
+            Reference::Puk => PUK_REFERENCE,
         }
     }
 
@@ -202,13 +266,13 @@ impl Reference {
 /// A PIN or PUK as the card wants it: ASCII, padded to 8 bytes with `FF`.
 pub fn pad_secret(secret: &str) -> Result<Zeroizing<Vec<u8>>> {
     let b = secret.as_bytes();
-    if b.len() < 6 || b.len() > 8 || b.contains(&0xFF) {
+    if b.len() < 6 || b.len() > SECRET_PADDED_LEN || b.contains(&0xFF) {
         return Err(PivError::NotSupported(
             "a PIN or PUK outside 6 to 8 characters".into(),
         ));
     }
     let mut out = Zeroizing::new(b.to_vec());
-    out.resize(8, 0xFF);
+    out.resize(SECRET_PADDED_LEN, 0xFF);
     Ok(out)
 }
 
@@ -238,7 +302,8 @@ impl<T: Transport> Piv<T> {
 
     /// SELECT the PIV application by its 9-byte prefix.
     pub fn select(&mut self) -> Result<()> {
-        let r = self.send(Command::new(0xA4, 0x04, 0x00, AID[..9].to_vec()).with_le(0))?;
+        let r = self
+            .send(Command::new(ins::SELECT, 0x04, 0x00, AID[..9].to_vec()).with_le(MAX_SHORT_LE))?;
         match r.sw {
             Sw::OK => Ok(()),
             Sw::NOT_FOUND => Err(PivError::NoPiv),
@@ -251,7 +316,7 @@ impl<T: Transport> Piv<T> {
 
     /// YubiKey GET VERSION (`00 FD`); `None` on a card without the extension.
     pub fn yubico_version(&mut self) -> Result<Option<[u8; 3]>> {
-        let r = self.send(Command::new(0xFD, 0x00, 0x00, vec![]))?;
+        let r = self.send(Command::new(ins::GET_VERSION, 0x00, 0x00, vec![]))?;
         if !r.sw.is_ok() {
             return Ok(None);
         }
@@ -266,7 +331,7 @@ impl<T: Transport> Piv<T> {
 
     /// YubiKey GET SERIAL (`00 F8`); `None` if the card does not tell.
     pub fn yubico_serial(&mut self) -> Result<Option<u32>> {
-        let r = self.send(Command::new(0xF8, 0x00, 0x00, vec![]))?;
+        let r = self.send(Command::new(ins::GET_SERIAL, 0x00, 0x00, vec![]))?;
         if !r.sw.is_ok() {
             return Ok(None);
         }
@@ -297,13 +362,18 @@ impl<T: Transport> Piv<T> {
     }
 
     pub fn verify_pin(&mut self, pin: &str) -> Result<()> {
-        let r = self.send(Command::new(0x20, 0x00, 0x80, pad_secret(pin)?.to_vec()))?;
+        let r = self.send(Command::new(
+            ins::VERIFY,
+            0x00,
+            PIN_REFERENCE,
+            pad_secret(pin)?.to_vec(),
+        ))?;
         Self::secret_result(&r, Reference::Pin, "VERIFY")
     }
 
     /// VERIFY without data: the PIN's state, without spending a try.
     pub fn pin_status(&mut self) -> Result<PinStatus> {
-        let r = self.send(Command::new(0x20, 0x00, 0x80, vec![]))?;
+        let r = self.send(Command::new(ins::VERIFY, 0x00, PIN_REFERENCE, vec![]))?;
         match (r.sw, r.sw.tries_left()) {
             (Sw::OK, _) => Ok(PinStatus::Verified),
             (Sw::BLOCKED, _) | (_, Some(0)) => Ok(PinStatus::Blocked),
@@ -319,7 +389,12 @@ impl<T: Transport> Piv<T> {
     pub fn change_reference(&mut self, reference: Reference, old: &str, new: &str) -> Result<()> {
         let mut data = pad_secret(old)?;
         data.extend_from_slice(&pad_secret(new)?);
-        let r = self.send(Command::new(0x24, 0x00, reference.id(), data.to_vec()))?;
+        let r = self.send(Command::new(
+            ins::CHANGE_REFERENCE_DATA,
+            0x00,
+            reference.id(),
+            data.to_vec(),
+        ))?;
         Self::secret_result(&r, reference, "CHANGE REFERENCE DATA")
     }
 
@@ -327,7 +402,12 @@ impl<T: Transport> Piv<T> {
     pub fn unblock_pin(&mut self, puk: &str, new_pin: &str) -> Result<()> {
         let mut data = pad_secret(puk)?;
         data.extend_from_slice(&pad_secret(new_pin)?);
-        let r = self.send(Command::new(0x2C, 0x00, 0x80, data.to_vec()))?;
+        let r = self.send(Command::new(
+            ins::RESET_RETRY_COUNTER,
+            0x00,
+            PIN_REFERENCE,
+            data.to_vec(),
+        ))?;
         Self::secret_result(&r, Reference::Puk, "RESET RETRY COUNTER")
     }
 
@@ -337,11 +417,13 @@ impl<T: Transport> Piv<T> {
         const WHAT: &str = "GENERAL AUTHENTICATE";
         let alg = key.algorithm.id();
         let n = key.algorithm.block_len();
-        let r =
-            self.send(Command::new(0x87, alg, 0x9B, vec![0x7C, 0x02, 0x80, 0x00]).with_le(0))?;
+        let ask = tlv::write(tag::DYNAMIC_AUTH, &tlv::write(tag::WITNESS, &[]));
+        let r = self.send(
+            Command::new(ins::GENERAL_AUTHENTICATE, alg, mgmt_key::SLOT, ask).with_le(MAX_SHORT_LE),
+        )?;
         match r.sw {
             Sw::OK => {}
-            Sw(0x6A80) | Sw(0x6A86) => {
+            Sw::INCORRECT_DATA | Sw::INCORRECT_P1P2 => {
                 return Err(PivError::NotSupported(format!(
                     "a {} management key (or this one is of another algorithm)",
                     key.algorithm.name()
@@ -349,9 +431,9 @@ impl<T: Transport> Piv<T> {
             }
             sw => return Err(PivError::Status { what: WHAT, sw }),
         }
-        let inner = tlv::expect(&r.data, 0x7C).map_err(malformed(WHAT))?;
-        let witness_enc = tlv::expect(inner, 0x80).map_err(malformed(WHAT))?;
-        if witness_enc.len() != n {
+        let inner = tlv::expect(&r.data, tag::DYNAMIC_AUTH).map_err(malformed(WHAT))?;
+        let witness_enc = tlv::expect(inner, tag::WITNESS).map_err(malformed(WHAT))?;
+        let Some(witness) = key.decrypt_block(witness_enc) else {
             return Err(PivError::Malformed {
                 what: WHAT,
                 detail: format!(
@@ -359,23 +441,30 @@ impl<T: Transport> Piv<T> {
                     witness_enc.len()
                 ),
             });
-        }
-        let witness = key.decrypt_block(witness_enc);
+        };
         let mut challenge = vec![0u8; n];
         rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut challenge);
-        let mut body = tlv::write(0x80, &witness);
-        body.extend(tlv::write(0x81, &challenge));
-        let r = self.send(Command::new(0x87, alg, 0x9B, tlv::write(0x7C, &body)).with_le(0))?;
+        let mut body = tlv::write(tag::WITNESS, &witness);
+        body.extend(tlv::write(tag::CHALLENGE, &challenge));
+        let r = self.send(
+            Command::new(
+                ins::GENERAL_AUTHENTICATE,
+                alg,
+                mgmt_key::SLOT,
+                tlv::write(tag::DYNAMIC_AUTH, &body),
+            )
+            .with_le(MAX_SHORT_LE),
+        )?;
         match r.sw {
             Sw::OK => {}
-            Sw::SECURITY_NOT_SATISFIED | Sw(0x6A80) | Sw(0x63C0..=0x63CF) => {
+            Sw::SECURITY_NOT_SATISFIED | Sw::INCORRECT_DATA | Sw(0x63C0..=0x63CF) => {
                 return Err(PivError::WrongManagementKey)
             }
             sw => return Err(PivError::Status { what: WHAT, sw }),
         }
-        let inner = tlv::expect(&r.data, 0x7C).map_err(malformed(WHAT))?;
-        let response = tlv::expect(inner, 0x82).map_err(malformed(WHAT))?;
-        if response != key.encrypt_block(&challenge).as_slice() {
+        let inner = tlv::expect(&r.data, tag::DYNAMIC_AUTH).map_err(malformed(WHAT))?;
+        let response = tlv::expect(inner, tag::RESPONSE).map_err(malformed(WHAT))?;
+        if key.encrypt_block(&challenge).as_deref() != Some(response) {
             // The card does not hold our key, yet accepted the witness: not a card to trust.
             return Err(PivError::WrongManagementKey);
         }
@@ -385,10 +474,13 @@ impl<T: Transport> Piv<T> {
     /// GENERATE ASYMMETRIC KEY PAIR in `slot`; returns the public key.
     pub fn generate(&mut self, slot: Slot, algorithm: KeyAlgorithm) -> Result<PublicKey> {
         const WHAT: &str = "GENERATE ASYMMETRIC KEY PAIR";
-        let data = tlv::write(0xAC, &tlv::write(0x80, &[algorithm.id()]));
-        let r = self.send(Command::new(0x47, 0x00, slot.id(), data).with_le(0))?;
+        let data = tlv::write(tag::CONTROL, &tlv::write(tag::ALGORITHM, &[algorithm.id()]));
+        let r = self.send(
+            Command::new(ins::GENERATE_ASYMMETRIC_KEY_PAIR, 0x00, slot.id(), data)
+                .with_le(MAX_SHORT_LE),
+        )?;
         check(WHAT, &r)?;
-        let template = tlv::expect(&r.data, 0x7F49).map_err(malformed(WHAT))?;
+        let template = tlv::expect(&r.data, tag::PUBLIC_KEY).map_err(malformed(WHAT))?;
         let parts = tlv::read_all(template).map_err(malformed(WHAT))?;
         let bad = |detail: &str| PivError::Malformed {
             what: WHAT,
@@ -396,15 +488,18 @@ impl<T: Transport> Piv<T> {
         };
         match algorithm {
             KeyAlgorithm::EccP256 => {
-                let point = tlv::find(&parts, 0x86).ok_or_else(|| bad("no EC point (86)"))?;
+                let point =
+                    tlv::find(&parts, tag::EC_POINT).ok_or_else(|| bad("no EC point (86)"))?;
                 if point.len() != 65 || point[0] != 0x04 {
                     return Err(bad("the EC point is not an uncompressed P-256 point"));
                 }
                 Ok(PublicKey::EccP256(point.to_vec()))
             }
             KeyAlgorithm::Rsa2048 => {
-                let modulus = tlv::find(&parts, 0x81).ok_or_else(|| bad("no modulus (81)"))?;
-                let exponent = tlv::find(&parts, 0x82).ok_or_else(|| bad("no exponent (82)"))?;
+                let modulus =
+                    tlv::find(&parts, tag::RSA_MODULUS).ok_or_else(|| bad("no modulus (81)"))?;
+                let exponent =
+                    tlv::find(&parts, tag::RSA_EXPONENT).ok_or_else(|| bad("no exponent (82)"))?;
                 let bits = rsa::BigUint::from_bytes_be(modulus).bits();
                 if bits != 2048 {
                     return Err(bad(&format!("a {bits}-bit modulus instead of 2048")));
@@ -418,10 +513,10 @@ impl<T: Transport> Piv<T> {
     }
 
     /// PUT DATA: writes (or with empty `content`, deletes) a data object.
-    pub fn put_data(&mut self, tag: u32, content: &[u8]) -> Result<()> {
-        let mut data = tlv::write(0x5C, &tlv::tag_bytes(tag));
-        data.extend(tlv::write(0x53, content));
-        let r = self.send(Command::new(0xDB, 0x3F, 0xFF, data))?;
+    pub fn put_data(&mut self, object: u32, content: &[u8]) -> Result<()> {
+        let mut data = tlv::write(tag::TAG_LIST, &tlv::tag_bytes(object));
+        data.extend(tlv::write(tag::DATA, content));
+        let r = self.send(Command::new(ins::PUT_DATA, 0x3F, 0xFF, data))?;
         match r.sw {
             Sw::SECURITY_NOT_SATISFIED => Err(PivError::Status {
                 what: "PUT DATA (management key not authenticated)",
@@ -432,17 +527,17 @@ impl<T: Transport> Piv<T> {
     }
 
     /// GET DATA: the content of a data object, `None` if the card has none.
-    pub fn get_data(&mut self, tag: u32) -> Result<Option<Vec<u8>>> {
-        let data = tlv::write(0x5C, &tlv::tag_bytes(tag));
-        let r = self.send(Command::new(0xCB, 0x3F, 0xFF, data).with_le(0))?;
+    pub fn get_data(&mut self, object: u32) -> Result<Option<Vec<u8>>> {
+        let data = tlv::write(tag::TAG_LIST, &tlv::tag_bytes(object));
+        let r = self.send(Command::new(ins::GET_DATA, 0x3F, 0xFF, data).with_le(MAX_SHORT_LE))?;
         match r.sw {
             Sw::NOT_FOUND => Ok(None),
             _ => {
                 check("GET DATA", &r)?;
-                let outer = if tag == TAG_DISCOVERY {
+                let outer = if object == TAG_DISCOVERY {
                     TAG_DISCOVERY
                 } else {
-                    0x53
+                    tag::DATA
                 };
                 Ok(Some(
                     tlv::expect(&r.data, outer)
@@ -469,9 +564,18 @@ impl<T: Transport> Piv<T> {
 
     /// YubiKey SET MANAGEMENT KEY. Needs the current key authenticated.
     pub fn set_management_key(&mut self, key: &MgmtKey) -> Result<()> {
-        let mut data = Zeroizing::new(vec![key.algorithm.id(), 0x9B, key.key.len() as u8]);
+        let mut data = Zeroizing::new(vec![
+            key.algorithm.id(),
+            mgmt_key::SLOT,
+            key.key.len() as u8,
+        ]);
         data.extend_from_slice(&key.key);
-        let r = self.send(Command::new(0xFF, 0xFF, 0xFF, data.to_vec()))?;
+        let r = self.send(Command::new(
+            ins::SET_MANAGEMENT_KEY,
+            0xFF,
+            0xFF,
+            data.to_vec(),
+        ))?;
         check("SET MANAGEMENT KEY", &r)
     }
 
@@ -481,7 +585,12 @@ impl<T: Transport> Piv<T> {
         if pin_tries == 0 || puk_tries == 0 {
             return Err(PivError::NotSupported("zero PIN or PUK tries".into()));
         }
-        let r = self.send(Command::new(0xFA, pin_tries, puk_tries, vec![]))?;
+        let r = self.send(Command::new(
+            ins::SET_PIN_RETRIES,
+            pin_tries,
+            puk_tries,
+            vec![],
+        ))?;
         check("SET PIN RETRIES", &r)
     }
 
@@ -489,7 +598,7 @@ impl<T: Transport> Piv<T> {
     /// key) into `slot`.
     pub fn import_key(&mut self, slot: Slot, key: &ImportKey) -> Result<()> {
         let (alg, data) = key.encode();
-        let r = self.send(Command::new(0xFE, alg, slot.id(), data.to_vec()))?;
+        let r = self.send(Command::new(ins::IMPORT_KEY, alg, slot.id(), data.to_vec()))?;
         check("IMPORT KEY", &r)
     }
 }
@@ -611,8 +720,8 @@ pub fn ccc(card_id: &[u8; 14]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bridge::apdu::tests::Script;
-    use crate::bridge::mgmt_key::MgmtAlgorithm;
+    use crate::apdu::tests::Script;
+    use crate::mgmt_key::MgmtAlgorithm;
 
     fn piv(steps: &[(&str, &str)]) -> Piv<Script> {
         Piv::new(Script::new(steps))
@@ -706,7 +815,7 @@ mod tests {
             if data == [0x7C, 0x02, 0x80, 0x00] {
                 let mut r = tlv::write(
                     0x7C,
-                    &tlv::write(0x80, &self.key.encrypt_block(&self.witness)),
+                    &tlv::write(0x80, &self.key.encrypt_block(&self.witness).unwrap()),
                 );
                 r.extend([0x90, 0x00]);
                 return Ok(r);
@@ -718,7 +827,10 @@ mod tests {
             }
             let challenge = tlv::find(&parts, 0x81).unwrap();
             assert_eq!(challenge.len(), n);
-            let mut r = tlv::write(0x7C, &tlv::write(0x82, &self.key.encrypt_block(challenge)));
+            let mut r = tlv::write(
+                0x7C,
+                &tlv::write(0x82, &self.key.encrypt_block(challenge).unwrap()),
+            );
             r.extend([0x90, 0x00]);
             Ok(r)
         }
@@ -931,6 +1043,19 @@ mod tests {
             "9000",
         )]);
         p.import_key(Slot::KeyManagement, &key).unwrap();
+    }
+
+    #[test]
+    fn slots_and_their_certificate_objects() {
+        assert_eq!(certificate_tag(0x9A), Some(0x5FC105));
+        assert_eq!(certificate_tag(0x9E), Some(0x5FC101));
+        assert_eq!(certificate_tag(0x82), Some(0x5FC10D));
+        assert_eq!(certificate_tag(0x95), Some(0x5FC120));
+        assert_eq!(certificate_tag(mgmt_key::SLOT), None);
+        assert!(is_key_slot(0x9D) && !is_key_slot(0x96) && !is_key_slot(0x81));
+        for slot in Slot::ALL {
+            assert_eq!(Slot::from_id(slot.id()), Some(slot));
+        }
     }
 
     #[test]

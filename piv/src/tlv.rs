@@ -1,8 +1,9 @@
 //! BER-TLV as PIV uses it: tags of one to three bytes, definite lengths of up to three bytes.
-//! Parsing never panics: whatever a card sends, a malformed TLV is an error.
+//! Parsing never panics: whatever a card (or, to a card, a host) sends, a malformed TLV is an
+//! error.
 
 /// A parsed TLV: the tag as an integer (`0x5FC105`) and its value.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Tlv<'a> {
     pub tag: u32,
     pub value: &'a [u8],
@@ -63,12 +64,22 @@ pub fn read(input: &[u8]) -> Result<(Tlv<'_>, &[u8]), TlvError> {
     Ok((Tlv { tag, value }, rest))
 }
 
-/// All TLVs in `input`, which must contain nothing else.
-pub fn read_all(mut input: &[u8]) -> Result<Vec<Tlv<'_>>, TlvError> {
+/// All TLVs in `input`, which must contain nothing else but the padding some cards leave after
+/// the last object.
+pub fn read_all(input: &[u8]) -> Result<Vec<Tlv<'_>>, TlvError> {
+    read_sequence(input, true)
+}
+
+/// All TLVs in `input` and nothing else, not even padding: what a card demands of the data of a
+/// command.
+pub fn read_all_strict(input: &[u8]) -> Result<Vec<Tlv<'_>>, TlvError> {
+    read_sequence(input, false)
+}
+
+fn read_sequence(mut input: &[u8], padding: bool) -> Result<Vec<Tlv<'_>>, TlvError> {
     let mut out = Vec::new();
     while !input.is_empty() {
-        // Padding some cards leave after the last object.
-        if input.iter().all(|b| *b == 0x00 || *b == 0xFF) {
+        if padding && input.iter().all(|b| *b == 0x00 || *b == 0xFF) {
             break;
         }
         let (t, rest) = read(input)?;
@@ -172,5 +183,59 @@ mod tests {
         for n in 0..full.len() {
             let _ = read_all(&full[..n]);
         }
+    }
+
+    #[test]
+    fn strict_reading_refuses_padding() {
+        let mut input = write(0x80, &[1]);
+        input.extend([0xFF, 0xFF]);
+        assert_eq!(read_all(&input).unwrap().len(), 1);
+        assert!(read_all_strict(&input).is_err());
+        assert!(read_all_strict(&[]).unwrap().is_empty());
+        // Zero bytes are a TLV to a strict reader (tag 00, empty), padding to the lenient one.
+        assert_eq!(read_all_strict(&[0x00, 0x00]).unwrap().len(), 1);
+        assert!(read_all(&[0x00, 0x00]).unwrap().is_empty());
+    }
+
+    #[test]
+    fn reads_a_public_key_template_after_a_long_object() {
+        let mut data = vec![0x5F, 0xC1, 0x05, 0x82, 0x01, 0x00];
+        data.extend(std::iter::repeat_n(7u8, 256));
+        data.extend_from_slice(&[0x7F, 0x49, 0x81, 0x80]);
+        data.extend(std::iter::repeat_n(1u8, 128));
+        let tlvs = read_all_strict(&data).unwrap();
+        assert_eq!(tlvs.len(), 2);
+        assert_eq!(tlvs[0].tag, 0x5FC105);
+        assert_eq!(tlvs[0].value.len(), 256);
+        assert_eq!(tlvs[1].tag, 0x7F49);
+        assert_eq!(tlvs[1].value.len(), 128);
+    }
+
+    #[test]
+    fn refuses_truncation_bad_lengths_and_four_byte_tags() {
+        for bad in [
+            &[][..],
+            &[0x5F],
+            &[0x53, 0x05, 1, 2],
+            &[0x53, 0x82, 0x01],
+            &[0x53, 0x84, 0, 0, 0, 1, 0],
+            &[0x5F, 0xFF, 0xFF, 0xFF, 0x01, 0x00],
+        ] {
+            assert!(read(bad).is_err(), "{bad:02X?}");
+        }
+    }
+
+    #[test]
+    fn encodes_round_trip() {
+        for len in [0usize, 1, 0x7F, 0x80, 0xFF, 0x100, 0x1234] {
+            let value = vec![0xAB; len];
+            let enc = write(0x5FC10A, &value);
+            let (tlv, rest) = read(&enc).unwrap();
+            assert!(rest.is_empty());
+            assert_eq!(tlv.tag, 0x5FC10A);
+            assert_eq!(tlv.value, &value[..]);
+        }
+        assert_eq!(write(0x00, &[1]), [0x00, 0x01, 0x01]);
+        assert_eq!(write(0x7F49, &[]), [0x7F, 0x49, 0x00]);
     }
 }

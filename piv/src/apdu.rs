@@ -1,10 +1,15 @@
 //! ISO 7816-4 command and response APDUs, and the channel that hides the transport details PIV
 //! cards differ in: command chaining for long data and `61xx` / `6Cxx` response handling.
+//! One [`Command`] serves both ends: a host encodes it ([`Command::to_bytes`]), a card parses it
+//! ([`Command::parse`]), and a card answers with the [`Response`] a host reads back.
 
+use crate::ins;
 use std::time::{Duration, Instant};
 
 /// Short APDUs carry at most this much data per command; longer data is chained.
 pub const MAX_SHORT_DATA: usize = 255;
+/// The most a short APDU's `Le` can ask for (written `00`).
+pub const MAX_SHORT_LE: usize = 256;
 
 /// A command APDU.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,8 +19,19 @@ pub struct Command {
     pub p1: u8,
     pub p2: u8,
     pub data: Vec<u8>,
-    /// Expected response length; `Some(0)` encodes `Le = 00` (up to 256 bytes).
-    pub le: Option<u8>,
+    /// Expected response length in bytes (short `00` is 256, extended `0000` is 65536); `None`
+    /// if absent.
+    pub le: Option<usize>,
+    /// Lc and Le in the extended (two-byte) form.
+    pub extended: bool,
+}
+
+/// A short `Le` byte as a length.
+fn short_le(le: u8) -> usize {
+    match le {
+        0 => MAX_SHORT_LE,
+        n => usize::from(n),
+    }
 }
 
 impl Command {
@@ -27,32 +43,111 @@ impl Command {
             p2,
             data,
             le: None,
+            extended: false,
         }
     }
 
-    pub fn with_le(mut self, le: u8) -> Command {
+    pub fn with_le(mut self, le: usize) -> Command {
         self.le = Some(le);
         self
     }
 
-    /// The short encoding. Data longer than 255 bytes must go through [`CardChannel::send`],
-    /// which chains it.
+    /// The encoding, in the short or extended form as [`Command::extended`] says. Data longer
+    /// than a short APDU holds must go through [`CardChannel::send`], which chains it.
     pub fn to_bytes(&self) -> Vec<u8> {
-        debug_assert!(self.data.len() <= MAX_SHORT_DATA);
         let mut b = vec![self.cla, self.ins, self.p1, self.p2];
-        if !self.data.is_empty() {
-            b.push(self.data.len() as u8);
-            b.extend_from_slice(&self.data);
-        }
-        if let Some(le) = self.le {
-            b.push(le);
+        if self.extended {
+            debug_assert!(self.data.len() <= usize::from(u16::MAX));
+            if !self.data.is_empty() {
+                b.push(0x00);
+                b.extend_from_slice(&(self.data.len() as u16).to_be_bytes());
+                b.extend_from_slice(&self.data);
+            }
+            if let Some(le) = self.le {
+                if self.data.is_empty() {
+                    b.push(0x00);
+                }
+                // 65536 wraps to `00 00`, which is how it is written.
+                b.extend_from_slice(&(le as u16).to_be_bytes());
+            }
+        } else {
+            debug_assert!(self.data.len() <= MAX_SHORT_DATA);
+            if !self.data.is_empty() {
+                b.push(self.data.len() as u8);
+                b.extend_from_slice(&self.data);
+            }
+            if let Some(le) = self.le {
+                // 256 wraps to `00`, which is how it is written.
+                b.push(le as u8);
+            }
         }
         b
     }
 
+    /// Splits a raw APDU into header, body and Le according to the ISO 7816-3 cases. Whatever a
+    /// host sends, an inconsistent length is `67 00`, never a panic.
+    pub fn parse(apdu: &[u8]) -> Result<Command, Sw> {
+        let (header, body) = match apdu.split_first_chunk::<4>() {
+            Some(split) => split,
+            None => return Err(Sw::WRONG_LENGTH),
+        };
+        let [cla, ins, p1, p2] = *header;
+        let extended_le = |hi: u8, lo: u8| match u16::from_be_bytes([hi, lo]) {
+            0 => 65536,
+            n => usize::from(n),
+        };
+        let (data, le, extended) = match *body {
+            [] => (&[][..], None, false),
+            [le] => (&[][..], Some(short_le(le)), false),
+            [lc, ref rest @ ..] if lc != 0 => {
+                let lc = usize::from(lc);
+                if rest.len() == lc {
+                    (rest, None, false)
+                } else if rest.len() == lc + 1 {
+                    (&rest[..lc], Some(short_le(rest[lc])), false)
+                } else {
+                    return Err(Sw::WRONG_LENGTH);
+                }
+            }
+            [0, hi, lo] => (&[][..], Some(extended_le(hi, lo)), true),
+            [0, hi, lo, ref rest @ ..] => {
+                let lc = usize::from(u16::from_be_bytes([hi, lo]));
+                if lc == 0 {
+                    return Err(Sw::WRONG_LENGTH);
+                }
+                if rest.len() == lc {
+                    (rest, None, true)
+                } else if rest.len() == lc + 2 {
+                    (&rest[..lc], Some(extended_le(rest[lc], rest[lc + 1])), true)
+                } else {
+                    return Err(Sw::WRONG_LENGTH);
+                }
+            }
+            _ => return Err(Sw::WRONG_LENGTH),
+        };
+        Ok(Command {
+            cla,
+            ins,
+            p1,
+            p2,
+            data: data.to_vec(),
+            le,
+            extended,
+        })
+    }
+
+    /// The most response data one answer may carry before `61 xx` chaining kicks in.
+    pub fn max_response(&self) -> usize {
+        match (self.le, self.extended) {
+            (Some(le), true) => le,
+            (Some(le), false) => le.min(MAX_SHORT_LE),
+            (None, _) => MAX_SHORT_LE,
+        }
+    }
+
     /// The commands that carry `data` in chained blocks: CLA bit `10` on all but the last.
     pub fn chained(&self) -> Vec<Command> {
-        if self.data.len() <= MAX_SHORT_DATA {
+        if self.extended || self.data.len() <= MAX_SHORT_DATA {
             return vec![self.clone()];
         }
         let blocks: Vec<&[u8]> = self.data.chunks(MAX_SHORT_DATA).collect();
@@ -67,6 +162,7 @@ impl Command {
                 p2: self.p2,
                 data: block.to_vec(),
                 le: if i < last { None } else { self.le },
+                extended: false,
             })
             .collect()
     }
@@ -78,12 +174,22 @@ pub struct Sw(pub u16);
 
 impl Sw {
     pub const OK: Sw = Sw(0x9000);
+    pub const WRONG_LENGTH: Sw = Sw(0x6700);
     pub const SECURITY_NOT_SATISFIED: Sw = Sw(0x6982);
     pub const BLOCKED: Sw = Sw(0x6983);
     pub const CONDITIONS_NOT_SATISFIED: Sw = Sw(0x6985);
+    pub const INCORRECT_DATA: Sw = Sw(0x6A80);
     pub const NOT_FOUND: Sw = Sw(0x6A82);
+    pub const NOT_ENOUGH_MEMORY: Sw = Sw(0x6A84);
+    pub const INCORRECT_P1P2: Sw = Sw(0x6A86);
     pub const INS_NOT_SUPPORTED: Sw = Sw(0x6D00);
     pub const CLA_NOT_SUPPORTED: Sw = Sw(0x6E00);
+
+    /// `63 Cx`: a wrong PIN or PUK with `tries_left` tries left, saturating at 15, the most a
+    /// nibble can say.
+    pub fn verification_failed(tries_left: u8) -> Sw {
+        Sw(0x63C0 | u16::from(tries_left.min(15)))
+    }
 
     pub fn is_ok(self) -> bool {
         self == Sw::OK
@@ -128,6 +234,17 @@ pub struct Response {
 }
 
 impl Response {
+    pub fn ok(data: Vec<u8>) -> Response {
+        Response { data, sw: Sw::OK }
+    }
+
+    pub fn status(sw: Sw) -> Response {
+        Response {
+            data: Vec::new(),
+            sw,
+        }
+    }
+
     /// Splits raw response bytes; fewer than two bytes is a transport error, not a response.
     pub fn parse(raw: &[u8]) -> Result<Response, TransportError> {
         if raw.len() < 2 {
@@ -141,6 +258,18 @@ impl Response {
             data: data.to_vec(),
             sw: Sw(u16::from_be_bytes([sw[0], sw[1]])),
         })
+    }
+
+    pub fn into_bytes(self) -> Vec<u8> {
+        let mut out = self.data;
+        out.extend_from_slice(&self.sw.0.to_be_bytes());
+        out
+    }
+}
+
+impl From<Sw> for Response {
+    fn from(sw: Sw) -> Response {
+        Response::status(sw)
     }
 }
 
@@ -223,7 +352,7 @@ impl<T: Transport> CardChannel<T> {
         let mut r = response.ok_or_else(|| TransportError::Protocol("nothing to send".into()))?;
         if r.sw.0 & 0xFF00 == 0x6C00 {
             let mut again = cmd.clone();
-            again.le = Some((r.sw.0 & 0xFF) as u8);
+            again.le = Some(short_le((r.sw.0 & 0xFF) as u8));
             if again.data.len() <= MAX_SHORT_DATA {
                 r = self.raw(&again.to_bytes())?;
             }
@@ -238,9 +367,9 @@ impl<T: Transport> CardChannel<T> {
                     "the card keeps answering 61xx without end".into(),
                 ));
             }
-            let le = (sw.0 & 0xFF) as u8;
+            let le = short_le((sw.0 & 0xFF) as u8);
             let more = self.raw(
-                &Command::new(0xC0, 0x00, 0x00, Vec::new())
+                &Command::new(ins::GET_RESPONSE, 0x00, 0x00, Vec::new())
                     .with_le(le)
                     .to_bytes(),
             )?;
@@ -313,7 +442,7 @@ pub(crate) mod tests {
         );
         assert_eq!(
             Command::new(0xCB, 0x3F, 0xFF, vec![0x5C, 0x01, 0x7E])
-                .with_le(0)
+                .with_le(MAX_SHORT_LE)
                 .to_bytes(),
             [0x00, 0xCB, 0x3F, 0xFF, 0x03, 0x5C, 0x01, 0x7E, 0x00]
         );
@@ -339,7 +468,10 @@ pub(crate) mod tests {
             ("00C0000003", "030405 9000"),
         ]));
         let r = ch
-            .send(&Command::new(0xCB, 0x3F, 0xFF, hex::decode("5C035FC105").unwrap()).with_le(0))
+            .send(
+                &Command::new(0xCB, 0x3F, 0xFF, hex::decode("5C035FC105").unwrap())
+                    .with_le(MAX_SHORT_LE),
+            )
             .unwrap();
         assert_eq!(r.data, [1, 2, 3, 4, 5]);
         assert!(r.sw.is_ok());
@@ -353,7 +485,7 @@ pub(crate) mod tests {
             ("00FD000003", "050403 9000"),
         ]));
         let r = ch
-            .send(&Command::new(0xFD, 0, 0, vec![]).with_le(0))
+            .send(&Command::new(0xFD, 0, 0, vec![]).with_le(MAX_SHORT_LE))
             .unwrap();
         assert_eq!(r.data, [5, 4, 3]);
     }
@@ -391,5 +523,74 @@ pub(crate) mod tests {
             Response::parse(&[0x63, 0xC2]).unwrap().sw.tries_left(),
             Some(2)
         );
+    }
+
+    #[test]
+    fn parses_all_cases() {
+        let c = Command::parse(&[0, 0x20, 0, 0x80]).unwrap();
+        assert_eq!((c.data.len(), c.le, c.extended), (0, None, false));
+        let c = Command::parse(&[0, 0xC0, 0, 0, 0]).unwrap();
+        assert_eq!(c.le, Some(256));
+        let c = Command::parse(&[0, 0x20, 0, 0x80, 2, 1, 2]).unwrap();
+        assert_eq!((c.data, c.le), (vec![1, 2], None));
+        let c = Command::parse(&[0, 0xA4, 4, 0, 2, 1, 2, 0]).unwrap();
+        assert_eq!((c.data, c.le), (vec![1, 2], Some(256)));
+        let c = Command::parse(&[0, 0xCB, 0x3F, 0xFF, 0, 0, 0]).unwrap();
+        assert_eq!((c.le, c.extended), (Some(65536), true));
+        let c = Command::parse(&[0, 0xDB, 0x3F, 0xFF, 0, 0, 2, 9, 9]).unwrap();
+        assert_eq!((c.data, c.le, c.extended), (vec![9, 9], None, true));
+        let c = Command::parse(&[0, 0xDB, 0x3F, 0xFF, 0, 0, 2, 9, 9, 0x01, 0x00]).unwrap();
+        assert_eq!(c.le, Some(256));
+    }
+
+    #[test]
+    fn rejects_inconsistent_lengths() {
+        for bad in [
+            &[][..],
+            &[0, 0x20, 0],
+            &[0, 0x20, 0, 0x80, 3, 1],
+            &[0, 0x20, 0, 0x80, 1, 1, 2, 3],
+            &[0, 0x20, 0, 0x80, 0, 0],
+            &[0, 0x20, 0, 0x80, 0, 0, 0, 1],
+            &[0, 0x20, 0, 0x80, 0, 0, 2, 1],
+        ] {
+            assert_eq!(Command::parse(bad), Err(Sw::WRONG_LENGTH), "{bad:02X?}");
+        }
+    }
+
+    #[test]
+    fn the_card_parses_what_the_host_encodes() {
+        for extended in [false, true] {
+            let max_data = if extended { 300 } else { MAX_SHORT_DATA };
+            let max_le = if extended { 65536 } else { MAX_SHORT_LE };
+            for data in [0, 1, max_data] {
+                for le in [None, Some(1), Some(255), Some(max_le)] {
+                    let cmd = Command {
+                        cla: 0x10,
+                        extended,
+                        le,
+                        ..Command::new(0xDB, 0x3F, 0xFF, vec![0xA5; data])
+                    };
+                    // Without data and Le there is no length field to be extended.
+                    let parsed = Command {
+                        extended: extended && (data > 0 || le.is_some()),
+                        ..cmd.clone()
+                    };
+                    assert_eq!(Command::parse(&cmd.to_bytes()), Ok(parsed), "{cmd:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn wrong_secret_status_words() {
+        assert_eq!(Sw::verification_failed(2), Sw(0x63C2));
+        assert_eq!(Sw::verification_failed(20), Sw(0x63CF));
+        assert_eq!(Sw::verification_failed(0).tries_left(), Some(0));
+        assert_eq!(
+            Response::status(Sw::verification_failed(1)).into_bytes(),
+            [0x63, 0xC1]
+        );
+        assert_eq!(Response::ok(vec![7]).into_bytes(), [7, 0x90, 0x00]);
     }
 }

@@ -4,6 +4,13 @@
 use aes::cipher::{generic_array::GenericArray, BlockDecrypt, BlockEncrypt, KeyInit};
 use zeroize::Zeroizing;
 
+/// The key reference of the card management key in GENERAL AUTHENTICATE and SET MANAGEMENT KEY.
+pub const SLOT: u8 = 0x9B;
+
+/// SP 800-78's former identifier of 3DES, which GENERAL AUTHENTICATE still accepts in P1
+/// because old tools still send it.
+pub const TRIPLE_DES_LEGACY_ID: u8 = 0x00;
+
 /// SP 800-78 algorithm identifiers for the management key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -26,7 +33,7 @@ impl MgmtAlgorithm {
 
     pub fn from_id(id: u8) -> Option<MgmtAlgorithm> {
         Some(match id {
-            0x00 | 0x03 => MgmtAlgorithm::TripleDes,
+            TRIPLE_DES_LEGACY_ID | 0x03 => MgmtAlgorithm::TripleDes,
             0x08 => MgmtAlgorithm::Aes128,
             0x0A => MgmtAlgorithm::Aes192,
             0x0C => MgmtAlgorithm::Aes256,
@@ -58,6 +65,48 @@ impl MgmtAlgorithm {
             MgmtAlgorithm::Aes256 => "AES-256",
         }
     }
+
+    /// Encrypts one block with `key`; `None` if key or block is not of this algorithm's length.
+    pub fn encrypt_block(self, key: &[u8], block: &[u8]) -> Option<Vec<u8>> {
+        self.cipher(key, block, true)
+    }
+
+    /// Decrypts one block with `key`; `None` if key or block is not of this algorithm's length.
+    pub fn decrypt_block(self, key: &[u8], block: &[u8]) -> Option<Vec<u8>> {
+        self.cipher(key, block, false)
+    }
+
+    /// ECB on exactly one block, which is all PIV's challenge and response need.
+    fn cipher(self, key: &[u8], block: &[u8], encrypt: bool) -> Option<Vec<u8>> {
+        if key.len() != self.key_len() || block.len() != self.block_len() {
+            return None;
+        }
+        match self {
+            MgmtAlgorithm::TripleDes => one_block::<des::TdesEde3>(key, block, encrypt),
+            MgmtAlgorithm::Aes128 => one_block::<aes::Aes128>(key, block, encrypt),
+            MgmtAlgorithm::Aes192 => one_block::<aes::Aes192>(key, block, encrypt),
+            MgmtAlgorithm::Aes256 => one_block::<aes::Aes256>(key, block, encrypt),
+        }
+    }
+}
+
+fn one_block<C: KeyInit + BlockEncrypt + BlockDecrypt>(
+    key: &[u8],
+    block: &[u8],
+    encrypt: bool,
+) -> Option<Vec<u8>> {
+    let cipher = C::new_from_slice(key).ok()?;
+    // `clone_from_slice` panics on any other length.
+    if block.len() != C::block_size() {
+        return None;
+    }
+    let mut b = GenericArray::clone_from_slice(block);
+    if encrypt {
+        cipher.encrypt_block(&mut b)
+    } else {
+        cipher.decrypt_block(&mut b)
+    }
+    Some(b.to_vec())
 }
 
 /// The factory default of PIV cards and YubiKeys.
@@ -123,34 +172,14 @@ impl MgmtKey {
         self.key.as_slice() == DEFAULT_KEY
     }
 
-    pub fn encrypt_block(&self, block: &[u8]) -> Vec<u8> {
-        self.cipher(block, true)
+    /// `None` if `block` is not one cipher block.
+    pub fn encrypt_block(&self, block: &[u8]) -> Option<Vec<u8>> {
+        self.algorithm.encrypt_block(&self.key, block)
     }
 
-    pub fn decrypt_block(&self, block: &[u8]) -> Vec<u8> {
-        self.cipher(block, false)
-    }
-
-    /// ECB on exactly one block; callers check the block length first.
-    fn cipher(&self, block: &[u8], encrypt: bool) -> Vec<u8> {
-        macro_rules! run {
-            ($c:ty) => {{
-                let c = <$c>::new_from_slice(&self.key).expect("key length checked in new");
-                let mut b = GenericArray::clone_from_slice(block);
-                if encrypt {
-                    c.encrypt_block(&mut b)
-                } else {
-                    c.decrypt_block(&mut b)
-                }
-                b.to_vec()
-            }};
-        }
-        match self.algorithm {
-            MgmtAlgorithm::TripleDes => run!(des::TdesEde3),
-            MgmtAlgorithm::Aes128 => run!(aes::Aes128),
-            MgmtAlgorithm::Aes192 => run!(aes::Aes192),
-            MgmtAlgorithm::Aes256 => run!(aes::Aes256),
-        }
+    /// `None` if `block` is not one cipher block.
+    pub fn decrypt_block(&self, block: &[u8]) -> Option<Vec<u8>> {
+        self.algorithm.decrypt_block(&self.key, block)
     }
 }
 
@@ -163,11 +192,11 @@ mod tests {
         // The default key is K1=K2=K3, so 3DES equals single DES with K1: the classic DES test
         // vector for key 0102030405060708 would differ; check the round trip and a fixed value.
         let k = MgmtKey::default_for(MgmtAlgorithm::TripleDes);
-        let c = k.encrypt_block(&[0u8; 8]);
-        assert_eq!(k.decrypt_block(&c), [0u8; 8]);
+        let c = k.encrypt_block(&[0u8; 8]).unwrap();
+        assert_eq!(k.decrypt_block(&c).unwrap(), [0u8; 8]);
         assert_ne!(c, [0u8; 8]);
         let k2 = MgmtKey::new(MgmtAlgorithm::TripleDes, &DEFAULT_KEY).unwrap();
-        assert_eq!(k2.encrypt_block(&[0u8; 8]), c);
+        assert_eq!(k2.encrypt_block(&[0u8; 8]).unwrap(), c);
     }
 
     #[test]
@@ -178,7 +207,9 @@ mod tests {
             &hex::decode("000102030405060708090a0b0c0d0e0f").unwrap(),
         )
         .unwrap();
-        let c = k.encrypt_block(&hex::decode("00112233445566778899aabbccddeeff").unwrap());
+        let c = k
+            .encrypt_block(&hex::decode("00112233445566778899aabbccddeeff").unwrap())
+            .unwrap();
         assert_eq!(hex::encode(&c), "69c4e0d86a7b0430d8cdb78070b4c55a");
     }
 
@@ -191,5 +222,37 @@ mod tests {
         assert_eq!(MgmtKey::random(MgmtAlgorithm::Aes256).key.len(), 32);
         assert!(MgmtKey::new(MgmtAlgorithm::Aes128, &[0; 24]).is_err());
         assert_eq!(format!("{k:?}"), "MgmtKey(3DES, …)");
+    }
+
+    #[test]
+    fn round_trips_every_algorithm_and_refuses_wrong_lengths() {
+        use rand::RngCore;
+        for alg in [
+            MgmtAlgorithm::TripleDes,
+            MgmtAlgorithm::Aes128,
+            MgmtAlgorithm::Aes192,
+            MgmtAlgorithm::Aes256,
+        ] {
+            let mut key = vec![0u8; alg.key_len()];
+            let mut block = vec![0u8; alg.block_len()];
+            rand::rngs::OsRng.fill_bytes(&mut key);
+            rand::rngs::OsRng.fill_bytes(&mut block);
+            let enc = alg.encrypt_block(&key, &block).unwrap();
+            assert_ne!(enc, block);
+            assert_eq!(alg.decrypt_block(&key, &enc).unwrap(), block);
+            assert!(alg.encrypt_block(&key, &block[1..]).is_none());
+            assert!(alg.decrypt_block(&key[1..], &enc).is_none());
+        }
+        assert!(MgmtAlgorithm::TripleDes
+            .encrypt_block(&[0; 16], &[0; 8])
+            .is_none());
+        assert!(MgmtAlgorithm::Aes128
+            .encrypt_block(&[0; 16], &[0; 8])
+            .is_none());
+        assert_eq!(MgmtAlgorithm::from_id(0x07), None);
+        assert_eq!(
+            MgmtAlgorithm::from_id(TRIPLE_DES_LEGACY_ID),
+            Some(MgmtAlgorithm::TripleDes)
+        );
     }
 }
