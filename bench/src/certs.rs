@@ -98,8 +98,7 @@ fn cpu(e: &Engine, pool: &Arc<Vec<Vec<u8>>>, profile: &CertificateProfile) -> Re
             let s = subject();
             for i in 0..CERTIFICATES / threads {
                 let key = &checked[(i * threads + t) % checked.len()];
-                issue::sign(pki, &profile, &s, key, chrono::Utc::now())
-                    .map_err(|e| e.to_string())?;
+                issue::sign(pki, &profile, &s, key, e2.now()).map_err(|e| e.to_string())?;
             }
             Ok(())
         })?;
@@ -136,6 +135,7 @@ async fn overheads(backend: &str, e: &Engine) -> Result<(), String> {
         let txn = e.write().await.map_err(|e| e.to_string())?;
         tessera_engine::audit::append(
             &txn,
+            e.now(),
             None,
             tessera_engine::audit::AuditRecord {
                 action: "BenchAuditOnly".into(),
@@ -181,9 +181,18 @@ async fn end_to_end(
                         let txn = e.write().await.map_err(|e| e.to_string())?;
                         for i in chunk {
                             let key = KeySource::Spki(pool[i % pool.len()].clone());
-                            issue::issue(&txn, pki, None, (ObjectKind::Card, 1), &s, &profile, key)
-                                .await
-                                .map_err(|e| e.to_string())?;
+                            issue::issue(
+                                &txn,
+                                e.now(),
+                                pki,
+                                None,
+                                (ObjectKind::Card, 1),
+                                &s,
+                                &profile,
+                                key,
+                            )
+                            .await
+                            .map_err(|e| e.to_string())?;
                         }
                         txn.commit().await.map_err(|e| e.to_string())?;
                     }
@@ -279,9 +288,18 @@ pub async fn profile_target() -> Result<(), String> {
     for i in 0..n {
         let txn = e.write().await.map_err(|e| e.to_string())?;
         let key = KeySource::Spki(pool[i % pool.len()].clone());
-        issue::issue(&txn, pki, None, (ObjectKind::Card, 1), &s, &profile, key)
-            .await
-            .map_err(|e| e.to_string())?;
+        issue::issue(
+            &txn,
+            e.now(),
+            pki,
+            None,
+            (ObjectKind::Card, 1),
+            &s,
+            &profile,
+            key,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
         txn.commit().await.map_err(|e| e.to_string())?;
     }
     row(

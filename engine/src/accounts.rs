@@ -126,6 +126,7 @@ pub async fn create(engine: &Engine, caller: &Caller, new: NewAccount) -> Result
     };
     engine
         .transact(async |txn| {
+            let now = txn.now();
             // "Admin" beside "admin" would be two accounts one person cannot tell apart.
             if let Some(other) = same_name(txn, &username).await? {
                 return Err(EngineError::Invalid(format!(
@@ -165,6 +166,7 @@ pub async fn create(engine: &Engine, caller: &Caller, new: NewAccount) -> Result
             };
             let id = insert_account(
                 txn,
+                now,
                 &username,
                 &display_name,
                 &password_hash,
@@ -176,6 +178,7 @@ pub async fn create(engine: &Engine, caller: &Caller, new: NewAccount) -> Result
                 Some(p) => Some(
                     invitations::send(
                         txn,
+                        now,
                         engine,
                         caller,
                         &load(txn, id).await?,
@@ -197,6 +200,7 @@ pub async fn create(engine: &Engine, caller: &Caller, new: NewAccount) -> Result
             };
             record(
                 txn,
+                now,
                 caller,
                 AuditRecord {
                     action: "AccountCreated".into(),
@@ -266,6 +270,7 @@ pub async fn reset_password(
     };
     engine
         .transact(async |txn| {
+            let now = txn.now();
             let sent_to = match a.person_id {
                 Some(pid) => {
                     let p = person::Entity::find_by_id(pid)
@@ -274,7 +279,8 @@ pub async fn reset_password(
                         .ok_or_else(|| {
                             EngineError::Invalid("The account's user is gone.".into())
                         })?;
-                    Some(invitations::send(txn, engine, caller, &a, &p, Purpose::Reset).await?)
+                    let purpose = Purpose::Reset;
+                    Some(invitations::send(txn, now, engine, caller, &a, &p, purpose).await?)
                 }
                 None => None,
             };
@@ -301,6 +307,7 @@ pub async fn reset_password(
             };
             record(
                 txn,
+                now,
                 caller,
                 AuditRecord {
                     action: "PasswordReset".into(),
@@ -350,6 +357,7 @@ pub async fn update(
     }
     engine
         .transact(async |txn| {
+            let now = txn.now();
             let a = load(txn, id).await?;
             check_roles(&roles, a.person_id.is_some())?;
             let mut before: Vec<Role> = account_role::Entity::find()
@@ -382,7 +390,7 @@ pub async fn update(
                 .await?;
             }
             if disabled {
-                invitations::void(txn, id).await?;
+                invitations::void(txn, now, id).await?;
             }
             let mut am: account::ActiveModel = a.clone().into();
             am.disabled = Set(disabled);
@@ -410,6 +418,7 @@ pub async fn update(
                 .await?;
             record(
                 txn,
+                now,
                 caller,
                 AuditRecord {
                     action: "AccountChanged".into(),
@@ -436,6 +445,7 @@ pub async fn update(
 /// transaction.
 pub(crate) async fn disable_for_person(
     conn: &impl ConnectionTrait,
+    now: chrono::DateTime<chrono::Utc>,
     caller: &Caller,
     person_id: i64,
 ) -> Result<()> {
@@ -458,6 +468,7 @@ pub(crate) async fn disable_for_person(
     account::Entity::update(am).exec(conn).await?;
     record(
         conn,
+        now,
         caller,
         AuditRecord {
             action: "AccountChanged".into(),

@@ -69,13 +69,15 @@ fn stamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
-/// Appends a record in the caller's transaction. `None` is the system itself (scheduler, start-up).
+/// Appends a record in the caller's transaction, stamped `now`. `None` is the system itself
+/// (scheduler, start-up).
 pub async fn append(
     conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
     caller: Option<&Caller>,
     r: AuditRecord,
 ) -> Result<()> {
-    append_many(conn, caller, vec![r]).await
+    append_many(conn, now, caller, vec![r]).await
 }
 
 /// Appends `records` in order, as [`append`] would one by one, with one advance of the head
@@ -83,6 +85,7 @@ pub async fn append(
 /// records.
 pub async fn append_many(
     conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
     caller: Option<&Caller>,
     records: Vec<AuditRecord>,
 ) -> Result<()> {
@@ -105,14 +108,13 @@ pub async fn append_many(
     let row = conn.query_one(&bump).await?.ok_or_else(missing)?;
     let last: i64 = row.try_get("", "seq")?;
     let mut prev_hash: String = row.try_get("", "hash")?;
-    let at = crate::time::now();
     let first = last - records.len() as i64 + 1;
     let mut rows = Vec::with_capacity(records.len());
     for (seq, r) in (first..).zip(records) {
         let mut m = audit_log::Model {
             id: 0,
             seq,
-            at,
+            at: now,
             actor_id: caller.map(|c| c.account_id),
             actor: caller
                 .map(|c| c.name.clone())

@@ -48,7 +48,7 @@ pub async fn take(engine: &Engine) -> Result<Checkpoint> {
     if let Some(last) = row::Entity::find_by_id(head.seq).one(&engine.db).await? {
         return Ok(from_row(last));
     }
-    let at = crate::time::text(crate::time::now());
+    let at = crate::time::text(engine.now());
     let c = Checkpoint {
         mac: mac(key, head.seq, &head.hash, &at),
         seq: head.seq,

@@ -9,7 +9,7 @@ use argon2::password_hash::{
 };
 use argon2::Argon2;
 use base64::Engine as _;
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
 use sea_orm::{
@@ -96,6 +96,7 @@ fn token_hash(token: &str) -> String {
 /// Creates an account (admin task and demo data).
 pub async fn create_account(
     conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
     username: &str,
     display_name: &str,
     password: &str,
@@ -108,7 +109,7 @@ pub async fn create_account(
         ));
     }
     let hash = hash_password(password)?;
-    insert_account(conn, username, display_name, &hash, roles, person_id).await
+    insert_account(conn, now, username, display_name, &hash, roles, person_id).await
 }
 
 /// Stores the password an account's owner chose: it need not be changed again, and every
@@ -140,6 +141,7 @@ pub(crate) const NO_PASSWORD: &str = "!unset";
 /// Inserts an account with its roles; `password_hash` is a PHC string or [`NO_PASSWORD`].
 pub(crate) async fn insert_account(
     conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
     username: &str,
     display_name: &str,
     password_hash: &str,
@@ -157,7 +159,7 @@ pub(crate) async fn insert_account(
         password_hash: Set(password_hash.to_string()),
         person_id: Set(person_id),
         disabled: Set(false),
-        created_at: Set(crate::time::now()),
+        created_at: Set(now),
         must_change_password: Set(false),
     })
     .exec(conn)
@@ -240,8 +242,8 @@ pub async fn login(
             let mut raw = [0u8; 32];
             rand::thread_rng().fill_bytes(&mut raw);
             let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw);
-            let now = crate::time::now();
-            throttle.succeeded(txn).await?;
+            let now = txn.now();
+            throttle.succeeded(txn, now).await?;
             // Sessions past their time are of no use to anyone: sweep them as new ones open.
             session::Entity::delete_many()
                 .filter(session::Column::ExpiresAt.lt(now))
@@ -275,6 +277,7 @@ pub async fn login(
             };
             audit::append(
                 txn,
+                now,
                 Some(&caller),
                 AuditRecord {
                     action: "login".into(),
@@ -299,7 +302,7 @@ pub async fn session(
     else {
         return Ok(None);
     };
-    let now = crate::time::now();
+    let now = engine.now();
     let last = s.last_seen_at.unwrap_or(s.created_at);
     if s.expires_at < now || last + engine.sessions.idle < now {
         session::Entity::delete_by_id(s.token_hash.clone())
@@ -354,7 +357,7 @@ pub async fn logout(engine: &Engine, token: &str, caller: &Caller) -> Result<()>
                 action: "logout".into(),
                 ..Default::default()
             };
-            audit::append(txn, Some(caller), record).await
+            audit::append(txn, txn.now(), Some(caller), record).await
         })
         .await
 }
@@ -371,7 +374,7 @@ pub async fn my_account(engine: &Engine, caller: &Caller, token: &str) -> Result
         .await?
         .ok_or(EngineError::Unauthenticated)?;
     let current = token_hash(token);
-    let now = crate::time::now();
+    let now = engine.now();
     let mut sessions: Vec<SessionRow> = session::Entity::find()
         .filter(session::Column::AccountId.eq(a.id))
         .order_by_desc(session::Column::CreatedAt)
@@ -411,6 +414,7 @@ pub async fn sign_out_everywhere(engine: &Engine, caller: &Caller) -> Result<u64
                 .rows_affected;
             audit::append(
                 txn,
+                txn.now(),
                 Some(caller),
                 AuditRecord {
                     action: "SignedOutEverywhere".into(),
@@ -457,10 +461,12 @@ pub async fn change_password(
     let new_hash = hash_in_slot(engine, new).await?;
     engine
         .transact(async |txn| {
-            throttle.succeeded(txn).await?;
+            let now = txn.now();
+            throttle.succeeded(txn, now).await?;
             let ended = store_own_password(txn, a.id, new_hash, Some(token)).await?;
             audit::append(
                 txn,
+                now,
                 Some(caller),
                 AuditRecord {
                     action: "PasswordChanged".into(),

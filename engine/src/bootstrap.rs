@@ -8,9 +8,10 @@ use crate::{enablement, options, Engine, Result};
 pub async fn ensure_defaults(engine: &Engine) -> Result<()> {
     engine
         .transact(async |txn| {
-            options::ensure_defaults(txn).await?;
+            let now = txn.now();
+            options::ensure_defaults(txn, now).await?;
             enablement::ensure_defaults(txn).await?;
-            crate::pki::profiles::ensure_defaults(txn).await?;
+            crate::pki::profiles::ensure_defaults(txn, now).await?;
             crate::audit::ensure_head(txn).await
         })
         .await

@@ -20,6 +20,8 @@ pub struct Engine {
     pub sessions: crate::auth::SessionPolicy,
     /// Where order files for the card bureau go, when external production is configured.
     pub external: Option<Arc<crate::external::ExternalSettings>>,
+    /// Every timestamp the engine writes or compares against comes from here.
+    pub clock: crate::time::Clock,
 }
 
 impl Engine {
@@ -53,6 +55,7 @@ impl Engine {
             guards: crate::throttle::Guards::shared(),
             sessions: crate::auth::SessionPolicy::default(),
             external: None,
+            clock: crate::time::Clock::default(),
         };
         crate::bootstrap::ensure_defaults(&engine).await?;
         Ok(engine)
@@ -64,7 +67,7 @@ impl Engine {
         let pki = Pki::start(&engine, settings).await?;
         engine.pki = Some(Arc::new(pki));
         // After downtime the newest CRL may be stale or expired: publish before serving it.
-        let fresh_until = crate::time::now() + settings.crl_validity / 2;
+        let fresh_until = engine.now() + settings.crl_validity / 2;
         match crate::pki::crl::latest(&engine.db).await? {
             Some(c) if c.next_update > fresh_until => {}
             _ => {
@@ -72,6 +75,11 @@ impl Engine {
             }
         }
         Ok(engine)
+    }
+
+    /// The time on the engine's clock.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
     }
 
     /// The running CA.

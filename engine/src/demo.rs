@@ -121,7 +121,7 @@ pub async fn load(engine: &Engine) -> Result<bool> {
             {
                 return Ok(None);
             }
-            let now = crate::time::now();
+            let now = txn.now();
             let mut first_person = None;
             for (i, (given, surname)) in GIVEN.iter().zip(SURNAMES).enumerate() {
                 let login = format!(
@@ -150,10 +150,11 @@ pub async fn load(engine: &Engine) -> Result<bool> {
                 first_person.get_or_insert(id);
             }
             for (user, password, name, roles) in ACCOUNTS {
-                create_account(txn, user, name, password, roles, None).await?;
+                create_account(txn, now, user, name, password, roles, None).await?;
             }
             create_account(
                 txn,
+                now,
                 SELF_SERVICE.0,
                 "Alice Andersson",
                 SELF_SERVICE.1,
@@ -188,6 +189,7 @@ pub async fn load(engine: &Engine) -> Result<bool> {
             .await?;
             crate::audit::append(
                 txn,
+                now,
                 None,
                 crate::audit::AuditRecord {
                     action: "demo_data_loaded".into(),
@@ -208,8 +210,10 @@ pub async fn load(engine: &Engine) -> Result<bool> {
 /// A demo card of `person_id` in `state` with certificates of the named profiles, validated;
 /// for a locked card they are revoked for key compromise. Card keys are generated as a card
 /// would (only the public half reaches the CA); recoverable profiles get a server key.
+#[allow(clippy::too_many_arguments)]
 async fn demo_card(
     txn: &impl sea_orm::ConnectionTrait,
+    now: chrono::DateTime<chrono::Utc>,
     pki: &crate::pki::Pki,
     person_id: i64,
     operator: i64,
@@ -220,7 +224,6 @@ async fn demo_card(
     use tessera_process::{CardState, CertEffect, ObjectKind, RevocationReason};
     let holder = crate::objects::user::people::load(txn, person_id).await?;
     let subject = issue::SubjectData::from(&holder);
-    let now = crate::time::now();
     let id = card::Entity::insert(card::ActiveModel {
         person_id: Set(person_id),
         state: Set(state.as_str().into()),
@@ -249,6 +252,7 @@ async fn demo_card(
         };
         issue::issue(
             txn,
+            now,
             pki,
             None,
             (ObjectKind::Card, id),
@@ -259,10 +263,10 @@ async fn demo_card(
         .await?;
     }
     let owner = (ObjectKind::Card, id);
-    effects::apply(txn, None, owner, CertEffect::Validate, None).await?;
+    effects::apply(txn, now, None, owner, CertEffect::Validate, None).await?;
     if state == CardState::Locked {
         let reason = Some(RevocationReason::KeyCompromise);
-        effects::apply(txn, None, owner, CertEffect::Revoke, reason).await?;
+        effects::apply(txn, now, None, owner, CertEffect::Revoke, reason).await?;
     }
     Ok(id)
 }
@@ -276,6 +280,7 @@ async fn credentials(engine: &Engine, alice: i64) -> Result<()> {
     let pki = engine.pki()?;
     engine
         .transact(async |txn| {
+            let now = txn.now();
             let operator = account::Entity::find()
                 .filter(account::Column::Username.eq("operator"))
                 .one(txn)
@@ -284,6 +289,7 @@ async fn credentials(engine: &Engine, alice: i64) -> Result<()> {
                 .unwrap_or_default();
             demo_card(
                 txn,
+                now,
                 pki,
                 alice,
                 operator,
@@ -292,14 +298,14 @@ async fn credentials(engine: &Engine, alice: i64) -> Result<()> {
             )
             .await?;
             let all = ["Authentication", "Signature", "Encryption"];
-            demo_card(txn, pki, alice, operator, CardState::Active, &all).await?;
+            demo_card(txn, now, pki, alice, operator, CardState::Active, &all).await?;
             if let Some(karim) = person::Entity::find()
                 .filter(person::Column::CommonName.eq("Karim Khan"))
                 .one(txn)
                 .await?
             {
                 let two = ["Authentication", "Signature"];
-                demo_card(txn, pki, karim.id, operator, CardState::Active, &two).await?;
+                demo_card(txn, now, pki, karim.id, operator, CardState::Active, &two).await?;
             }
             Ok(())
         })

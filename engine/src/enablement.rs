@@ -168,6 +168,7 @@ pub async fn set(
             }
             audit::append(
                 txn,
+                txn.now(),
                 Some(caller),
                 AuditRecord {
                     action: if on {

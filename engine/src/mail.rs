@@ -52,9 +52,10 @@ pub fn usable(address: &str) -> Option<&str> {
     a.parse::<lettre::Address>().is_ok().then_some(a)
 }
 
-/// Queues a message in `conn`'s transaction.
+/// Queues a message in `conn`'s transaction, due at once (`now`).
 pub async fn enqueue(
     conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
     recipient: &str,
     subject: &str,
     body: &str,
@@ -65,7 +66,6 @@ pub async fn enqueue(
             recipient.trim()
         )));
     };
-    let now = crate::time::now();
     let mut token = [0u8; 12];
     rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut token);
     Ok(outbox::Entity::insert(outbox::ActiveModel {
@@ -128,13 +128,14 @@ fn sealed_context(message_id: &str) -> String {
 /// attachments are sealed under the KEK, and erased once the message is sent.
 pub async fn enqueue_sealed(
     conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
     pki: &crate::pki::Pki,
     recipient: &str,
     subject: &str,
     body: &str,
     attachments: Vec<Attachment>,
 ) -> Result<i64> {
-    let id = enqueue(conn, recipient, subject, SEALED_BODY).await?;
+    let id = enqueue(conn, now, recipient, subject, SEALED_BODY).await?;
     let m = outbox::Entity::find_by_id(id)
         .one(conn)
         .await?
@@ -252,9 +253,11 @@ impl Mailer {
             .await?;
         let mut sent = 0;
         let started = std::time::Instant::now();
+        // `now` moved on by the time this batch has taken: a lease starts when its message is
+        // taken, and a message is sent when the server accepted it, not when the batch began.
+        let later = || now + Duration::from_std(started.elapsed()).unwrap_or_default();
         for m in due {
-            // The lease starts when this message is taken, not when the batch began.
-            let at = now + Duration::from_std(started.elapsed()).unwrap_or_default();
+            let at = later();
             let Some(lease) = claim(engine, &m, at).await? else {
                 continue;
             };
@@ -264,7 +267,7 @@ impl Mailer {
             };
             match result {
                 Ok(_) => {
-                    settle(engine, m.id, lease, Settled::Sent).await?;
+                    settle(engine, m.id, lease, Settled::Sent { at: later() }).await?;
                     sent += 1;
                 }
                 Err(e) => {
@@ -315,7 +318,9 @@ async fn claim(
 }
 
 enum Settled {
-    Sent,
+    Sent {
+        at: DateTime<Utc>,
+    },
     Failed {
         attempts: i32,
         error: String,
@@ -332,10 +337,10 @@ async fn settle(engine: &Engine, id: i64, lease: DateTime<Utc>, how: Settled) ->
         .and_where(Expr::col("state").eq(PENDING))
         .and_where(Expr::col("claimed_until").eq(lease));
     match how {
-        Settled::Sent => {
+        Settled::Sent { at } => {
             // A secret the message carried is not kept once it is out.
             q.value("state", SENT)
-                .value("sent_at", crate::time::now())
+                .value("sent_at", at)
                 .value("claimed_until", Option::<DateTime<Utc>>::None)
                 .value("sealed_content", Option::<Vec<u8>>::None);
         }
@@ -370,7 +375,7 @@ pub fn spawn_worker(engine: Engine, mailer: Mailer, every: std::time::Duration) 
         let mut tick = tokio::time::interval(every);
         loop {
             tick.tick().await;
-            if let Err(e) = mailer.deliver_due(&engine, crate::time::now()).await {
+            if let Err(e) = mailer.deliver_due(&engine, engine.now()).await {
                 tracing::error!("the mail worker failed: {e}");
             }
         }

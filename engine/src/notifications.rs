@@ -8,12 +8,17 @@ use sea_orm::{
     QuerySelect,
 };
 
-pub async fn notify(conn: &impl ConnectionTrait, account_id: i64, message: String) -> Result<()> {
+pub async fn notify(
+    conn: &impl ConnectionTrait,
+    now: chrono::DateTime<chrono::Utc>,
+    account_id: i64,
+    message: String,
+) -> Result<()> {
     notification::Entity::insert(notification::ActiveModel {
         id: Default::default(),
         account_id: Set(account_id),
         message: Set(message),
-        created_at: Set(crate::time::now()),
+        created_at: Set(now),
         read_at: Set(None),
     })
     .exec(conn)

@@ -16,7 +16,8 @@ pub struct Current {
     pub version: i64,
     pub document: OptionsDocument,
     pub changed_by: Option<i64>,
-    pub changed_at: chrono::DateTime<chrono::Utc>,
+    /// `None` for the shipped defaults, which were never stored.
+    pub changed_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Current {
@@ -57,7 +58,10 @@ impl Current {
     }
 }
 
-pub(crate) async fn ensure_defaults(conn: &impl ConnectionTrait) -> Result<()> {
+pub(crate) async fn ensure_defaults(
+    conn: &impl ConnectionTrait,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
     for p in OptionsPackage::ALL {
         let exists = options_version::Entity::find()
             .filter(options_version::Column::Package.eq(p.as_str()))
@@ -65,7 +69,7 @@ pub(crate) async fn ensure_defaults(conn: &impl ConnectionTrait) -> Result<()> {
             .await?
             .is_some();
         if !exists {
-            insert(conn, *p, 1, &p.defaults(), None).await?;
+            insert(conn, now, *p, 1, &p.defaults(), None).await?;
         }
     }
     Ok(())
@@ -73,6 +77,7 @@ pub(crate) async fn ensure_defaults(conn: &impl ConnectionTrait) -> Result<()> {
 
 async fn insert(
     conn: &impl ConnectionTrait,
+    now: chrono::DateTime<chrono::Utc>,
     p: OptionsPackage,
     version: i64,
     doc: &OptionsDocument,
@@ -84,7 +89,7 @@ async fn insert(
         version: Set(version),
         document: Set(serde_json::to_string(doc).unwrap_or_default()),
         changed_by: Set(by),
-        changed_at: Set(crate::time::now()),
+        changed_at: Set(now),
     })
     .exec(conn)
     .await?;
@@ -107,14 +112,14 @@ pub async fn current(conn: &impl ConnectionTrait, p: OptionsPackage) -> Result<C
                 version: r.version,
                 document: p.complete(&stored),
                 changed_by: r.changed_by,
-                changed_at: r.changed_at,
+                changed_at: Some(r.changed_at),
             }
         }
         None => Current {
             version: 0,
             document: p.defaults(),
             changed_by: None,
-            changed_at: crate::time::now(),
+            changed_at: None,
         },
     })
 }
@@ -140,14 +145,14 @@ pub async fn at_version(
                 version: r.version,
                 document: p.complete(&stored),
                 changed_by: r.changed_by,
-                changed_at: r.changed_at,
+                changed_at: Some(r.changed_at),
             })
         }
         None if version == 0 => Ok(Current {
             version: 0,
             document: p.defaults(),
             changed_by: None,
-            changed_at: crate::time::now(),
+            changed_at: None,
         }),
         None => current(conn, p).await,
     }
@@ -187,7 +192,7 @@ pub async fn page(engine: &Engine, caller: &Caller, p: OptionsPackage) -> Result
         label: p.label().into(),
         version: cur.version,
         changed_by: changed_by.unwrap_or_else(|| "installation defaults".into()),
-        changed_at: crate::time::text(cur.changed_at),
+        changed_at: cur.changed_at.map(crate::time::text).unwrap_or_default(),
         fields: p
             .schema()
             .iter()
@@ -254,7 +259,7 @@ fn diff(before: &OptionsDocument, next: &OptionsDocument) -> Vec<String> {
 /// Stores `next` as the version after `cur`, with its audit record; refuses a no-op and a
 /// concurrent change.
 async fn store_next(
-    txn: &impl ConnectionTrait,
+    txn: &crate::write::Tx,
     caller: &Caller,
     p: OptionsPackage,
     cur: &Current,
@@ -265,8 +270,9 @@ async fn store_next(
     if next == cur.document {
         return Err(EngineError::Invalid("Nothing was changed.".into()));
     }
+    let now = txn.now();
     let version = cur.version + 1;
-    insert(txn, p, version, &next, Some(caller.account_id))
+    insert(txn, now, p, version, &next, Some(caller.account_id))
         .await
         .map_err(|e| match &e {
             EngineError::Db(db)
@@ -281,6 +287,7 @@ async fn store_next(
     let changed = diff(&cur.document, &next);
     audit::append(
         txn,
+        now,
         Some(caller),
         AuditRecord {
             action: action.into(),

@@ -9,6 +9,7 @@ use crate::entity::process_enablement;
 pub use crate::reason::{given_reason, MAX_REASON};
 pub use crate::stored::{load, parse_kind_state, parse_state, table};
 use crate::{Caller, EngineError, Result};
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use tessera_process::transition::find;
@@ -82,9 +83,12 @@ fn allowed(
 
 /// Moves an object from `from` to `to` as `def` allows, if nobody changed it since the caller
 /// read `expected_version`. Also takes the row lock, so the rest of the transaction sees the
-/// object as it leaves it. `extra` sets further columns in the same statement.
+/// object as it leaves it. `extra` sets further columns in the same statement; `now` is the
+/// write's time.
+#[allow(clippy::too_many_arguments)]
 pub async fn transition(
     conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
     def: &ProcessDef,
     id: i64,
     expected_version: i64,
@@ -101,11 +105,12 @@ pub async fn transition(
             t.effect
         )));
     }
-    move_object(conn, id, expected_version, from, to, extra).await
+    move_object(conn, now, id, expected_version, from, to, extra).await
 }
 
 async fn move_object(
     conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
     id: i64,
     expected_version: i64,
     from: State,
@@ -118,7 +123,7 @@ async fn move_object(
         .table(table(kind))
         .value("state", to.as_str())
         .value("version", Expr::col("version").add(1))
-        .value("updated_at", crate::time::now())
+        .value("updated_at", now)
         .and_where(Expr::col("id").eq(id))
         .and_where(Expr::col("version").eq(expected_version))
         .and_where(Expr::col("state").eq(from.as_str()));
@@ -138,6 +143,7 @@ async fn move_object(
 /// (none, or issue: the caller issues).
 pub async fn transition_many(
     conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
     def: &ProcessDef,
     ids: &[i64],
     from: State,
@@ -161,7 +167,7 @@ pub async fn transition_many(
             .table(table(from.kind()))
             .value("state", to.as_str())
             .value("version", Expr::col("version").add(1))
-            .value("updated_at", crate::time::now())
+            .value("updated_at", now)
             .and_where(Expr::col("id").is_in(chunk.iter().copied()))
             .and_where(Expr::col("state").eq(from.as_str()))
             .returning(Query::returning().column("id"));
@@ -179,6 +185,7 @@ pub async fn transition_many(
 #[allow(clippy::too_many_arguments)]
 pub async fn transition_with_certificates(
     conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
     caller: Option<&Caller>,
     def: &ProcessDef,
     id: i64,
@@ -189,8 +196,8 @@ pub async fn transition_with_certificates(
     reason: Option<tessera_process::RevocationReason>,
 ) -> Result<crate::pki::effects::EffectOutcome> {
     let effect = allowed(def, from, to)?.effect;
-    move_object(conn, id, expected_version, from, to, extra).await?;
-    crate::pki::effects::apply(conn, caller, (from.kind(), id), effect, reason).await
+    move_object(conn, now, id, expected_version, from, to, extra).await?;
+    crate::pki::effects::apply(conn, now, caller, (from.kind(), id), effect, reason).await
 }
 
 /// For a process that starts on an object without changing it (Request card on a user): checks
@@ -217,10 +224,11 @@ pub async fn hold(
 /// The audit record of a process step.
 pub async fn record(
     conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
     caller: &Caller,
     record: AuditRecord,
 ) -> Result<()> {
-    audit::append(conn, Some(caller), record).await
+    audit::append(conn, now, Some(caller), record).await
 }
 
 /// The reason a revoking process needs; other processes take none.

@@ -118,7 +118,7 @@ impl Attempt {
     /// Refuses while this name from this source, or this source as a whole, has to wait; the
     /// refusal is counted.
     pub async fn check(&self, engine: &Engine) -> Result<()> {
-        let now = crate::time::now();
+        let now = engine.now();
         let mine = row::Entity::find()
             .filter(row::Column::NameKey.eq(self.name_key.as_str()))
             .filter(row::Column::Source.eq(self.source.as_str()))
@@ -161,9 +161,9 @@ impl Attempt {
 
     /// A wrong password (or an unknown or disabled account): counted, and the wait set.
     pub async fn failed(&self, engine: &Engine, account_id: Option<i64>) -> Result<()> {
-        let now = crate::time::now();
         engine
             .transact(async |txn| {
+                let now = txn.now();
                 let failures =
                     bump(txn, &self.name_key, &self.source, account_id, true, now).await?;
                 if let Some(wait) = delay(failures) {
@@ -180,15 +180,15 @@ impl Attempt {
     }
 
     /// The right password: this name from this source starts afresh. What other sources did
-    /// stays with them. Refusals not yet reported are reported now.
-    pub async fn succeeded(&self, conn: &impl ConnectionTrait) -> Result<()> {
+    /// stays with them. Refusals not yet reported are reported as of `now`.
+    pub async fn succeeded(&self, conn: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<()> {
         if let Some(r) = row::Entity::find()
             .filter(row::Column::NameKey.eq(self.name_key.as_str()))
             .filter(row::Column::Source.eq(self.source.as_str()))
             .one(conn)
             .await?
         {
-            report_row(conn, &r, crate::time::now()).await?;
+            report_row(conn, &r, now).await?;
             row::Entity::delete_by_id(r.id).exec(conn).await?;
         }
         Ok(())
@@ -212,6 +212,7 @@ async fn report_row(conn: &impl ConnectionTrait, r: &row::Model, now: DateTime<U
     let minutes = Ord::max((now - r.window_start).num_minutes(), 1);
     audit::append(
         conn,
+        now,
         None,
         AuditRecord {
             action: "login_refused".into(),
@@ -239,9 +240,9 @@ async fn report_row(conn: &impl ConnectionTrait, r: &row::Model, now: DateTime<U
 /// them with `everything`), and forgets pairs that have been quiet for a day. Returns the
 /// number of records written.
 pub async fn report(engine: &Engine, everything: bool) -> Result<usize> {
-    let now = crate::time::now();
     engine
         .transact(async |txn| {
+            let now = txn.now();
             let mut q = row::Entity::find().filter(row::Column::Refused.gt(0));
             if !everything {
                 q = q.filter(row::Column::WindowStart.lte(now - REPORT_EVERY));

@@ -48,9 +48,15 @@ impl AfterCommit {
 pub struct Tx {
     txn: DatabaseTransaction,
     after: Mutex<Vec<AfterCommit>>,
+    clock: crate::time::Clock,
 }
 
 impl Tx {
+    /// The time on the engine's clock.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+
     /// Runs `work` once the transaction has committed (once, however often it is asked for).
     pub fn after_commit(&self, work: AfterCommit) {
         let mut after = self
@@ -139,9 +145,10 @@ impl Engine {
         let tx = Tx {
             txn: self.write().await?,
             after: Mutex::new(Vec::new()),
+            clock: self.clock.clone(),
         };
         let result = work(&tx).await;
-        let Tx { txn, after } = tx;
+        let Tx { txn, after, .. } = tx;
         let value = match result {
             Ok(value) => {
                 txn.commit().await.map_err(EngineError::from)?;

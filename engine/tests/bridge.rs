@@ -398,12 +398,19 @@ async fn crash_then_reconcile(
     assert_eq!(stored_card(e, card_id).await.state, "approved");
 
     // The lease runs out: the job is in doubt, and the card cannot be issued again meanwhile.
-    let txn = e.write().await.unwrap();
-    let marked = jobs::mark_in_doubt(&txn, tessera_engine::time::now() + jobs::LEASE * 2)
-        .await
-        .unwrap();
-    txn.commit().await.unwrap();
-    assert_eq!(marked, vec![done.job]);
+    let mark_in_doubt = async || {
+        let txn = e.write().await.unwrap();
+        let marked = jobs::mark_in_doubt(&txn, e.now()).await.unwrap();
+        txn.commit().await.unwrap();
+        marked
+    };
+    assert_eq!(
+        mark_in_doubt().await,
+        Vec::<i64>::new(),
+        "the lease still runs"
+    );
+    e.clock.advance(jobs::LEASE * 2);
+    assert_eq!(mark_in_doubt().await, vec![done.job]);
     let op = caller(e, "operator").await;
     let version = stored_card(e, card_id).await.version;
     let refused = encode::begin(

@@ -203,6 +203,7 @@ async fn activate_an_issued_card_validates_its_certificates(e: Engine) {
     let key = keys::generate(KeyAlgorithm::EcdsaP256).unwrap();
     issue::issue(
         &e.db,
+        e.now(),
         e.pki().unwrap(),
         Some(&op),
         (ObjectKind::Card, c.id),

@@ -18,6 +18,7 @@ async fn a_message_exists_only_with_its_change(e: Engine) {
     let txn = e.db.begin().await.unwrap();
     mail::enqueue(
         &txn,
+        e.now(),
         "bruno.berg@example.com",
         "Card ordered",
         "Your card is ordered.",
@@ -29,6 +30,7 @@ async fn a_message_exists_only_with_its_change(e: Engine) {
     let txn = e.db.begin().await.unwrap();
     mail::enqueue(
         &txn,
+        e.now(),
         "bruno.berg@example.com",
         "Card ordered",
         "Your card is ordered.",
@@ -37,7 +39,7 @@ async fn a_message_exists_only_with_its_change(e: Engine) {
     .unwrap();
     txn.commit().await.unwrap();
     assert_eq!(outbox::Entity::find().count(&e.db).await.unwrap(), 1);
-    let err = mail::enqueue(&e.db, "not an address", "x", "y")
+    let err = mail::enqueue(&e.db, e.now(), "not an address", "x", "y")
         .await
         .unwrap_err();
     assert!(err.to_string().contains("not an e-mail address"), "{err}");
@@ -48,6 +50,7 @@ async fn two_workers_deliver_each_message_once(e: Engine) {
     for i in 0..5 {
         mail::enqueue(
             &e.db,
+            e.now(),
             &format!("user{i}@example.com"),
             &format!("Message {i}"),
             "Hello, Grüße.",
@@ -56,7 +59,7 @@ async fn two_workers_deliver_each_message_once(e: Engine) {
         .unwrap();
     }
     let (a, b) = (mailer(sink.port), mailer(sink.port));
-    let now = tessera_engine::time::now();
+    let now = e.now();
     let (x, y) = tokio::join!(a.deliver_due(&e, now), b.deliver_due(&e, now));
     assert_eq!(x.unwrap() + y.unwrap(), 5);
     let got = sink.messages();
@@ -93,13 +96,14 @@ async fn a_server_that_is_down_means_retries_with_backoff(e: Engine) {
     let m = mailer(port);
     mail::enqueue(
         &e.db,
+        e.now(),
         "bruno.berg@example.com",
         "Card ordered",
         "Your card is ordered.",
     )
     .await
     .unwrap();
-    let t0 = tessera_engine::time::now();
+    let t0 = e.now();
     assert_eq!(m.deliver_due(&e, t0).await.unwrap(), 0);
     let r = &rows(&e).await[0];
     assert_eq!(r.state, mail::PENDING);
@@ -138,13 +142,14 @@ async fn after_the_last_attempt_the_message_is_kept_not_lost(e: Engine) {
     let m = mailer(port);
     mail::enqueue(
         &e.db,
+        e.now(),
         "bruno.berg@example.com",
         "Card ordered",
         "Your card is ordered.",
     )
     .await
     .unwrap();
-    let mut now = tessera_engine::time::now();
+    let mut now = e.now();
     for _ in 0..mail::MAX_ATTEMPTS {
         m.deliver_due(&e, now).await.unwrap();
         now += chrono::Duration::hours(5);

@@ -11,6 +11,7 @@ use tessera_engine::entity::{
     audit_log, certificate, key_escrow, mail_outbox, mobile_id_activation,
 };
 use tessera_engine::objects;
+use tessera_engine::objects::mobile_id::activation::EMAIL_VALIDITY;
 use tessera_engine::objects::mobile_id::enroll::{self, Credentials, EstError, KeyRequest};
 use tessera_engine::testing::SmtpSink;
 use tessera_engine::{Engine, EngineError};
@@ -114,7 +115,7 @@ async fn supplied_in_self_service_and_enrolled_then_deactivated_and_locked(e: En
         "{again:?}"
     );
     assert_eq!(
-        objects::mobile_id::of_person(&e.db, &alice)
+        objects::mobile_id::of_person(&e.db, e.now(), &alice)
             .await
             .unwrap()
             .len(),
@@ -318,10 +319,7 @@ async fn by_email_sealed_until_sent_and_blocked_after_wrong_codes(e: Engine) {
     assert!(queued[0].sealed_content.is_some());
 
     let sink = SmtpSink::start().unwrap();
-    let sent = mailer(sink.port)
-        .deliver_due(&e, tessera_engine::time::now())
-        .await
-        .unwrap();
+    let sent = mailer(sink.port).deliver_due(&e, e.now()).await.unwrap();
     assert_eq!(sent, 1);
     let got = sink.messages();
     assert_eq!(got.len(), 1);
@@ -379,21 +377,21 @@ async fn by_email_sealed_until_sent_and_blocked_after_wrong_codes(e: Engine) {
     let second = objects::mobile_id::supply(&e, &op, SUPPLY, bruno.id, bruno.version)
         .await
         .unwrap();
-    mailer(sink.port)
-        .deliver_due(&e, tessera_engine::time::now())
-        .await
-        .unwrap();
+    mailer(sink.port).deliver_due(&e, e.now()).await.unwrap();
     let got = sink.messages();
     let cred = credentials(&link_in(got.last().unwrap()));
-    use sea_orm::sea_query::ExprTrait;
-    let mut q = sea_orm::sea_query::Query::update();
-    q.table("mobile_id_activation")
-        .value(
-            "expires_at",
-            tessera_engine::time::now() - chrono::Duration::minutes(1),
-        )
-        .and_where(sea_orm::sea_query::Expr::col("mobile_id").eq(second.mobile_id));
-    sea_orm::ConnectionTrait::execute(&e.db, &q).await.unwrap();
+    let activation = async || {
+        objects::mobile_id::page(&e, &op, second.mobile_id)
+            .await
+            .unwrap()
+            .mobile_id
+            .activation
+    };
+    assert_eq!(activation().await, ActivationState::Open);
+    // The code runs out.
+    e.clock
+        .advance(EMAIL_VALIDITY + chrono::Duration::minutes(1));
+    assert_eq!(activation().await, ActivationState::Expired);
     let (s, m) = status(phone(&e, "authentication", &cred, &p256_csr()).await);
     assert_eq!(s, 401, "{m}");
     assert!(m.contains("expired"), "{m}");

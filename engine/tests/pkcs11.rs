@@ -92,6 +92,7 @@ async fn ca_keys_and_escrow_sealed_under_a_token_key() {
     let txn = e.write().await.unwrap();
     let issued = issue::issue(
         &txn,
+        e.now(),
         e.pki().unwrap(),
         None,
         (ObjectKind::Card, 1),

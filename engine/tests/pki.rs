@@ -55,6 +55,7 @@ async fn issue_for(
     let txn = e.write().await.unwrap();
     let issued = issue::issue(
         &txn,
+        e.now(),
         e.pki().unwrap(),
         None,
         (ObjectKind::Card, owner),
@@ -381,6 +382,7 @@ async fn bad_keys_and_csrs_are_refused_and_nothing_is_stored(e: Engine) {
             let txn = e.write().await.unwrap();
             let r = issue::issue(
                 &txn,
+                e.now(),
                 e.pki().unwrap(),
                 None,
                 (ObjectKind::Card, owner),
@@ -420,6 +422,7 @@ async fn bad_keys_and_csrs_are_refused_and_nothing_is_stored(e: Engine) {
     let txn = e.write().await.unwrap();
     let err = issue::issue(
         &txn,
+        e.now(),
         e.pki().unwrap(),
         None,
         (ObjectKind::Card, owner),
@@ -462,6 +465,7 @@ async fn card_transitions_move_their_certificates(e: Engine) {
     let txn = e.write().await.unwrap();
     effects::apply(
         &txn,
+        e.now(),
         Some(&op),
         (ObjectKind::Card, owner),
         tessera_process::CertEffect::Validate,
@@ -480,6 +484,7 @@ async fn card_transitions_move_their_certificates(e: Engine) {
             e.transact(async |txn| {
                 let outcome = runner::transition_with_certificates(
                     txn,
+                    e.now(),
                     Some(&op),
                     process.def(),
                     owner,
@@ -584,6 +589,7 @@ async fn card_transitions_move_their_certificates(e: Engine) {
     let txn = e.write().await.unwrap();
     let out = effects::revoke_undelivered(
         &txn,
+        e.now(),
         Some(&op),
         (ObjectKind::Card, second),
         "card write failed",
@@ -603,13 +609,17 @@ async fn card_transitions_move_their_certificates(e: Engine) {
     // revokes what a failed card left behind.
     let (_, spki) = card_key();
     let forgotten = issue_for(&e, second, "Elena Ek", "Signature", KeySource::Spki(spki)).await;
+    let undelivered_after = chrono::Duration::hours(1);
     let sweep = |e: Engine| async move {
         let txn = e.write().await.unwrap();
-        effects::sweep(&txn, chrono::Duration::seconds(-1))
+        effects::sweep(&txn, e.now(), undelivered_after)
             .await
             .unwrap();
         txn.commit().await.unwrap();
     };
+    // Long enough for any delivery that is still under way to have ended.
+    e.clock
+        .advance(undelivered_after + chrono::Duration::seconds(1));
     sweep(e.clone()).await;
     assert_eq!(stored(&e, forgotten.certificate_id).await.state, "issued");
     set_card_state(&e, second, "failed").await;
@@ -655,6 +665,7 @@ async fn user_effects_reach_every_credential(e: Engine) {
         let txn = e.write().await.unwrap();
         effects::apply(
             &txn,
+            e.now(),
             None,
             (ObjectKind::Card, owner),
             tessera_process::CertEffect::Validate,
@@ -668,6 +679,7 @@ async fn user_effects_reach_every_credential(e: Engine) {
     let txn = e.write().await.unwrap();
     effects::apply(
         &txn,
+        e.now(),
         None,
         (ObjectKind::Card, parked),
         tessera_process::CertEffect::Hold,
@@ -684,6 +696,7 @@ async fn user_effects_reach_every_credential(e: Engine) {
             let txn = e.write().await.unwrap();
             let out = runner::transition_with_certificates(
                 &txn,
+                e.now(),
                 Some(&op),
                 process.def(),
                 p.id,
@@ -750,6 +763,7 @@ async fn user_effects_reach_every_credential(e: Engine) {
     let txn = e.write().await.unwrap();
     effects::apply(
         &txn,
+        e.now(),
         None,
         (ObjectKind::Card, other),
         tessera_process::CertEffect::Validate,
@@ -759,6 +773,7 @@ async fn user_effects_reach_every_credential(e: Engine) {
     .unwrap();
     effects::apply(
         &txn,
+        e.now(),
         None,
         (ObjectKind::Card, other),
         tessera_process::CertEffect::Expire,
@@ -852,6 +867,7 @@ async fn openssl_verify_honours_the_crl(e: Engine) {
         let txn = e.write().await.unwrap();
         effects::apply(
             &txn,
+            e.now(),
             None,
             (ObjectKind::Card, owner),
             tessera_process::CertEffect::Validate,
@@ -865,6 +881,7 @@ async fn openssl_verify_honours_the_crl(e: Engine) {
     let txn = e.write().await.unwrap();
     effects::apply(
         &txn,
+        e.now(),
         None,
         (ObjectKind::Card, revoked_card),
         tessera_process::CertEffect::Revoke,
@@ -874,6 +891,7 @@ async fn openssl_verify_honours_the_crl(e: Engine) {
     .unwrap();
     effects::apply(
         &txn,
+        e.now(),
         None,
         (ObjectKind::Card, held_card),
         tessera_process::CertEffect::Hold,

@@ -5,7 +5,6 @@
 mod common;
 
 use common::{caller, person};
-use sea_orm::sea_query::ExprTrait;
 use sea_orm::{EntityTrait, PaginatorTrait};
 use tessera_engine::bridge::Bridge;
 use tessera_engine::entity::{batch_order, temp_card, temp_card_secret};
@@ -382,14 +381,9 @@ async fn an_assignment_expires(e: Engine) {
     .unwrap();
     assert_eq!(objects::temp_card::expire_due(&e).await.unwrap(), 0);
     // The end passes.
-    let mut q = sea_orm::sea_query::Query::update();
-    q.table("temp_card")
-        .value(
-            "assigned_until",
-            chrono::Utc::now() - chrono::Duration::minutes(1),
-        )
-        .and_where(sea_orm::sea_query::Expr::col("id").eq(id));
-    sea_orm::ConnectionTrait::execute(&e.db, &q).await.unwrap();
+    let until = card(&e, id).await.assigned_until.unwrap();
+    e.clock
+        .advance(until - e.now() + chrono::Duration::minutes(1));
     assert_eq!(objects::temp_card::expire_due(&e).await.unwrap(), 1);
     assert_eq!(card(&e, id).await.state, TempCardState::Expired.as_str());
     let page = objects::temp_card::page(&e, &op, id).await.unwrap();

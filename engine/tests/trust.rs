@@ -131,10 +131,7 @@ async fn an_operator_alone_cannot_take_over_another_persons_identity(e: Engine) 
         .unwrap();
     assert_eq!(supplied.sent_to.as_deref(), Some(her_address.as_str()));
     let sink = SmtpSink::start().unwrap();
-    mailer(sink.port)
-        .deliver_due(&e, tessera_engine::time::now())
-        .await
-        .unwrap();
+    mailer(sink.port).deliver_due(&e, e.now()).await.unwrap();
     let qr_mail = sink
         .messages()
         .into_iter()
@@ -186,10 +183,7 @@ async fn an_emailed_code_works_only_for_the_address_it_was_sent_to(e: Engine) {
         .await
         .unwrap();
     let sink = SmtpSink::start().unwrap();
-    mailer(sink.port)
-        .deliver_due(&e, tessera_engine::time::now())
-        .await
-        .unwrap();
+    mailer(sink.port).deliver_due(&e, e.now()).await.unwrap();
     let cred = credentials(&link_in(&sink.messages()[0]));
     // Behind Tessera's back (a directory tool writing the database): the address changes.
     let mut q = Query::update();
@@ -334,10 +328,7 @@ async fn an_admin_alone_cannot_sign_in_as_a_person(e: Engine) {
         .unwrap();
     assert_eq!(sent.as_deref(), Some(bruno.email.as_str()));
     let sink = SmtpSink::start().unwrap();
-    mailer(sink.port)
-        .deliver_due(&e, tessera_engine::time::now())
-        .await
-        .unwrap();
+    mailer(sink.port).deliver_due(&e, e.now()).await.unwrap();
     let got = sink.messages();
     assert!(got
         .iter()
@@ -404,10 +395,7 @@ async fn an_admin_alone_cannot_sign_in_as_a_person(e: Engine) {
     tessera_engine::accounts::reset_password(&e, &admin, created.id, "")
         .await
         .unwrap();
-    mailer(sink.port)
-        .deliver_due(&e, tessera_engine::time::now())
-        .await
-        .unwrap();
+    mailer(sink.port).deliver_due(&e, e.now()).await.unwrap();
     let last = welcome_token(
         sink.messages()
             .iter()

@@ -58,9 +58,7 @@ async fn current_crl(State(engine): State<Engine>) -> Response {
         Ok(Some(c)) => {
             let mut r = file("application/pkix-crl", "issuing.crl", c.der);
             // Caches may keep it until shortly before its next update.
-            let age = (c.next_update - chrono::Utc::now())
-                .num_seconds()
-                .clamp(0, 3600);
+            let age = (c.next_update - engine.now()).num_seconds().clamp(0, 3600);
             if let Ok(v) = HeaderValue::from_str(&format!("public, max-age={age}")) {
                 r.headers_mut().insert(header::CACHE_CONTROL, v);
             }

@@ -19,12 +19,12 @@ pub const LEASE: chrono::Duration = chrono::Duration::minutes(2);
 
 pub async fn create(
     conn: &impl ConnectionTrait,
+    now: chrono::DateTime<chrono::Utc>,
     object: (ObjectKind, i64),
     process: tessera_process::ProcessId,
     reader: &str,
     started_by: i64,
 ) -> Result<i64> {
-    let now = crate::time::now();
     Ok(job::Entity::insert(job::ActiveModel {
         object_kind: Set(object.0.as_str().into()),
         object_id: Set(object.1),
@@ -79,11 +79,11 @@ pub async fn load(conn: &impl ConnectionTrait, id: i64) -> Result<job::Model> {
 /// `encoding` moves: one already declared in doubt is not written behind the operator's back.
 pub async fn advance(
     conn: &impl ConnectionTrait,
+    now: chrono::DateTime<chrono::Utc>,
     id: i64,
     step: EncodingStep,
     values: Vec<(&'static str, sea_orm::Value)>,
 ) -> Result<()> {
-    let now = crate::time::now();
     let mut q = Query::update();
     q.table("encoding_job")
         .value("step", step.as_str())
@@ -110,15 +110,16 @@ pub struct Stats {
     pub total_ms: u64,
 }
 
+#[allow(clippy::too_many_arguments)]
 pub async fn finish(
     conn: &impl ConnectionTrait,
+    now: chrono::DateTime<chrono::Utc>,
     id: i64,
     from: &[JobState],
     state: JobState,
     error: Option<&str>,
     stats: Stats,
 ) -> Result<()> {
-    let now = crate::time::now();
     let mut q = Query::update();
     q.table("encoding_job")
         .value("state", state.as_str())
@@ -215,6 +216,7 @@ pub async fn mark_in_doubt(
         let kind = ObjectKind::parse(&j.object_kind).unwrap_or(ObjectKind::Card);
         audit::append(
             conn,
+            now,
             None,
             AuditRecord {
                 action: "EncodingInDoubt".into(),
@@ -237,6 +239,7 @@ pub async fn mark_in_doubt(
 /// Stores (or replaces, on re-encoding) the chip of an encoded card.
 pub async fn save_chip(
     conn: &impl ConnectionTrait,
+    now: chrono::DateTime<chrono::Utc>,
     object: (ObjectKind, i64),
     j: &job::Model,
 ) -> Result<()> {
@@ -270,7 +273,7 @@ pub async fn save_chip(
         management_key_algorithm: Set(alg),
         puk: Set(puk),
         job_id: Set(j.id),
-        encoded_at: Set(crate::time::now()),
+        encoded_at: Set(now),
         ..Default::default()
     })
     .on_conflict(

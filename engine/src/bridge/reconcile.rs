@@ -253,7 +253,7 @@ async fn mark_in_doubt_before(
 
 /// At start-up and on a schedule: jobs abandoned by a stopped process become in doubt.
 pub async fn sweep(engine: &Engine) -> Result<Vec<i64>> {
-    mark_in_doubt_before(engine, crate::time::now()).await
+    mark_in_doubt_before(engine, engine.now()).await
 }
 
 /// At start-up: this server runs no job yet, so every job still marked running was abandoned
@@ -261,7 +261,7 @@ pub async fn sweep(engine: &Engine) -> Result<Vec<i64>> {
 pub async fn sweep_on_start(engine: &Engine) -> Result<Vec<i64>> {
     mark_in_doubt_before(
         engine,
-        crate::time::now() + jobs::LEASE + chrono::Duration::seconds(1),
+        engine.now() + jobs::LEASE + chrono::Duration::seconds(1),
     )
     .await
 }

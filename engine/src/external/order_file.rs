@@ -133,6 +133,7 @@ async fn export_kind(
     };
     let Some((order_id, file_name, n)) = engine
         .transact(async |txn| {
+            let now = txn.now();
             let lines = waiting(txn, kind, queued).await?;
             if lines.is_empty() {
                 return Ok(None);
@@ -144,7 +145,7 @@ async fn export_kind(
                 content: Set(None),
                 sha256: Set(None),
                 written_at: Set(None),
-                created_at: Set(crate::time::now()),
+                created_at: Set(now),
                 ..Default::default()
             })
             .exec(txn)
@@ -159,6 +160,7 @@ async fn export_kind(
                 if l.from != ordered {
                     transition_with_certificates(
                         txn,
+                        now,
                         caller,
                         def,
                         l.target.1,
@@ -195,7 +197,7 @@ async fn export_kind(
                     ),
                 });
             }
-            audit::append_many(txn, caller, records).await?;
+            audit::append_many(txn, now, caller, records).await?;
             let content = order_zip(txn, order_id, &lines).await?;
             let sha = hex::encode(Sha256::digest(&content));
             let mut q = Query::update();
@@ -338,7 +340,7 @@ pub async fn write_order_file(
     }
     let mut q = Query::update();
     q.table("bureau_order")
-        .value("written_at", crate::time::now())
+        .value("written_at", engine.now())
         .and_where(Expr::col("id").eq(order_id));
     engine.db.execute(&q).await?;
     Ok(())

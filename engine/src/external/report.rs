@@ -60,6 +60,7 @@ pub async fn apply_report(
     let mut certificates = crate::pki::effects::EffectOutcome::default();
     engine
         .transact(async |txn| {
+            let now = txn.now();
             let mut seen = std::collections::HashSet::new();
             for &(i, line) in lines {
                 let number = i + 1;
@@ -121,7 +122,11 @@ pub async fn apply_report(
                     continue;
                 }
                 let savepoint = txn.conn().begin().await?;
-                match apply_line(&savepoint, caller, source, number, target, to, &message).await {
+                match apply_line(
+                    &savepoint, now, caller, source, number, target, to, &message,
+                )
+                .await
+                {
                     Ok(Ok(changed)) => {
                         savepoint.commit().await?;
                         outcome.applied += 1;
@@ -139,7 +144,7 @@ pub async fn apply_report(
                 }
             }
             txn.publish_crl_if(&certificates);
-            record_report(txn, source, outcome.applied, &outcome.refused).await
+            record_report(txn, now, source, outcome.applied, &outcome.refused).await
         })
         .await?;
     Ok(outcome)
@@ -177,6 +182,7 @@ async fn ordered_object(
 #[allow(clippy::too_many_arguments)]
 async fn apply_line(
     conn: &impl sea_orm::ConnectionTrait,
+    now: chrono::DateTime<chrono::Utc>,
     caller: Option<&Caller>,
     source: &str,
     number: usize,
@@ -212,6 +218,7 @@ async fn apply_line(
     );
     let changed = transition_with_certificates(
         conn,
+        now,
         caller,
         def,
         target.1,
@@ -224,6 +231,7 @@ async fn apply_line(
     .await?;
     audit::append(
         conn,
+        now,
         caller,
         AuditRecord {
             action: def.id.as_str().into(),

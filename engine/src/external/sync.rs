@@ -48,6 +48,7 @@ async fn take_report(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    let now = engine.now();
     let bytes = std::fs::read(path).map_err(|e| report_io("reading", &name, e))?;
     let source = format!(
         "inbox:{name}:{}",
@@ -79,7 +80,7 @@ async fn take_report(
                 Ok(outcome) => (outcome, "processed"),
                 Err(e) if e.is_user_facing() => {
                     let refused = vec![(0, String::new(), e.to_string())];
-                    record_report(&engine.db, &source, 0, &refused).await?;
+                    record_report(&engine.db, now, &source, 0, &refused).await?;
                     (
                         ReportOutcome {
                             source: source.clone(),
@@ -94,7 +95,7 @@ async fn take_report(
         }
     };
     let dir = settings.inbox_dir.join(folder);
-    let stamp = crate::time::now().format("%Y%m%dT%H%M%S");
+    let stamp = now.format("%Y%m%dT%H%M%S");
     crate::files::private_dir(&dir)
         .and_then(|_| std::fs::rename(path, dir.join(format!("{stamp}-{name}"))))
         .map_err(|e| report_io(&format!("moving to {folder}/"), &name, e))?;
@@ -107,6 +108,7 @@ fn report_io(what: &str, name: &str, e: std::io::Error) -> EngineError {
 
 pub(super) async fn record_report(
     conn: &impl sea_orm::ConnectionTrait,
+    now: chrono::DateTime<chrono::Utc>,
     source: &str,
     applied: usize,
     refused: &[(usize, String, String)],
@@ -116,7 +118,7 @@ pub(super) async fn record_report(
         applied: Set(applied as i32),
         refused: Set(refused.len() as i32),
         details: Set(serde_json::to_string(refused).unwrap_or_default()),
-        received_at: Set(crate::time::now()),
+        received_at: Set(now),
         ..Default::default()
     })
     .exec(conn)

@@ -37,6 +37,7 @@ impl Subject for Card {
     async fn view<C: ConnectionTrait>(
         &self,
         conn: &C,
+        _now: chrono::DateTime<chrono::Utc>,
         holder: Option<&person::Model>,
     ) -> Result<ProcessSubject> {
         let names = account_names(conn, [self.0.requested_by]).await?;

@@ -37,6 +37,7 @@ impl Subject for MobileId {
     async fn view<C: ConnectionTrait>(
         &self,
         conn: &C,
+        now: chrono::DateTime<chrono::Utc>,
         holder: Option<&person::Model>,
     ) -> Result<ProcessSubject> {
         let holder = match holder {
@@ -44,7 +45,8 @@ impl Subject for MobileId {
             None => people::load(conn, self.0.person_id).await?,
         };
         Ok(ProcessSubject::MobileId {
-            mobile_id: crate::objects::mobile_id::row(conn, &self.0, &holder.common_name).await?,
+            mobile_id: crate::objects::mobile_id::row(conn, now, &self.0, &holder.common_name)
+                .await?,
             user: people::summary(&holder)?,
         })
     }

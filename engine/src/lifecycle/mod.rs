@@ -22,6 +22,7 @@ use crate::runner::{self, authorize, require_enabled, require_state};
 use crate::write::AfterCommit;
 use crate::Caller;
 use crate::{Engine, EngineError, Result};
+use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 use std::future::Future;
 use tessera_process::dto::{
@@ -66,10 +67,11 @@ pub(crate) trait Subject: Sized + Send + Sync {
         )
     }
 
-    /// How the process page shows it.
+    /// How the process page shows it at `now`.
     fn view<C: ConnectionTrait>(
         &self,
         conn: &C,
+        now: DateTime<Utc>,
         holder: Option<&person::Model>,
     ) -> impl Future<Output = Result<ProcessSubject>> + Send;
 
@@ -91,11 +93,12 @@ pub(crate) trait Subject: Sized + Send + Sync {
         async { Ok(Plan::default()) }
     }
 
-    /// Next, before the object moves: the further columns it sets and what the audit record
-    /// adds.
+    /// Next, before the object moves at `now`: the further columns it sets and what the audit
+    /// record adds.
     fn prepare<C: ConnectionTrait>(
         &self,
         _conn: &C,
+        _now: DateTime<Utc>,
         _process: ProcessId,
         _holder: Option<&person::Model>,
         _plan: &Plan,
@@ -162,6 +165,8 @@ pub(crate) struct Prepared {
 
 /// The transition Next makes, as the kind's own steps see it.
 pub(crate) struct Step<'a> {
+    /// The time of Next's write.
+    pub now: DateTime<Utc>,
     pub def: &'static ProcessDef,
     pub to: State,
     pub effect: CertEffect,
@@ -292,7 +297,10 @@ async fn preview_of<S: Subject>(
     Ok(ProcessPreview {
         process,
         name: def.name.into(),
-        subject: c.subject.view(&engine.db, c.holder.as_ref()).await?,
+        subject: c
+            .subject
+            .view(&engine.db, engine.now(), c.holder.as_ref())
+            .await?,
         end_state: c.end,
         cascade: plan.cascade.into_iter().map(|(line, _)| line).collect(),
         certificates,
@@ -314,6 +322,7 @@ async fn run_on<S: Subject>(
     engine
         .transact(async |tx| {
             let txn = tx;
+            let now = tx.now();
             let c = check::<S, _>(txn, caller, def, id, Some(&input)).await?;
             let reason = runner::revocation_reason(def.name, c.effect, input.reason)?;
             // The holder stays as checked until the commit: a concurrent Lock user waits.
@@ -323,10 +332,11 @@ async fn run_on<S: Subject>(
             let plan = c.subject.plan(txn, process).await?;
             let prepared = c
                 .subject
-                .prepare(txn, process, c.holder.as_ref(), &plan)
+                .prepare(txn, now, process, c.holder.as_ref(), &plan)
                 .await?;
             let mut certs = runner::transition_with_certificates(
                 txn,
+                now,
                 Some(caller),
                 def,
                 c.subject.id(),
@@ -338,6 +348,7 @@ async fn run_on<S: Subject>(
             )
             .await?;
             let step = Step {
+                now,
                 def,
                 to: c.end,
                 effect: c.effect,
@@ -353,6 +364,7 @@ async fn run_on<S: Subject>(
             data.extend(prepared.data.clone());
             runner::record(
                 txn,
+                now,
                 caller,
                 AuditRecord {
                     action: def.id.as_str().into(),

@@ -53,6 +53,7 @@ impl Subject for TempCard {
     async fn view<C: ConnectionTrait>(
         &self,
         conn: &C,
+        _now: chrono::DateTime<chrono::Utc>,
         _holder: Option<&person::Model>,
     ) -> Result<ProcessSubject> {
         let mut rows = crate::objects::temp_card::rows(conn, vec![self.0.clone()]).await?;
@@ -80,11 +81,11 @@ impl Subject for TempCard {
     async fn prepare<C: ConnectionTrait>(
         &self,
         conn: &C,
+        now: chrono::DateTime<chrono::Utc>,
         process: ProcessId,
         holder: Option<&person::Model>,
         plan: &Plan,
     ) -> Result<Prepared> {
-        let now = crate::time::now();
         let days = plan.validity_days.unwrap_or(1);
         let mut prepared = Prepared::default();
         let until = match (process, holder) {

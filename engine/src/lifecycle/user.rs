@@ -40,6 +40,7 @@ impl Subject for User {
     async fn view<C: ConnectionTrait>(
         &self,
         _conn: &C,
+        _now: chrono::DateTime<chrono::Utc>,
         _holder: Option<&person::Model>,
     ) -> Result<ProcessSubject> {
         Ok(ProcessSubject::User(people::detail(&self.0)?))
@@ -74,6 +75,7 @@ impl Subject for User {
     async fn prepare<C: ConnectionTrait>(
         &self,
         _conn: &C,
+        _now: chrono::DateTime<chrono::Utc>,
         _process: ProcessId,
         _holder: Option<&person::Model>,
         plan: &Plan,
@@ -102,6 +104,7 @@ impl Subject for User {
             let to = runner::parse_state(line.kind, &line.to)?;
             let changed = transition_with_certificates(
                 conn,
+                step.now,
                 Some(caller),
                 line.process.def(),
                 line.id,
@@ -115,6 +118,7 @@ impl Subject for User {
             certs.changed.extend(changed.changed);
             record(
                 conn,
+                step.now,
                 caller,
                 AuditRecord {
                     action: line.process.as_str().into(),
@@ -136,7 +140,7 @@ impl Subject for User {
             .await?;
         }
         if step.to == State::User(UserState::Locked) {
-            crate::accounts::disable_for_person(conn, caller, p.id).await?;
+            crate::accounts::disable_for_person(conn, step.now, caller, p.id).await?;
         }
         Ok(())
     }

@@ -20,6 +20,7 @@ use crate::objects::temp_card::MAX_REQUEST;
 use crate::runner::{self, authorize, record};
 use crate::Caller;
 use crate::{options, Engine, EngineError, Result};
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
@@ -225,7 +226,7 @@ pub async fn create(
     }
     engine
         .transact(async |txn| {
-            let now = crate::time::now();
+            let now = txn.now();
             let batch = batch_order::Entity::insert(batch_order::ActiveModel {
                 object_kind: Set(k.kind.as_str().into()),
                 state: Set(BatchOrderState::Open.as_str().into()),
@@ -273,6 +274,7 @@ pub async fn create(
             }
             record(
                 txn,
+                now,
                 caller,
                 AuditRecord {
                     action: def.id.as_str().into(),
@@ -478,6 +480,7 @@ pub async fn produce(
     // The batch moves first (and is checked at `version`): two operators cannot both start it.
     let (pending, pins) = engine
         .transact(async |txn| {
+            let now = txn.now();
             let (b, _) = load(txn, batch).await?;
             let state = batch_state(&b)?;
             let to = BatchOrderState::InProduction;
@@ -498,6 +501,7 @@ pub async fn produce(
                 }
                 runner::transition(
                     txn,
+                    now,
                     def,
                     batch,
                     version,
@@ -508,6 +512,7 @@ pub async fn produce(
                 .await?;
                 record(
                     txn,
+                    now,
                     caller,
                     AuditRecord {
                         action: def.id.as_str().into(),
@@ -544,7 +549,10 @@ pub async fn produce(
                         ))
                     }
                 };
-                Some(produce_without_encoding(engine, txn, caller, process, from, &pending).await?)
+                Some(
+                    produce_without_encoding(engine, txn, now, caller, process, from, &pending)
+                        .await?,
+                )
             };
             Ok((pending, pins))
         })
@@ -581,9 +589,11 @@ pub async fn produce(
 
 /// Every pending card `unassigned` with a new PIN and a sealed PUK, one audit record each, in
 /// the caller's transaction.
+#[allow(clippy::too_many_arguments)]
 async fn produce_without_encoding(
     engine: &Engine,
     txn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
     caller: &Caller,
     process: ProcessId,
     from: TempCardState,
@@ -594,6 +604,7 @@ async fn produce_without_encoding(
     let to = TempCardState::Unassigned;
     let moved = runner::transition_many(
         txn,
+        now,
         process.def(),
         pending,
         State::TempCard(from),
@@ -605,7 +616,6 @@ async fn produce_without_encoding(
             kind: ObjectKind::TempCard,
         });
     }
-    let now = crate::time::now();
     let mut pins = Vec::with_capacity(moved.len());
     let mut secrets = Vec::with_capacity(moved.len());
     let mut records = Vec::with_capacity(moved.len());
@@ -646,7 +656,7 @@ async fn produce_without_encoding(
             .exec(txn)
             .await?;
     }
-    audit::append_many(txn, Some(caller), records).await?;
+    audit::append_many(txn, now, Some(caller), records).await?;
     Ok(pins)
 }
 
@@ -811,6 +821,7 @@ pub async fn stop(engine: &Engine, bridge: &Bridge, caller: &Caller, batch: i64)
         .transact(async |txn| {
             crate::runner::record(
                 txn,
+                txn.now(),
                 caller,
                 AuditRecord {
                     action: "BatchOrderStopRequested".into(),
@@ -847,6 +858,7 @@ pub async fn close(
     not_running(bridge, batch)?;
     engine
         .transact(async |txn| {
+            let now = txn.now();
             let (b, _) = load(txn, batch).await?;
             let state = batch_state(&b)?;
             runner::require_state(def, State::BatchOrder(state))?;
@@ -865,6 +877,7 @@ pub async fn close(
             let (to, _) = runner::end_state(process, state)?;
             runner::transition(
                 txn,
+                now,
                 def,
                 batch,
                 version,
@@ -877,13 +890,14 @@ pub async fn close(
                 let mut q = Query::update();
                 q.table(runner::table(k.kind))
                     .value("batch_order_id", Option::<i64>::None)
-                    .value("updated_at", crate::time::now())
+                    .value("updated_at", now)
                     .and_where(Expr::col("batch_order_id").eq(batch));
                 txn.execute(&q).await?;
             }
             let failed = cards.iter().filter(|c| c.state == k.failed).count();
             record(
                 txn,
+                now,
                 caller,
                 AuditRecord {
                     action: def.id.as_str().into(),

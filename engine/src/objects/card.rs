@@ -167,7 +167,7 @@ pub async fn request_for(
                 from: "(new)".into(),
                 to: to.as_str().into(),
             })?;
-            let now = crate::time::now();
+            let now = txn.now();
             let card_id = card::Entity::insert(card::ActiveModel {
                 id: Default::default(),
                 person_id: Set(p.id),
@@ -193,6 +193,7 @@ pub async fn request_for(
             let options = opts.typed(production.option_keys());
             record(
                 txn,
+                now,
                 caller,
                 AuditRecord {
                     action: def.id.as_str().into(),
@@ -214,7 +215,7 @@ pub async fn request_for(
             )
             .await?;
             if production == Production::External {
-                ordered_email(txn, &opts, &p, card_id, to).await?;
+                ordered_email(txn, now, &opts, &p, card_id, to).await?;
             }
             txn.order_file_if(State::Card(to), caller);
             Ok(RequestCardOutcome {
@@ -232,6 +233,7 @@ pub async fn request_for(
 /// (queued or sent to the bureau), in the caller's transaction.
 async fn ordered_email(
     conn: &impl ConnectionTrait,
+    now: chrono::DateTime<chrono::Utc>,
     opts: &options::Current,
     holder: &person::Model,
     card_id: i64,
@@ -253,6 +255,7 @@ async fn ordered_email(
     }
     crate::mail::enqueue(
         conn,
+        now,
         &holder.email,
         "Your smart card has been ordered",
         &format!(
@@ -316,6 +319,7 @@ pub async fn decide(
     };
     engine
         .transact(async |txn| {
+            let now = txn.now();
             let c = load_card(txn, card_id).await?;
             // Someone else acted since the caller looked: say so, rather than describe the new state.
             if c.version != version {
@@ -345,7 +349,7 @@ pub async fn decide(
             let extra: Vec<(&'static str, sea_orm::Value)> = match decision {
                 Decision::Postpone => vec![
                     ("postponed_by", caller.account_id.into()),
-                    ("postponed_at", crate::time::now().into()),
+                    ("postponed_at", now.into()),
                 ],
                 _ => vec![
                     ("decided_by", caller.account_id.into()),
@@ -354,6 +358,7 @@ pub async fn decide(
             };
             transition(
                 txn,
+                now,
                 def,
                 c.id,
                 version,
@@ -370,6 +375,7 @@ pub async fn decide(
                 let next = ordered_state(&opts);
                 transition(
                     txn,
+                    now,
                     ProcessId::CardsAddonExtProdProcOrder.def(),
                     c.id,
                     version + 1,
@@ -378,7 +384,7 @@ pub async fn decide(
                     vec![],
                 )
                 .await?;
-                ordered_email(txn, &opts, &p, c.id, next).await?;
+                ordered_email(txn, now, &opts, &p, c.id, next).await?;
                 ordered = Some(next);
             }
             let detail = match &reason {
@@ -387,6 +393,7 @@ pub async fn decide(
             };
             record(
                 txn,
+                now,
                 caller,
                 AuditRecord {
                     action: def.id.as_str().into(),
@@ -401,6 +408,7 @@ pub async fn decide(
             if let Some(next) = ordered {
                 record(
                     txn,
+                    now,
                     caller,
                     AuditRecord {
                         action: ProcessId::CardsAddonExtProdProcOrder.as_str().into(),
@@ -419,6 +427,7 @@ pub async fn decide(
             if let Some(r) = &reason {
                 notifications::notify(
                     txn,
+                    now,
                     c.requested_by,
                     format!(
                         "Your card request {} for {} was rejected: {r}",

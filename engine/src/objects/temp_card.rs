@@ -119,7 +119,7 @@ async fn create(
                     Some(opts.get(tessera_process::options::temp_cards::EXT_PROD_PRODUCTION_TYPE)),
                 )
             };
-            let now = crate::time::now();
+            let now = txn.now();
             let mut ids = Vec::with_capacity(count as usize);
             for _ in 0..count {
                 let id = temp_card::Entity::insert(temp_card::ActiveModel {
@@ -155,7 +155,7 @@ async fn create(
                     detail: format!("Temporary card {what} ({count} together)"),
                 })
                 .collect();
-            audit::append_many(txn, Some(caller), records).await?;
+            audit::append_many(txn, now, Some(caller), records).await?;
             txn.order_file_if(State::TempCard(state), caller);
             Ok((ids, state))
         })
@@ -200,15 +200,17 @@ pub async fn expire_due(engine: &Engine) -> Result<usize> {
     let def = ProcessId::TempCardsBatchExpire.def();
     let due = temp_card::Entity::find()
         .filter(temp_card::Column::State.eq(TempCardState::Assigned.as_str()))
-        .filter(temp_card::Column::AssignedUntil.lte(crate::time::now()))
+        .filter(temp_card::Column::AssignedUntil.lte(engine.now()))
         .all(&engine.db)
         .await?;
     let mut n = 0;
     for c in due {
         let result = engine
             .transact(async |txn| {
+                let now = txn.now();
                 let certs = transition_with_certificates(
                     txn,
+                    now,
                     None,
                     def,
                     c.id,
@@ -221,6 +223,7 @@ pub async fn expire_due(engine: &Engine) -> Result<usize> {
                 .await?;
                 audit::append(
                     txn,
+                    now,
                     None,
                     AuditRecord {
                         action: def.id.as_str().into(),

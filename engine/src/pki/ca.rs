@@ -14,7 +14,7 @@ use rcgen::{
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use sha2::{Digest, Sha256};
 use tessera_process::profile::KeyAlgorithm;
-use time::{Duration, OffsetDateTime};
+use time::Duration;
 
 pub const ROOT: &str = "root";
 pub const ISSUING: &str = "issuing";
@@ -133,7 +133,8 @@ async fn load(engine: &Engine, kek: &Kek) -> Result<Option<Ca>> {
 }
 
 async fn create(engine: &Engine, kek: &Kek, settings: &CaSettings) -> Result<()> {
-    let now = OffsetDateTime::now_utc();
+    let created_at = engine.now();
+    let now = super::to_time(created_at)?;
     let crypto = |e: rcgen::Error| EngineError::Crypto(format!("creating the CA: {e}"));
 
     let root_key = keys::generate(settings.algorithm)?;
@@ -179,7 +180,7 @@ async fn create(engine: &Engine, kek: &Kek, settings: &CaSettings) -> Result<()>
                     cert_der: Set(der),
                     sealed_key: Set(seal::seal(kek, &context(role), &pkcs8)?),
                     kek: Set(kek.label()),
-                    created_at: Set(crate::time::now()),
+                    created_at: Set(created_at),
                     ..Default::default()
                 })
                 .exec(txn)
@@ -187,6 +188,7 @@ async fn create(engine: &Engine, kek: &Kek, settings: &CaSettings) -> Result<()>
             }
             audit::append(
                 txn,
+                created_at,
                 None,
                 AuditRecord {
                     action: "CaCreated".into(),

@@ -41,12 +41,13 @@ async fn publish_as(engine: &Engine, caller: Option<&crate::Caller>) -> Result<C
                 .value("role", Expr::col("role"))
                 .and_where(Expr::col("role").eq(super::ca::ISSUING));
             txn.execute(&lock).await?;
+            let now = txn.now();
             let number = latest(txn).await?.map(|c| c.number).unwrap_or(0) + 1;
-            let (der, info) = sign(txn, pki, number).await?;
+            let (der, info) = sign(txn, now, pki, number).await?;
             crl::Entity::insert(crl::ActiveModel {
                 number: Set(number),
-                this_update: Set(parse(&info.this_update)),
-                next_update: Set(parse(&info.next_update)),
+                this_update: Set(parse(&info.this_update, now)),
+                next_update: Set(parse(&info.next_update, now)),
                 entries: Set(info.entries),
                 der: Set(der),
                 ..Default::default()
@@ -60,6 +61,7 @@ async fn publish_as(engine: &Engine, caller: Option<&crate::Caller>) -> Result<C
             if let Some(caller) = caller {
                 crate::audit::append(
                     txn,
+                    now,
                     Some(caller),
                     crate::audit::AuditRecord {
                         action: "CrlPublished".into(),
@@ -83,14 +85,19 @@ async fn publish_as(engine: &Engine, caller: Option<&crate::Caller>) -> Result<C
         .await
 }
 
-fn parse(text: &str) -> chrono::DateTime<chrono::Utc> {
+fn parse(text: &str, otherwise: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&chrono::Utc))
-        .unwrap_or_else(|_| crate::time::now())
+        .unwrap_or(otherwise)
 }
 
-async fn sign(conn: &impl ConnectionTrait, pki: &Pki, number: i64) -> Result<(Vec<u8>, CrlInfo)> {
-    let now = crate::time::now();
+/// The CRL as of `now`: what is revoked or held and has not expired by then.
+async fn sign(
+    conn: &impl ConnectionTrait,
+    now: chrono::DateTime<chrono::Utc>,
+    pki: &Pki,
+    number: i64,
+) -> Result<(Vec<u8>, CrlInfo)> {
     let revoked = certificate::Entity::find()
         .filter(certificate::Column::State.is_in([
             CertificateState::Revoked.as_str(),

@@ -35,6 +35,7 @@ impl EffectOutcome {
 /// (it needs keys: see `issue::issue`); `None` changes nothing.
 pub async fn apply(
     conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
     caller: Option<&Caller>,
     owner: (ObjectKind, i64),
     effect: CertEffect,
@@ -62,7 +63,7 @@ pub async fn apply(
     let mut outcome = EffectOutcome::default();
     for (kind, id) in owners {
         let certs = owned_by((kind, id)).all(conn).await?;
-        let changed = apply_to(conn, caller, &certs, effect, reason, "").await?;
+        let changed = apply_to(conn, now, caller, &certs, effect, reason, "").await?;
         outcome.changed.extend(changed.changed);
     }
     Ok(outcome)
@@ -80,6 +81,7 @@ fn owned_by(owner: (ObjectKind, i64)) -> sea_orm::Select<certificate::Entity> {
 /// delivered) are revoked, so none is left behind valid in the CA's eyes.
 pub async fn revoke_undelivered(
     conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
     caller: Option<&Caller>,
     owner: (ObjectKind, i64),
     why: &str,
@@ -90,6 +92,7 @@ pub async fn revoke_undelivered(
         .await?;
     apply_to(
         conn,
+        now,
         caller,
         &certs,
         CertEffect::Revoke,
@@ -101,13 +104,13 @@ pub async fn revoke_undelivered(
 
 pub(super) async fn apply_to(
     conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
     caller: Option<&Caller>,
     certs: &[certificate::Model],
     effect: CertEffect,
     reason: Option<RevocationReason>,
     why: &str,
 ) -> Result<EffectOutcome> {
-    let now = crate::time::now();
     let mut outcome = EffectOutcome::default();
     for cert in certs {
         let from = match parse_state(ObjectKind::Certificate, &cert.state)? {
@@ -168,6 +171,7 @@ pub(super) async fn apply_to(
         }
         audit::append(
             conn,
+            now,
             caller,
             AuditRecord {
                 action: format!("Certificate{effect:?}"),
@@ -209,12 +213,12 @@ fn revocation_reason(
 
 /// The scheduled sweep: certificates past their end become `expired`, and certificates still
 /// `issued` after `undelivered_after` on a credential that failed, ended or no longer exists (a
-/// delivery that died with its process) are revoked. Returns what changed.
+/// delivery that died with its process) are revoked, as of `now`. Returns what changed.
 pub async fn sweep(
     conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
     undelivered_after: chrono::Duration,
 ) -> Result<EffectOutcome> {
-    let now = crate::time::now();
     let expired = certificate::Entity::find()
         .filter(certificate::Column::NotAfter.lt(now))
         .filter(certificate::Column::State.is_in([
@@ -223,7 +227,7 @@ pub async fn sweep(
         ]))
         .all(conn)
         .await?;
-    let mut outcome = apply_to(conn, None, &expired, CertEffect::Expire, None, "").await?;
+    let mut outcome = apply_to(conn, now, None, &expired, CertEffect::Expire, None, "").await?;
     let issued = certificate::Entity::find()
         .filter(certificate::Column::State.eq(CertificateState::Issued.as_str()))
         .filter(certificate::Column::CreatedAt.lt(now - undelivered_after))
@@ -249,6 +253,7 @@ pub async fn sweep(
     }
     let revoked = apply_to(
         conn,
+        now,
         None,
         &stale,
         CertEffect::Revoke,

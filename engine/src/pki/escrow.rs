@@ -26,6 +26,7 @@ fn context(serial: &str) -> String {
 
 pub(super) async fn store(
     conn: &impl ConnectionTrait,
+    now: chrono::DateTime<chrono::Utc>,
     pki: &Pki,
     certificate_id: i64,
     serial: &str,
@@ -41,7 +42,7 @@ pub(super) async fn store(
         certificate_id: Set(certificate_id),
         sealed_key: Set(seal::seal(&pki.kek, &context(serial), &plain)?),
         kek: Set(pki.kek.label()),
-        created_at: Set(crate::time::now()),
+        created_at: Set(now),
     })
     .exec(conn)
     .await?;
@@ -159,6 +160,7 @@ pub async fn recover(
             )?;
             audit::append(
                 txn,
+                txn.now(),
                 Some(caller),
                 AuditRecord {
                     action: "KeyRecovered".into(),

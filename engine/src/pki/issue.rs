@@ -154,8 +154,10 @@ pub fn sign(
 /// Issues a certificate for the credential `owner` and stores it in state `issued` with its
 /// audit record, in `conn`'s transaction. For a recoverable profile the server generates the key
 /// pair and escrows the private key in the same transaction.
+#[allow(clippy::too_many_arguments)]
 pub async fn issue(
     conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
     pki: &Pki,
     caller: Option<&Caller>,
     owner: (ObjectKind, i64),
@@ -190,11 +192,28 @@ pub async fn issue(
         (KeySource::Spki(der), false) => (keys::check_spki(&der)?, None),
         (KeySource::Csr(der), false) => (keys::check_csr(&der)?, None),
     };
-    let now = crate::time::now();
     let signed = sign(pki, profile, subject, &checked, now)?;
-    let certificate_id = store(conn, caller, owner, profile, &signed, generated.is_some()).await?;
+    let certificate_id = store(
+        conn,
+        now,
+        caller,
+        owner,
+        profile,
+        &signed,
+        generated.is_some(),
+    )
+    .await?;
     if let Some((pkcs8, algorithm)) = &generated {
-        escrow::store(conn, pki, certificate_id, &signed.serial, *algorithm, pkcs8).await?;
+        escrow::store(
+            conn,
+            now,
+            pki,
+            certificate_id,
+            &signed.serial,
+            *algorithm,
+            pkcs8,
+        )
+        .await?;
     }
     Ok(Issued {
         certificate_id,
@@ -205,15 +224,16 @@ pub async fn issue(
 }
 
 /// Stores a signed certificate as `issued`, with its audit record.
+#[allow(clippy::too_many_arguments)]
 pub async fn store(
     conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
     caller: Option<&Caller>,
     owner: (ObjectKind, i64),
     profile: &CertificateProfile,
     signed: &Signed,
     escrowed: bool,
 ) -> Result<i64> {
-    let now = crate::time::now();
     let state =
         tessera_process::transition::certificate_after(None, tessera_process::CertEffect::Issue)
             .unwrap_or(CertificateState::Issued);
@@ -240,6 +260,7 @@ pub async fn store(
     .last_insert_id;
     audit::append(
         conn,
+        now,
         caller,
         AuditRecord {
             action: "CertificateIssued".into(),

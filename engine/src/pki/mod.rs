@@ -79,13 +79,14 @@ impl Pki {
             let (_, cert) = X509Certificate::from_der(&ca.issuing.der)
                 .map_err(|e| EngineError::Crypto(format!("the issuing CA certificate: {e}")))?;
             chrono::DateTime::from_timestamp(cert.validity().not_after.timestamp(), 0)
-                .unwrap_or_else(crate::time::now)
+                .unwrap_or_else(|| engine.now())
         };
         let public_url = settings.public_url.trim_end_matches('/').to_string();
+        let now = engine.now();
         let login_name_key =
-            secrets::load_or_create(&engine.db, &kek, secrets::LOGIN_NAMES).await?;
+            secrets::load_or_create(&engine.db, now, &kek, secrets::LOGIN_NAMES).await?;
         let audit_key =
-            secrets::load_or_create(&engine.db, &kek, secrets::AUDIT_CHECKPOINTS).await?;
+            secrets::load_or_create(&engine.db, now, &kek, secrets::AUDIT_CHECKPOINTS).await?;
         Ok(Pki {
             login_name_key,
             audit_key,
@@ -102,7 +103,7 @@ impl Pki {
 /// The schedule's work: expire and compensate certificates, then publish a fresh CRL.
 pub async fn scheduled(engine: &Engine, undelivered_after: chrono::Duration) -> Result<()> {
     let outcome = engine
-        .transact(async |txn| effects::sweep(txn, undelivered_after).await)
+        .transact(async |txn| effects::sweep(txn, txn.now(), undelivered_after).await)
         .await?;
     if !outcome.changed.is_empty() {
         tracing::info!(

@@ -13,11 +13,13 @@ use tessera_process::dto::ProfileRow;
 use tessera_process::profile::CertificateProfile;
 use tessera_process::Role;
 
-pub(crate) async fn ensure_defaults(conn: &impl ConnectionTrait) -> Result<()> {
+pub(crate) async fn ensure_defaults(
+    conn: &impl ConnectionTrait,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
     if row::Entity::find().one(conn).await?.is_some() {
         return Ok(());
     }
-    let now = crate::time::now();
     for p in CertificateProfile::defaults() {
         row::Entity::insert(row::ActiveModel {
             name: Set(p.name.clone()),
@@ -105,7 +107,7 @@ pub async fn save(
                         .join(" "),
                 ));
             }
-            let now = crate::time::now();
+            let now = txn.now();
             let document = serde_json::to_value(&profile).map_err(unserialisable)?;
             let mut update = Query::update();
             update
@@ -122,6 +124,7 @@ pub async fn save(
             }
             audit::append(
                 txn,
+                now,
                 Some(caller),
                 AuditRecord {
                     action: "CertificateProfileChanged".into(),

@@ -22,6 +22,7 @@ fn context(name: &str) -> String {
 /// The secret `name`, created if there is none yet (by whichever server starts first).
 pub async fn load_or_create(
     conn: &impl ConnectionTrait,
+    now: chrono::DateTime<chrono::Utc>,
     kek: &Kek,
     name: &str,
 ) -> Result<Zeroizing<[u8; 32]>> {
@@ -31,7 +32,7 @@ pub async fn load_or_create(
         row::Entity::insert(row::ActiveModel {
             name: Set(name.to_string()),
             sealed: Set(seal::seal(kek, &context(name), fresh.as_ref())?),
-            created_at: Set(crate::time::now()),
+            created_at: Set(now),
         })
         .on_conflict(
             OnConflict::column(row::Column::Name)

@@ -58,6 +58,7 @@ pub async fn begin_as(
     }
     let job = engine
         .transact(async |txn| {
+            let now = txn.now();
             let t = target::load(txn, target).await?;
             if t.version != version {
                 return Err(EngineError::Conflict { kind: target.0 });
@@ -97,9 +98,10 @@ pub async fn begin_as(
                     }
                 )));
             }
-            let job = jobs::create(txn, target, def.id, reader, caller.account_id).await?;
+            let job = jobs::create(txn, now, target, def.id, reader, caller.account_id).await?;
             record(
                 txn,
+                now,
                 caller,
                 AuditRecord {
                     action: "CardEncodingStarted".into(),

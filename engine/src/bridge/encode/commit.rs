@@ -16,8 +16,10 @@ use tessera_process::{ProcessId, State};
 
 /// The job's process moves `target` from `from` to `to`, with the certificate effect the table
 /// gives that transition.
+#[allow(clippy::too_many_arguments)]
 async fn move_target(
     txn: &impl sea_orm::ConnectionTrait,
+    now: chrono::DateTime<chrono::Utc>,
     caller: &Caller,
     process: ProcessId,
     target: Target,
@@ -27,6 +29,7 @@ async fn move_target(
 ) -> Result<effects::EffectOutcome> {
     runner::transition_with_certificates(
         txn,
+        now,
         Some(caller),
         process.def(),
         target.1,
@@ -51,15 +54,18 @@ pub(in crate::bridge) async fn commit_issued(
     what: &str,
 ) -> Result<()> {
     engine.transact(async |txn| {
+            let now = txn.now();
             let job = jobs::load(txn, id).await?;
             let process = jobs::process_of(&job)?;
             let t = target::load(txn, target).await?;
             let to = target::encoded_state(process, t.state)?;
-            let outcome = move_target(txn, caller, process, target, &t, to, None).await?;
-            jobs::save_chip(txn, target, &job).await?;
-            jobs::finish(txn, id, &[JobState::Encoding, JobState::InDoubt], JobState::Succeeded, None, stats).await?;
+            let outcome = move_target(txn, now, caller, process, target, &t, to, None).await?;
+            jobs::save_chip(txn, now, target, &job).await?;
+            let open = [JobState::Encoding, JobState::InDoubt];
+            jobs::finish(txn, now, id, &open, JobState::Succeeded, None, stats).await?;
             record(
                 txn,
+                now,
                 caller,
                 AuditRecord {
                     action: process.as_str().into(),
@@ -100,14 +106,17 @@ pub(in crate::bridge) async fn record_failure(
 ) -> Result<()> {
     engine
         .transact(async |txn| {
+            let now = txn.now();
             let process = jobs::process_of(&jobs::load(txn, job).await?)?;
-            jobs::finish(txn, job, &[JobState::Encoding, JobState::InDoubt], JobState::Failed, Some(message), stats).await?;
+            let open = [JobState::Encoding, JobState::InDoubt];
+            jobs::finish(txn, now, job, &open, JobState::Failed, Some(message), stats).await?;
             let t = target::load(txn, target).await?;
             let mut outcome = effects::EffectOutcome::default();
             let to = match target::failed_state(process, t.state) {
                 Some(failed) if card_changed => {
                     outcome = move_target(
                         txn,
+                        now,
                         caller,
                         process,
                         target,
@@ -121,10 +130,11 @@ pub(in crate::bridge) async fn record_failure(
                 _ => None,
             };
             // Whatever the object's state, no certificate of this job stays live undelivered.
-            let rest = effects::revoke_undelivered(txn, Some(caller), target, message).await?;
+            let rest = effects::revoke_undelivered(txn, now, Some(caller), target, message).await?;
             outcome.changed.extend(rest.changed);
             record(
                 txn,
+                now,
                 caller,
                 AuditRecord {
                     action: process.as_str().into(),

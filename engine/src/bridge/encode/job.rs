@@ -69,7 +69,7 @@ impl<T: Transport + Send + 'static> Job<'_, T> {
         values: Vec<(&'static str, sea_orm::Value)>,
     ) -> std::result::Result<(), Failure> {
         self.step = step;
-        jobs::advance(&self.engine.db, self.id, step, values)
+        jobs::advance(&self.engine.db, self.engine.now(), self.id, step, values)
             .await
             .map_err(|e| self.fail(e.to_string()))?;
         self.bridge.live_update(self.id, |l| {
@@ -84,9 +84,15 @@ impl<T: Transport + Send + 'static> Job<'_, T> {
 
     /// Renews the lease within a long step (one per key generated).
     pub(super) async fn renew(&self) -> std::result::Result<(), Failure> {
-        jobs::advance(&self.engine.db, self.id, self.step, vec![])
-            .await
-            .map_err(|e| self.fail(e.to_string()))
+        jobs::advance(
+            &self.engine.db,
+            self.engine.now(),
+            self.id,
+            self.step,
+            vec![],
+        )
+        .await
+        .map_err(|e| self.fail(e.to_string()))
     }
 
     pub(super) fn done(&self, detail: impl Into<String>) {

@@ -200,7 +200,7 @@ where
         .iter()
         .filter_map(|(_, i)| cert_not_after(&i.der))
         .max()
-        .unwrap_or_else(|| crate::time::now() + chrono::Duration::days(365))
+        .unwrap_or_else(|| j.engine.now() + chrono::Duration::days(365))
         .format("%Y%m%d")
         .to_string();
     let chuid = piv::chuid(&guid, &expiry);
@@ -420,6 +420,7 @@ async fn issue_all<T: Transport + Send + 'static>(
     let (engine, caller, job, target) = (j.engine, j.caller, j.id, j.target);
     let result: Result<Vec<(Slot, issue::Issued)>> = engine
         .transact(async |txn| {
+            let now = txn.now();
             let subject: SubjectData = target::load(txn, target).await?.subject;
             let mut out = Vec::new();
             for ((slot, profile), spki) in settings.plans.iter().zip(sources) {
@@ -427,13 +428,14 @@ async fn issue_all<T: Transport + Send + 'static>(
                     Some(der) => KeySource::Spki(der),
                     None => KeySource::Generate,
                 };
-                let i =
-                    issue::issue(txn, pki, Some(caller), target, &subject, profile, key).await?;
+                let i = issue::issue(txn, now, pki, Some(caller), target, &subject, profile, key)
+                    .await?;
                 out.push((*slot, i));
             }
             let ids: Vec<i64> = out.iter().map(|(_, i)| i.certificate_id).collect();
             jobs::advance(
                 txn,
+                now,
                 job,
                 EncodingStep::IssueCertificates,
                 vec![(

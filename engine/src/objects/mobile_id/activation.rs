@@ -39,6 +39,7 @@ pub fn hash(code: &str) -> String {
 /// holder's address.
 pub(crate) async fn create(
     conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
     mobile_id: i64,
     validity: Duration,
     delivered_to: Option<&str>,
@@ -50,7 +51,6 @@ pub(crate) async fn create(
     let public_id = hex::encode(id);
     let code =
         Zeroizing::new(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(code.as_ref()));
-    let now = crate::time::now();
     let expires_at = now + validity;
     row::Entity::delete_many()
         .filter(row::Column::MobileId.eq(mobile_id))
@@ -82,7 +82,11 @@ pub(crate) async fn create(
 /// Ends every activation of `person_id` that still waits for a phone: the person's e-mail
 /// address or UPN is changing, and a code made for the old one must not enroll the new one.
 /// Returns the mobile IDs whose activation ended.
-pub(crate) async fn void_waiting(conn: &impl ConnectionTrait, person_id: i64) -> Result<Vec<i64>> {
+pub(crate) async fn void_waiting(
+    conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    person_id: i64,
+) -> Result<Vec<i64>> {
     use sea_orm::sea_query::{Expr, ExprTrait, Query};
     let waiting: Vec<i64> = mobile_id::Entity::find()
         .filter(mobile_id::Column::PersonId.eq(person_id))
@@ -97,7 +101,7 @@ pub(crate) async fn void_waiting(conn: &impl ConnectionTrait, person_id: i64) ->
     }
     let mut q = Query::update();
     q.table("mobile_id_activation")
-        .value("voided_at", crate::time::now())
+        .value("voided_at", now)
         .and_where(Expr::col("mobile_id").is_in(waiting))
         .and_where(Expr::col("used_at").is_null())
         .and_where(Expr::col("voided_at").is_null())

@@ -170,7 +170,7 @@ async fn authenticate(engine: &Engine, source: &str, cred: &Credentials<'_>) -> 
             a.mobile_id
         )));
     }
-    if a.expires_at <= crate::time::now() {
+    if a.expires_at <= engine.now() {
         return Err(EstError::Unauthorized(format!(
             "This activation code expired at {}. Ask for a new QR code.",
             crate::time::text(a.expires_at)
@@ -195,7 +195,7 @@ fn blocked(mobile_id: i64) -> EstError {
 async fn count_failure(engine: &Engine, source: &str, a: &act::Model) -> Result<EstError> {
     Ok(engine
         .transact(async |txn| {
-        let now = crate::time::now();
+        let now = txn.now();
         let mut q = Query::update();
         q.table("mobile_id_activation")
             .value("failed_attempts", Expr::col("failed_attempts").add(1))
@@ -222,6 +222,7 @@ async fn count_failure(engine: &Engine, source: &str, a: &act::Model) -> Result<
         }
         audit::append(
             txn,
+            now,
             None,
             AuditRecord {
                 action: if now_blocked { "MobileIdActivationBlocked" } else { "MobileIdWrongCode" }.into(),
@@ -241,6 +242,7 @@ async fn count_failure(engine: &Engine, source: &str, a: &act::Model) -> Result<
             let holder = crate::objects::user::people::load(txn, m.person_id).await?;
             notify::user(
                 txn,
+                now,
                 &m,
                 &holder,
                 Outcome::Failed("the activation code was entered wrongly too many times, so it was blocked."),
@@ -303,12 +305,15 @@ pub async fn enroll(
     let pki = engine.pki()?;
     let a = authenticate(engine, source, cred).await?;
     engine
-        .transact_with(async |txn| enroll_in(txn, pki, source, purpose, &a, request).await)
+        .transact_with(async |txn| {
+            enroll_in(txn, txn.now(), pki, source, purpose, &a, request).await
+        })
         .await
 }
 
 async fn enroll_in(
     txn: &impl ConnectionTrait,
+    now: chrono::DateTime<chrono::Utc>,
     pki: &Pki,
     source: &str,
     purpose: CertPurpose,
@@ -378,11 +383,15 @@ async fn enroll_in(
     let mut profile = super::profile(txn, &label)
         .await?
         .ok_or_else(|| EstError::NotFound(format!("There is no profile for \"{label}\".")))?;
-    cap_validity(&mut profile, &m);
-    let key = key_source(txn, pki, source, &m, &holder, &profile, &label, request).await?;
+    cap_validity(&mut profile, &m, now);
+    let key = key_source(
+        txn, now, pki, source, &m, &holder, &profile, &label, request,
+    )
+    .await?;
     let server_key = !matches!(key, KeySource::Csr(_));
     let issued = issue::issue(
         txn,
+        now,
         pki,
         None,
         (ObjectKind::MobileId, m.id),
@@ -393,6 +402,7 @@ async fn enroll_in(
     .await?;
     audit::append(
         txn,
+        now,
         None,
         AuditRecord {
             action: "MobileIdCertificateEnrolled".into(),
@@ -422,7 +432,7 @@ async fn enroll_in(
     done.push(label.clone());
     let activated = labels.iter().all(|l| done.contains(l));
     if activated {
-        activate(txn, &m, &holder, a).await?;
+        activate(txn, now, &m, &holder, a).await?;
     }
     Ok(Enrolled {
         pkcs7: der::certs_only(&[&issued.der, &pki.ca.issuing.der]),
@@ -432,10 +442,14 @@ async fn enroll_in(
     })
 }
 
-/// A mobile ID's certificates end no later than the mobile ID.
-fn cap_validity(profile: &mut CertificateProfile, m: &mobile_id::Model) {
+/// A mobile ID's certificates, issued at `now`, end no later than the mobile ID.
+fn cap_validity(
+    profile: &mut CertificateProfile,
+    m: &mobile_id::Model,
+    now: chrono::DateTime<chrono::Utc>,
+) {
     if let Some(until) = m.valid_until {
-        let days = std::cmp::max((until - crate::time::now()).num_days(), 1);
+        let days = std::cmp::max((until - now).num_days(), 1);
         profile.validity_days = std::cmp::min(
             profile.validity_days,
             u32::try_from(days).unwrap_or(u32::MAX),
@@ -446,6 +460,7 @@ fn cap_validity(profile: &mut CertificateProfile, m: &mobile_id::Model) {
 #[allow(clippy::too_many_arguments)]
 async fn key_source(
     txn: &impl ConnectionTrait,
+    now: chrono::DateTime<chrono::Utc>,
     pki: &Pki,
     source: &str,
     m: &mobile_id::Model,
@@ -494,6 +509,7 @@ async fn key_source(
             let (started_by, consented_by) = super::recovery::names(txn, m).await?;
             audit::append(
                 txn,
+                now,
                 None,
                 AuditRecord {
                     action: "KeyRecovered".into(),
@@ -528,6 +544,7 @@ async fn key_source(
 /// The last certificate is in: the mobile ID becomes active and its certificates valid.
 async fn activate(
     txn: &impl ConnectionTrait,
+    now: chrono::DateTime<chrono::Utc>,
     m: &mobile_id::Model,
     holder: &person::Model,
     a: &act::Model,
@@ -535,9 +552,9 @@ async fn activate(
     let process =
         ProcessId::parse(&m.process).unwrap_or(ProcessId::MobileIDProcSupplyMobileIDForUser);
     let def = process.def();
-    let now = crate::time::now();
     let certs = transition_with_certificates(
         txn,
+        now,
         None,
         def,
         m.id,
@@ -555,6 +572,7 @@ async fn activate(
     txn.execute(&q).await?;
     audit::append(
         txn,
+        now,
         None,
         AuditRecord {
             action: def.id.as_str().into(),
@@ -572,6 +590,6 @@ async fn activate(
         },
     )
     .await?;
-    notify::user(txn, m, holder, Outcome::Active).await?;
+    notify::user(txn, now, m, holder, Outcome::Active).await?;
     Ok(())
 }

@@ -14,6 +14,7 @@ pub(crate) enum Outcome<'a> {
 /// In `conn`'s transaction, if the options the mobile ID was supplied with say so.
 pub(crate) async fn user(
     conn: &impl ConnectionTrait,
+    now: chrono::DateTime<chrono::Utc>,
     m: &mobile_id::Model,
     holder: &person::Model,
     outcome: Outcome<'_>,
@@ -44,7 +45,7 @@ pub(crate) async fn user(
         ),
     };
     if crate::mail::usable(&holder.email).is_some() {
-        crate::mail::enqueue(conn, &holder.email, &subject, &text).await?;
+        crate::mail::enqueue(conn, now, &holder.email, &subject, &text).await?;
     } else {
         tracing::warn!(
             "mobile ID {}: no e-mail to the user, the address {:?} is unusable",
@@ -57,7 +58,7 @@ pub(crate) async fn user(
         .all(conn)
         .await?
     {
-        crate::notifications::notify(conn, a.id, format!("{subject}. (Mobile ID {}.)", m.id))
+        crate::notifications::notify(conn, now, a.id, format!("{subject}. (Mobile ID {}.)", m.id))
             .await?;
     }
     Ok(())

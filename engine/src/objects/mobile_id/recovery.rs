@@ -31,6 +31,7 @@ pub async fn consent(
     )?;
     engine
         .transact(async |txn| {
+            let now = txn.now();
             let m = runner::load::<mobile_id::Entity>(txn, ObjectKind::MobileId, id).await?;
             if !m.recover_encryption {
                 return Err(EngineError::Invalid(format!(
@@ -57,7 +58,7 @@ pub async fn consent(
             let mut q = Query::update();
             q.table("mobile_id")
                 .value("recovery_consented_by", caller.account_id)
-                .value("recovery_consented_at", crate::time::now())
+                .value("recovery_consented_at", now)
                 .value("recovery_reason", reason)
                 .value("version", Expr::col("version").add(1))
                 .and_where(Expr::col("id").eq(id))
@@ -69,6 +70,7 @@ pub async fn consent(
             }
             runner::record(
                 txn,
+                now,
                 caller,
                 AuditRecord {
                     action: "MobileIdKeyRecoveryConsented".into(),
@@ -88,7 +90,7 @@ pub async fn consent(
             )
             .await?;
             let m = runner::load::<mobile_id::Entity>(txn, ObjectKind::MobileId, id).await?;
-            super::view::row(txn, &m, &holder.common_name).await
+            super::view::row(txn, now, &m, &holder.common_name).await
         })
         .await
 }

@@ -170,7 +170,7 @@ pub async fn supply(
                 from: "(new)".into(),
                 to: to.as_str().into(),
             })?;
-            let now = crate::time::now();
+            let now = txn.now();
             let days = plan.opts.get(option::VALIDITY_DAYS);
             let valid_until = now + chrono::Duration::days(days);
             let recover = plan.opts.get(option::RECOVER_ENCRYPTION_CERTIFICATES);
@@ -198,6 +198,7 @@ pub async fn supply(
             let options = plan.opts.typed(OPTION_KEYS);
             record(
                 txn,
+                now,
                 caller,
                 AuditRecord {
                     action: def.id.as_str().into(),
@@ -222,13 +223,12 @@ pub async fn supply(
             .await?;
             let (mut sent_to, mut qr) = (None, None);
             if plan.delivery == EMAIL {
-                let code =
-                    activation::create(txn, id, activation::EMAIL_VALIDITY, Some(p.email.trim()))
-                        .await?;
-                send_email(txn, engine, &m, &p, &code).await?;
+                let validity = activation::EMAIL_VALIDITY;
+                let code = activation::create(txn, now, id, validity, Some(p.email.trim())).await?;
+                send_email(txn, now, engine, &m, &p, &code).await?;
                 sent_to = Some(p.email.trim().to_string());
             } else if process == ProcessId::MobileIDSelfServiceProcGet {
-                qr = Some(new_qr(txn, engine, &m).await?);
+                qr = Some(new_qr(txn, now, engine, &m).await?);
             }
             Ok(SupplyMobileIdOutcome {
                 mobile_id: id,
@@ -257,10 +257,11 @@ async fn link(
 
 async fn new_qr(
     conn: &impl ConnectionTrait,
+    now: chrono::DateTime<chrono::Utc>,
     engine: &Engine,
     m: &mobile_id::Model,
 ) -> Result<MobileIdQr> {
-    let code = activation::create(conn, m.id, activation::SCREEN_VALIDITY, None).await?;
+    let code = activation::create(conn, now, m.id, activation::SCREEN_VALIDITY, None).await?;
     let link = link(conn, engine, m, &code).await?;
     Ok(MobileIdQr {
         mobile_id: m.id,
@@ -272,6 +273,7 @@ async fn new_qr(
 
 async fn send_email(
     conn: &impl ConnectionTrait,
+    now: chrono::DateTime<chrono::Utc>,
     engine: &Engine,
     m: &mobile_id::Model,
     p: &person::Model,
@@ -286,6 +288,7 @@ async fn send_email(
     );
     crate::mail::enqueue_sealed(
         conn,
+        now,
         engine.pki()?,
         &p.email,
         "Your mobile ID: scan the QR code",
@@ -306,6 +309,7 @@ pub async fn show_qr(engine: &Engine, caller: &Caller, mobile_id: i64) -> Result
     caller.require_any(&[Role::SelfService], "show a mobile ID's QR code")?;
     engine
         .transact(async |txn| {
+            let now = txn.now();
             let m =
                 crate::stored::load::<mobile_id::Entity>(txn, ObjectKind::MobileId, mobile_id).await?;
             if caller.person_id != Some(m.person_id) {
@@ -329,9 +333,10 @@ pub async fn show_qr(engine: &Engine, caller: &Caller, mobile_id: i64) -> Result
             }
             people::active_holder(txn, m.person_id, ", so the mobile ID cannot be enrolled.").await?;
             crate::runner::hold(txn, ObjectKind::MobileId, m.id, m.version).await?;
-            let qr = new_qr(txn, engine, &m).await?;
+            let qr = new_qr(txn, now, engine, &m).await?;
             record(
                 txn,
+                now,
                 caller,
                 AuditRecord {
                     action: "MobileIdQrShown".into(),

@@ -20,8 +20,10 @@ async fn enrolled(conn: &impl ConnectionTrait, id: i64) -> Result<Vec<String>> {
     Ok(super::labels_of(&certs))
 }
 
+/// A mobile ID as shown at `now` (whether its activation code still works).
 pub(crate) async fn row(
     conn: &impl ConnectionTrait,
+    now: chrono::DateTime<chrono::Utc>,
     m: &mobile_id::Model,
     holder: &str,
 ) -> Result<MobileIdRow> {
@@ -57,14 +59,18 @@ pub(crate) async fn row(
         valid_until: m.valid_until.map(crate::time::text),
         created_at: crate::time::text(m.created_at),
         activated_at: m.activated_at.map(crate::time::text),
-        activation: super::activation::state(m, a.as_ref(), crate::time::now()),
+        activation: super::activation::state(m, a.as_ref(), now),
         activation_expires_at: a.as_ref().map(|a| crate::time::text(a.expires_at)),
         failed_attempts: a.as_ref().map(|a| a.failed_attempts).unwrap_or(0),
     })
 }
 
 /// The mobile IDs of a person, newest first.
-pub async fn of_person(conn: &impl ConnectionTrait, p: &person::Model) -> Result<Vec<MobileIdRow>> {
+pub async fn of_person(
+    conn: &impl ConnectionTrait,
+    now: chrono::DateTime<chrono::Utc>,
+    p: &person::Model,
+) -> Result<Vec<MobileIdRow>> {
     let mut out = Vec::new();
     for m in mobile_id::Entity::find()
         .filter(mobile_id::Column::PersonId.eq(p.id))
@@ -72,7 +78,7 @@ pub async fn of_person(conn: &impl ConnectionTrait, p: &person::Model) -> Result
         .all(conn)
         .await?
     {
-        out.push(row(conn, &m, &p.common_name).await?);
+        out.push(row(conn, now, &m, &p.common_name).await?);
     }
     Ok(out)
 }
@@ -87,7 +93,7 @@ pub async fn page(engine: &Engine, caller: &Caller, id: i64) -> Result<MobileIdP
     let mut properties: Vec<(String, String)> = properties.into_iter().collect();
     properties.sort();
     Ok(MobileIdPage {
-        mobile_id: row(&engine.db, &m, &p.common_name).await?,
+        mobile_id: row(&engine.db, engine.now(), &m, &p.common_name).await?,
         user: people::summary(&p)?,
         properties,
         certificates: crate::pki::of_owner(&engine.db, (ObjectKind::MobileId, m.id)).await?,

@@ -8,6 +8,7 @@ use crate::objects::user::person_changes;
 use crate::runner::{authorize, given_reason, hold, record, require_state, transition};
 use crate::Caller;
 use crate::{options, Engine, EngineError, Result};
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
@@ -78,8 +79,10 @@ async fn check_unique(
     Ok(())
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn insert_person(
     conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
     caller: &Caller,
     input: &PersonInput,
     process: ProcessId,
@@ -87,7 +90,6 @@ async fn insert_person(
     options_version: i64,
     note: &str,
 ) -> Result<i64> {
-    let now = crate::time::now();
     let id = person::Entity::insert(person::ActiveModel {
         id: Default::default(),
         employee_id: Set(input.employee_id.clone()),
@@ -109,6 +111,7 @@ async fn insert_person(
     .last_insert_id;
     record(
         conn,
+        now,
         caller,
         AuditRecord {
             action: process.as_str().into(),
@@ -143,7 +146,8 @@ pub async fn create(engine: &Engine, caller: &Caller, input: PersonInput) -> Res
             let (process, state, version) = creating_process(txn).await?;
             authorize(caller, process.def())?;
             check_unique(txn, &input, None).await?;
-            let id = insert_person(txn, caller, &input, process, state, version, "").await?;
+            let id =
+                insert_person(txn, txn.now(), caller, &input, process, state, version, "").await?;
             detail(&people::load(txn, id).await?)
         })
         .await
@@ -156,8 +160,10 @@ fn changes(p: &person::Model, input: &PersonInput) -> Vec<String> {
 
 /// Stores an edit. `vouched`: a second person approved it, so a changed e-mail address or UPN
 /// counts as entered by nobody alone; otherwise by the caller.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn store_edit(
     conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
     caller: &Caller,
     p: &person::Model,
     input: &PersonInput,
@@ -185,7 +191,7 @@ pub(crate) async fn store_edit(
         .value("upn", input.upn.as_str())
         .value("department", input.department.as_str())
         .value("version", Expr::col("version").add(1))
-        .value("updated_at", crate::time::now())
+        .value("updated_at", now)
         .and_where(Expr::col("id").eq(p.id))
         .and_where(Expr::col("version").eq(expected_version));
     if conn.execute(&update).await?.rows_affected() == 0 {
@@ -196,6 +202,7 @@ pub(crate) async fn store_edit(
     let before = person_changes::input_of(p);
     record(
         conn,
+        now,
         caller,
         AuditRecord {
             action: "UserEdited".into(),
@@ -244,6 +251,7 @@ pub async fn update(
     }
     engine
         .transact(async |txn| {
+            let now = txn.now();
             let p = people::load(txn, id).await?;
             if p.employee_id != input.employee_id {
                 return Err(EngineError::Invalid(format!(
@@ -270,16 +278,23 @@ pub async fn update(
             }
             if person_changes::changes_identity(&p, &input) {
                 if let Some(because) = person_changes::needs_approval(txn, &p).await? {
-                    let pending =
-                        person_changes::request(txn, caller, &p, &input, expected_version, &because)
-                            .await?;
+                    let pending = person_changes::request(
+                        txn,
+                        now,
+                        caller,
+                        &p,
+                        &input,
+                        expected_version,
+                        &because,
+                    )
+                    .await?;
                     return Ok(UserEditOutcome {
                         user: detail(&p)?,
                         pending: Some(pending),
                     });
                 }
             }
-            store_edit(txn, caller, &p, &input, expected_version, "edited", false).await?;
+            store_edit(txn, now, caller, &p, &input, expected_version, "edited", false).await?;
             Ok(UserEditOutcome {
                 user: detail(&people::load(txn, id).await?)?,
                 pending: None,
@@ -352,6 +367,7 @@ pub async fn decide(
     )?;
     engine
         .transact(async |txn| {
+            let now = txn.now();
             let p = people::load(txn, user_id).await?;
             let from = State::User(people::user_state(&p)?);
             require_state(def, from)?;
@@ -370,6 +386,7 @@ pub async fn decide(
             let vouched = approve.then_some(("identity_entered_by", sea_orm::Value::BigInt(None)));
             transition(
                 txn,
+                now,
                 def,
                 p.id,
                 expected_version,
@@ -380,6 +397,7 @@ pub async fn decide(
             .await?;
             record(
                 txn,
+                now,
                 caller,
                 AuditRecord {
                     action: process.as_str().into(),
@@ -394,6 +412,7 @@ pub async fn decide(
             if let (false, Some(account)) = (approve, requested_by) {
                 crate::notifications::notify(
                     txn,
+                    now,
                     account,
                     format!(
                         "Your request for the user {} ({}) was rejected by {}: {reason}",
@@ -550,6 +569,7 @@ pub async fn import(engine: &Engine, caller: &Caller, text: &str) -> Result<Impo
     may_import(caller)?;
     engine
         .transact(async |txn| {
+            let now = txn.now();
             let (preview, work) = plan(txn, text).await?;
             if preview.errors > 0 {
                 return Err(EngineError::Invalid(format!(
@@ -562,7 +582,8 @@ pub async fn import(engine: &Engine, caller: &Caller, text: &str) -> Result<Impo
             for (input, current) in &work {
                 match current {
                     None => {
-                        insert_person(txn, caller, input, process, state, version, " by import")
+                        let note = " by import";
+                        insert_person(txn, now, caller, input, process, state, version, note)
                             .await?;
                     }
                     Some(p) => {
@@ -572,13 +593,22 @@ pub async fn import(engine: &Engine, caller: &Caller, text: &str) -> Result<Impo
                         };
                         match approval {
                             Some(because) => {
-                                person_changes::request(txn, caller, p, input, p.version, &because)
-                                    .await?;
+                                person_changes::request(
+                                    txn,
+                                    now,
+                                    caller,
+                                    p,
+                                    input,
+                                    p.version,
+                                    &because,
+                                )
+                                .await?;
                             }
                             None => {
                                 hold(txn, ObjectKind::User, p.id, p.version).await?;
                                 store_edit(
                                     txn,
+                                    now,
                                     caller,
                                     p,
                                     input,
@@ -594,6 +624,7 @@ pub async fn import(engine: &Engine, caller: &Caller, text: &str) -> Result<Impo
             }
             record(
                 txn,
+                now,
                 caller,
                 AuditRecord {
                     action: "UsersImported".into(),

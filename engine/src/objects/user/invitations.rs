@@ -11,7 +11,7 @@ use crate::entity::{account, account_invitation as row, person};
 use crate::Caller;
 use crate::{Engine, EngineError, Result};
 use base64::Engine as _;
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use sha2::{Digest, Sha256};
@@ -58,6 +58,7 @@ fn not_valid() -> EngineError {
 /// Returns the address it goes to.
 pub(crate) async fn send(
     conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
     engine: &Engine,
     caller: &Caller,
     account: &account::Model,
@@ -71,12 +72,11 @@ pub(crate) async fn send(
             person.common_name
         )));
     };
-    void(conn, account.id).await?;
+    void(conn, now, account.id).await?;
     let mut raw = Zeroizing::new([0u8; 32]);
     rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, raw.as_mut());
     let token =
         Zeroizing::new(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw.as_ref()));
-    let now = crate::time::now();
     let expires_at = now + VALIDITY;
     row::Entity::insert(row::ActiveModel {
         id: Default::default(),
@@ -120,15 +120,19 @@ pub(crate) async fn send(
         crate::time::text(expires_at),
         link.as_str()
     ));
-    crate::mail::enqueue_sealed(conn, pki, &address, subject, &body, Vec::new()).await?;
+    crate::mail::enqueue_sealed(conn, now, pki, &address, subject, &body, Vec::new()).await?;
     Ok(address)
 }
 
 /// Ends the links of `account_id` that still wait.
-pub(crate) async fn void(conn: &impl ConnectionTrait, account_id: i64) -> Result<u64> {
+pub(crate) async fn void(
+    conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    account_id: i64,
+) -> Result<u64> {
     let mut q = Query::update();
     q.table("account_invitation")
-        .value("voided_at", crate::time::now())
+        .value("voided_at", now)
         .and_where(Expr::col("account_id").eq(account_id))
         .and_where(Expr::col("used_at").is_null())
         .and_where(Expr::col("voided_at").is_null());
@@ -136,14 +140,18 @@ pub(crate) async fn void(conn: &impl ConnectionTrait, account_id: i64) -> Result
 }
 
 /// Ends the waiting link of the person's account: the person's e-mail address is changing.
-pub(crate) async fn void_for_person(conn: &impl ConnectionTrait, person_id: i64) -> Result<u64> {
+pub(crate) async fn void_for_person(
+    conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    person_id: i64,
+) -> Result<u64> {
     let mut voided = 0;
     for a in account::Entity::find()
         .filter(account::Column::PersonId.eq(person_id))
         .all(conn)
         .await?
     {
-        voided += void(conn, a.id).await?;
+        voided += void(conn, now, a.id).await?;
     }
     Ok(voided)
 }
@@ -151,12 +159,14 @@ pub(crate) async fn void_for_person(conn: &impl ConnectionTrait, person_id: i64)
 /// The account a link is for, if it still works: for the welcome page's greeting.
 pub async fn greet(engine: &Engine, source: &str, token: &str) -> Result<String> {
     engine.guards.admit_sign_in(source)?;
-    let (_, a, _) = usable(&engine.db, token).await?;
+    let (_, a, _) = usable(&engine.db, engine.now(), token).await?;
     Ok(a.username)
 }
 
+/// The link of `token`, its account and person, if it still works at `now`.
 async fn usable(
     conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
     token: &str,
 ) -> Result<(row::Model, account::Model, person::Model)> {
     if token.is_empty() || token.len() > 100 {
@@ -166,9 +176,7 @@ async fn usable(
         .filter(row::Column::TokenHash.eq(hash(token)))
         .one(conn)
         .await?
-        .filter(|l| {
-            l.used_at.is_none() && l.voided_at.is_none() && l.expires_at > crate::time::now()
-        })
+        .filter(|l| l.used_at.is_none() && l.voided_at.is_none() && l.expires_at > now)
         .ok_or_else(not_valid)?;
     let a = account::Entity::find_by_id(link.account_id)
         .one(conn)
@@ -197,16 +205,17 @@ async fn usable(
 pub async fn redeem(engine: &Engine, source: &str, token: &str, password: &str) -> Result<String> {
     // A wrong token costs a lookup and a right one a hash: both count as sign-ins.
     engine.guards.admit_sign_in(source)?;
-    let (_, a, _) = usable(&engine.db, token).await?;
+    let (_, a, _) = usable(&engine.db, engine.now(), token).await?;
     crate::passwords::check(password, &[&a.username, &a.display_name])?;
     let new_hash = crate::auth::hash_in_slot(engine, password).await?;
     engine
         .transact(async |txn| {
             // Looked up again in the transaction: two tabs with the same link set one password.
-            let (link, a, p) = usable(txn, token).await?;
+            let now = txn.now();
+            let (link, a, p) = usable(txn, now, token).await?;
             let mut q = Query::update();
             q.table("account_invitation")
-                .value("used_at", crate::time::now())
+                .value("used_at", now)
                 .and_where(Expr::col("id").eq(link.id))
                 .and_where(Expr::col("used_at").is_null());
             if txn.execute(&q).await?.rows_affected() != 1 {
@@ -222,6 +231,7 @@ pub async fn redeem(engine: &Engine, source: &str, token: &str, password: &str) 
             };
             audit::append(
                 txn,
+                now,
                 Some(&person_self),
                 AuditRecord {
                     action: "PasswordSetFromLink".into(),

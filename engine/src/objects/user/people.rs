@@ -218,7 +218,7 @@ pub async fn page(engine: &Engine, caller: &Caller, id: i64) -> Result<UserPage>
             .map(|c| card_summary(c, &names))
             .collect::<Result<_>>()?,
         commands: enablement::commands(&engine.db, caller, state).await?,
-        mobile_ids: crate::objects::mobile_id::of_person(&engine.db, &p).await?,
+        mobile_ids: crate::objects::mobile_id::of_person(&engine.db, engine.now(), &p).await?,
         pending_change: crate::objects::user::person_changes::pending_of(&engine.db, id).await?,
         history: crate::audit::history(&engine.db, ObjectKind::User, id).await?,
     })

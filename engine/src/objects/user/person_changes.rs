@@ -12,6 +12,7 @@ use crate::objects::user::people;
 use crate::runner::{authorize, given_reason, hold, record};
 use crate::Caller;
 use crate::{Engine, EngineError, Result};
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
@@ -154,6 +155,7 @@ pub async fn pending(engine: &Engine, caller: &Caller) -> Result<Vec<PendingChan
 /// Mails the old and the new address (once if they are the same).
 async fn tell_both(
     conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
     before: &PersonInput,
     after: &PersonInput,
     subject: &str,
@@ -165,7 +167,7 @@ async fn tell_both(
     }
     for address in to {
         if crate::mail::usable(address).is_some() {
-            crate::mail::enqueue(conn, address, subject, body).await?;
+            crate::mail::enqueue(conn, now, address, subject, body).await?;
         }
     }
     Ok(())
@@ -175,6 +177,7 @@ async fn tell_both(
 /// and tells both addresses. The person is held at `expected_version`.
 pub(crate) async fn request(
     conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
     caller: &Caller,
     p: &person::Model,
     input: &PersonInput,
@@ -189,7 +192,6 @@ pub(crate) async fn request(
         )));
     }
     let before = input_of(p);
-    let now = crate::time::now();
     let id = row::Entity::insert(row::ActiveModel {
         id: Default::default(),
         person_id: Set(p.id),
@@ -206,11 +208,12 @@ pub(crate) async fn request(
     .exec(conn)
     .await?
     .last_insert_id;
-    let voided = crate::objects::mobile_id::activation::void_waiting(conn, p.id).await?;
-    crate::objects::user::invitations::void_for_person(conn, p.id).await?;
+    let voided = crate::objects::mobile_id::activation::void_waiting(conn, now, p.id).await?;
+    crate::objects::user::invitations::void_for_person(conn, now, p.id).await?;
     let lines = change_lines(&before, input);
     record(
         conn,
+        now,
         caller,
         AuditRecord {
             action: "UserChangeRequested".into(),
@@ -235,6 +238,7 @@ pub(crate) async fn request(
     .await?;
     tell_both(
         conn,
+        now,
         &before,
         input,
         "A change of your sign-in details waits for approval",
@@ -296,11 +300,12 @@ pub async fn decide(
             }
             let before = parse_input(&c.before)?;
             let after = parse_input(&c.after)?;
+            let now = txn.now();
             let mut q = Query::update();
             q.table("person_change")
                 .value("state", if approve { APPROVED } else { REJECTED })
                 .value("decided_by", caller.account_id)
-                .value("decided_at", crate::time::now())
+                .value("decided_at", now)
                 .value("reason", (!reason.is_empty()).then(|| reason.to_string()))
                 .and_where(Expr::col("id").eq(c.id))
                 .and_where(Expr::col("state").eq(PENDING));
@@ -319,6 +324,7 @@ pub async fn decide(
                 directory::check_edit(txn, &p, &after).await?;
                 directory::store_edit(
                     txn,
+                    now,
                     caller,
                     &p,
                     &after,
@@ -327,11 +333,12 @@ pub async fn decide(
                     true,
                 )
                 .await?;
-                crate::objects::mobile_id::activation::void_waiting(txn, p.id).await?;
-                crate::objects::user::invitations::void_for_person(txn, p.id).await?;
+                crate::objects::mobile_id::activation::void_waiting(txn, now, p.id).await?;
+                crate::objects::user::invitations::void_for_person(txn, now, p.id).await?;
             } else {
                 crate::notifications::notify(
                     txn,
+                    now,
                     c.requested_by,
                     format!(
                         "Your change of {} ({}) was rejected by {}: {reason}",
@@ -342,6 +349,7 @@ pub async fn decide(
             }
             record(
                 txn,
+                now,
                 caller,
                 AuditRecord {
                     action: if approve { "UserChangeApproved" } else { "UserChangeRejected" }.into(),
@@ -365,6 +373,7 @@ pub async fn decide(
             .await?;
             tell_both(
                 txn,
+                now,
                 &before,
                 &after,
                 if approve {
