@@ -86,6 +86,13 @@ pub fn Header() -> impl IntoView {
                     <Show when=move || has(Role::SelfService)>
                         <A href="/me">"My credentials"</A>
                     </Show>
+                    {move || session().map(|s| {
+                        tessera_process::lists::LISTS
+                            .iter()
+                            .filter(|d| d.open_to(&s.roles))
+                            .map(|d| view! { <A href=format!("/lists/{}", d.id.as_str())>{d.title}</A> })
+                            .collect_view()
+                    })}
                 </nav>
                 <div class="who">
                     {move || match session() {

@@ -118,6 +118,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/temp-cards/:id/process/:process") view=|| view! { <pages::process::ProcessPage kind=ObjectKind::TempCard/> }/>
                     <Route path=path!("/batch-orders") view=pages::batch_orders::BatchOrdersPage/>
                     <Route path=path!("/batch-orders/:id") view=pages::batch_orders::BatchOrderPage/>
+                    <Route path=path!("/lists/:list") view=pages::lists::ObjectListPage/>
                     <Route path=path!("/admin/options/:package") view=pages::options::OptionsPage/>
                     <Route path=path!("/admin/audit") view=pages::audit::AuditPage/>
                     <Route path=path!("/admin/ca") view=pages::ca::CaPage/>

@@ -18,6 +18,7 @@ pub mod error;
 pub mod external;
 pub mod files;
 pub mod lifecycle;
+pub mod lists;
 pub mod mail;
 pub mod migration;
 pub mod notifications;

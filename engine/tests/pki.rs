@@ -69,6 +69,22 @@ async fn issue_for(
     issued
 }
 
+/// The card's certificates become valid, as activating the card makes them.
+async fn validate(e: &Engine, by: Option<&tessera_engine::Caller>, owner: i64) {
+    let txn = e.write().await.unwrap();
+    effects::apply(
+        &txn,
+        e.now(),
+        by,
+        (ObjectKind::Card, owner),
+        tessera_process::CertEffect::Validate,
+        None,
+    )
+    .await
+    .unwrap();
+    txn.commit().await.unwrap();
+}
+
 async fn states(e: &Engine, ids: &[i64]) -> Vec<String> {
     let mut s = Vec::new();
     for id in ids {
@@ -462,18 +478,7 @@ async fn card_transitions_move_their_certificates(e: Engine) {
         }
         v
     };
-    let txn = e.write().await.unwrap();
-    effects::apply(
-        &txn,
-        e.now(),
-        Some(&op),
-        (ObjectKind::Card, owner),
-        tessera_process::CertEffect::Validate,
-        None,
-    )
-    .await
-    .unwrap();
-    txn.commit().await.unwrap();
+    validate(&e, Some(&op), owner).await;
     assert_eq!(states(&e, &ids).await, ["valid", "valid"]);
 
     // Deactivate card: active → inactive, certificates on hold, in one transaction.
@@ -662,18 +667,7 @@ async fn user_effects_reach_every_credential(e: Engine) {
             .await
             .certificate_id,
         );
-        let txn = e.write().await.unwrap();
-        effects::apply(
-            &txn,
-            e.now(),
-            None,
-            (ObjectKind::Card, owner),
-            tessera_process::CertEffect::Validate,
-            None,
-        )
-        .await
-        .unwrap();
-        txn.commit().await.unwrap();
+        validate(&e, None, owner).await;
     }
     // One card was deactivated on its own before.
     let txn = e.write().await.unwrap();
@@ -864,18 +858,7 @@ async fn openssl_verify_honours_the_crl(e: Engine) {
             KeySource::Spki(spki),
         )
         .await;
-        let txn = e.write().await.unwrap();
-        effects::apply(
-            &txn,
-            e.now(),
-            None,
-            (ObjectKind::Card, owner),
-            tessera_process::CertEffect::Validate,
-            None,
-        )
-        .await
-        .unwrap();
-        txn.commit().await.unwrap();
+        validate(&e, None, owner).await;
         ders.push(issued.der);
     }
     let txn = e.write().await.unwrap();
@@ -1100,6 +1083,72 @@ async fn demo_data_carries_certificates(e: Engine) {
     assert!(matches!(err, EngineError::NotFound { .. }), "{err}");
 }
 
+/// The menu's Expired certificates list: once its end has passed and the sweep has marked it, a
+/// certificate is listed with its credential and holder, and a valid one is not; a role the
+/// list does not name is refused.
+async fn expired_certificates_are_listed(e: Engine) {
+    use tessera_engine::lists;
+    use tessera_process::lists::ListId;
+    let op = caller(&e, "operator").await;
+    let p = person(&e, "Elena Ek").await;
+    let owner = active_card(&e, p.id).await;
+    let (_, spki) = card_key();
+    let cert = issue_for(
+        &e,
+        owner,
+        "Elena Ek",
+        "Authentication",
+        KeySource::Spki(spki),
+    )
+    .await;
+    validate(&e, Some(&op), owner).await;
+    let listed = |e: Engine, op: tessera_engine::Caller| async move {
+        let page = lists::page(&e, &op, ListId::ExpiredCertificates, 0)
+            .await
+            .unwrap();
+        assert_eq!(page.total as usize, page.rows.len());
+        page.rows
+    };
+    let before = listed(e.clone(), op.clone()).await;
+    assert!(
+        !before.iter().any(|r| r.id == cert.certificate_id),
+        "a valid certificate is not expired"
+    );
+
+    // Its end passes, and the schedule's sweep marks it expired.
+    let not_after = stored(&e, cert.certificate_id).await.not_after;
+    e.clock
+        .advance(not_after - e.now() + chrono::Duration::days(1));
+    let txn = e.write().await.unwrap();
+    effects::sweep(&txn, e.now(), chrono::Duration::days(3650))
+        .await
+        .unwrap();
+    txn.commit().await.unwrap();
+    let after = listed(e.clone(), op.clone()).await;
+    let row = after
+        .iter()
+        .find(|r| r.id == cert.certificate_id)
+        .expect("the expired certificate is listed");
+    assert_eq!(row.kind, ObjectKind::Certificate);
+    assert_eq!(row.opens, (ObjectKind::Card, owner));
+    assert_eq!(row.state, State::Certificate(CertificateState::Expired));
+    assert!(
+        row.holder.as_deref().unwrap_or("").contains("Elena Ek"),
+        "{row:?}"
+    );
+    assert!(row.detail.contains("Authentication"), "{}", row.detail);
+    assert!(after
+        .iter()
+        .all(|r| r.state == State::Certificate(CertificateState::Expired)));
+
+    for who in ["approver", "alice"] {
+        let err = lists::page(&e, &caller(&e, who).await, ListId::ExpiredCertificates, 0)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, EngineError::Forbidden(_)), "{who}: {err}");
+    }
+}
+
 on_both_backends!(
     profiles_become_extensions,
     profile_changes_are_validated_and_admin_only,
@@ -1111,6 +1160,7 @@ on_both_backends!(
     escrowed_keys_are_recovered_only_by_a_recovery_agent,
     rsa_keys_are_escrowed_too,
     demo_data_carries_certificates,
+    expired_certificates_are_listed,
 );
 
 #[tokio::test]

@@ -12,6 +12,7 @@ pub mod catalogue;
 pub mod dto;
 pub mod error;
 pub mod kind;
+pub mod lists;
 pub mod options;
 pub mod person;
 pub mod process_id;

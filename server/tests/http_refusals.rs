@@ -162,6 +162,26 @@ async fn refusals_carry_their_status_and_hostile_requests_change_nothing() {
     let e: tessera_process::AppError = serde_json::from_str(&r.text().await.unwrap()).unwrap();
     assert_eq!(e.kind, tessera_process::ErrorKind::NotFound);
     assert!(e.message.contains("There is no card"), "{}", e.message);
+    // A list the operator may open is 200; a list that does not exist is 400.
+    let r = json(
+        "/api/fetch_list",
+        r#"{"list":"ExpiredCertificates","offset":0}"#,
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200);
+    let page: tessera_process::lists::ListPage =
+        serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    assert_eq!(
+        page.list,
+        tessera_process::lists::ListId::ExpiredCertificates
+    );
+    let r = json("/api/fetch_list", r#"{"list":"Everything","offset":0}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
     // A self-service account runs no lifecycle process, on anybody's object, its own included:
     // 403 for the preview and for Next, and nothing changes.
     let r = login(&c, &base, "alice", "alice-demo", Some(&base)).await;
@@ -185,6 +205,11 @@ async fn refusals_carry_their_status_and_hostile_requests_change_nothing() {
         (
             "/api/run_process",
             r#"{"process":"CardsProcLock","kind":"card","id":1,"version":1,"input":{"reason":"key_compromise"}}"#,
+        ),
+        // Nor does it see the staff's lists.
+        (
+            "/api/fetch_list",
+            r#"{"list":"ExpiredCertificates","offset":0}"#,
         ),
     ] {
         let r = c

@@ -9,6 +9,7 @@ pub mod commands;
 pub mod external;
 pub mod home;
 pub mod issue_card;
+pub mod lists;
 pub mod login;
 pub mod me;
 pub mod mobile_ids;

@@ -1,0 +1,16 @@
+//! The one server function of every list in the menu (`tessera_process::lists`).
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use tessera_process::lists::{ListId, ListPage};
+use tessera_process::AppError;
+
+/// One page of `list` from `offset` on; the list's row says who may see it.
+#[server(prefix = "/api", endpoint = "fetch_list", input = Json)]
+pub async fn fetch_list(list: ListId, offset: u64) -> Result<ListPage, AppError> {
+    use super::ssr;
+    let (engine, caller) = ssr::context().await?;
+    tessera_engine::lists::page(&engine, &caller, list, offset)
+        .await
+        .map_err(ssr::fail)
+}

@@ -1,0 +1,133 @@
+//! The lists an operator or admin opens from the menu, as data: each row names the kind it
+//! lists, the states it shows and who may open it. A new list is one row here; the engine's one
+//! query, the one server function and the one page serve every row, and the menu offers a row
+//! to the roles it names.
+
+use crate::{CardState, CertificateState, ObjectKind, Role, State, TempCardState};
+use serde::{Deserialize, Serialize};
+
+macro_rules! lists {
+    ($($id:ident => $path:literal),+ $(,)?) => {
+        /// A list by its stable name, as the URL `/lists/<path>` shows it.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum ListId { $($id),+ }
+
+        impl ListId {
+            pub const ALL: &'static [ListId] = &[$(ListId::$id),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(ListId::$id => $path),+ }
+            }
+
+            pub fn parse(s: &str) -> Option<Self> {
+                match s { $($path => Some(ListId::$id),)+ _ => None }
+            }
+        }
+    };
+}
+
+lists!(
+    ExpiredCertificates => "expired-certificates",
+    FailedCards => "failed-cards",
+    ExpiredTempCards => "expired-temp-cards",
+);
+
+/// Rows on one page of a list.
+pub const PAGE: u64 = 100;
+
+/// What a list shows and who may see it.
+#[derive(Debug)]
+pub struct ListDef {
+    pub id: ListId,
+    pub title: &'static str,
+    /// Why someone opens it: shown under the title.
+    pub purpose: &'static str,
+    /// What the page says when nothing matches.
+    pub empty: &'static str,
+    pub kind: ObjectKind,
+    /// Objects in any of these states are listed.
+    pub states: &'static [State],
+    pub roles: &'static [Role],
+}
+
+use ObjectKind as K;
+use Role::{Admin, Operator};
+
+#[rustfmt::skip]
+pub const LISTS: &[ListDef] = &[
+    ListDef { id: ListId::ExpiredCertificates, title: "Expired certificates", purpose: "Certificates past their end date. The credential that holds one needs a new certificate or a new card.", empty: "No certificate has expired.", kind: K::Certificate, states: &[State::Certificate(CertificateState::Expired)], roles: &[Admin, Operator] },
+    ListDef { id: ListId::FailedCards, title: "Failed cards", purpose: "Cards whose encoding failed; their certificates are revoked. Lock the card, or request a new one for the holder.", empty: "No card has failed.", kind: K::Card, states: &[State::Card(CardState::Failed)], roles: &[Operator] },
+    ListDef { id: ListId::ExpiredTempCards, title: "Expired temporary cards", purpose: "Temporary cards whose assignment has ended; withdraw them to use them again.", empty: "No temporary card has expired.", kind: K::TempCard, states: &[State::TempCard(TempCardState::Expired)], roles: &[Operator] },
+];
+
+impl ListId {
+    pub fn def(self) -> &'static ListDef {
+        // Every id has its row: the test below checks it, so this never falls through.
+        LISTS.iter().find(|d| d.id == self).unwrap_or(&LISTS[0])
+    }
+}
+
+impl ListDef {
+    /// Whether an account with `roles` may open the list.
+    pub fn open_to(&self, roles: &[Role]) -> bool {
+        self.roles.iter().any(|r| roles.contains(r))
+    }
+}
+
+/// One page of a list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListPage {
+    pub list: ListId,
+    /// The number of matching objects, beyond this page too.
+    pub total: u64,
+    pub offset: u64,
+    pub rows: Vec<ListRow>,
+}
+
+/// One object in a list: what it is, the object whose page to open, its state and a line about
+/// it. The same shape for every kind, so that one page shows every list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListRow {
+    pub kind: ObjectKind,
+    pub id: i64,
+    /// What the first column says ("Card 12", "Certificate 4F2A…").
+    pub label: String,
+    /// The page the row links to: the object's own, or for a certificate its credential's.
+    pub opens: (ObjectKind, i64),
+    /// The person it belongs to, as "Common name (UPN)", if any.
+    pub holder: Option<String>,
+    pub state: State,
+    /// A kind's own line: a certificate's profile and end date, a card's profile, …
+    pub detail: String,
+    /// When it last changed (RFC 3339).
+    pub changed_at: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_list_has_one_row_whose_states_are_of_its_kind() {
+        for id in ListId::ALL {
+            let rows: Vec<_> = LISTS.iter().filter(|d| d.id == *id).collect();
+            assert_eq!(rows.len(), 1, "{id:?}");
+            let def = id.def();
+            assert_eq!(def.id, *id);
+            assert!(!def.states.is_empty() && !def.roles.is_empty(), "{id:?}");
+            for s in def.states {
+                assert_eq!(s.kind(), def.kind, "{id:?} lists {s:?}");
+            }
+            assert_eq!(ListId::parse(id.as_str()), Some(*id));
+        }
+        assert_eq!(LISTS.len(), ListId::ALL.len());
+        assert_eq!(ListId::parse("no-such-list"), None);
+    }
+
+    #[test]
+    fn a_list_is_open_only_to_its_roles() {
+        let def = ListId::ExpiredCertificates.def();
+        assert!(def.open_to(&[Role::Operator]));
+        assert!(!def.open_to(&[Role::SelfService, Role::Approver]));
+    }
+}
