@@ -237,7 +237,7 @@ pub async fn save(
             let next = p
                 .apply_form(&cur.document, changes)
                 .map_err(EngineError::Options)?;
-            store_next(txn, caller, p, &cur, next, "options_changed", String::new()).await
+            store_next(txn, txn.now(), caller, p, &cur, next, NewVersion::Changed).await
         })
         .await
 }
@@ -256,21 +256,26 @@ fn diff(before: &OptionsDocument, next: &OptionsDocument) -> Vec<String> {
         .collect()
 }
 
+/// Why a new version is stored: an admin's change, or an earlier version restored.
+enum NewVersion {
+    Changed,
+    Restored(i64),
+}
+
 /// Stores `next` as the version after `cur`, with its audit record; refuses a no-op and a
 /// concurrent change.
 async fn store_next(
-    txn: &crate::write::Tx,
+    txn: &impl ConnectionTrait,
+    now: chrono::DateTime<chrono::Utc>,
     caller: &Caller,
     p: OptionsPackage,
     cur: &Current,
     next: OptionsDocument,
-    action: &str,
-    note: String,
+    why: NewVersion,
 ) -> Result<i64> {
     if next == cur.document {
         return Err(EngineError::Invalid("Nothing was changed.".into()));
     }
-    let now = txn.now();
     let version = cur.version + 1;
     insert(txn, now, p, version, &next, Some(caller.account_id))
         .await
@@ -285,6 +290,13 @@ async fn store_next(
             _ => e,
         })?;
     let changed = diff(&cur.document, &next);
+    let (action, note) = match why {
+        NewVersion::Changed => ("options_changed", String::new()),
+        NewVersion::Restored(from) => (
+            "options_restored",
+            format!(" (restored from version {from})"),
+        ),
+    };
     audit::append(
         txn,
         now,
@@ -370,12 +382,12 @@ pub async fn restore(
             p.validate(&doc).map_err(EngineError::Options)?;
             store_next(
                 txn,
+                txn.now(),
                 caller,
                 p,
                 &cur,
                 doc,
-                "options_restored",
-                format!(" (restored from version {version})"),
+                NewVersion::Restored(version),
             )
             .await
         })

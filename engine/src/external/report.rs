@@ -1,6 +1,5 @@
 //! A bureau report, applied line by line.
 
-use super::sync::record_report;
 use super::*;
 use crate::audit::AuditRecord;
 use crate::entity::{card, temp_card};
@@ -8,7 +7,7 @@ use crate::objects::card::Production;
 use crate::runner::transition_with_certificates;
 use crate::Caller;
 use crate::{audit, Engine, EngineError, Result};
-use sea_orm::{ConnectionTrait, EntityTrait, TransactionTrait};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, TransactionTrait};
 use tessera_process::transition::find;
 use tessera_process::{CardState, ObjectKind, State, TempCardState};
 
@@ -249,4 +248,26 @@ async fn apply_line(
     )
     .await?;
     Ok(Ok(changed))
+}
+
+/// Keeps a report: where it came from, how many lines applied, and each refused line with its
+/// reason.
+pub(super) async fn record_report(
+    conn: &impl sea_orm::ConnectionTrait,
+    now: chrono::DateTime<chrono::Utc>,
+    source: &str,
+    applied: usize,
+    refused: &[(usize, String, String)],
+) -> Result<()> {
+    bureau_report::Entity::insert(bureau_report::ActiveModel {
+        source: Set(source.into()),
+        applied: Set(applied as i32),
+        refused: Set(refused.len() as i32),
+        details: Set(serde_json::to_string(refused).unwrap_or_default()),
+        received_at: Set(now),
+        ..Default::default()
+    })
+    .exec(conn)
+    .await?;
+    Ok(())
 }

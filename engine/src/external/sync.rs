@@ -1,12 +1,12 @@
 //! The sync process: order files out, then every report in the inbox in.
 
 use super::order_file::{export, write_pending_files};
-use super::report::apply_report;
+use super::report::{apply_report, record_report};
 use super::*;
 use crate::entity::bureau_report;
 use crate::Caller;
 use crate::{Engine, EngineError, Result};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
@@ -104,26 +104,6 @@ async fn take_report(
 
 fn report_io(what: &str, name: &str, e: std::io::Error) -> EngineError {
     EngineError::Config(format!("{what} the report {name}: {e}"))
-}
-
-pub(super) async fn record_report(
-    conn: &impl sea_orm::ConnectionTrait,
-    now: chrono::DateTime<chrono::Utc>,
-    source: &str,
-    applied: usize,
-    refused: &[(usize, String, String)],
-) -> Result<()> {
-    bureau_report::Entity::insert(bureau_report::ActiveModel {
-        source: Set(source.into()),
-        applied: Set(applied as i32),
-        refused: Set(refused.len() as i32),
-        details: Set(serde_json::to_string(refused).unwrap_or_default()),
-        received_at: Set(now),
-        ..Default::default()
-    })
-    .exec(conn)
-    .await?;
-    Ok(())
 }
 
 fn inbox_reports(dir: &Path) -> Result<Vec<PathBuf>> {

@@ -1,6 +1,7 @@
 //! Starting a job: the checks before the first APDU, the job record and the reader claim.
 
-use super::job::{run, RunOptions};
+use super::job::RunOptions;
+use super::run::run;
 use super::settings::IssueSettings;
 use crate::audit::AuditRecord;
 use crate::bridge::jobs;

@@ -1,34 +1,20 @@
-//! A running job: its context, the card calls on a blocking thread, and how it ends.
+//! A running job's context: the step it is at, the card calls on a blocking thread, its
+//! statistics and the words for a card error.
 
-use super::commit::record_failure;
-use super::settings::IssueSettings;
-use super::steps::steps;
 use crate::bridge::apdu::Transport;
 use crate::bridge::jobs::{self, Stats};
 use crate::bridge::piv::{Piv, PivError};
 use crate::bridge::target::Target;
-use crate::bridge::{Bridge, ReaderClaim};
+use crate::bridge::Bridge;
 use crate::Caller;
 use crate::Engine;
 use std::time::Instant;
-use tessera_process::bridge::{EncodingStep, JobState, StepStatus};
-use zeroize::Zeroizing;
+use tessera_process::bridge::{EncodingStep, StepStatus};
 
 /// For tests of crash recovery only: stop as if the process died right after `step`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RunOptions {
     pub crash_after: Option<EncodingStep>,
-}
-
-/// How a job ended, for callers that wait for it (tests, the benchmark). No `Debug`: it holds
-/// the PIN.
-#[derive(Clone)]
-pub struct Finished {
-    pub job: i64,
-    pub state: JobState,
-    pub error: Option<String>,
-    pub pin: Option<Zeroizing<String>>,
-    pub stats: Stats,
 }
 
 /// A step's failure: what to tell the operator, and whether the card was already changed.
@@ -156,117 +142,4 @@ pub fn card_message(e: &PivError) -> String {
             }
         }
     }
-}
-
-/// Runs a job to its end: success commits the issued card, failure records why.
-#[allow(clippy::too_many_arguments)]
-pub async fn run<T, O>(
-    engine: &Engine,
-    bridge: &Bridge,
-    caller: &Caller,
-    job: i64,
-    claim: ReaderClaim,
-    settings: IssueSettings,
-    open: O,
-    opts: RunOptions,
-) -> Finished
-where
-    T: Transport + Send + 'static,
-    O: FnOnce() -> std::result::Result<(Piv<T>, Vec<u8>), PivError> + Send + 'static,
-{
-    let target = match jobs::load(&engine.db, job)
-        .await
-        .and_then(|j| jobs::target_of(&j))
-    {
-        Ok(t) => t,
-        Err(e) => {
-            tracing::error!("encoding job {job} vanished: {e}");
-            return Finished {
-                job,
-                state: JobState::Failed,
-                error: Some(e.to_string()),
-                pin: None,
-                stats: Stats::default(),
-            };
-        }
-    };
-    let mut j = Job {
-        engine,
-        bridge,
-        caller,
-        id: job,
-        target,
-        piv: None,
-        step: EncodingStep::Connect,
-        card_changed: false,
-        started: Instant::now(),
-        stats_base: Default::default(),
-        connect: Default::default(),
-    };
-    let outcome = steps(&mut j, &settings, open, opts).await;
-    let stats = j.stats();
-    let finished = match outcome {
-        Ok(Some(pin)) => {
-            bridge.live_update(job, |l| {
-                l.state = JobState::Succeeded;
-                l.pin = Some(pin.clone());
-            });
-            Finished {
-                job,
-                state: JobState::Succeeded,
-                error: None,
-                pin: Some(pin),
-                stats,
-            }
-        }
-        // A simulated crash: nothing more happens, as if the process had died.
-        Ok(None) => Finished {
-            job,
-            state: JobState::Encoding,
-            error: None,
-            pin: None,
-            stats,
-        },
-        Err(f) => {
-            let message = format!("{} failed: {}", f.step.label(), f.message);
-            if let Err(e) = record_failure(
-                engine,
-                caller,
-                job,
-                target,
-                f.step,
-                f.card_changed,
-                &message,
-                stats,
-            )
-            .await
-            {
-                tracing::error!("recording the failure of encoding job {job} failed: {e}");
-            }
-            let step = f.step;
-            bridge.live_update(job, |l| {
-                l.state = JobState::Failed;
-                l.error = Some(message.clone());
-                for s in &mut l.steps {
-                    if s.step == step {
-                        s.status = StepStatus::Failed;
-                        s.detail = Some(f.message.clone());
-                    }
-                }
-            });
-            Finished {
-                job,
-                state: JobState::Failed,
-                error: Some(message),
-                pin: None,
-                stats,
-            }
-        }
-    };
-    if let Some(p) = j.piv.take() {
-        let _ = tokio::task::spawn_blocking(move || drop(p)).await;
-    }
-    drop(claim);
-    bridge.forget_later(job);
-    finished
 }

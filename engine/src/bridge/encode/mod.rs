@@ -12,12 +12,14 @@
 mod begin;
 mod commit;
 mod job;
+mod run;
 mod settings;
 mod steps;
 
 pub use begin::{begin, begin_as, start};
 pub use commit::job_certificates;
 pub(super) use commit::{commit_issued, record_failure};
-pub use job::{card_message, run, Finished, RunOptions};
+pub use job::{card_message, RunOptions};
+pub use run::{run, Finished};
 pub use settings::{random_digits, slot_for, IssueSettings};
 pub(super) use steps::opens;
