@@ -17,6 +17,14 @@ use tessera_process::ObjectKind;
 pub async fn page(engine: &Engine, caller: &Caller, list: ListId, offset: u64) -> Result<ListPage> {
     let def = list.def();
     caller.require_any(def.roles, &format!("see {}", def.title.to_lowercase()))?;
+    // The databases take an offset as a signed 64-bit number; one beyond it is a bad request,
+    // not a database error.
+    if i64::try_from(offset).is_err() {
+        return Err(crate::EngineError::Invalid(format!(
+            "There is no page at row {offset} of {}.",
+            def.title.to_lowercase()
+        )));
+    }
     let states: Vec<&'static str> = def.states.iter().map(|s| s.as_str()).collect();
     let conn = &engine.db;
     let (total, rows) = match def.kind {

@@ -177,11 +177,23 @@ async fn refusals_carry_their_status_and_hostile_requests_change_nothing() {
         page.list,
         tessera_process::lists::ListId::ExpiredCertificates
     );
-    let r = json("/api/fetch_list", r#"{"list":"Everything","offset":0}"#)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
+    for bad in [
+        r#"{"list":"Everything","offset":0}"#,
+        r#"{"list":"ExpiredCertificates","offset":18446744073709551615}"#,
+        r#"{"list":"ExpiredCertificates","offset":-1}"#,
+    ] {
+        let r = json("/api/fetch_list", bad).send().await.unwrap();
+        assert_eq!(r.status(), 400, "{bad}");
+    }
+    // Past the end is an empty page, not an error.
+    let r = json(
+        "/api/fetch_list",
+        r#"{"list":"ExpiredCertificates","offset":9223372036854775807}"#,
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200);
     // A self-service account runs no lifecycle process, on anybody's object, its own included:
     // 403 for the preview and for Next, and nothing changes.
     let r = login(&c, &base, "alice", "alice-demo", Some(&base)).await;
