@@ -2,11 +2,10 @@
 //! recovery and self-service accounts (a self-service account belongs to exactly one user),
 //! change roles, disable and enable. Every change is audited.
 
-use crate::audit::AuditRecord;
+use crate::audit::{self, AuditRecord};
 use crate::auth::{insert_account, NO_PASSWORD};
 use crate::entity::{account, account_role, person, session};
 use crate::objects::user::invitations::{self, Purpose};
-use crate::runner::record;
 use crate::Caller;
 use crate::{Engine, EngineError, Result};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
@@ -198,10 +197,10 @@ pub async fn create(engine: &Engine, caller: &Caller, new: NewAccount) -> Result
                     None
                 }
             };
-            record(
-                txn,
-                now,
-                caller,
+            audit::append(
+txn,
+now,
+Some(caller),
                 AuditRecord {
                     action: "AccountCreated".into(),
                     data: serde_json::json!({
@@ -305,10 +304,10 @@ pub async fn reset_password(
                     a.username, caller.name
                 ),
             };
-            record(
+            audit::append(
                 txn,
                 now,
-                caller,
+                Some(caller),
                 AuditRecord {
                     action: "PasswordReset".into(),
                     data: serde_json::json!({
@@ -416,10 +415,10 @@ pub async fn update(
                 .filter(session::Column::AccountId.eq(id))
                 .exec(txn)
                 .await?;
-            record(
-                txn,
-                now,
-                caller,
+            audit::append(
+txn,
+now,
+Some(caller),
                 AuditRecord {
                     action: "AccountChanged".into(),
                     data: serde_json::json!({
@@ -466,10 +465,10 @@ pub(crate) async fn disable_for_person(
     let mut am: account::ActiveModel = a.clone().into();
     am.disabled = Set(true);
     account::Entity::update(am).exec(conn).await?;
-    record(
+    audit::append(
         conn,
         now,
-        caller,
+        Some(caller),
         AuditRecord {
             action: "AccountChanged".into(),
             data: serde_json::json!({ "account_id": a.id, "after": { "disabled": true } }),

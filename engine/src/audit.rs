@@ -11,7 +11,7 @@ use sea_orm::{
 };
 use sha2::{Digest, Sha256};
 use tessera_process::dto::AuditRow;
-use tessera_process::ObjectKind;
+use tessera_process::{ObjectKind, ProcessId, State};
 
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -24,6 +24,63 @@ pub struct AuditRecord {
     pub to_state: Option<String>,
     pub data: serde_json::Value,
     pub detail: String,
+}
+
+impl AuditRecord {
+    /// `process` moved object `id` from one state to another.
+    pub fn step(
+        process: ProcessId,
+        (from, to): (State, State),
+        id: i64,
+        data: serde_json::Value,
+        detail: String,
+    ) -> Self {
+        AuditRecord {
+            action: process.as_str().into(),
+            object: Some((from.kind(), id)),
+            from_state: Some(from.as_str().into()),
+            to_state: Some(to.as_str().into()),
+            data,
+            detail,
+        }
+    }
+
+    /// `process` created object `id` in `state`.
+    pub fn created(
+        process: ProcessId,
+        state: State,
+        id: i64,
+        data: serde_json::Value,
+        detail: String,
+    ) -> Self {
+        AuditRecord {
+            action: process.as_str().into(),
+            object: Some((state.kind(), id)),
+            from_state: None,
+            to_state: Some(state.as_str().into()),
+            data,
+            detail,
+        }
+    }
+
+    /// `action` happened to `object` in `state` without changing it (a QR code shown, a key
+    /// recovered, a change requested).
+    pub fn event(
+        action: impl Into<String>,
+        object: (ObjectKind, i64),
+        state: &str,
+        data: serde_json::Value,
+        detail: String,
+    ) -> Self {
+        AuditRecord {
+            action: action.into(),
+            object: Some(object),
+            from_state: Some(state.into()),
+            to_state: Some(state.into()),
+            data,
+            detail,
+        }
+    }
 }
 
 pub(crate) async fn ensure_head(conn: &impl ConnectionTrait) -> Result<()> {

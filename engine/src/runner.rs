@@ -6,6 +6,7 @@
 
 use crate::audit::{self, AuditRecord};
 use crate::entity::process_enablement;
+use crate::pki::effects::EffectOutcome;
 pub use crate::reason::{given_reason, MAX_REASON};
 pub use crate::stored::{load, parse_kind_state, parse_state, table};
 use crate::{Caller, EngineError, Result};
@@ -13,7 +14,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use tessera_process::transition::find;
-use tessera_process::{ObjectKind, ProcessDef, State};
+use tessera_process::{ObjectKind, ProcessDef, RevocationReason, State};
 
 /// The step every process starts with: may this caller start it at all?
 pub fn authorize(caller: &Caller, def: &ProcessDef) -> Result<()> {
@@ -81,31 +82,119 @@ fn allowed(
     })
 }
 
-/// Moves an object from `from` to `to` as `def` allows, if nobody changed it since the caller
-/// read `expected_version`. Also takes the row lock, so the rest of the transaction sees the
-/// object as it leaves it. `extra` sets further columns in the same statement; `now` is the
-/// write's time.
-#[allow(clippy::too_many_arguments)]
-pub async fn transition(
-    conn: &impl ConnectionTrait,
-    now: DateTime<Utc>,
-    def: &ProcessDef,
+/// One object's move in a process, as the transition table allows it: built with [`step`],
+/// taken with [`Move::take`], recorded with [`Moved::record`]. A process changes an object's
+/// state no other way, so every move has its certificates follow and its audit record written
+/// with the same process, object and states.
+#[must_use = "a step does nothing until it is taken"]
+pub struct Move {
+    def: &'static ProcessDef,
     id: i64,
-    expected_version: i64,
+    version: i64,
     from: State,
     to: State,
     extra: Vec<(&'static str, sea_orm::Value)>,
-) -> Result<()> {
-    // Certificates must move with their credential, in the same transaction.
-    let t = allowed(def, from, to)?;
-    if t.effect != tessera_process::CertEffect::None {
-        return Err(EngineError::Config(format!(
-            "{} changes certificates ({:?}): use transition_with_certificates",
-            def.id.as_str(),
-            t.effect
-        )));
+    reason: Option<RevocationReason>,
+}
+
+/// `def` moves object `id` (read at `version`) from `from` to `to`.
+pub fn step(def: &'static ProcessDef, (id, version): (i64, i64), from: State, to: State) -> Move {
+    Move {
+        def,
+        id,
+        version,
+        from,
+        to,
+        extra: Vec::new(),
+        reason: None,
     }
-    move_object(conn, now, id, expected_version, from, to, extra).await
+}
+
+impl Move {
+    /// Further columns set in the same statement.
+    pub fn setting(mut self, extra: Vec<(&'static str, sea_orm::Value)>) -> Self {
+        self.extra.extend(extra);
+        self
+    }
+
+    /// The RFC 5280 reason, when the transition revokes the certificates.
+    pub fn because(mut self, reason: Option<RevocationReason>) -> Self {
+        self.reason = reason;
+        self
+    }
+
+    /// Moves the object at `now` if nobody changed it since it was read (and takes its row lock,
+    /// so the rest of the transaction sees it as it leaves it), then applies the transition's
+    /// certificate effect to its certificates: the credential and its certificates change
+    /// together or not at all.
+    pub async fn take(
+        self,
+        conn: &impl ConnectionTrait,
+        now: DateTime<Utc>,
+        caller: Option<&Caller>,
+    ) -> Result<Moved> {
+        let effect = allowed(self.def, self.from, self.to)?.effect;
+        move_object(
+            conn,
+            now,
+            self.id,
+            self.version,
+            self.from,
+            self.to,
+            self.extra,
+        )
+        .await?;
+        let owner = (self.from.kind(), self.id);
+        let certificates =
+            crate::pki::effects::apply(conn, now, caller, owner, effect, self.reason).await?;
+        Ok(Moved {
+            def: self.def,
+            id: self.id,
+            from: self.from,
+            to: self.to,
+            certificates,
+        })
+    }
+}
+
+/// An object that moved, whose audit record is still to be written.
+#[must_use = "a move is recorded with Moved::record"]
+pub struct Moved {
+    def: &'static ProcessDef,
+    id: i64,
+    from: State,
+    to: State,
+    /// The certificates the transition changed; a step of the object's own (a user's cascade)
+    /// may add to them before the record is written.
+    pub certificates: EffectOutcome,
+}
+
+impl Moved {
+    /// Writes the move's audit record; returns the certificates it changed. Pass them to
+    /// [`crate::write::Tx::publish_crl_if`] so that the CRL follows the commit.
+    pub async fn record(
+        self,
+        conn: &impl ConnectionTrait,
+        now: DateTime<Utc>,
+        caller: Option<&Caller>,
+        data: serde_json::Value,
+        detail: String,
+    ) -> Result<EffectOutcome> {
+        let (record, certificates) = self.into_record(data, detail);
+        audit::append(conn, now, caller, record).await?;
+        Ok(certificates)
+    }
+
+    /// The move's audit record, for a process that appends the records of many moves at once
+    /// ([`audit::append_many`]), and the certificates it changed.
+    pub fn into_record(
+        self,
+        data: serde_json::Value,
+        detail: String,
+    ) -> (AuditRecord, EffectOutcome) {
+        let record = AuditRecord::step(self.def.id, (self.from, self.to), self.id, data, detail);
+        (record, self.certificates)
+    }
 }
 
 async fn move_object(
@@ -137,7 +226,7 @@ async fn move_object(
     Ok(())
 }
 
-/// [`transition`] for many objects of one kind, all in `from` (a batch order's cards), in
+/// [`Move`] for many objects of one kind, all in `from` (a batch order's cards), in
 /// statements of many rows. Returns the ids that moved; one that is no longer in `from` is not
 /// among them. Only for transitions whose certificate effect needs no certificate to change
 /// (none, or issue: the caller issues).
@@ -178,28 +267,6 @@ pub async fn transition_many(
     Ok(moved)
 }
 
-/// [`transition`], then the transition's certificate effect on the object's certificates, in the
-/// same transaction: the credential and its certificates change together or not at all.
-/// `reason` is the RFC 5280 reason of a revocation. Pass the outcome to
-/// [`crate::write::Tx::publish_crl_if`] so that the CRL follows the commit.
-#[allow(clippy::too_many_arguments)]
-pub async fn transition_with_certificates(
-    conn: &impl ConnectionTrait,
-    now: DateTime<Utc>,
-    caller: Option<&Caller>,
-    def: &ProcessDef,
-    id: i64,
-    expected_version: i64,
-    from: State,
-    to: State,
-    extra: Vec<(&'static str, sea_orm::Value)>,
-    reason: Option<tessera_process::RevocationReason>,
-) -> Result<crate::pki::effects::EffectOutcome> {
-    let effect = allowed(def, from, to)?.effect;
-    move_object(conn, now, id, expected_version, from, to, extra).await?;
-    crate::pki::effects::apply(conn, now, caller, (from.kind(), id), effect, reason).await
-}
-
 /// For a process that starts on an object without changing it (Request card on a user): checks
 /// that it is still at `expected_version` and locks it until the transaction ends, so that a
 /// concurrent change (deactivation) cannot slip in between.
@@ -219,16 +286,6 @@ pub async fn hold(
         return Err(EngineError::Conflict { kind });
     }
     Ok(())
-}
-
-/// The audit record of a process step.
-pub async fn record(
-    conn: &impl ConnectionTrait,
-    now: DateTime<Utc>,
-    caller: &Caller,
-    record: AuditRecord,
-) -> Result<()> {
-    audit::append(conn, now, Some(caller), record).await
 }
 
 /// The reason a revoking process needs; other processes take none.

@@ -487,19 +487,13 @@ async fn card_transitions_move_their_certificates(e: Engine) {
         let op = op.clone();
         async move {
             e.transact(async |txn| {
-                let outcome = runner::transition_with_certificates(
-                    txn,
-                    e.now(),
-                    Some(&op),
-                    process.def(),
-                    owner,
-                    version,
-                    State::Card(from),
-                    State::Card(to),
-                    vec![],
-                    reason,
-                )
-                .await?;
+                let now = e.now();
+                let outcome = runner::step(process.def(), (owner, version), from.into(), to.into())
+                    .because(reason)
+                    .take(txn, now, Some(&op))
+                    .await?
+                    .record(txn, now, Some(&op), serde_json::json!({}), "test".into())
+                    .await?;
                 txn.publish_crl_if(&outcome);
                 Ok(outcome)
             })
@@ -688,20 +682,15 @@ async fn user_effects_reach_every_credential(e: Engine) {
         let (e, op) = (e.clone(), op.clone());
         async move {
             let txn = e.write().await.unwrap();
-            let out = runner::transition_with_certificates(
-                &txn,
-                e.now(),
-                Some(&op),
-                process.def(),
-                p.id,
-                version,
-                State::User(from),
-                State::User(to),
-                vec![],
-                reason,
-            )
-            .await
-            .unwrap();
+            let now = e.now();
+            let out = runner::step(process.def(), (p.id, version), from.into(), to.into())
+                .because(reason)
+                .take(&txn, now, Some(&op))
+                .await
+                .unwrap()
+                .record(&txn, now, Some(&op), serde_json::json!({}), "test".into())
+                .await
+                .unwrap();
             txn.commit().await.unwrap();
             out
         }

@@ -173,6 +173,11 @@ macro_rules! kind_state {
                     _ => None,
                 }
             }
+        }
+        impl From<$name> for State {
+            fn from(s: $name) -> State {
+                State::$variant(s)
+            }
         })+
     };
 }

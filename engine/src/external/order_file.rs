@@ -5,7 +5,7 @@ use super::*;
 use crate::audit::AuditRecord;
 use crate::entity::{bureau_order, card, person, temp_card};
 use crate::objects::card::Production;
-use crate::runner::transition_with_certificates;
+use crate::runner;
 use crate::Caller;
 use crate::{audit, Engine, EngineError, Result};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
@@ -157,24 +157,23 @@ async fn export_kind(
             };
             let mut records = Vec::with_capacity(lines.len());
             for l in &lines {
+                let data = serde_json::json!({ "order_id": order_id, "file": file_name });
+                let detail = format!(
+                    "{} {} sent to the bureau in {file_name}",
+                    kind.label(),
+                    l.target.1
+                );
                 if l.from != ordered {
-                    transition_with_certificates(
-                        txn,
-                        now,
-                        caller,
-                        def,
-                        l.target.1,
-                        l.version,
-                        l.from,
-                        ordered,
-                        vec![("bureau_order_id", order_id.into())],
-                        None,
-                    )
-                    .await?;
+                    let (record, _) = runner::step(def, (l.target.1, l.version), l.from, ordered)
+                        .setting(vec![("bureau_order_id", order_id.into())])
+                        .take(txn, now, caller)
+                        .await?
+                        .into_record(data, detail);
+                    records.push(record);
                 } else {
                     // Only if no other export took the card meanwhile.
                     let mut q = Query::update();
-                    q.table(crate::runner::table(kind))
+                    q.table(runner::table(kind))
                         .value("bureau_order_id", order_id)
                         .value("version", Expr::col("version").add(1))
                         .and_where(Expr::col("id").eq(l.target.1))
@@ -183,19 +182,10 @@ async fn export_kind(
                     if txn.execute(&q).await?.rows_affected() == 0 {
                         return Err(EngineError::Conflict { kind });
                     }
+                    let record =
+                        AuditRecord::step(def.id, (l.from, ordered), l.target.1, data, detail);
+                    records.push(record);
                 }
-                records.push(AuditRecord {
-                    action: def.id.as_str().into(),
-                    object: Some(l.target),
-                    from_state: Some(l.from.as_str().into()),
-                    to_state: Some(ordered.as_str().into()),
-                    data: serde_json::json!({ "order_id": order_id, "file": file_name }),
-                    detail: format!(
-                        "{} {} sent to the bureau in {file_name}",
-                        kind.label(),
-                        l.target.1
-                    ),
-                });
             }
             audit::append_many(txn, now, caller, records).await?;
             let content = order_zip(txn, order_id, &lines).await?;

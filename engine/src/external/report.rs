@@ -1,12 +1,11 @@
 //! A bureau report, applied line by line.
 
 use super::*;
-use crate::audit::AuditRecord;
 use crate::entity::{card, temp_card};
 use crate::objects::card::Production;
-use crate::runner::transition_with_certificates;
+use crate::runner;
 use crate::Caller;
-use crate::{audit, Engine, EngineError, Result};
+use crate::{Engine, EngineError, Result};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, TransactionTrait};
 use tessera_process::transition::find;
 use tessera_process::{CardState, ObjectKind, State, TempCardState};
@@ -215,38 +214,20 @@ async fn apply_line(
         to,
         State::Card(CardState::Failed) | State::TempCard(TempCardState::Failed)
     );
-    let changed = transition_with_certificates(
-        conn,
-        now,
-        caller,
-        def,
+    let reason = failed.then_some(tessera_process::RevocationReason::CessationOfOperation);
+    let data = serde_json::json!({ "report": source, "line": number, "message": message });
+    let detail = format!(
+        "Bureau report {source}: {} {} is {}",
+        target.0.label().to_lowercase(),
         target.1,
-        version,
-        from,
-        to,
-        vec![],
-        failed.then_some(tessera_process::RevocationReason::CessationOfOperation),
-    )
-    .await?;
-    audit::append(
-        conn,
-        now,
-        caller,
-        AuditRecord {
-            action: def.id.as_str().into(),
-            object: Some(target),
-            from_state: Some(from.as_str().into()),
-            to_state: Some(to.as_str().into()),
-            data: serde_json::json!({ "report": source, "line": number, "message": message }),
-            detail: format!(
-                "Bureau report {source}: {} {} is {}",
-                target.0.label().to_lowercase(),
-                target.1,
-                to.as_str()
-            ),
-        },
-    )
-    .await?;
+        to.as_str()
+    );
+    let changed = runner::step(def, (target.1, version), from, to)
+        .because(reason)
+        .take(conn, now, caller)
+        .await?
+        .record(conn, now, caller, data, detail)
+        .await?;
     Ok(Ok(changed))
 }
 

@@ -14,7 +14,6 @@ mod mobile_id;
 mod temp_card;
 mod user;
 
-use crate::audit::AuditRecord;
 use crate::entity::person;
 use crate::objects::user::people;
 use crate::pki::effects::EffectOutcome;
@@ -334,19 +333,11 @@ async fn run_on<S: Subject>(
                 .subject
                 .prepare(txn, now, process, c.holder.as_ref(), &plan)
                 .await?;
-            let mut certs = runner::transition_with_certificates(
-                txn,
-                now,
-                Some(caller),
-                def,
-                c.subject.id(),
-                version,
-                c.state,
-                c.end,
-                prepared.extra.clone(),
-                reason,
-            )
-            .await?;
+            let mut moved = runner::step(def, (c.subject.id(), version), c.state, c.end)
+                .setting(prepared.extra.clone())
+                .because(reason)
+                .take(txn, now, Some(caller))
+                .await?;
             let step = Step {
                 now,
                 def,
@@ -356,28 +347,25 @@ async fn run_on<S: Subject>(
                 plan: &plan,
                 prepared: &prepared,
             };
-            c.subject.follow(txn, caller, &step, &mut certs).await?;
+            c.subject
+                .follow(txn, caller, &step, &mut moved.certificates)
+                .await?;
+            let changed = moved.certificates.changed.len();
             let mut data = serde_json::Map::new();
             data.insert("reason".into(), reason.map(|r| r.as_str()).into());
             data.insert("certificate_effect".into(), serde_json::json!(c.effect));
-            data.insert("certificates_changed".into(), certs.changed.len().into());
+            data.insert("certificates_changed".into(), changed.into());
             data.extend(prepared.data.clone());
-            runner::record(
-                txn,
-                now,
-                caller,
-                AuditRecord {
-                    action: def.id.as_str().into(),
-                    object: Some((S::KIND, c.subject.id())),
-                    from_state: Some(c.state.as_str().into()),
-                    to_state: Some(c.end.as_str().into()),
-                    data: serde_json::Value::Object(data),
-                    detail: c
-                        .subject
-                        .detail(&step, c.holder.as_ref(), certs.changed.len()),
-                },
-            )
-            .await?;
+            let detail = c.subject.detail(&step, c.holder.as_ref(), changed);
+            let certs = moved
+                .record(
+                    txn,
+                    now,
+                    Some(caller),
+                    serde_json::Value::Object(data),
+                    detail,
+                )
+                .await?;
             if certs.crl_changed() {
                 tx.after_commit(AfterCommit::PublishCrl);
             }

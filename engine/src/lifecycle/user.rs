@@ -3,11 +3,10 @@
 //! self-service account.
 
 use super::{Plan, Prepared, Step, Subject};
-use crate::audit::AuditRecord;
 use crate::entity::person;
 use crate::objects::user::people::{self, may_see_person};
 use crate::pki::effects::EffectOutcome;
-use crate::runner::{self, record, transition_with_certificates};
+use crate::runner;
 use crate::Caller;
 use crate::Result;
 use sea_orm::ConnectionTrait;
@@ -102,31 +101,16 @@ impl Subject for User {
         for (line, version) in &step.plan.cascade {
             let from = runner::parse_state(line.kind, &line.from)?;
             let to = runner::parse_state(line.kind, &line.to)?;
-            let changed = transition_with_certificates(
-                conn,
-                step.now,
-                Some(caller),
-                line.process.def(),
-                line.id,
-                *version,
-                from,
-                to,
-                vec![],
-                step.reason,
-            )
-            .await?;
-            certs.changed.extend(changed.changed);
-            record(
-                conn,
-                step.now,
-                caller,
-                AuditRecord {
-                    action: line.process.as_str().into(),
-                    object: Some((line.kind, line.id)),
-                    from_state: Some(line.from.clone()),
-                    to_state: Some(line.to.clone()),
-                    data: serde_json::json!({ "cascade_of": step.def.id, "user_id": p.id }),
-                    detail: format!(
+            let changed = runner::step(line.process.def(), (line.id, *version), from, to)
+                .because(step.reason)
+                .take(conn, step.now, Some(caller))
+                .await?
+                .record(
+                    conn,
+                    step.now,
+                    Some(caller),
+                    serde_json::json!({ "cascade_of": step.def.id, "user_id": p.id }),
+                    format!(
                         "{} {}: {} → {} ({} of {})",
                         line.kind.label(),
                         line.id,
@@ -135,9 +119,9 @@ impl Subject for User {
                         step.def.name,
                         p.common_name
                     ),
-                },
-            )
-            .await?;
+                )
+                .await?;
+            certs.changed.extend(changed.changed);
         }
         if step.to == State::User(UserState::Locked) {
             crate::accounts::disable_for_person(conn, step.now, caller, p.id).await?;

@@ -17,7 +17,7 @@ use crate::bridge::encode::{self, random_digits, IssueSettings};
 use crate::bridge::{jobs, reader, Bridge};
 use crate::entity::{batch_order, card, encoding_job, temp_card, temp_card_secret};
 use crate::objects::temp_card::MAX_REQUEST;
-use crate::runner::{self, authorize, record};
+use crate::runner::{self, authorize};
 use crate::Caller;
 use crate::{options, Engine, EngineError, Result};
 use chrono::{DateTime, Utc};
@@ -272,18 +272,11 @@ pub async fn create(
                     k.ready.label().to_lowercase()
                 )));
             }
-            record(
-                txn,
-                now,
-                caller,
-                AuditRecord {
-                    action: def.id.as_str().into(),
-                    object: Some((ObjectKind::BatchOrder, batch)),
-                    from_state: None,
-                    to_state: Some(BatchOrderState::Open.as_str().into()),
-                    data: serde_json::json!({ "cards": ids.len(), "first": ids[0], "last": ids[ids.len() - 1] }),
-                    detail: format!("Batch order of {} {}s", ids.len(), k.noun()),
-                },
+            audit::append(
+txn,
+now,
+Some(caller),
+                AuditRecord::created(def.id, BatchOrderState::Open.into(), batch, serde_json::json!({ "cards": ids.len(), "first": ids[0], "last": ids[ids.len() - 1] }), format!("Batch order of {} {}s", ids.len(), k.noun())),
             )
             .await?;
             Ok(batch)
@@ -499,31 +492,13 @@ pub async fn produce(
                         state.as_str().replace('_', " ")
                     )));
                 }
-                runner::transition(
-                    txn,
-                    now,
-                    def,
-                    batch,
-                    version,
-                    State::BatchOrder(state),
-                    State::BatchOrder(to),
-                    vec![],
-                )
-                .await?;
-                record(
-                    txn,
-                    now,
-                    caller,
-                    AuditRecord {
-                        action: def.id.as_str().into(),
-                        object: Some((ObjectKind::BatchOrder, batch)),
-                        from_state: Some(state.as_str().into()),
-                        to_state: Some(to.as_str().into()),
-                        data: serde_json::json!({ "encode": encode }),
-                        detail: format!("Production of batch order {batch} started"),
-                    },
-                )
-                .await?;
+                let data = serde_json::json!({ "encode": encode });
+                let detail = format!("Production of batch order {batch} started");
+                runner::step(def, (batch, version), state.into(), to.into())
+                    .take(txn, now, Some(caller))
+                    .await?
+                    .record(txn, now, Some(caller), data, detail)
+                    .await?;
             }
             let pending: Vec<i64> = members(txn, k, Some(batch))
                 .await?
@@ -631,14 +606,13 @@ async fn produce_without_encoding(
             )?),
             created_at: Set(now),
         });
-        records.push(AuditRecord {
-            action: process.as_str().into(),
-            object: Some((ObjectKind::TempCard, id)),
-            from_state: Some(from.as_str().into()),
-            to_state: Some(to.as_str().into()),
-            data: serde_json::json!({ "encoded": false, "pin_length": settings.pin_length, "puk_length": settings.puk_length }),
-            detail: format!("Temporary card {id} produced without encoding; PIN shown once, PUK kept sealed"),
-        });
+        records.push(AuditRecord::step(
+            process,
+            (from.into(), to.into()),
+            id,
+            serde_json::json!({ "encoded": false, "pin_length": settings.pin_length, "puk_length": settings.puk_length }),
+            format!("Temporary card {id} produced without encoding; PIN shown once, PUK kept sealed"),
+        ));
         pins.push((id, pin));
     }
     let mut secrets = secrets.into_iter().peekable();
@@ -819,10 +793,10 @@ pub async fn stop(engine: &Engine, bridge: &Bridge, caller: &Caller, batch: i64)
     }
     engine
         .transact(async |txn| {
-            crate::runner::record(
+            audit::append(
                 txn,
                 txn.now(),
-                caller,
+                Some(caller),
                 AuditRecord {
                     action: "BatchOrderStopRequested".into(),
                     object: Some((ObjectKind::BatchOrder, batch)),
@@ -875,17 +849,9 @@ pub async fn close(
                 }
             }
             let (to, _) = runner::end_state(process, state)?;
-            runner::transition(
-                txn,
-                now,
-                def,
-                batch,
-                version,
-                State::BatchOrder(state),
-                State::BatchOrder(to),
-                vec![],
-            )
-            .await?;
+            let moved = runner::step(def, (batch, version), state.into(), to.into())
+                .take(txn, now, Some(caller))
+                .await?;
             if process == k.cancel {
                 let mut q = Query::update();
                 q.table(runner::table(k.kind))
@@ -895,20 +861,9 @@ pub async fn close(
                 txn.execute(&q).await?;
             }
             let failed = cards.iter().filter(|c| c.state == k.failed).count();
-            record(
-                txn,
-                now,
-                caller,
-                AuditRecord {
-                    action: def.id.as_str().into(),
-                    object: Some((ObjectKind::BatchOrder, batch)),
-                    from_state: Some(state.as_str().into()),
-                    to_state: Some(to.as_str().into()),
-                    data: serde_json::json!({ "cards": ids.len(), "failed": failed }),
-                    detail: format!("{} of batch order {batch} ({} cards, {failed} failed)", def.name, ids.len()),
-                },
-            )
-            .await?;
+            let data = serde_json::json!({ "cards": ids.len(), "failed": failed });
+            let detail = format!("{} of batch order {batch} ({} cards, {failed} failed)", def.name, ids.len());
+            moved.record(txn, now, Some(caller), data, detail).await?;
             Ok(to)
         })
         .await

@@ -4,7 +4,7 @@
 use crate::audit::AuditRecord;
 use crate::entity::{card, person};
 use crate::objects::user::people::{self, account_names, card_state, card_summary};
-use crate::runner::{self, authorize, hold, record, require_enabled, require_state, transition};
+use crate::runner::{self, authorize, hold, require_enabled, require_state};
 use crate::Caller;
 use crate::{audit, notifications, options, Engine, EngineError, Result};
 use sea_orm::{
@@ -191,27 +191,20 @@ pub async fn request_for(
             .last_insert_id;
             let in_force = opts.in_force(OptionsPackage::CardsScriptOptions, production.option_keys());
             let options = opts.typed(production.option_keys());
-            record(
-                txn,
-                now,
-                caller,
-                AuditRecord {
-                    action: def.id.as_str().into(),
-                    object: Some((ObjectKind::Card, card_id)),
-                    from_state: None,
-                    to_state: Some(to.as_str().into()),
-                    data: serde_json::json!({
+            audit::append(
+txn,
+now,
+Some(caller),
+                AuditRecord::created(def.id, to.into(), card_id, serde_json::json!({
                         "user_id": p.id,
                         "production": production.as_str(),
                         "options_version": opts.version,
                         "options": options,
                         "certificate_effect": transition.effect,
-                    }),
-                    detail: match production {
+                    }), match production {
                         Production::Local => format!("Card requested for {} ({})", p.common_name, p.upn),
                         Production::External => format!("Card ordered for {} ({})", p.common_name, p.upn),
-                    },
-                },
+                    }),
             )
             .await?;
             if production == Production::External {
@@ -356,73 +349,36 @@ pub async fn decide(
                     ("decision_reason", reason.clone().into()),
                 ],
             };
-            transition(
-                txn,
-                now,
-                def,
-                c.id,
-                version,
-                State::Card(from),
-                State::Card(to),
-                extra,
-            )
-            .await?;
             let p = people::load(txn, c.person_id).await?;
+            let detail = match &reason {
+                Some(r) => format!("{} for {} ({}): {r}", def.name, p.common_name, p.upn),
+                None => format!("{} for {} ({})", def.name, p.common_name, p.upn),
+            };
+            let data = serde_json::json!({ "reason": reason, "requested_by": c.requested_by });
+            runner::step(def, (c.id, version), from.into(), to.into())
+                .setting(extra)
+                .take(txn, now, Some(caller))
+                .await?
+                .record(txn, now, Some(caller), data, detail)
+                .await?;
             // An approved order continues at once: to the queue, or to the bureau.
             let mut ordered = None;
             if to == CardState::Approved && c.production == Production::External.as_str() {
                 let opts = options::current(txn, OptionsPackage::CardsScriptOptions).await?;
                 let next = ordered_state(&opts);
-                transition(
-                    txn,
-                    now,
-                    ProcessId::CardsAddonExtProdProcOrder.def(),
-                    c.id,
-                    version + 1,
-                    State::Card(CardState::Approved),
-                    State::Card(next),
-                    vec![],
-                )
-                .await?;
+                let order = ProcessId::CardsAddonExtProdProcOrder.def();
+                let data = serde_json::json!({ "after_approval": true });
+                let detail = format!(
+                    "Card order for {} ({}) continues after approval",
+                    p.common_name, p.upn
+                );
+                runner::step(order, (c.id, version + 1), to.into(), next.into())
+                    .take(txn, now, Some(caller))
+                    .await?
+                    .record(txn, now, Some(caller), data, detail)
+                    .await?;
                 ordered_email(txn, now, &opts, &p, c.id, next).await?;
                 ordered = Some(next);
-            }
-            let detail = match &reason {
-                Some(r) => format!("{} for {} ({}): {r}", def.name, p.common_name, p.upn),
-                None => format!("{} for {} ({})", def.name, p.common_name, p.upn),
-            };
-            record(
-                txn,
-                now,
-                caller,
-                AuditRecord {
-                    action: def.id.as_str().into(),
-                    object: Some((ObjectKind::Card, c.id)),
-                    from_state: Some(from.as_str().into()),
-                    to_state: Some(to.as_str().into()),
-                    data: serde_json::json!({ "reason": reason, "requested_by": c.requested_by }),
-                    detail,
-                },
-            )
-            .await?;
-            if let Some(next) = ordered {
-                record(
-                    txn,
-                    now,
-                    caller,
-                    AuditRecord {
-                        action: ProcessId::CardsAddonExtProdProcOrder.as_str().into(),
-                        object: Some((ObjectKind::Card, c.id)),
-                        from_state: Some(CardState::Approved.as_str().into()),
-                        to_state: Some(next.as_str().into()),
-                        data: serde_json::json!({ "after_approval": true }),
-                        detail: format!(
-                            "Card order for {} ({}) continues after approval",
-                            p.common_name, p.upn
-                        ),
-                    },
-                )
-                .await?;
             }
             if let Some(r) = &reason {
                 notifications::notify(

@@ -7,7 +7,7 @@ use crate::audit::{self, AuditRecord};
 use crate::entity::temp_card;
 use crate::objects::card::Production;
 use crate::objects::user::people;
-use crate::runner::{self, authorize, transition_with_certificates};
+use crate::runner::{self, authorize};
 use crate::Caller;
 use crate::{options, Engine, EngineError, Result};
 use sea_orm::{
@@ -143,16 +143,17 @@ async fn create(
             };
             let records = ids
                 .iter()
-                .map(|id| AuditRecord {
-                    action: def.id.as_str().into(),
-                    object: Some((ObjectKind::TempCard, *id)),
-                    from_state: None,
-                    to_state: Some(state.as_str().into()),
-                    data: serde_json::json!({
-                        "together": count,
-                        "production_type": production_type,
-                    }),
-                    detail: format!("Temporary card {what} ({count} together)"),
+                .map(|id| {
+                    AuditRecord::created(
+                        def.id,
+                        state.into(),
+                        *id,
+                        serde_json::json!({
+                            "together": count,
+                            "production_type": production_type,
+                        }),
+                        format!("Temporary card {what} ({count} together)"),
+                    )
                 })
                 .collect();
             audit::append_many(txn, now, Some(caller), records).await?;
@@ -208,33 +209,14 @@ pub async fn expire_due(engine: &Engine) -> Result<usize> {
         let result = engine
             .transact(async |txn| {
                 let now = txn.now();
-                let certs = transition_with_certificates(
-                    txn,
-                    now,
-                    None,
-                    def,
-                    c.id,
-                    c.version,
-                    State::TempCard(TempCardState::Assigned),
-                    State::TempCard(TempCardState::Expired),
-                    vec![],
-                    None,
-                )
-                .await?;
-                audit::append(
-                    txn,
-                    now,
-                    None,
-                    AuditRecord {
-                        action: def.id.as_str().into(),
-                        object: Some((ObjectKind::TempCard, c.id)),
-                        from_state: Some(TempCardState::Assigned.as_str().into()),
-                        to_state: Some(TempCardState::Expired.as_str().into()),
-                        data: serde_json::json!({ "certificates_on_hold": certs.changed.len() }),
-                        detail: format!("Temporary card {} expired", c.id),
-                    },
-                )
-                .await?;
+                let (from, to) = (TempCardState::Assigned, TempCardState::Expired);
+                let moved = runner::step(def, (c.id, c.version), from.into(), to.into())
+                    .take(txn, now, None)
+                    .await?;
+                let data =
+                    serde_json::json!({ "certificates_on_hold": moved.certificates.changed.len() });
+                let detail = format!("Temporary card {} expired", c.id);
+                let certs = moved.record(txn, now, None, data, detail).await?;
                 txn.publish_crl_if(&certs);
                 Ok(())
             })

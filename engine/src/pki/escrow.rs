@@ -162,21 +162,20 @@ pub async fn recover(
                 txn,
                 txn.now(),
                 Some(caller),
-                AuditRecord {
-                    action: "KeyRecovered".into(),
-                    object: Some((ObjectKind::Certificate, cert.id)),
-                    from_state: Some(cert.state.clone()),
-                    to_state: Some(cert.state.clone()),
-                    data: serde_json::json!({
+                AuditRecord::event(
+                    "KeyRecovered",
+                    (ObjectKind::Certificate, cert.id),
+                    &cert.state,
+                    serde_json::json!({
                         "serial": cert.serial,
                         "owner": { "kind": cert.owner_kind, "id": cert.owner_id },
                         "reason": reason,
                     }),
-                    detail: format!(
+                    format!(
                         "Escrowed key of certificate {} ({}) recovered: {reason}",
                         cert.serial, cert.subject
                     ),
-                },
+                ),
             )
             .await?;
             Ok(RecoveredKey {

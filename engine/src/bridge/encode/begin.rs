@@ -3,13 +3,13 @@
 use super::job::RunOptions;
 use super::run::run;
 use super::settings::IssueSettings;
-use crate::audit::AuditRecord;
+use crate::audit::{self, AuditRecord};
 use crate::bridge::jobs;
 use crate::bridge::reader;
 use crate::bridge::target::{self, Target};
 use crate::bridge::{Bridge, ReaderClaim};
 use crate::objects::user::people;
-use crate::runner::{self, authorize, record, require_state};
+use crate::runner::{self, authorize, require_state};
 use crate::Caller;
 use crate::{Engine, EngineError, Result};
 use tessera_process::bridge::JobState;
@@ -100,10 +100,10 @@ pub async fn begin_as(
                 )));
             }
             let job = jobs::create(txn, now, target, def.id, reader, caller.account_id).await?;
-            record(
-                txn,
-                now,
-                caller,
+            audit::append(
+txn,
+now,
+Some(caller),
                 AuditRecord {
                     action: "CardEncodingStarted".into(),
                     object: Some(target),

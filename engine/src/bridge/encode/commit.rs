@@ -1,46 +1,17 @@
 //! The transactions that end a job: the object encoded with its certificates, or failed.
 
-use crate::audit::AuditRecord;
+use crate::audit::{self, AuditRecord};
 use crate::bridge::jobs::{self, Stats};
 use crate::bridge::piv::Slot;
 use crate::bridge::target::{self, Target};
 use crate::entity::{certificate, encoding_job};
 use crate::pki::effects;
-use crate::runner::{self, record};
+use crate::runner;
 use crate::Caller;
 use crate::{Engine, Result};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use tessera_process::bridge::{EncodingStep, JobState};
 use tessera_process::profile::RevocationReason;
-use tessera_process::{ProcessId, State};
-
-/// The job's process moves `target` from `from` to `to`, with the certificate effect the table
-/// gives that transition.
-#[allow(clippy::too_many_arguments)]
-async fn move_target(
-    txn: &impl sea_orm::ConnectionTrait,
-    now: chrono::DateTime<chrono::Utc>,
-    caller: &Caller,
-    process: ProcessId,
-    target: Target,
-    loaded: &target::Loaded,
-    to: State,
-    reason: Option<RevocationReason>,
-) -> Result<effects::EffectOutcome> {
-    runner::transition_with_certificates(
-        txn,
-        now,
-        Some(caller),
-        process.def(),
-        target.1,
-        loaded.version,
-        loaded.state,
-        to,
-        vec![],
-        reason,
-    )
-    .await
-}
 
 /// The object reaches its encoded state with its certificates, the chip's secrets are kept,
 /// the job succeeds, and the audit record says so: one transaction.
@@ -59,31 +30,22 @@ pub(in crate::bridge) async fn commit_issued(
             let process = jobs::process_of(&job)?;
             let t = target::load(txn, target).await?;
             let to = target::encoded_state(process, t.state)?;
-            let outcome = move_target(txn, now, caller, process, target, &t, to, None).await?;
+            let moved = runner::step(process.def(), (target.1, t.version), t.state, to)
+                .take(txn, now, Some(caller))
+                .await?;
             jobs::save_chip(txn, now, target, &job).await?;
             let open = [JobState::Encoding, JobState::InDoubt];
             jobs::finish(txn, now, id, &open, JobState::Succeeded, None, stats).await?;
-            record(
-                txn,
-                now,
-                caller,
-                AuditRecord {
-                    action: process.as_str().into(),
-                    object: Some(target),
-                    from_state: Some(t.state.as_str().into()),
-                    to_state: Some(to.as_str().into()),
-                    data: serde_json::json!({
-                        "job_id": id,
-                        "reader": job.reader,
-                        "chip_serial": job.chip_serial,
-                        "chuid_guid": job.chuid_guid,
-                        "certificates": serials.iter().map(|(s, serial)| serde_json::json!({"slot": format!("{:02X}", s.id()), "serial": serial})).collect::<Vec<_>>(),
-                        "apdus": stats.apdus,
-                    }),
-                    detail: format!("{what}: card encoded for {} in reader \"{}\"", t.label, job.reader),
-                },
-            )
-            .await?;
+            let data = serde_json::json!({
+                "job_id": id,
+                "reader": job.reader,
+                "chip_serial": job.chip_serial,
+                "chuid_guid": job.chuid_guid,
+                "certificates": serials.iter().map(|(s, serial)| serde_json::json!({"slot": format!("{:02X}", s.id()), "serial": serial})).collect::<Vec<_>>(),
+                "apdus": stats.apdus,
+            });
+            let detail = format!("{what}: card encoded for {} in reader \"{}\"", t.label, job.reader);
+            let outcome = moved.record(txn, now, Some(caller), data, detail).await?;
             txn.publish_crl_if(&outcome);
             Ok(())
         })
@@ -111,45 +73,34 @@ pub(in crate::bridge) async fn record_failure(
             let open = [JobState::Encoding, JobState::InDoubt];
             jobs::finish(txn, now, job, &open, JobState::Failed, Some(message), stats).await?;
             let t = target::load(txn, target).await?;
-            let mut outcome = effects::EffectOutcome::default();
-            let to = match target::failed_state(process, t.state) {
-                Some(failed) if card_changed => {
-                    outcome = move_target(
-                        txn,
-                        now,
-                        caller,
-                        process,
-                        target,
-                        &t,
-                        failed,
-                        Some(RevocationReason::CessationOfOperation),
-                    )
-                    .await?;
-                    Some(failed)
+            let data = serde_json::json!({ "job_id": job, "step": step.as_str(), "error": message, "card_changed": card_changed });
+            let failed = target::failed_state(process, t.state).filter(|_| card_changed);
+            let (record, mut outcome) = match failed {
+                Some(failed) => runner::step(process.def(), (target.1, t.version), t.state, failed)
+                    .because(Some(RevocationReason::CessationOfOperation))
+                    .take(txn, now, Some(caller))
+                    .await?
+                    .into_record(
+                        data,
+                        format!("Encoding failed, {} failed and its certificates revoked: {message}", t.label),
+                    ),
+                None => {
+                    let detail = format!("Encoding refused, nothing was written to the card: {message}");
+                    let record = AuditRecord {
+                        action: process.as_str().into(),
+                        object: Some(target),
+                        from_state: Some(t.state.as_str().into()),
+                        to_state: None,
+                        data,
+                        detail,
+                    };
+                    (record, effects::EffectOutcome::default())
                 }
-                _ => None,
             };
             // Whatever the object's state, no certificate of this job stays live undelivered.
             let rest = effects::revoke_undelivered(txn, now, Some(caller), target, message).await?;
             outcome.changed.extend(rest.changed);
-            record(
-                txn,
-                now,
-                caller,
-                AuditRecord {
-                    action: process.as_str().into(),
-                    object: Some(target),
-                    from_state: Some(t.state.as_str().into()),
-                    to_state: to.map(|s| s.as_str().to_string()),
-                    data: serde_json::json!({ "job_id": job, "step": step.as_str(), "error": message, "card_changed": card_changed }),
-                    detail: if to.is_some() {
-                        format!("Encoding failed, {} failed and its certificates revoked: {message}", t.label)
-                    } else {
-                        format!("Encoding refused, nothing was written to the card: {message}")
-                    },
-                },
-            )
-            .await?;
+            audit::append(txn, now, Some(caller), record).await?;
             txn.publish_crl_if(&outcome);
             Ok(())
         })

@@ -11,13 +11,13 @@ use crate::entity::{certificate, mobile_id, mobile_id_activation as act, person}
 use crate::pki::issue::{self, SubjectData};
 use crate::pki::keys::{self, KeySource};
 use crate::pki::{der, Pki};
-use crate::runner::{self, transition_with_certificates};
+use crate::runner;
 use crate::{Engine, EngineError};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use std::collections::BTreeMap;
 use tessera_process::profile::{CertPurpose, CertificateProfile, KeyAlgorithm};
-use tessera_process::{CertificateState, MobileIdState, ObjectKind, ProcessId, State};
+use tessera_process::{CertificateState, MobileIdState, ObjectKind, ProcessId};
 use zeroize::Zeroizing;
 
 /// Why an EST request is refused; each maps to the HTTP status RFC 7030 clients expect.
@@ -224,18 +224,11 @@ async fn count_failure(engine: &Engine, source: &str, a: &act::Model) -> Result<
             txn,
             now,
             None,
-            AuditRecord {
-                action: if now_blocked { "MobileIdActivationBlocked" } else { "MobileIdWrongCode" }.into(),
-                object: Some((ObjectKind::MobileId, m.id)),
-                from_state: Some(m.state.clone()),
-                to_state: Some(m.state.clone()),
-                data: serde_json::json!({ "failed_attempts": failed, "source": source }),
-                detail: if now_blocked {
+            AuditRecord::event(if now_blocked { "MobileIdActivationBlocked" } else { "MobileIdWrongCode" }, (ObjectKind::MobileId, m.id), &m.state, serde_json::json!({ "failed_attempts": failed, "source": source }), if now_blocked {
                     format!("Activation of mobile ID {} blocked after {failed} wrong codes (last from {source})", m.id)
                 } else {
                     format!("Wrong activation code for mobile ID {} from {source} ({failed} of {MAX_FAILED_ATTEMPTS})", m.id)
-                },
-            },
+                }),
         )
         .await?;
         if now_blocked && waiting {
@@ -404,24 +397,23 @@ async fn enroll_in(
         txn,
         now,
         None,
-        AuditRecord {
-            action: "MobileIdCertificateEnrolled".into(),
-            object: Some((ObjectKind::MobileId, m.id)),
-            from_state: Some(m.state.clone()),
-            to_state: Some(m.state.clone()),
-            data: serde_json::json!({
+        AuditRecord::event(
+            "MobileIdCertificateEnrolled",
+            (ObjectKind::MobileId, m.id),
+            &m.state,
+            serde_json::json!({
                 "label": label,
                 "serial": issued.serial,
                 "server_generated_key": server_key,
                 "source": source,
             }),
-            detail: format!(
+            format!(
                 "{} certificate {} enrolled for mobile ID {} over EST from {source}",
                 purpose.label(),
                 issued.serial,
                 m.id
             ),
-        },
+        ),
     )
     .await?;
     let live: Vec<certificate::Model> = existing
@@ -511,12 +503,7 @@ async fn key_source(
                 txn,
                 now,
                 None,
-                AuditRecord {
-                    action: "KeyRecovered".into(),
-                    object: Some((ObjectKind::User, holder.id)),
-                    from_state: Some(holder.state.clone()),
-                    to_state: Some(holder.state.clone()),
-                    data: serde_json::json!({
+                AuditRecord::event("KeyRecovered", (ObjectKind::User, holder.id), &holder.state, serde_json::json!({
                         "serial": old.serial,
                         "certificate_id": old.id,
                         "owner": { "kind": old.owner_kind, "id": old.owner_id },
@@ -525,15 +512,13 @@ async fn key_source(
                         "consented_by": consented_by,
                         "delivered_to": { "kind": ObjectKind::MobileId, "id": m.id },
                         "source": source,
-                    }),
-                    detail: format!(
+                    }), format!(
                         "Escrowed key of certificate {} recovered onto mobile ID {} (supplied by {}, consent of {}): {reason}",
                         old.serial,
                         m.id,
                         started_by.as_deref().unwrap_or("the user"),
                         consented_by.as_deref().unwrap_or("an agent"),
-                    ),
-                },
+                    )),
             )
             .await?;
             Ok(KeySource::Recovered { pkcs8, algorithm })
@@ -552,44 +537,23 @@ async fn activate(
     let process =
         ProcessId::parse(&m.process).unwrap_or(ProcessId::MobileIDProcSupplyMobileIDForUser);
     let def = process.def();
-    let certs = transition_with_certificates(
-        txn,
-        now,
-        None,
-        def,
-        m.id,
-        m.version,
-        State::MobileId(MobileIdState::Registered),
-        State::MobileId(MobileIdState::Active),
-        vec![("activated_at", now.into())],
-        None,
-    )
-    .await?;
+    let (from, to) = (MobileIdState::Registered, MobileIdState::Active);
+    let moved = runner::step(def, (m.id, m.version), from.into(), to.into())
+        .setting(vec![("activated_at", now.into())])
+        .take(txn, now, None)
+        .await?;
     let mut q = Query::update();
     q.table("mobile_id_activation")
         .value("used_at", now)
         .and_where(Expr::col("id").eq(a.id));
     txn.execute(&q).await?;
-    audit::append(
-        txn,
-        now,
-        None,
-        AuditRecord {
-            action: def.id.as_str().into(),
-            object: Some((ObjectKind::MobileId, m.id)),
-            from_state: Some(MobileIdState::Registered.as_str().into()),
-            to_state: Some(MobileIdState::Active.as_str().into()),
-            data: serde_json::json!({ "certificates_valid": certs.changed.len() }),
-            detail: format!(
-                "Mobile ID {} of {} ({}) enrolled: active, {} certificates valid",
-                m.id,
-                holder.common_name,
-                holder.upn,
-                certs.changed.len()
-            ),
-        },
-    )
-    .await?;
+    let valid = moved.certificates.changed.len();
+    let detail = format!(
+        "Mobile ID {} of {} ({}) enrolled: active, {valid} certificates valid",
+        m.id, holder.common_name, holder.upn,
+    );
+    let data = serde_json::json!({ "certificates_valid": valid });
+    moved.record(txn, now, None, data, detail).await?;
     notify::user(txn, now, m, holder, Outcome::Active).await?;
     Ok(())
 }

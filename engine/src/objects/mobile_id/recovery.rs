@@ -4,7 +4,7 @@
 //! out; with it, the recovery is audited in the holder's history naming who started it, who
 //! consented and why.
 
-use crate::audit::AuditRecord;
+use crate::audit::{self, AuditRecord};
 use crate::entity::mobile_id;
 use crate::objects::user::people;
 use crate::runner::{self};
@@ -68,25 +68,18 @@ pub async fn consent(
                     kind: ObjectKind::MobileId,
                 });
             }
-            runner::record(
-                txn,
-                now,
-                caller,
-                AuditRecord {
-                    action: "MobileIdKeyRecoveryConsented".into(),
-                    object: Some((ObjectKind::User, holder.id)),
-                    from_state: Some(holder.state.clone()),
-                    to_state: Some(holder.state.clone()),
-                    data: serde_json::json!({
+            audit::append(
+txn,
+now,
+Some(caller),
+                AuditRecord::event("MobileIdKeyRecoveryConsented", (ObjectKind::User, holder.id), &holder.state, serde_json::json!({
                         "mobile_id": id,
                         "reason": reason,
                         "started_by": m.requested_by,
-                    }),
-                    detail: format!(
+                    }), format!(
                         "Consent to recover the escrowed encryption key of {} ({}) onto mobile ID {id}: {reason}",
                         holder.common_name, holder.upn
-                    ),
-                },
+                    )),
             )
             .await?;
             let m = runner::load::<mobile_id::Entity>(txn, ObjectKind::MobileId, id).await?;

@@ -4,10 +4,10 @@
 
 use super::activation::{self, NewCode};
 use super::{EMAIL, OPTION_KEYS, SELF_SERVICE};
-use crate::audit::AuditRecord;
+use crate::audit::{self, AuditRecord};
 use crate::entity::{mobile_id, person};
 use crate::objects::user::people;
-use crate::runner::{authorize, hold, record, require_enabled, require_state};
+use crate::runner::{authorize, hold, require_enabled, require_state};
 use crate::Caller;
 use crate::{options, Engine, EngineError, Result};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
@@ -196,29 +196,22 @@ pub async fn supply(
             .last_insert_id;
             let m = crate::stored::load::<mobile_id::Entity>(txn, ObjectKind::MobileId, id).await?;
             let options = plan.opts.typed(OPTION_KEYS);
-            record(
-                txn,
-                now,
-                caller,
-                AuditRecord {
-                    action: def.id.as_str().into(),
-                    object: Some((ObjectKind::MobileId, id)),
-                    from_state: None,
-                    to_state: Some(to.as_str().into()),
-                    data: serde_json::json!({
+            audit::append(
+txn,
+now,
+Some(caller),
+                AuditRecord::created(def.id, to.into(), id, serde_json::json!({
                         "user_id": p.id,
                         "options_version": plan.opts.version,
                         "options": options,
                         "certificate_effect": transition.effect,
-                    }),
-                    detail: format!(
+                    }), format!(
                         "Mobile ID {id} for {} ({}): {}, QR code {}",
                         p.common_name,
                         p.upn,
                         plan.labels.join(", "),
                         if plan.delivery == EMAIL { "by e-mail" } else { "in Self-Service" }
-                    ),
-                },
+                    )),
             )
             .await?;
             let (mut sent_to, mut qr) = (None, None);
@@ -334,21 +327,14 @@ pub async fn show_qr(engine: &Engine, caller: &Caller, mobile_id: i64) -> Result
             people::active_holder(txn, m.person_id, ", so the mobile ID cannot be enrolled.").await?;
             crate::runner::hold(txn, ObjectKind::MobileId, m.id, m.version).await?;
             let qr = new_qr(txn, now, engine, &m).await?;
-            record(
-                txn,
-                now,
-                caller,
-                AuditRecord {
-                    action: "MobileIdQrShown".into(),
-                    object: Some((ObjectKind::MobileId, m.id)),
-                    from_state: Some(m.state.clone()),
-                    to_state: Some(m.state.clone()),
-                    data: serde_json::json!({ "expires_at": qr.expires_at }),
-                    detail: format!(
+            audit::append(
+txn,
+now,
+Some(caller),
+                AuditRecord::event("MobileIdQrShown", (ObjectKind::MobileId, m.id), &m.state, serde_json::json!({ "expires_at": qr.expires_at }), format!(
                         "QR code of mobile ID {} shown in Self-Service (a new code, valid until {})",
                         m.id, qr.expires_at
-                    ),
-                },
+                    )),
             )
             .await?;
             Ok(qr)

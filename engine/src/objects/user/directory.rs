@@ -1,11 +1,11 @@
 //! The people directory: create and edit users (with an optional approval step), approve or
 //! reject a requested user, and import from CSV with a preview that writes nothing.
 
-use crate::audit::AuditRecord;
+use crate::audit::{self, AuditRecord};
 use crate::entity::{audit_log, person};
 use crate::objects::user::people::{self, detail};
 use crate::objects::user::person_changes;
-use crate::runner::{authorize, given_reason, hold, record, require_state, transition};
+use crate::runner::{self, authorize, given_reason, hold, require_state};
 use crate::Caller;
 use crate::{options, Engine, EngineError, Result};
 use chrono::{DateTime, Utc};
@@ -109,26 +109,19 @@ async fn insert_person(
     .exec(conn)
     .await?
     .last_insert_id;
-    record(
-        conn,
-        now,
-        caller,
-        AuditRecord {
-            action: process.as_str().into(),
-            object: Some((ObjectKind::User, id)),
-            from_state: None,
-            to_state: Some(state.as_str().into()),
-            data: serde_json::json!({
+    audit::append(
+conn,
+now,
+Some(caller),
+        AuditRecord::created(process, state.into(), id, serde_json::json!({
                 "after": input,
                 "options_version": options_version,
                 "options": { tessera_process::options::users::CREATE_APPROVAL.name(): state == UserState::Requested },
-            }),
-            detail: format!(
+            }), format!(
                 "{} ({}) created{note}",
                 input.common_name(),
                 input.employee_id
-            ),
-        },
+            )),
     )
     .await?;
     Ok(id)
@@ -200,23 +193,22 @@ pub(crate) async fn store_edit(
         });
     }
     let before = person_changes::input_of(p);
-    record(
+    audit::append(
         conn,
         now,
-        caller,
-        AuditRecord {
-            action: "UserEdited".into(),
-            object: Some((ObjectKind::User, p.id)),
-            from_state: Some(p.state.clone()),
-            to_state: Some(p.state.clone()),
-            data: serde_json::json!({ "before": before, "after": input, "how": how }),
-            detail: format!(
+        Some(caller),
+        AuditRecord::event(
+            "UserEdited",
+            (ObjectKind::User, p.id),
+            &p.state,
+            serde_json::json!({ "before": before, "after": input, "how": how }),
+            format!(
                 "{} ({}) {how}: {}",
                 p.common_name,
                 p.employee_id,
                 changed.join("; ")
             ),
-        },
+        ),
     )
     .await?;
     Ok(changed)
@@ -384,31 +376,14 @@ pub async fn decide(
             });
             // An approved user's address and UPN were seen by two people.
             let vouched = approve.then_some(("identity_entered_by", sea_orm::Value::BigInt(None)));
-            transition(
-                txn,
-                now,
-                def,
-                p.id,
-                expected_version,
-                from,
-                to,
-                vouched.into_iter().collect(),
-            )
-            .await?;
-            record(
-                txn,
-                now,
-                caller,
-                AuditRecord {
-                    action: process.as_str().into(),
-                    object: Some((ObjectKind::User, p.id)),
-                    from_state: Some(from.as_str().into()),
-                    to_state: Some(to.as_str().into()),
-                    data: serde_json::json!({ "reason": (!reason.is_empty()).then_some(reason) }),
-                    detail: format!("{} {} ({})", def.name, p.common_name, p.employee_id),
-                },
-            )
-            .await?;
+            let data = serde_json::json!({ "reason": (!reason.is_empty()).then_some(reason) });
+            let text = format!("{} {} ({})", def.name, p.common_name, p.employee_id);
+            runner::step(def, (p.id, expected_version), from, to)
+                .setting(vouched.into_iter().collect())
+                .take(txn, now, Some(caller))
+                .await?
+                .record(txn, now, Some(caller), data, text)
+                .await?;
             if let (false, Some(account)) = (approve, requested_by) {
                 crate::notifications::notify(
                     txn,
@@ -622,10 +597,10 @@ pub async fn import(engine: &Engine, caller: &Caller, text: &str) -> Result<Impo
                     }
                 }
             }
-            record(
-                txn,
-                now,
-                caller,
+            audit::append(
+txn,
+now,
+Some(caller),
                 AuditRecord {
                     action: "UsersImported".into(),
                     data: serde_json::json!({

@@ -233,23 +233,22 @@ pub async fn redeem(engine: &Engine, source: &str, token: &str, password: &str) 
                 txn,
                 now,
                 Some(&person_self),
-                AuditRecord {
-                    action: "PasswordSetFromLink".into(),
-                    object: Some((tessera_process::ObjectKind::User, p.id)),
-                    from_state: Some(p.state.clone()),
-                    to_state: Some(p.state.clone()),
-                    data: serde_json::json!({
+                AuditRecord::event(
+                    "PasswordSetFromLink",
+                    (tessera_process::ObjectKind::User, p.id),
+                    &p.state,
+                    serde_json::json!({
                         "account_id": a.id,
                         "purpose": link.purpose,
                         "delivered_to": link.delivered_to,
                         "link_created_by": link.created_by,
                         "sessions_ended": ended,
                     }),
-                    detail: format!(
+                    format!(
                         "{} chose the password of \"{}\" with the link mailed to {}",
                         p.common_name, a.username, link.delivered_to
                     ),
-                },
+                ),
             )
             .await?;
             Ok(a.username)

@@ -5,11 +5,11 @@
 //! not ask for it. Asking voids the codes that still wait, and both the old and the new address
 //! are told, when it is asked and when it is decided.
 
-use crate::audit::AuditRecord;
+use crate::audit::{self, AuditRecord};
 use crate::entity::{person, person_change as row};
 use crate::objects::user::directory;
 use crate::objects::user::people;
-use crate::runner::{authorize, given_reason, hold, record};
+use crate::runner::{authorize, given_reason, hold};
 use crate::Caller;
 use crate::{Engine, EngineError, Result};
 use chrono::{DateTime, Utc};
@@ -211,29 +211,28 @@ pub(crate) async fn request(
     let voided = crate::objects::mobile_id::activation::void_waiting(conn, now, p.id).await?;
     crate::objects::user::invitations::void_for_person(conn, now, p.id).await?;
     let lines = change_lines(&before, input);
-    record(
+    audit::append(
         conn,
         now,
-        caller,
-        AuditRecord {
-            action: "UserChangeRequested".into(),
-            object: Some((ObjectKind::User, p.id)),
-            from_state: Some(p.state.clone()),
-            to_state: Some(p.state.clone()),
-            data: serde_json::json!({
+        Some(caller),
+        AuditRecord::event(
+            "UserChangeRequested",
+            (ObjectKind::User, p.id),
+            &p.state,
+            serde_json::json!({
                 "change_id": id,
                 "before": before,
                 "after": input,
                 "because": because,
                 "voided_activations": voided,
             }),
-            detail: format!(
+            format!(
                 "Change of {} ({}) requested, waits for a second person: {}",
                 p.common_name,
                 p.employee_id,
                 lines.join("; ")
             ),
-        },
+        ),
     )
     .await?;
     tell_both(
@@ -347,28 +346,21 @@ pub async fn decide(
                 )
                 .await?;
             }
-            record(
-                txn,
-                now,
-                caller,
-                AuditRecord {
-                    action: if approve { "UserChangeApproved" } else { "UserChangeRejected" }.into(),
-                    object: Some((ObjectKind::User, p.id)),
-                    from_state: Some(p.state.clone()),
-                    to_state: Some(p.state.clone()),
-                    data: serde_json::json!({
+            audit::append(
+txn,
+now,
+Some(caller),
+                AuditRecord::event(if approve { "UserChangeApproved" } else { "UserChangeRejected" }, (ObjectKind::User, p.id), &p.state, serde_json::json!({
                         "change_id": c.id,
                         "requested_by": requester,
                         "reason": (!reason.is_empty()).then_some(reason),
-                    }),
-                    detail: format!(
+                    }), format!(
                         "Change of {} ({}) asked by {requester} {}: {}",
                         p.common_name,
                         p.employee_id,
                         if approve { "approved" } else { "rejected" },
                         lines.join("; ")
-                    ),
-                },
+                    )),
             )
             .await?;
             tell_both(
