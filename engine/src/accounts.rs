@@ -145,7 +145,7 @@ pub async fn create(engine: &Engine, caller: &Caller, new: NewAccount) -> Result
                             "There is no user with employee id {employee_id}."
                         ))
                     })?;
-                if crate::objects::user::people::user_state(&p)?.is_final() {
+                if p.state.is_final() {
                     return Err(EngineError::Invalid(format!(
                         "{} is {}: a self-service account is only for a user who may have credentials.",
                         p.common_name, p.state

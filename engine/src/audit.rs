@@ -63,20 +63,21 @@ impl AuditRecord {
         }
     }
 
-    /// `action` happened to `object` in `state` without changing it (a QR code shown, a key
-    /// recovered, a change requested).
+    /// `action` happened to object `id` in `state` without changing it (a QR code shown, a
+    /// key recovered, a change requested).
     pub fn event(
         action: impl Into<String>,
-        object: (ObjectKind, i64),
-        state: &str,
+        state: impl Into<State>,
+        id: i64,
         data: serde_json::Value,
         detail: String,
     ) -> Self {
+        let state = state.into();
         AuditRecord {
             action: action.into(),
-            object: Some(object),
-            from_state: Some(state.into()),
-            to_state: Some(state.into()),
+            object: Some((state.kind(), id)),
+            from_state: Some(state.as_str().into()),
+            to_state: Some(state.as_str().into()),
             data,
             detail,
         }

@@ -138,7 +138,7 @@ pub async fn load(engine: &Engine) -> Result<bool> {
                     upn: Set(format!("{login}@example.com")),
                     email: Set(format!("{login}@example.com")),
                     department: Set(DEPARTMENTS[i % DEPARTMENTS.len()].into()),
-                    state: Set(demo_state(i).as_str().into()),
+                    state: Set(demo_state(i)),
                     version: Set(1),
                     created_at: Set(now),
                     updated_at: Set(now),
@@ -226,7 +226,7 @@ async fn demo_card(
     let subject = issue::SubjectData::from(&holder);
     let id = card::Entity::insert(card::ActiveModel {
         person_id: Set(person_id),
-        state: Set(state.as_str().into()),
+        state: Set(state),
         version: Set(1),
         card_profile: Set("Standard smart card".into()),
         requested_by: Set(operator),

@@ -4,7 +4,6 @@
 
 use crate::entity::{batch_order, card, certificate, mobile_id, person, temp_card};
 use crate::objects::user::people::holder_names;
-use crate::stored::parse_state;
 use crate::{Caller, Engine, Result};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -71,7 +70,7 @@ fn row(
     label: String,
     opens: (ObjectKind, i64),
     holder: Option<String>,
-    stored_state: &str,
+    state: tessera_process::State,
     detail: String,
     changed_at: chrono::DateTime<chrono::Utc>,
 ) -> Result<ListRow> {
@@ -81,7 +80,7 @@ fn row(
         label,
         opens,
         holder,
-        state: parse_state(kind, stored_state)?,
+        state,
         detail,
         changed_at: crate::time::text(changed_at),
     })
@@ -116,7 +115,7 @@ async fn certificates(
                 format!("Certificate {}", c.serial),
                 owner.unwrap_or((ObjectKind::Certificate, c.id)),
                 owner.and_then(|o| holders.get(&o).cloned()),
-                &c.state,
+                c.state.into(),
                 format!(
                     "{} on {}, valid to {}",
                     c.profile,
@@ -192,7 +191,7 @@ async fn cards(
                 format!("Card {}", c.id),
                 (ObjectKind::Card, c.id),
                 names.get(&c.person_id).cloned(),
-                &c.state,
+                c.state.into(),
                 c.card_profile,
                 c.updated_at,
             )
@@ -227,7 +226,7 @@ async fn temp_cards(
                 format!("Temporary card {}", c.id),
                 (ObjectKind::TempCard, c.id),
                 c.person_id.and_then(|p| names.get(&p).cloned()),
-                &c.state,
+                c.state.into(),
                 detail,
                 c.updated_at,
             )
@@ -258,7 +257,7 @@ async fn mobile_ids(
                 format!("Mobile ID {}", m.id),
                 (ObjectKind::MobileId, m.id),
                 names.get(&m.person_id).cloned(),
-                &m.state,
+                m.state.into(),
                 m.valid_until
                     .map(|t| format!("valid until {}", crate::time::text(t)))
                     .unwrap_or_default(),
@@ -290,7 +289,7 @@ async fn users(
                 p.common_name.clone(),
                 (ObjectKind::User, p.id),
                 Some(format!("{} ({})", p.common_name, p.upn)),
-                &p.state,
+                p.state.into(),
                 p.department,
                 p.updated_at,
             )
@@ -323,7 +322,7 @@ async fn batch_orders(
                 format!("Batch order {}", b.id),
                 (ObjectKind::BatchOrder, b.id),
                 None,
-                &b.state,
+                b.state.into(),
                 format!("of {kind}s"),
                 b.updated_at,
             )

@@ -8,7 +8,7 @@ use crate::audit::{self, AuditRecord};
 use crate::entity::process_enablement;
 use crate::pki::effects::EffectOutcome;
 pub use crate::reason::{given_reason, MAX_REASON};
-pub use crate::stored::{load, parse_kind_state, parse_state, table};
+pub use crate::stored::{load, table};
 use crate::{Caller, EngineError, Result};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};

@@ -58,7 +58,7 @@ async fn approved_card(e: &Engine, who: &str) -> (i64, i64) {
         .await
         .unwrap();
     let c = stored_card(e, out.card_id).await;
-    assert_eq!(c.state, "approved");
+    assert_eq!(c.state.as_str(), "approved");
     (c.id, c.version)
 }
 
@@ -125,10 +125,10 @@ async fn issue_card_encodes_a_blank_card_that_independent_clients_accept() {
     assert!(done.stats.apdus > 20, "{} APDUs", done.stats.apdus);
 
     // The database: card issued, three certificates issued for it, the chip's secrets kept.
-    assert_eq!(stored_card(&e, card_id).await.state, "issued");
+    assert_eq!(stored_card(&e, card_id).await.state.as_str(), "issued");
     let certs = card_certificates(&e, card_id).await;
     assert_eq!(certs.len(), 3);
-    assert!(certs.iter().all(|c| c.state == "issued"));
+    assert!(certs.iter().all(|c| c.state.as_str() == "issued"));
     let chip = smart_card_chip::Entity::find()
         .filter(smart_card_chip::Column::ObjectId.eq(card_id))
         .one(&e.db)
@@ -141,7 +141,7 @@ async fn issue_card_encodes_a_blank_card_that_independent_clients_accept() {
         "the PUK is sealed"
     );
     let job = jobs::load(&e.db, done.job).await.unwrap();
-    assert_eq!(job.state, "succeeded");
+    assert_eq!(job.state.as_str(), "succeeded");
     assert_eq!(job.step, EncodingStep::Commit.as_str());
 
     // OpenSC lists the three certificates.
@@ -254,7 +254,8 @@ async fn a_card_removed_mid_encoding_fails_and_its_certificates_are_revoked() {
 
     let card = stored_card(&e, card_id).await;
     assert_eq!(
-        card.state, "failed",
+        card.state.as_str(),
+        "failed",
         "nothing half-committed: the card is failed, not issued"
     );
     let certs = card_certificates(&e, card_id).await;
@@ -264,10 +265,10 @@ async fn a_card_removed_mid_encoding_fails_and_its_certificates_are_revoked() {
         "the certificates had been issued before the card went away"
     );
     for c in &certs {
-        assert_eq!(c.state, "revoked", "{}", c.serial);
+        assert_eq!(c.state.as_str(), "revoked", "{}", c.serial);
     }
     let job = jobs::load(&e.db, done.job).await.unwrap();
-    assert_eq!(job.state, "failed");
+    assert_eq!(job.state.as_str(), "failed");
     assert_eq!(job.step, EncodingStep::WriteCard.as_str());
     assert!(smart_card_chip::Entity::find()
         .one(&e.db)
@@ -301,7 +302,7 @@ async fn an_encoded_card_is_refused_unless_re_encoding_is_allowed() {
     let error = done.error.unwrap();
     assert!(error.contains("not blank"), "{error}");
     assert_eq!(
-        stored_card(&e, second).await.state,
+        stored_card(&e, second).await.state.as_str(),
         "approved",
         "a refusal leaves the card approved"
     );
@@ -330,7 +331,7 @@ async fn an_encoded_card_is_refused_unless_re_encoding_is_allowed() {
         error.contains(&format!("Lock card {first} first")),
         "{error}"
     );
-    assert_eq!(stored_card(&e, second).await.state, "approved");
+    assert_eq!(stored_card(&e, second).await.state.as_str(), "approved");
 
     // Once the first card is out of use (Lock card arrives with the card lifecycle; here the
     // row is set directly), Tessera opens the chip with the key it stored and re-encodes it.
@@ -395,7 +396,7 @@ async fn crash_then_reconcile(
         "the simulated crash leaves the job running: {:?}",
         done.error
     );
-    assert_eq!(stored_card(e, card_id).await.state, "approved");
+    assert_eq!(stored_card(e, card_id).await.state.as_str(), "approved");
 
     // The lease runs out: the job is in doubt, and the card cannot be issued again meanwhile.
     let mark_in_doubt = async || {
@@ -437,7 +438,7 @@ async fn crash_then_reconcile(
         .await
         .unwrap()
         .unwrap();
-    assert_ne!(job.state, "in_doubt");
+    assert_ne!(job.state.as_str(), "in_doubt");
     (card_id, r.outcome, r.pin.map(|p| p.to_string()), vr)
 }
 
@@ -452,7 +453,7 @@ async fn a_crash_leaves_the_job_in_doubt_and_reconcile_reads_the_card() {
     let (card, outcome, pin, vr1) =
         crash_then_reconcile(&e, &bridge, "Bruno Berg", 4_100_004, EncodingStep::ReadBack).await;
     assert_eq!(outcome, ReconcileOutcome::Issued);
-    assert_eq!(stored_card(&e, card).await.state, "issued");
+    assert_eq!(stored_card(&e, card).await.state.as_str(), "issued");
     let pin = pin.expect("a new PIN");
     let (ok, out) =
         run(Command::new("pkcs15-tool").args(["--verify-pin", "--auth-id", "01", "--pin", &pin]));
@@ -472,10 +473,10 @@ async fn a_crash_leaves_the_job_in_doubt_and_reconcile_reads_the_card() {
     .await;
     assert_eq!(outcome, ReconcileOutcome::Failed);
     assert!(pin.is_none());
-    assert_eq!(stored_card(&e, card).await.state, "failed");
+    assert_eq!(stored_card(&e, card).await.state.as_str(), "failed");
     let certs = card_certificates(&e, card).await;
     assert_eq!(certs.len(), 3);
-    assert!(certs.iter().all(|c| c.state == "revoked"));
+    assert!(certs.iter().all(|c| c.state.as_str() == "revoked"));
 
     drop(vr2);
 
@@ -489,7 +490,7 @@ async fn a_crash_leaves_the_job_in_doubt_and_reconcile_reads_the_card() {
     )
     .await;
     assert_eq!(outcome, ReconcileOutcome::NothingWritten);
-    assert_eq!(stored_card(&e, card).await.state, "approved");
+    assert_eq!(stored_card(&e, card).await.state.as_str(), "approved");
     let _keep = vr3;
     assert_eq!(
         issue(&e, &bridge, card, RunOptions::default()).await.state,
@@ -664,11 +665,11 @@ async fn on_postgres_one_card_gets_one_job() {
     )
     .await;
     assert_eq!(done.state, JobState::Succeeded, "{:?}", done.error);
-    assert_eq!(stored_card(&e, card_id).await.state, "issued");
+    assert_eq!(stored_card(&e, card_id).await.state.as_str(), "issued");
     assert!(card_certificates(&e, card_id)
         .await
         .iter()
-        .all(|c| c.state == "issued"));
+        .all(|c| c.state.as_str() == "issued"));
 }
 
 async fn temp_card_state(e: &Engine, id: i64) -> String {
@@ -678,6 +679,7 @@ async fn temp_card_state(e: &Engine, id: i64) -> String {
         .unwrap()
         .unwrap()
         .state
+        .to_string()
 }
 
 /// Polls until `what` holds (the batch runs in the background), at most 60 s.
@@ -818,10 +820,10 @@ async fn a_batch_of_temporary_cards_is_encoded_card_after_card() {
             .unwrap();
         if k == 1 {
             assert!(!certs.is_empty());
-            assert!(certs.iter().all(|c| c.state == "revoked"));
+            assert!(certs.iter().all(|c| c.state.as_str() == "revoked"));
         } else {
             assert_eq!(certs.len(), 2);
-            assert!(certs.iter().all(|c| c.state == "issued"));
+            assert!(certs.iter().all(|c| c.state.as_str() == "issued"));
             assert!(certs[0].subject.contains(&format!("Temporary card {id}")));
         }
     }
@@ -959,7 +961,7 @@ async fn a_temporary_card_from_the_bureau_is_initialized() {
         .await
         .unwrap();
     assert_eq!(certs.len(), 2);
-    assert!(certs.iter().all(|c| c.state == "issued"));
+    assert!(certs.iter().all(|c| c.state.as_str() == "issued"));
     let chip = smart_card_chip::Entity::find()
         .filter(smart_card_chip::Column::ObjectKind.eq("temp_card"))
         .filter(smart_card_chip::Column::ObjectId.eq(id))
@@ -1068,7 +1070,7 @@ async fn a_batch_of_personal_cards_is_encoded_card_after_card() {
     .unwrap();
     assert!(matches!(started, Produced::Started));
     until("the first card", || async {
-        stored_card(&e, a).await.state == "issued"
+        stored_card(&e, a).await.state.as_str() == "issued"
     })
     .await;
     until("the runner to ask for the card to be taken out", || async {
@@ -1090,10 +1092,10 @@ async fn a_batch_of_personal_cards_is_encoded_card_after_card() {
         .iter()
         .all(|c| c.pin.as_deref().map(str::len) == Some(6)));
     for (id, chip) in [(a, "4500001"), (b, "4500002")] {
-        assert_eq!(stored_card(&e, id).await.state, "issued");
+        assert_eq!(stored_card(&e, id).await.state.as_str(), "issued");
         let certs = card_certificates(&e, id).await;
         assert_eq!(certs.len(), 3, "{certs:?}");
-        assert!(certs.iter().all(|c| c.state == "issued"));
+        assert!(certs.iter().all(|c| c.state.as_str() == "issued"));
         let row = view.cards.iter().find(|c| c.id == id).unwrap();
         assert_eq!(row.chip_serial.as_deref(), Some(chip));
     }

@@ -23,7 +23,7 @@ async fn certificate_states(e: &Engine, card_id: i64) -> Vec<String> {
         .await
         .unwrap()
         .into_iter()
-        .map(|c| c.state)
+        .map(|c| c.state.to_string())
         .collect();
     v.sort();
     v
@@ -92,7 +92,7 @@ async fn deactivate_reactivate_and_lock(e: Engine) {
         "{stale:?}"
     );
     let c = stored_card(&e, c.id).await;
-    assert_eq!(c.state, "inactive");
+    assert_eq!(c.state.as_str(), "inactive");
 
     tessera_engine::lifecycle::run(
         &e,
@@ -139,7 +139,7 @@ async fn deactivate_reactivate_and_lock(e: Engine) {
     .await
     .unwrap_err();
     assert!(err.to_string().contains("not a reason"), "{err}");
-    assert_eq!(stored_card(&e, c.id).await.state, "active");
+    assert_eq!(stored_card(&e, c.id).await.state.as_str(), "active");
     let out = tessera_engine::lifecycle::run(
         &e,
         &op,
@@ -158,10 +158,8 @@ async fn deactivate_reactivate_and_lock(e: Engine) {
         .await
         .unwrap();
     assert!(
-        certs
-            .iter()
-            .all(|x| x.state == "revoked"
-                && x.revocation_reason.as_deref() == Some("key_compromise")),
+        certs.iter().all(|x| x.state.as_str() == "revoked"
+            && x.revocation_reason.as_deref() == Some("key_compromise")),
         "{certs:?}"
     );
     // Locked is final: nothing more is offered or accepted.
@@ -292,7 +290,7 @@ async fn only_operators_and_only_enabled_processes(e: Engine) {
             .contains("not a process that changes a card"),
         "{err}"
     );
-    assert_eq!(stored_card(&e, c.id).await.state, "active");
+    assert_eq!(stored_card(&e, c.id).await.state.as_str(), "active");
 }
 
 async fn a_card_of_a_user_who_is_not_active_is_not_reactivated(e: Engine) {
@@ -310,7 +308,7 @@ async fn a_card_of_a_user_who_is_not_active_is_not_reactivated(e: Engine) {
     .await
     .unwrap();
     let c = stored_card(&e, c.id).await;
-    assert_eq!(c.state, "inactive", "deactivated with the user");
+    assert_eq!(c.state.as_str(), "inactive", "deactivated with the user");
     let err = tessera_engine::lifecycle::run(
         &e,
         &op,

@@ -105,7 +105,7 @@ async fn queued_orders_go_out_in_one_file_and_reports_move_them(e: Engine) {
         assert_eq!(mode(&s.outbox_dir), 0o700);
         assert_eq!(mode(&s.outbox_dir.join(&file)), 0o600);
     }
-    assert_eq!(stored_card(&e, a.card_id).await.state, "ordered");
+    assert_eq!(stored_card(&e, a.card_id).await.state.as_str(), "ordered");
     let files = unzip(&s.outbox_dir.join(&file));
     let csv = String::from_utf8(files["order.csv"].clone()).unwrap();
     assert!(csv.starts_with("format_version,order_id,card_id,"), "{csv}");
@@ -151,8 +151,11 @@ async fn queued_orders_go_out_in_one_file_and_reports_move_them(e: Engine) {
     assert!(reasons.iter().any(|w| w.contains("no such card")));
     assert!(reasons.iter().any(|w| w.contains("twice")));
     assert!(reasons.iter().any(|w| w.contains("unknown status")));
-    assert_eq!(stored_card(&e, a.card_id).await.state, "in_production");
-    assert_eq!(stored_card(&e, b.card_id).await.state, "produced");
+    assert_eq!(
+        stored_card(&e, a.card_id).await.state.as_str(),
+        "in_production"
+    );
+    assert_eq!(stored_card(&e, b.card_id).await.state.as_str(), "produced");
     let processed: Vec<String> = std::fs::read_dir(s.inbox_dir.join("processed"))
         .unwrap()
         .map(|f| f.unwrap().file_name().to_string_lossy().into_owned())
@@ -256,7 +259,7 @@ async fn without_queue_the_card_is_ordered_at_once_and_abort_only_while_queued(e
     .await
     .unwrap_err();
     assert!(matches!(err, EngineError::WrongState { .. }), "{err}");
-    assert_eq!(stored_card(&e, b.card_id).await.state, "ordered");
+    assert_eq!(stored_card(&e, b.card_id).await.state.as_str(), "ordered");
 }
 
 async fn with_the_approval_step_an_approved_order_continues(e: Engine) {
@@ -276,7 +279,10 @@ async fn with_the_approval_step_an_approved_order_continues(e: Engine) {
         .await
         .unwrap();
     assert_eq!(state, CardState::Processing);
-    assert_eq!(stored_card(&e, a.card_id).await.state, "processing");
+    assert_eq!(
+        stored_card(&e, a.card_id).await.state.as_str(),
+        "processing"
+    );
     assert_eq!(
         mail_outbox::Entity::find().count(&e.db).await.unwrap(),
         0,
@@ -359,7 +365,7 @@ async fn temporary_cards_are_ordered_aborted_while_queued_and_reported(e: Engine
         assert_eq!(fields[10..], ["temporary", "print_only"], "{csv}");
     }
     assert!(!csv.contains(&format!("T{},", ids[0])), "aborted: {csv}");
-    assert_eq!(temp_card(&e, ids[1]).await.state, "ordered");
+    assert_eq!(temp_card(&e, ids[1]).await.state.as_str(), "ordered");
 
     // Abort an already ordered card: refused, the card unchanged.
     let before = temp_card(&e, ids[1]).await;
@@ -389,9 +395,9 @@ async fn temporary_cards_are_ordered_aborted_while_queued_and_reported(e: Engine
     );
     assert!(reasons[2].contains("no such temporary card"), "{reasons:?}");
     assert!(reasons[3].contains("not a card number"), "{reasons:?}");
-    assert_eq!(temp_card(&e, ids[1]).await.state, "produced");
-    assert_eq!(temp_card(&e, ids[2]).await.state, "failed");
-    assert_eq!(temp_card(&e, local).await.state, "requested");
+    assert_eq!(temp_card(&e, ids[1]).await.state.as_str(), "produced");
+    assert_eq!(temp_card(&e, ids[2]).await.state.as_str(), "failed");
+    assert_eq!(temp_card(&e, local).await.state.as_str(), "requested");
 
     // Without the queue: ordered at once, and the next export sends them.
     set_package_options(

@@ -198,7 +198,10 @@ async fn supplied_in_self_service_and_enrolled_then_deactivated_and_locked(e: En
     assert_eq!(page.mobile_id.activation, ActivationState::Used);
     let certs = certificates(&e, id).await;
     assert_eq!(certs.len(), 2);
-    assert!(certs.iter().all(|c| c.state == "valid"), "{certs:?}");
+    assert!(
+        certs.iter().all(|c| c.state.as_str() == "valid"),
+        "{certs:?}"
+    );
     // Each ends no later than the mobile ID.
     let until = tessera_engine::entity::mobile_id::Entity::find_by_id(id)
         .one(&e.db)
@@ -239,7 +242,7 @@ async fn supplied_in_self_service_and_enrolled_then_deactivated_and_locked(e: En
     assert!(certificates(&e, id)
         .await
         .iter()
-        .all(|c| c.state == "on_hold"));
+        .all(|c| c.state.as_str() == "on_hold"));
     let v = objects::mobile_id::page(&e, &op, id)
         .await
         .unwrap()
@@ -297,7 +300,7 @@ async fn supplied_in_self_service_and_enrolled_then_deactivated_and_locked(e: En
     assert!(certificates(&e, id)
         .await
         .iter()
-        .all(|c| c.state == "revoked"));
+        .all(|c| c.state.as_str() == "revoked"));
 }
 
 async fn by_email_sealed_until_sent_and_blocked_after_wrong_codes(e: Engine) {
@@ -331,7 +334,7 @@ async fn by_email_sealed_until_sent_and_blocked_after_wrong_codes(e: Engine) {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(after.state, "sent");
+    assert_eq!(after.state.as_str(), "sent");
     assert!(
         after.sealed_content.is_none(),
         "the secret is erased once sent"

@@ -23,7 +23,7 @@ async fn active_card(e: &Engine, person_id: i64) -> i64 {
     let now = chrono::Utc::now();
     card::Entity::insert(card::ActiveModel {
         person_id: Set(person_id),
-        state: Set("active".into()),
+        state: Set(CardState::Active),
         version: Set(1),
         card_profile: Set("Standard smart card".into()),
         requested_by: Set(1),
@@ -88,7 +88,7 @@ async fn validate(e: &Engine, by: Option<&tessera_engine::Caller>, owner: i64) {
 async fn states(e: &Engine, ids: &[i64]) -> Vec<String> {
     let mut s = Vec::new();
     for id in ids {
-        s.push(stored(e, *id).await.state);
+        s.push(stored(e, *id).await.state.to_string());
     }
     s
 }
@@ -210,7 +210,7 @@ async fn profiles_become_extensions(e: Engine) {
         row.serial,
         c.raw_serial_as_string().replace(':', "").to_uppercase()
     );
-    assert_eq!(row.state, "issued");
+    assert_eq!(row.state.as_str(), "issued");
     assert_eq!(row.profile, "Authentication");
     assert_eq!(row.key_algorithm, "ECDSA P-256");
 
@@ -598,7 +598,7 @@ async fn card_transitions_move_their_certificates(e: Engine) {
     txn.commit().await.unwrap();
     assert_eq!(out.changed.len(), 1);
     let c = stored(&e, undelivered.certificate_id).await;
-    assert_eq!(c.state, CertificateState::Revoked.as_str());
+    assert_eq!(c.state.as_str(), CertificateState::Revoked.as_str());
     assert_eq!(
         c.revocation_reason.as_deref(),
         Some("cessation_of_operation")
@@ -620,25 +620,28 @@ async fn card_transitions_move_their_certificates(e: Engine) {
     e.clock
         .advance(undelivered_after + chrono::Duration::seconds(1));
     sweep(e.clone()).await;
-    assert_eq!(stored(&e, forgotten.certificate_id).await.state, "issued");
-    set_card_state(&e, second, "failed").await;
+    assert_eq!(
+        stored(&e, forgotten.certificate_id).await.state.as_str(),
+        "issued"
+    );
+    set_card_state(&e, second, CardState::Failed).await;
     sweep(e.clone()).await;
     let c = stored(&e, forgotten.certificate_id).await;
-    assert_eq!(c.state, "revoked");
+    assert_eq!(c.state.as_str(), "revoked");
     assert_eq!(
         c.revocation_reason.as_deref(),
         Some("cessation_of_operation")
     );
 }
 
-async fn set_card_state(e: &Engine, id: i64, state: &str) {
+async fn set_card_state(e: &Engine, id: i64, state: CardState) {
     let mut c: card::ActiveModel = card::Entity::find_by_id(id)
         .one(&e.db)
         .await
         .unwrap()
         .unwrap()
         .into();
-    c.state = Set(state.into());
+    c.state = Set(state);
     card::Entity::update(c).exec(&e.db).await.unwrap();
 }
 
@@ -676,7 +679,7 @@ async fn user_effects_reach_every_credential(e: Engine) {
     .await
     .unwrap();
     txn.commit().await.unwrap();
-    set_card_state(&e, parked, "inactive").await;
+    set_card_state(&e, parked, CardState::Inactive).await;
 
     let user = |process: ProcessId, from: UserState, to: UserState, version: i64, reason| {
         let (e, op) = (e.clone(), op.clone());

@@ -35,7 +35,7 @@ async fn request_with_approval_waits_for_an_approver(e: Engine) {
         .unwrap();
     assert_eq!(out.state, CardState::Requested);
     let stored = stored_card(&e, out.card_id).await;
-    assert_eq!(stored.state, "requested");
+    assert_eq!(stored.state.as_str(), "requested");
     assert_eq!(stored.requested_by, op.account_id);
 
     let history = audit::history(&e.db, tessera_process::ObjectKind::Card, out.card_id)
@@ -155,7 +155,7 @@ async fn rejection_needs_a_reason_and_notifies_the_requester(e: Engine) {
     .unwrap_err();
     assert!(err.to_string().contains("reason is required"), "{err}");
     let stored = stored_card(&e, out.card_id).await;
-    assert_eq!(stored.state, "requested");
+    assert_eq!(stored.state.as_str(), "requested");
     let to = objects::card::decide(
         &e,
         &ap,
@@ -215,7 +215,7 @@ async fn refusals_change_nothing(e: Engine) {
     let selfservice = caller(&e, "alice").await;
     let active = person(&e, "Hiro Holm").await;
     let inactive = person(&e, "Jonas Jansen").await;
-    assert_eq!(inactive.state, UserState::Inactive.as_str());
+    assert_eq!(inactive.state.as_str(), UserState::Inactive.as_str());
     let before = audit::verify(&e.db).await.unwrap();
 
     let err = objects::card::request(&e, &op, inactive.id, inactive.version)

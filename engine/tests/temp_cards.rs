@@ -126,7 +126,7 @@ async fn a_batch_without_encoding_is_produced_in_one_step(e: Engine) {
         assert_eq!(pin.len(), 6);
         assert!(pin.chars().all(|c| c.is_ascii_digit()));
         let c = card(&e, *id).await;
-        assert_eq!(c.state, TempCardState::Unassigned.as_str());
+        assert_eq!(c.state.as_str(), TempCardState::Unassigned.as_str());
         let secret = temp_card_secret::Entity::find_by_id(*id)
             .one(&e.db)
             .await
@@ -278,7 +278,7 @@ async fn assign_extend_withdraw_lock(e: Engine) {
         "{err}"
     );
     assert_eq!(
-        card(&e, other).await.state,
+        card(&e, other).await.state.as_str(),
         TempCardState::Unassigned.as_str()
     );
 
@@ -323,7 +323,7 @@ async fn assign_extend_withdraw_lock(e: Engine) {
     .await
     .unwrap();
     let c = card(&e, id).await;
-    assert_eq!(c.state, TempCardState::Unassigned.as_str());
+    assert_eq!(c.state.as_str(), TempCardState::Unassigned.as_str());
     assert_eq!(c.person_id, None);
 
     // The other card now goes to the user; deactivating the user locks it.
@@ -339,7 +339,10 @@ async fn assign_extend_withdraw_lock(e: Engine) {
     )
     .await
     .unwrap();
-    assert_eq!(card(&e, other).await.state, TempCardState::Locked.as_str());
+    assert_eq!(
+        card(&e, other).await.state.as_str(),
+        TempCardState::Locked.as_str()
+    );
 
     // Lock an unassigned card.
     let v = card(&e, id).await.version;
@@ -356,7 +359,10 @@ async fn assign_extend_withdraw_lock(e: Engine) {
     )
     .await
     .unwrap();
-    assert_eq!(card(&e, id).await.state, TempCardState::Locked.as_str());
+    assert_eq!(
+        card(&e, id).await.state.as_str(),
+        TempCardState::Locked.as_str()
+    );
     audit::verify(&e.db).await.unwrap();
 }
 
@@ -385,7 +391,10 @@ async fn an_assignment_expires(e: Engine) {
     e.clock
         .advance(until - e.now() + chrono::Duration::minutes(1));
     assert_eq!(objects::temp_card::expire_due(&e).await.unwrap(), 1);
-    assert_eq!(card(&e, id).await.state, TempCardState::Expired.as_str());
+    assert_eq!(
+        card(&e, id).await.state.as_str(),
+        TempCardState::Expired.as_str()
+    );
     let page = objects::temp_card::page(&e, &op, id).await.unwrap();
     assert!(page
         .commands

@@ -217,7 +217,7 @@ async fn a_person_without_credentials_is_edited_at_once(e: Engine) {
         .unwrap()
         .into_iter()
         .find(|p| {
-            p.state == "active"
+            p.state.as_str() == "active"
                 && p.common_name != "Alice Andersson"
                 && p.common_name != "Karim Khan"
         })

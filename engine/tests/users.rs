@@ -73,8 +73,8 @@ async fn deactivate_and_reactivate_cascade_to_cards_and_certificates(e: Engine) 
     .unwrap();
     assert_eq!(out.state, State::User(UserState::Inactive));
     assert_eq!(out.certificates_changed, 3);
-    assert_eq!(stored_card(&e, active).await.state, "inactive");
-    assert_eq!(stored_card(&e, locked).await.state, "locked");
+    assert_eq!(stored_card(&e, active).await.state.as_str(), "inactive");
+    assert_eq!(stored_card(&e, locked).await.state.as_str(), "locked");
     let states = cert_states(&e, alice.id).await;
     assert_eq!(
         states
@@ -111,7 +111,7 @@ async fn deactivate_and_reactivate_cascade_to_cards_and_certificates(e: Engine) 
     .await
     .unwrap();
     assert_eq!(out.state, State::User(UserState::Active));
-    assert_eq!(stored_card(&e, active).await.state, "inactive");
+    assert_eq!(stored_card(&e, active).await.state.as_str(), "inactive");
     assert_eq!(cert_states(&e, alice.id).await, states);
 }
 
@@ -152,7 +152,7 @@ async fn lock_user_revokes_everything_with_a_reason(e: Engine) {
     .unwrap_err();
     assert!(err.to_string().contains("not a reason to revoke"), "{err}");
     assert_eq!(
-        person(&e, "Alice Andersson").await.state,
+        person(&e, "Alice Andersson").await.state.as_str(),
         "active",
         "refusals change nothing"
     );
@@ -168,7 +168,7 @@ async fn lock_user_revokes_everything_with_a_reason(e: Engine) {
     .await
     .unwrap();
     assert_eq!(out.state, State::User(UserState::Locked));
-    assert_eq!(stored_card(&e, active).await.state, "locked");
+    assert_eq!(stored_card(&e, active).await.state.as_str(), "locked");
     let certs = tessera_engine::pki::of_person(&e.db, alice.id)
         .await
         .unwrap();

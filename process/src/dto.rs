@@ -336,8 +336,8 @@ pub struct RecoveredKey {
 pub struct CascadeLine {
     pub kind: ObjectKind,
     pub id: i64,
-    pub from: String,
-    pub to: String,
+    pub from: State,
+    pub to: State,
     pub process: ProcessId,
 }
 

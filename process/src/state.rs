@@ -12,7 +12,11 @@ macro_rules! state_enum {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
+        // The engine's state columns are of this type: a stored state is read as the enum, and a
+        // text the enum does not know is an error of the row, not a string compared later.
+        #[cfg_attr(feature = "db", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
+        #[cfg_attr(feature = "db", sea_orm(rs_type = "String", db_type = "Text"))]
+        pub enum $name { $(#[cfg_attr(feature = "db", sea_orm(string_value = $text))] $variant),+ }
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
@@ -52,6 +56,13 @@ macro_rules! state_enum {
 
             pub fn parse(s: &str) -> Option<Self> {
                 match s { $($text => Some($name::$variant),)+ _ => None }
+            }
+        }
+
+        /// The stored name, as messages quote it ("Alice is inactive").
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
             }
         }
     };
@@ -300,5 +311,13 @@ impl State {
 impl std::fmt::Display for State {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.label())
+    }
+}
+
+/// A state as a value of its object's state column, for a query about any kind.
+#[cfg(feature = "db")]
+impl From<State> for sea_orm::Value {
+    fn from(state: State) -> sea_orm::Value {
+        state.as_str().into()
     }
 }

@@ -32,8 +32,8 @@ fn Cascade(lines: Vec<CascadeLine>) -> impl IntoView {
                 {lines.into_iter().map(|l| view! {
                     <tr>
                         <td>{format!("{} {}", l.kind.label(), l.id)}</td>
-                        <td>{l.from}</td>
-                        <td>{l.to}</td>
+                        <td>{l.from.as_str()}</td>
+                        <td>{l.to.as_str()}</td>
                         <td><code>{l.process.as_str()}</code></td>
                     </tr>
                 }).collect_view()}

@@ -33,7 +33,7 @@ pub async fn load(conn: &impl ConnectionTrait, target: Target) -> Result<Loaded>
             let c = runner::load::<card::Entity>(conn, ObjectKind::Card, target.1).await?;
             let holder = people::load(conn, c.person_id).await?;
             Ok(Loaded {
-                state: State::Card(people::card_state(&c)?),
+                state: State::Card(c.state),
                 version: c.version,
                 subject: SubjectData::from(&holder),
                 holder: Some(holder.id),
@@ -44,7 +44,7 @@ pub async fn load(conn: &impl ConnectionTrait, target: Target) -> Result<Loaded>
         ObjectKind::TempCard => {
             let t = runner::load::<temp_card::Entity>(conn, ObjectKind::TempCard, target.1).await?;
             Ok(Loaded {
-                state: runner::parse_state(ObjectKind::TempCard, &t.state)?,
+                state: State::TempCard(t.state),
                 version: t.version,
                 // A temporary card is nobody's until it is assigned: its certificates name the card.
                 subject: SubjectData {

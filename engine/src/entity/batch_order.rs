@@ -7,8 +7,7 @@ pub struct Model {
     pub id: i64,
     /// `ObjectKind::as_str` of the objects it produces.
     pub object_kind: String,
-    /// `BatchOrderState::as_str`.
-    pub state: String,
+    pub state: tessera_process::BatchOrderState,
     pub version: i64,
     pub created_by: i64,
     pub created_at: ChronoDateTimeUtc,

@@ -7,8 +7,7 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub person_id: i64,
-    /// `CardState::as_str`.
-    pub state: String,
+    pub state: tessera_process::CardState,
     pub version: i64,
     pub card_profile: String,
     /// The account that requested or ordered it; never its approver.

@@ -10,8 +10,7 @@ pub struct Model {
     pub owner_kind: String,
     pub owner_id: i64,
     pub profile: String,
-    /// `CertificateState::as_str`.
-    pub state: String,
+    pub state: tessera_process::CertificateState,
     pub version: i64,
     pub serial: String,
     pub subject: String,

@@ -7,8 +7,7 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub person_id: i64,
-    /// `MobileIdState::as_str`.
-    pub state: String,
+    pub state: tessera_process::MobileIdState,
     pub version: i64,
     pub created_at: ChronoDateTimeUtc,
     pub updated_at: ChronoDateTimeUtc,

@@ -15,8 +15,7 @@ pub struct Model {
     pub upn: String,
     pub email: String,
     pub department: String,
-    /// `UserState::as_str`.
-    pub state: String,
+    pub state: tessera_process::UserState,
     pub version: i64,
     pub created_at: ChronoDateTimeUtc,
     pub updated_at: ChronoDateTimeUtc,

@@ -6,8 +6,7 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub serial: Option<String>,
-    /// `TempCardState::as_str`.
-    pub state: String,
+    pub state: tessera_process::TempCardState,
     pub version: i64,
     pub person_id: Option<i64>,
     pub batch_order_id: Option<i64>,

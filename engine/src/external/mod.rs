@@ -89,12 +89,12 @@ pub async fn page(
     use sea_orm::{PaginatorTrait, QuerySelect};
     let queued = card::Entity::find()
         .filter(card::Column::Production.eq(Production::External.as_str()))
-        .filter(card::Column::State.eq(CardState::Processing.as_str()))
+        .filter(card::Column::State.eq(CardState::Processing))
         .count(&engine.db)
         .await? as usize
         + temp_card::Entity::find()
             .filter(temp_card::Column::Production.eq(Production::External.as_str()))
-            .filter(temp_card::Column::State.eq(TempCardState::Processing.as_str()))
+            .filter(temp_card::Column::State.eq(TempCardState::Processing))
             .count(&engine.db)
             .await? as usize;
     let orders = bureau_order::Entity::find()

@@ -63,7 +63,7 @@ async fn waiting(
                 Ok(OrderLine {
                     target: (ObjectKind::Card, c.id),
                     version: c.version,
-                    from: State::Card(crate::objects::user::people::card_state(&c)?),
+                    from: State::Card(c.state),
                     person_id: Some(c.person_id),
                     profile: c.card_profile,
                     production_type: c.production_type,
@@ -81,7 +81,7 @@ async fn waiting(
                 Ok(OrderLine {
                     target: (ObjectKind::TempCard, c.id),
                     version: c.version,
-                    from: State::TempCard(crate::objects::temp_card::state_of(&c)?),
+                    from: State::TempCard(c.state),
                     person_id: None,
                     profile: "temporary".into(),
                     production_type: c.production_type,

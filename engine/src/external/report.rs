@@ -157,7 +157,7 @@ async fn ordered_object(
     Ok(match kind {
         ObjectKind::TempCard => match temp_card::Entity::find_by_id(id).one(conn).await? {
             Some(c) => Some((
-                State::TempCard(crate::objects::temp_card::state_of(&c)?),
+                State::TempCard(c.state),
                 c.version,
                 c.production,
                 c.bureau_order_id,
@@ -166,7 +166,7 @@ async fn ordered_object(
         },
         _ => match card::Entity::find_by_id(id).one(conn).await? {
             Some(c) => Some((
-                State::Card(crate::objects::user::people::card_state(&c)?),
+                State::Card(c.state),
                 c.version,
                 c.production,
                 c.bureau_order_id,

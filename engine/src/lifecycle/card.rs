@@ -27,7 +27,7 @@ impl Subject for Card {
     }
 
     fn state(&self) -> Result<State> {
-        people::card_state(&self.0).map(State::Card)
+        Ok(State::Card(self.0.state))
     }
 
     fn holder_id(&self) -> Option<i64> {

@@ -27,7 +27,7 @@ impl Subject for MobileId {
     }
 
     fn state(&self) -> Result<State> {
-        crate::objects::mobile_id::state(&self.0).map(State::MobileId)
+        Ok(State::MobileId(self.0.state))
     }
 
     fn holder_id(&self) -> Option<i64> {

@@ -30,7 +30,7 @@ impl Subject for TempCard {
     }
 
     fn state(&self) -> Result<State> {
-        crate::objects::temp_card::state_of(&self.0).map(State::TempCard)
+        Ok(State::TempCard(self.0.state))
     }
 
     fn holder_id(&self) -> Option<i64> {
@@ -156,7 +156,7 @@ async fn one_card_per_user(
     }
     if let Some(other) = temp_card::Entity::find()
         .filter(temp_card::Column::PersonId.eq(p.id))
-        .filter(temp_card::Column::State.eq(TempCardState::Assigned.as_str()))
+        .filter(temp_card::Column::State.eq(TempCardState::Assigned))
         .one(conn)
         .await?
     {

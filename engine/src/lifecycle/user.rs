@@ -29,7 +29,7 @@ impl Subject for User {
     }
 
     fn state(&self) -> Result<State> {
-        people::user_state(&self.0).map(State::User)
+        Ok(State::User(self.0.state))
     }
 
     fn holder_id(&self) -> Option<i64> {
@@ -61,8 +61,8 @@ impl Subject for User {
                 CascadeLine {
                     kind,
                     id,
-                    from: c.state.as_str().into(),
-                    to: t.to.as_str().into(),
+                    from: c.state,
+                    to: t.to,
                     process: t.process,
                 },
                 c.version,
@@ -84,7 +84,7 @@ impl Subject for User {
             "credentials".into(),
             plan.cascade
                 .iter()
-                .map(|(l, _)| serde_json::json!({ "kind": l.kind, "id": l.id, "from": l.from, "to": l.to }))
+                .map(|(l, _)| serde_json::json!({ "kind": l.kind, "id": l.id, "from": l.from.as_str(), "to": l.to.as_str() }))
                 .collect(),
         );
         Ok(prepared)
@@ -99,9 +99,7 @@ impl Subject for User {
     ) -> Result<()> {
         let p = &self.0;
         for (line, version) in &step.plan.cascade {
-            let from = runner::parse_state(line.kind, &line.from)?;
-            let to = runner::parse_state(line.kind, &line.to)?;
-            let changed = runner::step(line.process.def(), (line.id, *version), from, to)
+            let changed = runner::step(line.process.def(), (line.id, *version), line.from, line.to)
                 .because(step.reason)
                 .take(conn, step.now, Some(caller))
                 .await?
@@ -114,8 +112,8 @@ impl Subject for User {
                         "{} {}: {} → {} ({} of {})",
                         line.kind.label(),
                         line.id,
-                        line.from,
-                        line.to,
+                        line.from.as_str(),
+                        line.to.as_str(),
                         step.def.name,
                         p.common_name
                     ),

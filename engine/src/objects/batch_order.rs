@@ -37,10 +37,6 @@ use zeroize::Zeroizing;
 /// How long production waits for the operator to take a card out or put the next one in.
 pub const CARD_WAIT: Duration = Duration::from_secs(600);
 
-fn batch_state(b: &batch_order::Model) -> Result<BatchOrderState> {
-    runner::parse_kind_state(ObjectKind::BatchOrder, &b.state)
-}
-
 /// What a batch order of one kind of card works with: the state a card waits in
 /// and the states production leaves it in, and the four batch processes.
 #[derive(Debug, Clone, Copy)]
@@ -124,7 +120,7 @@ async fn members(
             q = match batch {
                 Some(b) => q.filter(card::Column::BatchOrderId.eq(b)),
                 None => q
-                    .filter(card::Column::State.eq(k.ready.as_str()))
+                    .filter(card::Column::State.eq(k.ready))
                     .filter(
                         card::Column::Production
                             .eq(crate::objects::card::Production::Local.as_str()),
@@ -137,7 +133,7 @@ async fn members(
                 .map(|c| {
                     Ok(Member {
                         id: c.id,
-                        state: runner::parse_state(ObjectKind::Card, &c.state)?,
+                        state: State::Card(c.state),
                         holder: Some(c.person_id),
                         created_at: c.created_at,
                     })
@@ -149,7 +145,7 @@ async fn members(
             q = match batch {
                 Some(b) => q.filter(temp_card::Column::BatchOrderId.eq(b)),
                 None => q
-                    .filter(temp_card::Column::State.eq(k.ready.as_str()))
+                    .filter(temp_card::Column::State.eq(k.ready))
                     .filter(temp_card::Column::BatchOrderId.is_null()),
             };
             q.all(conn)
@@ -158,7 +154,7 @@ async fn members(
                 .map(|c| {
                     Ok(Member {
                         id: c.id,
-                        state: runner::parse_state(ObjectKind::TempCard, &c.state)?,
+                        state: State::TempCard(c.state),
                         holder: None,
                         created_at: c.created_at,
                     })
@@ -229,7 +225,7 @@ pub async fn create(
             let now = txn.now();
             let batch = batch_order::Entity::insert(batch_order::ActiveModel {
                 object_kind: Set(k.kind.as_str().into()),
-                state: Set(BatchOrderState::Open.as_str().into()),
+                state: Set(BatchOrderState::Open),
                 version: Set(1),
                 created_by: Set(caller.account_id),
                 created_at: Set(now),
@@ -312,7 +308,7 @@ pub async fn view(
         None => None,
     };
     let accounts = crate::objects::user::people::account_names(&engine.db, [b.created_by]).await?;
-    let (state, encode) = (batch_state(&b)?, encodes(&engine.db, k).await?);
+    let (state, encode) = (b.state, encodes(&engine.db, k).await?);
     // Last, once nothing can fail any more: the PINs are handed out only once.
     let mut pins = bridge.batch_take_pins(batch, caller.account_id);
     let mut out = Vec::with_capacity(cards.len());
@@ -420,7 +416,7 @@ pub async fn list(
             let kind = ObjectKind::parse(&b.object_kind).ok_or_else(|| {
                 EngineError::Invalid(format!("Batch order {} has no kind of card.", b.id))
             })?;
-            Ok((b.id, kind, batch_state(b)?, n))
+            Ok((b.id, kind, b.state, n))
         })
         .collect()
 }
@@ -475,7 +471,7 @@ pub async fn produce(
         .transact(async |txn| {
             let now = txn.now();
             let (b, _) = load(txn, batch).await?;
-            let state = batch_state(&b)?;
+            let state = b.state;
             let to = BatchOrderState::InProduction;
             if repeat || state == BatchOrderState::InProduction {
                 if state != BatchOrderState::InProduction {
@@ -834,7 +830,7 @@ pub async fn close(
         .transact(async |txn| {
             let now = txn.now();
             let (b, _) = load(txn, batch).await?;
-            let state = batch_state(&b)?;
+            let state = b.state;
             runner::require_state(def, State::BatchOrder(state))?;
             let cards = members(txn, k, Some(batch)).await?;
             let ids: Vec<i64> = cards.iter().map(|c| c.id).collect();

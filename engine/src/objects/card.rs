@@ -3,7 +3,7 @@
 
 use crate::audit::AuditRecord;
 use crate::entity::{card, person};
-use crate::objects::user::people::{self, account_names, card_state, card_summary};
+use crate::objects::user::people::{self, account_names, card_summary};
 use crate::runner::{self, authorize, hold, require_enabled, require_state};
 use crate::Caller;
 use crate::{audit, notifications, options, Engine, EngineError, Result};
@@ -90,7 +90,7 @@ async fn check_request(
     let def = production.process().def();
     authorize(caller, def)?;
     let p = people::load(conn, user_id).await?;
-    let state = State::User(people::user_state(&p)?);
+    let state = State::User(p.state);
     require_state(def, state)?;
     require_enabled(conn, def, state).await?;
     Ok(p)
@@ -151,7 +151,7 @@ pub async fn request_for(
                 let open = card::Entity::find()
                     .filter(card::Column::PersonId.eq(p.id))
                     .filter(card::Column::Production.eq(Production::External.as_str()))
-                    .filter(card::Column::State.is_in(CardState::UNDER_WAY.iter().map(|s| s.as_str())))
+                    .filter(card::Column::State.is_in(CardState::UNDER_WAY.iter().copied()))
                     .one(txn)
                     .await?;
                 if let Some(c) = open {
@@ -171,7 +171,7 @@ pub async fn request_for(
             let card_id = card::Entity::insert(card::ActiveModel {
                 id: Default::default(),
                 person_id: Set(p.id),
-                state: Set(to.as_str().into()),
+                state: Set(to),
                 version: Set(1),
                 card_profile: Set(DEFAULT_CARD_PROFILE.into()),
                 requested_by: Set(caller.account_id),
@@ -320,7 +320,7 @@ pub async fn decide(
                     kind: ObjectKind::Card,
                 });
             }
-            let from = card_state(&c)?;
+            let from = c.state;
             require_state(def, State::Card(from))?;
             if c.requested_by == caller.account_id {
                 return Err(EngineError::SelfApproval);
@@ -403,7 +403,7 @@ pub async fn decide(
 pub async fn requests(engine: &Engine, caller: &Caller) -> Result<Vec<CardRequestRow>> {
     authorize(caller, ProcessId::CardsProcApprove.def())?;
     let cards = card::Entity::find()
-        .filter(card::Column::State.eq(CardState::Requested.as_str()))
+        .filter(card::Column::State.eq(CardState::Requested))
         .order_by_asc(card::Column::Id)
         .all(&engine.db)
         .await?;
@@ -459,7 +459,6 @@ pub async fn page(engine: &Engine, caller: &Caller, card_id: i64) -> Result<Card
         user: people::summary(&p)?,
         certificates: crate::pki::of_owner(&engine.db, (ObjectKind::Card, c.id)).await?,
         history: audit::history(&engine.db, ObjectKind::Card, c.id).await?,
-        commands: crate::enablement::commands(&engine.db, caller, State::Card(card_state(&c)?))
-            .await?,
+        commands: crate::enablement::commands(&engine.db, caller, State::Card(c.state)).await?,
     })
 }

@@ -19,10 +19,6 @@ use tessera_process::{ObjectKind, OptionsPackage, ProcessId, State, TempCardStat
 /// At most this many cards in one request (and one batch order).
 pub const MAX_REQUEST: u32 = 10_000;
 
-pub fn state_of(t: &temp_card::Model) -> Result<TempCardState> {
-    runner::parse_kind_state(ObjectKind::TempCard, &t.state)
-}
-
 /// The rows the lists show, with holder names and chip serials in two lookups.
 pub(crate) async fn rows(
     conn: &impl ConnectionTrait,
@@ -36,7 +32,7 @@ pub(crate) async fn rows(
         .map(|c| {
             Ok(TempCardRow {
                 id: c.id,
-                state: state_of(&c)?,
+                state: c.state,
                 version: c.version,
                 user_id: c.person_id,
                 user: c.person_id.and_then(|p| names.get(&p).cloned()),
@@ -123,7 +119,7 @@ async fn create(
             let mut ids = Vec::with_capacity(count as usize);
             for _ in 0..count {
                 let id = temp_card::Entity::insert(temp_card::ActiveModel {
-                    state: Set(state.as_str().into()),
+                    state: Set(state),
                     version: Set(1),
                     production: Set(production.as_str().into()),
                     production_type: Set(production_type.clone()),
@@ -173,7 +169,7 @@ pub async fn list(
     staff(caller)?;
     let mut q = temp_card::Entity::find().order_by_desc(temp_card::Column::Id);
     if let Some(s) = state {
-        q = q.filter(temp_card::Column::State.eq(s.as_str()));
+        q = q.filter(temp_card::Column::State.eq(s));
     }
     let cards = q.limit(limit).all(&engine.db).await?;
     rows(&engine.db, cards).await
@@ -186,7 +182,7 @@ async fn load(conn: &impl ConnectionTrait, id: i64) -> Result<temp_card::Model> 
 pub async fn page(engine: &Engine, caller: &Caller, id: i64) -> Result<TempCardPage> {
     staff(caller)?;
     let c = load(&engine.db, id).await?;
-    let state = state_of(&c)?;
+    let state = c.state;
     Ok(TempCardPage {
         certificates: crate::pki::of_owner(&engine.db, (ObjectKind::TempCard, c.id)).await?,
         history: audit::history(&engine.db, ObjectKind::TempCard, c.id).await?,
@@ -200,7 +196,7 @@ pub async fn page(engine: &Engine, caller: &Caller, id: i64) -> Result<TempCardP
 pub async fn expire_due(engine: &Engine) -> Result<usize> {
     let def = ProcessId::TempCardsBatchExpire.def();
     let due = temp_card::Entity::find()
-        .filter(temp_card::Column::State.eq(TempCardState::Assigned.as_str()))
+        .filter(temp_card::Column::State.eq(TempCardState::Assigned))
         .filter(temp_card::Column::AssignedUntil.lte(engine.now()))
         .all(&engine.db)
         .await?;

@@ -99,10 +99,9 @@ async fn sign(
     number: i64,
 ) -> Result<(Vec<u8>, CrlInfo)> {
     let revoked = certificate::Entity::find()
-        .filter(certificate::Column::State.is_in([
-            CertificateState::Revoked.as_str(),
-            CertificateState::OnHold.as_str(),
-        ]))
+        .filter(
+            certificate::Column::State.is_in([CertificateState::Revoked, CertificateState::OnHold]),
+        )
         .filter(certificate::Column::NotAfter.gt(now))
         .order_by_asc(certificate::Column::Id)
         .all(conn)

@@ -5,7 +5,6 @@
 
 use crate::audit::{self, AuditRecord};
 use crate::entity::certificate;
-use crate::stored::parse_state;
 use crate::Caller;
 use crate::{EngineError, Result};
 use chrono::{DateTime, Utc};
@@ -13,7 +12,7 @@ use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use tessera_process::profile::RevocationReason;
 use tessera_process::transition::certificate_after;
-use tessera_process::{CertEffect, CertificateState, ObjectKind, State};
+use tessera_process::{CertEffect, CertificateState, ObjectKind};
 
 /// What an effect changed.
 #[derive(Debug, Default, Clone)]
@@ -87,7 +86,7 @@ pub async fn revoke_undelivered(
     why: &str,
 ) -> Result<EffectOutcome> {
     let certs = owned_by(owner)
-        .filter(certificate::Column::State.eq(CertificateState::Issued.as_str()))
+        .filter(certificate::Column::State.eq(CertificateState::Issued))
         .all(conn)
         .await?;
     apply_to(
@@ -113,10 +112,7 @@ pub(super) async fn apply_to(
 ) -> Result<EffectOutcome> {
     let mut outcome = EffectOutcome::default();
     for cert in certs {
-        let from = match parse_state(ObjectKind::Certificate, &cert.state)? {
-            State::Certificate(s) => s,
-            _ => unreachable!("parse_state returns a state of the kind asked for"),
-        };
+        let from = cert.state;
         // A credential can expire before its certificates do (a temporary card's assignment
         // ends); a certificate still within its validity must then be revoked, not marked
         // expired, or it would drop off the CRL while still good in X.509 terms.
@@ -221,15 +217,14 @@ pub async fn sweep(
 ) -> Result<EffectOutcome> {
     let expired = certificate::Entity::find()
         .filter(certificate::Column::NotAfter.lt(now))
-        .filter(certificate::Column::State.is_in([
-            CertificateState::Valid.as_str(),
-            CertificateState::OnHold.as_str(),
-        ]))
+        .filter(
+            certificate::Column::State.is_in([CertificateState::Valid, CertificateState::OnHold]),
+        )
         .all(conn)
         .await?;
     let mut outcome = apply_to(conn, now, None, &expired, CertEffect::Expire, None, "").await?;
     let issued = certificate::Entity::find()
-        .filter(certificate::Column::State.eq(CertificateState::Issued.as_str()))
+        .filter(certificate::Column::State.eq(CertificateState::Issued))
         .filter(certificate::Column::CreatedAt.lt(now - undelivered_after))
         .all(conn)
         .await?;

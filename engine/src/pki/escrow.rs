@@ -164,8 +164,8 @@ pub async fn recover(
                 Some(caller),
                 AuditRecord::event(
                     "KeyRecovered",
-                    (ObjectKind::Certificate, cert.id),
-                    &cert.state,
+                    cert.state,
+                    cert.id,
                     serde_json::json!({
                         "serial": cert.serial,
                         "owner": { "kind": cert.owner_kind, "id": cert.owner_id },

@@ -241,7 +241,7 @@ pub async fn store(
         owner_kind: Set(owner.0.as_str().into()),
         owner_id: Set(owner.1),
         profile: Set(profile.name.clone()),
-        state: Set(state.as_str().into()),
+        state: Set(state),
         version: Set(1),
         serial: Set(signed.serial.clone()),
         subject: Set(signed.subject.clone()),

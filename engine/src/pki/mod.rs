@@ -122,10 +122,7 @@ pub(crate) fn to_time(t: chrono::DateTime<chrono::Utc>) -> Result<time::OffsetDa
 
 /// A stored certificate as a panel shows it.
 pub fn row(c: &certificate::Model, escrowed: bool) -> Result<CertificateRow> {
-    let state = match crate::stored::parse_state(ObjectKind::Certificate, &c.state)? {
-        State::Certificate(s) => s,
-        _ => unreachable!("parse_state returns a state of the kind asked for"),
-    };
+    let state = c.state;
     Ok(CertificateRow {
         id: c.id,
         serial: c.serial.clone(),
@@ -191,13 +188,13 @@ fn credential_from(
     kind: ObjectKind,
     id: i64,
     person_id: Option<i64>,
-    state: &str,
+    state: State,
     version: i64,
 ) -> Result<Credential> {
     Ok(Credential {
         owner: (kind, id),
         person_id,
-        state: crate::stored::parse_state(kind, state)?,
+        state,
         version,
     })
 }
@@ -217,7 +214,7 @@ pub(crate) async fn credentials_of(
             ObjectKind::Card,
             c.id,
             Some(c.person_id),
-            &c.state,
+            c.state.into(),
             c.version,
         )?);
     }
@@ -230,7 +227,7 @@ pub(crate) async fn credentials_of(
             ObjectKind::TempCard,
             c.id,
             c.person_id,
-            &c.state,
+            c.state.into(),
             c.version,
         )?);
     }
@@ -243,7 +240,7 @@ pub(crate) async fn credentials_of(
             ObjectKind::MobileId,
             m.id,
             Some(m.person_id),
-            &m.state,
+            m.state.into(),
             m.version,
         )?);
     }
@@ -260,17 +257,17 @@ pub(crate) async fn credential(
         ObjectKind::Card => card::Entity::find_by_id(id)
             .one(conn)
             .await?
-            .map(|c| credential_from(kind, c.id, Some(c.person_id), &c.state, c.version))
+            .map(|c| credential_from(kind, c.id, Some(c.person_id), c.state.into(), c.version))
             .transpose(),
         ObjectKind::TempCard => temp_card::Entity::find_by_id(id)
             .one(conn)
             .await?
-            .map(|c| credential_from(kind, c.id, c.person_id, &c.state, c.version))
+            .map(|c| credential_from(kind, c.id, c.person_id, c.state.into(), c.version))
             .transpose(),
         ObjectKind::MobileId => mobile_id::Entity::find_by_id(id)
             .one(conn)
             .await?
-            .map(|m| credential_from(kind, m.id, Some(m.person_id), &m.state, m.version))
+            .map(|m| credential_from(kind, m.id, Some(m.person_id), m.state.into(), m.version))
             .transpose(),
         _ => Ok(None),
     }
@@ -353,7 +350,7 @@ pub async fn ca_page(engine: &Engine, caller: &Caller) -> Result<CaPage> {
     };
     let count = |s: CertificateState| {
         certificate::Entity::find()
-            .filter(certificate::Column::State.eq(s.as_str()))
+            .filter(certificate::Column::State.eq(s))
             .count(&engine.db)
     };
     Ok(CaPage {

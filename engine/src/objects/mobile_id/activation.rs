@@ -90,7 +90,7 @@ pub(crate) async fn void_waiting(
     use sea_orm::sea_query::{Expr, ExprTrait, Query};
     let waiting: Vec<i64> = mobile_id::Entity::find()
         .filter(mobile_id::Column::PersonId.eq(person_id))
-        .filter(mobile_id::Column::State.eq(tessera_process::MobileIdState::Registered.as_str()))
+        .filter(mobile_id::Column::State.eq(tessera_process::MobileIdState::Registered))
         .all(conn)
         .await?
         .into_iter()

@@ -211,7 +211,7 @@ async fn count_failure(engine: &Engine, source: &str, a: &act::Model) -> Result<
         let failed: i32 = row.try_get("", "failed_attempts")?;
         let m = runner::load::<mobile_id::Entity>(txn, ObjectKind::MobileId, a.mobile_id).await?;
         let now_blocked = failed >= MAX_FAILED_ATTEMPTS;
-        let waiting = super::state(&m)? == MobileIdState::Registered;
+        let waiting = m.state == MobileIdState::Registered;
         if now_blocked {
             let mut q = Query::update();
             q.table("mobile_id_activation")
@@ -224,7 +224,10 @@ async fn count_failure(engine: &Engine, source: &str, a: &act::Model) -> Result<
             txn,
             now,
             None,
-            AuditRecord::event(if now_blocked { "MobileIdActivationBlocked" } else { "MobileIdWrongCode" }, (ObjectKind::MobileId, m.id), &m.state, serde_json::json!({ "failed_attempts": failed, "source": source }), if now_blocked {
+            AuditRecord::event(
+if now_blocked { "MobileIdActivationBlocked" } else { "MobileIdWrongCode" },
+m.state,
+m.id, serde_json::json!({ "failed_attempts": failed, "source": source }), if now_blocked {
                     format!("Activation of mobile ID {} blocked after {failed} wrong codes (last from {source})", m.id)
                 } else {
                     format!("Wrong activation code for mobile ID {} from {source} ({failed} of {MAX_FAILED_ATTEMPTS})", m.id)
@@ -267,7 +270,7 @@ pub async fn properties(
 }
 
 fn usable(m: &mobile_id::Model) -> Result<()> {
-    let state = super::state(m)?;
+    let state = m.state;
     if state != MobileIdState::Registered {
         return Err(EstError::Forbidden(format!(
             "Mobile ID {} is {}: it can no longer be enrolled.",
@@ -340,7 +343,7 @@ async fn enroll_in(
         )));
     }
     let holder = crate::objects::user::people::load(txn, m.person_id).await?;
-    if crate::objects::user::people::user_state(&holder)? != tessera_process::UserState::Active {
+    if holder.state != tessera_process::UserState::Active {
         return Err(EstError::Forbidden(format!(
             "The holder of mobile ID {} is {}, so it cannot be enrolled.",
             m.id, holder.state
@@ -366,7 +369,7 @@ async fn enroll_in(
         .await?;
     if let Some(c) = existing
         .iter()
-        .find(|c| c.profile == purpose.label() && c.state != CertificateState::Revoked.as_str())
+        .find(|c| c.profile == purpose.label() && c.state != CertificateState::Revoked)
     {
         return Err(EstError::Conflict(format!(
             "The {label} certificate of mobile ID {} was already enrolled (serial {}). Each certificate is enrolled once.",
@@ -399,8 +402,8 @@ async fn enroll_in(
         None,
         AuditRecord::event(
             "MobileIdCertificateEnrolled",
-            (ObjectKind::MobileId, m.id),
-            &m.state,
+            m.state,
+            m.id,
             serde_json::json!({
                 "label": label,
                 "serial": issued.serial,
@@ -418,7 +421,7 @@ async fn enroll_in(
     .await?;
     let live: Vec<certificate::Model> = existing
         .into_iter()
-        .filter(|c| c.state != CertificateState::Revoked.as_str())
+        .filter(|c| c.state != CertificateState::Revoked)
         .collect();
     let mut done: Vec<String> = super::labels_of(&live);
     done.push(label.clone());
@@ -503,7 +506,10 @@ async fn key_source(
                 txn,
                 now,
                 None,
-                AuditRecord::event("KeyRecovered", (ObjectKind::User, holder.id), &holder.state, serde_json::json!({
+                AuditRecord::event(
+"KeyRecovered",
+holder.state,
+holder.id, serde_json::json!({
                         "serial": old.serial,
                         "certificate_id": old.id,
                         "owner": { "kind": old.owner_kind, "id": old.owner_id },

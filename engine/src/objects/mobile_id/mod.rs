@@ -20,7 +20,6 @@ use crate::entity::mobile_id;
 use crate::{EngineError, Result};
 use sea_orm::ConnectionTrait;
 use tessera_process::profile::{CertPurpose, CertificateProfile};
-use tessera_process::{MobileIdState, ObjectKind};
 
 use tessera_process::options::mobile_id as option;
 /// The options a Supply mobile ID run shows and records.
@@ -70,10 +69,6 @@ pub fn labels(m: &mobile_id::Model) -> Vec<String> {
         .filter(|l| !l.is_empty())
         .map(String::from)
         .collect()
-}
-
-pub fn state(m: &mobile_id::Model) -> Result<MobileIdState> {
-    crate::stored::parse_kind_state(ObjectKind::MobileId, &m.state)
 }
 
 /// The labels the phone makes keys for and those whose key Tessera provides (a recoverable

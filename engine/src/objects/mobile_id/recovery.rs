@@ -38,7 +38,7 @@ pub async fn consent(
                     "Mobile ID {id} was supplied without \"Recover encryption certificates\": there is nothing to consent to."
                 )));
             }
-            if super::state(&m)? != MobileIdState::Registered {
+            if m.state != MobileIdState::Registered {
                 return Err(EngineError::Invalid(format!(
                     "Mobile ID {id} is {}: consent is given only while it waits for enrollment.",
                     m.state
@@ -72,7 +72,10 @@ pub async fn consent(
 txn,
 now,
 Some(caller),
-                AuditRecord::event("MobileIdKeyRecoveryConsented", (ObjectKind::User, holder.id), &holder.state, serde_json::json!({
+                AuditRecord::event(
+"MobileIdKeyRecoveryConsented",
+holder.state,
+holder.id, serde_json::json!({
                         "mobile_id": id,
                         "reason": reason,
                         "started_by": m.requested_by,

@@ -56,7 +56,7 @@ async fn check(
     }
     people::may_see_person(caller, user_id)?;
     let p = people::load(conn, user_id).await?;
-    let state = State::User(people::user_state(&p)?);
+    let state = State::User(p.state);
     require_state(def, state)?;
     require_enabled(conn, def, state).await?;
     let opts = options::current(conn, PACKAGE).await?;
@@ -155,7 +155,7 @@ pub async fn supply(
             // codes about, and the operator could not tell which phone used which.
             if let Some(waiting) = mobile_id::Entity::find()
                 .filter(mobile_id::Column::PersonId.eq(p.id))
-                .filter(mobile_id::Column::State.eq(MobileIdState::Registered.as_str()))
+                .filter(mobile_id::Column::State.eq(MobileIdState::Registered))
                 .one(txn)
                 .await?
             {
@@ -176,7 +176,7 @@ pub async fn supply(
             let recover = plan.opts.get(option::RECOVER_ENCRYPTION_CERTIFICATES);
             let id = mobile_id::Entity::insert(mobile_id::ActiveModel {
                 person_id: Set(p.id),
-                state: Set(to.as_str().into()),
+                state: Set(to),
                 version: Set(1),
                 created_at: Set(now),
                 updated_at: Set(now),
@@ -312,7 +312,7 @@ pub async fn show_qr(engine: &Engine, caller: &Caller, mobile_id: i64) -> Result
                     id: mobile_id,
                 });
             }
-            if super::state(&m)? != MobileIdState::Registered {
+            if m.state != MobileIdState::Registered {
                 return Err(EngineError::Invalid(format!(
                     "Mobile ID {} is {}: only a mobile ID waiting to be enrolled has a QR code.",
                     m.id, m.state
@@ -331,7 +331,10 @@ pub async fn show_qr(engine: &Engine, caller: &Caller, mobile_id: i64) -> Result
 txn,
 now,
 Some(caller),
-                AuditRecord::event("MobileIdQrShown", (ObjectKind::MobileId, m.id), &m.state, serde_json::json!({ "expires_at": qr.expires_at }), format!(
+                AuditRecord::event(
+"MobileIdQrShown",
+m.state,
+m.id, serde_json::json!({ "expires_at": qr.expires_at }), format!(
                         "QR code of mobile ID {} shown in Self-Service (a new code, valid until {})",
                         m.id, qr.expires_at
                     )),

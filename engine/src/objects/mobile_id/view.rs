@@ -14,7 +14,7 @@ async fn enrolled(conn: &impl ConnectionTrait, id: i64) -> Result<Vec<String>> {
     let certs = certificate::Entity::find()
         .filter(certificate::Column::OwnerKind.eq(ObjectKind::MobileId.as_str()))
         .filter(certificate::Column::OwnerId.eq(id))
-        .filter(certificate::Column::State.ne(CertificateState::Revoked.as_str()))
+        .filter(certificate::Column::State.ne(CertificateState::Revoked))
         .all(conn)
         .await?;
     Ok(super::labels_of(&certs))
@@ -48,7 +48,7 @@ pub(crate) async fn row(
     Ok(MobileIdRow {
         recovery_consent: consent,
         id: m.id,
-        state: super::state(m)?,
+        state: m.state,
         version: m.version,
         user_id: m.person_id,
         user: holder.to_string(),
@@ -98,7 +98,6 @@ pub async fn page(engine: &Engine, caller: &Caller, id: i64) -> Result<MobileIdP
         properties,
         certificates: crate::pki::of_owner(&engine.db, (ObjectKind::MobileId, m.id)).await?,
         history: audit::history(&engine.db, ObjectKind::MobileId, m.id).await?,
-        commands: enablement::commands(&engine.db, caller, State::MobileId(super::state(&m)?))
-            .await?,
+        commands: enablement::commands(&engine.db, caller, State::MobileId(m.state)).await?,
     })
 }

@@ -99,7 +99,7 @@ async fn insert_person(
         upn: Set(input.upn.clone()),
         email: Set(input.email.clone()),
         department: Set(input.department.clone()),
-        state: Set(state.as_str().into()),
+        state: Set(state),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
@@ -199,8 +199,8 @@ pub(crate) async fn store_edit(
         Some(caller),
         AuditRecord::event(
             "UserEdited",
-            (ObjectKind::User, p.id),
-            &p.state,
+            p.state,
+            p.id,
             serde_json::json!({ "before": before, "after": input, "how": how }),
             format!(
                 "{} ({}) {how}: {}",
@@ -251,7 +251,7 @@ pub async fn update(
                     p.employee_id
                 )));
             }
-            let state = people::user_state(&p)?;
+            let state = p.state;
             if state.is_final() {
                 return Err(EngineError::Invalid(format!(
                     "{} is {}; a user in a final state is not edited.",
@@ -361,7 +361,7 @@ pub async fn decide(
         .transact(async |txn| {
             let now = txn.now();
             let p = people::load(txn, user_id).await?;
-            let from = State::User(people::user_state(&p)?);
+            let from = State::User(p.state);
             require_state(def, from)?;
             let requested_by = requester(txn, p.id).await?;
             if requested_by == Some(caller.account_id) {
@@ -466,7 +466,7 @@ async fn plan(
                 let current = existing.get(&input.employee_id).cloned();
                 let mut needs_approval = false;
                 if let Some(p) = &current {
-                    let state = people::user_state(p)?;
+                    let state = p.state;
                     if !changes(p, &input).is_empty() {
                         if state.is_final() || state == UserState::Requested {
                             out.messages.push(format!(
@@ -633,7 +633,7 @@ pub async fn requested(
 ) -> Result<Vec<tessera_process::dto::UserSummary>> {
     authorize(caller, ProcessId::UsersProcApprove.def())?;
     person::Entity::find()
-        .filter(person::Column::State.eq(UserState::Requested.as_str()))
+        .filter(person::Column::State.eq(UserState::Requested))
         .order_by_asc(person::Column::Id)
         .all(&engine.db)
         .await?

@@ -235,8 +235,8 @@ pub async fn redeem(engine: &Engine, source: &str, token: &str, password: &str) 
                 Some(&person_self),
                 AuditRecord::event(
                     "PasswordSetFromLink",
-                    (tessera_process::ObjectKind::User, p.id),
-                    &p.state,
+                    p.state,
+                    p.id,
                     serde_json::json!({
                         "account_id": a.id,
                         "purpose": link.purpose,

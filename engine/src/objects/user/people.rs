@@ -9,7 +9,7 @@ use sea_orm::{
 };
 use std::collections::HashMap;
 use tessera_process::dto::{CardSummary, UserDetail, UserPage, UserSummary};
-use tessera_process::{CardState, ObjectKind, Role, State, UserState};
+use tessera_process::{ObjectKind, Role, State};
 
 const STAFF: &[Role] = &[
     Role::Operator,
@@ -51,10 +51,6 @@ pub fn may_see_object(caller: &Caller, person_id: i64, object: (ObjectKind, i64)
     })
 }
 
-pub fn user_state(p: &person::Model) -> Result<UserState> {
-    crate::stored::parse_kind_state(ObjectKind::User, &p.state)
-}
-
 pub fn detail(p: &person::Model) -> Result<UserDetail> {
     Ok(UserDetail {
         id: p.id,
@@ -65,7 +61,7 @@ pub fn detail(p: &person::Model) -> Result<UserDetail> {
         upn: p.upn.clone(),
         email: p.email.clone(),
         department: p.department.clone(),
-        state: user_state(p)?,
+        state: p.state,
         version: p.version,
     })
 }
@@ -77,7 +73,7 @@ pub fn summary(p: &person::Model) -> Result<UserSummary> {
         common_name: p.common_name.clone(),
         upn: p.upn.clone(),
         department: p.department.clone(),
-        state: user_state(p)?,
+        state: p.state,
     })
 }
 
@@ -88,7 +84,7 @@ pub async fn active_holder(
     then: &str,
 ) -> Result<person::Model> {
     let p = load(conn, id).await?;
-    if user_state(&p)? != tessera_process::UserState::Active {
+    if p.state != tessera_process::UserState::Active {
         return Err(crate::EngineError::Invalid(format!(
             "{} is {}{then}",
             p.common_name, p.state
@@ -183,14 +179,10 @@ pub(crate) async fn holder_names(
     Ok(names)
 }
 
-pub(crate) fn card_state(c: &card::Model) -> Result<CardState> {
-    crate::stored::parse_kind_state(ObjectKind::Card, &c.state)
-}
-
 pub(crate) fn card_summary(c: &card::Model, names: &HashMap<i64, String>) -> Result<CardSummary> {
     Ok(CardSummary {
         id: c.id,
-        state: card_state(c)?,
+        state: c.state,
         card_profile: c.card_profile.clone(),
         requested_by: names.get(&c.requested_by).cloned().unwrap_or_default(),
         created_at: crate::time::text(c.created_at),
@@ -209,7 +201,7 @@ pub async fn page(engine: &Engine, caller: &Caller, id: i64) -> Result<UserPage>
         .all(&engine.db)
         .await?;
     let names = account_names(&engine.db, cards.iter().map(|c| c.requested_by)).await?;
-    let state = State::User(user_state(&p)?);
+    let state = State::User(p.state);
     Ok(UserPage {
         certificates: crate::pki::of_person(&engine.db, id).await?,
         user: detail(&p)?,

@@ -217,8 +217,8 @@ pub(crate) async fn request(
         Some(caller),
         AuditRecord::event(
             "UserChangeRequested",
-            (ObjectKind::User, p.id),
-            &p.state,
+            p.state,
+            p.id,
             serde_json::json!({
                 "change_id": id,
                 "before": before,
@@ -350,7 +350,10 @@ pub async fn decide(
 txn,
 now,
 Some(caller),
-                AuditRecord::event(if approve { "UserChangeApproved" } else { "UserChangeRejected" }, (ObjectKind::User, p.id), &p.state, serde_json::json!({
+                AuditRecord::event(
+if approve { "UserChangeApproved" } else { "UserChangeRejected" },
+p.state,
+p.id, serde_json::json!({
                         "change_id": c.id,
                         "requested_by": requester,
                         "reason": (!reason.is_empty()).then_some(reason),
