@@ -22,6 +22,44 @@ pub fn ErrorBox(error: tessera_process::AppError) -> impl IntoView {
     }
 }
 
+/// The last refusal of a form's action, for the form to show at the field it names.
+pub fn refusal_of<T>(action: ServerAction<T>) -> Signal<Option<tessera_process::AppError>>
+where
+    T: leptos::server_fn::ServerFn<Error = tessera_process::AppError>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+    T::Output: Clone + Send + Sync + 'static,
+{
+    Signal::derive(move || action.value().get().and_then(|r| r.err()))
+}
+
+/// A refusal at the form field `name`, when it is about that field.
+#[component]
+pub fn FieldRefusal(
+    refused: Signal<Option<tessera_process::AppError>>,
+    name: &'static str,
+) -> impl IntoView {
+    move || {
+        refused
+            .get()
+            .filter(|e| e.field.as_deref() == Some(name))
+            .map(|e| view! { <small class="error" role="alert">{e.message}</small> })
+    }
+}
+
+/// A refusal of a form's save, unless it is about one of the form's `fields`: those are shown
+/// at the field (`FieldRefusal`), not twice.
+#[component]
+pub fn FormRefusal(
+    error: tessera_process::AppError,
+    fields: &'static [&'static str],
+) -> impl IntoView {
+    let at_a_field = error.field.as_deref().is_some_and(|f| fields.contains(&f));
+    (!at_a_field).then(|| view! { <ErrorBox error/> })
+}
+
 #[component]
 pub fn Loading() -> impl IntoView {
     view! { <p class="loading">"Loading…"</p> }

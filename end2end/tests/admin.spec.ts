@@ -154,6 +154,11 @@ test('create a user with the approval step; another approver approves', async ({
   await form.getByRole('button', { name: 'Save' }).click();
   await expect(form.locator('[data-field="email"] [role="alert"]')).toContainText('not a valid e-mail address');
   await form.locator('input[name="email"]').fill('grace.hopper@example.com');
+  // The server's refusal of a UPN someone else has is shown at the UPN, not above the form.
+  await form.locator('input[name="upn"]').fill('Alice.Andersson@example.com');
+  await form.getByRole('button', { name: 'Save' }).click();
+  await expect(form.locator('[data-field="upn"] [role="alert"]')).toContainText('already has the UPN');
+  await form.locator('input[name="upn"]').fill('grace.hopper@example.com');
   await form.getByRole('button', { name: 'Save' }).click();
   await expect(page.getByTestId('outcome')).toContainText('Grace Hopper was created and waits for an approver');
   await follow(page, page.getByRole('link', { name: 'Open the user' }));

@@ -25,25 +25,28 @@ fn admin(caller: &Caller) -> Result<()> {
 /// Self-service is a role of its own: an end user's account never also holds staff rights.
 fn check_roles(roles: &[Role], has_person: bool) -> Result<()> {
     if roles.is_empty() {
-        return Err(EngineError::Invalid(
-            "Give the account at least one role.".into(),
+        return Err(EngineError::bad_input(
+            "roles",
+            "Give the account at least one role.",
         ));
     }
     let self_service = roles.contains(&Role::SelfService);
     if self_service && roles.len() > 1 {
-        return Err(EngineError::Invalid(
-            "A self-service account holds no other role: staff work with a separate account."
-                .into(),
+        return Err(EngineError::bad_input(
+            "roles",
+            "A self-service account holds no other role: staff work with a separate account.",
         ));
     }
     if self_service && !has_person {
-        return Err(EngineError::Invalid(
-            "A self-service account belongs to one user: give the user's employee id.".into(),
+        return Err(EngineError::bad_input(
+            "employee_id",
+            "A self-service account belongs to one user: give the user's employee id.",
         ));
     }
     if !self_service && has_person {
-        return Err(EngineError::Invalid(
-            "Only a self-service account is linked to a user.".into(),
+        return Err(EngineError::bad_input(
+            "employee_id",
+            "Only a self-service account is linked to a user.",
         ));
     }
     Ok(())
@@ -101,14 +104,16 @@ pub async fn create(engine: &Engine, caller: &Caller, new: NewAccount) -> Result
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '@'))
     {
-        return Err(EngineError::Invalid(format!(
-            "The user name may have letters, digits and . - _ @ (1 to {MAX_USERNAME})."
-        )));
+        return Err(EngineError::bad_input(
+            "username",
+            format!("The user name may have letters, digits and . - _ @ (1 to {MAX_USERNAME})."),
+        ));
     }
     let display_name = new.display_name.trim().to_string();
     if display_name.is_empty() || display_name.chars().count() > 100 {
-        return Err(EngineError::Invalid(
-            "Give the account a display name (at most 100 characters).".into(),
+        return Err(EngineError::bad_input(
+            "display_name",
+            "Give the account a display name (at most 100 characters).",
         ));
     }
     let employee_id = new.employee_id.trim();
@@ -117,9 +122,7 @@ pub async fn create(engine: &Engine, caller: &Caller, new: NewAccount) -> Result
         crate::passwords::check(&new.password, &[&username, &display_name])?;
         crate::auth::hash_in_slot(engine, &new.password).await?
     } else if !new.password.is_empty() {
-        return Err(EngineError::Invalid(
-            "Leave the initial password empty: a self-service user chooses their own, with a link Tessera mails to the user's address.".into(),
-        ));
+        return Err(EngineError::bad_input("password", "Leave the initial password empty: a self-service user chooses their own, with a link Tessera mails to the user's address."));
     } else {
         NO_PASSWORD.to_string()
     };
@@ -128,10 +131,13 @@ pub async fn create(engine: &Engine, caller: &Caller, new: NewAccount) -> Result
             let now = txn.now();
             // "Admin" beside "admin" would be two accounts one person cannot tell apart.
             if let Some(other) = same_name(txn, &username).await? {
-                return Err(EngineError::Invalid(format!(
-                    "There is already an account \"{}\"; user names are compared without case.",
-                    other.username
-                )));
+                return Err(EngineError::bad_input(
+                    "username",
+                    format!(
+                        "There is already an account \"{}\"; user names are compared without case.",
+                        other.username
+                    ),
+                ));
             }
             let person = if employee_id.is_empty() {
                 None
@@ -141,25 +147,32 @@ pub async fn create(engine: &Engine, caller: &Caller, new: NewAccount) -> Result
                     .one(txn)
                     .await?
                     .ok_or_else(|| {
-                        EngineError::Invalid(format!(
-                            "There is no user with employee id {employee_id}."
-                        ))
+                        EngineError::bad_input(
+                            "employee_id",
+                            format!("There is no user with employee id {employee_id}."),
+                        )
                     })?;
                 if p.state.is_final() {
-                    return Err(EngineError::Invalid(format!(
-                        "{} is {}: a self-service account is only for a user who may have credentials.",
-                        p.common_name, p.state
-                    )));
+                    return Err(EngineError::bad_input(
+                        "employee_id",
+                        format!(
+                            "{} is {}: a self-service account is only for a user who may have credentials.",
+                            p.common_name, p.state
+                        ),
+                    ));
                 }
                 if let Some(other) = account::Entity::find()
                     .filter(account::Column::PersonId.eq(p.id))
                     .one(txn)
                     .await?
                 {
-                    return Err(EngineError::Invalid(format!(
-                        "{} already has the self-service account \"{}\".",
-                        p.common_name, other.username
-                    )));
+                    return Err(EngineError::bad_input(
+                        "employee_id",
+                        format!(
+                            "{} already has the self-service account \"{}\".",
+                            p.common_name, other.username
+                        ),
+                    ));
                 }
                 Some(p)
             };
@@ -276,7 +289,7 @@ pub async fn reset_password(
                         .one(txn)
                         .await?
                         .ok_or_else(|| {
-                            EngineError::Invalid("The account's user is gone.".into())
+                            EngineError::Corrupt("The account's user is gone.".into())
                         })?;
                     let purpose = Purpose::Reset;
                     Some(invitations::send(txn, now, engine, caller, &a, &p, purpose).await?)
@@ -329,7 +342,7 @@ async fn load(conn: &impl ConnectionTrait, id: i64) -> Result<account::Model> {
     account::Entity::find_by_id(id)
         .one(conn)
         .await?
-        .ok_or_else(|| EngineError::Invalid(format!("There is no account with id {id}.")))
+        .ok_or_else(|| EngineError::Missing(format!("There is no account with id {id}.")))
 }
 
 /// Changes an account's roles and whether it is disabled, if it is still as the admin saw it
@@ -371,7 +384,7 @@ pub async fn update(
             seen.sort();
             seen.dedup();
             if before != seen || a.disabled != seen_disabled {
-                return Err(EngineError::Invalid(format!(
+                return Err(EngineError::NotNow(format!(
                     "The account \"{}\" was changed by someone else in the meantime. Reload the page and try again.",
                     a.username
                 )));
@@ -406,7 +419,7 @@ pub async fn update(
                 }
             }
             if enabled_admins == 0 {
-                return Err(EngineError::Invalid(
+                return Err(EngineError::NotNow(
                     "This would leave no enabled admin account.".into(),
                 ));
             }

@@ -300,7 +300,11 @@ fn row(m: audit_log::Model) -> AuditRow {
 }
 
 /// A day or a time the audit viewer was given, as the first or last instant it means.
-fn instant(text: &str, end_of_day: bool) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+fn instant(
+    field: &'static str,
+    text: &str,
+    end_of_day: bool,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
     let t = text.trim();
     if t.is_empty() {
         return Ok(None);
@@ -309,9 +313,12 @@ fn instant(text: &str, end_of_day: bool) -> Result<Option<chrono::DateTime<chron
         return Ok(Some(at.with_timezone(&chrono::Utc)));
     }
     let day = chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d").map_err(|_| {
-        EngineError::Invalid(format!(
-            "\"{t}\" is not a date: write it as 2026-11-21, or a time as 2026-11-21T09:30:00Z."
-        ))
+        EngineError::bad_input(
+            field,
+            format!(
+                "\"{t}\" is not a date: write it as 2026-11-21, or a time as 2026-11-21T09:30:00Z."
+            ),
+        )
     })?;
     let time = if end_of_day {
         chrono::NaiveTime::from_hms_micro_opt(23, 59, 59, 999_999)
@@ -331,16 +338,19 @@ pub async fn search(
     let mut q = audit_log::Entity::find();
     if !f.object_kind.trim().is_empty() {
         let kind = ObjectKind::parse(f.object_kind.trim()).ok_or_else(|| {
-            EngineError::Invalid(format!("There is no object kind \"{}\".", f.object_kind))
+            EngineError::bad_input(
+                "object_kind",
+                format!("There is no object kind \"{}\".", f.object_kind),
+            )
         })?;
         q = q.filter(audit_log::Column::ObjectKind.eq(kind.as_str()));
     }
     if !f.object_id.trim().is_empty() {
         let id: i64 = f.object_id.trim().parse().map_err(|_| {
-            EngineError::Invalid(format!(
-                "The object id \"{}\" is not a number.",
-                f.object_id
-            ))
+            EngineError::bad_input(
+                "object_id",
+                format!("The object id \"{}\" is not a number.", f.object_id),
+            )
         })?;
         q = q.filter(audit_log::Column::ObjectId.eq(id));
     }
@@ -350,12 +360,13 @@ pub async fn search(
     if !f.action.trim().is_empty() {
         q = q.filter(audit_log::Column::Action.eq(f.action.trim()));
     }
-    let since = instant(&f.since, false)?;
-    let until = instant(&f.until, true)?;
+    let since = instant("since", &f.since, false)?;
+    let until = instant("until", &f.until, true)?;
     if let (Some(a), Some(b)) = (since, until) {
         if a > b {
-            return Err(EngineError::Invalid(
-                "The start of the period is after its end.".into(),
+            return Err(EngineError::bad_input(
+                "until",
+                "The start of the period is after its end.",
             ));
         }
     }

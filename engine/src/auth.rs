@@ -55,7 +55,7 @@ pub fn hash_password(password: &str) -> Result<String> {
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
-        .map_err(|e| EngineError::Invalid(format!("The password cannot be hashed: {e}")))
+        .map_err(|e| EngineError::Crypto(format!("The password cannot be hashed: {e}")))
 }
 
 fn verify_password(password: &str, hash: &str) -> bool {
@@ -104,8 +104,9 @@ pub async fn create_account(
     person_id: Option<i64>,
 ) -> Result<i64> {
     if password.len() < 8 {
-        return Err(EngineError::Invalid(
-            "The password needs at least 8 characters.".into(),
+        return Err(EngineError::bad_input(
+            "password",
+            "The password needs at least 8 characters.",
         ));
     }
     let hash = hash_password(password)?;
@@ -448,16 +449,18 @@ pub async fn change_password(
     let ok = verify_in_slot(engine, current, a.password_hash.clone()).await?;
     if !ok {
         throttle.failed(engine, Some(a.id)).await?;
-        return Err(EngineError::Invalid(
-            "The current password is not right; nothing was changed.".into(),
+        return Err(EngineError::bad_input(
+            "current",
+            "The current password is not right; nothing was changed.",
         ));
     }
     if new == current {
-        return Err(EngineError::Invalid(
-            "The new password is the one you have now; choose another.".into(),
+        return Err(EngineError::bad_input(
+            "new",
+            "The new password is the one you have now; choose another.",
         ));
     }
-    crate::passwords::check(new, &[&a.username, &a.display_name])?;
+    crate::passwords::check(new, &[&a.username, &a.display_name]).map_err(|e| e.at_field("new"))?;
     let new_hash = hash_in_slot(engine, new).await?;
     engine
         .transact(async |txn| {

@@ -1,5 +1,5 @@
 use sea_orm::DbErr;
-use tessera_process::{ErrorKind, ObjectKind, OptionError, ProcessId};
+use tessera_process::{ErrorKind, ObjectKind, OptionError, ProcessId, State};
 
 pub type Result<T, E = EngineError> = std::result::Result<T, E>;
 
@@ -22,25 +22,40 @@ pub enum EngineError {
     Forbidden(String),
     #[error("There is no {} with id {id}.", kind.label().to_lowercase())]
     NotFound { kind: ObjectKind, id: i64 },
-    #[error("\"{name}\" is not enabled for a {} in state \"{state}\". An administrator can enable it under Additional Commands.", kind.label().to_lowercase())]
-    NotEnabled {
-        name: &'static str,
-        kind: ObjectKind,
-        state: String,
-    },
-    #[error("\"{name}\" needs the {} to be {required}, but it is \"{actual}\".", kind.label().to_lowercase())]
+    #[error("\"{name}\" is not enabled for a {} in state \"{}\". An administrator can enable it under Additional Commands.", state.kind().label().to_lowercase(), state.as_str())]
+    NotEnabled { name: &'static str, state: State },
+    #[error("\"{name}\" needs the {} to be {required}, but it is \"{}\".", actual.kind().label().to_lowercase(), actual.as_str())]
     WrongState {
         name: &'static str,
-        kind: ObjectKind,
+        /// The states the process starts from, as a sentence ("active or inactive").
         required: String,
-        actual: String,
+        actual: State,
     },
     #[error("This {} was changed by someone else in the meantime. Reload the page and try again.", kind.label().to_lowercase())]
     Conflict { kind: ObjectKind },
-    #[error("You requested this card yourself, so another approver must decide it.")]
-    SelfApproval,
+    /// Four eyes: whoever asked for a `what` (card, user, change) does not decide it.
+    #[error("You requested this {what} yourself, so another approver must decide it.")]
+    SelfApproval { what: &'static str },
+    /// Bad input or a rule of the process, in words a person can act on (400).
     #[error("{0}")]
     Invalid(String),
+    /// What the request names does not exist (404): an account, a change, a job, a version.
+    #[error("{0}")]
+    Missing(String),
+    /// The request is right, but the state of things does not allow it now (409): someone
+    /// changed it meanwhile, it waits for a decision, a production runs, a reader is busy.
+    #[error("{0}")]
+    NotNow(String),
+    /// Stored data the server cannot read: a fault of the server, not of the request.
+    #[error("{0}")]
+    Corrupt(String),
+    /// Bad input in one field of a form: the browser shows the message at that field.
+    #[error("{message}")]
+    Field {
+        /// The field's name in the form (`upn`, `password`, `reason`).
+        field: &'static str,
+        message: String,
+    },
     #[error("{}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))]
     Options(Vec<OptionError>),
     #[error("{process} has no transition from {from} to {to}.")]
@@ -65,25 +80,44 @@ pub enum EngineError {
 }
 
 impl EngineError {
+    /// Bad input in `field`, with words a person can act on.
+    pub fn bad_input(field: &'static str, message: impl Into<String>) -> Self {
+        EngineError::Field {
+            field,
+            message: message.into(),
+        }
+    }
+
+    /// The same refusal about another field: a rule shared by forms that name it differently.
+    pub fn at_field(self, field: &'static str) -> Self {
+        match self {
+            EngineError::Field { message, .. } => EngineError::Field { field, message },
+            other => other,
+        }
+    }
+
     /// What kind of refusal this is, for the browser and for the HTTP status.
     pub fn kind(&self) -> ErrorKind {
         match self {
             EngineError::Unauthenticated | EngineError::BadCredentials => {
                 ErrorKind::Unauthenticated
             }
-            EngineError::Forbidden(_) | EngineError::SelfApproval => ErrorKind::Forbidden,
-            EngineError::NotFound { .. } => ErrorKind::NotFound,
-            EngineError::NotEnabled { .. }
+            EngineError::Forbidden(_) | EngineError::SelfApproval { .. } => ErrorKind::Forbidden,
+            EngineError::NotFound { .. } | EngineError::Missing(_) => ErrorKind::NotFound,
+            EngineError::NotNow(_)
+            | EngineError::NotEnabled { .. }
             | EngineError::WrongState { .. }
             | EngineError::Conflict { .. } => ErrorKind::Conflict,
             EngineError::TooManyAttempts { .. } | EngineError::RateLimited { .. } => {
                 ErrorKind::RateLimited
             }
             EngineError::Busy { .. } => ErrorKind::Busy,
-            EngineError::Invalid(_) | EngineError::Options(_) | EngineError::BadKey(_) => {
-                ErrorKind::BadRequest
-            }
+            EngineError::Invalid(_)
+            | EngineError::Field { .. }
+            | EngineError::Options(_)
+            | EngineError::BadKey(_) => ErrorKind::BadRequest,
             EngineError::Db(_)
+            | EngineError::Corrupt(_)
             | EngineError::AuditBroken { .. }
             | EngineError::NoTransition { .. }
             | EngineError::Config(_)
@@ -97,9 +131,11 @@ impl EngineError {
         self.kind().status()
     }
 
-    /// The form field the refusal is about: the first option a saved document got wrong.
+    /// The form field the refusal is about: the field of bad input, or the first option a saved
+    /// document got wrong.
     pub fn field(&self) -> Option<String> {
         match self {
+            EngineError::Field { field, .. } => Some((*field).to_string()),
             EngineError::Options(errors) => errors.first().map(|e| match e {
                 OptionError::UnknownKey { key, .. } | OptionError::Invalid { key, .. } => {
                     key.clone()

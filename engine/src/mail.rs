@@ -139,7 +139,7 @@ pub async fn enqueue_sealed(
     let m = outbox::Entity::find_by_id(id)
         .one(conn)
         .await?
-        .ok_or_else(|| EngineError::Invalid("the queued message vanished".into()))?;
+        .ok_or_else(|| EngineError::Corrupt("the queued message vanished".into()))?;
     let content = zeroize::Zeroizing::new(
         serde_json::to_vec(&SealedContent {
             body: body.to_string(),

@@ -106,7 +106,7 @@ pub async fn current(conn: &impl ConnectionTrait, p: OptionsPackage) -> Result<C
     Ok(match row {
         Some(r) => {
             let stored: OptionsDocument = serde_json::from_str(&r.document).map_err(|e| {
-                EngineError::Invalid(format!("The stored {p} document is not readable: {e}"))
+                EngineError::Corrupt(format!("The stored {p} document is not readable: {e}"))
             })?;
             Current {
                 version: r.version,
@@ -139,7 +139,7 @@ pub async fn at_version(
     match row {
         Some(r) => {
             let stored: OptionsDocument = serde_json::from_str(&r.document).map_err(|e| {
-                EngineError::Invalid(format!("The stored {p} document is not readable: {e}"))
+                EngineError::Corrupt(format!("The stored {p} document is not readable: {e}"))
             })?;
             Ok(Current {
                 version: r.version,
@@ -166,7 +166,7 @@ async fn current_at(
 ) -> Result<Current> {
     let cur = current(conn, p).await?;
     if cur.version != expected_version {
-        return Err(EngineError::Invalid(format!(
+        return Err(EngineError::NotNow(format!(
             "{p} was changed by someone else (now version {}). Reload the page and try again.",
             cur.version
         )));
@@ -283,7 +283,7 @@ async fn store_next(
             EngineError::Db(db)
                 if matches!(db.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) =>
             {
-                EngineError::Invalid(format!(
+                EngineError::NotNow(format!(
                     "{p} was changed by someone else. Reload the page and try again."
                 ))
             }
@@ -374,9 +374,9 @@ pub async fn restore(
                 .filter(options_version::Column::Version.eq(version))
                 .one(txn)
                 .await?
-                .ok_or_else(|| EngineError::Invalid(format!("{p} has no version {version}.")))?;
+                .ok_or_else(|| EngineError::Missing(format!("{p} has no version {version}.")))?;
             let doc: OptionsDocument = serde_json::from_str(&old.document).map_err(|e| {
-                EngineError::Invalid(format!("Version {version} of {p} is not readable: {e}"))
+                EngineError::Corrupt(format!("Version {version} of {p} is not readable: {e}"))
             })?;
             let doc = p.complete(&doc);
             p.validate(&doc).map_err(EngineError::Options)?;

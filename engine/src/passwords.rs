@@ -13,9 +13,10 @@ pub const MAX_LENGTH: usize = 256;
 pub fn check(password: &str, names: &[&str]) -> Result<()> {
     let length = password.chars().count();
     if !(MIN_LENGTH..=MAX_LENGTH).contains(&length) {
-        return Err(EngineError::Invalid(format!(
-            "The password needs {MIN_LENGTH} to {MAX_LENGTH} characters; a few unusual words make a good one."
-        )));
+        return Err(EngineError::bad_input(
+            "password",
+            format!("The password needs {MIN_LENGTH} to {MAX_LENGTH} characters; a few unusual words make a good one."),
+        ));
     }
     // Each word of a name counts on its own: "Tara Andersson" makes "andersson" guessable.
     let words: Vec<String> = names
@@ -40,10 +41,9 @@ pub fn check(password: &str, names: &[&str]) -> Result<()> {
                 parts.join(" ")
             })
             .unwrap_or_default();
-        return Err(EngineError::Invalid(
-            format!("This password is too easy to guess. {advice}")
-                .trim()
-                .to_string(),
+        return Err(EngineError::bad_input(
+            "password",
+            format!("This password is too easy to guess. {advice}").trim(),
         ));
     }
     Ok(())

@@ -10,13 +10,13 @@ pub const MAX_REASON: usize = 500;
 pub fn given_reason<'a>(reason: &'a str, missing: Option<&str>) -> Result<&'a str> {
     let reason = reason.trim();
     if reason.chars().count() > MAX_REASON {
-        return Err(EngineError::Invalid(format!(
-            "The reason is too long: at most {} characters.",
-            MAX_REASON
-        )));
+        return Err(EngineError::bad_input(
+            "reason",
+            format!("The reason is too long: at most {MAX_REASON} characters."),
+        ));
     }
     match missing {
-        Some(message) if reason.is_empty() => Err(EngineError::Invalid(message.into())),
+        Some(message) if reason.is_empty() => Err(EngineError::bad_input("reason", message)),
         _ => Ok(reason),
     }
 }

@@ -38,9 +38,8 @@ pub fn require_state(def: &ProcessDef, state: State) -> Result<()> {
         .join(" or ");
     Err(EngineError::WrongState {
         name: def.name,
-        kind: state.kind(),
         required,
-        actual: state.as_str().to_string(),
+        actual: state,
     })
 }
 
@@ -62,8 +61,7 @@ pub async fn require_enabled(
     if n == 0 {
         return Err(EngineError::NotEnabled {
             name: def.name,
-            kind: state.kind(),
-            state: state.as_str().to_string(),
+            state,
         });
     }
     Ok(())
@@ -295,14 +293,16 @@ pub fn revocation_reason(
     reason: Option<tessera_process::RevocationReason>,
 ) -> Result<Option<tessera_process::RevocationReason>> {
     match (effect, reason) {
-        (tessera_process::CertEffect::Revoke, None) => Err(EngineError::Invalid(format!(
-            "\"{name}\" revokes the certificates: choose a reason."
-        ))),
+        (tessera_process::CertEffect::Revoke, None) => Err(EngineError::bad_input(
+            "reason",
+            format!("\"{name}\" revokes the certificates: choose a reason."),
+        )),
         (
             tessera_process::CertEffect::Revoke,
             Some(tessera_process::RevocationReason::CertificateHold),
-        ) => Err(EngineError::Invalid(
-            "\"Certificate hold\" is not a reason to revoke; choose another.".into(),
+        ) => Err(EngineError::bad_input(
+            "reason",
+            "\"Certificate hold\" is not a reason to revoke; choose another.",
         )),
         (tessera_process::CertEffect::Revoke, r) => Ok(r),
         _ => Ok(None),

@@ -4,14 +4,14 @@
 
 mod common;
 
-use common::{caller, person};
+use common::{bad, caller, person, refusal, refused};
 use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait};
 use tessera_engine::entity::person as person_entity;
 use tessera_engine::objects::user::{directory, people};
 use tessera_engine::{accounts, audit, auth, enablement, options, Engine, EngineError};
 use tessera_process::dto::{AuditFilter, ImportAction, NewAccount};
 use tessera_process::person::PersonInput;
-use tessera_process::{ObjectKind, OptionsPackage, ProcessId, Role, State, UserState};
+use tessera_process::{ErrorKind, ObjectKind, OptionsPackage, ProcessId, Role, State, UserState};
 
 fn someone(id: &str, given: &str) -> PersonInput {
     PersonInput {
@@ -92,7 +92,7 @@ async fn commands_follow_what_the_admin_enables(e: Engine) {
     )
     .await
     .unwrap_err();
-    assert!(err.to_string().contains("does not allow it"), "{err}");
+    assert_eq!(refusal(&err), refused(ErrorKind::BadRequest), "{err}");
     assert!(matches!(
         enablement::set(&e, &op, ProcessId::CardsProcRequest, active, false).await,
         Err(EngineError::Forbidden(_))
@@ -140,11 +140,11 @@ async fn options_keep_their_history_and_restore(e: Engine) {
         .get(tessera_process::options::cards::REQUEST_APPROVAL));
     assert_eq!(options::history(&e.db, p).await.unwrap().len(), 3);
     let err = options::restore(&e, &admin, p, 2, 1).await.unwrap_err();
-    assert!(err.to_string().contains("changed by someone else"), "{err}");
+    assert_eq!(refusal(&err), refused(ErrorKind::Conflict), "{err}");
     let err = options::restore(&e, &admin, p, 3, 1).await.unwrap_err();
-    assert!(err.to_string().contains("Nothing was changed"), "{err}");
+    assert_eq!(refusal(&err), refused(ErrorKind::BadRequest), "{err}");
     let err = options::restore(&e, &admin, p, 3, 99).await.unwrap_err();
-    assert!(err.to_string().contains("no version 99"), "{err}");
+    assert_eq!(refusal(&err), refused(ErrorKind::NotFound), "{err}");
     let rows = audit::search(
         &e.db,
         &AuditFilter {
@@ -166,13 +166,13 @@ async fn options_keep_their_history_and_restore(e: Engine) {
 async fn users_are_created_edited_and_approved(e: Engine) {
     let op = caller(&e, "operator").await;
     let admin = caller(&e, "admin").await;
-    let mut bad = someone("E9001", "Nora");
-    bad.email = "nora at example".into();
-    bad.given_name = " ".into();
-    let err = directory::create(&e, &op, bad)
-        .await
-        .unwrap_err()
-        .to_string();
+    let mut wrong = someone("E9001", "Nora");
+    wrong.email = "nora at example".into();
+    wrong.given_name = " ".into();
+    let err = directory::create(&e, &op, wrong).await.unwrap_err();
+    // Every wrong field is named, and the form shows the refusal at the first of them.
+    assert_eq!(refusal(&err), bad("given_name"), "{err}");
+    let err = err.to_string();
     assert!(
         err.contains("given name is required") && err.contains("not a valid e-mail"),
         "{err}"
@@ -184,25 +184,19 @@ async fn users_are_created_edited_and_approved(e: Engine) {
     assert_eq!(nora.common_name, "Nora Newman");
     let err = directory::create(&e, &op, someone("E9001", "Other"))
         .await
-        .unwrap_err()
-        .to_string();
-    assert!(err.contains("already has the employee id E9001"), "{err}");
+        .unwrap_err();
+    assert_eq!(err.field().as_deref(), Some("employee_id"), "{err}");
+    assert!(err.to_string().contains("E9001"), "{err}");
     let mut dup = someone("E9002", "Nora");
     dup.employee_id = "E9002".into();
-    let err = directory::create(&e, &op, dup)
-        .await
-        .unwrap_err()
-        .to_string();
-    assert!(err.contains("already has the UPN"), "{err}");
+    let err = directory::create(&e, &op, dup).await.unwrap_err();
+    assert_eq!(err.field().as_deref(), Some("upn"), "{err}");
 
     // UPNs compare without case, as a directory does.
     let mut shouting = someone("E9009", "Nora");
     shouting.upn = "NORA.NEWMAN@EXAMPLE.COM".into();
-    let err = directory::create(&e, &op, shouting)
-        .await
-        .unwrap_err()
-        .to_string();
-    assert!(err.contains("already has the UPN"), "{err}");
+    let err = directory::create(&e, &op, shouting).await.unwrap_err();
+    assert_eq!(err.field().as_deref(), Some("upn"), "{err}");
     // The UPN of a user with usable certificates does not change.
     let alice = person(&e, "Alice Andersson").await;
     let mut moved = PersonInput {
@@ -215,9 +209,12 @@ async fn users_are_created_edited_and_approved(e: Engine) {
     };
     let err = directory::update(&e, &op, alice.id, alice.version, moved.clone())
         .await
-        .unwrap_err()
-        .to_string();
-    assert!(err.contains("3 certificates with the UPN"), "{err}");
+        .unwrap_err();
+    assert_eq!(refusal(&err), refused(ErrorKind::Conflict), "{err}");
+    assert!(
+        err.to_string().contains("3 certificates"),
+        "counts them: {err}"
+    );
     moved.upn = alice.upn.to_uppercase();
     moved.department = "Legal".into();
     directory::update(&e, &op, alice.id, alice.version, moved)
@@ -246,9 +243,8 @@ async fn users_are_created_edited_and_approved(e: Engine) {
     rekeyed.employee_id = "E0000".into();
     let err = directory::update(&e, &op, nora.id, edited.user.version, rekeyed)
         .await
-        .unwrap_err()
-        .to_string();
-    assert!(err.contains("cannot be changed"), "{err}");
+        .unwrap_err();
+    assert_eq!(refusal(&err), bad("employee_id"), "{err}");
 
     // With the approval step the user waits for an approver who is not the requester.
     options::save(
@@ -268,18 +264,18 @@ async fn users_are_created_edited_and_approved(e: Engine) {
     let err = directory::decide(&e, &sup, omar.id, omar.version, true, "")
         .await
         .unwrap_err();
-    assert!(err.to_string().contains("another approver"), "{err}");
+    assert!(matches!(err, EngineError::SelfApproval { .. }), "{err}");
     let ap = caller(&e, "approver").await;
     let err = directory::decide(&e, &ap, omar.id, omar.version, false, " ")
         .await
         .unwrap_err();
-    assert!(err.to_string().contains("Say why"), "{err}");
+    assert_eq!(refusal(&err), bad("reason"), "{err}");
     let mut reworded = someone("E9003", "Omar");
     reworded.department = "Finance".into();
     let err = directory::update(&e, &sup, omar.id, omar.version, reworded)
         .await
         .unwrap_err();
-    assert!(err.to_string().contains("waits for approval"), "{err}");
+    assert_eq!(refusal(&err), refused(ErrorKind::Conflict), "{err}");
     let approved = directory::decide(&e, &ap, omar.id, omar.version, true, "")
         .await
         .unwrap();
@@ -400,6 +396,7 @@ async fn csv_import_previews_then_creates_and_updates(e: Engine) {
 async fn accounts_and_roles_are_managed_by_admins(e: Engine) {
     let admin = caller(&e, "admin").await;
     let op = caller(&e, "operator").await;
+    let accounts_before = accounts::list(&e, &admin).await.unwrap().len();
     // A self-service account gets no password from the admin.
     let new = |username: &str, roles: Vec<Role>, employee: &str| NewAccount {
         username: username.into(),
@@ -415,60 +412,46 @@ async fn accounts_and_roles_are_managed_by_admins(e: Engine) {
         accounts::create(&e, &op, new("x", vec![Role::Operator], "")).await,
         Err(EngineError::Forbidden(_))
     ));
-    for (account, expect) in [
+    // Each refusal names the field of the form that is wrong, so the page shows it there.
+    for (account, field) in [
         (
             new("bruno", vec![Role::SelfService, Role::Operator], "E1002"),
-            "holds no other role",
+            "roles",
         ),
-        (
-            new("bruno", vec![Role::SelfService], ""),
-            "give the user's employee id",
-        ),
-        (
-            new("bruno", vec![Role::Operator], "E1002"),
-            "Only a self-service account",
-        ),
-        (new("bruno", vec![], ""), "at least one role"),
-        (
-            new("br uno", vec![Role::Operator], ""),
-            "user name may have",
-        ),
+        (new("bruno", vec![Role::SelfService], ""), "employee_id"),
+        (new("bruno", vec![Role::Operator], "E1002"), "employee_id"),
+        (new("bruno", vec![], ""), "roles"),
+        (new("br uno", vec![Role::Operator], ""), "username"),
         (
             new("alice2", vec![Role::SelfService], "E1001"),
-            "already has the self-service account",
+            "employee_id",
         ),
-        (
-            new("operator", vec![Role::Operator], ""),
-            "already an account",
-        ),
+        (new("operator", vec![Role::Operator], ""), "username"),
         // User names are one without regard to case.
-        (
-            new("Operator", vec![Role::Operator], ""),
-            "already an account \"operator\"",
-        ),
+        (new("Operator", vec![Role::Operator], ""), "username"),
         (
             new("nobody", vec![Role::SelfService], "E0000"),
-            "no user with employee id",
+            "employee_id",
         ),
     ] {
-        let err = accounts::create(&e, &admin, account)
-            .await
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains(expect), "{expect}: {err}");
+        let err = accounts::create(&e, &admin, account).await.unwrap_err();
+        assert_eq!(err.status(), 400, "{err}");
+        assert_eq!(err.field().as_deref(), Some(field), "{err}");
     }
+    assert_eq!(
+        accounts::list(&e, &admin).await.unwrap().len(),
+        accounts_before,
+        "nothing was created"
+    );
     // A staff account gets the admin's initial password, checked against the policy.
     let mut short = new("olga", vec![Role::Operator], "");
     short.password = "short".into();
-    assert!(accounts::create(&e, &admin, short)
-        .await
-        .unwrap_err()
-        .to_string()
-        .contains("10 to 256"));
+    let err = accounts::create(&e, &admin, short).await.unwrap_err();
+    assert_eq!(err.field().as_deref(), Some("password"), "{err}");
     let mut common = new("olga", vec![Role::Operator], "");
     common.password = "password123".into();
     let err = accounts::create(&e, &admin, common).await.unwrap_err();
-    assert!(err.to_string().contains("too easy to guess"), "{err}");
+    assert_eq!(refusal(&err), bad("password"), "{err}");
     let olga = accounts::create(&e, &admin, new("olga", vec![Role::Operator], ""))
         .await
         .unwrap();
@@ -495,14 +478,11 @@ async fn accounts_and_roles_are_managed_by_admins(e: Engine) {
     )
     .await
     .unwrap_err();
-    assert!(
-        err.to_string().contains("current password is not right"),
-        "{err}"
-    );
+    assert_eq!(refusal(&err), bad("current"), "{err}");
     let err = auth::change_password(&e, &first, &token, "a good long password", "olga123456")
         .await
         .unwrap_err();
-    assert!(err.to_string().contains("too easy to guess"), "{err}");
+    assert_eq!(refusal(&err), bad("new"), "{err}");
     let (other, _) = auth::login(&e, "olga", "a good long password", "elsewhere")
         .await
         .unwrap();
@@ -563,10 +543,7 @@ async fn accounts_and_roles_are_managed_by_admins(e: Engine) {
     let err = accounts::create(&e, &admin, with_password)
         .await
         .unwrap_err();
-    assert!(
-        err.to_string().contains("Leave the initial password empty"),
-        "{err}"
-    );
+    assert_eq!(refusal(&err), bad("password"), "{err}");
     let created = accounts::create(&e, &admin, new("bruno", vec![Role::SelfService], "E1002"))
         .await
         .unwrap();
@@ -601,7 +578,7 @@ async fn accounts_and_roles_are_managed_by_admins(e: Engine) {
     )
     .await
     .unwrap_err();
-    assert!(err.to_string().contains("changed by someone else"), "{err}");
+    assert_eq!(refusal(&err), refused(ErrorKind::Conflict), "{err}");
     accounts::update(
         &e,
         &admin,
@@ -643,7 +620,7 @@ async fn accounts_and_roles_are_managed_by_admins(e: Engine) {
     let err = accounts::create(&e, &admin, new("lena", vec![Role::SelfService], "E9301"))
         .await
         .unwrap_err();
-    assert!(err.to_string().contains("is locked"), "{err}");
+    assert_eq!(refusal(&err), bad("employee_id"), "{err}");
     let list = accounts::list(&e, &admin).await.unwrap();
     let bruno = list.iter().find(|a| a.username == "bruno").unwrap();
     assert!(!bruno.disabled && bruno.person.as_ref().unwrap().2 == "E1002");
@@ -694,27 +671,27 @@ async fn the_audit_viewer_filters_and_the_verifier_finds_tampering(e: Engine) {
         ..Default::default()
     };
     assert!(audit::search(&e.db, &past, 50).await.unwrap().is_empty());
-    for (bad, expect) in [
+    for (filter, field) in [
         (
             AuditFilter {
                 since: "yesterday".into(),
                 ..Default::default()
             },
-            "not a date",
+            "since",
         ),
         (
             AuditFilter {
                 object_id: "x".into(),
                 ..Default::default()
             },
-            "not a number",
+            "object_id",
         ),
         (
             AuditFilter {
                 object_kind: "spaceship".into(),
                 ..Default::default()
             },
-            "no object kind",
+            "object_kind",
         ),
         (
             AuditFilter {
@@ -722,14 +699,11 @@ async fn the_audit_viewer_filters_and_the_verifier_finds_tampering(e: Engine) {
                 until: "2026-12-01".into(),
                 ..Default::default()
             },
-            "after its end",
+            "until",
         ),
     ] {
-        let err = audit::search(&e.db, &bad, 10)
-            .await
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains(expect), "{err}");
+        let err = audit::search(&e.db, &filter, 10).await.unwrap_err();
+        assert_eq!(refusal(&err), bad(field), "{err}");
     }
 
     // A record inserted out of order (a forged one, re-using a sequence number in between).

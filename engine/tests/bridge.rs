@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{caller, person, stored_card};
+use common::{bad, caller, person, refusal, stored_card};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use std::process::Command;
 use tessera_engine::bridge::encode::{self, Finished, RunOptions};
@@ -15,7 +15,7 @@ use tessera_engine::objects::card::{self, Decision};
 use tessera_engine::testing::{pcscd, wait_for_removal, VIRTUAL_READER};
 use tessera_engine::{options, Engine};
 use tessera_process::bridge::{EncodingStep, JobState};
-use tessera_process::{ObjectKind, OptionsPackage};
+use tessera_process::{ErrorKind, ObjectKind, OptionsPackage};
 use tessera_virtual_card::{PivCard, VirtualReader};
 
 static READER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -425,7 +425,11 @@ async fn crash_then_reconcile(
     .await
     .err()
     .expect("refused");
-    assert!(refused.to_string().contains("Reconcile"), "{refused}");
+    assert_eq!(
+        refusal(&refused),
+        common::refused(ErrorKind::Conflict),
+        "{refused}"
+    );
 
     let name = VIRTUAL_READER.0.to_string();
     let r = reconcile::reconcile_with(e, bridge, &op, done.job, VIRTUAL_READER.0, move || {
@@ -583,7 +587,7 @@ async fn the_monitor_shows_cards_coming_and_going() {
     );
     // A job holding the reader shows it busy.
     let unknown = bridge.claim("No Such Reader").err().expect("refused");
-    assert!(unknown.to_string().contains("no card reader"), "{unknown}");
+    assert_eq!(refusal(&unknown), bad("reader"), "{unknown}");
     let claim = bridge.claim(VIRTUAL_READER.0).expect("free");
     assert!(
         bridge.claim(VIRTUAL_READER.0).is_err(),
@@ -634,9 +638,9 @@ async fn on_postgres_one_card_gets_one_job() {
         (Ok(_), Ok(_)) => panic!("two jobs for one card"),
         (Err(x), Err(y)) => panic!("both refused: {x}; {y}"),
     };
-    assert!(
-        loser.to_string().contains("already has encoding job")
-            || matches!(loser, tessera_engine::EngineError::Conflict { .. }),
+    assert_eq!(
+        refusal(&loser),
+        common::refused(ErrorKind::Conflict),
         "{loser}"
     );
     let open = encoding_job::Entity::find()
@@ -742,7 +746,7 @@ async fn a_batch_of_temporary_cards_is_encoded_card_after_card() {
         .await
         .err()
         .expect("no reader chosen");
-    assert!(err.to_string().contains("Choose the reader"), "{err}");
+    assert_eq!(refusal(&err), bad("reader"), "{err}");
 
     let mut first = insert(PivCard::new(4_300_001));
     let started =
@@ -1042,8 +1046,9 @@ async fn a_batch_of_personal_cards_is_encoded_card_after_card() {
     )
     .await
     .expect_err("the batch produces it");
-    assert!(
-        alone.to_string().contains("belongs to batch order"),
+    assert_eq!(
+        refusal(&alone),
+        common::refused(ErrorKind::Conflict),
         "{alone}"
     );
     assert!(objects::batch_order::search(&e, &op, ObjectKind::Card)

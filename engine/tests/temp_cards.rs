@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{caller, person};
+use common::{bad, caller, person, refusal, refused};
 use sea_orm::{EntityTrait, PaginatorTrait};
 use tessera_engine::bridge::Bridge;
 use tessera_engine::entity::{batch_order, temp_card, temp_card_secret};
@@ -13,7 +13,8 @@ use tessera_engine::objects::batch_order::Produced;
 use tessera_engine::{audit, options, Engine, EngineError};
 use tessera_process::dto::ProcessInput;
 use tessera_process::{
-    BatchOrderState, ObjectKind, OptionsPackage, ProcessId, RevocationReason, State, TempCardState,
+    BatchOrderState, ErrorKind, ObjectKind, OptionsPackage, ProcessId, RevocationReason, State,
+    TempCardState,
 };
 
 async fn encoding(e: &Engine, on: bool) {
@@ -75,7 +76,7 @@ async fn a_batch_without_encoding_is_produced_in_one_step(e: Engine) {
     let none = objects::batch_order::create(&e, &op, ObjectKind::TempCard, &[])
         .await
         .unwrap_err();
-    assert!(none.to_string().contains("No cards are selected"), "{none}");
+    assert_eq!(refusal(&none), refused(ErrorKind::BadRequest), "{none}");
 
     let batch = objects::batch_order::create(&e, &op, ObjectKind::TempCard, &ids[..3])
         .await
@@ -92,7 +93,11 @@ async fn a_batch_without_encoding_is_produced_in_one_step(e: Engine) {
     let clash = objects::batch_order::create(&e, &op, ObjectKind::TempCard, &[ids[2], ids[3]])
         .await
         .unwrap_err();
-    assert!(clash.to_string().contains(&ids[2].to_string()), "{clash}");
+    assert_eq!(refusal(&clash), refused(ErrorKind::Conflict), "{clash}");
+    assert!(
+        clash.to_string().contains(&ids[2].to_string()),
+        "names the card: {clash}"
+    );
     assert_eq!(
         batch_order::Entity::find().count(&e.db).await.unwrap(),
         batches
@@ -261,7 +266,7 @@ async fn assign_extend_withdraw_lock(e: Engine) {
     )
     .await
     .unwrap_err();
-    assert!(err.to_string().contains("Choose the user"), "{err}");
+    assert_eq!(refusal(&err), bad("user_id"), "{err}");
 
     let out = assign(id, p.id).await.unwrap();
     assert_eq!(out.state, State::TempCard(TempCardState::Assigned));
@@ -273,10 +278,7 @@ async fn assign_extend_withdraw_lock(e: Engine) {
 
     // One assigned temporary card per user.
     let err = assign(other, p.id).await.unwrap_err();
-    assert!(
-        err.to_string().contains("already has temporary card"),
-        "{err}"
-    );
+    assert_eq!(refusal(&err), refused(ErrorKind::Conflict), "{err}");
     assert_eq!(
         card(&e, other).await.state.as_str(),
         TempCardState::Unassigned.as_str()

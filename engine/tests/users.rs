@@ -2,12 +2,12 @@
 
 mod common;
 
-use common::{caller, person, stored_card};
+use common::{bad, caller, person, refusal, refused, stored_card};
 use tessera_engine::pki::crl;
 use tessera_engine::{Engine, EngineError};
 use tessera_process::dto::ProcessInput;
 use tessera_process::{
-    CertificateState, ObjectKind, ProcessId, RevocationReason, State, UserState,
+    CertificateState, ErrorKind, ObjectKind, ProcessId, RevocationReason, State, UserState,
 };
 
 async fn alice_cards(e: &Engine) -> (i64, i64) {
@@ -139,7 +139,7 @@ async fn lock_user_revokes_everything_with_a_reason(e: Engine) {
     )
     .await
     .unwrap_err();
-    assert!(err.to_string().contains("choose a reason"), "{err}");
+    assert_eq!(refusal(&err), bad("reason"), "{err}");
     let err = tessera_engine::lifecycle::run(
         &e,
         &op,
@@ -150,7 +150,7 @@ async fn lock_user_revokes_everything_with_a_reason(e: Engine) {
     )
     .await
     .unwrap_err();
-    assert!(err.to_string().contains("not a reason to revoke"), "{err}");
+    assert_eq!(refusal(&err), bad("reason"), "{err}");
     assert_eq!(
         person(&e, "Alice Andersson").await.state.as_str(),
         "active",
@@ -236,7 +236,7 @@ async fn a_card_request_of_a_deactivated_user_is_not_approved(e: Engine) {
     )
     .await
     .unwrap_err();
-    assert!(err.to_string().contains("cannot be approved"), "{err}");
+    assert_eq!(refusal(&err), refused(ErrorKind::Conflict), "{err}");
     tessera_engine::objects::card::decide(
         &e,
         &ap,
@@ -275,11 +275,7 @@ async fn only_operators_run_user_processes(e: Engine) {
     )
     .await
     .unwrap_err();
-    assert!(
-        err.to_string()
-            .contains("not a process that changes a user"),
-        "{err}"
-    );
+    assert_eq!(refusal(&err), refused(ErrorKind::BadRequest), "{err}");
     // Disabled by the admin: refused even if called directly.
     let txn = e.write().await.unwrap();
     tessera_engine::enablement::disable(

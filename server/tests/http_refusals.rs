@@ -129,6 +129,28 @@ async fn refusals_carry_their_status_and_hostile_requests_change_nothing() {
             .header("content-type", "application/json")
             .body(body.to_string())
     };
+    // Bad input in a form is a 400 that names the field, so the page shows it there; nothing
+    // is created.
+    let nora = |upn: &str| {
+        format!(
+            r#"{{"input":{{"employee_id":"E7001","given_name":"Nora","surname":"Newman","email":"nora@example.com","upn":"{upn}","department":"IT"}}}}"#
+        )
+    };
+    let r = json("/api/create_user", &nora("ALICE.ANDERSSON@example.com"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let refusal: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    assert_eq!(refusal["field"], "upn", "{refusal}");
+    assert_eq!(refusal["kind"], "bad_request", "{refusal}");
+    let r = json("/api/create_user", &nora("not an address"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let refusal: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    assert_eq!(refusal["field"], "upn", "{refusal}");
     for bad in [
         r#"{"process":"CardsProcTakeOver","kind":"card","id":1,"version":1,"input":{}}"#,
         r#"{"process":"CardsProcLock","kind":"card","id":"one","version":1,"input":{}}"#,

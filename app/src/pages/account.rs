@@ -1,8 +1,8 @@
 //! My account, for everybody who signs in: change one's password (required once after an admin
 //! set it), the open sessions, and Sign out everywhere.
 
-use crate::api::{error_text, fetch_my_account, ChangePassword, SignOutEverywhere};
-use crate::components::loaded;
+use crate::api::{fetch_my_account, ChangePassword, SignOutEverywhere};
+use crate::components::{loaded, ErrorBox};
 use leptos::prelude::*;
 
 #[component]
@@ -82,7 +82,7 @@ pub fn AccountPage() -> impl IntoView {
                 <p class="muted">"At least 10 characters. Several unusual words make a password that is easy to remember and hard to guess; names, dates and common passwords are refused."</p>
                 <p class="actions"><button type="submit" class="primary" disabled=move || change.pending().get()>"Change password"</button></p>
                 {move || mismatch.get().then(|| view! { <p class="error" role="alert">"The two new passwords differ."</p> })}
-                {move || change.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{error_text(&e)}</p> })}
+                {move || change.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorBox error=e/> })}
             </form>
         </section>
     }

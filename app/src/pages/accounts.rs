@@ -1,8 +1,8 @@
 //! The admin's accounts: who may sign in, with which roles; a self-service account belongs to
 //! one user.
 
-use crate::api::{error_text, fetch_accounts, CreateAccount, ResetPassword, UpdateAccount};
-use crate::components::loaded;
+use crate::api::{fetch_accounts, CreateAccount, ResetPassword, UpdateAccount};
+use crate::components::{loaded, refusal_of, ErrorBox, FieldRefusal, FormRefusal};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use tessera_process::dto::{AccountRow, NewAccount};
@@ -26,6 +26,15 @@ fn role_boxes(chosen: RwSignal<Vec<Role>>, prefix: String) -> impl IntoView {
         })
         .collect_view()
 }
+
+/// The fields of the new-account form, where the server's refusal of one is shown.
+const NEW_ACCOUNT_FIELDS: &[&str] = &[
+    "username",
+    "display_name",
+    "roles",
+    "password",
+    "employee_id",
+];
 
 #[component]
 pub fn AccountsPage() -> impl IntoView {
@@ -64,12 +73,14 @@ pub fn AccountsPage() -> impl IntoView {
             },
         });
     };
-    let input = |label: &'static str,
-                 name: &'static str,
-                 kind: &'static str,
-                 s: RwSignal<String>| {
+    let refused = refusal_of(create);
+    let input = move |label: &'static str,
+                      name: &'static str,
+                      kind: &'static str,
+                      s: RwSignal<String>| {
         view! {
             <label>{label} <input type=kind name=name prop:value=move || s.get() on:input=move |ev| s.set(event_target_value(&ev))/></label>
+            <FieldRefusal refused name/>
         }
     };
     view! {
@@ -77,12 +88,12 @@ pub fn AccountsPage() -> impl IntoView {
             <h1>"Accounts"</h1>
             {move || update.value().get().map(|r| match r {
                 Ok(()) => view! { <p class="notice" role="status">"Account saved. Its sessions end; it signs in again with the new roles."</p> }.into_any(),
-                Err(e) => view! { <p class="error" role="alert">{error_text(&e)}</p> }.into_any(),
+                Err(e) => view! { <ErrorBox error=e/> }.into_any(),
             })}
             {move || reset.value().get().map(|r| match r {
                 Ok(None) => view! { <p class="notice" role="status">"Password reset. The account's sessions ended; it must choose its own password at the next sign-in."</p> }.into_any(),
                 Ok(Some(to)) => view! { <p class="notice" role="status" data-testid="reset-link-sent">{format!("Password reset. The account's sessions ended, and a link to choose a new password went to {to}.")}</p> }.into_any(),
-                Err(e) => view! { <p class="error" role="alert">{error_text(&e)}</p> }.into_any(),
+                Err(e) => view! { <ErrorBox error=e/> }.into_any(),
             })}
             {loaded(list, move |rows| view! {
                 <table class="list" data-testid="accounts">
@@ -94,7 +105,7 @@ pub fn AccountsPage() -> impl IntoView {
             <form class="options account" on:submit=submit data-testid="new-account">
                 {input("User name", "username", "text", username)}
                 {input("Display name", "display_name", "text", display)}
-                <div class="field"><strong>"Roles"</strong> {role_boxes(roles, "new".into())}</div>
+                <div class="field"><strong>"Roles"</strong> {role_boxes(roles, "new".into())} <FieldRefusal refused name="roles"/></div>
                 <Show when=move || roles.with(|r| r.contains(&Role::SelfService))
                     fallback=move || input("Initial password (changed at the first sign-in)", "password", "password", password)>
                     {input("Employee id of the user", "employee_id", "text", employee)}
@@ -106,7 +117,7 @@ pub fn AccountsPage() -> impl IntoView {
                         Some(to) => format!("Account created. A link to choose a password went to {to}; it works for 72 hours."),
                         None => "Account created. It chooses its own password at the first sign-in.".to_string(),
                     }}</p> }.into_any(),
-                    Err(e) => view! { <p class="error" role="alert">{error_text(&e)}</p> }.into_any(),
+                    Err(e) => view! { <FormRefusal error=e fields=NEW_ACCOUNT_FIELDS/> }.into_any(),
                 })}
             </form>
         </section>

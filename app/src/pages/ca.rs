@@ -1,7 +1,7 @@
 //! The admin's CA page: the CA certificates, how their keys are protected, and the CRL.
 
-use crate::api::{error_text, fetch_ca_page, PublishCrl};
-use crate::components::loaded;
+use crate::api::{fetch_ca_page, PublishCrl};
+use crate::components::{loaded, ErrorBox};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -47,7 +47,7 @@ pub fn CaPage() -> impl IntoView {
             </ActionForm>
             {move || publish.value().get().map(|r| match r {
                 Ok(n) => view! { <p class="notice" role="status">{format!("CRL number {n} published.")}</p> }.into_any(),
-                Err(e) => view! { <p class="error" role="alert">{error_text(&e)}</p> }.into_any(),
+                Err(e) => view! { <ErrorBox error=e/> }.into_any(),
             })}
         </section>
     }

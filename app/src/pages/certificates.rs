@@ -1,8 +1,8 @@
 //! The certificates panel of the user page, the card page and "My credentials", with the key
 //! recovery form for key recovery agents.
 
-use crate::api::{error_text, RecoverKey};
-use crate::components::{signed_in, StateBadge};
+use crate::api::RecoverKey;
+use crate::components::{signed_in, ErrorBox, StateBadge};
 use leptos::prelude::*;
 use tessera_process::dto::CertificateRow;
 use tessera_process::Role;
@@ -104,7 +104,7 @@ fn RecoverForm(id: i64) -> impl IntoView {
                         </a>
                     </p>
                 }.into_any(),
-                Err(e) => view! { <p class="error" role="alert">{error_text(&e)}</p> }.into_any(),
+                Err(e) => view! { <ErrorBox error=e/> }.into_any(),
             })}
         </form>
     }

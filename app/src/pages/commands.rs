@@ -1,8 +1,8 @@
 //! Additional Commands: per object kind, one tab per state with the processes enabled there;
 //! the admin adds what the process model allows and removes what is enabled.
 
-use crate::api::{error_text, fetch_commands_page, SetCommand};
-use crate::components::loaded;
+use crate::api::{fetch_commands_page, SetCommand};
+use crate::components::{loaded, ErrorBox};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
@@ -47,7 +47,7 @@ pub fn CommandsPage() -> impl IntoView {
             <nav class="tabs">
                 {KINDS.iter().map(|k| view! { <A href=format!("/admin/commands/{}", k.as_str())>{k.label()}</A> }).collect_view()}
             </nav>
-            {move || set.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{error_text(&e)}</p> })}
+            {move || set.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorBox error=e/> })}
             {loaded(page, move |p| {
                 let kind = p.kind;
                 let first = p.states.first().map(|s| s.state.as_str().to_string()).unwrap_or_default();

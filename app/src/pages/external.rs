@@ -1,8 +1,8 @@
 //! External production (admin): what is queued for the bureau, the order files written, the
 //! reports received, and "Run sync now".
 
-use crate::api::{error_text, external_production, RunExternalSync};
-use crate::components::loaded;
+use crate::api::{external_production, RunExternalSync};
+use crate::components::{loaded, ErrorBox};
 use leptos::prelude::*;
 
 #[component]
@@ -31,7 +31,7 @@ pub fn ExternalProductionPage() -> impl IntoView {
                         }).collect_view()}
                     </div>
                 }.into_any(),
-                Err(e) => view! { <p class="error" role="alert">{error_text(&e)}</p> }.into_any(),
+                Err(e) => view! { <ErrorBox error=e/> }.into_any(),
             })}
             {loaded(page, |p| view! {
                 <dl class="data">

@@ -3,7 +3,7 @@
 //! Deactivate / Reactivate mobile ID.
 
 use crate::api::{
-    error_text, fetch_mobile_id_page, fetch_supply_mobile_id, ConsentKeyRecovery, ShowMobileIdQr,
+    fetch_mobile_id_page, fetch_supply_mobile_id, ConsentKeyRecovery, ShowMobileIdQr,
     SupplyMobileId,
 };
 use crate::components::id_param;
@@ -96,7 +96,7 @@ fn ShowQr(mobile_id: i64) -> impl IntoView {
             </button>
             {move || show.value().get().map(|r| match r {
                 Ok(qr) => view! { <QrCode qr/> }.into_any(),
-                Err(e) => view! { <p class="error" role="alert">{error_text(&e)}</p> }.into_any(),
+                Err(e) => view! { <ErrorBox error=e/> }.into_any(),
             })}
         </div>
     }
@@ -183,7 +183,7 @@ pub fn SupplyMobileIdPage() -> impl IntoView {
                                         </div>
                                     </div>
                                     {move || run.value().get().and_then(|r| r.err()).map(|e| view! {
-                                        <p class="error" role="alert">{error_text(&e)}</p>
+                                        <ErrorBox error=e/>
                                     })}
                                     <p class="actions">
                                         <button type="button" class="primary" data-testid="next" disabled=move || run.pending().get()
@@ -280,7 +280,7 @@ fn RecoveryConsent(mobile: MobileIdRow) -> impl IntoView {
                 </p>
                 {move || consent.value().get().map(|r| match r {
                     Ok(m) => view! { <p class="notice" role="status">{format!("Consent given: {}", m.recovery_consent.unwrap_or_default())}</p> }.into_any(),
-                    Err(e) => view! { <p class="error" role="alert">{error_text(&e)}</p> }.into_any(),
+                    Err(e) => view! { <ErrorBox error=e/> }.into_any(),
                 })}
             </div>
         </Show>

@@ -1,4 +1,4 @@
-use crate::api::{error_text, fetch_options_page, RestoreOptions, SaveOptions};
+use crate::api::{fetch_options_page, RestoreOptions, SaveOptions};
 use crate::components::{ErrorBox, Loading};
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -96,11 +96,11 @@ pub fn OptionsPage() -> impl IntoView {
             </nav>
             {move || save.value().get().map(|r| match r {
                 Ok(v) => view! { <p class="notice" role="status">{format!("Saved as version {v}.")}</p> }.into_any(),
-                Err(e) => view! { <p class="error" role="alert">{error_text(&e)}</p> }.into_any(),
+                Err(e) => view! { <ErrorBox error=e/> }.into_any(),
             })}
             {move || restore.value().get().map(|r| match r {
                 Ok(v) => view! { <p class="notice" role="status">{format!("Restored as version {v}.")}</p> }.into_any(),
-                Err(e) => view! { <p class="error" role="alert">{error_text(&e)}</p> }.into_any(),
+                Err(e) => view! { <ErrorBox error=e/> }.into_any(),
             })}
             {move || {
                 let errors = local_errors.get();

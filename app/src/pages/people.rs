@@ -1,16 +1,15 @@
 //! Create and edit users, approve or reject a requested user, and import users from CSV.
 
 use crate::api::{
-    error_text, fetch_user_page, CheckImport, CreateUser, DecideUser, DecideUserChange,
-    ImportUsers, UpdateUser,
+    fetch_user_page, CheckImport, CreateUser, DecideUser, DecideUserChange, ImportUsers, UpdateUser,
 };
 use crate::components::id_param;
-use crate::components::{loaded, signed_in, StateBadge};
+use crate::components::{loaded, refusal_of, signed_in, ErrorBox, FormRefusal, StateBadge};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use tessera_process::dto::{ImportAction, PendingChange, UserDetail, UserEditOutcome};
 use tessera_process::person::{PersonInput, CSV_COLUMNS};
-use tessera_process::{Role, UserState};
+use tessera_process::{AppError, Role, UserState};
 
 /// The person form; `submit` gets the entered data once the shared rules pass in the browser.
 #[component]
@@ -19,6 +18,8 @@ fn PersonForm(
     employee_id_fixed: bool,
     pending: Signal<bool>,
     submit: Callback<PersonInput>,
+    /// The server's refusal of the last save: one about a field is shown at that field.
+    refused: Signal<Option<AppError>>,
 ) -> impl IntoView {
     let fields: Vec<(&'static str, &'static str, RwSignal<String>)> = vec![
         (
@@ -76,9 +77,10 @@ fn PersonForm(
                         <label for=name><strong>{label}</strong></label>
                         <input type="text" id=name name=name readonly=readonly prop:value=move || value.get()
                             on:input=move |ev| value.set(event_target_value(&ev))/>
-                        {move || errors.get().into_iter().filter(|(f, _)| f == name).map(|(_, m)| view! {
-                            <small class="error" role="alert">{m}</small>
-                        }).collect_view()}
+                        {move || errors.get().into_iter().filter(|(f, _)| f == name).map(|(_, m)| m)
+                            .chain(refused.get().filter(|e| e.field.as_deref() == Some(name)).map(|e| e.message))
+                            .map(|m| view! { <small class="error" role="alert">{m}</small> })
+                            .collect_view()}
                     </div>
                 }
             }).collect_view()}
@@ -109,10 +111,10 @@ pub fn NewUserPage() -> impl IntoView {
                         <p><A href=format!("/users/{}", u.id)>"Open the user"</A></p>
                     </div>
                 }.into_any(),
-                Err(e) => view! { <p class="error" role="alert">{error_text(&e)}</p> }.into_any(),
+                Err(e) => view! { <FormRefusal error=e fields=CSV_COLUMNS/> }.into_any(),
             })}
             <PersonForm initial=PersonInput::default() employee_id_fixed=false
-                pending=create.pending().into()
+                pending=create.pending().into() refused=refusal_of(create)
                 submit=Callback::new(move |input| { create.dispatch(CreateUser { input }); })/>
         </section>
     }
@@ -137,7 +139,7 @@ pub fn EditUserPage() -> impl IntoView {
                     <p class="notice" role="status">{format!("Saved. {} is at version {}.", u.common_name, u.version)}
                         " " <A href=format!("/users/{}", u.id)>"Open the user"</A></p>
                 }.into_any(),
-                Err(e) => view! { <p class="error" role="alert">{error_text(&e)}</p> }.into_any(),
+                Err(e) => view! { <FormRefusal error=e fields=CSV_COLUMNS/> }.into_any(),
             })}
             {loaded(page, move |p| {
                 let u = p.user;
@@ -147,7 +149,7 @@ pub fn EditUserPage() -> impl IntoView {
                     email: u.email, upn: u.upn, department: u.department,
                 };
                 view! {
-                    <PersonForm initial employee_id_fixed=true pending=update.pending().into()
+                    <PersonForm initial employee_id_fixed=true pending=update.pending().into() refused=refusal_of(update)
                         submit=Callback::new(move |input| { update.dispatch(UpdateUser { user_id, version, input }); })/>
                 }
             })}
@@ -181,7 +183,7 @@ pub fn UserDecision(user: UserDetail) -> impl IntoView {
                 <h2>"This user waits for approval"</h2>
                 {move || decide.value().get().map(|r| match r {
                     Ok(u) => view! { <p class="notice" role="status">{format!("{} is now {}.", u.common_name, u.state.label().to_lowercase())}</p> }.into_any(),
-                    Err(e) => view! { <p class="error" role="alert">{error_text(&e)}</p> }.into_any(),
+                    Err(e) => view! { <ErrorBox error=e/> }.into_any(),
                 })}
                 <label>"Reason (for a rejection) " <input type="text" name="reason" prop:value=move || reason.get() on:input=move |ev| reason.set(event_target_value(&ev))/></label>
                 <p class="actions">
@@ -209,7 +211,7 @@ pub fn PendingChangePanel(change: PendingChange) -> impl IntoView {
             <ul>{change.changes.into_iter().map(|c| view! { <li>{c}</li> }).collect_view()}</ul>
             {move || decide.value().get().map(|r| match r {
                 Ok(u) => view! { <p class="notice" role="status">{format!("Decided. {} is at version {}.", u.common_name, u.version)}</p> }.into_any(),
-                Err(e) => view! { <p class="error" role="alert">{error_text(&e)}</p> }.into_any(),
+                Err(e) => view! { <ErrorBox error=e/> }.into_any(),
             })}
             <Show when=approver>
                 <label>"Reason (for a rejection) " <input type="text" name="reason" prop:value=move || reason.get() on:input=move |ev| reason.set(event_target_value(&ev))/></label>
@@ -253,12 +255,12 @@ pub fn ImportPage() -> impl IntoView {
                     disabled=move || checked.get().is_none_or(|p| p.errors != 0) || import.pending().get()
                     on:click=move |_| { import.dispatch(ImportUsers { text: text.get_untracked() }); }>"Import"</button>
             </p>
-            {move || check.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{error_text(&e)}</p> })}
+            {move || check.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorBox error=e/> })}
             {move || import.value().get().map(|r| match r {
                 Ok(o) => view! { <p class="notice" role="status" data-testid="import-outcome">{format!(
                     "Imported: {} created ({}), {} updated, {} unchanged.", o.created, o.new_state.label().to_lowercase(), o.updated, o.unchanged
                 )}</p> }.into_any(),
-                Err(e) => view! { <p class="error" role="alert">{error_text(&e)}</p> }.into_any(),
+                Err(e) => view! { <ErrorBox error=e/> }.into_any(),
             })}
             {move || checked.get().map(|p| view! {
                 <p data-testid="import-summary" class={if p.errors > 0 { "error" } else { "notice" }}>{format!(

@@ -2,7 +2,7 @@
 //! Reactivate mobile ID, …) at `/<kind>/:id/process/:process`: the object, what happens to it
 //! and what follows it, Next / Cancel, then the outcome.
 
-use crate::api::{error_text, fetch_process, search_users, RunProcess};
+use crate::api::{fetch_process, search_users, RunProcess};
 use crate::components::{id_param, object_href, ErrorBox, Loading, StateBadge, UserData};
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -183,7 +183,7 @@ pub fn ProcessPage(kind: ObjectKind) -> impl IntoView {
                                         <crate::components::RevocationReasonField reason/>
                                     </Show>
                                     {move || run.value().get().and_then(|r| r.err()).map(|e| view! {
-                                        <p class="error" role="alert">{error_text(&e)}</p>
+                                        <ErrorBox error=e/>
                                     })}
                                     <p class="actions">
                                         <button type="button" class="primary" data-testid="next" disabled=move || run.pending().get()

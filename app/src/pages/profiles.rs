@@ -1,8 +1,8 @@
 //! The admin's editor of certificate profiles. The server validates (the same rules as
 //! `CertificateProfile::validate`) and refuses with a message; nothing is lost on a refusal.
 
-use crate::api::{certificate_profiles, error_text, SaveCertificateProfile};
-use crate::components::loaded;
+use crate::api::{certificate_profiles, SaveCertificateProfile};
+use crate::components::{loaded, ErrorBox};
 use leptos::prelude::*;
 use tessera_process::dto::ProfileRow;
 use tessera_process::profile::{ExtendedKeyUsage, KeyAlgorithm, KeyUsageBit};
@@ -125,7 +125,7 @@ fn ProfileForm(row: ProfileRow) -> impl IntoView {
             </Show>
             {move || save.value().get().map(|r| match r {
                 Ok(v) => view! { <p class="notice" role="status">{format!("Saved as version {v}.")}</p> }.into_any(),
-                Err(e) => view! { <p class="error" role="alert">{error_text(&e)}</p> }.into_any(),
+                Err(e) => view! { <ErrorBox error=e/> }.into_any(),
             })}
         </form>
     }

@@ -1,4 +1,4 @@
-use crate::api::{error_text, preview_request_card, RequestCard};
+use crate::api::{preview_request_card, RequestCard};
 use crate::components::id_param;
 use crate::components::UserData;
 use crate::components::{ErrorBox, Loading, StateBadge};
@@ -86,7 +86,7 @@ pub fn RequestCardPage(#[prop(optional)] external: bool) -> impl IntoView {
                                         </div>
                                     </div>
                                     {move || request.value().get().and_then(|r| r.err()).map(|e| view! {
-                                        <p class="error" role="alert">{error_text(&e)}</p>
+                                        <ErrorBox error=e/>
                                     })}
                                     <p class="actions">
                                         <button

@@ -1,6 +1,4 @@
-use crate::api::{
-    card_requests, error_text, pending_user_changes, requested_users, DecideCardRequest,
-};
+use crate::api::{card_requests, pending_user_changes, requested_users, DecideCardRequest};
 use crate::components::{ErrorBox, Loading};
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -58,7 +56,7 @@ pub fn RequestsPage() -> impl IntoView {
             <p class="muted">"Card requests in state \"requested\". Rejecting needs a reason, which the requester is told."</p>
             {move || decide.value().get().map(|r| match r {
                 Ok(state) => view! { <p class="notice" role="status">{format!("Done: the card is now {}.", state.label().to_lowercase())}</p> }.into_any(),
-                Err(e) => view! { <p class="error" role="alert">{error_text(&e)}</p> }.into_any(),
+                Err(e) => view! { <ErrorBox error=e/> }.into_any(),
             })}
             <Transition fallback=Loading>
                 {move || rows.get().map(|r| match r {

@@ -2,9 +2,9 @@
 //! page (with Initialize temporary card and Reconcile), and Abort order / Assign / Withdraw /
 //! Extend / Lock temporary card (Next / Cancel, then the outcome).
 
-use crate::api::{error_text, fetch_temp_card_page, temp_cards, OrderTempCards, RequestTempCards};
+use crate::api::{fetch_temp_card_page, temp_cards, OrderTempCards, RequestTempCards};
 use crate::components::id_param;
-use crate::components::{loaded, CommandList, StateBadge};
+use crate::components::{loaded, CommandList, ErrorBox, StateBadge};
 use crate::pages::process::holder;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -37,7 +37,7 @@ pub fn TempCardsPage() -> impl IntoView {
             </form>
             {move || request.value().get().map(|r| match r {
                 Ok(ids) => view! { <p class="outcome" role="status" data-testid="requested">{format!("{} temporary cards requested. Produce them on the BATCH ORDERS page.", ids.len())}</p> }.into_any(),
-                Err(e) => view! { <p class="error" role="alert">{error_text(&e)}</p> }.into_any(),
+                Err(e) => view! { <ErrorBox error=e/> }.into_any(),
             })}
             <p><A href="/batch-orders">"BATCH ORDERS: Issue multiple temporary cards"</A></p>
             <form class="inline-form" on:submit=move |ev| {
@@ -60,7 +60,7 @@ pub fn TempCardsPage() -> impl IntoView {
                         format!("{n} temporary cards ordered at once: they go to the bureau's outbox now (admin → External production shows the order files).")
                     }
                 }</p> }.into_any(),
-                Err(e) => view! { <p class="error" role="alert">{error_text(&e)}</p> }.into_any(),
+                Err(e) => view! { <ErrorBox error=e/> }.into_any(),
             })}
             {loaded(list, |cards| view! {
                 <table data-testid="temp-cards">

@@ -3,6 +3,7 @@
 //! sends: the page reads it and posts it with the password.
 
 use crate::api::{error_text, ChoosePassword};
+use crate::components::ErrorBox;
 use leptos::prelude::*;
 
 /// The token from `#t=…`, once the page runs in the browser.
@@ -72,7 +73,7 @@ pub fn WelcomePage() -> impl IntoView {
                         <p class="muted">"At least 10 characters. Several unusual words make a password that is easy to remember and hard to guess; names, dates and common passwords are refused."</p>
                         <p class="actions"><button type="submit" class="primary" disabled=move || choose.pending().get()>"Set password"</button></p>
                         {move || mismatch.get().then(|| view! { <p class="error" role="alert">"The two passwords differ."</p> })}
-                        {move || choose.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{error_text(&e)}</p> })}
+                        {move || choose.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorBox error=e/> })}
                     </form>
                 }.into_any(),
             }}

@@ -50,7 +50,7 @@ pub async fn create(
 /// The object a job encodes.
 pub fn target_of(j: &job::Model) -> Result<super::target::Target> {
     let kind = ObjectKind::parse(&j.object_kind).ok_or_else(|| {
-        EngineError::Invalid(format!(
+        EngineError::Corrupt(format!(
             "Encoding job {} belongs to an unknown kind of object \"{}\".",
             j.id, j.object_kind
         ))
@@ -61,7 +61,7 @@ pub fn target_of(j: &job::Model) -> Result<super::target::Target> {
 /// The process a job carries out.
 pub fn process_of(j: &job::Model) -> Result<tessera_process::ProcessId> {
     tessera_process::ProcessId::parse(&j.process).ok_or_else(|| {
-        EngineError::Invalid(format!(
+        EngineError::Corrupt(format!(
             "Encoding job {} runs an unknown process \"{}\".",
             j.id, j.process
         ))
@@ -72,7 +72,7 @@ pub async fn load(conn: &impl ConnectionTrait, id: i64) -> Result<job::Model> {
     job::Entity::find_by_id(id)
         .one(conn)
         .await?
-        .ok_or_else(|| EngineError::Invalid(format!("There is no encoding job {id}.")))
+        .ok_or_else(|| EngineError::Missing(format!("There is no encoding job {id}.")))
 }
 
 /// Columns a job step sets, with the step reached and a renewed lease. Only a job that is still
@@ -95,7 +95,7 @@ pub async fn advance(
         q.value(c, v);
     }
     if conn.execute(&q).await?.rows_affected() == 0 {
-        return Err(EngineError::Invalid(format!(
+        return Err(EngineError::NotNow(format!(
             "Encoding job {id} is no longer running (it was declared in doubt)."
         )));
     }

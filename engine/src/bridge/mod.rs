@@ -152,12 +152,13 @@ impl Bridge {
         if self.shared.monitored.load(Ordering::Relaxed)
             && !self.readers().readers.iter().any(|r| r.name == reader)
         {
-            return Err(crate::EngineError::Invalid(format!(
-                "There is no card reader \"{reader}\" on the Tessera server; choose one of the readers listed."
-            )));
+            return Err(crate::EngineError::bad_input(
+                "reader",
+                format!("There is no card reader \"{reader}\" on the Tessera server; choose one of the readers listed."),
+            ));
         }
         if !lock(&self.shared.busy).insert(reader.to_string()) {
-            return Err(crate::EngineError::Invalid(format!(
+            return Err(crate::EngineError::NotNow(format!(
                 "The reader \"{reader}\" is busy with another job; wait for it or use another reader."
             )));
         }

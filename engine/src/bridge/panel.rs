@@ -72,8 +72,9 @@ pub async fn reconcile(
     reader: &str,
 ) -> Result<(String, Option<String>)> {
     if reader.trim().is_empty() {
-        return Err(EngineError::Invalid(
-            "Choose the reader that holds the card.".into(),
+        return Err(EngineError::bad_input(
+            "reader",
+            "Choose the reader that holds the card.",
         ));
     }
     let r = super::reconcile::reconcile(engine, bridge, caller, job_id, reader).await?;

@@ -73,7 +73,7 @@ where
     authorize(caller, jobs::process_of(&job)?.def())?;
     let target = jobs::target_of(&job)?;
     if job.state != JobState::InDoubt.as_str() {
-        return Err(EngineError::Invalid(format!(
+        return Err(EngineError::NotNow(format!(
             "Encoding job {job_id} is {}, not in doubt: there is nothing to reconcile.",
             job.state.replace('_', " ")
         )));
@@ -186,7 +186,7 @@ where
 
     let stats = Stats::default();
     match reading {
-        Reading::WrongCard(why) => Err(EngineError::Invalid(format!(
+        Reading::WrongCard(why) => Err(EngineError::NotNow(format!(
             "This is not the card of encoding job {job_id} ({why}). Insert that card and try again; the job stays in doubt."
         ))),
         Reading::Complete => {

@@ -299,7 +299,7 @@ pub async fn write_order_file(
     let order = bureau_order::Entity::find_by_id(order_id)
         .one(&engine.db)
         .await?
-        .ok_or_else(|| EngineError::Invalid(format!("There is no order file {order_id}.")))?;
+        .ok_or_else(|| EngineError::Missing(format!("There is no order file {order_id}.")))?;
     if order.written_at.is_some() {
         return Ok(());
     }

@@ -42,7 +42,7 @@ impl Subject for TempCard {
             return Ok(None);
         }
         input.user_id.map(Some).ok_or_else(|| {
-            EngineError::Invalid("Choose the user who gets the temporary card.".into())
+            EngineError::bad_input("user_id", "Choose the user who gets the temporary card.")
         })
     }
 
@@ -160,7 +160,7 @@ async fn one_card_per_user(
         .one(conn)
         .await?
     {
-        return Err(EngineError::Invalid(format!(
+        return Err(EngineError::NotNow(format!(
             "{} already has temporary card {} (assigned). Withdraw it first, or an admin allows more than one (option \"Allow more than one temporary card per user\").",
             p.common_name, other.id
         )));

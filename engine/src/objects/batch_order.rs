@@ -94,7 +94,7 @@ impl BatchKind {
 async fn load(conn: &impl ConnectionTrait, id: i64) -> Result<(batch_order::Model, BatchKind)> {
     let b = runner::load::<batch_order::Entity>(conn, ObjectKind::BatchOrder, id).await?;
     let kind = ObjectKind::parse(&b.object_kind)
-        .ok_or_else(|| EngineError::Invalid(format!("Batch order {id} has no kind of card.")))?;
+        .ok_or_else(|| EngineError::Corrupt(format!("Batch order {id} has no kind of card.")))?;
     Ok((b, BatchKind::of(kind)?))
 }
 
@@ -261,7 +261,7 @@ pub async fn create(
                     .take(20)
                     .map(|i| i.to_string())
                     .collect();
-                return Err(EngineError::Invalid(format!(
+                return Err(EngineError::NotNow(format!(
                     "Not ready for a batch order: {} {} (not {}, produced elsewhere, or held by another batch order). Search again; nothing was ordered.",
                     k.noun(),
                     missing.join(", "),
@@ -414,7 +414,7 @@ pub async fn list(
         .map(|b| {
             let n = counts.get(&b.id).copied().unwrap_or(0) as usize;
             let kind = ObjectKind::parse(&b.object_kind).ok_or_else(|| {
-                EngineError::Invalid(format!("Batch order {} has no kind of card.", b.id))
+                EngineError::Corrupt(format!("Batch order {} has no kind of card.", b.id))
             })?;
             Ok((b.id, kind, b.state, n))
         })
@@ -424,7 +424,7 @@ pub async fn list(
 /// A batch whose cards are being encoded is left alone until its run ends.
 fn not_running(bridge: &Bridge, batch: i64) -> Result<()> {
     if bridge.batch(batch).is_some_and(|r| r.running) {
-        return Err(EngineError::Invalid(format!(
+        return Err(EngineError::NotNow(format!(
             "Batch order {batch} is being produced; wait until it ends or stop it."
         )));
     }
@@ -458,12 +458,14 @@ pub async fn produce(
     let from = if repeat { k.failed } else { k.ready };
     let encode = encodes(&engine.db, k).await?;
     if encode && reader.is_none() {
-        return Err(EngineError::Invalid(if k.kind == ObjectKind::TempCard {
-            "Choose the reader the cards are encoded in (option \"Encode the temporary card\" is on)."
-                .into()
-        } else {
-            "Choose the reader the cards are encoded in.".into()
-        }));
+        return Err(EngineError::bad_input(
+            "reader",
+            if k.kind == ObjectKind::TempCard {
+                "Choose the reader the cards are encoded in (option \"Encode the temporary card\" is on)."
+            } else {
+                "Choose the reader the cards are encoded in."
+            },
+        ));
     }
     not_running(bridge, batch)?;
     // The batch moves first (and is checked at `version`): two operators cannot both start it.
@@ -475,7 +477,7 @@ pub async fn produce(
             let to = BatchOrderState::InProduction;
             if repeat || state == BatchOrderState::InProduction {
                 if state != BatchOrderState::InProduction {
-                    return Err(EngineError::Invalid(format!(
+                    return Err(EngineError::NotNow(format!(
                         "Batch order {batch} is {}: Repeat production needs it in production.",
                         state.as_str().replace('_', " ")
                     )));
@@ -483,7 +485,7 @@ pub async fn produce(
                 runner::hold(txn, ObjectKind::BatchOrder, batch, version).await?;
             } else {
                 if state != BatchOrderState::Open {
-                    return Err(EngineError::Invalid(format!(
+                    return Err(EngineError::NotNow(format!(
                         "Batch order {batch} is {}: there is nothing more to produce.",
                         state.as_str().replace('_', " ")
                     )));
@@ -503,7 +505,7 @@ pub async fn produce(
                 .map(|c| c.id)
                 .collect();
             if pending.is_empty() {
-                return Err(EngineError::Invalid(format!(
+                return Err(EngineError::NotNow(format!(
                     "Batch order {batch} has no {} {} to produce.",
                     from.label().to_lowercase(),
                     k.noun()
@@ -532,7 +534,7 @@ pub async fn produce(
         return Ok(Produced::Done(pins));
     }
     if !bridge.batch_begin(batch, caller.account_id) {
-        return Err(EngineError::Invalid(format!(
+        return Err(EngineError::NotNow(format!(
             "Batch order {batch} is being produced already; wait for it or stop it."
         )));
     }
@@ -783,7 +785,7 @@ async fn wait_for(
 pub async fn stop(engine: &Engine, bridge: &Bridge, caller: &Caller, batch: i64) -> Result<()> {
     caller.require_any(&[tessera_process::Role::Operator], "stop a batch order")?;
     if !bridge.batch_request_stop(batch) {
-        return Err(EngineError::Invalid(format!(
+        return Err(EngineError::NotNow(format!(
             "Batch order {batch} is not being produced: there is nothing to stop."
         )));
     }
@@ -838,7 +840,7 @@ pub async fn close(
                 let waiting = cards.iter().filter(|c| c.state == k.ready).count();
                 let open_jobs = jobs::of_objects(txn, k.kind, &ids, true).await?.len();
                 if waiting > 0 || open_jobs > 0 {
-                    return Err(EngineError::Invalid(format!(
+                    return Err(EngineError::NotNow(format!(
                         "Batch order {batch} is not finished: {waiting} cards are still {} and {open_jobs} encoding jobs are open (reconcile those in doubt). Click Next to produce the rest.",
                         k.ready.label().to_lowercase()
                     )));

@@ -155,7 +155,7 @@ pub async fn request_for(
                     .one(txn)
                     .await?;
                 if let Some(c) = open {
-                    return Err(EngineError::Invalid(format!(
+                    return Err(EngineError::NotNow(format!(
                         "{} already has card order {} ({}); multiple card orders are not allowed (option \"Allow multiple card orders\").",
                         p.common_name, c.id, c.state
                     )));
@@ -294,20 +294,13 @@ pub async fn decide(
     let def = decision.process().def();
     authorize(caller, def)?;
     let reason = match &decision {
-        Decision::Reject { reason } => {
-            let r = reason.trim();
-            if r.is_empty() {
-                return Err(EngineError::Invalid(
-                    "A reason is required to reject a card request.".into(),
-                ));
-            }
-            if r.chars().count() > MAX_REASON {
-                return Err(EngineError::Invalid(format!(
-                    "The reason is too long ({MAX_REASON} characters at most)."
-                )));
-            }
-            Some(r.to_string())
-        }
+        Decision::Reject { reason } => Some(
+            crate::reason::given_reason(
+                reason,
+                Some("A reason is required to reject a card request."),
+            )?
+            .to_string(),
+        ),
         _ => None,
     };
     engine
@@ -323,7 +316,7 @@ pub async fn decide(
             let from = c.state;
             require_state(def, State::Card(from))?;
             if c.requested_by == caller.account_id {
-                return Err(EngineError::SelfApproval);
+                return Err(EngineError::SelfApproval { what: "card" });
             }
             if matches!(decision, Decision::Approve) {
                 // The user may have been deactivated or locked since the request.

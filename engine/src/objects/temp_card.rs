@@ -93,9 +93,10 @@ async fn create(
         "Order"
     };
     if count == 0 || count > MAX_REQUEST {
-        return Err(EngineError::Invalid(format!(
-            "{verb} between 1 and {MAX_REQUEST} temporary cards (asked for {count})."
-        )));
+        return Err(EngineError::bad_input(
+            "count",
+            format!("{verb} between 1 and {MAX_REQUEST} temporary cards (asked for {count})."),
+        ));
     }
     engine
         .transact(async |txn| {

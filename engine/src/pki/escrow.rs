@@ -135,9 +135,10 @@ pub async fn recover(
     )?;
     let length = password.chars().count();
     if !(MIN_PASSWORD..=MAX_PASSWORD).contains(&length) {
-        return Err(EngineError::Invalid(format!(
-            "The file password must have {MIN_PASSWORD} to {MAX_PASSWORD} characters; it protects a private key."
-        )));
+        return Err(EngineError::bad_input(
+            "password",
+            format!("The file password must have {MIN_PASSWORD} to {MAX_PASSWORD} characters; it protects a private key."),
+        ));
     }
     engine
         .transact(async |txn| {

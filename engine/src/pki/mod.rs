@@ -324,7 +324,7 @@ pub async fn pem(engine: &Engine, caller: &Caller, id: i64) -> Result<(String, S
         }
     }
     let der = c.der.ok_or_else(|| {
-        EngineError::Invalid(format!("Certificate {} has no stored DER.", c.serial))
+        EngineError::Corrupt(format!("Certificate {} has no stored DER.", c.serial))
     })?;
     Ok((format!("{}.pem", c.serial), ca::pem("CERTIFICATE", &der)))
 }

@@ -37,7 +37,7 @@ pub(crate) async fn ensure_defaults(
 
 fn decode(m: row::Model) -> Result<ProfileRow> {
     let profile: CertificateProfile = serde_json::from_value(m.document).map_err(|e| {
-        EngineError::Invalid(format!(
+        EngineError::Corrupt(format!(
             "The stored profile \"{}\" is unreadable: {e}",
             m.name
         ))
@@ -68,7 +68,7 @@ pub async fn by_name(conn: &impl ConnectionTrait, name: &str) -> Result<Certific
         .one(conn)
         .await?
         .ok_or_else(|| {
-            EngineError::Invalid(format!("There is no certificate profile \"{name}\"."))
+            EngineError::Missing(format!("There is no certificate profile \"{name}\"."))
         })?;
     Ok(decode(m)?.profile)
 }
@@ -85,7 +85,7 @@ pub async fn save(
     engine
         .transact(async |txn| {
             let before = row::Entity::find_by_id(id).one(txn).await?.ok_or_else(|| {
-                EngineError::Invalid(format!("There is no certificate profile with id {id}."))
+                EngineError::Missing(format!("There is no certificate profile with id {id}."))
             })?;
             // Name and purpose are what processes and stored certificates refer to: they stay.
             let stored = decode(before.clone())?.profile;
@@ -118,7 +118,7 @@ pub async fn save(
                 .and_where(Expr::col("id").eq(id))
                 .and_where(Expr::col("version").eq(expected_version));
             if txn.execute(&update).await?.rows_affected() == 0 {
-                return Err(EngineError::Invalid(
+                return Err(EngineError::NotNow(
                     "Someone else changed this profile in the meantime. Reload the page and make your change again.".into(),
                 ));
             }
@@ -142,7 +142,7 @@ pub async fn save(
             )
             .await?;
             let saved = row::Entity::find_by_id(id).one(txn).await?.ok_or_else(|| {
-                EngineError::Invalid(format!("There is no certificate profile with id {id}."))
+                EngineError::Missing(format!("There is no certificate profile with id {id}."))
             })?;
             decode(saved)
         })

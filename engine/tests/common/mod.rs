@@ -156,3 +156,22 @@ pub fn link_in(message: &str) -> String {
         .unwrap_or(text.len());
     text[start..end].to_string()
 }
+
+/// What a refusal tells the browser besides its words: its kind (the HTTP status) and the form
+/// field it is about. Tests compare these rather than the wording, which may be improved freely.
+pub fn refusal(err: &tessera_engine::EngineError) -> (tessera_process::ErrorKind, Option<String>) {
+    (err.kind(), err.field())
+}
+
+/// A refusal of bad input in `field`.
+pub fn bad(field: &str) -> (tessera_process::ErrorKind, Option<String>) {
+    (
+        tessera_process::ErrorKind::BadRequest,
+        Some(field.to_string()),
+    )
+}
+
+/// A refusal of `kind` about no field in particular.
+pub fn refused(kind: tessera_process::ErrorKind) -> (tessera_process::ErrorKind, Option<String>) {
+    (kind, None)
+}

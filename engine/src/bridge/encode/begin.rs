@@ -73,7 +73,7 @@ pub async fn begin_as(
             // A card a batch order holds is produced by that batch, never beside it.
             if let Some(batch) = t.batch_order_id {
                 if !matches!(def.starts_on, tessera_process::Subject::BatchOrders(_)) {
-                    return Err(EngineError::Invalid(format!(
+                    return Err(EngineError::NotNow(format!(
                         "{} {} belongs to batch order {batch}: it is produced there (BATCH ORDERS).",
                         target.0.label(),
                         target.1
@@ -86,7 +86,7 @@ pub async fn begin_as(
             // The row lock first: a second job on this object waits here and then sees this one.
             runner::hold(txn, target.0, target.1, version).await?;
             if let Some(open) = jobs::open_on(txn, target).await?.first() {
-                return Err(EngineError::Invalid(format!(
+                return Err(EngineError::NotNow(format!(
                     "{} {} already has encoding job {} ({}). {}",
                     target.0.label(),
                     target.1,
@@ -142,7 +142,7 @@ pub async fn start(
     // A requested or failed temporary card is produced in its batch order, not one by one.
     let state = target::load(&engine.db, target).await?.state;
     if target::encoding_process(state) != Some(process) {
-        return Err(EngineError::Invalid(format!(
+        return Err(EngineError::NotNow(format!(
             "{} {} is {}: {} starts on a {} one.",
             target.0.label(),
             target.1,

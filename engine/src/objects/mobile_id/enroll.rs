@@ -17,25 +17,26 @@ use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use std::collections::BTreeMap;
 use tessera_process::profile::{CertPurpose, CertificateProfile, KeyAlgorithm};
-use tessera_process::{CertificateState, MobileIdState, ObjectKind, ProcessId};
+use tessera_process::{CertificateState, ErrorKind, MobileIdState, ObjectKind, ProcessId};
 use zeroize::Zeroizing;
 
-/// Why an EST request is refused; each maps to the HTTP status RFC 7030 clients expect.
+/// Why an EST request is refused. Each is a kind of refusal (`ErrorKind`), which the server
+/// answers with the HTTP status RFC 7030 clients expect.
 #[derive(Debug, thiserror::Error)]
 pub enum EstError {
-    /// 401: no, a wrong, an expired or a used activation code.
+    /// No, a wrong, an expired or a used activation code.
     #[error("{0}")]
     Unauthorized(String),
-    /// 403: the activation is blocked, or the mobile ID may not get this certificate.
+    /// The activation is blocked, or the mobile ID may not get this certificate.
     #[error("{0}")]
     Forbidden(String),
-    /// 404: no such EST label.
+    /// No such EST label.
     #[error("{0}")]
     NotFound(String),
-    /// 409: this certificate was already enrolled.
+    /// This certificate was already enrolled.
     #[error("{0}")]
     Conflict(String),
-    /// 400: the request itself is unusable (CSR, key type, endpoint).
+    /// The request itself is unusable (CSR, key type, endpoint).
     #[error("{0}")]
     BadRequest(String),
     #[error(transparent)]
@@ -43,15 +44,19 @@ pub enum EstError {
 }
 
 impl EstError {
-    pub fn status(&self) -> u16 {
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            EstError::Unauthorized(_) => 401,
-            EstError::Forbidden(_) => 403,
-            EstError::NotFound(_) => 404,
-            EstError::Conflict(_) => 409,
-            EstError::BadRequest(_) => 400,
-            EstError::Engine(e) => e.status(),
+            EstError::Unauthorized(_) => ErrorKind::Unauthenticated,
+            EstError::Forbidden(_) => ErrorKind::Forbidden,
+            EstError::NotFound(_) => ErrorKind::NotFound,
+            EstError::Conflict(_) => ErrorKind::Conflict,
+            EstError::BadRequest(_) => ErrorKind::BadRequest,
+            EstError::Engine(e) => e.kind(),
         }
+    }
+
+    pub fn status(&self) -> u16 {
+        self.kind().status()
     }
 }
 

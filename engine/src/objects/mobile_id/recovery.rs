@@ -39,13 +39,13 @@ pub async fn consent(
                 )));
             }
             if m.state != MobileIdState::Registered {
-                return Err(EngineError::Invalid(format!(
+                return Err(EngineError::NotNow(format!(
                     "Mobile ID {id} is {}: consent is given only while it waits for enrollment.",
                     m.state
                 )));
             }
             if m.recovery_consented_by.is_some() {
-                return Err(EngineError::Invalid(format!(
+                return Err(EngineError::NotNow(format!(
                     "Consent to key recovery onto mobile ID {id} was already given."
                 )));
             }

@@ -159,7 +159,7 @@ pub async fn supply(
                 .one(txn)
                 .await?
             {
-                return Err(EngineError::Invalid(format!(
+                return Err(EngineError::NotNow(format!(
                     "{} already has mobile ID {} waiting to be enrolled. Let the user enroll it, or lock it first.",
                     p.common_name, waiting.id
                 )));
@@ -313,13 +313,13 @@ pub async fn show_qr(engine: &Engine, caller: &Caller, mobile_id: i64) -> Result
                 });
             }
             if m.state != MobileIdState::Registered {
-                return Err(EngineError::Invalid(format!(
+                return Err(EngineError::NotNow(format!(
                     "Mobile ID {} is {}: only a mobile ID waiting to be enrolled has a QR code.",
                     m.id, m.state
                 )));
             }
             if m.delivery != SELF_SERVICE {
-                return Err(EngineError::Invalid(format!(
+                return Err(EngineError::NotNow(format!(
                     "The QR code of mobile ID {} was sent by e-mail; it is not shown here.",
                     m.id
                 )));

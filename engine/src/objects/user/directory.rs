@@ -20,14 +20,17 @@ use tessera_process::dto::{
 use tessera_process::person::{parse_csv, PersonInput};
 use tessera_process::{ObjectKind, OptionsPackage, ProcessId, State, UserState};
 
+/// The person form's errors as one refusal, about the first field that is wrong.
 fn invalid(errors: Vec<tessera_process::person::FieldError>) -> EngineError {
-    EngineError::Invalid(
-        errors
-            .iter()
-            .map(|e| e.message.clone())
-            .collect::<Vec<_>>()
-            .join(" "),
-    )
+    let message = errors
+        .iter()
+        .map(|e| e.message.clone())
+        .collect::<Vec<_>>()
+        .join(" ");
+    match errors.first() {
+        Some(first) => EngineError::bad_input(first.field, message),
+        None => EngineError::Invalid(message),
+    }
 }
 
 /// The process that creates users now: Create user, or Request user with the approval step.
@@ -66,15 +69,21 @@ async fn check_unique(
         q = q.filter(person::Column::Id.ne(id));
     }
     if let Some(other) = q.one(conn).await? {
-        let what = if other.employee_id == input.employee_id && except.is_none() {
-            format!("the employee id {}", input.employee_id)
+        let (field, what) = if other.employee_id == input.employee_id && except.is_none() {
+            (
+                "employee_id",
+                format!("the employee id {}", input.employee_id),
+            )
         } else {
-            format!("the UPN {}", input.upn)
+            ("upn", format!("the UPN {}", input.upn))
         };
-        return Err(EngineError::Invalid(format!(
-            "{} ({}) already has {what}.",
-            other.common_name, other.employee_id
-        )));
+        return Err(EngineError::bad_input(
+            field,
+            format!(
+                "{} ({}) already has {what}.",
+                other.common_name, other.employee_id
+            ),
+        ));
     }
     Ok(())
 }
@@ -246,20 +255,23 @@ pub async fn update(
             let now = txn.now();
             let p = people::load(txn, id).await?;
             if p.employee_id != input.employee_id {
-                return Err(EngineError::Invalid(format!(
-                    "The employee id ({}) cannot be changed: imports find the user by it.",
-                    p.employee_id
-                )));
+                return Err(EngineError::bad_input(
+                    "employee_id",
+                    format!(
+                        "The employee id ({}) cannot be changed: imports find the user by it.",
+                        p.employee_id
+                    ),
+                ));
             }
             let state = p.state;
             if state.is_final() {
-                return Err(EngineError::Invalid(format!(
+                return Err(EngineError::NotNow(format!(
                     "{} is {}; a user in a final state is not edited.",
                     p.common_name, p.state
                 )));
             }
             if state == UserState::Requested {
-                return Err(EngineError::Invalid(format!(
+                return Err(EngineError::NotNow(format!(
                     "{} waits for approval: approve or reject the request as it was made, then edit.",
                     p.common_name
                 )));
@@ -317,7 +329,7 @@ async fn check_upn_change(
         })
         .count();
     if live > 0 {
-        return Err(EngineError::Invalid(format!(
+        return Err(EngineError::NotNow(format!(
             "{} has {live} certificates with the UPN {}; lock or replace the credentials before the UPN changes.",
             p.common_name, p.upn
         )));
@@ -365,9 +377,7 @@ pub async fn decide(
             require_state(def, from)?;
             let requested_by = requester(txn, p.id).await?;
             if requested_by == Some(caller.account_id) {
-                return Err(EngineError::Invalid(
-                    "You requested this user yourself, so another approver must decide it.".into(),
-                ));
+                return Err(EngineError::SelfApproval { what: "user" });
             }
             let to = State::User(if approve {
                 UserState::Active

@@ -85,7 +85,7 @@ pub async fn active_holder(
 ) -> Result<person::Model> {
     let p = load(conn, id).await?;
     if p.state != tessera_process::UserState::Active {
-        return Err(crate::EngineError::Invalid(format!(
+        return Err(crate::EngineError::NotNow(format!(
             "{} is {}{then}",
             p.common_name, p.state
         )));
@@ -107,8 +107,9 @@ pub async fn search(
     caller.require_any(STAFF, "search users")?;
     let q = query.trim().to_lowercase();
     if q.chars().count() > 100 {
-        return Err(EngineError::Invalid(
-            "The search text is too long (100 characters at most).".into(),
+        return Err(EngineError::bad_input(
+            "query",
+            "The search text is too long (100 characters at most).",
         ));
     }
     let pattern = format!(

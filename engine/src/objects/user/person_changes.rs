@@ -98,7 +98,7 @@ pub(crate) fn change_lines(before: &PersonInput, after: &PersonInput) -> Vec<Str
 
 fn parse_input(text: &str) -> Result<PersonInput> {
     serde_json::from_str(text)
-        .map_err(|e| EngineError::Invalid(format!("A stored change cannot be read: {e}")))
+        .map_err(|e| EngineError::Corrupt(format!("A stored change cannot be read: {e}")))
 }
 
 async fn view(conn: &impl ConnectionTrait, c: &row::Model) -> Result<PendingChange> {
@@ -186,7 +186,7 @@ pub(crate) async fn request(
 ) -> Result<PendingChange> {
     hold(conn, ObjectKind::User, p.id, expected_version).await?;
     if let Some(waiting) = pending_of(conn, p.id).await? {
-        return Err(EngineError::Invalid(format!(
+        return Err(EngineError::NotNow(format!(
             "A change of {} requested by {} on {} waits for approval. Have it approved or rejected first.",
             p.common_name, waiting.requested_by, waiting.requested_at
         )));
@@ -281,18 +281,16 @@ pub async fn decide(
                 .await?
                 .filter(|c| c.state == PENDING)
                 .ok_or_else(|| {
-                    EngineError::Invalid(format!(
+                    EngineError::Missing(format!(
                         "There is no change {change_id} waiting for approval."
                     ))
                 })?;
             if c.requested_by == caller.account_id {
-                return Err(EngineError::Invalid(
-                    "You requested this change yourself, so another approver must decide it.".into(),
-                ));
+                return Err(EngineError::SelfApproval { what: "change" });
             }
             let p = people::load(txn, c.person_id).await?;
             if p.version != c.person_version {
-                return Err(EngineError::Invalid(format!(
+                return Err(EngineError::NotNow(format!(
                     "{} was changed after this change was requested. Reject it, and ask for it again on the current data.",
                     p.common_name
                 )));
