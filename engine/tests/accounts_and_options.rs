@@ -52,9 +52,13 @@ async fn quick_search_finds_by_name_upn_and_employee_id(e: Engine) {
     assert!(people::search(&e, &selfservice, "a", 5).await.is_err());
     // A self-service user sees only themselves.
     let me = selfservice.person_id.unwrap();
-    assert!(people::page(&e, &selfservice, me).await.is_ok());
+    assert!(
+        tessera_engine::objects::user::page::of(&e, &selfservice, me)
+            .await
+            .is_ok()
+    );
     assert!(matches!(
-        people::page(&e, &selfservice, me + 1).await,
+        tessera_engine::objects::user::page::of(&e, &selfservice, me + 1).await,
         Err(EngineError::Forbidden(_))
     ));
     // Nor can they tell which card ids exist: a missing card is not found, as is another's.

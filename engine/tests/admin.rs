@@ -7,7 +7,7 @@ mod common;
 use common::{bad, caller, person, refusal, refused};
 use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait};
 use tessera_engine::entity::person as person_entity;
-use tessera_engine::objects::user::{directory, people};
+use tessera_engine::objects::user::{directory, page};
 use tessera_engine::{accounts, audit, auth, enablement, options, Engine, EngineError};
 use tessera_process::dto::{AuditFilter, ImportAction, NewAccount};
 use tessera_process::person::PersonInput;
@@ -55,7 +55,7 @@ async fn commands_follow_what_the_admin_enables(e: Engine) {
         );
     }
     let offered = |e: Engine, op: tessera_engine::Caller| async move {
-        people::page(&e, &op, bruno.id)
+        page::of(&e, &op, bruno.id)
             .await
             .unwrap()
             .commands

@@ -537,7 +537,7 @@ async fn an_escrowed_encryption_key_is_recovered_onto_the_phone(e: Engine) {
         .unwrap()
         .is_some());
     // In Alice's history: who started it, who consented, and why.
-    let history = tessera_engine::objects::user::people::page(&e, &op, alice.id)
+    let history = tessera_engine::objects::user::page::of(&e, &op, alice.id)
         .await
         .unwrap()
         .history;

@@ -7,7 +7,7 @@ use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait};
 use tessera_engine::entity::{audit_log, card};
 use tessera_engine::objects;
 use tessera_engine::objects::card::Decision;
-use tessera_engine::objects::user::people;
+use tessera_engine::objects::user::page;
 use tessera_engine::{audit, enablement, options, Engine, EngineError};
 use tessera_process::{CardState, ErrorKind, OptionsPackage, ProcessId, State, UserState};
 
@@ -267,7 +267,7 @@ async fn refusals_change_nothing(e: Engine) {
         .unwrap_err();
     assert!(matches!(err, EngineError::NotEnabled { .. }), "{err}");
     assert_eq!(refusal(&err), refused(ErrorKind::Conflict), "{err}");
-    let page = people::page(&e, &op, active.id).await.unwrap();
+    let page = page::of(&e, &op, active.id).await.unwrap();
     assert!(page
         .commands
         .iter()

@@ -161,7 +161,7 @@ async fn an_operator_alone_cannot_take_over_another_persons_identity(e: Engine) 
     let done = "Your sign-in details were changed";
     assert_eq!(mails_to(&e, &her_address, done).await, 1);
     assert_eq!(mails_to(&e, MALLORY, done).await, 1);
-    let history = tessera_engine::objects::user::people::page(&e, &ap, alice.id)
+    let history = tessera_engine::objects::user::page::of(&e, &ap, alice.id)
         .await
         .unwrap()
         .history;
@@ -313,7 +313,7 @@ async fn an_admin_alone_cannot_sign_in_as_a_person(e: Engine) {
     .unwrap();
     assert_eq!(created.invited.as_deref(), Some(bruno.email.as_str()));
     // The admin cannot point Bruno's address elsewhere: his account makes it wait.
-    let mut redirected = tessera_engine::objects::user::person_changes::input_of(&bruno);
+    let mut redirected = tessera_engine::objects::user::edit::input_of(&bruno);
     redirected.email = MALLORY.into();
     let out = directory::update(&e, &admin, bruno.id, bruno.version, redirected)
         .await
@@ -384,7 +384,7 @@ async fn an_admin_alone_cannot_sign_in_as_a_person(e: Engine) {
             .unwrap();
     assert!(!info.must_change_password && info.person_id == Some(bruno.id));
     // The history says who chose the password, with which link.
-    let history = tessera_engine::objects::user::people::page(&e, &admin, bruno.id)
+    let history = tessera_engine::objects::user::page::of(&e, &admin, bruno.id)
         .await
         .unwrap()
         .history;
@@ -456,8 +456,7 @@ async fn who_enters_an_address_does_not_also_send_a_credential_to_it(e: Engine) 
     );
     // The same for an account link: an admin who entered the address does not invite to it.
     let admin = caller(&e, "admin").await;
-    let mut input =
-        tessera_engine::objects::user::person_changes::input_of(&person(&e, "Eve Newhire").await);
+    let mut input = tessera_engine::objects::user::edit::input_of(&person(&e, "Eve Newhire").await);
     input.email = "eve@evil.example".into();
     let edited = directory::update(&e, &admin, eve.id, eve.version, input)
         .await

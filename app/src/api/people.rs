@@ -19,7 +19,7 @@ pub async fn search_users(query: String) -> Result<Vec<UserSummary>, AppError> {
 #[server(prefix = "/api", endpoint = "user_page")]
 pub async fn fetch_user_page(user_id: i64) -> Result<UserPage, AppError> {
     let (engine, caller) = ssr::context().await?;
-    tessera_engine::objects::user::people::page(&engine, &caller, user_id)
+    tessera_engine::objects::user::page::of(&engine, &caller, user_id)
         .await
         .map_err(ssr::fail)
 }
@@ -33,7 +33,7 @@ pub async fn my_page() -> Result<UserPage, AppError> {
             "Your account does not belong to a user, so it has no credentials.",
         )));
     };
-    tessera_engine::objects::user::people::page(&engine, &caller, person)
+    tessera_engine::objects::user::page::of(&engine, &caller, person)
         .await
         .map_err(ssr::fail)
 }

@@ -4,7 +4,8 @@
 //! AES key inside a PKCS#11 token (SoftHSM, a network HSM) that never leaves it — the production
 //! option. Either way only 32-byte data keys pass through it.
 
-use super::seal;
+use super::aead;
+pub use super::pkcs11::Pkcs11Settings;
 use crate::{EngineError, Result};
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
@@ -19,15 +20,6 @@ pub enum KekSettings {
     File { path: PathBuf, create: bool },
     /// An AES key in a PKCS#11 token, found by label (and generated there if missing).
     Pkcs11(Pkcs11Settings),
-}
-
-#[derive(Debug, Clone)]
-pub struct Pkcs11Settings {
-    /// The token's PKCS#11 module, e.g. `/usr/lib/softhsm/libsofthsm2.so`.
-    pub module: PathBuf,
-    pub token_label: String,
-    pub pin: Zeroizing<String>,
-    pub key_label: String,
 }
 
 /// The KEK in use.
@@ -86,7 +78,7 @@ impl Kek {
     pub fn wrap(&self, data_key: &[u8]) -> Result<Vec<u8>> {
         match self {
             Kek::Local { key, .. } => {
-                let (nonce, ct) = seal::encrypt(key.as_ref(), b"tessera data key", data_key)?;
+                let (nonce, ct) = aead::encrypt(key.as_ref(), b"tessera data key", data_key)?;
                 Ok([nonce.as_slice(), &ct].concat())
             }
             Kek::Pkcs11(t) => t.encrypt(data_key),
@@ -103,7 +95,7 @@ impl Kek {
         match self {
             Kek::Local { key, .. } => {
                 let (nonce, ct) = wrapped.split_at_checked(12).ok_or_else(wrong)?;
-                seal::decrypt(key.as_ref(), nonce, b"tessera data key", ct).map_err(|_| wrong())
+                aead::decrypt(key.as_ref(), nonce, b"tessera data key", ct).map_err(|_| wrong())
             }
             Kek::Pkcs11(t) => t.decrypt(wrapped).map_err(|_| wrong()),
         }

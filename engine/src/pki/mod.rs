@@ -2,6 +2,7 @@
 //! from a card's public key or a phone's CSR, certificate states driven by credential
 //! transitions, the CRL, and escrow of encryption keys.
 
+pub mod aead;
 pub mod ca;
 pub mod crl;
 pub mod der;

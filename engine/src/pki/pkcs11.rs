@@ -1,7 +1,6 @@
 //! A KEK held in a PKCS#11 token: an AES-256 key that is sensitive and not extractable, used
 //! with CKM_AES_GCM inside the token. Tessera only ever hands it 32-byte data keys.
 
-use super::kek::Pkcs11Settings;
 use crate::{EngineError, Result};
 use cryptoki::context::{CInitializeArgs, CInitializeFlags, Function, Pkcs11};
 use cryptoki::error::{Error, RvError};
@@ -10,9 +9,20 @@ use cryptoki::mechanism::Mechanism;
 use cryptoki::object::{Attribute, KeyType, ObjectClass, ObjectHandle};
 use cryptoki::session::{Session, UserType};
 use cryptoki::types::AuthPin;
+use std::path::PathBuf;
 use std::sync::Mutex;
+use zeroize::Zeroizing;
 
 const AAD: &[u8] = b"tessera data key";
+
+#[derive(Debug, Clone)]
+pub struct Pkcs11Settings {
+    /// The token's PKCS#11 module, e.g. `/usr/lib/softhsm/libsofthsm2.so`.
+    pub module: PathBuf,
+    pub token_label: String,
+    pub pin: Zeroizing<String>,
+    pub key_label: String,
+}
 
 pub struct TokenKey {
     // A PKCS#11 session is not for concurrent use; wrapping is rare (key creation and startup),

@@ -3,13 +3,14 @@
 
 use crate::audit::{self, AuditRecord};
 use crate::entity::{audit_log, person};
+use crate::objects::user::edit::{self, check_unique};
 use crate::objects::user::people::{self, detail};
 use crate::objects::user::person_changes;
 use crate::runner::{self, authorize, given_reason, hold, require_state};
 use crate::Caller;
 use crate::{options, Engine, EngineError, Result};
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
 };
@@ -47,45 +48,6 @@ async fn creating_process(conn: &impl ConnectionTrait) -> Result<(ProcessId, Use
             (ProcessId::UsersProcCreate, UserState::Active, opts.version)
         },
     )
-}
-
-/// Refuses an employee id or UPN another person already has.
-async fn check_unique(
-    conn: &impl ConnectionTrait,
-    input: &PersonInput,
-    except: Option<i64>,
-) -> Result<()> {
-    use sea_orm::sea_query::Func;
-    // A directory compares UPNs without case: "Alice@corp" and "alice@corp" are one logon.
-    let mut q = person::Entity::find().filter(
-        sea_orm::Condition::any()
-            .add(person::Column::EmployeeId.eq(input.employee_id.as_str()))
-            .add(
-                Expr::expr(Func::lower(Expr::col(person::Column::Upn)))
-                    .eq(input.upn.to_lowercase()),
-            ),
-    );
-    if let Some(id) = except {
-        q = q.filter(person::Column::Id.ne(id));
-    }
-    if let Some(other) = q.one(conn).await? {
-        let (field, what) = if other.employee_id == input.employee_id && except.is_none() {
-            (
-                "employee_id",
-                format!("the employee id {}", input.employee_id),
-            )
-        } else {
-            ("upn", format!("the UPN {}", input.upn))
-        };
-        return Err(EngineError::bad_input(
-            field,
-            format!(
-                "{} ({}) already has {what}.",
-                other.common_name, other.employee_id
-            ),
-        ));
-    }
-    Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -155,84 +117,6 @@ pub async fn create(engine: &Engine, caller: &Caller, input: PersonInput) -> Res
         .await
 }
 
-/// Fields that differ, as "field: old → new".
-fn changes(p: &person::Model, input: &PersonInput) -> Vec<String> {
-    person_changes::change_lines(&person_changes::input_of(p), input)
-}
-
-/// Stores an edit. `vouched`: a second person approved it, so a changed e-mail address or UPN
-/// counts as entered by nobody alone; otherwise by the caller.
-#[allow(clippy::too_many_arguments)]
-pub(crate) async fn store_edit(
-    conn: &impl ConnectionTrait,
-    now: DateTime<Utc>,
-    caller: &Caller,
-    p: &person::Model,
-    input: &PersonInput,
-    expected_version: i64,
-    how: &str,
-    vouched: bool,
-) -> Result<Vec<String>> {
-    let changed = changes(p, input);
-    if changed.is_empty() {
-        return Ok(changed);
-    }
-    let mut update = Query::update();
-    if person_changes::changes_identity(p, input) {
-        update.value(
-            "identity_entered_by",
-            (!vouched).then_some(caller.account_id),
-        );
-    }
-    update
-        .table("person")
-        .value("given_name", input.given_name.as_str())
-        .value("surname", input.surname.as_str())
-        .value("common_name", input.common_name())
-        .value("email", input.email.as_str())
-        .value("upn", input.upn.as_str())
-        .value("department", input.department.as_str())
-        .value("version", Expr::col("version").add(1))
-        .value("updated_at", now)
-        .and_where(Expr::col("id").eq(p.id))
-        .and_where(Expr::col("version").eq(expected_version));
-    if conn.execute(&update).await?.rows_affected() == 0 {
-        return Err(EngineError::Conflict {
-            kind: ObjectKind::User,
-        });
-    }
-    let before = person_changes::input_of(p);
-    audit::append(
-        conn,
-        now,
-        Some(caller),
-        AuditRecord::event(
-            "UserEdited",
-            p.state,
-            p.id,
-            serde_json::json!({ "before": before, "after": input, "how": how }),
-            format!(
-                "{} ({}) {how}: {}",
-                p.common_name,
-                p.employee_id,
-                changed.join("; ")
-            ),
-        ),
-    )
-    .await?;
-    Ok(changed)
-}
-
-/// The checks an edit passes before it is stored, at once or when its approval comes.
-pub(crate) async fn check_edit(
-    conn: &impl ConnectionTrait,
-    p: &person::Model,
-    input: &PersonInput,
-) -> Result<()> {
-    check_upn_change(conn, p, input).await?;
-    check_unique(conn, input, Some(p.id)).await
-}
-
 /// Edit user: names, addresses and department; the employee id is the key and stays. A change
 /// of the e-mail address or UPN of a person with credentials waits for a second person
 /// (`person_changes`).
@@ -276,11 +160,11 @@ pub async fn update(
                     p.common_name
                 )));
             }
-            check_edit(txn, &p, &input).await?;
-            if changes(&p, &input).is_empty() {
+            edit::check_edit(txn, &p, &input).await?;
+            if edit::changes(&p, &input).is_empty() {
                 return Err(EngineError::Invalid("Nothing was changed.".into()));
             }
-            if person_changes::changes_identity(&p, &input) {
+            if edit::changes_identity(&p, &input) {
                 if let Some(because) = person_changes::needs_approval(txn, &p).await? {
                     let pending = person_changes::request(
                         txn,
@@ -298,43 +182,13 @@ pub async fn update(
                     });
                 }
             }
-            store_edit(txn, now, caller, &p, &input, expected_version, "edited", false).await?;
+            edit::store_edit(txn, now, caller, &p, &input, expected_version, "edited", false).await?;
             Ok(UserEditOutcome {
                 user: detail(&people::load(txn, id).await?)?,
                 pending: None,
             })
         })
         .await
-}
-
-/// A UPN is the logon name in smart card certificates: while certificates with the old one are
-/// usable, it may not change (it could be given to someone else and log on as them).
-async fn check_upn_change(
-    conn: &impl ConnectionTrait,
-    p: &person::Model,
-    input: &PersonInput,
-) -> Result<()> {
-    if p.upn.eq_ignore_ascii_case(&input.upn) {
-        return Ok(());
-    }
-    let live = crate::pki::of_person(conn, p.id)
-        .await?
-        .into_iter()
-        .filter(|c| {
-            !matches!(
-                c.state,
-                tessera_process::CertificateState::Revoked
-                    | tessera_process::CertificateState::Expired
-            )
-        })
-        .count();
-    if live > 0 {
-        return Err(EngineError::NotNow(format!(
-            "{} has {live} certificates with the UPN {}; lock or replace the credentials before the UPN changes.",
-            p.common_name, p.upn
-        )));
-    }
-    Ok(())
 }
 
 /// The account that requested a user (from the audit log), so it never approves it.
@@ -477,15 +331,15 @@ async fn plan(
                 let mut needs_approval = false;
                 if let Some(p) = &current {
                     let state = p.state;
-                    if !changes(p, &input).is_empty() {
+                    if !edit::changes(p, &input).is_empty() {
                         if state.is_final() || state == UserState::Requested {
                             out.messages.push(format!(
                                 "{} is {}; such a user is not updated",
                                 p.common_name, p.state
                             ));
-                        } else if let Err(e) = check_upn_change(conn, p, &input).await {
+                        } else if let Err(e) = edit::check_upn_change(conn, p, &input).await {
                             out.messages.push(e.to_string());
-                        } else if person_changes::changes_identity(p, &input)
+                        } else if edit::changes_identity(p, &input)
                             && person_changes::needs_approval(conn, p).await?.is_some()
                         {
                             if let Some(w) = person_changes::pending_of(conn, p.id).await? {
@@ -503,7 +357,7 @@ async fn plan(
                     out.action = match &current {
                         None => ImportAction::Create,
                         Some(p) => {
-                            let changed = changes(p, &input);
+                            let changed = edit::changes(p, &input);
                             if changed.is_empty() {
                                 ImportAction::Unchanged
                             } else {
@@ -572,7 +426,7 @@ pub async fn import(engine: &Engine, caller: &Caller, text: &str) -> Result<Impo
                             .await?;
                     }
                     Some(p) => {
-                        let approval = match person_changes::changes_identity(p, input) {
+                        let approval = match edit::changes_identity(p, input) {
                             true => person_changes::needs_approval(txn, p).await?,
                             false => None,
                         };
@@ -591,7 +445,7 @@ pub async fn import(engine: &Engine, caller: &Caller, text: &str) -> Result<Impo
                             }
                             None => {
                                 hold(txn, ObjectKind::User, p.id, p.version).await?;
-                                store_edit(
+                                edit::store_edit(
                                     txn,
                                     now,
                                     caller,

@@ -2,14 +2,14 @@
 
 use crate::entity::{account, card, person};
 use crate::Caller;
-use crate::{enablement, Engine, EngineError, Result};
+use crate::{Engine, EngineError, Result};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use std::collections::HashMap;
-use tessera_process::dto::{CardSummary, UserDetail, UserPage, UserSummary};
-use tessera_process::{ObjectKind, Role, State};
+use tessera_process::dto::{CardSummary, UserDetail, UserSummary};
+use tessera_process::{ObjectKind, Role};
 
 const STAFF: &[Role] = &[
     Role::Operator,
@@ -189,30 +189,5 @@ pub(crate) fn card_summary(c: &card::Model, names: &HashMap<i64, String>) -> Res
         created_at: crate::time::text(c.created_at),
         updated_at: crate::time::text(c.updated_at),
         version: c.version,
-    })
-}
-
-/// The user page: the user's data, credentials, and the commands the caller may start on them.
-pub async fn page(engine: &Engine, caller: &Caller, id: i64) -> Result<UserPage> {
-    may_see_person(caller, id)?;
-    let p = load(&engine.db, id).await?;
-    let cards = card::Entity::find()
-        .filter(card::Column::PersonId.eq(id))
-        .order_by_desc(card::Column::Id)
-        .all(&engine.db)
-        .await?;
-    let names = account_names(&engine.db, cards.iter().map(|c| c.requested_by)).await?;
-    let state = State::User(p.state);
-    Ok(UserPage {
-        certificates: crate::pki::of_person(&engine.db, id).await?,
-        user: detail(&p)?,
-        cards: cards
-            .iter()
-            .map(|c| card_summary(c, &names))
-            .collect::<Result<_>>()?,
-        commands: enablement::commands(&engine.db, caller, state).await?,
-        mobile_ids: crate::objects::mobile_id::of_person(&engine.db, engine.now(), &p).await?,
-        pending_change: crate::objects::user::person_changes::pending_of(&engine.db, id).await?,
-        history: crate::audit::history(&engine.db, ObjectKind::User, id).await?,
     })
 }

@@ -7,7 +7,7 @@
 
 use crate::audit::{self, AuditRecord};
 use crate::entity::{person, person_change as row};
-use crate::objects::user::directory;
+use crate::objects::user::edit::{self, change_lines, input_of};
 use crate::objects::user::people;
 use crate::runner::{authorize, given_reason, hold};
 use crate::Caller;
@@ -24,12 +24,6 @@ use tessera_process::{CertificateState, ObjectKind, ProcessId};
 pub const PENDING: &str = "pending";
 pub const APPROVED: &str = "approved";
 pub const REJECTED: &str = "rejected";
-
-/// Whether an edit changes who the person is for sign-in: the e-mail address or the UPN.
-pub fn changes_identity(p: &person::Model, input: &PersonInput) -> bool {
-    !p.email.trim().eq_ignore_ascii_case(input.email.trim())
-        || !p.upn.eq_ignore_ascii_case(&input.upn)
-}
 
 /// Why such a change needs a second person, or `None` when the person has nothing to take over
 /// (no credential in use, no certificate that is not revoked or expired, no self-service
@@ -68,32 +62,6 @@ pub(crate) async fn needs_approval(
         because.push(format!("self-service account \"{}\"", a.username));
     }
     Ok((!because.is_empty()).then(|| because.join(", ")))
-}
-
-pub fn input_of(p: &person::Model) -> PersonInput {
-    PersonInput {
-        employee_id: p.employee_id.clone(),
-        given_name: p.given_name.clone(),
-        surname: p.surname.clone(),
-        email: p.email.clone(),
-        upn: p.upn.clone(),
-        department: p.department.clone(),
-    }
-}
-
-/// "field: old → new" for every field the change touches.
-pub(crate) fn change_lines(before: &PersonInput, after: &PersonInput) -> Vec<String> {
-    [
-        ("given_name", &before.given_name, &after.given_name),
-        ("surname", &before.surname, &after.surname),
-        ("email", &before.email, &after.email),
-        ("upn", &before.upn, &after.upn),
-        ("department", &before.department, &after.department),
-    ]
-    .into_iter()
-    .filter(|(_, old, new)| old != new)
-    .map(|(field, old, new)| format!("{field}: {old} → {new}"))
-    .collect()
 }
 
 fn parse_input(text: &str) -> Result<PersonInput> {
@@ -318,8 +286,8 @@ pub async fn decide(
                 .unwrap_or_else(|| format!("account {}", c.requested_by));
             let lines = change_lines(&before, &after);
             if approve {
-                directory::check_edit(txn, &p, &after).await?;
-                directory::store_edit(
+                edit::check_edit(txn, &p, &after).await?;
+                edit::store_edit(
                     txn,
                     now,
                     caller,
