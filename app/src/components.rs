@@ -7,18 +7,43 @@ use leptos_router::components::A;
 use tessera_process::dto::SessionInfo;
 use tessera_process::Role;
 
-/// An error as a person reads it.
+/// An error as a person reads it. Signed out (or the session ended), the browser goes to the
+/// sign-in page, which brings the person back here afterwards.
 #[component]
 pub fn ErrorBox(error: tessera_process::AppError) -> impl IntoView {
     let text = error_text(&error);
     let signed_out = error.kind == tessera_process::ErrorKind::Unauthenticated;
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        if signed_out {
+            if let Some(to) = browser::sign_in_and_back() {
+                let _ = window().location().set_href(&to);
+            }
+        }
+    });
     view! {
         <div class="error" role="alert">
             <p>{text}</p>
             <Show when=move || signed_out>
-                <p><A href="/login">"Sign in"</A></p>
+                <p><a href="/login">"Sign in"</a></p>
             </Show>
         </div>
+    }
+}
+
+/// Where the sign-in page sends a person afterwards: `next` if it is a page of Tessera (a path
+/// of this site, not another site's address), else Home.
+pub fn after_sign_in(next: Option<&str>) -> String {
+    match next {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.contains('\\')
+                && !path.starts_with("/login") =>
+        {
+            path.to_string()
+        }
+        _ => "/".to_string(),
     }
 }
 
@@ -60,6 +85,109 @@ pub fn FormRefusal(
     (!at_a_field).then(|| view! { <ErrorBox error/> })
 }
 
+/// The key of a page's submission: the server does the work of one key once, and answers the
+/// same key again with the first outcome (`tessera_engine::submission`).
+#[derive(Clone, Copy)]
+pub struct SubmissionKey(RwSignal<Option<String>>);
+
+impl SubmissionKey {
+    /// The key to send with Next. It is written into the page's address now, when the page
+    /// is surely the current entry of the history (while the router is still navigating to
+    /// the page, the entry can be the page before).
+    pub fn get(&self) -> Option<String> {
+        let key = self.0.get_untracked();
+        #[cfg(feature = "hydrate")]
+        if let Some(key) = &key {
+            browser::keep_in_address(key);
+        }
+        key
+    }
+
+    /// A new key, for a form that stays open for the next submission after an outcome (Create
+    /// user, Request temporary cards).
+    pub fn renew(&self) {
+        #[cfg(feature = "hydrate")]
+        self.0.set(browser::new_submission_key());
+    }
+}
+
+/// This page's submission key. It is made in the browser when the page opens and kept in the
+/// page's address (`?once=`), so a double click, a retry and the back button all send the same
+/// key, and a page opened anew makes a new one.
+pub fn submission_key() -> SubmissionKey {
+    let from_address = leptos_router::hooks::use_query_map().with_untracked(|q| q.get("once"));
+    let key = SubmissionKey(RwSignal::new(from_address));
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        if key.get().is_none() {
+            key.renew();
+        }
+    });
+    key
+}
+
+#[cfg(feature = "hydrate")]
+mod browser {
+    /// 16 random bytes as hex.
+    pub fn new_submission_key() -> Option<String> {
+        let mut bytes = [0u8; 16];
+        web_sys::window()?
+            .crypto()
+            .ok()?
+            .get_random_values_with_u8_array(&mut bytes)
+            .ok()?;
+        Some(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    }
+
+    /// Whether a key was typed into a field (where `/` is a character, not a shortcut).
+    pub fn in_a_field(ev: &web_sys::KeyboardEvent) -> bool {
+        use wasm_bindgen::JsCast;
+        ev.target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .is_some_and(|e| matches!(e.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"))
+    }
+
+    /// The sign-in page, with this page to come back to.
+    pub fn sign_in_and_back() -> Option<String> {
+        let location = web_sys::window()?.location();
+        let here = format!("{}{}", location.pathname().ok()?, location.search().ok()?);
+        let params = web_sys::UrlSearchParams::new().ok()?;
+        params.set("next", &here);
+        Some(format!("/login?{}", String::from(params.to_string())))
+    }
+
+    /// Writes `?once=key` into the address without a navigation: the router would render the
+    /// page again for a changed address, and the key is not a page of its own. Without it the
+    /// key still guards double clicks and retries.
+    pub fn keep_in_address(key: &str) {
+        let _ = write_into_address(key);
+    }
+
+    fn write_into_address(key: &str) -> Option<()> {
+        let window = web_sys::window()?;
+        let url = web_sys::Url::new(&window.location().href().ok()?).ok()?;
+        if url.search_params().get("once").as_deref() == Some(key) {
+            return Some(());
+        }
+        url.search_params().set("once", key);
+        let history = window.history().ok()?;
+        // The router keeps its own state in the entry; it stays as it was.
+        let state = history.state().ok()?;
+        history
+            .replace_state_with_url(&state, "", Some(&url.href()))
+            .ok()
+    }
+}
+
+/// "1 card", "2 cards": a count with its noun (English nouns of this UI take an "s").
+pub fn counted(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 #[component]
 pub fn Loading() -> impl IntoView {
     view! { <p class="loading">"Loading…"</p> }
@@ -75,6 +203,36 @@ pub fn StateBadge(name: &'static str, label: &'static str) -> impl IntoView {
 pub fn signed_in() -> impl Fn() -> Option<SessionInfo> + Copy {
     let auth = expect_context::<Auth>();
     move || auth.session.get().and_then(|r| r.ok()).flatten()
+}
+
+/// Quick search on every staff page, as the guides begin: the kind from the drop-down, then
+/// one box; Enter searches. `/` anywhere but in a field puts the cursor in the box.
+#[component]
+fn QuickSearch() -> impl IntoView {
+    let input = NodeRef::<leptos::html::Input>::new();
+    #[cfg(feature = "hydrate")]
+    {
+        let handle = window_event_listener(leptos::ev::keydown, move |ev| {
+            if ev.key() == "/" && !browser::in_a_field(&ev) {
+                ev.prevent_default();
+                if let Some(box_) = input.get() {
+                    let _ = box_.focus();
+                }
+            }
+        });
+        on_cleanup(move || handle.remove());
+    }
+    view! {
+        <leptos_router::components::Form method="GET" action="/search" attr:class="quick-search" attr:role="search">
+            <select name="kind" aria-label="Quick search kind" data-testid="quick-search-kind">
+                {tessera_process::lists::SEARCH_KINDS.iter().map(|k| view! {
+                    <option value=k.as_str()>{k.label()}</option>
+                }).collect_view()}
+            </select>
+            <input type="search" name="q" aria-label="Quick search" placeholder="Quick search ( / )"
+                data-testid="quick-search" node_ref=input/>
+        </leptos_router::components::Form>
+    }
 }
 
 #[component]
@@ -103,7 +261,9 @@ pub fn Header() -> impl IntoView {
             <Transition fallback=|| ()>
                 <nav>
                     <Show when=staff>
+                        <QuickSearch/>
                         <A href="/users">"Users"</A>
+                        <A href="/search">"Search"</A>
                     </Show>
                     <Show when=move || has(Role::Operator)>
                         <A href="/temp-cards">"Temporary cards"</A>

@@ -102,6 +102,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=|| view! { <p class="error">"There is no such page."</p> }>
                     <Route path=path!("/") view=pages::home::HomePage/>
                     <Route path=path!("/login") view=pages::login::LoginPage/>
+                    <Route path=path!("/search") view=pages::search::SearchPage/>
                     <Route path=path!("/users") view=pages::users::UsersPage/>
                     <Route path=path!("/users/new") view=pages::people::NewUserPage/>
                     <Route path=path!("/users/import") view=pages::people::ImportPage/>

@@ -127,7 +127,7 @@ test('Lock user cascades to the user\'s card and certificates', async ({ page })
   await expect(page.getByRole('alert')).toContainText('choose a reason');
   await page.locator('#reason').selectOption('affiliation_changed');
   await page.getByRole('button', { name: 'Next' }).click();
-  await expect(page.getByTestId('outcome')).toContainText('1 credentials and 2 certificates changed');
+  await expect(page.getByTestId('outcome')).toContainText('1 credential and 2 certificates changed');
   await page.getByRole('link', { name: 'Back to the user' }).click();
   await expect(page.getByTestId('user-data').locator('[data-state="locked"]')).toBeVisible();
   await expect(page.getByTestId('cards').locator('[data-state="locked"]')).toHaveCount(1);

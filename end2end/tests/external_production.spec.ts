@@ -28,7 +28,7 @@ test('Order card for external production: queue, order file, bureau report, abor
   await open(page, '/admin/external-production');
   await expect(page.getByTestId('queued')).toHaveText('1');
   await page.getByTestId('run-sync').click();
-  await expect(page.getByTestId('sync-outcome')).toContainText('written with 1 cards');
+  await expect(page.getByTestId('sync-outcome')).toContainText('written with 1 card');
   await expect(page.getByTestId('order-files').locator('tbody tr')).toHaveCount(1);
   await expect(page.getByTestId('queued')).toHaveText('0');
   await signOut(page);

@@ -93,13 +93,25 @@ export async function signOut(page: Page) {
   await expect(page.getByRole('link', { name: 'Sign in' })).toBeVisible();
 }
 
-/** Quick search → the user's page. */
+/**
+ * As the guides begin: "In the Quick search drop-down list, select User and search for the
+ * user", then the user's page.
+ */
 export async function openUser(page: Page, name: string) {
-  await open(page, '/users');
-  await page.getByLabel('Quick search').fill(name);
-  await page.getByRole('button', { name: 'Search' }).click();
+  await find(page, 'User', name);
   await page.getByTestId('search-results').getByRole('link', { name }).click();
   await expect(page.getByRole('heading', { level: 1, name })).toBeVisible();
+}
+
+/** Quick search in the header: the kind from its drop-down, the text, Enter. */
+export async function find(page: Page, kind: string, text: string) {
+  if (!(await page.locator('body[data-hydrated="true"]').count())) await open(page, '/');
+  const quick = page.getByRole('search');
+  await quick.getByLabel('Quick search kind').selectOption({ label: kind });
+  await quick.getByLabel('Quick search', { exact: true }).fill(text);
+  await quick.getByLabel('Quick search', { exact: true }).press('Enter');
+  await expect(page).toHaveURL(/\/search\?/);
+  await expect(page.getByTestId('search-results').or(page.getByTestId('search-empty'))).toBeVisible();
 }
 
 /** As an operator on a user's page: Request card (or Order card) → Next; returns the outcome box. */

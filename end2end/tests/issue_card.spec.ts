@@ -3,7 +3,7 @@ import { execFileSync } from 'child_process';
 import { mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { expect, open, requestCard, requestRow, signIn, signOut, test, virtualCard } from './helpers';
+import { expect, open, openUser, requestCard, requestRow, signIn, signOut, test, virtualCard } from './helpers';
 
 // The second vpcd reader; the engine tests use the first.
 const READER = 'Virtual PCD 00 01';
@@ -122,10 +122,7 @@ const insertCardFresh = (serial: number) => card.insert(serial);
 
 test("the issued card's life: activate, deactivate, reactivate, lock with a reason", async ({ page }) => {
   await signIn(page, 'operator');
-  await open(page, '/users');
-  await page.getByLabel('Quick search').fill('Greta Gran');
-  await page.getByRole('button', { name: 'Search' }).click();
-  await page.getByTestId('search-results').getByRole('link', { name: 'Greta Gran' }).click();
+  await openUser(page, 'Greta Gran');
   await page.getByTestId('cards').getByRole('link').first().click();
   const certificates = page.getByTestId('certificates').locator('tbody tr [data-state]');
   await expect(certificates).toHaveCount(3);

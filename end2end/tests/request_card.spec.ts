@@ -8,8 +8,27 @@ test('wrong password opens no session', async ({ page, context }) => {
   await expect(page.getByRole('alert')).toHaveText('Wrong user name or password.');
   const cookies = await context.cookies();
   expect(cookies.find((c) => c.name === 'tessera_session')).toBeUndefined();
-  await open(page, '/users');
-  await expect(page.getByRole('alert')).toContainText('not signed in');
+  // Signed out, a page sends the browser to sign in, and back to that page afterwards.
+  await page.goto('/users?q=1');
+  await expect(page).toHaveURL(/\/login\?next=%2Fusers%3Fq%3D1$/);
+  await expect(page.getByRole('heading', { name: 'Sign in to Tessera' })).toBeVisible();
+  await page.getByLabel('User name').fill('operator');
+  await page.getByLabel('Password').fill('operator-demo');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/users\?q=1$/);
+  await expect(page.getByRole('heading', { level: 1, name: 'Users' })).toBeVisible();
+});
+
+test('after signing in, only a page of Tessera is where the browser goes back to', async ({ page }) => {
+  for (const next of ['//evil.example/x', 'https://evil.example/', '/\\evil.example']) {
+    await page.context().clearCookies();
+    await open(page, `/login?next=${encodeURIComponent(next)}`);
+    await page.getByLabel('User name').fill('operator');
+    await page.getByLabel('Password').fill('operator-demo');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByTestId('account')).toBeVisible();
+    expect(page.url(), next).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+  }
 });
 
 test('session cookie is HttpOnly and SameSite=Strict', async ({ page, context }) => {
@@ -191,4 +210,29 @@ test('an unknown user id gets a clear message', async ({ page }) => {
   await signIn(page, 'operator');
   await open(page, '/users/999999');
   await expect(page.getByRole('alert')).toContainText('There is no user with id 999999.');
+  // An address whose id is not a number names no id.
+  await open(page, '/cards/abc');
+  await expect(page.getByRole('alert')).toContainText('There is no card at this address.');
+});
+
+test('Next sent twice, by a double click or again after Back and Forward, requests one card', async ({ page }) => {
+  await signIn(page, 'operator');
+  await openUser(page, 'Xavier Xu');
+  await page.getByTestId('commands').getByRole('link', { name: 'Request card' }).click();
+  await expect(page.getByRole('heading', { name: 'Request card' })).toBeVisible();
+  await page.getByRole('button', { name: 'Next' }).dblclick();
+  const outcome = page.getByTestId('outcome');
+  await expect(outcome).toContainText('waits for an approver');
+  // The page keeps its submission key in its address, so Back and Forward bring it back.
+  await expect(page).toHaveURL(/[?&]once=[0-9a-f]{32}$/);
+  const address = page.url();
+  const card = (await outcome.textContent())!.match(/Card (\d+) is now/)![1];
+  await page.goBack();
+  await expect(page.getByRole('heading', { level: 1, name: 'Xavier Xu' })).toBeVisible();
+  await page.goForward();
+  expect(page.url()).toBe(address);
+  await page.getByRole('button', { name: 'Next' }).click();
+  await expect(page.getByTestId('outcome')).toContainText(`Card ${card} is now in state`);
+  await openUser(page, 'Xavier Xu');
+  await expect(page.getByTestId('cards').locator('[data-state="requested"]')).toHaveCount(1);
 });

@@ -166,7 +166,7 @@ test('Order temporary cards from the bureau: abort while queued, not once ordere
   await signIn(page, 'admin');
   await open(page, '/admin/external-production');
   await repeatUntilShown(() => page.getByTestId('run-sync').click(), page.getByTestId('sync-outcome'));
-  await expect(page.getByTestId('sync-outcome')).toContainText('temporary.zip written with 1 cards');
+  await expect(page.getByTestId('sync-outcome')).toContainText('temporary.zip written with 1 card');
   await signOut(page);
 
   // Ordered: Abort is gone from the page, and a crafted call is refused with the reason.

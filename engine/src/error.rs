@@ -20,7 +20,8 @@ pub enum EngineError {
     Busy { what: &'static str, seconds: u64 },
     #[error("Your account may not {0}.")]
     Forbidden(String),
-    #[error("There is no {} with id {id}.", kind.label().to_lowercase())]
+    /// An id below 1 is none Tessera gives: an address whose id is not a number asks for it.
+    #[error("There is no {} {}.", kind.label().to_lowercase(), if *id > 0 { format!("with id {id}") } else { "at this address".to_string() })]
     NotFound { kind: ObjectKind, id: i64 },
     #[error("\"{name}\" is not enabled for a {} in state \"{}\". An administrator can enable it under Additional Commands.", state.kind().label().to_lowercase(), state.as_str())]
     NotEnabled { name: &'static str, state: State },

@@ -28,8 +28,10 @@ pub mod passwords;
 pub mod pki;
 pub mod reason;
 pub mod runner;
+pub mod search;
 pub mod sign_in_throttle;
 pub mod stored;
+pub mod submission;
 // Test support: a failure there fails the test, which is what a panic does.
 #[cfg(feature = "testing")]
 #[allow(clippy::unwrap_used, clippy::expect_used)]

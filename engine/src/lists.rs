@@ -6,7 +6,8 @@ use crate::entity::{batch_order, card, certificate, mobile_id, person, temp_card
 use crate::objects::user::people::holder_names;
 use crate::{Caller, Engine, Result};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select,
 };
 use std::collections::HashMap;
 use tessera_process::lists::{ListId, ListPage, ListRow, PAGE};
@@ -25,15 +26,7 @@ pub async fn page(engine: &Engine, caller: &Caller, list: ListId, offset: u64) -
         )));
     }
     let states: Vec<&'static str> = def.states.iter().map(|s| s.as_str()).collect();
-    let conn = &engine.db;
-    let (total, rows) = match def.kind {
-        ObjectKind::Certificate => certificates(conn, &states, offset).await?,
-        ObjectKind::Card => cards(conn, &states, offset).await?,
-        ObjectKind::TempCard => temp_cards(conn, &states, offset).await?,
-        ObjectKind::MobileId => mobile_ids(conn, &states, offset).await?,
-        ObjectKind::User => users(conn, &states, offset).await?,
-        ObjectKind::BatchOrder => batch_orders(conn, &states, offset).await?,
-    };
+    let (total, rows) = rows_of(&engine.db, def.kind, &states, None, offset).await?;
     Ok(ListPage {
         list,
         total,
@@ -42,19 +35,70 @@ pub async fn page(engine: &Engine, caller: &Caller, list: ListId, offset: u64) -
     })
 }
 
-/// The objects of entity `E` in `states`: how many there are, and one page of them.
+/// The objects of `kind` in any of `states` (all states if empty) that `narrow` lets through,
+/// newest first: how many there are, and one page of them as rows. The lists in the menu and the
+/// quick search both show objects this way.
+pub(crate) async fn rows_of(
+    conn: &impl ConnectionTrait,
+    kind: ObjectKind,
+    states: &[&str],
+    narrow: Option<Condition>,
+    offset: u64,
+) -> Result<(u64, Vec<ListRow>)> {
+    fn query<E: EntityTrait>(
+        state: E::Column,
+        states: &[&str],
+        narrow: Option<Condition>,
+    ) -> Select<E> {
+        let mut q = E::find();
+        if !states.is_empty() {
+            q = q.filter(state.is_in(states.iter().copied()));
+        }
+        match narrow {
+            Some(c) => q.filter(c),
+            None => q,
+        }
+    }
+    use certificate::Column as Cert;
+    match kind {
+        ObjectKind::Certificate => {
+            let q = query::<certificate::Entity>(Cert::State, states, narrow);
+            certificates(conn, q, offset).await
+        }
+        ObjectKind::Card => {
+            let q = query::<card::Entity>(card::Column::State, states, narrow);
+            cards(conn, q, offset).await
+        }
+        ObjectKind::TempCard => {
+            let q = query::<temp_card::Entity>(temp_card::Column::State, states, narrow);
+            temp_cards(conn, q, offset).await
+        }
+        ObjectKind::MobileId => {
+            let q = query::<mobile_id::Entity>(mobile_id::Column::State, states, narrow);
+            mobile_ids(conn, q, offset).await
+        }
+        ObjectKind::User => {
+            let q = query::<person::Entity>(person::Column::State, states, narrow);
+            users(conn, q, offset).await
+        }
+        ObjectKind::BatchOrder => {
+            let q = query::<batch_order::Entity>(batch_order::Column::State, states, narrow);
+            batch_orders(conn, q, offset).await
+        }
+    }
+}
+
+/// How many objects `query` finds, and one page of them, newest first.
 async fn matching<E>(
     conn: &impl ConnectionTrait,
-    state: E::Column,
+    query: Select<E>,
     id: E::Column,
-    states: &[&str],
     offset: u64,
 ) -> Result<(u64, Vec<E::Model>)>
 where
     E: EntityTrait,
     E::Model: Sync,
 {
-    let query = E::find().filter(state.is_in(states.iter().copied()));
     let total = query.clone().count(conn).await?;
     let models = query
         .order_by_desc(id)
@@ -88,17 +132,11 @@ fn row(
 
 async fn certificates(
     conn: &impl ConnectionTrait,
-    states: &[&str],
+    query: Select<certificate::Entity>,
     offset: u64,
 ) -> Result<(u64, Vec<ListRow>)> {
-    let (total, found) = matching::<certificate::Entity>(
-        conn,
-        certificate::Column::State,
-        certificate::Column::Id,
-        states,
-        offset,
-    )
-    .await?;
+    let (total, found) =
+        matching::<certificate::Entity>(conn, query, certificate::Column::Id, offset).await?;
     let owners: Vec<(ObjectKind, i64)> = found
         .iter()
         .filter_map(|c| Some((ObjectKind::parse(&c.owner_kind)?, c.owner_id)))
@@ -176,12 +214,10 @@ async fn credential_holders(
 
 async fn cards(
     conn: &impl ConnectionTrait,
-    states: &[&str],
+    query: Select<card::Entity>,
     offset: u64,
 ) -> Result<(u64, Vec<ListRow>)> {
-    let (total, found) =
-        matching::<card::Entity>(conn, card::Column::State, card::Column::Id, states, offset)
-            .await?;
+    let (total, found) = matching::<card::Entity>(conn, query, card::Column::Id, offset).await?;
     let names = holder_names(conn, found.iter().map(|c| c.person_id)).await?;
     let rows = found
         .into_iter()
@@ -202,17 +238,11 @@ async fn cards(
 
 async fn temp_cards(
     conn: &impl ConnectionTrait,
-    states: &[&str],
+    query: Select<temp_card::Entity>,
     offset: u64,
 ) -> Result<(u64, Vec<ListRow>)> {
-    let (total, found) = matching::<temp_card::Entity>(
-        conn,
-        temp_card::Column::State,
-        temp_card::Column::Id,
-        states,
-        offset,
-    )
-    .await?;
+    let (total, found) =
+        matching::<temp_card::Entity>(conn, query, temp_card::Column::Id, offset).await?;
     let names = holder_names(conn, found.iter().filter_map(|c| c.person_id)).await?;
     let rows = found
         .into_iter()
@@ -237,17 +267,11 @@ async fn temp_cards(
 
 async fn mobile_ids(
     conn: &impl ConnectionTrait,
-    states: &[&str],
+    query: Select<mobile_id::Entity>,
     offset: u64,
 ) -> Result<(u64, Vec<ListRow>)> {
-    let (total, found) = matching::<mobile_id::Entity>(
-        conn,
-        mobile_id::Column::State,
-        mobile_id::Column::Id,
-        states,
-        offset,
-    )
-    .await?;
+    let (total, found) =
+        matching::<mobile_id::Entity>(conn, query, mobile_id::Column::Id, offset).await?;
     let names = holder_names(conn, found.iter().map(|m| m.person_id)).await?;
     let rows = found
         .into_iter()
@@ -270,17 +294,11 @@ async fn mobile_ids(
 
 async fn users(
     conn: &impl ConnectionTrait,
-    states: &[&str],
+    query: Select<person::Entity>,
     offset: u64,
 ) -> Result<(u64, Vec<ListRow>)> {
-    let (total, found) = matching::<person::Entity>(
-        conn,
-        person::Column::State,
-        person::Column::Id,
-        states,
-        offset,
-    )
-    .await?;
+    let (total, found) =
+        matching::<person::Entity>(conn, query, person::Column::Id, offset).await?;
     let rows = found
         .into_iter()
         .map(|p| {
@@ -300,17 +318,11 @@ async fn users(
 
 async fn batch_orders(
     conn: &impl ConnectionTrait,
-    states: &[&str],
+    query: Select<batch_order::Entity>,
     offset: u64,
 ) -> Result<(u64, Vec<ListRow>)> {
-    let (total, found) = matching::<batch_order::Entity>(
-        conn,
-        batch_order::Column::State,
-        batch_order::Column::Id,
-        states,
-        offset,
-    )
-    .await?;
+    let (total, found) =
+        matching::<batch_order::Entity>(conn, query, batch_order::Column::Id, offset).await?;
     let rows = found
         .into_iter()
         .map(|b| {

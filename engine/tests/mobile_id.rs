@@ -301,6 +301,17 @@ async fn supplied_in_self_service_and_enrolled_then_deactivated_and_locked(e: En
         .await
         .iter()
         .all(|c| c.state.as_str() == "revoked"));
+    // Its page still says what was enrolled, and that it is revoked.
+    let v = objects::mobile_id::page(&e, &op, id).await.unwrap();
+    assert!(!v.mobile_id.enrolled.is_empty());
+    assert!(
+        v.mobile_id
+            .enrolled
+            .iter()
+            .all(|l| l.ends_with(" (revoked)")),
+        "{:?}",
+        v.mobile_id.enrolled
+    );
 }
 
 async fn by_email_sealed_until_sent_and_blocked_after_wrong_codes(e: Engine) {

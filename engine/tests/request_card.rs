@@ -396,8 +396,92 @@ async fn a_missing_audit_head_is_detected(e: Engine) {
     assert!(err.to_string().contains("audit head"), "{err}");
 }
 
+/// Next sent twice with the page's key (a double click, the back button, a retry) makes one
+/// card and answers both times with it; a refusal lets the key go, so the corrected form can
+/// be sent again; the key is the account's own.
+async fn next_sent_twice_makes_one_card(e: Engine) {
+    use tessera_engine::submission::once;
+    let op = caller(&e, "operator").await;
+    let u = person(&e, "Elena Ek").await;
+    let what = ProcessId::CardsProcRequest.as_str();
+    let key = "0123456789abcdef0123456789abcdef";
+    let request = |who| {
+        let e = e.clone();
+        async move {
+            let who = caller(&e, who).await;
+            once(&e, &who, Some(key), what, async || {
+                objects::card::request(&e, &who, u.id, u.version).await
+            })
+            .await
+        }
+    };
+    // A stale version is refused, and the key is free again afterwards.
+    let stale = once(&e, &op, Some(key), what, async || {
+        objects::card::request(&e, &op, u.id, u.version + 1).await
+    })
+    .await
+    .unwrap_err();
+    assert_eq!(refusal(&stale), refused(ErrorKind::Conflict), "{stale}");
+    let first = request("operator").await.unwrap();
+    let again = request("operator").await.unwrap();
+    assert_eq!(again, first, "the second Next answers with the first card");
+    assert_eq!(cards_count(&e).await, 1);
+    // Two at once (a double click): one card between them.
+    let second_key = "fedcba9876543210fedcba9876543210";
+    let twice = |_| {
+        let (e, op) = (e.clone(), op.clone());
+        async move {
+            once(&e, &op, Some(second_key), what, async || {
+                objects::card::request(&e, &op, u.id, u.version).await
+            })
+            .await
+        }
+    };
+    let (a, b) = tokio::join!(twice(1), twice(2));
+    let made: Vec<_> = [&a, &b].iter().filter_map(|r| r.as_ref().ok()).collect();
+    assert!(!made.is_empty(), "{a:?} {b:?}");
+    for r in [&a, &b] {
+        if let Err(err) = r {
+            assert_eq!(refusal(err), refused(ErrorKind::Conflict), "{err}");
+        }
+    }
+    assert_eq!(
+        cards_count(&e).await,
+        2,
+        "one for the first key, one for the second"
+    );
+    // Another account's equal key is its own.
+    let by_supervisor = request("supervisor").await.unwrap();
+    assert_ne!(by_supervisor.card_id, first.card_id);
+    assert_eq!(cards_count(&e).await, 3);
+    // A key used for another form, or one no page makes, is refused and does nothing.
+    let other = once(&e, &op, Some(key), "create_user", async || {
+        objects::card::request(&e, &op, u.id, u.version).await
+    })
+    .await
+    .unwrap_err();
+    assert_eq!(refusal(&other), bad("once"), "{other}");
+    let short = once(&e, &op, Some("abc"), what, async || {
+        objects::card::request(&e, &op, u.id, u.version).await
+    })
+    .await
+    .unwrap_err();
+    assert_eq!(refusal(&short), bad("once"), "{short}");
+    assert_eq!(cards_count(&e).await, 3);
+    // Without a key (an API client) every call does its work.
+    for _ in 0..2 {
+        once(&e, &op, None, what, async || {
+            objects::card::request(&e, &op, u.id, u.version).await
+        })
+        .await
+        .unwrap();
+    }
+    assert_eq!(cards_count(&e).await, 5);
+}
+
 on_both_backends!(
     a_missing_audit_head_is_detected,
+    next_sent_twice_makes_one_card,
     request_with_approval_waits_for_an_approver,
     approval_off_lands_in_approved,
     an_approver_never_decides_their_own_request,

@@ -103,6 +103,24 @@ pub struct ListRow {
     pub changed_at: String,
 }
 
+/// What Quick search finds in: the kinds in its drop-down, in the guides' order.
+pub const SEARCH_KINDS: &[ObjectKind] = &[
+    ObjectKind::User,
+    ObjectKind::Card,
+    ObjectKind::TempCard,
+    ObjectKind::MobileId,
+    ObjectKind::Certificate,
+];
+
+/// Quick search's answer: rows of a list's shape, a page at a time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Found {
+    /// The number of matching objects, beyond this page too.
+    pub total: u64,
+    pub offset: u64,
+    pub rows: Vec<ListRow>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,24 +19,30 @@ pub async fn preview_request_card(
         .map_err(ssr::fail)
 }
 
-/// Next on the Request card page.
+/// Next on the Request card page (`once`: the page's submission key).
 #[server(prefix = "/api", endpoint = "request_card")]
 pub async fn request_card(
     user_id: i64,
     user_version: i64,
     external: Option<bool>,
+    once: Option<String>,
 ) -> Result<RequestCardOutcome, AppError> {
     let (engine, caller) = ssr::context().await?;
-    let out = tessera_engine::objects::card::request_for(
-        &engine,
-        &caller,
-        user_id,
-        user_version,
-        ssr::production(external),
-    )
-    .await
-    .map_err(ssr::fail)?;
-    Ok(out)
+    let production = ssr::production(external);
+    let request = async || {
+        tessera_engine::objects::card::request_for(
+            &engine,
+            &caller,
+            user_id,
+            user_version,
+            production,
+        )
+        .await
+    };
+    let what = production.process().as_str();
+    tessera_engine::submission::once(&engine, &caller, once.as_deref(), what, request)
+        .await
+        .map_err(ssr::fail)
 }
 
 #[server(prefix = "/api", endpoint = "card_requests")]
@@ -136,11 +142,15 @@ pub async fn reconcile_job(
         .map_err(ssr::fail)
 }
 
-/// Request temporary cards: `count` new cards in `requested`.
+/// Request temporary cards: `count` new cards in `requested` (`once`: the page's submission
+/// key).
 #[server(prefix = "/api", endpoint = "request_temp_cards")]
-pub async fn request_temp_cards(count: u32) -> Result<Vec<i64>, AppError> {
+pub async fn request_temp_cards(count: u32, once: Option<String>) -> Result<Vec<i64>, AppError> {
     let (engine, caller) = ssr::context().await?;
-    tessera_engine::objects::temp_card::request(&engine, &caller, count)
+    let request =
+        async || tessera_engine::objects::temp_card::request(&engine, &caller, count).await;
+    let what = tessera_process::ProcessId::TempCardsProcRequest.as_str();
+    tessera_engine::submission::once(&engine, &caller, once.as_deref(), what, request)
         .await
         .map_err(ssr::fail)
 }
@@ -150,12 +160,18 @@ pub async fn request_temp_cards(count: u32) -> Result<Vec<i64>, AppError> {
 #[server(prefix = "/api", endpoint = "order_temp_cards")]
 pub async fn order_temp_cards(
     count: u32,
+    once: Option<String>,
 ) -> Result<(usize, tessera_process::TempCardState), AppError> {
     let (engine, caller) = ssr::context().await?;
-    let (ids, state) = tessera_engine::objects::temp_card::order(&engine, &caller, count)
+    let order = async || {
+        let (ids, state) =
+            tessera_engine::objects::temp_card::order(&engine, &caller, count).await?;
+        Ok((ids.len(), state))
+    };
+    let what = tessera_process::ProcessId::TempCardsAddonExtProdProcOrder.as_str();
+    tessera_engine::submission::once(&engine, &caller, once.as_deref(), what, order)
         .await
-        .map_err(ssr::fail)?;
-    Ok((ids.len(), state))
+        .map_err(ssr::fail)
 }
 
 /// Temporary cards, newest first; `state` filters ("" for all).

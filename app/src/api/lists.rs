@@ -14,3 +14,18 @@ pub async fn fetch_list(list: ListId, offset: u64) -> Result<ListPage, AppError>
         .await
         .map_err(ssr::fail)
 }
+
+/// Quick search: objects of `kind` (in `state`, if given) that `text` names, from `offset`.
+#[server(prefix = "/api", endpoint = "quick_search", input = Json)]
+pub async fn quick_search(
+    kind: tessera_process::ObjectKind,
+    state: Option<tessera_process::State>,
+    text: String,
+    offset: u64,
+) -> Result<tessera_process::lists::Found, AppError> {
+    use super::ssr;
+    let (engine, caller) = ssr::context().await?;
+    tessera_engine::search::quick(&engine, &caller, kind, state, &text, offset)
+        .await
+        .map_err(ssr::fail)
+}

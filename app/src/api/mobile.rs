@@ -34,15 +34,20 @@ pub async fn fetch_supply_mobile_id(
         .map_err(ssr::fail)
 }
 
-/// Next on Supply mobile ID or Get mobile ID.
+/// Next on Supply mobile ID or Get mobile ID (`once`: the page's submission key).
 #[server(prefix = "/api", endpoint = "supply_mobile_id")]
 pub async fn supply_mobile_id(
     process: tessera_process::ProcessId,
     user_id: i64,
     user_version: i64,
+    once: Option<String>,
 ) -> Result<SupplyMobileIdOutcome, AppError> {
     let (engine, caller) = ssr::context().await?;
-    tessera_engine::objects::mobile_id::supply(&engine, &caller, process, user_id, user_version)
+    let supply = async || {
+        tessera_engine::objects::mobile_id::supply(&engine, &caller, process, user_id, user_version)
+            .await
+    };
+    tessera_engine::submission::once(&engine, &caller, once.as_deref(), process.as_str(), supply)
         .await
         .map_err(ssr::fail)
 }

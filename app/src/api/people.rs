@@ -38,13 +38,17 @@ pub async fn my_page() -> Result<UserPage, AppError> {
         .map_err(ssr::fail)
 }
 
-/// Create user (active, or requested with the approval step).
+/// Create user (active, or requested with the approval step); `once`: the page's submission
+/// key.
 #[server(prefix = "/api", endpoint = "create_user", input = Json)]
 pub async fn create_user(
     input: tessera_process::person::PersonInput,
+    once: Option<String>,
 ) -> Result<UserDetail, AppError> {
     let (engine, caller) = ssr::context().await?;
-    tessera_engine::objects::user::directory::create(&engine, &caller, input)
+    let create =
+        async || tessera_engine::objects::user::directory::create(&engine, &caller, input).await;
+    tessera_engine::submission::once(&engine, &caller, once.as_deref(), "create_user", create)
         .await
         .map_err(ssr::fail)
 }

@@ -21,7 +21,8 @@ pub async fn fetch_process(
 }
 
 /// Next: `version` is the object's version the page showed, so that a change made meanwhile is
-/// refused rather than overwritten.
+/// refused rather than overwritten; `once` is the page's submission key (Next sent twice does
+/// the work once).
 #[server(prefix = "/api", endpoint = "run_process", input = Json)]
 pub async fn run_process(
     process: ProcessId,
@@ -29,10 +30,14 @@ pub async fn run_process(
     id: i64,
     version: i64,
     input: ProcessInput,
+    once: Option<String>,
 ) -> Result<ProcessOutcome, AppError> {
     use super::ssr;
     let (engine, caller) = ssr::context().await?;
-    tessera_engine::lifecycle::run(&engine, &caller, process, (kind, id), version, input)
+    let run = async || {
+        tessera_engine::lifecycle::run(&engine, &caller, process, (kind, id), version, input).await
+    };
+    tessera_engine::submission::once(&engine, &caller, once.as_deref(), process.as_str(), run)
         .await
         .map_err(ssr::fail)
 }

@@ -9,7 +9,7 @@ use crate::api::{
     stop_batch,
 };
 use crate::components::id_param;
-use crate::components::{loaded, ErrorBox, Loading, StateBadge};
+use crate::components::{counted, loaded, ErrorBox, Loading, StateBadge};
 use crate::pages::issue_card::{watch_readers, Readers};
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -145,7 +145,7 @@ pub fn BatchOrdersPage() -> impl IntoView {
             {loaded(batches, |list| view! {
                 <ul data-testid="batches">
                     {list.into_iter().map(|(id, kind, state, n)| view! {
-                        <li><A href=format!("/batch-orders/{id}")>{format!("Batch order {id}")}</A>{format!(" — {}s, {}, {n} cards", kind.label().to_lowercase(), state.label().to_lowercase())}</li>
+                        <li><A href=format!("/batch-orders/{id}")>{format!("Batch order {id}")}</A>{format!(" — {}s, {}, {}", kind.label().to_lowercase(), state.label().to_lowercase(), counted(n, "card"))}</li>
                     }).collect_view()}
                 </ul>
             })}
@@ -249,7 +249,7 @@ pub fn BatchOrderPage() -> impl IntoView {
                             let n = got.len();
                             pins.update(|p| p.extend(got));
                             if n > 0 {
-                                format!("{n} cards produced.")
+                                format!("{} produced.", counted(n, "card"))
                             } else {
                                 "Production started.".to_string()
                             }

@@ -2,7 +2,7 @@
 //! reports received, and "Run sync now".
 
 use crate::api::{external_production, RunExternalSync};
-use crate::components::{loaded, ErrorBox};
+use crate::components::{counted, loaded, ErrorBox};
 use leptos::prelude::*;
 
 #[component]
@@ -21,10 +21,10 @@ pub fn ExternalProductionPage() -> impl IntoView {
                     <div class="outcome" role="status" data-testid="sync-outcome">
                         {out.order_files.is_empty().then(|| view! { <p>"No card was waiting for an order file."</p> })}
                         {out.order_files.iter().map(|(file, n)| view! {
-                            <p>{format!("Order file {file} written with {n} cards.")}</p>
+                            <p>{format!("Order file {file} written with {}.", counted(*n, "card"))}</p>
                         }).collect_view()}
                         {out.reports.iter().map(|r| view! {
-                            <p>{format!("Report {}: {} lines applied, {} refused.", r.source, r.applied, r.refused.len())}</p>
+                            <p>{format!("Report {}: {} applied, {} refused.", r.source, counted(r.applied, "line"), r.refused.len())}</p>
                             <ul>{r.refused.iter().map(|(line, id, why)| view! {
                                 <li>{format!("line {line} (card {id}): {why}")}</li>
                             }).collect_view()}</ul>

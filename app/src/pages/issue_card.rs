@@ -13,11 +13,22 @@ use tessera_process::ObjectKind;
 /// What Reconcile answered: its message and a new PIN, or why it could not.
 type Reconciled = Option<Result<(String, Option<String>), String>>;
 
-/// Subscribes to the reader snapshots while the component lives.
+/// Subscribes to the reader snapshots while the component lives, if the account may issue
+/// cards: for any other the stream is refused (403), so the page does not open it.
 pub(crate) fn watch_readers(readers: RwSignal<Option<ReaderSnapshot>>) {
+    #[cfg(feature = "hydrate")]
+    let session = crate::components::signed_in();
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
         use wasm_bindgen::{closure::Closure, JsCast};
+        let may_issue = session().is_some_and(|s| {
+            tessera_process::ProcessId::CardsProcIssue
+                .def()
+                .may_start(&s.roles)
+        });
+        if !may_issue {
+            return;
+        }
         let Ok(source) = web_sys::EventSource::new("/bridge/readers") else {
             return;
         };

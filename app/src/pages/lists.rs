@@ -6,7 +6,7 @@ use crate::components::{loaded, object_href, StateBadge};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
-use tessera_process::lists::{ListId, PAGE};
+use tessera_process::lists::{ListId, ListRow, PAGE};
 
 #[component]
 pub fn ObjectListPage() -> impl IntoView {
@@ -43,36 +43,53 @@ pub fn ObjectListPage() -> impl IntoView {
                 if p.rows.is_empty() {
                     return view! { <p class="muted" data-testid="list-empty">{def.empty}</p> }.into_any();
                 }
-                let shown = p.offset + p.rows.len() as u64;
-                let (from, total) = (p.offset + 1, p.total);
-                let earlier = p.offset.saturating_sub(PAGE);
-                let (has_earlier, has_more) = (from > 1, shown < total);
                 view! {
-                    <p data-testid="list-count">{format!("{from}–{shown} of {total}")}</p>
-                    <table class="list" data-testid="list">
-                        <thead><tr><th>"Object"</th><th>"Holder"</th><th>"State"</th><th>"Details"</th><th>"Changed"</th></tr></thead>
-                        <tbody>
-                            {p.rows.into_iter().map(|r| view! {
-                                <tr data-testid="list-row" data-kind=r.kind.as_str() data-id=r.id>
-                                    <td><A href=object_href(r.opens.0, r.opens.1)>{r.label}</A></td>
-                                    <td>{r.holder.unwrap_or_default()}</td>
-                                    <td><StateBadge name=r.state.as_str() label=r.state.label()/></td>
-                                    <td>{r.detail}</td>
-                                    <td>{r.changed_at}</td>
-                                </tr>
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                    <p class="actions">
-                        <Show when=move || has_earlier>
-                            <button type="button" on:click=move |_| offset.set(earlier)>"Previous"</button>
-                        </Show>
-                        <Show when=move || has_more>
-                            <button type="button" data-testid="list-next" on:click=move |_| offset.set(shown)>"Next"</button>
-                        </Show>
-                    </p>
+                    <ObjectTable rows=p.rows total=p.total offset=p.offset testid="list"
+                        page=Callback::new(move |o| offset.set(o))/>
                 }.into_any()
             })}
         </section>
+    }
+}
+
+/// Objects as rows (a list of the menu, or what Quick search found), `PAGE` at a time, with
+/// Previous and Next; each row links to the page it belongs on.
+#[component]
+pub fn ObjectTable(
+    rows: Vec<ListRow>,
+    total: u64,
+    offset: u64,
+    testid: &'static str,
+    /// Asked for the page that starts at this offset.
+    page: Callback<u64>,
+) -> impl IntoView {
+    let shown = offset + rows.len() as u64;
+    let from = offset + 1;
+    let earlier = offset.saturating_sub(PAGE);
+    let (has_earlier, has_more) = (from > 1, shown < total);
+    view! {
+        <p data-testid="list-count">{format!("{from}–{shown} of {total}")}</p>
+        <table class="list" data-testid=testid>
+            <thead><tr><th>"Object"</th><th>"Holder"</th><th>"State"</th><th>"Details"</th><th>"Changed"</th></tr></thead>
+            <tbody>
+                {rows.into_iter().map(|r| view! {
+                    <tr data-testid="list-row" data-kind=r.kind.as_str() data-id=r.id>
+                        <td><A href=object_href(r.opens.0, r.opens.1)>{r.label}</A></td>
+                        <td>{r.holder.unwrap_or_default()}</td>
+                        <td><StateBadge name=r.state.as_str() label=r.state.label()/></td>
+                        <td>{r.detail}</td>
+                        <td>{r.changed_at}</td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+        <p class="actions">
+            <Show when=move || has_earlier>
+                <button type="button" on:click=move |_| page.run(earlier)>"Previous"</button>
+            </Show>
+            <Show when=move || has_more>
+                <button type="button" data-testid="list-next" on:click=move |_| page.run(shown)>"Next"</button>
+            </Show>
+        </p>
     }
 }

@@ -5,17 +5,20 @@ use leptos::prelude::*;
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let auth = expect_context::<Auth>();
+    // The page that sent the person here (`?next=`), to go back to.
+    let query = leptos_router::hooks::use_query_map();
+    let next = move || query.with_untracked(|q| q.get("next"));
     // A full page load after signing in: every page then renders for the new session, and no
     // page sees the session from before (which would send it back here).
     Effect::new(move |_| {
         if let Some(Ok(info)) = auth.login.value().get() {
             // A password an admin set is changed first.
             let to = if info.must_change_password {
-                "/account"
+                "/account".to_string()
             } else {
-                "/"
+                crate::components::after_sign_in(next().as_deref())
             };
-            let _ = window().location().set_href(to);
+            let _ = window().location().set_href(&to);
         }
     });
     let error = move || match auth.login.value().get() {

@@ -8,7 +8,7 @@ use crate::api::{
 };
 use crate::components::id_param;
 use crate::components::UserData;
-use crate::components::{loaded, CommandList, ErrorBox, Loading, StateBadge};
+use crate::components::{loaded, submission_key, CommandList, ErrorBox, Loading, StateBadge};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
@@ -126,6 +126,7 @@ pub fn SupplyMobileIdPage() -> impl IntoView {
         },
     );
     let run = ServerAction::<SupplyMobileId>::new();
+    let once = submission_key();
     let back = move || {
         if process() == Some(tessera_process::ProcessId::MobileIDSelfServiceProcGet) {
             "/me".to_string()
@@ -187,7 +188,7 @@ pub fn SupplyMobileIdPage() -> impl IntoView {
                                     })}
                                     <p class="actions">
                                         <button type="button" class="primary" data-testid="next" disabled=move || run.pending().get()
-                                            on:click=move |_| { run.dispatch(SupplyMobileId { process: name, user_id, user_version: version }); }>"Next"</button>
+                                            on:click=move |_| { run.dispatch(SupplyMobileId { process: name, user_id, user_version: version, once: once.get() }); }>"Next"</button>
                                         <A href=back()>"Cancel"</A>
                                     </p>
                                 }.into_any()

@@ -19,6 +19,7 @@ pub mod process;
 pub mod profiles;
 pub mod request_card;
 pub mod requests;
+pub mod search;
 pub mod temp_cards;
 pub mod user;
 pub mod users;

@@ -4,7 +4,9 @@ use crate::api::{
     fetch_user_page, CheckImport, CreateUser, DecideUser, DecideUserChange, ImportUsers, UpdateUser,
 };
 use crate::components::id_param;
-use crate::components::{loaded, refusal_of, signed_in, ErrorBox, FormRefusal, StateBadge};
+use crate::components::{
+    loaded, refusal_of, signed_in, submission_key, ErrorBox, FormRefusal, StateBadge,
+};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use tessera_process::dto::{ImportAction, PendingChange, UserDetail, UserEditOutcome};
@@ -101,6 +103,13 @@ fn created_text(u: &UserDetail) -> String {
 #[component]
 pub fn NewUserPage() -> impl IntoView {
     let create = ServerAction::<CreateUser>::new();
+    let once = submission_key();
+    // The form stays for the next user: a new key for it once this one is created.
+    Effect::new(move |_| {
+        if matches!(create.value().get(), Some(Ok(_))) {
+            once.renew();
+        }
+    });
     view! {
         <section>
             <h1>"Create user"</h1>
@@ -115,7 +124,7 @@ pub fn NewUserPage() -> impl IntoView {
             })}
             <PersonForm initial=PersonInput::default() employee_id_fixed=false
                 pending=create.pending().into() refused=refusal_of(create)
-                submit=Callback::new(move |input| { create.dispatch(CreateUser { input }); })/>
+                submit=Callback::new(move |input| { create.dispatch(CreateUser { input, once: once.get() }); })/>
         </section>
     }
 }

@@ -3,7 +3,9 @@
 //! and what follows it, Next / Cancel, then the outcome.
 
 use crate::api::{fetch_process, search_users, RunProcess};
-use crate::components::{id_param, object_href, ErrorBox, Loading, StateBadge, UserData};
+use crate::components::{
+    counted, id_param, object_href, submission_key, ErrorBox, Loading, StateBadge, UserData,
+};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
@@ -82,7 +84,7 @@ fn WhatHappens(p: ProcessPreview) -> impl IntoView {
         <p>{format!("The {noun} becomes ")}<StateBadge name=p.end_state.as_str() label=p.end_state.label()/>"."</p>
         {user_process.then(|| view! { <Cascade lines=p.cascade.clone()/> })}
         {p.validity_days.map(|d| view! { <p data-testid="validity">{format!("Valid for {d} days from now (or from the current end, when extending).")}</p> })}
-        <p data-testid="certificates-affected">{format!("{} certificates change state.", p.certificates)}</p>
+        <p data-testid="certificates-affected">{format!("{} change state.", counted(p.certificates, "certificate"))}</p>
     }
 }
 
@@ -123,6 +125,7 @@ pub fn ProcessPage(kind: ObjectKind) -> impl IntoView {
         },
     );
     let run = ServerAction::<RunProcess>::new();
+    let once = submission_key();
     let reason = RwSignal::new(String::new());
     let user = RwSignal::new(String::new());
     let noun = kind.noun();
@@ -136,11 +139,11 @@ pub fn ProcessPage(kind: ObjectKind) -> impl IntoView {
                         {out.assigned_until.clone().map(|u| view! { <p>{format!("Assigned until {u}.")}</p> })}
                         {if kind == ObjectKind::User {
                             view! {
-                                <p>{format!("{} credentials and {} certificates changed with the user.", out.cascade.len(), out.certificates_changed)}</p>
+                                <p>{format!("{} and {} changed with the user.", counted(out.cascade.len(), "credential"), counted(out.certificates_changed, "certificate"))}</p>
                                 <Cascade lines=out.cascade.clone()/>
                             }.into_any()
                         } else {
-                            view! { <p>{format!("{} certificates changed with the {noun}.", out.certificates_changed)}</p> }.into_any()
+                            view! { <p>{format!("{} changed with the {noun}.", counted(out.certificates_changed, "certificate"))}</p> }.into_any()
                         }}
                         <p class="actions"><A href=object_href(out.kind, out.id)>{format!("Back to the {noun}")}</A></p>
                     </div>
@@ -196,6 +199,7 @@ pub fn ProcessPage(kind: ObjectKind) -> impl IntoView {
                                                     reason: RevocationReason::parse(&reason.get_untracked()),
                                                     user_id: user.get_untracked().parse().ok(),
                                                 },
+                                                once: once.get(),
                                             }); }>"Next"</button>
                                         <A href=object_href(kind, object_id)>"Cancel"</A>
                                     </p>

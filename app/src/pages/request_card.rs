@@ -1,7 +1,7 @@
 use crate::api::{preview_request_card, RequestCard};
 use crate::components::id_param;
 use crate::components::UserData;
-use crate::components::{ErrorBox, Loading, StateBadge};
+use crate::components::{submission_key, ErrorBox, Loading, StateBadge};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use tessera_process::dto::OptionInForce;
@@ -41,6 +41,7 @@ pub fn RequestCardPage(#[prop(optional)] external: bool) -> impl IntoView {
     let id = id_param("id");
     let preview = Resource::new(id, move |id| preview_request_card(id, Some(external)));
     let request = ServerAction::<RequestCard>::new();
+    let once = submission_key();
     view! {
         <section>
             <h1>{if external { "Order card" } else { "Request card" }}</h1>
@@ -92,7 +93,7 @@ pub fn RequestCardPage(#[prop(optional)] external: bool) -> impl IntoView {
                                         <button
                                             class="primary"
                                             disabled=move || request.pending().get()
-                                            on:click=move |_| { request.dispatch(RequestCard { user_id, user_version, external: Some(external) }); }
+                                            on:click=move |_| { request.dispatch(RequestCard { user_id, user_version, external: Some(external), once: once.get() }); }
                                         >
                                             "Next"
                                         </button>

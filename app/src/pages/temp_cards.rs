@@ -4,7 +4,7 @@
 
 use crate::api::{fetch_temp_card_page, temp_cards, OrderTempCards, RequestTempCards};
 use crate::components::id_param;
-use crate::components::{loaded, CommandList, ErrorBox, StateBadge};
+use crate::components::{counted, loaded, submission_key, CommandList, ErrorBox, StateBadge};
 use crate::pages::process::holder;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -13,9 +13,23 @@ use tessera_process::{ObjectKind, TempCardState};
 #[component]
 pub fn TempCardsPage() -> impl IntoView {
     let request = ServerAction::<RequestTempCards>::new();
+    let once = submission_key();
+    // The form stays for the next request: a new key for it once these cards are made.
+    Effect::new(move |_| {
+        if matches!(request.value().get(), Some(Ok(_))) {
+            once.renew();
+        }
+    });
     let order = ServerAction::<OrderTempCards>::new();
-    let count = RwSignal::new("10".to_string());
-    let order_count = RwSignal::new("10".to_string());
+    let order_once = submission_key();
+    Effect::new(move |_| {
+        if matches!(order.value().get(), Some(Ok(_))) {
+            order_once.renew();
+        }
+    });
+    // Empty: a count is typed, never a click away from ten cards.
+    let count = RwSignal::new(String::new());
+    let order_count = RwSignal::new(String::new());
     let list = Resource::new(
         move || (request.version().get(), order.version().get()),
         |_| temp_cards(String::new()),
@@ -26,38 +40,38 @@ pub fn TempCardsPage() -> impl IntoView {
             <form class="inline-form" on:submit=move |ev| {
                 ev.prevent_default();
                 match count.get_untracked().trim().parse::<u32>() {
-                    Ok(n) => { request.dispatch(RequestTempCards { count: n }); }
+                    Ok(n) => { request.dispatch(RequestTempCards { count: n, once: once.get() }); }
                     Err(_) => { request.value().set(Some(Err(tessera_process::AppError::bad_request("Enter how many cards, as a number.")))); }
                 }
             }>
                 <label for="count"><strong>"Request temporary cards"</strong></label>
-                <input id="count" name="count" inputmode="numeric" data-testid="count"
+                <input id="count" name="count" inputmode="numeric" data-testid="count" placeholder="how many" required
                     prop:value=move || count.get() on:input=move |ev| count.set(event_target_value(&ev))/>
                 <button type="submit" class="primary" data-testid="request-temp-cards" disabled=move || request.pending().get()>"Request"</button>
             </form>
             {move || request.value().get().map(|r| match r {
-                Ok(ids) => view! { <p class="outcome" role="status" data-testid="requested">{format!("{} temporary cards requested. Produce them on the BATCH ORDERS page.", ids.len())}</p> }.into_any(),
+                Ok(ids) => view! { <p class="outcome" role="status" data-testid="requested">{format!("{} requested. Produce them on the BATCH ORDERS page.", counted(ids.len(), "temporary card"))}</p> }.into_any(),
                 Err(e) => view! { <ErrorBox error=e/> }.into_any(),
             })}
             <p><A href="/batch-orders">"BATCH ORDERS: Issue multiple temporary cards"</A></p>
             <form class="inline-form" on:submit=move |ev| {
                 ev.prevent_default();
                 match order_count.get_untracked().trim().parse::<u32>() {
-                    Ok(n) => { order.dispatch(OrderTempCards { count: n }); }
+                    Ok(n) => { order.dispatch(OrderTempCards { count: n, once: order_once.get() }); }
                     Err(_) => { order.value().set(Some(Err(tessera_process::AppError::bad_request("Enter how many cards, as a number.")))); }
                 }
             }>
                 <label for="order-count"><strong>"Order temporary cards from the bureau"</strong></label>
-                <input id="order-count" name="order-count" inputmode="numeric" data-testid="order-count"
+                <input id="order-count" name="order-count" inputmode="numeric" data-testid="order-count" placeholder="how many" required
                     prop:value=move || order_count.get() on:input=move |ev| order_count.set(event_target_value(&ev))/>
                 <button type="submit" data-testid="order-temp-cards" disabled=move || order.pending().get()>"Order"</button>
             </form>
             {move || order.value().get().map(|r| match r {
                 Ok((n, state)) => view! { <p class="outcome" role="status" data-testid="ordered">{
                     if state == TempCardState::Processing {
-                        format!("{n} temporary cards ordered. They wait (processing) for the next sync with the bureau and can be aborted until then.")
+                        format!("{} ordered. They wait (processing) for the next sync with the bureau and can be aborted until then.", counted(n, "temporary card"))
                     } else {
-                        format!("{n} temporary cards ordered at once: they go to the bureau's outbox now (admin → External production shows the order files).")
+                        format!("{} ordered at once: they go to the bureau's outbox now (admin → External production shows the order files).", counted(n, "temporary card"))
                     }
                 }</p> }.into_any(),
                 Err(e) => view! { <ErrorBox error=e/> }.into_any(),

@@ -16,7 +16,7 @@ pub fn UsersPage() -> impl IntoView {
             <p class="actions"><A href="/users/new">"Create user"</A> <A href="/users/import">"Import users"</A></p>
             <Form method="GET" action="">
                 <label class="search">
-                    "Quick search"
+                    "Search users"
                     <input type="search" name="q" prop:value=q placeholder="Name, UPN or employee id" autofocus/>
                 </label>
                 <button type="submit" class="primary">"Search"</button>

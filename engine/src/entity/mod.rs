@@ -29,5 +29,6 @@ pub mod process_enablement;
 pub mod server_secret;
 pub mod session;
 pub mod smart_card_chip;
+pub mod submission;
 pub mod temp_card;
 pub mod temp_card_secret;

@@ -18,6 +18,7 @@ mod m20261202_000012_sign_in_throttle;
 mod m20261202_000013_audit_checkpoints;
 mod m20261202_000014_account_security;
 mod m20261203_000015_account_invitations;
+mod m20261207_000016_submissions;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000013_audit_checkpoints::Migration),
             Box::new(m20261202_000014_account_security::Migration),
             Box::new(m20261203_000015_account_invitations::Migration),
+            Box::new(m20261207_000016_submissions::Migration),
         ]
     }
 }

@@ -10,14 +10,23 @@ use tessera_process::dto::{MobileIdPage, MobileIdRow};
 use tessera_process::{CertificateState, ObjectKind, State};
 
 /// The labels a certificate was enrolled for: its profile's purpose, if not revoked.
+/// The labels enrolled on a mobile ID; a label whose certificates are all revoked (locked,
+/// superseded) says so, rather than the mobile ID seeming never enrolled.
 async fn enrolled(conn: &impl ConnectionTrait, id: i64) -> Result<Vec<String>> {
     let certs = certificate::Entity::find()
         .filter(certificate::Column::OwnerKind.eq(ObjectKind::MobileId.as_str()))
         .filter(certificate::Column::OwnerId.eq(id))
-        .filter(certificate::Column::State.ne(CertificateState::Revoked))
         .all(conn)
         .await?;
-    Ok(super::labels_of(&certs))
+    let (revoked, live): (Vec<_>, Vec<_>) = certs
+        .into_iter()
+        .partition(|c| c.state == CertificateState::Revoked);
+    let live = super::labels_of(&live);
+    let gone = super::labels_of(&revoked)
+        .into_iter()
+        .filter(|l| !live.contains(l))
+        .map(|l| format!("{l} (revoked)"));
+    Ok(live.iter().cloned().chain(gone).collect())
 }
 
 /// A mobile ID as shown at `now` (whether its activation code still works).

@@ -3,7 +3,7 @@
 use crate::entity::{account, card, person};
 use crate::Caller;
 use crate::{Engine, EngineError, Result};
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, SimpleExpr};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use tessera_process::dto::{CardSummary, UserDetail, UserSummary};
 use tessera_process::{ObjectKind, Role};
 
-const STAFF: &[Role] = &[
+pub(crate) const STAFF: &[Role] = &[
     Role::Operator,
     Role::Approver,
     Role::Admin,
@@ -112,27 +112,9 @@ pub async fn search(
             "The search text is too long (100 characters at most).",
         ));
     }
-    let pattern = format!(
-        "%{}%",
-        q.replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
-    );
-    let lower = |c: person::Column| Expr::expr(Func::lower(Expr::col(c)));
     let mut find = person::Entity::find();
     if !q.is_empty() {
-        find = find.filter(
-            Condition::any()
-                .add(
-                    lower(person::Column::CommonName)
-                        .like(LikeExpr::new(pattern.as_str()).escape('\\')),
-                )
-                .add(lower(person::Column::Upn).like(LikeExpr::new(pattern.as_str()).escape('\\')))
-                .add(
-                    lower(person::Column::EmployeeId)
-                        .like(LikeExpr::new(pattern.as_str()).escape('\\')),
-                ),
-        );
+        find = find.filter(matching_text(&q));
     }
     find.order_by_asc(person::Column::Surname)
         .order_by_asc(person::Column::GivenName)
@@ -142,6 +124,26 @@ pub async fn search(
         .iter()
         .map(summary)
         .collect()
+}
+
+/// `column` (lower-cased) contains `text`, which is taken literally (no wildcards).
+pub(crate) fn contains(column: impl ColumnTrait, text: &str) -> SimpleExpr {
+    let pattern = format!(
+        "%{}%",
+        text.to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    Expr::expr(Func::lower(Expr::col(column))).like(LikeExpr::new(pattern).escape('\\'))
+}
+
+/// People whose name, UPN or employee id contains `text` (without regard to case).
+pub(crate) fn matching_text(text: &str) -> Condition {
+    Condition::any()
+        .add(contains(person::Column::CommonName, text))
+        .add(contains(person::Column::Upn, text))
+        .add(contains(person::Column::EmployeeId, text))
 }
 
 pub(crate) async fn account_names(

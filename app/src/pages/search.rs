@@ -1,0 +1,90 @@
+//! The SEARCH tab (`/search`): a kind, a Status and the text, as the guides use it ("In the
+//! SEARCH tab, select Temporary card … Select state Produced in the Status drop-down list, and
+//! click Search"). Quick search in the header lands here too.
+
+use crate::api::quick_search;
+use crate::components::{ErrorBox, Loading};
+use crate::pages::lists::ObjectTable;
+use leptos::prelude::*;
+use leptos_router::components::Form;
+use leptos_router::hooks::use_query_map;
+use tessera_process::lists::SEARCH_KINDS;
+use tessera_process::{AppError, ObjectKind, State};
+
+#[component]
+pub fn SearchPage() -> impl IntoView {
+    let query = use_query_map();
+    let kind = Memo::new(move |_| {
+        query
+            .with(|q| q.get("kind").and_then(|k| ObjectKind::parse(&k)))
+            .unwrap_or(ObjectKind::User)
+    });
+    let state = Memo::new(move |_| query.with(|q| q.get("state")).unwrap_or_default());
+    let text = Memo::new(move |_| query.with(|q| q.get("q")).unwrap_or_default());
+    let offset = RwSignal::new(0u64);
+    // Another search starts at its first page.
+    Effect::new(move |_| {
+        kind.track();
+        state.track();
+        text.track();
+        offset.set(0);
+    });
+    let found = Resource::new(
+        move || (kind.get(), state.get(), text.get(), offset.get()),
+        |(kind, state, text, offset)| async move {
+            let state = match state.as_str() {
+                "" => None,
+                s => Some(State::parse(kind, s).ok_or_else(|| {
+                    AppError::bad_request(format!(
+                        "\"{s}\" is not a state of a {}; choose one from the Status list.",
+                        kind.label().to_lowercase()
+                    ))
+                })?),
+            };
+            quick_search(kind, state, text, offset).await
+        },
+    );
+    // The Status list follows the kind chosen in the form, before Search is clicked.
+    let chosen = RwSignal::new(kind.get_untracked());
+    Effect::new(move |_| chosen.set(kind.get()));
+    view! {
+        <section>
+            <h1>"Search"</h1>
+            <Form method="GET" action="/search" attr:class="search-tab" attr:data-testid="search-tab">
+                <label>"Kind "
+                    <select name="kind" data-testid="search-kind"
+                        on:change=move |ev| if let Some(k) = ObjectKind::parse(&event_target_value(&ev)) { chosen.set(k) }>
+                        {SEARCH_KINDS.iter().map(|k| view! {
+                            <option value=k.as_str() selected=move || kind.get() == *k>{k.label()}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+                <label>"Status "
+                    <select name="state" data-testid="search-state">
+                        <option value="">"Any"</option>
+                        {move || State::all(chosen.get()).into_iter().map(|s| view! {
+                            <option value=s.as_str() selected=move || state.get() == s.as_str()>{s.label()}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+                <label>"Search for "
+                    <input type="search" name="q" prop:value=move || text.get()
+                        placeholder="Id, name, UPN, employee id or serial"/>
+                </label>
+                <button type="submit" class="primary">"Search"</button>
+            </Form>
+            <Transition fallback=Loading>
+                {move || found.get().map(|r| match r {
+                    Err(e) => view! { <ErrorBox error=e/> }.into_any(),
+                    Ok(f) if f.rows.is_empty() => view! {
+                        <p class="muted" data-testid="search-empty">{format!("No {} matches.", kind.get_untracked().label().to_lowercase())}</p>
+                    }.into_any(),
+                    Ok(f) => view! {
+                        <ObjectTable rows=f.rows total=f.total offset=f.offset testid="search-results"
+                            page=Callback::new(move |o| offset.set(o))/>
+                    }.into_any(),
+                })}
+            </Transition>
+        </section>
+    }
+}
