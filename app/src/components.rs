@@ -14,8 +14,12 @@ pub fn ErrorBox(error: tessera_process::AppError) -> impl IntoView {
     let text = error_text(&error);
     let signed_out = error.kind == tessera_process::ErrorKind::Unauthenticated;
     #[cfg(feature = "hydrate")]
+    let signed_out_here =
+        use_context::<Auth>().is_none_or(|auth| auth.logout.version().get_untracked() == 0);
+    #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
-        if signed_out {
+        // After Sign out the browser is on its way to the sign-in page already.
+        if signed_out && signed_out_here {
             if let Some(to) = browser::sign_in_and_back() {
                 let _ = window().location().set_href(&to);
             }
@@ -29,6 +33,16 @@ pub fn ErrorBox(error: tessera_process::AppError) -> impl IntoView {
             </Show>
         </div>
     }
+}
+
+/// The pages anyone may open without signing in: signing in, choosing a password with a mailed
+/// link, and what a phone without the app sees of a mobile ID's link.
+#[cfg(feature = "hydrate")]
+const FOR_EVERYONE: &[&str] = &["/login", "/welcome", "/mobile-id"];
+
+#[cfg(feature = "hydrate")]
+fn for_everyone(path: &str) -> bool {
+    FOR_EVERYONE.contains(&path)
 }
 
 /// Where the sign-in page sends a person afterwards: `next` if it is a page of Tessera (a path
@@ -246,6 +260,20 @@ pub fn Header() -> impl IntoView {
     Effect::new(move |_| {
         if let Some(Ok(())) = auth.logout.value().get() {
             let _ = window().location().set_href("/login");
+        }
+    });
+    // Signed out, a page that is not for everyone sends the browser to sign in, and back here
+    // afterwards; a page whose data was refused does the same (ErrorBox).
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        // After Sign out the browser goes to the sign-in page as it is (above), not back here.
+        let signed_out = matches!(auth.session.get(), Some(Ok(None)))
+            && auth.logout.version().get_untracked() == 0;
+        let here = window().location().pathname().unwrap_or_default();
+        if signed_out && !for_everyone(&here) {
+            if let Some(to) = browser::sign_in_and_back() {
+                let _ = window().location().set_href(&to);
+            }
         }
     });
     // The navigation and the account are drawn once the page runs in the browser. Rendered on

@@ -10,7 +10,7 @@
 
 use crate::entity::submission as row;
 use crate::{Caller, Engine, EngineError, Result};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, SqlErr};
+use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter, SqlErr};
 use serde::{de::DeserializeOwned, Serialize};
 
 /// How long a key is remembered: longer than anyone waits before pressing Next again.
@@ -56,8 +56,7 @@ pub async fn once<T: Serialize + DeserializeOwned>(
                 .transact(async |txn| {
                     row::Entity::update_many()
                         .col_expr(row::Column::Outcome, json.clone().into())
-                        .filter(row::Column::AccountId.eq(caller.account_id))
-                        .filter(row::Column::SubmissionKey.eq(key))
+                        .filter(this(caller, key))
                         .exec(txn)
                         .await?;
                     Ok(())
@@ -69,8 +68,7 @@ pub async fn once<T: Serialize + DeserializeOwned>(
             engine
                 .transact(async |txn| {
                     row::Entity::delete_many()
-                        .filter(row::Column::AccountId.eq(caller.account_id))
-                        .filter(row::Column::SubmissionKey.eq(key))
+                        .filter(this(caller, key))
                         .exec(txn)
                         .await?;
                     Ok(())
@@ -79,6 +77,13 @@ pub async fn once<T: Serialize + DeserializeOwned>(
             Err(refused)
         }
     }
+}
+
+/// The caller's submission under `key`.
+fn this(caller: &Caller, key: &str) -> Condition {
+    Condition::all()
+        .add(row::Column::AccountId.eq(caller.account_id))
+        .add(row::Column::SubmissionKey.eq(key))
 }
 
 /// Claims `key` for `what`; or, when it was sent before, the outcome it had.
@@ -126,8 +131,7 @@ async fn earlier<T: DeserializeOwned>(
     what: &str,
 ) -> Result<T> {
     let first = row::Entity::find()
-        .filter(row::Column::AccountId.eq(caller.account_id))
-        .filter(row::Column::SubmissionKey.eq(key))
+        .filter(this(caller, key))
         .one(&engine.db)
         .await?
         // Let go between our insert and this read: its work failed, so nothing was done.
