@@ -69,3 +69,34 @@ test('a second order for the same user is refused while one is under way', async
   await page.getByRole('button', { name: 'Next' }).click();
   await expect(page.getByRole('alert')).toContainText('multiple card orders are not allowed');
 });
+
+test('an admin uploads a bureau report by hand, and the same report applies once', async ({ page }) => {
+  await signIn(page, 'operator');
+  await open(page, '/temp-cards');
+  const newest = page.getByTestId('temp-card').first();
+  const before = (await newest.count()) ? await newest.getAttribute('data-id') : null;
+  await page.getByTestId('order-count').fill('1');
+  await clickUntilShown(page.getByTestId('order-temp-cards'), page.getByTestId('ordered'));
+  await expect(page.getByTestId('ordered')).toContainText('1 temporary card ordered');
+  await expect.poll(() => newest.getAttribute('data-id')).not.toBe(before);
+  const id = await newest.getAttribute('data-id');
+  await signOut(page);
+
+  await signIn(page, 'admin');
+  await open(page, '/admin/external-production');
+  await clickUntilShown(page.getByTestId('run-sync'), page.getByTestId('sync-outcome'));
+  const upload = page.getByTestId('upload-report');
+  await upload.getByLabel('Report file').setInputFiles({
+    name: 'bureau-report.csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from(`card_id,status\nT${id},produced\n`),
+  });
+  await expect(upload.getByLabel('or its text')).toHaveValue(new RegExp(`T${id},produced`));
+  await upload.getByRole('button', { name: 'Apply report' }).click();
+  await expect(page.getByTestId('upload-outcome')).toContainText('1 line applied, 0 refused');
+  await expect(page.getByTestId('reports')).toContainText('bureau-report.csv');
+  await upload.getByRole('button', { name: 'Apply report' }).click();
+  await expect(page.getByRole('alert')).toContainText('applied already');
+  await open(page, `/temp-cards/${id}`);
+  await expect(page.getByTestId('temp-card-data')).toContainText('Produced');
+});

@@ -451,7 +451,48 @@ async fn an_order_without_the_queue_is_written_after_its_commit(mut e: Engine) {
         .is_none());
 }
 
+/// The demo's bureau reports every card sent to it as produced; an admin may also upload a
+/// report by hand, which applies once.
+async fn the_demo_bureau_and_an_uploaded_report_produce_ordered_cards(e: Engine) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = settings(&dir);
+    let op = caller(&e, "operator").await;
+    let admin = caller(&e, "admin").await;
+    // Nothing at the bureau yet: no report.
+    assert!(external::report_sent_cards(&e, &s).await.unwrap().is_none());
+    let a = order(&e, "Bruno Berg").await.unwrap();
+    let (temps, _) = objects::temp_card::order(&e, &op, 2).await.unwrap();
+    external::sync(&e, &s, None).await.unwrap();
+    assert_eq!(stored_card(&e, a.card_id).await.state, CardState::Ordered);
+    // One temporary card comes back by an uploaded report; the bureau sends the rest.
+    let text = format!("card_id,status\nT{},produced\n", temps[0]);
+    let err = external::upload_report(&e, &op, "report.csv", &text)
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), 403, "{err}");
+    let out = external::upload_report(&e, &admin, "../report.csv", &text)
+        .await
+        .unwrap();
+    assert_eq!((out.applied, out.refused.len()), (1, 0), "{out:?}");
+    assert!(!out.source.contains('/'), "{}", out.source);
+    assert_eq!(temp_card(&e, temps[0]).await.state, TempCardState::Produced);
+    let again = external::upload_report(&e, &admin, "report.csv", &text)
+        .await
+        .unwrap_err();
+    assert_eq!(again.status(), 409, "{again}");
+    let (path, n) = external::report_sent_cards(&e, &s).await.unwrap().unwrap();
+    assert_eq!(n, 2, "the personal card and the other temporary card");
+    assert!(path.starts_with(&s.inbox_dir));
+    let synced = external::sync(&e, &s, None).await.unwrap();
+    assert_eq!(synced.reports.len(), 1);
+    assert_eq!(synced.reports[0].applied, 2, "{synced:?}");
+    assert_eq!(stored_card(&e, a.card_id).await.state, CardState::Produced);
+    assert_eq!(temp_card(&e, temps[1]).await.state, TempCardState::Produced);
+    assert!(external::report_sent_cards(&e, &s).await.unwrap().is_none());
+}
+
 on_both_backends!(
+    the_demo_bureau_and_an_uploaded_report_produce_ordered_cards,
     an_order_without_the_queue_is_written_after_its_commit,
     temporary_cards_are_ordered_aborted_while_queued_and_reported,
     queued_orders_go_out_in_one_file_and_reports_move_them,

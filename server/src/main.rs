@@ -1,5 +1,6 @@
 #![recursion_limit = "256"]
 //! The Tessera server. `tessera [serve]` runs it; `tessera demo-data` loads the demo data set;
+//! `tessera demo-bureau` plays the card bureau (every card sent to it is reported produced);
 //! `tessera verify-audit` checks the audit chain. Settings come from Leptos.toml (see there).
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
@@ -26,7 +27,7 @@ use tessera_engine::bridge::Bridge;
 use tessera_engine::Engine;
 
 const USAGE: &str =
-    "usage: tessera [serve | demo-data | verify-audit [--checkpoint FILE]] [--config Leptos.toml]";
+    "usage: tessera [serve | demo-data | demo-bureau | verify-audit [--checkpoint FILE]] [--config Leptos.toml]";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -102,6 +103,21 @@ async fn run() -> Result<(), String> {
                     "Demo data is already there; nothing changed."
                 }
             );
+            Ok(())
+        }
+        // The demo's card bureau: every card at the bureau is reported produced, in a report
+        // the next sync (scheduled, or Run sync now) applies.
+        "demo-bureau" => {
+            match tessera_engine::external::report_sent_cards(&engine, &config.external)
+                .await
+                .map_err(|e| e.to_string())?
+            {
+                Some((path, n)) => println!(
+                    "The demo bureau reports {n} cards produced in {}; the next sync applies it (admin → External production → Run sync now).",
+                    path.display()
+                ),
+                None => println!("No card is at the bureau; order one first (Order card, Order temporary cards)."),
+            }
             Ok(())
         }
         "verify-audit" => {

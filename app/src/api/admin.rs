@@ -228,3 +228,15 @@ pub async fn run_external_sync() -> Result<SyncOutcome, AppError> {
         .await
         .map_err(ssr::fail)
 }
+
+/// Apply a bureau report the admin uploaded (External production page).
+#[server(prefix = "/api", endpoint = "upload_bureau_report")]
+pub async fn upload_bureau_report(
+    name: String,
+    text: String,
+) -> Result<tessera_process::dto::ReportOutcome, AppError> {
+    let (engine, caller) = ssr::context().await?;
+    tessera_engine::external::upload_report(&engine, &caller, &name, &text)
+        .await
+        .map_err(ssr::fail)
+}

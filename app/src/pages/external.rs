@@ -1,9 +1,10 @@
 //! External production (admin): what is queued for the bureau, the order files written, the
 //! reports received, and "Run sync now".
 
-use crate::api::{external_production, RunExternalSync};
+use crate::api::{external_production, RunExternalSync, UploadBureauReport};
 use crate::components::{counted, loaded, ErrorBox};
 use leptos::prelude::*;
+use tessera_process::dto::ReportOutcome;
 
 #[component]
 pub fn ExternalProductionPage() -> impl IntoView {
@@ -23,16 +24,12 @@ pub fn ExternalProductionPage() -> impl IntoView {
                         {out.order_files.iter().map(|(file, n)| view! {
                             <p>{format!("Order file {file} written with {}.", counted(*n, "card"))}</p>
                         }).collect_view()}
-                        {out.reports.iter().map(|r| view! {
-                            <p>{format!("Report {}: {} applied, {} refused.", r.source, counted(r.applied, "line"), r.refused.len())}</p>
-                            <ul>{r.refused.iter().map(|(line, id, why)| view! {
-                                <li>{format!("line {line} (card {id}): {why}")}</li>
-                            }).collect_view()}</ul>
-                        }).collect_view()}
+                        {out.reports.into_iter().map(|r| view! { <ReportLines r/> }).collect_view()}
                     </div>
                 }.into_any(),
                 Err(e) => view! { <ErrorBox error=e/> }.into_any(),
             })}
+            <UploadReport on_applied=Callback::new(move |_| page.refetch())/>
             {loaded(page, |p| view! {
                 <dl class="data">
                     <dt>"Queued cards"</dt><dd data-testid="queued">{p.queued}</dd>
@@ -59,5 +56,71 @@ pub fn ExternalProductionPage() -> impl IntoView {
                 </table>
             })}
         </section>
+    }
+}
+
+/// What one report did: how many lines applied, and each refused line with its reason.
+#[component]
+fn ReportLines(r: ReportOutcome) -> impl IntoView {
+    view! {
+        <p>{format!("Report {}: {} applied, {} refused.", r.source, counted(r.applied, "line"), r.refused.len())}</p>
+        <ul>{r.refused.into_iter().map(|(line, id, why)| view! {
+            <li>{format!("line {line} (card {id}): {why}")}</li>
+        }).collect_view()}</ul>
+    }
+}
+
+/// Upload a bureau status report (a file the bureau sent some other way): choose the file or
+/// paste its text, then Apply; the same content is applied once.
+#[component]
+fn UploadReport(on_applied: Callback<()>) -> impl IntoView {
+    let apply = ServerAction::<UploadBureauReport>::new();
+    let name = RwSignal::new(String::new());
+    let text = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        if matches!(apply.value().get(), Some(Ok(_))) {
+            on_applied.run(());
+        }
+    });
+    let chosen = move |ev: leptos::ev::Event| {
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            let file = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+                .and_then(|input| input.files())
+                .and_then(|files| files.get(0));
+            if let Some(file) = file {
+                name.set(file.name());
+                leptos::task::spawn_local(async move {
+                    if let Ok(read) = wasm_bindgen_futures::JsFuture::from(file.text()).await {
+                        text.set(read.as_string().unwrap_or_default());
+                    }
+                });
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = ev;
+    };
+    view! {
+        <h2>"Upload a bureau report"</h2>
+        <form class="options" data-testid="upload-report" on:submit=move |ev| {
+            ev.prevent_default();
+            apply.dispatch(UploadBureauReport { name: name.get_untracked(), text: text.get_untracked() });
+        }>
+            <label>"Report file (CSV: card_id,status[,message]) "
+                <input type="file" name="report" accept=".csv,text/csv,text/plain" on:change=chosen/>
+            </label>
+            <label>"or its text "
+                <textarea name="text" rows="4" class="csv" prop:value=move || text.get()
+                    on:input=move |ev| text.set(event_target_value(&ev))></textarea>
+            </label>
+            <p class="actions"><button type="submit" class="primary" disabled=move || apply.pending().get() || text.with(|t| t.trim().is_empty())>"Apply report"</button></p>
+        </form>
+        {move || apply.value().get().map(|r| match r {
+            Ok(r) => view! { <div class="outcome" role="status" data-testid="upload-outcome"><ReportLines r/></div> }.into_any(),
+            Err(e) => view! { <ErrorBox error=e/> }.into_any(),
+        })}
     }
 }

@@ -8,6 +8,7 @@
 //! A report is applied line by line: good lines move their cards, bad lines are refused with
 //! their reason, and the whole is kept as a report record.
 
+mod demo_bureau;
 mod order_file;
 mod report;
 mod sync;
@@ -135,7 +136,8 @@ pub async fn page(
     })
 }
 
+pub use demo_bureau::report_sent_cards;
 pub(crate) use order_file::order_file_now;
 pub use order_file::{csv_cell, export, write_order_file, write_pending_files};
-pub use report::apply_report;
+pub use report::{apply_report, upload_report};
 pub use sync::sync;

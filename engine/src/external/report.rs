@@ -10,6 +10,42 @@ use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, TransactionTrait};
 use tessera_process::transition::find;
 use tessera_process::{CardState, ObjectKind, State, TempCardState};
 
+/// A report the admin uploads on the External production page (a file the bureau mailed, say):
+/// applied as if it had come through the inbox, and only once for the same content.
+pub async fn upload_report(
+    engine: &Engine,
+    caller: &Caller,
+    name: &str,
+    text: &str,
+) -> Result<ReportOutcome> {
+    caller.require_any(&[tessera_process::Role::Admin], "upload a bureau report")?;
+    use sha2::{Digest, Sha256};
+    // The name is for the record only: what a person can read of it, and short.
+    let name: String = name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        .take(80)
+        .collect();
+    // The same content is the same report, whatever the file was called.
+    let content = format!(
+        "upload:{}:",
+        &hex::encode(Sha256::digest(text.as_bytes()))[..16]
+    );
+    let source = format!("{content}{name}");
+    use sea_orm::{ColumnTrait, QueryFilter};
+    if let Some(before) = crate::entity::bureau_report::Entity::find()
+        .filter(crate::entity::bureau_report::Column::Source.starts_with(content.as_str()))
+        .one(&engine.db)
+        .await?
+    {
+        return Err(EngineError::NotNow(format!(
+            "This report was applied already at {}; nothing was done again.",
+            crate::time::text(before.received_at)
+        )));
+    }
+    apply_report(engine, Some(caller), &source, text).await
+}
+
 /// A bureau report: a header `card_id,status[,message]`, then one card per line with status
 /// `in_production`, `produced` or `failed`. Good lines apply, bad lines are refused with a
 /// reason (each line in its own savepoint, so one card's trouble does not undo the others);
