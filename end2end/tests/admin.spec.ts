@@ -9,9 +9,14 @@ test('enabling Request card on User/active offers it to the operator; disabling 
   await expect(row).toContainText('CardsMapUserToCard');
   await row.getByRole('button', { name: 'Remove' }).click();
   await expect(tab.getByTestId('enabled').locator('tr[data-process="CardsProcRequest"]')).toHaveCount(0);
+  // Nothing changes until Save.
+  await expect(tab.getByTestId('unsaved')).toBeVisible();
+  await tab.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByTestId('saved')).toContainText('Saved: 1 change.');
   // The model never offers Request card on an inactive user.
   await chooseState(page, 'inactive');
   const inactive = page.locator('[data-testid="state-tab"][data-state="inactive"]');
+  await inactive.getByRole('button', { name: 'New' }).click();
   await expect(inactive.locator('select[name="process"] option[value="CardsProcRequest"]')).toHaveCount(0);
   await signOut(page);
 
@@ -27,9 +32,16 @@ test('enabling Request card on User/active offers it to the operator; disabling 
   await open(page, '/admin/commands/user');
   await chooseState(page, 'active');
   const active = page.locator('[data-testid="state-tab"][data-state="active"]');
-  await active.locator('select[name="process"]').selectOption('CardsProcRequest');
-  await active.getByRole('button', { name: 'Add' }).click();
-  await expect(active.getByTestId('enabled').locator('tr[data-process="CardsProcRequest"]')).toBeVisible();
+  // As the guide reads: New (the pen symbol), Request card in the Process list, the mapping
+  // CardsMapUserToCard, Save.
+  await active.getByRole('button', { name: 'New' }).click();
+  await active.getByTestId('new-row').getByLabel('Process').selectOption('CardsProcRequest');
+  const added = active.getByTestId('enabled').locator('tr[data-process="CardsProcRequest"]');
+  await added.getByLabel('Mapping').selectOption('CardsMapUserToCard');
+  await active.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByTestId('saved')).toContainText('Saved: 1 change.');
+  await expect(added).toContainText('CardsMapUserToCard');
+  await expect(active.getByTestId('unsaved')).toHaveCount(0);
   await signOut(page);
   await signIn(page, 'operator');
   await openUser(page, 'Yara Yilmaz');

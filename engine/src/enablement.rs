@@ -150,52 +150,105 @@ pub async fn set(
     on: bool,
 ) -> Result<()> {
     caller.require_any(&[Role::Admin], "change Additional Commands")?;
-    let def = process.def();
-    if !allowed(def, state) {
-        return Err(EngineError::Invalid(format!(
+    check_allowed(process.def(), state)?;
+    engine
+        .transact(async |txn| change(txn, caller, process.def(), state, on).await)
+        .await
+}
+
+/// Save on a state tab of Additional Commands: `processes` are what the tab lists now. What
+/// was added is enabled, what was removed disabled, in one transaction, each change audited.
+/// Returns how many changed.
+pub async fn save(
+    engine: &Engine,
+    caller: &Caller,
+    state: State,
+    processes: &[ProcessId],
+) -> Result<usize> {
+    caller.require_any(&[Role::Admin], "change Additional Commands")?;
+    for p in processes {
+        check_allowed(p.def(), state)?;
+    }
+    engine
+        .transact(async |txn| {
+            let now_on: Vec<ProcessId> = process_enablement::Entity::find()
+                .filter(process_enablement::Column::ObjectKind.eq(state.kind().as_str()))
+                .filter(process_enablement::Column::State.eq(state.as_str()))
+                .all(txn)
+                .await?
+                .iter()
+                .filter_map(|r| ProcessId::parse(&r.process))
+                .collect();
+            let mut changed = 0;
+            for def in CATALOGUE.iter().filter(|d| allowed(d, state)) {
+                let (was, will) = (now_on.contains(&def.id), processes.contains(&def.id));
+                if was != will {
+                    change(txn, caller, def, state, will).await?;
+                    changed += 1;
+                }
+            }
+            Ok(changed)
+        })
+        .await
+}
+
+fn check_allowed(def: &ProcessDef, state: State) -> Result<()> {
+    if allowed(def, state) {
+        return Ok(());
+    }
+    Err(EngineError::bad_input(
+        "process",
+        format!(
             "\"{}\" cannot be offered on a {} in state \"{}\": the process model does not allow it there.",
             def.name,
             state.kind().label().to_lowercase(),
             state.as_str()
-        )));
+        ),
+    ))
+}
+
+/// Enables or disables `def` on `state`, with its audit record.
+async fn change(
+    txn: &crate::write::Tx,
+    caller: &Caller,
+    def: &ProcessDef,
+    state: State,
+    on: bool,
+) -> Result<()> {
+    let process = def.id;
+    if on {
+        enable(txn, process, state).await?;
+    } else {
+        disable(txn, process, state).await?;
     }
-    engine
-        .transact(async |txn| {
-            if on {
-                enable(txn, process, state).await?;
+    audit::append(
+        txn,
+        txn.now(),
+        Some(caller),
+        AuditRecord {
+            action: if on {
+                "CommandEnabled"
             } else {
-                disable(txn, process, state).await?;
+                "CommandDisabled"
             }
-            audit::append(
-                txn,
-                txn.now(),
-                Some(caller),
-                AuditRecord {
-                    action: if on {
-                        "CommandEnabled"
-                    } else {
-                        "CommandDisabled"
-                    }
-                    .into(),
-                    object: None,
-                    from_state: None,
-                    to_state: None,
-                    data: serde_json::json!({
-                        "process": process.as_str(),
-                        "object_kind": state.kind(),
-                        "state": state.as_str(),
-                        "enabled": on,
-                    }),
-                    detail: format!(
-                        "\"{}\" {} on {}/{}",
-                        def.name,
-                        if on { "enabled" } else { "disabled" },
-                        state.kind().label(),
-                        state.as_str()
-                    ),
-                },
-            )
-            .await
-        })
-        .await
+            .into(),
+            object: None,
+            from_state: None,
+            to_state: None,
+            data: serde_json::json!({
+                "process": process.as_str(),
+                "object_kind": state.kind(),
+                "state": state.as_str(),
+                "enabled": on,
+            }),
+            detail: format!(
+                "\"{}\" {} on {}/{}",
+                def.name,
+                if on { "enabled" } else { "disabled" },
+                state.kind().label(),
+                state.as_str()
+            ),
+        },
+    )
+    .await
 }

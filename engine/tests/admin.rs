@@ -92,11 +92,62 @@ async fn commands_follow_what_the_admin_enables(e: Engine) {
     )
     .await
     .unwrap_err();
-    assert_eq!(refusal(&err), refused(ErrorKind::BadRequest), "{err}");
+    assert_eq!(refusal(&err), bad("process"), "{err}");
     assert!(matches!(
         enablement::set(&e, &op, ProcessId::CardsProcRequest, active, false).await,
         Err(EngineError::Forbidden(_))
     ));
+    // Save on a state tab: what the tab lists is what is enabled, each change audited.
+    let listed = |e: Engine| async move {
+        enablement::page(&e, &caller(&e, "admin").await, ObjectKind::User)
+            .await
+            .unwrap()
+            .states
+            .into_iter()
+            .find(|s| s.state == active)
+            .unwrap()
+            .enabled
+            .into_iter()
+            .map(|c| c.process)
+            .collect::<Vec<_>>()
+    };
+    let before = listed(e.clone()).await;
+    assert!(before.contains(&ProcessId::CardsProcRequest), "{before:?}");
+    let without: Vec<_> = before
+        .iter()
+        .copied()
+        .filter(|p| *p != ProcessId::CardsProcRequest)
+        .collect();
+    assert_eq!(
+        enablement::save(&e, &admin, active, &without)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(listed(e.clone()).await, without);
+    assert_eq!(
+        enablement::save(&e, &admin, active, &without)
+            .await
+            .unwrap(),
+        0
+    );
+    // A process the model does not allow there changes nothing at all.
+    let mut wrong = before.clone();
+    wrong.push(ProcessId::CardsProcLock);
+    let err = enablement::save(&e, &admin, active, &wrong)
+        .await
+        .unwrap_err();
+    assert_eq!(refusal(&err), bad("process"), "{err}");
+    assert_eq!(listed(e.clone()).await, without);
+    assert!(matches!(
+        enablement::save(&e, &op, active, &before).await,
+        Err(EngineError::Forbidden(_))
+    ));
+    assert_eq!(
+        enablement::save(&e, &admin, active, &before).await.unwrap(),
+        1
+    );
+    assert_eq!(listed(e.clone()).await, before);
     let rows = audit::search(
         &e.db,
         &AuditFilter {
@@ -107,7 +158,7 @@ async fn commands_follow_what_the_admin_enables(e: Engine) {
     )
     .await
     .unwrap();
-    assert_eq!(rows.len(), 1);
+    assert_eq!(rows.len(), 2, "one by set, one by save");
 }
 
 async fn options_keep_their_history_and_restore(e: Engine) {

@@ -159,19 +159,6 @@ pub async fn fetch_commands_page(
         .map_err(ssr::fail)
 }
 
-/// Enables or disables a command for an object kind and state.
-#[server(prefix = "/api", endpoint = "set_command", input = Json)]
-pub async fn set_command(
-    state: tessera_process::State,
-    process: tessera_process::ProcessId,
-    enabled: bool,
-) -> Result<(), AppError> {
-    let (engine, caller) = ssr::context().await?;
-    tessera_engine::enablement::set(&engine, &caller, process, state, enabled)
-        .await
-        .map_err(ssr::fail)
-}
-
 #[server(prefix = "/api", endpoint = "accounts")]
 pub async fn fetch_accounts() -> Result<Vec<AccountRow>, AppError> {
     let (engine, caller) = ssr::context().await?;
@@ -237,6 +224,18 @@ pub async fn upload_bureau_report(
 ) -> Result<tessera_process::dto::ReportOutcome, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::external::upload_report(&engine, &caller, &name, &text)
+        .await
+        .map_err(ssr::fail)
+}
+
+/// Save on a state tab of Additional Commands: `processes` are what the tab lists now.
+#[server(prefix = "/api", endpoint = "save_commands", input = Json)]
+pub async fn save_commands(
+    state: tessera_process::State,
+    processes: Vec<tessera_process::ProcessId>,
+) -> Result<usize, AppError> {
+    let (engine, caller) = ssr::context().await?;
+    tessera_engine::enablement::save(&engine, &caller, state, &processes)
         .await
         .map_err(ssr::fail)
 }

@@ -1,8 +1,8 @@
 //! Additional Commands: per object kind, one tab per state with the processes enabled there;
 //! the admin adds what the process model allows and removes what is enabled.
 
-use crate::api::{fetch_commands_page, SetCommand};
-use crate::components::{loaded, ErrorBox};
+use crate::api::{fetch_commands_page, SaveCommands};
+use crate::components::{counted, loaded, ErrorBox};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
@@ -35,9 +35,9 @@ pub fn CommandsPage() -> impl IntoView {
             .and_then(|k| ObjectKind::parse(&k))
             .unwrap_or(ObjectKind::User)
     };
-    let set = ServerAction::<SetCommand>::new();
+    let save = ServerAction::<SaveCommands>::new();
     let page = Resource::new(
-        move || (kind(), set.version().get()),
+        move || (kind(), save.version().get()),
         |(k, _)| fetch_commands_page(k),
     );
     let tab = RwSignal::new(String::new());
@@ -47,7 +47,10 @@ pub fn CommandsPage() -> impl IntoView {
             <nav class="tabs">
                 {KINDS.iter().map(|k| view! { <A href=format!("/admin/commands/{}", k.as_str())>{k.label()}</A> }).collect_view()}
             </nav>
-            {move || set.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorBox error=e/> })}
+            {move || save.value().get().map(|r| match r {
+                Ok(n) => view! { <p class="notice" role="status" data-testid="saved">{format!("Saved: {}.", counted(n, "change"))}</p> }.into_any(),
+                Err(e) => view! { <ErrorBox error=e/> }.into_any(),
+            })}
             {loaded(page, move |p| {
                 let kind = p.kind;
                 let first = p.states.first().map(|s| s.state.as_str().to_string()).unwrap_or_default();
@@ -70,7 +73,7 @@ pub fn CommandsPage() -> impl IntoView {
                         let name = s.state.as_str().to_string();
                         view! {
                             <Show when={let name = name.clone(); move || tab.get() == name}>
-                                <StateTab kind s=s.clone() set/>
+                                <StateTab kind s=s.clone() save/>
                             </Show>
                         }
                     }).collect_view()}
@@ -80,47 +83,89 @@ pub fn CommandsPage() -> impl IntoView {
     }
 }
 
+/// One state's tab, as the guides use it: the rows of the Process list, **New** (the pen
+/// symbol) adds a row in which the Process and its Mapping are chosen, **Remove** takes a row
+/// out, and nothing changes until **Save**.
 #[component]
-fn StateTab(kind: ObjectKind, s: StateCommands, set: ServerAction<SetCommand>) -> impl IntoView {
-    let chosen = RwSignal::new(s.available.first().map(|e| e.process));
+fn StateTab(kind: ObjectKind, s: StateCommands, save: ServerAction<SaveCommands>) -> impl IntoView {
     let state = s.state;
+    let every: Vec<CommandEntry> = s
+        .enabled
+        .iter()
+        .chain(s.available.iter())
+        .cloned()
+        .collect();
+    let saved: Vec<ProcessId> = s.enabled.iter().map(|e| e.process).collect();
+    // The rows as they stand on the screen; `None` is a new row whose Process is not chosen.
+    let rows = RwSignal::new(saved.iter().copied().map(Some).collect::<Vec<_>>());
+    let entry = {
+        let every = every.clone();
+        move |p: ProcessId| every.iter().find(|e| e.process == p).cloned()
+    };
+    let unsaved = {
+        let saved = saved.clone();
+        move || rows.with(|r| r.iter().copied().flatten().collect::<Vec<_>>()) != saved
+    };
+    let choices = StoredValue::new(every);
+    let saved_here = StoredValue::new(saved.clone());
     view! {
         <div class="state-tab" data-testid="state-tab" data-state=s.state.as_str()>
             <h2>{format!("{} / {}", kind.label(), s.label)}</h2>
             <table class="list" data-testid="enabled">
                 <thead><tr><th>"Process"</th><th>"Symbolic name"</th><th>"Mapping"</th><th>"Started by"</th><th></th></tr></thead>
                 <tbody>
-                    {s.enabled.into_iter().map(|e| {
-                        let process = e.process;
-                        view! {
-                            <tr data-process=e.process.as_str()>
-                                <td>{e.name.clone()}{(!e.implemented).then_some(" (not carried out by this version yet)")}</td>
-                                <td><code>{e.process.as_str()}</code></td>
-                                <td>{e.mapping.clone().unwrap_or_default()}</td>
-                                <td>{roles(&e)}</td>
-                                <td><button type="button" on:click=move |_| { set.dispatch(SetCommand {
-                                    state, process, enabled: false,
-                                }); }>"Remove"</button></td>
-                            </tr>
+                    {move || rows.get().into_iter().enumerate().map(|(i, p)| match p.and_then(entry.clone()) {
+                        Some(e) => {
+                            let is_new = !saved_here.with_value(|s| s.contains(&e.process));
+                            let mapping = e.mapping.clone().unwrap_or_default();
+                            view! {
+                                <tr data-process=e.process.as_str()>
+                                    <td>{e.name.clone()}{(!e.implemented).then_some(" (not carried out by this version yet)")}</td>
+                                    <td><code>{e.process.as_str()}</code></td>
+                                    <td>{if is_new {
+                                        view! { <label>"Mapping " <select name="mapping"><option value=mapping.clone() selected=true>{mapping.clone()}</option></select></label> }.into_any()
+                                    } else {
+                                        view! { {mapping} }.into_any()
+                                    }}</td>
+                                    <td>{roles(&e)}</td>
+                                    <td><button type="button" on:click=move |_| rows.update(|r| { r.remove(i); })>"Remove"</button></td>
+                                </tr>
+                            }.into_any()
                         }
+                        None => view! {
+                            <tr data-testid="new-row">
+                                <td colspan="2">
+                                    <label>"Process " <select name="process" on:change=move |ev| {
+                                        let chosen = ProcessId::parse(&event_target_value(&ev));
+                                        rows.update(|r| r[i] = chosen);
+                                    }>
+                                        <option value="">"Choose…"</option>
+                                        {choices.with_value(|all| all.iter()
+                                            .filter(|e| !rows.with_untracked(|r| r.contains(&Some(e.process))))
+                                            .map(|e| view! { <option value=e.process.as_str()>{format!("{} ({})", e.name, e.process.as_str())}</option> })
+                                            .collect_view())}
+                                    </select></label>
+                                </td>
+                                <td></td>
+                                <td></td>
+                                <td><button type="button" on:click=move |_| rows.update(|r| { r.remove(i); })>"Remove"</button></td>
+                            </tr>
+                        }.into_any(),
                     }).collect_view()}
                 </tbody>
             </table>
-            {(!s.available.is_empty()).then(|| view! {
-                <p class="add">
-                    <label>"Add " <select name="process" on:change=move |ev| chosen.set(ProcessId::parse(&event_target_value(&ev)))>
-                        {s.available.iter().map(|e| view! {
-                            <option value=e.process.as_str()>{format!("{} ({})", e.name, e.process.as_str())}</option>
-                        }).collect_view()}
-                    </select></label>
-                    " "
-                    <button type="button" class="primary" on:click=move |_| {
-                        if let Some(process) = chosen.get_untracked() {
-                            set.dispatch(SetCommand { state, process, enabled: true });
-                        }
-                    }>"Add"</button>
-                </p>
-            })}
+            <p class="actions">
+                <button type="button" data-testid="new-row-button" title="New"
+                    on:click=move |_| rows.update(|r| r.push(None))>"✎ New"</button>
+                <button type="button" class="primary" disabled=move || save.pending().get()
+                    on:click=move |_| {
+                        let processes = rows.get_untracked().into_iter().flatten().collect();
+                        save.dispatch(SaveCommands { state, processes });
+                    }>"Save"</button>
+                <Show when=unsaved>
+                    <span class="muted" data-testid="unsaved">"Unsaved changes: Save applies them."</span>
+                </Show>
+            </p>
         </div>
     }
 }
