@@ -201,6 +201,15 @@ async fn a_batch_without_encoding_is_produced_in_one_step(e: Engine) {
             .len(),
         2
     );
+    // Each card's history says which batch held it, and that Cancel order let it go.
+    let history = audit::history(&e.db, ObjectKind::TempCard, ids[3])
+        .await
+        .unwrap();
+    let said: Vec<&str> = history.iter().map(|h| h.detail.as_str()).collect();
+    let added = format!("added to batch order {second}");
+    let released = format!("released from batch order {second} (Cancel order)");
+    assert!(said.contains(&added.as_str()), "{said:?}");
+    assert!(said.contains(&released.as_str()), "{said:?}");
     // One audit record per card and step; the chain holds.
     audit::verify(&e.db).await.unwrap();
 }

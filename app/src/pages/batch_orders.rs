@@ -145,7 +145,9 @@ pub fn BatchOrdersPage() -> impl IntoView {
             {loaded(batches, |list| view! {
                 <ul data-testid="batches">
                     {list.into_iter().map(|(id, kind, state, n)| view! {
-                        <li><A href=format!("/batch-orders/{id}")>{format!("Batch order {id}")}</A>{format!(" — {}s, {}, {}", kind.label().to_lowercase(), state.label().to_lowercase(), counted(n, "card"))}</li>
+                        <li><A href=format!("/batch-orders/{id}")>{format!("Batch order {id}")}</A>{format!(" — {}s, {}, {}", kind.label().to_lowercase(), state.label().to_lowercase(),
+                            // Cancel order gave its cards back: it holds none, and says so.
+                            if state == BatchOrderState::Cancelled { "its cards released".to_string() } else { counted(n, "card") })}</li>
                     }).collect_view()}
                 </ul>
             })}

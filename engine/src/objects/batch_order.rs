@@ -275,6 +275,8 @@ Some(caller),
                 AuditRecord::created(def.id, BatchOrderState::Open.into(), batch, serde_json::json!({ "cards": ids.len(), "first": ids[0], "last": ids[ids.len() - 1] }), format!("Batch order of {} {}s", ids.len(), k.noun())),
             )
             .await?;
+            let members: Vec<(i64, State)> = ids.iter().map(|id| (*id, k.ready)).collect();
+            in_each_history(txn, now, caller, &members, "AddedToBatchOrder", batch, format!("added to batch order {batch}")).await?;
             Ok(batch)
         })
         .await
@@ -372,6 +374,25 @@ async fn encodes(conn: &impl ConnectionTrait, k: BatchKind) -> Result<bool> {
             .await?
             .get(tessera_process::options::temp_cards::ENCODE_CARD),
     )
+}
+
+/// A line in the history of each card of a batch (added to it, released by Cancel order), so
+/// that a card's page says which batch held it.
+async fn in_each_history(
+    txn: &crate::write::Tx,
+    now: chrono::DateTime<chrono::Utc>,
+    caller: &Caller,
+    cards: &[(i64, State)],
+    action: &str,
+    batch: i64,
+    detail: String,
+) -> Result<()> {
+    for (id, state) in cards {
+        let data = serde_json::json!({ "batch_order": batch });
+        let record = AuditRecord::event(action, *state, *id, data, detail.clone());
+        audit::append(txn, now, Some(caller), record).await?;
+    }
+    Ok(())
 }
 
 /// The batch orders of both kinds, newest first: id, kind, state, number of cards.
@@ -851,6 +872,8 @@ pub async fn close(
                 .take(txn, now, Some(caller))
                 .await?;
             if process == k.cancel {
+                let members: Vec<(i64, State)> = cards.iter().map(|c| (c.id, c.state)).collect();
+                in_each_history(txn, now, caller, &members, "ReleasedFromBatchOrder", batch, format!("released from batch order {batch} (Cancel order)")).await?;
                 let mut q = Query::update();
                 q.table(runner::table(k.kind))
                     .value("batch_order_id", Option::<i64>::None)
