@@ -152,7 +152,7 @@ pub async fn set(
     caller.require_any(&[Role::Admin], "change Additional Commands")?;
     check_allowed(process.def(), state)?;
     engine
-        .transact(async |txn| change(txn, caller, process.def(), state, on).await)
+        .transact(async |txn| change(txn, txn.now(), caller, process.def(), state, on).await)
         .await
 }
 
@@ -183,7 +183,7 @@ pub async fn save(
             for def in CATALOGUE.iter().filter(|d| allowed(d, state)) {
                 let (was, will) = (now_on.contains(&def.id), processes.contains(&def.id));
                 if was != will {
-                    change(txn, caller, def, state, will).await?;
+                    change(txn, txn.now(), caller, def, state, will).await?;
                     changed += 1;
                 }
             }
@@ -207,9 +207,10 @@ fn check_allowed(def: &ProcessDef, state: State) -> Result<()> {
     ))
 }
 
-/// Enables or disables `def` on `state`, with its audit record.
+/// Enables or disables `def` on `state` at `now`, with its audit record.
 async fn change(
-    txn: &crate::write::Tx,
+    conn: &impl ConnectionTrait,
+    now: chrono::DateTime<chrono::Utc>,
     caller: &Caller,
     def: &ProcessDef,
     state: State,
@@ -217,13 +218,13 @@ async fn change(
 ) -> Result<()> {
     let process = def.id;
     if on {
-        enable(txn, process, state).await?;
+        enable(conn, process, state).await?;
     } else {
-        disable(txn, process, state).await?;
+        disable(conn, process, state).await?;
     }
     audit::append(
-        txn,
-        txn.now(),
+        conn,
+        now,
         Some(caller),
         AuditRecord {
             action: if on {
