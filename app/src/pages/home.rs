@@ -9,8 +9,15 @@ use tessera_process::Role;
 pub fn HomePage() -> impl IntoView {
     let auth = expect_context::<Auth>();
     let session = signed_in();
+    // `try_get`: a request the browser gave up on ends its page while the server still renders
+    // it, and then the session it reads is already gone (a panic in the log, not an answer).
     let notes = Resource::new(
-        move || auth.session.get().map(|s| s.ok().flatten().is_some()),
+        move || {
+            auth.session
+                .try_get()
+                .flatten()
+                .map(|s| s.ok().flatten().is_some())
+        },
         |_| my_notifications(),
     );
     // Home is what a browser opens right after signing in, while the header fetches the same
