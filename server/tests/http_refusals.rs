@@ -144,6 +144,42 @@ async fn refusals_carry_their_status_and_hostile_requests_change_nothing() {
         assert_eq!(refusal["field"], "upn", "{refusal}");
         assert_eq!(refusal["kind"], "bad_request", "{refusal}");
     }
+    // Quick search: a kind it does not look for, or a page past what a database counts, is
+    // 400; an operator uploads no bureau report and saves no Additional Commands (403); a
+    // submission key no page makes is 400 and does nothing.
+    for (path, body, status) in [
+        (
+            "/api/quick_search",
+            r#"{"kind":"batch_order","state":null,"text":"","offset":0}"#,
+            400,
+        ),
+        (
+            "/api/quick_search",
+            r#"{"kind":"user","state":null,"text":"","offset":18446744073709551615}"#,
+            400,
+        ),
+        (
+            "/api/save_commands",
+            r#"{"state":{"kind":"user","state":"active"},"processes":[]}"#,
+            403,
+        ),
+        (
+            "/api/run_process",
+            r#"{"process":"UsersProcLock","kind":"user","id":1,"version":1,"input":{"reason":"key_compromise"},"once":"x"}"#,
+            400,
+        ),
+    ] {
+        let r = json(path, body).send().await.unwrap();
+        assert_eq!(r.status(), status, "{path} {body}");
+    }
+    let r = post(
+        "/api/upload_bureau_report",
+        "name=r.csv&text=card_id%2Cstatus%0A1%2Cproduced",
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 403);
     // Nothing was created: the same employee id is still free.
     let r = json("/api/create_user", &nora("nora.newman@example.com"))
         .send()
@@ -239,10 +275,18 @@ async fn refusals_carry_their_status_and_hostile_requests_change_nothing() {
             "/api/run_process",
             r#"{"process":"CardsProcLock","kind":"card","id":1,"version":1,"input":{"reason":"key_compromise"}}"#,
         ),
-        // Nor does it see the staff's lists.
+        // Nor does it see the staff's lists, search or change Additional Commands.
         (
             "/api/fetch_list",
             r#"{"list":"ExpiredCertificates","offset":0}"#,
+        ),
+        (
+            "/api/quick_search",
+            r#"{"kind":"user","state":null,"text":"a","offset":0}"#,
+        ),
+        (
+            "/api/save_commands",
+            r#"{"state":{"kind":"user","state":"active"},"processes":[]}"#,
         ),
     ] {
         let r = c
