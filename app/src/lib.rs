@@ -10,7 +10,7 @@ mod pages;
 use api::{Login, Logout};
 use components::Header;
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 use tessera_process::dto::SessionInfo;
@@ -46,6 +46,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <link rel="icon" href="data:,"/>
+                <link rel="stylesheet" href=stylesheet(&options)/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -54,6 +55,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// The stylesheet, in the current build's directory (scripts/build names it by its hash).
+fn stylesheet(options: &LeptosOptions) -> String {
+    format!("/{}/{}.css", options.site_pkg_dir, options.output_name)
 }
 
 /// Who is signed in, shared by every page; refetched after sign-in and sign-out.
@@ -94,7 +100,6 @@ pub fn App() -> impl IntoView {
     });
 
     view! {
-        <Stylesheet id="tessera" href="/pkg/tessera.css"/>
         <Title text="Tessera"/>
         <Router>
             <Header/>

@@ -4,6 +4,7 @@
 //! `tessera verify-audit` checks the audit chain. Settings come from Leptos.toml (see there).
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+mod assets;
 mod bridge_routes;
 mod bureau_routes;
 mod config;
@@ -261,10 +262,15 @@ fn spawn_schedule(engine: Engine, every: std::time::Duration) {
 }
 
 async fn serve(config: Config, engine: Engine) -> Result<(), String> {
+    // Without a built bundle the server still answers (the API, EST, the CA); its pages are
+    // then not interactive.
+    let pkg_dir = assets::current_build(&config.site_root)
+        .inspect_err(|e| tracing::warn!("{e}; pages will not be interactive"))
+        .unwrap_or_else(|_| "pkg".into());
     let options = LeptosOptions::builder()
         .output_name("tessera")
         .site_root(config.site_root.as_str())
-        .site_pkg_dir("pkg")
+        .site_pkg_dir(pkg_dir)
         .site_addr(config.address)
         .build();
     let routes = generate_route_list(App);
@@ -347,6 +353,7 @@ async fn serve(config: Config, engine: Engine) -> Result<(), String> {
         )
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(options)
+        .merge(assets::routes(&config.site_root))
         .merge(pki)
         .merge(readers)
         .merge(bureau)
@@ -369,7 +376,7 @@ async fn serve(config: Config, engine: Engine) -> Result<(), String> {
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             4 * 1024 * 1024,
         ))
-        // The WASM bundle is about 1.3 MB; compressed it is a third of that.
+        // Pages and answers; the bundle in /pkg is compressed by the build.
         .layer(tower_http::compression::CompressionLayer::new());
     let listener = tokio::net::TcpListener::bind(config.address)
         .await

@@ -10,7 +10,7 @@ use super::ssr;
 
 /// BATCH ORDERS, Issue multiple (temporary) cards: Search for cards of `kind` ready for
 /// production.
-#[server(prefix = "/api", endpoint = "batch_search")]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "batch_search")]
 pub async fn batch_search(
     kind: tessera_process::ObjectKind,
 ) -> Result<Vec<BatchCandidate>, AppError> {
@@ -21,7 +21,7 @@ pub async fn batch_search(
 }
 
 /// Issue multiple (temporary) cards with the ticked cards: a new batch order.
-#[server(prefix = "/api", endpoint = "create_batch", input = Json)]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "create_batch", input = Json)]
 pub async fn create_batch(
     kind: tessera_process::ObjectKind,
     ids: Vec<i64>,
@@ -33,7 +33,7 @@ pub async fn create_batch(
 }
 
 /// The batch orders: id, kind of card, state, number of cards.
-#[server(prefix = "/api", endpoint = "batch_orders")]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "batch_orders")]
 pub async fn batch_orders() -> Result<
     Vec<(
         i64,
@@ -49,7 +49,7 @@ pub async fn batch_orders() -> Result<
         .map_err(ssr::fail)
 }
 
-#[server(prefix = "/api", endpoint = "batch_view")]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "batch_view")]
 pub async fn fetch_batch(batch: i64) -> Result<BatchView, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::objects::batch_order::view(&engine, &ssr::bridge()?, &caller, batch)
@@ -59,7 +59,7 @@ pub async fn fetch_batch(batch: i64) -> Result<BatchView, AppError> {
 
 /// Next (or Repeat production): without encoding the new PINs come back at once (shown once);
 /// with encoding production starts and [`fetch_batch`] follows it.
-#[server(prefix = "/api", endpoint = "produce_batch")]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "produce_batch")]
 pub async fn produce_batch(
     batch: i64,
     version: i64,
@@ -90,7 +90,7 @@ pub async fn produce_batch(
 }
 
 /// Complete order or Cancel order.
-#[server(prefix = "/api", endpoint = "close_batch")]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "close_batch")]
 pub async fn close_batch(
     process: tessera_process::ProcessId,
     batch: i64,
@@ -111,7 +111,7 @@ pub async fn close_batch(
 }
 
 /// Stop production after the card being encoded.
-#[server(prefix = "/api", endpoint = "stop_batch")]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "stop_batch")]
 pub async fn stop_batch(batch: i64) -> Result<(), AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::objects::batch_order::stop(&engine, &ssr::bridge()?, &caller, batch)

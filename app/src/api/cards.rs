@@ -8,7 +8,7 @@ use tessera_process::AppError;
 use super::ssr;
 
 /// The Request card page, or with `external` the Order card page (external production).
-#[server(prefix = "/api", endpoint = "request_card_preview")]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "request_card_preview")]
 pub async fn preview_request_card(
     user_id: i64,
     external: Option<bool>,
@@ -20,7 +20,7 @@ pub async fn preview_request_card(
 }
 
 /// Next on the Request card page (`once`: the page's submission key).
-#[server(prefix = "/api", endpoint = "request_card")]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "request_card")]
 pub async fn request_card(
     user_id: i64,
     user_version: i64,
@@ -45,7 +45,7 @@ pub async fn request_card(
         .map_err(ssr::fail)
 }
 
-#[server(prefix = "/api", endpoint = "card_requests")]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "card_requests")]
 pub async fn card_requests() -> Result<Vec<CardRequestRow>, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::objects::card::requests(&engine, &caller)
@@ -55,7 +55,7 @@ pub async fn card_requests() -> Result<Vec<CardRequestRow>, AppError> {
 
 /// Approve, reject (with a reason) or postpone a card request. `decision` is `approve`,
 /// `reject` or `postpone`. Returns the card's new state.
-#[server(prefix = "/api", endpoint = "decide_card_request")]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "decide_card_request")]
 pub async fn decide_card_request(
     card_id: i64,
     version: i64,
@@ -80,7 +80,7 @@ pub async fn decide_card_request(
     Ok(state)
 }
 
-#[server(prefix = "/api", endpoint = "card_page")]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "card_page")]
 pub async fn fetch_card_page(card_id: i64) -> Result<CardPage, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::objects::card::page(&engine, &caller, card_id)
@@ -88,7 +88,7 @@ pub async fn fetch_card_page(card_id: i64) -> Result<CardPage, AppError> {
         .map_err(ssr::fail)
 }
 
-#[server(prefix = "/api", endpoint = "issue_panel")]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "issue_panel")]
 pub async fn issue_panel(
     kind: tessera_process::ObjectKind,
     id: i64,
@@ -101,7 +101,7 @@ pub async fn issue_panel(
 
 /// Issue card (a card) or Initialize temporary card: starts encoding the card in `reader`;
 /// returns the job to watch.
-#[server(prefix = "/api", endpoint = "issue_card")]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "issue_card")]
 pub async fn issue_card(
     kind: tessera_process::ObjectKind,
     id: i64,
@@ -121,7 +121,7 @@ pub async fn issue_card(
     .map_err(ssr::fail)
 }
 
-#[server(prefix = "/api", endpoint = "encoding_job")]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "encoding_job")]
 pub async fn encoding_job(job_id: i64) -> Result<tessera_process::bridge::JobView, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::bridge::panel::job(&engine, &ssr::bridge()?, &caller, job_id)
@@ -131,7 +131,7 @@ pub async fn encoding_job(job_id: i64) -> Result<tessera_process::bridge::JobVie
 
 /// Reconcile an in-doubt job with the card in `reader`: the message, and a new PIN if the card
 /// was complete.
-#[server(prefix = "/api", endpoint = "reconcile_job")]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "reconcile_job")]
 pub async fn reconcile_job(
     job_id: i64,
     reader: String,
@@ -144,7 +144,7 @@ pub async fn reconcile_job(
 
 /// Request temporary cards: `count` new cards in `requested` (`once`: the page's submission
 /// key).
-#[server(prefix = "/api", endpoint = "request_temp_cards")]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "request_temp_cards")]
 pub async fn request_temp_cards(count: u32, once: Option<String>) -> Result<Vec<i64>, AppError> {
     let (engine, caller) = ssr::context().await?;
     let request =
@@ -157,7 +157,7 @@ pub async fn request_temp_cards(count: u32, once: Option<String>) -> Result<Vec<
 
 /// Order temporary cards from the bureau: `count` new cards, queued or ordered at once as the
 /// options say (then the order file is written now). Returns how many and their state.
-#[server(prefix = "/api", endpoint = "order_temp_cards")]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "order_temp_cards")]
 pub async fn order_temp_cards(
     count: u32,
     once: Option<String>,
@@ -175,7 +175,7 @@ pub async fn order_temp_cards(
 }
 
 /// Temporary cards, newest first; `state` filters ("" for all).
-#[server(prefix = "/api", endpoint = "temp_cards")]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "temp_cards")]
 pub async fn temp_cards(state: String) -> Result<Vec<TempCardRow>, AppError> {
     let (engine, caller) = ssr::context().await?;
     let state = match state.as_str() {
@@ -191,7 +191,7 @@ pub async fn temp_cards(state: String) -> Result<Vec<TempCardRow>, AppError> {
         .map_err(ssr::fail)
 }
 
-#[server(prefix = "/api", endpoint = "temp_card_page")]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "temp_card_page")]
 pub async fn fetch_temp_card_page(id: i64) -> Result<TempCardPage, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::objects::temp_card::page(&engine, &caller, id)

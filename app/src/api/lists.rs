@@ -6,7 +6,7 @@ use tessera_process::lists::{ListId, ListPage};
 use tessera_process::AppError;
 
 /// One page of `list` from `offset` on; the list's row says who may see it.
-#[server(prefix = "/api", endpoint = "fetch_list", input = Json)]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "fetch_list", input = Json)]
 pub async fn fetch_list(list: ListId, offset: u64) -> Result<ListPage, AppError> {
     use super::ssr;
     let (engine, caller) = ssr::context().await?;
@@ -16,7 +16,7 @@ pub async fn fetch_list(list: ListId, offset: u64) -> Result<ListPage, AppError>
 }
 
 /// Quick search: objects of `kind` (in `state`, if given) that `text` names, from `offset`.
-#[server(prefix = "/api", endpoint = "quick_search", input = Json)]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "quick_search", input = Json)]
 pub async fn quick_search(
     kind: tessera_process::ObjectKind,
     state: Option<tessera_process::State>,

@@ -8,7 +8,7 @@ use tessera_process::AppError;
 use super::ssr;
 
 /// Consent to recovering the holder's escrowed key onto a mobile ID (key recovery agents).
-#[server(prefix = "/api", endpoint = "consent_key_recovery")]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "consent_key_recovery")]
 pub async fn consent_key_recovery(
     mobile_id: i64,
     version: i64,
@@ -23,7 +23,7 @@ pub async fn consent_key_recovery(
 }
 
 /// Supply mobile ID (operator) or Get mobile ID (self-service) before Next.
-#[server(prefix = "/api", endpoint = "supply_mobile_id_preview")]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "supply_mobile_id_preview")]
 pub async fn fetch_supply_mobile_id(
     process: tessera_process::ProcessId,
     user_id: i64,
@@ -35,7 +35,7 @@ pub async fn fetch_supply_mobile_id(
 }
 
 /// Next on Supply mobile ID or Get mobile ID (`once`: the page's submission key).
-#[server(prefix = "/api", endpoint = "supply_mobile_id")]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "supply_mobile_id")]
 pub async fn supply_mobile_id(
     process: tessera_process::ProcessId,
     user_id: i64,
@@ -53,7 +53,7 @@ pub async fn supply_mobile_id(
 }
 
 /// Self-Service: the QR code of one's own mobile ID, with a new code.
-#[server(prefix = "/api", endpoint = "show_mobile_id_qr")]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "show_mobile_id_qr")]
 pub async fn show_mobile_id_qr(mobile_id: i64) -> Result<MobileIdQr, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::objects::mobile_id::show_qr(&engine, &caller, mobile_id)
@@ -61,7 +61,7 @@ pub async fn show_mobile_id_qr(mobile_id: i64) -> Result<MobileIdQr, AppError> {
         .map_err(ssr::fail)
 }
 
-#[server(prefix = "/api", endpoint = "mobile_id_page")]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "mobile_id_page")]
 pub async fn fetch_mobile_id_page(id: i64) -> Result<MobileIdPage, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::objects::mobile_id::page(&engine, &caller, id)

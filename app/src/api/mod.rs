@@ -4,6 +4,7 @@
 use tessera_process::AppError;
 
 mod admin;
+mod answer;
 mod batch;
 mod cards;
 mod lists;
@@ -15,6 +16,7 @@ mod session;
 pub mod ssr;
 
 pub use admin::*;
+pub use answer::JsonAnswer;
 pub use batch::*;
 pub use cards::*;
 pub use lists::*;

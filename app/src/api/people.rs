@@ -8,7 +8,7 @@ use tessera_process::AppError;
 #[cfg(feature = "ssr")]
 use super::ssr;
 
-#[server(prefix = "/api", endpoint = "search_users")]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "search_users")]
 pub async fn search_users(query: String) -> Result<Vec<UserSummary>, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::objects::user::people::search(&engine, &caller, &query, 50)
@@ -16,7 +16,7 @@ pub async fn search_users(query: String) -> Result<Vec<UserSummary>, AppError> {
         .map_err(ssr::fail)
 }
 
-#[server(prefix = "/api", endpoint = "user_page")]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "user_page")]
 pub async fn fetch_user_page(user_id: i64) -> Result<UserPage, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::objects::user::page::of(&engine, &caller, user_id)
@@ -25,7 +25,7 @@ pub async fn fetch_user_page(user_id: i64) -> Result<UserPage, AppError> {
 }
 
 /// The self-service user's own page.
-#[server(prefix = "/api", endpoint = "my_page")]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "my_page")]
 pub async fn my_page() -> Result<UserPage, AppError> {
     let (engine, caller) = ssr::context().await?;
     let Some(person) = caller.person_id else {
@@ -40,7 +40,7 @@ pub async fn my_page() -> Result<UserPage, AppError> {
 
 /// Create user (active, or requested with the approval step); `once`: the page's submission
 /// key.
-#[server(prefix = "/api", endpoint = "create_user", input = Json)]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "create_user", input = Json)]
 pub async fn create_user(
     input: tessera_process::person::PersonInput,
     once: Option<String>,
@@ -54,7 +54,7 @@ pub async fn create_user(
 }
 
 /// Edit user.
-#[server(prefix = "/api", endpoint = "update_user", input = Json)]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "update_user", input = Json)]
 pub async fn update_user(
     user_id: i64,
     version: i64,
@@ -67,7 +67,7 @@ pub async fn update_user(
 }
 
 /// Approve user or Reject user (with a reason) on a requested user.
-#[server(prefix = "/api", endpoint = "decide_user")]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "decide_user")]
 pub async fn decide_user(
     user_id: i64,
     version: i64,
@@ -83,7 +83,7 @@ pub async fn decide_user(
 }
 
 /// Checks an import file; writes nothing.
-#[server(prefix = "/api", endpoint = "check_import", input = Json)]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "check_import", input = Json)]
 pub async fn check_import(text: String) -> Result<ImportPreview, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::objects::user::directory::import_preview(&engine, &caller, &text)
@@ -92,7 +92,7 @@ pub async fn check_import(text: String) -> Result<ImportPreview, AppError> {
 }
 
 /// Imports a file (all of it or, if any line has an error, nothing).
-#[server(prefix = "/api", endpoint = "import_users", input = Json)]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "import_users", input = Json)]
 pub async fn import_users(text: String) -> Result<ImportOutcome, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::objects::user::directory::import(&engine, &caller, &text)
@@ -101,7 +101,7 @@ pub async fn import_users(text: String) -> Result<ImportOutcome, AppError> {
 }
 
 /// Changes of e-mail address or UPN waiting for a second person (approvers).
-#[server(prefix = "/api", endpoint = "pending_user_changes")]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "pending_user_changes")]
 pub async fn pending_user_changes() -> Result<Vec<PendingChange>, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::objects::user::person_changes::pending(&engine, &caller)
@@ -110,7 +110,7 @@ pub async fn pending_user_changes() -> Result<Vec<PendingChange>, AppError> {
 }
 
 /// Approve or reject (with a reason) a waiting change of user data.
-#[server(prefix = "/api", endpoint = "decide_user_change")]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "decide_user_change")]
 pub async fn decide_user_change(
     change_id: i64,
     approve: bool,
@@ -125,7 +125,7 @@ pub async fn decide_user_change(
 }
 
 /// Users waiting for approval (approvers).
-#[server(prefix = "/api", endpoint = "requested_users")]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "requested_users")]
 pub async fn requested_users() -> Result<Vec<UserSummary>, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::objects::user::directory::requested(&engine, &caller)

@@ -7,7 +7,7 @@ use tessera_process::dto::{ProcessInput, ProcessOutcome, ProcessPreview};
 use tessera_process::{AppError, ObjectKind, ProcessId};
 
 /// A lifecycle process on the object `(kind, id)` before Next.
-#[server(prefix = "/api", endpoint = "fetch_process", input = Json)]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "fetch_process", input = Json)]
 pub async fn fetch_process(
     process: ProcessId,
     kind: ObjectKind,
@@ -23,7 +23,7 @@ pub async fn fetch_process(
 /// Next: `version` is the object's version the page showed, so that a change made meanwhile is
 /// refused rather than overwritten; `once` is the page's submission key (Next sent twice does
 /// the work once).
-#[server(prefix = "/api", endpoint = "run_process", input = Json)]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "run_process", input = Json)]
 pub async fn run_process(
     process: ProcessId,
     kind: ObjectKind,

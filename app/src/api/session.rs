@@ -7,7 +7,7 @@ use tessera_process::AppError;
 #[cfg(feature = "ssr")]
 use super::ssr;
 
-#[server(prefix = "/api", endpoint = "login")]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "login")]
 pub async fn login(username: String, password: String) -> Result<SessionInfo, AppError> {
     use ssr::*;
     let parts = parts().await?;
@@ -19,7 +19,7 @@ pub async fn login(username: String, password: String) -> Result<SessionInfo, Ap
     Ok(info)
 }
 
-#[server(prefix = "/api", endpoint = "logout")]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
     use ssr::*;
     let parts = parts().await?;
@@ -34,7 +34,7 @@ pub async fn logout() -> Result<(), AppError> {
 }
 
 /// The welcome page: the user name a mailed link is for, if the link still works.
-#[server(prefix = "/api", endpoint = "welcome_link")]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "welcome_link")]
 pub async fn welcome_link(token: String) -> Result<String, AppError> {
     let parts = ssr::parts().await?;
     tessera_engine::objects::user::invitations::greet(&ssr::engine()?, &ssr::source(&parts), &token)
@@ -44,7 +44,7 @@ pub async fn welcome_link(token: String) -> Result<String, AppError> {
 
 /// The welcome page: the person chooses their password with the mailed link; returns the user
 /// name to sign in with.
-#[server(prefix = "/api", endpoint = "choose_password")]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "choose_password")]
 pub async fn choose_password(token: String, password: String) -> Result<String, AppError> {
     let parts = ssr::parts().await?;
     tessera_engine::objects::user::invitations::redeem(
@@ -58,7 +58,7 @@ pub async fn choose_password(token: String, password: String) -> Result<String, 
 }
 
 /// Who is signed in; `None` when nobody is.
-#[server(prefix = "/api", endpoint = "current_session")]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "current_session")]
 pub async fn current_session() -> Result<Option<SessionInfo>, AppError> {
     use ssr::*;
     let parts = parts().await?;
@@ -75,7 +75,7 @@ pub async fn current_session() -> Result<Option<SessionInfo>, AppError> {
 }
 
 /// The signed-in person's own account: whether the password must change, the sessions.
-#[server(prefix = "/api", endpoint = "my_account")]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "my_account")]
 pub async fn fetch_my_account() -> Result<MyAccount, AppError> {
     use ssr::*;
     let parts = parts().await?;
@@ -87,7 +87,7 @@ pub async fn fetch_my_account() -> Result<MyAccount, AppError> {
 }
 
 /// Change one's own password (the current one first); the other sessions end.
-#[server(prefix = "/api", endpoint = "change_password")]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "change_password")]
 pub async fn change_password(current: String, new: String) -> Result<(), AppError> {
     use ssr::*;
     let parts = parts().await?;
@@ -99,7 +99,7 @@ pub async fn change_password(current: String, new: String) -> Result<(), AppErro
 }
 
 /// Sign out everywhere: every session of one's account ends, this one too.
-#[server(prefix = "/api", endpoint = "sign_out_everywhere")]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "sign_out_everywhere")]
 pub async fn sign_out_everywhere() -> Result<u64, AppError> {
     use ssr::*;
     let (engine, caller) = context().await?;
@@ -110,7 +110,7 @@ pub async fn sign_out_everywhere() -> Result<u64, AppError> {
     Ok(ended)
 }
 
-#[server(prefix = "/api", endpoint = "my_notifications")]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "my_notifications")]
 pub async fn my_notifications() -> Result<Vec<(String, String)>, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::notifications::mine(&engine, &caller)
