@@ -166,6 +166,16 @@ test('admin switches the approval step off: the next request is approved at once
   await page.getByRole('button', { name: 'Save' }).click();
   await expect(page.getByRole('status')).toContainText(`Saved as version ${version + 2}`);
   await open(page, '/admin/audit');
+  // A page at a time, newest first: Older goes back in time, Newer returns.
+  const rows = page.getByTestId('audit').locator('tbody tr');
+  const newest = await rows.first().locator('td').first().innerText();
+  await page.getByRole('button', { name: 'Older →' }).click();
+  await expect(rows.first().locator('td').first()).not.toHaveText(newest);
+  expect(Number(await rows.first().locator('td').first().innerText())).toBeLessThan(Number(newest));
+  await page.getByRole('button', { name: '← Newer' }).click();
+  await expect(rows.first().locator('td').first()).toHaveText(newest);
+  await expect(page.getByRole('button', { name: '← Newer' })).toBeDisabled();
+  await page.getByRole('button', { name: 'Check the chain' }).click();
   await expect(page.getByTestId('chain')).toContainText('The audit chain is intact');
 });
 

@@ -258,6 +258,17 @@ pub struct AuditFilter {
     pub since: String,
     /// Up to and including this day or time.
     pub until: String,
+    /// Only records older than this one (its number): where the next page starts.
+    #[serde(default)]
+    pub before: Option<i64>,
+}
+
+/// A page of the audit viewer, newest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub rows: Vec<AuditRow>,
+    /// Where the next (older) page starts, if there are older records.
+    pub older: Option<i64>,
 }
 
 /// A line of a certificates panel.

@@ -10,7 +10,7 @@ use super::ssr;
 
 /// Reset password (admin): a staff account must change it at its next sign-in; a self-service
 /// account's user gets a link to choose a new one (the address it went to is returned).
-#[server(prefix = "/api", endpoint = "reset_password")]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "reset_password")]
 pub async fn reset_password(account_id: i64, password: String) -> Result<Option<String>, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::accounts::reset_password(&engine, &caller, account_id, &password)
@@ -18,7 +18,7 @@ pub async fn reset_password(account_id: i64, password: String) -> Result<Option<
         .map_err(ssr::fail)
 }
 
-#[server(prefix = "/api", endpoint = "options_page")]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "options_page")]
 pub async fn fetch_options_page(package_name: String) -> Result<OptionsPage, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::options::page(&engine, &caller, ssr::package(&package_name)?)
@@ -27,7 +27,7 @@ pub async fn fetch_options_page(package_name: String) -> Result<OptionsPage, App
 }
 
 /// Saves changed option values (key, text as typed) as a new version; returns that version.
-#[server(prefix = "/api", endpoint = "save_options", input = Json)]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "save_options", input = Json)]
 pub async fn save_options(
     package_name: String,
     version: i64,
@@ -46,7 +46,7 @@ pub async fn save_options(
 }
 
 /// Restores an earlier version of an options document as the newest one.
-#[server(prefix = "/api", endpoint = "restore_options")]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "restore_options")]
 pub async fn restore_options(
     package_name: String,
     version: i64,
@@ -64,21 +64,24 @@ pub async fn restore_options(
     .map_err(ssr::fail)
 }
 
-/// Audit records matching the filter, newest first (admin only).
-#[server(prefix = "/api", endpoint = "audit_log", input = Json)]
-pub async fn audit_log(filter: AuditFilter) -> Result<Vec<AuditRow>, AppError> {
+/// How many audit records a page shows.
+pub const AUDIT_PAGE: u64 = 100;
+
+/// A page of audit records matching the filter, newest first (admin only).
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "audit_log", input = Json)]
+pub async fn audit_log(filter: AuditFilter) -> Result<AuditPage, AppError> {
     let (engine, caller) = ssr::context().await?;
     caller
         .require_any(&[tessera_process::Role::Admin], "read the audit log")
         .map_err(ssr::fail)?;
-    tessera_engine::audit::search(&engine.db, &filter, 500)
+    tessera_engine::audit::search(&engine.db, &filter, AUDIT_PAGE)
         .await
         .map_err(ssr::fail)
 }
 
 /// Walks the whole audit chain (admin only): the number of records, or where it breaks. Apart
 /// from the searches, because it reads every record.
-#[server(prefix = "/api", endpoint = "verify_audit")]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "verify_audit")]
 pub async fn verify_audit() -> Result<Result<i64, String>, AppError> {
     let (engine, caller) = ssr::context().await?;
     caller
@@ -95,7 +98,7 @@ pub async fn verify_audit() -> Result<Result<i64, String>, AppError> {
 }
 
 /// The admin's CA page: CA certificates, key protection, the current CRL.
-#[server(prefix = "/api", endpoint = "ca_page")]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "ca_page")]
 pub async fn fetch_ca_page() -> Result<CaPage, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::pki::ca_page(&engine, &caller)
@@ -104,7 +107,7 @@ pub async fn fetch_ca_page() -> Result<CaPage, AppError> {
 }
 
 /// Publishes a CRL now (admin only); returns its number.
-#[server(prefix = "/api", endpoint = "publish_crl")]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "publish_crl")]
 pub async fn publish_crl() -> Result<i64, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::pki::crl::publish_by(&engine, &caller)
@@ -113,7 +116,7 @@ pub async fn publish_crl() -> Result<i64, AppError> {
         .map_err(ssr::fail)
 }
 
-#[server(prefix = "/api", endpoint = "certificate_profiles")]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "certificate_profiles")]
 pub async fn certificate_profiles() -> Result<Vec<ProfileRow>, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::pki::profiles::list(&engine, &caller)
@@ -122,7 +125,7 @@ pub async fn certificate_profiles() -> Result<Vec<ProfileRow>, AppError> {
 }
 
 /// Saves an admin's change to a certificate profile; returns the new version.
-#[server(prefix = "/api", endpoint = "save_certificate_profile", input = Json)]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "save_certificate_profile", input = Json)]
 pub async fn save_certificate_profile(
     id: i64,
     version: i64,
@@ -136,7 +139,7 @@ pub async fn save_certificate_profile(
 }
 
 /// Recovers an escrowed key as a password-protected PKCS#12 (key recovery agents only).
-#[server(prefix = "/api", endpoint = "recover_key")]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "recover_key")]
 pub async fn recover_key(
     certificate_id: i64,
     password: String,
@@ -149,7 +152,7 @@ pub async fn recover_key(
 }
 
 /// The admin's Additional Commands page of an object kind.
-#[server(prefix = "/api", endpoint = "commands_page")]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "commands_page")]
 pub async fn fetch_commands_page(
     kind: tessera_process::ObjectKind,
 ) -> Result<CommandsPage, AppError> {
@@ -159,7 +162,7 @@ pub async fn fetch_commands_page(
         .map_err(ssr::fail)
 }
 
-#[server(prefix = "/api", endpoint = "accounts")]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "accounts")]
 pub async fn fetch_accounts() -> Result<Vec<AccountRow>, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::accounts::list(&engine, &caller)
@@ -167,7 +170,7 @@ pub async fn fetch_accounts() -> Result<Vec<AccountRow>, AppError> {
         .map_err(ssr::fail)
 }
 
-#[server(prefix = "/api", endpoint = "create_account", input = Json)]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "create_account", input = Json)]
 pub async fn create_account(
     account: NewAccount,
 ) -> Result<tessera_process::dto::AccountCreated, AppError> {
@@ -177,7 +180,7 @@ pub async fn create_account(
         .map_err(ssr::fail)
 }
 
-#[server(prefix = "/api", endpoint = "update_account", input = Json)]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "update_account", input = Json)]
 pub async fn update_account(
     account_id: i64,
     seen_roles: Vec<tessera_process::Role>,
@@ -199,7 +202,7 @@ pub async fn update_account(
     .map_err(ssr::fail)
 }
 
-#[server(prefix = "/api", endpoint = "external_production")]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "external_production")]
 pub async fn external_production() -> Result<ExternalPage, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::external::page(&engine, &ssr::external()?, &caller)
@@ -208,7 +211,7 @@ pub async fn external_production() -> Result<ExternalPage, AppError> {
 }
 
 /// The admin's "Run now" of the external production sync.
-#[server(prefix = "/api", endpoint = "run_external_sync")]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "run_external_sync")]
 pub async fn run_external_sync() -> Result<SyncOutcome, AppError> {
     let (engine, caller) = ssr::context().await?;
     tessera_engine::external::sync(&engine, &ssr::external()?, Some(&caller))
@@ -217,7 +220,7 @@ pub async fn run_external_sync() -> Result<SyncOutcome, AppError> {
 }
 
 /// Apply a bureau report the admin uploaded (External production page).
-#[server(prefix = "/api", endpoint = "upload_bureau_report")]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "upload_bureau_report")]
 pub async fn upload_bureau_report(
     name: String,
     text: String,
@@ -229,7 +232,7 @@ pub async fn upload_bureau_report(
 }
 
 /// Save on a state tab of Additional Commands: `processes` are what the tab lists now.
-#[server(prefix = "/api", endpoint = "save_commands", input = Json)]
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "save_commands", input = Json)]
 pub async fn save_commands(
     state: tessera_process::State,
     processes: Vec<tessera_process::ProcessId>,

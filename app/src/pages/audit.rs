@@ -1,7 +1,7 @@
 //! The audit viewer: filter by object, actor, process and time; each record with its data
-//! (before/after values); the chain check on top.
+//! (before/after values), a page at a time; the chain check on request.
 
-use crate::api::{audit_log, verify_audit};
+use crate::api::{audit_log, VerifyAudit, AUDIT_PAGE};
 use crate::components::{ErrorBox, Loading};
 use leptos::prelude::*;
 use tessera_process::dto::AuditFilter;
@@ -11,8 +11,10 @@ use tessera_process::ObjectKind;
 pub fn AuditPage() -> impl IntoView {
     let filter = RwSignal::new(AuditFilter::default());
     let log = Resource::new(move || filter.get(), audit_log);
-    // The chain check reads every record: once per visit, not with every filter.
-    let chain = Resource::new(|| (), |_| verify_audit());
+    // Where the pages before this one started, to go back to them.
+    let newer = RwSignal::new(Vec::<Option<i64>>::new());
+    // The chain check reads every record, so it runs when asked, not with every visit.
+    let chain = ServerAction::<VerifyAudit>::new();
     let kind = RwSignal::new(String::new());
     let object_id = RwSignal::new(String::new());
     let actor = RwSignal::new(String::new());
@@ -28,7 +30,18 @@ pub fn AuditPage() -> impl IntoView {
             action: action.get_untracked(),
             since: since.get_untracked(),
             until: until.get_untracked(),
+            before: None,
         });
+        newer.set(Vec::new());
+    };
+    let to_older = move |older: i64| {
+        newer.update(|n| n.push(filter.get_untracked().before));
+        filter.update(|f| f.before = Some(older));
+    };
+    let to_newer = move |_| {
+        if let Some(before) = newer.try_update(|n| n.pop()).flatten() {
+            filter.update(|f| f.before = before);
+        }
     };
     let text = |label: &'static str,
                 name: &'static str,
@@ -53,18 +66,22 @@ pub fn AuditPage() -> impl IntoView {
                 {text("To", "until", until, "2026-11-30")}
                 <button type="submit">"Filter"</button>
             </form>
-            <Suspense fallback=Loading>
-                {move || chain.get().map(|c| match c {
+            <div class="actions">
+                <button type="button" data-testid="check-chain" disabled=move || chain.pending().get() on:click=move |_| { chain.dispatch(VerifyAudit {}); }>"Check the chain"</button>
+                {move || chain.value().get().map(|c| match c {
                     Err(e) => view! { <ErrorBox error=e/> }.into_any(),
                     Ok(Ok(n)) => view! { <p class="notice" data-testid="chain">{format!("The audit chain is intact: {n} records.")}</p> }.into_any(),
                     Ok(Err(e)) => view! { <p class="error" data-testid="chain">{e}</p> }.into_any(),
                 })}
-            </Suspense>
+            </div>
             <Suspense fallback=Loading>
                 {move || log.get().map(|l| match l {
                     Err(e) => view! { <ErrorBox error=e/> }.into_any(),
-                    Ok(rows) => view! {
-                        <p class="muted" data-testid="audit-count">{format!("{} records shown (newest first, at most 500).", rows.len())}</p>
+                    Ok(page) => { let older = page.older; let rows = page.rows; view! {
+                        <p class="muted" data-testid="audit-count">{match (rows.first(), rows.last()) {
+                            (Some(first), Some(last)) => format!("Records {} to {}, newest first, {AUDIT_PAGE} a page.", first.id, last.id),
+                            _ => "No records match.".to_string(),
+                        }}</p>
                         <table class="list" data-testid="audit">
                             <thead><tr><th>"#"</th><th>"When"</th><th>"Who"</th><th>"What"</th><th>"Object"</th><th>"Before"</th><th>"After"</th><th>"Details"</th></tr></thead>
                             <tbody>
@@ -87,7 +104,11 @@ pub fn AuditPage() -> impl IntoView {
                                 }}).collect_view()}
                             </tbody>
                         </table>
-                    }.into_any(),
+                        <nav class="pager">
+                            <button type="button" data-testid="newer" disabled=move || newer.with(|n| n.is_empty()) on:click=to_newer>"← Newer"</button>
+                            <button type="button" data-testid="older" disabled=older.is_none() on:click=move |_| { if let Some(o) = older { to_older(o) } }>"Older →"</button>
+                        </nav>
+                    }.into_any() },
                 })}
             </Suspense>
         </section>

@@ -19,6 +19,7 @@ mod m20261202_000013_audit_checkpoints;
 mod m20261202_000014_account_security;
 mod m20261203_000015_account_invitations;
 mod m20261207_000016_submissions;
+mod m20261207_000017_audit_indexes;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000014_account_security::Migration),
             Box::new(m20261203_000015_account_invitations::Migration),
             Box::new(m20261207_000016_submissions::Migration),
+            Box::new(m20261207_000017_audit_indexes::Migration),
         ]
     }
 }
