@@ -12,6 +12,8 @@
 //!                           reference mobile client.
 //! `tessera-bench login-flood` — 1,000 parallel sign-ins with random names: how they are
 //!                           answered, the server's memory, and /health latency meanwhile.
+//! `tessera-bench web`     — bytes each page makes the browser fetch, time to a hydrated page
+//!                           in Chromium (cold and warm), the audit viewer on 1,000,000 records.
 //! `tessera-bench`         — all of them.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
@@ -22,6 +24,7 @@ mod est;
 mod http;
 mod login_flood;
 mod runner;
+mod web;
 
 #[tokio::main]
 async fn main() {
@@ -34,6 +37,7 @@ async fn main() {
         "batch" => batch::run().await,
         "est" => est::run().await,
         "login-flood" => login_flood::run().await,
+        "web" => web::run().await,
         // For `perf record`: SQLite, one transaction per certificate, nothing else.
         "certs-profile" => certs::profile_target().await,
         "all" => async {
@@ -43,11 +47,12 @@ async fn main() {
             encode::run().await?;
             batch::run().await?;
             est::run().await?;
-            login_flood::run().await
+            login_flood::run().await?;
+            web::run().await
         }
         .await,
         other => Err(format!(
-            "unknown benchmark \"{other}\": use http, runner, certs, encode, batch, est, login-flood or nothing for all"
+            "unknown benchmark \"{other}\": use http, runner, certs, encode, batch, est, login-flood, web or nothing for all"
         )),
     };
     if let Err(e) = result {
