@@ -1,6 +1,7 @@
 //! Small pieces every page uses.
 
 use crate::api::error_text;
+use crate::time::When;
 use crate::Auth;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -207,6 +208,62 @@ pub fn Loading() -> impl IntoView {
     view! { <p class="loading">"Loading…"</p> }
 }
 
+/// A final action asks before it runs: its button opens the question in the page, with a
+/// button in the action's own words ("Yes, cancel order") and No, which has the focus, so that
+/// Enter or Esc never does what cannot be undone. Without a question the action runs at once
+/// (a process page's Next when its end state is not final).
+#[component]
+pub fn Confirm(
+    /// The button's words, e.g. "Cancel order".
+    label: &'static str,
+    /// What will happen, asked; `None` runs the action at once.
+    question: Option<String>,
+    /// The words of the button that runs it after the question.
+    #[prop(into)]
+    yes: String,
+    #[prop(into, optional)] disabled: Signal<bool>,
+    #[prop(optional)] primary: bool,
+    test_id: &'static str,
+    on_run: Callback<()>,
+) -> impl IntoView {
+    let asking = RwSignal::new(false);
+    let opener = NodeRef::<leptos::html::Button>::new();
+    let no = NodeRef::<leptos::html::Button>::new();
+    Effect::new(move |_| {
+        if asking.get() {
+            if let Some(b) = no.get() {
+                let _ = b.focus();
+            }
+        }
+    });
+    let close = move || {
+        asking.set(false);
+        if let Some(b) = opener.get_untracked() {
+            let _ = b.focus();
+        }
+    };
+    let ask = question.is_some();
+    let question_id = format!("{test_id}-question");
+    view! {
+        <button type="button" class:primary=primary data-testid=test_id node_ref=opener
+            disabled=move || disabled.get()
+            aria-haspopup=ask.then_some("dialog")
+            aria-expanded=move || ask.then(|| asking.get().to_string())
+            on:click=move |_| if ask { asking.set(true) } else { on_run.run(()) }>{label}</button>
+        {question.map(|q| view! {
+            <Show when=move || asking.get()>
+                <div class="confirm" role="alertdialog" aria-labelledby=question_id.clone()
+                    data-testid=format!("{test_id}-confirm")
+                    on:keydown=move |ev| if ev.key() == "Escape" { close() }>
+                    <p id=question_id.clone()>{q.clone()}</p>
+                    <button type="button" class="danger" on:click=move |_| { asking.set(false); on_run.run(()) }>{yes.clone()}</button>
+                    <button type="button" node_ref=no on:click=move |_| close()>"No"</button>
+                </div>
+            </Show>
+        })}
+    }
+}
+
 /// A state as a small label, e.g. "Requested".
 #[component]
 pub fn StateBadge(name: &'static str, label: &'static str) -> impl IntoView {
@@ -407,7 +464,7 @@ pub fn HistoryTable(history: Vec<tessera_process::dto::AuditRow>) -> impl IntoVi
             <tbody>
                 {history.into_iter().map(|h| { let action = h.action.clone(); view! {
                     <tr data-action=action>
-                        <td><time>{h.at}</time></td>
+                        <td><When at=h.at/></td>
                         <td>{h.actor}</td>
                         <td><code>{h.action}</code></td>
                         <td>{h.from_state.unwrap_or_default()}</td>

@@ -1,4 +1,4 @@
-import { chooseState, clickUntilShown, expect, follow, linkIn, mailTo, open, openUser, signIn, signOut, test } from './helpers';
+import { chooseState, clickUntilShown, confirm, expect, follow, linkIn, mailTo, open, openUser, signIn, signOut, test } from './helpers';
 
 test('enabling Request card on User/active offers it to the operator; disabling removes it and a crafted call is refused', async ({ page }) => {
   await signIn(page, 'admin');
@@ -8,6 +8,7 @@ test('enabling Request card on User/active offers it to the operator; disabling 
   const row = tab.getByTestId('enabled').locator('tr[data-process="CardsProcRequest"]');
   await expect(row).toContainText('CardsMapUserToCard');
   await row.getByRole('button', { name: 'Remove' }).click();
+  await confirm(page, 'Yes, remove');
   await expect(tab.getByTestId('enabled').locator('tr[data-process="CardsProcRequest"]')).toHaveCount(0);
   // Nothing changes until Save.
   await expect(tab.getByTestId('unsaved')).toBeVisible();
@@ -136,9 +137,11 @@ test('Lock user cascades to the user\'s card and certificates', async ({ page })
   await expect(page.getByTestId('cascade')).toContainText('active');
   await expect(page.getByTestId('certificates-affected')).toContainText('2 certificates');
   await page.getByRole('button', { name: 'Next' }).click();
+  await confirm(page, 'Yes, lock user');
   await expect(page.getByRole('alert')).toContainText('choose a reason');
   await page.locator('#reason').selectOption('affiliation_changed');
   await page.getByRole('button', { name: 'Next' }).click();
+  await confirm(page, 'Yes, lock user');
   await expect(page.getByTestId('outcome')).toContainText('1 credential and 2 certificates changed');
   await page.getByRole('link', { name: 'Back to the user' }).click();
   await expect(page.getByTestId('user-data').locator('[data-state="locked"]')).toBeVisible();

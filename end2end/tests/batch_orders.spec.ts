@@ -1,5 +1,5 @@
 import { Page } from '@playwright/test';
-import { expect, open, repeatUntilShown, requestCard, requestRow, signIn, signOut, test, virtualCard } from './helpers';
+import { confirm, expect, open, repeatUntilShown, requestCard, requestRow, signIn, signOut, test, virtualCard } from './helpers';
 
 // The second vpcd reader (the engine tests use the first); each card is a fresh blank one.
 const READER = 'Virtual PCD 00 01';
@@ -56,6 +56,7 @@ test('Issue multiple cards: approved personal cards found with their holders, en
   await expect(page.getByTestId('batch-message')).toContainText('Production finished');
   await expect(cards.getByTestId('pin').nth(1)).toHaveText(/^\d{6}$/);
   await page.getByTestId('complete').click();
+  await confirm(page, 'Yes, complete order');
   await expect(page.getByTestId('batch-data')).toHaveAttribute('data-state', 'completed');
 
   // The card page shows it issued, with the chip.

@@ -1,5 +1,5 @@
 import { Page } from '@playwright/test';
-import { clickUntilShown, expect, follow, open, openUser, requestCard, signIn, signOut, test } from './helpers';
+import { clickUntilShown, confirm, expect, follow, open, openUser, requestCard, signIn, signOut, test } from './helpers';
 
 /** Order card on a user's page → Next; returns the card page's path. */
 async function orderCard(page: Page, name: string): Promise<string> {
@@ -19,7 +19,8 @@ test('Order card for external production: queue, order file, bureau report, abor
   // A queued order can be aborted.
   await open(page, maja);
   await follow(page, page.getByTestId('commands').getByRole('link', { name: 'Abort card order' }));
-  await clickUntilShown(page.getByRole('button', { name: 'Next' }), page.getByTestId('outcome'));
+  await clickUntilShown(page.getByRole('button', { name: 'Next' }), page.getByRole('alertdialog'));
+  await confirm(page, 'Yes, abort card order');
   await expect(page.getByTestId('outcome').locator('[data-state]')).toHaveAttribute('data-state', 'aborted');
   await signOut(page);
 

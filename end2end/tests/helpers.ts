@@ -158,6 +158,11 @@ export async function repeatUntilShown(step: () => Promise<unknown>, shown: Loca
   }).toPass({ timeout: 30_000 });
 }
 
+/** Answers the question a final action asks (Confirm) with the button of the given words. */
+export async function confirm(page: Page, yes: string) {
+  await page.getByRole('alertdialog').getByRole('button', { name: yes }).click();
+}
+
 /**
  * Clicks `button` on a freshly loaded page until `shown` appears. Under load Chromium can lose
  * the first click while the page hydrates; the button is clicked again only while it is still

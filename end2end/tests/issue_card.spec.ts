@@ -3,7 +3,7 @@ import { execFileSync } from 'child_process';
 import { mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { expect, open, openUser, requestCard, requestRow, signIn, signOut, test, virtualCard } from './helpers';
+import { confirm, expect, open, openUser, requestCard, requestRow, signIn, signOut, test, virtualCard } from './helpers';
 
 // The second vpcd reader; the engine tests use the first.
 const READER = 'Virtual PCD 00 01';
@@ -132,13 +132,23 @@ test("the issued card's life: activate, deactivate, reactivate, lock with a reas
     await page.getByTestId('commands').getByRole('link', { name }).click();
     await expect(page.getByRole('heading', { level: 1, name })).toBeVisible();
     await expect(page.locator('[data-field="common_name"]')).toHaveText('Greta Gran');
-    if (reason) {
-      // Lock asks why; Next without a reason changes nothing.
+    // A step to a final state (Lock) asks first; No changes nothing.
+    const next = async () => {
       await page.getByRole('button', { name: 'Next' }).click();
+      if (reason) await confirm(page, `Yes, ${name.toLowerCase()}`);
+    };
+    if (reason) {
+      await page.getByRole('button', { name: 'Next' }).click();
+      await expect(page.getByRole('alertdialog')).toContainText(`${name}: the card becomes Locked, which is final`);
+      await expect(page.getByRole('alertdialog').getByRole('button', { name: 'No' })).toBeFocused();
+      await page.getByRole('alertdialog').getByRole('button', { name: 'No' }).click();
+      await expect(page.getByRole('alertdialog')).toHaveCount(0);
+      // Lock asks why; Next without a reason changes nothing.
+      await next();
       await expect(page.getByRole('alert')).toContainText('choose a reason');
       await page.getByLabel('Revocation reason').selectOption(reason);
     }
-    await page.getByRole('button', { name: 'Next' }).click();
+    await next();
     await expect(page.getByTestId('outcome').locator('[data-state]')).toHaveAttribute('data-state', state);
     await page.getByRole('link', { name: 'Back to the card' }).click();
     await expect(page.getByTestId('card-data').locator('[data-state]')).toHaveAttribute('data-state', state);

@@ -1,5 +1,5 @@
 import { Page } from '@playwright/test';
-import { clickUntilShown, expect, follow, open, repeatUntilShown, signIn, signOut, test, virtualCard } from './helpers';
+import { clickUntilShown, confirm, expect, follow, open, repeatUntilShown, signIn, signOut, test, virtualCard } from './helpers';
 
 // The second vpcd reader (the engine tests use the first); each card is a fresh blank one.
 const READER = 'Virtual PCD 00 01';
@@ -40,6 +40,13 @@ test('Issue multiple temporary cards: search, tick, Next card after card through
   await expect(page).toHaveURL(/\/batch-orders\/\d+$/);
   await expect(page.getByTestId('batch-data')).toHaveAttribute('data-state', 'open');
   await expect(page.getByTestId('batch-cards').getByTestId('batch-card')).toHaveCount(2);
+  // Cancel order asks first; No leaves the order as it was.
+  await page.getByTestId('cancel').click();
+  await expect(page.getByRole('alertdialog')).toContainText('The order ends and its cards are released');
+  await page.keyboard.press('Escape');
+  await expect(page.getByRole('alertdialog')).toHaveCount(0);
+  await expect(page.getByTestId('cancel')).toBeFocused();
+  await expect(page.getByTestId('batch-data')).toHaveAttribute('data-state', 'open');
 
   // The first blank card in the reader; Next.
   insertCard(6_100_001);
@@ -65,6 +72,7 @@ test('Issue multiple temporary cards: search, tick, Next card after card through
   await expect(page.getByTestId('batch-card').getByTestId('pin').nth(0)).toHaveText('');
 
   await page.getByTestId('complete').click();
+  await confirm(page, 'Yes, complete order');
   await expect(page.getByTestId('batch-outcome')).toContainText('completed');
   await expect(page.getByTestId('batch-data')).toHaveAttribute('data-state', 'completed');
 });
@@ -107,6 +115,7 @@ test('a card taken out of the reader mid-batch fails with its reason; the batch 
   await page.getByTestId('repeat').click();
   await expect(cards.nth(0)).toHaveAttribute('data-state', 'unassigned', { timeout: 60_000 });
   await page.getByTestId('complete').click();
+  await confirm(page, 'Yes, complete order');
   await expect(page.getByTestId('batch-data')).toHaveAttribute('data-state', 'completed');
 });
 
@@ -158,7 +167,10 @@ test('Order temporary cards from the bureau: abort while queued, not once ordere
   // Queued: Abort temporary card order.
   await open(page, `/temp-cards/${aborted}`);
   await follow(page, page.getByTestId('commands').getByRole('link', { name: 'Abort temporary card order' }));
-  await clickUntilShown(page.getByTestId('next'), page.getByTestId('outcome'));
+  // Aborted is final: Next asks first.
+  await clickUntilShown(page.getByTestId('next'), page.getByRole('alertdialog'));
+  await expect(page.getByRole('alertdialog')).toContainText('which is final');
+  await confirm(page, 'Yes, abort temporary card order');
   await expect(page.getByTestId('outcome')).toContainText('Aborted');
   await signOut(page);
 

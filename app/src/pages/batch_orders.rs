@@ -9,8 +9,9 @@ use crate::api::{
     stop_batch,
 };
 use crate::components::id_param;
-use crate::components::{counted, loaded, ErrorBox, Loading, StateBadge};
+use crate::components::{counted, loaded, Confirm, ErrorBox, Loading, StateBadge};
 use crate::pages::issue_card::{watch_readers, Readers};
+use crate::time::When;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
@@ -127,7 +128,7 @@ pub fn BatchOrdersPage() -> impl IntoView {
                                             }/></td>
                                         <td>{id}</td>
                                         <td>{c.holder.clone().unwrap_or_default()}</td>
-                                        <td><time>{c.created_at.clone()}</time></td>
+                                        <td><When at=c.created_at.clone()/></td>
                                     </tr>
                                 }
                             }).collect_view()}
@@ -298,7 +299,7 @@ pub fn BatchOrderPage() -> impl IntoView {
             <p class="muted">{wording(kind).0}</p>
             <dl class="data" data-testid="batch-data" data-state=state.as_str()>
                 <dt>"State"</dt><dd><StateBadge name=state.as_str() label=state.label()/></dd>
-                <dt>"Ordered by"</dt><dd>{v.created_by.clone()}" "<time>{v.created_at.clone()}</time></dd>
+                <dt>"Ordered by"</dt><dd>{v.created_by.clone()}" "<When at=v.created_at.clone()/></dd>
                 <dt>"Encoding"</dt><dd>{if encode { "each card is encoded in a reader" } else { "none (option \"Encode the temporary card\" is off)" }}</dd>
             </dl>
             <div class="progress" data-testid="batch-progress" data-produced=v.produced data-failed=failed data-total=total>
@@ -315,9 +316,18 @@ pub fn BatchOrderPage() -> impl IntoView {
                     .then(|| button(Action::Next, "Next", "next", true, true))}
                 {(!running && state == BatchOrderState::InProduction && failed > 0)
                     .then(|| button(Action::Repeat, "Repeat production", "repeat", false, true))}
-                {(!running && state == BatchOrderState::InProduction && requested == 0)
-                    .then(|| button(Action::Complete, "Complete order", "complete", false, false))}
-                {(state == BatchOrderState::Open).then(|| button(Action::Cancel, "Cancel order", "cancel", false, false))}
+                {(!running && state == BatchOrderState::InProduction && requested == 0).then(|| view! {
+                    <Confirm label="Complete order" test_id="complete" disabled=busy
+                        question=Some(format!("Complete batch order {batch}? The order ends here: none of its cards can be produced in it afterwards."))
+                        yes="Yes, complete order"
+                        on_run=Callback::new(move |_| act(Action::Complete, batch, version, kind))/>
+                })}
+                {(state == BatchOrderState::Open).then(|| view! {
+                    <Confirm label="Cancel order" test_id="cancel" disabled=busy
+                        question=Some(format!("Cancel batch order {batch}? The order ends and its cards are released for another order."))
+                        yes="Yes, cancel order"
+                        on_run=Callback::new(move |_| act(Action::Cancel, batch, version, kind))/>
+                })}
                 {running.then(|| button(Action::Stop, "Stop after this card", "stop", false, false))}
                 {(encode && !running && state != BatchOrderState::Completed && state != BatchOrderState::Cancelled).then(|| view! {
                     <span class="muted">" Insert a blank card, choose its reader, then Next."</span>

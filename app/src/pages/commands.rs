@@ -2,7 +2,7 @@
 //! the admin adds what the process model allows and removes what is enabled.
 
 use crate::api::{fetch_commands_page, SaveCommands};
-use crate::components::{counted, loaded, ErrorBox};
+use crate::components::{counted, loaded, Confirm, ErrorBox};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
@@ -128,7 +128,10 @@ fn StateTab(kind: ObjectKind, s: StateCommands, save: ServerAction<SaveCommands>
                                         view! { {mapping} }.into_any()
                                     }}</td>
                                     <td>{roles(&e)}</td>
-                                    <td><button type="button" on:click=move |_| rows.update(|r| { r.remove(i); })>"Remove"</button></td>
+                                    <td><Confirm label="Remove" test_id="remove"
+                                        question=(!is_new).then(|| format!("Remove {} from this tab? Once you Save, it is no longer offered for a {} in this state.", e.name, kind.label().to_lowercase()))
+                                        yes="Yes, remove"
+                                        on_run=Callback::new(move |_| rows.update(|r| { r.remove(i); }))/></td>
                                 </tr>
                             }.into_any()
                         }

@@ -4,8 +4,10 @@
 
 use crate::api::{fetch_process, search_users, RunProcess};
 use crate::components::{
-    counted, id_param, object_href, submission_key, ErrorBox, Loading, StateBadge, UserData,
+    counted, id_param, object_href, submission_key, Confirm, ErrorBox, Loading, StateBadge,
+    UserData,
 };
+use crate::time::When;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
@@ -136,7 +138,7 @@ pub fn ProcessPage(kind: ObjectKind) -> impl IntoView {
                     <h1>"Done"</h1>
                     <div class="outcome" role="status" data-testid="outcome">
                         <p>{format!("The {noun} is now ")}<StateBadge name=out.state.as_str() label=out.state.label()/>"."</p>
-                        {out.assigned_until.clone().map(|u| view! { <p>{format!("Assigned until {u}.")}</p> })}
+                        {out.assigned_until.clone().map(|u| view! { <p>"Assigned until "<When at=u relative=true/>"."</p> })}
                         {if kind == ObjectKind::User {
                             view! {
                                 <p>{format!("{} and {} changed with the user.", counted(out.cascade.len(), "credential"), counted(out.certificates_changed, "certificate"))}</p>
@@ -158,6 +160,9 @@ pub fn ProcessPage(kind: ObjectKind) -> impl IntoView {
                             Ok(p) => {
                                 let (object_id, version, process) = (p.subject.id(), p.subject.version(), p.process);
                                 let needs_reason = p.needs_reason;
+                                // A step to a final state (Lock, Abort, Revoke) asks first.
+                                let (name, end_state) = (p.name.clone(), p.end_state);
+                                let final_step = end_state.is_final();
                                 view! {
                                     <h1>{p.name.clone()}</h1>
                                     <div class="columns">
@@ -189,8 +194,10 @@ pub fn ProcessPage(kind: ObjectKind) -> impl IntoView {
                                         <ErrorBox error=e/>
                                     })}
                                     <p class="actions">
-                                        <button type="button" class="primary" data-testid="next" disabled=move || run.pending().get()
-                                            on:click=move |_| { run.dispatch(RunProcess {
+                                        <Confirm label="Next" test_id="next" primary=true disabled=run.pending()
+                                            question=final_step.then(|| format!("{name}: the {noun} becomes {}, which is final: it cannot be undone. Go on?", end_state.label()))
+                                            yes=format!("Yes, {}", name.to_lowercase())
+                                            on_run=Callback::new(move |_| { run.dispatch(RunProcess {
                                                 process,
                                                 kind,
                                                 id: object_id,
@@ -200,7 +207,7 @@ pub fn ProcessPage(kind: ObjectKind) -> impl IntoView {
                                                     user_id: user.get_untracked().parse().ok(),
                                                 },
                                                 once: once.get(),
-                                            }); }>"Next"</button>
+                                            }); })/>
                                         <A href=object_href(kind, object_id)>"Cancel"</A>
                                     </p>
                                 }.into_any()
