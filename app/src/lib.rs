@@ -6,6 +6,7 @@
 pub mod api;
 mod components;
 mod pages;
+mod time;
 
 use api::{Login, Logout};
 use components::Header;

@@ -3,6 +3,7 @@
 
 use crate::api::{fetch_my_account, ChangePassword, SignOutEverywhere};
 use crate::components::{loaded, ErrorBox};
+use crate::time::When;
 use leptos::prelude::*;
 
 #[component]
@@ -61,8 +62,8 @@ pub fn AccountPage() -> impl IntoView {
                     <tbody>
                         {a.sessions.into_iter().map(|s| view! {
                             <tr data-session=s.id.clone()>
-                                <td><time>{s.created_at}</time></td>
-                                <td><time>{s.last_seen_at}</time></td>
+                                <td><When at=s.created_at/></td>
+                                <td><When at=s.last_seen_at/></td>
                                 <td>{s.source}</td>
                                 <td>{s.current.then_some("this browser")}</td>
                             </tr>

@@ -3,6 +3,7 @@
 
 use crate::api::{audit_log, VerifyAudit, AUDIT_PAGE};
 use crate::components::{ErrorBox, Loading};
+use crate::time::When;
 use leptos::prelude::*;
 use tessera_process::dto::AuditFilter;
 use tessera_process::ObjectKind;
@@ -88,7 +89,7 @@ pub fn AuditPage() -> impl IntoView {
                                 {rows.into_iter().map(|r| { let action = r.action.clone(); view! {
                                     <tr data-action=action>
                                         <td>{r.id}</td>
-                                        <td><time>{r.at}</time></td>
+                                        <td><When at=r.at/></td>
                                         <td>{r.actor}</td>
                                         <td><code>{r.action}</code></td>
                                         <td>{r.object}</td>

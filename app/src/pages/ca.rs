@@ -2,6 +2,7 @@
 
 use crate::api::{fetch_ca_page, PublishCrl};
 use crate::components::{loaded, ErrorBox};
+use crate::time::When;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -22,8 +23,8 @@ pub fn CaPage() -> impl IntoView {
                                 <td>{if c.role == "root" { "Root CA" } else { "Issuing CA" }}</td>
                                 <td>{c.subject}</td>
                                 <td>{c.algorithm}</td>
-                                <td><time>{c.not_before}</time></td>
-                                <td><time>{c.not_after}</time></td>
+                                <td><When at=c.not_before/></td>
+                                <td><When at=c.not_after relative=true/></td>
                                 <td><code class="fingerprint">{c.sha256}</code></td>
                                 <td><a href=c.download_url rel="external" download>"Download"</a></td>
                             </tr>

@@ -1,6 +1,7 @@
 use crate::api::fetch_card_page;
 use crate::components::id_param;
 use crate::components::{loaded, StateBadge};
+use crate::time::When;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -17,7 +18,7 @@ pub fn CardPage() -> impl IntoView {
                     <dt>"Card profile"</dt><dd>{p.card.card_profile.clone()}</dd>
                     <dt>"User"</dt><dd><A href=format!("/users/{}", p.user.id)>{p.user.common_name.clone()}</A> " (" {p.user.upn.clone()} ")"</dd>
                     <dt>"Requested by"</dt><dd>{p.card.requested_by.clone()}</dd>
-                    <dt>"Created"</dt><dd><time>{p.card.created_at.clone()}</time></dd>
+                    <dt>"Created"</dt><dd><When at=p.card.created_at.clone()/></dd>
                 </dl>
                 {(!p.commands.is_empty()).then(|| {
                     let card_id = p.card.id;

@@ -3,6 +3,7 @@
 
 use crate::api::RecoverKey;
 use crate::components::{signed_in, ErrorBox, StateBadge};
+use crate::time::When;
 use leptos::prelude::*;
 use tessera_process::dto::CertificateRow;
 use tessera_process::Role;
@@ -47,8 +48,8 @@ fn CertificateLine(c: CertificateRow) -> impl IntoView {
             <td>{c.profile.clone()}{c.escrowed.then_some(" (key escrowed)")}</td>
             <td>{credential}</td>
             <td><StateBadge name=state.as_str() label=state.label()/>{reason}</td>
-            <td><time>{c.not_before.clone()}</time></td>
-            <td><time>{c.not_after.clone()}</time></td>
+            <td><When at=c.not_before.clone()/></td>
+            <td><When at=c.not_after.clone() relative=true/></td>
             <td>{c.key_algorithm.clone()}</td>
             <td class="actions">
                 <a href=pem rel="external" download>"Download PEM"</a>

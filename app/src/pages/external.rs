@@ -3,6 +3,7 @@
 
 use crate::api::{external_production, RunExternalSync, UploadBureauReport};
 use crate::components::{counted, loaded, ErrorBox};
+use crate::time::When;
 use leptos::prelude::*;
 use tessera_process::dto::ReportOutcome;
 
@@ -41,7 +42,7 @@ pub fn ExternalProductionPage() -> impl IntoView {
                     <thead><tr><th>"File"</th><th>"Cards"</th><th>"Written"</th><th>"Created"</th></tr></thead>
                     <tbody>
                         {p.orders.into_iter().map(|(file, cards, written, at)| view! {
-                            <tr><td><code>{file}</code></td><td>{cards}</td><td>{if written { "yes" } else { "pending" }}</td><td><time>{at}</time></td></tr>
+                            <tr><td><code>{file}</code></td><td>{cards}</td><td>{if written { "yes" } else { "pending" }}</td><td><When at=at/></td></tr>
                         }).collect_view()}
                     </tbody>
                 </table>
@@ -50,7 +51,7 @@ pub fn ExternalProductionPage() -> impl IntoView {
                     <thead><tr><th>"Received"</th><th>"Source"</th><th>"Applied"</th><th>"Refused"</th><th>"Refused lines"</th></tr></thead>
                     <tbody>
                         {p.reports.into_iter().map(|r| view! {
-                            <tr><td><time>{r.received_at}</time></td><td>{r.source}</td><td>{r.applied}</td><td>{r.refused}</td><td><code>{r.details}</code></td></tr>
+                            <tr><td><When at=r.received_at/></td><td>{r.source}</td><td>{r.applied}</td><td>{r.refused}</td><td><code>{r.details}</code></td></tr>
                         }).collect_view()}
                     </tbody>
                 </table>

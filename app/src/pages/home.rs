@@ -1,8 +1,10 @@
-use crate::api::my_notifications;
-use crate::components::{signed_in, Loading};
+use crate::api::{dashboard, my_notifications};
+use crate::components::{counted, object_href, signed_in, Loading};
+use crate::time::When;
 use crate::Auth;
 use leptos::prelude::*;
 use leptos_router::components::{Redirect, A};
+use tessera_process::dto::DashboardLine;
 use tessera_process::Role;
 
 #[component]
@@ -19,6 +21,21 @@ pub fn HomePage() -> impl IntoView {
                 .map(|s| s.ok().flatten().is_some())
         },
         |_| my_notifications(),
+    );
+    let work = Resource::new(
+        move || {
+            auth.session.try_get().flatten().map(|s| {
+                s.ok()
+                    .flatten()
+                    .is_some_and(|s| s.roles != [Role::SelfService])
+            })
+        },
+        |staff| async move {
+            match staff {
+                Some(true) => dashboard().await.map(Some),
+                _ => Ok(None),
+            }
+        },
     );
     // Home is what a browser opens right after signing in, while the header fetches the same
     // session: rendered on the server too, it now and then hydrated into a panic (the page then
@@ -60,6 +77,20 @@ pub fn HomePage() -> impl IntoView {
                                     </A>
                                 </Show>
                             </div>
+                            {move || work.get().and_then(|w| w.ok()).flatten().map(|d| view! {
+                                <div class="dashboard" data-testid="dashboard">
+                                    {d.requests_for_me.map(|n| view! {
+                                        <section class="panel" data-testid="requests-for-me">
+                                            <h2>"Requests waiting for me"</h2>
+                                            <p><A href="/requests">{if n == 0 { "None.".to_string() } else { format!("{} to decide", counted(n as usize, "request")) }}</A></p>
+                                        </section>
+                                    })}
+                                    {d.jobs_in_doubt.map(|l| view! { <Panel title="Jobs in doubt" test_id="jobs-in-doubt" count=l.len() as u64 lines=l empty="None: every encoding job finished."/> })}
+                                    {d.open_batches.map(|l| view! { <Panel title="Open batches" test_id="open-batches" count=l.len() as u64 lines=l empty="None."/> })}
+                                    {d.expiring.map(|(n, l)| view! { <Panel title="Credentials expiring in 30 days" test_id="expiring" count=n lines=l empty="None."/> })}
+                                    {d.mails_given_up.map(|(n, l)| view! { <Panel title="Mails given up" test_id="mails-given-up" count=n lines=l empty="None: every mail went out."/> })}
+                                </div>
+                            })}
                             <h2>"Messages"</h2>
                             // Read in the page's <Suspense/>, which then waits for the messages too: a
                             // <Suspense/> nested in another hydrated in the order its data arrived.
@@ -67,7 +98,7 @@ pub fn HomePage() -> impl IntoView {
                                 Ok(n) if n.is_empty() => view! { <p class="muted">"No messages."</p> }.into_any(),
                                 Ok(n) => view! {
                                     <ul class="messages">
-                                        {n.into_iter().map(|(at, m)| view! { <li><time>{at}</time> " " {m}</li> }).collect_view()}
+                                        {n.into_iter().map(|(at, m)| view! { <li><When at=at/> " " {m}</li> }).collect_view()}
                                     </ul>
                                 }.into_any(),
                                 Err(_) => ().into_any(),
@@ -78,5 +109,41 @@ pub fn HomePage() -> impl IntoView {
             }}
         </Suspense>
         </Show>
+    }
+}
+
+/// A panel of the dashboard: its lines (each linking to its object), and how many there are
+/// when that is more than it shows.
+#[component]
+fn Panel(
+    title: &'static str,
+    test_id: &'static str,
+    count: u64,
+    lines: Vec<DashboardLine>,
+    empty: &'static str,
+) -> impl IntoView {
+    let shown = lines.len() as u64;
+    view! {
+        <section class="panel" data-testid=test_id data-count=count>
+            <h2>{title}" "<span class="count">{count}</span></h2>
+            {if lines.is_empty() {
+                view! { <p class="muted">{empty}</p> }.into_any()
+            } else {
+                view! {
+                    <ul>
+                        {lines.into_iter().map(|l| view! {
+                            <li>
+                                {match l.object {
+                                    Some((kind, id)) => view! { <A href=object_href(kind, id)>{l.text.clone()}</A> }.into_any(),
+                                    None => view! { <span>{l.text.clone()}</span> }.into_any(),
+                                }}
+                                " " <small class="muted"><When at=l.at.clone() relative=true/></small>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                    {(count > shown).then(|| view! { <p class="muted">{format!("and {} more", count - shown)}</p> })}
+                }.into_any()
+            }}
+        </section>
     }
 }

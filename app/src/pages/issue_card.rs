@@ -4,6 +4,7 @@
 #[cfg(feature = "hydrate")]
 use crate::api::encoding_job;
 use crate::api::{error_text, issue_card, issue_panel, reconcile_job};
+use crate::time::When;
 use leptos::prelude::*;
 use tessera_process::bridge::{
     IssuePanel, JobState, JobView, ReaderInfo, ReaderSnapshot, StepStatus,
@@ -225,7 +226,7 @@ fn jobs_table(
                     view! {
                         <tr data-testid="job" data-state=j.state.as_str()>
                             <td>{id}</td>
-                            <td><time>{j.started_at.clone()}</time></td>
+                            <td><When at=j.started_at.clone()/></td>
                             <td>{j.started_by.clone()}</td>
                             <td>{j.reader.clone()}</td>
                             <td>{j.state.label()}</td>

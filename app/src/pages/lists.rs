@@ -3,6 +3,7 @@
 
 use crate::api::fetch_list;
 use crate::components::{loaded, object_href, StateBadge};
+use crate::time::When;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
@@ -78,7 +79,7 @@ pub fn ObjectTable(
                         <td>{r.holder.unwrap_or_default()}</td>
                         <td><StateBadge name=r.state.as_str() label=r.state.label()/></td>
                         <td>{r.detail}</td>
-                        <td>{r.changed_at}</td>
+                        <td><When at=r.changed_at/></td>
                     </tr>
                 }).collect_view()}
             </tbody>

@@ -9,6 +9,7 @@ use crate::api::{
 use crate::components::id_param;
 use crate::components::UserData;
 use crate::components::{loaded, submission_key, CommandList, ErrorBox, Loading, StateBadge};
+use crate::time::When;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
@@ -38,7 +39,7 @@ pub fn QrCode(qr: MobileIdQr) -> impl IntoView {
         <div class="qr" data-testid="qr">
             <div class="qr-image" data-testid="qr-image" inner_html=qr.svg></div>
             <p>"Scan this code with the mobile ID app. It works for one enrollment and expires at "
-                <time data-testid="qr-expires">{qr.expires_at}</time>"."</p>
+                <span data-testid="qr-expires"><When at=qr.expires_at relative=true/></span>"."</p>
             <details>
                 <summary>"No camera? Open the link on the phone instead"</summary>
                 <code class="qr-link" data-testid="qr-link">{qr.link}</code>
@@ -73,7 +74,7 @@ pub fn MobileIdList(
                             <td>{format!("{} (enrolled: {})", m.certificates.join(", "), if m.enrolled.is_empty() { "none".to_string() } else { m.enrolled.join(", ") })}</td>
                             <td>{delivery_label(&m.delivery)}</td>
                             <td data-testid="activation">{activation_text(&m)}</td>
-                            <td>{m.valid_until.clone().unwrap_or_default()}</td>
+                            <td>{m.valid_until.clone().map(|t| view! { <When at=t relative=true/> })}</td>
                         </tr>
                         {show.then(|| view! { <tr><td colspan="6"><ShowQr mobile_id=m.id/></td></tr> })}
                     }
@@ -227,9 +228,9 @@ pub fn MobileIdPage() -> impl IntoView {
                                 <dt>"Consent to key recovery"</dt>
                                 <dd data-testid="recovery-consent">{m.recovery_consent.clone().unwrap_or_else(|| "not given: the escrowed key is handed out only with a key recovery agent's consent".into())}</dd>
                             })}
-                            <dt>"Valid until"</dt><dd>{m.valid_until.clone().unwrap_or_default()}</dd>
-                            <dt>"Supplied"</dt><dd>{m.created_at.clone()}</dd>
-                            <dt>"Active since"</dt><dd>{m.activated_at.clone().unwrap_or_else(|| "—".into())}</dd>
+                            <dt>"Valid until"</dt><dd>{m.valid_until.clone().map(|t| view! { <When at=t relative=true/> })}</dd>
+                            <dt>"Supplied"</dt><dd><When at=m.created_at.clone()/></dd>
+                            <dt>"Active since"</dt><dd>{match m.activated_at.clone() { Some(t) => view! { <When at=t/> }.into_any(), None => "—".into_any() }}</dd>
                         </dl>
                         <h2>"User properties"</h2>
                         <dl class="data" data-testid="properties">
@@ -250,7 +251,7 @@ pub fn MobileIdPage() -> impl IntoView {
                 <crate::pages::certificates::CertificatesPanel certificates=p.certificates.clone()/>
                 <h2>"History"</h2>
                 <ul class="history">
-                    {p.history.iter().map(|h| view! { <li><time>{h.at.clone()}</time>" "{h.detail.clone()}</li> }).collect_view()}
+                    {p.history.iter().map(|h| view! { <li><When at=h.at.clone()/>" "{h.detail.clone()}</li> }).collect_view()}
                 </ul>
             </section>
         }

@@ -1,5 +1,6 @@
 use crate::api::{fetch_options_page, RestoreOptions, SaveOptions};
 use crate::components::{ErrorBox, Loading};
+use crate::time::When;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
@@ -139,7 +140,7 @@ pub fn OptionsPage() -> impl IntoView {
                         };
                         view! {
                             <h2><code>{p.package.clone()}</code> " — " {p.label.clone()}</h2>
-                            <p class="muted" data-testid="options-version">{format!("Version {}, changed by {} at {}", p.version, p.changed_by, p.changed_at)}</p>
+                            <p class="muted" data-testid="options-version">{format!("Version {}, changed by {} at ", p.version, p.changed_by)}<When at=p.changed_at.clone()/></p>
                             <form on:submit=submit class="options">
                                 {values.into_iter().map(|(field, value)| view! { <OptionControl field value/> }).collect_view()}
                                 <p class="actions"><button type="submit" class="primary" disabled=move || save.pending().get()>"Save"</button></p>
@@ -156,7 +157,7 @@ pub fn OptionsPage() -> impl IntoView {
                                             <tr data-version=h.version>
                                                 <td>{h.version}</td>
                                                 <td>{h.changed_by}</td>
-                                                <td><time>{h.changed_at}</time></td>
+                                                <td><When at=h.changed_at/></td>
                                                 <td>{if h.changes.is_empty() { "(installation defaults)".to_string() } else { h.changes.join("; ") }}</td>
                                                 <td>{if current {
                                                     view! { <span class="muted">"in force"</span> }.into_any()

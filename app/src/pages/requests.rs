@@ -1,5 +1,6 @@
 use crate::api::{card_requests, pending_user_changes, requested_users, DecideCardRequest};
 use crate::components::{ErrorBox, Loading};
+use crate::time::When;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use tessera_process::dto::CardRequestRow;
@@ -22,7 +23,7 @@ fn RequestRow(row: CardRequestRow, decide: ServerAction<DecideCardRequest>) -> i
             <td><A href=format!("/cards/{card_id}")>{format!("Card {card_id}")}</A></td>
             <td><A href=format!("/users/{}", row.user_id)>{row.common_name.clone()}</A><br/><small>{row.upn.clone()}</small></td>
             <td>{row.card_profile.clone()}</td>
-            <td>{row.requested_by.clone()}<br/><small><time>{row.requested_at.clone()}</time></small></td>
+            <td>{row.requested_by.clone()}<br/><small><When at=row.requested_at.clone()/></small></td>
             <td>
                 {row.postponed.clone().map(|p| view! { <small class="muted">{p}</small><br/> })}
                 {own.then(|| view! { <small class="muted">"Your own request: another approver decides it."</small><br/> })}
@@ -103,7 +104,7 @@ pub fn RequestsPage() -> impl IntoView {
                                     <tr data-change=c.id>
                                         <td><A href=format!("/users/{}", c.user_id)>{c.common_name}</A><br/><small>{c.employee_id}</small></td>
                                         <td>{c.changes.join("; ")}</td>
-                                        <td>{c.requested_by}<br/><small><time>{c.requested_at}</time></small></td>
+                                        <td>{c.requested_by}<br/><small><When at=c.requested_at/></small></td>
                                     </tr>
                                 }).collect_view()}
                             </tbody>

@@ -6,6 +6,7 @@ use crate::api::{fetch_temp_card_page, temp_cards, OrderTempCards, RequestTempCa
 use crate::components::id_param;
 use crate::components::{counted, loaded, submission_key, CommandList, ErrorBox, StateBadge};
 use crate::pages::process::holder;
+use crate::time::When;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use tessera_process::{ObjectKind, TempCardState};
@@ -111,7 +112,7 @@ pub fn TempCardPage() -> impl IntoView {
                         <dt>"Holder"</dt><dd data-testid="holder">{holder(&p.card)}</dd>
                         <dt>"Chip serial"</dt><dd>{p.card.chip_serial.clone().unwrap_or_else(|| "not encoded".into())}</dd>
                         <dt>"Batch order"</dt><dd>{p.card.batch_order_id.map(|b| view! { <A href=format!("/batch-orders/{b}")>{b}</A> })}</dd>
-                        <dt>"Requested"</dt><dd><time>{p.card.created_at.clone()}</time></dd>
+                        <dt>"Requested"</dt><dd><When at=p.card.created_at.clone()/></dd>
                     </dl>
                     <h2>"What do you want to do?"</h2>
                     <CommandList commands=p.commands.clone() href=move |pr| format!("/temp-cards/{card_id}/process/{}", pr.as_str())/>
@@ -122,7 +123,7 @@ pub fn TempCardPage() -> impl IntoView {
                     </ul>
                     <h2>"History"</h2>
                     <ul class="history">
-                        {p.history.iter().map(|h| view! { <li><time>{h.at.clone()}</time>" "{h.actor.clone()}": "{h.detail.clone()}</li> }).collect_view()}
+                        {p.history.iter().map(|h| view! { <li><When at=h.at.clone()/>" "{h.actor.clone()}": "{h.detail.clone()}</li> }).collect_view()}
                     </ul>
                 }
             })}

@@ -1,6 +1,7 @@
 use crate::api::fetch_user_page;
 use crate::components::id_param;
 use crate::components::{loaded, StateBadge, UserData};
+use crate::time::When;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use tessera_process::dto::CardSummary;
@@ -33,7 +34,7 @@ pub fn CardList(cards: Vec<CardSummary>) -> impl IntoView {
                         <td>{c.card_profile}</td>
                         <td><StateBadge name=c.state.as_str() label=c.state.label()/></td>
                         <td>{c.requested_by}</td>
-                        <td><time>{c.created_at}</time></td>
+                        <td><When at=c.created_at/></td>
                     </tr>
                 }).collect_view()}
             </tbody>
