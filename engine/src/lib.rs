@@ -10,6 +10,7 @@ pub mod auth;
 pub mod bootstrap;
 pub mod bridge;
 pub mod caller;
+pub mod dashboard;
 pub mod db;
 pub mod demo;
 pub mod enablement;

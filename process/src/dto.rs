@@ -263,6 +263,33 @@ pub struct AuditFilter {
     pub before: Option<i64>,
 }
 
+/// The home page of a staff account: the work waiting for it. A panel none of its roles sees
+/// is `None`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dashboard {
+    /// Card requests, requested users and identity changes waiting for a decision this account
+    /// may take (approvers).
+    pub requests_for_me: Option<u64>,
+    /// Encoding jobs whose outcome is unknown until the card is read back (operators, admins).
+    pub jobs_in_doubt: Option<Vec<DashboardLine>>,
+    /// Batch orders open or in production (operators).
+    pub open_batches: Option<Vec<DashboardLine>>,
+    /// Valid certificates that end within 30 days, soonest first, and how many there are
+    /// (operators, admins).
+    pub expiring: Option<(u64, Vec<DashboardLine>)>,
+    /// Mails the outbox gave up on, newest first, and how many (admins).
+    pub mails_given_up: Option<(u64, Vec<DashboardLine>)>,
+}
+
+/// A line of a dashboard panel: what, the object it is about (its page), and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DashboardLine {
+    pub text: String,
+    pub object: Option<(crate::ObjectKind, i64)>,
+    /// RFC 3339.
+    pub at: String,
+}
+
 /// A page of the audit viewer, newest first.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditPage {

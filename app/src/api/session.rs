@@ -117,3 +117,12 @@ pub async fn my_notifications() -> Result<Vec<(String, String)>, AppError> {
         .await
         .map_err(ssr::fail)
 }
+
+/// The work waiting for the signed-in staff account: the home page's panels.
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "dashboard")]
+pub async fn dashboard() -> Result<tessera_process::dto::Dashboard, AppError> {
+    let (engine, caller) = ssr::context().await?;
+    tessera_engine::dashboard::of(&engine, &caller)
+        .await
+        .map_err(ssr::fail)
+}
