@@ -91,7 +91,7 @@ export async function signIn(page: Page, user: string, password = PASSWORDS[user
 /** Sign out: the browser then goes to the sign-in page by itself; a test's next navigation
  * waits for that one, or the two race. */
 export async function signOut(page: Page) {
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await page.waitForURL((url) => url.pathname === '/login');
   await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
   await expect(page.getByRole('link', { name: 'Sign in' })).toBeVisible();

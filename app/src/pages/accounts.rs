@@ -140,7 +140,7 @@ fn AccountLine(
             <td>{a.display_name.clone()}</td>
             <td>{role_boxes(roles, a.username.clone())}</td>
             <td>{a.person.clone().map(|(pid, name, emp)| view! { <A href=format!("/users/{pid}")>{format!("{name} ({emp})")}</A> })}</td>
-            <td><input type="checkbox" name="disabled" prop:checked=move || disabled.get() on:change=move |ev| disabled.set(event_target_checked(&ev))/></td>
+            <td><input type="checkbox" name="disabled" aria-label=format!("{} disabled", a.username) prop:checked=move || disabled.get() on:change=move |ev| disabled.set(event_target_checked(&ev))/></td>
             <td><button type="button" on:click=move |_| { update.dispatch(UpdateAccount {
                 account_id: id, seen_roles: seen_roles.clone(), seen_disabled,
                 roles: roles.get_untracked(), disabled: disabled.get_untracked(),

@@ -256,7 +256,8 @@ pub fn ImportPage() -> impl IntoView {
                 "Paste a CSV file with a header line. Columns: {} (department may be left out). A known employee id updates that user; a new one creates a user.",
                 CSV_COLUMNS.join(", ")
             )}</p>
-            <textarea name="csv" rows="10" class="csv" data-testid="csv" prop:value=move || text.get()
+            <label for="csv">"CSV file"</label>
+            <textarea id="csv" name="csv" rows="10" class="csv" data-testid="csv" prop:value=move || text.get()
                 on:input=move |ev| { text.set(event_target_value(&ev)); check.value().set(None); import.value().set(None); }></textarea>
             <p class="actions">
                 <button type="button" on:click=move |_| { check.dispatch(CheckImport { text: text.get_untracked() }); }>"Check"</button>
