@@ -386,11 +386,19 @@ pub async fn search(
             ));
         }
     }
-    if let Some(a) = since {
-        q = q.filter(audit_log::Column::At.gte(a));
-    }
-    if let Some(b) = until {
-        q = q.filter(audit_log::Column::At.lte(b));
+    if since.is_some() || until.is_some() {
+        // A period is read as a range of record numbers, found on the time index, and the
+        // page walks the record-number index as every other filter does: the times are
+        // checked on the rows of that range only (COALESCE keeps the planner off the time
+        // index, which would sort every record of the period). Records are numbered in the
+        // order they are written, their times with it but for transactions that overlap: the
+        // range is taken an hour wide on each side, so none within the period is missed.
+        let Some((first, last)) = records_between(conn, since, until).await? else {
+            return Ok(AuditPage::default());
+        };
+        q = q
+            .filter(audit_log::Column::Seq.between(first, last))
+            .filter(period(since, until));
     }
     if let Some(before) = f.before {
         q = q.filter(audit_log::Column::Seq.lt(before));
@@ -411,6 +419,49 @@ pub async fn search(
         rows: found.into_iter().map(row).collect(),
         older,
     })
+}
+
+/// The first and last record numbers of the records written from an hour before `since` to an
+/// hour after `until` (either end open), if there are any.
+async fn records_between(
+    conn: &impl ConnectionTrait,
+    since: Option<DateTime<Utc>>,
+    until: Option<DateTime<Utc>>,
+) -> Result<Option<(i64, i64)>> {
+    let slack = chrono::Duration::hours(1);
+    let mut first = audit_log::Entity::find().order_by_asc(audit_log::Column::At);
+    if let Some(a) = since {
+        first = first.filter(audit_log::Column::At.gte(a - slack));
+    }
+    let mut last = audit_log::Entity::find().order_by_desc(audit_log::Column::At);
+    if let Some(b) = until {
+        last = last.filter(audit_log::Column::At.lte(b + slack));
+    }
+    let (Some(first), Some(last)) = (first.one(conn).await?, last.one(conn).await?) else {
+        return Ok(None);
+    };
+    Ok(Some((first.seq, last.seq)))
+}
+
+/// The period as a condition on each record's time, not answered from the time index.
+fn period(
+    since: Option<DateTime<Utc>>,
+    until: Option<DateTime<Utc>>,
+) -> sea_orm::sea_query::SimpleExpr {
+    let at = || {
+        sea_orm::sea_query::Func::coalesce([
+            Expr::col(audit_log::Column::At),
+            Expr::col(audit_log::Column::At),
+        ])
+    };
+    let mut c = sea_orm::sea_query::Condition::all();
+    if let Some(a) = since {
+        c = c.add(Expr::expr(at()).gte(a));
+    }
+    if let Some(b) = until {
+        c = c.add(Expr::expr(at()).lte(b));
+    }
+    c.into()
 }
 
 /// The history of one object, oldest first.
