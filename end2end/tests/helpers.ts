@@ -10,6 +10,10 @@ export const test = base.extend<{ pageErrors: void }>({
   pageErrors: [
     async ({ page }, use) => {
       const errors: string[] = [];
+      // Leaving a page that holds PINs asks first; a test that goes elsewhere means to leave.
+      page.on('dialog', async (d) => {
+        if (d.type() === 'beforeunload') await d.accept();
+      });
       page.on('pageerror', (e) => errors.push(`${page.url()}: ${e.message}`));
       page.on('console', (m) => {
         if (m.type() === 'error' && m.text().includes('panicked')) errors.push(`${page.url()}: ${m.text().split('\n')[0]}`);

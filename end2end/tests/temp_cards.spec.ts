@@ -66,6 +66,28 @@ test('Issue multiple temporary cards: search, tick, Next card after card through
   await expect(pins.nth(1)).toHaveText(/^\d{6}$/);
   await expect(page.getByTestId('batch-card').nth(0)).toHaveAttribute('data-state', 'unassigned');
 
+  // The PIN letters, one a card, are what the printer gets; leaving the page asks first.
+  await expect(page.getByTestId('pins-warning')).toContainText('The PINs are shown only now');
+  await expect(page.getByTestId('print-pins')).toHaveText('Print PIN letters (2)');
+  const letters = page.getByTestId('pin-letter');
+  await expect(letters).toHaveCount(2);
+  await expect(letters.nth(0)).toBeHidden();
+  await page.emulateMedia({ media: 'print' });
+  await expect(letters.nth(0)).toBeVisible();
+  await expect(letters.nth(0).locator('.pin')).toHaveText((await pins.nth(0).textContent())!);
+  await expect(letters.nth(1).locator('.pin')).toHaveText((await pins.nth(1).textContent())!);
+  await expect(page.getByTestId('batch-cards')).toBeHidden();
+  await page.emulateMedia({ media: 'screen' });
+  let asked = '';
+  page.once('dialog', async (d) => {
+    asked = d.message();
+    await d.dismiss();
+  });
+  await page.getByRole('link', { name: '← BATCH ORDERS' }).click();
+  await expect.poll(() => asked).toContain('The PINs of this batch are shown only now');
+  await expect(page).toHaveURL(/\/batch-orders\/\d+$/);
+  await expect(pins.nth(0)).toHaveText(/^\d{6}$/);
+
   // The PINs are not shown again.
   await open(page, new URL(page.url()).pathname);
   await expect(page.getByTestId('batch-data')).toHaveAttribute('data-state', 'in_production');

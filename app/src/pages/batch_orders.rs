@@ -336,6 +336,14 @@ pub fn BatchOrderPage() -> impl IntoView {
             {move || outcome.get().map(|m| view! { <p class="outcome" role="status" data-testid="batch-outcome">{m}</p> })}
             {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="batch-error">{e}</p> })}
             {v.job.clone().map(|j| view! { <p class="muted" data-testid="batch-job">{format!("Encoding job {} on {} {}", j.job_id, kind.label().to_lowercase(), j.card_id)}</p> })}
+            {move || (!pins.with(|p| p.is_empty())).then(|| view! {
+                <div class="notice pins-warning" role="note" data-testid="pins-warning">
+                    <p><strong>"The PINs are shown only now."</strong>" Print the PIN letters (one a card) before you leave this page: it asks before it lets them go."</p>
+                    <button type="button" class="primary" data-testid="print-pins" on:click=move |_| { let _ = window().print(); }>
+                        {move || format!("Print PIN letters ({})", pins.with(|p| p.len()))}
+                    </button>
+                </div>
+            })}
             <table data-testid="batch-cards">
                 <thead><tr><th>"Card"</th><th>"Holder"</th><th>"State"</th><th>"Chip"</th><th>"Result"</th><th>"PIN (shown once)"</th></tr></thead>
                 <tbody>
@@ -354,10 +362,12 @@ pub fn BatchOrderPage() -> impl IntoView {
                     }).collect_view()}
                 </tbody>
             </table>
+            <PinLetters kind batch cards=v.cards.iter().map(|c| (c.id, c.holder.clone())).collect() pins/>
         }
     };
+    guard_pins(pins);
     view! {
-        <section>
+        <section class:has-pins=move || !pins.with(|p| p.is_empty())>
             <p><A href="/batch-orders">"← BATCH ORDERS"</A></p>
             // Transition, not Suspense: the page stays while it follows production.
             <Transition fallback=Loading>
@@ -367,5 +377,115 @@ pub fn BatchOrderPage() -> impl IntoView {
                 })}
             </Transition>
         </section>
+    }
+}
+
+/// The PIN letters of a batch, one a card, for the printer only (print styles): what the
+/// holder gets in a sealed envelope apart from the card.
+#[component]
+fn PinLetters(
+    kind: ObjectKind,
+    batch: i64,
+    cards: Vec<(i64, Option<String>)>,
+    pins: RwSignal<std::collections::BTreeMap<i64, String>>,
+) -> impl IntoView {
+    let noun = kind.noun();
+    view! {
+        <div class="pin-letters" data-testid="pin-letters">
+            {move || cards.iter().filter_map(|(id, holder)| {
+                let pin = pins.with(|p| p.get(id).cloned())?;
+                Some(view! {
+                    <article class="pin-letter" data-testid="pin-letter" data-id=*id>
+                        <h2>"Your PIN"</h2>
+                        <dl class="data">
+                            <dt>{format!("{} ", noun[..1].to_uppercase() + &noun[1..])}</dt><dd>{*id}</dd>
+                            <dt>"Holder"</dt><dd>{holder.clone().unwrap_or_else(|| "(not assigned yet)".into())}</dd>
+                            <dt>"Batch order"</dt><dd>{batch}</dd>
+                            <dt>"PIN"</dt><dd class="pin">{pin}</dd>
+                        </dl>
+                        <p>"Keep this letter apart from the card, and never tell anyone the PIN. Change it the first time you use the card."</p>
+                    </article>
+                })
+            }).collect_view()}
+        </div>
+    }
+}
+
+/// While PINs are on the page, leaving it asks first: closing or reloading the page (the
+/// browser's own question) and following a link of the app.
+fn guard_pins(pins: RwSignal<std::collections::BTreeMap<i64, String>>) {
+    #[cfg(feature = "hydrate")]
+    {
+        let shown = move || pins.with_untracked(|p| !p.is_empty());
+        let unload = window_event_listener(leptos::ev::beforeunload, move |ev| {
+            if shown() {
+                ev.prevent_default();
+            }
+        });
+        // The listener is the browser's: it stays on this thread, whatever on_cleanup asks.
+        let leave = send_wrapper::SendWrapper::new(browser::on_link_click(move |ev| {
+            if shown()
+                && !window()
+                    .confirm_with_message(
+                        "The PINs of this batch are shown only now. Leave the page without them?",
+                    )
+                    .unwrap_or(true)
+            {
+                ev.prevent_default();
+                ev.stop_propagation();
+            }
+        }));
+        on_cleanup(move || {
+            unload.remove();
+            drop(leave);
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = pins;
+}
+
+#[cfg(feature = "hydrate")]
+mod browser {
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::JsCast;
+
+    /// A listener of clicks on links, called before the router's own (capture phase); removed
+    /// when dropped.
+    pub struct LinkClicks(Option<Closure<dyn Fn(web_sys::MouseEvent)>>);
+
+    impl Drop for LinkClicks {
+        fn drop(&mut self) {
+            if let (Some(f), Some(doc)) =
+                (self.0.take(), web_sys::window().and_then(|w| w.document()))
+            {
+                let _ = doc.remove_event_listener_with_callback_and_bool(
+                    "click",
+                    f.as_ref().unchecked_ref(),
+                    true,
+                );
+            }
+        }
+    }
+
+    pub fn on_link_click(f: impl Fn(&web_sys::MouseEvent) + 'static) -> LinkClicks {
+        let listener =
+            Closure::<dyn Fn(web_sys::MouseEvent)>::new(move |ev: web_sys::MouseEvent| {
+                let on_link = ev
+                    .target()
+                    .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                    .and_then(|e| e.closest("a[href]").ok().flatten())
+                    .is_some();
+                if on_link {
+                    f(&ev);
+                }
+            });
+        if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+            let _ = doc.add_event_listener_with_callback_and_bool(
+                "click",
+                listener.as_ref().unchecked_ref(),
+                true,
+            );
+        }
+        LinkClicks(Some(listener))
     }
 }
