@@ -22,20 +22,17 @@ pub fn HomePage() -> impl IntoView {
         },
         |_| my_notifications(),
     );
+    // Fetched whatever the session is (a self-service or signed-out caller is refused and sees
+    // no panels): a fetcher that asked only once the session was known raced it on the server,
+    // and the page now and then hydrated with no dashboard.
     let work = Resource::new(
         move || {
-            auth.session.try_get().flatten().map(|s| {
-                s.ok()
-                    .flatten()
-                    .is_some_and(|s| s.roles != [Role::SelfService])
-            })
+            auth.session
+                .try_get()
+                .flatten()
+                .map(|s| s.ok().flatten().is_some())
         },
-        |staff| async move {
-            match staff {
-                Some(true) => dashboard().await.map(Some),
-                _ => Ok(None),
-            }
-        },
+        |_| dashboard(),
     );
     // Home is what a browser opens right after signing in, while the header fetches the same
     // session: rendered on the server too, it now and then hydrated into a panic (the page then
@@ -77,7 +74,7 @@ pub fn HomePage() -> impl IntoView {
                                     </A>
                                 </Show>
                             </div>
-                            {move || work.get().and_then(|w| w.ok()).flatten().map(|d| view! {
+                            {move || work.get().and_then(|w| w.ok()).map(|d| view! {
                                 <div class="dashboard" data-testid="dashboard">
                                     {d.requests_for_me.map(|n| view! {
                                         <section class="panel" data-testid="requests-for-me">
