@@ -49,7 +49,9 @@ mod browser {
         if millis.is_nan() {
             return None;
         }
-        let text = FORMAT.with(|f| f.call1(&JsValue::NULL, &date).ok())?.as_string()?;
+        let text = FORMAT
+            .with(|f| f.call1(&JsValue::NULL, &date).ok())?
+            .as_string()?;
         if !relative {
             return Some(text);
         }
