@@ -17,19 +17,7 @@ pub async fn run() -> Result<(), String> {
         .pool_max_idle_per_host(1024)
         .build()
         .map_err(|e| e.to_string())?;
-    let login = client
-        .post(format!("{}/api/login", server.base))
-        .form(&[("username", "operator"), ("password", "operator-demo")])
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
-    let cookie = login
-        .headers()
-        .get("set-cookie")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .ok_or("no session cookie after login")?
-        .to_string();
+    let cookie = crate::sign_in(&client, &server.base, "operator", "operator-demo").await?;
     let users: Vec<serde_json::Value> = client
         .post(format!("{}/api/search_users", server.base))
         .header("cookie", &cookie)

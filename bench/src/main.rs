@@ -61,6 +61,29 @@ async fn main() {
     }
 }
 
+/// Signs in to the server at `base` as the pages do; the session cookie to send with requests.
+pub async fn sign_in(
+    client: &reqwest::Client,
+    base: &str,
+    user: &str,
+    password: &str,
+) -> Result<String, String> {
+    let login = client
+        .post(format!("{base}/api/login"))
+        .header("origin", base)
+        .form(&[("username", user), ("password", password)])
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    login
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(str::to_string)
+        .ok_or_else(|| format!("no session cookie after signing in as {user}"))
+}
+
 /// Nearest-rank percentile of sorted samples.
 pub fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {

@@ -112,20 +112,7 @@ async fn fill_audit_log(e: &tessera_engine::Engine) -> Result<i64, String> {
 /// The audit viewer's server function as the page calls it, 20 times a query.
 async fn audit_viewer(base: &str) -> Result<(), String> {
     let client = reqwest::Client::new();
-    let login = client
-        .post(format!("{base}/api/login"))
-        .header("origin", base)
-        .form(&[("username", "admin"), ("password", "admin-demo")])
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
-    let cookie = login
-        .headers()
-        .get("set-cookie")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .ok_or("no session cookie after login")?
-        .to_string();
+    let cookie = crate::sign_in(&client, base, "admin", "admin-demo").await?;
     let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
     let queries: [(&str, serde_json::Value); 6] = [
         ("newest page", serde_json::json!({})),
