@@ -233,8 +233,8 @@ fn bytes_per_page(pages: &[serde_json::Value]) {
 fn time_to_hydrated(pages: &[serde_json::Value]) {
     println!();
     println!("Time to a hydrated page in Chromium, from the start of navigation (ms, {RUNS} runs; cold: empty cache, warm: the same page again)");
-    println!("| page | cold p50 | cold min | cold max | warm p50 | warm min | warm max |");
-    println!("|---|---:|---:|---:|---:|---:|---:|");
+    println!("| page | first byte p50 (cold) | cold p50 | cold min | cold max | warm p50 | warm min | warm max |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
     for p in pages {
         let sorted = |key: &str| {
             let mut v: Vec<f64> = p[key]
@@ -244,12 +244,13 @@ fn time_to_hydrated(pages: &[serde_json::Value]) {
             v.sort_by(f64::total_cmp);
             v
         };
-        let (cold, warm) = (sorted("cold"), sorted("warm"));
+        let (cold, warm, first_byte) = (sorted("cold"), sorted("warm"), sorted("firstByte"));
         let first = |v: &[f64]| v.first().copied().unwrap_or(f64::NAN);
         let last = |v: &[f64]| v.last().copied().unwrap_or(f64::NAN);
         println!(
-            "| {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} |",
+            "| {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} |",
             p["name"].as_str().unwrap_or_default(),
+            percentile(&first_byte, 50.0),
             percentile(&cold, 50.0),
             first(&cold),
             last(&cold),

@@ -24,15 +24,17 @@ function whenHydrated() {
   }).observe(document, { attributes: true, subtree: true, attributeFilter: ['data-hydrated'] });
 }
 
+/** Time to hydrated, and to the first byte of the page (the server's part). */
 async function open(page) {
   await page.waitForFunction(() => window.__hydrated !== undefined, null, { timeout: 60_000 });
-  return page.evaluate(() => window.__hydrated);
+  return page.evaluate(() => [window.__hydrated, performance.getEntriesByType('navigation')[0].responseStart]);
 }
 
 const results = [];
 for (const route of routes) {
   const cold = [];
   const warm = [];
+  const firstByte = [];
   let resources = [];
   for (let i = 0; i < runs; i++) {
     const context = await browser.newContext({ baseURL: base });
@@ -46,7 +48,9 @@ for (const route of routes) {
     await context.addInitScript(whenHydrated);
     const page = await context.newPage();
     await page.goto(route.path);
-    cold.push(await open(page));
+    const [hydrated, responseStart] = await open(page);
+    cold.push(hydrated);
+    firstByte.push(responseStart);
     if (i === 0) {
       resources = await page.evaluate(() =>
         [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')].map((e) => ({
@@ -57,10 +61,10 @@ for (const route of routes) {
       );
     }
     await page.goto(route.path);
-    warm.push(await open(page));
+    warm.push((await open(page))[0]);
     await context.close();
   }
-  results.push({ name: route.name, path: route.path, cold, warm, resources });
+  results.push({ name: route.name, path: route.path, cold, warm, firstByte, resources });
 }
 await browser.close();
 console.log(JSON.stringify(results));
