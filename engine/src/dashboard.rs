@@ -82,7 +82,7 @@ async fn jobs_in_doubt(engine: &Engine) -> Result<Vec<DashboardLine>> {
                 j.object_id,
                 j.step.replace('_', " ")
             ),
-            object: ObjectKind::parse(&j.object_kind).map(|k| (k, j.object_id)),
+            object: crate::bridge::jobs::target_of(&j).ok(),
             at: crate::time::text(j.updated_at),
         })
         .collect())

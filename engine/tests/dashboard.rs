@@ -6,10 +6,12 @@ mod common;
 
 use common::{caller, person, refusal, refused};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use tessera_engine::bridge::jobs;
 use tessera_engine::entity::{certificate, encoding_job, mail_outbox};
 use tessera_engine::objects::{batch_order, card, temp_card};
 use tessera_engine::{dashboard, mail, Engine};
-use tessera_process::{CertificateState, ErrorKind, ObjectKind};
+use tessera_process::bridge::JobState;
+use tessera_process::{CertificateState, ErrorKind, ObjectKind, ProcessId};
 
 async fn each_role_sees_the_work_waiting_for_it(e: Engine) {
     let operator = caller(&e, "operator").await;
@@ -90,26 +92,25 @@ async fn each_role_sees_the_work_waiting_for_it(e: Engine) {
 
     // An encoding job left in doubt.
     let now = e.now();
-    encoding_job::ActiveModel {
-        object_kind: Set("card".into()),
-        object_id: Set(cert.owner_id),
-        process: Set("CardsProcIssue".into()),
-        reader: Set("Virtual PCD 00 00".into()),
-        state: Set("in_doubt".into()),
-        step: Set("certificates".into()),
-        lease_until: Set(now),
-        started_by: Set(operator.account_id),
-        certificate_ids: Set("[]".into()),
-        apdus: Set(0),
-        on_card_ms: Set(0),
-        total_ms: Set(0),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&e.db)
+    let job = jobs::create(
+        &e.db,
+        now,
+        (ObjectKind::Card, cert.owner_id),
+        ProcessId::CardsProcIssue,
+        "Virtual PCD 00 00",
+        operator.account_id,
+    )
     .await
     .unwrap();
+    let mut left: encoding_job::ActiveModel = encoding_job::Entity::find_by_id(job)
+        .one(&e.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .into();
+    left.state = Set(JobState::InDoubt.as_str().into());
+    left.step = Set("certificates".into());
+    left.update(&e.db).await.unwrap();
     let doubt = dashboard::of(&e, &admin)
         .await
         .unwrap()

@@ -163,6 +163,12 @@ async fn refusals_carry_their_status_and_hostile_requests_change_nothing() {
             r#"{"state":{"kind":"user","state":"active"},"processes":[]}"#,
             403,
         ),
+        // The audit log is the admin's, page by page as well.
+        (
+            "/api/audit_log",
+            r#"{"filter":{"object_kind":"","object_id":"","actor":"","action":"","since":"","until":"","before":500}}"#,
+            403,
+        ),
         (
             "/api/run_process",
             r#"{"process":"UsersProcLock","kind":"user","id":1,"version":1,"input":{"reason":"key_compromise"},"once":"x"}"#,
@@ -300,6 +306,40 @@ async fn refusals_carry_their_status_and_hostile_requests_change_nothing() {
         assert_eq!(r.status(), 403, "{path} {body}");
         let e: tessera_process::AppError = serde_json::from_str(&r.text().await.unwrap()).unwrap();
         assert_eq!(e.kind, tessera_process::ErrorKind::Forbidden);
+    }
+
+    // The dashboard is the staff's: a self-service account is refused (403), nobody 401.
+    for (cookie, status) in [(Some(alice.as_str()), 403), (None, 401)] {
+        let mut r = c
+            .post(format!("{base}/api/dashboard"))
+            .header("content-type", "application/x-www-form-urlencoded");
+        if let Some(cookie) = cookie {
+            r = r.header("cookie", cookie);
+        }
+        assert_eq!(r.send().await.unwrap().status(), status);
+    }
+    // An admin's audit page with a cursor or a period that is not one: 400, not 500.
+    let r = login(&c, &base, "admin", "admin-demo", Some(&base)).await;
+    let admin = r
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .unwrap()
+        .to_string();
+    for filter in [
+        r#"{"object_kind":"","object_id":"","actor":"","action":"","since":"","until":"","before":"older"}"#,
+        r#"{"object_kind":"","object_id":"","actor":"","action":"","since":"last week","until":""}"#,
+    ] {
+        let r = c
+            .post(format!("{base}/api/audit_log"))
+            .header("cookie", &admin)
+            .header("content-type", "application/json")
+            .body(format!(r#"{{"filter":{filter}}}"#))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400, "{filter}");
     }
 
     // From another origin, nothing goes through: not even a sign-in (login CSRF).

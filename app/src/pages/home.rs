@@ -13,27 +13,18 @@ pub fn HomePage() -> impl IntoView {
     let session = signed_in();
     // `try_get`: a request the browser gave up on ends its page while the server still renders
     // it, and then the session it reads is already gone (a panic in the log, not an answer).
-    let notes = Resource::new(
-        move || {
-            auth.session
-                .try_get()
-                .flatten()
-                .map(|s| s.ok().flatten().is_some())
-        },
-        |_| my_notifications(),
-    );
+    // Whether someone is signed in: both resources are fetched again when that changes.
+    let signed_in_now = move || {
+        auth.session
+            .try_get()
+            .flatten()
+            .map(|s| s.ok().flatten().is_some())
+    };
+    let notes = Resource::new(signed_in_now, |_| my_notifications());
     // Fetched whatever the session is (a self-service or signed-out caller is refused and sees
     // no panels): a fetcher that asked only once the session was known raced it on the server,
     // and the page now and then hydrated with no dashboard.
-    let work = Resource::new(
-        move || {
-            auth.session
-                .try_get()
-                .flatten()
-                .map(|s| s.ok().flatten().is_some())
-        },
-        |_| dashboard(),
-    );
+    let work = Resource::new(signed_in_now, |_| dashboard());
     // Home is what a browser opens right after signing in, while the header fetches the same
     // session: rendered on the server too, it now and then hydrated into a panic (the page then
     // took no clicks). Its content is drawn only once the page runs in the browser, from the
