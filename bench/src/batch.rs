@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 use tessera_engine::bridge::Bridge;
-use tessera_engine::objects::batch_order::{self, Produced};
+use tessera_engine::objects::batch_order::{self, Produced, ProductionRun};
 use tessera_engine::objects::temp_card;
 use tessera_engine::testing::{pki_settings, PgCluster};
 use tessera_engine::{audit, demo, options, Engine};
@@ -43,9 +43,10 @@ async fn measure(backend: &str, e: Engine) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let create = t.elapsed().as_secs_f64();
     let t = Instant::now();
-    let produced = batch_order::produce(&e, &Bridge::new(), &op, batch, 1, None, false)
-        .await
-        .map_err(|e| e.to_string())?;
+    let produced =
+        batch_order::produce(&e, &Bridge::new(), &op, batch, 1, None, ProductionRun::Next)
+            .await
+            .map_err(|e| e.to_string())?;
     let produce = t.elapsed().as_secs_f64();
     let Produced::Done(pins) = produced else {
         return Err("production without encoding should end at once".into());

@@ -11,6 +11,7 @@ use tessera_engine::bridge::encode::{self, Finished, RunOptions};
 use tessera_engine::bridge::reconcile::{self, ReconcileOutcome};
 use tessera_engine::bridge::{jobs, reader, Bridge};
 use tessera_engine::entity::{certificate, encoding_job, smart_card_chip};
+use tessera_engine::objects::batch_order::ProductionRun;
 use tessera_engine::objects::card::{self, Decision};
 use tessera_engine::testing::{pcscd, wait_for_removal, VIRTUAL_READER};
 use tessera_engine::{options, Engine};
@@ -742,17 +743,24 @@ async fn a_batch_of_temporary_cards_is_encoded_card_after_card() {
     };
     // Encoding needs a reader.
     let v = version(e.clone()).await;
-    let err = objects::batch_order::produce(&e, &bridge, &op, batch, v, None, false)
+    let err = objects::batch_order::produce(&e, &bridge, &op, batch, v, None, ProductionRun::Next)
         .await
         .err()
         .expect("no reader chosen");
     assert_eq!(refusal(&err), bad("reader"), "{err}");
 
     let mut first = insert(PivCard::new(4_300_001));
-    let started =
-        objects::batch_order::produce(&e, &bridge, &op, batch, v, Some(VIRTUAL_READER.0), false)
-            .await
-            .unwrap();
+    let started = objects::batch_order::produce(
+        &e,
+        &bridge,
+        &op,
+        batch,
+        v,
+        Some(VIRTUAL_READER.0),
+        ProductionRun::Next,
+    )
+    .await
+    .unwrap();
     assert!(matches!(started, Produced::Started));
     until("the first card", || async {
         temp_card_state(&e, ids[0]).await == "unassigned"
@@ -845,14 +853,79 @@ async fn a_batch_of_temporary_cards_is_encoded_card_after_card() {
     wait_for_removal(VIRTUAL_READER.0);
     let _fourth = VirtualReader::insert(VIRTUAL_READER.1, PivCard::new(4_300_004)).unwrap();
     let v = version(e.clone()).await;
-    objects::batch_order::produce(&e, &bridge, &op, batch, v, Some(VIRTUAL_READER.0), true)
-        .await
-        .unwrap();
+    objects::batch_order::produce(
+        &e,
+        &bridge,
+        &op,
+        batch,
+        v,
+        Some(VIRTUAL_READER.0),
+        ProductionRun::RepeatFailed,
+    )
+    .await
+    .unwrap();
     until("the repeated card", || async {
         temp_card_state(&e, ids[1]).await == "unassigned"
     })
     .await;
     until_run_ends(&bridge, batch).await;
+
+    // The first card was printed wrongly: Repeat production makes it again on a new blank,
+    // and what the old card held is revoked as superseded.
+    let certificates_of = |id: i64| {
+        let e = e.clone();
+        async move {
+            certificate::Entity::find()
+                .filter(certificate::Column::OwnerKind.eq("temp_card"))
+                .filter(certificate::Column::OwnerId.eq(id))
+                .all(&e.db)
+                .await
+                .unwrap()
+        }
+    };
+    let old: Vec<i64> = certificates_of(ids[0]).await.iter().map(|c| c.id).collect();
+    assert_eq!(old.len(), 2);
+    let chip_before = objects::batch_order::view(&e, &bridge, &op, batch)
+        .await
+        .unwrap()
+        .cards[0]
+        .chip_serial
+        .clone();
+    assert!(chip_before.is_some());
+    drop(_fourth);
+    let _fifth = insert(PivCard::new(4_300_005));
+    let v = version(e.clone()).await;
+    objects::batch_order::produce(
+        &e,
+        &bridge,
+        &op,
+        batch,
+        v,
+        Some(VIRTUAL_READER.0),
+        ProductionRun::Repeat(vec![ids[0]]),
+    )
+    .await
+    .unwrap();
+    until_run_ends(&bridge, batch).await;
+    assert_eq!(temp_card_state(&e, ids[0]).await, "unassigned");
+    let now = certificates_of(ids[0]).await;
+    assert_eq!(now.len(), 4, "{now:?}");
+    for c in &now {
+        if old.contains(&c.id) {
+            assert_eq!(c.state.as_str(), "revoked");
+            assert_eq!(c.revocation_reason.as_deref(), Some("superseded"));
+        } else {
+            assert_eq!(c.state.as_str(), "issued");
+        }
+    }
+    let view = objects::batch_order::view(&e, &bridge, &op, batch)
+        .await
+        .unwrap();
+    assert!(view.cards[0].chip_serial.is_some());
+    assert_ne!(
+        view.cards[0].chip_serial, chip_before,
+        "the new card's chip"
+    );
     let v = version(e.clone()).await;
     let closed = objects::batch_order::close(
         &e,
@@ -1069,7 +1142,7 @@ async fn a_batch_of_personal_cards_is_encoded_card_after_card() {
         batch,
         view.version,
         Some(VIRTUAL_READER.0),
-        false,
+        ProductionRun::Next,
     )
     .await
     .unwrap();

@@ -9,7 +9,7 @@ use sea_orm::{EntityTrait, PaginatorTrait};
 use tessera_engine::bridge::Bridge;
 use tessera_engine::entity::{batch_order, temp_card, temp_card_secret};
 use tessera_engine::objects;
-use tessera_engine::objects::batch_order::Produced;
+use tessera_engine::objects::batch_order::{Produced, ProductionRun};
 use tessera_engine::{audit, options, Engine, EngineError};
 use tessera_process::dto::ProcessInput;
 use tessera_process::{
@@ -119,7 +119,7 @@ async fn a_batch_without_encoding_is_produced_in_one_step(e: Engine) {
     // Next.
     let v = batch_version(&e, batch).await;
     let Produced::Done(pins) =
-        objects::batch_order::produce(&e, &bridge, &op, batch, v, None, false)
+        objects::batch_order::produce(&e, &bridge, &op, batch, v, None, ProductionRun::Next)
             .await
             .unwrap()
     else {
@@ -153,7 +153,7 @@ async fn a_batch_without_encoding_is_produced_in_one_step(e: Engine) {
         batch,
         batch_version(&e, batch).await,
         None,
-        false,
+        ProductionRun::Next,
     )
     .await;
     assert!(again.is_err());
@@ -163,6 +163,100 @@ async fn a_batch_without_encoding_is_produced_in_one_step(e: Engine) {
     assert_eq!(view.state, BatchOrderState::InProduction);
     assert_eq!(view.produced, 3);
     assert!(view.cards.iter().all(|c| c.pin.is_none()));
+    assert!(view.cards.iter().all(|c| c.repeatable));
+
+    // Repeat production of a produced card ("printed out incorrectly"): taken back, made again
+    // with a new PIN; the others stay as they are.
+    let reprint = ids[1];
+    let old_pin = pins
+        .iter()
+        .find(|(id, _)| *id == reprint)
+        .map(|(_, p)| p.to_string());
+    let repeat = |cards: Vec<i64>| {
+        let (e, bridge, op) = (e.clone(), bridge.clone(), op.clone());
+        async move {
+            let v = batch_version(&e, batch).await;
+            objects::batch_order::produce(
+                &e,
+                &bridge,
+                &op,
+                batch,
+                v,
+                None,
+                ProductionRun::Repeat(cards),
+            )
+            .await
+        }
+    };
+    let before = audit::history(&e.db, ObjectKind::TempCard, ids[0])
+        .await
+        .unwrap()
+        .len();
+    let Produced::Done(again) = repeat(vec![reprint, reprint]).await.unwrap() else {
+        panic!("without encoding production ends at once");
+    };
+    assert_eq!(again.len(), 1, "the card once, however often it is ticked");
+    assert_eq!(again[0].0, reprint);
+    assert_ne!(Some(again[0].1.to_string()), old_pin, "a new PIN");
+    assert_eq!(
+        card(&e, reprint).await.state.as_str(),
+        TempCardState::Unassigned.as_str()
+    );
+    let steps: Vec<(Option<String>, Option<String>)> =
+        audit::history(&e.db, ObjectKind::TempCard, reprint)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|h| h.action == ProcessId::TempCardsBoProcRepeatProduction.as_str())
+            .map(|h| (h.from_state, h.to_state))
+            .collect();
+    assert_eq!(
+        steps,
+        vec![
+            (Some("unassigned".into()), Some("failed".into())),
+            (Some("failed".into()), Some("unassigned".into())),
+        ]
+    );
+    assert_eq!(
+        audit::history(&e.db, ObjectKind::TempCard, ids[0])
+            .await
+            .unwrap()
+            .len(),
+        before,
+        "an unticked card is left alone"
+    );
+    // What cannot be made again is refused, and nothing changes: no card ticked, a card of
+    // another batch, a card that is no longer produced.
+    for (cards, field) in [(vec![], "cards"), (vec![ids[3]], "cards")] {
+        let Err(err) = repeat(cards).await else {
+            panic!("refused")
+        };
+        assert_eq!(refusal(&err), bad(field), "{err}");
+    }
+    let p = person(&e, "Bruno Berg").await;
+    tessera_engine::lifecycle::run(
+        &e,
+        &op,
+        ProcessId::TempCardsProcAssign,
+        (ObjectKind::TempCard, ids[2]),
+        card(&e, ids[2]).await.version,
+        ProcessInput {
+            user_id: Some(p.id),
+            reason: None,
+        },
+    )
+    .await
+    .unwrap();
+    let Err(err) = repeat(vec![ids[0], ids[2]]).await else {
+        panic!("refused")
+    };
+    assert_eq!(refusal(&err), refused(ErrorKind::Conflict), "{err}");
+    assert!(err.to_string().contains("assigned"), "{err}");
+    assert_eq!(
+        card(&e, ids[0]).await.state.as_str(),
+        TempCardState::Unassigned.as_str(),
+        "all or nothing"
+    );
 
     let closed = objects::batch_order::close(
         &e,
@@ -222,7 +316,7 @@ async fn produced_card(e: &Engine) -> i64 {
         .await
         .unwrap();
     let v = batch_version(e, batch).await;
-    objects::batch_order::produce(e, &Bridge::new(), &op, batch, v, None, false)
+    objects::batch_order::produce(e, &Bridge::new(), &op, batch, v, None, ProductionRun::Next)
         .await
         .unwrap();
     ids[0]

@@ -674,6 +674,9 @@ pub struct BatchCard {
     pub waiting: bool,
     /// Its production failed: Repeat production makes it again.
     pub failed: bool,
+    /// Repeat production can make it again (failed, or produced and printed wrongly) while the
+    /// batch is in production.
+    pub repeatable: bool,
     pub holder: Option<String>,
     pub chip_serial: Option<String>,
     /// Why the last production of this card failed.

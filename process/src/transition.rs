@@ -102,6 +102,8 @@ pub const TRANSITIONS: &[Transition] = &[
     t(Some(c(C::Approved)),      c(C::Failed),        P::CardsBoProcIssueMultiple,             E::Revoke),
     t(Some(c(C::Failed)),        c(C::Issued),        P::CardsBoProcRepeatProduction,          E::Issue),
     t(Some(c(C::Failed)),        c(C::Failed),        P::CardsBoProcRepeatProduction,          E::Revoke),
+    // A produced card made again (printed wrongly): taken back first, then as a failed one.
+    t(Some(c(C::Issued)),        c(C::Failed),        P::CardsBoProcRepeatProduction,          E::Revoke),
     // Cards: external production
     t(None,                      c(C::Requested),     P::CardsAddonExtProdProcOrder,           E::None),
     t(None,                      c(C::Processing),    P::CardsAddonExtProdProcOrder,           E::None),
@@ -133,6 +135,7 @@ pub const TRANSITIONS: &[Transition] = &[
     t(Some(tc(T::Requested)),    tc(T::Failed),       P::TempCardsBoProcIssueMultiple,         E::Revoke),
     t(Some(tc(T::Failed)),       tc(T::Unassigned),   P::TempCardsBoProcRepeatProduction,      E::Issue),
     t(Some(tc(T::Failed)),       tc(T::Failed),       P::TempCardsBoProcRepeatProduction,      E::Revoke),
+    t(Some(tc(T::Unassigned)),   tc(T::Failed),       P::TempCardsBoProcRepeatProduction,      E::Revoke),
     // Temporary cards: external production
     t(None,                      tc(T::Processing),   P::TempCardsAddonExtProdProcOrder,       E::None),
     t(None,                      tc(T::Ordered),      P::TempCardsAddonExtProdProcOrder,       E::None),

@@ -57,16 +57,23 @@ pub async fn fetch_batch(batch: i64) -> Result<BatchView, AppError> {
         .map_err(ssr::fail)
 }
 
-/// Next (or Repeat production): without encoding the new PINs come back at once (shown once);
-/// with encoding production starts and [`fetch_batch`] follows it.
+/// Next, or with `repeat` Repeat production (of `cards`, failed or produced; without them of
+/// every failed card): without encoding the new PINs come back at once (shown once); with
+/// encoding production starts and [`fetch_batch`] follows it.
 #[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "produce_batch")]
 pub async fn produce_batch(
     batch: i64,
     version: i64,
     reader: Option<String>,
     repeat: bool,
+    cards: Option<Vec<i64>>,
 ) -> Result<Vec<(i64, String)>, AppError> {
-    use tessera_engine::objects::batch_order::{self, Produced};
+    use tessera_engine::objects::batch_order::{self, Produced, ProductionRun};
+    let what = match (repeat, cards) {
+        (false, _) => ProductionRun::Next,
+        (true, None) => ProductionRun::RepeatFailed,
+        (true, Some(cards)) => ProductionRun::Repeat(cards),
+    };
     let (engine, caller) = ssr::context().await?;
     let reader = reader.filter(|r| !r.is_empty());
     match batch_order::produce(
@@ -76,7 +83,7 @@ pub async fn produce_batch(
         batch,
         version,
         reader.as_deref(),
-        repeat,
+        what,
     )
     .await
     .map_err(ssr::fail)?

@@ -104,6 +104,7 @@ async fn load(conn: &impl ConnectionTrait, id: i64) -> Result<(batch_order::Mode
 struct Member {
     id: i64,
     state: State,
+    version: i64,
     holder: Option<i64>,
     created_at: chrono::DateTime<chrono::Utc>,
 }
@@ -134,6 +135,7 @@ async fn members(
                     Ok(Member {
                         id: c.id,
                         state: State::Card(c.state),
+                        version: c.version,
                         holder: Some(c.person_id),
                         created_at: c.created_at,
                     })
@@ -155,6 +157,7 @@ async fn members(
                     Ok(Member {
                         id: c.id,
                         state: State::TempCard(c.state),
+                        version: c.version,
                         holder: None,
                         created_at: c.created_at,
                     })
@@ -340,6 +343,8 @@ pub async fn view(
             state: r.state,
             waiting: r.state == k.ready,
             failed: r.state == k.failed,
+            repeatable: state == BatchOrderState::InProduction
+                && (r.state == k.failed || r.state == k.produced),
             holder: r.holder.and_then(|h| names.get(&h).cloned()),
             chip_serial: chips.get(&r.id).cloned(),
             error,
@@ -460,9 +465,21 @@ pub enum Produced {
     Started,
 }
 
+/// Which cards of a batch a production run makes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProductionRun {
+    /// Next: the cards still waiting.
+    Next,
+    /// Repeat production of every failed card.
+    RepeatFailed,
+    /// Repeat production of these cards of the batch, failed or produced: "re-issue cards which
+    /// have failed or being printed out incorrectly". A produced card is taken back first (it
+    /// becomes failed, its certificates revoked as superseded), then made again on a new blank.
+    Repeat(Vec<i64>),
+}
+
 /// Next on an open batch (Issue multiple cards) or on one in production whose run stopped:
-/// produces the cards still waiting. `repeat` produces the failed ones instead (Repeat
-/// production).
+/// produces the cards still waiting; Repeat production produces failed or chosen cards again.
 pub async fn produce(
     engine: &Engine,
     bridge: &Bridge,
@@ -470,8 +487,17 @@ pub async fn produce(
     batch: i64,
     version: i64,
     reader: Option<&str>,
-    repeat: bool,
+    what: ProductionRun,
 ) -> Result<Produced> {
+    let what = match what {
+        ProductionRun::Repeat(mut chosen) => {
+            chosen.sort_unstable();
+            chosen.dedup();
+            ProductionRun::Repeat(chosen)
+        }
+        other => other,
+    };
+    let repeat = what != ProductionRun::Next;
     let (_, k) = load(&engine.db, batch).await?;
     let process = if repeat { k.repeat } else { k.issue };
     let def = process.def();
@@ -519,10 +545,16 @@ pub async fn produce(
                     .record(txn, now, Some(caller), data, detail)
                     .await?;
             }
-            let pending: Vec<i64> = members(txn, k, Some(batch))
-                .await?
+            let cards = members(txn, k, Some(batch)).await?;
+            if let ProductionRun::Repeat(chosen) = &what {
+                take_back(txn, (now, caller), (k, def), (batch, &cards), chosen).await?;
+            }
+            let pending: Vec<i64> = cards
                 .into_iter()
-                .filter(|c| c.state == from)
+                .filter(|c| match &what {
+                    ProductionRun::Repeat(chosen) => chosen.contains(&c.id),
+                    _ => c.state == from,
+                })
                 .map(|c| c.id)
                 .collect();
             if pending.is_empty() {
@@ -579,6 +611,60 @@ pub async fn produce(
         });
     });
     Ok(Produced::Started)
+}
+
+/// Repeat production of `chosen`: each must be a card of the batch that failed or was produced;
+/// the produced ones become failed, their certificates revoked as superseded (the card is made
+/// again on a new blank), one audit record each, in the caller's transaction.
+async fn take_back(
+    txn: &crate::write::Tx,
+    (now, caller): (DateTime<Utc>, &Caller),
+    (k, def): (BatchKind, &'static tessera_process::ProcessDef),
+    (batch, cards): (i64, &[Member]),
+    chosen: &[i64],
+) -> Result<()> {
+    if chosen.is_empty() {
+        return Err(EngineError::bad_input(
+            "cards",
+            "Tick the cards to produce again, then Repeat production.",
+        ));
+    }
+    for id in chosen {
+        let card = cards.iter().find(|c| c.id == *id).ok_or_else(|| {
+            EngineError::bad_input(
+                "cards",
+                format!("{} {id} is not in batch order {batch}.", k.kind.label()),
+            )
+        })?;
+        if card.state == k.failed {
+            continue;
+        }
+        if card.state != k.produced {
+            return Err(EngineError::NotNow(format!(
+                "{} {id} is {}: only failed or produced cards of the batch can be produced again.",
+                k.kind.label(),
+                card.state.label().to_lowercase()
+            )));
+        }
+        let detail = format!(
+            "{} {id} taken back for Repeat production in batch order {batch}; its certificates are revoked (superseded)",
+            k.kind.label()
+        );
+        let changed = runner::step(def, (card.id, card.version), k.produced, k.failed)
+            .because(Some(tessera_process::RevocationReason::Superseded))
+            .take(txn.conn(), now, Some(caller))
+            .await?
+            .record(
+                txn.conn(),
+                now,
+                Some(caller),
+                serde_json::json!({ "batch_order": batch, "taken_back": true }),
+                detail,
+            )
+            .await?;
+        txn.publish_crl_if(&changed);
+    }
+    Ok(())
 }
 
 /// Every pending card `unassigned` with a new PIN and a sealed PUK, one audit record each, in
