@@ -5,16 +5,23 @@
 use crate::entity::{batch_order, card, certificate, mobile_id, person, temp_card};
 use crate::objects::user::people::holder_names;
 use crate::{Caller, Engine, Result};
+use sea_orm::sea_query::{Expr, ExprTrait, Query, QueryStatementBuilder, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Select,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Select,
 };
 use std::collections::HashMap;
-use tessera_process::lists::{ListId, ListPage, ListRow, PAGE};
+use tessera_process::lists::{ListId, ListPage, ListRow, Sort, SortBy, PAGE};
 use tessera_process::ObjectKind;
 
-/// The list `list` from `offset` on, for a caller the list's row lets in.
-pub async fn page(engine: &Engine, caller: &Caller, list: ListId, offset: u64) -> Result<ListPage> {
+/// The list `list` in the order `sort`, from `offset` on, for a caller the list's row lets in.
+pub async fn page(
+    engine: &Engine,
+    caller: &Caller,
+    list: ListId,
+    offset: u64,
+    sort: Sort,
+) -> Result<ListPage> {
     let def = list.def();
     caller.require_any(def.roles, &format!("see {}", def.title.to_lowercase()))?;
     // The databases take an offset as a signed 64-bit number; one beyond it is a bad request,
@@ -26,7 +33,7 @@ pub async fn page(engine: &Engine, caller: &Caller, list: ListId, offset: u64) -
         )));
     }
     let states: Vec<&'static str> = def.states.iter().map(|s| s.as_str()).collect();
-    let (total, rows) = rows_of(&engine.db, def.kind, &states, None, offset).await?;
+    let (total, rows) = rows_of(&engine.db, def.kind, &states, None, (offset, sort)).await?;
     Ok(ListPage {
         list,
         total,
@@ -36,15 +43,26 @@ pub async fn page(engine: &Engine, caller: &Caller, list: ListId, offset: u64) -
 }
 
 /// The objects of `kind` in any of `states` (all states if empty) that `narrow` lets through,
-/// newest first: how many there are, and one page of them as rows. The lists in the menu and the
-/// quick search both show objects this way.
+/// in the order `sort`: how many there are, and the page from `offset` as rows. The lists in
+/// the menu and the quick search both show objects this way.
 pub(crate) async fn rows_of(
     conn: &impl ConnectionTrait,
     kind: ObjectKind,
     states: &[&str],
     narrow: Option<Condition>,
-    offset: u64,
+    (offset, sort): (u64, Sort),
 ) -> Result<(u64, Vec<ListRow>)> {
+    if !sort.by.applies_to(kind) {
+        return Err(crate::EngineError::bad_input(
+            "sort",
+            format!(
+                "A list of {}s cannot be ordered by {}.",
+                kind.label().to_lowercase(),
+                sort.by.label().to_lowercase()
+            ),
+        ));
+    }
+    let page = (offset, sort);
     fn query<E: EntityTrait>(
         state: E::Column,
         states: &[&str],
@@ -63,45 +81,77 @@ pub(crate) async fn rows_of(
     match kind {
         ObjectKind::Certificate => {
             let q = query::<certificate::Entity>(Cert::State, states, narrow);
-            certificates(conn, q, offset).await
+            certificates(conn, q, page).await
         }
         ObjectKind::Card => {
             let q = query::<card::Entity>(card::Column::State, states, narrow);
-            cards(conn, q, offset).await
+            cards(conn, q, page).await
         }
         ObjectKind::TempCard => {
             let q = query::<temp_card::Entity>(temp_card::Column::State, states, narrow);
-            temp_cards(conn, q, offset).await
+            temp_cards(conn, q, page).await
         }
         ObjectKind::MobileId => {
             let q = query::<mobile_id::Entity>(mobile_id::Column::State, states, narrow);
-            mobile_ids(conn, q, offset).await
+            mobile_ids(conn, q, page).await
         }
         ObjectKind::User => {
             let q = query::<person::Entity>(person::Column::State, states, narrow);
-            users(conn, q, offset).await
+            users(conn, q, page).await
         }
         ObjectKind::BatchOrder => {
             let q = query::<batch_order::Entity>(batch_order::Column::State, states, narrow);
-            batch_orders(conn, q, offset).await
+            batch_orders(conn, q, page).await
         }
     }
 }
 
-/// How many objects `query` finds, and one page of them, newest first.
+/// The columns a kind's list is ordered by ([`SortBy`]); the object's number is the last key
+/// of every order, so that pages never overlap.
+struct Orderable<E: EntityTrait> {
+    id: E::Column,
+    state: E::Column,
+    changed: E::Column,
+    /// The holder's common name, if the kind has a holder column.
+    holder: Option<SimpleExpr>,
+}
+
+/// The common name of the person `person_id` (a column of `table`) names, as an expression to
+/// order by: a correlated subquery, so that the page is still one query.
+fn holder_name<E: EntityTrait, C: ColumnTrait>(table: E, person_id: C) -> SimpleExpr {
+    let name = Query::select()
+        .column(person::Column::CommonName)
+        .from(person::Entity)
+        .and_where(Expr::col((person::Entity, person::Column::Id)).equals((table, person_id)))
+        .to_owned();
+    SimpleExpr::SubQuery(None, Box::new(name.into_sub_query_statement()))
+}
+
+/// How many objects `query` finds, and the page from `offset` of them in the order `sort`.
 async fn matching<E>(
     conn: &impl ConnectionTrait,
     query: Select<E>,
-    id: E::Column,
-    offset: u64,
+    columns: Orderable<E>,
+    (offset, sort): (u64, Sort),
 ) -> Result<(u64, Vec<E::Model>)>
 where
     E: EntityTrait,
     E::Model: Sync,
 {
     let total = query.clone().count(conn).await?;
+    let order = if sort.descending {
+        Order::Desc
+    } else {
+        Order::Asc
+    };
+    let query = match (sort.by, columns.holder) {
+        (SortBy::Object, _) | (SortBy::Holder, None) => query,
+        (SortBy::Holder, Some(name)) => query.order_by(name, order.clone()),
+        (SortBy::State, _) => query.order_by(columns.state, order.clone()),
+        (SortBy::Changed, _) => query.order_by(columns.changed, order.clone()),
+    };
     let models = query
-        .order_by_desc(id)
+        .order_by(columns.id, order)
         .offset(offset)
         .limit(PAGE)
         .all(conn)
@@ -133,10 +183,20 @@ fn row(
 async fn certificates(
     conn: &impl ConnectionTrait,
     query: Select<certificate::Entity>,
-    offset: u64,
+    page: (u64, Sort),
 ) -> Result<(u64, Vec<ListRow>)> {
-    let (total, found) =
-        matching::<certificate::Entity>(conn, query, certificate::Column::Id, offset).await?;
+    let (total, found) = matching::<certificate::Entity>(
+        conn,
+        query,
+        Orderable {
+            id: certificate::Column::Id,
+            state: certificate::Column::State,
+            changed: certificate::Column::UpdatedAt,
+            holder: None,
+        },
+        page,
+    )
+    .await?;
     let owners: Vec<(ObjectKind, i64)> = found
         .iter()
         .filter_map(|c| Some((ObjectKind::parse(&c.owner_kind)?, c.owner_id)))
@@ -215,9 +275,20 @@ async fn credential_holders(
 async fn cards(
     conn: &impl ConnectionTrait,
     query: Select<card::Entity>,
-    offset: u64,
+    page: (u64, Sort),
 ) -> Result<(u64, Vec<ListRow>)> {
-    let (total, found) = matching::<card::Entity>(conn, query, card::Column::Id, offset).await?;
+    let (total, found) = matching::<card::Entity>(
+        conn,
+        query,
+        Orderable {
+            id: card::Column::Id,
+            state: card::Column::State,
+            changed: card::Column::UpdatedAt,
+            holder: Some(holder_name(card::Entity, card::Column::PersonId)),
+        },
+        page,
+    )
+    .await?;
     let names = holder_names(conn, found.iter().map(|c| c.person_id)).await?;
     let rows = found
         .into_iter()
@@ -239,18 +310,34 @@ async fn cards(
 async fn temp_cards(
     conn: &impl ConnectionTrait,
     query: Select<temp_card::Entity>,
-    offset: u64,
+    page: (u64, Sort),
 ) -> Result<(u64, Vec<ListRow>)> {
-    let (total, found) =
-        matching::<temp_card::Entity>(conn, query, temp_card::Column::Id, offset).await?;
+    let (total, found) = matching::<temp_card::Entity>(
+        conn,
+        query,
+        Orderable {
+            id: temp_card::Column::Id,
+            state: temp_card::Column::State,
+            changed: temp_card::Column::UpdatedAt,
+            holder: Some(holder_name(temp_card::Entity, temp_card::Column::PersonId)),
+        },
+        page,
+    )
+    .await?;
     let names = holder_names(conn, found.iter().filter_map(|c| c.person_id)).await?;
     let rows = found
         .into_iter()
         .map(|c| {
-            let detail = match c.assigned_until {
-                Some(until) => format!("assigned until {}", crate::time::text(until)),
-                None => String::new(),
-            };
+            let detail = [
+                c.serial.as_ref().map(|s| format!("chip {s}")),
+                c.batch_order_id.map(|b| format!("batch order {b}")),
+                c.assigned_until
+                    .map(|until| format!("assigned until {}", crate::time::text(until))),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(", ");
             row(
                 (ObjectKind::TempCard, c.id),
                 format!("Temporary card {}", c.id),
@@ -268,10 +355,20 @@ async fn temp_cards(
 async fn mobile_ids(
     conn: &impl ConnectionTrait,
     query: Select<mobile_id::Entity>,
-    offset: u64,
+    page: (u64, Sort),
 ) -> Result<(u64, Vec<ListRow>)> {
-    let (total, found) =
-        matching::<mobile_id::Entity>(conn, query, mobile_id::Column::Id, offset).await?;
+    let (total, found) = matching::<mobile_id::Entity>(
+        conn,
+        query,
+        Orderable {
+            id: mobile_id::Column::Id,
+            state: mobile_id::Column::State,
+            changed: mobile_id::Column::UpdatedAt,
+            holder: Some(holder_name(mobile_id::Entity, mobile_id::Column::PersonId)),
+        },
+        page,
+    )
+    .await?;
     let names = holder_names(conn, found.iter().map(|m| m.person_id)).await?;
     let rows = found
         .into_iter()
@@ -295,10 +392,20 @@ async fn mobile_ids(
 async fn users(
     conn: &impl ConnectionTrait,
     query: Select<person::Entity>,
-    offset: u64,
+    page: (u64, Sort),
 ) -> Result<(u64, Vec<ListRow>)> {
-    let (total, found) =
-        matching::<person::Entity>(conn, query, person::Column::Id, offset).await?;
+    let (total, found) = matching::<person::Entity>(
+        conn,
+        query,
+        Orderable {
+            id: person::Column::Id,
+            state: person::Column::State,
+            changed: person::Column::UpdatedAt,
+            holder: Some(Expr::col((person::Entity, person::Column::CommonName))),
+        },
+        page,
+    )
+    .await?;
     let rows = found
         .into_iter()
         .map(|p| {
@@ -319,10 +426,20 @@ async fn users(
 async fn batch_orders(
     conn: &impl ConnectionTrait,
     query: Select<batch_order::Entity>,
-    offset: u64,
+    page: (u64, Sort),
 ) -> Result<(u64, Vec<ListRow>)> {
-    let (total, found) =
-        matching::<batch_order::Entity>(conn, query, batch_order::Column::Id, offset).await?;
+    let (total, found) = matching::<batch_order::Entity>(
+        conn,
+        query,
+        Orderable {
+            id: batch_order::Column::Id,
+            state: batch_order::Column::State,
+            changed: batch_order::Column::UpdatedAt,
+            holder: None,
+        },
+        page,
+    )
+    .await?;
     let rows = found
         .into_iter()
         .map(|b| {

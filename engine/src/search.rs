@@ -8,13 +8,14 @@ use crate::objects::user::people::{contains, matching_text, STAFF};
 use crate::{Caller, Engine, EngineError, Result};
 use sea_orm::sea_query::{Query, SelectStatement};
 use sea_orm::{ColumnTrait, Condition};
-use tessera_process::lists::{Found, SEARCH_KINDS};
+use tessera_process::lists::{Found, Sort, SEARCH_KINDS};
 use tessera_process::{ObjectKind, State};
 
 /// The longest text the box takes.
 pub const MAX_TEXT: usize = 100;
 
-/// Objects of `kind` (in `state`, if given) that `text` names, newest first, from `offset`.
+/// Objects of `kind` (in `state`, if given) that `text` names, in the order `sort` (newest
+/// first by default), from `offset`.
 /// A number is an object's id; other text is matched against the holder's name, UPN and
 /// employee id, a temporary card's serial, a certificate's serial (colons and spaces ignored).
 pub async fn quick(
@@ -23,7 +24,7 @@ pub async fn quick(
     kind: ObjectKind,
     state: Option<State>,
     text: &str,
-    offset: u64,
+    (offset, sort): (u64, Sort),
 ) -> Result<Found> {
     caller.require_any(STAFF, "search")?;
     if !SEARCH_KINDS.contains(&kind) {
@@ -60,7 +61,8 @@ pub async fn quick(
     }
     let states: Vec<&str> = state.iter().map(|s| s.as_str()).collect();
     let narrow = (!text.is_empty()).then(|| naming(kind, text));
-    let (total, rows) = crate::lists::rows_of(&engine.db, kind, &states, narrow, offset).await?;
+    let (total, rows) =
+        crate::lists::rows_of(&engine.db, kind, &states, narrow, (offset, sort)).await?;
     Ok(Found {
         total,
         offset,

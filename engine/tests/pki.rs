@@ -1095,7 +1095,7 @@ async fn expired_certificates_are_listed(e: Engine) {
     .await;
     validate(&e, Some(&op), owner).await;
     let listed = |e: Engine, op: tessera_engine::Caller| async move {
-        let page = lists::page(&e, &op, ListId::ExpiredCertificates, 0)
+        let page = lists::page(&e, &op, ListId::ExpiredCertificates, 0, Default::default())
             .await
             .unwrap();
         assert_eq!(page.total as usize, page.rows.len());
@@ -1134,9 +1134,15 @@ async fn expired_certificates_are_listed(e: Engine) {
         .all(|r| r.state == State::Certificate(CertificateState::Expired)));
 
     for who in ["approver", "alice"] {
-        let err = lists::page(&e, &caller(&e, who).await, ListId::ExpiredCertificates, 0)
-            .await
-            .unwrap_err();
+        let err = lists::page(
+            &e,
+            &caller(&e, who).await,
+            ListId::ExpiredCertificates,
+            0,
+            Default::default(),
+        )
+        .await
+        .unwrap_err();
         assert!(matches!(err, EngineError::Forbidden(_)), "{who}: {err}");
     }
 }

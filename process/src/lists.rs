@@ -35,6 +35,78 @@ lists!(
 /// Rows on one page of a list.
 pub const PAGE: u64 = 100;
 
+/// A column a list of objects can be ordered by: the same columns for every list and for what
+/// Quick search finds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SortBy {
+    /// The object's number: the order they were made in.
+    Object,
+    /// The holder's common name (for certificates, whose holder is their credential's, none).
+    Holder,
+    State,
+    /// When the object last changed.
+    Changed,
+}
+
+impl SortBy {
+    /// The column's heading.
+    pub fn label(self) -> &'static str {
+        match self {
+            SortBy::Object => "Object",
+            SortBy::Holder => "Holder",
+            SortBy::State => "State",
+            SortBy::Changed => "Changed",
+        }
+    }
+
+    /// Whether objects of `kind` can be ordered by this column.
+    pub fn applies_to(self, kind: ObjectKind) -> bool {
+        !(self == SortBy::Holder
+            && matches!(kind, ObjectKind::Certificate | ObjectKind::BatchOrder))
+    }
+
+    /// The direction a first click on the column orders by: numbers and times newest first,
+    /// names and states from A.
+    pub fn first_descending(self) -> bool {
+        matches!(self, SortBy::Object | SortBy::Changed)
+    }
+}
+
+/// The order of a list: a column and a direction. By default newest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Sort {
+    pub by: SortBy,
+    pub descending: bool,
+}
+
+impl Default for Sort {
+    fn default() -> Self {
+        Sort {
+            by: SortBy::Object,
+            descending: true,
+        }
+    }
+}
+
+impl Sort {
+    /// The order after a click on the heading of `by`: the other direction on the same column,
+    /// else that column in its first direction.
+    pub fn toggled(self, by: SortBy) -> Sort {
+        if self.by == by {
+            Sort {
+                by,
+                descending: !self.descending,
+            }
+        } else {
+            Sort {
+                by,
+                descending: by.first_descending(),
+            }
+        }
+    }
+}
+
 /// What a list shows and who may see it.
 #[derive(Debug)]
 pub struct ListDef {
@@ -124,6 +196,41 @@ pub struct Found {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_click_on_the_same_heading_turns_the_order_and_another_starts_in_its_first_direction() {
+        let newest = Sort::default();
+        assert_eq!(
+            newest.toggled(SortBy::Object),
+            Sort {
+                by: SortBy::Object,
+                descending: false
+            }
+        );
+        assert_eq!(
+            newest.toggled(SortBy::Holder),
+            Sort {
+                by: SortBy::Holder,
+                descending: false
+            }
+        );
+        assert_eq!(
+            newest.toggled(SortBy::Holder).toggled(SortBy::Holder),
+            Sort {
+                by: SortBy::Holder,
+                descending: true
+            }
+        );
+        assert_eq!(
+            newest.toggled(SortBy::Changed),
+            Sort {
+                by: SortBy::Changed,
+                descending: true
+            }
+        );
+        assert!(!SortBy::Holder.applies_to(ObjectKind::Certificate));
+        assert!(SortBy::Holder.applies_to(ObjectKind::TempCard));
+    }
 
     #[test]
     fn every_list_has_one_row_whose_states_are_of_its_kind() {

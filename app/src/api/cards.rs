@@ -174,23 +174,6 @@ pub async fn order_temp_cards(
         .map_err(ssr::fail)
 }
 
-/// Temporary cards, newest first; `state` filters ("" for all).
-#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "temp_cards")]
-pub async fn temp_cards(state: String) -> Result<Vec<TempCardRow>, AppError> {
-    let (engine, caller) = ssr::context().await?;
-    let state = match state.as_str() {
-        "" => None,
-        s => Some(tessera_process::TempCardState::parse(s).ok_or_else(|| {
-            ssr::refuse(AppError::bad_request(format!(
-                "\"{s}\" is not a state of a temporary card."
-            )))
-        })?),
-    };
-    tessera_engine::objects::temp_card::list(&engine, &caller, state, 500)
-        .await
-        .map_err(ssr::fail)
-}
-
 #[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "temp_card_page")]
 pub async fn fetch_temp_card_page(id: i64) -> Result<TempCardPage, AppError> {
     let (engine, caller) = ssr::context().await?;

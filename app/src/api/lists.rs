@@ -2,30 +2,38 @@
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
-use tessera_process::lists::{ListId, ListPage};
+use tessera_process::lists::{ListId, ListPage, Sort};
 use tessera_process::AppError;
 
-/// One page of `list` from `offset` on; the list's row says who may see it.
+/// One page of `list` from `offset` on, in the order `sort` (newest first without one); the
+/// list's row says who may see it.
 #[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "fetch_list", input = Json)]
-pub async fn fetch_list(list: ListId, offset: u64) -> Result<ListPage, AppError> {
+pub async fn fetch_list(
+    list: ListId,
+    offset: u64,
+    sort: Option<Sort>,
+) -> Result<ListPage, AppError> {
     use super::ssr;
     let (engine, caller) = ssr::context().await?;
-    tessera_engine::lists::page(&engine, &caller, list, offset)
+    tessera_engine::lists::page(&engine, &caller, list, offset, sort.unwrap_or_default())
         .await
         .map_err(ssr::fail)
 }
 
-/// Quick search: objects of `kind` (in `state`, if given) that `text` names, from `offset`.
+/// Quick search: objects of `kind` (in `state`, if given) that `text` names, in the order
+/// `sort` (newest first without one), from `offset`.
 #[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "quick_search", input = Json)]
 pub async fn quick_search(
     kind: tessera_process::ObjectKind,
     state: Option<tessera_process::State>,
     text: String,
     offset: u64,
+    sort: Option<Sort>,
 ) -> Result<tessera_process::lists::Found, AppError> {
     use super::ssr;
     let (engine, caller) = ssr::context().await?;
-    tessera_engine::search::quick(&engine, &caller, kind, state, &text, offset)
+    let page = (offset, sort.unwrap_or_default());
+    tessera_engine::search::quick(&engine, &caller, kind, state, &text, page)
         .await
         .map_err(ssr::fail)
 }

@@ -7,23 +7,26 @@ use crate::time::When;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
-use tessera_process::lists::{ListId, ListRow, PAGE};
+use tessera_process::lists::{ListId, ListRow, Sort, SortBy, PAGE};
+use tessera_process::ObjectKind;
 
 #[component]
 pub fn ObjectListPage() -> impl IntoView {
     let params = use_params_map();
     let list = move || params.with(|p| p.get("list").and_then(|l| ListId::parse(&l)));
     let offset = RwSignal::new(0u64);
-    // Another list in the menu starts at its first page.
+    let sort = RwSignal::new(Sort::default());
+    // Another list in the menu starts at its first page, newest first.
     Effect::new(move |_| {
         list();
         offset.set(0);
+        sort.set(Sort::default());
     });
     let page = Resource::new(
-        move || (list(), offset.get()),
-        |(list, offset)| async move {
+        move || (list(), offset.get(), sort.get()),
+        |(list, offset, sort)| async move {
             match list {
-                Some(list) => fetch_list(list, offset).await,
+                Some(list) => fetch_list(list, offset, Some(sort)).await,
                 None => Err(tessera_process::AppError::not_found(
                     "There is no such list.",
                 )),
@@ -45,8 +48,10 @@ pub fn ObjectListPage() -> impl IntoView {
                     return view! { <p class="muted" data-testid="list-empty">{def.empty}</p> }.into_any();
                 }
                 view! {
-                    <ObjectTable rows=p.rows total=p.total offset=p.offset testid="list"
-                        page=Callback::new(move |o| offset.set(o))/>
+                    <ObjectTable kind=def.kind rows=p.rows total=p.total offset=p.offset testid="list"
+                        page=Callback::new(move |o| offset.set(o))
+                        sort=sort.get_untracked()
+                        order=Callback::new(move |s| { sort.set(s); offset.set(0); })/>
                 }.into_any()
             })}
         </section>
@@ -54,24 +59,51 @@ pub fn ObjectListPage() -> impl IntoView {
 }
 
 /// Objects as rows (a list of the menu, or what Quick search found), `PAGE` at a time, with
-/// Previous and Next; each row links to the page it belongs on.
+/// Previous and Next; each row links to the page it belongs on. The headings of the columns a
+/// list can be ordered by are buttons: a click orders by it, another turns the order.
 #[component]
 pub fn ObjectTable(
+    kind: ObjectKind,
     rows: Vec<ListRow>,
     total: u64,
     offset: u64,
     testid: &'static str,
     /// Asked for the page that starts at this offset.
     page: Callback<u64>,
+    /// The order the rows are in.
+    sort: Sort,
+    /// Asked for the list in another order.
+    order: Callback<Sort>,
 ) -> impl IntoView {
     let shown = offset + rows.len() as u64;
     let from = offset + 1;
     let earlier = offset.saturating_sub(PAGE);
     let (has_earlier, has_more) = (from > 1, shown < total);
+    let heading = move |by: SortBy| {
+        if !by.applies_to(kind) {
+            return view! { <th>{by.label()}</th> }.into_any();
+        }
+        let aria_sort = match (sort.by == by, sort.descending) {
+            (false, _) => "none",
+            (true, false) => "ascending",
+            (true, true) => "descending",
+        };
+        view! {
+            <th aria-sort=aria_sort>
+                <button type="button" class="sort" data-sort=format!("{by:?}").to_lowercase()
+                    on:click=move |_| order.run(sort.toggled(by))>{by.label()}</button>
+            </th>
+        }
+        .into_any()
+    };
     view! {
         <p data-testid="list-count">{format!("{from}–{shown} of {total}")}</p>
         <table class="list" data-testid=testid>
-            <thead><tr><th>"Object"</th><th>"Holder"</th><th>"State"</th><th>"Details"</th><th>"Changed"</th></tr></thead>
+            <thead><tr>
+                {heading(SortBy::Object)}{heading(SortBy::Holder)}{heading(SortBy::State)}
+                <th>"Details"</th>
+                {heading(SortBy::Changed)}
+            </tr></thead>
             <tbody>
                 {rows.into_iter().map(|r| view! {
                     <tr data-testid="list-row" data-kind=r.kind.as_str() data-id=r.id>
@@ -84,7 +116,7 @@ pub fn ObjectTable(
                 }).collect_view()}
             </tbody>
         </table>
-        <p class="actions">
+        <p class="pager">
             <Show when=move || has_earlier>
                 <button type="button" on:click=move |_| page.run(earlier)>"Previous"</button>
             </Show>

@@ -8,7 +8,7 @@ use crate::pages::lists::ObjectTable;
 use leptos::prelude::*;
 use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
-use tessera_process::lists::SEARCH_KINDS;
+use tessera_process::lists::{Sort, SEARCH_KINDS};
 use tessera_process::{AppError, ObjectKind, State};
 
 #[component]
@@ -22,16 +22,25 @@ pub fn SearchPage() -> impl IntoView {
     let state = Memo::new(move |_| query.with(|q| q.get("state")).unwrap_or_default());
     let text = Memo::new(move |_| query.with(|q| q.get("q")).unwrap_or_default());
     let offset = RwSignal::new(0u64);
-    // Another search starts at its first page.
+    let sort = RwSignal::new(Sort::default());
+    // Another search starts at its first page, newest first.
     Effect::new(move |_| {
         kind.track();
         state.track();
         text.track();
         offset.set(0);
+        sort.set(Sort::default());
     });
     let found = Resource::new(
-        move || (kind.get(), state.get(), text.get(), offset.get()),
-        |(kind, state, text, offset)| async move {
+        move || {
+            (
+                kind.get(),
+                state.get(),
+                text.get(),
+                (offset.get(), sort.get()),
+            )
+        },
+        |(kind, state, text, (offset, sort))| async move {
             let state = match state.as_str() {
                 "" => None,
                 s => Some(State::parse(kind, s).ok_or_else(|| {
@@ -41,7 +50,7 @@ pub fn SearchPage() -> impl IntoView {
                     ))
                 })?),
             };
-            quick_search(kind, state, text, offset).await
+            quick_search(kind, state, text, offset, Some(sort)).await
         },
     );
     // The Status list follows the kind chosen in the form, before Search is clicked.
@@ -80,8 +89,10 @@ pub fn SearchPage() -> impl IntoView {
                         <p class="muted" data-testid="search-empty">{format!("No {} matches.", kind.get_untracked().label().to_lowercase())}</p>
                     }.into_any(),
                     Ok(f) => view! {
-                        <ObjectTable rows=f.rows total=f.total offset=f.offset testid="search-results"
-                            page=Callback::new(move |o| offset.set(o))/>
+                        <ObjectTable kind=kind.get_untracked() rows=f.rows total=f.total offset=f.offset testid="search-results"
+                            page=Callback::new(move |o| offset.set(o))
+                            sort=sort.get_untracked()
+                            order=Callback::new(move |s| { sort.set(s); offset.set(0); })/>
                     }.into_any(),
                 })}
             </Transition>

@@ -10,9 +10,7 @@ use crate::objects::user::people;
 use crate::runner::{self, authorize};
 use crate::Caller;
 use crate::{options, Engine, EngineError, Result};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use tessera_process::dto::{TempCardPage, TempCardRow};
 use tessera_process::{ObjectKind, OptionsPackage, ProcessId, State, TempCardState};
 
@@ -158,22 +156,6 @@ async fn create(
             Ok((ids, state))
         })
         .await
-}
-
-/// Temporary cards in `state` (all if none), newest first, at most `limit`.
-pub async fn list(
-    engine: &Engine,
-    caller: &Caller,
-    state: Option<TempCardState>,
-    limit: u64,
-) -> Result<Vec<TempCardRow>> {
-    staff(caller)?;
-    let mut q = temp_card::Entity::find().order_by_desc(temp_card::Column::Id);
-    if let Some(s) = state {
-        q = q.filter(temp_card::Column::State.eq(s));
-    }
-    let cards = q.limit(limit).all(&engine.db).await?;
-    rows(&engine.db, cards).await
 }
 
 async fn load(conn: &impl ConnectionTrait, id: i64) -> Result<temp_card::Model> {
