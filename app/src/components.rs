@@ -294,7 +294,7 @@ fn QuickSearch() -> impl IntoView {
         on_cleanup(move || handle.remove());
     }
     view! {
-        <leptos_router::components::Form method="GET" action="/search" attr:class="quick-search" attr:role="search">
+        <leptos_router::components::Form method="GET" action="/search" attr:class="quick-search quick" attr:role="search">
             <select name="kind" aria-label="Quick search kind" data-testid="quick-search-kind">
                 {tessera_process::lists::SEARCH_KINDS.iter().map(|k| view! {
                     <option value=k.as_str()>{k.label()}</option>
@@ -341,12 +341,39 @@ pub fn Header() -> impl IntoView {
     Effect::new(move |_| mounted.set(true));
     view! {
         <header class="top">
-            <A href="/" attr:class="brand">"Tessera"</A>
+            <div class="bar">
+                <A href="/" attr:class="brand">"Tessera"</A>
+                <Show when=move || mounted.get()>
+                    <Transition fallback=|| ()>
+                        <Show when=staff><QuickSearch/></Show>
+                    </Transition>
+                </Show>
+                <Show when=move || mounted.get()>
+                <Transition fallback=|| ()>
+                    <div class="who">
+                        {move || match session() {
+                            Some(s) => {
+                                let roles = s.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join(", ");
+                                view! {
+                                    <A href="/account" attr:class="account" attr:data-testid="account">
+                                        {s.display_name.clone()} " (" {roles} ")"
+                                    </A>
+                                    <ActionForm action=auth.logout>
+                                        <button type="submit" class="link">"Sign out"</button>
+                                    </ActionForm>
+                                }
+                                    .into_any()
+                            }
+                            None => view! { <A href="/login">"Sign in"</A> }.into_any(),
+                        }}
+                    </div>
+                </Transition>
+                </Show>
+            </div>
             <Show when=move || mounted.get()>
             <Transition fallback=|| ()>
-                <nav>
+                <nav aria-label="Pages">
                     <Show when=staff>
-                        <QuickSearch/>
                         <A href="/users">"Users"</A>
                         <A href="/search">"Search"</A>
                     </Show>
@@ -377,23 +404,6 @@ pub fn Header() -> impl IntoView {
                             .collect_view()
                     })}
                 </nav>
-                <div class="who">
-                    {move || match session() {
-                        Some(s) => {
-                            let roles = s.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join(", ");
-                            view! {
-                                <A href="/account" attr:class="account" attr:data-testid="account">
-                                    {s.display_name.clone()} " (" {roles} ")"
-                                </A>
-                                <ActionForm action=auth.logout>
-                                    <button type="submit" class="link">"Sign out"</button>
-                                </ActionForm>
-                            }
-                                .into_any()
-                        }
-                        None => view! { <A href="/login">"Sign in"</A> }.into_any(),
-                    }}
-                </div>
             </Transition>
             </Show>
         </header>
@@ -440,43 +450,102 @@ pub fn RevocationReasonField(reason: RwSignal<String>) -> impl IntoView {
     }
 }
 
-/// "What do you want to do?": the processes offered, each a link `href` builds.
+/// Where the operator is in a process (data → options → Next → outcome): the steps before
+/// `current` are done, `current` is marked for assistive technology too.
 #[component]
-pub fn CommandList(
-    commands: Vec<tessera_process::dto::Command>,
-    href: impl Fn(tessera_process::ProcessId) -> String + 'static,
+pub fn Stepper(
+    steps: &'static [&'static str],
+    #[prop(into)] current: Signal<usize>,
 ) -> impl IntoView {
     view! {
-        <ul data-testid="commands">
-            {commands.into_iter().map(|c| view! {
-                <li><A href=href(c.process) attr:data-process=c.process.as_str()>{c.name}</A></li>
+        <ol class="stepper" aria-label="Steps" data-testid="stepper">
+            {steps.iter().enumerate().map(|(i, step)| view! {
+                <li class:done=move || i < current.get()
+                    aria-current=move || (i == current.get()).then_some("step")>
+                    <span class="dot" aria-hidden="true"></span>{*step}
+                </li>
             }).collect_view()}
-        </ul>
+        </ol>
+    }
+}
+
+/// "What do you want to do?": the processes offered, each a link `href` builds.
+/// "What do you want to do?": the processes the object's state allows, each a button that opens
+/// its page, and never an empty panel: without any it says so.
+#[component]
+pub fn CommandPanel(
+    /// The object, in words ("user", "temporary card").
+    noun: &'static str,
+    commands: Vec<tessera_process::dto::Command>,
+    href: impl Fn(tessera_process::ProcessId) -> String + 'static,
+    /// What comes before the buttons (a consent a process needs first).
+    #[prop(optional)]
+    children: Option<Children>,
+) -> impl IntoView {
+    let buttons = if commands.is_empty() {
+        view! {
+            <p class="muted" data-testid="no-commands">{format!(
+                "Nothing can be done for this {noun} in this state. An admin chooses the processes of each state in Additional Commands."
+            )}</p>
+        }
+        .into_any()
+    } else {
+        view! {
+            <nav class="commands" aria-label="What do you want to do?" data-testid="commands">
+                {commands.into_iter().map(|c| view! {
+                    <A href=href(c.process) attr:class="button" attr:data-process=c.process.as_str()>{c.name}</A>
+                }).collect_view()}
+            </nav>
+        }
+        .into_any()
+    };
+    view! {
+        <aside class="commands">
+            <h2>"What do you want to do?"</h2>
+            {children.map(|c| c())}
+            {buttons}
+        </aside>
     }
 }
 
 /// The audit records of one object, oldest first: who did what, from which state to which.
 #[component]
 pub fn HistoryTable(history: Vec<tessera_process::dto::AuditRow>) -> impl IntoView {
+    if history.is_empty() {
+        return view! { <p class="empty" data-testid="history">"Nothing recorded yet."</p> }
+            .into_any();
+    }
+    let state = |s: Option<String>| {
+        s.map(|s| tessera_process::State::label_of(&s))
+            .unwrap_or_default()
+    };
     view! {
         <table class="list" data-testid="history">
             <thead><tr><th>"When"</th><th>"Who"</th><th>"Process"</th><th>"From"</th><th>"To"</th><th>"Details"</th></tr></thead>
             <tbody>
-                {history.into_iter().map(|h| { let action = h.action.clone(); view! {
-                    <tr data-action=action>
-                        <td><When at=h.at/></td>
-                        <td>{h.actor}</td>
-                        <td><code>{h.action}</code></td>
-                        <td>{h.from_state.unwrap_or_default()}</td>
-                        <td>{h.to_state.unwrap_or_default()}</td>
-                        <td>{h.detail}{(!h.data.is_empty()).then(|| view! {
-                            <details><summary>"Data"</summary><pre class="data">{h.data.clone()}</pre></details>
-                        })}</td>
-                    </tr>
-                }}).collect_view()}
+                {history.into_iter().map(|h| {
+                    let action = h.action.clone();
+                    // A process by the name the operator knows; other records by their action.
+                    let name = tessera_process::ProcessId::parse(&h.action)
+                        .map(|p| p.def().name.to_string())
+                        .unwrap_or_else(|| h.action.clone());
+                    view! {
+                        <tr data-action=action>
+                            <td><When at=h.at/></td>
+                            <td>{h.actor}</td>
+                            <td title=h.action>{name}</td>
+                            <td>{state(h.from_state)}</td>
+                            <td>{state(h.to_state)}</td>
+                            <td>{h.detail}{(!h.data.is_empty()).then(|| view! {
+                                <details><summary>"Data"</summary><pre class="data">{h.data.clone()}</pre></details>
+                            })}</td>
+                        </tr>
+                    }
+                }).collect_view()}
             </tbody>
         </table>
     }
+    .into_any()
 }
 
 /// A number in the address (`/cards/:id`): 0 when it is missing or not a number, which no

@@ -134,7 +134,7 @@ test('Lock user cascades to the user\'s card and certificates', async ({ page })
   await expect(page.getByTestId('certificates').locator('[data-state="valid"]')).toHaveCount(2);
   await page.getByTestId('commands').getByRole('link', { name: 'Lock user' }).click();
   await expect(page.getByRole('heading', { name: 'Lock user' })).toBeVisible();
-  await expect(page.getByTestId('cascade')).toContainText('active');
+  await expect(page.getByTestId('cascade')).toContainText('Active');
   await expect(page.getByTestId('certificates-affected')).toContainText('2 certificates');
   await page.getByRole('button', { name: 'Next' }).click();
   await confirm(page, 'Yes, lock user');

@@ -74,7 +74,7 @@ test('a second order for the same user is refused while one is under way', async
 test('an admin uploads a bureau report by hand, and the same report applies once', async ({ page }) => {
   await signIn(page, 'operator');
   await open(page, '/temp-cards');
-  const newest = page.getByTestId('temp-card').first();
+  const newest = page.getByTestId('temp-cards').getByTestId('list-row').first();
   const before = (await newest.count()) ? await newest.getAttribute('data-id') : null;
   await page.getByTestId('order-count').fill('1');
   await clickUntilShown(page.getByTestId('order-temp-cards'), page.getByTestId('ordered'));

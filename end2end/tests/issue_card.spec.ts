@@ -165,4 +165,5 @@ test("the issued card's life: activate, deactivate, reactivate, lock with a reas
   }
   // Locked is final: nothing more to do.
   await expect(page.getByTestId('commands')).toHaveCount(0);
+  await expect(page.getByTestId('no-commands')).toBeVisible();
 });

@@ -144,7 +144,7 @@ test('a card taken out of the reader mid-batch fails with its reason; the batch 
 test('a produced temporary card is assigned to a user for 14 days and withdrawn with a reason', async ({ page }) => {
   await signIn(page, 'operator');
   await open(page, '/temp-cards');
-  await follow(page, page.getByTestId('temp-card').filter({ hasText: 'Unassigned' }).first().getByRole('link'));
+  await follow(page, page.getByTestId('temp-cards').getByTestId('list-row').filter({ hasText: 'Unassigned' }).first().getByRole('link'));
   const cardPath = new URL(page.url()).pathname;
   await expect(page.getByTestId('temp-card-data')).toContainText('Unassigned');
 
@@ -182,7 +182,7 @@ test('Order temporary cards from the bureau: abort while queued, not once ordere
   await page.getByTestId('order-temp-cards').click();
   await expect(page.getByTestId('ordered')).toContainText('2 temporary cards ordered');
   await expect(page.getByTestId('ordered')).toContainText('processing');
-  const rows = page.getByTestId('temp-card');
+  const rows = page.getByTestId('temp-cards').getByTestId('list-row');
   await expect(rows.nth(1)).toContainText('Processing');
   const [aborted, ordered] = [await rows.nth(0).getAttribute('data-id'), await rows.nth(1).getAttribute('data-id')];
 

@@ -283,6 +283,16 @@ impl State {
         }
     }
 
+    /// The label of a stored state name whose kind is not at hand (an audit record's from and
+    /// to): the same name means the same words in every kind. The name itself if no kind has it.
+    pub fn label_of(s: &str) -> String {
+        ObjectKind::ALL
+            .iter()
+            .find_map(|k| State::parse(*k, s))
+            .map(|st| st.label().to_string())
+            .unwrap_or_else(|| s.to_string())
+    }
+
     /// Every state of a kind, in the order the UI shows them (tabs, filters).
     pub fn all(kind: ObjectKind) -> Vec<State> {
         match kind {

@@ -9,7 +9,7 @@ use crate::api::{
     stop_batch,
 };
 use crate::components::id_param;
-use crate::components::{counted, loaded, Confirm, ErrorBox, Loading, StateBadge};
+use crate::components::{counted, loaded, Confirm, ErrorBox, Loading, StateBadge, Stepper};
 use crate::pages::issue_card::{watch_readers, Readers};
 use crate::time::When;
 use leptos::prelude::*;
@@ -30,6 +30,25 @@ fn wording(kind: ObjectKind) -> (&'static str, &'static str) {
             "Issue multiple temporary cards",
             "temporary cards in state requested",
         ),
+    }
+}
+
+/// The steps of a batch order, as the guide walks them: Search, tick the cards, Issue multiple,
+/// Next (production), then Complete order.
+const BATCH_STEPS: &[&str] = &[
+    "Search",
+    "Select cards",
+    "Issue multiple",
+    "Next",
+    "Complete order",
+];
+
+/// Where a batch order in `state` is among [`BATCH_STEPS`].
+fn batch_step(state: BatchOrderState) -> usize {
+    match state {
+        BatchOrderState::Open => 3,
+        BatchOrderState::InProduction => 4,
+        BatchOrderState::Completed | BatchOrderState::Cancelled => BATCH_STEPS.len(),
     }
 }
 
@@ -83,6 +102,7 @@ pub fn BatchOrdersPage() -> impl IntoView {
     view! {
         <section>
             <h1>"BATCH ORDERS"</h1>
+            <Stepper steps=BATCH_STEPS current=Signal::derive(move || usize::from(found.with(|f| f.is_some())))/>
             <div class="field" role="radiogroup" aria-label="Cards to produce">
                 {[ObjectKind::TempCard, ObjectKind::Card].into_iter().map(|k| view! {
                     <label class="inline">
@@ -102,7 +122,7 @@ pub fn BatchOrdersPage() -> impl IntoView {
                 let all: Vec<i64> = list.iter().map(|c| c.id).collect();
                 let count = all.len();
                 view! {
-                    <table data-testid="requested">
+                    <table class="list" data-testid="requested">
                         <thead><tr>
                             <th><input type="checkbox" aria-label="Select all" data-testid="pick-all"
                                 prop:checked=move || picked.with(|p| p.len() == count)
@@ -143,14 +163,25 @@ pub fn BatchOrdersPage() -> impl IntoView {
             })}
             {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="batch-error">{e}</p> })}
             <h2>"Batch orders"</h2>
-            {loaded(batches, |list| view! {
-                <ul data-testid="batches">
-                    {list.into_iter().map(|(id, kind, state, n)| view! {
-                        <li><A href=format!("/batch-orders/{id}")>{format!("Batch order {id}")}</A>{format!(" — {}s, {}, {}", kind.label().to_lowercase(), state.label().to_lowercase(),
-                            // Cancel order gave its cards back: it holds none, and says so.
-                            if state == BatchOrderState::Cancelled { "its cards released".to_string() } else { counted(n, "card") })}</li>
-                    }).collect_view()}
-                </ul>
+            {loaded(batches, |list| if list.is_empty() {
+                view! { <p class="empty" data-testid="batches">"No batch orders yet."</p> }.into_any()
+            } else {
+                view! {
+                    <table class="list" data-testid="batches">
+                        <thead><tr><th>"Batch order"</th><th>"Process"</th><th>"State"</th><th class="num">"Cards"</th></tr></thead>
+                        <tbody>
+                            {list.into_iter().map(|(id, kind, state, n)| view! {
+                                <tr data-testid="batch" data-id=id>
+                                    <td><A href=format!("/batch-orders/{id}")>{format!("Batch order {id}")}</A></td>
+                                    <td>{wording(kind).0}</td>
+                                    <td><StateBadge name=state.as_str() label=state.label()/></td>
+                                    // Cancel order gave its cards back: it holds none, and says so.
+                                    <td class="num">{if state == BatchOrderState::Cancelled { "released".to_string() } else { n.to_string() }}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any()
             })}
         </section>
     }
@@ -187,6 +218,8 @@ pub fn BatchOrderPage() -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let outcome = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
+    // The cards Repeat production makes again: the failed ones unless the operator ticks others.
+    let again = RwSignal::new(BTreeSet::<i64>::new());
     // Ticks since a refresh was asked for and not yet answered (0: none pending). An answer
     // that equals the last one may not wake the effect, so a wait ends after a few ticks.
     let waiting = StoredValue::new(0u8);
@@ -219,6 +252,9 @@ pub fn BatchOrderPage() -> impl IntoView {
         let answer = view_data.get();
         waiting.set_value(0);
         if let Some(Ok(v)) = answer {
+            if !v.running {
+                again.set(v.cards.iter().filter(|c| c.failed).map(|c| c.id).collect());
+            }
             pins.update(|p| {
                 for c in &v.cards {
                     if let Some(pin) = &c.pin {
@@ -246,7 +282,9 @@ pub fn BatchOrderPage() -> impl IntoView {
         leptos::task::spawn_local(async move {
             let result = match what {
                 Action::Next | Action::Repeat => {
-                    produce_batch(batch, version, reader, what == Action::Repeat)
+                    let cards = (what == Action::Repeat)
+                        .then(|| again.get_untracked().into_iter().collect());
+                    produce_batch(batch, version, reader, what == Action::Repeat, cards)
                         .await
                         .map(|got| {
                             let n = got.len();
@@ -281,6 +319,8 @@ pub fn BatchOrderPage() -> impl IntoView {
         let requested = v.cards.iter().filter(|c| c.waiting).count();
         let (batch, version, kind) = (v.id, v.version, v.kind);
         let (state, running, encode, failed) = (v.state, v.running, v.encode, v.failed);
+        let repeatable = v.cards.iter().filter(|c| c.repeatable).count();
+        let choosing = !running && repeatable > 0;
         // Encoding needs a reader; the server would refuse Next without one.
         let blocked = move || busy.get() || (encode && chosen.get().is_none());
         let button = move |action: Action,
@@ -295,6 +335,7 @@ pub fn BatchOrderPage() -> impl IntoView {
             }
         };
         view! {
+            <Stepper steps=BATCH_STEPS current=batch_step(state)/>
             <h1>{format!("Batch order {batch}")}</h1>
             <p class="muted">{wording(kind).0}</p>
             <dl class="data" data-testid="batch-data" data-state=state.as_str()>
@@ -314,8 +355,14 @@ pub fn BatchOrderPage() -> impl IntoView {
             <p class="actions">
                 {(!running && (state == BatchOrderState::Open || (state == BatchOrderState::InProduction && requested > 0)))
                     .then(|| button(Action::Next, "Next", "next", true, true))}
-                {(!running && state == BatchOrderState::InProduction && failed > 0)
-                    .then(|| button(Action::Repeat, "Repeat production", "repeat", false, true))}
+                {(!running && repeatable > 0).then(|| view! {
+                    <Confirm label="Repeat production" test_id="repeat"
+                        disabled=Signal::derive(move || blocked() || again.with(|a| a.is_empty()))
+                        // Making a produced card again ends the one made before: that asks first.
+                        question=(repeatable > failed).then(|| "Repeat production makes the ticked cards again on new blank cards. A ticked card that was produced has its certificates revoked (superseded): the card made before no longer works. Go on?".to_string())
+                        yes="Yes, repeat production"
+                        on_run=Callback::new(move |_| act(Action::Repeat, batch, version, kind))/>
+                })}
                 {(!running && state == BatchOrderState::InProduction && requested == 0).then(|| view! {
                     <Confirm label="Complete order" test_id="complete" disabled=busy
                         question=Some(format!("Complete batch order {batch}? The order ends here: none of its cards can be produced in it afterwards."))
@@ -344,13 +391,26 @@ pub fn BatchOrderPage() -> impl IntoView {
                     </button>
                 </div>
             })}
-            <table data-testid="batch-cards">
-                <thead><tr><th>"Card"</th><th>"Holder"</th><th>"State"</th><th>"Chip"</th><th>"Result"</th><th>"PIN (shown once)"</th></tr></thead>
+            <table class="list" data-testid="batch-cards">
+                <thead><tr>
+                    {choosing.then(|| view! { <th><span class="visually-hidden">"Repeat production"</span></th> })}
+                    <th>"Card"</th><th>"Holder"</th><th>"State"</th><th>"Chip"</th><th>"Result"</th><th>"PIN (shown once)"</th>
+                </tr></thead>
                 <tbody>
                     {v.cards.iter().map(|c| {
-                        let id = c.id;
+                        let (id, repeatable) = (c.id, c.repeatable);
                         view! {
                             <tr data-testid="batch-card" data-id=id data-state=c.state.as_str()>
+                                {choosing.then(|| view! {
+                                    <td>{repeatable.then(|| view! {
+                                        <input type="checkbox" data-testid="again" aria-label=format!("Produce card {id} again")
+                                            prop:checked=move || again.with(|a| a.contains(&id))
+                                            on:change=move |ev| {
+                                                let on = event_target_checked(&ev);
+                                                again.update(|a| { if on { a.insert(id); } else { a.remove(&id); } });
+                                            }/>
+                                    })}</td>
+                                })}
                                 <td><A href=card_href(kind, id)>{id}</A></td>
                                 <td>{c.holder.clone().unwrap_or_default()}</td>
                                 <td><StateBadge name=c.state.as_str() label=c.state.label()/></td>

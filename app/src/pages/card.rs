@@ -20,17 +20,13 @@ pub fn CardPage() -> impl IntoView {
                     <dt>"Requested by"</dt><dd>{p.card.requested_by.clone()}</dd>
                     <dt>"Created"</dt><dd><When at=p.card.created_at.clone()/></dd>
                 </dl>
-                {(!p.commands.is_empty()).then(|| {
+                {
                     let card_id = p.card.id;
                     view! {
-                        <aside class="commands">
-                            <h2>"What do you want to do?"</h2>
-                            <crate::components::CommandList
-                                commands=p.commands.clone()
-                                href=move |process| format!("/cards/{card_id}/process/{}", process.as_str())/>
-                        </aside>
+                        <crate::components::CommandPanel noun="card" commands=p.commands.clone()
+                            href=move |process| format!("/cards/{card_id}/process/{}", process.as_str())/>
                     }
-                })}
+                }
                 <h2>"Certificates"</h2>
                 <crate::pages::certificates::CertificatesPanel certificates=p.certificates/>
                 <h2>"History"</h2>

@@ -18,12 +18,7 @@ pub fn MePage() -> impl IntoView {
                 <CardList cards=p.cards/>
                 <h2>"My mobile IDs"</h2>
                 <crate::pages::mobile_ids::MobileIdList mobile_ids=p.mobile_ids self_service=true/>
-                {(!p.commands.is_empty()).then(|| {
-                    view! {
-                        <h2>"What do you want to do?"</h2>
-                        <crate::components::CommandList commands=p.commands href=move |process| crate::pages::user::command_href(process, me)/>
-                    }
-                })}
+                <crate::components::CommandPanel noun="account" commands=p.commands href=move |process| crate::pages::user::command_href(process, me)/>
                 <h2>"My certificates"</h2>
                 <crate::pages::certificates::CertificatesPanel certificates=p.certificates/>
             </section>

@@ -8,7 +8,10 @@ use crate::api::{
 };
 use crate::components::id_param;
 use crate::components::UserData;
-use crate::components::{loaded, submission_key, CommandList, ErrorBox, Loading, StateBadge};
+use crate::components::{
+    loaded, submission_key, CommandPanel, ErrorBox, Loading, StateBadge, Stepper,
+};
+use crate::pages::process::{process_step, PROCESS_STEPS};
 use crate::time::When;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -135,8 +138,13 @@ pub fn SupplyMobileIdPage() -> impl IntoView {
             format!("/users/{}", id())
         }
     };
+    let step = process_step(
+        move || matches!(run.value().get(), Some(Ok(_))),
+        run.pending(),
+    );
     view! {
         <section>
+            <Stepper steps=PROCESS_STEPS current=step/>
             {move || match run.value().get() {
                 Some(Ok(out)) => view! {
                     <h1>"Done"</h1>
@@ -190,7 +198,7 @@ pub fn SupplyMobileIdPage() -> impl IntoView {
                                     <p class="actions">
                                         <button type="button" class="primary" data-testid="next" disabled=move || run.pending().get()
                                             on:click=move |_| { run.dispatch(SupplyMobileId { process: name, user_id, user_version: version, once: once.get() }); }>"Next"</button>
-                                        <A href=back()>"Cancel"</A>
+                                        <A href=back() attr:class="button cancel">"Cancel"</A>
                                     </p>
                                 }.into_any()
                             }
@@ -237,15 +245,9 @@ pub fn MobileIdPage() -> impl IntoView {
                             {p.properties.iter().map(|(k, v)| view! { <dt>{k.clone()}</dt><dd>{v.clone()}</dd> }).collect_view()}
                         </dl>
                     </div>
-                    <aside class="commands">
-                        <h2>"What do you want to do?"</h2>
+                    <CommandPanel noun="mobile ID" commands=p.commands.clone() href=move |process| format!("/mobile-ids/{mobile_id}/process/{}", process.as_str())>
                         <RecoveryConsent mobile=m.clone()/>
-                        {if p.commands.is_empty() {
-                            view! { <p class="muted">"Nothing can be done for this mobile ID in this state."</p> }.into_any()
-                        } else {
-                            view! { <CommandList commands=p.commands.clone() href=move |process| format!("/mobile-ids/{mobile_id}/process/{}", process.as_str())/> }.into_any()
-                        }}
-                    </aside>
+                    </CommandPanel>
                 </div>
                 <h2>"Certificates"</h2>
                 <crate::pages::certificates::CertificatesPanel certificates=p.certificates.clone()/>

@@ -5,7 +5,7 @@
 use crate::api::{fetch_process, search_users, RunProcess};
 use crate::components::{
     counted, id_param, object_href, submission_key, Confirm, ErrorBox, Loading, StateBadge,
-    UserData,
+    Stepper, UserData,
 };
 use crate::time::When;
 use leptos::prelude::*;
@@ -15,6 +15,26 @@ use tessera_process::dto::{
     CascadeLine, ProcessInput, ProcessPreview, ProcessSubject, TempCardRow,
 };
 use tessera_process::{ObjectKind, ProcessId, RevocationReason, UserState};
+
+/// The steps of every process page, as the guides walk them.
+pub(crate) const PROCESS_STEPS: &[&str] = &["Data", "Options", "Next", "Outcome"];
+
+/// The step a process page is at: the options until Next is pressed, Next while it runs, the
+/// outcome once `done`.
+pub(crate) fn process_step(
+    done: impl Fn() -> bool + Send + Sync + 'static,
+    pending: Memo<bool>,
+) -> Signal<usize> {
+    Signal::derive(move || {
+        if done() {
+            3
+        } else if pending.get() {
+            2
+        } else {
+            1
+        }
+    })
+}
 
 pub(crate) fn holder(c: &TempCardRow) -> String {
     match (&c.user, &c.assigned_until) {
@@ -36,9 +56,9 @@ fn Cascade(lines: Vec<CascadeLine>) -> impl IntoView {
                 {lines.into_iter().map(|l| view! {
                     <tr>
                         <td>{format!("{} {}", l.kind.label(), l.id)}</td>
-                        <td>{l.from.as_str()}</td>
-                        <td>{l.to.as_str()}</td>
-                        <td><code>{l.process.as_str()}</code></td>
+                        <td><StateBadge name=l.from.as_str() label=l.from.label()/></td>
+                        <td><StateBadge name=l.to.as_str() label=l.to.label()/></td>
+                        <td title=l.process.as_str()>{l.process.def().name}</td>
                     </tr>
                 }).collect_view()}
             </tbody>
@@ -131,8 +151,13 @@ pub fn ProcessPage(kind: ObjectKind) -> impl IntoView {
     let reason = RwSignal::new(String::new());
     let user = RwSignal::new(String::new());
     let noun = kind.noun();
+    let step = process_step(
+        move || matches!(run.value().get(), Some(Ok(_))),
+        run.pending(),
+    );
     view! {
         <section>
+            <Stepper steps=PROCESS_STEPS current=step/>
             {move || match run.value().get() {
                 Some(Ok(out)) => view! {
                     <h1>"Done"</h1>
@@ -208,7 +233,7 @@ pub fn ProcessPage(kind: ObjectKind) -> impl IntoView {
                                                 },
                                                 once: once.get(),
                                             }); })/>
-                                        <A href=object_href(kind, object_id)>"Cancel"</A>
+                                        <A href=object_href(kind, object_id) attr:class="button cancel">"Cancel"</A>
                                     </p>
                                 }.into_any()
                             }

@@ -1,7 +1,8 @@
 use crate::api::{preview_request_card, RequestCard};
 use crate::components::id_param;
 use crate::components::UserData;
-use crate::components::{submission_key, ErrorBox, Loading, StateBadge};
+use crate::components::{submission_key, ErrorBox, Loading, StateBadge, Stepper};
+use crate::pages::process::{process_step, PROCESS_STEPS};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use tessera_process::dto::OptionInForce;
@@ -42,8 +43,13 @@ pub fn RequestCardPage(#[prop(optional)] external: bool) -> impl IntoView {
     let preview = Resource::new(id, move |id| preview_request_card(id, Some(external)));
     let request = ServerAction::<RequestCard>::new();
     let once = submission_key();
+    let step = process_step(
+        move || matches!(request.value().get(), Some(Ok(_))),
+        request.pending(),
+    );
     view! {
         <section>
+            <Stepper steps=PROCESS_STEPS current=step/>
             <h1>{if external { "Order card" } else { "Request card" }}</h1>
             {move || match request.value().get() {
                 Some(Ok(out)) => view! {
@@ -97,7 +103,7 @@ pub fn RequestCardPage(#[prop(optional)] external: bool) -> impl IntoView {
                                         >
                                             "Next"
                                         </button>
-                                        <A href=format!("/users/{user_id}") attr:class="button">"Cancel"</A>
+                                        <A href=format!("/users/{user_id}") attr:class="button cancel">"Cancel"</A>
                                     </p>
                                 }.into_any()
                             }

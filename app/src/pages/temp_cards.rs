@@ -2,14 +2,18 @@
 //! page (with Initialize temporary card and Reconcile), and Abort order / Assign / Withdraw /
 //! Extend / Lock temporary card (Next / Cancel, then the outcome).
 
-use crate::api::{fetch_temp_card_page, temp_cards, OrderTempCards, RequestTempCards};
+use crate::api::{fetch_temp_card_page, quick_search, OrderTempCards, RequestTempCards};
 use crate::components::id_param;
-use crate::components::{counted, loaded, submission_key, CommandList, ErrorBox, StateBadge};
+use crate::components::{
+    counted, loaded, submission_key, CommandPanel, ErrorBox, Loading, StateBadge,
+};
+use crate::pages::lists::ObjectTable;
 use crate::pages::process::holder;
 use crate::time::When;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use tessera_process::{ObjectKind, TempCardState};
+use tessera_process::lists::Sort;
+use tessera_process::{ObjectKind, State, TempCardState};
 
 #[component]
 pub fn TempCardsPage() -> impl IntoView {
@@ -31,68 +35,106 @@ pub fn TempCardsPage() -> impl IntoView {
     // Empty: a count is typed, never a click away from ten cards.
     let count = RwSignal::new(String::new());
     let order_count = RwSignal::new(String::new());
+    // The list: a Status, an order and a page, refetched after a request or an order.
+    let status = RwSignal::new(String::new());
+    let offset = RwSignal::new(0u64);
+    let sort = RwSignal::new(Sort::default());
     let list = Resource::new(
-        move || (request.version().get(), order.version().get()),
-        |_| temp_cards(String::new()),
+        move || {
+            (
+                (request.version().get(), order.version().get()),
+                status.get(),
+                (offset.get(), sort.get()),
+            )
+        },
+        |(_, status, (offset, sort))| {
+            let state = TempCardState::parse(&status).map(State::TempCard);
+            quick_search(
+                ObjectKind::TempCard,
+                state,
+                String::new(),
+                offset,
+                Some(sort),
+            )
+        },
     );
     view! {
         <section>
             <h1>"Temporary cards"</h1>
-            <form class="inline-form" on:submit=move |ev| {
-                ev.prevent_default();
-                match count.get_untracked().trim().parse::<u32>() {
-                    Ok(n) => { request.dispatch(RequestTempCards { count: n, once: once.get() }); }
-                    Err(_) => { request.value().set(Some(Err(tessera_process::AppError::bad_request("Enter how many cards, as a number.")))); }
-                }
-            }>
-                <label for="count"><strong>"Request temporary cards"</strong></label>
-                <input id="count" name="count" inputmode="numeric" data-testid="count" placeholder="how many" required
-                    prop:value=move || count.get() on:input=move |ev| count.set(event_target_value(&ev))/>
-                <button type="submit" class="primary" data-testid="request-temp-cards" disabled=move || request.pending().get()>"Request"</button>
-            </form>
-            {move || request.value().get().map(|r| match r {
-                Ok(ids) => view! { <p class="outcome" role="status" data-testid="requested">{format!("{} requested. Produce them on the BATCH ORDERS page.", counted(ids.len(), "temporary card"))}</p> }.into_any(),
-                Err(e) => view! { <ErrorBox error=e/> }.into_any(),
-            })}
-            <p><A href="/batch-orders">"BATCH ORDERS: Issue multiple temporary cards"</A></p>
-            <form class="inline-form" on:submit=move |ev| {
-                ev.prevent_default();
-                match order_count.get_untracked().trim().parse::<u32>() {
-                    Ok(n) => { order.dispatch(OrderTempCards { count: n, once: order_once.get() }); }
-                    Err(_) => { order.value().set(Some(Err(tessera_process::AppError::bad_request("Enter how many cards, as a number.")))); }
-                }
-            }>
-                <label for="order-count"><strong>"Order temporary cards from the bureau"</strong></label>
-                <input id="order-count" name="order-count" inputmode="numeric" data-testid="order-count" placeholder="how many" required
-                    prop:value=move || order_count.get() on:input=move |ev| order_count.set(event_target_value(&ev))/>
-                <button type="submit" data-testid="order-temp-cards" disabled=move || order.pending().get()>"Order"</button>
-            </form>
-            {move || order.value().get().map(|r| match r {
-                Ok((n, state)) => view! { <p class="outcome" role="status" data-testid="ordered">{
-                    if state == TempCardState::Processing {
-                        format!("{} ordered. They wait (processing) for the next sync with the bureau and can be aborted until then.", counted(n, "temporary card"))
-                    } else {
-                        format!("{} ordered at once: they go to the bureau's outbox now (admin → External production shows the order files).", counted(n, "temporary card"))
+            <div class="row">
+                <form class="card" on:submit=move |ev| {
+                    ev.prevent_default();
+                    match count.get_untracked().trim().parse::<u32>() {
+                        Ok(n) => { request.dispatch(RequestTempCards { count: n, once: once.get() }); }
+                        Err(_) => { request.value().set(Some(Err(tessera_process::AppError::bad_request("Enter how many cards, as a number.")))); }
                     }
-                }</p> }.into_any(),
-                Err(e) => view! { <ErrorBox error=e/> }.into_any(),
-            })}
-            {loaded(list, |cards| view! {
-                <table data-testid="temp-cards">
-                    <thead><tr><th>"Card"</th><th>"State"</th><th>"Holder"</th><th>"Chip"</th><th>"Batch order"</th></tr></thead>
-                    <tbody>
-                        {cards.into_iter().map(|c| view! {
-                            <tr data-testid="temp-card" data-id=c.id>
-                                <td><A href=format!("/temp-cards/{}", c.id)>{c.id}</A></td>
-                                <td><StateBadge name=c.state.as_str() label=c.state.label()/></td>
-                                <td>{holder(&c)}</td>
-                                <td>{c.chip_serial.clone().unwrap_or_default()}</td>
-                                <td>{c.batch_order_id.map(|b| b.to_string()).unwrap_or_default()}</td>
-                            </tr>
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            })}
+                }>
+                    <h2>"Request temporary cards"</h2>
+                    <p class="hint">"Cards to produce here: BATCH ORDERS, Issue multiple temporary cards, encodes or prints them."</p>
+                    <div class="field">
+                        <label for="count">"How many"</label>
+                        <input id="count" name="count" class="short" inputmode="numeric" data-testid="count" required
+                            prop:value=move || count.get() on:input=move |ev| count.set(event_target_value(&ev))/>
+                    </div>
+                    <p class="actions">
+                        <button type="submit" class="primary" data-testid="request-temp-cards" disabled=move || request.pending().get()>"Request"</button>
+                        <A href="/batch-orders">"BATCH ORDERS: Issue multiple temporary cards"</A>
+                    </p>
+                    {move || request.value().get().map(|r| match r {
+                        Ok(ids) => view! { <p class="outcome" role="status" data-testid="requested">{format!("{} requested. Produce them on the BATCH ORDERS page.", counted(ids.len(), "temporary card"))}</p> }.into_any(),
+                        Err(e) => view! { <ErrorBox error=e/> }.into_any(),
+                    })}
+                </form>
+                <form class="card" on:submit=move |ev| {
+                    ev.prevent_default();
+                    match order_count.get_untracked().trim().parse::<u32>() {
+                        Ok(n) => { order.dispatch(OrderTempCards { count: n, once: order_once.get() }); }
+                        Err(_) => { order.value().set(Some(Err(tessera_process::AppError::bad_request("Enter how many cards, as a number.")))); }
+                    }
+                }>
+                    <h2>"Order temporary cards from the bureau"</h2>
+                    <p class="hint">"The bureau produces them; they arrive as produced cards to initialize."</p>
+                    <div class="field">
+                        <label for="order-count">"How many"</label>
+                        <input id="order-count" name="order-count" class="short" inputmode="numeric" data-testid="order-count" required
+                            prop:value=move || order_count.get() on:input=move |ev| order_count.set(event_target_value(&ev))/>
+                    </div>
+                    <p class="actions">
+                        <button type="submit" data-testid="order-temp-cards" disabled=move || order.pending().get()>"Order"</button>
+                    </p>
+                    {move || order.value().get().map(|r| match r {
+                        Ok((n, state)) => view! { <p class="outcome" role="status" data-testid="ordered">{
+                            if state == TempCardState::Processing {
+                                format!("{} ordered. They wait (processing) for the next sync with the bureau and can be aborted until then.", counted(n, "temporary card"))
+                            } else {
+                                format!("{} ordered at once: they go to the bureau's outbox now (admin → External production shows the order files).", counted(n, "temporary card"))
+                            }
+                        }</p> }.into_any(),
+                        Err(e) => view! { <ErrorBox error=e/> }.into_any(),
+                    })}
+                </form>
+            </div>
+            <h2>"All temporary cards"</h2>
+            <form class="filters" on:submit=|ev| ev.prevent_default()>
+                <label>"Status"
+                    <select data-testid="temp-card-state" on:change=move |ev| { status.set(event_target_value(&ev)); offset.set(0); }>
+                        <option value="">"Any"</option>
+                        {TempCardState::ALL.iter().map(|s| view! { <option value=s.as_str()>{s.label()}</option> }).collect_view()}
+                    </select>
+                </label>
+            </form>
+            <Transition fallback=Loading>
+                {move || list.get().map(|r| match r {
+                    Err(e) => view! { <ErrorBox error=e/> }.into_any(),
+                    Ok(f) if f.rows.is_empty() => view! { <p class="empty" data-testid="temp-cards">"No temporary cards."</p> }.into_any(),
+                    Ok(f) => view! {
+                        <ObjectTable kind=ObjectKind::TempCard rows=f.rows total=f.total offset=f.offset testid="temp-cards"
+                            page=Callback::new(move |o| offset.set(o))
+                            sort=sort.get_untracked()
+                            order=Callback::new(move |s| { sort.set(s); offset.set(0); })/>
+                    }.into_any(),
+                })}
+            </Transition>
         </section>
     }
 }
@@ -114,8 +156,7 @@ pub fn TempCardPage() -> impl IntoView {
                         <dt>"Batch order"</dt><dd>{p.card.batch_order_id.map(|b| view! { <A href=format!("/batch-orders/{b}")>{b}</A> })}</dd>
                         <dt>"Requested"</dt><dd><When at=p.card.created_at.clone()/></dd>
                     </dl>
-                    <h2>"What do you want to do?"</h2>
-                    <CommandList commands=p.commands.clone() href=move |pr| format!("/temp-cards/{card_id}/process/{}", pr.as_str())/>
+                    <CommandPanel noun="temporary card" commands=p.commands.clone() href=move |pr| format!("/temp-cards/{card_id}/process/{}", pr.as_str())/>
                     <h2>"Certificates"</h2>
                     <p>{format!("{} certificates", p.certificates.len())}</p>
                     <ul data-testid="certificates">

@@ -61,16 +61,7 @@ pub fn UserPage() -> impl IntoView {
                         <crate::pages::people::UserDecision user=p.user.clone()/>
                         {p.pending_change.clone().map(|change| view! { <crate::pages::people::PendingChangePanel change/> })}
                     </div>
-                    <aside class="commands">
-                        <h2>"What do you want to do?"</h2>
-                        {if p.commands.is_empty() {
-                            view! { <p class="muted">"Nothing can be done for this user in this state."</p> }.into_any()
-                        } else {
-                            view! {
-                                <crate::components::CommandList commands=p.commands href=move |process| command_href(process, user_id)/>
-                            }.into_any()
-                        }}
-                    </aside>
+                    <crate::components::CommandPanel noun="user" commands=p.commands href=move |process| command_href(process, user_id)/>
                 </div>
                 <h2>"Cards"</h2>
                 <CardList cards=p.cards/>
