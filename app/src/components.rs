@@ -6,7 +6,7 @@ use crate::Auth;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use tessera_process::dto::SessionInfo;
-use tessera_process::Role;
+use tessera_process::{ObjectKind, Role};
 
 /// An error as a person reads it. Signed out (or the session ended), the browser goes to the
 /// sign-in page, which brings the person back here afterwards.
@@ -293,13 +293,20 @@ fn QuickSearch() -> impl IntoView {
         });
         on_cleanup(move || handle.remove());
     }
+    let kind = RwSignal::new(ObjectKind::User);
     view! {
         <leptos_router::components::Form method="GET" action="/search" attr:class="quick-search quick" attr:role="search">
-            <select name="kind" aria-label="Quick search kind" data-testid="quick-search-kind">
+            <select name="kind" aria-label="Quick search kind" data-testid="quick-search-kind"
+                on:change=move |ev| if let Some(k) = ObjectKind::parse(&event_target_value(&ev)) { kind.set(k) }>
                 {tessera_process::lists::SEARCH_KINDS.iter().map(|k| view! {
                     <option value=k.as_str()>{k.label()}</option>
                 }).collect_view()}
             </select>
+            // "In the Quick search drop-down list, select Mobile ID. Select User in the drop-down
+            // menu and select the user that shall have a mobile ID."
+            <Show when=move || kind.get() == ObjectKind::MobileId>
+                <crate::pages::search::FindBy/>
+            </Show>
             <input type="search" name="q" aria-label="Quick search" placeholder="Quick search ( / )"
                 data-testid="quick-search" node_ref=input/>
         </leptos_router::components::Form>
@@ -469,7 +476,9 @@ pub fn Stepper(
     }
 }
 
-/// "What do you want to do?": the processes offered, each a link `href` builds.
+/// The id of the reader panel an encoding command leads to.
+pub const ENCODE_PANEL: &str = "encode";
+
 /// "What do you want to do?": the processes the object's state allows, each a button that opens
 /// its page, and never an empty panel: without any it says so.
 #[component]
@@ -492,8 +501,25 @@ pub fn CommandPanel(
     } else {
         view! {
             <nav class="commands" aria-label="What do you want to do?" data-testid="commands">
-                {commands.into_iter().map(|c| view! {
-                    <A href=href(c.process) attr:class="button" attr:data-process=c.process.as_str()>{c.name}</A>
+                {commands.into_iter().map(|c| {
+                    // An encoding process is carried out in the reader panel further down the
+                    // page ("click Initialize temporary card", then Next there): the button takes
+                    // the focus there, so that the keyboard goes on from the panel.
+                    if c.process.def().handler == tessera_process::Handler::Encode {
+                        view! {
+                            <button type="button" data-process=c.process.as_str() on:click=move |_| {
+                                if let Some(panel) = document().get_element_by_id(ENCODE_PANEL) {
+                                    if let Ok(panel) = leptos::wasm_bindgen::JsCast::dyn_into::<leptos::web_sys::HtmlElement>(panel) {
+                                        let _ = panel.focus();
+                                    }
+                                }
+                            }>{c.name}</button>
+                        }.into_any()
+                    } else {
+                        view! {
+                            <A href=href(c.process) attr:class="button" attr:data-process=c.process.as_str()>{c.name}</A>
+                        }.into_any()
+                    }
                 }).collect_view()}
             </nav>
         }

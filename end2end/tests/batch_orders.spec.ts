@@ -55,6 +55,23 @@ test('Issue multiple cards: approved personal cards found with their holders, en
   await expect(cards.nth(1)).toHaveAttribute('data-state', 'issued', { timeout: 60_000 });
   await expect(page.getByTestId('batch-message')).toContainText('Production finished');
   await expect(cards.getByTestId('pin').nth(1)).toHaveText(/^\d{6}$/);
+  const firstPin = await cards.getByTestId('pin').nth(0).textContent();
+
+  // Elena's card was printed wrongly: Repeat production makes it again on a new blank, after
+  // a question, because what the first card held is revoked.
+  await expect(page.getByTestId('again')).toHaveCount(2);
+  await expect(page.getByTestId('repeat')).toBeDisabled();
+  await cards.nth(0).getByTestId('again').check();
+  await card.remove();
+  card.insert(6_400_003);
+  await page.getByTestId('repeat').click();
+  await expect(page.getByRole('alertdialog')).toContainText('revoked (superseded)');
+  await confirm(page, 'Yes, repeat production');
+  // The new card's PIN replaces the first one once it is encoded.
+  await expect(cards.getByTestId('pin').nth(0)).not.toHaveText(firstPin ?? '', { timeout: 60_000 });
+  await expect(cards.getByTestId('pin').nth(0)).toHaveText(/^\d{6}$/);
+  await expect(page.getByTestId('batch-message')).toContainText('Production finished');
+  await expect(cards.nth(0)).toHaveAttribute('data-state', 'issued');
   await page.getByTestId('complete').click();
   await confirm(page, 'Yes, complete order');
   await expect(page.getByTestId('batch-data')).toHaveAttribute('data-state', 'completed');

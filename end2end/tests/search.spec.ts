@@ -44,3 +44,26 @@ test('a self-service account has no Quick search, and the search is refused to i
   await open(page, '/search?kind=user&q=a');
   await expect(page.getByRole('alert')).toContainText('may not search');
 });
+
+test('a list is ordered by the column whose heading is clicked, and again the other way', async ({ page }) => {
+  await signIn(page, 'operator');
+  await open(page, '/search?kind=user');
+  const results = page.getByTestId('search-results');
+  const holder = results.getByRole('columnheader', { name: 'Holder' });
+  const initials = async () =>
+    (await results.getByTestId('list-row').locator('td:nth-child(2)').allTextContents()).map((t) => t.trim().charAt(0).toLowerCase());
+  // Newest first until a heading is clicked.
+  await expect(results.getByRole('columnheader', { name: 'Object' })).toHaveAttribute('aria-sort', 'descending');
+  await holder.getByRole('button').click();
+  await expect(holder).toHaveAttribute('aria-sort', 'ascending');
+  let seen = await initials();
+  expect(seen.length).toBeGreaterThan(10);
+  expect(seen).toEqual([...seen].sort());
+  await holder.getByRole('button').click();
+  await expect(holder).toHaveAttribute('aria-sort', 'descending');
+  seen = await initials();
+  expect(seen).toEqual([...seen].sort().reverse());
+  // Certificates have no holder of their own: that heading is not a button.
+  await open(page, '/search?kind=certificate');
+  await expect(page.getByTestId('search-results').getByRole('columnheader', { name: 'Holder' }).getByRole('button')).toHaveCount(0);
+});

@@ -229,7 +229,10 @@ test('Order temporary cards from the bureau: abort while queued, not once ordere
   insertCard(6_200_001);
   await expect(readerLine(page)).toContainText('blank');
   await readerLine(page).getByRole('radio').check();
-  await panel.getByRole('button', { name: 'Initialize temporary card' }).click();
+  // "Select the card you want to initialize and click Initialize temporary card. Click Next."
+  await page.getByRole('button', { name: 'Initialize temporary card' }).click();
+  await expect(panel).toBeFocused();
+  await panel.getByRole('button', { name: 'Next' }).click();
   await expect(page.getByTestId('job-outcome')).toContainText('initialized and unassigned', { timeout: 60_000 });
   await expect(page.getByTestId('pin-value')).toHaveText(/^\d{6}$/);
   await expect(page.getByTestId('temp-card-data')).toContainText('Unassigned');

@@ -87,10 +87,13 @@ impl Handler {
         !matches!(self, Handler::NotYet)
     }
 
-    /// Offered as a link in "What do you want to do?" (the reader panel offers the encoding
-    /// processes; the Requests list and BATCH ORDERS page offer theirs).
+    /// Offered in "What do you want to do?" (an encoding process leads to the reader panel of
+    /// the object's page; the Requests list and BATCH ORDERS page offer theirs).
     pub const fn is_offered_as_link(self) -> bool {
-        matches!(self, Handler::Lifecycle | Handler::Request)
+        matches!(
+            self,
+            Handler::Lifecycle | Handler::Request | Handler::Encode
+        )
     }
 }
 
@@ -240,7 +243,7 @@ pub const CATALOGUE: &[ProcessDef] = &[
     p(P::TempCardsProcExtend,                  "Extend temporary card",          Lifecycle,  TempCards, Object(K::TempCard),      &[State::TempCard(T::Assigned)],                                                                       Operator,    OP).command(true),
     p(P::TempCardsProcLock,                    "Lock temporary card",            Lifecycle,  TempCards, Object(K::TempCard),      &[State::TempCard(T::Assigned), State::TempCard(T::Unassigned)],                                       Operator,    OP).command(true),
     p(P::TempCardsBatchExpire,                 "Expire temporary cards",         Sweep,      TempCards, Schedule(K::TempCard),    &[State::TempCard(T::Assigned)],                                                                       Scheduler,   SYSTEM),
-    p(P::MobileIDProcSupplyMobileIDForUser,    "Supply mobile ID",               Request,    MobileId,  Object(K::User),          USER_ACTIVE,                                                                                           Operator,    OP).command(false).mapping("MobileIDMapUserToMobileID"),
+    p(P::MobileIDProcSupplyMobileIDForUser,    "Supply mobile ID for user",      Request,    MobileId,  Object(K::User),          USER_ACTIVE,                                                                                           Operator,    OP).command(false).mapping("MobileIDMapUserToMobileID"),
     p(P::MobileIDSelfServiceProcGet,           "Get mobile ID",                  Request,    MobileId,  Object(K::User),          USER_ACTIVE,                                                                                           SelfService, SELF).command(false),
     p(P::MobileIDProcLockForOperator,          "Lock mobile ID",                 Lifecycle,  MobileId,  Object(K::MobileId),      &[State::MobileId(M::Registered), State::MobileId(M::Active), State::MobileId(M::Inactive)],           Operator,    OP).command(true),
     p(P::MobileIDProcDeactivate,               "Deactivate mobile ID",           Lifecycle,  MobileId,  Object(K::MobileId),      &[State::MobileId(M::Active)],                                                                         Operator,    OP).command(true),

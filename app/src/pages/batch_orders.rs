@@ -355,13 +355,17 @@ pub fn BatchOrderPage() -> impl IntoView {
             <p class="actions">
                 {(!running && (state == BatchOrderState::Open || (state == BatchOrderState::InProduction && requested > 0)))
                     .then(|| button(Action::Next, "Next", "next", true, true))}
-                {(!running && repeatable > 0).then(|| view! {
-                    <Confirm label="Repeat production" test_id="repeat"
-                        disabled=Signal::derive(move || blocked() || again.with(|a| a.is_empty()))
-                        // Making a produced card again ends the one made before: that asks first.
-                        question=(repeatable > failed).then(|| "Repeat production makes the ticked cards again on new blank cards. A ticked card that was produced has its certificates revoked (superseded): the card made before no longer works. Go on?".to_string())
-                        yes="Yes, repeat production"
-                        on_run=Callback::new(move |_| act(Action::Repeat, batch, version, kind))/>
+                {(!running && repeatable > 0).then(|| {
+                    // Making a produced card again ends the one made before: that asks first.
+                    let produced: BTreeSet<i64> = v.cards.iter().filter(|c| c.repeatable && !c.failed).map(|c| c.id).collect();
+                    let takes_back = Memo::new(move |_| again.with(|a| a.iter().any(|id| produced.contains(id))));
+                    move || view! {
+                        <Confirm label="Repeat production" test_id="repeat"
+                            disabled=Signal::derive(move || blocked() || again.with(|a| a.is_empty()))
+                            question=takes_back.get().then(|| "Repeat production makes the ticked cards again on new blank cards. A ticked card that was produced has its certificates revoked (superseded): the card made before no longer works. Go on?".to_string())
+                            yes="Yes, repeat production"
+                            on_run=Callback::new(move |_| act(Action::Repeat, batch, version, kind))/>
+                    }
                 })}
                 {(!running && state == BatchOrderState::InProduction && requested == 0).then(|| view! {
                     <Confirm label="Complete order" test_id="complete" disabled=busy

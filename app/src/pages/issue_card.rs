@@ -298,7 +298,8 @@ pub fn IssueCardPanel(
                 let can_issue = p.can_issue;
                 let title = p.title.clone();
                 view! {
-                    <section class="issue-card" data-testid="issue-card">
+                    <section class="issue-card" data-testid="issue-card" id=crate::components::ENCODE_PANEL tabindex="-1"
+                        aria-label=title.clone()>
                         // Without the process to start, the panel is there for the card's jobs.
                         <h2>{if can_issue { title.clone() } else { "Encoding".to_string() }}</h2>
                         {can_issue.then(|| view! {
@@ -325,8 +326,8 @@ pub fn IssueCardPanel(
                                                 Err(e) => { error.try_set(Some(error_text(&e))); },
                                             }
                                         });
-                                    }>{title}</button>
-                                <span class="muted">" Insert the card, choose its reader, then start."</span>
+                                    }>"Next"</button>
+                                <span class="muted">" Insert the card, choose its reader, then Next."</span>
                             </p>
                         })}
                         {jobs_table(&p, chosen, reconciled, refresh)}

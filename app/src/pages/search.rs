@@ -11,6 +11,22 @@ use leptos_router::hooks::use_query_map;
 use tessera_process::lists::{Sort, SEARCH_KINDS};
 use tessera_process::{AppError, ObjectKind, State};
 
+/// The `by` of a search for mobile IDs that lists their users: "select Mobile ID. Select User
+/// in the drop-down menu and select the user that shall have a mobile ID" (Supply mobile ID for
+/// user is then on the user's page).
+pub const BY_USER: &str = "user";
+
+/// Mobile IDs found by their user (the guide's way, the default) or by themselves.
+#[component]
+pub fn FindBy(#[prop(optional, into)] chosen: Signal<String>) -> impl IntoView {
+    view! {
+        <select name="by" aria-label="Find mobile IDs by" data-testid="find-by">
+            <option value=BY_USER selected=move || chosen.get() != "mobile_id">"User"</option>
+            <option value="mobile_id" selected=move || chosen.get() == "mobile_id">"Mobile ID"</option>
+        </select>
+    }
+}
+
 #[component]
 pub fn SearchPage() -> impl IntoView {
     let query = use_query_map();
@@ -21,11 +37,20 @@ pub fn SearchPage() -> impl IntoView {
     });
     let state = Memo::new(move |_| query.with(|q| q.get("state")).unwrap_or_default());
     let text = Memo::new(move |_| query.with(|q| q.get("q")).unwrap_or_default());
+    let by = Memo::new(move |_| query.with(|q| q.get("by")).unwrap_or_default());
+    // What is listed: mobile IDs found by their user list the users.
+    let listed = Memo::new(move |_| {
+        if kind.get() == ObjectKind::MobileId && by.get() == BY_USER {
+            ObjectKind::User
+        } else {
+            kind.get()
+        }
+    });
     let offset = RwSignal::new(0u64);
     let sort = RwSignal::new(Sort::default());
     // Another search starts at its first page, newest first.
     Effect::new(move |_| {
-        kind.track();
+        listed.track();
         state.track();
         text.track();
         offset.set(0);
@@ -76,20 +101,26 @@ pub fn SearchPage() -> impl IntoView {
                         }).collect_view()}
                     </select>
                 </label>
+                <Show when=move || chosen.get() == ObjectKind::MobileId>
+                    <label>"Find by " <FindBy chosen=Signal::derive(move || by.get())/></label>
+                </Show>
                 <label>"Search for "
                     <input type="search" name="q" prop:value=move || text.get()
                         placeholder="Id, name, UPN, employee id or serial"/>
                 </label>
                 <button type="submit" class="primary">"Search"</button>
             </Form>
+            <Show when=move || listed.get() != kind.get()>
+                <p class="hint" data-testid="find-by-user">"Users who match: open the user that shall have a mobile ID and click Supply mobile ID for user."</p>
+            </Show>
             <Transition fallback=Loading>
                 {move || found.get().map(|r| match r {
                     Err(e) => view! { <ErrorBox error=e/> }.into_any(),
                     Ok(f) if f.rows.is_empty() => view! {
-                        <p class="muted" data-testid="search-empty">{format!("No {} matches.", kind.get_untracked().label().to_lowercase())}</p>
+                        <p class="muted" data-testid="search-empty">{format!("No {} matches.", listed.get_untracked().label().to_lowercase())}</p>
                     }.into_any(),
                     Ok(f) => view! {
-                        <ObjectTable kind=kind.get_untracked() rows=f.rows total=f.total offset=f.offset testid="search-results"
+                        <ObjectTable kind=listed.get_untracked() rows=f.rows total=f.total offset=f.offset testid="search-results"
                             page=Callback::new(move |o| offset.set(o))
                             sort=sort.get_untracked()
                             order=Callback::new(move |s| { sort.set(s); offset.set(0); })/>

@@ -149,23 +149,20 @@ pub fn TempCardPage() -> impl IntoView {
                 let card_id = p.card.id;
                 view! {
                     <h1>{format!("Temporary card {card_id}")}</h1>
-                    <dl class="data" data-testid="temp-card-data">
-                        <dt>"State"</dt><dd><StateBadge name=p.card.state.as_str() label=p.card.state.label()/></dd>
-                        <dt>"Holder"</dt><dd data-testid="holder">{holder(&p.card)}</dd>
-                        <dt>"Chip serial"</dt><dd>{p.card.chip_serial.clone().unwrap_or_else(|| "not encoded".into())}</dd>
-                        <dt>"Batch order"</dt><dd>{p.card.batch_order_id.map(|b| view! { <A href=format!("/batch-orders/{b}")>{b}</A> })}</dd>
-                        <dt>"Requested"</dt><dd><When at=p.card.created_at.clone()/></dd>
-                    </dl>
-                    <CommandPanel noun="temporary card" commands=p.commands.clone() href=move |pr| format!("/temp-cards/{card_id}/process/{}", pr.as_str())/>
+                    <div class="columns">
+                        <dl class="data" data-testid="temp-card-data">
+                            <dt>"State"</dt><dd><StateBadge name=p.card.state.as_str() label=p.card.state.label()/></dd>
+                            <dt>"Holder"</dt><dd data-testid="holder">{holder(&p.card)}</dd>
+                            <dt>"Chip serial"</dt><dd>{p.card.chip_serial.clone().unwrap_or_else(|| "not encoded".into())}</dd>
+                            <dt>"Batch order"</dt><dd>{p.card.batch_order_id.map(|b| view! { <A href=format!("/batch-orders/{b}")>{b}</A> })}</dd>
+                            <dt>"Requested"</dt><dd><When at=p.card.created_at.clone()/></dd>
+                        </dl>
+                        <CommandPanel noun="temporary card" commands=p.commands.clone() href=move |pr| format!("/temp-cards/{card_id}/process/{}", pr.as_str())/>
+                    </div>
                     <h2>"Certificates"</h2>
-                    <p>{format!("{} certificates", p.certificates.len())}</p>
-                    <ul data-testid="certificates">
-                        {p.certificates.iter().map(|c| view! { <li>{format!("{} — {} ({})", c.profile, c.subject, c.state.as_str())}</li> }).collect_view()}
-                    </ul>
+                    <crate::pages::certificates::CertificatesPanel certificates=p.certificates.clone()/>
                     <h2>"History"</h2>
-                    <ul class="history">
-                        {p.history.iter().map(|h| view! { <li><When at=h.at.clone()/>" "{h.actor.clone()}": "{h.detail.clone()}</li> }).collect_view()}
-                    </ul>
+                    <crate::components::HistoryTable history=p.history.clone()/>
                 }
             })}
         </section>

@@ -63,7 +63,8 @@ pub fn open(reader: &str, exclusive: bool) -> Result<(Piv<PcscTransport>, Vec<u8
     } else {
         ShareMode::Shared
     };
-    // The monitor may be reading a newly inserted card for a moment: wait for it, briefly.
+    // The monitor (or another application) may be reading a newly inserted card for a moment:
+    // wait for it, briefly.
     let mut tries = 0;
     let card = loop {
         match ctx.connect(&name, mode, Protocols::ANY) {
@@ -134,7 +135,11 @@ impl Identity {
     }
 }
 
-/// The monitor's probe of a newly inserted card: shared access, a handful of APDUs.
+/// The monitor's probe of a newly inserted card: a handful of APDUs, with the card to itself.
+/// Shared, another application reading the card at the same moment (another Tessera server on
+/// the machine, OpenSC) could slip its commands between a GET DATA and its GET RESPONSEs, and
+/// the card, which keeps one response chain, would answer the probe with the other's data or
+/// 6985; the monitor would then show the card as unreadable until it is reinserted.
 pub fn probe(reader: &str, atr: &[u8]) -> CardInReader {
     let mut out = CardInReader {
         atr: hex::encode_upper(atr),
@@ -144,7 +149,7 @@ pub fn probe(reader: &str, atr: &[u8]) -> CardInReader {
         blank: None,
         note: None,
     };
-    match open(reader, false) {
+    match open(reader, true) {
         Ok((mut p, _)) => {
             out.piv = true;
             match identify(&mut p) {
