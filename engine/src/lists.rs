@@ -118,7 +118,7 @@ struct Orderable<E: EntityTrait> {
 
 /// The common name of the person `person_id` (a column of `table`) names, as an expression to
 /// order by: a correlated subquery, so that the page is still one query.
-fn holder_name<E: EntityTrait, C: ColumnTrait>(table: E, person_id: C) -> SimpleExpr {
+pub(crate) fn holder_name<E: EntityTrait, C: ColumnTrait>(table: E, person_id: C) -> SimpleExpr {
     let name = Query::select()
         .column(person::Column::CommonName)
         .from(person::Entity)

@@ -9,6 +9,7 @@ use tessera_engine::objects;
 use tessera_engine::objects::card::Decision;
 use tessera_engine::objects::user::page;
 use tessera_engine::{audit, enablement, options, Engine, EngineError};
+use tessera_process::lists::{Sort, SortBy, PAGE};
 use tessera_process::{CardState, ErrorKind, OptionsPackage, ProcessId, State, UserState};
 
 /// Cards made by Request card and its decisions (the demo data's issued cards are not counted).
@@ -53,7 +54,10 @@ async fn request_with_approval_waits_for_an_approver(e: Engine) {
     );
 
     let approver = caller(&e, "approver").await;
-    let list = objects::card::requests(&e, &approver).await.unwrap();
+    let list = objects::card::requests(&e, &approver, (0, None))
+        .await
+        .unwrap()
+        .rows;
     let row = list
         .iter()
         .find(|r| r.card_id == out.card_id)
@@ -66,9 +70,10 @@ async fn request_with_approval_waits_for_an_approver(e: Engine) {
     let stored = stored_card(&e, out.card_id).await;
     assert_eq!((stored.state.as_str(), stored.version), ("approved", 2));
     assert_eq!(stored.decided_by, Some(approver.account_id));
-    assert!(objects::card::requests(&e, &approver)
+    assert!(objects::card::requests(&e, &approver, (0, None))
         .await
         .unwrap()
+        .rows
         .iter()
         .all(|r| r.card_id != out.card_id));
     assert!(audit::verify(&e.db).await.unwrap() >= 3);
@@ -112,7 +117,10 @@ async fn an_approver_never_decides_their_own_request(e: Engine) {
     let out = objects::card::request(&e, &sup, u.id, u.version)
         .await
         .unwrap();
-    let rows = objects::card::requests(&e, &sup).await.unwrap();
+    let rows = objects::card::requests(&e, &sup, (0, None))
+        .await
+        .unwrap()
+        .rows;
     assert!(
         rows.iter()
             .find(|r| r.card_id == out.card_id)
@@ -199,14 +207,57 @@ async fn postpone_keeps_the_request_and_moves_it_last(e: Engine) {
             .unwrap(),
         CardState::Requested
     );
-    let rows = objects::card::requests(&e, &ap).await.unwrap();
-    let ids: Vec<i64> = rows.iter().map(|r| r.card_id).collect();
+    let page = objects::card::requests(&e, &ap, (0, None)).await.unwrap();
+    let ids: Vec<i64> = page.rows.iter().map(|r| r.card_id).collect();
     assert_eq!(ids, vec![second.card_id, first.card_id]);
-    assert!(rows[1]
+    assert_eq!(page.total, 2);
+    assert!(page.rows[1]
         .postponed
         .as_deref()
         .unwrap()
         .starts_with("postponed by Astrid Approver"));
+    // Ordered by the card, newest first, or by the user's name (Farid before Greta); a page
+    // further on is empty; a state to order by is a bad request.
+    let ordered = |by, descending| {
+        let (e, ap) = (e.clone(), ap.clone());
+        async move {
+            objects::card::requests(&e, &ap, (0, Some(Sort { by, descending })))
+                .await
+                .unwrap()
+                .rows
+                .iter()
+                .map(|r| r.card_id)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        ordered(SortBy::Object, true).await,
+        vec![second.card_id, first.card_id]
+    );
+    assert_eq!(
+        ordered(SortBy::Holder, false).await,
+        vec![first.card_id, second.card_id]
+    );
+    assert_eq!(
+        ordered(SortBy::Holder, true).await,
+        vec![second.card_id, first.card_id]
+    );
+    let beyond = objects::card::requests(&e, &ap, (PAGE, None))
+        .await
+        .unwrap();
+    assert!(beyond.rows.is_empty() && beyond.total == 2);
+    let state = Sort {
+        by: SortBy::State,
+        descending: false,
+    };
+    let err = objects::card::requests(&e, &ap, (0, Some(state)))
+        .await
+        .unwrap_err();
+    assert_eq!(refusal(&err), bad("sort"), "{err}");
+    let err = objects::card::requests(&e, &ap, (u64::MAX, None))
+        .await
+        .unwrap_err();
+    assert_eq!(refusal(&err), bad("offset"), "{err}");
 }
 
 async fn refusals_change_nothing(e: Engine) {
@@ -236,7 +287,9 @@ async fn refusals_change_nothing(e: Engine) {
         .await
         .unwrap_err();
     assert!(matches!(err, EngineError::Forbidden(_)), "{err}");
-    let err = objects::card::requests(&e, &op).await.unwrap_err();
+    let err = objects::card::requests(&e, &op, (0, None))
+        .await
+        .unwrap_err();
     assert!(matches!(err, EngineError::Forbidden(_)), "{err}");
 
     let err = objects::card::request(&e, &op, 999_999, 1)

@@ -160,6 +160,15 @@ pub struct RequestCardOutcome {
     pub options_version: i64,
 }
 
+/// One page of the approver's Requests list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardRequestPage {
+    /// The number of requests waiting, beyond this page too.
+    pub total: u64,
+    pub offset: u64,
+    pub rows: Vec<CardRequestRow>,
+}
+
 /// A line of the approver's Requests list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CardRequestRow {

@@ -104,7 +104,8 @@ async fn refusals_carry_their_status_and_hostile_requests_change_nothing() {
     );
     let anonymous = c
         .post(format!("{base}/api/card_requests"))
-        .header("content-type", "application/x-www-form-urlencoded")
+        .header("content-type", "application/json")
+        .body(r#"{"offset":0}"#)
         .send()
         .await
         .unwrap();

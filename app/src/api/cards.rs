@@ -45,10 +45,15 @@ pub async fn request_card(
         .map_err(ssr::fail)
 }
 
-#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "card_requests")]
-pub async fn card_requests() -> Result<Vec<CardRequestRow>, AppError> {
+/// The Requests list from `offset`: the queue (oldest first, postponed last) or in the order
+/// `sort`.
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "card_requests", input = leptos::server_fn::codec::Json)]
+pub async fn card_requests(
+    offset: u64,
+    sort: Option<tessera_process::lists::Sort>,
+) -> Result<CardRequestPage, AppError> {
     let (engine, caller) = ssr::context().await?;
-    tessera_engine::objects::card::requests(&engine, &caller)
+    tessera_engine::objects::card::requests(&engine, &caller, (offset, sort))
         .await
         .map_err(ssr::fail)
 }

@@ -4,6 +4,7 @@ use crate::time::When;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use tessera_process::dto::CardRequestRow;
+use tessera_process::lists::{Sort, SortBy, PAGE};
 
 #[component]
 fn RequestRow(row: CardRequestRow, decide: ServerAction<DecideCardRequest>) -> impl IntoView {
@@ -48,7 +49,13 @@ fn RequestRow(row: CardRequestRow, decide: ServerAction<DecideCardRequest>) -> i
 #[component]
 pub fn RequestsPage() -> impl IntoView {
     let decide = ServerAction::<DecideCardRequest>::new();
-    let rows = Resource::new(move || decide.version().get(), |_| card_requests());
+    let offset = RwSignal::new(0u64);
+    // None: the queue (oldest first, postponed last), until a heading is clicked.
+    let sort = RwSignal::new(None::<Sort>);
+    let rows = Resource::new(
+        move || (decide.version().get(), offset.get(), sort.get()),
+        |(_, offset, sort)| card_requests(offset, sort),
+    );
     let users = Resource::new(|| (), |_| requested_users());
     let changes = Resource::new(|| (), |_| pending_user_changes());
     view! {
@@ -62,15 +69,51 @@ pub fn RequestsPage() -> impl IntoView {
             <Transition fallback=Loading>
                 {move || rows.get().map(|r| match r {
                     Err(e) => view! { <ErrorBox error=e/> }.into_any(),
-                    Ok(list) if list.is_empty() => view! { <p class="muted" data-testid="no-requests">"No card requests are waiting."</p> }.into_any(),
-                    Ok(list) => view! {
-                        <table class="list" data-testid="requests">
-                            <thead><tr><th>"Card"</th><th>"User"</th><th>"Profile"</th><th>"Requested by"</th><th>"Decision"</th></tr></thead>
-                            <tbody>
-                                {list.into_iter().map(|row| view! { <RequestRow row decide/> }).collect_view()}
-                            </tbody>
-                        </table>
-                    }.into_any(),
+                    Ok(page) if page.rows.is_empty() => view! { <p class="muted" data-testid="no-requests">"No card requests are waiting."</p> }.into_any(),
+                    Ok(page) => {
+                        let current = sort.get_untracked();
+                        let heading = move |by: SortBy, label: &'static str| {
+                            let aria = match current {
+                                Some(s) if s.by == by => if s.descending { "descending" } else { "ascending" },
+                                _ => "none",
+                            };
+                            view! {
+                                <th aria-sort=aria>
+                                    <button type="button" class="sort" on:click=move |_| {
+                                        let next = match current {
+                                            Some(s) => s.toggled(by),
+                                            None => Sort { by, descending: false },
+                                        };
+                                        sort.set(Some(next));
+                                        offset.set(0);
+                                    }>{label}</button>
+                                </th>
+                            }
+                        };
+                        let (from, shown, total) = (page.offset + 1, page.offset + page.rows.len() as u64, page.total);
+                        let earlier = page.offset.saturating_sub(PAGE);
+                        let (has_earlier, has_more) = (from > 1, shown < total);
+                        view! {
+                            <p data-testid="requests-count">{format!("{from}–{shown} of {total}, ")}{if current.is_none() { "oldest first, postponed last" } else { "in the order chosen" }}</p>
+                            <table class="list" data-testid="requests">
+                                <thead><tr>
+                                    {heading(SortBy::Object, "Card")}{heading(SortBy::Holder, "User")}<th>"Profile"</th>
+                                    {heading(SortBy::Changed, "Requested by")}<th>"Decision"</th>
+                                </tr></thead>
+                                <tbody>
+                                    {page.rows.into_iter().map(|row| view! { <RequestRow row decide/> }).collect_view()}
+                                </tbody>
+                            </table>
+                            <p class="pager">
+                                <Show when=move || has_earlier>
+                                    <button type="button" on:click=move |_| offset.set(earlier)>"Previous"</button>
+                                </Show>
+                                <Show when=move || has_more>
+                                    <button type="button" data-testid="requests-next" on:click=move |_| offset.set(shown)>"Next"</button>
+                                </Show>
+                            </p>
+                        }.into_any()
+                    }
                 })}
             </Transition>
             <h2>"Users waiting for approval"</h2>

@@ -58,12 +58,13 @@ pub fn SearchPage() -> impl IntoView {
     });
     let found = Resource::new(
         move || {
-            (
-                kind.get(),
-                state.get(),
-                text.get(),
-                (offset.get(), sort.get()),
-            )
+            // A mobile ID's Status does not narrow the users listed for it.
+            let state = if listed.get() == kind.get() {
+                state.get()
+            } else {
+                String::new()
+            };
+            (listed.get(), state, text.get(), (offset.get(), sort.get()))
         },
         |(kind, state, text, (offset, sort))| async move {
             let state = match state.as_str() {

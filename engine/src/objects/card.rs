@@ -7,10 +7,15 @@ use crate::objects::user::people::{self, account_names, card_summary};
 use crate::runner::{self, authorize, hold, require_enabled, require_state};
 use crate::Caller;
 use crate::{audit, notifications, options, Engine, EngineError, Result};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, Order, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
-use tessera_process::dto::{CardPage, CardRequestRow, RequestCardOutcome, RequestCardPreview};
+use tessera_process::dto::{
+    CardPage, CardRequestPage, CardRequestRow, RequestCardOutcome, RequestCardPreview,
+};
+use tessera_process::lists::{Sort, SortBy, PAGE};
 use tessera_process::options::cards;
 use tessera_process::transition::find;
 use tessera_process::{CardState, ObjectKind, OptionsPackage, ProcessId, State};
@@ -392,14 +397,50 @@ pub async fn decide(
         .await
 }
 
-/// The approver's Requests list: cards waiting in `requested`, oldest first, postponed last.
-pub async fn requests(engine: &Engine, caller: &Caller) -> Result<Vec<CardRequestRow>> {
+/// The approver's Requests list: cards waiting in `requested`, by default oldest first with the
+/// postponed ones last; ordered by the card (`SortBy::Object`), the user's name (`Holder`) or
+/// when it was requested (`Changed`); a page from `offset`.
+pub async fn requests(
+    engine: &Engine,
+    caller: &Caller,
+    (offset, sort): (u64, Option<Sort>),
+) -> Result<CardRequestPage> {
     authorize(caller, ProcessId::CardsProcApprove.def())?;
-    let cards = card::Entity::find()
-        .filter(card::Column::State.eq(CardState::Requested))
-        .order_by_asc(card::Column::Id)
-        .all(&engine.db)
-        .await?;
+    if i64::try_from(offset).is_err() {
+        return Err(EngineError::bad_input(
+            "offset",
+            format!("There is no page at row {offset}."),
+        ));
+    }
+    let waiting = card::Entity::find().filter(card::Column::State.eq(CardState::Requested));
+    let total = waiting.clone().count(&engine.db).await?;
+    let order = |descending: bool| if descending { Order::Desc } else { Order::Asc };
+    let query = match sort {
+        // The queue: what waits longest first, what an approver put off last.
+        None => waiting
+            .order_by(
+                Expr::col(card::Column::PostponedBy).is_not_null(),
+                Order::Asc,
+            )
+            .order_by_asc(card::Column::Id),
+        Some(s) => {
+            let query = match s.by {
+                SortBy::Object | SortBy::Changed => waiting,
+                SortBy::Holder => waiting.order_by(
+                    crate::lists::holder_name(card::Entity, card::Column::PersonId),
+                    order(s.descending),
+                ),
+                SortBy::State => {
+                    return Err(EngineError::bad_input(
+                        "sort",
+                        "Every request is requested: order them by card, user or time.",
+                    ))
+                }
+            };
+            query.order_by(card::Column::Id, order(s.descending))
+        }
+    };
+    let cards = query.offset(offset).limit(PAGE).all(&engine.db).await?;
     let mut accounts: Vec<i64> = cards.iter().map(|c| c.requested_by).collect();
     accounts.extend(cards.iter().filter_map(|c| c.postponed_by));
     let names = account_names(&engine.db, accounts).await?;
@@ -411,7 +452,7 @@ pub async fn requests(engine: &Engine, caller: &Caller) -> Result<Vec<CardReques
         .into_iter()
         .map(|p| (p.id, p))
         .collect();
-    let mut rows: Vec<CardRequestRow> = cards
+    let rows: Vec<CardRequestRow> = cards
         .iter()
         .filter_map(|c| {
             let p = persons.get(&c.person_id)?;
@@ -435,8 +476,11 @@ pub async fn requests(engine: &Engine, caller: &Caller) -> Result<Vec<CardReques
             })
         })
         .collect();
-    rows.sort_by_key(|r| r.postponed.is_some());
-    Ok(rows)
+    Ok(CardRequestPage {
+        total,
+        offset,
+        rows,
+    })
 }
 
 /// The card page: the card, its user and its history.
