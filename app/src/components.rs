@@ -406,7 +406,7 @@ pub fn Header() -> impl IntoView {
                     {move || session().map(|s| {
                         tessera_process::lists::LISTS
                             .iter()
-                            .filter(|d| d.open_to(&s.roles))
+                            .filter(|d| d.menu && d.open_to(&s.roles))
                             .map(|d| view! { <A href=format!("/lists/{}", d.id.as_str())>{d.title}</A> })
                             .collect_view()
                     })}

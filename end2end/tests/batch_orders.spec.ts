@@ -75,8 +75,16 @@ test('Issue multiple cards: approved personal cards found with their holders, en
   await page.getByTestId('complete').click();
   await confirm(page, 'Yes, complete order');
   await expect(page.getByTestId('batch-data')).toHaveAttribute('data-state', 'completed');
+  const batch = new URL(page.url()).pathname.split('/').pop()!;
+
+  // BATCH ORDERS lists it, newest first, with its cards.
+  const cardHref = (await cards.nth(0).getByRole('link').getAttribute('href'))!;
+  await open(page, '/batch-orders');
+  const listed = page.getByTestId('batches').locator(`[data-testid="list-row"][data-id="${batch}"]`);
+  await expect(listed).toContainText('of cards, 2 cards');
+  await expect(listed.locator('[data-state]')).toHaveAttribute('data-state', 'completed');
 
   // The card page shows it issued, with the chip.
-  await open(page, (await cards.nth(0).getByRole('link').getAttribute('href'))!);
+  await open(page, cardHref);
   await expect(page.getByTestId('card-data').locator('[data-state]')).toHaveAttribute('data-state', 'issued');
 });

@@ -54,6 +54,14 @@ test('request card with approval, then an approver approves it', async ({ page }
 
   await signIn(page, 'approver');
   await open(page, '/requests');
+  // The queue, oldest first; a click on User orders the page by the user's name.
+  await expect(page.getByTestId('requests-count')).toContainText('oldest first, postponed last');
+  const user = page.getByTestId('requests').getByRole('columnheader', { name: 'User' });
+  await user.getByRole('button').click();
+  await expect(user).toHaveAttribute('aria-sort', 'ascending');
+  await expect(page.getByTestId('requests-count')).toContainText('in the order chosen');
+  const names = (await page.getByTestId('requests').locator('tbody tr td:nth-child(2) a').allTextContents()).map((n) => n.charAt(0).toLowerCase());
+  expect(names).toEqual([...names].sort());
   const row = requestRow(page, 'Quinn Quist');
   await expect(row).toContainText('Oscar Operator');
   await row.getByRole('button', { name: 'Approve' }).click();

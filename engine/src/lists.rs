@@ -440,19 +440,29 @@ async fn batch_orders(
         page,
     )
     .await?;
+    let ids: Vec<i64> = found.iter().map(|b| b.id).collect();
+    let counts = crate::objects::batch_order::card_counts(conn, &ids).await?;
     let rows = found
         .into_iter()
         .map(|b| {
             let kind = ObjectKind::parse(&b.object_kind)
                 .map(|k| k.label().to_lowercase())
                 .unwrap_or(b.object_kind.clone());
+            // Cancel order gave the cards back: the batch holds none, and says so.
+            let cards = match counts.get(&b.id).copied().unwrap_or(0) {
+                _ if b.state == tessera_process::BatchOrderState::Cancelled => {
+                    "cards released".to_string()
+                }
+                1 => "1 card".to_string(),
+                n => format!("{n} cards"),
+            };
             row(
                 (ObjectKind::BatchOrder, b.id),
                 format!("Batch order {}", b.id),
                 (ObjectKind::BatchOrder, b.id),
                 None,
                 b.state.into(),
-                format!("of {kind}s"),
+                format!("of {kind}s, {cards}"),
                 b.updated_at,
             )
         })

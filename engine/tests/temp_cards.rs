@@ -304,6 +304,27 @@ async fn a_batch_without_encoding_is_produced_in_one_step(e: Engine) {
     let released = format!("released from batch order {second} (Cancel order)");
     assert!(said.contains(&added.as_str()), "{said:?}");
     assert!(said.contains(&released.as_str()), "{said:?}");
+    // BATCH ORDERS lists both, newest first, with what each holds.
+    let listed = tessera_engine::lists::page(
+        &e,
+        &op,
+        tessera_process::lists::ListId::BatchOrders,
+        0,
+        Default::default(),
+    )
+    .await
+    .unwrap();
+    let detail = |id: i64| {
+        listed
+            .rows
+            .iter()
+            .find(|r| r.id == id)
+            .map(|r| r.detail.clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(listed.rows[0].id, second);
+    assert_eq!(detail(second), "of temporary cards, cards released");
+    assert_eq!(detail(batch), "of temporary cards, 3 cards");
     // One audit record per card and step; the chain holds.
     audit::verify(&e.db).await.unwrap();
 }

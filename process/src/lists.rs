@@ -3,7 +3,7 @@
 //! query, the one server function and the one page serve every row, and the menu offers a row
 //! to the roles it names.
 
-use crate::{CardState, CertificateState, ObjectKind, Role, State, TempCardState};
+use crate::{BatchOrderState, CardState, CertificateState, ObjectKind, Role, State, TempCardState};
 use serde::{Deserialize, Serialize};
 
 macro_rules! lists {
@@ -30,6 +30,7 @@ lists!(
     ExpiredCertificates => "expired-certificates",
     FailedCards => "failed-cards",
     ExpiredTempCards => "expired-temp-cards",
+    BatchOrders => "batch-orders",
 );
 
 /// Rows on one page of a list.
@@ -120,6 +121,8 @@ pub struct ListDef {
     /// Objects in any of these states are listed.
     pub states: &'static [State],
     pub roles: &'static [Role],
+    /// Offered in the menu; otherwise shown on a page of its own (BATCH ORDERS).
+    pub menu: bool,
 }
 
 use ObjectKind as K;
@@ -127,9 +130,10 @@ use Role::{Admin, Operator};
 
 #[rustfmt::skip]
 pub const LISTS: &[ListDef] = &[
-    ListDef { id: ListId::ExpiredCertificates, title: "Expired certificates", purpose: "Certificates past their end date. The credential that holds one needs a new certificate or a new card.", empty: "No certificate has expired.", kind: K::Certificate, states: &[State::Certificate(CertificateState::Expired)], roles: &[Admin, Operator] },
-    ListDef { id: ListId::FailedCards, title: "Failed cards", purpose: "Cards whose encoding failed; their certificates are revoked. Lock the card, or request a new one for the holder.", empty: "No card has failed.", kind: K::Card, states: &[State::Card(CardState::Failed)], roles: &[Operator] },
-    ListDef { id: ListId::ExpiredTempCards, title: "Expired temporary cards", purpose: "Temporary cards whose assignment has ended; withdraw them to use them again.", empty: "No temporary card has expired.", kind: K::TempCard, states: &[State::TempCard(TempCardState::Expired)], roles: &[Operator] },
+    ListDef { id: ListId::ExpiredCertificates, title: "Expired certificates", purpose: "Certificates past their end date. The credential that holds one needs a new certificate or a new card.", empty: "No certificate has expired.", kind: K::Certificate, states: &[State::Certificate(CertificateState::Expired)], roles: &[Admin, Operator], menu: true },
+    ListDef { id: ListId::FailedCards, title: "Failed cards", purpose: "Cards whose encoding failed; their certificates are revoked. Lock the card, or request a new one for the holder.", empty: "No card has failed.", kind: K::Card, states: &[State::Card(CardState::Failed)], roles: &[Operator], menu: true },
+    ListDef { id: ListId::ExpiredTempCards, title: "Expired temporary cards", purpose: "Temporary cards whose assignment has ended; withdraw them to use them again.", empty: "No temporary card has expired.", kind: K::TempCard, states: &[State::TempCard(TempCardState::Expired)], roles: &[Operator], menu: true },
+    ListDef { id: ListId::BatchOrders, title: "Batch orders", purpose: "Every batch order, newest first: open, in production, completed or cancelled.", empty: "No batch orders yet.", kind: K::BatchOrder, states: &[State::BatchOrder(BatchOrderState::Open), State::BatchOrder(BatchOrderState::InProduction), State::BatchOrder(BatchOrderState::Completed), State::BatchOrder(BatchOrderState::Cancelled)], roles: &[Operator], menu: false },
 ];
 
 impl ListId {

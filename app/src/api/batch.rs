@@ -32,23 +32,6 @@ pub async fn create_batch(
         .map_err(ssr::fail)
 }
 
-/// The batch orders: id, kind of card, state, number of cards.
-#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "batch_orders")]
-pub async fn batch_orders() -> Result<
-    Vec<(
-        i64,
-        tessera_process::ObjectKind,
-        tessera_process::BatchOrderState,
-        usize,
-    )>,
-    AppError,
-> {
-    let (engine, caller) = ssr::context().await?;
-    tessera_engine::objects::batch_order::list(&engine, &caller)
-        .await
-        .map_err(ssr::fail)
-}
-
 #[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "batch_view")]
 pub async fn fetch_batch(batch: i64) -> Result<BatchView, AppError> {
     let (engine, caller) = ssr::context().await?;

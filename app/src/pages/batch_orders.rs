@@ -5,18 +5,20 @@
 //! failed cards and Complete order.
 
 use crate::api::{
-    batch_orders, batch_search, close_batch, create_batch, error_text, fetch_batch, produce_batch,
+    batch_search, close_batch, create_batch, error_text, fetch_batch, fetch_list, produce_batch,
     stop_batch,
 };
 use crate::components::id_param;
-use crate::components::{counted, loaded, Confirm, ErrorBox, Loading, StateBadge, Stepper};
+use crate::components::{counted, Confirm, ErrorBox, Loading, StateBadge, Stepper};
 use crate::pages::issue_card::{watch_readers, Readers};
+use crate::pages::lists::ObjectTable;
 use crate::time::When;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 use std::collections::BTreeSet;
 use tessera_process::dto::{BatchCandidate, BatchView};
+use tessera_process::lists::{ListId, Sort};
 use tessera_process::{BatchOrderState, ObjectKind, ProcessId};
 
 /// What the page calls a batch of `kind`: the process, and what its cards wait in.
@@ -68,7 +70,12 @@ pub fn BatchOrdersPage() -> impl IntoView {
     let picked = RwSignal::new(BTreeSet::<i64>::new());
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
-    let batches = Resource::new(|| (), |_| batch_orders());
+    let offset = RwSignal::new(0u64);
+    let sort = RwSignal::new(Sort::default());
+    let batches = Resource::new(
+        move || (offset.get(), sort.get()),
+        |(offset, sort)| fetch_list(ListId::BatchOrders, offset, Some(sort)),
+    );
     let navigate = use_navigate();
     let search = move |_| {
         error.set(None);
@@ -163,26 +170,18 @@ pub fn BatchOrdersPage() -> impl IntoView {
             })}
             {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="batch-error">{e}</p> })}
             <h2>"Batch orders"</h2>
-            {loaded(batches, |list| if list.is_empty() {
-                view! { <p class="empty" data-testid="batches">"No batch orders yet."</p> }.into_any()
-            } else {
-                view! {
-                    <table class="list" data-testid="batches">
-                        <thead><tr><th>"Batch order"</th><th>"Process"</th><th>"State"</th><th class="num">"Cards"</th></tr></thead>
-                        <tbody>
-                            {list.into_iter().map(|(id, kind, state, n)| view! {
-                                <tr data-testid="batch" data-id=id>
-                                    <td><A href=format!("/batch-orders/{id}")>{format!("Batch order {id}")}</A></td>
-                                    <td>{wording(kind).0}</td>
-                                    <td><StateBadge name=state.as_str() label=state.label()/></td>
-                                    // Cancel order gave its cards back: it holds none, and says so.
-                                    <td class="num">{if state == BatchOrderState::Cancelled { "released".to_string() } else { n.to_string() }}</td>
-                                </tr>
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                }.into_any()
-            })}
+            <Transition fallback=Loading>
+                {move || batches.get().map(|r| match r {
+                    Err(e) => view! { <ErrorBox error=e/> }.into_any(),
+                    Ok(p) if p.rows.is_empty() => view! { <p class="empty" data-testid="batches">"No batch orders yet."</p> }.into_any(),
+                    Ok(p) => view! {
+                        <ObjectTable kind=ObjectKind::BatchOrder rows=p.rows total=p.total offset=p.offset testid="batches"
+                            page=Callback::new(move |o| offset.set(o))
+                            sort=sort.get_untracked()
+                            order=Callback::new(move |s| { sort.set(s); offset.set(0); })/>
+                    }.into_any(),
+                })}
+            </Transition>
         </section>
     }
 }

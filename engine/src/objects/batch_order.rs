@@ -400,27 +400,17 @@ async fn in_each_history(
     Ok(())
 }
 
-/// The batch orders of both kinds, newest first: id, kind, state, number of cards.
-pub async fn list(
-    engine: &Engine,
-    caller: &Caller,
-) -> Result<Vec<(i64, ObjectKind, BatchOrderState, usize)>> {
-    caller.require_any(&[tessera_process::Role::Operator], "see batch orders")?;
-    let batches = batch_order::Entity::find()
-        .order_by_desc(batch_order::Column::Id)
-        .limit(50)
-        .all(&engine.db)
-        .await?;
-    // A cancelled batch has let go of its cards: it counts none.
-    let ids: Vec<i64> = batches.iter().map(|b| b.id).collect();
+/// How many cards each of the batch orders `ids` holds (a cancelled one has let go of its
+/// cards: it holds none).
+pub async fn card_counts(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<HashMap<i64, i64>> {
     let mut counts: HashMap<i64, i64> = temp_card::Entity::find()
         .select_only()
         .column(temp_card::Column::BatchOrderId)
         .column_as(temp_card::Column::Id.count(), "n")
-        .filter(temp_card::Column::BatchOrderId.is_in(ids.clone()))
+        .filter(temp_card::Column::BatchOrderId.is_in(ids.to_vec()))
         .group_by(temp_card::Column::BatchOrderId)
         .into_tuple::<(i64, i64)>()
-        .all(&engine.db)
+        .all(conn)
         .await?
         .into_iter()
         .collect();
@@ -429,22 +419,13 @@ pub async fn list(
             .select_only()
             .column(card::Column::BatchOrderId)
             .column_as(card::Column::Id.count(), "n")
-            .filter(card::Column::BatchOrderId.is_in(ids))
+            .filter(card::Column::BatchOrderId.is_in(ids.to_vec()))
             .group_by(card::Column::BatchOrderId)
             .into_tuple::<(i64, i64)>()
-            .all(&engine.db)
+            .all(conn)
             .await?,
     );
-    batches
-        .iter()
-        .map(|b| {
-            let n = counts.get(&b.id).copied().unwrap_or(0) as usize;
-            let kind = ObjectKind::parse(&b.object_kind).ok_or_else(|| {
-                EngineError::Corrupt(format!("Batch order {} has no kind of card.", b.id))
-            })?;
-            Ok((b.id, kind, b.state, n))
-        })
-        .collect()
+    Ok(counts)
 }
 
 /// A batch whose cards are being encoded is left alone until its run ends.
