@@ -65,7 +65,7 @@ pub async fn restore_options(
 }
 
 /// How many audit records a page shows.
-pub const AUDIT_PAGE: u64 = 100;
+pub const AUDIT_PAGE: u64 = 50;
 
 /// A page of audit records matching the filter, newest first (admin only).
 #[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "audit_log", input = Json)]
