@@ -83,6 +83,14 @@ test('Issue multiple cards: approved personal cards found with their holders, en
   const listed = page.getByTestId('batches').locator(`[data-testid="list-row"][data-id="${batch}"]`);
   await expect(listed).toContainText('of cards, 2 cards');
   await expect(listed.locator('[data-state]')).toHaveAttribute('data-state', 'completed');
+  // Its Status filter: completed ones keep it, cancelled ones do not.
+  await page.getByTestId('batch-state').selectOption({ label: 'Cancelled' });
+  await expect(listed).toHaveCount(0);
+  for (const state of await page.getByTestId('batches').locator('[data-state]').all()) {
+    await expect(state).toHaveAttribute('data-state', 'cancelled');
+  }
+  await page.getByTestId('batch-state').selectOption({ label: 'Completed' });
+  await expect(listed).toBeVisible();
 
   // The card page shows it issued, with the chip.
   await open(page, cardHref);

@@ -14,11 +14,12 @@ use std::collections::HashMap;
 use tessera_process::lists::{ListId, ListPage, ListRow, Sort, SortBy, PAGE};
 use tessera_process::ObjectKind;
 
-/// The list `list` in the order `sort`, from `offset` on, for a caller the list's row lets in.
+/// The list `list` (only its objects in `only`, one of the list's states, if given) in the
+/// order `sort`, from `offset` on, for a caller the list's row lets in.
 pub async fn page(
     engine: &Engine,
     caller: &Caller,
-    list: ListId,
+    (list, only): (ListId, Option<tessera_process::State>),
     offset: u64,
     sort: Sort,
 ) -> Result<ListPage> {
@@ -32,7 +33,20 @@ pub async fn page(
             def.title.to_lowercase()
         )));
     }
-    let states: Vec<&'static str> = def.states.iter().map(|s| s.as_str()).collect();
+    if let Some(state) = only.filter(|s| !def.states.contains(s)) {
+        return Err(crate::EngineError::bad_input(
+            "state",
+            format!(
+                "{} are never {}: choose a state from the Status list.",
+                def.title,
+                state.label().to_lowercase()
+            ),
+        ));
+    }
+    let states: Vec<&'static str> = match only {
+        Some(state) => vec![state.as_str()],
+        None => def.states.iter().map(|s| s.as_str()).collect(),
+    };
     let (total, rows) = rows_of(&engine.db, def.kind, &states, None, (offset, sort)).await?;
     Ok(ListPage {
         list,

@@ -1095,9 +1095,15 @@ async fn expired_certificates_are_listed(e: Engine) {
     .await;
     validate(&e, Some(&op), owner).await;
     let listed = |e: Engine, op: tessera_engine::Caller| async move {
-        let page = lists::page(&e, &op, ListId::ExpiredCertificates, 0, Default::default())
-            .await
-            .unwrap();
+        let page = lists::page(
+            &e,
+            &op,
+            (ListId::ExpiredCertificates, None),
+            0,
+            Default::default(),
+        )
+        .await
+        .unwrap();
         assert_eq!(page.total as usize, page.rows.len());
         page.rows
     };
@@ -1137,7 +1143,7 @@ async fn expired_certificates_are_listed(e: Engine) {
         let err = lists::page(
             &e,
             &caller(&e, who).await,
-            ListId::ExpiredCertificates,
+            (ListId::ExpiredCertificates, None),
             0,
             Default::default(),
         )

@@ -305,15 +305,10 @@ async fn a_batch_without_encoding_is_produced_in_one_step(e: Engine) {
     assert!(said.contains(&added.as_str()), "{said:?}");
     assert!(said.contains(&released.as_str()), "{said:?}");
     // BATCH ORDERS lists both, newest first, with what each holds.
-    let listed = tessera_engine::lists::page(
-        &e,
-        &op,
-        tessera_process::lists::ListId::BatchOrders,
-        0,
-        Default::default(),
-    )
-    .await
-    .unwrap();
+    let batches = tessera_process::lists::ListId::BatchOrders;
+    let listed = tessera_engine::lists::page(&e, &op, (batches, None), 0, Default::default())
+        .await
+        .unwrap();
     let detail = |id: i64| {
         listed
             .rows
@@ -325,6 +320,20 @@ async fn a_batch_without_encoding_is_produced_in_one_step(e: Engine) {
     assert_eq!(listed.rows[0].id, second);
     assert_eq!(detail(second), "of temporary cards, cards released");
     assert_eq!(detail(batch), "of temporary cards, 3 cards");
+    // Its Status filter: only the cancelled ones; a state batch orders never have is refused.
+    let cancelled = State::BatchOrder(BatchOrderState::Cancelled);
+    let only =
+        tessera_engine::lists::page(&e, &op, (batches, Some(cancelled)), 0, Default::default())
+            .await
+            .unwrap();
+    assert!(only.rows.iter().any(|r| r.id == second));
+    assert!(only.rows.iter().all(|r| r.state == cancelled));
+    let assigned = State::TempCard(TempCardState::Assigned);
+    let err =
+        tessera_engine::lists::page(&e, &op, (batches, Some(assigned)), 0, Default::default())
+            .await
+            .unwrap_err();
+    assert_eq!(refusal(&err), bad("state"), "{err}");
     // One audit record per card and step; the chain holds.
     audit::verify(&e.db).await.unwrap();
 }

@@ -245,6 +245,8 @@ async fn refusals_carry_their_status_and_hostile_requests_change_nothing() {
         r#"{"list":"Everything","offset":0}"#,
         r#"{"list":"ExpiredCertificates","offset":18446744073709551615}"#,
         r#"{"list":"ExpiredCertificates","offset":-1}"#,
+        // A state the list never holds.
+        r#"{"list":"BatchOrders","offset":0,"state":{"kind":"temp_card","state":"assigned"}}"#,
     ] {
         let r = json("/api/fetch_list", bad).send().await.unwrap();
         assert_eq!(r.status(), 400, "{bad}");

@@ -5,17 +5,19 @@ use leptos::server_fn::codec::Json;
 use tessera_process::lists::{ListId, ListPage, Sort};
 use tessera_process::AppError;
 
-/// One page of `list` from `offset` on, in the order `sort` (newest first without one); the
-/// list's row says who may see it.
+/// One page of `list` (only its objects in `state`, if given) from `offset` on, in the order
+/// `sort` (newest first without one); the list's row says who may see it.
 #[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "fetch_list", input = Json)]
 pub async fn fetch_list(
     list: ListId,
     offset: u64,
     sort: Option<Sort>,
+    state: Option<tessera_process::State>,
 ) -> Result<ListPage, AppError> {
     use super::ssr;
     let (engine, caller) = ssr::context().await?;
-    tessera_engine::lists::page(&engine, &caller, list, offset, sort.unwrap_or_default())
+    let sort = sort.unwrap_or_default();
+    tessera_engine::lists::page(&engine, &caller, (list, state), offset, sort)
         .await
         .map_err(ssr::fail)
 }

@@ -19,7 +19,7 @@ use leptos_router::hooks::use_navigate;
 use std::collections::BTreeSet;
 use tessera_process::dto::{BatchCandidate, BatchView};
 use tessera_process::lists::{ListId, Sort};
-use tessera_process::{BatchOrderState, ObjectKind, ProcessId};
+use tessera_process::{BatchOrderState, ObjectKind, ProcessId, State};
 
 /// What the page calls a batch of `kind`: the process, and what its cards wait in.
 fn wording(kind: ObjectKind) -> (&'static str, &'static str) {
@@ -72,9 +72,13 @@ pub fn BatchOrdersPage() -> impl IntoView {
     let busy = RwSignal::new(false);
     let offset = RwSignal::new(0u64);
     let sort = RwSignal::new(Sort::default());
+    let status = RwSignal::new(None::<BatchOrderState>);
     let batches = Resource::new(
-        move || (offset.get(), sort.get()),
-        |(offset, sort)| fetch_list(ListId::BatchOrders, offset, Some(sort)),
+        move || (offset.get(), sort.get(), status.get()),
+        |(offset, sort, status)| {
+            let state = status.map(State::BatchOrder);
+            fetch_list(ListId::BatchOrders, offset, Some(sort), state)
+        },
     );
     let navigate = use_navigate();
     let search = move |_| {
@@ -170,6 +174,17 @@ pub fn BatchOrdersPage() -> impl IntoView {
             })}
             {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="batch-error">{e}</p> })}
             <h2>"Batch orders"</h2>
+            <form class="filters" on:submit=|ev| ev.prevent_default()>
+                <label>"Status"
+                    <select data-testid="batch-state" on:change=move |ev| {
+                        status.set(BatchOrderState::parse(&event_target_value(&ev)));
+                        offset.set(0);
+                    }>
+                        <option value="">"Any"</option>
+                        {BatchOrderState::ALL.iter().map(|s| view! { <option value=s.as_str()>{s.label()}</option> }).collect_view()}
+                    </select>
+                </label>
+            </form>
             <Transition fallback=Loading>
                 {move || batches.get().map(|r| match r {
                     Err(e) => view! { <ErrorBox error=e/> }.into_any(),

@@ -26,7 +26,7 @@ pub fn ObjectListPage() -> impl IntoView {
         move || (list(), offset.get(), sort.get()),
         |(list, offset, sort)| async move {
             match list {
-                Some(list) => fetch_list(list, offset, Some(sort)).await,
+                Some(list) => fetch_list(list, offset, Some(sort), None).await,
                 None => Err(tessera_process::AppError::not_found(
                     "There is no such list.",
                 )),
