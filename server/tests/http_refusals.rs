@@ -175,6 +175,19 @@ async fn refusals_carry_their_status_and_hostile_requests_change_nothing() {
             r#"{"process":"UsersProcLock","kind":"user","id":1,"version":1,"input":{"reason":"key_compromise"},"once":"x"}"#,
             400,
         ),
+        // Orders a list cannot take (certificates and batch orders have no holder of their
+        // own), and the approver's queue, which is not the operator's.
+        (
+            "/api/quick_search",
+            r#"{"kind":"certificate","state":null,"text":"","offset":0,"sort":{"by":"holder","descending":false}}"#,
+            400,
+        ),
+        (
+            "/api/fetch_list",
+            r#"{"list":"BatchOrders","offset":0,"sort":{"by":"holder","descending":true}}"#,
+            400,
+        ),
+        ("/api/card_requests", r#"{"offset":0}"#, 403),
     ] {
         let r = json(path, body).send().await.unwrap();
         assert_eq!(r.status(), status, "{path} {body}");
@@ -187,6 +200,12 @@ async fn refusals_carry_their_status_and_hostile_requests_change_nothing() {
     .await
     .unwrap();
     assert_eq!(r.status(), 403);
+    // Repeat production of a batch that does not exist: 404, and no PIN.
+    let r = post("/api/produce_batch", "batch=999999&version=1&repeat=true")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
     // Nothing was created: the same employee id is still free.
     let r = json("/api/create_user", &nora("nora.newman@example.com"))
         .send()

@@ -75,10 +75,8 @@ pub fn ObjectTable(
     /// Asked for the list in another order.
     order: Callback<Sort>,
 ) -> impl IntoView {
-    let shown = offset + rows.len() as u64;
-    let from = offset + 1;
-    let earlier = offset.saturating_sub(PAGE);
-    let (has_earlier, has_more) = (from > 1, shown < total);
+    let count = rows.len() as u64;
+    let (from, shown) = (offset + 1, offset + count);
     let heading = move |by: SortBy| {
         if !by.applies_to(kind) {
             return view! { <th>{by.label()}</th> }.into_any();
@@ -116,12 +114,30 @@ pub fn ObjectTable(
                 }).collect_view()}
             </tbody>
         </table>
+        <Pager offset rows=count total next_testid="list-next" page/>
+    }
+}
+
+/// Previous and Next under a page of `rows` rows from `offset`, of `total`.
+#[component]
+pub fn Pager(
+    offset: u64,
+    rows: u64,
+    total: u64,
+    next_testid: &'static str,
+    /// Asked for the page that starts at this offset.
+    page: Callback<u64>,
+) -> impl IntoView {
+    let shown = offset + rows;
+    let earlier = offset.saturating_sub(PAGE);
+    let (has_earlier, has_more) = (offset > 0, shown < total);
+    view! {
         <p class="pager">
             <Show when=move || has_earlier>
                 <button type="button" on:click=move |_| page.run(earlier)>"Previous"</button>
             </Show>
             <Show when=move || has_more>
-                <button type="button" data-testid="list-next" on:click=move |_| page.run(shown)>"Next"</button>
+                <button type="button" data-testid=next_testid on:click=move |_| page.run(shown)>"Next"</button>
             </Show>
         </p>
     }

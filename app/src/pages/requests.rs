@@ -1,10 +1,11 @@
 use crate::api::{card_requests, pending_user_changes, requested_users, DecideCardRequest};
 use crate::components::{ErrorBox, Loading};
+use crate::pages::lists::Pager;
 use crate::time::When;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use tessera_process::dto::CardRequestRow;
-use tessera_process::lists::{Sort, SortBy, PAGE};
+use tessera_process::lists::{Sort, SortBy};
 
 #[component]
 fn RequestRow(row: CardRequestRow, decide: ServerAction<DecideCardRequest>) -> impl IntoView {
@@ -90,9 +91,8 @@ pub fn RequestsPage() -> impl IntoView {
                                 </th>
                             }
                         };
-                        let (from, shown, total) = (page.offset + 1, page.offset + page.rows.len() as u64, page.total);
-                        let earlier = page.offset.saturating_sub(PAGE);
-                        let (has_earlier, has_more) = (from > 1, shown < total);
+                        let (start, count, total) = (page.offset, page.rows.len() as u64, page.total);
+                        let (from, shown) = (start + 1, start + count);
                         view! {
                             <p data-testid="requests-count">{format!("{from}–{shown} of {total}, ")}{if current.is_none() { "oldest first, postponed last" } else { "in the order chosen" }}</p>
                             <table class="list" data-testid="requests">
@@ -104,14 +104,8 @@ pub fn RequestsPage() -> impl IntoView {
                                     {page.rows.into_iter().map(|row| view! { <RequestRow row decide/> }).collect_view()}
                                 </tbody>
                             </table>
-                            <p class="pager">
-                                <Show when=move || has_earlier>
-                                    <button type="button" on:click=move |_| offset.set(earlier)>"Previous"</button>
-                                </Show>
-                                <Show when=move || has_more>
-                                    <button type="button" data-testid="requests-next" on:click=move |_| offset.set(shown)>"Next"</button>
-                                </Show>
-                            </p>
+                            <Pager offset=start rows=count total next_testid="requests-next"
+                                page=Callback::new(move |o| offset.set(o))/>
                         }.into_any()
                     }
                 })}
