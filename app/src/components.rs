@@ -3,6 +3,7 @@
 use crate::api::error_text;
 use crate::time::When;
 use crate::Auth;
+use crate::i18n::{t, use_i18n};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use tessera_process::dto::SessionInfo;
@@ -315,12 +316,21 @@ fn QuickSearch() -> impl IntoView {
 
 #[component]
 pub fn Header() -> impl IntoView {
+    let i18n = use_i18n();
     let auth = expect_context::<Auth>();
     let session = signed_in();
     let has = move |r: Role| session().is_some_and(|s| s.has(r));
     let staff = move || {
         has(Role::Operator) || has(Role::Approver) || has(Role::Admin) || has(Role::KeyRecovery)
     };
+    // Signed in, the pages speak the account's language (the server set its cookie too).
+    Effect::new(move |_| {
+        if let Some(Ok(info)) = auth.login.value().get() {
+            if let Some(l) = info.language {
+                i18n.set_locale(crate::language::locale_of(l));
+            }
+        }
+    });
     Effect::new(move |_| {
         if let Some(Ok(())) = auth.logout.value().get() {
             let _ = window().location().set_href("/login");
@@ -381,15 +391,15 @@ pub fn Header() -> impl IntoView {
             <Transition fallback=|| ()>
                 <nav aria-label="Pages">
                     <Show when=staff>
-                        <A href="/users">"Users"</A>
-                        <A href="/search">"Search"</A>
+                        <A href="/users">{t!(i18n, common.nav_users)}</A>
+                        <A href="/search">{t!(i18n, common.nav_search)}</A>
                     </Show>
                     <Show when=move || has(Role::Operator)>
-                        <A href="/temp-cards">"Temporary cards"</A>
-                        <A href="/batch-orders">"Batch orders"</A>
+                        <A href="/temp-cards">{t!(i18n, common.nav_temp_cards)}</A>
+                        <A href="/batch-orders">{t!(i18n, common.nav_batch_orders)}</A>
                     </Show>
                     <Show when=move || has(Role::Approver)>
-                        <A href="/requests">"Requests"</A>
+                        <A href="/requests">{t!(i18n, common.nav_requests)}</A>
                     </Show>
                     <Show when=move || has(Role::Admin)>
                         <A href="/admin/accounts">"Accounts"</A>

@@ -5,6 +5,9 @@
 
 pub mod api;
 mod components;
+// The generated translations (build.rs): `i18n::use_i18n`, `t!` and the `Locale` of each page.
+include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
+mod language;
 mod pages;
 mod time;
 
@@ -42,7 +45,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
@@ -101,6 +104,7 @@ pub fn App() -> impl IntoView {
     });
 
     view! {
+        <i18n::I18nContextProvider ssr_lang_header_getter=language::requested()>
         <Title text="Tessera"/>
         <Router>
             <Header/>
@@ -143,5 +147,6 @@ pub fn App() -> impl IntoView {
                 </Routes>
             </main>
         </Router>
+        </i18n::I18nContextProvider>
     }
 }

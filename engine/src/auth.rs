@@ -18,7 +18,7 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
 use tessera_process::dto::{MyAccount, SessionInfo, SessionRow};
-use tessera_process::Role;
+use tessera_process::{Language, Role};
 
 /// How long a session lasts without signing in again.
 pub const SESSION_HOURS: i64 = 12;
@@ -162,6 +162,7 @@ pub(crate) async fn insert_account(
         disabled: Set(false),
         created_at: Set(now),
         must_change_password: Set(false),
+        language: Set(None),
     })
     .exec(conn)
     .await?
@@ -268,6 +269,7 @@ pub async fn login(
                 roles: roles.clone(),
                 person_id: account.person_id,
                 must_change_password: account.must_change_password,
+                language: chosen_language(&account),
             };
             let caller = Caller {
                 account_id: account.id,
@@ -336,6 +338,7 @@ pub async fn session(
             roles: roles.clone(),
             person_id: a.person_id,
             must_change_password: a.must_change_password,
+            language: chosen_language(&a),
         },
         Caller {
             account_id: a.id,
@@ -396,6 +399,7 @@ pub async fn my_account(engine: &Engine, caller: &Caller, token: &str) -> Result
         .collect();
     sessions.sort_by_key(|s| !s.current);
     Ok(MyAccount {
+        language: chosen_language(&a),
         username: a.username,
         display_name: a.display_name,
         must_change_password: a.must_change_password,
@@ -477,6 +481,52 @@ pub async fn change_password(
                     detail: format!(
                         "{} changed their password ({ended} other sessions ended)",
                         a.username
+                    ),
+                    ..Default::default()
+                },
+            )
+            .await
+        })
+        .await
+}
+
+fn chosen_language(a: &account::Model) -> Option<Language> {
+    a.language.as_deref().and_then(Language::from_code)
+}
+
+/// The language the caller's own account shows Tessera's pages in; `None`: the browser's.
+pub async fn set_language(
+    engine: &Engine,
+    caller: &Caller,
+    language: Option<Language>,
+) -> Result<()> {
+    engine
+        .transact(async |txn| {
+            let a = account::Entity::find_by_id(caller.account_id)
+                .one(txn)
+                .await?
+                .ok_or(EngineError::Unauthenticated)?;
+            if chosen_language(&a) == language {
+                return Ok(());
+            }
+            account::Entity::update(account::ActiveModel {
+                id: Set(a.id),
+                language: Set(language.map(|l| l.code().to_string())),
+                ..Default::default()
+            })
+            .exec(txn)
+            .await?;
+            audit::append(
+                txn,
+                txn.now(),
+                Some(caller),
+                AuditRecord {
+                    action: "LanguageChosen".into(),
+                    data: serde_json::json!({ "language": language.map(Language::code) }),
+                    detail: format!(
+                        "{} chose {} for Tessera's pages",
+                        a.username,
+                        language.map_or("the browser's language", Language::endonym)
                     ),
                     ..Default::default()
                 },

@@ -20,6 +20,8 @@ pub struct SessionInfo {
     /// The person a self-service account belongs to.
     pub person_id: Option<i64>,
     pub must_change_password: bool,
+    /// The language the account chose; `None`: the one the browser asks for.
+    pub language: Option<crate::Language>,
 }
 
 /// One of one's own sessions (a signed-in browser).
@@ -42,6 +44,8 @@ pub struct MyAccount {
     pub must_change_password: bool,
     pub sessions: Vec<SessionRow>,
     pub idle_minutes: i64,
+    /// The language the account chose; `None`: the one the browser asks for.
+    pub language: Option<crate::Language>,
 }
 
 impl SessionInfo {

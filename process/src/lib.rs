@@ -12,6 +12,7 @@ pub mod catalogue;
 pub mod dto;
 pub mod error;
 pub mod kind;
+pub mod language;
 pub mod lists;
 pub mod options;
 pub mod person;
@@ -23,6 +24,7 @@ pub mod transition;
 pub use catalogue::{Component, Handler, Package, ProcessDef, ProcessId, Subject};
 pub use error::{AppError, ErrorKind};
 pub use kind::{ObjectKind, Role};
+pub use language::{Language, Words};
 pub use options::{
     Key, OptionDef, OptionError, OptionKind, OptionType, OptionValue, OptionsDocument,
     OptionsPackage,

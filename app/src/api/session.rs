@@ -16,6 +16,7 @@ pub async fn login(username: String, password: String) -> Result<SessionInfo, Ap
         .await
         .map_err(fail)?;
     set_cookie(&token, tessera_engine::auth::SESSION_HOURS * 3600);
+    set_language_cookie(info.language);
     Ok(info)
 }
 
@@ -96,6 +97,19 @@ pub async fn change_password(current: String, new: String) -> Result<(), AppErro
     tessera_engine::auth::change_password(&engine, &caller, &token, &current, &new)
         .await
         .map_err(fail)
+}
+
+/// The language of Tessera's pages for one's own account; `None`: the browser's. The pages
+/// follow at once (the cookie that the server's rendering reads).
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "set_language")]
+pub async fn set_language(language: Option<tessera_process::Language>) -> Result<(), AppError> {
+    use ssr::*;
+    let (engine, caller) = context().await?;
+    tessera_engine::auth::set_language(&engine, &caller, language)
+        .await
+        .map_err(fail)?;
+    set_language_cookie(language);
+    Ok(())
 }
 
 /// Sign out everywhere: every session of one's account ends, this one too.

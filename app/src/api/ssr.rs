@@ -165,6 +165,22 @@ impl CookiePolicy {
     }
 }
 
+/// Remembers the account's language for the server's rendering of the next pages (a year);
+/// `None` forgets it, and the browser's `Accept-Language` decides again.
+pub fn set_language_cookie(language: Option<tessera_process::Language>) {
+    let name = crate::language::COOKIE;
+    let cookie = match language {
+        Some(l) => format!("{name}={}; Path=/; SameSite=Lax; Max-Age=31536000", l.code()),
+        None => format!("{name}=; Path=/; SameSite=Lax; Max-Age=0"),
+    };
+    if let (Some(resp), Ok(v)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        axum::http::HeaderValue::from_str(&cookie),
+    ) {
+        resp.append_header(axum::http::header::SET_COOKIE, v);
+    }
+}
+
 pub fn set_cookie(value: &str, max_age: i64) {
     let secure = use_context::<CookiePolicy>().unwrap_or_default().secure;
     let name = if secure { SECURE_COOKIE } else { COOKIE };
@@ -175,7 +191,7 @@ pub fn set_cookie(value: &str, max_age: i64) {
             cookie.push_str("; Secure");
         }
         if let Ok(v) = axum::http::HeaderValue::from_str(&cookie) {
-            resp.insert_header(axum::http::header::SET_COOKIE, v);
+            resp.append_header(axum::http::header::SET_COOKIE, v);
         }
     }
 }

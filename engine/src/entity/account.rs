@@ -16,6 +16,8 @@ pub struct Model {
     pub created_at: ChronoDateTimeUtc,
     /// An admin set the password: it opens nothing but the change to one's own.
     pub must_change_password: bool,
+    /// `Language::code` of the language the account chose; none: the browser's.
+    pub language: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -20,6 +20,7 @@ mod m20261202_000014_account_security;
 mod m20261203_000015_account_invitations;
 mod m20261207_000016_submissions;
 mod m20261207_000017_audit_indexes;
+mod m20261207_000018_account_language;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000015_account_invitations::Migration),
             Box::new(m20261207_000016_submissions::Migration),
             Box::new(m20261207_000017_audit_indexes::Migration),
+            Box::new(m20261207_000018_account_language::Migration),
         ]
     }
 }
