@@ -1,7 +1,7 @@
 //! Generates the `i18n` module (leptos_i18n) from `locales/<locale>/<namespace>.json`: every key
 //! is checked at compile time in both languages. A namespace is a file of `locales/en/`, one per
 //! part of the UI, so that adding one needs no change here.
-use leptos_i18n_build::{Config, TranslationsInfos};
+use leptos_i18n_build::{Config, ParseOptions, TranslationsInfos};
 use std::error::Error;
 use std::path::PathBuf;
 
@@ -19,7 +19,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     namespaces.sort();
     let cfg = Config::new("en")?
         .add_locale("sv")?
-        .add_namespaces(&namespaces)?;
+        .add_namespaces(&namespaces)?
+        // `t_string!` with values (a confirmation question, an aria-label with a name in it).
+        .parse_options(ParseOptions::new().interpolate_display(true));
     let translations = TranslationsInfos::parse(cfg)?;
     translations.emit_diagnostics();
     translations.rerun_if_locales_changed();

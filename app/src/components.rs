@@ -1,9 +1,9 @@
 //! Small pieces every page uses.
 
 use crate::api::error_text;
+use crate::i18n::{t, t_string, use_i18n};
 use crate::time::When;
 use crate::Auth;
-use crate::i18n::{t, use_i18n};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use tessera_process::dto::SessionInfo;
@@ -13,6 +13,7 @@ use tessera_process::{ObjectKind, Role};
 /// sign-in page, which brings the person back here afterwards.
 #[component]
 pub fn ErrorBox(error: tessera_process::AppError) -> impl IntoView {
+    let i18n = use_i18n();
     let text = error_text(&error);
     let signed_out = error.kind == tessera_process::ErrorKind::Unauthenticated;
     #[cfg(feature = "hydrate")]
@@ -31,7 +32,7 @@ pub fn ErrorBox(error: tessera_process::AppError) -> impl IntoView {
         <div class="error" role="alert">
             <p>{text}</p>
             <Show when=move || signed_out>
-                <p><a href="/login">"Sign in"</a></p>
+                <p><a href="/login">{t!(i18n, common.sign_in)}</a></p>
             </Show>
         </div>
     }
@@ -195,18 +196,10 @@ mod browser {
     }
 }
 
-/// "1 card", "2 cards": a count with its noun (English nouns of this UI take an "s").
-pub fn counted(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
-    }
-}
-
 #[component]
 pub fn Loading() -> impl IntoView {
-    view! { <p class="loading">"Loading…"</p> }
+    let i18n = use_i18n();
+    view! { <p class="loading">{t!(i18n, common.loading)}</p> }
 }
 
 /// A final action asks before it runs: its button opens the question in the page, with a
@@ -227,6 +220,7 @@ pub fn Confirm(
     test_id: &'static str,
     on_run: Callback<()>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let asking = RwSignal::new(false);
     let opener = NodeRef::<leptos::html::Button>::new();
     let no = NodeRef::<leptos::html::Button>::new();
@@ -258,7 +252,7 @@ pub fn Confirm(
                     on:keydown=move |ev| if ev.key() == "Escape" { close() }>
                     <p id=question_id.clone()>{q.clone()}</p>
                     <button type="button" class="danger" on:click=move |_| { asking.set(false); on_run.run(()) }>{yes.clone()}</button>
-                    <button type="button" node_ref=no on:click=move |_| close()>"No"</button>
+                    <button type="button" node_ref=no on:click=move |_| close()>{t!(i18n, common.no)}</button>
                 </div>
             </Show>
         })}
@@ -281,6 +275,7 @@ pub fn signed_in() -> impl Fn() -> Option<SessionInfo> + Copy {
 /// one box; Enter searches. `/` anywhere but in a field puts the cursor in the box.
 #[component]
 fn QuickSearch() -> impl IntoView {
+    let i18n = use_i18n();
     let input = NodeRef::<leptos::html::Input>::new();
     #[cfg(feature = "hydrate")]
     {
@@ -297,7 +292,7 @@ fn QuickSearch() -> impl IntoView {
     let kind = RwSignal::new(ObjectKind::User);
     view! {
         <leptos_router::components::Form method="GET" action="/search" attr:class="quick-search quick" attr:role="search">
-            <select name="kind" aria-label="Quick search kind" data-testid="quick-search-kind"
+            <select name="kind" aria-label=move || t_string!(i18n, common.quick_search_kind) data-testid="quick-search-kind"
                 on:change=move |ev| if let Some(k) = ObjectKind::parse(&event_target_value(&ev)) { kind.set(k) }>
                 {tessera_process::lists::SEARCH_KINDS.iter().map(|k| view! {
                     <option value=k.as_str()>{k.label()}</option>
@@ -308,7 +303,8 @@ fn QuickSearch() -> impl IntoView {
             <Show when=move || kind.get() == ObjectKind::MobileId>
                 <crate::pages::search::FindBy/>
             </Show>
-            <input type="search" name="q" aria-label="Quick search" placeholder="Quick search ( / )"
+            <input type="search" name="q" aria-label=move || t_string!(i18n, common.quick_search)
+                placeholder=move || t_string!(i18n, common.quick_search_placeholder)
                 data-testid="quick-search" node_ref=input/>
         </leptos_router::components::Form>
     }
@@ -323,14 +319,6 @@ pub fn Header() -> impl IntoView {
     let staff = move || {
         has(Role::Operator) || has(Role::Approver) || has(Role::Admin) || has(Role::KeyRecovery)
     };
-    // Signed in, the pages speak the account's language (the server set its cookie too).
-    Effect::new(move |_| {
-        if let Some(Ok(info)) = auth.login.value().get() {
-            if let Some(l) = info.language {
-                i18n.set_locale(crate::language::locale_of(l));
-            }
-        }
-    });
     Effect::new(move |_| {
         if let Some(Ok(())) = auth.logout.value().get() {
             let _ = window().location().set_href("/login");
@@ -376,12 +364,12 @@ pub fn Header() -> impl IntoView {
                                         {s.display_name.clone()} " (" {roles} ")"
                                     </A>
                                     <ActionForm action=auth.logout>
-                                        <button type="submit" class="link">"Sign out"</button>
+                                        <button type="submit" class="link">{t!(i18n, common.sign_out)}</button>
                                     </ActionForm>
                                 }
                                     .into_any()
                             }
-                            None => view! { <A href="/login">"Sign in"</A> }.into_any(),
+                            None => view! { <A href="/login">{t!(i18n, common.sign_in)}</A> }.into_any(),
                         }}
                     </div>
                 </Transition>
@@ -389,7 +377,7 @@ pub fn Header() -> impl IntoView {
             </div>
             <Show when=move || mounted.get()>
             <Transition fallback=|| ()>
-                <nav aria-label="Pages">
+                <nav aria-label=move || t_string!(i18n, common.nav_pages)>
                     <Show when=staff>
                         <A href="/users">{t!(i18n, common.nav_users)}</A>
                         <A href="/search">{t!(i18n, common.nav_search)}</A>
@@ -402,22 +390,22 @@ pub fn Header() -> impl IntoView {
                         <A href="/requests">{t!(i18n, common.nav_requests)}</A>
                     </Show>
                     <Show when=move || has(Role::Admin)>
-                        <A href="/admin/accounts">"Accounts"</A>
-                        <A href="/admin/commands/user">"Additional Commands"</A>
-                        <A href="/admin/options/CardsScriptOptions">"Options"</A>
-                        <A href="/admin/ca">"CA"</A>
-                        <A href="/admin/certificate-profiles">"Certificate profiles"</A>
-                        <A href="/admin/external-production">"External production"</A>
-                        <A href="/admin/audit">"Audit log"</A>
+                        <A href="/admin/accounts">{t!(i18n, common.nav_accounts)}</A>
+                        <A href="/admin/commands/user">{t!(i18n, common.nav_commands)}</A>
+                        <A href="/admin/options/CardsScriptOptions">{t!(i18n, common.nav_options)}</A>
+                        <A href="/admin/ca">{t!(i18n, common.nav_ca)}</A>
+                        <A href="/admin/certificate-profiles">{t!(i18n, common.nav_certificate_profiles)}</A>
+                        <A href="/admin/external-production">{t!(i18n, common.nav_external_production)}</A>
+                        <A href="/admin/audit">{t!(i18n, common.nav_audit)}</A>
                     </Show>
                     <Show when=move || has(Role::SelfService)>
-                        <A href="/me">"My credentials"</A>
+                        <A href="/me">{t!(i18n, common.nav_my_credentials)}</A>
                     </Show>
                     {move || session().map(|s| {
                         tessera_process::lists::LISTS
                             .iter()
                             .filter(|d| d.menu && d.open_to(&s.roles))
-                            .map(|d| view! { <A href=format!("/lists/{}", d.id.as_str())>{d.title}</A> })
+                            .map(|d| view! { <A href=format!("/lists/{}", d.id.as_str())>{crate::language::said(d.title)}</A> })
                             .collect_view()
                     })}
                 </nav>
@@ -454,11 +442,12 @@ where
 #[component]
 pub fn RevocationReasonField(reason: RwSignal<String>) -> impl IntoView {
     use tessera_process::RevocationReason;
+    let i18n = use_i18n();
     view! {
         <div class="field">
-            <label for="reason"><strong>"Revocation reason"</strong></label>
+            <label for="reason"><strong>{t!(i18n, common.revocation_reason)}</strong></label>
             <select id="reason" name="reason" on:change=move |ev| reason.set(event_target_value(&ev))>
-                <option value="">"Choose…"</option>
+                <option value="">{t!(i18n, common.choose)}</option>
                 {RevocationReason::ALL.iter().filter(|r| **r != RevocationReason::CertificateHold).map(|r| view! {
                     <option value=r.as_str()>{r.label()}</option>
                 }).collect_view()}
@@ -474,8 +463,9 @@ pub fn Stepper(
     steps: &'static [&'static str],
     #[prop(into)] current: Signal<usize>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     view! {
-        <ol class="stepper" aria-label="Steps" data-testid="stepper">
+        <ol class="stepper" aria-label=move || t_string!(i18n, common.steps) data-testid="stepper">
             {steps.iter().enumerate().map(|(i, step)| view! {
                 <li class:done=move || i < current.get()
                     aria-current=move || (i == current.get()).then_some("step")>
@@ -501,16 +491,24 @@ pub fn CommandPanel(
     #[prop(optional)]
     children: Option<Children>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let buttons = if commands.is_empty() {
+        // The sentence about the object as a whole: Swedish nouns take their own article.
+        let nothing = match noun {
+            "user" => t!(i18n, common.no_commands_user).into_any(),
+            "card" => t!(i18n, common.no_commands_card).into_any(),
+            "temporary card" => t!(i18n, common.no_commands_temp_card).into_any(),
+            "mobile ID" => t!(i18n, common.no_commands_mobile_id).into_any(),
+            "account" => t!(i18n, common.no_commands_account).into_any(),
+            _ => t!(i18n, common.no_commands_any, noun = noun).into_any(),
+        };
         view! {
-            <p class="muted" data-testid="no-commands">{format!(
-                "Nothing can be done for this {noun} in this state. An admin chooses the processes of each state in Additional Commands."
-            )}</p>
+            <p class="muted" data-testid="no-commands">{nothing}" "{t!(i18n, common.no_commands_admin)}</p>
         }
         .into_any()
     } else {
         view! {
-            <nav class="commands" aria-label="What do you want to do?" data-testid="commands">
+            <nav class="commands" aria-label=move || t_string!(i18n, common.what_to_do) data-testid="commands">
                 {commands.into_iter().map(|c| {
                     // An encoding process is carried out in the reader panel further down the
                     // page ("click Initialize temporary card", then Next there): the button takes
@@ -537,7 +535,7 @@ pub fn CommandPanel(
     };
     view! {
         <aside class="commands">
-            <h2>"What do you want to do?"</h2>
+            <h2>{t!(i18n, common.what_to_do)}</h2>
             {children.map(|c| c())}
             {buttons}
         </aside>
@@ -547,8 +545,9 @@ pub fn CommandPanel(
 /// The audit records of one object, oldest first: who did what, from which state to which.
 #[component]
 pub fn HistoryTable(history: Vec<tessera_process::dto::AuditRow>) -> impl IntoView {
+    let i18n = use_i18n();
     if history.is_empty() {
-        return view! { <p class="empty" data-testid="history">"Nothing recorded yet."</p> }
+        return view! { <p class="empty" data-testid="history">{t!(i18n, common.history_empty)}</p> }
             .into_any();
     }
     let state = |s: Option<String>| {
@@ -557,14 +556,19 @@ pub fn HistoryTable(history: Vec<tessera_process::dto::AuditRow>) -> impl IntoVi
     };
     view! {
         <table class="list" data-testid="history">
-            <thead><tr><th>"When"</th><th>"Who"</th><th>"Process"</th><th>"From"</th><th>"To"</th><th>"Details"</th></tr></thead>
+            <thead><tr>
+                <th>{t!(i18n, common.history_when)}</th><th>{t!(i18n, common.history_who)}</th>
+                <th>{t!(i18n, common.history_process)}</th><th>{t!(i18n, common.history_from)}</th>
+                <th>{t!(i18n, common.history_to)}</th><th>{t!(i18n, common.history_details)}</th>
+            </tr></thead>
             <tbody>
                 {history.into_iter().map(|h| {
                     let action = h.action.clone();
                     // A process by the name the operator knows; other records by their action.
-                    let name = tessera_process::ProcessId::parse(&h.action)
-                        .map(|p| p.def().name.to_string())
-                        .unwrap_or_else(|| h.action.clone());
+                    let name = match tessera_process::ProcessId::parse(&h.action) {
+                        Some(p) => crate::language::said(p.def().name).into_any(),
+                        None => h.action.clone().into_any(),
+                    };
                     view! {
                         <tr data-action=action>
                             <td><When at=h.at/></td>
@@ -573,7 +577,7 @@ pub fn HistoryTable(history: Vec<tessera_process::dto::AuditRow>) -> impl IntoVi
                             <td>{state(h.from_state)}</td>
                             <td>{state(h.to_state)}</td>
                             <td>{h.detail}{(!h.data.is_empty()).then(|| view! {
-                                <details><summary>"Data"</summary><pre class="data">{h.data.clone()}</pre></details>
+                                <details><summary>{t!(i18n, common.history_data)}</summary><pre class="data">{h.data.clone()}</pre></details>
                             })}</td>
                         </tr>
                     }
@@ -614,16 +618,17 @@ pub fn object_href(kind: tessera_process::ObjectKind, id: i64) -> String {
 /// A user's data, as every page about a user shows it.
 #[component]
 pub fn UserData(user: tessera_process::dto::UserDetail) -> impl IntoView {
+    let i18n = use_i18n();
     view! {
         <dl class="data" data-testid="user-data">
-            <dt>"Common name"</dt><dd data-field="common_name">{user.common_name}</dd>
-            <dt>"UPN"</dt><dd data-field="upn">{user.upn}</dd>
-            <dt>"Employee id"</dt><dd>{user.employee_id}</dd>
-            <dt>"Given name"</dt><dd>{user.given_name}</dd>
-            <dt>"Surname"</dt><dd>{user.surname}</dd>
-            <dt>"Email"</dt><dd data-field="email">{user.email}</dd>
-            <dt>"Department"</dt><dd>{user.department}</dd>
-            <dt>"State"</dt><dd><StateBadge name=user.state.as_str() label=user.state.label()/></dd>
+            <dt>{t!(i18n, common.common_name)}</dt><dd data-field="common_name">{user.common_name}</dd>
+            <dt>{t!(i18n, common.upn)}</dt><dd data-field="upn">{user.upn}</dd>
+            <dt>{t!(i18n, common.employee_id)}</dt><dd>{user.employee_id}</dd>
+            <dt>{t!(i18n, common.given_name)}</dt><dd>{user.given_name}</dd>
+            <dt>{t!(i18n, common.surname)}</dt><dd>{user.surname}</dd>
+            <dt>{t!(i18n, common.email)}</dt><dd data-field="email">{user.email}</dd>
+            <dt>{t!(i18n, common.department)}</dt><dd>{user.department}</dd>
+            <dt>{t!(i18n, common.state)}</dt><dd><StateBadge name=user.state.as_str() label=user.state.label()/></dd>
         </dl>
     }
 }

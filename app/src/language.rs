@@ -6,7 +6,7 @@ use crate::i18n::{use_i18n, Locale};
 #[cfg(feature = "ssr")]
 use leptos::prelude::use_context;
 use leptos_i18n::context::UseLocalesOptions;
-use tessera_process::Language;
+use tessera_process::{Language, Words};
 
 /// The cookie that carries the account's language to the server's rendering.
 #[cfg(feature = "ssr")]
@@ -63,4 +63,11 @@ pub fn locale_of(language: Language) -> Locale {
 pub fn current() -> impl Fn() -> Language + Copy + Send + Sync + 'static {
     let i18n = use_i18n();
     move || of_locale(i18n.get_locale())
+}
+
+/// A name of the process model (a state, a process, a list) in the page's language, following
+/// a change of language: `{said(def.title)}`.
+pub fn said(words: Words) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
+    let language = current();
+    move || words.of(language())
 }

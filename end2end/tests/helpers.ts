@@ -84,11 +84,13 @@ export const PASSWORDS: Record<string, string> = {
   recovery: 'recovery-demo',
 };
 
+/** Signs in, whatever language the page speaks (the form's fields by their names). */
 export async function signIn(page: Page, user: string, password = PASSWORDS[user]) {
   await open(page, '/login');
-  await page.getByLabel('User name').fill(user);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  const form = page.locator('form').filter({ has: page.locator('input[name=username]') });
+  await form.locator('input[name=username]').fill(user);
+  await form.locator('input[name=password]').fill(password);
+  await form.locator('button[type=submit]').click();
   await expect(page.getByTestId('account')).toBeVisible();
 }
 

@@ -84,7 +84,7 @@ pub async fn commands(
         .filter(|d| d.handler.is_offered_as_link())
         .map(|d| Command {
             process: d.id,
-            name: d.name.into(),
+            name: d.name.en.into(),
         })
         .collect())
 }
@@ -99,7 +99,7 @@ pub fn allowed(def: &ProcessDef, state: State) -> bool {
 fn entry(def: &ProcessDef, mapping: Option<String>) -> CommandEntry {
     CommandEntry {
         process: def.id,
-        name: def.name.into(),
+        name: def.name.en.into(),
         mapping: mapping.or(def.mapping.map(String::from)),
         roles: def.roles.to_vec(),
         implemented: def.handler.is_implemented(),
@@ -200,7 +200,7 @@ fn check_allowed(def: &ProcessDef, state: State) -> Result<()> {
         "process",
         format!(
             "\"{}\" cannot be offered on a {} in state \"{}\": the process model does not allow it there.",
-            def.name,
+            def.name.en,
             state.kind().label().to_lowercase(),
             state.as_str()
         ),
@@ -244,7 +244,7 @@ async fn change(
             }),
             detail: format!(
                 "\"{}\" {} on {}/{}",
-                def.name,
+                def.name.en,
                 if on { "enabled" } else { "disabled" },
                 state.kind().label(),
                 state.as_str()

@@ -24,13 +24,13 @@ pub async fn page(
     sort: Sort,
 ) -> Result<ListPage> {
     let def = list.def();
-    caller.require_any(def.roles, &format!("see {}", def.title.to_lowercase()))?;
+    caller.require_any(def.roles, &format!("see {}", def.title.en.to_lowercase()))?;
     // The databases take an offset as a signed 64-bit number; one beyond it is a bad request,
     // not a database error.
     if i64::try_from(offset).is_err() {
         return Err(crate::EngineError::Invalid(format!(
             "There is no page at row {offset} of {}.",
-            def.title.to_lowercase()
+            def.title.en.to_lowercase()
         )));
     }
     if let Some(state) = only.filter(|s| !def.states.contains(s)) {
@@ -38,7 +38,7 @@ pub async fn page(
             "state",
             format!(
                 "{} are never {}: choose a state from the Status list.",
-                def.title,
+                def.title.en,
                 state.label().to_lowercase()
             ),
         ));

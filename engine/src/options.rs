@@ -47,7 +47,7 @@ impl Current {
             .filter(|d| keys.is_empty() || keys.contains(&d.key))
             .map(|d| OptionInForce {
                 key: d.key.into(),
-                label: d.label.into(),
+                label: d.label.en.into(),
                 value: self
                     .document
                     .get(d.key)
@@ -198,8 +198,8 @@ pub async fn page(engine: &Engine, caller: &Caller, p: OptionsPackage) -> Result
             .iter()
             .map(|d| OptionField {
                 key: d.key.into(),
-                label: d.label.into(),
-                help: d.help.into(),
+                label: d.label.en.into(),
+                help: d.help.en.into(),
                 input: match d.kind {
                     OptionKind::Bool => OptionInput::Bool,
                     OptionKind::Int { min, max } => OptionInput::Int { min, max },

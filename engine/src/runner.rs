@@ -21,7 +21,7 @@ pub fn authorize(caller: &Caller, def: &ProcessDef) -> Result<()> {
     if def.may_start(&caller.roles) {
         Ok(())
     } else {
-        Err(EngineError::Forbidden(format!("start \"{}\"", def.name)))
+        Err(EngineError::Forbidden(format!("start \"{}\"", def.name.en)))
     }
 }
 
@@ -37,7 +37,7 @@ pub fn require_state(def: &ProcessDef, state: State) -> Result<()> {
         .collect::<Vec<_>>()
         .join(" or ");
     Err(EngineError::WrongState {
-        name: def.name,
+        name: def.name.en,
         required,
         actual: state,
     })
@@ -60,7 +60,7 @@ pub async fn require_enabled(
         .await?;
     if n == 0 {
         return Err(EngineError::NotEnabled {
-            name: def.name,
+            name: def.name.en,
             state,
         });
     }

@@ -11,7 +11,9 @@ use tessera_engine::objects::user::{directory, page};
 use tessera_engine::{accounts, audit, auth, enablement, options, Engine, EngineError};
 use tessera_process::dto::{AuditFilter, ImportAction, NewAccount};
 use tessera_process::person::PersonInput;
-use tessera_process::{ErrorKind, ObjectKind, OptionsPackage, ProcessId, Role, State, UserState};
+use tessera_process::{
+    ErrorKind, Language, ObjectKind, OptionsPackage, ProcessId, Role, State, UserState,
+};
 
 fn someone(id: &str, given: &str) -> PersonInput {
     PersonInput {
@@ -834,7 +836,54 @@ async fn the_audit_viewer_filters_and_the_verifier_finds_tampering(e: Engine) {
     assert!(err.contains("record 5") && err.contains("changed"), "{err}");
 }
 
+/// An account's language: kept with the account, given with every session, audited once per
+/// change; choosing it again changes nothing.
+async fn an_account_keeps_the_language_it_chose(e: Engine) {
+    let operator = caller(&e, "operator").await;
+    let (token, info) = auth::login(&e, "operator", "operator-demo", "test")
+        .await
+        .unwrap();
+    assert_eq!(
+        info.language, None,
+        "the browser's language until one is chosen"
+    );
+    auth::set_language(&e, &operator, Some(Language::Swedish))
+        .await
+        .unwrap();
+    auth::set_language(&e, &operator, Some(Language::Swedish))
+        .await
+        .unwrap();
+    let (info, _) = auth::session(&e, &token, "test").await.unwrap().unwrap();
+    assert_eq!(info.language, Some(Language::Swedish));
+    let mine = auth::my_account(&e, &operator, &token).await.unwrap();
+    assert_eq!(mine.language, Some(Language::Swedish));
+    // Another account is not touched.
+    let (_, approver) = auth::login(&e, "approver", "approver-demo", "test")
+        .await
+        .unwrap();
+    assert_eq!(approver.language, None);
+    let chosen = audit::search(
+        &e.db,
+        &AuditFilter {
+            action: "LanguageChosen".into(),
+            ..Default::default()
+        },
+        10,
+    )
+    .await
+    .unwrap()
+    .rows;
+    assert_eq!(chosen.len(), 1, "{chosen:?}");
+    assert_eq!(chosen[0].actor, "operator");
+    auth::set_language(&e, &operator, None).await.unwrap();
+    let (_, info) = auth::login(&e, "operator", "operator-demo", "test")
+        .await
+        .unwrap();
+    assert_eq!(info.language, None);
+}
+
 on_both_backends!(
+    an_account_keeps_the_language_it_chose,
     commands_follow_what_the_admin_enables,
     options_keep_their_history_and_restore,
     users_are_created_edited_and_approved,

@@ -1,6 +1,7 @@
 //! What the browser sees of the card bridge: readers and cards as the monitor reports them, and
 //! the steps of an encoding job.
 
+use crate::language::Words;
 use serde::{Deserialize, Serialize};
 
 /// The readers the server sees, as one snapshot the monitor republishes on every change.
@@ -64,18 +65,44 @@ impl EncodingStep {
         EncodingStep::Commit,
     ];
 
-    pub fn label(self) -> &'static str {
+    /// What the step does, in every language.
+    pub fn words(self) -> Words {
         match self {
-            EncodingStep::Connect => "Connect to the card",
-            EncodingStep::CheckCard => "Check that the card can be encoded",
-            EncodingStep::ManagementKey => "Set a new management key",
-            EncodingStep::GenerateKeys => "Generate key pairs on the card",
-            EncodingStep::IssueCertificates => "Issue the certificates",
-            EncodingStep::WriteCard => "Write certificates, CHUID and CCC",
-            EncodingStep::SetPinPuk => "Set PIN and PUK",
-            EncodingStep::ReadBack => "Read the card back and compare",
-            EncodingStep::Commit => "Record the card as issued",
+            EncodingStep::Connect => Words::new("Connect to the card", "Anslut till kortet"),
+            EncodingStep::CheckCard => Words::new(
+                "Check that the card can be encoded",
+                "Kontrollera att kortet kan kodas",
+            ),
+            EncodingStep::ManagementKey => Words::new(
+                "Set a new management key",
+                "Ange en ny administrationsnyckel",
+            ),
+            EncodingStep::GenerateKeys => Words::new(
+                "Generate key pairs on the card",
+                "Generera nyckelpar på kortet",
+            ),
+            EncodingStep::IssueCertificates => {
+                Words::new("Issue the certificates", "Utfärda certifikaten")
+            }
+            EncodingStep::WriteCard => Words::new(
+                "Write certificates, CHUID and CCC",
+                "Skriv certifikat, CHUID och CCC",
+            ),
+            EncodingStep::SetPinPuk => Words::new("Set PIN and PUK", "Ange PIN- och PUK-kod"),
+            EncodingStep::ReadBack => Words::new(
+                "Read the card back and compare",
+                "Läs tillbaka kortet och jämför",
+            ),
+            EncodingStep::Commit => Words::new(
+                "Record the card as issued",
+                "Registrera kortet som utfärdat",
+            ),
         }
+    }
+
+    /// What the step does, in English.
+    pub fn label(self) -> &'static str {
+        self.words().en
     }
 
     pub fn as_str(self) -> &'static str {
@@ -111,6 +138,13 @@ pub enum JobState {
 }
 
 impl JobState {
+    pub const ALL: [JobState; 4] = [
+        JobState::Encoding,
+        JobState::Succeeded,
+        JobState::Failed,
+        JobState::InDoubt,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             JobState::Encoding => "encoding",
@@ -121,23 +155,22 @@ impl JobState {
     }
 
     pub fn parse(s: &str) -> Option<JobState> {
-        [
-            JobState::Encoding,
-            JobState::Succeeded,
-            JobState::Failed,
-            JobState::InDoubt,
-        ]
-        .into_iter()
-        .find(|x| x.as_str() == s)
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
     }
 
-    pub fn label(self) -> &'static str {
+    /// Where the job stands, in every language.
+    pub fn words(self) -> Words {
         match self {
-            JobState::Encoding => "Encoding",
-            JobState::Succeeded => "Succeeded",
-            JobState::Failed => "Failed",
-            JobState::InDoubt => "In doubt",
+            JobState::Encoding => Words::new("Encoding", "Kodas"),
+            JobState::Succeeded => Words::new("Succeeded", "Lyckad"),
+            JobState::Failed => Words::new("Failed", "Misslyckad"),
+            JobState::InDoubt => Words::new("In doubt", "Oklart utfall"),
         }
+    }
+
+    /// Where the job stands, in English.
+    pub fn label(self) -> &'static str {
+        self.words().en
     }
 
     pub fn finished(self) -> bool {

@@ -749,15 +749,40 @@ pub enum ActivationState {
 }
 
 impl ActivationState {
-    pub fn label(self) -> &'static str {
+    pub const ALL: &'static [ActivationState] = &[
+        ActivationState::NotShown,
+        ActivationState::Open,
+        ActivationState::Expired,
+        ActivationState::Blocked,
+        ActivationState::Used,
+        ActivationState::Voided,
+    ];
+
+    /// Where the activation stands, inside a sentence, in every language.
+    pub fn words(self) -> crate::Words {
+        use crate::Words as W;
         match self {
-            ActivationState::NotShown => "waiting for the user to show the QR code in Self-Service",
-            ActivationState::Open => "open",
-            ActivationState::Expired => "expired",
-            ActivationState::Blocked => "blocked after too many wrong codes",
-            ActivationState::Used => "used",
-            ActivationState::Voided => "voided: the holder's e-mail address or UPN changed",
+            ActivationState::NotShown => W::new(
+                "waiting for the user to show the QR code in Self-Service",
+                "väntar på att användaren visar QR-koden i självbetjäningen",
+            ),
+            ActivationState::Open => W::new("open", "öppen"),
+            ActivationState::Expired => W::new("expired", "har upphört"),
+            ActivationState::Blocked => W::new(
+                "blocked after too many wrong codes",
+                "spärrad efter för många felaktiga koder",
+            ),
+            ActivationState::Used => W::new("used", "använd"),
+            ActivationState::Voided => W::new(
+                "voided: the holder's e-mail address or UPN changed",
+                "ogiltig: innehavarens e-postadress eller UPN har ändrats",
+            ),
         }
+    }
+
+    /// Where the activation stands, inside a sentence, in English.
+    pub fn label(self) -> &'static str {
+        self.words().en
     }
 }
 

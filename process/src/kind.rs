@@ -1,3 +1,4 @@
+use crate::language::Words;
 use serde::{Deserialize, Serialize};
 
 /// The kinds of object whose lifecycle Tessera manages.
@@ -33,28 +34,38 @@ impl ObjectKind {
         }
     }
 
-    /// The name an operator reads.
-    pub fn label(self) -> &'static str {
+    /// The name an operator reads, in every language.
+    pub fn words(self) -> Words {
         match self {
-            ObjectKind::User => "User",
-            ObjectKind::Card => "Card",
-            ObjectKind::TempCard => "Temporary card",
-            ObjectKind::MobileId => "Mobile ID",
-            ObjectKind::Certificate => "Certificate",
-            ObjectKind::BatchOrder => "Batch order",
+            ObjectKind::User => Words::new("User", "Användare"),
+            ObjectKind::Card => Words::new("Card", "Kort"),
+            ObjectKind::TempCard => Words::new("Temporary card", "Tillfälligt kort"),
+            ObjectKind::MobileId => Words::new("Mobile ID", "Mobilt ID"),
+            ObjectKind::Certificate => Words::new("Certificate", "Certifikat"),
+            ObjectKind::BatchOrder => Words::new("Batch order", "Batchbeställning"),
         }
     }
 
-    /// The name inside a sentence ("the temporary card", "a mobile ID").
-    pub fn noun(self) -> &'static str {
+    /// The name an operator reads, in English.
+    pub fn label(self) -> &'static str {
+        self.words().en
+    }
+
+    /// The name inside a sentence ("the temporary card", "a mobile ID"), in every language.
+    pub fn noun_words(self) -> Words {
         match self {
-            ObjectKind::User => "user",
-            ObjectKind::Card => "card",
-            ObjectKind::TempCard => "temporary card",
-            ObjectKind::MobileId => "mobile ID",
-            ObjectKind::Certificate => "certificate",
-            ObjectKind::BatchOrder => "batch order",
+            ObjectKind::User => Words::new("user", "användare"),
+            ObjectKind::Card => Words::new("card", "kort"),
+            ObjectKind::TempCard => Words::new("temporary card", "tillfälligt kort"),
+            ObjectKind::MobileId => Words::new("mobile ID", "mobilt ID"),
+            ObjectKind::Certificate => Words::new("certificate", "certifikat"),
+            ObjectKind::BatchOrder => Words::new("batch order", "batchbeställning"),
         }
+    }
+
+    /// The name inside a sentence, in English.
+    pub fn noun(self) -> &'static str {
+        self.noun_words().en
     }
 
     pub fn parse(s: &str) -> Option<Self> {
@@ -100,14 +111,20 @@ impl Role {
         }
     }
 
-    pub fn label(self) -> &'static str {
+    /// The role's name, in every language.
+    pub fn words(self) -> Words {
         match self {
-            Role::Admin => "Administrator",
-            Role::Operator => "Operator",
-            Role::Approver => "Approver",
-            Role::KeyRecovery => "Key recovery agent",
-            Role::SelfService => "Self-service user",
+            Role::Admin => Words::new("Administrator", "Administratör"),
+            Role::Operator => Words::new("Operator", "Operatör"),
+            Role::Approver => Words::new("Approver", "Godkännare"),
+            Role::KeyRecovery => Words::new("Key recovery agent", "Agent för nyckelåterställning"),
+            Role::SelfService => Words::new("Self-service user", "Självbetjäningsanvändare"),
         }
+    }
+
+    /// The role's name, in English.
+    pub fn label(self) -> &'static str {
+        self.words().en
     }
 
     pub fn parse(s: &str) -> Option<Self> {

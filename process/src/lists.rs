@@ -3,6 +3,7 @@
 //! query, the one server function and the one page serve every row, and the menu offers a row
 //! to the roles it names.
 
+use crate::language::{w, Words};
 use crate::{BatchOrderState, CardState, CertificateState, ObjectKind, Role, State, TempCardState};
 use serde::{Deserialize, Serialize};
 
@@ -51,14 +52,26 @@ pub enum SortBy {
 }
 
 impl SortBy {
-    /// The column's heading.
-    pub fn label(self) -> &'static str {
+    pub const ALL: &'static [SortBy] = &[
+        SortBy::Object,
+        SortBy::Holder,
+        SortBy::State,
+        SortBy::Changed,
+    ];
+
+    /// The column's heading, in every language.
+    pub fn words(self) -> Words {
         match self {
-            SortBy::Object => "Object",
-            SortBy::Holder => "Holder",
-            SortBy::State => "State",
-            SortBy::Changed => "Changed",
+            SortBy::Object => Words::new("Object", "Objekt"),
+            SortBy::Holder => Words::new("Holder", "Innehavare"),
+            SortBy::State => Words::new("State", "Tillstånd"),
+            SortBy::Changed => Words::new("Changed", "Ändrad"),
         }
+    }
+
+    /// The column's heading, in English.
+    pub fn label(self) -> &'static str {
+        self.words().en
     }
 
     /// Whether objects of `kind` can be ordered by this column.
@@ -112,11 +125,11 @@ impl Sort {
 #[derive(Debug)]
 pub struct ListDef {
     pub id: ListId,
-    pub title: &'static str,
+    pub title: Words,
     /// Why someone opens it: shown under the title.
-    pub purpose: &'static str,
+    pub purpose: Words,
     /// What the page says when nothing matches.
-    pub empty: &'static str,
+    pub empty: Words,
     pub kind: ObjectKind,
     /// Objects in any of these states are listed.
     pub states: &'static [State],
@@ -130,10 +143,63 @@ use Role::{Admin, Operator};
 
 #[rustfmt::skip]
 pub const LISTS: &[ListDef] = &[
-    ListDef { id: ListId::ExpiredCertificates, title: "Expired certificates", purpose: "Certificates past their end date. The credential that holds one needs a new certificate or a new card.", empty: "No certificate has expired.", kind: K::Certificate, states: &[State::Certificate(CertificateState::Expired)], roles: &[Admin, Operator], menu: true },
-    ListDef { id: ListId::FailedCards, title: "Failed cards", purpose: "Cards whose encoding failed; their certificates are revoked. Lock the card, or request a new one for the holder.", empty: "No card has failed.", kind: K::Card, states: &[State::Card(CardState::Failed)], roles: &[Operator], menu: true },
-    ListDef { id: ListId::ExpiredTempCards, title: "Expired temporary cards", purpose: "Temporary cards whose assignment has ended; withdraw them to use them again.", empty: "No temporary card has expired.", kind: K::TempCard, states: &[State::TempCard(TempCardState::Expired)], roles: &[Operator], menu: true },
-    ListDef { id: ListId::BatchOrders, title: "Batch orders", purpose: "Every batch order, newest first: open, in production, completed or cancelled.", empty: "No batch orders yet.", kind: K::BatchOrder, states: &[State::BatchOrder(BatchOrderState::Open), State::BatchOrder(BatchOrderState::InProduction), State::BatchOrder(BatchOrderState::Completed), State::BatchOrder(BatchOrderState::Cancelled)], roles: &[Operator], menu: false },
+    ListDef {
+        id: ListId::ExpiredCertificates,
+        title:   w("Expired certificates",
+                   "Certifikat som har upphört"),
+        purpose: w("Certificates past their end date. The credential that holds one needs a new certificate or a new card.",
+                   "Certifikat vars slutdatum har passerats. Kortet eller det mobila ID:t som bär ett sådant certifikat behöver ett nytt certifikat eller ett nytt kort."),
+        empty:   w("No certificate has expired.",
+                   "Inget certifikat har upphört."),
+        kind: K::Certificate,
+        states: &[State::Certificate(CertificateState::Expired)],
+        roles: &[Admin, Operator],
+        menu: true,
+    },
+    ListDef {
+        id: ListId::FailedCards,
+        title:   w("Failed cards",
+                   "Misslyckade kort"),
+        purpose: w("Cards whose encoding failed; their certificates are revoked. Lock the card, or request a new one for the holder.",
+                   "Kort vars kodning misslyckades; deras certifikat är återkallade. Spärra kortet eller begär ett nytt kort åt innehavaren."),
+        empty:   w("No card has failed.",
+                   "Inga misslyckade kort."),
+        kind: K::Card,
+        states: &[State::Card(CardState::Failed)],
+        roles: &[Operator],
+        menu: true,
+    },
+    ListDef {
+        id: ListId::ExpiredTempCards,
+        title:   w("Expired temporary cards",
+                   "Tillfälliga kort som har upphört"),
+        purpose: w("Temporary cards whose assignment has ended; withdraw them to use them again.",
+                   "Tillfälliga kort vars tilldelning har upphört; dra tillbaka dem för att kunna använda dem igen."),
+        empty:   w("No temporary card has expired.",
+                   "Inget tillfälligt kort har upphört."),
+        kind: K::TempCard,
+        states: &[State::TempCard(TempCardState::Expired)],
+        roles: &[Operator],
+        menu: true,
+    },
+    ListDef {
+        id: ListId::BatchOrders,
+        title:   w("Batch orders",
+                   "Batchbeställningar"),
+        purpose: w("Every batch order, newest first: open, in production, completed or cancelled.",
+                   "Alla batchbeställningar, nyaste först: öppna, i produktion, slutförda eller avbrutna."),
+        empty:   w("No batch orders yet.",
+                   "Inga batchbeställningar ännu."),
+        kind: K::BatchOrder,
+        states: &[
+            State::BatchOrder(BatchOrderState::Open),
+            State::BatchOrder(BatchOrderState::InProduction),
+            State::BatchOrder(BatchOrderState::Completed),
+            State::BatchOrder(BatchOrderState::Cancelled),
+        ],
+        roles: &[Operator],
+        menu: false,
+    },
 ];
 
 impl ListId {

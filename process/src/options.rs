@@ -3,6 +3,7 @@
 //! The document always exists with its default values; the admin changes values, never writes
 //! the document from scratch.
 
+use crate::language::{w, Language, Words};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -40,8 +41,10 @@ pub enum Default {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct OptionDef {
     pub key: &'static str,
-    pub label: &'static str,
-    pub help: &'static str,
+    /// The option's name in the options form.
+    pub label: Words,
+    /// What it does, under its name.
+    pub help: Words,
     pub kind: OptionKind,
     pub default: Default,
 }
@@ -148,8 +151,8 @@ impl Key<bool> {
     const fn flag(
         package: OptionsPackage,
         key: &'static str,
-        label: &'static str,
-        help: &'static str,
+        label: Words,
+        help: Words,
         default: bool,
     ) -> Self {
         let kind = OptionKind::Bool;
@@ -170,8 +173,8 @@ impl Key<i64> {
     const fn number(
         package: OptionsPackage,
         key: &'static str,
-        label: &'static str,
-        help: &'static str,
+        label: Words,
+        help: Words,
         range: std::ops::RangeInclusive<i64>,
         default: i64,
     ) -> Self {
@@ -196,8 +199,8 @@ impl Key<String> {
     const fn choice(
         package: OptionsPackage,
         key: &'static str,
-        label: &'static str,
-        help: &'static str,
+        label: Words,
+        help: Words,
         allowed: &'static [&'static str],
         default: &'static str,
     ) -> Self {
@@ -219,8 +222,8 @@ impl Key<Vec<String>> {
     const fn set(
         package: OptionsPackage,
         key: &'static str,
-        label: &'static str,
-        help: &'static str,
+        label: Words,
+        help: Words,
         allowed: &'static [&'static str],
         default: &'static [&'static str],
     ) -> Self {
@@ -298,56 +301,191 @@ impl<T: OptionType> Key<T> {
 /// The options of CardsScriptOptions.
 #[rustfmt::skip]
 pub mod cards {
-    use super::{Key, OptionsPackage, CERTS};
+    use super::{w, Key, OptionsPackage, CERTS};
     const P: OptionsPackage = OptionsPackage::CardsScriptOptions;
-    pub const REQUEST_APPROVAL: Key<bool> = Key::flag(P, "CardsRequestApproval", "Add an approval step to Request card", "On: a requested card waits in state \"requested\" until an approver approves it. Off: it is approved at once.", true);
-    pub const EXT_PROD_ORDER_APPROVAL: Key<bool> = Key::flag(P, "CardsExtProdOrderApproval", "Add an approval step to Order card", "On: an ordered card waits for approval before it goes to the bureau.", false);
-    pub const EXT_PROD_QUEUE: Key<bool> = Key::flag(P, "CardsExtProdQueue", "Queue card orders", "On: ordered cards wait in state \"processing\" for the next sync with the bureau. Off: they are ordered at once.", true);
-    pub const EXT_PROD_PRODUCTION_TYPE: Key<String> = Key::choice(P, "CardsExtProdProductionType", "Production type for cards", "How the bureau produces the card.", &["print_and_encode", "print_only"], "print_and_encode");
-    pub const EXT_PROD_ALLOW_MULTIPLE_ORDERS: Key<bool> = Key::flag(P, "CardsExtProdAllowMultipleOrders", "Allow multiple card orders", "On: a user may have more than one card order under way.", false);
-    pub const EXT_PROD_SEND_ORDERED_EMAIL: Key<bool> = Key::flag(P, "CardsExtProdSendOrderedEmail", "Send \"card ordered\" email", "On: the user gets an email when the card is ordered.", true);
-    pub const ISSUE_TWO_PERSON_RULE: Key<bool> = Key::flag(P, "CardsIssueTwoPersonRule", "Two-person rule for issuance", "On: a second operator must confirm before a card is issued.", false);
-    pub const CERTIFICATES: Key<Vec<String>> = Key::set(P, "CardsCertificates", "Certificates on an issued card", "Authentication goes to slot 9A, signature to 9C, encryption to 9D (an escrowed key, imported; needs a card that can import keys).", CERTS, &["authentication", "signature", "encryption"]);
-    pub const PIN_LENGTH: Key<i64> = Key::number(P, "CardsPinLength", "PIN length", "Digits in the PIN set when a card is issued (PIV allows 6 to 8).", 6..=8, 6);
-    pub const PUK_LENGTH: Key<i64> = Key::number(P, "CardsPukLength", "PUK length", "Digits in the PUK set when a card is issued (PIV allows 6 to 8). Tessera keeps the PUK encrypted to unblock the PIN.", 6..=8, 8);
-    pub const MANAGEMENT_KEY_ALGORITHM: Key<String> = Key::choice(P, "CardsManagementKeyAlgorithm", "Management key algorithm", "The algorithm of the random management key set on each card. AES needs a card that supports it (YubiKey 5.4 and later).", &["aes192", "aes128", "aes256", "3des"], "aes192");
-    pub const ALLOW_REENCODE: Key<bool> = Key::flag(P, "CardsAllowReencode", "Allow re-encoding a card", "On: Issue card may overwrite a card Tessera encoded before (its management key is known). Off: only blank cards are accepted.", false);
+    pub const REQUEST_APPROVAL: Key<bool> = Key::flag(P, "CardsRequestApproval",
+        w("Add an approval step to Request card",
+          "Lägg till ett godkännandesteg i Begär kort"),
+        w("On: a requested card waits in state \"requested\" until an approver approves it. Off: it is approved at once.",
+          "På: ett begärt kort väntar i tillståndet \"Begärd\" tills en godkännare godkänner det. Av: det godkänns direkt."),
+        true);
+    pub const EXT_PROD_ORDER_APPROVAL: Key<bool> = Key::flag(P, "CardsExtProdOrderApproval",
+        w("Add an approval step to Order card",
+          "Lägg till ett godkännandesteg i Beställ kort"),
+        w("On: an ordered card waits for approval before it goes to the bureau.",
+          "På: ett beställt kort väntar på godkännande innan det skickas till kortproducenten."),
+        false);
+    pub const EXT_PROD_QUEUE: Key<bool> = Key::flag(P, "CardsExtProdQueue",
+        w("Queue card orders",
+          "Köa kortbeställningar"),
+        w("On: ordered cards wait in state \"processing\" for the next sync with the bureau. Off: they are ordered at once.",
+          "På: beställda kort väntar i tillståndet \"Bearbetas\" till nästa synkronisering med kortproducenten. Av: de beställs direkt."),
+        true);
+    pub const EXT_PROD_PRODUCTION_TYPE: Key<String> = Key::choice(P, "CardsExtProdProductionType",
+        w("Production type for cards",
+          "Produktionstyp för kort"),
+        w("How the bureau produces the card.",
+          "Hur kortproducenten tillverkar kortet."),
+        &["print_and_encode", "print_only"], "print_and_encode");
+    pub const EXT_PROD_ALLOW_MULTIPLE_ORDERS: Key<bool> = Key::flag(P, "CardsExtProdAllowMultipleOrders",
+        w("Allow multiple card orders",
+          "Tillåt flera kortbeställningar"),
+        w("On: a user may have more than one card order under way.",
+          "På: en användare kan ha mer än en kortbeställning på gång."),
+        false);
+    pub const EXT_PROD_SEND_ORDERED_EMAIL: Key<bool> = Key::flag(P, "CardsExtProdSendOrderedEmail",
+        w("Send \"card ordered\" email",
+          "Skicka e-post när kortet har beställts"),
+        w("On: the user gets an email when the card is ordered.",
+          "På: användaren får ett e-postmeddelande när kortet beställs."),
+        true);
+    pub const ISSUE_TWO_PERSON_RULE: Key<bool> = Key::flag(P, "CardsIssueTwoPersonRule",
+        w("Two-person rule for issuance",
+          "Tvåpersonsregel vid utfärdande"),
+        w("On: a second operator must confirm before a card is issued.",
+          "På: en andra operatör måste bekräfta innan ett kort utfärdas."),
+        false);
+    pub const CERTIFICATES: Key<Vec<String>> = Key::set(P, "CardsCertificates",
+        w("Certificates on an issued card",
+          "Certifikat på ett utfärdat kort"),
+        w("Authentication goes to slot 9A, signature to 9C, encryption to 9D (an escrowed key, imported; needs a card that can import keys).",
+          "Autentisering hamnar på plats 9A, signering på 9C och kryptering på 9D (en deponerad nyckel som importeras; kräver ett kort som kan importera nycklar)."),
+        CERTS, &["authentication", "signature", "encryption"]);
+    pub const PIN_LENGTH: Key<i64> = Key::number(P, "CardsPinLength",
+        w("PIN length",
+          "PIN-kodens längd"),
+        w("Digits in the PIN set when a card is issued (PIV allows 6 to 8).",
+          "Antal siffror i den PIN-kod som sätts när ett kort utfärdas (PIV tillåter 6 till 8)."),
+        6..=8, 6);
+    pub const PUK_LENGTH: Key<i64> = Key::number(P, "CardsPukLength",
+        w("PUK length",
+          "PUK-kodens längd"),
+        w("Digits in the PUK set when a card is issued (PIV allows 6 to 8). Tessera keeps the PUK encrypted to unblock the PIN.",
+          "Antal siffror i den PUK-kod som sätts när ett kort utfärdas (PIV tillåter 6 till 8). Tessera sparar PUK-koden krypterad för att kunna låsa upp PIN-koden."),
+        6..=8, 8);
+    pub const MANAGEMENT_KEY_ALGORITHM: Key<String> = Key::choice(P, "CardsManagementKeyAlgorithm",
+        w("Management key algorithm",
+          "Algoritm för administrationsnyckeln"),
+        w("The algorithm of the random management key set on each card. AES needs a card that supports it (YubiKey 5.4 and later).",
+          "Algoritmen för den slumpmässiga administrationsnyckel som sätts på varje kort. AES kräver ett kort som stöder det (YubiKey 5.4 och senare)."),
+        &["aes192", "aes128", "aes256", "3des"], "aes192");
+    pub const ALLOW_REENCODE: Key<bool> = Key::flag(P, "CardsAllowReencode",
+        w("Allow re-encoding a card",
+          "Tillåt omkodning av kort"),
+        w("On: Issue card may overwrite a card Tessera encoded before (its management key is known). Off: only blank cards are accepted.",
+          "På: Utfärda kort får skriva över ett kort som Tessera har kodat tidigare (dess administrationsnyckel är känd). Av: endast tomma kort godtas."),
+        false);
 }
 
 /// The options of TempCardsScriptOptions.
 #[rustfmt::skip]
 pub mod temp_cards {
-    use super::{Key, OptionsPackage, CERTS};
+    use super::{w, Key, OptionsPackage, CERTS};
     const P: OptionsPackage = OptionsPackage::TempCardsScriptOptions;
-    pub const PIN_LENGTH: Key<i64> = Key::number(P, "TempCardsPinLength", "PIN length", "Digits in the PIN set on a temporary card (PIV allows 6 to 8).", 6..=8, 6);
-    pub const PUK_LENGTH: Key<i64> = Key::number(P, "TempCardsPukLength", "PUK length", "Digits in the PUK set on a temporary card (PIV allows 6 to 8).", 6..=8, 8);
-    pub const ENCODE_CARD: Key<bool> = Key::flag(P, "TempCardsEncodeCard", "Encode the temporary card", "On: the card is encoded with keys and certificates when it is produced.", true);
-    pub const CERTIFICATES: Key<Vec<String>> = Key::set(P, "TempCardsCertificates", "Certificates to issue", "Only used when the card is encoded.", CERTS, &["authentication", "signature"]);
-    pub const ASSIGN_VALIDITY_DAYS: Key<i64> = Key::number(P, "TempCardsAssignValidityDays", "Validity of an assignment (days)", "How long a temporary card stays assigned before it expires.", 1..=365, 14);
-    pub const ALLOW_MULTIPLE_ASSIGNED: Key<bool> = Key::flag(P, "TempCardsAllowMultipleAssigned", "Allow more than one temporary card per user", "Off: Assign refuses a user who already has an assigned temporary card.", false);
-    pub const EXT_PROD_QUEUE: Key<bool> = Key::flag(P, "TempCardsExtProdQueue", "Queue temporary card orders", "On: ordered temporary cards wait in state \"processing\" for the next sync with the bureau (and can still be aborted). Off: they are ordered at once.", true);
-    pub const EXT_PROD_PRODUCTION_TYPE: Key<String> = Key::choice(P, "TempCardsExtProdProductionType", "Production type for temporary cards", "How the bureau produces the card. A card printed only is encoded with Initialize temporary card.", &["print_and_encode", "print_only"], "print_only");
+    pub const PIN_LENGTH: Key<i64> = Key::number(P, "TempCardsPinLength",
+        w("PIN length",
+          "PIN-kodens längd"),
+        w("Digits in the PIN set on a temporary card (PIV allows 6 to 8).",
+          "Antal siffror i den PIN-kod som sätts på ett tillfälligt kort (PIV tillåter 6 till 8)."),
+        6..=8, 6);
+    pub const PUK_LENGTH: Key<i64> = Key::number(P, "TempCardsPukLength",
+        w("PUK length",
+          "PUK-kodens längd"),
+        w("Digits in the PUK set on a temporary card (PIV allows 6 to 8).",
+          "Antal siffror i den PUK-kod som sätts på ett tillfälligt kort (PIV tillåter 6 till 8)."),
+        6..=8, 8);
+    pub const ENCODE_CARD: Key<bool> = Key::flag(P, "TempCardsEncodeCard",
+        w("Encode the temporary card",
+          "Koda det tillfälliga kortet"),
+        w("On: the card is encoded with keys and certificates when it is produced.",
+          "På: kortet kodas med nycklar och certifikat när det produceras."),
+        true);
+    pub const CERTIFICATES: Key<Vec<String>> = Key::set(P, "TempCardsCertificates",
+        w("Certificates to issue",
+          "Certifikat att utfärda"),
+        w("Only used when the card is encoded.",
+          "Används bara när kortet kodas."),
+        CERTS, &["authentication", "signature"]);
+    pub const ASSIGN_VALIDITY_DAYS: Key<i64> = Key::number(P, "TempCardsAssignValidityDays",
+        w("Validity of an assignment (days)",
+          "Giltighetstid för en tilldelning (dagar)"),
+        w("How long a temporary card stays assigned before it expires.",
+          "Hur länge ett tillfälligt kort förblir tilldelat innan tilldelningen upphör."),
+        1..=365, 14);
+    pub const ALLOW_MULTIPLE_ASSIGNED: Key<bool> = Key::flag(P, "TempCardsAllowMultipleAssigned",
+        w("Allow more than one temporary card per user",
+          "Tillåt mer än ett tillfälligt kort per användare"),
+        w("Off: Assign refuses a user who already has an assigned temporary card.",
+          "Av: Tilldela nekar en användare som redan har ett tilldelat tillfälligt kort."),
+        false);
+    pub const EXT_PROD_QUEUE: Key<bool> = Key::flag(P, "TempCardsExtProdQueue",
+        w("Queue temporary card orders",
+          "Köa beställningar av tillfälliga kort"),
+        w("On: ordered temporary cards wait in state \"processing\" for the next sync with the bureau (and can still be aborted). Off: they are ordered at once.",
+          "På: beställda tillfälliga kort väntar i tillståndet \"Bearbetas\" till nästa synkronisering med kortproducenten (och kan fortfarande avbrytas). Av: de beställs direkt."),
+        true);
+    pub const EXT_PROD_PRODUCTION_TYPE: Key<String> = Key::choice(P, "TempCardsExtProdProductionType",
+        w("Production type for temporary cards",
+          "Produktionstyp för tillfälliga kort"),
+        w("How the bureau produces the card. A card printed only is encoded with Initialize temporary card.",
+          "Hur kortproducenten tillverkar kortet. Ett kort som bara trycks kodas med Initiera tillfälligt kort."),
+        &["print_and_encode", "print_only"], "print_only");
 }
 
 /// The options of UsersScriptOptions.
 #[rustfmt::skip]
 pub mod users {
-    use super::{Key, OptionsPackage};
+    use super::{w, Key, OptionsPackage};
     const P: OptionsPackage = OptionsPackage::UsersScriptOptions;
-    pub const CREATE_APPROVAL: Key<bool> = Key::flag(P, "UsersCreateApproval", "Approval step for new users", "On: a user an operator creates or imports is requested and waits for an approver; off: active at once.", false);
+    pub const CREATE_APPROVAL: Key<bool> = Key::flag(P, "UsersCreateApproval",
+        w("Approval step for new users",
+          "Godkännandesteg för nya användare"),
+        w("On: a user an operator creates or imports is requested and waits for an approver; off: active at once.",
+          "På: en användare som en operatör skapar eller importerar blir begärd och väntar på en godkännare. Av: aktiv direkt."),
+        false);
 }
 
 /// The options of MobileIDScriptOptions.
 #[rustfmt::skip]
 pub mod mobile_id {
-    use super::{Key, OptionsPackage, CERTS};
+    use super::{w, Key, OptionsPackage, CERTS};
     const P: OptionsPackage = OptionsPackage::MobileIDScriptOptions;
-    pub const CERTIFICATES: Key<Vec<String>> = Key::set(P, "MobileIDCertificates", "Certificates to issue", "The certificates the mobile ID gets.", CERTS, &["authentication", "signature"]);
-    pub const QR_DELIVERY: Key<String> = Key::choice(P, "MobileIDQrDelivery", "Where the QR code is shown", "In Self-Service, or sent to the user by email.", &["self_service", "email"], "self_service");
-    pub const VALIDITY_DAYS: Key<i64> = Key::number(P, "MobileIDValidityDays", "Validity of the mobile ID (days)", "How long the mobile ID and its certificates are valid.", 1..=1826, 730);
-    pub const USER_PROPERTIES: Key<Vec<String>> = Key::set(P, "MobileIDUserProperties", "User properties", "Properties of the user the mobile ID carries.", &["user_id", "server_name", "profile_name"], &["user_id", "server_name", "profile_name"]);
-    pub const RECOVER_ENCRYPTION_CERTIFICATES: Key<bool> = Key::flag(P, "MobileIDRecoverEncryptionCertificates", "Recover encryption certificates", "On: escrowed encryption keys are recovered onto the new mobile ID.", false);
-    pub const NOTIFY_USER: Key<bool> = Key::flag(P, "MobileIDNotifyUser", "Notify user of success or failure", "On: the user gets an email when the mobile ID is created or creation fails.", true);
+    pub const CERTIFICATES: Key<Vec<String>> = Key::set(P, "MobileIDCertificates",
+        w("Certificates to issue",
+          "Certifikat att utfärda"),
+        w("The certificates the mobile ID gets.",
+          "De certifikat som det mobila ID:t får."),
+        CERTS, &["authentication", "signature"]);
+    pub const QR_DELIVERY: Key<String> = Key::choice(P, "MobileIDQrDelivery",
+        w("Where the QR code is shown",
+          "Var QR-koden visas"),
+        w("In Self-Service, or sent to the user by email.",
+          "I självbetjäningen, eller skickas till användaren med e-post."),
+        &["self_service", "email"], "self_service");
+    pub const VALIDITY_DAYS: Key<i64> = Key::number(P, "MobileIDValidityDays",
+        w("Validity of the mobile ID (days)",
+          "Giltighetstid för mobilt ID (dagar)"),
+        w("How long the mobile ID and its certificates are valid.",
+          "Hur länge det mobila ID:t och dess certifikat är giltiga."),
+        1..=1826, 730);
+    pub const USER_PROPERTIES: Key<Vec<String>> = Key::set(P, "MobileIDUserProperties",
+        w("User properties",
+          "Användaregenskaper"),
+        w("Properties of the user the mobile ID carries.",
+          "De egenskaper hos användaren som det mobila ID:t bär."),
+        &["user_id", "server_name", "profile_name"], &["user_id", "server_name", "profile_name"]);
+    pub const RECOVER_ENCRYPTION_CERTIFICATES: Key<bool> = Key::flag(P, "MobileIDRecoverEncryptionCertificates",
+        w("Recover encryption certificates",
+          "Återställ krypteringscertifikat"),
+        w("On: escrowed encryption keys are recovered onto the new mobile ID.",
+          "På: deponerade krypteringsnycklar återställs till det nya mobila ID:t."),
+        false);
+    pub const NOTIFY_USER: Key<bool> = Key::flag(P, "MobileIDNotifyUser",
+        w("Notify user of success or failure",
+          "Meddela användaren om resultatet"),
+        w("On: the user gets an email when the mobile ID is created or creation fails.",
+          "På: användaren får ett e-postmeddelande när det mobila ID:t har skapats eller när det inte gick att skapa det."),
+        true);
 }
 
 const CARDS: &[OptionDef] = &[
@@ -408,13 +546,21 @@ impl OptionsPackage {
         Self::ALL.iter().copied().find(|p| p.as_str() == s)
     }
 
-    pub fn label(self) -> &'static str {
+    /// The package's name, in every language.
+    pub fn words(self) -> Words {
         match self {
-            OptionsPackage::UsersScriptOptions => "Users",
-            OptionsPackage::CardsScriptOptions => "Cards",
-            OptionsPackage::TempCardsScriptOptions => "Temporary cards",
-            OptionsPackage::MobileIDScriptOptions => "Mobile ID",
+            OptionsPackage::UsersScriptOptions => Words::new("Users", "Användare"),
+            OptionsPackage::CardsScriptOptions => Words::new("Cards", "Kort"),
+            OptionsPackage::TempCardsScriptOptions => {
+                Words::new("Temporary cards", "Tillfälliga kort")
+            }
+            OptionsPackage::MobileIDScriptOptions => Words::new("Mobile ID", "Mobilt ID"),
         }
+    }
+
+    /// The package's name, in English.
+    pub fn label(self) -> &'static str {
+        self.words().en
     }
 
     pub fn schema(self) -> &'static [OptionDef] {
@@ -438,11 +584,23 @@ impl OptionsPackage {
     }
 
     /// Applies changes given as form text (`key` → what the admin typed) to `current`.
-    /// Either every change is valid and the new document is returned, or every error is.
+    /// Either every change is valid and the new document is returned, or every error is (naming
+    /// the options in English; [`OptionsPackage::apply_form_in`] names them in the admin's
+    /// language).
     pub fn apply_form(
         self,
         current: &OptionsDocument,
         changes: &[(String, String)],
+    ) -> Result<OptionsDocument, Vec<OptionError>> {
+        self.apply_form_in(current, changes, Language::English)
+    }
+
+    /// [`OptionsPackage::apply_form`], its errors naming the options in `language`.
+    pub fn apply_form_in(
+        self,
+        current: &OptionsDocument,
+        changes: &[(String, String)],
+        language: Language,
     ) -> Result<OptionsDocument, Vec<OptionError>> {
         let mut next = self.complete(current);
         let mut errors = Vec::new();
@@ -452,7 +610,7 @@ impl OptionsPackage {
                     package: self.as_str().into(),
                     key: key.clone(),
                 }),
-                Some(def) => match def.parse(raw) {
+                Some(def) => match def.parse_in(raw, language) {
                     Ok(v) => {
                         next.insert(key.clone(), v);
                     }
@@ -505,26 +663,36 @@ impl std::fmt::Display for OptionsPackage {
 }
 
 impl OptionDef {
-    fn invalid(&self, message: impl Into<String>) -> OptionError {
+    /// The error about a value of this option, naming it in `language` (the message itself is
+    /// English, like every error sentence of the engine).
+    fn invalid(&self, language: Language, message: impl Into<String>) -> OptionError {
         OptionError::Invalid {
             key: self.key.into(),
-            label: self.label.into(),
+            label: self.label.of(language).into(),
             message: message.into(),
         }
     }
 
-    /// Reads what an admin typed or picked in the options form.
+    /// Reads what an admin typed or picked in the options form; an error names the option in
+    /// English.
     pub fn parse(&self, raw: &str) -> Result<OptionValue, OptionError> {
+        self.parse_in(raw, Language::English)
+    }
+
+    /// [`OptionDef::parse`], an error naming the option in `language`.
+    pub fn parse_in(&self, raw: &str, language: Language) -> Result<OptionValue, OptionError> {
         let raw = raw.trim();
         let value = match self.kind {
             OptionKind::Bool => match raw.to_ascii_lowercase().as_str() {
                 "true" | "yes" | "on" | "1" => OptionValue::Bool(true),
                 "false" | "no" | "off" | "0" => OptionValue::Bool(false),
-                _ => return Err(self.invalid(format!("\"{raw}\" is not yes or no"))),
+                _ => return Err(self.invalid(language, format!("\"{raw}\" is not yes or no"))),
             },
             OptionKind::Int { .. } => match raw.parse::<i64>() {
                 Ok(i) => OptionValue::Int(i),
-                Err(_) => return Err(self.invalid(format!("\"{raw}\" is not a whole number"))),
+                Err(_) => {
+                    return Err(self.invalid(language, format!("\"{raw}\" is not a whole number")))
+                }
             },
             OptionKind::Choice(_) => OptionValue::Text(raw.to_string()),
             OptionKind::Set(_) => OptionValue::List(
@@ -535,34 +703,46 @@ impl OptionDef {
                     .collect(),
             ),
         };
-        self.check(&value)?;
+        self.check_in(&value, language)?;
         Ok(value)
     }
 
-    /// Checks a value against the option's type and range.
+    /// Checks a value against the option's type and range; an error names the option in
+    /// English.
     pub fn check(&self, value: &OptionValue) -> Result<(), OptionError> {
+        self.check_in(value, Language::English)
+    }
+
+    /// [`OptionDef::check`], an error naming the option in `language`.
+    pub fn check_in(&self, value: &OptionValue, language: Language) -> Result<(), OptionError> {
         match (self.kind, value) {
             (OptionKind::Bool, OptionValue::Bool(_)) => Ok(()),
             (OptionKind::Int { min, max }, OptionValue::Int(i)) => {
                 if (min..=max).contains(i) {
                     Ok(())
                 } else {
-                    Err(self.invalid(format!("{i} is out of range: allowed are {min} to {max}")))
+                    Err(self.invalid(
+                        language,
+                        format!("{i} is out of range: allowed are {min} to {max}"),
+                    ))
                 }
             }
             (OptionKind::Choice(allowed), OptionValue::Text(s)) => {
                 if allowed.contains(&s.as_str()) {
                     Ok(())
                 } else {
-                    Err(self.invalid(format!("\"{s}\" is not one of: {}", allowed.join(", "))))
+                    Err(self.invalid(
+                        language,
+                        format!("\"{s}\" is not one of: {}", allowed.join(", ")),
+                    ))
                 }
             }
             (OptionKind::Set(allowed), OptionValue::List(items)) => {
                 match items.iter().find(|i| !allowed.contains(&i.as_str())) {
-                    Some(bad) => {
-                        Err(self
-                            .invalid(format!("\"{bad}\" is not one of: {}", allowed.join(", "))))
-                    }
+                    Some(bad) => Err(self.invalid(
+                        language,
+                        format!("\"{bad}\" is not one of: {}", allowed.join(", ")),
+                    )),
                     None => {
                         let mut seen = items.clone();
                         seen.sort();
@@ -570,16 +750,19 @@ impl OptionDef {
                         if seen.len() == items.len() {
                             Ok(())
                         } else {
-                            Err(self.invalid("a value is listed twice"))
+                            Err(self.invalid(language, "a value is listed twice"))
                         }
                     }
                 }
             }
-            (kind, other) => Err(self.invalid(format!(
-                "{} is the wrong type: expected {}",
-                other.display(),
-                kind.describe()
-            ))),
+            (kind, other) => Err(self.invalid(
+                language,
+                format!(
+                    "{} is the wrong type: expected {}",
+                    other.display(),
+                    kind.describe()
+                ),
+            )),
         }
     }
 }

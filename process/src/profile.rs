@@ -2,6 +2,7 @@
 //! that an administrator edits; [`CertificateProfile::validate`] is the one place that decides
 //! whether a profile can be used, in the browser and on the server alike.
 
+use crate::language::Words;
 use serde::{Deserialize, Serialize};
 
 /// What a certificate is for. It decides which key usages make sense and whether the key may be
@@ -21,12 +22,18 @@ impl CertPurpose {
         CertPurpose::Encryption,
     ];
 
-    pub fn label(self) -> &'static str {
+    /// The purpose's name, in every language.
+    pub fn words(self) -> Words {
         match self {
-            CertPurpose::Authentication => "Authentication",
-            CertPurpose::Signature => "Signature",
-            CertPurpose::Encryption => "Encryption",
+            CertPurpose::Authentication => Words::new("Authentication", "Autentisering"),
+            CertPurpose::Signature => Words::new("Signature", "Signering"),
+            CertPurpose::Encryption => Words::new("Encryption", "Kryptering"),
         }
+    }
+
+    /// The purpose's name, in English.
+    pub fn label(self) -> &'static str {
+        self.words().en
     }
 }
 
@@ -50,14 +57,23 @@ impl KeyUsageBit {
         KeyUsageBit::KeyAgreement,
     ];
 
-    pub fn label(self) -> &'static str {
+    /// The key usage's name, in every language.
+    pub fn words(self) -> Words {
         match self {
-            KeyUsageBit::DigitalSignature => "Digital signature",
-            KeyUsageBit::NonRepudiation => "Non-repudiation (content commitment)",
-            KeyUsageBit::KeyEncipherment => "Key encipherment",
-            KeyUsageBit::DataEncipherment => "Data encipherment",
-            KeyUsageBit::KeyAgreement => "Key agreement",
+            KeyUsageBit::DigitalSignature => Words::new("Digital signature", "Digital signatur"),
+            KeyUsageBit::NonRepudiation => Words::new(
+                "Non-repudiation (content commitment)",
+                "Oförnekbarhet (content commitment)",
+            ),
+            KeyUsageBit::KeyEncipherment => Words::new("Key encipherment", "Nyckelchiffrering"),
+            KeyUsageBit::DataEncipherment => Words::new("Data encipherment", "Datachiffrering"),
+            KeyUsageBit::KeyAgreement => Words::new("Key agreement", "Nyckelöverenskommelse"),
         }
+    }
+
+    /// The key usage's name, in English.
+    pub fn label(self) -> &'static str {
+        self.words().en
     }
 }
 
@@ -81,14 +97,32 @@ impl ExtendedKeyUsage {
         ExtendedKeyUsage::EncryptingFileSystem,
     ];
 
-    pub fn label(self) -> &'static str {
+    /// The extended key usage's name, in every language.
+    pub fn words(self) -> Words {
         match self {
-            ExtendedKeyUsage::ClientAuth => "TLS client authentication",
-            ExtendedKeyUsage::SmartcardLogon => "Smart card logon (Microsoft)",
-            ExtendedKeyUsage::EmailProtection => "E-mail protection (S/MIME)",
-            ExtendedKeyUsage::DocumentSigning => "Document signing",
-            ExtendedKeyUsage::EncryptingFileSystem => "Encrypting File System (Microsoft)",
+            ExtendedKeyUsage::ClientAuth => {
+                Words::new("TLS client authentication", "TLS-klientautentisering")
+            }
+            ExtendedKeyUsage::SmartcardLogon => Words::new(
+                "Smart card logon (Microsoft)",
+                "Inloggning med smartkort (Microsoft)",
+            ),
+            ExtendedKeyUsage::EmailProtection => {
+                Words::new("E-mail protection (S/MIME)", "E-postskydd (S/MIME)")
+            }
+            ExtendedKeyUsage::DocumentSigning => {
+                Words::new("Document signing", "Dokumentsignering")
+            }
+            ExtendedKeyUsage::EncryptingFileSystem => Words::new(
+                "Encrypting File System (Microsoft)",
+                "Krypterande filsystem (Microsoft EFS)",
+            ),
         }
+    }
+
+    /// The extended key usage's name, in English.
+    pub fn label(self) -> &'static str {
+        self.words().en
     }
 
     /// The OID, as arcs.
@@ -114,11 +148,17 @@ pub enum KeyAlgorithm {
 impl KeyAlgorithm {
     pub const ALL: &'static [KeyAlgorithm] = &[KeyAlgorithm::EcdsaP256, KeyAlgorithm::Rsa2048];
 
-    pub fn label(self) -> &'static str {
+    /// The algorithm's name: the same words in every language.
+    pub fn words(self) -> Words {
         match self {
-            KeyAlgorithm::EcdsaP256 => "ECDSA P-256",
-            KeyAlgorithm::Rsa2048 => "RSA 2048",
+            KeyAlgorithm::EcdsaP256 => Words::new("ECDSA P-256", "ECDSA P-256"),
+            KeyAlgorithm::Rsa2048 => Words::new("RSA 2048", "RSA 2048"),
         }
+    }
+
+    /// The algorithm's name, in English.
+    pub fn label(self) -> &'static str {
+        self.words().en
     }
 
     pub fn as_str(self) -> &'static str {
@@ -408,16 +448,28 @@ impl RevocationReason {
         }
     }
 
-    pub fn label(self) -> &'static str {
+    /// The reason as an operator chooses it, in every language.
+    pub fn words(self) -> Words {
         match self {
-            RevocationReason::Unspecified => "Unspecified",
-            RevocationReason::KeyCompromise => "Key compromise",
-            RevocationReason::AffiliationChanged => "Affiliation changed",
-            RevocationReason::Superseded => "Superseded",
-            RevocationReason::CessationOfOperation => "Cessation of operation",
-            RevocationReason::CertificateHold => "Certificate hold",
-            RevocationReason::PrivilegeWithdrawn => "Privilege withdrawn",
+            RevocationReason::Unspecified => Words::new("Unspecified", "Ospecificerat"),
+            RevocationReason::KeyCompromise => Words::new("Key compromise", "Röjd nyckel"),
+            RevocationReason::AffiliationChanged => {
+                Words::new("Affiliation changed", "Ändrad tillhörighet")
+            }
+            RevocationReason::Superseded => Words::new("Superseded", "Ersatt"),
+            RevocationReason::CessationOfOperation => {
+                Words::new("Cessation of operation", "Verksamheten har upphört")
+            }
+            RevocationReason::CertificateHold => Words::new("Certificate hold", "Tillfällig spärr"),
+            RevocationReason::PrivilegeWithdrawn => {
+                Words::new("Privilege withdrawn", "Behörighet indragen")
+            }
         }
+    }
+
+    /// The reason as an operator chooses it, in English.
+    pub fn label(self) -> &'static str {
+        self.words().en
     }
 
     /// The RFC 5280 reason code.

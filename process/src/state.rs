@@ -1,10 +1,13 @@
 //! The states of each object kind. Final states have no outgoing transitions.
+//!
+//! Each state is declared as `Variant => "stored name" / "English" / "Swedish"`.
 
 use crate::kind::ObjectKind;
+use crate::language::{Language, Words};
 use serde::{Deserialize, Serialize};
 
 macro_rules! state_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal / $label:literal),+ $(,)? }
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal / $label:literal / $sv:literal),+ $(,)? }
      final [$($fin:ident),* $(,)?]
      live [$($live:ident),* $(,)?]
      chip_released [$($free:ident),* $(,)?]
@@ -34,8 +37,14 @@ macro_rules! state_enum {
                 match self { $($name::$variant => $text),+ }
             }
 
+            /// The state's name, in every language.
+            pub fn words(self) -> Words {
+                match self { $($name::$variant => Words::new($label, $sv)),+ }
+            }
+
+            /// The state's name, in English.
             pub fn label(self) -> &'static str {
-                match self { $($name::$variant => $label),+ }
+                self.words().en
             }
 
             pub fn is_final(self) -> bool {
@@ -71,13 +80,13 @@ macro_rules! state_enum {
 state_enum!(
     /// A person known to Tessera ("User" in the operator's words).
     UserState {
-        Registered => "registered" / "Registered",
-        Requested => "requested" / "Requested",
-        Active => "active" / "Active",
-        Inactive => "inactive" / "Inactive",
-        Locked => "locked" / "Locked",
-        Rejected => "rejected" / "Rejected",
-        Aborted => "aborted" / "Aborted",
+        Registered => "registered" / "Registered" / "Registrerad",
+        Requested => "requested" / "Requested" / "Begärd",
+        Active => "active" / "Active" / "Aktiv",
+        Inactive => "inactive" / "Inactive" / "Inaktiv",
+        Locked => "locked" / "Locked" / "Spärrad",
+        Rejected => "rejected" / "Rejected" / "Avslagen",
+        Aborted => "aborted" / "Aborted" / "Avbruten",
     } final [Locked, Rejected, Aborted]
       live [] chip_released [] under_way []
 );
@@ -85,20 +94,20 @@ state_enum!(
 state_enum!(
     /// A personal smart card.
     CardState {
-        Requested => "requested" / "Requested",
-        Approved => "approved" / "Approved",
-        Issued => "issued" / "Issued",
-        Active => "active" / "Active",
-        Inactive => "inactive" / "Inactive",
-        Failed => "failed" / "Failed",
-        Processing => "processing" / "Processing",
-        Ordered => "ordered" / "Ordered",
-        InProduction => "in_production" / "In production",
-        Produced => "produced" / "Produced",
-        Locked => "locked" / "Locked",
-        Rejected => "rejected" / "Rejected",
-        Aborted => "aborted" / "Aborted",
-        Expired => "expired" / "Expired",
+        Requested => "requested" / "Requested" / "Begärd",
+        Approved => "approved" / "Approved" / "Godkänd",
+        Issued => "issued" / "Issued" / "Utfärdad",
+        Active => "active" / "Active" / "Aktiv",
+        Inactive => "inactive" / "Inactive" / "Inaktiv",
+        Failed => "failed" / "Failed" / "Misslyckad",
+        Processing => "processing" / "Processing" / "Bearbetas",
+        Ordered => "ordered" / "Ordered" / "Beställd",
+        InProduction => "in_production" / "In production" / "I produktion",
+        Produced => "produced" / "Produced" / "Producerad",
+        Locked => "locked" / "Locked" / "Spärrad",
+        Rejected => "rejected" / "Rejected" / "Avslagen",
+        Aborted => "aborted" / "Aborted" / "Avbruten",
+        Expired => "expired" / "Expired" / "Har upphört",
     } final [Locked, Rejected, Aborted, Expired]
       live [Active] chip_released [Failed, Locked] under_way [Requested, Approved, Processing, Ordered, InProduction]
 );
@@ -106,27 +115,27 @@ state_enum!(
 state_enum!(
     /// A temporary card, produced in stock and assigned to a person for a while.
     TempCardState {
-        Requested => "requested" / "Requested",
-        Processing => "processing" / "Processing",
-        Ordered => "ordered" / "Ordered",
-        InProduction => "in_production" / "In production",
-        Produced => "produced" / "Produced",
-        Unassigned => "unassigned" / "Unassigned",
-        Assigned => "assigned" / "Assigned",
-        Expired => "expired" / "Expired",
-        Failed => "failed" / "Failed",
-        Locked => "locked" / "Locked",
-        Aborted => "aborted" / "Aborted",
+        Requested => "requested" / "Requested" / "Begärd",
+        Processing => "processing" / "Processing" / "Bearbetas",
+        Ordered => "ordered" / "Ordered" / "Beställd",
+        InProduction => "in_production" / "In production" / "I produktion",
+        Produced => "produced" / "Produced" / "Producerad",
+        Unassigned => "unassigned" / "Unassigned" / "Ej tilldelad",
+        Assigned => "assigned" / "Assigned" / "Tilldelad",
+        Expired => "expired" / "Expired" / "Har upphört",
+        Failed => "failed" / "Failed" / "Misslyckad",
+        Locked => "locked" / "Locked" / "Spärrad",
+        Aborted => "aborted" / "Aborted" / "Avbruten",
     } final [Locked, Aborted]
       live [Assigned] chip_released [Failed, Locked] under_way [Requested, Processing, Ordered, InProduction]
 );
 
 state_enum!(
     MobileIdState {
-        Registered => "registered" / "Registered",
-        Active => "active" / "Active",
-        Inactive => "inactive" / "Inactive",
-        Locked => "locked" / "Locked",
+        Registered => "registered" / "Registered" / "Registrerad",
+        Active => "active" / "Active" / "Aktiv",
+        Inactive => "inactive" / "Inactive" / "Inaktiv",
+        Locked => "locked" / "Locked" / "Spärrad",
     } final [Locked]
       live [Active] chip_released [] under_way []
 );
@@ -134,11 +143,11 @@ state_enum!(
 state_enum!(
     /// `Issued`: the CA has signed, the certificate is not yet on its credential.
     CertificateState {
-        Issued => "issued" / "Issued",
-        Valid => "valid" / "Valid",
-        OnHold => "on_hold" / "On hold",
-        Revoked => "revoked" / "Revoked",
-        Expired => "expired" / "Expired",
+        Issued => "issued" / "Issued" / "Utfärdad",
+        Valid => "valid" / "Valid" / "Giltig",
+        OnHold => "on_hold" / "On hold" / "Spärrad tillfälligt",
+        Revoked => "revoked" / "Revoked" / "Återkallad",
+        Expired => "expired" / "Expired" / "Har upphört",
     } final [Revoked, Expired]
       live [] chip_released [] under_way []
 );
@@ -146,10 +155,10 @@ state_enum!(
 state_enum!(
     /// A batch order ends completed or cancelled; neither can be reopened, so both are final.
     BatchOrderState {
-        Open => "open" / "Open",
-        InProduction => "in_production" / "In production",
-        Completed => "completed" / "Completed",
-        Cancelled => "cancelled" / "Cancelled",
+        Open => "open" / "Open" / "Öppen",
+        InProduction => "in_production" / "In production" / "I produktion",
+        Completed => "completed" / "Completed" / "Slutförd",
+        Cancelled => "cancelled" / "Cancelled" / "Avbruten",
     } final [Completed, Cancelled]
       live [] chip_released [] under_way []
 );
@@ -225,15 +234,21 @@ impl State {
         }
     }
 
-    pub fn label(self) -> &'static str {
+    /// The state's name, in every language.
+    pub fn words(self) -> Words {
         match self {
-            State::User(s) => s.label(),
-            State::Card(s) => s.label(),
-            State::TempCard(s) => s.label(),
-            State::MobileId(s) => s.label(),
-            State::Certificate(s) => s.label(),
-            State::BatchOrder(s) => s.label(),
+            State::User(s) => s.words(),
+            State::Card(s) => s.words(),
+            State::TempCard(s) => s.words(),
+            State::MobileId(s) => s.words(),
+            State::Certificate(s) => s.words(),
+            State::BatchOrder(s) => s.words(),
         }
+    }
+
+    /// The state's name, in English.
+    pub fn label(self) -> &'static str {
+        self.words().en
     }
 
     /// Its certificates may be valid: the credential is in use.
@@ -285,11 +300,17 @@ impl State {
 
     /// The label of a stored state name whose kind is not at hand (an audit record's from and
     /// to): the same name means the same words in every kind. The name itself if no kind has it.
+    /// In English; [`State::label_of_in`] in the reader's language.
     pub fn label_of(s: &str) -> String {
+        State::label_of_in(s, Language::English)
+    }
+
+    /// [`State::label_of`] in `language`.
+    pub fn label_of_in(s: &str, language: Language) -> String {
         ObjectKind::ALL
             .iter()
             .find_map(|k| State::parse(*k, s))
-            .map(|st| st.label().to_string())
+            .map(|st| st.words().of(language).to_string())
             .unwrap_or_else(|| s.to_string())
     }
 

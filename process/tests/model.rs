@@ -461,6 +461,25 @@ fn out_of_range_and_wrongly_typed_values_are_refused() {
 }
 
 #[test]
+fn a_refused_value_names_its_option_in_the_admins_language() {
+    let p = OptionsPackage::TempCardsScriptOptions;
+    let current = p.defaults();
+    let change = [("TempCardsPinLength".to_string(), "3".to_string())];
+    let label = |language| match &p.apply_form_in(&current, &change, language).unwrap_err()[0] {
+        OptionError::Invalid { key, label, .. } => {
+            assert_eq!(key, "TempCardsPinLength");
+            label.clone()
+        }
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(label(Language::English), "PIN length");
+    assert_eq!(label(Language::Swedish), "PIN-kodens längd");
+    // The English path is the one engine callers keep.
+    let err = p.apply_form(&current, &change).unwrap_err();
+    assert!(err[0].to_string().starts_with("PIN length: "), "{}", err[0]);
+}
+
+#[test]
 fn one_bad_change_rejects_the_whole_form() {
     let p = OptionsPackage::CardsScriptOptions;
     let current = p.defaults();

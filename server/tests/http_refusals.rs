@@ -442,3 +442,92 @@ async fn refusals_carry_their_status_and_hostile_requests_change_nothing() {
     let limited = limited.expect("the per-source limit answers 429");
     assert!(limited.headers().get("retry-after").is_some());
 }
+
+/// The language of a page: the browser's `Accept-Language` until the account chooses one, then
+/// the account's (a cookie the server renders with), written in `<html lang>`. Choosing needs a
+/// session (401) and a language Tessera speaks (400).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_speaks_the_accounts_language_else_the_browsers() {
+    let server = ServerProcess::start(env!("CARGO_BIN_EXE_tessera"))
+        .await
+        .unwrap();
+    let base = server.base.clone();
+    let c = client();
+    let page = |path: &str, accept: &str, cookie: &str| {
+        c.get(format!("{base}{path}"))
+            .header("accept-language", accept)
+            .header("cookie", cookie)
+            .send()
+    };
+    let html = page("/login", "sv-SE,sv;q=0.9,en;q=0.5", "")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(r#"<html lang="sv""#), "{html}");
+    assert!(html.contains("Logga in"), "{html}");
+    let html = page("/login", "de-DE, en;q=0.8", "")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(r#"<html lang="en""#), "{html}");
+
+    let anonymous = c
+        .post(format!("{base}/api/set_language"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("language=swedish")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+    let r = login(&c, &base, "operator", "operator-demo", Some(&base)).await;
+    assert_eq!(r.status(), 200);
+    let session = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("tessera_session"))
+        .and_then(|v| v.split(';').next())
+        .unwrap()
+        .to_string();
+    let choose = |body: &str| {
+        c.post(format!("{base}/api/set_language"))
+            .header("cookie", &session)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body.to_string())
+            .send()
+    };
+    assert_eq!(choose("language=klingon").await.unwrap().status(), 400);
+    let r = choose("language=swedish").await.unwrap();
+    assert_eq!(r.status(), 200);
+    let lang = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("tessera_lang="))
+        .and_then(|v| v.split(';').next())
+        .unwrap()
+        .to_string();
+    assert_eq!(lang, "tessera_lang=sv");
+    // The account's language wins over the browser's.
+    let html = page("/account", "en-US", &format!("{session}; {lang}"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(r#"<html lang="sv""#), "{html}");
+    // Signing in again sets it from the account.
+    let r = login(&c, &base, "operator", "operator-demo", Some(&base)).await;
+    assert!(r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.starts_with("tessera_lang=sv;")));
+}

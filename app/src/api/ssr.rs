@@ -169,10 +169,16 @@ impl CookiePolicy {
 /// `None` forgets it, and the browser's `Accept-Language` decides again.
 pub fn set_language_cookie(language: Option<tessera_process::Language>) {
     let name = crate::language::COOKIE;
-    let cookie = match language {
-        Some(l) => format!("{name}={}; Path=/; SameSite=Lax; Max-Age=31536000", l.code()),
+    let mut cookie = match language {
+        Some(l) => format!(
+            "{name}={}; Path=/; SameSite=Lax; Max-Age=31536000",
+            l.code()
+        ),
         None => format!("{name}=; Path=/; SameSite=Lax; Max-Age=0"),
     };
+    if use_context::<CookiePolicy>().unwrap_or_default().secure {
+        cookie.push_str("; Secure");
+    }
     if let (Some(resp), Ok(v)) = (
         use_context::<leptos_axum::ResponseOptions>(),
         axum::http::HeaderValue::from_str(&cookie),

@@ -3,10 +3,11 @@
 
 use crate::api::{fetch_accounts, CreateAccount, ResetPassword, UpdateAccount};
 use crate::components::{loaded, refusal_of, ErrorBox, FieldRefusal, FormRefusal};
+use crate::i18n::{t, t_string, use_i18n};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use tessera_process::dto::{AccountRow, NewAccount};
-use tessera_process::Role;
+use tessera_process::{AppError, Role};
 
 fn role_boxes(chosen: RwSignal<Vec<Role>>, prefix: String) -> impl IntoView {
     Role::ALL
@@ -38,6 +39,7 @@ const NEW_ACCOUNT_FIELDS: &[&str] = &[
 
 #[component]
 pub fn AccountsPage() -> impl IntoView {
+    let i18n = use_i18n();
     let create = ServerAction::<CreateAccount>::new();
     let update = ServerAction::<UpdateAccount>::new();
     let reset = ServerAction::<ResetPassword>::new();
@@ -74,48 +76,39 @@ pub fn AccountsPage() -> impl IntoView {
         });
     };
     let refused = refusal_of(create);
-    let input = move |label: &'static str,
-                      name: &'static str,
-                      kind: &'static str,
-                      s: RwSignal<String>| {
-        view! {
-            <label>{label} <input type=kind name=name prop:value=move || s.get() on:input=move |ev| s.set(event_target_value(&ev))/></label>
-            <FieldRefusal refused name/>
-        }
-    };
     view! {
         <section>
-            <h1>"Accounts"</h1>
+            <h1>{t!(i18n, accounts.title)}</h1>
             {move || update.value().get().map(|r| match r {
-                Ok(()) => view! { <p class="notice" role="status">"Account saved. Its sessions end; it signs in again with the new roles."</p> }.into_any(),
+                Ok(()) => view! { <p class="notice" role="status">{t!(i18n, accounts.saved)}</p> }.into_any(),
                 Err(e) => view! { <ErrorBox error=e/> }.into_any(),
             })}
             {move || reset.value().get().map(|r| match r {
-                Ok(None) => view! { <p class="notice" role="status">"Password reset. The account's sessions ended; it must choose its own password at the next sign-in."</p> }.into_any(),
-                Ok(Some(to)) => view! { <p class="notice" role="status" data-testid="reset-link-sent">{format!("Password reset. The account's sessions ended, and a link to choose a new password went to {to}.")}</p> }.into_any(),
+                Ok(None) => view! { <p class="notice" role="status">{t!(i18n, accounts.reset_done)}</p> }.into_any(),
+                Ok(Some(to)) => view! { <p class="notice" role="status" data-testid="reset-link-sent">{t!(i18n, accounts.reset_link_sent, to = to)}</p> }.into_any(),
                 Err(e) => view! { <ErrorBox error=e/> }.into_any(),
             })}
             {loaded(list, move |rows| view! {
                 <table class="list" data-testid="accounts">
-                    <thead><tr><th>"User name"</th><th>"Name"</th><th>"Roles"</th><th>"User"</th><th>"Disabled"</th><th></th><th>"Reset password"</th></tr></thead>
+                    <thead><tr><th>{t!(i18n, accounts.user_name)}</th><th>{t!(i18n, accounts.name)}</th><th>{t!(i18n, accounts.roles)}</th><th>{t!(i18n, accounts.user)}</th><th>{t!(i18n, accounts.disabled)}</th><th></th><th>{t!(i18n, accounts.reset_password)}</th></tr></thead>
                     <tbody>{rows.into_iter().map(|a| view! { <AccountLine a update reset/> }).collect_view()}</tbody>
                 </table>
             })}
-            <h2>"New account"</h2>
+            <h2>{t!(i18n, accounts.new_account)}</h2>
             <form class="options account" on:submit=submit data-testid="new-account">
-                {input("User name", "username", "text", username)}
-                {input("Display name", "display_name", "text", display)}
-                <div class="field"><strong>"Roles"</strong> {role_boxes(roles, "new".into())} <FieldRefusal refused name="roles"/></div>
+                {input(t!(i18n, accounts.user_name), "username", "text", username, refused)}
+                {input(t!(i18n, accounts.display_name), "display_name", "text", display, refused)}
+                <div class="field"><strong>{t!(i18n, accounts.roles)}</strong> {role_boxes(roles, "new".into())} <FieldRefusal refused name="roles"/></div>
                 <Show when=move || roles.with(|r| r.contains(&Role::SelfService))
-                    fallback=move || input("Initial password (changed at the first sign-in)", "password", "password", password)>
-                    {input("Employee id of the user", "employee_id", "text", employee)}
-                    <p class="muted">"The user chooses their own password with a link Tessera mails to the user's address; you never know it."</p>
+                    fallback=move || input(t!(i18n, accounts.initial_password), "password", "password", password, refused)>
+                    {input(t!(i18n, accounts.employee_id), "employee_id", "text", employee, refused)}
+                    <p class="muted">{t!(i18n, accounts.self_service_help)}</p>
                 </Show>
-                <p class="actions"><button type="submit" class="primary" disabled=move || create.pending().get()>"Create account"</button></p>
+                <p class="actions"><button type="submit" class="primary" disabled=move || create.pending().get()>{t!(i18n, accounts.create_account)}</button></p>
                 {move || create.value().get().map(|r| match r {
                     Ok(created) => view! { <p class="notice" role="status" data-testid="account-created">{match created.invited {
-                        Some(to) => format!("Account created. A link to choose a password went to {to}; it works for 72 hours."),
-                        None => "Account created. It chooses its own password at the first sign-in.".to_string(),
+                        Some(to) => t!(i18n, accounts.created_invited, to = to).into_any(),
+                        None => t!(i18n, accounts.created).into_any(),
                     }}</p> }.into_any(),
                     Err(e) => view! { <FormRefusal error=e fields=NEW_ACCOUNT_FIELDS/> }.into_any(),
                 })}
@@ -130,6 +123,7 @@ fn AccountLine(
     update: ServerAction<UpdateAccount>,
     reset: ServerAction<ResetPassword>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let roles = RwSignal::new(a.roles.clone());
     let temporary = RwSignal::new(String::new());
     let disabled = RwSignal::new(a.disabled);
@@ -140,24 +134,38 @@ fn AccountLine(
             <td>{a.display_name.clone()}</td>
             <td>{role_boxes(roles, a.username.clone())}</td>
             <td>{a.person.clone().map(|(pid, name, emp)| view! { <A href=format!("/users/{pid}")>{format!("{name} ({emp})")}</A> })}</td>
-            <td><input type="checkbox" name="disabled" aria-label=format!("{} disabled", a.username) prop:checked=move || disabled.get() on:change=move |ev| disabled.set(event_target_checked(&ev))/></td>
+            <td><input type="checkbox" name="disabled" aria-label={ let user = a.username.clone(); move || format!("{user} {}", t_string!(i18n, accounts.disabled_after_name)) } prop:checked=move || disabled.get() on:change=move |ev| disabled.set(event_target_checked(&ev))/></td>
             <td><button type="button" on:click=move |_| { update.dispatch(UpdateAccount {
                 account_id: id, seen_roles: seen_roles.clone(), seen_disabled,
                 roles: roles.get_untracked(), disabled: disabled.get_untracked(),
-            }); }>"Save"</button></td>
+            }); }>{t!(i18n, common.save)}</button></td>
             <td>
                 {match a.person.is_some() {
                     // The user chooses the new password from a mailed link.
                     true => view! {
-                        <button type="button" data-testid="send-reset-link" on:click=move |_| { reset.dispatch(ResetPassword { account_id: id, password: String::new() }); }>"Send reset link"</button>
+                        <button type="button" data-testid="send-reset-link" on:click=move |_| { reset.dispatch(ResetPassword { account_id: id, password: String::new() }); }>{t!(i18n, accounts.send_reset_link)}</button>
                     }.into_any(),
                     false => view! {
-                        <input type="password" name="reset" aria-label="New password" autocomplete="new-password"
+                        <input type="password" name="reset" aria-label=move || t_string!(i18n, accounts.new_password) autocomplete="new-password"
                             prop:value=move || temporary.get() on:input=move |ev| temporary.set(event_target_value(&ev))/>
-                        <button type="button" on:click=move |_| { reset.dispatch(ResetPassword { account_id: id, password: temporary.get_untracked() }); }>"Reset"</button>
+                        <button type="button" on:click=move |_| { reset.dispatch(ResetPassword { account_id: id, password: temporary.get_untracked() }); }>{t!(i18n, accounts.reset)}</button>
                     }.into_any(),
                 }}
             </td>
         </tr>
+    }
+}
+
+/// A labelled field of the new-account form, with the server's refusal of it.
+fn input(
+    label: impl IntoView + 'static,
+    name: &'static str,
+    kind: &'static str,
+    s: RwSignal<String>,
+    refused: Signal<Option<AppError>>,
+) -> impl IntoView {
+    view! {
+        <label>{label} <input type=kind name=name prop:value=move || s.get() on:input=move |ev| s.set(event_target_value(&ev))/></label>
+        <FieldRefusal refused name/>
     }
 }

@@ -3,6 +3,7 @@
 
 use crate::api::{audit_log, VerifyAudit, AUDIT_PAGE};
 use crate::components::{ErrorBox, Loading};
+use crate::i18n::{t, t_string, use_i18n};
 use crate::time::When;
 use leptos::prelude::*;
 use tessera_process::dto::AuditFilter;
@@ -10,6 +11,7 @@ use tessera_process::ObjectKind;
 
 #[component]
 pub fn AuditPage() -> impl IntoView {
+    let i18n = use_i18n();
     let filter = RwSignal::new(AuditFilter::default());
     let log = Resource::new(move || filter.get(), audit_log);
     // Where the pages before this one started, to go back to them.
@@ -44,34 +46,30 @@ pub fn AuditPage() -> impl IntoView {
             filter.update(|f| f.before = before);
         }
     };
-    let text = |label: &'static str,
-                name: &'static str,
-                signal: RwSignal<String>,
-                hint: &'static str| {
-        view! {
-            <label>{label} <input type="text" name=name placeholder=hint prop:value=move || signal.get() on:input=move |ev| signal.set(event_target_value(&ev))/></label>
-        }
-    };
     view! {
         <section>
-            <h1>"Audit log"</h1>
+            <h1>{t!(i18n, audit.title)}</h1>
             <form class="filters" on:submit=apply data-testid="audit-filter">
-                <label>"Object " <select name="object_kind" on:change=move |ev| kind.set(event_target_value(&ev))>
-                    <option value="">"any"</option>
+                <label>{t!(i18n, audit.object_filter)} <select name="object_kind" on:change=move |ev| kind.set(event_target_value(&ev))>
+                    <option value="">{t!(i18n, audit.any)}</option>
                     {ObjectKind::ALL.iter().map(|k| view! { <option value=k.as_str()>{k.label()}</option> }).collect_view()}
                 </select></label>
-                {text("Id", "object_id", object_id, "e.g. 12")}
-                {text("Who", "actor", actor, "user name")}
-                {text("Process", "action", action, "e.g. CardsProcApprove")}
-                {text("From", "since", since, "2026-11-01")}
-                {text("To", "until", until, "2026-11-30")}
-                <button type="submit">"Filter"</button>
+                {text(t!(i18n, audit.id), "object_id", object_id, move || t_string!(i18n, audit.hint_id))}
+                {text(t!(i18n, audit.who), "actor", actor, move || t_string!(i18n, audit.hint_actor))}
+                {text(t!(i18n, audit.process), "action", action, move || t_string!(i18n, audit.hint_process))}
+                {text(t!(i18n, audit.from), "since", since, || "2026-11-01")}
+                {text(t!(i18n, audit.to), "until", until, || "2026-11-30")}
+                <button type="submit">{t!(i18n, audit.filter)}</button>
             </form>
             <div class="actions">
-                <button type="button" data-testid="check-chain" disabled=move || chain.pending().get() on:click=move |_| { chain.dispatch(VerifyAudit {}); }>"Check the chain"</button>
+                <button type="button" data-testid="check-chain" disabled=move || chain.pending().get() on:click=move |_| { chain.dispatch(VerifyAudit {}); }>{t!(i18n, audit.check_chain)}</button>
                 {move || chain.value().get().map(|c| match c {
                     Err(e) => view! { <ErrorBox error=e/> }.into_any(),
-                    Ok(Ok(n)) => view! { <p class="notice" data-testid="chain">{format!("The audit chain is intact: {n} records.")}</p> }.into_any(),
+                    Ok(Ok(n)) => view! { <p class="notice" data-testid="chain">{if n == 1 {
+                        t!(i18n, audit.chain_intact_singular, n = n).into_any()
+                    } else {
+                        t!(i18n, audit.chain_intact_plural, n = n).into_any()
+                    }}</p> }.into_any(),
                     Ok(Err(e)) => view! { <p class="error" data-testid="chain">{e}</p> }.into_any(),
                 })}
             </div>
@@ -80,11 +78,11 @@ pub fn AuditPage() -> impl IntoView {
                     Err(e) => view! { <ErrorBox error=e/> }.into_any(),
                     Ok(page) => { let older = page.older; let rows = page.rows; view! {
                         <p class="muted" data-testid="audit-count">{match (rows.first(), rows.last()) {
-                            (Some(first), Some(last)) => format!("Records {} to {}, newest first, {AUDIT_PAGE} a page.", first.id, last.id),
-                            _ => "No records match.".to_string(),
+                            (Some(first), Some(last)) => t!(i18n, audit.records_range, first = first.id, last = last.id, per_page = AUDIT_PAGE).into_any(),
+                            _ => t!(i18n, audit.no_records).into_any(),
                         }}</p>
                         <table class="list" data-testid="audit">
-                            <thead><tr><th>"#"</th><th>"When"</th><th>"Who"</th><th>"What"</th><th>"Object"</th><th>"Before"</th><th>"After"</th><th>"Details"</th></tr></thead>
+                            <thead><tr><th>"#"</th><th>{t!(i18n, audit.col_when)}</th><th>{t!(i18n, audit.who)}</th><th>{t!(i18n, audit.col_what)}</th><th>{t!(i18n, audit.col_object)}</th><th>{t!(i18n, audit.col_before)}</th><th>{t!(i18n, audit.col_after)}</th><th>{t!(i18n, audit.col_details)}</th></tr></thead>
                             <tbody>
                                 {rows.into_iter().map(|r| { let action = r.action.clone(); view! {
                                     <tr data-action=action>
@@ -98,7 +96,7 @@ pub fn AuditPage() -> impl IntoView {
                                         <td>
                                             {r.detail}
                                             {(!r.data.is_empty()).then(|| view! {
-                                                <details><summary>"Data"</summary><pre class="data">{r.data.clone()}</pre></details>
+                                                <details><summary>{t!(i18n, audit.data)}</summary><pre class="data">{r.data.clone()}</pre></details>
                                             })}
                                         </td>
                                     </tr>
@@ -106,12 +104,24 @@ pub fn AuditPage() -> impl IntoView {
                             </tbody>
                         </table>
                         <nav class="pager">
-                            <button type="button" data-testid="newer" disabled=move || newer.with(|n| n.is_empty()) on:click=to_newer>"← Newer"</button>
-                            <button type="button" data-testid="older" disabled=older.is_none() on:click=move |_| { if let Some(o) = older { to_older(o) } }>"Older →"</button>
+                            <button type="button" data-testid="newer" disabled=move || newer.with(|n| n.is_empty()) on:click=to_newer>{t!(i18n, audit.newer)}</button>
+                            <button type="button" data-testid="older" disabled=older.is_none() on:click=move |_| { if let Some(o) = older { to_older(o) } }>{t!(i18n, audit.older)}</button>
                         </nav>
                     }.into_any() },
                 })}
             </Suspense>
         </section>
+    }
+}
+
+/// A text filter: its label, and a hint in the box.
+fn text(
+    label: impl IntoView + 'static,
+    name: &'static str,
+    signal: RwSignal<String>,
+    hint: impl Fn() -> &'static str + Send + Sync + 'static,
+) -> impl IntoView {
+    view! {
+        <label>{label} <input type="text" name=name placeholder=hint prop:value=move || signal.get() on:input=move |ev| signal.set(event_target_value(&ev))/></label>
     }
 }

@@ -9,48 +9,65 @@ use crate::api::{
     stop_batch,
 };
 use crate::components::id_param;
-use crate::components::{counted, Confirm, ErrorBox, Loading, StateBadge, Stepper};
+use crate::components::{Confirm, ErrorBox, Loading, StateBadge, Stepper};
+use crate::i18n::{t, t_string, td_string, use_i18n, Locale};
 use crate::pages::issue_card::{watch_readers, Readers};
 use crate::pages::lists::ObjectTable;
 use crate::time::When;
 use leptos::prelude::*;
+use leptos_i18n::I18nContext;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 use std::collections::BTreeSet;
+use std::sync::LazyLock;
 use tessera_process::dto::{BatchCandidate, BatchView};
 use tessera_process::lists::{ListId, Sort};
 use tessera_process::{BatchOrderState, ObjectKind, ProcessId, State};
 
-/// What the page calls a batch of `kind`: the process, and what its cards wait in.
-fn wording(kind: ObjectKind) -> (&'static str, &'static str) {
+/// What the page calls a batch of `kind`: the process, and what its cards wait in (in the
+/// language of the page; tracked, so call it in a reactive closure).
+fn wording(i18n: I18nContext<Locale>, kind: ObjectKind) -> (&'static str, &'static str) {
     match kind {
         ObjectKind::Card => (
-            "Issue multiple cards",
-            "personal cards approved for local production",
+            t_string!(i18n, batch_orders.issue_multiple_cards),
+            t_string!(i18n, batch_orders.cards_waiting),
         ),
         _ => (
-            "Issue multiple temporary cards",
-            "temporary cards in state requested",
+            t_string!(i18n, batch_orders.issue_multiple_temp_cards),
+            t_string!(i18n, batch_orders.temp_cards_waiting),
         ),
     }
 }
 
-/// The steps of a batch order, as the guide walks them: Search, tick the cards, Issue multiple,
-/// Next (production), then Complete order.
-const BATCH_STEPS: &[&str] = &[
-    "Search",
-    "Select cards",
-    "Issue multiple",
-    "Next",
-    "Complete order",
-];
+/// How many steps a batch order has (see [`batch_steps`]).
+const BATCH_STEP_COUNT: usize = 5;
 
-/// Where a batch order in `state` is among [`BATCH_STEPS`].
+/// The steps of a batch order in `locale`, as the guide walks them: Search, tick the cards,
+/// Issue multiple, Next (production), then Complete order.
+fn batch_steps(locale: Locale) -> &'static [&'static str] {
+    fn steps(l: Locale) -> [&'static str; BATCH_STEP_COUNT] {
+        [
+            td_string!(l, batch_orders.step_search),
+            td_string!(l, batch_orders.step_select),
+            td_string!(l, batch_orders.step_issue),
+            td_string!(l, common.next),
+            td_string!(l, batch_orders.step_complete),
+        ]
+    }
+    static EN: LazyLock<[&str; BATCH_STEP_COUNT]> = LazyLock::new(|| steps(Locale::en));
+    static SV: LazyLock<[&str; BATCH_STEP_COUNT]> = LazyLock::new(|| steps(Locale::sv));
+    match locale {
+        Locale::en => &*EN,
+        Locale::sv => &*SV,
+    }
+}
+
+/// Where a batch order in `state` is among [`batch_steps`].
 fn batch_step(state: BatchOrderState) -> usize {
     match state {
         BatchOrderState::Open => 3,
         BatchOrderState::InProduction => 4,
-        BatchOrderState::Completed | BatchOrderState::Cancelled => BATCH_STEPS.len(),
+        BatchOrderState::Completed | BatchOrderState::Cancelled => BATCH_STEP_COUNT,
     }
 }
 
@@ -64,6 +81,7 @@ fn card_href(kind: ObjectKind, id: i64) -> String {
 
 #[component]
 pub fn BatchOrdersPage() -> impl IntoView {
+    let i18n = use_i18n();
     // The cards found, with the kind they were searched for: Issue multiple uses that kind.
     let found = RwSignal::new(None::<(ObjectKind, Vec<BatchCandidate>)>);
     let kind = RwSignal::new(ObjectKind::TempCard);
@@ -112,30 +130,33 @@ pub fn BatchOrdersPage() -> impl IntoView {
     };
     view! {
         <section>
-            <h1>"BATCH ORDERS"</h1>
-            <Stepper steps=BATCH_STEPS current=Signal::derive(move || usize::from(found.with(|f| f.is_some())))/>
-            <div class="field" role="radiogroup" aria-label="Cards to produce">
+            <h1>{t!(i18n, batch_orders.title)}</h1>
+            {move || view! { <Stepper steps=batch_steps(i18n.get_locale()) current=Signal::derive(move || usize::from(found.with(|f| f.is_some())))/> }}
+            <div class="field" role="radiogroup" aria-label=move || t_string!(i18n, batch_orders.cards_to_produce)>
                 {[ObjectKind::TempCard, ObjectKind::Card].into_iter().map(|k| view! {
                     <label class="inline">
                         <input type="radio" name="kind" data-testid=format!("kind-{}", k.as_str())
                             prop:checked=move || kind.get() == k
                             on:change=move |_| { kind.set(k); found.set(None); picked.set(BTreeSet::new()); }/>
-                        " " {wording(k).0}
+                        " " {move || wording(i18n, k).0}
                     </label>
                 }).collect_view()}
             </div>
-            <h2>{move || wording(kind.get()).0}</h2>
-            <p class="muted">{move || format!("Search lists the {}. Tick the cards to issue, then {}.", wording(kind.get()).1, wording(kind.get()).0)}</p>
-            <p class="actions"><button type="button" data-testid="search" on:click=search>"Search"</button></p>
+            <h2>{move || wording(i18n, kind.get()).0}</h2>
+            <p class="muted">{move || {
+                let (process, cards) = wording(i18n, kind.get());
+                t!(i18n, batch_orders.search_lists, cards = cards, process = process)
+            }}</p>
+            <p class="actions"><button type="button" data-testid="search" on:click=search>{t!(i18n, batch_orders.search)}</button></p>
             {move || found.get().map(|(searched, list)| if list.is_empty() {
-                view! { <p data-testid="no-requested">{format!("There are no {}.", wording(searched).1)}</p> }.into_any()
+                view! { <p data-testid="no-requested">{move || t!(i18n, batch_orders.none_found, cards = wording(i18n, searched).1)}</p> }.into_any()
             } else {
                 let all: Vec<i64> = list.iter().map(|c| c.id).collect();
                 let count = all.len();
                 view! {
                     <table class="list" data-testid="requested">
                         <thead><tr>
-                            <th><input type="checkbox" aria-label="Select all" data-testid="pick-all"
+                            <th><input type="checkbox" aria-label=move || t_string!(i18n, batch_orders.select_all) data-testid="pick-all"
                                 prop:checked=move || picked.with(|p| p.len() == count)
                                 on:change={
                                     let all = all.clone();
@@ -144,14 +165,14 @@ pub fn BatchOrdersPage() -> impl IntoView {
                                         picked.set(if on { all.iter().copied().collect() } else { BTreeSet::new() });
                                     }
                                 }/></th>
-                            <th>"Card"</th><th>"Holder"</th><th>"Created"</th>
+                            <th>{t!(i18n, batch_orders.card)}</th><th>{t!(i18n, batch_orders.holder)}</th><th>{t!(i18n, batch_orders.created)}</th>
                         </tr></thead>
                         <tbody>
                             {list.into_iter().map(|c| {
                                 let id = c.id;
                                 view! {
                                     <tr data-testid="requested-card" data-id=id>
-                                        <td><input type="checkbox" data-testid="pick" aria-label=format!("Card {id}")
+                                        <td><input type="checkbox" data-testid="pick" aria-label=move || format!("{} {id}", t_string!(i18n, batch_orders.card))
                                             prop:checked=move || picked.with(|p| p.contains(&id))
                                             on:change=move |ev| {
                                                 let on = event_target_checked(&ev);
@@ -167,20 +188,23 @@ pub fn BatchOrdersPage() -> impl IntoView {
                     </table>
                     <p class="actions">
                         <button type="button" class="primary" data-testid="issue-multiple" disabled=move || busy.get() on:click=issue.clone()>
-                            {move || format!("{} ({} selected)", wording(searched).0, picked.with(|p| p.len()))}
+                            {move || {
+                                let count = picked.with(|p| p.len());
+                                t!(i18n, batch_orders.issue_selected, process = wording(i18n, searched).0, count = count)
+                            }}
                         </button>
                     </p>
                 }.into_any()
             })}
             {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="batch-error">{e}</p> })}
-            <h2>"Batch orders"</h2>
+            <h2>{t!(i18n, batch_orders.batch_orders)}</h2>
             <form class="filters" on:submit=|ev| ev.prevent_default()>
-                <label>"Status"
+                <label>{t!(i18n, batch_orders.status)}
                     <select data-testid="batch-state" on:change=move |ev| {
                         status.set(BatchOrderState::parse(&event_target_value(&ev)));
                         offset.set(0);
                     }>
-                        <option value="">"Any"</option>
+                        <option value="">{t!(i18n, batch_orders.any)}</option>
                         {BatchOrderState::ALL.iter().map(|s| view! { <option value=s.as_str()>{s.label()}</option> }).collect_view()}
                     </select>
                 </label>
@@ -188,7 +212,7 @@ pub fn BatchOrdersPage() -> impl IntoView {
             <Transition fallback=Loading>
                 {move || batches.get().map(|r| match r {
                     Err(e) => view! { <ErrorBox error=e/> }.into_any(),
-                    Ok(p) if p.rows.is_empty() => view! { <p class="empty" data-testid="batches">"No batch orders yet."</p> }.into_any(),
+                    Ok(p) if p.rows.is_empty() => view! { <p class="empty" data-testid="batches">{t!(i18n, batch_orders.no_batch_orders)}</p> }.into_any(),
                     Ok(p) => view! {
                         <ObjectTable kind=ObjectKind::BatchOrder rows=p.rows total=p.total offset=p.offset testid="batches"
                             page=Callback::new(move |o| offset.set(o))
@@ -201,12 +225,40 @@ pub fn BatchOrdersPage() -> impl IntoView {
     }
 }
 
-fn result_text(c: &tessera_process::dto::BatchCard) -> String {
+fn result_text(i18n: I18nContext<Locale>, c: &tessera_process::dto::BatchCard) -> String {
     match &c.error {
         Some(e) => e.clone(),
-        None if c.waiting => "waiting".into(),
-        None if c.failed => "failed".into(),
-        None => "produced".into(),
+        None if c.waiting => t_string!(i18n, batch_orders.result_waiting).into(),
+        None if c.failed => t_string!(i18n, batch_orders.result_failed).into(),
+        None => t_string!(i18n, batch_orders.result_produced).into(),
+    }
+}
+
+/// What an action on the batch page did, shown until the next one.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    /// Next or Repeat production made this many cards (without encoding: at once).
+    Produced(usize),
+    /// Production runs in the background.
+    Started,
+    Completed,
+    Cancelled,
+    Stopping,
+}
+
+/// An outcome in words.
+fn outcome_text(i18n: I18nContext<Locale>, outcome: Outcome) -> AnyView {
+    match outcome {
+        Outcome::Produced(1) => {
+            view! { {t!(i18n, batch_orders.cards_produced_singular, count = 1)} }.into_any()
+        }
+        Outcome::Produced(n) => {
+            view! { {t!(i18n, batch_orders.cards_produced_plural, count = n)} }.into_any()
+        }
+        Outcome::Started => view! { {t!(i18n, batch_orders.production_started)} }.into_any(),
+        Outcome::Completed => view! { {t!(i18n, batch_orders.completed)} }.into_any(),
+        Outcome::Cancelled => view! { {t!(i18n, batch_orders.cancelled)} }.into_any(),
+        Outcome::Stopping => view! { {t!(i18n, batch_orders.stopping)} }.into_any(),
     }
 }
 
@@ -222,6 +274,7 @@ enum Action {
 
 #[component]
 pub fn BatchOrderPage() -> impl IntoView {
+    let i18n = use_i18n();
     let id = id_param("id");
     let refresh = RwSignal::new(0u32);
     let view_data = Resource::new(move || (id(), refresh.get()), |(id, _)| fetch_batch(id));
@@ -230,7 +283,7 @@ pub fn BatchOrderPage() -> impl IntoView {
     let readers = RwSignal::new(None);
     let chosen = RwSignal::new(None::<String>);
     let error = RwSignal::new(None::<String>);
-    let outcome = RwSignal::new(None::<String>);
+    let outcome = RwSignal::new(None::<Outcome>);
     let busy = RwSignal::new(false);
     // The cards Repeat production makes again: the failed ones unless the operator ticks others.
     let again = RwSignal::new(BTreeSet::<i64>::new());
@@ -304,21 +357,19 @@ pub fn BatchOrderPage() -> impl IntoView {
                             let n = got.len();
                             pins.update(|p| p.extend(got));
                             if n > 0 {
-                                format!("{} produced.", counted(n, "card"))
+                                Outcome::Produced(n)
                             } else {
-                                "Production started.".to_string()
+                                Outcome::Started
                             }
                         })
                 }
                 Action::Complete => close_batch(complete, batch, version)
                     .await
-                    .map(|_| "The batch order is completed.".to_string()),
-                Action::Cancel => close_batch(cancel, batch, version).await.map(|_| {
-                    "The batch order is cancelled; its cards are back in the search.".to_string()
-                }),
-                Action::Stop => stop_batch(batch)
+                    .map(|_| Outcome::Completed),
+                Action::Cancel => close_batch(cancel, batch, version)
                     .await
-                    .map(|_| "Production stops after the card being encoded.".to_string()),
+                    .map(|_| Outcome::Cancelled),
+                Action::Stop => stop_batch(batch).await.map(|_| Outcome::Stopping),
             };
             match result {
                 Ok(m) => outcome.set(Some(m)),
@@ -338,7 +389,7 @@ pub fn BatchOrderPage() -> impl IntoView {
         // Encoding needs a reader; the server would refuse Next without one.
         let blocked = move || busy.get() || (encode && chosen.get().is_none());
         let button = move |action: Action,
-                           label: &'static str,
+                           label: AnyView,
                            test_id: &'static str,
                            primary: bool,
                            needs_reader: bool| {
@@ -349,70 +400,73 @@ pub fn BatchOrderPage() -> impl IntoView {
             }
         };
         view! {
-            <Stepper steps=BATCH_STEPS current=batch_step(state)/>
-            <h1>{format!("Batch order {batch}")}</h1>
-            <p class="muted">{wording(kind).0}</p>
+            {move || view! { <Stepper steps=batch_steps(i18n.get_locale()) current=batch_step(state)/> }}
+            <h1>{t!(i18n, batch_orders.batch_order_title, id = batch)}</h1>
+            <p class="muted">{move || wording(i18n, kind).0}</p>
             <dl class="data" data-testid="batch-data" data-state=state.as_str()>
-                <dt>"State"</dt><dd><StateBadge name=state.as_str() label=state.label()/></dd>
-                <dt>"Ordered by"</dt><dd>{v.created_by.clone()}" "<When at=v.created_at.clone()/></dd>
-                <dt>"Encoding"</dt><dd>{if encode { "each card is encoded in a reader" } else { "none (option \"Encode the temporary card\" is off)" }}</dd>
+                <dt>{t!(i18n, batch_orders.state)}</dt><dd><StateBadge name=state.as_str() label=state.label()/></dd>
+                <dt>{t!(i18n, batch_orders.ordered_by)}</dt><dd>{v.created_by.clone()}" "<When at=v.created_at.clone()/></dd>
+                <dt>{t!(i18n, batch_orders.encoding)}</dt><dd>{move || if encode { t_string!(i18n, batch_orders.encoding_on) } else { t_string!(i18n, batch_orders.encoding_off) }}</dd>
             </dl>
             <div class="progress" data-testid="batch-progress" data-produced=v.produced data-failed=failed data-total=total>
                 <progress max=total value=v.produced></progress>
-                <span>{format!(" {} of {total} produced, {failed} failed", v.produced)}</span>
+                <span>{t!(i18n, batch_orders.progress, produced = v.produced, total = total, failed = failed)}</span>
             </div>
             {v.message.clone().map(|m| view! { <p class="muted" role="status" data-testid="batch-message">{m}</p> })}
             {(encode && !running && matches!(state, BatchOrderState::Open | BatchOrderState::InProduction)).then(|| view! {
-                <h3>"Card reader"</h3>
+                <h3>{t!(i18n, batch_orders.card_reader)}</h3>
                 <Readers readers chosen/>
             })}
             <p class="actions">
                 {(!running && (state == BatchOrderState::Open || (state == BatchOrderState::InProduction && requested > 0)))
-                    .then(|| button(Action::Next, "Next", "next", true, true))}
+                    .then(|| button(Action::Next, view! { {t!(i18n, common.next)} }.into_any(), "next", true, true))}
                 {(!running && repeatable > 0).then(|| {
                     // Making a produced card again ends the one made before: that asks first.
                     let produced: BTreeSet<i64> = v.cards.iter().filter(|c| c.repeatable && !c.failed).map(|c| c.id).collect();
                     let takes_back = Memo::new(move |_| again.with(|a| a.iter().any(|id| produced.contains(id))));
                     move || view! {
-                        <Confirm label="Repeat production" test_id="repeat"
+                        <Confirm label=t_string!(i18n, batch_orders.repeat_production) test_id="repeat"
                             disabled=Signal::derive(move || blocked() || again.with(|a| a.is_empty()))
-                            question=takes_back.get().then(|| "Repeat production makes the ticked cards again on new blank cards. A ticked card that was produced has its certificates revoked (superseded): the card made before no longer works. Go on?".to_string())
-                            yes="Yes, repeat production"
+                            question=takes_back.get().then(|| t_string!(i18n, batch_orders.repeat_question).to_string())
+                            yes=t_string!(i18n, batch_orders.repeat_yes)
                             on_run=Callback::new(move |_| act(Action::Repeat, batch, version, kind))/>
                     }
                 })}
-                {(!running && state == BatchOrderState::InProduction && requested == 0).then(|| view! {
-                    <Confirm label="Complete order" test_id="complete" disabled=busy
-                        question=Some(format!("Complete batch order {batch}? The order ends here: none of its cards can be produced in it afterwards."))
-                        yes="Yes, complete order"
+                {(!running && state == BatchOrderState::InProduction && requested == 0).then(|| move || view! {
+                    <Confirm label=t_string!(i18n, batch_orders.complete_order) test_id="complete" disabled=busy
+                        question=Some(format!("{}{batch}{}", t_string!(i18n, batch_orders.complete_question_before), t_string!(i18n, batch_orders.complete_question_after)))
+                        yes=t_string!(i18n, batch_orders.complete_yes)
                         on_run=Callback::new(move |_| act(Action::Complete, batch, version, kind))/>
                 })}
-                {(state == BatchOrderState::Open).then(|| view! {
-                    <Confirm label="Cancel order" test_id="cancel" disabled=busy
-                        question=Some(format!("Cancel batch order {batch}? The order ends and its cards are released for another order."))
-                        yes="Yes, cancel order"
+                {(state == BatchOrderState::Open).then(|| move || view! {
+                    <Confirm label=t_string!(i18n, batch_orders.cancel_order) test_id="cancel" disabled=busy
+                        question=Some(format!("{}{batch}{}", t_string!(i18n, batch_orders.cancel_question_before), t_string!(i18n, batch_orders.cancel_question_after)))
+                        yes=t_string!(i18n, batch_orders.cancel_yes)
                         on_run=Callback::new(move |_| act(Action::Cancel, batch, version, kind))/>
                 })}
-                {running.then(|| button(Action::Stop, "Stop after this card", "stop", false, false))}
+                {running.then(|| button(Action::Stop, view! { {t!(i18n, batch_orders.stop)} }.into_any(), "stop", false, false))}
                 {(encode && !running && state != BatchOrderState::Completed && state != BatchOrderState::Cancelled).then(|| view! {
-                    <span class="muted">" Insert a blank card, choose its reader, then Next."</span>
+                    <span class="muted">{t!(i18n, batch_orders.insert_blank)}</span>
                 })}
             </p>
-            {move || outcome.get().map(|m| view! { <p class="outcome" role="status" data-testid="batch-outcome">{m}</p> })}
+            {move || outcome.get().map(|m| view! { <p class="outcome" role="status" data-testid="batch-outcome">{outcome_text(i18n, m)}</p> })}
             {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="batch-error">{e}</p> })}
-            {v.job.clone().map(|j| view! { <p class="muted" data-testid="batch-job">{format!("Encoding job {} on {} {}", j.job_id, kind.label().to_lowercase(), j.card_id)}</p> })}
+            {v.job.clone().map(|j| view! { <p class="muted" data-testid="batch-job">{t!(i18n, batch_orders.encoding_job, job = j.job_id.clone(), kind = kind.label().to_lowercase(), card = j.card_id)}</p> })}
             {move || (!pins.with(|p| p.is_empty())).then(|| view! {
                 <div class="notice pins-warning" role="note" data-testid="pins-warning">
-                    <p><strong>"The PINs are shown only now."</strong>" Print the PIN letters (one a card) before you leave this page: it asks before it lets them go."</p>
+                    <p><strong>{t!(i18n, batch_orders.pins_shown_now)}</strong>{t!(i18n, batch_orders.pins_print_first)}</p>
                     <button type="button" class="primary" data-testid="print-pins" on:click=move |_| { let _ = window().print(); }>
-                        {move || format!("Print PIN letters ({})", pins.with(|p| p.len()))}
+                        {move || {
+                            let count = pins.with(|p| p.len());
+                            t!(i18n, batch_orders.print_pin_letters, count = count)
+                        }}
                     </button>
                 </div>
             })}
             <table class="list" data-testid="batch-cards">
                 <thead><tr>
-                    {choosing.then(|| view! { <th><span class="visually-hidden">"Repeat production"</span></th> })}
-                    <th>"Card"</th><th>"Holder"</th><th>"State"</th><th>"Chip"</th><th>"Result"</th><th>"PIN (shown once)"</th>
+                    {choosing.then(|| view! { <th><span class="visually-hidden">{t!(i18n, batch_orders.repeat_production)}</span></th> })}
+                    <th>{t!(i18n, batch_orders.card)}</th><th>{t!(i18n, batch_orders.holder)}</th><th>{t!(i18n, batch_orders.state)}</th><th>{t!(i18n, batch_orders.chip)}</th><th>{t!(i18n, batch_orders.result)}</th><th>{t!(i18n, batch_orders.pin_shown_once)}</th>
                 </tr></thead>
                 <tbody>
                     {v.cards.iter().map(|c| {
@@ -421,7 +475,7 @@ pub fn BatchOrderPage() -> impl IntoView {
                             <tr data-testid="batch-card" data-id=id data-state=c.state.as_str()>
                                 {choosing.then(|| view! {
                                     <td>{repeatable.then(|| view! {
-                                        <input type="checkbox" data-testid="again" aria-label=format!("Produce card {id} again")
+                                        <input type="checkbox" data-testid="again" aria-label=move || format!("{}{id}{}", t_string!(i18n, batch_orders.produce_again_before), t_string!(i18n, batch_orders.produce_again_after))
                                             prop:checked=move || again.with(|a| a.contains(&id))
                                             on:change=move |ev| {
                                                 let on = event_target_checked(&ev);
@@ -433,7 +487,7 @@ pub fn BatchOrderPage() -> impl IntoView {
                                 <td>{c.holder.clone().unwrap_or_default()}</td>
                                 <td><StateBadge name=c.state.as_str() label=c.state.label()/></td>
                                 <td>{c.chip_serial.clone().unwrap_or_default()}</td>
-                                <td>{result_text(c)}</td>
+                                <td>{result_text(i18n, c)}</td>
                                 <td data-testid="pin">{move || pins.with(|p| p.get(&id).cloned()).unwrap_or_default()}</td>
                             </tr>
                         }
@@ -446,7 +500,7 @@ pub fn BatchOrderPage() -> impl IntoView {
     guard_pins(pins);
     view! {
         <section class:has-pins=move || !pins.with(|p| p.is_empty())>
-            <p><A href="/batch-orders">"← BATCH ORDERS"</A></p>
+            <p><A href="/batch-orders">{t!(i18n, batch_orders.back)}</A></p>
             // Transition, not Suspense: the page stays while it follows production.
             <Transition fallback=Loading>
                 {move || view_data.get().map(|r| match r {
@@ -467,6 +521,7 @@ fn PinLetters(
     cards: Vec<(i64, Option<String>)>,
     pins: RwSignal<std::collections::BTreeMap<i64, String>>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let noun = kind.noun();
     view! {
         <div class="pin-letters" data-testid="pin-letters">
@@ -474,14 +529,14 @@ fn PinLetters(
                 let pin = pins.with(|p| p.get(id).cloned())?;
                 Some(view! {
                     <article class="pin-letter" data-testid="pin-letter" data-id=*id>
-                        <h2>"Your PIN"</h2>
+                        <h2>{t!(i18n, batch_orders.your_pin)}</h2>
                         <dl class="data">
                             <dt>{format!("{} ", noun[..1].to_uppercase() + &noun[1..])}</dt><dd>{*id}</dd>
-                            <dt>"Holder"</dt><dd>{holder.clone().unwrap_or_else(|| "(not assigned yet)".into())}</dd>
-                            <dt>"Batch order"</dt><dd>{batch}</dd>
-                            <dt>"PIN"</dt><dd class="pin">{pin}</dd>
+                            <dt>{t!(i18n, batch_orders.holder)}</dt><dd>{holder.clone().unwrap_or_else(|| t_string!(i18n, batch_orders.not_assigned).into())}</dd>
+                            <dt>{t!(i18n, batch_orders.batch_order)}</dt><dd>{batch}</dd>
+                            <dt>{t!(i18n, batch_orders.pin)}</dt><dd class="pin">{pin}</dd>
                         </dl>
-                        <p>"Keep this letter apart from the card, and never tell anyone the PIN. Change it the first time you use the card."</p>
+                        <p>{t!(i18n, batch_orders.pin_letter_advice)}</p>
                     </article>
                 })
             }).collect_view()}
@@ -494,6 +549,8 @@ fn PinLetters(
 fn guard_pins(pins: RwSignal<std::collections::BTreeMap<i64, String>>) {
     #[cfg(feature = "hydrate")]
     {
+        use crate::i18n::tu_string;
+        let i18n = use_i18n();
         let shown = move || pins.with_untracked(|p| !p.is_empty());
         let unload = window_event_listener(leptos::ev::beforeunload, move |ev| {
             if shown() {
@@ -504,9 +561,7 @@ fn guard_pins(pins: RwSignal<std::collections::BTreeMap<i64, String>>) {
         let leave = send_wrapper::SendWrapper::new(browser::on_link_click(move |ev| {
             if shown()
                 && !window()
-                    .confirm_with_message(
-                        "The PINs of this batch are shown only now. Leave the page without them?",
-                    )
+                    .confirm_with_message(tu_string!(i18n, batch_orders.leave_question))
                     .unwrap_or(true)
             {
                 ev.prevent_default();

@@ -3,6 +3,7 @@
 
 use crate::api::RecoverKey;
 use crate::components::{signed_in, ErrorBox, StateBadge};
+use crate::i18n::{t, use_i18n};
 use crate::time::When;
 use leptos::prelude::*;
 use tessera_process::dto::CertificateRow;
@@ -10,15 +11,16 @@ use tessera_process::Role;
 
 #[component]
 pub fn CertificatesPanel(certificates: Vec<CertificateRow>) -> impl IntoView {
+    let i18n = use_i18n();
     if certificates.is_empty() {
-        return view! { <p class="muted" data-testid="certificates">"No certificates."</p> }
+        return view! { <p class="muted" data-testid="certificates">{t!(i18n, certificates.no_certificates)}</p> }
             .into_any();
     }
     view! {
         <table class="list" data-testid="certificates">
             <thead><tr>
-                <th>"Serial"</th><th>"Profile"</th><th>"Credential"</th><th>"State"</th>
-                <th>"Valid from"</th><th>"Valid to"</th><th>"Key"</th><th></th>
+                <th>{t!(i18n, certificates.serial)}</th><th>{t!(i18n, certificates.profile)}</th><th>{t!(i18n, certificates.credential)}</th><th>{t!(i18n, certificates.state)}</th>
+                <th>{t!(i18n, certificates.valid_from)}</th><th>{t!(i18n, certificates.valid_to)}</th><th>{t!(i18n, certificates.key)}</th><th></th>
             </tr></thead>
             <tbody>
                 {certificates.into_iter().map(|c| view! { <CertificateLine c/> }).collect_view()}
@@ -30,6 +32,7 @@ pub fn CertificatesPanel(certificates: Vec<CertificateRow>) -> impl IntoView {
 
 #[component]
 fn CertificateLine(c: CertificateRow) -> impl IntoView {
+    let i18n = use_i18n();
     let session = signed_in();
     let may_recover = move || c.escrowed && session().is_some_and(|s| s.has(Role::KeyRecovery));
     let open = RwSignal::new(false);
@@ -45,16 +48,16 @@ fn CertificateLine(c: CertificateRow) -> impl IntoView {
     view! {
         <tr data-serial=c.serial.clone() data-profile=c.profile.clone()>
             <td><code class="serial">{c.serial.clone()}</code></td>
-            <td>{c.profile.clone()}{c.escrowed.then_some(" (key escrowed)")}</td>
+            <td>{c.profile.clone()}{c.escrowed.then(|| t!(i18n, certificates.key_escrowed))}</td>
             <td>{credential}</td>
             <td><StateBadge name=state.as_str() label=state.label()/>{reason}</td>
             <td><When at=c.not_before.clone()/></td>
             <td><When at=c.not_after.clone() relative=true/></td>
             <td>{c.key_algorithm.clone()}</td>
             <td class="actions">
-                <a href=pem rel="external" download>"Download PEM"</a>
+                <a href=pem rel="external" download>{t!(i18n, certificates.download_pem)}</a>
                 <Show when=may_recover>
-                    " " <button type="button" class="link" on:click=move |_| open.update(|o| *o = !*o)>"Recover key"</button>
+                    " " <button type="button" class="link" on:click=move |_| open.update(|o| *o = !*o)>{t!(i18n, certificates.recover_key)}</button>
                 </Show>
             </td>
         </tr>
@@ -67,6 +70,7 @@ fn CertificateLine(c: CertificateRow) -> impl IntoView {
 /// Password (twice) and reason; the PKCS#12 file is offered for download once.
 #[component]
 fn RecoverForm(id: i64) -> impl IntoView {
+    let i18n = use_i18n();
     let action = ServerAction::<RecoverKey>::new();
     let password = RwSignal::new(String::new());
     let again = RwSignal::new(String::new());
@@ -87,21 +91,21 @@ fn RecoverForm(id: i64) -> impl IntoView {
     };
     view! {
         <form class="recover" on:submit=submit data-testid="recover-form">
-            <p class="muted">"The private key is released as a PKCS#12 file protected by the password you choose. The recovery is recorded in the audit log with your reason."</p>
-            <label>"Reason" <input type="text" name="reason" prop:value=move || reason.get() on:input=move |ev| reason.set(event_target_value(&ev))/></label>
-            <label>"File password" <input type="password" name="password" autocomplete="new-password" prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev))/></label>
-            <label>"Repeat password" <input type="password" name="again" autocomplete="new-password" prop:value=move || again.get() on:input=move |ev| again.set(event_target_value(&ev))/></label>
-            <button type="submit" class="primary" disabled=move || action.pending().get()>"Recover"</button>
+            <p class="muted">{t!(i18n, certificates.recover_help)}</p>
+            <label>{t!(i18n, certificates.reason)} <input type="text" name="reason" prop:value=move || reason.get() on:input=move |ev| reason.set(event_target_value(&ev))/></label>
+            <label>{t!(i18n, certificates.file_password)} <input type="password" name="password" autocomplete="new-password" prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev))/></label>
+            <label>{t!(i18n, certificates.repeat_password)} <input type="password" name="again" autocomplete="new-password" prop:value=move || again.get() on:input=move |ev| again.set(event_target_value(&ev))/></label>
+            <button type="submit" class="primary" disabled=move || action.pending().get()>{t!(i18n, certificates.recover)}</button>
             <Show when=move || mismatch.get()>
-                <p class="error" role="alert">"The two passwords differ."</p>
+                <p class="error" role="alert">{t!(i18n, certificates.passwords_differ)}</p>
             </Show>
             {move || action.value().get().map(|r| match r {
                 Ok(k) => view! {
                     <p class="notice" role="status">
-                        "Key recovered. "
+                        {t!(i18n, certificates.key_recovered)}
                         <a rel="external" download=k.file_name.clone()
                             href=format!("data:application/x-pkcs12;base64,{}", k.pkcs12_base64)>
-                            {format!("Download {}", k.file_name)}
+                            {t!(i18n, certificates.download_file, file = k.file_name.clone())}
                         </a>
                     </p>
                 }.into_any(),

@@ -2,7 +2,8 @@
 //! the admin adds what the process model allows and removes what is enabled.
 
 use crate::api::{fetch_commands_page, SaveCommands};
-use crate::components::{counted, loaded, Confirm, ErrorBox};
+use crate::components::{loaded, Confirm, ErrorBox};
+use crate::i18n::{t, t_string, use_i18n};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
@@ -27,6 +28,7 @@ fn roles(e: &CommandEntry) -> String {
 
 #[component]
 pub fn CommandsPage() -> impl IntoView {
+    let i18n = use_i18n();
     let params = use_params_map();
     let kind = move || {
         params
@@ -43,12 +45,16 @@ pub fn CommandsPage() -> impl IntoView {
     let tab = RwSignal::new(String::new());
     view! {
         <section>
-            <h1>"Additional Commands"</h1>
+            <h1>{t!(i18n, commands.title)}</h1>
             <nav class="tabs">
                 {KINDS.iter().map(|k| view! { <A href=format!("/admin/commands/{}", k.as_str())>{k.label()}</A> }).collect_view()}
             </nav>
             {move || save.value().get().map(|r| match r {
-                Ok(n) => view! { <p class="notice" role="status" data-testid="saved">{format!("Saved: {}.", counted(n, "change"))}</p> }.into_any(),
+                Ok(n) => view! { <p class="notice" role="status" data-testid="saved">{if n == 1 {
+                    t!(i18n, commands.saved_singular).into_any()
+                } else {
+                    t!(i18n, commands.saved_plural, count = n).into_any()
+                }}</p> }.into_any(),
                 Err(e) => view! { <ErrorBox error=e/> }.into_any(),
             })}
             {loaded(page, move |p| {
@@ -88,6 +94,7 @@ pub fn CommandsPage() -> impl IntoView {
 /// out, and nothing changes until **Save**.
 #[component]
 fn StateTab(kind: ObjectKind, s: StateCommands, save: ServerAction<SaveCommands>) -> impl IntoView {
+    let i18n = use_i18n();
     let state = s.state;
     let every: Vec<CommandEntry> = s
         .enabled
@@ -112,7 +119,7 @@ fn StateTab(kind: ObjectKind, s: StateCommands, save: ServerAction<SaveCommands>
         <div class="state-tab" data-testid="state-tab" data-state=s.state.as_str()>
             <h2>{format!("{} / {}", kind.label(), s.label)}</h2>
             <table class="list" data-testid="enabled">
-                <thead><tr><th>"Process"</th><th>"Symbolic name"</th><th>"Mapping"</th><th>"Started by"</th><th></th></tr></thead>
+                <thead><tr><th>{t!(i18n, commands.process)}</th><th>{t!(i18n, commands.symbolic_name)}</th><th>{t!(i18n, commands.mapping)}</th><th>{t!(i18n, commands.started_by)}</th><th></th></tr></thead>
                 <tbody>
                     {move || rows.get().into_iter().enumerate().map(|(i, p)| match p.and_then(entry.clone()) {
                         Some(e) => {
@@ -120,17 +127,17 @@ fn StateTab(kind: ObjectKind, s: StateCommands, save: ServerAction<SaveCommands>
                             let mapping = e.mapping.clone().unwrap_or_default();
                             view! {
                                 <tr data-process=e.process.as_str()>
-                                    <td>{e.name.clone()}{(!e.implemented).then_some(" (not carried out by this version yet)")}</td>
+                                    <td>{e.name.clone()}{(!e.implemented).then(|| view! { " " {t!(i18n, commands.not_implemented)} })}</td>
                                     <td><code>{e.process.as_str()}</code></td>
                                     <td>{if is_new {
-                                        view! { <label>"Mapping " <select name="mapping"><option value=mapping.clone() selected=true>{mapping.clone()}</option></select></label> }.into_any()
+                                        view! { <label>{t!(i18n, commands.mapping)} " " <select name="mapping"><option value=mapping.clone() selected=true>{mapping.clone()}</option></select></label> }.into_any()
                                     } else {
                                         view! { {mapping} }.into_any()
                                     }}</td>
                                     <td>{roles(&e)}</td>
-                                    <td><Confirm label="Remove" test_id="remove"
-                                        question=(!is_new).then(|| format!("Remove {} from this tab? Once you Save, it is no longer offered for a {} in this state.", e.name, kind.label().to_lowercase()))
-                                        yes="Yes, remove"
+                                    <td><Confirm label=t_string!(i18n, commands.remove) test_id="remove"
+                                        question=(!is_new).then(|| t_string!(i18n, commands.remove_question, process = e.name.clone(), kind = kind.label().to_lowercase()))
+                                        yes=t_string!(i18n, commands.yes_remove)
                                         on_run=Callback::new(move |_| rows.update(|r| { r.remove(i); }))/></td>
                                 </tr>
                             }.into_any()
@@ -138,11 +145,11 @@ fn StateTab(kind: ObjectKind, s: StateCommands, save: ServerAction<SaveCommands>
                         None => view! {
                             <tr data-testid="new-row">
                                 <td colspan="2">
-                                    <label>"Process " <select name="process" on:change=move |ev| {
+                                    <label>{t!(i18n, commands.process)} " " <select name="process" on:change=move |ev| {
                                         let chosen = ProcessId::parse(&event_target_value(&ev));
                                         rows.update(|r| r[i] = chosen);
                                     }>
-                                        <option value="">"Choose…"</option>
+                                        <option value="">{t!(i18n, commands.choose)}</option>
                                         {choices.with_value(|all| all.iter()
                                             .filter(|e| !rows.with_untracked(|r| r.contains(&Some(e.process))))
                                             .map(|e| view! { <option value=e.process.as_str()>{format!("{} ({})", e.name, e.process.as_str())}</option> })
@@ -151,22 +158,22 @@ fn StateTab(kind: ObjectKind, s: StateCommands, save: ServerAction<SaveCommands>
                                 </td>
                                 <td></td>
                                 <td></td>
-                                <td><button type="button" on:click=move |_| rows.update(|r| { r.remove(i); })>"Remove"</button></td>
+                                <td><button type="button" on:click=move |_| rows.update(|r| { r.remove(i); })>{t!(i18n, commands.remove)}</button></td>
                             </tr>
                         }.into_any(),
                     }).collect_view()}
                 </tbody>
             </table>
             <p class="actions">
-                <button type="button" data-testid="new-row-button" title="New"
-                    on:click=move |_| rows.update(|r| r.push(None))>"✎ New"</button>
+                <button type="button" data-testid="new-row-button" title=move || t_string!(i18n, commands.new)
+                    on:click=move |_| rows.update(|r| r.push(None))>{t!(i18n, commands.new_button)}</button>
                 <button type="button" class="primary" disabled=move || save.pending().get()
                     on:click=move |_| {
                         let processes = rows.get_untracked().into_iter().flatten().collect();
                         save.dispatch(SaveCommands { state, processes });
-                    }>"Save"</button>
+                    }>{t!(i18n, common.save)}</button>
                 <Show when=unsaved>
-                    <span class="muted" data-testid="unsaved">"Unsaved changes: Save applies them."</span>
+                    <span class="muted" data-testid="unsaved">{t!(i18n, commands.unsaved)}</span>
                 </Show>
             </p>
         </div>

@@ -2,28 +2,37 @@
 //! reports received, and "Run sync now".
 
 use crate::api::{external_production, RunExternalSync, UploadBureauReport};
-use crate::components::{counted, loaded, ErrorBox};
+use crate::components::{loaded, ErrorBox};
+use crate::i18n::{t, t_string, use_i18n};
 use crate::time::When;
 use leptos::prelude::*;
 use tessera_process::dto::ReportOutcome;
 
 #[component]
 pub fn ExternalProductionPage() -> impl IntoView {
+    let i18n = use_i18n();
     let run = ServerAction::<RunExternalSync>::new();
     let page = Resource::new(move || run.version().get(), |_| external_production());
     view! {
         <section>
-            <h1>"External production"</h1>
+            <h1>{t!(i18n, external.title)}</h1>
             <p class="actions">
                 <button type="button" class="primary" data-testid="run-sync" disabled=move || run.pending().get()
-                    on:click=move |_| { run.dispatch(RunExternalSync {}); }>"Run sync now"</button>
+                    on:click=move |_| { run.dispatch(RunExternalSync {}); }>{t!(i18n, external.run_sync)}</button>
             </p>
             {move || run.value().get().map(|r| match r {
                 Ok(out) => view! {
                     <div class="outcome" role="status" data-testid="sync-outcome">
-                        {out.order_files.is_empty().then(|| view! { <p>"No card was waiting for an order file."</p> })}
-                        {out.order_files.iter().map(|(file, n)| view! {
-                            <p>{format!("Order file {file} written with {}.", counted(*n, "card"))}</p>
+                        {out.order_files.is_empty().then(|| view! { <p>{t!(i18n, external.nothing_waiting)}</p> })}
+                        {out.order_files.iter().map(|(file, n)| {
+                            let (file, n) = (file.clone(), *n);
+                            view! {
+                                <p>{if n == 1 {
+                                    t!(i18n, external.order_file_written_singular, file = file).into_any()
+                                } else {
+                                    t!(i18n, external.order_file_written_plural, file = file, count = n).into_any()
+                                }}</p>
+                            }
                         }).collect_view()}
                         {out.reports.into_iter().map(|r| view! { <ReportLines r/> }).collect_view()}
                     </div>
@@ -31,24 +40,24 @@ pub fn ExternalProductionPage() -> impl IntoView {
                 Err(e) => view! { <ErrorBox error=e/> }.into_any(),
             })}
             <UploadReport on_applied=Callback::new(move |_| page.refetch())/>
-            {loaded(page, |p| view! {
+            {loaded(page, move |p| view! {
                 <dl class="data">
-                    <dt>"Queued cards"</dt><dd data-testid="queued">{p.queued}</dd>
-                    <dt>"Order files go to"</dt><dd><code>{p.outbox_dir.clone()}</code></dd>
-                    <dt>"Reports are read from"</dt><dd><code>{p.inbox_dir.clone()}</code>" (or POST /bureau/reports)"</dd>
+                    <dt>{t!(i18n, external.queued_cards)}</dt><dd data-testid="queued">{p.queued}</dd>
+                    <dt>{t!(i18n, external.order_files_go_to)}</dt><dd><code>{p.outbox_dir.clone()}</code></dd>
+                    <dt>{t!(i18n, external.reports_read_from)}</dt><dd><code>{p.inbox_dir.clone()}</code>" " {t!(i18n, external.or_post)}</dd>
                 </dl>
-                <h2>"Order files"</h2>
+                <h2>{t!(i18n, external.order_files)}</h2>
                 <table class="list" data-testid="order-files">
-                    <thead><tr><th>"File"</th><th>"Cards"</th><th>"Written"</th><th>"Created"</th></tr></thead>
+                    <thead><tr><th>{t!(i18n, external.file)}</th><th>{t!(i18n, external.cards)}</th><th>{t!(i18n, external.written)}</th><th>{t!(i18n, external.created)}</th></tr></thead>
                     <tbody>
                         {p.orders.into_iter().map(|(file, cards, written, at)| view! {
-                            <tr><td><code>{file}</code></td><td>{cards}</td><td>{if written { "yes" } else { "pending" }}</td><td><When at=at/></td></tr>
+                            <tr><td><code>{file}</code></td><td>{cards}</td><td>{move || if written { t_string!(i18n, external.yes) } else { t_string!(i18n, external.pending) }}</td><td><When at=at/></td></tr>
                         }).collect_view()}
                     </tbody>
                 </table>
-                <h2>"Bureau reports"</h2>
+                <h2>{t!(i18n, external.bureau_reports)}</h2>
                 <table class="list" data-testid="reports">
-                    <thead><tr><th>"Received"</th><th>"Source"</th><th>"Applied"</th><th>"Refused"</th><th>"Refused lines"</th></tr></thead>
+                    <thead><tr><th>{t!(i18n, external.received)}</th><th>{t!(i18n, external.source)}</th><th>{t!(i18n, external.applied)}</th><th>{t!(i18n, external.refused)}</th><th>{t!(i18n, external.refused_lines)}</th></tr></thead>
                     <tbody>
                         {p.reports.into_iter().map(|r| view! {
                             <tr><td><When at=r.received_at/></td><td>{r.source}</td><td>{r.applied}</td><td>{r.refused}</td><td><code>{r.details}</code></td></tr>
@@ -63,10 +72,16 @@ pub fn ExternalProductionPage() -> impl IntoView {
 /// What one report did: how many lines applied, and each refused line with its reason.
 #[component]
 fn ReportLines(r: ReportOutcome) -> impl IntoView {
+    let i18n = use_i18n();
+    let (source, applied, refused) = (r.source, r.applied, r.refused.len());
     view! {
-        <p>{format!("Report {}: {} applied, {} refused.", r.source, counted(r.applied, "line"), r.refused.len())}</p>
+        <p>{if applied == 1 {
+            t!(i18n, external.report_singular, source = source, refused = refused).into_any()
+        } else {
+            t!(i18n, external.report_plural, source = source, count = applied, refused = refused).into_any()
+        }}</p>
         <ul>{r.refused.into_iter().map(|(line, id, why)| view! {
-            <li>{format!("line {line} (card {id}): {why}")}</li>
+            <li>{t!(i18n, external.refused_line, line = line, id = id, why = why)}</li>
         }).collect_view()}</ul>
     }
 }
@@ -75,6 +90,7 @@ fn ReportLines(r: ReportOutcome) -> impl IntoView {
 /// paste its text, then Apply; the same content is applied once.
 #[component]
 fn UploadReport(on_applied: Callback<()>) -> impl IntoView {
+    let i18n = use_i18n();
     let apply = ServerAction::<UploadBureauReport>::new();
     let name = RwSignal::new(String::new());
     let text = RwSignal::new(String::new());
@@ -105,19 +121,19 @@ fn UploadReport(on_applied: Callback<()>) -> impl IntoView {
         let _ = ev;
     };
     view! {
-        <h2>"Upload a bureau report"</h2>
+        <h2>{t!(i18n, external.upload_title)}</h2>
         <form class="options" data-testid="upload-report" on:submit=move |ev| {
             ev.prevent_default();
             apply.dispatch(UploadBureauReport { name: name.get_untracked(), text: text.get_untracked() });
         }>
-            <label>"Report file (CSV: card_id,status[,message]) "
+            <label>{t!(i18n, external.report_file)} " "
                 <input type="file" name="report" accept=".csv,text/csv,text/plain" on:change=chosen/>
             </label>
-            <label>"or its text "
+            <label>{t!(i18n, external.or_its_text)} " "
                 <textarea name="text" rows="4" class="csv" prop:value=move || text.get()
                     on:input=move |ev| text.set(event_target_value(&ev))></textarea>
             </label>
-            <p class="actions"><button type="submit" class="primary" disabled=move || apply.pending().get() || text.with(|t| t.trim().is_empty())>"Apply report"</button></p>
+            <p class="actions"><button type="submit" class="primary" disabled=move || apply.pending().get() || text.with(|t| t.trim().is_empty())>{t!(i18n, external.apply_report)}</button></p>
         </form>
         {move || apply.value().get().map(|r| match r {
             Ok(r) => view! { <div class="outcome" role="status" data-testid="upload-outcome"><ReportLines r/></div> }.into_any(),

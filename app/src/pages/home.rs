@@ -1,5 +1,6 @@
 use crate::api::{dashboard, my_notifications};
-use crate::components::{counted, object_href, signed_in, Loading};
+use crate::components::{object_href, signed_in, Loading};
+use crate::i18n::{t, t_string, use_i18n};
 use crate::time::When;
 use crate::Auth;
 use leptos::prelude::*;
@@ -9,6 +10,7 @@ use tessera_process::Role;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
+    let i18n = use_i18n();
     let auth = expect_context::<Auth>();
     let session = signed_in();
     // `try_get`: a request the browser gave up on ends its page while the server still renders
@@ -40,28 +42,28 @@ pub fn HomePage() -> impl IntoView {
                     Some(s) if s.roles == [Role::SelfService] => view! { <Redirect path="/me"/> }.into_any(),
                     Some(s) => view! {
                         <section>
-                            <h1>"Welcome, " {s.display_name.clone()}</h1>
+                            <h1>{t!(i18n, home.welcome, name = s.display_name.clone())}</h1>
                             <div class="tiles">
                                 <Show when=move || session().is_some_and(|s| s.has(Role::Operator) || s.has(Role::Approver))>
                                     <A href="/users" attr:class="tile">
-                                        <strong>"Quick search"</strong>
-                                        <span>"Find a user by name, UPN or employee id"</span>
+                                        <strong>{t!(i18n, home.quick_search)}</strong>
+                                        <span>{t!(i18n, home.quick_search_text)}</span>
                                     </A>
                                 </Show>
                                 <Show when=move || session().is_some_and(|s| s.has(Role::Approver))>
                                     <A href="/requests" attr:class="tile">
-                                        <strong>"Requests"</strong>
-                                        <span>"Card requests waiting for approval"</span>
+                                        <strong>{t!(i18n, home.requests)}</strong>
+                                        <span>{t!(i18n, home.requests_text)}</span>
                                     </A>
                                 </Show>
                                 <Show when=move || session().is_some_and(|s| s.has(Role::Admin))>
                                     <A href="/admin/options/CardsScriptOptions" attr:class="tile">
-                                        <strong>"Options"</strong>
-                                        <span>"How processes behave"</span>
+                                        <strong>{t!(i18n, home.options)}</strong>
+                                        <span>{t!(i18n, home.options_text)}</span>
                                     </A>
                                     <A href="/admin/audit" attr:class="tile">
-                                        <strong>"Audit log"</strong>
-                                        <span>"Who did what, and whether the record is intact"</span>
+                                        <strong>{t!(i18n, home.audit_log)}</strong>
+                                        <span>{t!(i18n, home.audit_log_text)}</span>
                                     </A>
                                 </Show>
                             </div>
@@ -69,21 +71,25 @@ pub fn HomePage() -> impl IntoView {
                                 <div class="dashboard" data-testid="dashboard">
                                     {d.requests_for_me.map(|n| view! {
                                         <section class="panel" data-testid="requests-for-me">
-                                            <h2>"Requests waiting for me"</h2>
-                                            <p><A href="/requests">{if n == 0 { "None.".to_string() } else { format!("{} to decide", counted(n as usize, "request")) }}</A></p>
+                                            <h2>{t!(i18n, home.requests_for_me)}</h2>
+                                            <p><A href="/requests">{match n {
+                                                0 => t!(i18n, home.none).into_any(),
+                                                1 => t!(i18n, home.request_to_decide, count = n).into_any(),
+                                                _ => t!(i18n, home.requests_to_decide, count = n).into_any(),
+                                            }}</A></p>
                                         </section>
                                     })}
-                                    {d.jobs_in_doubt.map(|l| view! { <Panel title="Jobs in doubt" test_id="jobs-in-doubt" count=l.len() as u64 lines=l empty="None: every encoding job finished."/> })}
-                                    {d.open_batches.map(|l| view! { <Panel title="Open batches" test_id="open-batches" count=l.len() as u64 lines=l empty="None."/> })}
-                                    {d.expiring.map(|(n, l)| view! { <Panel title="Credentials expiring in 30 days" test_id="expiring" count=n lines=l empty="None."/> })}
-                                    {d.mails_given_up.map(|(n, l)| view! { <Panel title="Mails given up" test_id="mails-given-up" count=n lines=l empty="None: every mail went out."/> })}
+                                    {d.jobs_in_doubt.map(|l| view! { <Panel title=t_string!(i18n, home.jobs_in_doubt) test_id="jobs-in-doubt" count=l.len() as u64 lines=l empty=t_string!(i18n, home.jobs_in_doubt_none)/> })}
+                                    {d.open_batches.map(|l| view! { <Panel title=t_string!(i18n, home.open_batches) test_id="open-batches" count=l.len() as u64 lines=l empty=t_string!(i18n, home.none)/> })}
+                                    {d.expiring.map(|(n, l)| view! { <Panel title=t_string!(i18n, home.expiring) test_id="expiring" count=n lines=l empty=t_string!(i18n, home.none)/> })}
+                                    {d.mails_given_up.map(|(n, l)| view! { <Panel title=t_string!(i18n, home.mails_given_up) test_id="mails-given-up" count=n lines=l empty=t_string!(i18n, home.mails_given_up_none)/> })}
                                 </div>
                             })}
-                            <h2>"Messages"</h2>
+                            <h2>{t!(i18n, home.messages)}</h2>
                             // Read in the page's <Suspense/>, which then waits for the messages too: a
                             // <Suspense/> nested in another hydrated in the order its data arrived.
                             {move || notes.get().map(|n| match n {
-                                Ok(n) if n.is_empty() => view! { <p class="muted">"No messages."</p> }.into_any(),
+                                Ok(n) if n.is_empty() => view! { <p class="muted">{t!(i18n, home.no_messages)}</p> }.into_any(),
                                 Ok(n) => view! {
                                     <ul class="messages">
                                         {n.into_iter().map(|(at, m)| view! { <li><When at=at/> " " {m}</li> }).collect_view()}
@@ -110,6 +116,7 @@ fn Panel(
     lines: Vec<DashboardLine>,
     empty: &'static str,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let shown = lines.len() as u64;
     view! {
         <section class="panel" data-testid=test_id data-count=count>
@@ -129,7 +136,7 @@ fn Panel(
                             </li>
                         }).collect_view()}
                     </ul>
-                    {(count > shown).then(|| view! { <p class="muted">{format!("and {} more", count - shown)}</p> })}
+                    {(count > shown).then(|| view! { <p class="muted">{t!(i18n, home.and_more, count = count - shown)}</p> })}
                 }.into_any()
             }}
         </section>

@@ -4,6 +4,7 @@
 #[cfg(feature = "hydrate")]
 use crate::api::encoding_job;
 use crate::api::{error_text, issue_card, issue_panel, reconcile_job};
+use crate::i18n::{t, t_string, td_string, use_i18n, Locale};
 use crate::time::When;
 use leptos::prelude::*;
 use tessera_process::bridge::{
@@ -97,22 +98,26 @@ fn poll_job(
     let _ = (job, view, pin, on_end);
 }
 
-fn reader_line(r: &ReaderInfo) -> String {
+fn reader_line(locale: Locale, r: &ReaderInfo) -> String {
     match &r.card {
-        _ if r.busy => "busy: a job is using it".into(),
-        None => "no card".into(),
+        _ if r.busy => td_string!(locale, issue_card.reader_busy).into(),
+        None => td_string!(locale, issue_card.reader_no_card).into(),
         Some(c) => {
-            let mut parts = vec!["card present".to_string()];
+            let mut parts = vec![td_string!(locale, issue_card.reader_card_present).to_string()];
             if let Some(b) = c.blank {
-                parts.push(if b { "blank".into() } else { "encoded".into() });
+                parts.push(if b {
+                    td_string!(locale, issue_card.reader_blank).into()
+                } else {
+                    td_string!(locale, issue_card.reader_encoded).into()
+                });
             }
             if let Some(s) = &c.serial {
-                parts.push(format!("serial {s}"));
+                parts.push(td_string!(locale, issue_card.reader_serial, serial = s));
             }
             if let Some(n) = &c.note {
                 parts.push(n.clone());
             }
-            parts.push(format!("ATR {}", c.atr));
+            parts.push(td_string!(locale, issue_card.reader_atr, atr = &c.atr));
             parts.join(", ")
         }
     }
@@ -123,16 +128,17 @@ pub(crate) fn Readers(
     readers: RwSignal<Option<ReaderSnapshot>>,
     chosen: RwSignal<Option<String>>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     view! {
         <div class="readers" data-testid="readers">
             {move || match readers.get() {
-                None => view! { <p class="muted">"Looking for card readers…"</p> }.into_any(),
+                None => view! { <p class="muted">{t!(i18n, issue_card.looking_for_readers)}</p> }.into_any(),
                 Some(ReaderSnapshot { unavailable: Some(why), .. }) => view! {
                     <p class="warning" role="status" data-testid="readers-unavailable">{why}</p>
                 }.into_any(),
                 Some(s) if s.readers.is_empty() => view! {
                     <p class="warning" role="status" data-testid="readers-unavailable">
-                        "No card reader is connected to the Tessera server. Connect one (or start the virtual reader, see README)."
+                        {t!(i18n, issue_card.no_reader)}
                     </p>
                 }.into_any(),
                 Some(s) => view! {
@@ -140,7 +146,7 @@ pub(crate) fn Readers(
                         {s.readers.into_iter().map(|r| {
                             let name = r.name.clone();
                             let usable = r.card.as_ref().is_some_and(|c| c.piv) && !r.busy;
-                            let line = reader_line(&r);
+                            let line = reader_line(i18n.get_locale(), &r);
                             let n2 = name.clone();
                             let n3 = name.clone();
                             view! {
@@ -188,22 +194,25 @@ fn Steps(view: JobView) -> impl IntoView {
 /// The PIN, once, with a PIN letter to print.
 #[component]
 fn PinOnce(pin: String, kind: ObjectKind, card_id: i64) -> impl IntoView {
-    let (whom, name) = match kind {
-        ObjectKind::TempCard => (
-            "keep it with the card until it is assigned",
-            "Temporary card",
-        ),
-        _ => ("hand it to the card holder", "Card"),
-    };
+    let i18n = use_i18n();
+    let temp = kind == ObjectKind::TempCard;
     view! {
         <div class="pin-letter" role="status" data-testid="pin">
-            <p>{format!("The card's new PIN. It is shown only now and is not stored: {whom}, or print the PIN letter.")}</p>
+            <p>{move || if temp {
+                t_string!(i18n, issue_card.pin_once_temp_card)
+            } else {
+                t_string!(i18n, issue_card.pin_once_card)
+            }}</p>
             <p class="pin"><code data-testid="pin-value">{pin}</code></p>
-            <p class="muted">{format!("{name} {card_id}. Keep this letter apart from the card.")}</p>
+            <p class="muted">{move || if temp {
+                t_string!(i18n, issue_card.pin_letter_temp_card, id = card_id)
+            } else {
+                t_string!(i18n, issue_card.pin_letter_card, id = card_id)
+            }}</p>
             <button type="button" class="no-print" on:click=move |_| {
                 #[cfg(feature = "hydrate")]
                 { let _ = window().print(); }
-            }>"Print PIN letter"</button>
+            }>{t!(i18n, issue_card.print_pin_letter)}</button>
         </div>
     }
 }
@@ -214,11 +223,19 @@ fn jobs_table(
     reconciled: RwSignal<Reconciled>,
     refresh: RwSignal<u32>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let rows = p.jobs.clone();
     (!rows.is_empty()).then(|| view! {
-        <h3>"Encoding jobs"</h3>
+        <h3>{t!(i18n, issue_card.encoding_jobs)}</h3>
         <table class="list" data-testid="jobs">
-            <thead><tr><th>"Job"</th><th>"Started"</th><th>"By"</th><th>"Reader"</th><th>"State"</th><th>"Details"</th></tr></thead>
+            <thead><tr>
+                <th>{t!(i18n, issue_card.job)}</th>
+                <th>{t!(i18n, issue_card.started)}</th>
+                <th>{t!(i18n, issue_card.by)}</th>
+                <th>{t!(i18n, issue_card.reader)}</th>
+                <th>{t!(i18n, issue_card.state)}</th>
+                <th>{t!(i18n, issue_card.details)}</th>
+            </tr></thead>
             <tbody>
                 {rows.into_iter().map(|j| {
                     let id = j.job_id;
@@ -233,7 +250,7 @@ fn jobs_table(
                             <td>
                                 {j.error.clone()}
                                 {doubt.then(|| view! {
-                                    <p class="muted">"The server stopped while this job ran. Insert the card it was encoding, choose its reader above and reconcile: Tessera reads the card and decides."</p>
+                                    <p class="muted">{t!(i18n, issue_card.in_doubt_help)}</p>
                                     <button type="button" data-testid="reconcile"
                                         disabled=move || chosen.get().is_none()
                                         on:click=move |_| {
@@ -243,7 +260,7 @@ fn jobs_table(
                                                 reconciled.try_set(Some(r));
                                                 refresh.try_update(|n| *n += 1);
                                             });
-                                        }>"Reconcile"</button>
+                                        }>{t!(i18n, issue_card.reconcile)}</button>
                                 })}
                             </td>
                         </tr>
@@ -262,6 +279,7 @@ pub fn IssueCardPanel(
     card_id: i64,
     #[prop(into)] on_change: Callback<()>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let kind = kind.unwrap_or(ObjectKind::Card);
     let refresh = RwSignal::new(0u32);
     let panel = Resource::new(move || refresh.get(), move |_| issue_panel(kind, card_id));
@@ -301,15 +319,15 @@ pub fn IssueCardPanel(
                     <section class="issue-card" data-testid="issue-card" id=crate::components::ENCODE_PANEL tabindex="-1"
                         aria-label=title.clone()>
                         // Without the process to start, the panel is there for the card's jobs.
-                        <h2>{if can_issue { title.clone() } else { "Encoding".to_string() }}</h2>
+                        <h2>{if can_issue { title.clone().into_any() } else { t!(i18n, issue_card.encoding).into_any() }}</h2>
                         {can_issue.then(|| view! {
                             <dl class="data">
-                                <dt>"Certificates"</dt><dd>{p.certificates.join("; ")}</dd>
-                                <dt>"PIN"</dt><dd>{format!("{} random digits, shown once", p.pin_length)}</dd>
-                                <dt>"PUK"</dt><dd>{format!("{} random digits, kept encrypted for unblocking", p.puk_length)}</dd>
+                                <dt>{t!(i18n, issue_card.certificates)}</dt><dd>{p.certificates.join("; ")}</dd>
+                                <dt>{t!(i18n, issue_card.pin)}</dt><dd>{t!(i18n, issue_card.pin_digits, n = p.pin_length)}</dd>
+                                <dt>{t!(i18n, issue_card.puk)}</dt><dd>{t!(i18n, issue_card.puk_digits, n = p.puk_length)}</dd>
                             </dl>
                         })}
-                        <h3>"Card readers"</h3>
+                        <h3>{t!(i18n, issue_card.card_readers)}</h3>
                         <Readers readers chosen/>
                         {can_issue.then(|| view! {
                             <p class="actions">
@@ -326,8 +344,8 @@ pub fn IssueCardPanel(
                                                 Err(e) => { error.try_set(Some(error_text(&e))); },
                                             }
                                         });
-                                    }>"Next"</button>
-                                <span class="muted">" Insert the card, choose its reader, then Next."</span>
+                                    }>{t!(i18n, common.next)}</button>
+                                <span class="muted">{t!(i18n, issue_card.insert_hint)}</span>
                             </p>
                         })}
                         {jobs_table(&p, chosen, reconciled, refresh)}
@@ -338,21 +356,21 @@ pub fn IssueCardPanel(
         {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="issue-error">{e}</p> })}
         {move || job_view.get().map(|v| {
             let outcome = match v.state {
-                JobState::Succeeded => Some(view! { <p class="outcome" role="status" data-testid="job-outcome">{if kind == ObjectKind::TempCard {
-                    "The temporary card is initialized and unassigned: assign it to a user when they need it."
+                JobState::Succeeded => Some(view! { <p class="outcome" role="status" data-testid="job-outcome">{move || if kind == ObjectKind::TempCard {
+                    t_string!(i18n, issue_card.outcome_temp_card)
                 } else {
-                    "The card is issued. Activate it when the holder has it."
+                    t_string!(i18n, issue_card.outcome_card)
                 }}</p> }.into_any()),
                 JobState::Failed => Some(view! { <p class="error" role="alert" data-testid="job-outcome">{v.error.clone().unwrap_or_default()}</p> }.into_any()),
-                JobState::InDoubt => Some(view! { <p class="warning" data-testid="job-outcome">"The job is in doubt: reconcile it."</p> }.into_any()),
+                JobState::InDoubt => Some(view! { <p class="warning" data-testid="job-outcome">{t!(i18n, issue_card.in_doubt)}</p> }.into_any()),
                 JobState::Encoding => None,
             };
             view! {
                 <section class="job" data-testid="job-progress" data-state=v.state.as_str()>
-                    <h3>{format!("Encoding job {} in {}", v.job_id, v.reader)}</h3>
+                    <h3>{t!(i18n, issue_card.job_heading, id = v.job_id, reader = v.reader.clone())}</h3>
                     <Steps view=v.clone()/>
                     {outcome}
-                    {(v.pin_delivered && pin.get().is_none()).then(|| view! { <p class="muted">"The PIN was shown once and is not shown again."</p> })}
+                    {(v.pin_delivered && pin.get().is_none()).then(|| view! { <p class="muted">{t!(i18n, issue_card.pin_not_again)}</p> })}
                 </section>
             }
         })}

@@ -3,6 +3,8 @@
 
 use crate::api::fetch_list;
 use crate::components::{loaded, object_href, StateBadge};
+use crate::i18n::{t, tu_string, use_i18n};
+use crate::language::said;
 use crate::time::When;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -12,6 +14,7 @@ use tessera_process::ObjectKind;
 
 #[component]
 pub fn ObjectListPage() -> impl IntoView {
+    let i18n = use_i18n();
     let params = use_params_map();
     let list = move || params.with(|p| p.get("list").and_then(|l| ListId::parse(&l)));
     let offset = RwSignal::new(0u64);
@@ -24,12 +27,13 @@ pub fn ObjectListPage() -> impl IntoView {
     });
     let page = Resource::new(
         move || (list(), offset.get(), sort.get()),
-        |(list, offset, sort)| async move {
+        move |(list, offset, sort)| async move {
             match list {
                 Some(list) => fetch_list(list, offset, Some(sort), None).await,
-                None => Err(tessera_process::AppError::not_found(
-                    "There is no such list.",
-                )),
+                None => Err(tessera_process::AppError::not_found(tu_string!(
+                    i18n,
+                    lists.no_such_list
+                ))),
             }
         },
     );
@@ -38,14 +42,14 @@ pub fn ObjectListPage() -> impl IntoView {
             {move || list().map(|l| {
                 let def = l.def();
                 view! {
-                    <h1>{def.title}</h1>
-                    <p class="muted">{def.purpose}</p>
+                    <h1>{said(def.title)}</h1>
+                    <p class="muted">{said(def.purpose)}</p>
                 }
             })}
             {loaded(page, move |p| {
                 let def = p.list.def();
                 if p.rows.is_empty() {
-                    return view! { <p class="muted" data-testid="list-empty">{def.empty}</p> }.into_any();
+                    return view! { <p class="muted" data-testid="list-empty">{said(def.empty)}</p> }.into_any();
                 }
                 view! {
                     <ObjectTable kind=def.kind rows=p.rows total=p.total offset=p.offset testid="list"
@@ -75,6 +79,7 @@ pub fn ObjectTable(
     /// Asked for the list in another order.
     order: Callback<Sort>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let count = rows.len() as u64;
     let (from, shown) = (offset + 1, offset + count);
     let heading = move |by: SortBy| {
@@ -95,11 +100,11 @@ pub fn ObjectTable(
         .into_any()
     };
     view! {
-        <p data-testid="list-count">{format!("{from}–{shown} of {total}")}</p>
+        <p data-testid="list-count">{t!(i18n, lists.count, from = from, shown = shown, total = total)}</p>
         <table class="list" data-testid=testid>
             <thead><tr>
                 {heading(SortBy::Object)}{heading(SortBy::Holder)}{heading(SortBy::State)}
-                <th>"Details"</th>
+                <th>{t!(i18n, lists.details)}</th>
                 {heading(SortBy::Changed)}
             </tr></thead>
             <tbody>
@@ -128,16 +133,17 @@ pub fn Pager(
     /// Asked for the page that starts at this offset.
     page: Callback<u64>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let shown = offset + rows;
     let earlier = offset.saturating_sub(PAGE);
     let (has_earlier, has_more) = (offset > 0, shown < total);
     view! {
         <p class="pager">
             <Show when=move || has_earlier>
-                <button type="button" on:click=move |_| page.run(earlier)>"Previous"</button>
+                <button type="button" on:click=move |_| page.run(earlier)>{t!(i18n, common.previous)}</button>
             </Show>
             <Show when=move || has_more>
-                <button type="button" data-testid=next_testid on:click=move |_| page.run(shown)>"Next"</button>
+                <button type="button" data-testid=next_testid on:click=move |_| page.run(shown)>{t!(i18n, common.next)}</button>
             </Show>
         </p>
     }

@@ -1,9 +1,11 @@
 use crate::api::error_text;
+use crate::i18n::{t, use_i18n};
 use crate::Auth;
 use leptos::prelude::*;
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
+    let i18n = use_i18n();
     let auth = expect_context::<Auth>();
     // The page that sent the person here (`?next=`), to go back to.
     let query = leptos_router::hooks::use_query_map();
@@ -27,11 +29,11 @@ pub fn LoginPage() -> impl IntoView {
     };
     view! {
         <section class="card narrow">
-            <h1>"Sign in to Tessera"</h1>
+            <h1>{t!(i18n, login.title)}</h1>
             <ActionForm action=auth.login>
-                <label>"User name" <input type="text" name="username" autocomplete="username" required/></label>
-                <label>"Password" <input type="password" name="password" autocomplete="current-password" required/></label>
-                <button type="submit" class="primary" disabled=move || auth.login.pending().get()>"Sign in"</button>
+                <label>{t!(i18n, login.user_name)} <input type="text" name="username" autocomplete="username" required/></label>
+                <label>{t!(i18n, login.password)} <input type="password" name="password" autocomplete="current-password" required/></label>
+                <button type="submit" class="primary" disabled=move || auth.login.pending().get()>{t!(i18n, common.sign_in)}</button>
             </ActionForm>
             {move || error().map(|e| view! { <p class="error" role="alert">{e}</p> })}
         </section>

@@ -11,7 +11,8 @@ use crate::components::UserData;
 use crate::components::{
     loaded, submission_key, CommandPanel, ErrorBox, Loading, StateBadge, Stepper,
 };
-use crate::pages::process::{process_step, PROCESS_STEPS};
+use crate::i18n::{t, t_string, td_string, tu_string, use_i18n, Locale};
+use crate::pages::process::{process_step, process_steps};
 use crate::time::When;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -19,32 +20,42 @@ use leptos_router::hooks::use_params_map;
 use tessera_process::dto::{ActivationState, MobileIdQr, MobileIdRow};
 use tessera_process::MobileIdState;
 
-fn delivery_label(d: &str) -> &'static str {
+fn delivery_label(locale: Locale, d: &str) -> &'static str {
     if d == "email" {
-        "by e-mail"
+        td_string!(locale, mobile_ids.by_email)
     } else {
-        "in Self-Service"
+        td_string!(locale, mobile_ids.in_self_service)
     }
 }
 
-fn activation_text(m: &MobileIdRow) -> String {
+fn activation_text(locale: Locale, m: &MobileIdRow) -> String {
     match (m.activation, &m.activation_expires_at) {
-        (ActivationState::Open, Some(t)) => format!("open until {t}"),
-        (ActivationState::Expired, Some(t)) => format!("expired at {t}"),
+        (ActivationState::Open, Some(t)) => td_string!(locale, mobile_ids.open_until, at = t),
+        (ActivationState::Expired, Some(t)) => td_string!(locale, mobile_ids.expired_at, at = t),
         (s, _) => s.label().to_string(),
+    }
+}
+
+/// `none` when the phone has enrolled nothing yet, else the certificates it has.
+fn enrolled_text(locale: Locale, enrolled: &[String]) -> String {
+    if enrolled.is_empty() {
+        td_string!(locale, mobile_ids.none).to_string()
+    } else {
+        enrolled.join(", ")
     }
 }
 
 /// The QR code a phone scans, with its expiry and the link it holds.
 #[component]
 pub fn QrCode(qr: MobileIdQr) -> impl IntoView {
+    let i18n = use_i18n();
     view! {
         <div class="qr" data-testid="qr">
             <div class="qr-image" data-testid="qr-image" inner_html=qr.svg></div>
-            <p>"Scan this code with the mobile ID app. It works for one enrollment and expires at "
-                <span data-testid="qr-expires"><When at=qr.expires_at relative=true/></span>"."</p>
+            <p>{t!(i18n, mobile_ids.qr_scan_before)}
+                <span data-testid="qr-expires"><When at=qr.expires_at relative=true/></span>{t!(i18n, mobile_ids.qr_scan_after)}</p>
             <details>
-                <summary>"No camera? Open the link on the phone instead"</summary>
+                <summary>{t!(i18n, mobile_ids.qr_no_camera)}</summary>
                 <code class="qr-link" data-testid="qr-link">{qr.link}</code>
             </details>
         </div>
@@ -57,26 +68,40 @@ pub fn MobileIdList(
     mobile_ids: Vec<MobileIdRow>,
     #[prop(optional)] self_service: bool,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     if mobile_ids.is_empty() {
-        return view! { <p class="muted">"No mobile IDs."</p> }.into_any();
+        return view! { <p class="muted">{t!(i18n, mobile_ids.no_mobile_ids)}</p> }.into_any();
     }
     view! {
         <table class="list" data-testid="mobile-ids">
-            <thead><tr><th>"Mobile ID"</th><th>"State"</th><th>"Certificates"</th><th>"QR code"</th><th>"Activation"</th><th>"Valid until"</th></tr></thead>
+            <thead><tr>
+                <th>{t!(i18n, mobile_ids.mobile_id)}</th>
+                <th>{t!(i18n, mobile_ids.state)}</th>
+                <th>{t!(i18n, mobile_ids.certificates)}</th>
+                <th>{t!(i18n, mobile_ids.qr_code)}</th>
+                <th>{t!(i18n, mobile_ids.activation)}</th>
+                <th>{t!(i18n, mobile_ids.valid_until)}</th>
+            </tr></thead>
             <tbody>
                 {mobile_ids.into_iter().map(|m| {
                     let show = self_service && m.state == MobileIdState::Registered && m.delivery == "self_service";
+                    let certificates = m.certificates.join(", ");
+                    let enrolled = m.enrolled.clone();
+                    let delivery = m.delivery.clone();
+                    let row = m.clone();
                     view! {
                         <tr data-mobile-id=m.id>
                             <td>{if self_service {
-                                view! { <span>{format!("Mobile ID {}", m.id)}</span> }.into_any()
+                                view! { <span>{t!(i18n, mobile_ids.mobile_id_n, id = m.id)}</span> }.into_any()
                             } else {
-                                view! { <A href=format!("/mobile-ids/{}", m.id)>{format!("Mobile ID {}", m.id)}</A> }.into_any()
+                                view! { <A href=format!("/mobile-ids/{}", m.id)>{t!(i18n, mobile_ids.mobile_id_n, id = m.id)}</A> }.into_any()
                             }}</td>
                             <td><StateBadge name=m.state.as_str() label=m.state.label()/></td>
-                            <td>{format!("{} (enrolled: {})", m.certificates.join(", "), if m.enrolled.is_empty() { "none".to_string() } else { m.enrolled.join(", ") })}</td>
-                            <td>{delivery_label(&m.delivery)}</td>
-                            <td data-testid="activation">{activation_text(&m)}</td>
+                            <td>{move || t_string!(i18n, mobile_ids.certificates_enrolled,
+                                certificates = certificates.clone(),
+                                enrolled = enrolled_text(i18n.get_locale(), &enrolled))}</td>
+                            <td>{move || delivery_label(i18n.get_locale(), &delivery)}</td>
+                            <td data-testid="activation">{move || activation_text(i18n.get_locale(), &row)}</td>
                             <td>{m.valid_until.clone().map(|t| view! { <When at=t relative=true/> })}</td>
                         </tr>
                         {show.then(|| view! { <tr><td colspan="6"><ShowQr mobile_id=m.id/></td></tr> })}
@@ -91,12 +116,13 @@ pub fn MobileIdList(
 /// Self-Service: a fresh QR code on request (the code of an earlier one stops working).
 #[component]
 fn ShowQr(mobile_id: i64) -> impl IntoView {
+    let i18n = use_i18n();
     let show = ServerAction::<ShowMobileIdQr>::new();
     view! {
         <div class="show-qr">
             <button type="button" class="primary" data-testid="show-qr" disabled=move || show.pending().get()
                 on:click=move |_| { show.dispatch(ShowMobileIdQr { mobile_id }); }>
-                {move || if show.value().get().is_some() { "Show a new QR code" } else { "Show QR code" }}
+                {move || if show.value().get().is_some() { t_string!(i18n, mobile_ids.show_new_qr) } else { t_string!(i18n, mobile_ids.show_qr) }}
             </button>
             {move || show.value().get().map(|r| match r {
                 Ok(qr) => view! { <QrCode qr/> }.into_any(),
@@ -110,6 +136,7 @@ fn ShowQr(mobile_id: i64) -> impl IntoView {
 /// force, Next / Cancel, then the outcome.
 #[component]
 pub fn SupplyMobileIdPage() -> impl IntoView {
+    let i18n = use_i18n();
     let id = id_param("id");
     let params = use_params_map();
     let process = move || {
@@ -120,12 +147,13 @@ pub fn SupplyMobileIdPage() -> impl IntoView {
     };
     let preview = Resource::new(
         move || (process(), id()),
-        |(p, id)| async move {
+        move |(p, id)| async move {
             match p {
                 Some(p) => fetch_supply_mobile_id(p, id).await,
-                None => Err(tessera_process::AppError::not_found(
-                    "There is no such process.",
-                )),
+                None => Err(tessera_process::AppError::not_found(tu_string!(
+                    i18n,
+                    mobile_ids.no_such_process
+                ))),
             }
         },
     );
@@ -144,20 +172,20 @@ pub fn SupplyMobileIdPage() -> impl IntoView {
     );
     view! {
         <section>
-            <Stepper steps=PROCESS_STEPS current=step/>
+            <Stepper steps=process_steps(i18n.get_locale_untracked()) current=step/>
             {move || match run.value().get() {
                 Some(Ok(out)) => view! {
-                    <h1>"Done"</h1>
+                    <h1>{t!(i18n, mobile_ids.done)}</h1>
                     <div class="outcome" role="status" data-testid="outcome">
-                        <p>{format!("Mobile ID {} is ", out.mobile_id)}<StateBadge name=out.state.as_str() label=out.state.label()/>
-                            " until the phone has enrolled its certificates."</p>
+                        <p>{t!(i18n, mobile_ids.outcome_before, id = out.mobile_id)}<StateBadge name=out.state.as_str() label=out.state.label()/>
+                            {t!(i18n, mobile_ids.outcome_after)}</p>
                         {match (&out.sent_to, &out.qr) {
-                            (Some(to), _) => view! { <p data-testid="delivery">{format!("The QR code was sent by e-mail to {to}.")}</p> }.into_any(),
+                            (Some(to), _) => view! { <p data-testid="delivery">{t!(i18n, mobile_ids.qr_sent_to, to = to.clone())}</p> }.into_any(),
                             (None, Some(qr)) => view! { <QrCode qr=qr.clone()/> }.into_any(),
-                            (None, None) => view! { <p data-testid="delivery">"The user shows the QR code in Self-Service (My credentials) and scans it with the phone."</p> }.into_any(),
+                            (None, None) => view! { <p data-testid="delivery">{t!(i18n, mobile_ids.qr_in_self_service)}</p> }.into_any(),
                         }}
-                        <p class="muted">{format!("Options version {}.", out.options_version)}</p>
-                        <p class="actions"><A href=back()>"Back"</A></p>
+                        <p class="muted">{t!(i18n, mobile_ids.options_version, version = out.options_version)}</p>
+                        <p class="actions"><A href=back()>{t!(i18n, mobile_ids.back)}</A></p>
                     </div>
                 }.into_any(),
                 _ => view! {
@@ -165,7 +193,7 @@ pub fn SupplyMobileIdPage() -> impl IntoView {
                         {move || preview.get().map(|p| match p {
                             Err(e) => view! {
                                 <ErrorBox error=e/>
-                                <p><A href=back()>"Back"</A></p>
+                                <p><A href=back()>{t!(i18n, mobile_ids.back)}</A></p>
                             }.into_any(),
                             Ok(p) => {
                                 let (user_id, version, name) = (p.user.id, p.user.version, p.process);
@@ -173,20 +201,20 @@ pub fn SupplyMobileIdPage() -> impl IntoView {
                                     <h1>{p.name.clone()}</h1>
                                     <div class="columns">
                                         <div>
-                                            <h2>"User data"</h2>
+                                            <h2>{t!(i18n, mobile_ids.user_data)}</h2>
                                             <UserData user=p.user.clone()/>
                                         </div>
                                         <div>
-                                            <h2>"Mobile ID"</h2>
+                                            <h2>{t!(i18n, mobile_ids.mobile_id)}</h2>
                                             <dl class="data" data-testid="mobile-id-plan">
-                                                <dt>"Certificates"</dt><dd>{p.certificates.join(", ")}</dd>
-                                                <dt>"QR code"</dt><dd>{match &p.email {
-                                                    Some(e) => format!("sent by e-mail to {e}"),
-                                                    None => "shown in Self-Service".to_string(),
+                                                <dt>{t!(i18n, mobile_ids.certificates)}</dt><dd>{p.certificates.join(", ")}</dd>
+                                                <dt>{t!(i18n, mobile_ids.qr_code)}</dt><dd>{match p.email.clone() {
+                                                    Some(e) => t!(i18n, mobile_ids.sent_by_email_to, to = e).into_any(),
+                                                    None => t!(i18n, mobile_ids.shown_in_self_service).into_any(),
                                                 }}</dd>
-                                                <dt>"State after Next"</dt><dd><StateBadge name=p.end_state.as_str() label=p.end_state.label()/></dd>
+                                                <dt>{t!(i18n, mobile_ids.state_after_next)}</dt><dd><StateBadge name=p.end_state.as_str() label=p.end_state.label()/></dd>
                                             </dl>
-                                            <h2>"Options"</h2>
+                                            <h2>{t!(i18n, mobile_ids.options)}</h2>
                                             <dl class="data" data-testid="options">
                                                 {p.options.iter().map(|o| view! { <dt>{o.label.clone()}</dt><dd data-option=o.key.clone()>{o.value.clone()}</dd> }).collect_view()}
                                             </dl>
@@ -197,8 +225,8 @@ pub fn SupplyMobileIdPage() -> impl IntoView {
                                     })}
                                     <p class="actions">
                                         <button type="button" class="primary" data-testid="next" disabled=move || run.pending().get()
-                                            on:click=move |_| { run.dispatch(SupplyMobileId { process: name, user_id, user_version: version, once: once.get() }); }>"Next"</button>
-                                        <A href=back() attr:class="button cancel">"Cancel"</A>
+                                            on:click=move |_| { run.dispatch(SupplyMobileId { process: name, user_id, user_version: version, once: once.get() }); }>{t!(i18n, common.next)}</button>
+                                        <A href=back() attr:class="button cancel">{t!(i18n, common.cancel)}</A>
                                     </p>
                                 }.into_any()
                             }
@@ -213,34 +241,41 @@ pub fn SupplyMobileIdPage() -> impl IntoView {
 /// The mobile ID page: data, activation, user properties, certificates, history, commands.
 #[component]
 pub fn MobileIdPage() -> impl IntoView {
+    let i18n = use_i18n();
     let id = id_param("id");
     let page = Resource::new(id, fetch_mobile_id_page);
-    loaded(page, |p| {
+    loaded(page, move |p| {
         let m = p.mobile_id.clone();
         let mobile_id = m.id;
+        let (enrolled, delivery, row) = (m.enrolled.clone(), m.delivery.clone(), m.clone());
+        let recover = m.recover_encryption;
+        let consent = m.recovery_consent.clone();
         view! {
             <section>
-                <h1>{format!("Mobile ID {}", m.id)}</h1>
+                <h1>{t!(i18n, mobile_ids.mobile_id_n, id = m.id)}</h1>
                 <div class="columns">
                     <div>
                         <dl class="data" data-testid="mobile-id">
-                            <dt>"State"</dt><dd><StateBadge name=m.state.as_str() label=m.state.label()/></dd>
-                            <dt>"User"</dt><dd><A href=format!("/users/{}", p.user.id)>{format!("{} ({})", p.user.common_name, p.user.upn)}</A></dd>
-                            <dt>"Certificates"</dt><dd>{m.certificates.join(", ")}</dd>
-                            <dt>"Enrolled"</dt><dd data-testid="enrolled">{if m.enrolled.is_empty() { "none".to_string() } else { m.enrolled.join(", ") }}</dd>
-                            <dt>"QR code"</dt><dd>{delivery_label(&m.delivery)}</dd>
-                            <dt>"Activation"</dt><dd data-testid="activation">{activation_text(&m)}</dd>
-                            <dt>"Wrong codes"</dt><dd>{m.failed_attempts}</dd>
-                            <dt>"Recover encryption certificates"</dt><dd>{if m.recover_encryption { "yes" } else { "no" }}</dd>
-                            {m.recover_encryption.then(|| view! {
-                                <dt>"Consent to key recovery"</dt>
-                                <dd data-testid="recovery-consent">{m.recovery_consent.clone().unwrap_or_else(|| "not given: the escrowed key is handed out only with a key recovery agent's consent".into())}</dd>
+                            <dt>{t!(i18n, mobile_ids.state)}</dt><dd><StateBadge name=m.state.as_str() label=m.state.label()/></dd>
+                            <dt>{t!(i18n, mobile_ids.user)}</dt><dd><A href=format!("/users/{}", p.user.id)>{format!("{} ({})", p.user.common_name, p.user.upn)}</A></dd>
+                            <dt>{t!(i18n, mobile_ids.certificates)}</dt><dd>{m.certificates.join(", ")}</dd>
+                            <dt>{t!(i18n, mobile_ids.enrolled)}</dt><dd data-testid="enrolled">{move || enrolled_text(i18n.get_locale(), &enrolled)}</dd>
+                            <dt>{t!(i18n, mobile_ids.qr_code)}</dt><dd>{move || delivery_label(i18n.get_locale(), &delivery)}</dd>
+                            <dt>{t!(i18n, mobile_ids.activation)}</dt><dd data-testid="activation">{move || activation_text(i18n.get_locale(), &row)}</dd>
+                            <dt>{t!(i18n, mobile_ids.wrong_codes)}</dt><dd>{m.failed_attempts}</dd>
+                            <dt>{t!(i18n, mobile_ids.recover_encryption)}</dt><dd>{move || if recover { t_string!(i18n, mobile_ids.yes) } else { t_string!(i18n, mobile_ids.no) }}</dd>
+                            {recover.then(|| view! {
+                                <dt>{t!(i18n, mobile_ids.consent_to_key_recovery)}</dt>
+                                <dd data-testid="recovery-consent">{match consent {
+                                    Some(c) => c.into_any(),
+                                    None => t!(i18n, mobile_ids.consent_not_given).into_any(),
+                                }}</dd>
                             })}
-                            <dt>"Valid until"</dt><dd>{m.valid_until.clone().map(|t| view! { <When at=t relative=true/> })}</dd>
-                            <dt>"Supplied"</dt><dd><When at=m.created_at.clone()/></dd>
-                            <dt>"Active since"</dt><dd>{match m.activated_at.clone() { Some(t) => view! { <When at=t/> }.into_any(), None => "—".into_any() }}</dd>
+                            <dt>{t!(i18n, mobile_ids.valid_until)}</dt><dd>{m.valid_until.clone().map(|t| view! { <When at=t relative=true/> })}</dd>
+                            <dt>{t!(i18n, mobile_ids.supplied)}</dt><dd><When at=m.created_at.clone()/></dd>
+                            <dt>{t!(i18n, mobile_ids.active_since)}</dt><dd>{match m.activated_at.clone() { Some(t) => view! { <When at=t/> }.into_any(), None => "—".into_any() }}</dd>
                         </dl>
-                        <h2>"User properties"</h2>
+                        <h2>{t!(i18n, mobile_ids.user_properties)}</h2>
                         <dl class="data" data-testid="properties">
                             {p.properties.iter().map(|(k, v)| view! { <dt>{k.clone()}</dt><dd>{v.clone()}</dd> }).collect_view()}
                         </dl>
@@ -249,9 +284,9 @@ pub fn MobileIdPage() -> impl IntoView {
                         <RecoveryConsent mobile=m.clone()/>
                     </CommandPanel>
                 </div>
-                <h2>"Certificates"</h2>
+                <h2>{t!(i18n, mobile_ids.certificates)}</h2>
                 <crate::pages::certificates::CertificatesPanel certificates=p.certificates.clone()/>
-                <h2>"History"</h2>
+                <h2>{t!(i18n, mobile_ids.history)}</h2>
                 <ul class="history">
                     {p.history.iter().map(|h| view! { <li><When at=h.at.clone()/>" "{h.detail.clone()}</li> }).collect_view()}
                 </ul>
@@ -264,6 +299,7 @@ pub fn MobileIdPage() -> impl IntoView {
 /// encryption certificates" waits for enrollment.
 #[component]
 fn RecoveryConsent(mobile: MobileIdRow) -> impl IntoView {
+    let i18n = use_i18n();
     let session = crate::components::signed_in();
     let consent = ServerAction::<ConsentKeyRecovery>::new();
     let reason = RwSignal::new(String::new());
@@ -276,14 +312,14 @@ fn RecoveryConsent(mobile: MobileIdRow) -> impl IntoView {
     view! {
         <Show when=agent>
             <div class="decision" data-testid="consent-panel">
-                <p>"The user's escrowed encryption key goes onto this mobile ID only with your consent."</p>
-                <label>"Reason " <input type="text" name="reason" prop:value=move || reason.get() on:input=move |ev| reason.set(event_target_value(&ev))/></label>
+                <p>{t!(i18n, mobile_ids.consent_explained)}</p>
+                <label>{t!(i18n, mobile_ids.reason)}" "<input type="text" name="reason" prop:value=move || reason.get() on:input=move |ev| reason.set(event_target_value(&ev))/></label>
                 <p class="actions">
                     <button type="button" class="primary" data-testid="consent" disabled=move || consent.pending().get()
-                        on:click=move |_| { consent.dispatch(ConsentKeyRecovery { mobile_id: id, version, reason: reason.get_untracked() }); }>"Consent to key recovery"</button>
+                        on:click=move |_| { consent.dispatch(ConsentKeyRecovery { mobile_id: id, version, reason: reason.get_untracked() }); }>{t!(i18n, mobile_ids.consent_to_key_recovery)}</button>
                 </p>
                 {move || consent.value().get().map(|r| match r {
-                    Ok(m) => view! { <p class="notice" role="status">{format!("Consent given: {}", m.recovery_consent.unwrap_or_default())}</p> }.into_any(),
+                    Ok(m) => view! { <p class="notice" role="status">{t!(i18n, mobile_ids.consent_given, consent = m.recovery_consent.unwrap_or_default())}</p> }.into_any(),
                     Err(e) => view! { <ErrorBox error=e/> }.into_any(),
                 })}
             </div>
@@ -294,11 +330,12 @@ fn RecoveryConsent(mobile: MobileIdRow) -> impl IntoView {
 /// Where the QR code's link leads a phone without the app: what to do instead.
 #[component]
 pub fn MobileIdLinkPage() -> impl IntoView {
+    let i18n = use_i18n();
     view! {
         <section>
-            <h1>"Mobile ID"</h1>
-            <p>"This link sets up a mobile ID. Open it with the mobile ID app, or scan the QR code from the app."</p>
-            <p class="muted">"Without a phone, the reference client does the same: "<code>"tessera-mobile enroll '<link>'"</code>"."</p>
+            <h1>{t!(i18n, mobile_ids.mobile_id)}</h1>
+            <p>{t!(i18n, mobile_ids.link_explained)}</p>
+            <p class="muted">{t!(i18n, mobile_ids.reference_client_before)}<code>"tessera-mobile enroll '<link>'"</code>{t!(i18n, mobile_ids.reference_client_after)}</p>
         </section>
     }
 }

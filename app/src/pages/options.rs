@@ -1,5 +1,6 @@
 use crate::api::{fetch_options_page, RestoreOptions, SaveOptions};
 use crate::components::{ErrorBox, Loading};
+use crate::i18n::{t, t_string, use_i18n};
 use crate::time::When;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -10,6 +11,7 @@ use tessera_process::OptionsPackage;
 /// One option as a form control; writes what the admin enters, as text, into `value`.
 #[component]
 fn OptionControl(field: OptionField, value: RwSignal<String>) -> impl IntoView {
+    let i18n = use_i18n();
     let key = field.key.clone();
     let control = match field.input.clone() {
         OptionInput::Bool => view! {
@@ -20,7 +22,7 @@ fn OptionControl(field: OptionField, value: RwSignal<String>) -> impl IntoView {
         OptionInput::Int { min, max } => view! {
             // No min/max on the element: the server's range check and its message are the rule.
             <input type="text" inputmode="numeric" name=key.clone() id=key.clone()
-                title=format!("{min} to {max}")
+                title=move || t_string!(i18n, options.range, min = min, max = max)
                 prop:value=move || value.get()
                 on:input=move |ev| value.set(event_target_value(&ev))/>
         }.into_any(),
@@ -57,7 +59,7 @@ fn OptionControl(field: OptionField, value: RwSignal<String>) -> impl IntoView {
         <div class="field" data-option=field.key.clone()>
             <label for=field.key.clone()><strong>{field.label.clone()}</strong> " " <code>{field.key.clone()}</code></label>
             {control}
-            <small class="muted">{field.help.clone()} {format!(" Default: {}.", field.default)}</small>
+            <small class="muted">{field.help.clone()} " " {t!(i18n, options.default_is, value = field.default.clone())}</small>
         </div>
     }
 }
@@ -65,6 +67,7 @@ fn OptionControl(field: OptionField, value: RwSignal<String>) -> impl IntoView {
 /// The admin's editor of one options document (`CardsScriptOptions`, …).
 #[component]
 pub fn OptionsPage() -> impl IntoView {
+    let i18n = use_i18n();
     let params = use_params_map();
     let package = move || params.read().get("package").unwrap_or_default();
     let save = ServerAction::<SaveOptions>::new();
@@ -89,18 +92,18 @@ pub fn OptionsPage() -> impl IntoView {
     );
     view! {
         <section>
-            <h1>"Options"</h1>
+            <h1>{t!(i18n, options.title)}</h1>
             <nav class="tabs">
                 {OptionsPackage::ALL.iter().map(|p| view! {
                     <A href=format!("/admin/options/{}", p.as_str())>{p.label()}</A>
                 }).collect_view()}
             </nav>
             {move || save.value().get().map(|r| match r {
-                Ok(v) => view! { <p class="notice" role="status">{format!("Saved as version {v}.")}</p> }.into_any(),
+                Ok(v) => view! { <p class="notice" role="status">{t!(i18n, options.saved_as, version = v)}</p> }.into_any(),
                 Err(e) => view! { <ErrorBox error=e/> }.into_any(),
             })}
             {move || restore.value().get().map(|r| match r {
-                Ok(v) => view! { <p class="notice" role="status">{format!("Restored as version {v}.")}</p> }.into_any(),
+                Ok(v) => view! { <p class="notice" role="status">{t!(i18n, options.restored_as, version = v)}</p> }.into_any(),
                 Err(e) => view! { <ErrorBox error=e/> }.into_any(),
             })}
             {move || {
@@ -140,14 +143,14 @@ pub fn OptionsPage() -> impl IntoView {
                         };
                         view! {
                             <h2><code>{p.package.clone()}</code> " — " {p.label.clone()}</h2>
-                            <p class="muted" data-testid="options-version">{format!("Version {}, changed by {} at ", p.version, p.changed_by)}<When at=p.changed_at.clone()/></p>
+                            <p class="muted" data-testid="options-version">{t!(i18n, options.version_changed_by, version = p.version, by = p.changed_by.clone())} " " <When at=p.changed_at.clone()/></p>
                             <form on:submit=submit class="options">
                                 {values.into_iter().map(|(field, value)| view! { <OptionControl field value/> }).collect_view()}
-                                <p class="actions"><button type="submit" class="primary" disabled=move || save.pending().get()>"Save"</button></p>
+                                <p class="actions"><button type="submit" class="primary" disabled=move || save.pending().get()>{t!(i18n, common.save)}</button></p>
                             </form>
-                            <h2>"Versions"</h2>
+                            <h2>{t!(i18n, options.versions)}</h2>
                             <table class="list" data-testid="options-history">
-                                <thead><tr><th>"Version"</th><th>"Changed by"</th><th>"When"</th><th>"Changes"</th><th></th></tr></thead>
+                                <thead><tr><th>{t!(i18n, options.version)}</th><th>{t!(i18n, options.changed_by)}</th><th>{t!(i18n, options.when)}</th><th>{t!(i18n, options.changes)}</th><th></th></tr></thead>
                                 <tbody>
                                     {history.into_iter().map(|h| {
                                         let package_name = package_for_restore.clone();
@@ -158,13 +161,13 @@ pub fn OptionsPage() -> impl IntoView {
                                                 <td>{h.version}</td>
                                                 <td>{h.changed_by}</td>
                                                 <td><When at=h.changed_at/></td>
-                                                <td>{if h.changes.is_empty() { "(installation defaults)".to_string() } else { h.changes.join("; ") }}</td>
+                                                <td>{if h.changes.is_empty() { t_string!(i18n, options.installation_defaults).to_string() } else { h.changes.join("; ") }}</td>
                                                 <td>{if current {
-                                                    view! { <span class="muted">"in force"</span> }.into_any()
+                                                    view! { <span class="muted">{t!(i18n, options.in_force)}</span> }.into_any()
                                                 } else {
                                                     view! { <button type="button" on:click=move |_| { restore.dispatch(RestoreOptions {
                                                         package_name: package_name.clone(), version, restore: restore_to,
-                                                    }); }>"Restore"</button> }.into_any()
+                                                    }); }>{t!(i18n, options.restore)}</button> }.into_any()
                                                 }}</td>
                                             </tr>
                                         }

@@ -7,11 +7,14 @@ use crate::components::id_param;
 use crate::components::{
     loaded, refusal_of, signed_in, submission_key, ErrorBox, FormRefusal, StateBadge,
 };
+use crate::i18n::{t, t_string, use_i18n};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use tessera_process::dto::{ImportAction, PendingChange, UserDetail, UserEditOutcome};
 use tessera_process::person::{PersonInput, CSV_COLUMNS};
 use tessera_process::{AppError, Role, UserState};
+
+type I18n = leptos_i18n::I18nContext<crate::i18n::Locale>;
 
 /// The person form; `submit` gets the entered data once the shared rules pass in the browser.
 #[component]
@@ -23,27 +26,36 @@ fn PersonForm(
     /// The server's refusal of the last save: one about a field is shown at that field.
     refused: Signal<Option<AppError>>,
 ) -> impl IntoView {
-    let fields: Vec<(&'static str, &'static str, RwSignal<String>)> = vec![
+    let i18n = use_i18n();
+    let fields: Vec<(&'static str, Signal<&'static str>, RwSignal<String>)> = vec![
         (
             "employee_id",
-            "Employee id",
+            Signal::derive(move || t_string!(i18n, people.employee_id)),
             RwSignal::new(initial.employee_id.clone()),
         ),
         (
             "given_name",
-            "Given name",
+            Signal::derive(move || t_string!(i18n, people.given_name)),
             RwSignal::new(initial.given_name.clone()),
         ),
-        ("surname", "Surname", RwSignal::new(initial.surname.clone())),
+        (
+            "surname",
+            Signal::derive(move || t_string!(i18n, people.surname)),
+            RwSignal::new(initial.surname.clone()),
+        ),
         (
             "email",
-            "E-mail address",
+            Signal::derive(move || t_string!(i18n, people.email)),
             RwSignal::new(initial.email.clone()),
         ),
-        ("upn", "UPN", RwSignal::new(initial.upn.clone())),
+        (
+            "upn",
+            Signal::derive(move || t_string!(i18n, people.upn)),
+            RwSignal::new(initial.upn.clone()),
+        ),
         (
             "department",
-            "Department",
+            Signal::derive(move || t_string!(i18n, people.department)),
             RwSignal::new(initial.department.clone()),
         ),
     ];
@@ -86,22 +98,24 @@ fn PersonForm(
                     </div>
                 }
             }).collect_view()}
-            <p class="muted">"The common name is given name and surname."</p>
-            <p class="actions"><button type="submit" class="primary" disabled=move || pending.get()>"Save"</button></p>
+            <p class="muted">{t!(i18n, people.common_name_hint)}</p>
+            <p class="actions"><button type="submit" class="primary" disabled=move || pending.get()>{t!(i18n, common.save)}</button></p>
         </form>
     }
 }
 
-fn created_text(u: &UserDetail) -> String {
+fn created_text(i18n: I18n, u: &UserDetail) -> impl IntoView {
+    let name = u.common_name.clone();
     match u.state {
-        UserState::Requested => format!("{} was created and waits for an approver.", u.common_name),
-        _ => format!("{} was created and is active.", u.common_name),
+        UserState::Requested => t!(i18n, people.created_waits, name = name).into_any(),
+        _ => t!(i18n, people.created_active, name = name).into_any(),
     }
 }
 
 /// Create user.
 #[component]
 pub fn NewUserPage() -> impl IntoView {
+    let i18n = use_i18n();
     let create = ServerAction::<CreateUser>::new();
     let once = submission_key();
     // The form stays for the next user: a new key for it once this one is created.
@@ -112,12 +126,12 @@ pub fn NewUserPage() -> impl IntoView {
     });
     view! {
         <section>
-            <h1>"Create user"</h1>
+            <h1>{t!(i18n, people.create_user)}</h1>
             {move || create.value().get().map(|r| match r {
                 Ok(u) => view! {
                     <div class="outcome" role="status" data-testid="outcome">
-                        <p>{created_text(&u)}</p>
-                        <p><A href=format!("/users/{}", u.id)>"Open the user"</A></p>
+                        <p>{created_text(i18n, &u)}</p>
+                        <p><A href=format!("/users/{}", u.id)>{t!(i18n, people.open_user)}</A></p>
                     </div>
                 }.into_any(),
                 Err(e) => view! { <FormRefusal error=e fields=CSV_COLUMNS/> }.into_any(),
@@ -132,21 +146,22 @@ pub fn NewUserPage() -> impl IntoView {
 /// Edit user.
 #[component]
 pub fn EditUserPage() -> impl IntoView {
+    let i18n = use_i18n();
     let id = id_param("id");
     let page = Resource::new(id, fetch_user_page);
     let update = ServerAction::<UpdateUser>::new();
     view! {
         <section>
-            <h1>"Edit user"</h1>
+            <h1>{t!(i18n, people.edit_user)}</h1>
             {move || update.value().get().map(|r| match r {
                 Ok(UserEditOutcome { user: u, pending: Some(c) }) => view! {
                     <p class="notice" role="status" data-testid="change-waits">
-                        {format!("The change waits for a second person's approval, because {} has credentials ({}). Until it is approved, {} keeps the current data; waiting activation codes were voided and both addresses were told.", u.common_name, c.because, u.common_name)}
-                        " " <A href=format!("/users/{}", u.id)>"Open the user"</A></p>
+                        {t!(i18n, people.change_waits, name = u.common_name.clone(), because = c.because)}
+                        " " <A href=format!("/users/{}", u.id)>{t!(i18n, people.open_user)}</A></p>
                 }.into_any(),
                 Ok(UserEditOutcome { user: u, pending: None }) => view! {
-                    <p class="notice" role="status">{format!("Saved. {} is at version {}.", u.common_name, u.version)}
-                        " " <A href=format!("/users/{}", u.id)>"Open the user"</A></p>
+                    <p class="notice" role="status">{t!(i18n, people.saved_version, name = u.common_name.clone(), version = u.version)}
+                        " " <A href=format!("/users/{}", u.id)>{t!(i18n, people.open_user)}</A></p>
                 }.into_any(),
                 Err(e) => view! { <FormRefusal error=e fields=CSV_COLUMNS/> }.into_any(),
             })}
@@ -169,11 +184,12 @@ pub fn EditUserPage() -> impl IntoView {
 /// "Edit user data", for those who may edit users (operators and admins).
 #[component]
 pub fn EditLink(user_id: i64) -> impl IntoView {
+    let i18n = use_i18n();
     let session = signed_in();
     let may = move || session().is_some_and(|s| s.has(Role::Operator) || s.has(Role::Admin));
     view! {
         <Show when=may>
-            <p><A href=format!("/users/{user_id}/edit")>"Edit user data"</A></p>
+            <p><A href=format!("/users/{user_id}/edit")>{t!(i18n, people.edit_user_data)}</A></p>
         </Show>
     }
 }
@@ -181,6 +197,7 @@ pub fn EditLink(user_id: i64) -> impl IntoView {
 /// On the page of a requested user: Approve or Reject (approvers).
 #[component]
 pub fn UserDecision(user: UserDetail) -> impl IntoView {
+    let i18n = use_i18n();
     let session = signed_in();
     let decide = ServerAction::<DecideUser>::new();
     let reason = RwSignal::new(String::new());
@@ -189,15 +206,15 @@ pub fn UserDecision(user: UserDetail) -> impl IntoView {
     view! {
         <Show when=move || user.state == UserState::Requested && approver()>
             <div class="decision" data-testid="user-decision">
-                <h2>"This user waits for approval"</h2>
+                <h2>{t!(i18n, people.user_waits)}</h2>
                 {move || decide.value().get().map(|r| match r {
-                    Ok(u) => view! { <p class="notice" role="status">{format!("{} is now {}.", u.common_name, u.state.label().to_lowercase())}</p> }.into_any(),
+                    Ok(u) => view! { <p class="notice" role="status">{t!(i18n, people.now_state, name = u.common_name.clone(), state = u.state.label().to_lowercase())}</p> }.into_any(),
                     Err(e) => view! { <ErrorBox error=e/> }.into_any(),
                 })}
-                <label>"Reason (for a rejection) " <input type="text" name="reason" prop:value=move || reason.get() on:input=move |ev| reason.set(event_target_value(&ev))/></label>
+                <label>{t!(i18n, people.reason_for_rejection)} <input type="text" name="reason" prop:value=move || reason.get() on:input=move |ev| reason.set(event_target_value(&ev))/></label>
                 <p class="actions">
-                    <button type="button" class="primary" on:click=move |_| { decide.dispatch(DecideUser { user_id: id, version, approve: true, reason: String::new() }); }>"Approve"</button>
-                    <button type="button" on:click=move |_| { decide.dispatch(DecideUser { user_id: id, version, approve: false, reason: reason.get_untracked() }); }>"Reject"</button>
+                    <button type="button" class="primary" on:click=move |_| { decide.dispatch(DecideUser { user_id: id, version, approve: true, reason: String::new() }); }>{t!(i18n, people.approve)}</button>
+                    <button type="button" on:click=move |_| { decide.dispatch(DecideUser { user_id: id, version, approve: false, reason: reason.get_untracked() }); }>{t!(i18n, people.reject)}</button>
                 </p>
             </div>
         </Show>
@@ -208,6 +225,7 @@ pub fn UserDecision(user: UserDetail) -> impl IntoView {
 /// approver who did not ask) Approve and Reject.
 #[component]
 pub fn PendingChangePanel(change: PendingChange) -> impl IntoView {
+    let i18n = use_i18n();
     let session = signed_in();
     let decide = ServerAction::<DecideUserChange>::new();
     let reason = RwSignal::new(String::new());
@@ -215,25 +233,26 @@ pub fn PendingChangePanel(change: PendingChange) -> impl IntoView {
     let approver = move || session().is_some_and(|s| s.has(Role::Approver));
     view! {
         <div class="decision" data-testid="pending-change" data-change=id>
-            <h2>"A change waits for approval"</h2>
-            <p>{format!("Requested by {} on {}. It needs a second person because the user has credentials: {}.", change.requested_by, change.requested_at, change.because)}</p>
+            <h2>{t!(i18n, people.change_waits_title)}</h2>
+            <p>{t!(i18n, people.change_requested, who = change.requested_by, at = change.requested_at, because = change.because)}</p>
             <ul>{change.changes.into_iter().map(|c| view! { <li>{c}</li> }).collect_view()}</ul>
             {move || decide.value().get().map(|r| match r {
-                Ok(u) => view! { <p class="notice" role="status">{format!("Decided. {} is at version {}.", u.common_name, u.version)}</p> }.into_any(),
+                Ok(u) => view! { <p class="notice" role="status">{t!(i18n, people.decided_version, name = u.common_name.clone(), version = u.version)}</p> }.into_any(),
                 Err(e) => view! { <ErrorBox error=e/> }.into_any(),
             })}
             <Show when=approver>
-                <label>"Reason (for a rejection) " <input type="text" name="reason" prop:value=move || reason.get() on:input=move |ev| reason.set(event_target_value(&ev))/></label>
+                <label>{t!(i18n, people.reason_for_rejection)} <input type="text" name="reason" prop:value=move || reason.get() on:input=move |ev| reason.set(event_target_value(&ev))/></label>
                 <p class="actions">
-                    <button type="button" class="primary" data-testid="approve-change" on:click=move |_| { decide.dispatch(DecideUserChange { change_id: id, approve: true, reason: String::new() }); }>"Approve change"</button>
-                    <button type="button" data-testid="reject-change" on:click=move |_| { decide.dispatch(DecideUserChange { change_id: id, approve: false, reason: reason.get_untracked() }); }>"Reject change"</button>
+                    <button type="button" class="primary" data-testid="approve-change" on:click=move |_| { decide.dispatch(DecideUserChange { change_id: id, approve: true, reason: String::new() }); }>{t!(i18n, people.approve_change)}</button>
+                    <button type="button" data-testid="reject-change" on:click=move |_| { decide.dispatch(DecideUserChange { change_id: id, approve: false, reason: reason.get_untracked() }); }>{t!(i18n, people.reject_change)}</button>
                 </p>
             </Show>
         </div>
     }
 }
 
-fn action_label(a: ImportAction) -> &'static str {
+/// The name of an import action in data attributes and classes (not translated).
+fn action_name(a: ImportAction) -> &'static str {
     match a {
         ImportAction::Create => "create",
         ImportAction::Update => "update",
@@ -242,51 +261,57 @@ fn action_label(a: ImportAction) -> &'static str {
     }
 }
 
+/// The import action as shown, in the page's language.
+fn action_label(i18n: I18n, a: ImportAction) -> &'static str {
+    match a {
+        ImportAction::Create => t_string!(i18n, people.action_create),
+        ImportAction::Update => t_string!(i18n, people.action_update),
+        ImportAction::Unchanged => t_string!(i18n, people.action_unchanged),
+        ImportAction::Error => t_string!(i18n, people.action_error),
+    }
+}
+
 /// Import users from CSV: paste, Check (nothing is written), then Import.
 #[component]
 pub fn ImportPage() -> impl IntoView {
+    let i18n = use_i18n();
     let text = RwSignal::new(String::new());
     let check = ServerAction::<CheckImport>::new();
     let import = ServerAction::<ImportUsers>::new();
     let checked = Memo::new(move |_| check.value().get().and_then(|r| r.ok()));
     view! {
         <section>
-            <h1>"Import users"</h1>
-            <p class="muted">{format!(
-                "Paste a CSV file with a header line. Columns: {} (department may be left out). A known employee id updates that user; a new one creates a user.",
-                CSV_COLUMNS.join(", ")
-            )}</p>
-            <label for="csv">"CSV file"</label>
+            <h1>{t!(i18n, people.import_users)}</h1>
+            <p class="muted">{t!(i18n, people.import_help, columns = CSV_COLUMNS.join(", "))}</p>
+            <label for="csv">{t!(i18n, people.csv_file)}</label>
             <textarea id="csv" name="csv" rows="10" class="csv" data-testid="csv" prop:value=move || text.get()
                 on:input=move |ev| { text.set(event_target_value(&ev)); check.value().set(None); import.value().set(None); }></textarea>
             <p class="actions">
-                <button type="button" on:click=move |_| { check.dispatch(CheckImport { text: text.get_untracked() }); }>"Check"</button>
+                <button type="button" on:click=move |_| { check.dispatch(CheckImport { text: text.get_untracked() }); }>{t!(i18n, people.check)}</button>
                 <button type="button" class="primary"
                     disabled=move || checked.get().is_none_or(|p| p.errors != 0) || import.pending().get()
-                    on:click=move |_| { import.dispatch(ImportUsers { text: text.get_untracked() }); }>"Import"</button>
+                    on:click=move |_| { import.dispatch(ImportUsers { text: text.get_untracked() }); }>{t!(i18n, people.import)}</button>
             </p>
             {move || check.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorBox error=e/> })}
             {move || import.value().get().map(|r| match r {
-                Ok(o) => view! { <p class="notice" role="status" data-testid="import-outcome">{format!(
-                    "Imported: {} created ({}), {} updated, {} unchanged.", o.created, o.new_state.label().to_lowercase(), o.updated, o.unchanged
-                )}</p> }.into_any(),
+                Ok(o) => view! { <p class="notice" role="status" data-testid="import-outcome">{t!(i18n, people.imported, created = o.created, state = o.new_state.label().to_lowercase(), updated = o.updated, unchanged = o.unchanged)}</p> }.into_any(),
                 Err(e) => view! { <ErrorBox error=e/> }.into_any(),
             })}
             {move || checked.get().map(|p| view! {
-                <p data-testid="import-summary" class={if p.errors > 0 { "error" } else { "notice" }}>{format!(
-                    "{} to create, {} to update, {} unchanged, {} with errors{}",
-                    p.creates, p.updates, p.unchanged, p.errors,
-                    if p.errors > 0 { ": fix them, then Check again. Nothing is imported while a line has an error." } else { "." }
-                )}</p>
+                <p data-testid="import-summary" class={if p.errors > 0 { "error" } else { "notice" }}>{if p.errors > 0 {
+                    t!(i18n, people.summary_errors, creates = p.creates, updates = p.updates, unchanged = p.unchanged, errors = p.errors).into_any()
+                } else {
+                    t!(i18n, people.summary_ok, creates = p.creates, updates = p.updates, unchanged = p.unchanged, errors = p.errors).into_any()
+                }}</p>
                 <table class="list" data-testid="import-preview">
-                    <thead><tr><th>"Line"</th><th>"Employee id"</th><th>"Name"</th><th>"Action"</th><th>"Details"</th></tr></thead>
+                    <thead><tr><th>{t!(i18n, people.col_line)}</th><th>{t!(i18n, people.employee_id)}</th><th>{t!(i18n, people.col_name)}</th><th>{t!(i18n, people.col_action)}</th><th>{t!(i18n, people.col_details)}</th></tr></thead>
                     <tbody>
                         {p.lines.into_iter().map(|l| view! {
-                            <tr data-line=l.line data-action=action_label(l.action)>
+                            <tr data-line=l.line data-action=action_name(l.action)>
                                 <td>{l.line}</td>
                                 <td>{l.employee_id}</td>
                                 <td>{l.common_name}</td>
-                                <td><StateBadge name=action_label(l.action) label=action_label(l.action)/></td>
+                                <td><StateBadge name=action_name(l.action) label=action_label(i18n, l.action)/></td>
                                 <td>{l.messages.join("; ")}</td>
                             </tr>
                         }).collect_view()}

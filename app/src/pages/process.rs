@@ -4,13 +4,16 @@
 
 use crate::api::{fetch_process, search_users, RunProcess};
 use crate::components::{
-    counted, id_param, object_href, submission_key, Confirm, ErrorBox, Loading, StateBadge,
-    Stepper, UserData,
+    id_param, object_href, submission_key, Confirm, ErrorBox, Loading, StateBadge, Stepper,
+    UserData,
 };
+use crate::i18n::{t, t_string, td_string, tu_string, use_i18n, I18nLocaleTrait, Locale};
+use crate::language::said;
 use crate::time::When;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
+use std::sync::LazyLock;
 use tessera_process::dto::{
     CascadeLine, ProcessInput, ProcessPreview, ProcessSubject, TempCardRow,
 };
@@ -18,6 +21,46 @@ use tessera_process::{ObjectKind, ProcessId, RevocationReason, UserState};
 
 /// The steps of every process page, as the guides walk them.
 pub(crate) const PROCESS_STEPS: &[&str] = &["Data", "Options", "Next", "Outcome"];
+
+/// [`PROCESS_STEPS`] in the words of `locale`, for `<Stepper steps=.../>`.
+pub(crate) fn process_steps(locale: Locale) -> &'static [&'static str] {
+    static STEPS: LazyLock<Vec<(Locale, [&'static str; 4])>> = LazyLock::new(|| {
+        Locale::get_all()
+            .iter()
+            .map(|&l| {
+                let steps = [
+                    td_string!(l, process.step_data),
+                    td_string!(l, process.step_options),
+                    td_string!(l, process.step_next),
+                    td_string!(l, process.step_outcome),
+                ];
+                (l, steps)
+            })
+            .collect()
+    });
+    STEPS
+        .iter()
+        .find(|(l, _)| *l == locale)
+        .map_or(PROCESS_STEPS, |(_, steps)| steps.as_slice())
+}
+
+/// "1 certificate", "2 certificates".
+fn certificates_count(locale: Locale, n: usize) -> String {
+    if n == 1 {
+        td_string!(locale, process.certificates_singular, count = n)
+    } else {
+        td_string!(locale, process.certificates_plural, count = n)
+    }
+}
+
+/// "1 credential", "2 credentials".
+fn credentials_count(locale: Locale, n: usize) -> String {
+    if n == 1 {
+        td_string!(locale, process.credentials_singular, count = n)
+    } else {
+        td_string!(locale, process.credentials_plural, count = n)
+    }
+}
 
 /// The step a process page is at: the options until Next is pressed, Next while it runs, the
 /// outcome once `done`.
@@ -36,9 +79,12 @@ pub(crate) fn process_step(
     })
 }
 
+/// Must be called while a page renders (it reads the i18n context).
 pub(crate) fn holder(c: &TempCardRow) -> String {
     match (&c.user, &c.assigned_until) {
-        (Some(u), Some(until)) => format!("{u}, until {until}"),
+        (Some(u), Some(until)) => {
+            tu_string!(use_i18n(), process.holder_until, user = u, until = until)
+        }
         (Some(u), None) => u.clone(),
         _ => "—".into(),
     }
@@ -46,51 +92,60 @@ pub(crate) fn holder(c: &TempCardRow) -> String {
 
 #[component]
 fn Cascade(lines: Vec<CascadeLine>) -> impl IntoView {
+    let i18n = use_i18n();
     if lines.is_empty() {
-        return view! { <p class="muted" data-testid="cascade">"No credential changes with the user."</p> }.into_any();
+        return view! { <p class="muted" data-testid="cascade">{t!(i18n, process.no_cascade)}</p> }
+            .into_any();
     }
     view! {
         <table class="list" data-testid="cascade">
-            <thead><tr><th>"Credential"</th><th>"From"</th><th>"To"</th><th>"Process"</th></tr></thead>
+            <thead><tr>
+                <th>{t!(i18n, process.credential)}</th>
+                <th>{t!(i18n, process.from)}</th>
+                <th>{t!(i18n, process.to)}</th>
+                <th>{t!(i18n, process.process)}</th>
+            </tr></thead>
             <tbody>
                 {lines.into_iter().map(|l| view! {
                     <tr>
                         <td>{format!("{} {}", l.kind.label(), l.id)}</td>
                         <td><StateBadge name=l.from.as_str() label=l.from.label()/></td>
                         <td><StateBadge name=l.to.as_str() label=l.to.label()/></td>
-                        <td title=l.process.as_str()>{l.process.def().name}</td>
+                        <td title=l.process.as_str()>{said(l.process.def().name)}</td>
                     </tr>
                 }).collect_view()}
             </tbody>
         </table>
-    }.into_any()
+    }
+    .into_any()
 }
 
 /// The object as the process page shows it.
 #[component]
 fn SubjectData(subject: ProcessSubject) -> impl IntoView {
+    let i18n = use_i18n();
     match subject {
-        ProcessSubject::User(user) => view! { <h2>"User data"</h2><UserData user/> }.into_any(),
+        ProcessSubject::User(user) => view! { <h2>{t!(i18n, process.user_data)}</h2><UserData user/> }.into_any(),
         ProcessSubject::Card { card, user } => view! {
             <dl class="data" data-testid="card-data">
-                <dt>"Card"</dt><dd>{format!("{} ({})", card.id, card.card_profile)}</dd>
-                <dt>"State"</dt><dd><StateBadge name=card.state.as_str() label=card.state.label()/></dd>
-                <dt>"User"</dt><dd data-field="common_name">{user.common_name}</dd>
-                <dt>"UPN"</dt><dd data-field="upn">{user.upn}</dd>
+                <dt>{t!(i18n, process.card)}</dt><dd>{format!("{} ({})", card.id, card.card_profile)}</dd>
+                <dt>{t!(i18n, process.state)}</dt><dd><StateBadge name=card.state.as_str() label=card.state.label()/></dd>
+                <dt>{t!(i18n, process.user)}</dt><dd data-field="common_name">{user.common_name}</dd>
+                <dt>{t!(i18n, process.upn)}</dt><dd data-field="upn">{user.upn}</dd>
             </dl>
         }.into_any(),
         ProcessSubject::TempCard(card) => view! {
             <dl class="data">
-                <dt>"Temporary card"</dt><dd>{card.id}</dd>
-                <dt>"State"</dt><dd><StateBadge name=card.state.as_str() label=card.state.label()/></dd>
-                <dt>"Holder"</dt><dd>{holder(&card)}</dd>
+                <dt>{t!(i18n, process.temp_card)}</dt><dd>{card.id}</dd>
+                <dt>{t!(i18n, process.state)}</dt><dd><StateBadge name=card.state.as_str() label=card.state.label()/></dd>
+                <dt>{t!(i18n, process.holder)}</dt><dd>{holder(&card)}</dd>
             </dl>
         }.into_any(),
         ProcessSubject::MobileId { mobile_id, user } => view! {
             <dl class="data">
-                <dt>"Mobile ID"</dt><dd>{mobile_id.id}</dd>
-                <dt>"User"</dt><dd>{format!("{} ({})", user.common_name, user.upn)}</dd>
-                <dt>"State"</dt><dd><StateBadge name=mobile_id.state.as_str() label=mobile_id.state.label()/></dd>
+                <dt>{t!(i18n, process.mobile_id)}</dt><dd>{mobile_id.id}</dd>
+                <dt>{t!(i18n, process.user)}</dt><dd>{format!("{} ({})", user.common_name, user.upn)}</dd>
+                <dt>{t!(i18n, process.state)}</dt><dd><StateBadge name=mobile_id.state.as_str() label=mobile_id.state.label()/></dd>
             </dl>
         }.into_any(),
     }
@@ -99,19 +154,23 @@ fn SubjectData(subject: ProcessSubject) -> impl IntoView {
 /// What Next will do.
 #[component]
 fn WhatHappens(p: ProcessPreview) -> impl IntoView {
+    let i18n = use_i18n();
     let noun = p.subject.kind().noun();
     let user_process = p.subject.kind() == ObjectKind::User;
+    let certificates = p.certificates;
     view! {
-        <h2>"What happens"</h2>
-        <p>{format!("The {noun} becomes ")}<StateBadge name=p.end_state.as_str() label=p.end_state.label()/>"."</p>
+        <h2>{t!(i18n, process.what_happens)}</h2>
+        <p>{t!(i18n, process.becomes_before, noun = noun)}<StateBadge name=p.end_state.as_str() label=p.end_state.label()/>{t!(i18n, process.becomes_after)}</p>
         {user_process.then(|| view! { <Cascade lines=p.cascade.clone()/> })}
-        {p.validity_days.map(|d| view! { <p data-testid="validity">{format!("Valid for {d} days from now (or from the current end, when extending).")}</p> })}
-        <p data-testid="certificates-affected">{format!("{} change state.", counted(p.certificates, "certificate"))}</p>
+        {p.validity_days.map(|d| view! { <p data-testid="validity">{t!(i18n, process.valid_for, days = d)}</p> })}
+        <p data-testid="certificates-affected">{move || t_string!(i18n, process.change_state,
+            certificates = certificates_count(i18n.get_locale(), certificates))}</p>
     }
 }
 
 #[component]
 pub fn ProcessPage(kind: ObjectKind) -> impl IntoView {
+    let i18n = use_i18n();
     let id = id_param("id");
     let params = use_params_map();
     let process = move || {
@@ -125,9 +184,10 @@ pub fn ProcessPage(kind: ObjectKind) -> impl IntoView {
         move |(p, id)| async move {
             match p {
                 Some(p) => fetch_process(p, kind, id).await,
-                None => Err(tessera_process::AppError::not_found(
-                    "There is no such process.",
-                )),
+                None => Err(tessera_process::AppError::not_found(tu_string!(
+                    i18n,
+                    process.no_such_process
+                ))),
             }
         },
     );
@@ -157,22 +217,28 @@ pub fn ProcessPage(kind: ObjectKind) -> impl IntoView {
     );
     view! {
         <section>
-            <Stepper steps=PROCESS_STEPS current=step/>
+            <Stepper steps=process_steps(i18n.get_locale_untracked()) current=step/>
             {move || match run.value().get() {
                 Some(Ok(out)) => view! {
-                    <h1>"Done"</h1>
+                    <h1>{t!(i18n, process.done)}</h1>
                     <div class="outcome" role="status" data-testid="outcome">
-                        <p>{format!("The {noun} is now ")}<StateBadge name=out.state.as_str() label=out.state.label()/>"."</p>
-                        {out.assigned_until.clone().map(|u| view! { <p>"Assigned until "<When at=u relative=true/>"."</p> })}
+                        <p>{t!(i18n, process.is_now_before, noun = noun)}<StateBadge name=out.state.as_str() label=out.state.label()/>{t!(i18n, process.is_now_after)}</p>
+                        {out.assigned_until.clone().map(|u| view! { <p>{t!(i18n, process.assigned_until_before)}<When at=u relative=true/>{t!(i18n, process.assigned_until_after)}</p> })}
                         {if kind == ObjectKind::User {
+                            let (credentials, certificates) = (out.cascade.len(), out.certificates_changed);
                             view! {
-                                <p>{format!("{} and {} changed with the user.", counted(out.cascade.len(), "credential"), counted(out.certificates_changed, "certificate"))}</p>
+                                <p>{move || t_string!(i18n, process.changed_with_user,
+                                    credentials = credentials_count(i18n.get_locale(), credentials),
+                                    certificates = certificates_count(i18n.get_locale(), certificates))}</p>
                                 <Cascade lines=out.cascade.clone()/>
                             }.into_any()
                         } else {
-                            view! { <p>{format!("{} changed with the {noun}.", counted(out.certificates_changed, "certificate"))}</p> }.into_any()
+                            let certificates = out.certificates_changed;
+                            view! { <p>{move || t_string!(i18n, process.changed_with,
+                                certificates = certificates_count(i18n.get_locale(), certificates),
+                                noun = noun)}</p> }.into_any()
                         }}
-                        <p class="actions"><A href=object_href(out.kind, out.id)>{format!("Back to the {noun}")}</A></p>
+                        <p class="actions"><A href=object_href(out.kind, out.id)>{t!(i18n, process.back_to, noun = noun)}</A></p>
                     </div>
                 }.into_any(),
                 _ => view! {
@@ -180,7 +246,7 @@ pub fn ProcessPage(kind: ObjectKind) -> impl IntoView {
                         {move || preview.get().map(|p| match p {
                             Err(e) => view! {
                                 <ErrorBox error=e/>
-                                <p><A href=object_href(kind, id())>{format!("Back to the {noun}")}</A></p>
+                                <p><A href=object_href(kind, id())>{t!(i18n, process.back_to, noun = noun)}</A></p>
                             }.into_any(),
                             Ok(p) => {
                                 let (object_id, version, process) = (p.subject.id(), p.subject.version(), p.process);
@@ -196,11 +262,11 @@ pub fn ProcessPage(kind: ObjectKind) -> impl IntoView {
                                     </div>
                                     <Show when=move || needs_user.get()>
                                         <div class="field">
-                                            <label for="user-search"><strong>"User"</strong></label>
-                                            <input id="user-search" type="search" placeholder="Search by name, UPN or employee id"
+                                            <label for="user-search"><strong>{t!(i18n, process.user)}</strong></label>
+                                            <input id="user-search" type="search" placeholder=move || t_string!(i18n, process.search_placeholder)
                                                 on:change=move |ev| query.set(event_target_value(&ev))/>
                                             <select id="user" name="user" data-testid="user" on:change=move |ev| user.set(event_target_value(&ev))>
-                                                <option value="">"Choose…"</option>
+                                                <option value="">{t!(i18n, process.choose)}</option>
                                                 // Read in the page's own <Transition/>, which waits for the list
                                                 // too: a <Suspense/> of its own inside the <select> hydrated in
                                                 // whichever order the two lists arrived, and when the users came
@@ -219,9 +285,10 @@ pub fn ProcessPage(kind: ObjectKind) -> impl IntoView {
                                         <ErrorBox error=e/>
                                     })}
                                     <p class="actions">
-                                        <Confirm label="Next" test_id="next" primary=true disabled=run.pending()
-                                            question=final_step.then(|| format!("{name}: the {noun} becomes {}, which is final: it cannot be undone. Go on?", end_state.label()))
-                                            yes=format!("Yes, {}", name.to_lowercase())
+                                        <Confirm label=t_string!(i18n, common.next) test_id="next" primary=true disabled=run.pending()
+                                            question=final_step.then(|| t_string!(i18n, process.final_question,
+                                                name = name.clone(), noun = noun, state = end_state.label()))
+                                            yes=t_string!(i18n, process.yes, action = name.to_lowercase())
                                             on_run=Callback::new(move |_| { run.dispatch(RunProcess {
                                                 process,
                                                 kind,
@@ -233,7 +300,7 @@ pub fn ProcessPage(kind: ObjectKind) -> impl IntoView {
                                                 },
                                                 once: once.get(),
                                             }); })/>
-                                        <A href=object_href(kind, object_id) attr:class="button cancel">"Cancel"</A>
+                                        <A href=object_href(kind, object_id) attr:class="button cancel">{t!(i18n, common.cancel)}</A>
                                     </p>
                                 }.into_any()
                             }

@@ -3,17 +3,19 @@
 
 use crate::api::{certificate_profiles, SaveCertificateProfile};
 use crate::components::{loaded, ErrorBox};
+use crate::i18n::{t, use_i18n};
 use leptos::prelude::*;
 use tessera_process::dto::ProfileRow;
 use tessera_process::profile::{ExtendedKeyUsage, KeyAlgorithm, KeyUsageBit};
 
 #[component]
 pub fn ProfilesPage() -> impl IntoView {
+    let i18n = use_i18n();
     let page = Resource::new(|| (), |_| certificate_profiles());
     view! {
         <section>
-            <h1>"Certificate profiles"</h1>
-            <p class="muted">"The subject is always CN = the user's common name. A change applies to certificates issued from now on."</p>
+            <h1>{t!(i18n, profiles.title)}</h1>
+            <p class="muted">{t!(i18n, profiles.intro)}</p>
             {loaded(page, |rows| rows.into_iter().map(|row| view! { <ProfileForm row/> }).collect_view())}
         </section>
     }
@@ -28,8 +30,23 @@ fn toggle<T: PartialEq + Copy + Send + Sync + 'static>(list: RwSignal<Vec<T>>, i
     });
 }
 
+/// A checkbox for one boolean of the profile.
+fn check(
+    label: impl IntoView + 'static,
+    signal: RwSignal<bool>,
+    field: &'static str,
+) -> impl IntoView {
+    view! {
+        <label class="inline" data-field=field>
+            <input type="checkbox" prop:checked=move || signal.get() on:change=move |ev| signal.set(event_target_checked(&ev))/>
+            {label}
+        </label>
+    }
+}
+
 #[component]
 fn ProfileForm(row: ProfileRow) -> impl IntoView {
+    let i18n = use_i18n();
     let save = ServerAction::<SaveCertificateProfile>::new();
     let version = RwSignal::new(row.version);
     Effect::new(move |_| {
@@ -71,20 +88,12 @@ fn ProfileForm(row: ProfileRow) -> impl IntoView {
             profile,
         });
     };
-    let check = |label: &'static str, signal: RwSignal<bool>, field: &'static str| {
-        view! {
-            <label class="inline" data-field=field>
-                <input type="checkbox" prop:checked=move || signal.get() on:change=move |ev| signal.set(event_target_checked(&ev))/>
-                {label}
-            </label>
-        }
-    };
     view! {
         <form class="options profile" on:submit=submit data-profile=row.profile.name.clone()>
             <h2>{row.profile.name.clone()} " — " {purpose.label()}</h2>
-            <p class="muted">{move || format!("Version {}", version.get())}</p>
-            <div class="field"><label>"Validity (days) " <input type="text" inputmode="numeric" name="validity_days" prop:value=move || validity.get() on:input=move |ev| validity.set(event_target_value(&ev))/></label></div>
-            <div class="field"><strong>"Key usage"</strong>
+            <p class="muted">{t!(i18n, profiles.version, version = move || version.get())}</p>
+            <div class="field"><label>{t!(i18n, profiles.validity_days)} " " <input type="text" inputmode="numeric" name="validity_days" prop:value=move || validity.get() on:input=move |ev| validity.set(event_target_value(&ev))/></label></div>
+            <div class="field"><strong>{t!(i18n, profiles.key_usage)}</strong>
                 {KeyUsageBit::ALL.iter().map(|&bit| view! {
                     <label class="inline">
                         <input type="checkbox" prop:checked=move || key_usage.get().contains(&bit)
@@ -93,7 +102,7 @@ fn ProfileForm(row: ProfileRow) -> impl IntoView {
                     </label>
                 }).collect_view()}
             </div>
-            <div class="field"><strong>"Extended key usage"</strong>
+            <div class="field"><strong>{t!(i18n, profiles.extended_key_usage)}</strong>
                 {ExtendedKeyUsage::ALL.iter().map(|&e| view! {
                     <label class="inline">
                         <input type="checkbox" prop:checked=move || eku.get().contains(&e)
@@ -102,14 +111,14 @@ fn ProfileForm(row: ProfileRow) -> impl IntoView {
                     </label>
                 }).collect_view()}
             </div>
-            <div class="field"><strong>"Subject alternative name"</strong>
-                {check("User principal name (UPN)", upn, "include_upn")}
-                {check("E-mail address", email, "include_email")}
+            <div class="field"><strong>{t!(i18n, profiles.subject_alt_name)}</strong>
+                {check(t!(i18n, profiles.upn), upn, "include_upn")}
+                {check(t!(i18n, profiles.email), email, "include_email")}
             </div>
-            <div class="field">{check("CRL distribution point", cdp, "crl_distribution_point")}</div>
+            <div class="field">{check(t!(i18n, profiles.crl_distribution_point), cdp, "crl_distribution_point")}</div>
             <div class="field">
-                {check("Recoverable: the server generates the key pair and escrows the private key", recoverable, "recoverable")}
-                <label>"Key type for generated keys "
+                {check(t!(i18n, profiles.recoverable), recoverable, "recoverable")}
+                <label>{t!(i18n, profiles.key_type)} " "
                     <select name="key_algorithm" on:change=move |ev| {
                         if let Some(a) = KeyAlgorithm::parse(&event_target_value(&ev)) { algorithm.set(a) }
                     }>
@@ -119,12 +128,12 @@ fn ProfileForm(row: ProfileRow) -> impl IntoView {
                     </select>
                 </label>
             </div>
-            <p class="actions"><button type="submit" class="primary" disabled=move || save.pending().get()>"Save"</button></p>
+            <p class="actions"><button type="submit" class="primary" disabled=move || save.pending().get()>{t!(i18n, common.save)}</button></p>
             <Show when=move || bad_number.get()>
-                <p class="error" role="alert">"Validity must be a whole number of days."</p>
+                <p class="error" role="alert">{t!(i18n, profiles.bad_validity)}</p>
             </Show>
             {move || save.value().get().map(|r| match r {
-                Ok(v) => view! { <p class="notice" role="status">{format!("Saved as version {v}.")}</p> }.into_any(),
+                Ok(v) => view! { <p class="notice" role="status">{t!(i18n, profiles.saved_as, version = v)}</p> }.into_any(),
                 Err(e) => view! { <ErrorBox error=e/> }.into_any(),
             })}
         </form>

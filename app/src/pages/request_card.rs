@@ -2,6 +2,7 @@ use crate::api::{preview_request_card, RequestCard};
 use crate::components::id_param;
 use crate::components::UserData;
 use crate::components::{submission_key, ErrorBox, Loading, StateBadge, Stepper};
+use crate::i18n::{t, use_i18n};
 use crate::pages::process::{process_step, PROCESS_STEPS};
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -10,28 +11,24 @@ use tessera_process::CardState;
 
 #[component]
 fn OptionsInForce(options: Vec<OptionInForce>, version: Option<i64>) -> impl IntoView {
+    let i18n = use_i18n();
     view! {
-        <h2>"Options"</h2>
+        <h2>{t!(i18n, request_card.options)}</h2>
         <dl class="data" data-testid="options-in-force">
             {options.into_iter().map(|o| view! { <dt>{o.label}</dt><dd data-option=o.key>{o.value}</dd> }).collect_view()}
         </dl>
-        {version.map(|v| view! { <p class="muted">{format!("CardsScriptOptions version {v}")}</p> })}
+        {version.map(|v| view! { <p class="muted">{t!(i18n, request_card.options_version, version = v)}</p> })}
     }
 }
 
-fn outcome_text(state: CardState) -> &'static str {
+fn outcome_text(state: CardState) -> AnyView {
+    let i18n = use_i18n();
     match state {
-        CardState::Processing => {
-            "The card is ordered and queued: the next order file takes it to the bureau."
-        }
-        CardState::Ordered => {
-            "The card is ordered: it goes to the bureau in the order file written now."
-        }
-        CardState::Requested => "The card request was created. It waits for an approver.",
-        CardState::Approved => {
-            "The card request was created and is approved. The card can now be issued."
-        }
-        _ => "The card request was created.",
+        CardState::Processing => view! { {t!(i18n, request_card.outcome_processing)} }.into_any(),
+        CardState::Ordered => view! { {t!(i18n, request_card.outcome_ordered)} }.into_any(),
+        CardState::Requested => view! { {t!(i18n, request_card.outcome_requested)} }.into_any(),
+        CardState::Approved => view! { {t!(i18n, request_card.outcome_approved)} }.into_any(),
+        _ => view! { {t!(i18n, request_card.outcome_created)} }.into_any(),
     }
 }
 
@@ -39,6 +36,7 @@ fn outcome_text(state: CardState) -> &'static str {
 /// (`CardsAddonExtProdProcOrder`): card and user data, Next and Cancel, then the outcome.
 #[component]
 pub fn RequestCardPage(#[prop(optional)] external: bool) -> impl IntoView {
+    let i18n = use_i18n();
     let id = id_param("id");
     let preview = Resource::new(id, move |id| preview_request_card(id, Some(external)));
     let request = ServerAction::<RequestCard>::new();
@@ -50,20 +48,20 @@ pub fn RequestCardPage(#[prop(optional)] external: bool) -> impl IntoView {
     view! {
         <section>
             <Stepper steps=PROCESS_STEPS current=step/>
-            <h1>{if external { "Order card" } else { "Request card" }}</h1>
+            <h1>{if external { t!(i18n, request_card.order_card).into_any() } else { t!(i18n, request_card.request_card).into_any() }}</h1>
             {move || match request.value().get() {
                 Some(Ok(out)) => view! {
                     <div class="outcome" role="status" data-testid="outcome">
                         <p>{outcome_text(out.state)}</p>
                         <p>
-                            {format!("Card {} is now in state ", out.card_id)}
+                            {t!(i18n, request_card.now_in_state, id = out.card_id)}
                             <StateBadge name=out.state.as_str() label=out.state.label()/>
                             "."
                         </p>
                         <OptionsInForce options=out.options.clone() version=Some(out.options_version)/>
                         <p class="actions">
-                            <A href=format!("/cards/{}", out.card_id)>"Open the card"</A>
-                            <A href=format!("/users/{}", out.user_id)>"Back to the user"</A>
+                            <A href=format!("/cards/{}", out.card_id)>{t!(i18n, request_card.open_card)}</A>
+                            <A href=format!("/users/{}", out.user_id)>{t!(i18n, request_card.back_to_user)}</A>
                         </p>
                     </div>
                 }.into_any(),
@@ -72,20 +70,20 @@ pub fn RequestCardPage(#[prop(optional)] external: bool) -> impl IntoView {
                         {move || preview.get().map(|p| match p {
                             Err(e) => view! {
                                 <ErrorBox error=e/>
-                                <p><A href=format!("/users/{}", id())>"Back to the user"</A></p>
+                                <p><A href=format!("/users/{}", id())>{t!(i18n, request_card.back_to_user)}</A></p>
                             }.into_any(),
                             Ok(p) => {
                                 let (user_id, user_version) = (p.user.id, p.user.version);
                                 view! {
                                     <div class="columns">
                                         <div>
-                                            <h2>"Card data"</h2>
+                                            <h2>{t!(i18n, request_card.card_data)}</h2>
                                             <dl class="data" data-testid="card-data">
-                                                <dt>"Card profile"</dt><dd>{p.card_profile.clone()}</dd>
-                                                <dt>"State after Next"</dt>
+                                                <dt>{t!(i18n, request_card.card_profile)}</dt><dd>{p.card_profile.clone()}</dd>
+                                                <dt>{t!(i18n, request_card.state_after_next)}</dt>
                                                 <dd><StateBadge name=p.end_state.as_str() label=p.end_state.label()/></dd>
                                             </dl>
-                                            <h2>"User data"</h2>
+                                            <h2>{t!(i18n, request_card.user_data)}</h2>
                                             <UserData user=p.user.clone()/>
                                         </div>
                                         <div>
@@ -101,9 +99,9 @@ pub fn RequestCardPage(#[prop(optional)] external: bool) -> impl IntoView {
                                             disabled=move || request.pending().get()
                                             on:click=move |_| { request.dispatch(RequestCard { user_id, user_version, external: Some(external), once: once.get() }); }
                                         >
-                                            "Next"
+                                            {t!(i18n, common.next)}
                                         </button>
-                                        <A href=format!("/users/{user_id}") attr:class="button cancel">"Cancel"</A>
+                                        <A href=format!("/users/{user_id}") attr:class="button cancel">{t!(i18n, common.cancel)}</A>
                                     </p>
                                 }.into_any()
                             }

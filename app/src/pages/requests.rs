@@ -1,5 +1,6 @@
 use crate::api::{card_requests, pending_user_changes, requested_users, DecideCardRequest};
 use crate::components::{ErrorBox, Loading};
+use crate::i18n::{t, t_string, use_i18n};
 use crate::pages::lists::Pager;
 use crate::time::When;
 use leptos::prelude::*;
@@ -9,6 +10,7 @@ use tessera_process::lists::{Sort, SortBy};
 
 #[component]
 fn RequestRow(row: CardRequestRow, decide: ServerAction<DecideCardRequest>) -> impl IntoView {
+    let i18n = use_i18n();
     let reason = RwSignal::new(String::new());
     let (card_id, version, own) = (row.card_id, row.version, row.own_request);
     let send = move |decision: &'static str| {
@@ -22,25 +24,25 @@ fn RequestRow(row: CardRequestRow, decide: ServerAction<DecideCardRequest>) -> i
     let busy = move || own || decide.pending().get();
     view! {
         <tr data-card=card_id>
-            <td><A href=format!("/cards/{card_id}")>{format!("Card {card_id}")}</A></td>
+            <td><A href=format!("/cards/{card_id}")>{t!(i18n, requests.card_id, id = card_id)}</A></td>
             <td><A href=format!("/users/{}", row.user_id)>{row.common_name.clone()}</A><br/><small>{row.upn.clone()}</small></td>
             <td>{row.card_profile.clone()}</td>
             <td>{row.requested_by.clone()}<br/><small><When at=row.requested_at.clone()/></small></td>
             <td>
                 {row.postponed.clone().map(|p| view! { <small class="muted">{p}</small><br/> })}
-                {own.then(|| view! { <small class="muted">"Your own request: another approver decides it."</small><br/> })}
-                <button class="primary" disabled=busy on:click=move |_| send("approve")>"Approve"</button>
+                {own.then(|| view! { <small class="muted">{t!(i18n, requests.own_request)}</small><br/> })}
+                <button class="primary" disabled=busy on:click=move |_| send("approve")>{t!(i18n, requests.approve)}</button>
                 <input
                     type="text"
-                    placeholder="Reason (required to reject)"
-                    aria-label="Reason"
+                    placeholder=move || t_string!(i18n, requests.reason_placeholder)
+                    aria-label=move || t_string!(i18n, requests.reason)
                     maxlength="500"
                     prop:value=move || reason.get()
                     on:input=move |ev| reason.set(event_target_value(&ev))
                     disabled=busy
                 />
-                <button class="danger" disabled=busy on:click=move |_| send("reject")>"Reject"</button>
-                <button disabled=busy on:click=move |_| send("postpone")>"Postpone"</button>
+                <button class="danger" disabled=busy on:click=move |_| send("reject")>{t!(i18n, requests.reject)}</button>
+                <button disabled=busy on:click=move |_| send("postpone")>{t!(i18n, requests.postpone)}</button>
             </td>
         </tr>
     }
@@ -49,6 +51,7 @@ fn RequestRow(row: CardRequestRow, decide: ServerAction<DecideCardRequest>) -> i
 /// The approver's list of card requests.
 #[component]
 pub fn RequestsPage() -> impl IntoView {
+    let i18n = use_i18n();
     let decide = ServerAction::<DecideCardRequest>::new();
     let offset = RwSignal::new(0u64);
     // None: the queue (oldest first, postponed last), until a heading is clicked.
@@ -61,16 +64,16 @@ pub fn RequestsPage() -> impl IntoView {
     let changes = Resource::new(|| (), |_| pending_user_changes());
     view! {
         <section>
-            <h1>"Requests"</h1>
-            <p class="muted">"Card requests in state \"requested\". Rejecting needs a reason, which the requester is told."</p>
+            <h1>{t!(i18n, requests.title)}</h1>
+            <p class="muted">{t!(i18n, requests.intro)}</p>
             {move || decide.value().get().map(|r| match r {
-                Ok(state) => view! { <p class="notice" role="status">{format!("Done: the card is now {}.", state.label().to_lowercase())}</p> }.into_any(),
+                Ok(state) => view! { <p class="notice" role="status">{t!(i18n, requests.done, state = state.label().to_lowercase())}</p> }.into_any(),
                 Err(e) => view! { <ErrorBox error=e/> }.into_any(),
             })}
             <Transition fallback=Loading>
                 {move || rows.get().map(|r| match r {
                     Err(e) => view! { <ErrorBox error=e/> }.into_any(),
-                    Ok(page) if page.rows.is_empty() => view! { <p class="muted" data-testid="no-requests">"No card requests are waiting."</p> }.into_any(),
+                    Ok(page) if page.rows.is_empty() => view! { <p class="muted" data-testid="no-requests">{t!(i18n, requests.none_waiting)}</p> }.into_any(),
                     Ok(page) => {
                         let current = sort.get_untracked();
                         let heading = move |by: SortBy, label: &'static str| {
@@ -94,11 +97,11 @@ pub fn RequestsPage() -> impl IntoView {
                         let (start, count, total) = (page.offset, page.rows.len() as u64, page.total);
                         let (from, shown) = (start + 1, start + count);
                         view! {
-                            <p data-testid="requests-count">{format!("{from}–{shown} of {total}, ")}{if current.is_none() { "oldest first, postponed last" } else { "in the order chosen" }}</p>
+                            <p data-testid="requests-count">{t!(i18n, requests.range, from = from, shown = shown, total = total)}{if current.is_none() { t_string!(i18n, requests.queue_order) } else { t_string!(i18n, requests.chosen_order) }}</p>
                             <table class="list" data-testid="requests">
                                 <thead><tr>
-                                    {heading(SortBy::Object, "Card")}{heading(SortBy::Holder, "User")}<th>"Profile"</th>
-                                    {heading(SortBy::Changed, "Requested by")}<th>"Decision"</th>
+                                    {heading(SortBy::Object, t_string!(i18n, requests.card))}{heading(SortBy::Holder, t_string!(i18n, requests.user))}<th>{t!(i18n, requests.profile)}</th>
+                                    {heading(SortBy::Changed, t_string!(i18n, requests.requested_by))}<th>{t!(i18n, requests.decision)}</th>
                                 </tr></thead>
                                 <tbody>
                                     {page.rows.into_iter().map(|row| view! { <RequestRow row decide/> }).collect_view()}
@@ -110,14 +113,14 @@ pub fn RequestsPage() -> impl IntoView {
                     }
                 })}
             </Transition>
-            <h2>"Users waiting for approval"</h2>
+            <h2>{t!(i18n, requests.users_waiting)}</h2>
             <Transition fallback=Loading>
                 {move || users.get().map(|r| match r {
                     Err(e) => view! { <ErrorBox error=e/> }.into_any(),
-                    Ok(list) if list.is_empty() => view! { <p class="muted" data-testid="no-user-requests">"No users are waiting."</p> }.into_any(),
+                    Ok(list) if list.is_empty() => view! { <p class="muted" data-testid="no-user-requests">{t!(i18n, requests.no_users_waiting)}</p> }.into_any(),
                     Ok(list) => view! {
                         <table class="list" data-testid="user-requests">
-                            <thead><tr><th>"User"</th><th>"Employee id"</th><th>"Department"</th></tr></thead>
+                            <thead><tr><th>{t!(i18n, requests.user)}</th><th>{t!(i18n, requests.employee_id)}</th><th>{t!(i18n, requests.department)}</th></tr></thead>
                             <tbody>
                                 {list.into_iter().map(|u| view! {
                                     <tr><td><A href=format!("/users/{}", u.id)>{u.common_name}</A><br/><small>{u.upn}</small></td><td>{u.employee_id}</td><td>{u.department}</td></tr>
@@ -127,15 +130,15 @@ pub fn RequestsPage() -> impl IntoView {
                     }.into_any(),
                 })}
             </Transition>
-            <h2>"Changes to user data waiting for approval"</h2>
-            <p class="muted">"A new e-mail address or UPN for a user with credentials takes effect only when a second person approves it on the user's page."</p>
+            <h2>{t!(i18n, requests.changes_waiting)}</h2>
+            <p class="muted">{t!(i18n, requests.changes_intro)}</p>
             <Transition fallback=Loading>
                 {move || changes.get().map(|r| match r {
                     Err(e) => view! { <ErrorBox error=e/> }.into_any(),
-                    Ok(list) if list.is_empty() => view! { <p class="muted" data-testid="no-user-changes">"No changes are waiting."</p> }.into_any(),
+                    Ok(list) if list.is_empty() => view! { <p class="muted" data-testid="no-user-changes">{t!(i18n, requests.no_changes_waiting)}</p> }.into_any(),
                     Ok(list) => view! {
                         <table class="list" data-testid="user-changes">
-                            <thead><tr><th>"User"</th><th>"Change"</th><th>"Requested by"</th></tr></thead>
+                            <thead><tr><th>{t!(i18n, requests.user)}</th><th>{t!(i18n, requests.change)}</th><th>{t!(i18n, requests.requested_by)}</th></tr></thead>
                             <tbody>
                                 {list.into_iter().map(|c| view! {
                                     <tr data-change=c.id>

@@ -4,12 +4,13 @@
 
 use crate::api::quick_search;
 use crate::components::{ErrorBox, Loading};
+use crate::i18n::{t, t_string, use_i18n};
 use crate::pages::lists::ObjectTable;
 use leptos::prelude::*;
 use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 use tessera_process::lists::{Sort, SEARCH_KINDS};
-use tessera_process::{AppError, ObjectKind, State};
+use tessera_process::{ObjectKind, ProcessId, State};
 
 /// The `by` of a search for mobile IDs that lists their users: "select Mobile ID. Select User
 /// in the drop-down menu and select the user that shall have a mobile ID" (Supply mobile ID for
@@ -19,16 +20,18 @@ pub const BY_USER: &str = "user";
 /// Mobile IDs found by their user (the guide's way, the default) or by themselves.
 #[component]
 pub fn FindBy(#[prop(optional, into)] chosen: Signal<String>) -> impl IntoView {
+    let i18n = use_i18n();
     view! {
-        <select name="by" aria-label="Find mobile IDs by" data-testid="find-by">
-            <option value=BY_USER selected=move || chosen.get() != "mobile_id">"User"</option>
-            <option value="mobile_id" selected=move || chosen.get() == "mobile_id">"Mobile ID"</option>
+        <select name="by" aria-label=move || t_string!(i18n, search.find_by_label) data-testid="find-by">
+            <option value=BY_USER selected=move || chosen.get() != "mobile_id">{t!(i18n, search.by_user)}</option>
+            <option value="mobile_id" selected=move || chosen.get() == "mobile_id">{t!(i18n, search.by_mobile_id)}</option>
         </select>
     }
 }
 
 #[component]
 pub fn SearchPage() -> impl IntoView {
+    let i18n = use_i18n();
     let query = use_query_map();
     let kind = Memo::new(move |_| {
         query
@@ -66,17 +69,19 @@ pub fn SearchPage() -> impl IntoView {
             };
             (listed.get(), state, text.get(), (offset.get(), sort.get()))
         },
+        // Inside, `Err(state)`: the address names a state the kind does not have (the page says
+        // so in its own words).
         |(kind, state, text, (offset, sort))| async move {
             let state = match state.as_str() {
                 "" => None,
-                s => Some(State::parse(kind, s).ok_or_else(|| {
-                    AppError::bad_request(format!(
-                        "\"{s}\" is not a state of a {}; choose one from the Status list.",
-                        kind.label().to_lowercase()
-                    ))
-                })?),
+                s => match State::parse(kind, s) {
+                    Some(state) => Some(state),
+                    None => return Ok(Err(s.to_string())),
+                },
             };
-            quick_search(kind, state, text, offset, Some(sort)).await
+            quick_search(kind, state, text, offset, Some(sort))
+                .await
+                .map(Ok)
         },
     );
     // The Status list follows the kind chosen in the form, before Search is clicked.
@@ -84,9 +89,9 @@ pub fn SearchPage() -> impl IntoView {
     Effect::new(move |_| chosen.set(kind.get()));
     view! {
         <section>
-            <h1>"Search"</h1>
+            <h1>{t!(i18n, search.search)}</h1>
             <Form method="GET" action="/search" attr:class="search-tab" attr:data-testid="search-tab">
-                <label>"Kind "
+                <label>{t!(i18n, search.kind)}" "
                     <select name="kind" data-testid="search-kind"
                         on:change=move |ev| if let Some(k) = ObjectKind::parse(&event_target_value(&ev)) { chosen.set(k) }>
                         {SEARCH_KINDS.iter().map(|k| view! {
@@ -94,33 +99,45 @@ pub fn SearchPage() -> impl IntoView {
                         }).collect_view()}
                     </select>
                 </label>
-                <label>"Status "
+                <label>{t!(i18n, search.status)}" "
                     <select name="state" data-testid="search-state">
-                        <option value="">"Any"</option>
+                        <option value="">{t!(i18n, search.any)}</option>
                         {move || State::all(chosen.get()).into_iter().map(|s| view! {
                             <option value=s.as_str() selected=move || state.get() == s.as_str()>{s.label()}</option>
                         }).collect_view()}
                     </select>
                 </label>
                 <Show when=move || chosen.get() == ObjectKind::MobileId>
-                    <label>"Find by " <FindBy chosen=Signal::derive(move || by.get())/></label>
+                    <label>{t!(i18n, search.find_by)}" " <FindBy chosen=Signal::derive(move || by.get())/></label>
                 </Show>
-                <label>"Search for "
+                <label>{t!(i18n, search.search_for)}" "
                     <input type="search" name="q" prop:value=move || text.get()
-                        placeholder="Id, name, UPN, employee id or serial"/>
+                        placeholder=move || t_string!(i18n, search.placeholder)/>
                 </label>
-                <button type="submit" class="primary">"Search"</button>
+                <button type="submit" class="primary">{t!(i18n, search.search)}</button>
             </Form>
             <Show when=move || listed.get() != kind.get()>
-                <p class="hint" data-testid="find-by-user">"Users who match: open the user that shall have a mobile ID and click Supply mobile ID for user."</p>
+                <p class="hint" data-testid="find-by-user">{t!(i18n, search.find_by_user_hint, process = crate::language::said(ProcessId::MobileIDProcSupplyMobileIDForUser.def().name))}</p>
             </Show>
             <Transition fallback=Loading>
                 {move || found.get().map(|r| match r {
                     Err(e) => view! { <ErrorBox error=e/> }.into_any(),
-                    Ok(f) if f.rows.is_empty() => view! {
-                        <p class="muted" data-testid="search-empty">{format!("No {} matches.", listed.get_untracked().label().to_lowercase())}</p>
-                    }.into_any(),
-                    Ok(f) => view! {
+                    // As ErrorBox shows a refusal.
+                    Ok(Err(s)) => {
+                        let kind = listed.get_untracked().label().to_lowercase();
+                        view! {
+                            <div class="error" role="alert">
+                                <p>{t!(i18n, search.not_a_state, state = s, kind = kind)}</p>
+                            </div>
+                        }.into_any()
+                    }
+                    Ok(Ok(f)) if f.rows.is_empty() => {
+                        let kind = listed.get_untracked().label().to_lowercase();
+                        view! {
+                            <p class="muted" data-testid="search-empty">{t!(i18n, search.no_matches, kind = kind)}</p>
+                        }.into_any()
+                    }
+                    Ok(Ok(f)) => view! {
                         <ObjectTable kind=listed.get_untracked() rows=f.rows total=f.total offset=f.offset testid="search-results"
                             page=Callback::new(move |o| offset.set(o))
                             sort=sort.get_untracked()

@@ -4,9 +4,8 @@
 
 use crate::api::{fetch_temp_card_page, quick_search, OrderTempCards, RequestTempCards};
 use crate::components::id_param;
-use crate::components::{
-    counted, loaded, submission_key, CommandPanel, ErrorBox, Loading, StateBadge,
-};
+use crate::components::{loaded, submission_key, CommandPanel, ErrorBox, Loading, StateBadge};
+use crate::i18n::{t, tu_string, use_i18n};
 use crate::pages::lists::ObjectTable;
 use crate::pages::process::holder;
 use crate::time::When;
@@ -17,6 +16,7 @@ use tessera_process::{ObjectKind, State, TempCardState};
 
 #[component]
 pub fn TempCardsPage() -> impl IntoView {
+    let i18n = use_i18n();
     let request = ServerAction::<RequestTempCards>::new();
     let once = submission_key();
     // The form stays for the next request: a new key for it once these cards are made.
@@ -60,28 +60,37 @@ pub fn TempCardsPage() -> impl IntoView {
     );
     view! {
         <section>
-            <h1>"Temporary cards"</h1>
+            <h1>{t!(i18n, temp_cards.title)}</h1>
             <div class="row">
                 <form class="card" on:submit=move |ev| {
                     ev.prevent_default();
                     match count.get_untracked().trim().parse::<u32>() {
                         Ok(n) => { request.dispatch(RequestTempCards { count: n, once: once.get() }); }
-                        Err(_) => { request.value().set(Some(Err(tessera_process::AppError::bad_request("Enter how many cards, as a number.")))); }
+                        Err(_) => { request.value().set(Some(Err(tessera_process::AppError::bad_request(tu_string!(i18n, temp_cards.enter_count))))); }
                     }
                 }>
-                    <h2>"Request temporary cards"</h2>
-                    <p class="hint">"Cards to produce here: BATCH ORDERS, Issue multiple temporary cards, encodes or prints them."</p>
+                    <h2>{t!(i18n, temp_cards.request_title)}</h2>
+                    <p class="hint">{t!(i18n, temp_cards.request_hint)}</p>
                     <div class="field">
-                        <label for="count">"How many"</label>
+                        <label for="count">{t!(i18n, temp_cards.how_many)}</label>
                         <input id="count" name="count" class="short" inputmode="numeric" data-testid="count" required
                             prop:value=move || count.get() on:input=move |ev| count.set(event_target_value(&ev))/>
                     </div>
                     <p class="actions">
-                        <button type="submit" class="primary" data-testid="request-temp-cards" disabled=move || request.pending().get()>"Request"</button>
-                        <A href="/batch-orders">"BATCH ORDERS: Issue multiple temporary cards"</A>
+                        <button type="submit" class="primary" data-testid="request-temp-cards" disabled=move || request.pending().get()>{t!(i18n, temp_cards.request)}</button>
+                        <A href="/batch-orders">{t!(i18n, temp_cards.batch_link)}</A>
                     </p>
                     {move || request.value().get().map(|r| match r {
-                        Ok(ids) => view! { <p class="outcome" role="status" data-testid="requested">{format!("{} requested. Produce them on the BATCH ORDERS page.", counted(ids.len(), "temporary card"))}</p> }.into_any(),
+                        Ok(ids) => {
+                            let count = ids.len();
+                            view! { <p class="outcome" role="status" data-testid="requested">{
+                                if count == 1 {
+                                    view! { {t!(i18n, temp_cards.requested_singular, count = count)} }.into_any()
+                                } else {
+                                    view! { {t!(i18n, temp_cards.requested_plural, count = count)} }.into_any()
+                                }
+                            }</p> }.into_any()
+                        }
                         Err(e) => view! { <ErrorBox error=e/> }.into_any(),
                     })}
                 </form>
@@ -89,36 +98,37 @@ pub fn TempCardsPage() -> impl IntoView {
                     ev.prevent_default();
                     match order_count.get_untracked().trim().parse::<u32>() {
                         Ok(n) => { order.dispatch(OrderTempCards { count: n, once: order_once.get() }); }
-                        Err(_) => { order.value().set(Some(Err(tessera_process::AppError::bad_request("Enter how many cards, as a number.")))); }
+                        Err(_) => { order.value().set(Some(Err(tessera_process::AppError::bad_request(tu_string!(i18n, temp_cards.enter_count))))); }
                     }
                 }>
-                    <h2>"Order temporary cards from the bureau"</h2>
-                    <p class="hint">"The bureau produces them; they arrive as produced cards to initialize."</p>
+                    <h2>{t!(i18n, temp_cards.order_title)}</h2>
+                    <p class="hint">{t!(i18n, temp_cards.order_hint)}</p>
                     <div class="field">
-                        <label for="order-count">"How many"</label>
+                        <label for="order-count">{t!(i18n, temp_cards.how_many)}</label>
                         <input id="order-count" name="order-count" class="short" inputmode="numeric" data-testid="order-count" required
                             prop:value=move || order_count.get() on:input=move |ev| order_count.set(event_target_value(&ev))/>
                     </div>
                     <p class="actions">
-                        <button type="submit" data-testid="order-temp-cards" disabled=move || order.pending().get()>"Order"</button>
+                        <button type="submit" data-testid="order-temp-cards" disabled=move || order.pending().get()>{t!(i18n, temp_cards.order)}</button>
                     </p>
                     {move || order.value().get().map(|r| match r {
                         Ok((n, state)) => view! { <p class="outcome" role="status" data-testid="ordered">{
-                            if state == TempCardState::Processing {
-                                format!("{} ordered. They wait (processing) for the next sync with the bureau and can be aborted until then.", counted(n, "temporary card"))
-                            } else {
-                                format!("{} ordered at once: they go to the bureau's outbox now (admin → External production shows the order files).", counted(n, "temporary card"))
+                            match (state == TempCardState::Processing, n == 1) {
+                                (true, true) => view! { {t!(i18n, temp_cards.ordered_processing_singular, count = n)} }.into_any(),
+                                (true, false) => view! { {t!(i18n, temp_cards.ordered_processing_plural, count = n)} }.into_any(),
+                                (false, true) => view! { {t!(i18n, temp_cards.ordered_at_once_singular, count = n)} }.into_any(),
+                                (false, false) => view! { {t!(i18n, temp_cards.ordered_at_once_plural, count = n)} }.into_any(),
                             }
                         }</p> }.into_any(),
                         Err(e) => view! { <ErrorBox error=e/> }.into_any(),
                     })}
                 </form>
             </div>
-            <h2>"All temporary cards"</h2>
+            <h2>{t!(i18n, temp_cards.all)}</h2>
             <form class="filters" on:submit=|ev| ev.prevent_default()>
-                <label>"Status"
+                <label>{t!(i18n, temp_cards.status)}
                     <select data-testid="temp-card-state" on:change=move |ev| { status.set(event_target_value(&ev)); offset.set(0); }>
-                        <option value="">"Any"</option>
+                        <option value="">{t!(i18n, temp_cards.any)}</option>
                         {TempCardState::ALL.iter().map(|s| view! { <option value=s.as_str()>{s.label()}</option> }).collect_view()}
                     </select>
                 </label>
@@ -126,7 +136,7 @@ pub fn TempCardsPage() -> impl IntoView {
             <Transition fallback=Loading>
                 {move || list.get().map(|r| match r {
                     Err(e) => view! { <ErrorBox error=e/> }.into_any(),
-                    Ok(f) if f.rows.is_empty() => view! { <p class="empty" data-testid="temp-cards">"No temporary cards."</p> }.into_any(),
+                    Ok(f) if f.rows.is_empty() => view! { <p class="empty" data-testid="temp-cards">{t!(i18n, temp_cards.none)}</p> }.into_any(),
                     Ok(f) => view! {
                         <ObjectTable kind=ObjectKind::TempCard rows=f.rows total=f.total offset=f.offset testid="temp-cards"
                             page=Callback::new(move |o| offset.set(o))
@@ -141,6 +151,7 @@ pub fn TempCardsPage() -> impl IntoView {
 
 #[component]
 pub fn TempCardPage() -> impl IntoView {
+    let i18n = use_i18n();
     let id = id_param("id");
     let page = Resource::new(id, fetch_temp_card_page);
     view! {
@@ -148,20 +159,23 @@ pub fn TempCardPage() -> impl IntoView {
             {loaded(page, move |p| {
                 let card_id = p.card.id;
                 view! {
-                    <h1>{format!("Temporary card {card_id}")}</h1>
+                    <h1>{t!(i18n, temp_cards.card_title, id = card_id)}</h1>
                     <div class="columns">
                         <dl class="data" data-testid="temp-card-data">
-                            <dt>"State"</dt><dd><StateBadge name=p.card.state.as_str() label=p.card.state.label()/></dd>
-                            <dt>"Holder"</dt><dd data-testid="holder">{holder(&p.card)}</dd>
-                            <dt>"Chip serial"</dt><dd>{p.card.chip_serial.clone().unwrap_or_else(|| "not encoded".into())}</dd>
-                            <dt>"Batch order"</dt><dd>{p.card.batch_order_id.map(|b| view! { <A href=format!("/batch-orders/{b}")>{b}</A> })}</dd>
-                            <dt>"Requested"</dt><dd><When at=p.card.created_at.clone()/></dd>
+                            <dt>{t!(i18n, temp_cards.state)}</dt><dd><StateBadge name=p.card.state.as_str() label=p.card.state.label()/></dd>
+                            <dt>{t!(i18n, temp_cards.holder)}</dt><dd data-testid="holder">{holder(&p.card)}</dd>
+                            <dt>{t!(i18n, temp_cards.chip_serial)}</dt><dd>{match p.card.chip_serial.clone() {
+                                Some(serial) => serial.into_any(),
+                                None => view! { {t!(i18n, temp_cards.not_encoded)} }.into_any(),
+                            }}</dd>
+                            <dt>{t!(i18n, temp_cards.batch_order)}</dt><dd>{p.card.batch_order_id.map(|b| view! { <A href=format!("/batch-orders/{b}")>{b}</A> })}</dd>
+                            <dt>{t!(i18n, temp_cards.requested)}</dt><dd><When at=p.card.created_at.clone()/></dd>
                         </dl>
                         <CommandPanel noun="temporary card" commands=p.commands.clone() href=move |pr| format!("/temp-cards/{card_id}/process/{}", pr.as_str())/>
                     </div>
-                    <h2>"Certificates"</h2>
+                    <h2>{t!(i18n, temp_cards.certificates)}</h2>
                     <crate::pages::certificates::CertificatesPanel certificates=p.certificates.clone()/>
-                    <h2>"History"</h2>
+                    <h2>{t!(i18n, temp_cards.history)}</h2>
                     <crate::components::HistoryTable history=p.history.clone()/>
                 }
             })}

@@ -4,6 +4,7 @@
 
 use crate::api::{error_text, ChoosePassword};
 use crate::components::ErrorBox;
+use crate::i18n::{t, use_i18n};
 use leptos::prelude::*;
 
 /// The token from `#t=…`, once the page runs in the browser.
@@ -18,6 +19,7 @@ fn token_in_fragment() -> String {
 
 #[component]
 pub fn WelcomePage() -> impl IntoView {
+    let i18n = use_i18n();
     let choose = ServerAction::<ChoosePassword>::new();
     let token = RwSignal::new(String::new());
     // The account the link is for, or why it does not work.
@@ -47,36 +49,38 @@ pub fn WelcomePage() -> impl IntoView {
             password: new.get_untracked(),
         });
     };
-    let field = |label: &'static str, name: &'static str, s: RwSignal<String>| {
-        view! {
-            <label>{label} <input type="password" name=name autocomplete="new-password" required
-                prop:value=move || s.get() on:input=move |ev| s.set(event_target_value(&ev))/></label>
-        }
-    };
     view! {
         <section class="card narrow">
-            <h1>"Choose your password"</h1>
+            <h1>{t!(i18n, welcome.title)}</h1>
             {move || match (greeting.get(), choose.value().get()) {
                 (_, Some(Ok(username))) => view! {
                     <p class="outcome" role="status" data-testid="password-chosen">
-                        {format!("Your password is set. Sign in as {username}.")}
+                        {t!(i18n, welcome.password_set, username = username)}
                     </p>
-                    <p><a href="/login">"Sign in"</a></p>
+                    <p><a href="/login">{t!(i18n, common.sign_in)}</a></p>
                 }.into_any(),
-                (None, _) => view! { <p class="muted">"Checking the link…"</p> }.into_any(),
+                (None, _) => view! { <p class="muted">{t!(i18n, welcome.checking)}</p> }.into_any(),
                 (Some(Err(e)), _) => view! { <p class="error" role="alert" data-testid="link-refused">{e}</p> }.into_any(),
                 (Some(Ok(username)), _) => view! {
-                    <p data-testid="welcome-account">{format!("Your Tessera account: {username}")}</p>
+                    <p data-testid="welcome-account">{t!(i18n, welcome.your_account, username = username)}</p>
                     <form on:submit=submit data-testid="choose-password">
-                        {field("New password", "new", new)}
-                        {field("New password again", "repeat", repeat)}
-                        <p class="muted">"At least 10 characters. Several unusual words make a password that is easy to remember and hard to guess; names, dates and common passwords are refused."</p>
-                        <p class="actions"><button type="submit" class="primary" disabled=move || choose.pending().get()>"Set password"</button></p>
-                        {move || mismatch.get().then(|| view! { <p class="error" role="alert">"The two passwords differ."</p> })}
+                        {field(t!(i18n, welcome.new_password), "new", new)}
+                        {field(t!(i18n, welcome.new_password_again), "repeat", repeat)}
+                        <p class="muted">{t!(i18n, welcome.password_advice)}</p>
+                        <p class="actions"><button type="submit" class="primary" disabled=move || choose.pending().get()>{t!(i18n, welcome.set_password)}</button></p>
+                        {move || mismatch.get().then(|| view! { <p class="error" role="alert">{t!(i18n, welcome.passwords_differ)}</p> })}
                         {move || choose.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorBox error=e/> })}
                     </form>
                 }.into_any(),
             }}
         </section>
+    }
+}
+
+/// A password field with its label.
+fn field(label: impl IntoView + 'static, name: &'static str, s: RwSignal<String>) -> impl IntoView {
+    view! {
+        <label>{label} <input type="password" name=name autocomplete="new-password" required
+            prop:value=move || s.get() on:input=move |ev| s.set(event_target_value(&ev))/></label>
     }
 }

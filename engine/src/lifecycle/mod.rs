@@ -133,11 +133,11 @@ pub(crate) trait Subject: Sized + Send + Sync {
         match holder {
             Some(h) => format!(
                 "{} for {} ({}): {certificates} certificates {word}",
-                step.def.name, h.common_name, h.upn
+                step.def.name.en, h.common_name, h.upn
             ),
             None => format!(
                 "{} {} {}: {certificates} certificates {word}",
-                step.def.name,
+                step.def.name.en,
                 Self::KIND.noun(),
                 self.id()
             ),
@@ -191,7 +191,7 @@ fn lifecycle_def(process: ProcessId, kind: ObjectKind) -> Result<&'static Proces
     } else {
         Err(EngineError::Invalid(format!(
             "\"{}\" is not a process that changes a {}'s state here.",
-            def.name,
+            def.name.en,
             kind.noun()
         )))
     }
@@ -295,7 +295,7 @@ async fn preview_of<S: Subject>(
         .count();
     Ok(ProcessPreview {
         process,
-        name: def.name.into(),
+        name: def.name.en.into(),
         subject: c
             .subject
             .view(&engine.db, engine.now(), c.holder.as_ref())
@@ -323,7 +323,7 @@ async fn run_on<S: Subject>(
             let txn = tx;
             let now = tx.now();
             let c = check::<S, _>(txn, caller, def, id, Some(&input)).await?;
-            let reason = runner::revocation_reason(def.name, c.effect, input.reason)?;
+            let reason = runner::revocation_reason(def.name.en, c.effect, input.reason)?;
             // The holder stays as checked until the commit: a concurrent Lock user waits.
             if let Some(h) = &c.holder {
                 runner::hold(txn, ObjectKind::User, h.id, h.version).await?;

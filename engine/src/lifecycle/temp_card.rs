@@ -141,7 +141,7 @@ impl Subject for TempCard {
             .filter(|_| step.to == State::TempCard(TempCardState::Assigned))
             .map(|u| format!(", valid until {}", crate::time::text(u)))
             .unwrap_or_default();
-        format!("{} {}{who}{until}", step.def.name, self.0.id)
+        format!("{} {}{who}{until}", step.def.name.en, self.0.id)
     }
 }
 

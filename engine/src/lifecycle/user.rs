@@ -114,7 +114,7 @@ impl Subject for User {
                         line.id,
                         line.from.as_str(),
                         line.to.as_str(),
-                        step.def.name,
+                        step.def.name.en,
                         p.common_name
                     ),
                 )
@@ -135,7 +135,7 @@ impl Subject for User {
     ) -> String {
         format!(
             "{} for {} ({}): {} credentials, {certificates} certificates",
-            step.def.name,
+            step.def.name.en,
             self.0.common_name,
             self.0.upn,
             step.plan.cascade.len(),

@@ -909,7 +909,7 @@ pub async fn close(
     if process != k.complete && process != k.cancel {
         return Err(EngineError::Invalid(format!(
             "\"{}\" does not close a batch order of {}s.",
-            process.def().name,
+            process.def().name.en,
             k.noun()
         )));
     }
@@ -950,7 +950,7 @@ pub async fn close(
             }
             let failed = cards.iter().filter(|c| c.state == k.failed).count();
             let data = serde_json::json!({ "cards": ids.len(), "failed": failed });
-            let detail = format!("{} of batch order {batch} ({} cards, {failed} failed)", def.name, ids.len());
+            let detail = format!("{} of batch order {batch} ({} cards, {failed} failed)", def.name.en, ids.len());
             moved.record(txn, now, Some(caller), data, detail).await?;
             Ok(to)
         })

@@ -349,8 +349,8 @@ pub async fn decide(
             };
             let p = people::load(txn, c.person_id).await?;
             let detail = match &reason {
-                Some(r) => format!("{} for {} ({}): {r}", def.name, p.common_name, p.upn),
-                None => format!("{} for {} ({})", def.name, p.common_name, p.upn),
+                Some(r) => format!("{} for {} ({}): {r}", def.name.en, p.common_name, p.upn),
+                None => format!("{} for {} ({})", def.name.en, p.common_name, p.upn),
             };
             let data = serde_json::json!({ "reason": reason, "requested_by": c.requested_by });
             runner::step(def, (c.id, version), from.into(), to.into())

@@ -147,7 +147,7 @@ pub async fn start(
             target.0.label(),
             target.1,
             state.as_str().replace('_', " "),
-            process.def().name,
+            process.def().name.en,
             process.def().required[0].as_str().replace('_', " "),
         )));
     }

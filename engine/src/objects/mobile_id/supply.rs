@@ -27,7 +27,7 @@ fn creating(process: ProcessId) -> Result<()> {
     } else {
         Err(EngineError::Invalid(format!(
             "\"{}\" does not create a mobile ID.",
-            process.def().name
+            process.def().name.en
         )))
     }
 }
@@ -101,7 +101,7 @@ pub async fn preview(
     let (p, plan) = check(&engine.db, caller, process, user_id).await?;
     Ok(SupplyMobileIdPreview {
         process,
-        name: process.def().name.into(),
+        name: process.def().name.en.into(),
         email: (plan.delivery == EMAIL).then(|| p.email.trim().to_string()),
         user: people::detail(&p)?,
         options: plan.opts.in_force(PACKAGE, OPTION_KEYS),

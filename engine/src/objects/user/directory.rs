@@ -241,7 +241,7 @@ pub async fn decide(
             // An approved user's address and UPN were seen by two people.
             let vouched = approve.then_some(("identity_entered_by", sea_orm::Value::BigInt(None)));
             let data = serde_json::json!({ "reason": (!reason.is_empty()).then_some(reason) });
-            let text = format!("{} {} ({})", def.name, p.common_name, p.employee_id);
+            let text = format!("{} {} ({})", def.name.en, p.common_name, p.employee_id);
             runner::step(def, (p.id, expected_version), from, to)
                 .setting(vouched.into_iter().collect())
                 .take(txn, now, Some(caller))
