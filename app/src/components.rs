@@ -261,8 +261,8 @@ pub fn Confirm(
 
 /// A state as a small label, e.g. "Requested".
 #[component]
-pub fn StateBadge(name: &'static str, label: &'static str) -> impl IntoView {
-    view! { <span class=format!("state state-{name}") data-state=name>{label}</span> }
+pub fn StateBadge(name: &'static str, label: tessera_process::Words) -> impl IntoView {
+    view! { <span class=format!("state state-{name}") data-state=name>{crate::language::said(label)}</span> }
 }
 
 /// The signed-in account, if any (from the shared session resource).
@@ -295,7 +295,7 @@ fn QuickSearch() -> impl IntoView {
             <select name="kind" aria-label=move || t_string!(i18n, common.quick_search_kind) data-testid="quick-search-kind"
                 on:change=move |ev| if let Some(k) = ObjectKind::parse(&event_target_value(&ev)) { kind.set(k) }>
                 {tessera_process::lists::SEARCH_KINDS.iter().map(|k| view! {
-                    <option value=k.as_str()>{k.label()}</option>
+                    <option value=k.as_str()>{crate::language::said(k.words())}</option>
                 }).collect_view()}
             </select>
             // "In the Quick search drop-down list, select Mobile ID. Select User in the drop-down
@@ -358,7 +358,8 @@ pub fn Header() -> impl IntoView {
                     <div class="who">
                         {move || match session() {
                             Some(s) => {
-                                let roles = s.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join(", ");
+                                let language = crate::language::current();
+                                let roles = move || s.roles.iter().map(|r| r.words().of(language())).collect::<Vec<_>>().join(", ");
                                 view! {
                                     <A href="/account" attr:class="account" attr:data-testid="account">
                                         {s.display_name.clone()} " (" {roles} ")"
@@ -449,7 +450,7 @@ pub fn RevocationReasonField(reason: RwSignal<String>) -> impl IntoView {
             <select id="reason" name="reason" on:change=move |ev| reason.set(event_target_value(&ev))>
                 <option value="">{t!(i18n, common.choose)}</option>
                 {RevocationReason::ALL.iter().filter(|r| **r != RevocationReason::CertificateHold).map(|r| view! {
-                    <option value=r.as_str()>{r.label()}</option>
+                    <option value=r.as_str()>{crate::language::said(r.words())}</option>
                 }).collect_view()}
             </select>
         </div>
@@ -521,11 +522,11 @@ pub fn CommandPanel(
                                         let _ = panel.focus();
                                     }
                                 }
-                            }>{c.name}</button>
+                            }>{crate::language::said(c.process.def().name)}</button>
                         }.into_any()
                     } else {
                         view! {
-                            <A href=href(c.process) attr:class="button" attr:data-process=c.process.as_str()>{c.name}</A>
+                            <A href=href(c.process) attr:class="button" attr:data-process=c.process.as_str()>{crate::language::said(c.process.def().name)}</A>
                         }.into_any()
                     }
                 }).collect_view()}
@@ -550,9 +551,13 @@ pub fn HistoryTable(history: Vec<tessera_process::dto::AuditRow>) -> impl IntoVi
         return view! { <p class="empty" data-testid="history">{t!(i18n, common.history_empty)}</p> }
             .into_any();
     }
-    let state = |s: Option<String>| {
-        s.map(|s| tessera_process::State::label_of(&s))
-            .unwrap_or_default()
+    let language = crate::language::current();
+    let state = move |s: Option<String>| {
+        move || {
+            s.as_deref()
+                .map(|s| tessera_process::State::label_of_in(s, language()))
+                .unwrap_or_default()
+        }
     };
     view! {
         <table class="list" data-testid="history">
@@ -628,7 +633,7 @@ pub fn UserData(user: tessera_process::dto::UserDetail) -> impl IntoView {
             <dt>{t!(i18n, common.surname)}</dt><dd>{user.surname}</dd>
             <dt>{t!(i18n, common.email)}</dt><dd data-field="email">{user.email}</dd>
             <dt>{t!(i18n, common.department)}</dt><dd>{user.department}</dd>
-            <dt>{t!(i18n, common.state)}</dt><dd><StateBadge name=user.state.as_str() label=user.state.label()/></dd>
+            <dt>{t!(i18n, common.state)}</dt><dd><StateBadge name=user.state.as_str() label=user.state.words()/></dd>
         </dl>
     }
 }

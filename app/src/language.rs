@@ -71,3 +71,16 @@ pub fn said(words: Words) -> impl Fn() -> &'static str + Copy + Send + Sync + 's
     let language = current();
     move || words.of(language())
 }
+
+/// An option's name (`help`: its help text) in the page's language, found by its key (the keys
+/// are unique across packages); what the server sent when the key is not one this build knows.
+pub fn said_option(key: &str, help: bool, sent: String) -> leptos::prelude::AnyView {
+    use leptos::prelude::IntoAny;
+    let def = tessera_process::OptionsPackage::ALL
+        .iter()
+        .find_map(|p| p.def(key));
+    match def {
+        Some(d) => said(if help { d.help } else { d.label }).into_any(),
+        None => sent.into_any(),
+    }
+}

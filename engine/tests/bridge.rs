@@ -16,7 +16,7 @@ use tessera_engine::objects::card::{self, Decision};
 use tessera_engine::testing::{pcscd, wait_for_removal, VIRTUAL_READER};
 use tessera_engine::{options, Engine};
 use tessera_process::bridge::{EncodingStep, JobState};
-use tessera_process::{ErrorKind, ObjectKind, OptionsPackage};
+use tessera_process::{ErrorKind, ObjectKind, OptionsPackage, ProcessId};
 use tessera_virtual_card::{PivCard, VirtualReader};
 
 static READER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -1004,7 +1004,7 @@ async fn a_temporary_card_from_the_bureau_is_initialized() {
         .await
         .unwrap();
     assert!(
-        p.can_issue && p.title == "Initialize temporary card",
+        p.can_issue && p.process == ProcessId::TempCardsAddonExtProdInitialize,
         "{p:?}"
     );
 

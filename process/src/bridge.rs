@@ -215,8 +215,9 @@ pub struct JobView {
 /// The Issue card panel on a card page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IssuePanel {
-    /// The process the panel starts: "Issue card", "Initialize temporary card".
-    pub title: String,
+    /// The process the panel starts (its name is the panel's title): Issue card, Initialize
+    /// temporary card.
+    pub process: crate::ProcessId,
     /// In the state the process starts from (the caller may start it, or sees no panel).
     pub can_issue: bool,
     /// The card's version, which Issue card must still find.

@@ -545,6 +545,28 @@ pub enum ImportAction {
     Error,
 }
 
+impl ImportAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImportAction::Create => "create",
+            ImportAction::Update => "update",
+            ImportAction::Unchanged => "unchanged",
+            ImportAction::Error => "error",
+        }
+    }
+
+    /// What the line would do, as the preview names it.
+    pub fn words(self) -> crate::Words {
+        use crate::Words as W;
+        match self {
+            ImportAction::Create => W::new("create", "skapa"),
+            ImportAction::Update => W::new("update", "uppdatera"),
+            ImportAction::Unchanged => W::new("unchanged", "oförändrad"),
+            ImportAction::Error => W::new("error", "fel"),
+        }
+    }
+}
+
 /// One line of an import preview.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportLine {

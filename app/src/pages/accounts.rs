@@ -4,6 +4,7 @@
 use crate::api::{fetch_accounts, CreateAccount, ResetPassword, UpdateAccount};
 use crate::components::{loaded, refusal_of, ErrorBox, FieldRefusal, FormRefusal};
 use crate::i18n::{t, t_string, use_i18n};
+use crate::language::said;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use tessera_process::dto::{AccountRow, NewAccount};
@@ -21,7 +22,7 @@ fn role_boxes(chosen: RwSignal<Vec<Role>>, prefix: String) -> impl IntoView {
                             v.retain(|x| *x != r);
                             if event_target_checked(&ev) { v.push(r); }
                         })/>
-                    {r.label()}
+                    {said(r.words())}
                 </label>
             }
         })

@@ -4,6 +4,7 @@
 use crate::api::{audit_log, VerifyAudit, AUDIT_PAGE};
 use crate::components::{ErrorBox, Loading};
 use crate::i18n::{t, t_string, use_i18n};
+use crate::language::said;
 use crate::time::When;
 use leptos::prelude::*;
 use tessera_process::dto::AuditFilter;
@@ -52,7 +53,7 @@ pub fn AuditPage() -> impl IntoView {
             <form class="filters" on:submit=apply data-testid="audit-filter">
                 <label>{t!(i18n, audit.object_filter)} <select name="object_kind" on:change=move |ev| kind.set(event_target_value(&ev))>
                     <option value="">{t!(i18n, audit.any)}</option>
-                    {ObjectKind::ALL.iter().map(|k| view! { <option value=k.as_str()>{k.label()}</option> }).collect_view()}
+                    {ObjectKind::ALL.iter().map(|k| view! { <option value=k.as_str()>{said(k.words())}</option> }).collect_view()}
                 </select></label>
                 {text(t!(i18n, audit.id), "object_id", object_id, move || t_string!(i18n, audit.hint_id))}
                 {text(t!(i18n, audit.who), "actor", actor, move || t_string!(i18n, audit.hint_actor))}

@@ -11,6 +11,7 @@ use crate::api::{
 use crate::components::id_param;
 use crate::components::{Confirm, ErrorBox, Loading, StateBadge, Stepper};
 use crate::i18n::{t, t_string, td_string, use_i18n, Locale};
+use crate::language::said;
 use crate::pages::issue_card::{watch_readers, Readers};
 use crate::pages::lists::ObjectTable;
 use crate::time::When;
@@ -205,7 +206,7 @@ pub fn BatchOrdersPage() -> impl IntoView {
                         offset.set(0);
                     }>
                         <option value="">{t!(i18n, batch_orders.any)}</option>
-                        {BatchOrderState::ALL.iter().map(|s| view! { <option value=s.as_str()>{s.label()}</option> }).collect_view()}
+                        {BatchOrderState::ALL.iter().map(|s| view! { <option value=s.as_str()>{said(s.words())}</option> }).collect_view()}
                     </select>
                 </label>
             </form>
@@ -404,7 +405,7 @@ pub fn BatchOrderPage() -> impl IntoView {
             <h1>{t!(i18n, batch_orders.batch_order_title, id = batch)}</h1>
             <p class="muted">{move || wording(i18n, kind).0}</p>
             <dl class="data" data-testid="batch-data" data-state=state.as_str()>
-                <dt>{t!(i18n, batch_orders.state)}</dt><dd><StateBadge name=state.as_str() label=state.label()/></dd>
+                <dt>{t!(i18n, batch_orders.state)}</dt><dd><StateBadge name=state.as_str() label=state.words()/></dd>
                 <dt>{t!(i18n, batch_orders.ordered_by)}</dt><dd>{v.created_by.clone()}" "<When at=v.created_at.clone()/></dd>
                 <dt>{t!(i18n, batch_orders.encoding)}</dt><dd>{move || if encode { t_string!(i18n, batch_orders.encoding_on) } else { t_string!(i18n, batch_orders.encoding_off) }}</dd>
             </dl>
@@ -451,7 +452,7 @@ pub fn BatchOrderPage() -> impl IntoView {
             </p>
             {move || outcome.get().map(|m| view! { <p class="outcome" role="status" data-testid="batch-outcome">{outcome_text(i18n, m)}</p> })}
             {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="batch-error">{e}</p> })}
-            {v.job.clone().map(|j| view! { <p class="muted" data-testid="batch-job">{t!(i18n, batch_orders.encoding_job, job = j.job_id.clone(), kind = kind.label().to_lowercase(), card = j.card_id)}</p> })}
+            {v.job.clone().map(|j| view! { <p class="muted" data-testid="batch-job">{t!(i18n, batch_orders.encoding_job, job = j.job_id.clone(), kind = { let k = said(kind.words()); move || k().to_lowercase() }, card = j.card_id)}</p> })}
             {move || (!pins.with(|p| p.is_empty())).then(|| view! {
                 <div class="notice pins-warning" role="note" data-testid="pins-warning">
                     <p><strong>{t!(i18n, batch_orders.pins_shown_now)}</strong>{t!(i18n, batch_orders.pins_print_first)}</p>
@@ -485,7 +486,7 @@ pub fn BatchOrderPage() -> impl IntoView {
                                 })}
                                 <td><A href=card_href(kind, id)>{id}</A></td>
                                 <td>{c.holder.clone().unwrap_or_default()}</td>
-                                <td><StateBadge name=c.state.as_str() label=c.state.label()/></td>
+                                <td><StateBadge name=c.state.as_str() label=c.state.words()/></td>
                                 <td>{c.chip_serial.clone().unwrap_or_default()}</td>
                                 <td>{result_text(i18n, c)}</td>
                                 <td data-testid="pin">{move || pins.with(|p| p.get(&id).cloned()).unwrap_or_default()}</td>
@@ -522,7 +523,7 @@ fn PinLetters(
     pins: RwSignal<std::collections::BTreeMap<i64, String>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let noun = kind.noun();
+    let noun = said(kind.noun_words());
     view! {
         <div class="pin-letters" data-testid="pin-letters">
             {move || cards.iter().filter_map(|(id, holder)| {
@@ -531,7 +532,7 @@ fn PinLetters(
                     <article class="pin-letter" data-testid="pin-letter" data-id=*id>
                         <h2>{t!(i18n, batch_orders.your_pin)}</h2>
                         <dl class="data">
-                            <dt>{format!("{} ", noun[..1].to_uppercase() + &noun[1..])}</dt><dd>{*id}</dd>
+                            <dt>{move || { let mut c = noun().chars(); format!("{} ", c.next().map(|f| f.to_uppercase().chain(c).collect::<String>()).unwrap_or_default()) }}</dt><dd>{*id}</dd>
                             <dt>{t!(i18n, batch_orders.holder)}</dt><dd>{holder.clone().unwrap_or_else(|| t_string!(i18n, batch_orders.not_assigned).into())}</dd>
                             <dt>{t!(i18n, batch_orders.batch_order)}</dt><dd>{batch}</dd>
                             <dt>{t!(i18n, batch_orders.pin)}</dt><dd class="pin">{pin}</dd>

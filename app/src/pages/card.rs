@@ -16,7 +16,7 @@ pub fn CardPage() -> impl IntoView {
             <section>
                 <h1>{t!(i18n, card.title, id = p.card.id)}</h1>
                 <dl class="data" data-testid="card-data">
-                    <dt>{t!(i18n, card.state)}</dt><dd><StateBadge name=p.card.state.as_str() label=p.card.state.label()/></dd>
+                    <dt>{t!(i18n, card.state)}</dt><dd><StateBadge name=p.card.state.as_str() label=p.card.state.words()/></dd>
                     <dt>{t!(i18n, card.card_profile)}</dt><dd>{p.card.card_profile.clone()}</dd>
                     <dt>{t!(i18n, card.user)}</dt><dd><A href=format!("/users/{}", p.user.id)>{p.user.common_name.clone()}</A> " (" {p.user.upn.clone()} ")"</dd>
                     <dt>{t!(i18n, card.requested_by)}</dt><dd>{p.card.requested_by.clone()}</dd>

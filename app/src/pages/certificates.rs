@@ -4,6 +4,7 @@
 use crate::api::RecoverKey;
 use crate::components::{signed_in, ErrorBox, StateBadge};
 use crate::i18n::{t, use_i18n};
+use crate::language::said;
 use crate::time::When;
 use leptos::prelude::*;
 use tessera_process::dto::CertificateRow;
@@ -33,16 +34,22 @@ pub fn CertificatesPanel(certificates: Vec<CertificateRow>) -> impl IntoView {
 #[component]
 fn CertificateLine(c: CertificateRow) -> impl IntoView {
     let i18n = use_i18n();
+    let language = crate::language::current();
     let session = signed_in();
     let may_recover = move || c.escrowed && session().is_some_and(|s| s.has(Role::KeyRecovery));
     let open = RwSignal::new(false);
-    let credential = format!("{} {}", c.owner_kind.label(), c.owner_id);
+    let owner = (said(c.owner_kind.words()), c.owner_id);
+    let credential = move || format!("{} {}", owner.0(), owner.1);
     let state = c.state;
-    let reason = c
-        .revocation_reason
-        .clone()
-        .map(|r| format!(" ({r})"))
-        .unwrap_or_default();
+    // The server names the reason in English (`RevocationReason::label`); shown in the page's
+    // language.
+    let reason = c.revocation_reason.clone().map(|r| {
+        let words = tessera_process::RevocationReason::ALL
+            .iter()
+            .find(|x| x.label() == r)
+            .map(|x| x.words());
+        move || format!(" ({})", words.map_or(r.as_str(), |w| w.of(language())))
+    });
     let id = c.id;
     let pem = format!("/pki/certificates/{id}/pem");
     view! {
@@ -50,7 +57,7 @@ fn CertificateLine(c: CertificateRow) -> impl IntoView {
             <td><code class="serial">{c.serial.clone()}</code></td>
             <td>{c.profile.clone()}{c.escrowed.then(|| t!(i18n, certificates.key_escrowed))}</td>
             <td>{credential}</td>
-            <td><StateBadge name=state.as_str() label=state.label()/>{reason}</td>
+            <td><StateBadge name=state.as_str() label=state.words()/>{reason}</td>
             <td><When at=c.not_before.clone()/></td>
             <td><When at=c.not_after.clone() relative=true/></td>
             <td>{c.key_algorithm.clone()}</td>

@@ -4,10 +4,12 @@
 use crate::api::{fetch_commands_page, SaveCommands};
 use crate::components::{loaded, Confirm, ErrorBox};
 use crate::i18n::{t, t_string, use_i18n};
+use crate::language::said;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 use tessera_process::dto::{CommandEntry, StateCommands};
+use tessera_process::Language;
 use tessera_process::{ObjectKind, ProcessId};
 
 /// The kinds whose objects have "What do you want to do?" lists.
@@ -18,10 +20,10 @@ const KINDS: &[ObjectKind] = &[
     ObjectKind::MobileId,
 ];
 
-fn roles(e: &CommandEntry) -> String {
+fn roles(e: &CommandEntry, language: Language) -> String {
     e.roles
         .iter()
-        .map(|r| r.label())
+        .map(|r| r.words().of(language))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -47,7 +49,7 @@ pub fn CommandsPage() -> impl IntoView {
         <section>
             <h1>{t!(i18n, commands.title)}</h1>
             <nav class="tabs">
-                {KINDS.iter().map(|k| view! { <A href=format!("/admin/commands/{}", k.as_str())>{k.label()}</A> }).collect_view()}
+                {KINDS.iter().map(|k| view! { <A href=format!("/admin/commands/{}", k.as_str())>{said(k.words())}</A> }).collect_view()}
             </nav>
             {move || save.value().get().map(|r| match r {
                 Ok(n) => view! { <p class="notice" role="status" data-testid="saved">{if n == 1 {
@@ -71,7 +73,7 @@ pub fn CommandsPage() -> impl IntoView {
                             view! {
                                 <button type="button" class="tab" data-state=name.clone()
                                     class:active=move || tab.get() == n
-                                    on:click=move |_| tab.set(name.clone())>{s.label.clone()}</button>
+                                    on:click=move |_| tab.set(name.clone())>{said(s.state.words())}</button>
                             }
                         }).collect_view()}
                     </nav>
@@ -95,6 +97,7 @@ pub fn CommandsPage() -> impl IntoView {
 #[component]
 fn StateTab(kind: ObjectKind, s: StateCommands, save: ServerAction<SaveCommands>) -> impl IntoView {
     let i18n = use_i18n();
+    let language = crate::language::current();
     let state = s.state;
     let every: Vec<CommandEntry> = s
         .enabled
@@ -117,7 +120,7 @@ fn StateTab(kind: ObjectKind, s: StateCommands, save: ServerAction<SaveCommands>
     let saved_here = StoredValue::new(saved.clone());
     view! {
         <div class="state-tab" data-testid="state-tab" data-state=s.state.as_str()>
-            <h2>{format!("{} / {}", kind.label(), s.label)}</h2>
+            <h2>{said(kind.words())} " / " {said(s.state.words())}</h2>
             <table class="list" data-testid="enabled">
                 <thead><tr><th>{t!(i18n, commands.process)}</th><th>{t!(i18n, commands.symbolic_name)}</th><th>{t!(i18n, commands.mapping)}</th><th>{t!(i18n, commands.started_by)}</th><th></th></tr></thead>
                 <tbody>
@@ -127,16 +130,16 @@ fn StateTab(kind: ObjectKind, s: StateCommands, save: ServerAction<SaveCommands>
                             let mapping = e.mapping.clone().unwrap_or_default();
                             view! {
                                 <tr data-process=e.process.as_str()>
-                                    <td>{e.name.clone()}{(!e.implemented).then(|| view! { " " {t!(i18n, commands.not_implemented)} })}</td>
+                                    <td>{said(e.process.def().name)}{(!e.implemented).then(|| view! { " " {t!(i18n, commands.not_implemented)} })}</td>
                                     <td><code>{e.process.as_str()}</code></td>
                                     <td>{if is_new {
                                         view! { <label>{t!(i18n, commands.mapping)} " " <select name="mapping"><option value=mapping.clone() selected=true>{mapping.clone()}</option></select></label> }.into_any()
                                     } else {
                                         view! { {mapping} }.into_any()
                                     }}</td>
-                                    <td>{roles(&e)}</td>
+                                    <td>{roles(&e, language())}</td>
                                     <td><Confirm label=t_string!(i18n, commands.remove) test_id="remove"
-                                        question=(!is_new).then(|| t_string!(i18n, commands.remove_question, process = e.name.clone(), kind = kind.label().to_lowercase()))
+                                        question=(!is_new).then(|| t_string!(i18n, commands.remove_question, process = e.process.def().name.of(language()), kind = kind.words().of(language()).to_lowercase()))
                                         yes=t_string!(i18n, commands.yes_remove)
                                         on_run=Callback::new(move |_| rows.update(|r| { r.remove(i); }))/></td>
                                 </tr>
@@ -152,7 +155,7 @@ fn StateTab(kind: ObjectKind, s: StateCommands, save: ServerAction<SaveCommands>
                                         <option value="">{t!(i18n, commands.choose)}</option>
                                         {choices.with_value(|all| all.iter()
                                             .filter(|e| !rows.with_untracked(|r| r.contains(&Some(e.process))))
-                                            .map(|e| view! { <option value=e.process.as_str()>{format!("{} ({})", e.name, e.process.as_str())}</option> })
+                                            .map(|e| view! { <option value=e.process.as_str()>{format!("{} ({})", e.process.def().name.of(language()), e.process.as_str())}</option> })
                                             .collect_view())}
                                     </select></label>
                                 </td>

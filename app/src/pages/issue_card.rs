@@ -5,6 +5,7 @@
 use crate::api::encoding_job;
 use crate::api::{error_text, issue_card, issue_panel, reconcile_job};
 use crate::i18n::{t, t_string, td_string, use_i18n, Locale};
+use crate::language::said;
 use crate::time::When;
 use leptos::prelude::*;
 use tessera_process::bridge::{
@@ -182,7 +183,7 @@ fn Steps(view: JobView) -> impl IntoView {
                 };
                 view! {
                     <li class=class data-step=s.step.as_str() data-status=class>
-                        <span class="mark">{mark}</span> " " {s.step.label()}
+                        <span class="mark">{mark}</span> " " {said(s.step.words())}
                         {s.detail.map(|d| view! { <span class="muted">" — " {d}</span> })}
                     </li>
                 }
@@ -246,7 +247,7 @@ fn jobs_table(
                             <td><When at=j.started_at.clone()/></td>
                             <td>{j.started_by.clone()}</td>
                             <td>{j.reader.clone()}</td>
-                            <td>{j.state.label()}</td>
+                            <td>{said(j.state.words())}</td>
                             <td>
                                 {j.error.clone()}
                                 {doubt.then(|| view! {
@@ -314,12 +315,12 @@ pub fn IssueCardPanel(
             {move || panel.get().and_then(|r| r.ok()).filter(|p| p.can_issue || !p.jobs.is_empty() || job_view.get().is_some()).map(|p| {
                 let version = p.version;
                 let can_issue = p.can_issue;
-                let title = p.title.clone();
+                let title = said(p.process.def().name);
                 view! {
                     <section class="issue-card" data-testid="issue-card" id=crate::components::ENCODE_PANEL tabindex="-1"
-                        aria-label=title.clone()>
+                        aria-label=title>
                         // Without the process to start, the panel is there for the card's jobs.
-                        <h2>{if can_issue { title.clone().into_any() } else { t!(i18n, issue_card.encoding).into_any() }}</h2>
+                        <h2>{if can_issue { title.into_any() } else { t!(i18n, issue_card.encoding).into_any() }}</h2>
                         {can_issue.then(|| view! {
                             <dl class="data">
                                 <dt>{t!(i18n, issue_card.certificates)}</dt><dd>{p.certificates.join("; ")}</dd>

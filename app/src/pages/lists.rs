@@ -84,7 +84,7 @@ pub fn ObjectTable(
     let (from, shown) = (offset + 1, offset + count);
     let heading = move |by: SortBy| {
         if !by.applies_to(kind) {
-            return view! { <th>{by.label()}</th> }.into_any();
+            return view! { <th>{said(by.words())}</th> }.into_any();
         }
         let aria_sort = match (sort.by == by, sort.descending) {
             (false, _) => "none",
@@ -94,7 +94,7 @@ pub fn ObjectTable(
         view! {
             <th aria-sort=aria_sort>
                 <button type="button" class="sort" data-sort=format!("{by:?}").to_lowercase()
-                    on:click=move |_| order.run(sort.toggled(by))>{by.label()}</button>
+                    on:click=move |_| order.run(sort.toggled(by))>{said(by.words())}</button>
             </th>
         }
         .into_any()
@@ -112,7 +112,7 @@ pub fn ObjectTable(
                     <tr data-testid="list-row" data-kind=r.kind.as_str() data-id=r.id>
                         <td><A href=object_href(r.opens.0, r.opens.1)>{r.label}</A></td>
                         <td>{r.holder.unwrap_or_default()}</td>
-                        <td><StateBadge name=r.state.as_str() label=r.state.label()/></td>
+                        <td><StateBadge name=r.state.as_str() label=r.state.words()/></td>
                         <td>{r.detail}</td>
                         <td><When at=r.changed_at/></td>
                     </tr>

@@ -12,6 +12,7 @@ use crate::components::{
     loaded, submission_key, CommandPanel, ErrorBox, Loading, StateBadge, Stepper,
 };
 use crate::i18n::{t, t_string, td_string, tu_string, use_i18n, Locale};
+use crate::language::said;
 use crate::pages::process::{process_step, process_steps};
 use crate::time::When;
 use leptos::prelude::*;
@@ -32,7 +33,7 @@ fn activation_text(locale: Locale, m: &MobileIdRow) -> String {
     match (m.activation, &m.activation_expires_at) {
         (ActivationState::Open, Some(t)) => td_string!(locale, mobile_ids.open_until, at = t),
         (ActivationState::Expired, Some(t)) => td_string!(locale, mobile_ids.expired_at, at = t),
-        (s, _) => s.label().to_string(),
+        (s, _) => s.words().of(crate::language::of_locale(locale)).to_string(),
     }
 }
 
@@ -96,7 +97,7 @@ pub fn MobileIdList(
                             } else {
                                 view! { <A href=format!("/mobile-ids/{}", m.id)>{t!(i18n, mobile_ids.mobile_id_n, id = m.id)}</A> }.into_any()
                             }}</td>
-                            <td><StateBadge name=m.state.as_str() label=m.state.label()/></td>
+                            <td><StateBadge name=m.state.as_str() label=m.state.words()/></td>
                             <td>{move || t_string!(i18n, mobile_ids.certificates_enrolled,
                                 certificates = certificates.clone(),
                                 enrolled = enrolled_text(i18n.get_locale(), &enrolled))}</td>
@@ -177,7 +178,7 @@ pub fn SupplyMobileIdPage() -> impl IntoView {
                 Some(Ok(out)) => view! {
                     <h1>{t!(i18n, mobile_ids.done)}</h1>
                     <div class="outcome" role="status" data-testid="outcome">
-                        <p>{t!(i18n, mobile_ids.outcome_before, id = out.mobile_id)}<StateBadge name=out.state.as_str() label=out.state.label()/>
+                        <p>{t!(i18n, mobile_ids.outcome_before, id = out.mobile_id)}<StateBadge name=out.state.as_str() label=out.state.words()/>
                             {t!(i18n, mobile_ids.outcome_after)}</p>
                         {match (&out.sent_to, &out.qr) {
                             (Some(to), _) => view! { <p data-testid="delivery">{t!(i18n, mobile_ids.qr_sent_to, to = to.clone())}</p> }.into_any(),
@@ -198,7 +199,7 @@ pub fn SupplyMobileIdPage() -> impl IntoView {
                             Ok(p) => {
                                 let (user_id, version, name) = (p.user.id, p.user.version, p.process);
                                 view! {
-                                    <h1>{p.name.clone()}</h1>
+                                    <h1>{said(p.process.def().name)}</h1>
                                     <div class="columns">
                                         <div>
                                             <h2>{t!(i18n, mobile_ids.user_data)}</h2>
@@ -212,11 +213,11 @@ pub fn SupplyMobileIdPage() -> impl IntoView {
                                                     Some(e) => t!(i18n, mobile_ids.sent_by_email_to, to = e).into_any(),
                                                     None => t!(i18n, mobile_ids.shown_in_self_service).into_any(),
                                                 }}</dd>
-                                                <dt>{t!(i18n, mobile_ids.state_after_next)}</dt><dd><StateBadge name=p.end_state.as_str() label=p.end_state.label()/></dd>
+                                                <dt>{t!(i18n, mobile_ids.state_after_next)}</dt><dd><StateBadge name=p.end_state.as_str() label=p.end_state.words()/></dd>
                                             </dl>
                                             <h2>{t!(i18n, mobile_ids.options)}</h2>
                                             <dl class="data" data-testid="options">
-                                                {p.options.iter().map(|o| view! { <dt>{o.label.clone()}</dt><dd data-option=o.key.clone()>{o.value.clone()}</dd> }).collect_view()}
+                                                {p.options.iter().map(|o| view! { <dt>{crate::language::said_option(&o.key, false, o.label.clone())}</dt><dd data-option=o.key.clone()>{o.value.clone()}</dd> }).collect_view()}
                                             </dl>
                                         </div>
                                     </div>
@@ -256,7 +257,7 @@ pub fn MobileIdPage() -> impl IntoView {
                 <div class="columns">
                     <div>
                         <dl class="data" data-testid="mobile-id">
-                            <dt>{t!(i18n, mobile_ids.state)}</dt><dd><StateBadge name=m.state.as_str() label=m.state.label()/></dd>
+                            <dt>{t!(i18n, mobile_ids.state)}</dt><dd><StateBadge name=m.state.as_str() label=m.state.words()/></dd>
                             <dt>{t!(i18n, mobile_ids.user)}</dt><dd><A href=format!("/users/{}", p.user.id)>{format!("{} ({})", p.user.common_name, p.user.upn)}</A></dd>
                             <dt>{t!(i18n, mobile_ids.certificates)}</dt><dd>{m.certificates.join(", ")}</dd>
                             <dt>{t!(i18n, mobile_ids.enrolled)}</dt><dd data-testid="enrolled">{move || enrolled_text(i18n.get_locale(), &enrolled)}</dd>

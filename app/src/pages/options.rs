@@ -1,6 +1,7 @@
 use crate::api::{fetch_options_page, RestoreOptions, SaveOptions};
 use crate::components::{ErrorBox, Loading};
 use crate::i18n::{t, t_string, use_i18n};
+use crate::language::said;
 use crate::time::When;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -57,9 +58,9 @@ fn OptionControl(field: OptionField, value: RwSignal<String>) -> impl IntoView {
     };
     view! {
         <div class="field" data-option=field.key.clone()>
-            <label for=field.key.clone()><strong>{field.label.clone()}</strong> " " <code>{field.key.clone()}</code></label>
+            <label for=field.key.clone()><strong>{crate::language::said_option(&field.key, false, field.label.clone())}</strong> " " <code>{field.key.clone()}</code></label>
             {control}
-            <small class="muted">{field.help.clone()} " " {t!(i18n, options.default_is, value = field.default.clone())}</small>
+            <small class="muted">{crate::language::said_option(&field.key, true, field.help.clone())} " " {t!(i18n, options.default_is, value = field.default.clone())}</small>
         </div>
     }
 }
@@ -95,7 +96,7 @@ pub fn OptionsPage() -> impl IntoView {
             <h1>{t!(i18n, options.title)}</h1>
             <nav class="tabs">
                 {OptionsPackage::ALL.iter().map(|p| view! {
-                    <A href=format!("/admin/options/{}", p.as_str())>{p.label()}</A>
+                    <A href=format!("/admin/options/{}", p.as_str())>{said(p.words())}</A>
                 }).collect_view()}
             </nav>
             {move || save.value().get().map(|r| match r {
@@ -133,7 +134,7 @@ pub fn OptionsPage() -> impl IntoView {
                                 .collect();
                             // The same schema check the server makes, before anything is sent.
                             if let Some(pkg) = OptionsPackage::parse(&package_name) {
-                                if let Err(errors) = pkg.apply_form(&pkg.defaults(), &changes) {
+                                if let Err(errors) = pkg.apply_form_in(&pkg.defaults(), &changes, crate::language::of_locale(i18n.get_locale_untracked())) {
                                     local_errors.set(errors.iter().map(|e| e.to_string()).collect());
                                     return;
                                 }
@@ -142,7 +143,10 @@ pub fn OptionsPage() -> impl IntoView {
                             save.dispatch(SaveOptions { package_name: package_name.clone(), version, changes });
                         };
                         view! {
-                            <h2><code>{p.package.clone()}</code> " — " {p.label.clone()}</h2>
+                            <h2><code>{p.package.clone()}</code> " — " {match tessera_process::OptionsPackage::parse(&p.package) {
+                                Some(package) => said(package.words()).into_any(),
+                                None => p.label.clone().into_any(),
+                            }}</h2>
                             <p class="muted" data-testid="options-version">{t!(i18n, options.version_changed_by, version = p.version, by = p.changed_by.clone())} " " <When at=p.changed_at.clone()/></p>
                             <form on:submit=submit class="options">
                                 {values.into_iter().map(|(field, value)| view! { <OptionControl field value/> }).collect_view()}

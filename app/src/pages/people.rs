@@ -8,9 +8,10 @@ use crate::components::{
     loaded, refusal_of, signed_in, submission_key, ErrorBox, FormRefusal, StateBadge,
 };
 use crate::i18n::{t, t_string, use_i18n};
+use crate::language::said;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use tessera_process::dto::{ImportAction, PendingChange, UserDetail, UserEditOutcome};
+use tessera_process::dto::{PendingChange, UserDetail, UserEditOutcome};
 use tessera_process::person::{PersonInput, CSV_COLUMNS};
 use tessera_process::{AppError, Role, UserState};
 
@@ -208,7 +209,7 @@ pub fn UserDecision(user: UserDetail) -> impl IntoView {
             <div class="decision" data-testid="user-decision">
                 <h2>{t!(i18n, people.user_waits)}</h2>
                 {move || decide.value().get().map(|r| match r {
-                    Ok(u) => view! { <p class="notice" role="status">{t!(i18n, people.now_state, name = u.common_name.clone(), state = u.state.label().to_lowercase())}</p> }.into_any(),
+                    Ok(u) => view! { <p class="notice" role="status">{t!(i18n, people.now_state, name = u.common_name.clone(), state = { let s = said(u.state.words()); move || s().to_lowercase() })}</p> }.into_any(),
                     Err(e) => view! { <ErrorBox error=e/> }.into_any(),
                 })}
                 <label>{t!(i18n, people.reason_for_rejection)} <input type="text" name="reason" prop:value=move || reason.get() on:input=move |ev| reason.set(event_target_value(&ev))/></label>
@@ -251,26 +252,6 @@ pub fn PendingChangePanel(change: PendingChange) -> impl IntoView {
     }
 }
 
-/// The name of an import action in data attributes and classes (not translated).
-fn action_name(a: ImportAction) -> &'static str {
-    match a {
-        ImportAction::Create => "create",
-        ImportAction::Update => "update",
-        ImportAction::Unchanged => "unchanged",
-        ImportAction::Error => "error",
-    }
-}
-
-/// The import action as shown, in the page's language.
-fn action_label(i18n: I18n, a: ImportAction) -> &'static str {
-    match a {
-        ImportAction::Create => t_string!(i18n, people.action_create),
-        ImportAction::Update => t_string!(i18n, people.action_update),
-        ImportAction::Unchanged => t_string!(i18n, people.action_unchanged),
-        ImportAction::Error => t_string!(i18n, people.action_error),
-    }
-}
-
 /// Import users from CSV: paste, Check (nothing is written), then Import.
 #[component]
 pub fn ImportPage() -> impl IntoView {
@@ -294,7 +275,7 @@ pub fn ImportPage() -> impl IntoView {
             </p>
             {move || check.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorBox error=e/> })}
             {move || import.value().get().map(|r| match r {
-                Ok(o) => view! { <p class="notice" role="status" data-testid="import-outcome">{t!(i18n, people.imported, created = o.created, state = o.new_state.label().to_lowercase(), updated = o.updated, unchanged = o.unchanged)}</p> }.into_any(),
+                Ok(o) => view! { <p class="notice" role="status" data-testid="import-outcome">{t!(i18n, people.imported, created = o.created, state = { let s = said(o.new_state.words()); move || s().to_lowercase() }, updated = o.updated, unchanged = o.unchanged)}</p> }.into_any(),
                 Err(e) => view! { <ErrorBox error=e/> }.into_any(),
             })}
             {move || checked.get().map(|p| view! {
@@ -307,11 +288,11 @@ pub fn ImportPage() -> impl IntoView {
                     <thead><tr><th>{t!(i18n, people.col_line)}</th><th>{t!(i18n, people.employee_id)}</th><th>{t!(i18n, people.col_name)}</th><th>{t!(i18n, people.col_action)}</th><th>{t!(i18n, people.col_details)}</th></tr></thead>
                     <tbody>
                         {p.lines.into_iter().map(|l| view! {
-                            <tr data-line=l.line data-action=action_name(l.action)>
+                            <tr data-line=l.line data-action=l.action.as_str()>
                                 <td>{l.line}</td>
                                 <td>{l.employee_id}</td>
                                 <td>{l.common_name}</td>
-                                <td><StateBadge name=action_name(l.action) label=action_label(i18n, l.action)/></td>
+                                <td><StateBadge name=l.action.as_str() label=l.action.words()/></td>
                                 <td>{l.messages.join("; ")}</td>
                             </tr>
                         }).collect_view()}

@@ -108,9 +108,9 @@ fn Cascade(lines: Vec<CascadeLine>) -> impl IntoView {
             <tbody>
                 {lines.into_iter().map(|l| view! {
                     <tr>
-                        <td>{format!("{} {}", l.kind.label(), l.id)}</td>
-                        <td><StateBadge name=l.from.as_str() label=l.from.label()/></td>
-                        <td><StateBadge name=l.to.as_str() label=l.to.label()/></td>
+                        <td>{said(l.kind.words())} " " {l.id}</td>
+                        <td><StateBadge name=l.from.as_str() label=l.from.words()/></td>
+                        <td><StateBadge name=l.to.as_str() label=l.to.words()/></td>
                         <td title=l.process.as_str()>{said(l.process.def().name)}</td>
                     </tr>
                 }).collect_view()}
@@ -129,7 +129,7 @@ fn SubjectData(subject: ProcessSubject) -> impl IntoView {
         ProcessSubject::Card { card, user } => view! {
             <dl class="data" data-testid="card-data">
                 <dt>{t!(i18n, process.card)}</dt><dd>{format!("{} ({})", card.id, card.card_profile)}</dd>
-                <dt>{t!(i18n, process.state)}</dt><dd><StateBadge name=card.state.as_str() label=card.state.label()/></dd>
+                <dt>{t!(i18n, process.state)}</dt><dd><StateBadge name=card.state.as_str() label=card.state.words()/></dd>
                 <dt>{t!(i18n, process.user)}</dt><dd data-field="common_name">{user.common_name}</dd>
                 <dt>{t!(i18n, process.upn)}</dt><dd data-field="upn">{user.upn}</dd>
             </dl>
@@ -137,7 +137,7 @@ fn SubjectData(subject: ProcessSubject) -> impl IntoView {
         ProcessSubject::TempCard(card) => view! {
             <dl class="data">
                 <dt>{t!(i18n, process.temp_card)}</dt><dd>{card.id}</dd>
-                <dt>{t!(i18n, process.state)}</dt><dd><StateBadge name=card.state.as_str() label=card.state.label()/></dd>
+                <dt>{t!(i18n, process.state)}</dt><dd><StateBadge name=card.state.as_str() label=card.state.words()/></dd>
                 <dt>{t!(i18n, process.holder)}</dt><dd>{holder(&card)}</dd>
             </dl>
         }.into_any(),
@@ -145,7 +145,7 @@ fn SubjectData(subject: ProcessSubject) -> impl IntoView {
             <dl class="data">
                 <dt>{t!(i18n, process.mobile_id)}</dt><dd>{mobile_id.id}</dd>
                 <dt>{t!(i18n, process.user)}</dt><dd>{format!("{} ({})", user.common_name, user.upn)}</dd>
-                <dt>{t!(i18n, process.state)}</dt><dd><StateBadge name=mobile_id.state.as_str() label=mobile_id.state.label()/></dd>
+                <dt>{t!(i18n, process.state)}</dt><dd><StateBadge name=mobile_id.state.as_str() label=mobile_id.state.words()/></dd>
             </dl>
         }.into_any(),
     }
@@ -155,12 +155,12 @@ fn SubjectData(subject: ProcessSubject) -> impl IntoView {
 #[component]
 fn WhatHappens(p: ProcessPreview) -> impl IntoView {
     let i18n = use_i18n();
-    let noun = p.subject.kind().noun();
+    let noun = said(p.subject.kind().noun_words());
     let user_process = p.subject.kind() == ObjectKind::User;
     let certificates = p.certificates;
     view! {
         <h2>{t!(i18n, process.what_happens)}</h2>
-        <p>{t!(i18n, process.becomes_before, noun = noun)}<StateBadge name=p.end_state.as_str() label=p.end_state.label()/>{t!(i18n, process.becomes_after)}</p>
+        <p>{t!(i18n, process.becomes_before, noun = noun)}<StateBadge name=p.end_state.as_str() label=p.end_state.words()/>{t!(i18n, process.becomes_after)}</p>
         {user_process.then(|| view! { <Cascade lines=p.cascade.clone()/> })}
         {p.validity_days.map(|d| view! { <p data-testid="validity">{t!(i18n, process.valid_for, days = d)}</p> })}
         <p data-testid="certificates-affected">{move || t_string!(i18n, process.change_state,
@@ -210,7 +210,8 @@ pub fn ProcessPage(kind: ObjectKind) -> impl IntoView {
     let once = submission_key();
     let reason = RwSignal::new(String::new());
     let user = RwSignal::new(String::new());
-    let noun = kind.noun();
+    let noun = said(kind.noun_words());
+    let language = crate::language::current();
     let step = process_step(
         move || matches!(run.value().get(), Some(Ok(_))),
         run.pending(),
@@ -222,7 +223,7 @@ pub fn ProcessPage(kind: ObjectKind) -> impl IntoView {
                 Some(Ok(out)) => view! {
                     <h1>{t!(i18n, process.done)}</h1>
                     <div class="outcome" role="status" data-testid="outcome">
-                        <p>{t!(i18n, process.is_now_before, noun = noun)}<StateBadge name=out.state.as_str() label=out.state.label()/>{t!(i18n, process.is_now_after)}</p>
+                        <p>{t!(i18n, process.is_now_before, noun = noun)}<StateBadge name=out.state.as_str() label=out.state.words()/>{t!(i18n, process.is_now_after)}</p>
                         {out.assigned_until.clone().map(|u| view! { <p>{t!(i18n, process.assigned_until_before)}<When at=u relative=true/>{t!(i18n, process.assigned_until_after)}</p> })}
                         {if kind == ObjectKind::User {
                             let (credentials, certificates) = (out.cascade.len(), out.certificates_changed);
@@ -236,7 +237,7 @@ pub fn ProcessPage(kind: ObjectKind) -> impl IntoView {
                             let certificates = out.certificates_changed;
                             view! { <p>{move || t_string!(i18n, process.changed_with,
                                 certificates = certificates_count(i18n.get_locale(), certificates),
-                                noun = noun)}</p> }.into_any()
+                                noun = noun())}</p> }.into_any()
                         }}
                         <p class="actions"><A href=object_href(out.kind, out.id)>{t!(i18n, process.back_to, noun = noun)}</A></p>
                     </div>
@@ -252,10 +253,10 @@ pub fn ProcessPage(kind: ObjectKind) -> impl IntoView {
                                 let (object_id, version, process) = (p.subject.id(), p.subject.version(), p.process);
                                 let needs_reason = p.needs_reason;
                                 // A step to a final state (Lock, Abort, Revoke) asks first.
-                                let (name, end_state) = (p.name.clone(), p.end_state);
+                                let (name, end_state) = (p.process.def().name, p.end_state);
                                 let final_step = end_state.is_final();
                                 view! {
-                                    <h1>{p.name.clone()}</h1>
+                                    <h1>{said(name)}</h1>
                                     <div class="columns">
                                         <div><SubjectData subject=p.subject.clone()/></div>
                                         <div><WhatHappens p=p.clone()/></div>
@@ -287,8 +288,8 @@ pub fn ProcessPage(kind: ObjectKind) -> impl IntoView {
                                     <p class="actions">
                                         <Confirm label=t_string!(i18n, common.next) test_id="next" primary=true disabled=run.pending()
                                             question=final_step.then(|| t_string!(i18n, process.final_question,
-                                                name = name.clone(), noun = noun, state = end_state.label()))
-                                            yes=t_string!(i18n, process.yes, action = name.to_lowercase())
+                                                name = name.of(language()), noun = noun(), state = end_state.words().of(language())))
+                                            yes=t_string!(i18n, process.yes, action = name.of(language()).to_lowercase())
                                             on_run=Callback::new(move |_| { run.dispatch(RunProcess {
                                                 process,
                                                 kind,

@@ -4,6 +4,7 @@
 use crate::api::{certificate_profiles, SaveCertificateProfile};
 use crate::components::{loaded, ErrorBox};
 use crate::i18n::{t, use_i18n};
+use crate::language::said;
 use leptos::prelude::*;
 use tessera_process::dto::ProfileRow;
 use tessera_process::profile::{ExtendedKeyUsage, KeyAlgorithm, KeyUsageBit};
@@ -90,7 +91,7 @@ fn ProfileForm(row: ProfileRow) -> impl IntoView {
     };
     view! {
         <form class="options profile" on:submit=submit data-profile=row.profile.name.clone()>
-            <h2>{row.profile.name.clone()} " — " {purpose.label()}</h2>
+            <h2>{row.profile.name.clone()} " — " {said(purpose.words())}</h2>
             <p class="muted">{t!(i18n, profiles.version, version = move || version.get())}</p>
             <div class="field"><label>{t!(i18n, profiles.validity_days)} " " <input type="text" inputmode="numeric" name="validity_days" prop:value=move || validity.get() on:input=move |ev| validity.set(event_target_value(&ev))/></label></div>
             <div class="field"><strong>{t!(i18n, profiles.key_usage)}</strong>
@@ -98,7 +99,7 @@ fn ProfileForm(row: ProfileRow) -> impl IntoView {
                     <label class="inline">
                         <input type="checkbox" prop:checked=move || key_usage.get().contains(&bit)
                             on:change=move |ev| toggle(key_usage, bit, event_target_checked(&ev))/>
-                        {bit.label()}
+                        {said(bit.words())}
                     </label>
                 }).collect_view()}
             </div>
@@ -107,7 +108,7 @@ fn ProfileForm(row: ProfileRow) -> impl IntoView {
                     <label class="inline">
                         <input type="checkbox" prop:checked=move || eku.get().contains(&e)
                             on:change=move |ev| toggle(eku, e, event_target_checked(&ev))/>
-                        {e.label()}
+                        {said(e.words())}
                     </label>
                 }).collect_view()}
             </div>
@@ -123,7 +124,7 @@ fn ProfileForm(row: ProfileRow) -> impl IntoView {
                         if let Some(a) = KeyAlgorithm::parse(&event_target_value(&ev)) { algorithm.set(a) }
                     }>
                         {KeyAlgorithm::ALL.iter().map(|&a| view! {
-                            <option value=a.as_str() selected=move || algorithm.get() == a>{a.label()}</option>
+                            <option value=a.as_str() selected=move || algorithm.get() == a>{said(a.words())}</option>
                         }).collect_view()}
                     </select>
                 </label>

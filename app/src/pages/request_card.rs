@@ -3,7 +3,7 @@ use crate::components::id_param;
 use crate::components::UserData;
 use crate::components::{submission_key, ErrorBox, Loading, StateBadge, Stepper};
 use crate::i18n::{t, use_i18n};
-use crate::pages::process::{process_step, PROCESS_STEPS};
+use crate::pages::process::{process_step, process_steps};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use tessera_process::dto::OptionInForce;
@@ -15,7 +15,7 @@ fn OptionsInForce(options: Vec<OptionInForce>, version: Option<i64>) -> impl Int
     view! {
         <h2>{t!(i18n, request_card.options)}</h2>
         <dl class="data" data-testid="options-in-force">
-            {options.into_iter().map(|o| view! { <dt>{o.label}</dt><dd data-option=o.key>{o.value}</dd> }).collect_view()}
+            {options.into_iter().map(|o| view! { <dt>{crate::language::said_option(&o.key, false, o.label)}</dt><dd data-option=o.key>{o.value}</dd> }).collect_view()}
         </dl>
         {version.map(|v| view! { <p class="muted">{t!(i18n, request_card.options_version, version = v)}</p> })}
     }
@@ -47,7 +47,7 @@ pub fn RequestCardPage(#[prop(optional)] external: bool) -> impl IntoView {
     );
     view! {
         <section>
-            <Stepper steps=PROCESS_STEPS current=step/>
+            <Stepper steps=process_steps(i18n.get_locale_untracked()) current=step/>
             <h1>{if external { t!(i18n, request_card.order_card).into_any() } else { t!(i18n, request_card.request_card).into_any() }}</h1>
             {move || match request.value().get() {
                 Some(Ok(out)) => view! {
@@ -55,7 +55,7 @@ pub fn RequestCardPage(#[prop(optional)] external: bool) -> impl IntoView {
                         <p>{outcome_text(out.state)}</p>
                         <p>
                             {t!(i18n, request_card.now_in_state, id = out.card_id)}
-                            <StateBadge name=out.state.as_str() label=out.state.label()/>
+                            <StateBadge name=out.state.as_str() label=out.state.words()/>
                             "."
                         </p>
                         <OptionsInForce options=out.options.clone() version=Some(out.options_version)/>
@@ -81,7 +81,7 @@ pub fn RequestCardPage(#[prop(optional)] external: bool) -> impl IntoView {
                                             <dl class="data" data-testid="card-data">
                                                 <dt>{t!(i18n, request_card.card_profile)}</dt><dd>{p.card_profile.clone()}</dd>
                                                 <dt>{t!(i18n, request_card.state_after_next)}</dt>
-                                                <dd><StateBadge name=p.end_state.as_str() label=p.end_state.label()/></dd>
+                                                <dd><StateBadge name=p.end_state.as_str() label=p.end_state.words()/></dd>
                                             </dl>
                                             <h2>{t!(i18n, request_card.user_data)}</h2>
                                             <UserData user=p.user.clone()/>

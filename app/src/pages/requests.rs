@@ -1,6 +1,7 @@
 use crate::api::{card_requests, pending_user_changes, requested_users, DecideCardRequest};
 use crate::components::{ErrorBox, Loading};
 use crate::i18n::{t, t_string, use_i18n};
+use crate::language::said;
 use crate::pages::lists::Pager;
 use crate::time::When;
 use leptos::prelude::*;
@@ -67,7 +68,7 @@ pub fn RequestsPage() -> impl IntoView {
             <h1>{t!(i18n, requests.title)}</h1>
             <p class="muted">{t!(i18n, requests.intro)}</p>
             {move || decide.value().get().map(|r| match r {
-                Ok(state) => view! { <p class="notice" role="status">{t!(i18n, requests.done, state = state.label().to_lowercase())}</p> }.into_any(),
+                Ok(state) => view! { <p class="notice" role="status">{t!(i18n, requests.done, state = { let s = said(state.words()); move || s().to_lowercase() })}</p> }.into_any(),
                 Err(e) => view! { <ErrorBox error=e/> }.into_any(),
             })}
             <Transition fallback=Loading>

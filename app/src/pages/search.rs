@@ -5,6 +5,7 @@
 use crate::api::quick_search;
 use crate::components::{ErrorBox, Loading};
 use crate::i18n::{t, t_string, use_i18n};
+use crate::language::said;
 use crate::pages::lists::ObjectTable;
 use leptos::prelude::*;
 use leptos_router::components::Form;
@@ -95,7 +96,7 @@ pub fn SearchPage() -> impl IntoView {
                     <select name="kind" data-testid="search-kind"
                         on:change=move |ev| if let Some(k) = ObjectKind::parse(&event_target_value(&ev)) { chosen.set(k) }>
                         {SEARCH_KINDS.iter().map(|k| view! {
-                            <option value=k.as_str() selected=move || kind.get() == *k>{k.label()}</option>
+                            <option value=k.as_str() selected=move || kind.get() == *k>{said(k.words())}</option>
                         }).collect_view()}
                     </select>
                 </label>
@@ -103,7 +104,7 @@ pub fn SearchPage() -> impl IntoView {
                     <select name="state" data-testid="search-state">
                         <option value="">{t!(i18n, search.any)}</option>
                         {move || State::all(chosen.get()).into_iter().map(|s| view! {
-                            <option value=s.as_str() selected=move || state.get() == s.as_str()>{s.label()}</option>
+                            <option value=s.as_str() selected=move || state.get() == s.as_str()>{said(s.words())}</option>
                         }).collect_view()}
                     </select>
                 </label>
@@ -124,7 +125,7 @@ pub fn SearchPage() -> impl IntoView {
                     Err(e) => view! { <ErrorBox error=e/> }.into_any(),
                     // As ErrorBox shows a refusal.
                     Ok(Err(s)) => {
-                        let kind = listed.get_untracked().label().to_lowercase();
+                        let kind = { let k = said(listed.get_untracked().words()); move || k().to_lowercase() };
                         view! {
                             <div class="error" role="alert">
                                 <p>{t!(i18n, search.not_a_state, state = s, kind = kind)}</p>
@@ -132,7 +133,7 @@ pub fn SearchPage() -> impl IntoView {
                         }.into_any()
                     }
                     Ok(Ok(f)) if f.rows.is_empty() => {
-                        let kind = listed.get_untracked().label().to_lowercase();
+                        let kind = { let k = said(listed.get_untracked().words()); move || k().to_lowercase() };
                         view! {
                             <p class="muted" data-testid="search-empty">{t!(i18n, search.no_matches, kind = kind)}</p>
                         }.into_any()

@@ -6,6 +6,7 @@ use crate::api::{fetch_temp_card_page, quick_search, OrderTempCards, RequestTemp
 use crate::components::id_param;
 use crate::components::{loaded, submission_key, CommandPanel, ErrorBox, Loading, StateBadge};
 use crate::i18n::{t, tu_string, use_i18n};
+use crate::language::said;
 use crate::pages::lists::ObjectTable;
 use crate::pages::process::holder;
 use crate::time::When;
@@ -129,7 +130,7 @@ pub fn TempCardsPage() -> impl IntoView {
                 <label>{t!(i18n, temp_cards.status)}
                     <select data-testid="temp-card-state" on:change=move |ev| { status.set(event_target_value(&ev)); offset.set(0); }>
                         <option value="">{t!(i18n, temp_cards.any)}</option>
-                        {TempCardState::ALL.iter().map(|s| view! { <option value=s.as_str()>{s.label()}</option> }).collect_view()}
+                        {TempCardState::ALL.iter().map(|s| view! { <option value=s.as_str()>{said(s.words())}</option> }).collect_view()}
                     </select>
                 </label>
             </form>
@@ -162,7 +163,7 @@ pub fn TempCardPage() -> impl IntoView {
                     <h1>{t!(i18n, temp_cards.card_title, id = card_id)}</h1>
                     <div class="columns">
                         <dl class="data" data-testid="temp-card-data">
-                            <dt>{t!(i18n, temp_cards.state)}</dt><dd><StateBadge name=p.card.state.as_str() label=p.card.state.label()/></dd>
+                            <dt>{t!(i18n, temp_cards.state)}</dt><dd><StateBadge name=p.card.state.as_str() label=p.card.state.words()/></dd>
                             <dt>{t!(i18n, temp_cards.holder)}</dt><dd data-testid="holder">{holder(&p.card)}</dd>
                             <dt>{t!(i18n, temp_cards.chip_serial)}</dt><dd>{match p.card.chip_serial.clone() {
                                 Some(serial) => serial.into_any(),

@@ -37,7 +37,7 @@ pub fn CardList(cards: Vec<CardSummary>) -> impl IntoView {
                     <tr data-card=c.id>
                         <td><A href=format!("/cards/{}", c.id)>{t!(i18n, user.card_n, id = c.id)}</A></td>
                         <td>{c.card_profile}</td>
-                        <td><StateBadge name=c.state.as_str() label=c.state.label()/></td>
+                        <td><StateBadge name=c.state.as_str() label=c.state.words()/></td>
                         <td>{c.requested_by}</td>
                         <td><When at=c.created_at/></td>
                     </tr>

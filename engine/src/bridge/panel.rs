@@ -30,7 +30,7 @@ pub async fn panel(
     let jobs = jobs::of_object(&engine.db, target).await?;
     let views = jobs::views(&engine.db, Some(bridge), &jobs).await?;
     Ok(IssuePanel {
-        title: process.def().name.en.into(),
+        process,
         can_issue: super::target::encoding_process(t.state) == Some(process)
             && t.batch_order_id.is_none(),
         version: t.version,
