@@ -5,8 +5,13 @@
 
 pub mod api;
 mod components;
-// The generated translations (build.rs): `i18n::use_i18n`, `t!` and the `Locale` of each page.
-include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
+/// The generated translations (build.rs): `i18n::use_i18n`, `t!` and the `Locale` of each page.
+/// Generated code is not held to this crate's lints.
+#[allow(clippy::all, clippy::expect_used, clippy::unwrap_used)]
+mod translations {
+    include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
+}
+pub use translations::i18n;
 mod language;
 mod pages;
 mod time;

@@ -313,19 +313,19 @@ pub mod cards {
         w("Add an approval step to Order card",
           "Lägg till ett godkännandesteg i Beställ kort"),
         w("On: an ordered card waits for approval before it goes to the bureau.",
-          "På: ett beställt kort väntar på godkännande innan det skickas till kortproducenten."),
+          "På: ett beställt kort väntar på godkännande innan det skickas till kortbyrån."),
         false);
     pub const EXT_PROD_QUEUE: Key<bool> = Key::flag(P, "CardsExtProdQueue",
         w("Queue card orders",
           "Köa kortbeställningar"),
         w("On: ordered cards wait in state \"processing\" for the next sync with the bureau. Off: they are ordered at once.",
-          "På: beställda kort väntar i tillståndet \"Bearbetas\" till nästa synkronisering med kortproducenten. Av: de beställs direkt."),
+          "På: beställda kort väntar i tillståndet \"Bearbetas\" till nästa synkronisering med kortbyrån. Av: de beställs direkt."),
         true);
     pub const EXT_PROD_PRODUCTION_TYPE: Key<String> = Key::choice(P, "CardsExtProdProductionType",
         w("Production type for cards",
           "Produktionstyp för kort"),
         w("How the bureau produces the card.",
-          "Hur kortproducenten tillverkar kortet."),
+          "Hur kortbyrån tillverkar kortet."),
         &["print_and_encode", "print_only"], "print_and_encode");
     pub const EXT_PROD_ALLOW_MULTIPLE_ORDERS: Key<bool> = Key::flag(P, "CardsExtProdAllowMultipleOrders",
         w("Allow multiple card orders",
@@ -422,13 +422,13 @@ pub mod temp_cards {
         w("Queue temporary card orders",
           "Köa beställningar av tillfälliga kort"),
         w("On: ordered temporary cards wait in state \"processing\" for the next sync with the bureau (and can still be aborted). Off: they are ordered at once.",
-          "På: beställda tillfälliga kort väntar i tillståndet \"Bearbetas\" till nästa synkronisering med kortproducenten (och kan fortfarande avbrytas). Av: de beställs direkt."),
+          "På: beställda tillfälliga kort väntar i tillståndet \"Bearbetas\" till nästa synkronisering med kortbyrån (och kan fortfarande avbrytas). Av: de beställs direkt."),
         true);
     pub const EXT_PROD_PRODUCTION_TYPE: Key<String> = Key::choice(P, "TempCardsExtProdProductionType",
         w("Production type for temporary cards",
           "Produktionstyp för tillfälliga kort"),
         w("How the bureau produces the card. A card printed only is encoded with Initialize temporary card.",
-          "Hur kortproducenten tillverkar kortet. Ett kort som bara trycks kodas med Initiera tillfälligt kort."),
+          "Hur kortbyrån tillverkar kortet. Ett kort som bara trycks kodas med Initiera tillfälligt kort."),
         &["print_and_encode", "print_only"], "print_only");
 }
 

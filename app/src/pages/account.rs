@@ -59,7 +59,7 @@ pub fn AccountPage() -> impl IntoView {
                                 <td><When at=s.created_at/></td>
                                 <td><When at=s.last_seen_at/></td>
                                 <td>{s.source}</td>
-                                <td>{s.current.then(|| t!(i18n, account.this_browser))}</td>
+                                <td>{s.current.then_some(t!(i18n, account.this_browser))}</td>
                             </tr>
                         }).collect_view()}
                     </tbody>

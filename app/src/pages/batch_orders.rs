@@ -433,13 +433,13 @@ pub fn BatchOrderPage() -> impl IntoView {
                             on_run=Callback::new(move |_| act(Action::Repeat, batch, version, kind))/>
                     }
                 })}
-                {(!running && state == BatchOrderState::InProduction && requested == 0).then(|| move || view! {
+                {(!running && state == BatchOrderState::InProduction && requested == 0).then_some(move || view! {
                     <Confirm label=t_string!(i18n, batch_orders.complete_order) test_id="complete" disabled=busy
                         question=Some(format!("{}{batch}{}", t_string!(i18n, batch_orders.complete_question_before), t_string!(i18n, batch_orders.complete_question_after)))
                         yes=t_string!(i18n, batch_orders.complete_yes)
                         on_run=Callback::new(move |_| act(Action::Complete, batch, version, kind))/>
                 })}
-                {(state == BatchOrderState::Open).then(|| move || view! {
+                {(state == BatchOrderState::Open).then_some(move || view! {
                     <Confirm label=t_string!(i18n, batch_orders.cancel_order) test_id="cancel" disabled=busy
                         question=Some(format!("{}{batch}{}", t_string!(i18n, batch_orders.cancel_question_before), t_string!(i18n, batch_orders.cancel_question_after)))
                         yes=t_string!(i18n, batch_orders.cancel_yes)
@@ -452,7 +452,7 @@ pub fn BatchOrderPage() -> impl IntoView {
             </p>
             {move || outcome.get().map(|m| view! { <p class="outcome" role="status" data-testid="batch-outcome">{outcome_text(i18n, m)}</p> })}
             {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="batch-error">{e}</p> })}
-            {v.job.clone().map(|j| view! { <p class="muted" data-testid="batch-job">{t!(i18n, batch_orders.encoding_job, job = j.job_id.clone(), kind = { let k = said(kind.words()); move || k().to_lowercase() }, card = j.card_id)}</p> })}
+            {v.job.clone().map(|j| view! { <p class="muted" data-testid="batch-job">{t!(i18n, batch_orders.encoding_job, job = j.job_id, kind = { let k = said(kind.words()); move || k().to_lowercase() }, card = j.card_id)}</p> })}
             {move || (!pins.with(|p| p.is_empty())).then(|| view! {
                 <div class="notice pins-warning" role="note" data-testid="pins-warning">
                     <p><strong>{t!(i18n, batch_orders.pins_shown_now)}</strong>{t!(i18n, batch_orders.pins_print_first)}</p>

@@ -55,7 +55,7 @@ fn CertificateLine(c: CertificateRow) -> impl IntoView {
     view! {
         <tr data-serial=c.serial.clone() data-profile=c.profile.clone()>
             <td><code class="serial">{c.serial.clone()}</code></td>
-            <td>{c.profile.clone()}{c.escrowed.then(|| t!(i18n, certificates.key_escrowed))}</td>
+            <td>{c.profile.clone()}{c.escrowed.then_some(t!(i18n, certificates.key_escrowed))}</td>
             <td>{credential}</td>
             <td><StateBadge name=state.as_str() label=state.words()/>{reason}</td>
             <td><When at=c.not_before.clone()/></td>
