@@ -14,12 +14,12 @@ use sea_orm::{
 };
 use std::collections::HashMap;
 use tessera_process::dto::{AccountCreated, AccountRow, NewAccount};
-use tessera_process::Role;
+use tessera_process::{said, Role};
 
 pub const MAX_USERNAME: usize = 64;
 
 fn admin(caller: &Caller) -> Result<()> {
-    caller.require_any(&[Role::Admin], "manage accounts")
+    caller.require_any(&[Role::Admin], said!("manage accounts", "hantera konton"))
 }
 
 /// Self-service is a role of its own: an end user's account never also holds staff rights.
@@ -27,26 +27,35 @@ fn check_roles(roles: &[Role], has_person: bool) -> Result<()> {
     if roles.is_empty() {
         return Err(EngineError::bad_input(
             "roles",
-            "Give the account at least one role.",
+            said!(
+                "Give the account at least one role.",
+                "Ge kontot minst en roll."
+            ),
         ));
     }
     let self_service = roles.contains(&Role::SelfService);
     if self_service && roles.len() > 1 {
         return Err(EngineError::bad_input(
             "roles",
-            "A self-service account holds no other role: staff work with a separate account.",
+            said!("A self-service account holds no other role: staff work with a separate account.", "Ett självbetjäningskonto har ingen annan roll: personal arbetar med ett separat konto."),
         ));
     }
     if self_service && !has_person {
         return Err(EngineError::bad_input(
             "employee_id",
-            "A self-service account belongs to one user: give the user's employee id.",
+            said!(
+                "A self-service account belongs to one user: give the user's employee id.",
+                "Ett självbetjäningskonto hör till en användare: ange användarens anställnings-id."
+            ),
         ));
     }
     if !self_service && has_person {
         return Err(EngineError::bad_input(
             "employee_id",
-            "Only a self-service account is linked to a user.",
+            said!(
+                "Only a self-service account is linked to a user.",
+                "Bara ett självbetjäningskonto kopplas till en användare."
+            ),
         ));
     }
     Ok(())
@@ -106,14 +115,17 @@ pub async fn create(engine: &Engine, caller: &Caller, new: NewAccount) -> Result
     {
         return Err(EngineError::bad_input(
             "username",
-            format!("The user name may have letters, digits and . - _ @ (1 to {MAX_USERNAME})."),
+            said!("The user name may have letters, digits and . - _ @ (1 to {MAX_USERNAME}).", "Användarnamnet får innehålla bokstäver, siffror och . - _ @ (1 till {MAX_USERNAME} tecken)."),
         ));
     }
     let display_name = new.display_name.trim().to_string();
     if display_name.is_empty() || display_name.chars().count() > 100 {
         return Err(EngineError::bad_input(
             "display_name",
-            "Give the account a display name (at most 100 characters).",
+            said!(
+                "Give the account a display name (at most 100 characters).",
+                "Ge kontot ett visningsnamn (högst 100 tecken)."
+            ),
         ));
     }
     let employee_id = new.employee_id.trim();
@@ -122,7 +134,7 @@ pub async fn create(engine: &Engine, caller: &Caller, new: NewAccount) -> Result
         crate::passwords::check(&new.password, &[&username, &display_name])?;
         crate::auth::hash_in_slot(engine, &new.password).await?
     } else if !new.password.is_empty() {
-        return Err(EngineError::bad_input("password", "Leave the initial password empty: a self-service user chooses their own, with a link Tessera mails to the user's address."));
+        return Err(EngineError::bad_input("password", said!("Leave the initial password empty: a self-service user chooses their own, with a link Tessera mails to the user's address.", "Lämna det första lösenordet tomt: en självbetjäningsanvändare väljer sitt eget, via en länk som Tessera skickar till användarens e-postadress.")));
     } else {
         NO_PASSWORD.to_string()
     };
@@ -133,9 +145,10 @@ pub async fn create(engine: &Engine, caller: &Caller, new: NewAccount) -> Result
             if let Some(other) = same_name(txn, &username).await? {
                 return Err(EngineError::bad_input(
                     "username",
-                    format!(
-                        "There is already an account \"{}\"; user names are compared without case.",
-                        other.username
+                    said!(
+                        "There is already an account \"{name}\"; user names are compared without case.",
+                        "Det finns redan ett konto \"{name}\"; användarnamn jämförs utan hänsyn till versaler och gemener.",
+                        name = &other.username
                     ),
                 ));
             }
@@ -149,15 +162,18 @@ pub async fn create(engine: &Engine, caller: &Caller, new: NewAccount) -> Result
                     .ok_or_else(|| {
                         EngineError::bad_input(
                             "employee_id",
-                            format!("There is no user with employee id {employee_id}."),
+                            said!("There is no user with employee id {employee_id}.", "Det finns ingen användare med anställnings-id {employee_id}."),
                         )
                     })?;
                 if p.state.is_final() {
                     return Err(EngineError::bad_input(
                         "employee_id",
-                        format!(
-                            "{} is {}: a self-service account is only for a user who may have credentials.",
-                            p.common_name, p.state
+                        said!(
+                            "{name} is {en}: a self-service account is only for a user who may have credentials.",
+                            "{name} har tillståndet \"{sv}\": ett självbetjäningskonto är bara för en användare som får ha legitimationer.",
+                            name = &p.common_name,
+                            en = p.state,
+                            sv = p.state.words().sv
                         ),
                     ));
                 }
@@ -168,9 +184,11 @@ pub async fn create(engine: &Engine, caller: &Caller, new: NewAccount) -> Result
                 {
                     return Err(EngineError::bad_input(
                         "employee_id",
-                        format!(
-                            "{} already has the self-service account \"{}\".",
-                            p.common_name, other.username
+                        said!(
+                            "{name} already has the self-service account \"{account}\".",
+                            "{name} har redan självbetjäningskontot \"{account}\".",
+                            name = &p.common_name,
+                            account = &other.username
                         ),
                     ));
                 }
@@ -262,9 +280,10 @@ pub async fn reset_password(
 ) -> Result<Option<String>> {
     admin(caller)?;
     if id == caller.account_id {
-        return Err(EngineError::Invalid(
-            "Change your own password under My account; a reset is for someone else's.".into(),
-        ));
+        return Err(EngineError::Invalid(said!(
+            "Change your own password under My account; a reset is for someone else's.",
+            "Byt ditt eget lösenord under Mitt konto; en återställning är till för någon annans."
+        )));
     }
     let a = load(&engine.db, id).await?;
     let hash = match a.person_id {
@@ -273,9 +292,10 @@ pub async fn reset_password(
             crate::auth::hash_in_slot(engine, password).await?
         }
         Some(_) if !password.is_empty() => {
-            return Err(EngineError::Invalid(format!(
-                "\"{}\" is a self-service account: its user chooses the new password with a link Tessera mails to them. Leave the password empty.",
-                a.username
+            return Err(EngineError::Invalid(said!(
+                "\"{name}\" is a self-service account: its user chooses the new password with a link Tessera mails to them. Leave the password empty.",
+                "\"{name}\" är ett självbetjäningskonto: användaren väljer själv det nya lösenordet via en länk som Tessera skickar per e-post. Lämna lösenordet tomt.",
+                name = &a.username
             )))
         }
         Some(_) => NO_PASSWORD.to_string(),
@@ -342,7 +362,12 @@ async fn load(conn: &impl ConnectionTrait, id: i64) -> Result<account::Model> {
     account::Entity::find_by_id(id)
         .one(conn)
         .await?
-        .ok_or_else(|| EngineError::Missing(format!("There is no account with id {id}.")))
+        .ok_or_else(|| {
+            EngineError::Missing(said!(
+                "There is no account with id {id}.",
+                "Det finns inget konto med id {id}."
+            ))
+        })
 }
 
 /// Changes an account's roles and whether it is disabled, if it is still as the admin saw it
@@ -362,10 +387,10 @@ pub async fn update(
     roles.sort();
     roles.dedup();
     if id == caller.account_id && (disabled || !roles.contains(&Role::Admin)) {
-        return Err(EngineError::Invalid(
-            "You cannot disable your own account or remove your own admin role; another admin can."
-                .into(),
-        ));
+        return Err(EngineError::Invalid(said!(
+            "You cannot disable your own account or remove your own admin role; another admin can.",
+            "Du kan inte inaktivera ditt eget konto eller ta bort din egen administratörsroll; en annan administratör kan göra det."
+        )));
     }
     engine
         .transact(async |txn| {
@@ -384,9 +409,10 @@ pub async fn update(
             seen.sort();
             seen.dedup();
             if before != seen || a.disabled != seen_disabled {
-                return Err(EngineError::NotNow(format!(
-                    "The account \"{}\" was changed by someone else in the meantime. Reload the page and try again.",
-                    a.username
+                return Err(EngineError::NotNow(said!(
+                    "The account \"{name}\" was changed by someone else in the meantime. Reload the page and try again.",
+                    "Kontot \"{name}\" har ändrats av någon annan under tiden. Ladda om sidan och försök igen.",
+                    name = &a.username
                 )));
             }
             account_role::Entity::delete_many()
@@ -419,9 +445,10 @@ pub async fn update(
                 }
             }
             if enabled_admins == 0 {
-                return Err(EngineError::NotNow(
-                    "This would leave no enabled admin account.".into(),
-                ));
+                return Err(EngineError::NotNow(said!(
+                    "This would leave no enabled admin account.",
+                    "Då skulle inget aktivt administratörskonto finnas kvar."
+                )));
             }
             // A changed or disabled account signs in again with what it is now.
             session::Entity::delete_many()

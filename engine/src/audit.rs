@@ -11,7 +11,7 @@ use sea_orm::{
 };
 use sha2::{Digest, Sha256};
 use tessera_process::dto::{AuditPage, AuditRow};
-use tessera_process::{ObjectKind, ProcessId, State};
+use tessera_process::{said, ObjectKind, ProcessId, State};
 
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -329,8 +329,9 @@ fn instant(
     let day = chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d").map_err(|_| {
         EngineError::bad_input(
             field,
-            format!(
-                "\"{t}\" is not a date: write it as 2026-11-21, or a time as 2026-11-21T09:30:00Z."
+            said!(
+                "\"{t}\" is not a date: write it as 2026-11-21, or a time as 2026-11-21T09:30:00Z.",
+                "\"{t}\" är inget datum: skriv det som 2026-11-21, eller en tidpunkt som 2026-11-21T09:30:00Z."
             ),
         )
     })?;
@@ -356,7 +357,11 @@ pub async fn search(
         let kind = ObjectKind::parse(f.object_kind.trim()).ok_or_else(|| {
             EngineError::bad_input(
                 "object_kind",
-                format!("There is no object kind \"{}\".", f.object_kind),
+                said!(
+                    "There is no object kind \"{kind}\".",
+                    "Det finns ingen objekttyp \"{kind}\".",
+                    kind = &f.object_kind
+                ),
             )
         })?;
         q = q.filter(audit_log::Column::ObjectKind.eq(kind.as_str()));
@@ -365,7 +370,11 @@ pub async fn search(
         let id: i64 = f.object_id.trim().parse().map_err(|_| {
             EngineError::bad_input(
                 "object_id",
-                format!("The object id \"{}\" is not a number.", f.object_id),
+                said!(
+                    "The object id \"{id}\" is not a number.",
+                    "Objekt-id:t \"{id}\" är inte ett nummer.",
+                    id = &f.object_id
+                ),
             )
         })?;
         q = q.filter(audit_log::Column::ObjectId.eq(id));
@@ -382,7 +391,10 @@ pub async fn search(
         if a > b {
             return Err(EngineError::bad_input(
                 "until",
-                "The start of the period is after its end.",
+                said!(
+                    "The start of the period is after its end.",
+                    "Periodens början ligger efter dess slut."
+                ),
             ));
         }
     }

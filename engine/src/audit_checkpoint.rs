@@ -97,17 +97,23 @@ pub fn export(path: &Path, c: &Checkpoint) -> std::io::Result<()> {
 
 /// The checkpoints of an exported file; a line that is not one is an error naming it.
 pub fn read_file(path: &Path) -> Result<Vec<Checkpoint>> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| EngineError::Invalid(format!("{}: {e}", path.display())))?;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        EngineError::Invalid(tessera_process::said!(
+            "{path}: {e}",
+            "{path}: filen kan inte läsas ({e})",
+            path = path.display()
+        ))
+    })?;
     text.lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
         .map(|(n, l)| {
             serde_json::from_str(l).map_err(|e| {
-                EngineError::Invalid(format!(
-                    "{} line {}: not a checkpoint ({e})",
-                    path.display(),
-                    n + 1
+                EngineError::Invalid(tessera_process::said!(
+                    "{path} line {line}: not a checkpoint ({e})",
+                    "{path} rad {line}: ingen kontrollpunkt ({e})",
+                    path = path.display(),
+                    line = n + 1
                 ))
             })
         })

@@ -18,7 +18,7 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
 use tessera_process::dto::{MyAccount, SessionInfo, SessionRow};
-use tessera_process::{Language, Role};
+use tessera_process::{said, Language, Role};
 
 /// How long a session lasts without signing in again.
 pub const SESSION_HOURS: i64 = 12;
@@ -106,7 +106,10 @@ pub async fn create_account(
     if password.len() < 8 {
         return Err(EngineError::bad_input(
             "password",
-            "The password needs at least 8 characters.",
+            said!(
+                "The password needs at least 8 characters.",
+                "Lösenordet måste ha minst 8 tecken."
+            ),
         ));
     }
     let hash = hash_password(password)?;
@@ -151,7 +154,10 @@ pub(crate) async fn insert_account(
 ) -> Result<i64> {
     let username = username.trim();
     if username.is_empty() {
-        return Err(EngineError::Invalid("A user name is required.".into()));
+        return Err(EngineError::Invalid(said!(
+            "A user name is required.",
+            "Ett användarnamn krävs."
+        )));
     }
     let id = account::Entity::insert(account::ActiveModel {
         id: Default::default(),
@@ -455,13 +461,19 @@ pub async fn change_password(
         throttle.failed(engine, Some(a.id)).await?;
         return Err(EngineError::bad_input(
             "current",
-            "The current password is not right; nothing was changed.",
+            said!(
+                "The current password is not right; nothing was changed.",
+                "Det nuvarande lösenordet är fel; ingenting ändrades."
+            ),
         ));
     }
     if new == current {
         return Err(EngineError::bad_input(
             "new",
-            "The new password is the one you have now; choose another.",
+            said!(
+                "The new password is the one you have now; choose another.",
+                "Det nya lösenordet är det du redan har; välj ett annat."
+            ),
         ));
     }
     crate::passwords::check(new, &[&a.username, &a.display_name]).map_err(|e| e.at_field("new"))?;

@@ -2,7 +2,7 @@
 //! process, every audit record and every check of who may touch what.
 
 use crate::{EngineError, Result};
-use tessera_process::Role;
+use tessera_process::{Role, Said};
 
 /// Who is calling, as established by the session (never by the request body).
 #[derive(Debug, Clone)]
@@ -21,12 +21,13 @@ impl Caller {
         self.roles.contains(&role)
     }
 
-    /// Refuses unless the caller holds one of `roles`; `what` completes "Your account may not …".
-    pub fn require_any(&self, roles: &[Role], what: &str) -> Result<()> {
+    /// Refuses unless the caller holds one of `roles`; `what` completes "Your account may not …"
+    /// ("Ditt konto får inte …").
+    pub fn require_any(&self, roles: &[Role], what: Said) -> Result<()> {
         if roles.iter().any(|r| self.has(*r)) {
             Ok(())
         } else {
-            Err(EngineError::Forbidden(what.to_string()))
+            Err(EngineError::Forbidden(what))
         }
     }
 }

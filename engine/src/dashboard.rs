@@ -6,7 +6,9 @@ use crate::{Caller, Engine, Result};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use tessera_process::bridge::JobState;
 use tessera_process::dto::{Dashboard, DashboardLine};
-use tessera_process::{BatchOrderState, CardState, CertificateState, ObjectKind, Role, UserState};
+use tessera_process::{
+    said, BatchOrderState, CardState, CertificateState, ObjectKind, Role, UserState,
+};
 
 /// How many lines a panel shows.
 const LINES: u64 = 10;
@@ -21,7 +23,7 @@ pub async fn of(engine: &Engine, caller: &Caller) -> Result<Dashboard> {
             Role::Admin,
             Role::KeyRecovery,
         ],
-        "see the work waiting",
+        said!("see the work waiting", "se arbetet som väntar"),
     )?;
     let staff = caller.has(Role::Operator) || caller.has(Role::Admin);
     Ok(Dashboard {

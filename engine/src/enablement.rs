@@ -7,7 +7,12 @@ use crate::{Engine, EngineError, Result};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use tessera_process::catalogue::CATALOGUE;
 use tessera_process::dto::{Command, CommandEntry, CommandsPage, StateCommands};
-use tessera_process::{ObjectKind, ProcessDef, ProcessId, Role, State, Subject};
+use tessera_process::{said, ObjectKind, ProcessDef, ProcessId, Role, Said, State, Subject};
+
+/// What only an admin may: completes "Your account may not …".
+fn changing_commands() -> Said {
+    said!("change Additional Commands", "ändra Ytterligare kommandon")
+}
 
 /// Enables the commands that ship enabled, for each of their required states.
 pub(crate) async fn ensure_defaults(conn: &impl ConnectionTrait) -> Result<()> {
@@ -109,7 +114,7 @@ fn entry(def: &ProcessDef, mapping: Option<String>) -> CommandEntry {
 /// The admin's Additional Commands page for one object kind: per state, what is enabled and
 /// what else the process model allows.
 pub async fn page(engine: &Engine, caller: &Caller, kind: ObjectKind) -> Result<CommandsPage> {
-    caller.require_any(&[Role::Admin], "change Additional Commands")?;
+    caller.require_any(&[Role::Admin], changing_commands())?;
     let rows = process_enablement::Entity::find()
         .filter(process_enablement::Column::ObjectKind.eq(kind.as_str()))
         .all(&engine.db)
@@ -149,7 +154,7 @@ pub async fn set(
     state: State,
     on: bool,
 ) -> Result<()> {
-    caller.require_any(&[Role::Admin], "change Additional Commands")?;
+    caller.require_any(&[Role::Admin], changing_commands())?;
     check_allowed(process.def(), state)?;
     engine
         .transact(async |txn| change(txn, txn.now(), caller, process.def(), state, on).await)
@@ -165,7 +170,7 @@ pub async fn save(
     state: State,
     processes: &[ProcessId],
 ) -> Result<usize> {
-    caller.require_any(&[Role::Admin], "change Additional Commands")?;
+    caller.require_any(&[Role::Admin], changing_commands())?;
     for p in processes {
         check_allowed(p.def(), state)?;
     }
@@ -198,11 +203,16 @@ fn check_allowed(def: &ProcessDef, state: State) -> Result<()> {
     }
     Err(EngineError::bad_input(
         "process",
-        format!(
-            "\"{}\" cannot be offered on a {} in state \"{}\": the process model does not allow it there.",
-            def.name.en,
-            state.kind().label().to_lowercase(),
-            state.as_str()
+        said!(
+            "\"{name_en}\" cannot be offered on a {kind_en} in state \"{state_en}\": the process model does not allow it there.",
+            "\"{name_sv}\" kan inte erbjudas för {article} {kind_sv} i tillståndet \"{state_sv}\": processmodellen tillåter det inte där.",
+            name_en = def.name.en,
+            name_sv = def.name.sv,
+            kind_en = state.kind().label().to_lowercase(),
+            kind_sv = state.kind().noun_words().sv,
+            article = crate::error::Swedish::of(state.kind()).article,
+            state_en = state.as_str(),
+            state_sv = state.words().sv
         ),
     ))
 }

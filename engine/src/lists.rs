@@ -12,7 +12,7 @@ use sea_orm::{
 };
 use std::collections::HashMap;
 use tessera_process::lists::{ListId, ListPage, ListRow, Sort, SortBy, PAGE};
-use tessera_process::ObjectKind;
+use tessera_process::{said, ObjectKind};
 
 /// The list `list` (only its objects in `only`, one of the list's states, if given) in the
 /// order `sort`, from `offset` on, for a caller the list's row lets in.
@@ -24,22 +24,35 @@ pub async fn page(
     sort: Sort,
 ) -> Result<ListPage> {
     let def = list.def();
-    caller.require_any(def.roles, &format!("see {}", def.title.en.to_lowercase()))?;
+    caller.require_any(
+        def.roles,
+        said!(
+            "see {en}",
+            "se {sv}",
+            en = def.title.en.to_lowercase(),
+            sv = def.title.sv.to_lowercase()
+        ),
+    )?;
     // The databases take an offset as a signed 64-bit number; one beyond it is a bad request,
     // not a database error.
     if i64::try_from(offset).is_err() {
-        return Err(crate::EngineError::Invalid(format!(
-            "There is no page at row {offset} of {}.",
-            def.title.en.to_lowercase()
+        return Err(crate::EngineError::Invalid(said!(
+            "There is no page at row {offset} of {en}.",
+            "Det finns ingen sida vid rad {offset} i listan \"{sv}\".",
+            en = def.title.en.to_lowercase(),
+            sv = def.title.sv
         )));
     }
     if let Some(state) = only.filter(|s| !def.states.contains(s)) {
         return Err(crate::EngineError::bad_input(
             "state",
-            format!(
-                "{} are never {}: choose a state from the Status list.",
-                def.title.en,
-                state.label().to_lowercase()
+            said!(
+                "{en} are never {state_en}: choose a state from the Status list.",
+                "{sv} har aldrig tillståndet \"{state_sv}\": välj ett tillstånd i listan Status.",
+                en = def.title.en,
+                sv = def.title.sv,
+                state_en = state.label().to_lowercase(),
+                state_sv = state.words().sv
             ),
         ));
     }
@@ -69,10 +82,13 @@ pub(crate) async fn rows_of(
     if !sort.by.applies_to(kind) {
         return Err(crate::EngineError::bad_input(
             "sort",
-            format!(
-                "A list of {}s cannot be ordered by {}.",
-                kind.label().to_lowercase(),
-                sort.by.label().to_lowercase()
+            said!(
+                "A list of {kind_en}s cannot be ordered by {by_en}.",
+                "En lista med {kind_sv} kan inte sorteras efter {by_sv}.",
+                kind_en = kind.label().to_lowercase(),
+                kind_sv = crate::error::Swedish::of(kind).plural,
+                by_en = sort.by.label().to_lowercase(),
+                by_sv = sort.by.words().sv.to_lowercase()
             ),
         ));
     }

@@ -61,9 +61,10 @@ pub async fn enqueue(
     body: &str,
 ) -> Result<i64> {
     let Some(recipient) = usable(recipient) else {
-        return Err(EngineError::Invalid(format!(
-            "\"{}\" is not an e-mail address a message can go to.",
-            recipient.trim()
+        return Err(EngineError::Invalid(tessera_process::said!(
+            "\"{to}\" is not an e-mail address a message can go to.",
+            "\"{to}\" är ingen e-postadress som ett meddelande kan skickas till.",
+            to = recipient.trim()
         )));
     };
     let mut token = [0u8; 12];

@@ -8,6 +8,7 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, SqlErr,
 };
 use tessera_process::dto::{OptionField, OptionInForce, OptionInput, OptionsPage};
+use tessera_process::said;
 use tessera_process::{OptionKind, OptionsDocument, OptionsPackage, Role};
 
 /// The document in force and its version.
@@ -166,9 +167,10 @@ async fn current_at(
 ) -> Result<Current> {
     let cur = current(conn, p).await?;
     if cur.version != expected_version {
-        return Err(EngineError::NotNow(format!(
-            "{p} was changed by someone else (now version {}). Reload the page and try again.",
-            cur.version
+        return Err(EngineError::NotNow(said!(
+            "{p} was changed by someone else (now version {version}). Reload the page and try again.",
+            "{p} har ändrats av någon annan (nu version {version}). Ladda om sidan och försök igen.",
+            version = cur.version
         )));
     }
     Ok(cur)
@@ -176,7 +178,10 @@ async fn current_at(
 
 /// The admin's options page.
 pub async fn page(engine: &Engine, caller: &Caller, p: OptionsPackage) -> Result<OptionsPage> {
-    caller.require_any(&[Role::Admin], "see or change options")?;
+    caller.require_any(
+        &[Role::Admin],
+        said!("see or change options", "se eller ändra alternativ"),
+    )?;
     let cur = current(&engine.db, p).await?;
     let changed_by = match cur.changed_by {
         Some(id) => account::Entity::find_by_id(id)
@@ -230,7 +235,7 @@ pub async fn save(
     expected_version: i64,
     changes: &[(String, String)],
 ) -> Result<i64> {
-    caller.require_any(&[Role::Admin], "change options")?;
+    caller.require_any(&[Role::Admin], said!("change options", "ändra alternativ"))?;
     engine
         .transact(async |txn| {
             let cur = current_at(txn, p, expected_version).await?;
@@ -274,7 +279,10 @@ async fn store_next(
     why: NewVersion,
 ) -> Result<i64> {
     if next == cur.document {
-        return Err(EngineError::Invalid("Nothing was changed.".into()));
+        return Err(EngineError::Invalid(said!(
+            "Nothing was changed.",
+            "Ingenting ändrades."
+        )));
     }
     let version = cur.version + 1;
     insert(txn, now, p, version, &next, Some(caller.account_id))
@@ -283,8 +291,9 @@ async fn store_next(
             EngineError::Db(db)
                 if matches!(db.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) =>
             {
-                EngineError::NotNow(format!(
-                    "{p} was changed by someone else. Reload the page and try again."
+                EngineError::NotNow(said!(
+                    "{p} was changed by someone else. Reload the page and try again.",
+                    "{p} har ändrats av någon annan. Ladda om sidan och försök igen."
                 ))
             }
             _ => e,
@@ -365,7 +374,7 @@ pub async fn restore(
     expected_version: i64,
     version: i64,
 ) -> Result<i64> {
-    caller.require_any(&[Role::Admin], "change options")?;
+    caller.require_any(&[Role::Admin], said!("change options", "ändra alternativ"))?;
     engine
         .transact(async |txn| {
             let cur = current_at(txn, p, expected_version).await?;
@@ -374,7 +383,12 @@ pub async fn restore(
                 .filter(options_version::Column::Version.eq(version))
                 .one(txn)
                 .await?
-                .ok_or_else(|| EngineError::Missing(format!("{p} has no version {version}.")))?;
+                .ok_or_else(|| {
+                    EngineError::Missing(said!(
+                        "{p} has no version {version}.",
+                        "{p} har ingen version {version}."
+                    ))
+                })?;
             let doc: OptionsDocument = serde_json::from_str(&old.document).map_err(|e| {
                 EngineError::Corrupt(format!("Version {version} of {p} is not readable: {e}"))
             })?;

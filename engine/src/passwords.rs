@@ -15,7 +15,10 @@ pub fn check(password: &str, names: &[&str]) -> Result<()> {
     if !(MIN_LENGTH..=MAX_LENGTH).contains(&length) {
         return Err(EngineError::bad_input(
             "password",
-            format!("The password needs {MIN_LENGTH} to {MAX_LENGTH} characters; a few unusual words make a good one."),
+            tessera_process::said!(
+                "The password needs {MIN_LENGTH} to {MAX_LENGTH} characters; a few unusual words make a good one.",
+                "Lösenordet måste ha {MIN_LENGTH} till {MAX_LENGTH} tecken; några ovanliga ord ger ett bra lösenord."
+            ),
         ));
     }
     // Each word of a name counts on its own: "Tara Andersson" makes "andersson" guessable.
@@ -43,7 +46,11 @@ pub fn check(password: &str, names: &[&str]) -> Result<()> {
             .unwrap_or_default();
         return Err(EngineError::bad_input(
             "password",
-            format!("This password is too easy to guess. {advice}").trim(),
+            // zxcvbn's advice is English: the Swedish gives its own.
+            tessera_process::Said::new(
+                format!("This password is too easy to guess. {advice}").trim(),
+                "Lösenordet är för lätt att gissa. Använd några ovanliga ord, och undvik namn, datum och vanliga mönster.",
+            ),
         ));
     }
     Ok(())

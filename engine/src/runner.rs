@@ -14,14 +14,19 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use tessera_process::transition::find;
-use tessera_process::{ObjectKind, ProcessDef, RevocationReason, State};
+use tessera_process::{said, ObjectKind, ProcessDef, RevocationReason, State};
 
 /// The step every process starts with: may this caller start it at all?
 pub fn authorize(caller: &Caller, def: &ProcessDef) -> Result<()> {
     if def.may_start(&caller.roles) {
         Ok(())
     } else {
-        Err(EngineError::Forbidden(format!("start \"{}\"", def.name.en)))
+        Err(EngineError::Forbidden(said!(
+            "start \"{en}\"",
+            "starta \"{sv}\"",
+            en = def.name.en,
+            sv = def.name.sv
+        )))
     }
 }
 
@@ -30,15 +35,9 @@ pub fn require_state(def: &ProcessDef, state: State) -> Result<()> {
     if def.required.contains(&state) {
         return Ok(());
     }
-    let required = def
-        .required
-        .iter()
-        .map(|s| format!("\"{}\"", s.as_str()))
-        .collect::<Vec<_>>()
-        .join(" or ");
     Err(EngineError::WrongState {
-        name: def.name.en,
-        required,
+        name: def.name,
+        required: def.required,
         actual: state,
     })
 }
@@ -60,7 +59,7 @@ pub async fn require_enabled(
         .await?;
     if n == 0 {
         return Err(EngineError::NotEnabled {
-            name: def.name.en,
+            name: def.name,
             state,
         });
     }
@@ -288,21 +287,35 @@ pub async fn hold(
 
 /// The reason a revoking process needs; other processes take none.
 pub fn revocation_reason(
-    name: &str,
+    name: tessera_process::Words,
     effect: tessera_process::CertEffect,
     reason: Option<tessera_process::RevocationReason>,
 ) -> Result<Option<tessera_process::RevocationReason>> {
     match (effect, reason) {
         (tessera_process::CertEffect::Revoke, None) => Err(EngineError::bad_input(
             "reason",
-            format!("\"{name}\" revokes the certificates: choose a reason."),
+            said!(
+                "\"{en}\" revokes the certificates: choose a reason.",
+                "\"{sv}\" återkallar certifikaten: välj en orsak.",
+                en = name.en,
+                sv = name.sv
+            ),
         )),
         (
             tessera_process::CertEffect::Revoke,
             Some(tessera_process::RevocationReason::CertificateHold),
         ) => Err(EngineError::bad_input(
             "reason",
-            "\"Certificate hold\" is not a reason to revoke; choose another.",
+            said!(
+                "\"{en}\" is not a reason to revoke; choose another.",
+                "\"{sv}\" är ingen orsak till återkallelse; välj en annan.",
+                en = tessera_process::RevocationReason::CertificateHold
+                    .words()
+                    .en,
+                sv = tessera_process::RevocationReason::CertificateHold
+                    .words()
+                    .sv
+            ),
         )),
         (tessera_process::CertEffect::Revoke, r) => Ok(r),
         _ => Ok(None),

@@ -4,11 +4,13 @@
 //! is shown as the lists in the menu show objects ([`crate::lists`]), so one table serves both.
 
 use crate::entity::{card, certificate, mobile_id, person, temp_card};
+use crate::error::Swedish;
 use crate::objects::user::people::{contains, matching_text, STAFF};
 use crate::{Caller, Engine, EngineError, Result};
 use sea_orm::sea_query::{Query, SelectStatement};
 use sea_orm::{ColumnTrait, Condition};
 use tessera_process::lists::{Found, Sort, SEARCH_KINDS};
+use tessera_process::said;
 use tessera_process::{ObjectKind, State};
 
 /// The longest text the box takes.
@@ -26,22 +28,27 @@ pub async fn quick(
     text: &str,
     (offset, sort): (u64, Sort),
 ) -> Result<Found> {
-    caller.require_any(STAFF, "search")?;
+    caller.require_any(STAFF, said!("search", "söka"))?;
     if !SEARCH_KINDS.contains(&kind) {
         return Err(EngineError::bad_input(
             "kind",
-            format!(
-                "Quick search does not look for a {}.",
-                kind.label().to_lowercase()
+            said!(
+                "Quick search does not look for a {en}.",
+                "Snabbsök söker inte efter {sv}.",
+                en = kind.label().to_lowercase(),
+                sv = Swedish::of(kind).plural
             ),
         ));
     }
     if state.is_some_and(|s| s.kind() != kind) {
         return Err(EngineError::bad_input(
             "state",
-            format!(
-                "That is not a state of a {}; choose one from the list.",
-                kind.label().to_lowercase()
+            said!(
+                "That is not a state of a {en}; choose one from the list.",
+                "Det är inte ett tillstånd för {article} {sv}; välj ett i listan.",
+                en = kind.label().to_lowercase(),
+                sv = kind.noun_words().sv,
+                article = Swedish::of(kind).article
             ),
         ));
     }
@@ -49,14 +56,20 @@ pub async fn quick(
     if text.chars().count() > MAX_TEXT {
         return Err(EngineError::bad_input(
             "q",
-            format!("The search text is too long ({MAX_TEXT} characters at most)."),
+            said!(
+                "The search text is too long ({MAX_TEXT} characters at most).",
+                "Söktexten är för lång (högst {MAX_TEXT} tecken)."
+            ),
         ));
     }
     // The databases take an offset as a signed 64-bit number.
     if i64::try_from(offset).is_err() {
         return Err(EngineError::bad_input(
             "offset",
-            format!("There is no page at row {offset}."),
+            said!(
+                "There is no page at row {offset}.",
+                "Det finns ingen sida vid rad {offset}."
+            ),
         ));
     }
     let states: Vec<&str> = state.iter().map(|s| s.as_str()).collect();

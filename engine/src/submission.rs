@@ -27,7 +27,10 @@ fn check(key: &str) -> Result<()> {
     } else {
         Err(EngineError::bad_input(
             "once",
-            "The page's submission key is not one a page makes. Reload the page and try again.",
+            tessera_process::said!(
+                "The page's submission key is not one a page makes. Reload the page and try again.",
+                "Sidans inskickningsnyckel är inte en som en sida skapar. Ladda om sidan och försök igen."
+            ),
         ))
     }
 }
@@ -136,21 +139,25 @@ async fn earlier<T: DeserializeOwned>(
         .await?
         // Let go between our insert and this read: its work failed, so nothing was done.
         .ok_or_else(|| {
-            EngineError::NotNow(
-                "This was sent twice at once and the first failed. Send it again.".into(),
-            )
+            EngineError::NotNow(tessera_process::said!(
+                "This was sent twice at once and the first failed. Send it again.",
+                "Det här skickades två gånger samtidigt och det första misslyckades. Skicka det igen."
+            ))
         })?;
     if first.what != what {
         return Err(EngineError::bad_input(
             "once",
-            "This page's submission key was used for something else. Reload the page and try again.",
+            tessera_process::said!(
+                "This page's submission key was used for something else. Reload the page and try again.",
+                "Sidans inskickningsnyckel användes till något annat. Ladda om sidan och försök igen."
+            ),
         ));
     }
     let outcome = first.outcome.ok_or_else(|| {
-        EngineError::NotNow(
-            "This was sent already and is still being carried out, or the server stopped before it ended. Open the object to see what was done; to do it again, start anew from there."
-                .into(),
-        )
+        EngineError::NotNow(tessera_process::said!(
+            "This was sent already and is still being carried out, or the server stopped before it ended. Open the object to see what was done; to do it again, start anew from there.",
+            "Det här har redan skickats och utförs fortfarande, eller så stoppades servern innan det blev klart. Öppna objektet för att se vad som gjordes; börja om därifrån för att göra det igen."
+        ))
     })?;
     serde_json::from_str(&outcome)
         .map_err(|e| EngineError::Corrupt(format!("a stored outcome is not readable: {e}")))

@@ -17,6 +17,7 @@ use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
+use tessera_process::Words;
 use tokio::sync::Semaphore;
 
 /// The rate limits, each as (burst, per minute).
@@ -48,6 +49,8 @@ const HASH_WAIT: Duration = Duration::from_secs(3);
 const HASH_QUEUE: usize = 16;
 /// Sources remembered by a keyed limiter before idle ones are forgotten.
 const MAX_SOURCES: usize = 10_000;
+/// What the sign-in guards count, in every language.
+const SIGN_INS: Words = Words::new("sign-ins", "inloggningar");
 
 /// (burst, per minute) as a quota.
 fn quota((burst, per_minute): (u32, u32)) -> Quota {
@@ -58,11 +61,11 @@ fn quota((burst, per_minute): (u32, u32)) -> Quota {
 struct Limit {
     per_source: DefaultKeyedRateLimiter<String>,
     global: DefaultDirectRateLimiter,
-    what: &'static str,
+    what: Words,
 }
 
 impl Limit {
-    fn new(per_source: (u32, u32), global: (u32, u32), what: &'static str) -> Limit {
+    fn new(per_source: (u32, u32), global: (u32, u32), what: Words) -> Limit {
         Limit {
             per_source: RateLimiter::keyed(quota(per_source)),
             global: RateLimiter::direct(quota(global)),
@@ -116,11 +119,11 @@ impl Guards {
         // One hash per core: more in parallel only adds memory, not throughput.
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Guards {
-            sign_in: Limit::new(limits.sign_in_per_source, limits.sign_in_global, "sign-ins"),
+            sign_in: Limit::new(limits.sign_in_per_source, limits.sign_in_global, SIGN_INS),
             est: Limit::new(
                 limits.est_per_source,
                 limits.est_global,
-                "enrollment requests",
+                Words::new("enrollment requests", "begäranden om registrering"),
             ),
             hashing: Semaphore::new(cores.clamp(1, 4)),
             waiting: AtomicUsize::new(0),
@@ -188,7 +191,7 @@ impl Guards {
     /// Waits for a hashing slot, briefly; refuses when too many already wait.
     pub async fn hash_slot(&self) -> Result<HashSlot<'_>> {
         let busy = || EngineError::Busy {
-            what: "sign-ins",
+            what: SIGN_INS,
             seconds: HASH_WAIT.as_secs(),
         };
         if self.waiting.fetch_add(1, Ordering::SeqCst) >= HASH_QUEUE {

@@ -89,6 +89,95 @@ impl Words {
     }
 }
 
+/// A sentence in every language of the UI, made at run time: what the engine says when it refuses
+/// something ("The count must be between 1 and 50."). Written with [`said!`](crate::said), which
+/// formats both from the same arguments. Its `Display` is the English, so that logs, the audit
+/// log and tests read as before; a page shows [`Said::of`] its reader's language.
+///
+/// There is deliberately no `From<String>`: a sentence without its Swedish does not compile.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Said {
+    pub en: String,
+    pub sv: String,
+}
+
+impl Said {
+    pub fn new(en: impl Into<String>, sv: impl Into<String>) -> Self {
+        Said {
+            en: en.into(),
+            sv: sv.into(),
+        }
+    }
+
+    /// Text that reads the same in every language: a name, a number, a value someone typed.
+    pub fn same(text: impl Into<String>) -> Self {
+        let text = text.into();
+        Said {
+            sv: text.clone(),
+            en: text,
+        }
+    }
+
+    pub fn of(&self, language: Language) -> &str {
+        match language {
+            Language::English => &self.en,
+            Language::Swedish => &self.sv,
+        }
+    }
+
+    /// Each language's sentence changed the same way (a prefix, a detail appended).
+    pub fn map(self, mut f: impl FnMut(String, Language) -> String) -> Self {
+        Said {
+            en: f(self.en, Language::English),
+            sv: f(self.sv, Language::Swedish),
+        }
+    }
+}
+
+impl std::fmt::Display for Said {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.en)
+    }
+}
+
+impl From<Words> for Said {
+    fn from(words: Words) -> Self {
+        Said::new(words.en, words.sv)
+    }
+}
+
+impl From<&Said> for Said {
+    fn from(said: &Said) -> Self {
+        said.clone()
+    }
+}
+
+/// A [`Said`]: the English and the Swedish format string, formatted like `format!`. Both see the
+/// same arguments: inline captures (`{max}`), and named arguments (`n = rows.len()`), each
+/// evaluated once. A named argument need not appear in both sentences.
+///
+/// ```
+/// use tessera_process::said;
+/// let max = 50;
+/// let s = said!("The count must be between 1 and {max}.", "Antalet måste vara mellan 1 och {max}.");
+/// assert_eq!(s.to_string(), "The count must be between 1 and 50.");
+/// let s = said!("{n} rows", "{n} rader", n = 2 + 1);
+/// assert_eq!(s.sv, "3 rader");
+/// ```
+#[macro_export]
+macro_rules! said {
+    ($en:literal, $sv:literal $(,)?) => {
+        $crate::Said::new(::std::format!($en), ::std::format!($sv))
+    };
+    ($en:literal, $sv:literal, $($name:ident = $value:expr),+ $(,)?) => {{
+        $(
+            #[allow(unused_variables)]
+            let $name = $value;
+        )+
+        $crate::Said::new(::std::format!($en), ::std::format!($sv))
+    }};
+}
+
 /// [`Words::new`], short enough for the tables of this crate (catalogue, options, lists).
 pub(crate) const fn w(en: &'static str, sv: &'static str) -> Words {
     Words::new(en, sv)
@@ -225,6 +314,23 @@ mod tests {
             assert_eq!(words.of(Language::English), words.en);
             assert_eq!(words.of(Language::Swedish), words.sv);
         }
+    }
+
+    #[test]
+    fn said_formats_both_languages_from_the_same_arguments() {
+        let max = 50;
+        let s = crate::said!("Between 1 and {max}.", "Mellan 1 och {max}.");
+        assert_eq!(s.of(Language::English), "Between 1 and 50.");
+        assert_eq!(s.of(Language::Swedish), "Mellan 1 och 50.");
+        assert_eq!(s.to_string(), "Between 1 and 50.");
+        let s = crate::said!("{n} rows, {what:?}", "{n} rader", n = 1 + 2, what = "x");
+        assert_eq!(s.en, "3 rows, \"x\"");
+        assert_eq!(s.sv, "3 rader");
+        let s: Said = Words::new("card", "kort").into();
+        assert_eq!((s.en.as_str(), s.sv.as_str()), ("card", "kort"));
+        assert_eq!(Said::same("42").of(Language::Swedish), "42");
+        let s = s.map(|t, l| format!("{t} ({})", l.code()));
+        assert_eq!((s.en.as_str(), s.sv.as_str()), ("card (en)", "kort (sv)"));
     }
 
     #[test]

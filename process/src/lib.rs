@@ -24,7 +24,7 @@ pub mod transition;
 pub use catalogue::{Component, Handler, Package, ProcessDef, ProcessId, Subject};
 pub use error::{AppError, ErrorKind};
 pub use kind::{ObjectKind, Role};
-pub use language::{Language, Words};
+pub use language::{Language, Said, Words};
 pub use options::{
     Key, OptionDef, OptionError, OptionKind, OptionType, OptionValue, OptionsDocument,
     OptionsPackage,

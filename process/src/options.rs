@@ -3,7 +3,8 @@
 //! The document always exists with its default values; the admin changes values, never writes
 //! the document from scratch.
 
-use crate::language::{w, Language, Words};
+use crate::language::{w, Language, Said, Words};
+use crate::said;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -108,9 +109,36 @@ pub enum OptionError {
     #[error("{label}: {message}")]
     Invalid {
         key: String,
+        /// The option's name, in the language the form was checked in.
         label: String,
-        message: String,
+        /// What is wrong with the value, in every language.
+        message: Said,
     },
+}
+
+impl OptionError {
+    /// The sentence in `language`, the option named in it too (a stored document is checked
+    /// in English; the label is looked up again by its key).
+    pub fn message(&self, language: Language) -> String {
+        match self {
+            OptionError::UnknownKey { package, key } => match language {
+                Language::English => self.to_string(),
+                Language::Swedish => format!("{package} har inget alternativ \"{key}\""),
+            },
+            OptionError::Invalid {
+                key,
+                label,
+                message,
+            } => {
+                let label = OptionsPackage::ALL
+                    .iter()
+                    .filter_map(|p| p.def(key))
+                    .find(|d| d.label.en == label || d.label.sv == label)
+                    .map_or(label.as_str(), |d| d.label.of(language));
+                format!("{label}: {}", message.of(language))
+            }
+        }
+    }
 }
 
 const CERTS: &[&str] = &["authentication", "signature", "encryption"];
@@ -663,13 +691,12 @@ impl std::fmt::Display for OptionsPackage {
 }
 
 impl OptionDef {
-    /// The error about a value of this option, naming it in `language` (the message itself is
-    /// English, like every error sentence of the engine).
-    fn invalid(&self, language: Language, message: impl Into<String>) -> OptionError {
+    /// The error about a value of this option, naming it in `language`.
+    fn invalid(&self, language: Language, message: Said) -> OptionError {
         OptionError::Invalid {
             key: self.key.into(),
             label: self.label.of(language).into(),
-            message: message.into(),
+            message,
         }
     }
 
@@ -686,12 +713,26 @@ impl OptionDef {
             OptionKind::Bool => match raw.to_ascii_lowercase().as_str() {
                 "true" | "yes" | "on" | "1" => OptionValue::Bool(true),
                 "false" | "no" | "off" | "0" => OptionValue::Bool(false),
-                _ => return Err(self.invalid(language, format!("\"{raw}\" is not yes or no"))),
+                _ => {
+                    return Err(self.invalid(
+                        language,
+                        said!(
+                            "\"{raw}\" is not yes or no",
+                            "\"{raw}\" är inte ja eller nej"
+                        ),
+                    ))
+                }
             },
             OptionKind::Int { .. } => match raw.parse::<i64>() {
                 Ok(i) => OptionValue::Int(i),
                 Err(_) => {
-                    return Err(self.invalid(language, format!("\"{raw}\" is not a whole number")))
+                    return Err(self.invalid(
+                        language,
+                        said!(
+                            "\"{raw}\" is not a whole number",
+                            "\"{raw}\" är inte ett heltal"
+                        ),
+                    ))
                 }
             },
             OptionKind::Choice(_) => OptionValue::Text(raw.to_string()),
@@ -723,7 +764,10 @@ impl OptionDef {
                 } else {
                     Err(self.invalid(
                         language,
-                        format!("{i} is out of range: allowed are {min} to {max}"),
+                        said!(
+                            "{i} is out of range: allowed are {min} to {max}",
+                            "{i} är utanför det tillåtna intervallet: tillåtet är {min} till {max}"
+                        ),
                     ))
                 }
             }
@@ -733,7 +777,11 @@ impl OptionDef {
                 } else {
                     Err(self.invalid(
                         language,
-                        format!("\"{s}\" is not one of: {}", allowed.join(", ")),
+                        said!(
+                            "\"{s}\" is not one of: {allowed}",
+                            "\"{s}\" är inte något av: {allowed}",
+                            allowed = allowed.join(", ")
+                        ),
                     ))
                 }
             }
@@ -741,7 +789,11 @@ impl OptionDef {
                 match items.iter().find(|i| !allowed.contains(&i.as_str())) {
                     Some(bad) => Err(self.invalid(
                         language,
-                        format!("\"{bad}\" is not one of: {}", allowed.join(", ")),
+                        said!(
+                            "\"{bad}\" is not one of: {allowed}",
+                            "\"{bad}\" är inte något av: {allowed}",
+                            allowed = allowed.join(", ")
+                        ),
                     )),
                     None => {
                         let mut seen = items.clone();
@@ -750,17 +802,22 @@ impl OptionDef {
                         if seen.len() == items.len() {
                             Ok(())
                         } else {
-                            Err(self.invalid(language, "a value is listed twice"))
+                            Err(self.invalid(
+                                language,
+                                said!("a value is listed twice", "ett värde anges två gånger"),
+                            ))
                         }
                     }
                 }
             }
             (kind, other) => Err(self.invalid(
                 language,
-                format!(
-                    "{} is the wrong type: expected {}",
-                    other.display(),
-                    kind.describe()
+                said!(
+                    "{value} is the wrong type: expected {en}",
+                    "{value} har fel typ: värdet ska vara {sv}",
+                    value = other.display(),
+                    en = kind.describe(),
+                    sv = kind.described().sv
                 ),
             )),
         }
@@ -768,12 +825,21 @@ impl OptionDef {
 }
 
 impl OptionKind {
+    /// The values the option takes, in English.
     pub fn describe(self) -> String {
+        self.described().en
+    }
+
+    /// The values the option takes, in every language.
+    pub fn described(self) -> Said {
         match self {
-            OptionKind::Bool => "yes or no".into(),
-            OptionKind::Int { min, max } => format!("a whole number from {min} to {max}"),
-            OptionKind::Choice(v) => format!("one of {}", v.join(", ")),
-            OptionKind::Set(v) => format!("any of {}", v.join(", ")),
+            OptionKind::Bool => said!("yes or no", "ja eller nej"),
+            OptionKind::Int { min, max } => said!(
+                "a whole number from {min} to {max}",
+                "ett heltal från {min} till {max}"
+            ),
+            OptionKind::Choice(v) => said!("one of {v}", "något av {v}", v = v.join(", ")),
+            OptionKind::Set(v) => said!("any of {v}", "noll eller flera av {v}", v = v.join(", ")),
         }
     }
 }

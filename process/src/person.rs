@@ -1,6 +1,8 @@
 //! A person's data as an operator enters it or a CSV file brings it, and the rules it must
 //! meet. Shared by the browser (to point at a wrong field at once) and the server (which decides).
 
+use crate::language::Said;
+use crate::said;
 use serde::{Deserialize, Serialize};
 
 pub const MAX_NAME: usize = 100;
@@ -92,14 +94,27 @@ impl PersonInput {
         format!("{} {}", self.given_name.trim(), self.surname.trim())
     }
 
-    /// Every rule the data breaks; empty if none.
+    /// Every rule the data breaks, in English; empty if none.
     pub fn validate(&self) -> Vec<FieldError> {
+        self.problems()
+            .into_iter()
+            .map(|(field, message)| FieldError {
+                field,
+                message: message.en,
+            })
+            .collect()
+    }
+
+    /// Every rule the data breaks, by field, in every language; empty if none.
+    pub fn problems(&self) -> Vec<(&'static str, Said)> {
         let p = self.trimmed();
         let mut errors = Vec::new();
-        let mut err =
-            |field: &'static str, message: String| errors.push(FieldError { field, message });
+        let mut err = |field: &'static str, message: Said| errors.push((field, message));
         if p.employee_id.is_empty() {
-            err("employee_id", "The employee id is required.".into());
+            err(
+                "employee_id",
+                said!("The employee id is required.", "Anställnings-id krävs."),
+            );
         } else if p.employee_id.chars().count() > MAX_EMPLOYEE_ID
             || !p
                 .employee_id
@@ -108,45 +123,58 @@ impl PersonInput {
         {
             err(
                 "employee_id",
-                format!(
-                    "The employee id \"{}\" may only have letters, digits, - and _ (at most {MAX_EMPLOYEE_ID}).",
-                    p.employee_id
+                said!(
+                    "The employee id \"{id}\" may only have letters, digits, - and _ (at most {MAX_EMPLOYEE_ID}).",
+                    "Anställnings-id \"{id}\" får bara innehålla bokstäver, siffror, - och _ (högst {MAX_EMPLOYEE_ID} tecken).",
+                    id = &p.employee_id
                 ),
             );
         }
-        for (field, label, value) in [
-            ("given_name", "given name", &p.given_name),
-            ("surname", "surname", &p.surname),
+        // The field's name in English, and in Swedish as the subject of a sentence.
+        for (field, en, sv, value) in [
+            ("given_name", "given name", "Förnamnet", &p.given_name),
+            ("surname", "surname", "Efternamnet", &p.surname),
         ] {
             if value.is_empty() {
-                err(field, format!("The {label} is required."));
+                err(field, said!("The {en} is required.", "{sv} krävs."));
             } else if value.chars().count() > MAX_NAME || value.chars().any(hidden) {
                 err(
                     field,
-                    format!(
-                        "The {label} is too long or has control or invisible characters (at most {MAX_NAME})."
+                    said!(
+                        "The {en} is too long or has control or invisible characters (at most {MAX_NAME}).",
+                        "{sv} är för långt eller innehåller styrtecken eller osynliga tecken (högst {MAX_NAME} tecken)."
                     ),
                 );
             }
         }
-        for (field, label, value) in [
-            ("email", "e-mail address", &p.email),
-            ("upn", "UPN", &p.upn),
+        for (field, en, sv, none, value) in [
+            (
+                "email",
+                "e-mail address",
+                "E-postadressen",
+                "ingen giltig e-postadress",
+                &p.email,
+            ),
+            ("upn", "UPN", "UPN", "inget giltigt UPN", &p.upn),
         ] {
             if value.is_empty() {
-                err(field, format!("The {label} is required."));
+                err(field, said!("The {en} is required.", "{sv} krävs."));
             } else if value.len() > MAX_ADDRESS || !address_ok(value) {
                 err(
                     field,
-                    format!("\"{value}\" is not a valid {label}: it looks like name@example.com."),
+                    said!(
+                        "\"{value}\" is not a valid {en}: it looks like name@example.com.",
+                        "\"{value}\" är {none}: formen är namn@example.com."
+                    ),
                 );
             }
         }
         if p.department.chars().count() > MAX_NAME || p.department.chars().any(hidden) {
             err(
                 "department",
-                format!(
-                    "The department is too long or has control or invisible characters (at most {MAX_NAME})."
+                said!(
+                    "The department is too long or has control or invisible characters (at most {MAX_NAME}).",
+                    "Avdelningen är för lång eller innehåller styrtecken eller osynliga tecken (högst {MAX_NAME} tecken)."
                 ),
             );
         }
@@ -161,11 +189,12 @@ pub type CsvLine = (usize, Result<PersonInput, Vec<String>>);
 /// then one person per line. Fields may be quoted as in RFC 4180 ("" is a quote), but a field
 /// may not span lines. A file that cannot be read at all is an
 /// error; a line that cannot be read is reported with its number.
-pub fn parse_csv(text: &str) -> Result<Vec<CsvLine>, String> {
+pub fn parse_csv(text: &str) -> Result<Vec<CsvLine>, Said> {
     if text.len() > MAX_IMPORT_BYTES {
-        return Err(format!(
-            "The file is {} bytes; at most {MAX_IMPORT_BYTES} can be imported at once.",
-            text.len()
+        return Err(said!(
+            "The file is {n} bytes; at most {MAX_IMPORT_BYTES} can be imported at once.",
+            "Filen är {n} byte; högst {MAX_IMPORT_BYTES} kan importeras åt gången.",
+            n = text.len()
         ));
     }
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -174,18 +203,29 @@ pub fn parse_csv(text: &str) -> Result<Vec<CsvLine>, String> {
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty());
     let Some((_, header)) = lines.next() else {
-        return Err("The file is empty: it needs a header line and one line per person.".into());
+        return Err(said!(
+            "The file is empty: it needs a header line and one line per person.",
+            "Filen är tom: den behöver en rubrikrad och en rad per person."
+        ));
     };
     let header: Vec<String> = split(header)
-        .map_err(|e| format!("Line 1 (the header): {e}"))?
+        .map_err(|e| {
+            said!(
+                "Line 1 (the header): {en}",
+                "Rad 1 (rubrikraden): {sv}",
+                en = e.en,
+                sv = e.sv
+            )
+        })?
         .into_iter()
         .map(|h| h.trim().to_ascii_lowercase())
         .collect();
     for required in &CSV_COLUMNS[..5] {
         if !header.iter().any(|h| h == required) {
-            return Err(format!(
-                "The header has no column \"{required}\". It needs: {}.",
-                CSV_COLUMNS.join(", ")
+            return Err(said!(
+                "The header has no column \"{required}\". It needs: {columns}.",
+                "Rubrikraden saknar kolumnen \"{required}\". Den behöver: {columns}.",
+                columns = CSV_COLUMNS.join(", ")
             ));
         }
     }
@@ -194,23 +234,29 @@ pub fn parse_csv(text: &str) -> Result<Vec<CsvLine>, String> {
         .enumerate()
         .find(|(i, h)| header[..*i].contains(h))
     {
-        return Err(format!("The header names the column \"{twice}\" twice."));
+        return Err(said!(
+            "The header names the column \"{twice}\" twice.",
+            "Rubrikraden anger kolumnen \"{twice}\" två gånger."
+        ));
     }
     if let Some(unknown) = header.iter().find(|h| !CSV_COLUMNS.contains(&h.as_str())) {
-        return Err(format!(
-            "The header has an unknown column \"{unknown}\". Known are: {}.",
-            CSV_COLUMNS.join(", ")
+        return Err(said!(
+            "The header has an unknown column \"{unknown}\". Known are: {columns}.",
+            "Rubrikraden har en okänd kolumn \"{unknown}\". Kända kolumner är: {columns}.",
+            columns = CSV_COLUMNS.join(", ")
         ));
     }
     let mut out = Vec::new();
     for (i, line) in lines {
         if out.len() >= MAX_IMPORT_LINES {
-            return Err(format!(
-                "The file has more than {MAX_IMPORT_LINES} people; split it."
+            return Err(said!(
+                "The file has more than {MAX_IMPORT_LINES} people; split it.",
+                "Filen har fler än {MAX_IMPORT_LINES} personer; dela upp den."
             ));
         }
         let number = i + 1;
-        let parsed = split(line).map_err(|e| vec![e]).and_then(|fields| {
+        // A line's problems are shown in the import preview, in English.
+        let parsed = split(line).map_err(|e| vec![e.en]).and_then(|fields| {
             if fields.len() != header.len() {
                 return Err(vec![format!(
                     "it has {} fields, the header {}",
@@ -239,7 +285,7 @@ pub fn parse_csv(text: &str) -> Result<Vec<CsvLine>, String> {
 }
 
 /// One CSV line into fields: commas separate, double quotes enclose, "" is a quote.
-pub fn split(line: &str) -> Result<Vec<String>, String> {
+pub fn split(line: &str) -> Result<Vec<String>, Said> {
     let mut fields = Vec::new();
     let mut field = String::new();
     let mut chars = line.chars().peekable();
@@ -255,7 +301,10 @@ pub fn split(line: &str) -> Result<Vec<String>, String> {
                 quoted = false;
                 // After the closing quote only a comma (or the end) may follow.
                 if !matches!(chars.peek(), None | Some(',')) {
-                    return Err("text after a closing quote".into());
+                    return Err(said!(
+                        "text after a closing quote",
+                        "text efter ett avslutande citattecken"
+                    ));
                 }
             }
             (true, c) => field.push(c),
@@ -264,7 +313,12 @@ pub fn split(line: &str) -> Result<Vec<String>, String> {
                 quoted = true;
                 was_quoted = true;
             }
-            (false, '"') => return Err("a quote in the middle of a field".into()),
+            (false, '"') => {
+                return Err(said!(
+                    "a quote in the middle of a field",
+                    "ett citattecken mitt i ett fält"
+                ))
+            }
             (false, ',') => {
                 fields.push(std::mem::take(&mut field));
                 was_quoted = false;
@@ -273,7 +327,10 @@ pub fn split(line: &str) -> Result<Vec<String>, String> {
         }
     }
     if quoted {
-        return Err("a quoted field is not closed".into());
+        return Err(said!(
+            "a quoted field is not closed",
+            "ett fält inom citattecken avslutas inte"
+        ));
     }
     fields.push(field);
     Ok(fields)

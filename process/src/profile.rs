@@ -2,7 +2,8 @@
 //! that an administrator edits; [`CertificateProfile::validate`] is the one place that decides
 //! whether a profile can be used, in the browser and on the server alike.
 
-use crate::language::Words;
+use crate::language::{Said, Words};
+use crate::said;
 use serde::{Deserialize, Serialize};
 
 /// What a certificate is for. It decides which key usages make sense and whether the key may be
@@ -202,12 +203,12 @@ pub struct CertificateProfile {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProfileError {
     pub field: &'static str,
-    pub message: String,
+    pub message: Said,
 }
 
 impl std::fmt::Display for ProfileError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
+        f.write_str(&self.message.en)
     }
 }
 
@@ -267,55 +268,85 @@ impl CertificateProfile {
     pub fn validate(&self) -> Vec<ProfileError> {
         let mut errors = Vec::new();
         let mut err =
-            |field: &'static str, message: String| errors.push(ProfileError { field, message });
+            |field: &'static str, message: Said| errors.push(ProfileError { field, message });
         let name = self.name.trim();
         if name.is_empty() {
-            err("name", "Give the profile a name.".into());
+            err(
+                "name",
+                said!("Give the profile a name.", "Ge profilen ett namn."),
+            );
         } else if name.chars().count() > MAX_PROFILE_NAME {
             err(
                 "name",
-                format!("The name is too long: at most {MAX_PROFILE_NAME} characters."),
+                said!(
+                    "The name is too long: at most {MAX_PROFILE_NAME} characters.",
+                    "Namnet är för långt: högst {MAX_PROFILE_NAME} tecken."
+                ),
             );
         } else if name.chars().any(char::is_control) {
             err(
                 "name",
-                "The name may not contain control characters.".into(),
+                said!(
+                    "The name may not contain control characters.",
+                    "Namnet får inte innehålla styrtecken."
+                ),
             );
         }
         if self.validity_days == 0 || self.validity_days > MAX_VALIDITY_DAYS {
             err(
                 "validity_days",
-                format!(
-                    "Validity must be between 1 and {MAX_VALIDITY_DAYS} days, not {}.",
-                    self.validity_days
+                said!(
+                    "Validity must be between 1 and {MAX_VALIDITY_DAYS} days, not {days}.",
+                    "Giltighetstiden måste vara mellan 1 och {MAX_VALIDITY_DAYS} dagar, inte {days}.",
+                    days = self.validity_days
                 ),
             );
         }
         if self.key_usage.is_empty() {
-            err("key_usage", "Choose at least one key usage.".into());
+            err(
+                "key_usage",
+                said!(
+                    "Choose at least one key usage.",
+                    "Välj minst en nyckelanvändning."
+                ),
+            );
         }
         if has_duplicates(&self.key_usage) {
-            err("key_usage", "A key usage is listed twice.".into());
+            err(
+                "key_usage",
+                said!(
+                    "A key usage is listed twice.",
+                    "En nyckelanvändning anges två gånger."
+                ),
+            );
         }
         if has_duplicates(&self.extended_key_usage) {
             err(
                 "extended_key_usage",
-                "An extended key usage is listed twice.".into(),
+                said!(
+                    "An extended key usage is listed twice.",
+                    "En utökad nyckelanvändning anges två gånger."
+                ),
             );
         }
         let has = |bit| self.key_usage.contains(&bit);
         match self.purpose {
             CertPurpose::Authentication if !has(KeyUsageBit::DigitalSignature) => err(
                 "key_usage",
-                "An authentication certificate needs the key usage \"Digital signature\".".into(),
+                said!(
+                    "An authentication certificate needs the key usage \"Digital signature\".",
+                    "Ett autentiseringscertifikat behöver nyckelanvändningen \"Digital signatur\"."
+                ),
             ),
             CertPurpose::Signature
                 if !has(KeyUsageBit::DigitalSignature) && !has(KeyUsageBit::NonRepudiation) =>
             {
                 err(
                     "key_usage",
-                    "A signature certificate needs \"Digital signature\" or \"Non-repudiation\"."
-                        .into(),
+                    said!(
+                        "A signature certificate needs \"Digital signature\" or \"Non-repudiation\".",
+                        "Ett signeringscertifikat behöver \"Digital signatur\" eller \"Oförnekbarhet\"."
+                    ),
                 )
             }
             CertPurpose::Encryption
@@ -325,8 +356,10 @@ impl CertificateProfile {
             {
                 err(
                     "key_usage",
-                    "An encryption certificate needs \"Key encipherment\", \"Key agreement\" or \"Data encipherment\"."
-                        .into(),
+                    said!(
+                        "An encryption certificate needs \"Key encipherment\", \"Key agreement\" or \"Data encipherment\".",
+                        "Ett krypteringscertifikat behöver \"Nyckelchiffrering\", \"Nyckelöverenskommelse\" eller \"Datachiffrering\"."
+                    ),
                 )
             }
             _ => {}
@@ -334,18 +367,20 @@ impl CertificateProfile {
         if self.recoverable && self.purpose != CertPurpose::Encryption {
             err(
                 "recoverable",
-                format!(
-                    "Only encryption keys may be escrowed for recovery; a {} key must never leave its card or phone.",
-                    self.purpose.label().to_lowercase()
+                said!(
+                    "Only encryption keys may be escrowed for recovery; a {en} key must never leave its card or phone.",
+                    "Bara krypteringsnycklar får deponeras för återställning; en nyckel för {sv} får aldrig lämna sitt kort eller sin telefon.",
+                    en = self.purpose.label().to_lowercase(),
+                    sv = self.purpose.words().sv.to_lowercase()
                 ),
             );
         }
         if self.recoverable {
             // A key others can recover must not be able to act as its holder.
-            let signing: Vec<&str> = [KeyUsageBit::DigitalSignature, KeyUsageBit::NonRepudiation]
+            let signing: Vec<Words> = [KeyUsageBit::DigitalSignature, KeyUsageBit::NonRepudiation]
                 .into_iter()
                 .filter(|b| self.key_usage.contains(b))
-                .map(|b| b.label())
+                .map(|b| b.words())
                 .chain(
                     [
                         ExtendedKeyUsage::ClientAuth,
@@ -354,19 +389,24 @@ impl CertificateProfile {
                     ]
                     .into_iter()
                     .filter(|e| self.extended_key_usage.contains(e))
-                    .map(|e| e.label()),
+                    .map(|e| e.words()),
                 )
                 .collect();
             if !signing.is_empty() {
+                let names = |language| {
+                    signing
+                        .iter()
+                        .map(|s| format!("\"{}\"", s.of(language)))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
                 err(
                     "recoverable",
-                    format!(
-                        "A recoverable key must not sign or log in; remove {}.",
-                        signing
-                            .iter()
-                            .map(|s| format!("\"{s}\""))
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                    said!(
+                        "A recoverable key must not sign or log in; remove {en}.",
+                        "En nyckel som kan återställas får inte signera eller logga in; ta bort {sv}.",
+                        en = names(crate::Language::English),
+                        sv = names(crate::Language::Swedish)
                     ),
                 );
             }
@@ -378,7 +418,10 @@ impl CertificateProfile {
         {
             err(
                 "include_upn",
-                "Smart card logon needs the user's UPN in the certificate.".into(),
+                said!(
+                    "Smart card logon needs the user's UPN in the certificate.",
+                    "Inloggning med smartkort kräver användarens UPN i certifikatet."
+                ),
             );
         }
         errors

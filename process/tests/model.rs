@@ -477,6 +477,19 @@ fn a_refused_value_names_its_option_in_the_admins_language() {
     // The English path is the one engine callers keep.
     let err = p.apply_form(&current, &change).unwrap_err();
     assert!(err[0].to_string().starts_with("PIN length: "), "{}", err[0]);
+    // And the whole sentence follows the reader's language, whichever language checked it.
+    let swedish = err[0].message(Language::Swedish);
+    assert!(
+        swedish.starts_with("PIN-kodens längd: 3 är utanför"),
+        "{swedish}"
+    );
+    assert_eq!(err[0].message(Language::English), err[0].to_string());
+    let unknown = p
+        .apply_form(&current, &[("NoSuchOption".into(), "1".into())])
+        .unwrap_err();
+    assert!(unknown[0]
+        .message(Language::Swedish)
+        .contains("har inget alternativ"));
 }
 
 #[test]

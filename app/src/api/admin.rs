@@ -72,7 +72,10 @@ pub const AUDIT_PAGE: u64 = 50;
 pub async fn audit_log(filter: AuditFilter) -> Result<AuditPage, AppError> {
     let (engine, caller) = ssr::context().await?;
     caller
-        .require_any(&[tessera_process::Role::Admin], "read the audit log")
+        .require_any(
+            &[tessera_process::Role::Admin],
+            tessera_process::said!("read the audit log", "läsa granskningsloggen"),
+        )
         .map_err(ssr::fail)?;
     tessera_engine::audit::search(&engine.db, &filter, AUDIT_PAGE)
         .await
@@ -85,7 +88,10 @@ pub async fn audit_log(filter: AuditFilter) -> Result<AuditPage, AppError> {
 pub async fn verify_audit() -> Result<Result<i64, String>, AppError> {
     let (engine, caller) = ssr::context().await?;
     caller
-        .require_any(&[tessera_process::Role::Admin], "read the audit log")
+        .require_any(
+            &[tessera_process::Role::Admin],
+            tessera_process::said!("read the audit log", "läsa granskningsloggen"),
+        )
         .map_err(ssr::fail)?;
     let checkpoints = tessera_engine::audit_checkpoint::stored(&engine)
         .await

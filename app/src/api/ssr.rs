@@ -6,7 +6,7 @@ use axum::http::request::Parts;
 use leptos::prelude::*;
 use std::net::SocketAddr;
 use tessera_engine::{auth, Caller, Engine, EngineError};
-use tessera_process::AppError;
+use tessera_process::{AppError, Language};
 
 pub const COOKIE: &str = "tessera_session";
 /// The cookie's name over HTTPS: a `__Host-` cookie is only accepted by browsers when it
@@ -61,17 +61,23 @@ pub fn fail(e: EngineError) -> AppError {
             resp.insert_header(axum::http::header::RETRY_AFTER, seconds.into());
         }
     }
+    // In the caller's language (the account's cookie, else Accept-Language); English when
+    // there is no request to ask.
+    let language = use_context::<Parts>()
+        .map(|parts| crate::language::of_request(&parts.headers))
+        .unwrap_or_default();
     if e.is_user_facing() {
         AppError {
             kind: e.kind(),
-            message: e.to_string(),
+            message: e.message(language),
             field: e.field(),
         }
     } else {
         tracing::error!("server function failed: {e}");
-        AppError::internal(
-            "Something went wrong on the server. Nothing was changed; the administrator finds the details in the server log.",
-        )
+        AppError::internal(match language {
+            Language::English => "Something went wrong on the server. Nothing was changed; the administrator finds the details in the server log.",
+            Language::Swedish => "Något gick fel på servern. Ingenting ändrades; administratören hittar detaljerna i serverloggen.",
+        })
     }
 }
 

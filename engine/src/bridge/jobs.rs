@@ -11,7 +11,7 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
 };
 use tessera_process::bridge::{EncodingStep, JobState, JobView, StepStatus, StepView};
-use tessera_process::ObjectKind;
+use tessera_process::{said, ObjectKind, Said};
 
 /// How long a job may go without a step before it counts as abandoned. Generous: one step is
 /// at most an RSA key generation on a slow card.
@@ -69,10 +69,21 @@ pub fn process_of(j: &job::Model) -> Result<tessera_process::ProcessId> {
 }
 
 pub async fn load(conn: &impl ConnectionTrait, id: i64) -> Result<job::Model> {
-    job::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .ok_or_else(|| EngineError::Missing(format!("There is no encoding job {id}.")))
+    job::Entity::find_by_id(id).one(conn).await?.ok_or_else(|| {
+        EngineError::Missing(said!(
+            "There is no encoding job {id}.",
+            "Det finns inget kodningsjobb {id}."
+        ))
+    })
+}
+
+/// A stored job state inside a sentence: "in doubt", "oklart utfall".
+pub fn state_said(state: &str) -> Said {
+    Said::new(
+        state.replace('_', " "),
+        JobState::parse(state)
+            .map_or_else(|| state.replace('_', " "), |s| s.words().sv.to_lowercase()),
+    )
 }
 
 /// Columns a job step sets, with the step reached and a renewed lease. Only a job that is still
@@ -95,8 +106,9 @@ pub async fn advance(
         q.value(c, v);
     }
     if conn.execute(&q).await?.rows_affected() == 0 {
-        return Err(EngineError::NotNow(format!(
-            "Encoding job {id} is no longer running (it was declared in doubt)."
+        return Err(EngineError::NotNow(said!(
+            "Encoding job {id} is no longer running (it was declared in doubt).",
+            "Kodningsjobb {id} pågår inte längre (dess utfall förklarades osäkert)."
         )));
     }
     Ok(())
@@ -249,9 +261,10 @@ pub async fn save_chip(
         j.management_key_algorithm.clone(),
         j.puk.clone(),
     ) else {
-        return Err(EngineError::Invalid(format!(
-            "Encoding job {} has no card secrets to keep.",
-            j.id
+        return Err(EngineError::Invalid(said!(
+            "Encoding job {id} has no card secrets to keep.",
+            "Kodningsjobb {id} har inga korthemligheter att spara.",
+            id = j.id
         )));
     };
     // GUID and serial identify one chip: an object that had it before (re-encoded) lets go.

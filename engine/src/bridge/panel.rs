@@ -74,7 +74,10 @@ pub async fn reconcile(
     if reader.trim().is_empty() {
         return Err(EngineError::bad_input(
             "reader",
-            "Choose the reader that holds the card.",
+            tessera_process::said!(
+                "Choose the reader that holds the card.",
+                "Välj läsaren som kortet sitter i."
+            ),
         ));
     }
     let r = super::reconcile::reconcile(engine, bridge, caller, job_id, reader).await?;

@@ -13,6 +13,7 @@ use crate::runner::authorize;
 use crate::Caller;
 use crate::{Engine, EngineError, Result};
 use tessera_process::bridge::{EncodingStep, JobState};
+use tessera_process::said;
 use zeroize::Zeroizing;
 
 /// How reconciling ended. No `Debug`: it may hold the new PIN.
@@ -63,7 +64,7 @@ where
             tessera_process::Role::Operator,
             tessera_process::Role::Admin,
         ],
-        "reconcile encoding jobs",
+        said!("reconcile encoding jobs", "stämma av kodningsjobb"),
     )?;
     let pki = engine.pki()?;
     // A job whose lease ran out is in doubt even if no schedule has said so yet.
@@ -73,9 +74,12 @@ where
     authorize(caller, jobs::process_of(&job)?.def())?;
     let target = jobs::target_of(&job)?;
     if job.state != JobState::InDoubt.as_str() {
-        return Err(EngineError::NotNow(format!(
-            "Encoding job {job_id} is {}, not in doubt: there is nothing to reconcile.",
-            job.state.replace('_', " ")
+        let state = jobs::state_said(&job.state);
+        return Err(EngineError::NotNow(said!(
+            "Encoding job {job_id} is {en}, not in doubt: there is nothing to reconcile.",
+            "Kodningsjobb {job_id} har tillståndet \"{sv}\", inte oklart utfall: det finns inget att stämma av.",
+            en = &state.en,
+            sv = &state.sv
         )));
     }
     let _claim = bridge.claim(reader)?;
@@ -132,8 +136,9 @@ where
         let id = reader::identify(&mut p)?;
         if let (Some(want), Some(have)) = (&expected_serial, id.serial_text()) {
             if want != &have {
-                return Ok(Reading::WrongCard(format!(
-                    "serial {want} expected, {have} found"
+                return Ok(Reading::WrongCard(said!(
+                    "serial {want} expected, {have} found",
+                    "serienummer {want} förväntades, {have} hittades"
                 )));
             }
         }
@@ -147,9 +152,10 @@ where
                     return Ok(Reading::NothingWritten);
                 }
             }
-            return Ok(Reading::WrongCard(
-                "no key the job or an earlier encoding set opens it".into(),
-            ));
+            return Ok(Reading::WrongCard(said!(
+                "no key the job or an earlier encoding set opens it",
+                "ingen nyckel från jobbet eller en tidigare kodning öppnar det"
+            )));
         }
         // The CCC is written last: with it, the CHUID and every certificate, the card is complete.
         let mut complete = !expected.is_empty()
@@ -176,18 +182,27 @@ where
         }
     })
     .await
-    .map_err(|e| EngineError::Invalid(format!("reading the card stopped: {e}")))?
     .map_err(|e| {
-        EngineError::Invalid(format!(
-            "Reading the card failed: {}",
-            encode::card_message(&e)
+        EngineError::Invalid(said!(
+            "reading the card stopped: {e}",
+            "läsningen av kortet avbröts: {e}"
+        ))
+    })?
+    .map_err(|e| {
+        EngineError::Invalid(said!(
+            "Reading the card failed: {why}",
+            "Läsningen av kortet misslyckades: {why}",
+            why = encode::card_message(&e)
         ))
     })?;
 
     let stats = Stats::default();
     match reading {
-        Reading::WrongCard(why) => Err(EngineError::NotNow(format!(
-            "This is not the card of encoding job {job_id} ({why}). Insert that card and try again; the job stays in doubt."
+        Reading::WrongCard(why) => Err(EngineError::NotNow(said!(
+            "This is not the card of encoding job {job_id} ({en}). Insert that card and try again; the job stays in doubt.",
+            "Det här är inte kortet för kodningsjobb {job_id} ({sv}). Sätt i det kortet och försök igen; jobbets utfall förblir oklart.",
+            en = &why.en,
+            sv = &why.sv
         ))),
         Reading::Complete => {
             let serials: Vec<(Slot, String)> = certs
@@ -223,7 +238,7 @@ where
 }
 
 enum Reading {
-    WrongCard(String),
+    WrongCard(tessera_process::Said),
     NothingWritten,
     Partial,
     Complete,

@@ -57,9 +57,12 @@ pub async fn load(conn: &impl ConnectionTrait, target: Target) -> Result<Loaded>
                 batch_order_id: t.batch_order_id,
             })
         }
-        other => Err(EngineError::Invalid(format!(
-            "A {} is not encoded on a smart card.",
-            other.label().to_lowercase()
+        other => Err(EngineError::Invalid(tessera_process::said!(
+            "A {en} is not encoded on a smart card.",
+            "{article} {sv} kodas inte på ett smartkort.",
+            en = other.label().to_lowercase(),
+            article = crate::error::capitalized(crate::error::Swedish::of(other).article),
+            sv = other.noun_words().sv
         ))),
     }
 }

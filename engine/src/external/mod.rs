@@ -86,7 +86,10 @@ pub async fn page(
     settings: &ExternalSettings,
     caller: &Caller,
 ) -> Result<tessera_process::dto::ExternalPage> {
-    caller.require_any(&[tessera_process::Role::Admin], "see external production")?;
+    caller.require_any(
+        &[tessera_process::Role::Admin],
+        tessera_process::said!("see external production", "se extern produktion"),
+    )?;
     use sea_orm::{PaginatorTrait, QuerySelect};
     let queued = card::Entity::find()
         .filter(card::Column::Production.eq(Production::External.as_str()))

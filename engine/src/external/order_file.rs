@@ -14,7 +14,7 @@ use sea_orm::{
 };
 use sha2::{Digest, Sha256};
 use std::io::Write;
-use tessera_process::{CardState, ObjectKind, State, TempCardState};
+use tessera_process::{said, CardState, ObjectKind, State, TempCardState};
 
 /// One card or temporary card going into an order file.
 struct OrderLine {
@@ -241,8 +241,12 @@ async fn order_zip(
     let mut out = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::new());
-    let broken =
-        |e: csv::Error| EngineError::Invalid(format!("the order file cannot be written: {e}"));
+    let broken = |e: csv::Error| {
+        EngineError::Invalid(said!(
+            "the order file cannot be written: {e}",
+            "beställningsfilen kan inte skrivas: {e}"
+        ))
+    };
     out.write_record(ORDER_COLUMNS).map_err(broken)?;
     for l in lines {
         let p = l.person_id.and_then(|id| people.get(&id));
@@ -264,9 +268,12 @@ async fn order_zip(
         out.write_record(row.iter().map(|f| csv_cell(f).into_owned()))
             .map_err(broken)?;
     }
-    let csv = out
-        .into_inner()
-        .map_err(|e| EngineError::Invalid(format!("the order file cannot be written: {e}")))?;
+    let csv = out.into_inner().map_err(|e| {
+        EngineError::Invalid(said!(
+            "the order file cannot be written: {e}",
+            "beställningsfilen kan inte skrivas: {e}"
+        ))
+    })?;
     let manifest = format!("{}  order.csv\n", hex::encode(Sha256::digest(&csv)));
     let mut zip_bytes = Vec::new();
     let bad = |e: zip::result::ZipError| {
@@ -299,13 +306,19 @@ pub async fn write_order_file(
     let order = bureau_order::Entity::find_by_id(order_id)
         .one(&engine.db)
         .await?
-        .ok_or_else(|| EngineError::Missing(format!("There is no order file {order_id}.")))?;
+        .ok_or_else(|| {
+            EngineError::Missing(said!(
+                "There is no order file {order_id}.",
+                "Det finns ingen beställningsfil {order_id}."
+            ))
+        })?;
     if order.written_at.is_some() {
         return Ok(());
     }
     let Some(content) = &order.content else {
-        return Err(EngineError::Invalid(format!(
-            "Order file {order_id} has no content."
+        return Err(EngineError::Invalid(said!(
+            "Order file {order_id} has no content.",
+            "Beställningsfil {order_id} har inget innehåll."
         )));
     };
     let io = |e: std::io::Error| {

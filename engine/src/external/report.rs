@@ -8,7 +8,7 @@ use crate::Caller;
 use crate::{Engine, EngineError, Result};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, TransactionTrait};
 use tessera_process::transition::find;
-use tessera_process::{CardState, ObjectKind, State, TempCardState};
+use tessera_process::{said, CardState, ObjectKind, State, TempCardState};
 
 /// A report the admin uploads on the External production page (a file the bureau mailed, say):
 /// applied as if it had come through the inbox, and only once for the same content.
@@ -18,7 +18,13 @@ pub async fn upload_report(
     name: &str,
     text: &str,
 ) -> Result<ReportOutcome> {
-    caller.require_any(&[tessera_process::Role::Admin], "upload a bureau report")?;
+    caller.require_any(
+        &[tessera_process::Role::Admin],
+        said!(
+            "upload a bureau report",
+            "ladda upp en rapport från kortproducenten"
+        ),
+    )?;
     use sha2::{Digest, Sha256};
     // The name is for the record only: what a person can read of it, and short.
     let name: String = name
@@ -38,9 +44,10 @@ pub async fn upload_report(
         .one(&engine.db)
         .await?
     {
-        return Err(EngineError::NotNow(format!(
-            "This report was applied already at {}; nothing was done again.",
-            crate::time::text(before.received_at)
+        return Err(EngineError::NotNow(said!(
+            "This report was applied already at {at}; nothing was done again.",
+            "Den här rapporten tillämpades redan {at}; ingenting gjordes igen.",
+            at = crate::time::text(before.received_at)
         )));
     }
     apply_report(engine, Some(caller), &source, text).await
@@ -64,25 +71,38 @@ pub async fn apply_report(
         .filter(|(_, l)| !l.trim().is_empty())
         .collect();
     let Some(((_, header_line), lines)) = all.split_first() else {
-        return Err(EngineError::Invalid("The report is empty.".into()));
+        return Err(EngineError::Invalid(said!(
+            "The report is empty.",
+            "Rapporten är tom."
+        )));
     };
     let header: Vec<String> = tessera_process::person::split(header_line)
-        .map_err(|e| EngineError::Invalid(format!("The report's header: {e}")))?
+        .map_err(|e| {
+            EngineError::Invalid(said!(
+                "The report's header: {en}",
+                "Rapportens rubrikrad: {sv}",
+                en = e.en,
+                sv = e.sv
+            ))
+        })?
         .into_iter()
         .map(|s| s.trim().to_ascii_lowercase())
         .collect();
     let position = |name: &str| header.iter().position(|h| h == name);
     let (Some(id_col), Some(status_col)) = (position("card_id"), position("status")) else {
-        return Err(EngineError::Invalid(format!(
-            "The report's header must name the columns {}.",
-            REPORT_COLUMNS[..2].join(" and ")
+        return Err(EngineError::Invalid(said!(
+            "The report's header must name the columns {en}.",
+            "Rapportens rubrikrad måste ange kolumnerna {sv}.",
+            en = REPORT_COLUMNS[..2].join(" and "),
+            sv = REPORT_COLUMNS[..2].join(" och ")
         )));
     };
     let message_col = position("message");
     if lines.len() > MAX_REPORT_LINES {
-        return Err(EngineError::Invalid(format!(
-            "The report has {} lines; at most {MAX_REPORT_LINES} are read at once. Split it.",
-            lines.len()
+        return Err(EngineError::Invalid(said!(
+            "The report has {n} lines; at most {MAX_REPORT_LINES} are read at once. Split it.",
+            "Rapporten har {n} rader; högst {MAX_REPORT_LINES} läses åt gången. Dela upp den.",
+            n = lines.len()
         )));
     }
     let mut outcome = ReportOutcome {
@@ -109,7 +129,8 @@ pub async fn apply_report(
                         continue;
                     }
                     Err(e) => {
-                        outcome.refused.push((number, String::new(), e));
+                        // The report's outcome is kept in English, like the audit log.
+                        outcome.refused.push((number, String::new(), e.en));
                         continue;
                     }
                 };

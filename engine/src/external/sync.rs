@@ -19,7 +19,10 @@ pub async fn sync(
     if let Some(c) = caller {
         c.require_any(
             &[tessera_process::Role::Admin],
-            "run the external production sync",
+            tessera_process::said!(
+                "run the external production sync",
+                "köra synkroniseringen av extern produktion"
+            ),
         )?;
     }
     // Order files a stop cut short come first, byte for byte as built.
@@ -74,7 +77,10 @@ async fn take_report(
         None => {
             let result = match String::from_utf8(bytes) {
                 Ok(text) => apply_report(engine, caller, &source, &text).await,
-                Err(_) => Err(EngineError::Invalid("The report is not UTF-8 text.".into())),
+                Err(_) => Err(EngineError::Invalid(tessera_process::said!(
+                    "The report is not UTF-8 text.",
+                    "Rapporten är inte UTF-8-text."
+                ))),
             };
             match result {
                 Ok(outcome) => (outcome, "processed"),

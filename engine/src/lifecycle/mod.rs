@@ -28,6 +28,7 @@ use tessera_process::dto::{
     CascadeLine, CertificateRow, ProcessInput, ProcessOutcome, ProcessPreview, ProcessSubject,
 };
 use tessera_process::transition::certificate_after;
+use tessera_process::{said, Said};
 use tessera_process::{
     CertEffect, Handler, ObjectKind, ProcessDef, ProcessId, RevocationReason, State,
     Subject as StartsOn,
@@ -59,10 +60,12 @@ pub(crate) trait Subject: Sized + Send + Sync {
 
     /// What follows "<holder> is <state>" when the holder is not active and the process would
     /// make the certificates valid.
-    fn inactive_holder(_process: ProcessId) -> String {
-        format!(
-            ", so the {} cannot be made active; reactivate the user first.",
-            Self::KIND.noun()
+    fn inactive_holder(_process: ProcessId) -> Said {
+        said!(
+            ", so the {en} cannot be made active; reactivate the user first.",
+            ", så kan {sv} inte aktiveras; återaktivera användaren först.",
+            en = Self::KIND.noun(),
+            sv = crate::error::Swedish::of(Self::KIND).definite
         )
     }
 
@@ -189,10 +192,14 @@ fn lifecycle_def(process: ProcessId, kind: ObjectKind) -> Result<&'static Proces
     if def.handler == Handler::Lifecycle && def.starts_on == StartsOn::Object(kind) {
         Ok(def)
     } else {
-        Err(EngineError::Invalid(format!(
-            "\"{}\" is not a process that changes a {}'s state here.",
-            def.name.en,
-            kind.noun()
+        Err(EngineError::Invalid(said!(
+            "\"{name_en}\" is not a process that changes a {kind_en}'s state here.",
+            "\"{name_sv}\" är inte en process som ändrar tillståndet för {article} {kind_sv} här.",
+            name_en = def.name.en,
+            name_sv = def.name.sv,
+            kind_en = kind.noun(),
+            kind_sv = kind.noun_words().sv,
+            article = crate::error::Swedish::of(kind).article
         )))
     }
 }
@@ -217,7 +224,7 @@ async fn check<S: Subject, C: ConnectionTrait>(
     // Certificates become valid again only for a user who is active.
     let holder = match assignee.or(subject.holder_id()) {
         Some(p) if matches!(effect, CertEffect::Validate | CertEffect::Release) => {
-            Some(people::active_holder(conn, p, &S::inactive_holder(def.id)).await?)
+            Some(people::active_holder(conn, p, S::inactive_holder(def.id)).await?)
         }
         Some(p) => Some(people::load(conn, p).await?),
         None => None,
@@ -247,9 +254,14 @@ pub async fn preview(
         ObjectKind::MobileId => {
             preview_of::<mobile_id::MobileId>(engine, caller, process, id).await
         }
-        ObjectKind::Certificate | ObjectKind::BatchOrder => Err(lifecycle_def(process, kind)
-            .err()
-            .unwrap_or_else(|| EngineError::Invalid("No lifecycle process here.".into()))),
+        ObjectKind::Certificate | ObjectKind::BatchOrder => {
+            Err(lifecycle_def(process, kind).err().unwrap_or_else(|| {
+                EngineError::Invalid(said!(
+                    "No lifecycle process here.",
+                    "Ingen livscykelprocess här."
+                ))
+            }))
+        }
     }
 }
 
@@ -271,9 +283,14 @@ pub async fn run(
         ObjectKind::MobileId => {
             run_on::<mobile_id::MobileId>(engine, caller, process, id, version, input).await
         }
-        ObjectKind::Certificate | ObjectKind::BatchOrder => Err(lifecycle_def(process, kind)
-            .err()
-            .unwrap_or_else(|| EngineError::Invalid("No lifecycle process here.".into()))),
+        ObjectKind::Certificate | ObjectKind::BatchOrder => {
+            Err(lifecycle_def(process, kind).err().unwrap_or_else(|| {
+                EngineError::Invalid(said!(
+                    "No lifecycle process here.",
+                    "Ingen livscykelprocess här."
+                ))
+            }))
+        }
     }
 }
 
@@ -323,7 +340,7 @@ async fn run_on<S: Subject>(
             let txn = tx;
             let now = tx.now();
             let c = check::<S, _>(txn, caller, def, id, Some(&input)).await?;
-            let reason = runner::revocation_reason(def.name.en, c.effect, input.reason)?;
+            let reason = runner::revocation_reason(def.name, c.effect, input.reason)?;
             // The holder stays as checked until the commit: a concurrent Lock user waits.
             if let Some(h) = &c.holder {
                 runner::hold(txn, ObjectKind::User, h.id, h.version).await?;

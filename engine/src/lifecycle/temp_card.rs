@@ -11,7 +11,7 @@ use crate::{EngineError, Result};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use tessera_process::dto::{ProcessInput, ProcessSubject};
 use tessera_process::options::temp_cards;
-use tessera_process::{ObjectKind, OptionsPackage, ProcessId, State, TempCardState};
+use tessera_process::{said, ObjectKind, OptionsPackage, ProcessId, Said, State, TempCardState};
 
 pub(crate) struct TempCard(temp_card::Model);
 
@@ -42,12 +42,21 @@ impl Subject for TempCard {
             return Ok(None);
         }
         input.user_id.map(Some).ok_or_else(|| {
-            EngineError::bad_input("user_id", "Choose the user who gets the temporary card.")
+            EngineError::bad_input(
+                "user_id",
+                said!(
+                    "Choose the user who gets the temporary card.",
+                    "Välj användaren som ska få det tillfälliga kortet."
+                ),
+            )
         })
     }
 
-    fn inactive_holder(_process: ProcessId) -> String {
-        ", so no temporary card can be assigned to them.".into()
+    fn inactive_holder(_process: ProcessId) -> Said {
+        said!(
+            ", so no temporary card can be assigned to them.",
+            ", så kan inget tillfälligt kort tilldelas användaren."
+        )
     }
 
     async fn view<C: ConnectionTrait>(
@@ -160,9 +169,14 @@ async fn one_card_per_user(
         .one(conn)
         .await?
     {
-        return Err(EngineError::NotNow(format!(
-            "{} already has temporary card {} (assigned). Withdraw it first, or an admin allows more than one (option \"Allow more than one temporary card per user\").",
-            p.common_name, other.id
+        let option = temp_cards::ALLOW_MULTIPLE_ASSIGNED.def.label;
+        return Err(EngineError::NotNow(said!(
+            "{name} already has temporary card {id} (assigned). Withdraw it first, or an admin allows more than one (option \"{en}\").",
+            "{name} har redan tillfälligt kort {id} (tilldelat). Dra tillbaka det först, eller låt en administratör tillåta fler än ett (alternativet \"{sv}\").",
+            name = &p.common_name,
+            id = other.id,
+            en = option.en,
+            sv = option.sv
         )));
     }
     Ok(())

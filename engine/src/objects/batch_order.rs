@@ -16,6 +16,7 @@ use crate::audit::{self, AuditRecord};
 use crate::bridge::encode::{self, random_digits, IssueSettings};
 use crate::bridge::{jobs, reader, Bridge};
 use crate::entity::{batch_order, card, encoding_job, temp_card, temp_card_secret};
+use crate::error::Swedish;
 use crate::objects::temp_card::MAX_REQUEST;
 use crate::runner::{self, authorize};
 use crate::Caller;
@@ -29,6 +30,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 use tessera_process::bridge::JobState;
 use tessera_process::dto::{BatchCandidate, BatchCard, BatchView};
+use tessera_process::said;
 use tessera_process::{
     BatchOrderState, CardState, ObjectKind, OptionsPackage, ProcessId, State, TempCardState,
 };
@@ -78,9 +80,11 @@ impl BatchKind {
         match kind {
             ObjectKind::TempCard => Ok(TEMP_CARDS),
             ObjectKind::Card => Ok(CARDS),
-            other => Err(EngineError::Invalid(format!(
-                "There are no batch orders of {}.",
-                other.label().to_lowercase()
+            other => Err(EngineError::Invalid(said!(
+                "There are no batch orders of {en}.",
+                "Det finns inga batchbeställningar av {sv}.",
+                en = other.label().to_lowercase(),
+                sv = Swedish::of(other).plural
             ))),
         }
     }
@@ -88,6 +92,11 @@ impl BatchKind {
     /// "temporary card" or "card", for messages.
     fn noun(self) -> String {
         self.kind.label().to_lowercase()
+    }
+
+    /// "tillfälliga kort" or "kort", for messages.
+    fn plural_sv(self) -> &'static str {
+        Swedish::of(self.kind).plural
     }
 }
 
@@ -212,15 +221,16 @@ pub async fn create(
     ids.sort_unstable();
     ids.dedup();
     if ids.is_empty() {
-        return Err(EngineError::Invalid(
-            "No cards are selected: tick the cards to issue (Search lists the ones ready for production)."
-                .into(),
-        ));
+        return Err(EngineError::Invalid(said!(
+            "No cards are selected: tick the cards to issue (Search lists the ones ready for production).",
+            "Inga kort är markerade: markera korten som ska utfärdas (Sök visar de kort som är klara för produktion)."
+        )));
     }
     if ids.len() > MAX_REQUEST as usize {
-        return Err(EngineError::Invalid(format!(
-            "A batch order holds at most {MAX_REQUEST} cards ({} selected).",
-            ids.len()
+        return Err(EngineError::Invalid(said!(
+            "A batch order holds at most {MAX_REQUEST} cards ({n} selected).",
+            "En batchbeställning rymmer högst {MAX_REQUEST} kort ({n} markerade).",
+            n = ids.len()
         )));
     }
     engine
@@ -264,11 +274,14 @@ pub async fn create(
                     .take(20)
                     .map(|i| i.to_string())
                     .collect();
-                return Err(EngineError::NotNow(format!(
-                    "Not ready for a batch order: {} {} (not {}, produced elsewhere, or held by another batch order). Search again; nothing was ordered.",
-                    k.noun(),
-                    missing.join(", "),
-                    k.ready.label().to_lowercase()
+                return Err(EngineError::NotNow(said!(
+                    "Not ready for a batch order: {noun} {ids} (not {ready_en}, produced elsewhere, or held by another batch order). Search again; nothing was ordered.",
+                    "Inte klara för en batchbeställning: {plural} {ids} (inte i tillståndet \"{ready_sv}\", produceras på annat håll eller ingår i en annan batchbeställning). Sök igen; ingenting beställdes.",
+                    noun = k.noun(),
+                    plural = k.plural_sv(),
+                    ids = missing.join(", "),
+                    ready_en = k.ready.label().to_lowercase(),
+                    ready_sv = k.ready.words().sv
                 )));
             }
             audit::append(
@@ -431,8 +444,9 @@ pub async fn card_counts(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<Has
 /// A batch whose cards are being encoded is left alone until its run ends.
 fn not_running(bridge: &Bridge, batch: i64) -> Result<()> {
     if bridge.batch(batch).is_some_and(|r| r.running) {
-        return Err(EngineError::NotNow(format!(
-            "Batch order {batch} is being produced; wait until it ends or stop it."
+        return Err(EngineError::NotNow(said!(
+            "Batch order {batch} is being produced; wait until it ends or stop it.",
+            "Batchbeställning {batch} produceras just nu; vänta tills den är klar eller stoppa den."
         )));
     }
     Ok(())
@@ -489,9 +503,23 @@ pub async fn produce(
         return Err(EngineError::bad_input(
             "reader",
             if k.kind == ObjectKind::TempCard {
-                "Choose the reader the cards are encoded in (option \"Encode the temporary card\" is on)."
+                said!(
+                    "Choose the reader the cards are encoded in (option \"{en}\" is on).",
+                    "Välj läsaren som korten kodas i (alternativet \"{sv}\" är på).",
+                    en = tessera_process::options::temp_cards::ENCODE_CARD
+                        .def
+                        .label
+                        .en,
+                    sv = tessera_process::options::temp_cards::ENCODE_CARD
+                        .def
+                        .label
+                        .sv
+                )
             } else {
-                "Choose the reader the cards are encoded in."
+                said!(
+                    "Choose the reader the cards are encoded in.",
+                    "Välj läsaren som korten kodas i."
+                )
             },
         ));
     }
@@ -505,17 +533,21 @@ pub async fn produce(
             let to = BatchOrderState::InProduction;
             if repeat || state == BatchOrderState::InProduction {
                 if state != BatchOrderState::InProduction {
-                    return Err(EngineError::NotNow(format!(
-                        "Batch order {batch} is {}: Repeat production needs it in production.",
-                        state.as_str().replace('_', " ")
+                    return Err(EngineError::NotNow(said!(
+                        "Batch order {batch} is {en}: Repeat production needs it in production.",
+                        "Batchbeställning {batch} har tillståndet \"{sv}\": Upprepa produktion kräver att den är i produktion.",
+                        en = state.as_str().replace('_', " "),
+                        sv = state.words().sv
                     )));
                 }
                 runner::hold(txn, ObjectKind::BatchOrder, batch, version).await?;
             } else {
                 if state != BatchOrderState::Open {
-                    return Err(EngineError::NotNow(format!(
-                        "Batch order {batch} is {}: there is nothing more to produce.",
-                        state.as_str().replace('_', " ")
+                    return Err(EngineError::NotNow(said!(
+                        "Batch order {batch} is {en}: there is nothing more to produce.",
+                        "Batchbeställning {batch} har tillståndet \"{sv}\": det finns inget mer att producera.",
+                        en = state.as_str().replace('_', " "),
+                        sv = state.words().sv
                     )));
                 }
                 let data = serde_json::json!({ "encode": encode });
@@ -539,10 +571,13 @@ pub async fn produce(
                 .map(|c| c.id)
                 .collect();
             if pending.is_empty() {
-                return Err(EngineError::NotNow(format!(
-                    "Batch order {batch} has no {} {} to produce.",
-                    from.label().to_lowercase(),
-                    k.noun()
+                return Err(EngineError::NotNow(said!(
+                    "Batch order {batch} has no {from_en} {noun} to produce.",
+                    "Batchbeställning {batch} har inga {plural} i tillståndet \"{from_sv}\" att producera.",
+                    from_en = from.label().to_lowercase(),
+                    from_sv = from.words().sv,
+                    noun = k.noun(),
+                    plural = k.plural_sv()
                 )));
             }
             let pins = if encode {
@@ -568,8 +603,9 @@ pub async fn produce(
         return Ok(Produced::Done(pins));
     }
     if !bridge.batch_begin(batch, caller.account_id) {
-        return Err(EngineError::NotNow(format!(
-            "Batch order {batch} is being produced already; wait for it or stop it."
+        return Err(EngineError::NotNow(said!(
+            "Batch order {batch} is being produced already; wait for it or stop it.",
+            "Batchbeställning {batch} produceras redan; vänta på den eller stoppa den."
         )));
     }
     let (engine, bridge, caller) = (engine.clone(), bridge.clone(), caller.clone());
@@ -607,24 +643,35 @@ async fn take_back(
     if chosen.is_empty() {
         return Err(EngineError::bad_input(
             "cards",
-            "Tick the cards to produce again, then Repeat production.",
+            said!(
+                "Tick the cards to produce again, then Repeat production.",
+                "Markera korten som ska produceras igen och välj sedan Upprepa produktion."
+            ),
         ));
     }
     for id in chosen {
         let card = cards.iter().find(|c| c.id == *id).ok_or_else(|| {
             EngineError::bad_input(
                 "cards",
-                format!("{} {id} is not in batch order {batch}.", k.kind.label()),
+                said!(
+                    "{en} {id} is not in batch order {batch}.",
+                    "{sv} {id} ingår inte i batchbeställning {batch}.",
+                    en = k.kind.label(),
+                    sv = k.kind.words().sv
+                ),
             )
         })?;
         if card.state == k.failed {
             continue;
         }
         if card.state != k.produced {
-            return Err(EngineError::NotNow(format!(
-                "{} {id} is {}: only failed or produced cards of the batch can be produced again.",
-                k.kind.label(),
-                card.state.label().to_lowercase()
+            return Err(EngineError::NotNow(said!(
+                "{en} {id} is {state_en}: only failed or produced cards of the batch can be produced again.",
+                "{sv} {id} har tillståndet \"{state_sv}\": bara misslyckade eller producerade kort i batchen kan produceras igen.",
+                en = k.kind.label(),
+                sv = k.kind.words().sv,
+                state_en = card.state.label().to_lowercase(),
+                state_sv = card.state.words().sv
             )));
         }
         let detail = format!(
@@ -871,10 +918,14 @@ async fn wait_for(
 
 /// Stop after the card being encoded; audited with who asked.
 pub async fn stop(engine: &Engine, bridge: &Bridge, caller: &Caller, batch: i64) -> Result<()> {
-    caller.require_any(&[tessera_process::Role::Operator], "stop a batch order")?;
+    caller.require_any(
+        &[tessera_process::Role::Operator],
+        said!("stop a batch order", "stoppa en batchbeställning"),
+    )?;
     if !bridge.batch_request_stop(batch) {
-        return Err(EngineError::NotNow(format!(
-            "Batch order {batch} is not being produced: there is nothing to stop."
+        return Err(EngineError::NotNow(said!(
+            "Batch order {batch} is not being produced: there is nothing to stop.",
+            "Batchbeställning {batch} produceras inte: det finns inget att stoppa."
         )));
     }
     engine
@@ -907,10 +958,13 @@ pub async fn close(
 ) -> Result<BatchOrderState> {
     let (_, k) = load(&engine.db, batch).await?;
     if process != k.complete && process != k.cancel {
-        return Err(EngineError::Invalid(format!(
-            "\"{}\" does not close a batch order of {}s.",
-            process.def().name.en,
-            k.noun()
+        return Err(EngineError::Invalid(said!(
+            "\"{name_en}\" does not close a batch order of {noun}s.",
+            "\"{name_sv}\" avslutar inte en batchbeställning av {plural}.",
+            name_en = process.def().name.en,
+            name_sv = process.def().name.sv,
+            noun = k.noun(),
+            plural = k.plural_sv()
         )));
     }
     let def = process.def();
@@ -928,9 +982,11 @@ pub async fn close(
                 let waiting = cards.iter().filter(|c| c.state == k.ready).count();
                 let open_jobs = jobs::of_objects(txn, k.kind, &ids, true).await?.len();
                 if waiting > 0 || open_jobs > 0 {
-                    return Err(EngineError::NotNow(format!(
-                        "Batch order {batch} is not finished: {waiting} cards are still {} and {open_jobs} encoding jobs are open (reconcile those in doubt). Click Next to produce the rest.",
-                        k.ready.label().to_lowercase()
+                    return Err(EngineError::NotNow(said!(
+                        "Batch order {batch} is not finished: {waiting} cards are still {en} and {open_jobs} encoding jobs are open (reconcile those in doubt). Click Next to produce the rest.",
+                        "Batchbeställning {batch} är inte klar: {waiting} kort har fortfarande tillståndet \"{sv}\" och {open_jobs} kodningsjobb är öppna (stäm av dem med oklart utfall). Klicka på Nästa för att producera resten.",
+                        en = k.ready.label().to_lowercase(),
+                        sv = k.ready.words().sv
                     )));
                 }
             }

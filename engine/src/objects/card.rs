@@ -18,6 +18,7 @@ use tessera_process::dto::{
 use tessera_process::lists::{Sort, SortBy, PAGE};
 use tessera_process::options::cards;
 use tessera_process::transition::find;
+use tessera_process::{said, Words};
 use tessera_process::{CardState, ObjectKind, OptionsPackage, ProcessId, State};
 
 /// The card profile a requested card gets until card profiles are configurable.
@@ -160,9 +161,16 @@ pub async fn request_for(
                     .one(txn)
                     .await?;
                 if let Some(c) = open {
-                    return Err(EngineError::NotNow(format!(
-                        "{} already has card order {} ({}); multiple card orders are not allowed (option \"Allow multiple card orders\").",
-                        p.common_name, c.id, c.state
+                    let option = cards::EXT_PROD_ALLOW_MULTIPLE_ORDERS.def.label;
+                    return Err(EngineError::NotNow(said!(
+                        "{name} already has card order {id} ({state}); multiple card orders are not allowed (option \"{en}\").",
+                        "{name} har redan kortbeställning {id} ({state_sv}); flera kortbeställningar är inte tillåtna (alternativet \"{sv}\").",
+                        name = &p.common_name,
+                        id = c.id,
+                        state = c.state,
+                        state_sv = c.state.words().sv.to_lowercase(),
+                        en = option.en,
+                        sv = option.sv
                     )));
                 }
             }
@@ -302,7 +310,10 @@ pub async fn decide(
         Decision::Reject { reason } => Some(
             crate::reason::given_reason(
                 reason,
-                Some("A reason is required to reject a card request."),
+                Some(said!(
+                    "A reason is required to reject a card request.",
+                    "En orsak krävs för att avslå en kortbegäran."
+                )),
             )?
             .to_string(),
         ),
@@ -321,14 +332,19 @@ pub async fn decide(
             let from = c.state;
             require_state(def, State::Card(from))?;
             if c.requested_by == caller.account_id {
-                return Err(EngineError::SelfApproval { what: "card" });
+                return Err(EngineError::SelfApproval {
+                    what: Words::new("card", "det här kortet"),
+                });
             }
             if matches!(decision, Decision::Approve) {
                 // The user may have been deactivated or locked since the request.
                 people::active_holder(
                     txn,
                     c.person_id,
-                    " now, so the card request cannot be approved; reject it.",
+                    said!(
+                        " now, so the card request cannot be approved; reject it.",
+                        " nu, så kan kortbegäran inte godkännas; avslå den."
+                    ),
                 )
                 .await?;
             }
@@ -409,7 +425,10 @@ pub async fn requests(
     if i64::try_from(offset).is_err() {
         return Err(EngineError::bad_input(
             "offset",
-            format!("There is no page at row {offset}."),
+            said!(
+                "There is no page at row {offset}.",
+                "Det finns ingen sida vid rad {offset}."
+            ),
         ));
     }
     let waiting = card::Entity::find().filter(card::Column::State.eq(CardState::Requested));
@@ -433,7 +452,10 @@ pub async fn requests(
                 SortBy::State => {
                     return Err(EngineError::bad_input(
                         "sort",
-                        "Every request is requested: order them by card, user or time.",
+                        said!(
+                            "Every request is requested: order them by card, user or time.",
+                            "Alla begäranden har tillståndet Begärd: sortera dem efter kort, användare eller tid."
+                        ),
                     ))
                 }
             };

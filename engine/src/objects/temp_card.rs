@@ -49,7 +49,7 @@ fn staff(caller: &Caller) -> Result<()> {
             tessera_process::Role::Operator,
             tessera_process::Role::Admin,
         ],
-        "see temporary cards",
+        tessera_process::said!("see temporary cards", "se tillfälliga kort"),
     )
 }
 
@@ -86,14 +86,19 @@ async fn create(
     let def = process.def();
     authorize(caller, def)?;
     let verb = if process == ProcessId::TempCardsProcRequest {
-        "Request"
+        tessera_process::Words::new("Request", "Begär")
     } else {
-        "Order"
+        tessera_process::Words::new("Order", "Beställ")
     };
     if count == 0 || count > MAX_REQUEST {
         return Err(EngineError::bad_input(
             "count",
-            format!("{verb} between 1 and {MAX_REQUEST} temporary cards (asked for {count})."),
+            tessera_process::said!(
+                "{en} between 1 and {MAX_REQUEST} temporary cards (asked for {count}).",
+                "{sv} mellan 1 och {MAX_REQUEST} tillfälliga kort (du angav {count}).",
+                en = verb.en,
+                sv = verb.sv
+            ),
         ));
     }
     engine

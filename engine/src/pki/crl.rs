@@ -26,7 +26,10 @@ pub async fn publish(engine: &Engine) -> Result<CrlInfo> {
 
 /// Publish CRL now, as an admin asks for it: audited with who asked.
 pub async fn publish_by(engine: &Engine, caller: &crate::Caller) -> Result<CrlInfo> {
-    caller.require_any(&[tessera_process::Role::Admin], "publish the CRL")?;
+    caller.require_any(
+        &[tessera_process::Role::Admin],
+        tessera_process::said!("publish the CRL", "publicera spärrlistan"),
+    )?;
     publish_as(engine, Some(caller)).await
 }
 

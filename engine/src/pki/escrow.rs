@@ -59,9 +59,10 @@ async fn unseal(
         .one(conn)
         .await?
         .ok_or_else(|| {
-            EngineError::Invalid(format!(
-                "Certificate {} has no escrowed key: only keys of recoverable encryption profiles can be recovered.",
-                cert.serial
+            EngineError::Invalid(tessera_process::said!(
+                "Certificate {serial} has no escrowed key: only keys of recoverable encryption profiles can be recovered.",
+                "Certifikat {serial} har ingen deponerad nyckel: bara nycklar från krypteringsprofiler som kan återställas går att återställa.",
+                serial = &cert.serial
             ))
         })?;
     let plain = seal::open(&pki.kek, &context(&cert.serial), &escrow.sealed_key)?;
@@ -127,17 +128,26 @@ pub async fn recover(
     password: &str,
     reason: &str,
 ) -> Result<RecoveredKey> {
-    caller.require_any(&[Role::KeyRecovery], "recover escrowed keys")?;
+    caller.require_any(
+        &[Role::KeyRecovery],
+        tessera_process::said!("recover escrowed keys", "återställa deponerade nycklar"),
+    )?;
     let pki = engine.pki()?;
     let reason = crate::reason::given_reason(
         reason,
-        Some("Say why the key is recovered; the reason is kept in the audit log."),
+        Some(tessera_process::said!(
+            "Say why the key is recovered; the reason is kept in the audit log.",
+            "Ange varför nyckeln återställs; orsaken sparas i granskningsloggen."
+        )),
     )?;
     let length = password.chars().count();
     if !(MIN_PASSWORD..=MAX_PASSWORD).contains(&length) {
         return Err(EngineError::bad_input(
             "password",
-            format!("The file password must have {MIN_PASSWORD} to {MAX_PASSWORD} characters; it protects a private key."),
+            tessera_process::said!(
+                "The file password must have {MIN_PASSWORD} to {MAX_PASSWORD} characters; it protects a private key.",
+                "Fillösenordet måste ha {MIN_PASSWORD} till {MAX_PASSWORD} tecken; det skyddar en privat nyckel."
+            ),
         ));
     }
     engine

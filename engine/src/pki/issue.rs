@@ -14,6 +14,7 @@ use rcgen::{
 };
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
 use tessera_process::profile::{CertificateProfile, KeyUsageBit};
+use tessera_process::{said, Words};
 use tessera_process::{CertificateState, ObjectKind};
 
 /// Microsoft's UPN otherName (smart card logon).
@@ -82,9 +83,12 @@ pub fn sign(
     now: DateTime<Utc>,
 ) -> Result<Signed> {
     let crypto = |e: rcgen::Error| EngineError::Crypto(format!("signing a certificate: {e}"));
-    let bad = |what: &str, e: rcgen::Error| {
-        EngineError::Invalid(format!(
-            "The user's {what} cannot go into a certificate: {e}"
+    let bad = |what: Words, e: rcgen::Error| {
+        EngineError::Invalid(said!(
+            "The user's {en} cannot go into a certificate: {e}",
+            "Användarens {sv} kan inte läggas in i ett certifikat: {e}",
+            en = what.en,
+            sv = what.sv
         ))
     };
     let mut p = CertificateParams::default();
@@ -124,7 +128,7 @@ pub fn sign(
                 .email
                 .as_str()
                 .try_into()
-                .map_err(|e| bad("e-mail address", e))?,
+                .map_err(|e| bad(Words::new("e-mail address", "e-postadress"), e))?,
         ));
     }
     if profile.include_upn && !subject.upn.is_empty() {
@@ -138,8 +142,12 @@ pub fn sign(
             uris: vec![pki.crl_url.clone()],
         }];
     }
-    let public_key = SubjectPublicKeyInfo::from_der(&key.spki_der)
-        .map_err(|e| EngineError::BadKey(format!("The public key cannot be used: {e}")))?;
+    let public_key = SubjectPublicKeyInfo::from_der(&key.spki_der).map_err(|e| {
+        EngineError::BadKey(said!(
+            "The public key cannot be used: {e}",
+            "Den publika nyckeln kan inte användas: {e}"
+        ))
+    })?;
     let cert = p.signed_by(&public_key, &pki.ca.issuer).map_err(crypto)?;
     Ok(Signed {
         serial: serial_hex,
@@ -178,15 +186,17 @@ pub async fn issue(
             (checked, Some((pkcs8, algorithm)))
         }
         (KeySource::Generate | KeySource::Recovered { .. }, false) => {
-            return Err(EngineError::Invalid(format!(
-                "The profile \"{}\" does not escrow keys, so its key pair must be generated on the card or phone, not by Tessera.",
-                profile.name
+            return Err(EngineError::Invalid(said!(
+                "The profile \"{name}\" does not escrow keys, so its key pair must be generated on the card or phone, not by Tessera.",
+                "Profilen \"{name}\" deponerar inga nycklar, så dess nyckelpar måste skapas på kortet eller telefonen, inte av Tessera.",
+                name = &profile.name
             )))
         }
         (_, true) => {
-            return Err(EngineError::Invalid(format!(
-                "The profile \"{}\" escrows its keys, so Tessera generates the key pair itself; it does not certify a key generated elsewhere.",
-                profile.name
+            return Err(EngineError::Invalid(said!(
+                "The profile \"{name}\" escrows its keys, so Tessera generates the key pair itself; it does not certify a key generated elsewhere.",
+                "Profilen \"{name}\" deponerar sina nycklar, så Tessera skapar nyckelparet själv; den certifierar inte en nyckel som skapats någon annanstans.",
+                name = &profile.name
             )))
         }
         (KeySource::Spki(der), false) => (keys::check_spki(&der)?, None),

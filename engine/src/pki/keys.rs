@@ -7,6 +7,7 @@
 use crate::{EngineError, Result};
 use rcgen::{KeyPair, PKCS_ECDSA_P256_SHA256, PKCS_RSA_SHA256};
 use tessera_process::profile::KeyAlgorithm;
+use tessera_process::said;
 use x509_parser::oid_registry::{
     OID_EC_P256, OID_KEY_TYPE_EC_PUBLIC_KEY, OID_NIST_EC_P384, OID_PKCS1_RSAENCRYPTION,
 };
@@ -48,18 +49,23 @@ pub struct CheckedKey {
 /// Parses an SPKI and refuses key types and sizes the CA does not certify.
 pub fn check_spki(der: &[u8]) -> Result<CheckedKey> {
     if der.len() > MAX_SPKI_BYTES {
-        return Err(EngineError::BadKey(format!(
-            "The public key is {} bytes; a supported key is at most {MAX_SPKI_BYTES}.",
-            der.len()
+        return Err(EngineError::BadKey(said!(
+            "The public key is {n} bytes; a supported key is at most {MAX_SPKI_BYTES}.",
+            "Den publika nyckeln är {n} byte; en nyckel som stöds är högst {MAX_SPKI_BYTES}.",
+            n = der.len()
         )));
     }
     let (rest, spki) = x509_parser::x509::SubjectPublicKeyInfo::from_der(der).map_err(|_| {
-        EngineError::BadKey("The public key is not a DER SubjectPublicKeyInfo.".into())
+        EngineError::BadKey(said!(
+            "The public key is not a DER SubjectPublicKeyInfo.",
+            "Den publika nyckeln är ingen DER-kodad SubjectPublicKeyInfo."
+        ))
     })?;
     if !rest.is_empty() {
-        return Err(EngineError::BadKey(
-            "The public key has trailing bytes after the SubjectPublicKeyInfo.".into(),
-        ));
+        return Err(EngineError::BadKey(said!(
+            "The public key has trailing bytes after the SubjectPublicKeyInfo.",
+            "Den publika nyckeln har överskjutande byte efter SubjectPublicKeyInfo."
+        )));
     }
     describe(&spki).map(|(algorithm, rsa)| CheckedKey {
         spki_der: der.to_vec(),
@@ -79,20 +85,23 @@ fn describe(spki: &x509_parser::x509::SubjectPublicKeyInfo<'_>) -> Result<(Strin
         return match curve {
             Some(c) if c == OID_EC_P256 => Ok(("ECDSA P-256".into(), false)),
             Some(c) if c == OID_NIST_EC_P384 => Ok(("ECDSA P-384".into(), false)),
-            Some(c) => Err(EngineError::BadKey(format!(
-                "Unsupported key type: elliptic curve {}. Use P-256 or P-384.",
-                c.to_id_string()
+            Some(c) => Err(EngineError::BadKey(said!(
+                "Unsupported key type: elliptic curve {curve}. Use P-256 or P-384.",
+                "Nyckeltypen stöds inte: elliptisk kurva {curve}. Använd P-256 eller P-384.",
+                curve = c.to_id_string()
             ))),
-            None => Err(EngineError::BadKey(
-                "Unsupported key type: an EC key without a named curve.".into(),
-            )),
+            None => Err(EngineError::BadKey(said!(
+                "Unsupported key type: an EC key without a named curve.",
+                "Nyckeltypen stöds inte: en EC-nyckel utan namngiven kurva."
+            ))),
         };
     }
     if *alg == OID_PKCS1_RSAENCRYPTION {
         let Ok(ParsedKey::RSA(rsa)) = spki.parsed() else {
-            return Err(EngineError::BadKey(
-                "The RSA public key is malformed.".into(),
-            ));
+            return Err(EngineError::BadKey(said!(
+                "The RSA public key is malformed.",
+                "Den publika RSA-nyckeln är felaktigt utformad."
+            )));
         };
         let m = rsa.modulus;
         let m = &m[m.iter().take_while(|b| **b == 0).count()..];
@@ -103,8 +112,9 @@ fn describe(spki: &x509_parser::x509::SubjectPublicKeyInfo<'_>) -> Result<(Strin
         };
         return match bits {
             2048 | 3072 | 4096 => Ok((format!("RSA {bits}"), true)),
-            _ => Err(EngineError::BadKey(format!(
-                "Unsupported key type: RSA with {bits} bits. Use 2048, 3072 or 4096."
+            _ => Err(EngineError::BadKey(said!(
+                "Unsupported key type: RSA with {bits} bits. Use 2048, 3072 or 4096.",
+                "Nyckeltypen stöds inte: RSA med {bits} bitar. Använd 2048, 3072 eller 4096."
             ))),
         };
     }
@@ -114,8 +124,9 @@ fn describe(spki: &x509_parser::x509::SubjectPublicKeyInfo<'_>) -> Result<(Strin
         "1.2.840.10040.4.1" => "DSA".to_string(),
         other => format!("OID {other}"),
     };
-    Err(EngineError::BadKey(format!(
-        "Unsupported key type: {name}. Use ECDSA P-256, P-384 or RSA 2048–4096."
+    Err(EngineError::BadKey(said!(
+        "Unsupported key type: {name}. Use ECDSA P-256, P-384 or RSA 2048–4096.",
+        "Nyckeltypen stöds inte: {name}. Använd ECDSA P-256, P-384 eller RSA 2048–4096."
     )))
 }
 
@@ -123,26 +134,32 @@ fn describe(spki: &x509_parser::x509::SubjectPublicKeyInfo<'_>) -> Result<(Strin
 /// sender holds the private key). Returns only its public key.
 pub fn check_csr(der: &[u8]) -> Result<CheckedKey> {
     if der.len() > MAX_CSR_BYTES {
-        return Err(EngineError::BadKey(format!(
-            "The certificate request is {} bytes; at most {MAX_CSR_BYTES} are accepted.",
-            der.len()
+        return Err(EngineError::BadKey(said!(
+            "The certificate request is {n} bytes; at most {MAX_CSR_BYTES} are accepted.",
+            "Certifikatbegäran är {n} byte; högst {MAX_CSR_BYTES} accepteras.",
+            n = der.len()
         )));
     }
     let (rest, csr) = x509_parser::certification_request::X509CertificationRequest::from_der(der)
         .map_err(|_| {
-        EngineError::BadKey("The certificate request is not a DER PKCS#10 request.".into())
+        EngineError::BadKey(said!(
+            "The certificate request is not a DER PKCS#10 request.",
+            "Certifikatbegäran är ingen DER-kodad PKCS#10-begäran."
+        ))
     })?;
     if !rest.is_empty() {
-        return Err(EngineError::BadKey(
-            "The certificate request has trailing bytes.".into(),
-        ));
+        return Err(EngineError::BadKey(said!(
+            "The certificate request has trailing bytes.",
+            "Certifikatbegäran har överskjutande byte."
+        )));
     }
     let info = &csr.certification_request_info;
     for attr in info.subject.iter_attributes() {
         if attr.as_slice().len() > MAX_SUBJECT_VALUE {
-            return Err(EngineError::BadKey(format!(
-                "The certificate request's subject has a field of {} bytes; at most {MAX_SUBJECT_VALUE} are accepted.",
-                attr.as_slice().len()
+            return Err(EngineError::BadKey(said!(
+                "The certificate request's subject has a field of {n} bytes; at most {MAX_SUBJECT_VALUE} are accepted.",
+                "Certifikatbegärans subjekt har ett fält på {n} byte; högst {MAX_SUBJECT_VALUE} accepteras.",
+                n = attr.as_slice().len()
             )));
         }
     }
@@ -150,10 +167,10 @@ pub fn check_csr(der: &[u8]) -> Result<CheckedKey> {
     // person should hear the actual reason.
     let (algorithm, rsa) = describe(&info.subject_pki)?;
     csr.verify_signature().map_err(|_| {
-        EngineError::BadKey(
-            "The certificate request's signature does not verify: it was altered, or not signed with the private key of its public key."
-                .into(),
-        )
+        EngineError::BadKey(said!(
+            "The certificate request's signature does not verify: it was altered, or not signed with the private key of its public key.",
+            "Certifikatbegärans signatur kan inte verifieras: begäran har ändrats, eller så signerades den inte med den privata nyckel som hör till dess publika nyckel."
+        ))
     })?;
     Ok(CheckedKey {
         spki_der: info.subject_pki.raw.to_vec(),

@@ -332,7 +332,10 @@ pub async fn pem(engine: &Engine, caller: &Caller, id: i64) -> Result<(String, S
 
 /// The admin's CA page.
 pub async fn ca_page(engine: &Engine, caller: &Caller) -> Result<CaPage> {
-    caller.require_any(&[Role::Admin], "see the CA")?;
+    caller.require_any(
+        &[Role::Admin],
+        tessera_process::said!("see the CA", "se certifikatutfärdaren"),
+    )?;
     let pki = engine.pki()?;
     let info = |c: &ca::CaCertificate| -> Result<CaCertificateInfo> {
         use x509_parser::prelude::*;

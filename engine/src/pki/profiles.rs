@@ -11,7 +11,8 @@ use sea_orm::{
 };
 use tessera_process::dto::ProfileRow;
 use tessera_process::profile::CertificateProfile;
-use tessera_process::Role;
+use tessera_process::said;
+use tessera_process::{Language, Role, Said};
 
 pub(crate) async fn ensure_defaults(
     conn: &impl ConnectionTrait,
@@ -51,7 +52,10 @@ fn decode(m: row::Model) -> Result<ProfileRow> {
 }
 
 pub async fn list(engine: &Engine, caller: &Caller) -> Result<Vec<ProfileRow>> {
-    caller.require_any(&[Role::Admin], "see certificate profiles")?;
+    caller.require_any(
+        &[Role::Admin],
+        said!("see certificate profiles", "se certifikatprofiler"),
+    )?;
     row::Entity::find()
         .order_by_asc(row::Column::Id)
         .all(&engine.db)
@@ -68,7 +72,10 @@ pub async fn by_name(conn: &impl ConnectionTrait, name: &str) -> Result<Certific
         .one(conn)
         .await?
         .ok_or_else(|| {
-            EngineError::Missing(format!("There is no certificate profile \"{name}\"."))
+            EngineError::Missing(said!(
+                "There is no certificate profile \"{name}\".",
+                "Det finns ingen certifikatprofil \"{name}\"."
+            ))
         })?;
     Ok(decode(m)?.profile)
 }
@@ -81,31 +88,42 @@ pub async fn save(
     expected_version: i64,
     mut profile: CertificateProfile,
 ) -> Result<ProfileRow> {
-    caller.require_any(&[Role::Admin], "change certificate profiles")?;
+    caller.require_any(
+        &[Role::Admin],
+        said!("change certificate profiles", "ändra certifikatprofiler"),
+    )?;
     engine
         .transact(async |txn| {
             let before = row::Entity::find_by_id(id).one(txn).await?.ok_or_else(|| {
-                EngineError::Missing(format!("There is no certificate profile with id {id}."))
+                EngineError::Missing(said!(
+                    "There is no certificate profile with id {id}.",
+                    "Det finns ingen certifikatprofil med id {id}."
+                ))
             })?;
             // Name and purpose are what processes and stored certificates refer to: they stay.
             let stored = decode(before.clone())?.profile;
             if profile.name.trim() != stored.name {
-                return Err(EngineError::Invalid(format!(
-                    "A profile keeps its name (\"{}\"): processes and issued certificates refer to it.",
-                    stored.name
+                return Err(EngineError::Invalid(said!(
+                    "A profile keeps its name (\"{name}\"): processes and issued certificates refer to it.",
+                    "En profil behåller sitt namn (\"{name}\"): processer och utfärdade certifikat hänvisar till det.",
+                    name = &stored.name
                 )));
             }
             profile.name = stored.name;
             profile.purpose = stored.purpose;
             let errors = profile.validate();
             if !errors.is_empty() {
-                return Err(EngineError::Invalid(
+                let join = |language| {
                     errors
                         .iter()
-                        .map(|e| e.message.clone())
+                        .map(|e| e.message.of(language))
                         .collect::<Vec<_>>()
-                        .join(" "),
-                ));
+                        .join(" ")
+                };
+                return Err(EngineError::Invalid(Said::new(
+                    join(Language::English),
+                    join(Language::Swedish),
+                )));
             }
             let now = txn.now();
             let document = serde_json::to_value(&profile).map_err(unserialisable)?;
@@ -118,9 +136,10 @@ pub async fn save(
                 .and_where(Expr::col("id").eq(id))
                 .and_where(Expr::col("version").eq(expected_version));
             if txn.execute(&update).await?.rows_affected() == 0 {
-                return Err(EngineError::NotNow(
-                    "Someone else changed this profile in the meantime. Reload the page and make your change again.".into(),
-                ));
+                return Err(EngineError::NotNow(said!(
+                    "Someone else changed this profile in the meantime. Reload the page and make your change again.",
+                    "Någon annan har ändrat profilen under tiden. Ladda om sidan och gör din ändring igen."
+                )));
             }
             audit::append(
                 txn,
@@ -142,7 +161,10 @@ pub async fn save(
             )
             .await?;
             let saved = row::Entity::find_by_id(id).one(txn).await?.ok_or_else(|| {
-                EngineError::Missing(format!("There is no certificate profile with id {id}."))
+                EngineError::Missing(said!(
+                    "There is no certificate profile with id {id}.",
+                    "Det finns ingen certifikatprofil med id {id}."
+                ))
             })?;
             decode(saved)
         })

@@ -13,7 +13,7 @@ use crate::runner::{self, authorize, require_state};
 use crate::Caller;
 use crate::{Engine, EngineError, Result};
 use tessera_process::bridge::JobState;
-use tessera_process::{ObjectKind, ProcessId};
+use tessera_process::{said, ObjectKind, ProcessId};
 
 /// Checks that encoding may start on `target` (at `version`) with the card in `reader`:
 /// Issue card on an approved card, or producing a temporary card (the state says which
@@ -51,10 +51,13 @@ pub async fn begin_as(
     let claim = bridge.claim(reader)?;
     let settings = IssueSettings::current(&engine.db, target.0).await?;
     if settings.plans.is_empty() {
-        return Err(EngineError::Invalid(format!(
-            "No certificates are configured for {} (option {}Certificates); an admin must choose at least one.",
-            if target.0 == ObjectKind::TempCard { "temporary cards" } else { "cards" },
-            if target.0 == ObjectKind::TempCard { "TempCards" } else { "Cards" },
+        let temp = target.0 == ObjectKind::TempCard;
+        return Err(EngineError::Invalid(said!(
+            "No certificates are configured for {en} (option {option}Certificates); an admin must choose at least one.",
+            "Inga certifikat är konfigurerade för {sv} (alternativet {option}Certificates); en administratör måste välja minst ett.",
+            en = if temp { "temporary cards" } else { "cards" },
+            sv = if temp { "tillfälliga kort" } else { "kort" },
+            option = if temp { "TempCards" } else { "Cards" },
         )));
     }
     let job = engine
@@ -73,29 +76,49 @@ pub async fn begin_as(
             // A card a batch order holds is produced by that batch, never beside it.
             if let Some(batch) = t.batch_order_id {
                 if !matches!(def.starts_on, tessera_process::Subject::BatchOrders(_)) {
-                    return Err(EngineError::NotNow(format!(
-                        "{} {} belongs to batch order {batch}: it is produced there (BATCH ORDERS).",
-                        target.0.label(),
-                        target.1
+                    return Err(EngineError::NotNow(said!(
+                        "{en} {id} belongs to batch order {batch}: it is produced there (BATCH ORDERS).",
+                        "{sv} {id} hör till batchbeställning {batch}: det produceras där (BATCHBESTÄLLNINGAR).",
+                        en = target.0.label(),
+                        sv = target.0.words().sv,
+                        id = target.1
                     )));
                 }
             }
             if let Some(holder) = t.holder {
-                people::active_holder(txn, holder, " now, so no card can be issued for them.").await?;
+                people::active_holder(
+                    txn,
+                    holder,
+                    said!(
+                        " now, so no card can be issued for them.",
+                        " nu, så kan inget kort utfärdas för användaren."
+                    ),
+                )
+                .await?;
             }
             // The row lock first: a second job on this object waits here and then sees this one.
             runner::hold(txn, target.0, target.1, version).await?;
             if let Some(open) = jobs::open_on(txn, target).await?.first() {
-                return Err(EngineError::NotNow(format!(
-                    "{} {} already has encoding job {} ({}). {}",
-                    target.0.label(),
-                    target.1,
-                    open.id,
-                    open.state.replace('_', " "),
-                    if open.state == JobState::InDoubt.as_str() {
+                let in_doubt = open.state == JobState::InDoubt.as_str();
+                let state = jobs::state_said(&open.state);
+                return Err(EngineError::NotNow(said!(
+                    "{en} {id} already has encoding job {job} ({state_en}). {then_en}",
+                    "{sv} {id} har redan kodningsjobb {job} ({state_sv}). {then_sv}",
+                    en = target.0.label(),
+                    sv = target.0.words().sv,
+                    id = target.1,
+                    job = open.id,
+                    state_en = &state.en,
+                    state_sv = &state.sv,
+                    then_en = if in_doubt {
                         "Reconcile it first: insert that card and click Reconcile."
                     } else {
                         "Wait for it to finish."
+                    },
+                    then_sv = if in_doubt {
+                        "Stäm av det först: sätt i det kortet och klicka på Stäm av."
+                    } else {
+                        "Vänta tills det är klart."
                     }
                 )));
             }
@@ -142,13 +165,19 @@ pub async fn start(
     // A requested or failed temporary card is produced in its batch order, not one by one.
     let state = target::load(&engine.db, target).await?.state;
     if target::encoding_process(state) != Some(process) {
-        return Err(EngineError::NotNow(format!(
-            "{} {} is {}: {} starts on a {} one.",
-            target.0.label(),
-            target.1,
-            state.as_str().replace('_', " "),
-            process.def().name.en,
-            process.def().required[0].as_str().replace('_', " "),
+        let def = process.def();
+        return Err(EngineError::NotNow(said!(
+            "{en} {id} is {state_en}: {process_en} starts on a {required_en} one.",
+            "{sv} {id} har tillståndet \"{state_sv}\": {process_sv} börjar i tillståndet \"{required_sv}\".",
+            en = target.0.label(),
+            sv = target.0.words().sv,
+            id = target.1,
+            state_en = state.as_str().replace('_', " "),
+            state_sv = state.words().sv,
+            process_en = def.name.en,
+            process_sv = def.name.sv,
+            required_en = def.required[0].as_str().replace('_', " "),
+            required_sv = def.required[0].words().sv,
         )));
     }
     let (job, claim, settings) = begin_as(

@@ -63,7 +63,8 @@ impl EstError {
 impl From<EngineError> for EstError {
     fn from(e: EngineError) -> Self {
         match e {
-            EngineError::BadKey(m) => EstError::BadRequest(m),
+            // The phone's app reads EST answers: in English.
+            EngineError::BadKey(m) => EstError::BadRequest(m.en),
             e @ EngineError::Conflict { .. } => EstError::Conflict(e.to_string()),
             e @ (EngineError::Forbidden(_) | EngineError::WrongState { .. }) => {
                 EstError::Forbidden(e.to_string())

@@ -80,7 +80,10 @@ pub(crate) async fn split_by_key_source(
     let (mut enroll, mut keygen) = (Vec::new(), Vec::new());
     for l in labels {
         let p = profile(conn, l).await?.ok_or_else(|| {
-            EngineError::Invalid(format!("There is no certificate profile for \"{l}\"."))
+            EngineError::Invalid(tessera_process::said!(
+                "There is no certificate profile for \"{l}\".",
+                "Det finns ingen certifikatprofil för \"{l}\"."
+            ))
         })?;
         if p.recoverable {
             keygen.push(l.clone());

@@ -11,8 +11,12 @@ const QUIET_ZONE: usize = 4;
 
 fn code(link: &str) -> Result<QrCode> {
     // M: 15 % of the code may be damaged; a link of ~150 characters stays a 57×57 code.
-    QrCode::with_error_correction_level(link.as_bytes(), EcLevel::M)
-        .map_err(|e| EngineError::Invalid(format!("The link does not fit in a QR code: {e}")))
+    QrCode::with_error_correction_level(link.as_bytes(), EcLevel::M).map_err(|e| {
+        EngineError::Invalid(tessera_process::said!(
+            "The link does not fit in a QR code: {e}",
+            "Länken får inte plats i en QR-kod: {e}"
+        ))
+    })
 }
 
 /// An SVG (without the XML prolog, so it can sit inside an HTML page).

@@ -13,6 +13,7 @@ use crate::{Engine, EngineError, Result};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::ConnectionTrait;
 use tessera_process::dto::MobileIdRow;
+use tessera_process::said;
 use tessera_process::{MobileIdState, ObjectKind, Role};
 
 /// Consent to key recovery: a key recovery agent allows the escrowed encryption key of the
@@ -24,35 +25,54 @@ pub async fn consent(
     expected_version: i64,
     reason: &str,
 ) -> Result<MobileIdRow> {
-    caller.require_any(&[Role::KeyRecovery], "consent to key recovery")?;
+    caller.require_any(
+        &[Role::KeyRecovery],
+        said!(
+            "consent to key recovery",
+            "samtycka till nyckelåterställning"
+        ),
+    )?;
     let reason = runner::given_reason(
         reason,
-        Some("Say why the key is recovered onto this mobile ID; the reason is kept in the user's history."),
+        Some(said!(
+            "Say why the key is recovered onto this mobile ID; the reason is kept in the user's history.",
+            "Ange varför nyckeln återställs till det här mobila ID:t; orsaken sparas i användarens historik."
+        )),
     )?;
     engine
         .transact(async |txn| {
             let now = txn.now();
             let m = runner::load::<mobile_id::Entity>(txn, ObjectKind::MobileId, id).await?;
             if !m.recover_encryption {
-                return Err(EngineError::Invalid(format!(
-                    "Mobile ID {id} was supplied without \"Recover encryption certificates\": there is nothing to consent to."
+                let option = tessera_process::options::mobile_id::RECOVER_ENCRYPTION_CERTIFICATES
+                    .def
+                    .label;
+                return Err(EngineError::Invalid(said!(
+                    "Mobile ID {id} was supplied without \"{en}\": there is nothing to consent to.",
+                    "Mobilt ID {id} tillhandahölls utan \"{sv}\": det finns inget att samtycka till.",
+                    en = option.en,
+                    sv = option.sv
                 )));
             }
             if m.state != MobileIdState::Registered {
-                return Err(EngineError::NotNow(format!(
-                    "Mobile ID {id} is {}: consent is given only while it waits for enrollment.",
-                    m.state
+                return Err(EngineError::NotNow(said!(
+                    "Mobile ID {id} is {en}: consent is given only while it waits for enrollment.",
+                    "Mobilt ID {id} har tillståndet \"{sv}\": samtycke ges bara medan det väntar på registrering.",
+                    en = m.state,
+                    sv = m.state.words().sv
                 )));
             }
             if m.recovery_consented_by.is_some() {
-                return Err(EngineError::NotNow(format!(
-                    "Consent to key recovery onto mobile ID {id} was already given."
+                return Err(EngineError::NotNow(said!(
+                    "Consent to key recovery onto mobile ID {id} was already given.",
+                    "Samtycke till nyckelåterställning till mobilt ID {id} har redan getts."
                 )));
             }
             if m.requested_by == Some(caller.account_id) || caller.person_id == Some(m.person_id) {
-                return Err(EngineError::Forbidden(
-                    "consent to recovering a key onto a mobile ID you supplied or hold: another key recovery agent must".into(),
-                ));
+                return Err(EngineError::Forbidden(said!(
+                    "consent to recovering a key onto a mobile ID you supplied or hold: another key recovery agent must",
+                    "samtycka till att en nyckel återställs till ett mobilt ID som du har tillhandahållit eller innehar: en annan agent för nyckelåterställning måste göra det"
+                )));
             }
             let holder = people::load(txn, m.person_id).await?;
             let mut q = Query::update();

@@ -13,6 +13,7 @@ use crate::{options, Engine, EngineError, Result};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use tessera_process::dto::{MobileIdQr, SupplyMobileIdOutcome, SupplyMobileIdPreview};
 use tessera_process::options::mobile_id as option;
+use tessera_process::said;
 use tessera_process::transition::find;
 use tessera_process::{MobileIdState, ObjectKind, OptionsPackage, ProcessId, Role, State};
 
@@ -25,9 +26,11 @@ fn creating(process: ProcessId) -> Result<()> {
     ) {
         Ok(())
     } else {
-        Err(EngineError::Invalid(format!(
-            "\"{}\" does not create a mobile ID.",
-            process.def().name.en
+        Err(EngineError::Invalid(said!(
+            "\"{en}\" does not create a mobile ID.",
+            "\"{sv}\" skapar inget mobilt ID.",
+            en = process.def().name.en,
+            sv = process.def().name.sv
         )))
     }
 }
@@ -50,9 +53,10 @@ async fn check(
     authorize(caller, def)?;
     // Get mobile ID is for oneself only.
     if process == ProcessId::MobileIDSelfServiceProcGet && caller.person_id != Some(user_id) {
-        return Err(EngineError::Forbidden(
-            "get a mobile ID for someone else".into(),
-        ));
+        return Err(EngineError::Forbidden(said!(
+            "get a mobile ID for someone else",
+            "skaffa ett mobilt ID åt någon annan"
+        )));
     }
     people::may_see_person(caller, user_id)?;
     let p = people::load(conn, user_id).await?;
@@ -66,16 +70,21 @@ async fn check(
         .filter(|l| opts.get(option::CERTIFICATES).contains(l))
         .collect();
     if labels.is_empty() {
-        return Err(EngineError::Invalid(
-            "The options select no certificates for mobile IDs. An administrator chooses them under MobileIDScriptOptions, \"Certificates to issue\".".into(),
-        ));
+        let option = option::CERTIFICATES.def.label;
+        return Err(EngineError::Invalid(said!(
+            "The options select no certificates for mobile IDs. An administrator chooses them under MobileIDScriptOptions, \"{en}\".",
+            "Alternativen väljer inga certifikat för mobila ID. En administratör väljer dem under MobileIDScriptOptions, \"{sv}\".",
+            en = option.en,
+            sv = option.sv
+        )));
     }
     let delivery = opts.get(option::QR_DELIVERY);
     if delivery == EMAIL && crate::mail::usable(&p.email).is_none() {
-        return Err(EngineError::Invalid(format!(
-            "{} has no e-mail address a message can go to (\"{}\"), and the options send the QR code by e-mail. Correct the address first.",
-            p.common_name,
-            p.email.trim()
+        return Err(EngineError::Invalid(said!(
+            "{name} has no e-mail address a message can go to (\"{email}\"), and the options send the QR code by e-mail. Correct the address first.",
+            "{name} har ingen e-postadress som ett meddelande kan skickas till (\"{email}\"), och alternativen skickar QR-koden med e-post. Rätta adressen först.",
+            name = &p.common_name,
+            email = p.email.trim()
         )));
     }
     if delivery == EMAIL {
@@ -159,9 +168,11 @@ pub async fn supply(
                 .one(txn)
                 .await?
             {
-                return Err(EngineError::NotNow(format!(
-                    "{} already has mobile ID {} waiting to be enrolled. Let the user enroll it, or lock it first.",
-                    p.common_name, waiting.id
+                return Err(EngineError::NotNow(said!(
+                    "{name} already has mobile ID {id} waiting to be enrolled. Let the user enroll it, or lock it first.",
+                    "{name} har redan mobilt ID {id} som väntar på registrering. Låt användaren registrera det, eller spärra det först.",
+                    name = &p.common_name,
+                    id = waiting.id
                 )));
             }
             let to = MobileIdState::Registered;
@@ -299,7 +310,10 @@ async fn send_email(
 /// Self-Service: a QR code for the caller's own mobile ID that waits for enrollment, with a
 /// new code (the previous one stops working). Only where the QR code is shown in Self-Service.
 pub async fn show_qr(engine: &Engine, caller: &Caller, mobile_id: i64) -> Result<MobileIdQr> {
-    caller.require_any(&[Role::SelfService], "show a mobile ID's QR code")?;
+    caller.require_any(
+        &[Role::SelfService],
+        said!("show a mobile ID's QR code", "visa ett mobilt ID:s QR-kod"),
+    )?;
     engine
         .transact(async |txn| {
             let now = txn.now();
@@ -313,18 +327,30 @@ pub async fn show_qr(engine: &Engine, caller: &Caller, mobile_id: i64) -> Result
                 });
             }
             if m.state != MobileIdState::Registered {
-                return Err(EngineError::NotNow(format!(
-                    "Mobile ID {} is {}: only a mobile ID waiting to be enrolled has a QR code.",
-                    m.id, m.state
+                return Err(EngineError::NotNow(said!(
+                    "Mobile ID {id} is {en}: only a mobile ID waiting to be enrolled has a QR code.",
+                    "Mobilt ID {id} har tillståndet \"{sv}\": bara ett mobilt ID som väntar på registrering har en QR-kod.",
+                    id = m.id,
+                    en = m.state,
+                    sv = m.state.words().sv
                 )));
             }
             if m.delivery != SELF_SERVICE {
-                return Err(EngineError::NotNow(format!(
-                    "The QR code of mobile ID {} was sent by e-mail; it is not shown here.",
-                    m.id
+                return Err(EngineError::NotNow(said!(
+                    "The QR code of mobile ID {id} was sent by e-mail; it is not shown here.",
+                    "QR-koden för mobilt ID {id} skickades med e-post; den visas inte här.",
+                    id = m.id
                 )));
             }
-            people::active_holder(txn, m.person_id, ", so the mobile ID cannot be enrolled.").await?;
+            people::active_holder(
+                txn,
+                m.person_id,
+                said!(
+                    ", so the mobile ID cannot be enrolled.",
+                    ", så kan det mobila ID:t inte registreras."
+                ),
+            )
+            .await?;
             crate::runner::hold(txn, ObjectKind::MobileId, m.id, m.version).await?;
             let qr = new_qr(txn, now, engine, &m).await?;
             audit::append(

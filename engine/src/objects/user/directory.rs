@@ -19,17 +19,22 @@ use tessera_process::dto::{
     ImportAction, ImportLine, ImportOutcome, ImportPreview, UserDetail, UserEditOutcome,
 };
 use tessera_process::person::{parse_csv, PersonInput};
-use tessera_process::{ObjectKind, OptionsPackage, ProcessId, State, UserState};
+use tessera_process::{
+    said, Language, ObjectKind, OptionsPackage, ProcessId, Said, State, UserState, Words,
+};
 
 /// The person form's errors as one refusal, about the first field that is wrong.
-fn invalid(errors: Vec<tessera_process::person::FieldError>) -> EngineError {
-    let message = errors
-        .iter()
-        .map(|e| e.message.clone())
-        .collect::<Vec<_>>()
-        .join(" ");
+fn invalid(errors: Vec<(&'static str, Said)>) -> EngineError {
+    let join = |language| {
+        errors
+            .iter()
+            .map(|(_, m)| m.of(language))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let message = Said::new(join(Language::English), join(Language::Swedish));
     match errors.first() {
-        Some(first) => EngineError::bad_input(first.field, message),
+        Some((field, _)) => EngineError::bad_input(field, message),
         None => EngineError::Invalid(message),
     }
 }
@@ -101,7 +106,7 @@ Some(caller),
 /// Create user: active at once, or requested when the approval step is on.
 pub async fn create(engine: &Engine, caller: &Caller, input: PersonInput) -> Result<UserDetail> {
     let input = input.trimmed();
-    let errors = input.validate();
+    let errors = input.problems();
     if !errors.is_empty() {
         return Err(invalid(errors));
     }
@@ -128,9 +133,9 @@ pub async fn update(
     input: PersonInput,
 ) -> Result<UserEditOutcome> {
     authorize(caller, ProcessId::UsersProcCreate.def())
-        .map_err(|_| EngineError::Forbidden("edit users".into()))?;
+        .map_err(|_| EngineError::Forbidden(said!("edit users", "redigera användare")))?;
     let input = input.trimmed();
-    let errors = input.validate();
+    let errors = input.problems();
     if !errors.is_empty() {
         return Err(invalid(errors));
     }
@@ -141,28 +146,33 @@ pub async fn update(
             if p.employee_id != input.employee_id {
                 return Err(EngineError::bad_input(
                     "employee_id",
-                    format!(
-                        "The employee id ({}) cannot be changed: imports find the user by it.",
-                        p.employee_id
+                    said!(
+                        "The employee id ({id}) cannot be changed: imports find the user by it.",
+                        "Anställnings-id ({id}) kan inte ändras: importer hittar användaren med det.",
+                        id = &p.employee_id
                     ),
                 ));
             }
             let state = p.state;
             if state.is_final() {
-                return Err(EngineError::NotNow(format!(
-                    "{} is {}; a user in a final state is not edited.",
-                    p.common_name, p.state
+                return Err(EngineError::NotNow(said!(
+                    "{name} is {en}; a user in a final state is not edited.",
+                    "{name} har tillståndet \"{sv}\"; en användare i ett sluttillstånd redigeras inte.",
+                    name = &p.common_name,
+                    en = p.state,
+                    sv = p.state.words().sv
                 )));
             }
             if state == UserState::Requested {
-                return Err(EngineError::NotNow(format!(
-                    "{} waits for approval: approve or reject the request as it was made, then edit.",
-                    p.common_name
+                return Err(EngineError::NotNow(said!(
+                    "{name} waits for approval: approve or reject the request as it was made, then edit.",
+                    "{name} väntar på godkännande: godkänn eller avslå begäran som den gjordes och redigera sedan.",
+                    name = &p.common_name
                 )));
             }
             edit::check_edit(txn, &p, &input).await?;
             if edit::changes(&p, &input).is_empty() {
-                return Err(EngineError::Invalid("Nothing was changed.".into()));
+                return Err(EngineError::Invalid(said!("Nothing was changed.", "Ingenting ändrades.")));
             }
             if edit::changes_identity(&p, &input) {
                 if let Some(because) = person_changes::needs_approval(txn, &p).await? {
@@ -221,7 +231,12 @@ pub async fn decide(
     authorize(caller, def)?;
     let reason = given_reason(
         reason,
-        (!approve).then_some("Say why the user is rejected; the requester reads it."),
+        (!approve).then(|| {
+            said!(
+                "Say why the user is rejected; the requester reads it.",
+                "Ange varför användaren avslås; den som gjorde begäran läser orsaken."
+            )
+        }),
     )?;
     engine
         .transact(async |txn| {
@@ -231,7 +246,9 @@ pub async fn decide(
             require_state(def, from)?;
             let requested_by = requester(txn, p.id).await?;
             if requested_by == Some(caller.account_id) {
-                return Err(EngineError::SelfApproval { what: "user" });
+                return Err(EngineError::SelfApproval {
+                    what: Words::new("user", "den här användaren"),
+                });
             }
             let to = State::User(if approve {
                 UserState::Active
@@ -384,16 +401,17 @@ async fn plan(
         preview.lines.push(out);
     }
     if preview.lines.is_empty() {
-        return Err(EngineError::Invalid(
-            "The file has a header but no people.".into(),
-        ));
+        return Err(EngineError::Invalid(said!(
+            "The file has a header but no people.",
+            "Filen har en rubrikrad men inga personer."
+        )));
     }
     Ok((preview, work))
 }
 
 fn may_import(caller: &Caller) -> Result<()> {
     authorize(caller, ProcessId::UsersProcCreate.def())
-        .map_err(|_| EngineError::Forbidden("import users".into()))
+        .map_err(|_| EngineError::Forbidden(said!("import users", "importera användare")))
 }
 
 /// The import preview: nothing is written.
@@ -411,9 +429,10 @@ pub async fn import(engine: &Engine, caller: &Caller, text: &str) -> Result<Impo
             let now = txn.now();
             let (preview, work) = plan(txn, text).await?;
             if preview.errors > 0 {
-                return Err(EngineError::Invalid(format!(
-                    "{} lines have errors (see the preview); fix them and import again. Nothing was imported.",
-                    preview.errors
+                return Err(EngineError::Invalid(said!(
+                    "{n} lines have errors (see the preview); fix them and import again. Nothing was imported.",
+                    "{n} rader har fel (se förhandsgranskningen); rätta dem och importera igen. Ingenting importerades.",
+                    n = preview.errors
                 )));
             }
             let (process, state, version) = creating_process(txn).await?;

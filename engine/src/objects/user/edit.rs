@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use tessera_process::person::PersonInput;
+use tessera_process::said;
 use tessera_process::ObjectKind;
 
 /// Whether an edit changes who the person is for sign-in: the e-mail address or the UPN.
@@ -68,16 +69,24 @@ pub(crate) async fn check_unique(
         let (field, what) = if other.employee_id == input.employee_id && except.is_none() {
             (
                 "employee_id",
-                format!("the employee id {}", input.employee_id),
+                said!(
+                    "the employee id {id}",
+                    "anställnings-id {id}",
+                    id = &input.employee_id
+                ),
             )
         } else {
-            ("upn", format!("the UPN {}", input.upn))
+            ("upn", said!("the UPN {upn}", "UPN {upn}", upn = &input.upn))
         };
         return Err(EngineError::bad_input(
             field,
-            format!(
-                "{} ({}) already has {what}.",
-                other.common_name, other.employee_id
+            said!(
+                "{name} ({id}) already has {en}.",
+                "{name} ({id}) har redan {sv}.",
+                name = &other.common_name,
+                id = &other.employee_id,
+                en = &what.en,
+                sv = &what.sv
             ),
         ));
     }
@@ -184,9 +193,11 @@ pub(crate) async fn check_upn_change(
         })
         .count();
     if live > 0 {
-        return Err(EngineError::NotNow(format!(
-            "{} has {live} certificates with the UPN {}; lock or replace the credentials before the UPN changes.",
-            p.common_name, p.upn
+        return Err(EngineError::NotNow(said!(
+            "{name} has {live} certificates with the UPN {upn}; lock or replace the credentials before the UPN changes.",
+            "{name} har {live} certifikat med UPN {upn}; spärra eller ersätt legitimationerna innan UPN ändras.",
+            name = &p.common_name,
+            upn = &p.upn
         )));
     }
     Ok(())

@@ -48,10 +48,10 @@ fn hash(token: &str) -> String {
 /// The refusal for every link that does not work, whatever the reason: it tells a stranger
 /// nothing about which tokens exist.
 fn not_valid() -> EngineError {
-    EngineError::Invalid(
-        "This link does not work: it was used already, replaced by a newer one, or it expired. Ask your administrator to send a new one."
-            .into(),
-    )
+    EngineError::Invalid(tessera_process::said!(
+        "This link does not work: it was used already, replaced by a newer one, or it expired. Ask your administrator to send a new one.",
+        "Den här länken fungerar inte: den har redan använts, ersatts av en nyare eller gått ut. Be din administratör att skicka en ny."
+    ))
 }
 
 /// Sends `account` (of `person`) a new link, in `conn`'s transaction; earlier links end.
@@ -67,9 +67,10 @@ pub(crate) async fn send(
 ) -> Result<String> {
     crate::objects::user::people::check_not_entered_by(person, caller)?;
     let Some(address) = crate::mail::usable(&person.email).map(str::to_string) else {
-        return Err(EngineError::Invalid(format!(
-            "{} has no e-mail address a link can go to; record one on the user first.",
-            person.common_name
+        return Err(EngineError::Invalid(tessera_process::said!(
+            "{name} has no e-mail address a link can go to; record one on the user first.",
+            "{name} har ingen e-postadress som en länk kan skickas till; lägg först in en på användaren.",
+            name = &person.common_name
         )));
     };
     void(conn, now, account.id).await?;

@@ -9,7 +9,7 @@ use sea_orm::{
 };
 use std::collections::HashMap;
 use tessera_process::dto::{CardSummary, UserDetail, UserSummary};
-use tessera_process::{ObjectKind, Role};
+use tessera_process::{said, ObjectKind, Role, Said};
 
 pub(crate) const STAFF: &[Role] = &[
     Role::Operator,
@@ -23,7 +23,10 @@ pub fn may_see_person(caller: &Caller, person_id: i64) -> Result<()> {
     if STAFF.iter().any(|r| caller.has(*r)) || caller.person_id == Some(person_id) {
         Ok(())
     } else {
-        Err(EngineError::Forbidden("see this user".into()))
+        Err(EngineError::Forbidden(said!(
+            "see this user",
+            "se den här användaren"
+        )))
     }
 }
 
@@ -33,10 +36,11 @@ pub fn may_see_person(caller: &Caller, person_id: i64) -> Result<()> {
 /// second person approved the details (`person::Model::identity_entered_by`).
 pub fn check_not_entered_by(p: &person::Model, caller: &Caller) -> Result<()> {
     if p.identity_entered_by == Some(caller.account_id) {
-        return Err(EngineError::Forbidden(format!(
-            "send a credential for {} to {}: your account entered that address (or the UPN) itself. Another operator or admin sends it, or a second person approves the user's details",
-            p.common_name,
-            p.email.trim()
+        return Err(EngineError::Forbidden(said!(
+            "send a credential for {name} to {email}: your account entered that address (or the UPN) itself. Another operator or admin sends it, or a second person approves the user's details",
+            "skicka en legitimation för {name} till {email}: ditt konto angav själv den adressen (eller UPN). En annan operatör eller administratör skickar den, eller så godkänner en andra person användarens uppgifter",
+            name = &p.common_name,
+            email = p.email.trim()
         )));
     }
     Ok(())
@@ -81,13 +85,18 @@ pub fn summary(p: &person::Model) -> Result<UserSummary> {
 pub async fn active_holder(
     conn: &impl ConnectionTrait,
     id: i64,
-    then: &str,
+    then: Said,
 ) -> Result<person::Model> {
     let p = load(conn, id).await?;
     if p.state != tessera_process::UserState::Active {
-        return Err(crate::EngineError::NotNow(format!(
-            "{} is {}{then}",
-            p.common_name, p.state
+        return Err(crate::EngineError::NotNow(said!(
+            "{name} is {state}{then_en}",
+            "{name} har tillståndet \"{state_sv}\"{then_sv}",
+            name = &p.common_name,
+            state = p.state,
+            state_sv = p.state.words().sv,
+            then_en = &then.en,
+            then_sv = &then.sv
         )));
     }
     Ok(p)
@@ -104,12 +113,15 @@ pub async fn search(
     query: &str,
     limit: u64,
 ) -> Result<Vec<UserSummary>> {
-    caller.require_any(STAFF, "search users")?;
+    caller.require_any(STAFF, said!("search users", "söka användare"))?;
     let q = query.trim().to_lowercase();
     if q.chars().count() > 100 {
         return Err(EngineError::bad_input(
             "query",
-            "The search text is too long (100 characters at most).",
+            said!(
+                "The search text is too long (100 characters at most).",
+                "Söktexten är för lång (högst 100 tecken)."
+            ),
         ));
     }
     let mut find = person::Entity::find();

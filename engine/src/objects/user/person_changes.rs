@@ -19,6 +19,7 @@ use sea_orm::{
 };
 use tessera_process::dto::{PendingChange, UserDetail};
 use tessera_process::person::PersonInput;
+use tessera_process::{said, Words};
 use tessera_process::{CertificateState, ObjectKind, ProcessId};
 
 pub const PENDING: &str = "pending";
@@ -154,9 +155,12 @@ pub(crate) async fn request(
 ) -> Result<PendingChange> {
     hold(conn, ObjectKind::User, p.id, expected_version).await?;
     if let Some(waiting) = pending_of(conn, p.id).await? {
-        return Err(EngineError::NotNow(format!(
-            "A change of {} requested by {} on {} waits for approval. Have it approved or rejected first.",
-            p.common_name, waiting.requested_by, waiting.requested_at
+        return Err(EngineError::NotNow(said!(
+            "A change of {name} requested by {by} on {at} waits for approval. Have it approved or rejected first.",
+            "En ändring av {name} som {by} begärde {at} väntar på godkännande. Låt den godkännas eller avslås först.",
+            name = &p.common_name,
+            by = &waiting.requested_by,
+            at = &waiting.requested_at
         )));
     }
     let before = input_of(p);
@@ -236,11 +240,20 @@ pub async fn decide(
     approve: bool,
     reason: &str,
 ) -> Result<UserDetail> {
-    authorize(caller, ProcessId::UsersProcApprove.def())
-        .map_err(|_| EngineError::Forbidden("approve changes to user data".into()))?;
+    authorize(caller, ProcessId::UsersProcApprove.def()).map_err(|_| {
+        EngineError::Forbidden(said!(
+            "approve changes to user data",
+            "godkänna ändringar av användaruppgifter"
+        ))
+    })?;
     let reason = given_reason(
         reason,
-        (!approve).then_some("Say why the change is rejected; the requester reads it."),
+        (!approve).then(|| {
+            said!(
+                "Say why the change is rejected; the requester reads it.",
+                "Ange varför ändringen avslås; den som gjorde begäran läser orsaken."
+            )
+        }),
     )?;
     engine
         .transact(async |txn| {
@@ -249,18 +262,22 @@ pub async fn decide(
                 .await?
                 .filter(|c| c.state == PENDING)
                 .ok_or_else(|| {
-                    EngineError::Missing(format!(
-                        "There is no change {change_id} waiting for approval."
+                    EngineError::Missing(said!(
+                        "There is no change {change_id} waiting for approval.",
+                        "Det finns ingen ändring {change_id} som väntar på godkännande."
                     ))
                 })?;
             if c.requested_by == caller.account_id {
-                return Err(EngineError::SelfApproval { what: "change" });
+                return Err(EngineError::SelfApproval {
+                    what: Words::new("change", "den här ändringen"),
+                });
             }
             let p = people::load(txn, c.person_id).await?;
             if p.version != c.person_version {
-                return Err(EngineError::NotNow(format!(
-                    "{} was changed after this change was requested. Reject it, and ask for it again on the current data.",
-                    p.common_name
+                return Err(EngineError::NotNow(said!(
+                    "{name} was changed after this change was requested. Reject it, and ask for it again on the current data.",
+                    "{name} har ändrats efter att den här ändringen begärdes. Avslå den och begär den igen utifrån de aktuella uppgifterna.",
+                    name = &p.common_name
                 )));
             }
             let before = parse_input(&c.before)?;
