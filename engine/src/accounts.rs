@@ -6,14 +6,17 @@ use crate::audit::{self, AuditRecord};
 use crate::auth::{insert_account, NO_PASSWORD};
 use crate::entity::{account, account_role, person, session};
 use crate::objects::user::invitations::{self, Purpose};
+use crate::objects::user::people::contains;
 use crate::Caller;
 use crate::{Engine, EngineError, Result};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use std::collections::HashMap;
-use tessera_process::dto::{AccountCreated, AccountRow, NewAccount};
+use tessera_process::dto::{AccountCreated, AccountPage, AccountQuery, AccountRow, NewAccount};
+use tessera_process::lists::PAGE;
 use tessera_process::{said, Role};
 
 pub const MAX_USERNAME: usize = 64;
@@ -61,14 +64,56 @@ fn check_roles(roles: &[Role], has_person: bool) -> Result<()> {
     Ok(())
 }
 
-pub async fn list(engine: &Engine, caller: &Caller) -> Result<Vec<AccountRow>> {
+/// One page of accounts ([`PAGE`] rows), ordered by user name: those whose user name or display
+/// name contains the text (case does not matter) and, if one is chosen, that hold the role. The
+/// roles and users are read for the page's rows only, so a page costs the same with a million
+/// self-service accounts as with ten.
+pub async fn page(engine: &Engine, caller: &Caller, q: &AccountQuery) -> Result<AccountPage> {
     admin(caller)?;
-    let accounts = account::Entity::find()
+    let offset = crate::lists::page_offset(q.offset)?;
+    let text = q.text.trim();
+    if text.chars().count() > MAX_USERNAME {
+        return Err(EngineError::bad_input(
+            "text",
+            said!(
+                "The search text is too long ({MAX_USERNAME} characters at most).",
+                "Söktexten är för lång (högst {MAX_USERNAME} tecken)."
+            ),
+        ));
+    }
+    let mut query = account::Entity::find();
+    if !text.is_empty() {
+        query = query.filter(
+            Condition::any()
+                .add(contains(account::Column::Username, text))
+                .add(contains(account::Column::DisplayName, text)),
+        );
+    }
+    if let Some(role) = q.role {
+        query = query.filter(
+            account::Column::Id.in_subquery(
+                Query::select()
+                    .column(account_role::Column::AccountId)
+                    .from(account_role::Entity)
+                    .and_where(account_role::Column::Role.eq(role.as_str()))
+                    .to_owned(),
+            ),
+        );
+    }
+    let total = query.clone().count(&engine.db).await?;
+    let accounts = query
         .order_by_asc(account::Column::Username)
+        .order_by_asc(account::Column::Id)
+        .offset(offset)
+        .limit(PAGE)
         .all(&engine.db)
         .await?;
     let mut roles: HashMap<i64, Vec<Role>> = HashMap::new();
-    for r in account_role::Entity::find().all(&engine.db).await? {
+    for r in account_role::Entity::find()
+        .filter(account_role::Column::AccountId.is_in(accounts.iter().map(|a| a.id)))
+        .all(&engine.db)
+        .await?
+    {
         if let Some(role) = Role::parse(&r.role) {
             roles.entry(r.account_id).or_default().push(role);
         }
@@ -80,7 +125,7 @@ pub async fn list(engine: &Engine, caller: &Caller) -> Result<Vec<AccountRow>> {
         .into_iter()
         .map(|p| (p.id, p))
         .collect();
-    Ok(accounts
+    let rows = accounts
         .into_iter()
         .map(|a| {
             let mut r = roles.remove(&a.id).unwrap_or_default();
@@ -98,7 +143,12 @@ pub async fn list(engine: &Engine, caller: &Caller) -> Result<Vec<AccountRow>> {
                 created_at: crate::time::text(a.created_at),
             }
         })
-        .collect())
+        .collect();
+    Ok(AccountPage {
+        rows,
+        total,
+        offset,
+    })
 }
 
 /// Creates an account. A staff account gets the admin's initial password, to be changed at the
@@ -134,7 +184,7 @@ pub async fn create(engine: &Engine, caller: &Caller, new: NewAccount) -> Result
         crate::passwords::check(&new.password, &[&username, &display_name])?;
         crate::auth::hash_in_slot(engine, &new.password).await?
     } else if !new.password.is_empty() {
-        return Err(EngineError::bad_input("password", said!("Leave the initial password empty: a self-service user chooses their own, with a link Tessera mails to the user's address.", "Lämna det första lösenordet tomt: en självbetjäningsanvändare väljer sitt eget, via en länk som Tessera skickar till användarens e-postadress.")));
+        return Err(EngineError::bad_input("password", said!("Leave the initial password empty: a self-service user chooses their own, with a link Tessera mails to the user's address.", "Lämna startlösenordet tomt: en självbetjäningsanvändare väljer sitt eget, via en länk som Tessera skickar till användarens e-postadress.")));
     } else {
         NO_PASSWORD.to_string()
     };
@@ -147,7 +197,7 @@ pub async fn create(engine: &Engine, caller: &Caller, new: NewAccount) -> Result
                     "username",
                     said!(
                         "There is already an account \"{name}\"; user names are compared without case.",
-                        "Det finns redan ett konto \"{name}\"; användarnamn jämförs utan hänsyn till versaler och gemener.",
+                        "Det finns redan ett konto ”{name}”; användarnamn jämförs utan hänsyn till versaler och gemener.",
                         name = &other.username
                     ),
                 ));
@@ -170,7 +220,7 @@ pub async fn create(engine: &Engine, caller: &Caller, new: NewAccount) -> Result
                         "employee_id",
                         said!(
                             "{name} is {en}: a self-service account is only for a user who may have credentials.",
-                            "{name} har tillståndet \"{sv}\": ett självbetjäningskonto är bara för en användare som får ha legitimationer.",
+                            "{name} har tillståndet ”{sv}”: ett självbetjäningskonto är bara för en användare som får ha legitimationer.",
                             name = &p.common_name,
                             en = p.state,
                             sv = p.state.words().sv
@@ -186,7 +236,7 @@ pub async fn create(engine: &Engine, caller: &Caller, new: NewAccount) -> Result
                         "employee_id",
                         said!(
                             "{name} already has the self-service account \"{account}\".",
-                            "{name} har redan självbetjäningskontot \"{account}\".",
+                            "{name} har redan självbetjäningskontot ”{account}”.",
                             name = &p.common_name,
                             account = &other.username
                         ),
@@ -294,7 +344,7 @@ pub async fn reset_password(
         Some(_) if !password.is_empty() => {
             return Err(EngineError::Invalid(said!(
                 "\"{name}\" is a self-service account: its user chooses the new password with a link Tessera mails to them. Leave the password empty.",
-                "\"{name}\" är ett självbetjäningskonto: användaren väljer själv det nya lösenordet via en länk som Tessera skickar per e-post. Lämna lösenordet tomt.",
+                "”{name}” är ett självbetjäningskonto: användaren väljer själv det nya lösenordet via en länk som Tessera skickar per e-post. Lämna lösenordet tomt.",
                 name = &a.username
             )))
         }
@@ -411,7 +461,7 @@ pub async fn update(
             if before != seen || a.disabled != seen_disabled {
                 return Err(EngineError::NotNow(said!(
                     "The account \"{name}\" was changed by someone else in the meantime. Reload the page and try again.",
-                    "Kontot \"{name}\" har ändrats av någon annan under tiden. Ladda om sidan och försök igen.",
+                    "Kontot ”{name}” har ändrats av någon annan under tiden. Ladda om sidan och försök igen.",
                     name = &a.username
                 )));
             }

@@ -331,7 +331,7 @@ fn instant(
             field,
             said!(
                 "\"{t}\" is not a date: write it as 2026-11-21, or a time as 2026-11-21T09:30:00Z.",
-                "\"{t}\" är inget datum: skriv det som 2026-11-21, eller en tidpunkt som 2026-11-21T09:30:00Z."
+                "”{t}” är inget datum: skriv det som 2026-11-21, eller en tidpunkt som 2026-11-21T09:30:00Z."
             ),
         )
     })?;
@@ -359,7 +359,7 @@ pub async fn search(
                 "object_kind",
                 said!(
                     "There is no object kind \"{kind}\".",
-                    "Det finns ingen objekttyp \"{kind}\".",
+                    "Det finns ingen objekttyp ”{kind}”.",
                     kind = &f.object_kind
                 ),
             )
@@ -372,7 +372,7 @@ pub async fn search(
                 "object_id",
                 said!(
                     "The object id \"{id}\" is not a number.",
-                    "Objekt-id:t \"{id}\" är inte ett nummer.",
+                    "Objekt-id:t ”{id}” är inte ett nummer.",
                     id = &f.object_id
                 ),
             )

@@ -205,7 +205,7 @@ fn check_allowed(def: &ProcessDef, state: State) -> Result<()> {
         "process",
         said!(
             "\"{name_en}\" cannot be offered on a {kind_en} in state \"{state_en}\": the process model does not allow it there.",
-            "\"{name_sv}\" kan inte erbjudas för {article} {kind_sv} i tillståndet \"{state_sv}\": processmodellen tillåter det inte där.",
+            "”{name_sv}” kan inte erbjudas för {article} {kind_sv} i tillståndet ”{state_sv}”: processmodellen tillåter det inte där.",
             name_en = def.name.en,
             name_sv = def.name.sv,
             kind_en = state.kind().label().to_lowercase(),

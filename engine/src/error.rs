@@ -30,7 +30,7 @@ pub enum EngineError {
     NotFound { kind: ObjectKind, id: i64 },
     #[error("\"{}\" is not enabled for a {} in state \"{}\". An administrator can enable it under Additional Commands.", .name.en, state.kind().label().to_lowercase(), state.as_str())]
     NotEnabled { name: Words, state: State },
-    #[error("\"{}\" needs the {} to be {}, but it is \"{}\".", .name.en, actual.kind().label().to_lowercase(), states_or(required, " or ", State::as_str), actual.as_str())]
+    #[error("\"{}\" needs the {} to be {}, but it is \"{}\".", .name.en, actual.kind().label().to_lowercase(), states_or(required, " or ", ('"', '"'), State::as_str), actual.as_str())]
     WrongState {
         /// The process's name.
         name: Words,
@@ -204,7 +204,7 @@ impl EngineError {
             EngineError::NotEnabled { name, state } => {
                 let noun = Swedish::of(state.kind());
                 format!(
-                    "\"{}\" är inte aktiverat för {} {} i tillståndet \"{}\". En administratör kan aktivera det under Ytterligare kommandon.",
+                    "”{}” är inte aktiverat för {} {} i tillståndet ”{}”. En administratör kan aktivera det under Ytterligare kommandon.",
                     name.of(sv),
                     noun.article,
                     noun.indefinite,
@@ -216,10 +216,10 @@ impl EngineError {
                 required,
                 actual,
             } => format!(
-                "\"{}\" kan bara utföras när {} har tillståndet {}, men tillståndet är \"{}\".",
+                "”{}” kan bara utföras när {} har tillståndet {}, men tillståndet är ”{}”.",
                 name.of(sv),
                 Swedish::of(actual.kind()).definite,
-                states_or(required, " eller ", |s| s.words().of(sv)),
+                states_or(required, " eller ", ('”', '”'), |s| s.words().of(sv)),
                 actual.words().of(sv)
             ),
             EngineError::Conflict { kind } => format!(
@@ -266,11 +266,17 @@ impl EngineError {
     }
 }
 
-/// States as a choice ("\"active\" or \"inactive\""), each named by `name`.
-fn states_or(states: &[State], or: &str, name: impl Fn(State) -> &'static str) -> String {
+/// States as a choice ("\"active\" or \"inactive\""), each named by `name` between the
+/// language's quotation marks.
+fn states_or(
+    states: &[State],
+    or: &str,
+    (open, close): (char, char),
+    name: impl Fn(State) -> &'static str,
+) -> String {
     states
         .iter()
-        .map(|s| format!("\"{}\"", name(*s)))
+        .map(|s| format!("{open}{}{close}", name(*s)))
         .collect::<Vec<_>>()
         .join(or)
 }
@@ -418,7 +424,7 @@ mod tests {
             actual: State::User(UserState::Locked),
         });
         assert!(
-            wrong.contains("användaren har tillståndet \"Aktiv\"") && wrong.contains("\"Spärrad\""),
+            wrong.contains("användaren har tillståndet ”Aktiv”") && wrong.contains("”Spärrad”"),
             "{wrong}"
         );
         let options = samples()

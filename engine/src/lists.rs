@@ -38,7 +38,7 @@ pub async fn page(
     if i64::try_from(offset).is_err() {
         return Err(crate::EngineError::Invalid(said!(
             "There is no page at row {offset} of {en}.",
-            "Det finns ingen sida vid rad {offset} i listan \"{sv}\".",
+            "Det finns ingen sida vid rad {offset} i listan ”{sv}”.",
             en = def.title.en.to_lowercase(),
             sv = def.title.sv
         )));
@@ -48,7 +48,7 @@ pub async fn page(
             "state",
             said!(
                 "{en} are never {state_en}: choose a state from the Status list.",
-                "{sv} har aldrig tillståndet \"{state_sv}\": välj ett tillstånd i listan Status.",
+                "{sv} har aldrig tillståndet ”{state_sv}”: välj ett tillstånd i listan Status.",
                 en = def.title.en,
                 sv = def.title.sv,
                 state_en = state.label().to_lowercase(),
@@ -144,6 +144,21 @@ struct Orderable<E: EntityTrait> {
     changed: E::Column,
     /// The holder's common name, if the kind has a holder column.
     holder: Option<SimpleExpr>,
+}
+
+/// The first row of a page a request asks for. The databases take an offset as a signed 64-bit
+/// number: one beyond it is a bad request (400), not a database error.
+pub(crate) fn page_offset(offset: u64) -> Result<u64> {
+    if i64::try_from(offset).is_err() {
+        return Err(crate::EngineError::bad_input(
+            "offset",
+            said!(
+                "There is no page at row {offset}.",
+                "Det finns ingen sida vid rad {offset}."
+            ),
+        ));
+    }
+    Ok(offset)
 }
 
 /// The common name of the person `person_id` (a column of `table`) names, as an expression to

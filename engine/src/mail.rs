@@ -63,7 +63,7 @@ pub async fn enqueue(
     let Some(recipient) = usable(recipient) else {
         return Err(EngineError::Invalid(tessera_process::said!(
             "\"{to}\" is not an e-mail address a message can go to.",
-            "\"{to}\" är ingen e-postadress som ett meddelande kan skickas till.",
+            "”{to}” är ingen e-postadress som ett meddelande kan skickas till.",
             to = recipient.trim()
         )));
     };

@@ -23,7 +23,7 @@ pub fn authorize(caller: &Caller, def: &ProcessDef) -> Result<()> {
     } else {
         Err(EngineError::Forbidden(said!(
             "start \"{en}\"",
-            "starta \"{sv}\"",
+            "starta ”{sv}”",
             en = def.name.en,
             sv = def.name.sv
         )))
@@ -296,7 +296,7 @@ pub fn revocation_reason(
             "reason",
             said!(
                 "\"{en}\" revokes the certificates: choose a reason.",
-                "\"{sv}\" återkallar certifikaten: välj en orsak.",
+                "”{sv}” återkallar certifikaten: välj en orsak.",
                 en = name.en,
                 sv = name.sv
             ),
@@ -308,7 +308,7 @@ pub fn revocation_reason(
             "reason",
             said!(
                 "\"{en}\" is not a reason to revoke; choose another.",
-                "\"{sv}\" är ingen orsak till återkallelse; välj en annan.",
+                "”{sv}” är ingen orsak till återkallelse; välj en annan.",
                 en = tessera_process::RevocationReason::CertificateHold
                     .words()
                     .en,

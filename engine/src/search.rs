@@ -62,16 +62,7 @@ pub async fn quick(
             ),
         ));
     }
-    // The databases take an offset as a signed 64-bit number.
-    if i64::try_from(offset).is_err() {
-        return Err(EngineError::bad_input(
-            "offset",
-            said!(
-                "There is no page at row {offset}.",
-                "Det finns ingen sida vid rad {offset}."
-            ),
-        ));
-    }
+    let offset = crate::lists::page_offset(offset)?;
     let states: Vec<&str> = state.iter().map(|s| s.as_str()).collect();
     let narrow = (!text.is_empty()).then(|| naming(kind, text));
     let (total, rows) =

@@ -9,7 +9,8 @@ use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait};
 use tessera_engine::entity::person as person_entity;
 use tessera_engine::objects::user::{directory, page};
 use tessera_engine::{accounts, audit, auth, enablement, options, Engine, EngineError};
-use tessera_process::dto::{AuditFilter, ImportAction, NewAccount};
+use tessera_process::dto::{AccountQuery, AuditFilter, ImportAction, NewAccount};
+use tessera_process::lists::PAGE;
 use tessera_process::person::PersonInput;
 use tessera_process::{
     ErrorKind, Language, ObjectKind, OptionsPackage, ProcessId, Role, State, UserState,
@@ -451,7 +452,8 @@ async fn csv_import_previews_then_creates_and_updates(e: Engine) {
 async fn accounts_and_roles_are_managed_by_admins(e: Engine) {
     let admin = caller(&e, "admin").await;
     let op = caller(&e, "operator").await;
-    let accounts_before = accounts::list(&e, &admin).await.unwrap().len();
+    let all = AccountQuery::default();
+    let accounts_before = accounts::page(&e, &admin, &all).await.unwrap().total;
     // A self-service account gets no password from the admin.
     let new = |username: &str, roles: Vec<Role>, employee: &str| NewAccount {
         username: username.into(),
@@ -494,7 +496,7 @@ async fn accounts_and_roles_are_managed_by_admins(e: Engine) {
         assert_eq!(err.field().as_deref(), Some(field), "{err}");
     }
     assert_eq!(
-        accounts::list(&e, &admin).await.unwrap().len(),
+        accounts::page(&e, &admin, &all).await.unwrap().total,
         accounts_before,
         "nothing was created"
     );
@@ -676,11 +678,88 @@ async fn accounts_and_roles_are_managed_by_admins(e: Engine) {
         .await
         .unwrap_err();
     assert_eq!(refusal(&err), bad("employee_id"), "{err}");
-    let list = accounts::list(&e, &admin).await.unwrap();
+    let list = accounts::page(&e, &admin, &all).await.unwrap().rows;
     let bruno = list.iter().find(|a| a.username == "bruno").unwrap();
     assert!(!bruno.disabled && bruno.person.as_ref().unwrap().2 == "E1002");
     assert!(list.iter().any(|a| a.username == "olga" && a.disabled));
     let _ = id;
+}
+
+/// The Accounts list a page at a time, by user name, narrowed by part of a name (in any case)
+/// and by role; the roles and users of each row are its own. Only an admin reads it, and a page
+/// beyond what a database can count from is a 400.
+async fn accounts_are_listed_a_page_at_a_time_and_found_by_name_and_role(e: Engine) {
+    let admin = caller(&e, "admin").await;
+    for i in 0..(PAGE + 5) {
+        accounts::create(
+            &e,
+            &admin,
+            NewAccount {
+                username: format!("desk{i:03}"),
+                display_name: format!("Service Desk {i}"),
+                password: "a good long password".into(),
+                roles: vec![if i % 2 == 0 {
+                    Role::Operator
+                } else {
+                    Role::Approver
+                }],
+                employee_id: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let query = |text: &str, role: Option<Role>, offset: u64| AccountQuery {
+        text: text.into(),
+        role,
+        offset,
+    };
+    let first = accounts::page(&e, &admin, &query("", None, 0))
+        .await
+        .unwrap();
+    assert_eq!(first.rows.len() as u64, PAGE);
+    assert!(
+        first.total >= PAGE + 5 + 6,
+        "the demo accounts too: {}",
+        first.total
+    );
+    let second = accounts::page(&e, &admin, &query("", None, PAGE))
+        .await
+        .unwrap();
+    let names = |p: &tessera_process::dto::AccountPage| {
+        p.rows
+            .iter()
+            .map(|a| a.username.clone())
+            .collect::<Vec<_>>()
+    };
+    let (a, b) = (names(&first), names(&second));
+    assert!(a.windows(2).all(|w| w[0] <= w[1]), "ordered by user name");
+    assert!(a.last() < b.first(), "the second page follows the first");
+    assert_eq!(a.len() + b.len(), first.total as usize);
+    // Part of the display name, in another case.
+    let desks = accounts::page(&e, &admin, &query("SERVICE desk", None, 0))
+        .await
+        .unwrap();
+    assert_eq!(desks.total, PAGE + 5);
+    let approvers = accounts::page(&e, &admin, &query("desk", Some(Role::Approver), 0))
+        .await
+        .unwrap();
+    assert_eq!(approvers.total, (PAGE + 5) / 2);
+    assert!(approvers.rows.iter().all(|a| a.roles == [Role::Approver]));
+    // A wildcard is taken literally.
+    let none = accounts::page(&e, &admin, &query("desk%", None, 0))
+        .await
+        .unwrap();
+    assert_eq!((none.total, none.rows.len()), (0, 0));
+    let operator = caller(&e, "operator").await;
+    let err = accounts::page(&e, &operator, &query("", None, 0))
+        .await
+        .unwrap_err();
+    assert_eq!(refusal(&err), refused(ErrorKind::Forbidden), "{err}");
+    let err = accounts::page(&e, &admin, &query("", None, u64::MAX))
+        .await
+        .unwrap_err();
+    assert_eq!(refusal(&err), bad("offset"), "{err}");
 }
 
 async fn the_audit_viewer_filters_and_the_verifier_finds_tampering(e: Engine) {
@@ -884,6 +963,7 @@ async fn an_account_keeps_the_language_it_chose(e: Engine) {
 
 on_both_backends!(
     an_account_keeps_the_language_it_chose,
+    accounts_are_listed_a_page_at_a_time_and_found_by_name_and_role,
     commands_follow_what_the_admin_enables,
     options_keep_their_history_and_restore,
     users_are_created_edited_and_approved,

@@ -9,6 +9,7 @@ use tessera_engine::objects;
 use tessera_engine::objects::card::Decision;
 use tessera_engine::objects::user::page;
 use tessera_engine::{audit, enablement, options, Engine, EngineError};
+use tessera_process::dto::RequestsShown;
 use tessera_process::lists::{Sort, SortBy, PAGE};
 use tessera_process::{CardState, ErrorKind, OptionsPackage, ProcessId, State, UserState};
 
@@ -54,7 +55,7 @@ async fn request_with_approval_waits_for_an_approver(e: Engine) {
     );
 
     let approver = caller(&e, "approver").await;
-    let list = objects::card::requests(&e, &approver, (0, None))
+    let list = objects::card::requests(&e, &approver, (0, None, RequestsShown::All))
         .await
         .unwrap()
         .rows;
@@ -70,12 +71,14 @@ async fn request_with_approval_waits_for_an_approver(e: Engine) {
     let stored = stored_card(&e, out.card_id).await;
     assert_eq!((stored.state.as_str(), stored.version), ("approved", 2));
     assert_eq!(stored.decided_by, Some(approver.account_id));
-    assert!(objects::card::requests(&e, &approver, (0, None))
-        .await
-        .unwrap()
-        .rows
-        .iter()
-        .all(|r| r.card_id != out.card_id));
+    assert!(
+        objects::card::requests(&e, &approver, (0, None, RequestsShown::All))
+            .await
+            .unwrap()
+            .rows
+            .iter()
+            .all(|r| r.card_id != out.card_id)
+    );
     assert!(audit::verify(&e.db).await.unwrap() >= 3);
 }
 
@@ -117,7 +120,7 @@ async fn an_approver_never_decides_their_own_request(e: Engine) {
     let out = objects::card::request(&e, &sup, u.id, u.version)
         .await
         .unwrap();
-    let rows = objects::card::requests(&e, &sup, (0, None))
+    let rows = objects::card::requests(&e, &sup, (0, None, RequestsShown::All))
         .await
         .unwrap()
         .rows;
@@ -207,7 +210,9 @@ async fn postpone_keeps_the_request_and_moves_it_last(e: Engine) {
             .unwrap(),
         CardState::Requested
     );
-    let page = objects::card::requests(&e, &ap, (0, None)).await.unwrap();
+    let page = objects::card::requests(&e, &ap, (0, None, RequestsShown::All))
+        .await
+        .unwrap();
     let ids: Vec<i64> = page.rows.iter().map(|r| r.card_id).collect();
     assert_eq!(ids, vec![second.card_id, first.card_id]);
     assert_eq!(page.total, 2);
@@ -221,13 +226,17 @@ async fn postpone_keeps_the_request_and_moves_it_last(e: Engine) {
     let ordered = |by, descending| {
         let (e, ap) = (e.clone(), ap.clone());
         async move {
-            objects::card::requests(&e, &ap, (0, Some(Sort { by, descending })))
-                .await
-                .unwrap()
-                .rows
-                .iter()
-                .map(|r| r.card_id)
-                .collect::<Vec<_>>()
+            objects::card::requests(
+                &e,
+                &ap,
+                (0, Some(Sort { by, descending }), RequestsShown::All),
+            )
+            .await
+            .unwrap()
+            .rows
+            .iter()
+            .map(|r| r.card_id)
+            .collect::<Vec<_>>()
         }
     };
     assert_eq!(
@@ -242,19 +251,30 @@ async fn postpone_keeps_the_request_and_moves_it_last(e: Engine) {
         ordered(SortBy::Holder, true).await,
         vec![second.card_id, first.card_id]
     );
-    let beyond = objects::card::requests(&e, &ap, (PAGE, None))
+    let beyond = objects::card::requests(&e, &ap, (PAGE, None, RequestsShown::All))
         .await
         .unwrap();
     assert!(beyond.rows.is_empty() && beyond.total == 2);
+    // Only the postponed request, or only the others; the total counts what is shown.
+    for (shown, expected) in [
+        (RequestsShown::Postponed, first.card_id),
+        (RequestsShown::NotPostponed, second.card_id),
+    ] {
+        let page = objects::card::requests(&e, &ap, (0, None, shown))
+            .await
+            .unwrap();
+        let ids: Vec<i64> = page.rows.iter().map(|r| r.card_id).collect();
+        assert_eq!((ids, page.total), (vec![expected], 1), "{shown:?}");
+    }
     let state = Sort {
         by: SortBy::State,
         descending: false,
     };
-    let err = objects::card::requests(&e, &ap, (0, Some(state)))
+    let err = objects::card::requests(&e, &ap, (0, Some(state), RequestsShown::All))
         .await
         .unwrap_err();
     assert_eq!(refusal(&err), bad("sort"), "{err}");
-    let err = objects::card::requests(&e, &ap, (u64::MAX, None))
+    let err = objects::card::requests(&e, &ap, (u64::MAX, None, RequestsShown::All))
         .await
         .unwrap_err();
     assert_eq!(refusal(&err), bad("offset"), "{err}");
@@ -287,7 +307,7 @@ async fn refusals_change_nothing(e: Engine) {
         .await
         .unwrap_err();
     assert!(matches!(err, EngineError::Forbidden(_)), "{err}");
-    let err = objects::card::requests(&e, &op, (0, None))
+    let err = objects::card::requests(&e, &op, (0, None, RequestsShown::All))
         .await
         .unwrap_err();
     assert!(matches!(err, EngineError::Forbidden(_)), "{err}");

@@ -162,8 +162,8 @@ impl JobState {
     pub fn words(self) -> Words {
         match self {
             JobState::Encoding => Words::new("Encoding", "Kodas"),
-            JobState::Succeeded => Words::new("Succeeded", "Lyckad"),
-            JobState::Failed => Words::new("Failed", "Misslyckad"),
+            JobState::Succeeded => Words::new("Succeeded", "Lyckat"),
+            JobState::Failed => Words::new("Failed", "Misslyckat"),
             JobState::InDoubt => Words::new("In doubt", "Oklart utfall"),
         }
     }

@@ -173,6 +173,46 @@ pub struct CardRequestPage {
     pub rows: Vec<CardRequestRow>,
 }
 
+/// Which card requests the Requests list shows: all, those no approver has put off, or the
+/// postponed ones.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestsShown {
+    #[default]
+    All,
+    NotPostponed,
+    Postponed,
+}
+
+impl RequestsShown {
+    pub const ALL: [RequestsShown; 3] = [
+        RequestsShown::All,
+        RequestsShown::NotPostponed,
+        RequestsShown::Postponed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestsShown::All => "all",
+            RequestsShown::NotPostponed => "not_postponed",
+            RequestsShown::Postponed => "postponed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+
+    pub fn words(self) -> crate::Words {
+        use crate::Words as W;
+        match self {
+            RequestsShown::All => W::new("All requests", "Alla begäranden"),
+            RequestsShown::NotPostponed => W::new("Not postponed", "Ej uppskjutna"),
+            RequestsShown::Postponed => W::new("Postponed", "Uppskjutna"),
+        }
+    }
+}
+
 /// A line of the approver's Requests list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CardRequestRow {
@@ -608,6 +648,29 @@ pub struct AccountRow {
     pub person: Option<(i64, String, String)>,
     pub disabled: bool,
     pub created_at: String,
+}
+
+/// What the Accounts page asks for: a page of accounts, narrowed by text and by role.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountQuery {
+    /// Part of the user name or the display name.
+    #[serde(default)]
+    pub text: String,
+    /// Only accounts that hold this role.
+    #[serde(default)]
+    pub role: Option<Role>,
+    /// The first row of the page.
+    #[serde(default)]
+    pub offset: u64,
+}
+
+/// A page of the Accounts list ([`crate::lists::PAGE`] rows).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountPage {
+    pub rows: Vec<AccountRow>,
+    /// How many accounts the query matches.
+    pub total: u64,
+    pub offset: u64,
 }
 
 /// A new account, as the admin enters it.

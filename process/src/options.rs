@@ -123,7 +123,7 @@ impl OptionError {
         match self {
             OptionError::UnknownKey { package, key } => match language {
                 Language::English => self.to_string(),
-                Language::Swedish => format!("{package} har inget alternativ \"{key}\""),
+                Language::Swedish => format!("{package} har inget alternativ ”{key}”"),
             },
             OptionError::Invalid {
                 key,
@@ -335,7 +335,7 @@ pub mod cards {
         w("Add an approval step to Request card",
           "Lägg till ett godkännandesteg i Begär kort"),
         w("On: a requested card waits in state \"requested\" until an approver approves it. Off: it is approved at once.",
-          "På: ett begärt kort väntar i tillståndet \"Begärd\" tills en godkännare godkänner det. Av: det godkänns direkt."),
+          "På: ett begärt kort väntar i tillståndet ”Begärd” tills en godkännare godkänner det. Av: det godkänns direkt."),
         true);
     pub const EXT_PROD_ORDER_APPROVAL: Key<bool> = Key::flag(P, "CardsExtProdOrderApproval",
         w("Add an approval step to Order card",
@@ -347,7 +347,7 @@ pub mod cards {
         w("Queue card orders",
           "Köa kortbeställningar"),
         w("On: ordered cards wait in state \"processing\" for the next sync with the bureau. Off: they are ordered at once.",
-          "På: beställda kort väntar i tillståndet \"Bearbetas\" till nästa synkronisering med kortbyrån. Av: de beställs direkt."),
+          "På: beställda kort väntar i tillståndet ”Bearbetas” till nästa synkronisering med kortbyrån. Av: de beställs direkt."),
         true);
     pub const EXT_PROD_PRODUCTION_TYPE: Key<String> = Key::choice(P, "CardsExtProdProductionType",
         w("Production type for cards",
@@ -450,7 +450,7 @@ pub mod temp_cards {
         w("Queue temporary card orders",
           "Köa beställningar av tillfälliga kort"),
         w("On: ordered temporary cards wait in state \"processing\" for the next sync with the bureau (and can still be aborted). Off: they are ordered at once.",
-          "På: beställda tillfälliga kort väntar i tillståndet \"Bearbetas\" till nästa synkronisering med kortbyrån (och kan fortfarande avbrytas). Av: de beställs direkt."),
+          "På: beställda tillfälliga kort väntar i tillståndet ”Bearbetas” till nästa synkronisering med kortbyrån (och kan fortfarande avbrytas). Av: de beställs direkt."),
         true);
     pub const EXT_PROD_PRODUCTION_TYPE: Key<String> = Key::choice(P, "TempCardsExtProdProductionType",
         w("Production type for temporary cards",
@@ -716,10 +716,7 @@ impl OptionDef {
                 _ => {
                     return Err(self.invalid(
                         language,
-                        said!(
-                            "\"{raw}\" is not yes or no",
-                            "\"{raw}\" är inte ja eller nej"
-                        ),
+                        said!("\"{raw}\" is not yes or no", "”{raw}” är inte ja eller nej"),
                     ))
                 }
             },
@@ -730,7 +727,7 @@ impl OptionDef {
                         language,
                         said!(
                             "\"{raw}\" is not a whole number",
-                            "\"{raw}\" är inte ett heltal"
+                            "”{raw}” är inte ett heltal"
                         ),
                     ))
                 }
@@ -779,7 +776,7 @@ impl OptionDef {
                         language,
                         said!(
                             "\"{s}\" is not one of: {allowed}",
-                            "\"{s}\" är inte något av: {allowed}",
+                            "”{s}” är inte något av: {allowed}",
                             allowed = allowed.join(", ")
                         ),
                     ))
@@ -791,7 +788,7 @@ impl OptionDef {
                         language,
                         said!(
                             "\"{bad}\" is not one of: {allowed}",
-                            "\"{bad}\" är inte något av: {allowed}",
+                            "”{bad}” är inte något av: {allowed}",
                             allowed = allowed.join(", ")
                         ),
                     )),

@@ -125,7 +125,7 @@ impl PersonInput {
                 "employee_id",
                 said!(
                     "The employee id \"{id}\" may only have letters, digits, - and _ (at most {MAX_EMPLOYEE_ID}).",
-                    "Anställnings-id \"{id}\" får bara innehålla bokstäver, siffror, - och _ (högst {MAX_EMPLOYEE_ID} tecken).",
+                    "Anställnings-id ”{id}” får bara innehålla bokstäver, siffror, - och _ (högst {MAX_EMPLOYEE_ID} tecken).",
                     id = &p.employee_id
                 ),
             );
@@ -164,7 +164,7 @@ impl PersonInput {
                     field,
                     said!(
                         "\"{value}\" is not a valid {en}: it looks like name@example.com.",
-                        "\"{value}\" är {none}: formen är namn@example.com."
+                        "”{value}” är {none}: formen är namn@example.com."
                     ),
                 );
             }
@@ -224,7 +224,7 @@ pub fn parse_csv(text: &str) -> Result<Vec<CsvLine>, Said> {
         if !header.iter().any(|h| h == required) {
             return Err(said!(
                 "The header has no column \"{required}\". It needs: {columns}.",
-                "Rubrikraden saknar kolumnen \"{required}\". Den behöver: {columns}.",
+                "Rubrikraden saknar kolumnen ”{required}”. Den behöver: {columns}.",
                 columns = CSV_COLUMNS.join(", ")
             ));
         }
@@ -236,13 +236,13 @@ pub fn parse_csv(text: &str) -> Result<Vec<CsvLine>, Said> {
     {
         return Err(said!(
             "The header names the column \"{twice}\" twice.",
-            "Rubrikraden anger kolumnen \"{twice}\" två gånger."
+            "Rubrikraden anger kolumnen ”{twice}” två gånger."
         ));
     }
     if let Some(unknown) = header.iter().find(|h| !CSV_COLUMNS.contains(&h.as_str())) {
         return Err(said!(
             "The header has an unknown column \"{unknown}\". Known are: {columns}.",
-            "Rubrikraden har en okänd kolumn \"{unknown}\". Kända kolumner är: {columns}.",
+            "Rubrikraden har en okänd kolumn ”{unknown}”. Kända kolumner är: {columns}.",
             columns = CSV_COLUMNS.join(", ")
         ));
     }

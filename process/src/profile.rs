@@ -335,7 +335,7 @@ impl CertificateProfile {
                 "key_usage",
                 said!(
                     "An authentication certificate needs the key usage \"Digital signature\".",
-                    "Ett autentiseringscertifikat behöver nyckelanvändningen \"Digital signatur\"."
+                    "Ett autentiseringscertifikat behöver nyckelanvändningen ”Digital signatur”."
                 ),
             ),
             CertPurpose::Signature
@@ -345,7 +345,7 @@ impl CertificateProfile {
                     "key_usage",
                     said!(
                         "A signature certificate needs \"Digital signature\" or \"Non-repudiation\".",
-                        "Ett signeringscertifikat behöver \"Digital signatur\" eller \"Oförnekbarhet\"."
+                        "Ett signeringscertifikat behöver ”Digital signatur” eller ”Oförnekbarhet”."
                     ),
                 )
             }
@@ -358,7 +358,7 @@ impl CertificateProfile {
                     "key_usage",
                     said!(
                         "An encryption certificate needs \"Key encipherment\", \"Key agreement\" or \"Data encipherment\".",
-                        "Ett krypteringscertifikat behöver \"Nyckelchiffrering\", \"Nyckelöverenskommelse\" eller \"Datachiffrering\"."
+                        "Ett krypteringscertifikat behöver ”Nyckelchiffrering”, ”Nyckelöverenskommelse” eller ”Datachiffrering”."
                     ),
                 )
             }

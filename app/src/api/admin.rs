@@ -168,10 +168,13 @@ pub async fn fetch_commands_page(
         .map_err(ssr::fail)
 }
 
-#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "accounts")]
-pub async fn fetch_accounts() -> Result<Vec<AccountRow>, AppError> {
+/// A page of accounts, narrowed by part of the name and by role.
+#[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "accounts", input = Json)]
+pub async fn fetch_accounts(
+    query: tessera_process::dto::AccountQuery,
+) -> Result<tessera_process::dto::AccountPage, AppError> {
     let (engine, caller) = ssr::context().await?;
-    tessera_engine::accounts::list(&engine, &caller)
+    tessera_engine::accounts::page(&engine, &caller, &query)
         .await
         .map_err(ssr::fail)
 }

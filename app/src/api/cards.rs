@@ -46,14 +46,16 @@ pub async fn request_card(
 }
 
 /// The Requests list from `offset`: the queue (oldest first, postponed last) or in the order
-/// `sort`.
+/// `sort`; all requests unless `shown` says which.
 #[server(prefix = "/api", output = crate::api::JsonAnswer, endpoint = "card_requests", input = leptos::server_fn::codec::Json)]
 pub async fn card_requests(
     offset: u64,
     sort: Option<tessera_process::lists::Sort>,
+    shown: Option<tessera_process::dto::RequestsShown>,
 ) -> Result<CardRequestPage, AppError> {
     let (engine, caller) = ssr::context().await?;
-    tessera_engine::objects::card::requests(&engine, &caller, (offset, sort))
+    let shown = shown.unwrap_or_default();
+    tessera_engine::objects::card::requests(&engine, &caller, (offset, sort, shown))
         .await
         .map_err(ssr::fail)
 }

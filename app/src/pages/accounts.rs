@@ -5,9 +5,10 @@ use crate::api::{fetch_accounts, CreateAccount, ResetPassword, UpdateAccount};
 use crate::components::{loaded, refusal_of, ErrorBox, FieldRefusal, FormRefusal};
 use crate::i18n::{t, t_string, use_i18n};
 use crate::language::said;
+use crate::pages::lists::Pager;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use tessera_process::dto::{AccountRow, NewAccount};
+use tessera_process::dto::{AccountQuery, AccountRow, NewAccount};
 use tessera_process::{AppError, Role};
 
 fn role_boxes(chosen: RwSignal<Vec<Role>>, prefix: String) -> impl IntoView {
@@ -44,10 +45,22 @@ pub fn AccountsPage() -> impl IntoView {
     let create = ServerAction::<CreateAccount>::new();
     let update = ServerAction::<UpdateAccount>::new();
     let reset = ServerAction::<ResetPassword>::new();
+    // The filter as typed; applied with Search (or Enter), which starts at the first page.
+    let text = RwSignal::new(String::new());
+    let role = RwSignal::new(None::<Role>);
+    let query = RwSignal::new(AccountQuery::default());
     let list = Resource::new(
-        move || (create.version().get(), update.version().get()),
-        |_| fetch_accounts(),
+        move || (query.get(), create.version().get(), update.version().get()),
+        |(q, _, _)| fetch_accounts(q),
     );
+    let search = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        query.set(AccountQuery {
+            text: text.get_untracked(),
+            role: role.get_untracked(),
+            offset: 0,
+        });
+    };
     let username = RwSignal::new(String::new());
     let display = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
@@ -89,11 +102,31 @@ pub fn AccountsPage() -> impl IntoView {
                 Ok(Some(to)) => view! { <p class="notice" role="status" data-testid="reset-link-sent">{t!(i18n, accounts.reset_link_sent, to = to)}</p> }.into_any(),
                 Err(e) => view! { <ErrorBox error=e/> }.into_any(),
             })}
-            {loaded(list, move |rows| view! {
-                <table class="list" data-testid="accounts">
-                    <thead><tr><th>{t!(i18n, accounts.user_name)}</th><th>{t!(i18n, accounts.name)}</th><th>{t!(i18n, accounts.roles)}</th><th>{t!(i18n, accounts.user)}</th><th>{t!(i18n, accounts.disabled)}</th><th></th><th>{t!(i18n, accounts.reset_password)}</th></tr></thead>
-                    <tbody>{rows.into_iter().map(|a| view! { <AccountLine a update reset/> }).collect_view()}</tbody>
-                </table>
+            <form class="filters" role="search" data-testid="account-filter" on:submit=search>
+                <label>{t!(i18n, accounts.find)} " "
+                    <input type="search" name="text" maxlength="64" prop:value=move || text.get()
+                        on:input=move |ev| text.set(event_target_value(&ev))/></label>
+                <label>{t!(i18n, accounts.with_role)} " "
+                    <select name="role" on:change=move |ev| role.set(Role::parse(&event_target_value(&ev)))>
+                        <option value="">{t!(i18n, accounts.any_role)}</option>
+                        {Role::ALL.iter().map(|r| view! { <option value=r.as_str()>{said(r.words())}</option> }).collect_view()}
+                    </select></label>
+                <button type="submit">{t!(i18n, accounts.search)}</button>
+            </form>
+            {loaded(list, move |p| {
+                if p.rows.is_empty() {
+                    return view! { <p class="muted" data-testid="accounts-empty">{t!(i18n, accounts.none_match)}</p> }.into_any();
+                }
+                let (offset, count, total) = (p.offset, p.rows.len() as u64, p.total);
+                view! {
+                    <p class="muted" data-testid="accounts-count">{t!(i18n, accounts.range, from = offset + 1, shown = offset + count, total = total)}</p>
+                    <table class="list" data-testid="accounts">
+                        <thead><tr><th>{t!(i18n, accounts.user_name)}</th><th>{t!(i18n, accounts.name)}</th><th>{t!(i18n, accounts.roles)}</th><th>{t!(i18n, accounts.user)}</th><th>{t!(i18n, accounts.disabled)}</th><th></th><th>{t!(i18n, accounts.reset_password)}</th></tr></thead>
+                        <tbody>{p.rows.into_iter().map(|a| view! { <AccountLine a update reset/> }).collect_view()}</tbody>
+                    </table>
+                    <Pager offset rows=count total next_testid="accounts-next"
+                        page=Callback::new(move |o| query.update(|q| q.offset = o))/>
+                }.into_any()
             })}
             <h2>{t!(i18n, accounts.new_account)}</h2>
             <form class="options account" on:submit=submit data-testid="new-account">

@@ -6,7 +6,7 @@ use crate::pages::lists::Pager;
 use crate::time::When;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use tessera_process::dto::CardRequestRow;
+use tessera_process::dto::{CardRequestRow, RequestsShown};
 use tessera_process::lists::{Sort, SortBy};
 
 #[component]
@@ -57,9 +57,17 @@ pub fn RequestsPage() -> impl IntoView {
     let offset = RwSignal::new(0u64);
     // None: the queue (oldest first, postponed last), until a heading is clicked.
     let sort = RwSignal::new(None::<Sort>);
+    let shown = RwSignal::new(RequestsShown::All);
     let rows = Resource::new(
-        move || (decide.version().get(), offset.get(), sort.get()),
-        |(_, offset, sort)| card_requests(offset, sort),
+        move || {
+            (
+                decide.version().get(),
+                offset.get(),
+                sort.get(),
+                shown.get(),
+            )
+        },
+        |(_, offset, sort, shown)| card_requests(offset, sort, Some(shown)),
     );
     let users = Resource::new(|| (), |_| requested_users());
     let changes = Resource::new(|| (), |_| pending_user_changes());
@@ -71,6 +79,18 @@ pub fn RequestsPage() -> impl IntoView {
                 Ok(state) => view! { <p class="notice" role="status">{t!(i18n, requests.done, state = { let s = said(state.words()); move || s().to_lowercase() })}</p> }.into_any(),
                 Err(e) => view! { <ErrorBox error=e/> }.into_any(),
             })}
+            <form class="filters" on:submit=|ev| ev.prevent_default()>
+                <label>{t!(i18n, requests.show)} " "
+                    <select name="shown" data-testid="requests-shown" on:change=move |ev| {
+                        if let Some(s) = RequestsShown::parse(&event_target_value(&ev)) {
+                            shown.set(s);
+                            offset.set(0);
+                        }
+                    }>
+                        {RequestsShown::ALL.map(|s| view! { <option value=s.as_str()>{said(s.words())}</option> }).collect_view()}
+                    </select>
+                </label>
+            </form>
             <Transition fallback=Loading>
                 {move || rows.get().map(|r| match r {
                     Err(e) => view! { <ErrorBox error=e/> }.into_any(),

@@ -108,7 +108,7 @@ pub async fn advance(
     if conn.execute(&q).await?.rows_affected() == 0 {
         return Err(EngineError::NotNow(said!(
             "Encoding job {id} is no longer running (it was declared in doubt).",
-            "Kodningsjobb {id} pågår inte längre (dess utfall förklarades osäkert)."
+            "Kodningsjobb {id} pågår inte längre (dess utfall förklarades oklart)."
         )));
     }
     Ok(())

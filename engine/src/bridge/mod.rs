@@ -156,14 +156,14 @@ impl Bridge {
                 "reader",
                 tessera_process::said!(
                     "There is no card reader \"{reader}\" on the Tessera server; choose one of the readers listed.",
-                    "Det finns ingen kortläsare \"{reader}\" på Tessera-servern; välj en av läsarna i listan."
+                    "Det finns ingen kortläsare ”{reader}” på Tessera-servern; välj en av läsarna i listan."
                 ),
             ));
         }
         if !lock(&self.shared.busy).insert(reader.to_string()) {
             return Err(crate::EngineError::NotNow(tessera_process::said!(
                 "The reader \"{reader}\" is busy with another job; wait for it or use another reader.",
-                "Läsaren \"{reader}\" är upptagen med ett annat jobb; vänta på det eller använd en annan läsare."
+                "Läsaren ”{reader}” är upptagen med ett annat jobb; vänta på det eller använd en annan läsare."
             )));
         }
         self.republish();

@@ -77,7 +77,7 @@ where
         let state = jobs::state_said(&job.state);
         return Err(EngineError::NotNow(said!(
             "Encoding job {job_id} is {en}, not in doubt: there is nothing to reconcile.",
-            "Kodningsjobb {job_id} har tillståndet \"{sv}\", inte oklart utfall: det finns inget att stämma av.",
+            "Kodningsjobb {job_id} har tillståndet ”{sv}”, inte oklart utfall: det finns inget att stämma av.",
             en = &state.en,
             sv = &state.sv
         )));

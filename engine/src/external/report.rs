@@ -22,7 +22,7 @@ pub async fn upload_report(
         &[tessera_process::Role::Admin],
         said!(
             "upload a bureau report",
-            "ladda upp en rapport från kortproducenten"
+            "ladda upp en rapport från kortbyrån"
         ),
     )?;
     use sha2::{Digest, Sha256};

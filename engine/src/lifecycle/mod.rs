@@ -194,7 +194,7 @@ fn lifecycle_def(process: ProcessId, kind: ObjectKind) -> Result<&'static Proces
     } else {
         Err(EngineError::Invalid(said!(
             "\"{name_en}\" is not a process that changes a {kind_en}'s state here.",
-            "\"{name_sv}\" är inte en process som ändrar tillståndet för {article} {kind_sv} här.",
+            "”{name_sv}” är inte en process som ändrar tillståndet för {article} {kind_sv} här.",
             name_en = def.name.en,
             name_sv = def.name.sv,
             kind_en = kind.noun(),

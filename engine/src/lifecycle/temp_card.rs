@@ -172,7 +172,7 @@ async fn one_card_per_user(
         let option = temp_cards::ALLOW_MULTIPLE_ASSIGNED.def.label;
         return Err(EngineError::NotNow(said!(
             "{name} already has temporary card {id} (assigned). Withdraw it first, or an admin allows more than one (option \"{en}\").",
-            "{name} har redan tillfälligt kort {id} (tilldelat). Dra tillbaka det först, eller låt en administratör tillåta fler än ett (alternativet \"{sv}\").",
+            "{name} har redan tillfälligt kort {id} (tilldelat). Dra tillbaka det först, eller låt en administratör tillåta fler än ett (alternativet ”{sv}”).",
             name = &p.common_name,
             id = other.id,
             en = option.en,

@@ -276,7 +276,7 @@ pub async fn create(
                     .collect();
                 return Err(EngineError::NotNow(said!(
                     "Not ready for a batch order: {noun} {ids} (not {ready_en}, produced elsewhere, or held by another batch order). Search again; nothing was ordered.",
-                    "Inte klara för en batchbeställning: {plural} {ids} (inte i tillståndet \"{ready_sv}\", produceras på annat håll eller ingår i en annan batchbeställning). Sök igen; ingenting beställdes.",
+                    "Inte klara för en batchbeställning: {plural} {ids} (inte i tillståndet ”{ready_sv}”, produceras på annat håll eller ingår i en annan batchbeställning). Sök igen; ingenting beställdes.",
                     noun = k.noun(),
                     plural = k.plural_sv(),
                     ids = missing.join(", "),
@@ -505,7 +505,7 @@ pub async fn produce(
             if k.kind == ObjectKind::TempCard {
                 said!(
                     "Choose the reader the cards are encoded in (option \"{en}\" is on).",
-                    "Välj läsaren som korten kodas i (alternativet \"{sv}\" är på).",
+                    "Välj läsaren som korten kodas i (alternativet ”{sv}” är på).",
                     en = tessera_process::options::temp_cards::ENCODE_CARD
                         .def
                         .label
@@ -535,7 +535,7 @@ pub async fn produce(
                 if state != BatchOrderState::InProduction {
                     return Err(EngineError::NotNow(said!(
                         "Batch order {batch} is {en}: Repeat production needs it in production.",
-                        "Batchbeställning {batch} har tillståndet \"{sv}\": Upprepa produktion kräver att den är i produktion.",
+                        "Batchbeställning {batch} har tillståndet ”{sv}”: Upprepa produktion kräver att den är i produktion.",
                         en = state.as_str().replace('_', " "),
                         sv = state.words().sv
                     )));
@@ -545,7 +545,7 @@ pub async fn produce(
                 if state != BatchOrderState::Open {
                     return Err(EngineError::NotNow(said!(
                         "Batch order {batch} is {en}: there is nothing more to produce.",
-                        "Batchbeställning {batch} har tillståndet \"{sv}\": det finns inget mer att producera.",
+                        "Batchbeställning {batch} har tillståndet ”{sv}”: det finns inget mer att producera.",
                         en = state.as_str().replace('_', " "),
                         sv = state.words().sv
                     )));
@@ -573,7 +573,7 @@ pub async fn produce(
             if pending.is_empty() {
                 return Err(EngineError::NotNow(said!(
                     "Batch order {batch} has no {from_en} {noun} to produce.",
-                    "Batchbeställning {batch} har inga {plural} i tillståndet \"{from_sv}\" att producera.",
+                    "Batchbeställning {batch} har inga {plural} i tillståndet ”{from_sv}” att producera.",
                     from_en = from.label().to_lowercase(),
                     from_sv = from.words().sv,
                     noun = k.noun(),
@@ -667,7 +667,7 @@ async fn take_back(
         if card.state != k.produced {
             return Err(EngineError::NotNow(said!(
                 "{en} {id} is {state_en}: only failed or produced cards of the batch can be produced again.",
-                "{sv} {id} har tillståndet \"{state_sv}\": bara misslyckade eller producerade kort i batchen kan produceras igen.",
+                "{sv} {id} har tillståndet ”{state_sv}”: bara misslyckade eller producerade kort i batchen kan produceras igen.",
                 en = k.kind.label(),
                 sv = k.kind.words().sv,
                 state_en = card.state.label().to_lowercase(),
@@ -960,7 +960,7 @@ pub async fn close(
     if process != k.complete && process != k.cancel {
         return Err(EngineError::Invalid(said!(
             "\"{name_en}\" does not close a batch order of {noun}s.",
-            "\"{name_sv}\" avslutar inte en batchbeställning av {plural}.",
+            "”{name_sv}” avslutar inte en batchbeställning av {plural}.",
             name_en = process.def().name.en,
             name_sv = process.def().name.sv,
             noun = k.noun(),
@@ -984,7 +984,7 @@ pub async fn close(
                 if waiting > 0 || open_jobs > 0 {
                     return Err(EngineError::NotNow(said!(
                         "Batch order {batch} is not finished: {waiting} cards are still {en} and {open_jobs} encoding jobs are open (reconcile those in doubt). Click Next to produce the rest.",
-                        "Batchbeställning {batch} är inte klar: {waiting} kort har fortfarande tillståndet \"{sv}\" och {open_jobs} kodningsjobb är öppna (stäm av dem med oklart utfall). Klicka på Nästa för att producera resten.",
+                        "Batchbeställning {batch} är inte klar: {waiting} kort har fortfarande tillståndet ”{sv}” och {open_jobs} kodningsjobb är öppna (stäm av dem med oklart utfall). Klicka på Nästa för att producera resten.",
                         en = k.ready.label().to_lowercase(),
                         sv = k.ready.words().sv
                     )));

@@ -14,6 +14,7 @@ use sea_orm::{
 };
 use tessera_process::dto::{
     CardPage, CardRequestPage, CardRequestRow, RequestCardOutcome, RequestCardPreview,
+    RequestsShown,
 };
 use tessera_process::lists::{Sort, SortBy, PAGE};
 use tessera_process::options::cards;
@@ -164,7 +165,7 @@ pub async fn request_for(
                     let option = cards::EXT_PROD_ALLOW_MULTIPLE_ORDERS.def.label;
                     return Err(EngineError::NotNow(said!(
                         "{name} already has card order {id} ({state}); multiple card orders are not allowed (option \"{en}\").",
-                        "{name} har redan kortbeställning {id} ({state_sv}); flera kortbeställningar är inte tillåtna (alternativet \"{sv}\").",
+                        "{name} har redan kortbeställning {id} ({state_sv}); flera kortbeställningar är inte tillåtna (alternativet ”{sv}”).",
                         name = &p.common_name,
                         id = c.id,
                         state = c.state,
@@ -415,23 +416,20 @@ pub async fn decide(
 
 /// The approver's Requests list: cards waiting in `requested`, by default oldest first with the
 /// postponed ones last; ordered by the card (`SortBy::Object`), the user's name (`Holder`) or
-/// when it was requested (`Changed`); a page from `offset`.
+/// when it was requested (`Changed`); a page from `offset`; all of them or only those `shown`.
 pub async fn requests(
     engine: &Engine,
     caller: &Caller,
-    (offset, sort): (u64, Option<Sort>),
+    (offset, sort, shown): (u64, Option<Sort>, RequestsShown),
 ) -> Result<CardRequestPage> {
     authorize(caller, ProcessId::CardsProcApprove.def())?;
-    if i64::try_from(offset).is_err() {
-        return Err(EngineError::bad_input(
-            "offset",
-            said!(
-                "There is no page at row {offset}.",
-                "Det finns ingen sida vid rad {offset}."
-            ),
-        ));
-    }
+    let offset = crate::lists::page_offset(offset)?;
     let waiting = card::Entity::find().filter(card::Column::State.eq(CardState::Requested));
+    let waiting = match shown {
+        RequestsShown::All => waiting,
+        RequestsShown::NotPostponed => waiting.filter(card::Column::PostponedBy.is_null()),
+        RequestsShown::Postponed => waiting.filter(card::Column::PostponedBy.is_not_null()),
+    };
     let total = waiting.clone().count(&engine.db).await?;
     let order = |descending: bool| if descending { Order::Desc } else { Order::Asc };
     let query = match sort {

@@ -28,7 +28,7 @@ pub async fn publish(engine: &Engine) -> Result<CrlInfo> {
 pub async fn publish_by(engine: &Engine, caller: &crate::Caller) -> Result<CrlInfo> {
     caller.require_any(
         &[tessera_process::Role::Admin],
-        tessera_process::said!("publish the CRL", "publicera spärrlistan"),
+        tessera_process::said!("publish the CRL", "publicera CRL"),
     )?;
     publish_as(engine, Some(caller)).await
 }

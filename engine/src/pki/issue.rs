@@ -188,14 +188,14 @@ pub async fn issue(
         (KeySource::Generate | KeySource::Recovered { .. }, false) => {
             return Err(EngineError::Invalid(said!(
                 "The profile \"{name}\" does not escrow keys, so its key pair must be generated on the card or phone, not by Tessera.",
-                "Profilen \"{name}\" deponerar inga nycklar, så dess nyckelpar måste skapas på kortet eller telefonen, inte av Tessera.",
+                "Profilen ”{name}” deponerar inga nycklar, så dess nyckelpar måste skapas på kortet eller telefonen, inte av Tessera.",
                 name = &profile.name
             )))
         }
         (_, true) => {
             return Err(EngineError::Invalid(said!(
                 "The profile \"{name}\" escrows its keys, so Tessera generates the key pair itself; it does not certify a key generated elsewhere.",
-                "Profilen \"{name}\" deponerar sina nycklar, så Tessera skapar nyckelparet själv; den certifierar inte en nyckel som skapats någon annanstans.",
+                "Profilen ”{name}” deponerar sina nycklar, så Tessera skapar nyckelparet själv; den certifierar inte en nyckel som skapats någon annanstans.",
                 name = &profile.name
             )))
         }

@@ -74,7 +74,7 @@ pub async fn by_name(conn: &impl ConnectionTrait, name: &str) -> Result<Certific
         .ok_or_else(|| {
             EngineError::Missing(said!(
                 "There is no certificate profile \"{name}\".",
-                "Det finns ingen certifikatprofil \"{name}\"."
+                "Det finns ingen certifikatprofil ”{name}”."
             ))
         })?;
     Ok(decode(m)?.profile)
@@ -105,7 +105,7 @@ pub async fn save(
             if profile.name.trim() != stored.name {
                 return Err(EngineError::Invalid(said!(
                     "A profile keeps its name (\"{name}\"): processes and issued certificates refer to it.",
-                    "En profil behåller sitt namn (\"{name}\"): processer och utfärdade certifikat hänvisar till det.",
+                    "En profil behåller sitt namn (”{name}”): processer och utfärdade certifikat hänvisar till det.",
                     name = &stored.name
                 )));
             }

@@ -168,7 +168,7 @@ pub async fn start(
         let def = process.def();
         return Err(EngineError::NotNow(said!(
             "{en} {id} is {state_en}: {process_en} starts on a {required_en} one.",
-            "{sv} {id} har tillståndet \"{state_sv}\": {process_sv} börjar i tillståndet \"{required_sv}\".",
+            "{sv} {id} har tillståndet ”{state_sv}”: {process_sv} börjar i tillståndet ”{required_sv}”.",
             en = target.0.label(),
             sv = target.0.words().sv,
             id = target.1,

@@ -82,7 +82,7 @@ pub(crate) async fn split_by_key_source(
         let p = profile(conn, l).await?.ok_or_else(|| {
             EngineError::Invalid(tessera_process::said!(
                 "There is no certificate profile for \"{l}\".",
-                "Det finns ingen certifikatprofil för \"{l}\"."
+                "Det finns ingen certifikatprofil för ”{l}”."
             ))
         })?;
         if p.recoverable {

@@ -49,7 +49,7 @@ pub async fn consent(
                     .label;
                 return Err(EngineError::Invalid(said!(
                     "Mobile ID {id} was supplied without \"{en}\": there is nothing to consent to.",
-                    "Mobilt ID {id} tillhandahölls utan \"{sv}\": det finns inget att samtycka till.",
+                    "Mobilt ID {id} tillhandahölls utan ”{sv}”: det finns inget att samtycka till.",
                     en = option.en,
                     sv = option.sv
                 )));
@@ -57,7 +57,7 @@ pub async fn consent(
             if m.state != MobileIdState::Registered {
                 return Err(EngineError::NotNow(said!(
                     "Mobile ID {id} is {en}: consent is given only while it waits for enrollment.",
-                    "Mobilt ID {id} har tillståndet \"{sv}\": samtycke ges bara medan det väntar på registrering.",
+                    "Mobilt ID {id} har tillståndet ”{sv}”: samtycke ges bara medan det väntar på registrering.",
                     en = m.state,
                     sv = m.state.words().sv
                 )));

@@ -28,7 +28,7 @@ fn creating(process: ProcessId) -> Result<()> {
     } else {
         Err(EngineError::Invalid(said!(
             "\"{en}\" does not create a mobile ID.",
-            "\"{sv}\" skapar inget mobilt ID.",
+            "”{sv}” skapar inget mobilt ID.",
             en = process.def().name.en,
             sv = process.def().name.sv
         )))
@@ -73,7 +73,7 @@ async fn check(
         let option = option::CERTIFICATES.def.label;
         return Err(EngineError::Invalid(said!(
             "The options select no certificates for mobile IDs. An administrator chooses them under MobileIDScriptOptions, \"{en}\".",
-            "Alternativen väljer inga certifikat för mobila ID. En administratör väljer dem under MobileIDScriptOptions, \"{sv}\".",
+            "Alternativen väljer inga certifikat för mobila ID. En administratör väljer dem under MobileIDScriptOptions, ”{sv}”.",
             en = option.en,
             sv = option.sv
         )));
@@ -82,7 +82,7 @@ async fn check(
     if delivery == EMAIL && crate::mail::usable(&p.email).is_none() {
         return Err(EngineError::Invalid(said!(
             "{name} has no e-mail address a message can go to (\"{email}\"), and the options send the QR code by e-mail. Correct the address first.",
-            "{name} har ingen e-postadress som ett meddelande kan skickas till (\"{email}\"), och alternativen skickar QR-koden med e-post. Rätta adressen först.",
+            "{name} har ingen e-postadress som ett meddelande kan skickas till (”{email}”), och alternativen skickar QR-koden med e-post. Rätta adressen först.",
             name = &p.common_name,
             email = p.email.trim()
         )));
@@ -329,7 +329,7 @@ pub async fn show_qr(engine: &Engine, caller: &Caller, mobile_id: i64) -> Result
             if m.state != MobileIdState::Registered {
                 return Err(EngineError::NotNow(said!(
                     "Mobile ID {id} is {en}: only a mobile ID waiting to be enrolled has a QR code.",
-                    "Mobilt ID {id} har tillståndet \"{sv}\": bara ett mobilt ID som väntar på registrering har en QR-kod.",
+                    "Mobilt ID {id} har tillståndet ”{sv}”: bara ett mobilt ID som väntar på registrering har en QR-kod.",
                     id = m.id,
                     en = m.state,
                     sv = m.state.words().sv

@@ -157,7 +157,7 @@ pub async fn update(
             if state.is_final() {
                 return Err(EngineError::NotNow(said!(
                     "{name} is {en}; a user in a final state is not edited.",
-                    "{name} har tillståndet \"{sv}\"; en användare i ett sluttillstånd redigeras inte.",
+                    "{name} har tillståndet ”{sv}”; en användare i ett sluttillstånd redigeras inte.",
                     name = &p.common_name,
                     en = p.state,
                     sv = p.state.words().sv

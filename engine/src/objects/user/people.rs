@@ -91,7 +91,7 @@ pub async fn active_holder(
     if p.state != tessera_process::UserState::Active {
         return Err(crate::EngineError::NotNow(said!(
             "{name} is {state}{then_en}",
-            "{name} har tillståndet \"{state_sv}\"{then_sv}",
+            "{name} har tillståndet ”{state_sv}”{then_sv}",
             name = &p.common_name,
             state = p.state,
             state_sv = p.state.words().sv,
