@@ -215,6 +215,16 @@ test('an admin creates a self-service account; the user chooses the password fro
   const row = page.getByTestId('accounts').locator('tr[data-account="tara"]');
   await expect(row).toContainText('Tara Torres (E1020)');
   await expect(row.getByTestId('send-reset-link')).toBeVisible();
+  // The list narrowed to self-service accounts with "torres" in a name, in any case.
+  const filter = page.getByTestId('account-filter');
+  await filter.locator('input[name=text]').fill('TORRES');
+  await filter.locator('select[name=role]').selectOption('self_service');
+  await filter.getByRole('button', { name: 'Search' }).click();
+  await expect(page.getByTestId('accounts-count')).toHaveText('1–1 of 1');
+  await expect(page.getByTestId('accounts').locator('tbody tr')).toHaveCount(1);
+  await filter.locator('select[name=role]').selectOption('operator');
+  await filter.getByRole('button', { name: 'Search' }).click();
+  await expect(page.getByTestId('accounts-empty')).toHaveText('No account matches.');
   await signOut(page);
 
   // Tara's mailbox: the link opens the welcome page.

@@ -220,6 +220,13 @@ test('a decision on a request someone else changed meanwhile is refused with "re
   await expect(page.getByRole('alert')).toContainText('changed by someone else in the meantime. Reload');
   // The list has reloaded: the request is still there, postponed, and can now be decided.
   await expect(requestRow(page, 'Wilma Wallin')).toContainText('postponed by Sam Supervisor');
+  // Show: only the postponed requests, then only the others.
+  await page.getByTestId('requests-shown').selectOption('postponed');
+  await expect(page.getByTestId('requests').locator('tbody tr')).toHaveCount(1);
+  await expect(requestRow(page, 'Wilma Wallin')).toBeVisible();
+  await page.getByTestId('requests-shown').selectOption('not_postponed');
+  await expect(requestRow(page, 'Wilma Wallin')).toHaveCount(0);
+  await page.getByTestId('requests-shown').selectOption('all');
   await requestRow(page, 'Wilma Wallin').getByRole('button', { name: 'Approve' }).click();
   await expect(page.getByRole('status')).toContainText('the card is now approved');
 });
