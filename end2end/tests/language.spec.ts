@@ -1,6 +1,5 @@
 import AxeBuilder from '@axe-core/playwright';
-import { Browser, Page } from '@playwright/test';
-import { expect, open, signIn, signOut, test } from './helpers';
+import { expect, open, PASSWORDS, signIn, signOut, test } from './helpers';
 
 // Each test chooses the language of its own account and goes back to "the browser's language"
 // at the end, so the other tests find the accounts as they were.
@@ -16,17 +15,18 @@ test.describe('a browser that asks for Swedish', () => {
   });
 });
 
-test('an account that chooses Svenska gets every page in Swedish, on any browser, until it chooses again', async ({ page, browser, baseURL }) => {
-  await signIn(page, 'approver');
-  // Whatever happens below, the other tests find the approver in the browser's language.
-  try {
-    await choosesSwedish(page, browser);
-  } finally {
-    await page.request.post('/api/set_language', { form: {}, headers: { origin: baseURL! } });
-  }
+// Whatever happens in the test, the other tests find the approver in the browser's language.
+test.afterAll(async ({ playwright }, testInfo) => {
+  const baseURL = testInfo.project.use.baseURL!;
+  const api = await playwright.request.newContext({ baseURL, extraHTTPHeaders: { origin: baseURL } });
+  const login = await api.post('/api/login', { form: { username: 'approver', password: PASSWORDS.approver } });
+  expect(login.status()).toBe(200);
+  expect((await api.post('/api/set_language', { form: {} })).status()).toBe(200);
+  await api.dispose();
 });
 
-async function choosesSwedish(page: Page, browser: Browser) {
+test('an account that chooses Svenska gets every page in Swedish, on any browser, until it chooses again', async ({ page, browser }) => {
+  await signIn(page, 'approver');
   await open(page, '/account');
   await expect(page.locator('html')).toHaveAttribute('lang', 'en');
   await page.getByTestId('language-choice').selectOption('sv');
@@ -55,9 +55,10 @@ async function choosesSwedish(page: Page, browser: Browser) {
   await other.close();
 
   // Back to the browser's language (English here).
+  await open(page, '/account');
   await page.getByTestId('language-choice').selectOption('');
   await page.getByTestId('language').getByRole('button', { name: 'Spara' }).click();
   await expect(page.getByRole('heading', { name: 'My account', level: 1 })).toBeVisible();
   await expect(page.locator('html')).toHaveAttribute('lang', 'en');
   await signOut(page);
-}
+});

@@ -485,15 +485,7 @@ async fn a_page_speaks_the_accounts_language_else_the_browsers() {
     assert_eq!(anonymous.status(), 401);
     let r = login(&c, &base, "operator", "operator-demo", Some(&base)).await;
     assert_eq!(r.status(), 200);
-    let session = r
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("tessera_session"))
-        .and_then(|v| v.split(';').next())
-        .unwrap()
-        .to_string();
+    let session = set_cookie(&r, "tessera_session=").unwrap();
     let choose = |body: &str| {
         c.post(format!("{base}/api/set_language"))
             .header("cookie", &session)
@@ -504,15 +496,7 @@ async fn a_page_speaks_the_accounts_language_else_the_browsers() {
     assert_eq!(choose("language=klingon").await.unwrap().status(), 400);
     let r = choose("language=swedish").await.unwrap();
     assert_eq!(r.status(), 200);
-    let lang = r
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("tessera_lang="))
-        .and_then(|v| v.split(';').next())
-        .unwrap()
-        .to_string();
+    let lang = set_cookie(&r, "tessera_lang=").unwrap();
     assert_eq!(lang, "tessera_lang=sv");
     // The account's language wins over the browser's.
     let html = page("/account", "en-US", &format!("{session}; {lang}"))
@@ -524,10 +508,16 @@ async fn a_page_speaks_the_accounts_language_else_the_browsers() {
     assert!(html.contains(r#"<html lang="sv""#), "{html}");
     // Signing in again sets it from the account.
     let r = login(&c, &base, "operator", "operator-demo", Some(&base)).await;
-    assert!(r
-        .headers()
+    assert_eq!(set_cookie(&r, "tessera_lang=").as_deref(), Some("tessera_lang=sv"));
+}
+
+/// The `name=value` of the cookie an answer sets whose text starts with `prefix`.
+fn set_cookie(r: &reqwest::Response, prefix: &str) -> Option<String> {
+    r.headers()
         .get_all("set-cookie")
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .any(|v| v.starts_with("tessera_lang=sv;")));
+        .find(|v| v.starts_with(prefix))
+        .and_then(|v| v.split(';').next())
+        .map(str::to_string)
 }
