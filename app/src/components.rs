@@ -1,7 +1,7 @@
 //! Small pieces every page uses.
 
 use crate::api::error_text;
-use crate::i18n::{t, t_string, use_i18n};
+use crate::i18n::{t_string, tu_string, use_i18n};
 use crate::time::When;
 use crate::Auth;
 use leptos::prelude::*;
@@ -32,7 +32,7 @@ pub fn ErrorBox(error: tessera_process::AppError) -> impl IntoView {
         <div class="error" role="alert">
             <p>{text}</p>
             <Show when=move || signed_out>
-                <p><a href="/login">{t!(i18n, common.sign_in)}</a></p>
+                <p><a href="/login">{tu_string!(i18n, common.sign_in)}</a></p>
             </Show>
         </div>
     }
@@ -199,7 +199,7 @@ mod browser {
 #[component]
 pub fn Loading() -> impl IntoView {
     let i18n = use_i18n();
-    view! { <p class="loading">{t!(i18n, common.loading)}</p> }
+    view! { <p class="loading">{tu_string!(i18n, common.loading)}</p> }
 }
 
 /// A final action asks before it runs: its button opens the question in the page, with a
@@ -252,7 +252,7 @@ pub fn Confirm(
                     on:keydown=move |ev| if ev.key() == "Escape" { close() }>
                     <p id=question_id.clone()>{q.clone()}</p>
                     <button type="button" class="danger" on:click=move |_| { asking.set(false); on_run.run(()) }>{yes.clone()}</button>
-                    <button type="button" node_ref=no on:click=move |_| close()>{t!(i18n, common.no)}</button>
+                    <button type="button" node_ref=no on:click=move |_| close()>{tu_string!(i18n, common.no)}</button>
                 </div>
             </Show>
         })}
@@ -365,12 +365,12 @@ pub fn Header() -> impl IntoView {
                                         {s.display_name.clone()} " (" {roles} ")"
                                     </A>
                                     <ActionForm action=auth.logout>
-                                        <button type="submit" class="link">{t!(i18n, common.sign_out)}</button>
+                                        <button type="submit" class="link">{tu_string!(i18n, common.sign_out)}</button>
                                     </ActionForm>
                                 }
                                     .into_any()
                             }
-                            None => view! { <A href="/login">{t!(i18n, common.sign_in)}</A> }.into_any(),
+                            None => view! { <A href="/login">{tu_string!(i18n, common.sign_in)}</A> }.into_any(),
                         }}
                     </div>
                 </Transition>
@@ -380,27 +380,27 @@ pub fn Header() -> impl IntoView {
             <Transition fallback=|| ()>
                 <nav aria-label=move || t_string!(i18n, common.nav_pages)>
                     <Show when=staff>
-                        <A href="/users">{t!(i18n, common.nav_users)}</A>
-                        <A href="/search">{t!(i18n, common.nav_search)}</A>
+                        <A href="/users">{tu_string!(i18n, common.nav_users)}</A>
+                        <A href="/search">{tu_string!(i18n, common.nav_search)}</A>
                     </Show>
                     <Show when=move || has(Role::Operator)>
-                        <A href="/temp-cards">{t!(i18n, common.nav_temp_cards)}</A>
-                        <A href="/batch-orders">{t!(i18n, common.nav_batch_orders)}</A>
+                        <A href="/temp-cards">{tu_string!(i18n, common.nav_temp_cards)}</A>
+                        <A href="/batch-orders">{tu_string!(i18n, common.nav_batch_orders)}</A>
                     </Show>
                     <Show when=move || has(Role::Approver)>
-                        <A href="/requests">{t!(i18n, common.nav_requests)}</A>
+                        <A href="/requests">{tu_string!(i18n, common.nav_requests)}</A>
                     </Show>
                     <Show when=move || has(Role::Admin)>
-                        <A href="/admin/accounts">{t!(i18n, common.nav_accounts)}</A>
-                        <A href="/admin/commands/user">{t!(i18n, common.nav_commands)}</A>
-                        <A href="/admin/options/CardsScriptOptions">{t!(i18n, common.nav_options)}</A>
-                        <A href="/admin/ca">{t!(i18n, common.nav_ca)}</A>
-                        <A href="/admin/certificate-profiles">{t!(i18n, common.nav_certificate_profiles)}</A>
-                        <A href="/admin/external-production">{t!(i18n, common.nav_external_production)}</A>
-                        <A href="/admin/audit">{t!(i18n, common.nav_audit)}</A>
+                        <A href="/admin/accounts">{tu_string!(i18n, common.nav_accounts)}</A>
+                        <A href="/admin/commands/user">{tu_string!(i18n, common.nav_commands)}</A>
+                        <A href="/admin/options/CardsScriptOptions">{tu_string!(i18n, common.nav_options)}</A>
+                        <A href="/admin/ca">{tu_string!(i18n, common.nav_ca)}</A>
+                        <A href="/admin/certificate-profiles">{tu_string!(i18n, common.nav_certificate_profiles)}</A>
+                        <A href="/admin/external-production">{tu_string!(i18n, common.nav_external_production)}</A>
+                        <A href="/admin/audit">{tu_string!(i18n, common.nav_audit)}</A>
                     </Show>
                     <Show when=move || has(Role::SelfService)>
-                        <A href="/me">{t!(i18n, common.nav_my_credentials)}</A>
+                        <A href="/me">{tu_string!(i18n, common.nav_my_credentials)}</A>
                     </Show>
                     {move || session().map(|s| {
                         tessera_process::lists::LISTS
@@ -446,9 +446,9 @@ pub fn RevocationReasonField(reason: RwSignal<String>) -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <div class="field">
-            <label for="reason"><strong>{t!(i18n, common.revocation_reason)}</strong></label>
+            <label for="reason"><strong>{tu_string!(i18n, common.revocation_reason)}</strong></label>
             <select id="reason" name="reason" on:change=move |ev| reason.set(event_target_value(&ev))>
-                <option value="">{t!(i18n, common.choose)}</option>
+                <option value="">{tu_string!(i18n, common.choose)}</option>
                 {RevocationReason::ALL.iter().filter(|r| **r != RevocationReason::CertificateHold).map(|r| view! {
                     <option value=r.as_str()>{crate::language::said(r.words())}</option>
                 }).collect_view()}
@@ -496,15 +496,15 @@ pub fn CommandPanel(
     let buttons = if commands.is_empty() {
         // The sentence about the object as a whole: Swedish nouns take their own article.
         let nothing = match noun {
-            "user" => t!(i18n, common.no_commands_user).into_any(),
-            "card" => t!(i18n, common.no_commands_card).into_any(),
-            "temporary card" => t!(i18n, common.no_commands_temp_card).into_any(),
-            "mobile ID" => t!(i18n, common.no_commands_mobile_id).into_any(),
-            "account" => t!(i18n, common.no_commands_account).into_any(),
-            _ => t!(i18n, common.no_commands_any, noun = noun).into_any(),
+            "user" => tu_string!(i18n, common.no_commands_user).into_any(),
+            "card" => tu_string!(i18n, common.no_commands_card).into_any(),
+            "temporary card" => tu_string!(i18n, common.no_commands_temp_card).into_any(),
+            "mobile ID" => tu_string!(i18n, common.no_commands_mobile_id).into_any(),
+            "account" => tu_string!(i18n, common.no_commands_account).into_any(),
+            _ => tu_string!(i18n, common.no_commands_any, noun = noun).into_any(),
         };
         view! {
-            <p class="muted" data-testid="no-commands">{nothing}" "{t!(i18n, common.no_commands_admin)}</p>
+            <p class="muted" data-testid="no-commands">{nothing}" "{tu_string!(i18n, common.no_commands_admin)}</p>
         }
         .into_any()
     } else {
@@ -536,7 +536,7 @@ pub fn CommandPanel(
     };
     view! {
         <aside class="commands">
-            <h2>{t!(i18n, common.what_to_do)}</h2>
+            <h2>{tu_string!(i18n, common.what_to_do)}</h2>
             {children.map(|c| c())}
             {buttons}
         </aside>
@@ -548,7 +548,7 @@ pub fn CommandPanel(
 pub fn HistoryTable(history: Vec<tessera_process::dto::AuditRow>) -> impl IntoView {
     let i18n = use_i18n();
     if history.is_empty() {
-        return view! { <p class="empty" data-testid="history">{t!(i18n, common.history_empty)}</p> }
+        return view! { <p class="empty" data-testid="history">{tu_string!(i18n, common.history_empty)}</p> }
             .into_any();
     }
     let language = crate::language::current();
@@ -562,9 +562,9 @@ pub fn HistoryTable(history: Vec<tessera_process::dto::AuditRow>) -> impl IntoVi
     view! {
         <table class="list" data-testid="history">
             <thead><tr>
-                <th>{t!(i18n, common.history_when)}</th><th>{t!(i18n, common.history_who)}</th>
-                <th>{t!(i18n, common.history_process)}</th><th>{t!(i18n, common.history_from)}</th>
-                <th>{t!(i18n, common.history_to)}</th><th>{t!(i18n, common.history_details)}</th>
+                <th>{tu_string!(i18n, common.history_when)}</th><th>{tu_string!(i18n, common.history_who)}</th>
+                <th>{tu_string!(i18n, common.history_process)}</th><th>{tu_string!(i18n, common.history_from)}</th>
+                <th>{tu_string!(i18n, common.history_to)}</th><th>{tu_string!(i18n, common.history_details)}</th>
             </tr></thead>
             <tbody>
                 {history.into_iter().map(|h| {
@@ -582,7 +582,7 @@ pub fn HistoryTable(history: Vec<tessera_process::dto::AuditRow>) -> impl IntoVi
                             <td>{state(h.from_state)}</td>
                             <td>{state(h.to_state)}</td>
                             <td>{h.detail}{(!h.data.is_empty()).then(|| view! {
-                                <details><summary>{t!(i18n, common.history_data)}</summary><pre class="data">{h.data.clone()}</pre></details>
+                                <details><summary>{tu_string!(i18n, common.history_data)}</summary><pre class="data">{h.data.clone()}</pre></details>
                             })}</td>
                         </tr>
                     }
@@ -626,14 +626,14 @@ pub fn UserData(user: tessera_process::dto::UserDetail) -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <dl class="data" data-testid="user-data">
-            <dt>{t!(i18n, common.common_name)}</dt><dd data-field="common_name">{user.common_name}</dd>
-            <dt>{t!(i18n, common.upn)}</dt><dd data-field="upn">{user.upn}</dd>
-            <dt>{t!(i18n, common.employee_id)}</dt><dd>{user.employee_id}</dd>
-            <dt>{t!(i18n, common.given_name)}</dt><dd>{user.given_name}</dd>
-            <dt>{t!(i18n, common.surname)}</dt><dd>{user.surname}</dd>
-            <dt>{t!(i18n, common.email)}</dt><dd data-field="email">{user.email}</dd>
-            <dt>{t!(i18n, common.department)}</dt><dd>{user.department}</dd>
-            <dt>{t!(i18n, common.state)}</dt><dd><StateBadge name=user.state.as_str() label=user.state.words()/></dd>
+            <dt>{tu_string!(i18n, common.common_name)}</dt><dd data-field="common_name">{user.common_name}</dd>
+            <dt>{tu_string!(i18n, common.upn)}</dt><dd data-field="upn">{user.upn}</dd>
+            <dt>{tu_string!(i18n, common.employee_id)}</dt><dd>{user.employee_id}</dd>
+            <dt>{tu_string!(i18n, common.given_name)}</dt><dd>{user.given_name}</dd>
+            <dt>{tu_string!(i18n, common.surname)}</dt><dd>{user.surname}</dd>
+            <dt>{tu_string!(i18n, common.email)}</dt><dd data-field="email">{user.email}</dd>
+            <dt>{tu_string!(i18n, common.department)}</dt><dd>{user.department}</dd>
+            <dt>{tu_string!(i18n, common.state)}</dt><dd><StateBadge name=user.state.as_str() label=user.state.words()/></dd>
         </dl>
     }
 }

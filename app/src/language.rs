@@ -52,13 +52,6 @@ pub fn of_locale(locale: Locale) -> Language {
     }
 }
 
-pub fn locale_of(language: Language) -> Locale {
-    match language {
-        Language::English => Locale::en,
-        Language::Swedish => Locale::sv,
-    }
-}
-
 /// The page's language, tracked: words of the process model (`Words::of`) follow a change.
 pub fn current() -> impl Fn() -> Language + Copy + Send + Sync + 'static {
     let i18n = use_i18n();

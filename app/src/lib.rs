@@ -18,7 +18,7 @@ mod time;
 
 use api::{Login, Logout};
 use components::Header;
-use i18n::{t, use_i18n};
+use i18n::{tu_string, use_i18n};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
@@ -115,7 +115,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <Header/>
             <main>
-                <Routes fallback=|| view! { <p class="error">{t!(use_i18n(), app.no_such_page)}</p> }>
+                <Routes fallback=|| view! { <p class="error">{tu_string!(use_i18n(), app.no_such_page)}</p> }>
                     <Route path=path!("/") view=pages::home::HomePage/>
                     <Route path=path!("/login") view=pages::login::LoginPage/>
                     <Route path=path!("/search") view=pages::search::SearchPage/>

@@ -31,7 +31,7 @@ test('an account that chooses Svenska gets every page in Swedish, on any browser
   await expect(page.locator('html')).toHaveAttribute('lang', 'en');
   await page.getByTestId('language-choice').selectOption('sv');
   await page.getByTestId('language').getByRole('button', { name: 'Save' }).click();
-  // At once, without a new page load.
+  // The page again, in Swedish.
   await expect(page.getByRole('heading', { name: 'Mitt konto', level: 1 })).toBeVisible();
   await expect(page.locator('html')).toHaveAttribute('lang', 'sv');
   await expect(page.locator('header nav').getByRole('link', { name: 'Begäranden' })).toBeVisible();

@@ -508,7 +508,10 @@ async fn a_page_speaks_the_accounts_language_else_the_browsers() {
     assert!(html.contains(r#"<html lang="sv""#), "{html}");
     // Signing in again sets it from the account.
     let r = login(&c, &base, "operator", "operator-demo", Some(&base)).await;
-    assert_eq!(set_cookie(&r, "tessera_lang=").as_deref(), Some("tessera_lang=sv"));
+    assert_eq!(
+        set_cookie(&r, "tessera_lang=").as_deref(),
+        Some("tessera_lang=sv")
+    );
 }
 
 /// The `name=value` of the cookie an answer sets whose text starts with `prefix`.

@@ -3,7 +3,7 @@
 
 use crate::api::{fetch_accounts, CreateAccount, ResetPassword, UpdateAccount};
 use crate::components::{loaded, refusal_of, ErrorBox, FieldRefusal, FormRefusal};
-use crate::i18n::{t, t_string, use_i18n};
+use crate::i18n::{t_string, tu_string, use_i18n};
 use crate::language::said;
 use crate::pages::lists::Pager;
 use leptos::prelude::*;
@@ -92,57 +92,57 @@ pub fn AccountsPage() -> impl IntoView {
     let refused = refusal_of(create);
     view! {
         <section>
-            <h1>{t!(i18n, accounts.title)}</h1>
+            <h1>{tu_string!(i18n, accounts.title)}</h1>
             {move || update.value().get().map(|r| match r {
-                Ok(()) => view! { <p class="notice" role="status">{t!(i18n, accounts.saved)}</p> }.into_any(),
+                Ok(()) => view! { <p class="notice" role="status">{tu_string!(i18n, accounts.saved)}</p> }.into_any(),
                 Err(e) => view! { <ErrorBox error=e/> }.into_any(),
             })}
             {move || reset.value().get().map(|r| match r {
-                Ok(None) => view! { <p class="notice" role="status">{t!(i18n, accounts.reset_done)}</p> }.into_any(),
-                Ok(Some(to)) => view! { <p class="notice" role="status" data-testid="reset-link-sent">{t!(i18n, accounts.reset_link_sent, to = to)}</p> }.into_any(),
+                Ok(None) => view! { <p class="notice" role="status">{tu_string!(i18n, accounts.reset_done)}</p> }.into_any(),
+                Ok(Some(to)) => view! { <p class="notice" role="status" data-testid="reset-link-sent">{tu_string!(i18n, accounts.reset_link_sent, to = to)}</p> }.into_any(),
                 Err(e) => view! { <ErrorBox error=e/> }.into_any(),
             })}
             <form class="filters" role="search" data-testid="account-filter" on:submit=search>
-                <label>{t!(i18n, accounts.find)} " "
+                <label>{tu_string!(i18n, accounts.find)} " "
                     <input type="search" name="text" maxlength="64" prop:value=move || text.get()
                         on:input=move |ev| text.set(event_target_value(&ev))/></label>
-                <label>{t!(i18n, accounts.with_role)} " "
+                <label>{tu_string!(i18n, accounts.with_role)} " "
                     <select name="role" on:change=move |ev| role.set(Role::parse(&event_target_value(&ev)))>
-                        <option value="">{t!(i18n, accounts.any_role)}</option>
+                        <option value="">{tu_string!(i18n, accounts.any_role)}</option>
                         {Role::ALL.iter().map(|r| view! { <option value=r.as_str()>{said(r.words())}</option> }).collect_view()}
                     </select></label>
-                <button type="submit">{t!(i18n, accounts.search)}</button>
+                <button type="submit">{tu_string!(i18n, accounts.search)}</button>
             </form>
             {loaded(list, move |p| {
                 if p.rows.is_empty() {
-                    return view! { <p class="muted" data-testid="accounts-empty">{t!(i18n, accounts.none_match)}</p> }.into_any();
+                    return view! { <p class="muted" data-testid="accounts-empty">{tu_string!(i18n, accounts.none_match)}</p> }.into_any();
                 }
                 let (offset, count, total) = (p.offset, p.rows.len() as u64, p.total);
                 view! {
-                    <p class="muted" data-testid="accounts-count">{t!(i18n, accounts.range, from = offset + 1, shown = offset + count, total = total)}</p>
+                    <p class="muted" data-testid="accounts-count">{tu_string!(i18n, accounts.range, from = offset + 1, shown = offset + count, total = total)}</p>
                     <table class="list" data-testid="accounts">
-                        <thead><tr><th>{t!(i18n, accounts.user_name)}</th><th>{t!(i18n, accounts.name)}</th><th>{t!(i18n, accounts.roles)}</th><th>{t!(i18n, accounts.user)}</th><th>{t!(i18n, accounts.disabled)}</th><th></th><th>{t!(i18n, accounts.reset_password)}</th></tr></thead>
+                        <thead><tr><th>{tu_string!(i18n, accounts.user_name)}</th><th>{tu_string!(i18n, accounts.name)}</th><th>{tu_string!(i18n, accounts.roles)}</th><th>{tu_string!(i18n, accounts.user)}</th><th>{tu_string!(i18n, accounts.disabled)}</th><th></th><th>{tu_string!(i18n, accounts.reset_password)}</th></tr></thead>
                         <tbody>{p.rows.into_iter().map(|a| view! { <AccountLine a update reset/> }).collect_view()}</tbody>
                     </table>
                     <Pager offset rows=count total next_testid="accounts-next"
                         page=Callback::new(move |o| query.update(|q| q.offset = o))/>
                 }.into_any()
             })}
-            <h2>{t!(i18n, accounts.new_account)}</h2>
+            <h2>{tu_string!(i18n, accounts.new_account)}</h2>
             <form class="options account" on:submit=submit data-testid="new-account">
-                {input(t!(i18n, accounts.user_name), "username", "text", username, refused)}
-                {input(t!(i18n, accounts.display_name), "display_name", "text", display, refused)}
-                <div class="field"><strong>{t!(i18n, accounts.roles)}</strong> {role_boxes(roles, "new".into())} <FieldRefusal refused name="roles"/></div>
+                {input(tu_string!(i18n, accounts.user_name), "username", "text", username, refused)}
+                {input(tu_string!(i18n, accounts.display_name), "display_name", "text", display, refused)}
+                <div class="field"><strong>{tu_string!(i18n, accounts.roles)}</strong> {role_boxes(roles, "new".into())} <FieldRefusal refused name="roles"/></div>
                 <Show when=move || roles.with(|r| r.contains(&Role::SelfService))
-                    fallback=move || input(t!(i18n, accounts.initial_password), "password", "password", password, refused)>
-                    {input(t!(i18n, accounts.employee_id), "employee_id", "text", employee, refused)}
-                    <p class="muted">{t!(i18n, accounts.self_service_help)}</p>
+                    fallback=move || input(tu_string!(i18n, accounts.initial_password), "password", "password", password, refused)>
+                    {input(tu_string!(i18n, accounts.employee_id), "employee_id", "text", employee, refused)}
+                    <p class="muted">{tu_string!(i18n, accounts.self_service_help)}</p>
                 </Show>
-                <p class="actions"><button type="submit" class="primary" disabled=move || create.pending().get()>{t!(i18n, accounts.create_account)}</button></p>
+                <p class="actions"><button type="submit" class="primary" disabled=move || create.pending().get()>{tu_string!(i18n, accounts.create_account)}</button></p>
                 {move || create.value().get().map(|r| match r {
                     Ok(created) => view! { <p class="notice" role="status" data-testid="account-created">{match created.invited {
-                        Some(to) => t!(i18n, accounts.created_invited, to = to).into_any(),
-                        None => t!(i18n, accounts.created).into_any(),
+                        Some(to) => tu_string!(i18n, accounts.created_invited, to = to).into_any(),
+                        None => tu_string!(i18n, accounts.created).into_any(),
                     }}</p> }.into_any(),
                     Err(e) => view! { <FormRefusal error=e fields=NEW_ACCOUNT_FIELDS/> }.into_any(),
                 })}
@@ -172,17 +172,17 @@ fn AccountLine(
             <td><button type="button" on:click=move |_| { update.dispatch(UpdateAccount {
                 account_id: id, seen_roles: seen_roles.clone(), seen_disabled,
                 roles: roles.get_untracked(), disabled: disabled.get_untracked(),
-            }); }>{t!(i18n, common.save)}</button></td>
+            }); }>{tu_string!(i18n, common.save)}</button></td>
             <td>
                 {match a.person.is_some() {
                     // The user chooses the new password from a mailed link.
                     true => view! {
-                        <button type="button" data-testid="send-reset-link" on:click=move |_| { reset.dispatch(ResetPassword { account_id: id, password: String::new() }); }>{t!(i18n, accounts.send_reset_link)}</button>
+                        <button type="button" data-testid="send-reset-link" on:click=move |_| { reset.dispatch(ResetPassword { account_id: id, password: String::new() }); }>{tu_string!(i18n, accounts.send_reset_link)}</button>
                     }.into_any(),
                     false => view! {
                         <input type="password" name="reset" aria-label=move || t_string!(i18n, accounts.new_password) autocomplete="new-password"
                             prop:value=move || temporary.get() on:input=move |ev| temporary.set(event_target_value(&ev))/>
-                        <button type="button" on:click=move |_| { reset.dispatch(ResetPassword { account_id: id, password: temporary.get_untracked() }); }>{t!(i18n, accounts.reset)}</button>
+                        <button type="button" on:click=move |_| { reset.dispatch(ResetPassword { account_id: id, password: temporary.get_untracked() }); }>{tu_string!(i18n, accounts.reset)}</button>
                     }.into_any(),
                 }}
             </td>

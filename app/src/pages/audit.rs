@@ -3,7 +3,7 @@
 
 use crate::api::{audit_log, VerifyAudit, AUDIT_PAGE};
 use crate::components::{ErrorBox, Loading};
-use crate::i18n::{t, t_string, use_i18n};
+use crate::i18n::{t_string, tu_string, use_i18n};
 use crate::language::said;
 use crate::time::When;
 use leptos::prelude::*;
@@ -49,27 +49,27 @@ pub fn AuditPage() -> impl IntoView {
     };
     view! {
         <section>
-            <h1>{t!(i18n, audit.title)}</h1>
+            <h1>{tu_string!(i18n, audit.title)}</h1>
             <form class="filters" on:submit=apply data-testid="audit-filter">
-                <label>{t!(i18n, audit.object_filter)} <select name="object_kind" on:change=move |ev| kind.set(event_target_value(&ev))>
-                    <option value="">{t!(i18n, audit.any)}</option>
+                <label>{tu_string!(i18n, audit.object_filter)} <select name="object_kind" on:change=move |ev| kind.set(event_target_value(&ev))>
+                    <option value="">{tu_string!(i18n, audit.any)}</option>
                     {ObjectKind::ALL.iter().map(|k| view! { <option value=k.as_str()>{said(k.words())}</option> }).collect_view()}
                 </select></label>
-                {text(t!(i18n, audit.id), "object_id", object_id, move || t_string!(i18n, audit.hint_id))}
-                {text(t!(i18n, audit.who), "actor", actor, move || t_string!(i18n, audit.hint_actor))}
-                {text(t!(i18n, audit.process), "action", action, move || t_string!(i18n, audit.hint_process))}
-                {text(t!(i18n, audit.from), "since", since, || "2026-11-01")}
-                {text(t!(i18n, audit.to), "until", until, || "2026-11-30")}
-                <button type="submit">{t!(i18n, audit.filter)}</button>
+                {text(tu_string!(i18n, audit.id), "object_id", object_id, move || t_string!(i18n, audit.hint_id))}
+                {text(tu_string!(i18n, audit.who), "actor", actor, move || t_string!(i18n, audit.hint_actor))}
+                {text(tu_string!(i18n, audit.process), "action", action, move || t_string!(i18n, audit.hint_process))}
+                {text(tu_string!(i18n, audit.from), "since", since, || "2026-11-01")}
+                {text(tu_string!(i18n, audit.to), "until", until, || "2026-11-30")}
+                <button type="submit">{tu_string!(i18n, audit.filter)}</button>
             </form>
             <div class="actions">
-                <button type="button" data-testid="check-chain" disabled=move || chain.pending().get() on:click=move |_| { chain.dispatch(VerifyAudit {}); }>{t!(i18n, audit.check_chain)}</button>
+                <button type="button" data-testid="check-chain" disabled=move || chain.pending().get() on:click=move |_| { chain.dispatch(VerifyAudit {}); }>{tu_string!(i18n, audit.check_chain)}</button>
                 {move || chain.value().get().map(|c| match c {
                     Err(e) => view! { <ErrorBox error=e/> }.into_any(),
                     Ok(Ok(n)) => view! { <p class="notice" data-testid="chain">{if n == 1 {
-                        t!(i18n, audit.chain_intact_singular, n = n).into_any()
+                        tu_string!(i18n, audit.chain_intact_singular, n = n).into_any()
                     } else {
-                        t!(i18n, audit.chain_intact_plural, n = n).into_any()
+                        tu_string!(i18n, audit.chain_intact_plural, n = n).into_any()
                     }}</p> }.into_any(),
                     Ok(Err(e)) => view! { <p class="error" data-testid="chain">{e}</p> }.into_any(),
                 })}
@@ -79,11 +79,11 @@ pub fn AuditPage() -> impl IntoView {
                     Err(e) => view! { <ErrorBox error=e/> }.into_any(),
                     Ok(page) => { let older = page.older; let rows = page.rows; view! {
                         <p class="muted" data-testid="audit-count">{match (rows.first(), rows.last()) {
-                            (Some(first), Some(last)) => t!(i18n, audit.records_range, first = first.id, last = last.id, per_page = AUDIT_PAGE).into_any(),
-                            _ => t!(i18n, audit.no_records).into_any(),
+                            (Some(first), Some(last)) => tu_string!(i18n, audit.records_range, first = first.id, last = last.id, per_page = AUDIT_PAGE).into_any(),
+                            _ => tu_string!(i18n, audit.no_records).into_any(),
                         }}</p>
                         <table class="list" data-testid="audit">
-                            <thead><tr><th>"#"</th><th>{t!(i18n, audit.col_when)}</th><th>{t!(i18n, audit.who)}</th><th>{t!(i18n, audit.col_what)}</th><th>{t!(i18n, audit.col_object)}</th><th>{t!(i18n, audit.col_before)}</th><th>{t!(i18n, audit.col_after)}</th><th>{t!(i18n, audit.col_details)}</th></tr></thead>
+                            <thead><tr><th>"#"</th><th>{tu_string!(i18n, audit.col_when)}</th><th>{tu_string!(i18n, audit.who)}</th><th>{tu_string!(i18n, audit.col_what)}</th><th>{tu_string!(i18n, audit.col_object)}</th><th>{tu_string!(i18n, audit.col_before)}</th><th>{tu_string!(i18n, audit.col_after)}</th><th>{tu_string!(i18n, audit.col_details)}</th></tr></thead>
                             <tbody>
                                 {rows.into_iter().map(|r| { let action = r.action.clone(); view! {
                                     <tr data-action=action>
@@ -97,7 +97,7 @@ pub fn AuditPage() -> impl IntoView {
                                         <td>
                                             {r.detail}
                                             {(!r.data.is_empty()).then(|| view! {
-                                                <details><summary>{t!(i18n, audit.data)}</summary><pre class="data">{r.data.clone()}</pre></details>
+                                                <details><summary>{tu_string!(i18n, audit.data)}</summary><pre class="data">{r.data.clone()}</pre></details>
                                             })}
                                         </td>
                                     </tr>
@@ -105,8 +105,8 @@ pub fn AuditPage() -> impl IntoView {
                             </tbody>
                         </table>
                         <nav class="pager">
-                            <button type="button" data-testid="newer" disabled=move || newer.with(|n| n.is_empty()) on:click=to_newer>{t!(i18n, audit.newer)}</button>
-                            <button type="button" data-testid="older" disabled=older.is_none() on:click=move |_| { if let Some(o) = older { to_older(o) } }>{t!(i18n, audit.older)}</button>
+                            <button type="button" data-testid="newer" disabled=move || newer.with(|n| n.is_empty()) on:click=to_newer>{tu_string!(i18n, audit.newer)}</button>
+                            <button type="button" data-testid="older" disabled=older.is_none() on:click=move |_| { if let Some(o) = older { to_older(o) } }>{tu_string!(i18n, audit.older)}</button>
                         </nav>
                     }.into_any() },
                 })}

@@ -10,7 +10,7 @@ use crate::api::{
 };
 use crate::components::id_param;
 use crate::components::{Confirm, ErrorBox, Loading, StateBadge, Stepper};
-use crate::i18n::{t, t_string, td_string, use_i18n, Locale};
+use crate::i18n::{t_string, td_string, tu_string, use_i18n, Locale};
 use crate::language::said;
 use crate::pages::issue_card::{watch_readers, Readers};
 use crate::pages::lists::ObjectTable;
@@ -131,7 +131,7 @@ pub fn BatchOrdersPage() -> impl IntoView {
     };
     view! {
         <section>
-            <h1>{t!(i18n, batch_orders.title)}</h1>
+            <h1>{tu_string!(i18n, batch_orders.title)}</h1>
             {move || view! { <Stepper steps=batch_steps(i18n.get_locale()) current=Signal::derive(move || usize::from(found.with(|f| f.is_some())))/> }}
             <div class="field" role="radiogroup" aria-label=move || t_string!(i18n, batch_orders.cards_to_produce)>
                 {[ObjectKind::TempCard, ObjectKind::Card].into_iter().map(|k| view! {
@@ -146,11 +146,11 @@ pub fn BatchOrdersPage() -> impl IntoView {
             <h2>{move || wording(i18n, kind.get()).0}</h2>
             <p class="muted">{move || {
                 let (process, cards) = wording(i18n, kind.get());
-                t!(i18n, batch_orders.search_lists, cards = cards, process = process)
+                tu_string!(i18n, batch_orders.search_lists, cards = cards, process = process)
             }}</p>
-            <p class="actions"><button type="button" data-testid="search" on:click=search>{t!(i18n, batch_orders.search)}</button></p>
+            <p class="actions"><button type="button" data-testid="search" on:click=search>{tu_string!(i18n, batch_orders.search)}</button></p>
             {move || found.get().map(|(searched, list)| if list.is_empty() {
-                view! { <p data-testid="no-requested">{move || t!(i18n, batch_orders.none_found, cards = wording(i18n, searched).1)}</p> }.into_any()
+                view! { <p data-testid="no-requested">{move || tu_string!(i18n, batch_orders.none_found, cards = wording(i18n, searched).1)}</p> }.into_any()
             } else {
                 let all: Vec<i64> = list.iter().map(|c| c.id).collect();
                 let count = all.len();
@@ -166,7 +166,7 @@ pub fn BatchOrdersPage() -> impl IntoView {
                                         picked.set(if on { all.iter().copied().collect() } else { BTreeSet::new() });
                                     }
                                 }/></th>
-                            <th>{t!(i18n, batch_orders.card)}</th><th>{t!(i18n, batch_orders.holder)}</th><th>{t!(i18n, batch_orders.created)}</th>
+                            <th>{tu_string!(i18n, batch_orders.card)}</th><th>{tu_string!(i18n, batch_orders.holder)}</th><th>{tu_string!(i18n, batch_orders.created)}</th>
                         </tr></thead>
                         <tbody>
                             {list.into_iter().map(|c| {
@@ -191,21 +191,21 @@ pub fn BatchOrdersPage() -> impl IntoView {
                         <button type="button" class="primary" data-testid="issue-multiple" disabled=move || busy.get() on:click=issue.clone()>
                             {move || {
                                 let count = picked.with(|p| p.len());
-                                t!(i18n, batch_orders.issue_selected, process = wording(i18n, searched).0, count = count)
+                                tu_string!(i18n, batch_orders.issue_selected, process = wording(i18n, searched).0, count = count)
                             }}
                         </button>
                     </p>
                 }.into_any()
             })}
             {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="batch-error">{e}</p> })}
-            <h2>{t!(i18n, batch_orders.batch_orders)}</h2>
+            <h2>{tu_string!(i18n, batch_orders.batch_orders)}</h2>
             <form class="filters" on:submit=|ev| ev.prevent_default()>
-                <label>{t!(i18n, batch_orders.status)}
+                <label>{tu_string!(i18n, batch_orders.status)}
                     <select data-testid="batch-state" on:change=move |ev| {
                         status.set(BatchOrderState::parse(&event_target_value(&ev)));
                         offset.set(0);
                     }>
-                        <option value="">{t!(i18n, batch_orders.any)}</option>
+                        <option value="">{tu_string!(i18n, batch_orders.any)}</option>
                         {BatchOrderState::ALL.iter().map(|s| view! { <option value=s.as_str()>{said(s.words())}</option> }).collect_view()}
                     </select>
                 </label>
@@ -213,7 +213,7 @@ pub fn BatchOrdersPage() -> impl IntoView {
             <Transition fallback=Loading>
                 {move || batches.get().map(|r| match r {
                     Err(e) => view! { <ErrorBox error=e/> }.into_any(),
-                    Ok(p) if p.rows.is_empty() => view! { <p class="empty" data-testid="batches">{t!(i18n, batch_orders.no_batch_orders)}</p> }.into_any(),
+                    Ok(p) if p.rows.is_empty() => view! { <p class="empty" data-testid="batches">{tu_string!(i18n, batch_orders.no_batch_orders)}</p> }.into_any(),
                     Ok(p) => view! {
                         <ObjectTable kind=ObjectKind::BatchOrder rows=p.rows total=p.total offset=p.offset testid="batches"
                             page=Callback::new(move |o| offset.set(o))
@@ -251,15 +251,17 @@ enum Outcome {
 fn outcome_text(i18n: I18nContext<Locale>, outcome: Outcome) -> AnyView {
     match outcome {
         Outcome::Produced(1) => {
-            view! { {t!(i18n, batch_orders.cards_produced_singular, count = 1)} }.into_any()
+            view! { {tu_string!(i18n, batch_orders.cards_produced_singular, count = 1)} }.into_any()
         }
         Outcome::Produced(n) => {
-            view! { {t!(i18n, batch_orders.cards_produced_plural, count = n)} }.into_any()
+            view! { {tu_string!(i18n, batch_orders.cards_produced_plural, count = n)} }.into_any()
         }
-        Outcome::Started => view! { {t!(i18n, batch_orders.production_started)} }.into_any(),
-        Outcome::Completed => view! { {t!(i18n, batch_orders.completed)} }.into_any(),
-        Outcome::Cancelled => view! { {t!(i18n, batch_orders.cancelled)} }.into_any(),
-        Outcome::Stopping => view! { {t!(i18n, batch_orders.stopping)} }.into_any(),
+        Outcome::Started => {
+            view! { {tu_string!(i18n, batch_orders.production_started)} }.into_any()
+        }
+        Outcome::Completed => view! { {tu_string!(i18n, batch_orders.completed)} }.into_any(),
+        Outcome::Cancelled => view! { {tu_string!(i18n, batch_orders.cancelled)} }.into_any(),
+        Outcome::Stopping => view! { {tu_string!(i18n, batch_orders.stopping)} }.into_any(),
     }
 }
 
@@ -402,25 +404,25 @@ pub fn BatchOrderPage() -> impl IntoView {
         };
         view! {
             {move || view! { <Stepper steps=batch_steps(i18n.get_locale()) current=batch_step(state)/> }}
-            <h1>{t!(i18n, batch_orders.batch_order_title, id = batch)}</h1>
+            <h1>{tu_string!(i18n, batch_orders.batch_order_title, id = batch)}</h1>
             <p class="muted">{move || wording(i18n, kind).0}</p>
             <dl class="data" data-testid="batch-data" data-state=state.as_str()>
-                <dt>{t!(i18n, batch_orders.state)}</dt><dd><StateBadge name=state.as_str() label=state.words()/></dd>
-                <dt>{t!(i18n, batch_orders.ordered_by)}</dt><dd>{v.created_by.clone()}" "<When at=v.created_at.clone()/></dd>
-                <dt>{t!(i18n, batch_orders.encoding)}</dt><dd>{move || if encode { t_string!(i18n, batch_orders.encoding_on) } else { t_string!(i18n, batch_orders.encoding_off) }}</dd>
+                <dt>{tu_string!(i18n, batch_orders.state)}</dt><dd><StateBadge name=state.as_str() label=state.words()/></dd>
+                <dt>{tu_string!(i18n, batch_orders.ordered_by)}</dt><dd>{v.created_by.clone()}" "<When at=v.created_at.clone()/></dd>
+                <dt>{tu_string!(i18n, batch_orders.encoding)}</dt><dd>{move || if encode { t_string!(i18n, batch_orders.encoding_on) } else { t_string!(i18n, batch_orders.encoding_off) }}</dd>
             </dl>
             <div class="progress" data-testid="batch-progress" data-produced=v.produced data-failed=failed data-total=total>
                 <progress max=total value=v.produced></progress>
-                <span>{t!(i18n, batch_orders.progress, produced = v.produced, total = total, failed = failed)}</span>
+                <span>{tu_string!(i18n, batch_orders.progress, produced = v.produced, total = total, failed = failed)}</span>
             </div>
             {v.message.clone().map(|m| view! { <p class="muted" role="status" data-testid="batch-message">{m}</p> })}
             {(encode && !running && matches!(state, BatchOrderState::Open | BatchOrderState::InProduction)).then(|| view! {
-                <h3>{t!(i18n, batch_orders.card_reader)}</h3>
+                <h3>{tu_string!(i18n, batch_orders.card_reader)}</h3>
                 <Readers readers chosen/>
             })}
             <p class="actions">
                 {(!running && (state == BatchOrderState::Open || (state == BatchOrderState::InProduction && requested > 0)))
-                    .then(|| button(Action::Next, view! { {t!(i18n, common.next)} }.into_any(), "next", true, true))}
+                    .then(|| button(Action::Next, view! { {tu_string!(i18n, common.next)} }.into_any(), "next", true, true))}
                 {(!running && repeatable > 0).then(|| {
                     // Making a produced card again ends the one made before: that asks first.
                     let produced: BTreeSet<i64> = v.cards.iter().filter(|c| c.repeatable && !c.failed).map(|c| c.id).collect();
@@ -445,29 +447,29 @@ pub fn BatchOrderPage() -> impl IntoView {
                         yes=t_string!(i18n, batch_orders.cancel_yes)
                         on_run=Callback::new(move |_| act(Action::Cancel, batch, version, kind))/>
                 })}
-                {running.then(|| button(Action::Stop, view! { {t!(i18n, batch_orders.stop)} }.into_any(), "stop", false, false))}
+                {running.then(|| button(Action::Stop, view! { {tu_string!(i18n, batch_orders.stop)} }.into_any(), "stop", false, false))}
                 {(encode && !running && state != BatchOrderState::Completed && state != BatchOrderState::Cancelled).then(|| view! {
-                    <span class="muted">{t!(i18n, batch_orders.insert_blank)}</span>
+                    <span class="muted">{tu_string!(i18n, batch_orders.insert_blank)}</span>
                 })}
             </p>
             {move || outcome.get().map(|m| view! { <p class="outcome" role="status" data-testid="batch-outcome">{outcome_text(i18n, m)}</p> })}
             {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="batch-error">{e}</p> })}
-            {v.job.clone().map(|j| view! { <p class="muted" data-testid="batch-job">{t!(i18n, batch_orders.encoding_job, job = j.job_id, kind = { let k = said(kind.words()); move || k().to_lowercase() }, card = j.card_id)}</p> })}
+            {v.job.clone().map(|j| view! { <p class="muted" data-testid="batch-job">{tu_string!(i18n, batch_orders.encoding_job, job = j.job_id, kind = said(kind.words())().to_lowercase(), card = j.card_id)}</p> })}
             {move || (!pins.with(|p| p.is_empty())).then(|| view! {
                 <div class="notice pins-warning" role="note" data-testid="pins-warning">
-                    <p><strong>{t!(i18n, batch_orders.pins_shown_now)}</strong>{t!(i18n, batch_orders.pins_print_first)}</p>
+                    <p><strong>{tu_string!(i18n, batch_orders.pins_shown_now)}</strong>{tu_string!(i18n, batch_orders.pins_print_first)}</p>
                     <button type="button" class="primary" data-testid="print-pins" on:click=move |_| { let _ = window().print(); }>
                         {move || {
                             let count = pins.with(|p| p.len());
-                            t!(i18n, batch_orders.print_pin_letters, count = count)
+                            tu_string!(i18n, batch_orders.print_pin_letters, count = count)
                         }}
                     </button>
                 </div>
             })}
             <table class="list" data-testid="batch-cards">
                 <thead><tr>
-                    {choosing.then(|| view! { <th><span class="visually-hidden">{t!(i18n, batch_orders.repeat_production)}</span></th> })}
-                    <th>{t!(i18n, batch_orders.card)}</th><th>{t!(i18n, batch_orders.holder)}</th><th>{t!(i18n, batch_orders.state)}</th><th>{t!(i18n, batch_orders.chip)}</th><th>{t!(i18n, batch_orders.result)}</th><th>{t!(i18n, batch_orders.pin_shown_once)}</th>
+                    {choosing.then(|| view! { <th><span class="visually-hidden">{tu_string!(i18n, batch_orders.repeat_production)}</span></th> })}
+                    <th>{tu_string!(i18n, batch_orders.card)}</th><th>{tu_string!(i18n, batch_orders.holder)}</th><th>{tu_string!(i18n, batch_orders.state)}</th><th>{tu_string!(i18n, batch_orders.chip)}</th><th>{tu_string!(i18n, batch_orders.result)}</th><th>{tu_string!(i18n, batch_orders.pin_shown_once)}</th>
                 </tr></thead>
                 <tbody>
                     {v.cards.iter().map(|c| {
@@ -501,7 +503,7 @@ pub fn BatchOrderPage() -> impl IntoView {
     guard_pins(pins);
     view! {
         <section class:has-pins=move || !pins.with(|p| p.is_empty())>
-            <p><A href="/batch-orders">{t!(i18n, batch_orders.back)}</A></p>
+            <p><A href="/batch-orders">{tu_string!(i18n, batch_orders.back)}</A></p>
             // Transition, not Suspense: the page stays while it follows production.
             <Transition fallback=Loading>
                 {move || view_data.get().map(|r| match r {
@@ -530,14 +532,14 @@ fn PinLetters(
                 let pin = pins.with(|p| p.get(id).cloned())?;
                 Some(view! {
                     <article class="pin-letter" data-testid="pin-letter" data-id=*id>
-                        <h2>{t!(i18n, batch_orders.your_pin)}</h2>
+                        <h2>{tu_string!(i18n, batch_orders.your_pin)}</h2>
                         <dl class="data">
                             <dt>{move || { let mut c = noun().chars(); format!("{} ", c.next().map(|f| f.to_uppercase().chain(c).collect::<String>()).unwrap_or_default()) }}</dt><dd>{*id}</dd>
-                            <dt>{t!(i18n, batch_orders.holder)}</dt><dd>{holder.clone().unwrap_or_else(|| t_string!(i18n, batch_orders.not_assigned).into())}</dd>
-                            <dt>{t!(i18n, batch_orders.batch_order)}</dt><dd>{batch}</dd>
-                            <dt>{t!(i18n, batch_orders.pin)}</dt><dd class="pin">{pin}</dd>
+                            <dt>{tu_string!(i18n, batch_orders.holder)}</dt><dd>{holder.clone().unwrap_or_else(|| t_string!(i18n, batch_orders.not_assigned).into())}</dd>
+                            <dt>{tu_string!(i18n, batch_orders.batch_order)}</dt><dd>{batch}</dd>
+                            <dt>{tu_string!(i18n, batch_orders.pin)}</dt><dd class="pin">{pin}</dd>
                         </dl>
-                        <p>{t!(i18n, batch_orders.pin_letter_advice)}</p>
+                        <p>{tu_string!(i18n, batch_orders.pin_letter_advice)}</p>
                     </article>
                 })
             }).collect_view()}

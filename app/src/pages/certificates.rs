@@ -3,7 +3,7 @@
 
 use crate::api::RecoverKey;
 use crate::components::{signed_in, ErrorBox, StateBadge};
-use crate::i18n::{t, use_i18n};
+use crate::i18n::{tu_string, use_i18n};
 use crate::language::said;
 use crate::time::When;
 use leptos::prelude::*;
@@ -14,14 +14,14 @@ use tessera_process::Role;
 pub fn CertificatesPanel(certificates: Vec<CertificateRow>) -> impl IntoView {
     let i18n = use_i18n();
     if certificates.is_empty() {
-        return view! { <p class="muted" data-testid="certificates">{t!(i18n, certificates.no_certificates)}</p> }
+        return view! { <p class="muted" data-testid="certificates">{tu_string!(i18n, certificates.no_certificates)}</p> }
             .into_any();
     }
     view! {
         <table class="list" data-testid="certificates">
             <thead><tr>
-                <th>{t!(i18n, certificates.serial)}</th><th>{t!(i18n, certificates.profile)}</th><th>{t!(i18n, certificates.credential)}</th><th>{t!(i18n, certificates.state)}</th>
-                <th>{t!(i18n, certificates.valid_from)}</th><th>{t!(i18n, certificates.valid_to)}</th><th>{t!(i18n, certificates.key)}</th><th></th>
+                <th>{tu_string!(i18n, certificates.serial)}</th><th>{tu_string!(i18n, certificates.profile)}</th><th>{tu_string!(i18n, certificates.credential)}</th><th>{tu_string!(i18n, certificates.state)}</th>
+                <th>{tu_string!(i18n, certificates.valid_from)}</th><th>{tu_string!(i18n, certificates.valid_to)}</th><th>{tu_string!(i18n, certificates.key)}</th><th></th>
             </tr></thead>
             <tbody>
                 {certificates.into_iter().map(|c| view! { <CertificateLine c/> }).collect_view()}
@@ -55,16 +55,16 @@ fn CertificateLine(c: CertificateRow) -> impl IntoView {
     view! {
         <tr data-serial=c.serial.clone() data-profile=c.profile.clone()>
             <td><code class="serial">{c.serial.clone()}</code></td>
-            <td>{c.profile.clone()}{c.escrowed.then_some(t!(i18n, certificates.key_escrowed))}</td>
+            <td>{c.profile.clone()}{c.escrowed.then_some(tu_string!(i18n, certificates.key_escrowed))}</td>
             <td>{credential}</td>
             <td><StateBadge name=state.as_str() label=state.words()/>{reason}</td>
             <td><When at=c.not_before.clone()/></td>
             <td><When at=c.not_after.clone() relative=true/></td>
             <td>{c.key_algorithm.clone()}</td>
             <td class="actions">
-                <a href=pem rel="external" download>{t!(i18n, certificates.download_pem)}</a>
+                <a href=pem rel="external" download>{tu_string!(i18n, certificates.download_pem)}</a>
                 <Show when=may_recover>
-                    " " <button type="button" class="link" on:click=move |_| open.update(|o| *o = !*o)>{t!(i18n, certificates.recover_key)}</button>
+                    " " <button type="button" class="link" on:click=move |_| open.update(|o| *o = !*o)>{tu_string!(i18n, certificates.recover_key)}</button>
                 </Show>
             </td>
         </tr>
@@ -98,21 +98,21 @@ fn RecoverForm(id: i64) -> impl IntoView {
     };
     view! {
         <form class="recover" on:submit=submit data-testid="recover-form">
-            <p class="muted">{t!(i18n, certificates.recover_help)}</p>
-            <label>{t!(i18n, certificates.reason)} <input type="text" name="reason" prop:value=move || reason.get() on:input=move |ev| reason.set(event_target_value(&ev))/></label>
-            <label>{t!(i18n, certificates.file_password)} <input type="password" name="password" autocomplete="new-password" prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev))/></label>
-            <label>{t!(i18n, certificates.repeat_password)} <input type="password" name="again" autocomplete="new-password" prop:value=move || again.get() on:input=move |ev| again.set(event_target_value(&ev))/></label>
-            <button type="submit" class="primary" disabled=move || action.pending().get()>{t!(i18n, certificates.recover)}</button>
+            <p class="muted">{tu_string!(i18n, certificates.recover_help)}</p>
+            <label>{tu_string!(i18n, certificates.reason)} <input type="text" name="reason" prop:value=move || reason.get() on:input=move |ev| reason.set(event_target_value(&ev))/></label>
+            <label>{tu_string!(i18n, certificates.file_password)} <input type="password" name="password" autocomplete="new-password" prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev))/></label>
+            <label>{tu_string!(i18n, certificates.repeat_password)} <input type="password" name="again" autocomplete="new-password" prop:value=move || again.get() on:input=move |ev| again.set(event_target_value(&ev))/></label>
+            <button type="submit" class="primary" disabled=move || action.pending().get()>{tu_string!(i18n, certificates.recover)}</button>
             <Show when=move || mismatch.get()>
-                <p class="error" role="alert">{t!(i18n, certificates.passwords_differ)}</p>
+                <p class="error" role="alert">{tu_string!(i18n, certificates.passwords_differ)}</p>
             </Show>
             {move || action.value().get().map(|r| match r {
                 Ok(k) => view! {
                     <p class="notice" role="status">
-                        {t!(i18n, certificates.key_recovered)}
+                        {tu_string!(i18n, certificates.key_recovered)}
                         <a rel="external" download=k.file_name.clone()
                             href=format!("data:application/x-pkcs12;base64,{}", k.pkcs12_base64)>
-                            {t!(i18n, certificates.download_file, file = k.file_name.clone())}
+                            {tu_string!(i18n, certificates.download_file, file = k.file_name.clone())}
                         </a>
                     </p>
                 }.into_any(),

@@ -3,7 +3,7 @@
 
 use crate::api::{fetch_commands_page, SaveCommands};
 use crate::components::{loaded, Confirm, ErrorBox};
-use crate::i18n::{t, t_string, use_i18n};
+use crate::i18n::{t_string, tu_string, use_i18n};
 use crate::language::said;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -47,15 +47,15 @@ pub fn CommandsPage() -> impl IntoView {
     let tab = RwSignal::new(String::new());
     view! {
         <section>
-            <h1>{t!(i18n, commands.title)}</h1>
+            <h1>{tu_string!(i18n, commands.title)}</h1>
             <nav class="tabs">
                 {KINDS.iter().map(|k| view! { <A href=format!("/admin/commands/{}", k.as_str())>{said(k.words())}</A> }).collect_view()}
             </nav>
             {move || save.value().get().map(|r| match r {
                 Ok(n) => view! { <p class="notice" role="status" data-testid="saved">{if n == 1 {
-                    t!(i18n, commands.saved_singular).into_any()
+                    tu_string!(i18n, commands.saved_singular).into_any()
                 } else {
-                    t!(i18n, commands.saved_plural, count = n).into_any()
+                    tu_string!(i18n, commands.saved_plural, count = n).into_any()
                 }}</p> }.into_any(),
                 Err(e) => view! { <ErrorBox error=e/> }.into_any(),
             })}
@@ -122,7 +122,7 @@ fn StateTab(kind: ObjectKind, s: StateCommands, save: ServerAction<SaveCommands>
         <div class="state-tab" data-testid="state-tab" data-state=s.state.as_str()>
             <h2>{said(kind.words())} " / " {said(s.state.words())}</h2>
             <table class="list" data-testid="enabled">
-                <thead><tr><th>{t!(i18n, commands.process)}</th><th>{t!(i18n, commands.symbolic_name)}</th><th>{t!(i18n, commands.mapping)}</th><th>{t!(i18n, commands.started_by)}</th><th></th></tr></thead>
+                <thead><tr><th>{tu_string!(i18n, commands.process)}</th><th>{tu_string!(i18n, commands.symbolic_name)}</th><th>{tu_string!(i18n, commands.mapping)}</th><th>{tu_string!(i18n, commands.started_by)}</th><th></th></tr></thead>
                 <tbody>
                     {move || rows.get().into_iter().enumerate().map(|(i, p)| match p.and_then(entry.clone()) {
                         Some(e) => {
@@ -130,10 +130,10 @@ fn StateTab(kind: ObjectKind, s: StateCommands, save: ServerAction<SaveCommands>
                             let mapping = e.mapping.clone().unwrap_or_default();
                             view! {
                                 <tr data-process=e.process.as_str()>
-                                    <td>{said(e.process.def().name)}{(!e.implemented).then(|| view! { " " {t!(i18n, commands.not_implemented)} })}</td>
+                                    <td>{said(e.process.def().name)}{(!e.implemented).then(|| view! { " " {tu_string!(i18n, commands.not_implemented)} })}</td>
                                     <td><code>{e.process.as_str()}</code></td>
                                     <td>{if is_new {
-                                        view! { <label>{t!(i18n, commands.mapping)} " " <select name="mapping"><option value=mapping.clone() selected=true>{mapping.clone()}</option></select></label> }.into_any()
+                                        view! { <label>{tu_string!(i18n, commands.mapping)} " " <select name="mapping"><option value=mapping.clone() selected=true>{mapping.clone()}</option></select></label> }.into_any()
                                     } else {
                                         view! { {mapping} }.into_any()
                                     }}</td>
@@ -148,11 +148,11 @@ fn StateTab(kind: ObjectKind, s: StateCommands, save: ServerAction<SaveCommands>
                         None => view! {
                             <tr data-testid="new-row">
                                 <td colspan="2">
-                                    <label>{t!(i18n, commands.process)} " " <select name="process" on:change=move |ev| {
+                                    <label>{tu_string!(i18n, commands.process)} " " <select name="process" on:change=move |ev| {
                                         let chosen = ProcessId::parse(&event_target_value(&ev));
                                         rows.update(|r| r[i] = chosen);
                                     }>
-                                        <option value="">{t!(i18n, commands.choose)}</option>
+                                        <option value="">{tu_string!(i18n, commands.choose)}</option>
                                         {choices.with_value(|all| all.iter()
                                             .filter(|e| !rows.with_untracked(|r| r.contains(&Some(e.process))))
                                             .map(|e| view! { <option value=e.process.as_str()>{format!("{} ({})", e.process.def().name.of(language()), e.process.as_str())}</option> })
@@ -161,7 +161,7 @@ fn StateTab(kind: ObjectKind, s: StateCommands, save: ServerAction<SaveCommands>
                                 </td>
                                 <td></td>
                                 <td></td>
-                                <td><button type="button" on:click=move |_| rows.update(|r| { r.remove(i); })>{t!(i18n, commands.remove)}</button></td>
+                                <td><button type="button" on:click=move |_| rows.update(|r| { r.remove(i); })>{tu_string!(i18n, commands.remove)}</button></td>
                             </tr>
                         }.into_any(),
                     }).collect_view()}
@@ -169,14 +169,14 @@ fn StateTab(kind: ObjectKind, s: StateCommands, save: ServerAction<SaveCommands>
             </table>
             <p class="actions">
                 <button type="button" data-testid="new-row-button" title=move || t_string!(i18n, commands.new)
-                    on:click=move |_| rows.update(|r| r.push(None))>{t!(i18n, commands.new_button)}</button>
+                    on:click=move |_| rows.update(|r| r.push(None))>{tu_string!(i18n, commands.new_button)}</button>
                 <button type="button" class="primary" disabled=move || save.pending().get()
                     on:click=move |_| {
                         let processes = rows.get_untracked().into_iter().flatten().collect();
                         save.dispatch(SaveCommands { state, processes });
-                    }>{t!(i18n, common.save)}</button>
+                    }>{tu_string!(i18n, common.save)}</button>
                 <Show when=unsaved>
-                    <span class="muted" data-testid="unsaved">{t!(i18n, commands.unsaved)}</span>
+                    <span class="muted" data-testid="unsaved">{tu_string!(i18n, commands.unsaved)}</span>
                 </Show>
             </p>
         </div>

@@ -1,6 +1,6 @@
 use crate::api::{dashboard, my_notifications};
 use crate::components::{object_href, signed_in, Loading};
-use crate::i18n::{t, t_string, use_i18n};
+use crate::i18n::{t_string, tu_string, use_i18n};
 use crate::time::When;
 use crate::Auth;
 use leptos::prelude::*;
@@ -42,28 +42,28 @@ pub fn HomePage() -> impl IntoView {
                     Some(s) if s.roles == [Role::SelfService] => view! { <Redirect path="/me"/> }.into_any(),
                     Some(s) => view! {
                         <section>
-                            <h1>{t!(i18n, home.welcome, name = s.display_name.clone())}</h1>
+                            <h1>{tu_string!(i18n, home.welcome, name = s.display_name.clone())}</h1>
                             <div class="tiles">
                                 <Show when=move || session().is_some_and(|s| s.has(Role::Operator) || s.has(Role::Approver))>
                                     <A href="/users" attr:class="tile">
-                                        <strong>{t!(i18n, home.quick_search)}</strong>
-                                        <span>{t!(i18n, home.quick_search_text)}</span>
+                                        <strong>{tu_string!(i18n, home.quick_search)}</strong>
+                                        <span>{tu_string!(i18n, home.quick_search_text)}</span>
                                     </A>
                                 </Show>
                                 <Show when=move || session().is_some_and(|s| s.has(Role::Approver))>
                                     <A href="/requests" attr:class="tile">
-                                        <strong>{t!(i18n, home.requests)}</strong>
-                                        <span>{t!(i18n, home.requests_text)}</span>
+                                        <strong>{tu_string!(i18n, home.requests)}</strong>
+                                        <span>{tu_string!(i18n, home.requests_text)}</span>
                                     </A>
                                 </Show>
                                 <Show when=move || session().is_some_and(|s| s.has(Role::Admin))>
                                     <A href="/admin/options/CardsScriptOptions" attr:class="tile">
-                                        <strong>{t!(i18n, home.options)}</strong>
-                                        <span>{t!(i18n, home.options_text)}</span>
+                                        <strong>{tu_string!(i18n, home.options)}</strong>
+                                        <span>{tu_string!(i18n, home.options_text)}</span>
                                     </A>
                                     <A href="/admin/audit" attr:class="tile">
-                                        <strong>{t!(i18n, home.audit_log)}</strong>
-                                        <span>{t!(i18n, home.audit_log_text)}</span>
+                                        <strong>{tu_string!(i18n, home.audit_log)}</strong>
+                                        <span>{tu_string!(i18n, home.audit_log_text)}</span>
                                     </A>
                                 </Show>
                             </div>
@@ -71,11 +71,11 @@ pub fn HomePage() -> impl IntoView {
                                 <div class="dashboard" data-testid="dashboard">
                                     {d.requests_for_me.map(|n| view! {
                                         <section class="panel" data-testid="requests-for-me">
-                                            <h2>{t!(i18n, home.requests_for_me)}</h2>
+                                            <h2>{tu_string!(i18n, home.requests_for_me)}</h2>
                                             <p><A href="/requests">{match n {
-                                                0 => t!(i18n, home.none).into_any(),
-                                                1 => t!(i18n, home.request_to_decide, count = n).into_any(),
-                                                _ => t!(i18n, home.requests_to_decide, count = n).into_any(),
+                                                0 => tu_string!(i18n, home.none).into_any(),
+                                                1 => tu_string!(i18n, home.request_to_decide, count = n).into_any(),
+                                                _ => tu_string!(i18n, home.requests_to_decide, count = n).into_any(),
                                             }}</A></p>
                                         </section>
                                     })}
@@ -85,11 +85,11 @@ pub fn HomePage() -> impl IntoView {
                                     {d.mails_given_up.map(|(n, l)| view! { <Panel title=t_string!(i18n, home.mails_given_up) test_id="mails-given-up" count=n lines=l empty=t_string!(i18n, home.mails_given_up_none)/> })}
                                 </div>
                             })}
-                            <h2>{t!(i18n, home.messages)}</h2>
+                            <h2>{tu_string!(i18n, home.messages)}</h2>
                             // Read in the page's <Suspense/>, which then waits for the messages too: a
                             // <Suspense/> nested in another hydrated in the order its data arrived.
                             {move || notes.get().map(|n| match n {
-                                Ok(n) if n.is_empty() => view! { <p class="muted">{t!(i18n, home.no_messages)}</p> }.into_any(),
+                                Ok(n) if n.is_empty() => view! { <p class="muted">{tu_string!(i18n, home.no_messages)}</p> }.into_any(),
                                 Ok(n) => view! {
                                     <ul class="messages">
                                         {n.into_iter().map(|(at, m)| view! { <li><When at=at/> " " {m}</li> }).collect_view()}
@@ -136,7 +136,7 @@ fn Panel(
                             </li>
                         }).collect_view()}
                     </ul>
-                    {(count > shown).then(|| view! { <p class="muted">{t!(i18n, home.and_more, count = count - shown)}</p> })}
+                    {(count > shown).then(|| view! { <p class="muted">{tu_string!(i18n, home.and_more, count = count - shown)}</p> })}
                 }.into_any()
             }}
         </section>

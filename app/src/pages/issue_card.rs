@@ -4,7 +4,7 @@
 #[cfg(feature = "hydrate")]
 use crate::api::encoding_job;
 use crate::api::{error_text, issue_card, issue_panel, reconcile_job};
-use crate::i18n::{t, t_string, td_string, use_i18n, Locale};
+use crate::i18n::{t_string, td_string, tu_string, use_i18n, Locale};
 use crate::language::said;
 use crate::time::When;
 use leptos::prelude::*;
@@ -133,13 +133,13 @@ pub(crate) fn Readers(
     view! {
         <div class="readers" data-testid="readers">
             {move || match readers.get() {
-                None => view! { <p class="muted">{t!(i18n, issue_card.looking_for_readers)}</p> }.into_any(),
+                None => view! { <p class="muted">{tu_string!(i18n, issue_card.looking_for_readers)}</p> }.into_any(),
                 Some(ReaderSnapshot { unavailable: Some(why), .. }) => view! {
                     <p class="warning" role="status" data-testid="readers-unavailable">{why}</p>
                 }.into_any(),
                 Some(s) if s.readers.is_empty() => view! {
                     <p class="warning" role="status" data-testid="readers-unavailable">
-                        {t!(i18n, issue_card.no_reader)}
+                        {tu_string!(i18n, issue_card.no_reader)}
                     </p>
                 }.into_any(),
                 Some(s) => view! {
@@ -213,7 +213,7 @@ fn PinOnce(pin: String, kind: ObjectKind, card_id: i64) -> impl IntoView {
             <button type="button" class="no-print" on:click=move |_| {
                 #[cfg(feature = "hydrate")]
                 { let _ = window().print(); }
-            }>{t!(i18n, issue_card.print_pin_letter)}</button>
+            }>{tu_string!(i18n, issue_card.print_pin_letter)}</button>
         </div>
     }
 }
@@ -227,15 +227,15 @@ fn jobs_table(
     let i18n = use_i18n();
     let rows = p.jobs.clone();
     (!rows.is_empty()).then(|| view! {
-        <h3>{t!(i18n, issue_card.encoding_jobs)}</h3>
+        <h3>{tu_string!(i18n, issue_card.encoding_jobs)}</h3>
         <table class="list" data-testid="jobs">
             <thead><tr>
-                <th>{t!(i18n, issue_card.job)}</th>
-                <th>{t!(i18n, issue_card.started)}</th>
-                <th>{t!(i18n, issue_card.by)}</th>
-                <th>{t!(i18n, issue_card.reader)}</th>
-                <th>{t!(i18n, issue_card.state)}</th>
-                <th>{t!(i18n, issue_card.details)}</th>
+                <th>{tu_string!(i18n, issue_card.job)}</th>
+                <th>{tu_string!(i18n, issue_card.started)}</th>
+                <th>{tu_string!(i18n, issue_card.by)}</th>
+                <th>{tu_string!(i18n, issue_card.reader)}</th>
+                <th>{tu_string!(i18n, issue_card.state)}</th>
+                <th>{tu_string!(i18n, issue_card.details)}</th>
             </tr></thead>
             <tbody>
                 {rows.into_iter().map(|j| {
@@ -251,7 +251,7 @@ fn jobs_table(
                             <td>
                                 {j.error.clone()}
                                 {doubt.then(|| view! {
-                                    <p class="muted">{t!(i18n, issue_card.in_doubt_help)}</p>
+                                    <p class="muted">{tu_string!(i18n, issue_card.in_doubt_help)}</p>
                                     <button type="button" data-testid="reconcile"
                                         disabled=move || chosen.get().is_none()
                                         on:click=move |_| {
@@ -261,7 +261,7 @@ fn jobs_table(
                                                 reconciled.try_set(Some(r));
                                                 refresh.try_update(|n| *n += 1);
                                             });
-                                        }>{t!(i18n, issue_card.reconcile)}</button>
+                                        }>{tu_string!(i18n, issue_card.reconcile)}</button>
                                 })}
                             </td>
                         </tr>
@@ -320,15 +320,15 @@ pub fn IssueCardPanel(
                     <section class="issue-card" data-testid="issue-card" id=crate::components::ENCODE_PANEL tabindex="-1"
                         aria-label=title>
                         // Without the process to start, the panel is there for the card's jobs.
-                        <h2>{if can_issue { title.into_any() } else { t!(i18n, issue_card.encoding).into_any() }}</h2>
+                        <h2>{if can_issue { title.into_any() } else { tu_string!(i18n, issue_card.encoding).into_any() }}</h2>
                         {can_issue.then(|| view! {
                             <dl class="data">
-                                <dt>{t!(i18n, issue_card.certificates)}</dt><dd>{p.certificates.join("; ")}</dd>
-                                <dt>{t!(i18n, issue_card.pin)}</dt><dd>{t!(i18n, issue_card.pin_digits, n = p.pin_length)}</dd>
-                                <dt>{t!(i18n, issue_card.puk)}</dt><dd>{t!(i18n, issue_card.puk_digits, n = p.puk_length)}</dd>
+                                <dt>{tu_string!(i18n, issue_card.certificates)}</dt><dd>{p.certificates.join("; ")}</dd>
+                                <dt>{tu_string!(i18n, issue_card.pin)}</dt><dd>{tu_string!(i18n, issue_card.pin_digits, n = p.pin_length)}</dd>
+                                <dt>{tu_string!(i18n, issue_card.puk)}</dt><dd>{tu_string!(i18n, issue_card.puk_digits, n = p.puk_length)}</dd>
                             </dl>
                         })}
-                        <h3>{t!(i18n, issue_card.card_readers)}</h3>
+                        <h3>{tu_string!(i18n, issue_card.card_readers)}</h3>
                         <Readers readers chosen/>
                         {can_issue.then(|| view! {
                             <p class="actions">
@@ -345,8 +345,8 @@ pub fn IssueCardPanel(
                                                 Err(e) => { error.try_set(Some(error_text(&e))); },
                                             }
                                         });
-                                    }>{t!(i18n, common.next)}</button>
-                                <span class="muted">{t!(i18n, issue_card.insert_hint)}</span>
+                                    }>{tu_string!(i18n, common.next)}</button>
+                                <span class="muted">{tu_string!(i18n, issue_card.insert_hint)}</span>
                             </p>
                         })}
                         {jobs_table(&p, chosen, reconciled, refresh)}
@@ -363,15 +363,15 @@ pub fn IssueCardPanel(
                     t_string!(i18n, issue_card.outcome_card)
                 }}</p> }.into_any()),
                 JobState::Failed => Some(view! { <p class="error" role="alert" data-testid="job-outcome">{v.error.clone().unwrap_or_default()}</p> }.into_any()),
-                JobState::InDoubt => Some(view! { <p class="warning" data-testid="job-outcome">{t!(i18n, issue_card.in_doubt)}</p> }.into_any()),
+                JobState::InDoubt => Some(view! { <p class="warning" data-testid="job-outcome">{tu_string!(i18n, issue_card.in_doubt)}</p> }.into_any()),
                 JobState::Encoding => None,
             };
             view! {
                 <section class="job" data-testid="job-progress" data-state=v.state.as_str()>
-                    <h3>{t!(i18n, issue_card.job_heading, id = v.job_id, reader = v.reader.clone())}</h3>
+                    <h3>{tu_string!(i18n, issue_card.job_heading, id = v.job_id, reader = v.reader.clone())}</h3>
                     <Steps view=v.clone()/>
                     {outcome}
-                    {(v.pin_delivered && pin.get().is_none()).then(|| view! { <p class="muted">{t!(i18n, issue_card.pin_not_again)}</p> })}
+                    {(v.pin_delivered && pin.get().is_none()).then(|| view! { <p class="muted">{tu_string!(i18n, issue_card.pin_not_again)}</p> })}
                 </section>
             }
         })}

@@ -3,7 +3,7 @@
 
 use crate::api::fetch_list;
 use crate::components::{loaded, object_href, StateBadge};
-use crate::i18n::{t, tu_string, use_i18n};
+use crate::i18n::{tu_string, use_i18n};
 use crate::language::said;
 use crate::time::When;
 use leptos::prelude::*;
@@ -100,11 +100,11 @@ pub fn ObjectTable(
         .into_any()
     };
     view! {
-        <p data-testid="list-count">{t!(i18n, lists.count, from = from, shown = shown, total = total)}</p>
+        <p data-testid="list-count">{tu_string!(i18n, lists.count, from = from, shown = shown, total = total)}</p>
         <table class="list" data-testid=testid>
             <thead><tr>
                 {heading(SortBy::Object)}{heading(SortBy::Holder)}{heading(SortBy::State)}
-                <th>{t!(i18n, lists.details)}</th>
+                <th>{tu_string!(i18n, lists.details)}</th>
                 {heading(SortBy::Changed)}
             </tr></thead>
             <tbody>
@@ -140,10 +140,10 @@ pub fn Pager(
     view! {
         <p class="pager">
             <Show when=move || has_earlier>
-                <button type="button" on:click=move |_| page.run(earlier)>{t!(i18n, common.previous)}</button>
+                <button type="button" on:click=move |_| page.run(earlier)>{tu_string!(i18n, common.previous)}</button>
             </Show>
             <Show when=move || has_more>
-                <button type="button" data-testid=next_testid on:click=move |_| page.run(shown)>{t!(i18n, common.next)}</button>
+                <button type="button" data-testid=next_testid on:click=move |_| page.run(shown)>{tu_string!(i18n, common.next)}</button>
             </Show>
         </p>
     }

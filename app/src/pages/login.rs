@@ -1,5 +1,5 @@
 use crate::api::error_text;
-use crate::i18n::{t, use_i18n};
+use crate::i18n::{tu_string, use_i18n};
 use crate::Auth;
 use leptos::prelude::*;
 
@@ -29,11 +29,11 @@ pub fn LoginPage() -> impl IntoView {
     };
     view! {
         <section class="card narrow">
-            <h1>{t!(i18n, login.title)}</h1>
+            <h1>{tu_string!(i18n, login.title)}</h1>
             <ActionForm action=auth.login>
-                <label>{t!(i18n, login.user_name)} <input type="text" name="username" autocomplete="username" required/></label>
-                <label>{t!(i18n, login.password)} <input type="password" name="password" autocomplete="current-password" required/></label>
-                <button type="submit" class="primary" disabled=move || auth.login.pending().get()>{t!(i18n, common.sign_in)}</button>
+                <label>{tu_string!(i18n, login.user_name)} <input type="text" name="username" autocomplete="username" required/></label>
+                <label>{tu_string!(i18n, login.password)} <input type="password" name="password" autocomplete="current-password" required/></label>
+                <button type="submit" class="primary" disabled=move || auth.login.pending().get()>{tu_string!(i18n, common.sign_in)}</button>
             </ActionForm>
             {move || error().map(|e| view! { <p class="error" role="alert">{e}</p> })}
         </section>

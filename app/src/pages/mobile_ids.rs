@@ -11,7 +11,7 @@ use crate::components::UserData;
 use crate::components::{
     loaded, submission_key, CommandPanel, ErrorBox, Loading, StateBadge, Stepper,
 };
-use crate::i18n::{t, t_string, td_string, tu_string, use_i18n, Locale};
+use crate::i18n::{t_string, td_string, tu_string, use_i18n, Locale};
 use crate::language::said;
 use crate::pages::process::{process_step, process_steps};
 use crate::time::When;
@@ -53,10 +53,10 @@ pub fn QrCode(qr: MobileIdQr) -> impl IntoView {
     view! {
         <div class="qr" data-testid="qr">
             <div class="qr-image" data-testid="qr-image" inner_html=qr.svg></div>
-            <p>{t!(i18n, mobile_ids.qr_scan_before)}
-                <span data-testid="qr-expires"><When at=qr.expires_at relative=true/></span>{t!(i18n, mobile_ids.qr_scan_after)}</p>
+            <p>{tu_string!(i18n, mobile_ids.qr_scan_before)}
+                <span data-testid="qr-expires"><When at=qr.expires_at relative=true/></span>{tu_string!(i18n, mobile_ids.qr_scan_after)}</p>
             <details>
-                <summary>{t!(i18n, mobile_ids.qr_no_camera)}</summary>
+                <summary>{tu_string!(i18n, mobile_ids.qr_no_camera)}</summary>
                 <code class="qr-link" data-testid="qr-link">{qr.link}</code>
             </details>
         </div>
@@ -71,17 +71,18 @@ pub fn MobileIdList(
 ) -> impl IntoView {
     let i18n = use_i18n();
     if mobile_ids.is_empty() {
-        return view! { <p class="muted">{t!(i18n, mobile_ids.no_mobile_ids)}</p> }.into_any();
+        return view! { <p class="muted">{tu_string!(i18n, mobile_ids.no_mobile_ids)}</p> }
+            .into_any();
     }
     view! {
         <table class="list" data-testid="mobile-ids">
             <thead><tr>
-                <th>{t!(i18n, mobile_ids.mobile_id)}</th>
-                <th>{t!(i18n, mobile_ids.state)}</th>
-                <th>{t!(i18n, mobile_ids.certificates)}</th>
-                <th>{t!(i18n, mobile_ids.qr_code)}</th>
-                <th>{t!(i18n, mobile_ids.activation)}</th>
-                <th>{t!(i18n, mobile_ids.valid_until)}</th>
+                <th>{tu_string!(i18n, mobile_ids.mobile_id)}</th>
+                <th>{tu_string!(i18n, mobile_ids.state)}</th>
+                <th>{tu_string!(i18n, mobile_ids.certificates)}</th>
+                <th>{tu_string!(i18n, mobile_ids.qr_code)}</th>
+                <th>{tu_string!(i18n, mobile_ids.activation)}</th>
+                <th>{tu_string!(i18n, mobile_ids.valid_until)}</th>
             </tr></thead>
             <tbody>
                 {mobile_ids.into_iter().map(|m| {
@@ -93,9 +94,9 @@ pub fn MobileIdList(
                     view! {
                         <tr data-mobile-id=m.id>
                             <td>{if self_service {
-                                view! { <span>{t!(i18n, mobile_ids.mobile_id_n, id = m.id)}</span> }.into_any()
+                                view! { <span>{tu_string!(i18n, mobile_ids.mobile_id_n, id = m.id)}</span> }.into_any()
                             } else {
-                                view! { <A href=format!("/mobile-ids/{}", m.id)>{t!(i18n, mobile_ids.mobile_id_n, id = m.id)}</A> }.into_any()
+                                view! { <A href=format!("/mobile-ids/{}", m.id)>{tu_string!(i18n, mobile_ids.mobile_id_n, id = m.id)}</A> }.into_any()
                             }}</td>
                             <td><StateBadge name=m.state.as_str() label=m.state.words()/></td>
                             <td>{move || t_string!(i18n, mobile_ids.certificates_enrolled,
@@ -176,17 +177,17 @@ pub fn SupplyMobileIdPage() -> impl IntoView {
             <Stepper steps=process_steps(i18n.get_locale_untracked()) current=step/>
             {move || match run.value().get() {
                 Some(Ok(out)) => view! {
-                    <h1>{t!(i18n, mobile_ids.done)}</h1>
+                    <h1>{tu_string!(i18n, mobile_ids.done)}</h1>
                     <div class="outcome" role="status" data-testid="outcome">
-                        <p>{t!(i18n, mobile_ids.outcome_before, id = out.mobile_id)}<StateBadge name=out.state.as_str() label=out.state.words()/>
-                            {t!(i18n, mobile_ids.outcome_after)}</p>
+                        <p>{tu_string!(i18n, mobile_ids.outcome_before, id = out.mobile_id)}<StateBadge name=out.state.as_str() label=out.state.words()/>
+                            {tu_string!(i18n, mobile_ids.outcome_after)}</p>
                         {match (&out.sent_to, &out.qr) {
-                            (Some(to), _) => view! { <p data-testid="delivery">{t!(i18n, mobile_ids.qr_sent_to, to = to.clone())}</p> }.into_any(),
+                            (Some(to), _) => view! { <p data-testid="delivery">{tu_string!(i18n, mobile_ids.qr_sent_to, to = to.clone())}</p> }.into_any(),
                             (None, Some(qr)) => view! { <QrCode qr=qr.clone()/> }.into_any(),
-                            (None, None) => view! { <p data-testid="delivery">{t!(i18n, mobile_ids.qr_in_self_service)}</p> }.into_any(),
+                            (None, None) => view! { <p data-testid="delivery">{tu_string!(i18n, mobile_ids.qr_in_self_service)}</p> }.into_any(),
                         }}
-                        <p class="muted">{t!(i18n, mobile_ids.options_version, version = out.options_version)}</p>
-                        <p class="actions"><A href=back()>{t!(i18n, mobile_ids.back)}</A></p>
+                        <p class="muted">{tu_string!(i18n, mobile_ids.options_version, version = out.options_version)}</p>
+                        <p class="actions"><A href=back()>{tu_string!(i18n, mobile_ids.back)}</A></p>
                     </div>
                 }.into_any(),
                 _ => view! {
@@ -194,7 +195,7 @@ pub fn SupplyMobileIdPage() -> impl IntoView {
                         {move || preview.get().map(|p| match p {
                             Err(e) => view! {
                                 <ErrorBox error=e/>
-                                <p><A href=back()>{t!(i18n, mobile_ids.back)}</A></p>
+                                <p><A href=back()>{tu_string!(i18n, mobile_ids.back)}</A></p>
                             }.into_any(),
                             Ok(p) => {
                                 let (user_id, version, name) = (p.user.id, p.user.version, p.process);
@@ -202,20 +203,20 @@ pub fn SupplyMobileIdPage() -> impl IntoView {
                                     <h1>{said(p.process.def().name)}</h1>
                                     <div class="columns">
                                         <div>
-                                            <h2>{t!(i18n, mobile_ids.user_data)}</h2>
+                                            <h2>{tu_string!(i18n, mobile_ids.user_data)}</h2>
                                             <UserData user=p.user.clone()/>
                                         </div>
                                         <div>
-                                            <h2>{t!(i18n, mobile_ids.mobile_id)}</h2>
+                                            <h2>{tu_string!(i18n, mobile_ids.mobile_id)}</h2>
                                             <dl class="data" data-testid="mobile-id-plan">
-                                                <dt>{t!(i18n, mobile_ids.certificates)}</dt><dd>{p.certificates.join(", ")}</dd>
-                                                <dt>{t!(i18n, mobile_ids.qr_code)}</dt><dd>{match p.email.clone() {
-                                                    Some(e) => t!(i18n, mobile_ids.sent_by_email_to, to = e).into_any(),
-                                                    None => t!(i18n, mobile_ids.shown_in_self_service).into_any(),
+                                                <dt>{tu_string!(i18n, mobile_ids.certificates)}</dt><dd>{p.certificates.join(", ")}</dd>
+                                                <dt>{tu_string!(i18n, mobile_ids.qr_code)}</dt><dd>{match p.email.clone() {
+                                                    Some(e) => tu_string!(i18n, mobile_ids.sent_by_email_to, to = e).into_any(),
+                                                    None => tu_string!(i18n, mobile_ids.shown_in_self_service).into_any(),
                                                 }}</dd>
-                                                <dt>{t!(i18n, mobile_ids.state_after_next)}</dt><dd><StateBadge name=p.end_state.as_str() label=p.end_state.words()/></dd>
+                                                <dt>{tu_string!(i18n, mobile_ids.state_after_next)}</dt><dd><StateBadge name=p.end_state.as_str() label=p.end_state.words()/></dd>
                                             </dl>
-                                            <h2>{t!(i18n, mobile_ids.options)}</h2>
+                                            <h2>{tu_string!(i18n, mobile_ids.options)}</h2>
                                             <dl class="data" data-testid="options">
                                                 {p.options.iter().map(|o| view! { <dt>{crate::language::said_option(&o.key, false, o.label.clone())}</dt><dd data-option=o.key.clone()>{o.value.clone()}</dd> }).collect_view()}
                                             </dl>
@@ -226,8 +227,8 @@ pub fn SupplyMobileIdPage() -> impl IntoView {
                                     })}
                                     <p class="actions">
                                         <button type="button" class="primary" data-testid="next" disabled=move || run.pending().get()
-                                            on:click=move |_| { run.dispatch(SupplyMobileId { process: name, user_id, user_version: version, once: once.get() }); }>{t!(i18n, common.next)}</button>
-                                        <A href=back() attr:class="button cancel">{t!(i18n, common.cancel)}</A>
+                                            on:click=move |_| { run.dispatch(SupplyMobileId { process: name, user_id, user_version: version, once: once.get() }); }>{tu_string!(i18n, common.next)}</button>
+                                        <A href=back() attr:class="button cancel">{tu_string!(i18n, common.cancel)}</A>
                                     </p>
                                 }.into_any()
                             }
@@ -253,30 +254,30 @@ pub fn MobileIdPage() -> impl IntoView {
         let consent = m.recovery_consent.clone();
         view! {
             <section>
-                <h1>{t!(i18n, mobile_ids.mobile_id_n, id = m.id)}</h1>
+                <h1>{tu_string!(i18n, mobile_ids.mobile_id_n, id = m.id)}</h1>
                 <div class="columns">
                     <div>
                         <dl class="data" data-testid="mobile-id">
-                            <dt>{t!(i18n, mobile_ids.state)}</dt><dd><StateBadge name=m.state.as_str() label=m.state.words()/></dd>
-                            <dt>{t!(i18n, mobile_ids.user)}</dt><dd><A href=format!("/users/{}", p.user.id)>{format!("{} ({})", p.user.common_name, p.user.upn)}</A></dd>
-                            <dt>{t!(i18n, mobile_ids.certificates)}</dt><dd>{m.certificates.join(", ")}</dd>
-                            <dt>{t!(i18n, mobile_ids.enrolled)}</dt><dd data-testid="enrolled">{move || enrolled_text(i18n.get_locale(), &enrolled)}</dd>
-                            <dt>{t!(i18n, mobile_ids.qr_code)}</dt><dd>{move || delivery_label(i18n.get_locale(), &delivery)}</dd>
-                            <dt>{t!(i18n, mobile_ids.activation)}</dt><dd data-testid="activation">{move || activation_text(i18n.get_locale(), &row)}</dd>
-                            <dt>{t!(i18n, mobile_ids.wrong_codes)}</dt><dd>{m.failed_attempts}</dd>
-                            <dt>{t!(i18n, mobile_ids.recover_encryption)}</dt><dd>{move || if recover { t_string!(i18n, mobile_ids.yes) } else { t_string!(i18n, mobile_ids.no) }}</dd>
+                            <dt>{tu_string!(i18n, mobile_ids.state)}</dt><dd><StateBadge name=m.state.as_str() label=m.state.words()/></dd>
+                            <dt>{tu_string!(i18n, mobile_ids.user)}</dt><dd><A href=format!("/users/{}", p.user.id)>{format!("{} ({})", p.user.common_name, p.user.upn)}</A></dd>
+                            <dt>{tu_string!(i18n, mobile_ids.certificates)}</dt><dd>{m.certificates.join(", ")}</dd>
+                            <dt>{tu_string!(i18n, mobile_ids.enrolled)}</dt><dd data-testid="enrolled">{move || enrolled_text(i18n.get_locale(), &enrolled)}</dd>
+                            <dt>{tu_string!(i18n, mobile_ids.qr_code)}</dt><dd>{move || delivery_label(i18n.get_locale(), &delivery)}</dd>
+                            <dt>{tu_string!(i18n, mobile_ids.activation)}</dt><dd data-testid="activation">{move || activation_text(i18n.get_locale(), &row)}</dd>
+                            <dt>{tu_string!(i18n, mobile_ids.wrong_codes)}</dt><dd>{m.failed_attempts}</dd>
+                            <dt>{tu_string!(i18n, mobile_ids.recover_encryption)}</dt><dd>{move || if recover { t_string!(i18n, mobile_ids.yes) } else { t_string!(i18n, mobile_ids.no) }}</dd>
                             {recover.then(|| view! {
-                                <dt>{t!(i18n, mobile_ids.consent_to_key_recovery)}</dt>
+                                <dt>{tu_string!(i18n, mobile_ids.consent_to_key_recovery)}</dt>
                                 <dd data-testid="recovery-consent">{match consent {
                                     Some(c) => c.into_any(),
-                                    None => t!(i18n, mobile_ids.consent_not_given).into_any(),
+                                    None => tu_string!(i18n, mobile_ids.consent_not_given).into_any(),
                                 }}</dd>
                             })}
-                            <dt>{t!(i18n, mobile_ids.valid_until)}</dt><dd>{m.valid_until.clone().map(|t| view! { <When at=t relative=true/> })}</dd>
-                            <dt>{t!(i18n, mobile_ids.supplied)}</dt><dd><When at=m.created_at.clone()/></dd>
-                            <dt>{t!(i18n, mobile_ids.active_since)}</dt><dd>{match m.activated_at.clone() { Some(t) => view! { <When at=t/> }.into_any(), None => "—".into_any() }}</dd>
+                            <dt>{tu_string!(i18n, mobile_ids.valid_until)}</dt><dd>{m.valid_until.clone().map(|t| view! { <When at=t relative=true/> })}</dd>
+                            <dt>{tu_string!(i18n, mobile_ids.supplied)}</dt><dd><When at=m.created_at.clone()/></dd>
+                            <dt>{tu_string!(i18n, mobile_ids.active_since)}</dt><dd>{match m.activated_at.clone() { Some(t) => view! { <When at=t/> }.into_any(), None => "—".into_any() }}</dd>
                         </dl>
-                        <h2>{t!(i18n, mobile_ids.user_properties)}</h2>
+                        <h2>{tu_string!(i18n, mobile_ids.user_properties)}</h2>
                         <dl class="data" data-testid="properties">
                             {p.properties.iter().map(|(k, v)| view! { <dt>{k.clone()}</dt><dd>{v.clone()}</dd> }).collect_view()}
                         </dl>
@@ -285,9 +286,9 @@ pub fn MobileIdPage() -> impl IntoView {
                         <RecoveryConsent mobile=m.clone()/>
                     </CommandPanel>
                 </div>
-                <h2>{t!(i18n, mobile_ids.certificates)}</h2>
+                <h2>{tu_string!(i18n, mobile_ids.certificates)}</h2>
                 <crate::pages::certificates::CertificatesPanel certificates=p.certificates.clone()/>
-                <h2>{t!(i18n, mobile_ids.history)}</h2>
+                <h2>{tu_string!(i18n, mobile_ids.history)}</h2>
                 <ul class="history">
                     {p.history.iter().map(|h| view! { <li><When at=h.at.clone()/>" "{h.detail.clone()}</li> }).collect_view()}
                 </ul>
@@ -313,14 +314,14 @@ fn RecoveryConsent(mobile: MobileIdRow) -> impl IntoView {
     view! {
         <Show when=agent>
             <div class="decision" data-testid="consent-panel">
-                <p>{t!(i18n, mobile_ids.consent_explained)}</p>
-                <label>{t!(i18n, mobile_ids.reason)}" "<input type="text" name="reason" prop:value=move || reason.get() on:input=move |ev| reason.set(event_target_value(&ev))/></label>
+                <p>{tu_string!(i18n, mobile_ids.consent_explained)}</p>
+                <label>{tu_string!(i18n, mobile_ids.reason)}" "<input type="text" name="reason" prop:value=move || reason.get() on:input=move |ev| reason.set(event_target_value(&ev))/></label>
                 <p class="actions">
                     <button type="button" class="primary" data-testid="consent" disabled=move || consent.pending().get()
-                        on:click=move |_| { consent.dispatch(ConsentKeyRecovery { mobile_id: id, version, reason: reason.get_untracked() }); }>{t!(i18n, mobile_ids.consent_to_key_recovery)}</button>
+                        on:click=move |_| { consent.dispatch(ConsentKeyRecovery { mobile_id: id, version, reason: reason.get_untracked() }); }>{tu_string!(i18n, mobile_ids.consent_to_key_recovery)}</button>
                 </p>
                 {move || consent.value().get().map(|r| match r {
-                    Ok(m) => view! { <p class="notice" role="status">{t!(i18n, mobile_ids.consent_given, consent = m.recovery_consent.unwrap_or_default())}</p> }.into_any(),
+                    Ok(m) => view! { <p class="notice" role="status">{tu_string!(i18n, mobile_ids.consent_given, consent = m.recovery_consent.unwrap_or_default())}</p> }.into_any(),
                     Err(e) => view! { <ErrorBox error=e/> }.into_any(),
                 })}
             </div>
@@ -334,9 +335,9 @@ pub fn MobileIdLinkPage() -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <section>
-            <h1>{t!(i18n, mobile_ids.mobile_id)}</h1>
-            <p>{t!(i18n, mobile_ids.link_explained)}</p>
-            <p class="muted">{t!(i18n, mobile_ids.reference_client_before)}<code>"tessera-mobile enroll '<link>'"</code>{t!(i18n, mobile_ids.reference_client_after)}</p>
+            <h1>{tu_string!(i18n, mobile_ids.mobile_id)}</h1>
+            <p>{tu_string!(i18n, mobile_ids.link_explained)}</p>
+            <p class="muted">{tu_string!(i18n, mobile_ids.reference_client_before)}<code>"tessera-mobile enroll '<link>'"</code>{tu_string!(i18n, mobile_ids.reference_client_after)}</p>
         </section>
     }
 }

@@ -1,6 +1,6 @@
 use crate::api::{fetch_options_page, RestoreOptions, SaveOptions};
 use crate::components::{ErrorBox, Loading};
-use crate::i18n::{t, t_string, use_i18n};
+use crate::i18n::{t_string, tu_string, use_i18n};
 use crate::language::said;
 use crate::time::When;
 use leptos::prelude::*;
@@ -60,7 +60,7 @@ fn OptionControl(field: OptionField, value: RwSignal<String>) -> impl IntoView {
         <div class="field" data-option=field.key.clone()>
             <label for=field.key.clone()><strong>{crate::language::said_option(&field.key, false, field.label.clone())}</strong> " " <code>{field.key.clone()}</code></label>
             {control}
-            <small class="muted">{crate::language::said_option(&field.key, true, field.help.clone())} " " {t!(i18n, options.default_is, value = field.default.clone())}</small>
+            <small class="muted">{crate::language::said_option(&field.key, true, field.help.clone())} " " {tu_string!(i18n, options.default_is, value = field.default.clone())}</small>
         </div>
     }
 }
@@ -93,18 +93,18 @@ pub fn OptionsPage() -> impl IntoView {
     );
     view! {
         <section>
-            <h1>{t!(i18n, options.title)}</h1>
+            <h1>{tu_string!(i18n, options.title)}</h1>
             <nav class="tabs">
                 {OptionsPackage::ALL.iter().map(|p| view! {
                     <A href=format!("/admin/options/{}", p.as_str())>{said(p.words())}</A>
                 }).collect_view()}
             </nav>
             {move || save.value().get().map(|r| match r {
-                Ok(v) => view! { <p class="notice" role="status">{t!(i18n, options.saved_as, version = v)}</p> }.into_any(),
+                Ok(v) => view! { <p class="notice" role="status">{tu_string!(i18n, options.saved_as, version = v)}</p> }.into_any(),
                 Err(e) => view! { <ErrorBox error=e/> }.into_any(),
             })}
             {move || restore.value().get().map(|r| match r {
-                Ok(v) => view! { <p class="notice" role="status">{t!(i18n, options.restored_as, version = v)}</p> }.into_any(),
+                Ok(v) => view! { <p class="notice" role="status">{tu_string!(i18n, options.restored_as, version = v)}</p> }.into_any(),
                 Err(e) => view! { <ErrorBox error=e/> }.into_any(),
             })}
             {move || {
@@ -147,14 +147,14 @@ pub fn OptionsPage() -> impl IntoView {
                                 Some(package) => said(package.words()).into_any(),
                                 None => p.label.clone().into_any(),
                             }}</h2>
-                            <p class="muted" data-testid="options-version">{t!(i18n, options.version_changed_by, version = p.version, by = p.changed_by.clone())} " " <When at=p.changed_at.clone()/></p>
+                            <p class="muted" data-testid="options-version">{tu_string!(i18n, options.version_changed_by, version = p.version, by = p.changed_by.clone())} " " <When at=p.changed_at.clone()/></p>
                             <form on:submit=submit class="options">
                                 {values.into_iter().map(|(field, value)| view! { <OptionControl field value/> }).collect_view()}
-                                <p class="actions"><button type="submit" class="primary" disabled=move || save.pending().get()>{t!(i18n, common.save)}</button></p>
+                                <p class="actions"><button type="submit" class="primary" disabled=move || save.pending().get()>{tu_string!(i18n, common.save)}</button></p>
                             </form>
-                            <h2>{t!(i18n, options.versions)}</h2>
+                            <h2>{tu_string!(i18n, options.versions)}</h2>
                             <table class="list" data-testid="options-history">
-                                <thead><tr><th>{t!(i18n, options.version)}</th><th>{t!(i18n, options.changed_by)}</th><th>{t!(i18n, options.when)}</th><th>{t!(i18n, options.changes)}</th><th></th></tr></thead>
+                                <thead><tr><th>{tu_string!(i18n, options.version)}</th><th>{tu_string!(i18n, options.changed_by)}</th><th>{tu_string!(i18n, options.when)}</th><th>{tu_string!(i18n, options.changes)}</th><th></th></tr></thead>
                                 <tbody>
                                     {history.into_iter().map(|h| {
                                         let package_name = package_for_restore.clone();
@@ -167,11 +167,11 @@ pub fn OptionsPage() -> impl IntoView {
                                                 <td><When at=h.changed_at/></td>
                                                 <td>{if h.changes.is_empty() { t_string!(i18n, options.installation_defaults).to_string() } else { h.changes.join("; ") }}</td>
                                                 <td>{if current {
-                                                    view! { <span class="muted">{t!(i18n, options.in_force)}</span> }.into_any()
+                                                    view! { <span class="muted">{tu_string!(i18n, options.in_force)}</span> }.into_any()
                                                 } else {
                                                     view! { <button type="button" on:click=move |_| { restore.dispatch(RestoreOptions {
                                                         package_name: package_name.clone(), version, restore: restore_to,
-                                                    }); }>{t!(i18n, options.restore)}</button> }.into_any()
+                                                    }); }>{tu_string!(i18n, options.restore)}</button> }.into_any()
                                                 }}</td>
                                             </tr>
                                         }

@@ -7,7 +7,7 @@ use crate::components::id_param;
 use crate::components::{
     loaded, refusal_of, signed_in, submission_key, ErrorBox, FormRefusal, StateBadge,
 };
-use crate::i18n::{t, t_string, use_i18n};
+use crate::i18n::{t_string, tu_string, use_i18n};
 use crate::language::said;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -99,8 +99,8 @@ fn PersonForm(
                     </div>
                 }
             }).collect_view()}
-            <p class="muted">{t!(i18n, people.common_name_hint)}</p>
-            <p class="actions"><button type="submit" class="primary" disabled=move || pending.get()>{t!(i18n, common.save)}</button></p>
+            <p class="muted">{tu_string!(i18n, people.common_name_hint)}</p>
+            <p class="actions"><button type="submit" class="primary" disabled=move || pending.get()>{tu_string!(i18n, common.save)}</button></p>
         </form>
     }
 }
@@ -108,8 +108,8 @@ fn PersonForm(
 fn created_text(i18n: I18n, u: &UserDetail) -> impl IntoView {
     let name = u.common_name.clone();
     match u.state {
-        UserState::Requested => t!(i18n, people.created_waits, name = name).into_any(),
-        _ => t!(i18n, people.created_active, name = name).into_any(),
+        UserState::Requested => tu_string!(i18n, people.created_waits, name = name).into_any(),
+        _ => tu_string!(i18n, people.created_active, name = name).into_any(),
     }
 }
 
@@ -127,12 +127,12 @@ pub fn NewUserPage() -> impl IntoView {
     });
     view! {
         <section>
-            <h1>{t!(i18n, people.create_user)}</h1>
+            <h1>{tu_string!(i18n, people.create_user)}</h1>
             {move || create.value().get().map(|r| match r {
                 Ok(u) => view! {
                     <div class="outcome" role="status" data-testid="outcome">
                         <p>{created_text(i18n, &u)}</p>
-                        <p><A href=format!("/users/{}", u.id)>{t!(i18n, people.open_user)}</A></p>
+                        <p><A href=format!("/users/{}", u.id)>{tu_string!(i18n, people.open_user)}</A></p>
                     </div>
                 }.into_any(),
                 Err(e) => view! { <FormRefusal error=e fields=CSV_COLUMNS/> }.into_any(),
@@ -153,16 +153,16 @@ pub fn EditUserPage() -> impl IntoView {
     let update = ServerAction::<UpdateUser>::new();
     view! {
         <section>
-            <h1>{t!(i18n, people.edit_user)}</h1>
+            <h1>{tu_string!(i18n, people.edit_user)}</h1>
             {move || update.value().get().map(|r| match r {
                 Ok(UserEditOutcome { user: u, pending: Some(c) }) => view! {
                     <p class="notice" role="status" data-testid="change-waits">
-                        {t!(i18n, people.change_waits, name = u.common_name.clone(), because = c.because)}
-                        " " <A href=format!("/users/{}", u.id)>{t!(i18n, people.open_user)}</A></p>
+                        {tu_string!(i18n, people.change_waits, name = u.common_name.clone(), because = c.because)}
+                        " " <A href=format!("/users/{}", u.id)>{tu_string!(i18n, people.open_user)}</A></p>
                 }.into_any(),
                 Ok(UserEditOutcome { user: u, pending: None }) => view! {
-                    <p class="notice" role="status">{t!(i18n, people.saved_version, name = u.common_name.clone(), version = u.version)}
-                        " " <A href=format!("/users/{}", u.id)>{t!(i18n, people.open_user)}</A></p>
+                    <p class="notice" role="status">{tu_string!(i18n, people.saved_version, name = u.common_name.clone(), version = u.version)}
+                        " " <A href=format!("/users/{}", u.id)>{tu_string!(i18n, people.open_user)}</A></p>
                 }.into_any(),
                 Err(e) => view! { <FormRefusal error=e fields=CSV_COLUMNS/> }.into_any(),
             })}
@@ -190,7 +190,7 @@ pub fn EditLink(user_id: i64) -> impl IntoView {
     let may = move || session().is_some_and(|s| s.has(Role::Operator) || s.has(Role::Admin));
     view! {
         <Show when=may>
-            <p><A href=format!("/users/{user_id}/edit")>{t!(i18n, people.edit_user_data)}</A></p>
+            <p><A href=format!("/users/{user_id}/edit")>{tu_string!(i18n, people.edit_user_data)}</A></p>
         </Show>
     }
 }
@@ -207,15 +207,15 @@ pub fn UserDecision(user: UserDetail) -> impl IntoView {
     view! {
         <Show when=move || user.state == UserState::Requested && approver()>
             <div class="decision" data-testid="user-decision">
-                <h2>{t!(i18n, people.user_waits)}</h2>
+                <h2>{tu_string!(i18n, people.user_waits)}</h2>
                 {move || decide.value().get().map(|r| match r {
-                    Ok(u) => view! { <p class="notice" role="status">{t!(i18n, people.now_state, name = u.common_name.clone(), state = { let s = said(u.state.words()); move || s().to_lowercase() })}</p> }.into_any(),
+                    Ok(u) => view! { <p class="notice" role="status">{tu_string!(i18n, people.now_state, name = u.common_name.clone(), state = said(u.state.words())().to_lowercase())}</p> }.into_any(),
                     Err(e) => view! { <ErrorBox error=e/> }.into_any(),
                 })}
-                <label>{t!(i18n, people.reason_for_rejection)} <input type="text" name="reason" prop:value=move || reason.get() on:input=move |ev| reason.set(event_target_value(&ev))/></label>
+                <label>{tu_string!(i18n, people.reason_for_rejection)} <input type="text" name="reason" prop:value=move || reason.get() on:input=move |ev| reason.set(event_target_value(&ev))/></label>
                 <p class="actions">
-                    <button type="button" class="primary" on:click=move |_| { decide.dispatch(DecideUser { user_id: id, version, approve: true, reason: String::new() }); }>{t!(i18n, people.approve)}</button>
-                    <button type="button" on:click=move |_| { decide.dispatch(DecideUser { user_id: id, version, approve: false, reason: reason.get_untracked() }); }>{t!(i18n, people.reject)}</button>
+                    <button type="button" class="primary" on:click=move |_| { decide.dispatch(DecideUser { user_id: id, version, approve: true, reason: String::new() }); }>{tu_string!(i18n, people.approve)}</button>
+                    <button type="button" on:click=move |_| { decide.dispatch(DecideUser { user_id: id, version, approve: false, reason: reason.get_untracked() }); }>{tu_string!(i18n, people.reject)}</button>
                 </p>
             </div>
         </Show>
@@ -234,18 +234,18 @@ pub fn PendingChangePanel(change: PendingChange) -> impl IntoView {
     let approver = move || session().is_some_and(|s| s.has(Role::Approver));
     view! {
         <div class="decision" data-testid="pending-change" data-change=id>
-            <h2>{t!(i18n, people.change_waits_title)}</h2>
-            <p>{t!(i18n, people.change_requested, who = change.requested_by, at = change.requested_at, because = change.because)}</p>
+            <h2>{tu_string!(i18n, people.change_waits_title)}</h2>
+            <p>{tu_string!(i18n, people.change_requested, who = change.requested_by, at = change.requested_at, because = change.because)}</p>
             <ul>{change.changes.into_iter().map(|c| view! { <li>{c}</li> }).collect_view()}</ul>
             {move || decide.value().get().map(|r| match r {
-                Ok(u) => view! { <p class="notice" role="status">{t!(i18n, people.decided_version, name = u.common_name.clone(), version = u.version)}</p> }.into_any(),
+                Ok(u) => view! { <p class="notice" role="status">{tu_string!(i18n, people.decided_version, name = u.common_name.clone(), version = u.version)}</p> }.into_any(),
                 Err(e) => view! { <ErrorBox error=e/> }.into_any(),
             })}
             <Show when=approver>
-                <label>{t!(i18n, people.reason_for_rejection)} <input type="text" name="reason" prop:value=move || reason.get() on:input=move |ev| reason.set(event_target_value(&ev))/></label>
+                <label>{tu_string!(i18n, people.reason_for_rejection)} <input type="text" name="reason" prop:value=move || reason.get() on:input=move |ev| reason.set(event_target_value(&ev))/></label>
                 <p class="actions">
-                    <button type="button" class="primary" data-testid="approve-change" on:click=move |_| { decide.dispatch(DecideUserChange { change_id: id, approve: true, reason: String::new() }); }>{t!(i18n, people.approve_change)}</button>
-                    <button type="button" data-testid="reject-change" on:click=move |_| { decide.dispatch(DecideUserChange { change_id: id, approve: false, reason: reason.get_untracked() }); }>{t!(i18n, people.reject_change)}</button>
+                    <button type="button" class="primary" data-testid="approve-change" on:click=move |_| { decide.dispatch(DecideUserChange { change_id: id, approve: true, reason: String::new() }); }>{tu_string!(i18n, people.approve_change)}</button>
+                    <button type="button" data-testid="reject-change" on:click=move |_| { decide.dispatch(DecideUserChange { change_id: id, approve: false, reason: reason.get_untracked() }); }>{tu_string!(i18n, people.reject_change)}</button>
                 </p>
             </Show>
         </div>
@@ -262,30 +262,30 @@ pub fn ImportPage() -> impl IntoView {
     let checked = Memo::new(move |_| check.value().get().and_then(|r| r.ok()));
     view! {
         <section>
-            <h1>{t!(i18n, people.import_users)}</h1>
-            <p class="muted">{t!(i18n, people.import_help, columns = CSV_COLUMNS.join(", "))}</p>
-            <label for="csv">{t!(i18n, people.csv_file)}</label>
+            <h1>{tu_string!(i18n, people.import_users)}</h1>
+            <p class="muted">{tu_string!(i18n, people.import_help, columns = CSV_COLUMNS.join(", "))}</p>
+            <label for="csv">{tu_string!(i18n, people.csv_file)}</label>
             <textarea id="csv" name="csv" rows="10" class="csv" data-testid="csv" prop:value=move || text.get()
                 on:input=move |ev| { text.set(event_target_value(&ev)); check.value().set(None); import.value().set(None); }></textarea>
             <p class="actions">
-                <button type="button" on:click=move |_| { check.dispatch(CheckImport { text: text.get_untracked() }); }>{t!(i18n, people.check)}</button>
+                <button type="button" on:click=move |_| { check.dispatch(CheckImport { text: text.get_untracked() }); }>{tu_string!(i18n, people.check)}</button>
                 <button type="button" class="primary"
                     disabled=move || checked.get().is_none_or(|p| p.errors != 0) || import.pending().get()
-                    on:click=move |_| { import.dispatch(ImportUsers { text: text.get_untracked() }); }>{t!(i18n, people.import)}</button>
+                    on:click=move |_| { import.dispatch(ImportUsers { text: text.get_untracked() }); }>{tu_string!(i18n, people.import)}</button>
             </p>
             {move || check.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorBox error=e/> })}
             {move || import.value().get().map(|r| match r {
-                Ok(o) => view! { <p class="notice" role="status" data-testid="import-outcome">{t!(i18n, people.imported, created = o.created, state = { let s = said(o.new_state.words()); move || s().to_lowercase() }, updated = o.updated, unchanged = o.unchanged)}</p> }.into_any(),
+                Ok(o) => view! { <p class="notice" role="status" data-testid="import-outcome">{tu_string!(i18n, people.imported, created = o.created, state = said(o.new_state.words())().to_lowercase(), updated = o.updated, unchanged = o.unchanged)}</p> }.into_any(),
                 Err(e) => view! { <ErrorBox error=e/> }.into_any(),
             })}
             {move || checked.get().map(|p| view! {
                 <p data-testid="import-summary" class={if p.errors > 0 { "error" } else { "notice" }}>{if p.errors > 0 {
-                    t!(i18n, people.summary_errors, creates = p.creates, updates = p.updates, unchanged = p.unchanged, errors = p.errors).into_any()
+                    tu_string!(i18n, people.summary_errors, creates = p.creates, updates = p.updates, unchanged = p.unchanged, errors = p.errors).into_any()
                 } else {
-                    t!(i18n, people.summary_ok, creates = p.creates, updates = p.updates, unchanged = p.unchanged, errors = p.errors).into_any()
+                    tu_string!(i18n, people.summary_ok, creates = p.creates, updates = p.updates, unchanged = p.unchanged, errors = p.errors).into_any()
                 }}</p>
                 <table class="list" data-testid="import-preview">
-                    <thead><tr><th>{t!(i18n, people.col_line)}</th><th>{t!(i18n, people.employee_id)}</th><th>{t!(i18n, people.col_name)}</th><th>{t!(i18n, people.col_action)}</th><th>{t!(i18n, people.col_details)}</th></tr></thead>
+                    <thead><tr><th>{tu_string!(i18n, people.col_line)}</th><th>{tu_string!(i18n, people.employee_id)}</th><th>{tu_string!(i18n, people.col_name)}</th><th>{tu_string!(i18n, people.col_action)}</th><th>{tu_string!(i18n, people.col_details)}</th></tr></thead>
                     <tbody>
                         {p.lines.into_iter().map(|l| view! {
                             <tr data-line=l.line data-action=l.action.as_str()>

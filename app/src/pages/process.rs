@@ -7,7 +7,7 @@ use crate::components::{
     id_param, object_href, submission_key, Confirm, ErrorBox, Loading, StateBadge, Stepper,
     UserData,
 };
-use crate::i18n::{t, t_string, td_string, tu_string, use_i18n, I18nLocaleTrait, Locale};
+use crate::i18n::{t_string, td_string, tu_string, use_i18n, I18nLocaleTrait, Locale};
 use crate::language::said;
 use crate::time::When;
 use leptos::prelude::*;
@@ -94,16 +94,16 @@ pub(crate) fn holder(c: &TempCardRow) -> String {
 fn Cascade(lines: Vec<CascadeLine>) -> impl IntoView {
     let i18n = use_i18n();
     if lines.is_empty() {
-        return view! { <p class="muted" data-testid="cascade">{t!(i18n, process.no_cascade)}</p> }
+        return view! { <p class="muted" data-testid="cascade">{tu_string!(i18n, process.no_cascade)}</p> }
             .into_any();
     }
     view! {
         <table class="list" data-testid="cascade">
             <thead><tr>
-                <th>{t!(i18n, process.credential)}</th>
-                <th>{t!(i18n, process.from)}</th>
-                <th>{t!(i18n, process.to)}</th>
-                <th>{t!(i18n, process.process)}</th>
+                <th>{tu_string!(i18n, process.credential)}</th>
+                <th>{tu_string!(i18n, process.from)}</th>
+                <th>{tu_string!(i18n, process.to)}</th>
+                <th>{tu_string!(i18n, process.process)}</th>
             </tr></thead>
             <tbody>
                 {lines.into_iter().map(|l| view! {
@@ -125,27 +125,27 @@ fn Cascade(lines: Vec<CascadeLine>) -> impl IntoView {
 fn SubjectData(subject: ProcessSubject) -> impl IntoView {
     let i18n = use_i18n();
     match subject {
-        ProcessSubject::User(user) => view! { <h2>{t!(i18n, process.user_data)}</h2><UserData user/> }.into_any(),
+        ProcessSubject::User(user) => view! { <h2>{tu_string!(i18n, process.user_data)}</h2><UserData user/> }.into_any(),
         ProcessSubject::Card { card, user } => view! {
             <dl class="data" data-testid="card-data">
-                <dt>{t!(i18n, process.card)}</dt><dd>{format!("{} ({})", card.id, card.card_profile)}</dd>
-                <dt>{t!(i18n, process.state)}</dt><dd><StateBadge name=card.state.as_str() label=card.state.words()/></dd>
-                <dt>{t!(i18n, process.user)}</dt><dd data-field="common_name">{user.common_name}</dd>
-                <dt>{t!(i18n, process.upn)}</dt><dd data-field="upn">{user.upn}</dd>
+                <dt>{tu_string!(i18n, process.card)}</dt><dd>{format!("{} ({})", card.id, card.card_profile)}</dd>
+                <dt>{tu_string!(i18n, process.state)}</dt><dd><StateBadge name=card.state.as_str() label=card.state.words()/></dd>
+                <dt>{tu_string!(i18n, process.user)}</dt><dd data-field="common_name">{user.common_name}</dd>
+                <dt>{tu_string!(i18n, process.upn)}</dt><dd data-field="upn">{user.upn}</dd>
             </dl>
         }.into_any(),
         ProcessSubject::TempCard(card) => view! {
             <dl class="data">
-                <dt>{t!(i18n, process.temp_card)}</dt><dd>{card.id}</dd>
-                <dt>{t!(i18n, process.state)}</dt><dd><StateBadge name=card.state.as_str() label=card.state.words()/></dd>
-                <dt>{t!(i18n, process.holder)}</dt><dd>{holder(&card)}</dd>
+                <dt>{tu_string!(i18n, process.temp_card)}</dt><dd>{card.id}</dd>
+                <dt>{tu_string!(i18n, process.state)}</dt><dd><StateBadge name=card.state.as_str() label=card.state.words()/></dd>
+                <dt>{tu_string!(i18n, process.holder)}</dt><dd>{holder(&card)}</dd>
             </dl>
         }.into_any(),
         ProcessSubject::MobileId { mobile_id, user } => view! {
             <dl class="data">
-                <dt>{t!(i18n, process.mobile_id)}</dt><dd>{mobile_id.id}</dd>
-                <dt>{t!(i18n, process.user)}</dt><dd>{format!("{} ({})", user.common_name, user.upn)}</dd>
-                <dt>{t!(i18n, process.state)}</dt><dd><StateBadge name=mobile_id.state.as_str() label=mobile_id.state.words()/></dd>
+                <dt>{tu_string!(i18n, process.mobile_id)}</dt><dd>{mobile_id.id}</dd>
+                <dt>{tu_string!(i18n, process.user)}</dt><dd>{format!("{} ({})", user.common_name, user.upn)}</dd>
+                <dt>{tu_string!(i18n, process.state)}</dt><dd><StateBadge name=mobile_id.state.as_str() label=mobile_id.state.words()/></dd>
             </dl>
         }.into_any(),
     }
@@ -159,10 +159,10 @@ fn WhatHappens(p: ProcessPreview) -> impl IntoView {
     let user_process = p.subject.kind() == ObjectKind::User;
     let certificates = p.certificates;
     view! {
-        <h2>{t!(i18n, process.what_happens)}</h2>
-        <p>{t!(i18n, process.becomes_before, noun = noun)}<StateBadge name=p.end_state.as_str() label=p.end_state.words()/>{t!(i18n, process.becomes_after)}</p>
+        <h2>{tu_string!(i18n, process.what_happens)}</h2>
+        <p>{tu_string!(i18n, process.becomes_before, noun = noun())}<StateBadge name=p.end_state.as_str() label=p.end_state.words()/>{tu_string!(i18n, process.becomes_after)}</p>
         {user_process.then(|| view! { <Cascade lines=p.cascade.clone()/> })}
-        {p.validity_days.map(|d| view! { <p data-testid="validity">{t!(i18n, process.valid_for, days = d)}</p> })}
+        {p.validity_days.map(|d| view! { <p data-testid="validity">{tu_string!(i18n, process.valid_for, days = d)}</p> })}
         <p data-testid="certificates-affected">{move || t_string!(i18n, process.change_state,
             certificates = certificates_count(i18n.get_locale(), certificates))}</p>
     }
@@ -221,10 +221,10 @@ pub fn ProcessPage(kind: ObjectKind) -> impl IntoView {
             <Stepper steps=process_steps(i18n.get_locale_untracked()) current=step/>
             {move || match run.value().get() {
                 Some(Ok(out)) => view! {
-                    <h1>{t!(i18n, process.done)}</h1>
+                    <h1>{tu_string!(i18n, process.done)}</h1>
                     <div class="outcome" role="status" data-testid="outcome">
-                        <p>{t!(i18n, process.is_now_before, noun = noun)}<StateBadge name=out.state.as_str() label=out.state.words()/>{t!(i18n, process.is_now_after)}</p>
-                        {out.assigned_until.clone().map(|u| view! { <p>{t!(i18n, process.assigned_until_before)}<When at=u relative=true/>{t!(i18n, process.assigned_until_after)}</p> })}
+                        <p>{tu_string!(i18n, process.is_now_before, noun = noun())}<StateBadge name=out.state.as_str() label=out.state.words()/>{tu_string!(i18n, process.is_now_after)}</p>
+                        {out.assigned_until.clone().map(|u| view! { <p>{tu_string!(i18n, process.assigned_until_before)}<When at=u relative=true/>{tu_string!(i18n, process.assigned_until_after)}</p> })}
                         {if kind == ObjectKind::User {
                             let (credentials, certificates) = (out.cascade.len(), out.certificates_changed);
                             view! {
@@ -239,7 +239,7 @@ pub fn ProcessPage(kind: ObjectKind) -> impl IntoView {
                                 certificates = certificates_count(i18n.get_locale(), certificates),
                                 noun = noun())}</p> }.into_any()
                         }}
-                        <p class="actions"><A href=object_href(out.kind, out.id)>{t!(i18n, process.back_to, noun = noun)}</A></p>
+                        <p class="actions"><A href=object_href(out.kind, out.id)>{tu_string!(i18n, process.back_to, noun = noun())}</A></p>
                     </div>
                 }.into_any(),
                 _ => view! {
@@ -247,7 +247,7 @@ pub fn ProcessPage(kind: ObjectKind) -> impl IntoView {
                         {move || preview.get().map(|p| match p {
                             Err(e) => view! {
                                 <ErrorBox error=e/>
-                                <p><A href=object_href(kind, id())>{t!(i18n, process.back_to, noun = noun)}</A></p>
+                                <p><A href=object_href(kind, id())>{tu_string!(i18n, process.back_to, noun = noun())}</A></p>
                             }.into_any(),
                             Ok(p) => {
                                 let (object_id, version, process) = (p.subject.id(), p.subject.version(), p.process);
@@ -263,11 +263,11 @@ pub fn ProcessPage(kind: ObjectKind) -> impl IntoView {
                                     </div>
                                     <Show when=move || needs_user.get()>
                                         <div class="field">
-                                            <label for="user-search"><strong>{t!(i18n, process.user)}</strong></label>
+                                            <label for="user-search"><strong>{tu_string!(i18n, process.user)}</strong></label>
                                             <input id="user-search" type="search" placeholder=move || t_string!(i18n, process.search_placeholder)
                                                 on:change=move |ev| query.set(event_target_value(&ev))/>
                                             <select id="user" name="user" data-testid="user" on:change=move |ev| user.set(event_target_value(&ev))>
-                                                <option value="">{t!(i18n, process.choose)}</option>
+                                                <option value="">{tu_string!(i18n, process.choose)}</option>
                                                 // Read in the page's own <Transition/>, which waits for the list
                                                 // too: a <Suspense/> of its own inside the <select> hydrated in
                                                 // whichever order the two lists arrived, and when the users came
@@ -301,7 +301,7 @@ pub fn ProcessPage(kind: ObjectKind) -> impl IntoView {
                                                 },
                                                 once: once.get(),
                                             }); })/>
-                                        <A href=object_href(kind, object_id) attr:class="button cancel">{t!(i18n, common.cancel)}</A>
+                                        <A href=object_href(kind, object_id) attr:class="button cancel">{tu_string!(i18n, common.cancel)}</A>
                                     </p>
                                 }.into_any()
                             }

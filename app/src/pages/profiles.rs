@@ -3,7 +3,7 @@
 
 use crate::api::{certificate_profiles, SaveCertificateProfile};
 use crate::components::{loaded, ErrorBox};
-use crate::i18n::{t, use_i18n};
+use crate::i18n::{tu_string, use_i18n};
 use crate::language::said;
 use leptos::prelude::*;
 use tessera_process::dto::ProfileRow;
@@ -15,8 +15,8 @@ pub fn ProfilesPage() -> impl IntoView {
     let page = Resource::new(|| (), |_| certificate_profiles());
     view! {
         <section>
-            <h1>{t!(i18n, profiles.title)}</h1>
-            <p class="muted">{t!(i18n, profiles.intro)}</p>
+            <h1>{tu_string!(i18n, profiles.title)}</h1>
+            <p class="muted">{tu_string!(i18n, profiles.intro)}</p>
             {loaded(page, |rows| rows.into_iter().map(|row| view! { <ProfileForm row/> }).collect_view())}
         </section>
     }
@@ -92,9 +92,9 @@ fn ProfileForm(row: ProfileRow) -> impl IntoView {
     view! {
         <form class="options profile" on:submit=submit data-profile=row.profile.name.clone()>
             <h2>{row.profile.name.clone()} " — " {said(purpose.words())}</h2>
-            <p class="muted">{t!(i18n, profiles.version, version = move || version.get())}</p>
-            <div class="field"><label>{t!(i18n, profiles.validity_days)} " " <input type="text" inputmode="numeric" name="validity_days" prop:value=move || validity.get() on:input=move |ev| validity.set(event_target_value(&ev))/></label></div>
-            <div class="field"><strong>{t!(i18n, profiles.key_usage)}</strong>
+            <p class="muted">{move || tu_string!(i18n, profiles.version, version = version.get())}</p>
+            <div class="field"><label>{tu_string!(i18n, profiles.validity_days)} " " <input type="text" inputmode="numeric" name="validity_days" prop:value=move || validity.get() on:input=move |ev| validity.set(event_target_value(&ev))/></label></div>
+            <div class="field"><strong>{tu_string!(i18n, profiles.key_usage)}</strong>
                 {KeyUsageBit::ALL.iter().map(|&bit| view! {
                     <label class="inline">
                         <input type="checkbox" prop:checked=move || key_usage.get().contains(&bit)
@@ -103,7 +103,7 @@ fn ProfileForm(row: ProfileRow) -> impl IntoView {
                     </label>
                 }).collect_view()}
             </div>
-            <div class="field"><strong>{t!(i18n, profiles.extended_key_usage)}</strong>
+            <div class="field"><strong>{tu_string!(i18n, profiles.extended_key_usage)}</strong>
                 {ExtendedKeyUsage::ALL.iter().map(|&e| view! {
                     <label class="inline">
                         <input type="checkbox" prop:checked=move || eku.get().contains(&e)
@@ -112,14 +112,14 @@ fn ProfileForm(row: ProfileRow) -> impl IntoView {
                     </label>
                 }).collect_view()}
             </div>
-            <div class="field"><strong>{t!(i18n, profiles.subject_alt_name)}</strong>
-                {check(t!(i18n, profiles.upn), upn, "include_upn")}
-                {check(t!(i18n, profiles.email), email, "include_email")}
+            <div class="field"><strong>{tu_string!(i18n, profiles.subject_alt_name)}</strong>
+                {check(tu_string!(i18n, profiles.upn), upn, "include_upn")}
+                {check(tu_string!(i18n, profiles.email), email, "include_email")}
             </div>
-            <div class="field">{check(t!(i18n, profiles.crl_distribution_point), cdp, "crl_distribution_point")}</div>
+            <div class="field">{check(tu_string!(i18n, profiles.crl_distribution_point), cdp, "crl_distribution_point")}</div>
             <div class="field">
-                {check(t!(i18n, profiles.recoverable), recoverable, "recoverable")}
-                <label>{t!(i18n, profiles.key_type)} " "
+                {check(tu_string!(i18n, profiles.recoverable), recoverable, "recoverable")}
+                <label>{tu_string!(i18n, profiles.key_type)} " "
                     <select name="key_algorithm" on:change=move |ev| {
                         if let Some(a) = KeyAlgorithm::parse(&event_target_value(&ev)) { algorithm.set(a) }
                     }>
@@ -129,12 +129,12 @@ fn ProfileForm(row: ProfileRow) -> impl IntoView {
                     </select>
                 </label>
             </div>
-            <p class="actions"><button type="submit" class="primary" disabled=move || save.pending().get()>{t!(i18n, common.save)}</button></p>
+            <p class="actions"><button type="submit" class="primary" disabled=move || save.pending().get()>{tu_string!(i18n, common.save)}</button></p>
             <Show when=move || bad_number.get()>
-                <p class="error" role="alert">{t!(i18n, profiles.bad_validity)}</p>
+                <p class="error" role="alert">{tu_string!(i18n, profiles.bad_validity)}</p>
             </Show>
             {move || save.value().get().map(|r| match r {
-                Ok(v) => view! { <p class="notice" role="status">{t!(i18n, profiles.saved_as, version = v)}</p> }.into_any(),
+                Ok(v) => view! { <p class="notice" role="status">{tu_string!(i18n, profiles.saved_as, version = v)}</p> }.into_any(),
                 Err(e) => view! { <ErrorBox error=e/> }.into_any(),
             })}
         </form>

@@ -1,6 +1,6 @@
 use crate::api::{card_requests, pending_user_changes, requested_users, DecideCardRequest};
 use crate::components::{ErrorBox, Loading};
-use crate::i18n::{t, t_string, use_i18n};
+use crate::i18n::{t_string, tu_string, use_i18n};
 use crate::language::said;
 use crate::pages::lists::Pager;
 use crate::time::When;
@@ -25,14 +25,14 @@ fn RequestRow(row: CardRequestRow, decide: ServerAction<DecideCardRequest>) -> i
     let busy = move || own || decide.pending().get();
     view! {
         <tr data-card=card_id>
-            <td><A href=format!("/cards/{card_id}")>{t!(i18n, requests.card_id, id = card_id)}</A></td>
+            <td><A href=format!("/cards/{card_id}")>{tu_string!(i18n, requests.card_id, id = card_id)}</A></td>
             <td><A href=format!("/users/{}", row.user_id)>{row.common_name.clone()}</A><br/><small>{row.upn.clone()}</small></td>
             <td>{row.card_profile.clone()}</td>
             <td>{row.requested_by.clone()}<br/><small><When at=row.requested_at.clone()/></small></td>
             <td>
                 {row.postponed.clone().map(|p| view! { <small class="muted">{p}</small><br/> })}
-                {own.then(|| view! { <small class="muted">{t!(i18n, requests.own_request)}</small><br/> })}
-                <button class="primary" disabled=busy on:click=move |_| send("approve")>{t!(i18n, requests.approve)}</button>
+                {own.then(|| view! { <small class="muted">{tu_string!(i18n, requests.own_request)}</small><br/> })}
+                <button class="primary" disabled=busy on:click=move |_| send("approve")>{tu_string!(i18n, requests.approve)}</button>
                 <input
                     type="text"
                     placeholder=move || t_string!(i18n, requests.reason_placeholder)
@@ -42,8 +42,8 @@ fn RequestRow(row: CardRequestRow, decide: ServerAction<DecideCardRequest>) -> i
                     on:input=move |ev| reason.set(event_target_value(&ev))
                     disabled=busy
                 />
-                <button class="danger" disabled=busy on:click=move |_| send("reject")>{t!(i18n, requests.reject)}</button>
-                <button disabled=busy on:click=move |_| send("postpone")>{t!(i18n, requests.postpone)}</button>
+                <button class="danger" disabled=busy on:click=move |_| send("reject")>{tu_string!(i18n, requests.reject)}</button>
+                <button disabled=busy on:click=move |_| send("postpone")>{tu_string!(i18n, requests.postpone)}</button>
             </td>
         </tr>
     }
@@ -73,14 +73,14 @@ pub fn RequestsPage() -> impl IntoView {
     let changes = Resource::new(|| (), |_| pending_user_changes());
     view! {
         <section>
-            <h1>{t!(i18n, requests.title)}</h1>
-            <p class="muted">{t!(i18n, requests.intro)}</p>
+            <h1>{tu_string!(i18n, requests.title)}</h1>
+            <p class="muted">{tu_string!(i18n, requests.intro)}</p>
             {move || decide.value().get().map(|r| match r {
-                Ok(state) => view! { <p class="notice" role="status">{t!(i18n, requests.done, state = { let s = said(state.words()); move || s().to_lowercase() })}</p> }.into_any(),
+                Ok(state) => view! { <p class="notice" role="status">{tu_string!(i18n, requests.done, state = said(state.words())().to_lowercase())}</p> }.into_any(),
                 Err(e) => view! { <ErrorBox error=e/> }.into_any(),
             })}
             <form class="filters" on:submit=|ev| ev.prevent_default()>
-                <label>{t!(i18n, requests.show)} " "
+                <label>{tu_string!(i18n, requests.show)} " "
                     <select name="shown" data-testid="requests-shown" on:change=move |ev| {
                         if let Some(s) = RequestsShown::parse(&event_target_value(&ev)) {
                             shown.set(s);
@@ -94,7 +94,7 @@ pub fn RequestsPage() -> impl IntoView {
             <Transition fallback=Loading>
                 {move || rows.get().map(|r| match r {
                     Err(e) => view! { <ErrorBox error=e/> }.into_any(),
-                    Ok(page) if page.rows.is_empty() => view! { <p class="muted" data-testid="no-requests">{t!(i18n, requests.none_waiting)}</p> }.into_any(),
+                    Ok(page) if page.rows.is_empty() => view! { <p class="muted" data-testid="no-requests">{tu_string!(i18n, requests.none_waiting)}</p> }.into_any(),
                     Ok(page) => {
                         let current = sort.get_untracked();
                         let heading = move |by: SortBy, label: &'static str| {
@@ -118,11 +118,11 @@ pub fn RequestsPage() -> impl IntoView {
                         let (start, count, total) = (page.offset, page.rows.len() as u64, page.total);
                         let (from, shown) = (start + 1, start + count);
                         view! {
-                            <p data-testid="requests-count">{t!(i18n, requests.range, from = from, shown = shown, total = total)}{if current.is_none() { t_string!(i18n, requests.queue_order) } else { t_string!(i18n, requests.chosen_order) }}</p>
+                            <p data-testid="requests-count">{tu_string!(i18n, requests.range, from = from, shown = shown, total = total)}{if current.is_none() { t_string!(i18n, requests.queue_order) } else { t_string!(i18n, requests.chosen_order) }}</p>
                             <table class="list" data-testid="requests">
                                 <thead><tr>
-                                    {heading(SortBy::Object, t_string!(i18n, requests.card))}{heading(SortBy::Holder, t_string!(i18n, requests.user))}<th>{t!(i18n, requests.profile)}</th>
-                                    {heading(SortBy::Changed, t_string!(i18n, requests.requested_by))}<th>{t!(i18n, requests.decision)}</th>
+                                    {heading(SortBy::Object, t_string!(i18n, requests.card))}{heading(SortBy::Holder, t_string!(i18n, requests.user))}<th>{tu_string!(i18n, requests.profile)}</th>
+                                    {heading(SortBy::Changed, t_string!(i18n, requests.requested_by))}<th>{tu_string!(i18n, requests.decision)}</th>
                                 </tr></thead>
                                 <tbody>
                                     {page.rows.into_iter().map(|row| view! { <RequestRow row decide/> }).collect_view()}
@@ -134,14 +134,14 @@ pub fn RequestsPage() -> impl IntoView {
                     }
                 })}
             </Transition>
-            <h2>{t!(i18n, requests.users_waiting)}</h2>
+            <h2>{tu_string!(i18n, requests.users_waiting)}</h2>
             <Transition fallback=Loading>
                 {move || users.get().map(|r| match r {
                     Err(e) => view! { <ErrorBox error=e/> }.into_any(),
-                    Ok(list) if list.is_empty() => view! { <p class="muted" data-testid="no-user-requests">{t!(i18n, requests.no_users_waiting)}</p> }.into_any(),
+                    Ok(list) if list.is_empty() => view! { <p class="muted" data-testid="no-user-requests">{tu_string!(i18n, requests.no_users_waiting)}</p> }.into_any(),
                     Ok(list) => view! {
                         <table class="list" data-testid="user-requests">
-                            <thead><tr><th>{t!(i18n, requests.user)}</th><th>{t!(i18n, requests.employee_id)}</th><th>{t!(i18n, requests.department)}</th></tr></thead>
+                            <thead><tr><th>{tu_string!(i18n, requests.user)}</th><th>{tu_string!(i18n, requests.employee_id)}</th><th>{tu_string!(i18n, requests.department)}</th></tr></thead>
                             <tbody>
                                 {list.into_iter().map(|u| view! {
                                     <tr><td><A href=format!("/users/{}", u.id)>{u.common_name}</A><br/><small>{u.upn}</small></td><td>{u.employee_id}</td><td>{u.department}</td></tr>
@@ -151,15 +151,15 @@ pub fn RequestsPage() -> impl IntoView {
                     }.into_any(),
                 })}
             </Transition>
-            <h2>{t!(i18n, requests.changes_waiting)}</h2>
-            <p class="muted">{t!(i18n, requests.changes_intro)}</p>
+            <h2>{tu_string!(i18n, requests.changes_waiting)}</h2>
+            <p class="muted">{tu_string!(i18n, requests.changes_intro)}</p>
             <Transition fallback=Loading>
                 {move || changes.get().map(|r| match r {
                     Err(e) => view! { <ErrorBox error=e/> }.into_any(),
-                    Ok(list) if list.is_empty() => view! { <p class="muted" data-testid="no-user-changes">{t!(i18n, requests.no_changes_waiting)}</p> }.into_any(),
+                    Ok(list) if list.is_empty() => view! { <p class="muted" data-testid="no-user-changes">{tu_string!(i18n, requests.no_changes_waiting)}</p> }.into_any(),
                     Ok(list) => view! {
                         <table class="list" data-testid="user-changes">
-                            <thead><tr><th>{t!(i18n, requests.user)}</th><th>{t!(i18n, requests.change)}</th><th>{t!(i18n, requests.requested_by)}</th></tr></thead>
+                            <thead><tr><th>{tu_string!(i18n, requests.user)}</th><th>{tu_string!(i18n, requests.change)}</th><th>{tu_string!(i18n, requests.requested_by)}</th></tr></thead>
                             <tbody>
                                 {list.into_iter().map(|c| view! {
                                     <tr data-change=c.id>

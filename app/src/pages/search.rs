@@ -4,7 +4,7 @@
 
 use crate::api::quick_search;
 use crate::components::{ErrorBox, Loading};
-use crate::i18n::{t, t_string, use_i18n};
+use crate::i18n::{t_string, tu_string, use_i18n};
 use crate::language::said;
 use crate::pages::lists::ObjectTable;
 use leptos::prelude::*;
@@ -24,8 +24,8 @@ pub fn FindBy(#[prop(optional, into)] chosen: Signal<String>) -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <select name="by" aria-label=move || t_string!(i18n, search.find_by_label) data-testid="find-by">
-            <option value=BY_USER selected=move || chosen.get() != "mobile_id">{t!(i18n, search.by_user)}</option>
-            <option value="mobile_id" selected=move || chosen.get() == "mobile_id">{t!(i18n, search.by_mobile_id)}</option>
+            <option value=BY_USER selected=move || chosen.get() != "mobile_id">{tu_string!(i18n, search.by_user)}</option>
+            <option value="mobile_id" selected=move || chosen.get() == "mobile_id">{tu_string!(i18n, search.by_mobile_id)}</option>
         </select>
     }
 }
@@ -90,9 +90,9 @@ pub fn SearchPage() -> impl IntoView {
     Effect::new(move |_| chosen.set(kind.get()));
     view! {
         <section>
-            <h1>{t!(i18n, search.search)}</h1>
+            <h1>{tu_string!(i18n, search.search)}</h1>
             <Form method="GET" action="/search" attr:class="search-tab" attr:data-testid="search-tab">
-                <label>{t!(i18n, search.kind)}" "
+                <label>{tu_string!(i18n, search.kind)}" "
                     <select name="kind" data-testid="search-kind"
                         on:change=move |ev| if let Some(k) = ObjectKind::parse(&event_target_value(&ev)) { chosen.set(k) }>
                         {SEARCH_KINDS.iter().map(|k| view! {
@@ -100,42 +100,42 @@ pub fn SearchPage() -> impl IntoView {
                         }).collect_view()}
                     </select>
                 </label>
-                <label>{t!(i18n, search.status)}" "
+                <label>{tu_string!(i18n, search.status)}" "
                     <select name="state" data-testid="search-state">
-                        <option value="">{t!(i18n, search.any)}</option>
+                        <option value="">{tu_string!(i18n, search.any)}</option>
                         {move || State::all(chosen.get()).into_iter().map(|s| view! {
                             <option value=s.as_str() selected=move || state.get() == s.as_str()>{said(s.words())}</option>
                         }).collect_view()}
                     </select>
                 </label>
                 <Show when=move || chosen.get() == ObjectKind::MobileId>
-                    <label>{t!(i18n, search.find_by)}" " <FindBy chosen=Signal::derive(move || by.get())/></label>
+                    <label>{tu_string!(i18n, search.find_by)}" " <FindBy chosen=Signal::derive(move || by.get())/></label>
                 </Show>
-                <label>{t!(i18n, search.search_for)}" "
+                <label>{tu_string!(i18n, search.search_for)}" "
                     <input type="search" name="q" prop:value=move || text.get()
                         placeholder=move || t_string!(i18n, search.placeholder)/>
                 </label>
-                <button type="submit" class="primary">{t!(i18n, search.search)}</button>
+                <button type="submit" class="primary">{tu_string!(i18n, search.search)}</button>
             </Form>
             <Show when=move || listed.get() != kind.get()>
-                <p class="hint" data-testid="find-by-user">{t!(i18n, search.find_by_user_hint, process = crate::language::said(ProcessId::MobileIDProcSupplyMobileIDForUser.def().name))}</p>
+                <p class="hint" data-testid="find-by-user">{tu_string!(i18n, search.find_by_user_hint, process = crate::language::said(ProcessId::MobileIDProcSupplyMobileIDForUser.def().name)())}</p>
             </Show>
             <Transition fallback=Loading>
                 {move || found.get().map(|r| match r {
                     Err(e) => view! { <ErrorBox error=e/> }.into_any(),
                     // As ErrorBox shows a refusal.
                     Ok(Err(s)) => {
-                        let kind = { let k = said(listed.get_untracked().words()); move || k().to_lowercase() };
+                        let kind = said(listed.get_untracked().words())().to_lowercase();
                         view! {
                             <div class="error" role="alert">
-                                <p>{t!(i18n, search.not_a_state, state = s, kind = kind)}</p>
+                                <p>{tu_string!(i18n, search.not_a_state, state = s, kind = kind)}</p>
                             </div>
                         }.into_any()
                     }
                     Ok(Ok(f)) if f.rows.is_empty() => {
-                        let kind = { let k = said(listed.get_untracked().words()); move || k().to_lowercase() };
+                        let kind = said(listed.get_untracked().words())().to_lowercase();
                         view! {
-                            <p class="muted" data-testid="search-empty">{t!(i18n, search.no_matches, kind = kind)}</p>
+                            <p class="muted" data-testid="search-empty">{tu_string!(i18n, search.no_matches, kind = kind)}</p>
                         }.into_any()
                     }
                     Ok(Ok(f)) => view! {

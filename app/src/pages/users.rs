@@ -1,4 +1,4 @@
-use crate::i18n::{t, t_string, use_i18n};
+use crate::i18n::{t_string, tu_string, use_i18n};
 use leptos::prelude::*;
 use leptos_router::components::{Form, A};
 
@@ -8,15 +8,15 @@ pub fn UsersPage() -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <section>
-            <h1>{t!(i18n, users.title)}</h1>
-            <p class="actions"><A href="/users/new">{t!(i18n, users.create_user)}</A> <A href="/users/import">{t!(i18n, users.import_users)}</A></p>
+            <h1>{tu_string!(i18n, users.title)}</h1>
+            <p class="actions"><A href="/users/new">{tu_string!(i18n, users.create_user)}</A> <A href="/users/import">{tu_string!(i18n, users.import_users)}</A></p>
             <Form method="GET" action="/search">
                 <input type="hidden" name="kind" value="user"/>
                 <label class="search">
-                    {t!(i18n, users.search_users)}
+                    {tu_string!(i18n, users.search_users)}
                     <input type="search" name="q" placeholder=move || t_string!(i18n, users.placeholder) autofocus/>
                 </label>
-                <button type="submit" class="primary">{t!(i18n, users.search)}</button>
+                <button type="submit" class="primary">{tu_string!(i18n, users.search)}</button>
             </Form>
         </section>
     }

@@ -4,7 +4,7 @@
 
 use crate::api::{error_text, ChoosePassword};
 use crate::components::ErrorBox;
-use crate::i18n::{t, use_i18n};
+use crate::i18n::{tu_string, use_i18n};
 use leptos::prelude::*;
 
 /// The token from `#t=…`, once the page runs in the browser.
@@ -51,24 +51,24 @@ pub fn WelcomePage() -> impl IntoView {
     };
     view! {
         <section class="card narrow">
-            <h1>{t!(i18n, welcome.title)}</h1>
+            <h1>{tu_string!(i18n, welcome.title)}</h1>
             {move || match (greeting.get(), choose.value().get()) {
                 (_, Some(Ok(username))) => view! {
                     <p class="outcome" role="status" data-testid="password-chosen">
-                        {t!(i18n, welcome.password_set, username = username)}
+                        {tu_string!(i18n, welcome.password_set, username = username)}
                     </p>
-                    <p><a href="/login">{t!(i18n, common.sign_in)}</a></p>
+                    <p><a href="/login">{tu_string!(i18n, common.sign_in)}</a></p>
                 }.into_any(),
-                (None, _) => view! { <p class="muted">{t!(i18n, welcome.checking)}</p> }.into_any(),
+                (None, _) => view! { <p class="muted">{tu_string!(i18n, welcome.checking)}</p> }.into_any(),
                 (Some(Err(e)), _) => view! { <p class="error" role="alert" data-testid="link-refused">{e}</p> }.into_any(),
                 (Some(Ok(username)), _) => view! {
-                    <p data-testid="welcome-account">{t!(i18n, welcome.your_account, username = username)}</p>
+                    <p data-testid="welcome-account">{tu_string!(i18n, welcome.your_account, username = username)}</p>
                     <form on:submit=submit data-testid="choose-password">
-                        {field(t!(i18n, welcome.new_password), "new", new)}
-                        {field(t!(i18n, welcome.new_password_again), "repeat", repeat)}
-                        <p class="muted">{t!(i18n, welcome.password_advice)}</p>
-                        <p class="actions"><button type="submit" class="primary" disabled=move || choose.pending().get()>{t!(i18n, welcome.set_password)}</button></p>
-                        {move || mismatch.get().then(|| view! { <p class="error" role="alert">{t!(i18n, welcome.passwords_differ)}</p> })}
+                        {field(tu_string!(i18n, welcome.new_password), "new", new)}
+                        {field(tu_string!(i18n, welcome.new_password_again), "repeat", repeat)}
+                        <p class="muted">{tu_string!(i18n, welcome.password_advice)}</p>
+                        <p class="actions"><button type="submit" class="primary" disabled=move || choose.pending().get()>{tu_string!(i18n, welcome.set_password)}</button></p>
+                        {move || mismatch.get().then(|| view! { <p class="error" role="alert">{tu_string!(i18n, welcome.passwords_differ)}</p> })}
                         {move || choose.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorBox error=e/> })}
                     </form>
                 }.into_any(),
