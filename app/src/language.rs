@@ -29,14 +29,7 @@ pub fn requested() -> UseLocalesOptions {
 /// The language of a request: the account's cookie, else `Accept-Language`.
 #[cfg(feature = "ssr")]
 pub fn of_request(headers: &axum::http::HeaderMap) -> Language {
-    let chosen = headers
-        .get_all(axum::http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|c| c.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE)
-        .and_then(|(_, value)| Language::from_code(value));
+    let chosen = crate::api::ssr::cookie(headers, COOKIE).and_then(Language::from_code);
     chosen.unwrap_or_else(|| {
         headers
             .get(axum::http::header::ACCEPT_LANGUAGE)

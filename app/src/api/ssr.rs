@@ -88,15 +88,19 @@ pub async fn parts() -> Result<Parts, AppError> {
 }
 
 pub fn token(parts: &Parts) -> Option<String> {
-    parts
-        .headers
+    cookie(&parts.headers, cookie_name()).map(str::to_string)
+}
+
+/// The value of the cookie `name` that a request sends.
+pub fn cookie<'h>(headers: &'h axum::http::HeaderMap, name: &str) -> Option<&'h str> {
+    headers
         .get_all(axum::http::header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == cookie_name())
-        .map(|(_, v)| v.to_string())
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
 }
 
 pub fn source(parts: &Parts) -> String {
@@ -175,13 +179,25 @@ impl CookiePolicy {
 /// `None` forgets it, and the browser's `Accept-Language` decides again.
 pub fn set_language_cookie(language: Option<tessera_process::Language>) {
     let name = crate::language::COOKIE;
-    let mut cookie = match language {
+    append_cookie(match language {
         Some(l) => format!(
             "{name}={}; Path=/; SameSite=Lax; Max-Age=31536000",
             l.code()
         ),
         None => format!("{name}=; Path=/; SameSite=Lax; Max-Age=0"),
-    };
+    });
+}
+
+/// The session cookie: `value` for `max_age` seconds (0 ends it).
+pub fn set_cookie(value: &str, max_age: i64) {
+    append_cookie(format!(
+        "{}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}",
+        cookie_name()
+    ));
+}
+
+/// Sets a cookie on the answer, `Secure` where the server runs behind TLS.
+fn append_cookie(mut cookie: String) {
     if use_context::<CookiePolicy>().unwrap_or_default().secure {
         cookie.push_str("; Secure");
     }
@@ -190,20 +206,5 @@ pub fn set_language_cookie(language: Option<tessera_process::Language>) {
         axum::http::HeaderValue::from_str(&cookie),
     ) {
         resp.append_header(axum::http::header::SET_COOKIE, v);
-    }
-}
-
-pub fn set_cookie(value: &str, max_age: i64) {
-    let secure = use_context::<CookiePolicy>().unwrap_or_default().secure;
-    let name = if secure { SECURE_COOKIE } else { COOKIE };
-    if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
-        let mut cookie =
-            format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}");
-        if secure {
-            cookie.push_str("; Secure");
-        }
-        if let Ok(v) = axum::http::HeaderValue::from_str(&cookie) {
-            resp.append_header(axum::http::header::SET_COOKIE, v);
-        }
     }
 }
