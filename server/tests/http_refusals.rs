@@ -130,6 +130,16 @@ async fn refusals_carry_their_status_and_hostile_requests_change_nothing() {
             .header("content-type", "application/json")
             .body(body.to_string())
     };
+    // The accounts list is the admin's: an operator gets 403, with or without a filter.
+    for query in [
+        r#"{"query":{}}"#,
+        r#"{"query":{"text":"a","role":"admin"}}"#,
+    ] {
+        assert_eq!(
+            json("/api/accounts", query).send().await.unwrap().status(),
+            403
+        );
+    }
     // Bad input in a form is a 400 that names the field, so the page shows it there; nothing
     // is created.
     let nora = |upn: &str| {
