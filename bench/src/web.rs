@@ -17,6 +17,7 @@ const RUNS: usize = 5;
 const SITE: &str = "target/site";
 
 pub async fn run() -> Result<(), String> {
+    whole_app()?;
     let bin = std::env::var("TESSERA_BIN").unwrap_or_else(|_| "target/release/tessera".into());
     let server = tessera_engine::testing::ServerProcess::start(&bin)
         .await
@@ -192,15 +193,69 @@ fn published(url: &str) -> Option<(u64, u64, u64)> {
     ))
 }
 
+/// Every file of the published build, by part: what a browser would fetch if it opened every
+/// page. The main module and its JS hydrate any page; a page's chunks come when it is shown.
+fn whole_app() -> Result<(), String> {
+    let build = std::fs::read_to_string(Path::new(SITE).join("build.txt"))
+        .map_err(|e| format!("{SITE}/build.txt: {e} (run scripts/build)"))?;
+    let dir = Path::new(SITE).join("pkg").join(build.trim());
+    let mut parts: std::collections::BTreeMap<&str, (usize, u64, u64, u64)> = Default::default();
+    let entries = std::fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".br") || name.ends_with(".gz") {
+            continue;
+        }
+        let part = match name.as_str() {
+            "tessera_bg.wasm" => "main WASM",
+            "tessera.js" => "main JS",
+            "tessera.css" => "CSS",
+            "__wasm_split_manifest.json" => continue,
+            n if n.starts_with("__wasm_split") => "chunk loader JS",
+            n if n.ends_with(".wasm") => "page chunks (WASM)",
+            _ => "other",
+        };
+        let url = format!("/pkg/{}/{name}", build.trim());
+        let (raw, gz, br) = published(&url).ok_or(format!("{name} has no .gz/.br"))?;
+        let sum = parts.entry(part).or_default();
+        *sum = (sum.0 + 1, sum.1 + raw, sum.2 + gz, sum.3 + br);
+    }
+    let kb = |b: u64| format!("{:.1}", b as f64 / 1024.0);
+    println!();
+    println!("The whole published build, by part (KB)");
+    println!("| part | files | raw | gzip | brotli |");
+    println!("|---|---:|---:|---:|---:|");
+    let mut total = (0, 0, 0, 0);
+    for (part, (files, raw, gz, br)) in &parts {
+        println!(
+            "| {part} | {files} | {} | {} | {} |",
+            kb(*raw),
+            kb(*gz),
+            kb(*br)
+        );
+        if *part != "CSS" {
+            total = (total.0 + files, total.1 + raw, total.2 + gz, total.3 + br);
+        }
+    }
+    println!(
+        "| **WASM + JS** | {} | {} | {} | {} |",
+        total.0,
+        kb(total.1),
+        kb(total.2),
+        kb(total.3)
+    );
+    Ok(())
+}
+
 fn bytes_per_page(pages: &[serde_json::Value]) {
     println!();
     println!("What a page makes a fresh browser fetch: the page itself, and the bundle files (JS, WASM, CSS) it loads (KB)");
-    println!("| page | files | page raw | page sent | bundle raw | bundle gzip | bundle brotli | all sent |");
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    println!("| page | files | page raw | page sent | bundle raw | bundle gzip | bundle brotli | WASM + JS brotli | all sent |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     let kb = |b: u64| format!("{:.1}", b as f64 / 1024.0);
     for p in pages {
         let resources = p["resources"].as_array().cloned().unwrap_or_default();
-        let (mut raw, mut gz, mut br, mut files) = (0, 0, 0, 0);
+        let (mut raw, mut gz, mut br, mut code_br, mut files) = (0, 0, 0, 0, 0);
         let (mut page_raw, mut page_sent, mut other_sent) = (0, 0, 0);
         for r in &resources {
             let url = r["url"].as_str().unwrap_or_default();
@@ -209,6 +264,9 @@ fn bytes_per_page(pages: &[serde_json::Value]) {
                 raw += a;
                 gz += b;
                 br += c;
+                if url.ends_with(".js") || url.ends_with(".wasm") {
+                    code_br += c;
+                }
                 files += 1;
             } else if url.ends_with(p["path"].as_str().unwrap_or_default()) && page_raw == 0 {
                 page_raw = r["decoded"].as_u64().unwrap_or(0);
@@ -218,13 +276,14 @@ fn bytes_per_page(pages: &[serde_json::Value]) {
             }
         }
         println!(
-            "| {} | {files} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {files} | {} | {} | {} | {} | {} | {} | {} |",
             p["name"].as_str().unwrap_or_default(),
             kb(page_raw),
             kb(page_sent),
             kb(raw),
             kb(gz),
             kb(br),
+            kb(code_br),
             kb(page_sent + br + other_sent),
         );
     }
