@@ -5,7 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
-import { expect, mailTo, open, openUser, requestCard, signIn, signOut, test, unfold } from './helpers';
+import { confirm, expect, mailTo, open, openUser, requestCard, signIn, signOut, test, unfold } from './helpers';
 
 // Supply mobile ID: the QR code in Self-Service or by e-mail, decoded from the image, then the
 // phone's part done by stock tools: openssl makes the key and the CSR, curl posts it to EST,
@@ -95,7 +95,7 @@ async function expectActive(page: Page, name: string, serials: string[]) {
   }
 }
 
-test('Supply mobile ID with the QR code in Self-Service: scanned, enrolled with curl + openssl, active', async ({ page }) => {
+test('Supply mobile ID with the QR code in Self-Service: scanned, enrolled with curl + openssl, active, then locked by its holder', async ({ page }) => {
   await signIn(page, 'operator');
   const outcome = await requestCard(page, 'Alice Andersson', 'Supply mobile ID');
   await expect(outcome).toContainText('is Registered');
@@ -118,6 +118,35 @@ test('Supply mobile ID with the QR code in Self-Service: scanned, enrolled with 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-phone-'));
   const serials = enrollWithCurl(a, dir);
   await expectActive(page, 'Alice Andersson', serials);
+  await signOut(page);
+
+  // The phone is lost: Alice locks its mobile ID herself, from her own page, and its
+  // certificates are revoked at once.
+  await signIn(page, 'alice');
+  await open(page, '/me');
+  const mine = page.getByTestId('mobile-ids').locator('tr[data-mobile-id]').first();
+  await mine.getByTestId('mobile-id-commands').getByRole('link', { name: 'Lock my mobile ID' }).click();
+  await expect(page.getByRole('heading', { name: 'Lock my mobile ID' })).toBeVisible();
+  await expect(page.getByTestId('certificates-affected')).toContainText('2 certificates');
+  await page.locator('#reason').selectOption('key_compromise');
+  await page.getByRole('button', { name: 'Next' }).click();
+  await confirm(page, 'Yes, lock my mobile id');
+  await expect(page.getByTestId('outcome').locator('[data-state]')).toHaveAttribute('data-state', 'locked');
+  await expect(page.getByTestId('outcome')).toContainText('2 certificates');
+  await page.getByRole('link', { name: 'Back to my credentials' }).click();
+  await expect(mine.locator('[data-state]')).toHaveAttribute('data-state', 'locked');
+  await expect(mine.getByTestId('mobile-id-commands').getByRole('link')).toHaveCount(0);
+  await signOut(page);
+
+  await signIn(page, 'operator');
+  await openUser(page, 'Alice Andersson');
+  const row = page.getByTestId('mobile-ids').locator('tr[data-mobile-id]').first();
+  await open(page, (await row.getByRole('link').first().getAttribute('href'))!);
+  for (const serial of serials) {
+    const cert = page.locator('tr', { hasText: serial });
+    await expect(cert.locator('[data-state]')).toHaveAttribute('data-state', 'revoked');
+    await expect(cert).toContainText('Key compromise');
+  }
 });
 
 /** The base64 body of the MIME part with this content type. */

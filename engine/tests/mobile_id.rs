@@ -581,8 +581,196 @@ async fn an_escrowed_encryption_key_is_recovered_onto_the_phone(e: Engine) {
     assert_eq!(page.mobile_id.enrolled, ["authentication", "encryption"]);
 }
 
+/// Self-Service: a person whose phone is lost locks their own mobile ID from their page, at
+/// once, without an operator: its activation code stops working and its certificates are
+/// revoked. Nobody locks another person's this way, and the admin can take the command away.
+async fn the_holder_locks_their_own_mobile_id_in_self_service(e: Engine) {
+    const LOCK: ProcessId = ProcessId::MobileIDSelfServiceProcLock;
+    let op = caller(&e, "operator").await;
+    let alice_account = caller(&e, "alice").await;
+    let alice = person(&e, "Alice Andersson").await;
+    let bruno = person(&e, "Bruno Berg").await;
+    let mine = objects::mobile_id::supply(&e, &op, SUPPLY, alice.id, alice.version)
+        .await
+        .unwrap()
+        .mobile_id;
+    let theirs = objects::mobile_id::supply(&e, &op, SUPPLY, bruno.id, bruno.version)
+        .await
+        .unwrap()
+        .mobile_id;
+    let qr = objects::mobile_id::show_qr(&e, &alice_account, mine)
+        .await
+        .unwrap();
+    let cred = credentials(&qr.link);
+    phone(&e, "authentication", &cred, &p256_csr())
+        .await
+        .unwrap();
+    assert_eq!(certificates(&e, mine).await.len(), 1);
+
+    // Their own page offers it beside the mobile ID.
+    let page = objects::user::page::of(&e, &alice_account, alice.id)
+        .await
+        .unwrap();
+    let row = page.mobile_ids.iter().find(|m| m.id == mine).unwrap();
+    assert_eq!(
+        row.commands.iter().map(|c| c.process).collect::<Vec<_>>(),
+        [LOCK]
+    );
+    // An operator's view of the user lists no per-row commands; the operator locks with
+    // "Lock mobile ID", and may not start the holder's own process.
+    let staff_view = objects::user::page::of(&e, &op, alice.id).await.unwrap();
+    assert!(staff_view.mobile_ids.iter().all(|m| m.commands.is_empty()));
+    assert!(matches!(
+        tessera_engine::lifecycle::preview(&e, &op, LOCK, (ObjectKind::MobileId, mine)).await,
+        Err(EngineError::Forbidden(_))
+    ));
+    // Nor does one person lock another's.
+    let version = |id| {
+        let e = &e;
+        let op = &op;
+        async move {
+            objects::mobile_id::page(e, op, id)
+                .await
+                .unwrap()
+                .mobile_id
+                .version
+        }
+    };
+    let refused = tessera_engine::lifecycle::run(
+        &e,
+        &alice_account,
+        LOCK,
+        (ObjectKind::MobileId, theirs),
+        version(theirs).await,
+        ProcessInput::because(Some(RevocationReason::KeyCompromise)),
+    )
+    .await;
+    assert!(
+        matches!(refused, Err(EngineError::Forbidden(_))),
+        "{refused:?}"
+    );
+    assert_eq!(
+        objects::mobile_id::page(&e, &op, theirs)
+            .await
+            .unwrap()
+            .mobile_id
+            .state,
+        MobileIdState::Registered
+    );
+
+    let preview =
+        tessera_engine::lifecycle::preview(&e, &alice_account, LOCK, (ObjectKind::MobileId, mine))
+            .await
+            .unwrap();
+    assert!(preview.needs_reason);
+    let locked = tessera_engine::lifecycle::run(
+        &e,
+        &alice_account,
+        LOCK,
+        (ObjectKind::MobileId, mine),
+        version(mine).await,
+        ProcessInput::because(Some(RevocationReason::KeyCompromise)),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (locked.state, locked.certificates_changed),
+        (State::MobileId(MobileIdState::Locked), 1)
+    );
+    assert!(certificates(&e, mine)
+        .await
+        .iter()
+        .all(|c| c.state.as_str() == "revoked"
+            && c.revocation_reason.as_deref() == Some("key_compromise")));
+    // The rest of the QR code's work is refused now.
+    let (s, m) = status(phone(&e, "signature", &cred, &p256_csr()).await);
+    assert!(s == 401 || s == 403 || s == 409, "{s} {m}");
+    // One audit record, by the holder's own account.
+    let records = audit_log::Entity::find()
+        .filter(audit_log::Column::Action.eq(LOCK.as_str()))
+        .all(&e.db)
+        .await
+        .unwrap();
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].actor_id, Some(alice_account.account_id));
+    // A locked mobile ID offers nothing more.
+    let page = objects::user::page::of(&e, &alice_account, alice.id)
+        .await
+        .unwrap();
+    assert!(page.mobile_ids.iter().all(|m| m.commands.is_empty()));
+
+    // The admin may take the command away: then it is neither offered nor carried out.
+    let again = objects::mobile_id::supply(&e, &op, SUPPLY, alice.id, alice.version)
+        .await
+        .unwrap()
+        .mobile_id;
+    tessera_engine::enablement::disable(&e.db, LOCK, State::MobileId(MobileIdState::Registered))
+        .await
+        .unwrap();
+    let page = objects::user::page::of(&e, &alice_account, alice.id)
+        .await
+        .unwrap();
+    assert!(page.mobile_ids.iter().all(|m| m.commands.is_empty()));
+    assert!(matches!(
+        tessera_engine::lifecycle::run(
+            &e,
+            &alice_account,
+            LOCK,
+            (ObjectKind::MobileId, again),
+            version(again).await,
+            ProcessInput::because(Some(RevocationReason::KeyCompromise)),
+        )
+        .await,
+        Err(EngineError::NotEnabled { .. })
+    ));
+}
+
+/// An installation from before "Lock my mobile ID" gets it enabled like a fresh one: its
+/// migration adds the command where the admin's choices are already stored.
+async fn an_earlier_installation_gets_lock_my_mobile_id_enabled(e: Engine) {
+    use sea_orm_migration::MigratorTrait;
+    use tessera_engine::entity::process_enablement;
+    use tessera_engine::migration::Migrator;
+    let lock_rows = || async {
+        process_enablement::Entity::find()
+            .filter(process_enablement::Column::Process.eq("MobileIDSelfServiceProcLock"))
+            .count(&e.db)
+            .await
+            .unwrap()
+    };
+    assert_eq!(lock_rows().await, 3, "a fresh installation enables it");
+    let migrations = Migrator::migrations();
+    let at = migrations
+        .iter()
+        .position(|m| m.name() == "m20261208_000019_self_service_lock")
+        .unwrap();
+    let later = u32::try_from(migrations.len() - at).unwrap();
+    // Back to before it (the earlier choices stay), then forward again.
+    Migrator::down(&e.db, Some(later)).await.unwrap();
+    assert_eq!(lock_rows().await, 0);
+    let others = process_enablement::Entity::find()
+        .count(&e.db)
+        .await
+        .unwrap();
+    assert!(others > 0);
+    Migrator::up(&e.db, None).await.unwrap();
+    assert_eq!(lock_rows().await, 3);
+    let alice_account = caller(&e, "alice").await;
+    let alice = person(&e, "Alice Andersson").await;
+    let op = caller(&e, "operator").await;
+    objects::mobile_id::supply(&e, &op, SUPPLY, alice.id, alice.version)
+        .await
+        .unwrap();
+    let page = objects::user::page::of(&e, &alice_account, alice.id)
+        .await
+        .unwrap();
+    assert_eq!(page.mobile_ids[0].commands.len(), 1);
+}
+
 on_both_backends!(
     supplied_in_self_service_and_enrolled_then_deactivated_and_locked,
     by_email_sealed_until_sent_and_blocked_after_wrong_codes,
     an_escrowed_encryption_key_is_recovered_onto_the_phone,
+    the_holder_locks_their_own_mobile_id_in_self_service,
+    an_earlier_installation_gets_lock_my_mobile_id_enabled,
 );

@@ -895,6 +895,9 @@ pub struct MobileIdRow {
     /// Recovering an escrowed key onto it needs a key recovery agent's consent: who gave it,
     /// when and why ("Rita Recovery, 2026-12-02 14:00: lost laptop").
     pub recovery_consent: Option<String>,
+    /// On a person's own page (Self-Service): what they may do with it ("Lock my mobile ID").
+    /// Empty elsewhere, where the mobile ID's page offers the commands.
+    pub commands: Vec<Command>,
 }
 
 /// The mobile ID page.

@@ -70,6 +70,7 @@ process_ids!(
     MobileIDProcSupplyMobileIDForUser,
     MobileIDSelfServiceProcGet,
     MobileIDProcLockForOperator,
+    MobileIDSelfServiceProcLock,
     MobileIDProcDeactivate,
     MobileIDProcReactivate,
 );

@@ -164,6 +164,9 @@ pub const TRANSITIONS: &[Transition] = &[
     t(Some(m(M::Registered)),    m(M::Locked),        P::MobileIDProcLockForOperator,          E::Revoke),
     t(Some(m(M::Active)),        m(M::Locked),        P::MobileIDProcLockForOperator,          E::Revoke),
     t(Some(m(M::Inactive)),      m(M::Locked),        P::MobileIDProcLockForOperator,          E::Revoke),
+    t(Some(m(M::Registered)),    m(M::Locked),        P::MobileIDSelfServiceProcLock,          E::Revoke),
+    t(Some(m(M::Active)),        m(M::Locked),        P::MobileIDSelfServiceProcLock,          E::Revoke),
+    t(Some(m(M::Inactive)),      m(M::Locked),        P::MobileIDSelfServiceProcLock,          E::Revoke),
     t(Some(m(M::Active)),        m(M::Inactive),      P::MobileIDProcDeactivate,               E::Hold),
     t(Some(m(M::Inactive)),      m(M::Active),        P::MobileIDProcReactivate,               E::Release),
     // Batch orders

@@ -83,6 +83,7 @@ pub fn MobileIdList(
                 <th>{tu_string!(i18n, mobile_ids.qr_code)}</th>
                 <th>{tu_string!(i18n, mobile_ids.activation)}</th>
                 <th>{tu_string!(i18n, mobile_ids.valid_until)}</th>
+                {self_service.then(|| view! { <th>{tu_string!(i18n, mobile_ids.what_to_do)}</th> })}
             </tr></thead>
             <tbody>
                 {mobile_ids.into_iter().map(|m| {
@@ -91,6 +92,8 @@ pub fn MobileIdList(
                     let enrolled = m.enrolled.clone();
                     let delivery = m.delivery.clone();
                     let row = m.clone();
+                    let mobile_id = m.id;
+                    let commands = m.commands.clone();
                     view! {
                         <tr data-mobile-id=m.id>
                             <td>{if self_service {
@@ -105,8 +108,17 @@ pub fn MobileIdList(
                             <td>{move || delivery_label(i18n.get_locale(), &delivery)}</td>
                             <td data-testid="activation">{move || activation_text(i18n.get_locale(), &row)}</td>
                             <td>{m.valid_until.clone().map(|t| view! { <When at=t relative=true/> })}</td>
+                            {self_service.then(|| view! {
+                                <td class="row-commands" data-testid="mobile-id-commands">
+                                    {commands.into_iter().map(|c| view! {
+                                        <A href=format!("/mobile-ids/{mobile_id}/process/{}", c.process.as_str()) attr:class="button" attr:data-process=c.process.as_str()>
+                                            {crate::language::said(c.process.def().name)}
+                                        </A>
+                                    }).collect_view()}
+                                </td>
+                            })}
                         </tr>
-                        {show.then(|| view! { <tr><td colspan="6"><ShowQr mobile_id=m.id/></td></tr> })}
+                        {show.then(|| view! { <tr><td colspan="7"><ShowQr mobile_id=m.id/></td></tr> })}
                     }
                 }).collect_view()}
             </tbody>

@@ -206,6 +206,13 @@ pub fn ProcessPage(kind: ObjectKind) -> impl IntoView {
             }
         },
     );
+    // A holder's own process (Lock my mobile ID) leads back to their own page, not to the
+    // staff's page of the object.
+    let self_service = move || {
+        process().is_some_and(|p| {
+            p.def().component == tessera_process::catalogue::Component::SelfService
+        })
+    };
     let run = ServerAction::<RunProcess>::new();
     let once = submission_key();
     let reason = RwSignal::new(String::new());
@@ -239,7 +246,11 @@ pub fn ProcessPage(kind: ObjectKind) -> impl IntoView {
                                 certificates = certificates_count(i18n.get_locale(), certificates),
                                 noun = noun())}</p> }.into_any()
                         }}
-                        <p class="actions"><A href=object_href(out.kind, out.id)>{tu_string!(i18n, process.back_to, noun = noun())}</A></p>
+                        <p class="actions">{if self_service() {
+                            view! { <A href="/me">{tu_string!(i18n, process.back_to_mine)}</A> }.into_any()
+                        } else {
+                            view! { <A href=object_href(out.kind, out.id)>{tu_string!(i18n, process.back_to, noun = noun())}</A> }.into_any()
+                        }}</p>
                     </div>
                 }.into_any(),
                 _ => view! {
@@ -247,7 +258,11 @@ pub fn ProcessPage(kind: ObjectKind) -> impl IntoView {
                         {move || preview.get().map(|p| match p {
                             Err(e) => view! {
                                 <ErrorBox error=e/>
-                                <p><A href=object_href(kind, id())>{tu_string!(i18n, process.back_to, noun = noun())}</A></p>
+                                <p>{if self_service() {
+                                    view! { <A href="/me">{tu_string!(i18n, process.back_to_mine)}</A> }.into_any()
+                                } else {
+                                    view! { <A href=object_href(kind, id())>{tu_string!(i18n, process.back_to, noun = noun())}</A> }.into_any()
+                                }}</p>
                             }.into_any(),
                             Ok(p) => {
                                 let (object_id, version, process) = (p.subject.id(), p.subject.version(), p.process);

@@ -21,6 +21,7 @@ mod m20261203_000015_account_invitations;
 mod m20261207_000016_submissions;
 mod m20261207_000017_audit_indexes;
 mod m20261207_000018_account_language;
+mod m20261208_000019_self_service_lock;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000016_submissions::Migration),
             Box::new(m20261207_000017_audit_indexes::Migration),
             Box::new(m20261207_000018_account_language::Migration),
+            Box::new(m20261208_000019_self_service_lock::Migration),
         ]
     }
 }

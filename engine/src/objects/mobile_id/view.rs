@@ -71,6 +71,7 @@ pub(crate) async fn row(
         activation: super::activation::state(m, a.as_ref(), now),
         activation_expires_at: a.as_ref().map(|a| crate::time::text(a.expires_at)),
         failed_attempts: a.as_ref().map(|a| a.failed_attempts).unwrap_or(0),
+        commands: Vec::new(),
     })
 }
 

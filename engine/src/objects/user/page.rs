@@ -21,6 +21,14 @@ pub async fn of(engine: &Engine, caller: &Caller, id: i64) -> Result<UserPage> {
         .await?;
     let names = account_names(&engine.db, cards.iter().map(|c| c.requested_by)).await?;
     let state = State::User(p.state);
+    let mut mobile_ids = crate::objects::mobile_id::of_person(&engine.db, engine.now(), &p).await?;
+    // On their own page a person finds what they may do with each mobile ID (Lock my mobile
+    // ID when the phone is lost) beside it; staff go to the mobile ID's page for that.
+    if caller.person_id == Some(id) {
+        for m in &mut mobile_ids {
+            m.commands = enablement::commands(&engine.db, caller, State::MobileId(m.state)).await?;
+        }
+    }
     Ok(UserPage {
         certificates: crate::pki::of_person(&engine.db, id).await?,
         user: detail(&p)?,
@@ -29,7 +37,7 @@ pub async fn of(engine: &Engine, caller: &Caller, id: i64) -> Result<UserPage> {
             .map(|c| card_summary(c, &names))
             .collect::<Result<_>>()?,
         commands: enablement::commands(&engine.db, caller, state).await?,
-        mobile_ids: crate::objects::mobile_id::of_person(&engine.db, engine.now(), &p).await?,
+        mobile_ids,
         pending_change: super::person_changes::pending_of(&engine.db, id).await?,
         history: crate::audit::history(&engine.db, ObjectKind::User, id).await?,
     })
