@@ -193,8 +193,8 @@ fn published(url: &str) -> Option<(u64, u64, u64)> {
     ))
 }
 
-/// Every file of the published build, by part: what a browser would fetch if it opened every
-/// page. The main module and its JS hydrate any page; a page's chunks come when it is shown.
+/// Every file of the published build, by part: what a browser fetches once, whichever page it
+/// opens first.
 fn whole_app() -> Result<(), String> {
     let build = std::fs::read_to_string(Path::new(SITE).join("build.txt"))
         .map_err(|e| format!("{SITE}/build.txt: {e} (run scripts/build)"))?;
@@ -210,9 +210,6 @@ fn whole_app() -> Result<(), String> {
             "tessera_bg.wasm" => "main WASM",
             "tessera.js" => "main JS",
             "tessera.css" => "CSS",
-            "__wasm_split_manifest.json" => continue,
-            n if n.starts_with("__wasm_split") => "chunk loader JS",
-            n if n.ends_with(".wasm") => "page chunks (WASM)",
             _ => "other",
         };
         let url = format!("/pkg/{}/{name}", build.trim());
