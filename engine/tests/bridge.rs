@@ -284,6 +284,59 @@ async fn a_card_removed_mid_encoding_fails_and_its_certificates_are_revoked() {
     assert!(crl.entries >= 3, "{} CRL entries", crl.entries);
 }
 
+/// A card that has the YubiKey commands but not IMPORT KEY, for a profile with an escrowed
+/// encryption key: refused when it is checked, before its first write (the factory management
+/// key, PIN and PUK are still there, no key, no certificate issued), with a message that names
+/// what it lacks. Without the encryption certificate the same card is issued.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_card_that_cannot_import_keys_is_refused_before_anything_is_written() {
+    let _turn = READER.lock().await;
+    let e = common::sqlite().await;
+    let bridge = Bridge::new();
+    let (card_id, _) = approved_card(&e, "Bruno Berg").await;
+    let vr = insert(PivCard::new(4_100_020).without_import_key());
+    let done = issue(&e, &bridge, card_id, RunOptions::default()).await;
+    assert_eq!(done.state, JobState::Failed);
+    let error = done.error.unwrap();
+    assert!(
+        error.contains("IMPORT KEY") && error.contains("Nothing was written"),
+        "{error}"
+    );
+    assert_eq!(stored_card(&e, card_id).await.state.as_str(), "approved");
+    assert!(card_certificates(&e, card_id).await.is_empty());
+    let chip = vr.card();
+    assert_eq!(
+        chip.management_key().1,
+        tessera_piv::mgmt_key::DEFAULT_KEY.to_vec(),
+        "the factory management key"
+    );
+    assert_eq!(chip.pin(), tessera_piv::piv::DEFAULT_PIN);
+    assert_eq!(chip.puk(), tessera_piv::piv::DEFAULT_PUK);
+    for slot in [0x9A, 0x9C, 0x9D] {
+        assert!(chip.public_key(slot).is_none(), "no key in {slot:X}");
+    }
+
+    let admin = caller(&e, "admin").await;
+    let cur = options::current(&e.db, OptionsPackage::CardsScriptOptions)
+        .await
+        .unwrap();
+    options::save(
+        &e,
+        &admin,
+        OptionsPackage::CardsScriptOptions,
+        cur.version,
+        &[(
+            "CardsCertificates".into(),
+            "authentication,signature".into(),
+        )],
+    )
+    .await
+    .unwrap();
+    let done = issue(&e, &bridge, card_id, RunOptions::default()).await;
+    assert_eq!(done.state, JobState::Succeeded, "{:?}", done.error);
+    assert_eq!(card_certificates(&e, card_id).await.len(), 2);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_encoded_card_is_refused_unless_re_encoding_is_allowed() {
     let _turn = READER.lock().await;

@@ -594,6 +594,23 @@ impl<T: Transport> Piv<T> {
         check("SET PIN RETRIES", &r)
     }
 
+    /// Whether the card has IMPORT ASYMMETRIC KEY, asked without changing anything: the command
+    /// with no key in it. A card that has it refuses the empty command (not authenticated, or
+    /// incorrect data); one that does not answers "instruction not supported". Some PIV cards
+    /// have the other YubiKey commands but not this one.
+    pub fn supports_import_key(&mut self) -> Result<bool> {
+        let r = self.send(Command::new(
+            ins::IMPORT_KEY,
+            ALG_ECCP256,
+            Slot::KeyManagement.id(),
+            vec![],
+        ))?;
+        Ok(!matches!(
+            r.sw,
+            Sw::INS_NOT_SUPPORTED | Sw::CLA_NOT_SUPPORTED
+        ))
+    }
+
     /// YubiKey IMPORT ASYMMETRIC KEY: puts a key the server generated (an escrowed encryption
     /// key) into `slot`.
     pub fn import_key(&mut self, slot: Slot, key: &ImportKey) -> Result<()> {

@@ -104,9 +104,16 @@ pub struct PivCard {
     pub(crate) atr: Vec<u8>,
     pub(crate) serial: u32,
     pub(crate) yubico_extensions: bool,
+    /// Some cards have the other YubiKey commands but not IMPORT KEY.
+    #[serde(default = "has_import_key")]
+    pub(crate) import_key: bool,
     pub(crate) state: Persistent,
     #[serde(skip)]
     pub(crate) session: Session,
+}
+
+fn has_import_key() -> bool {
+    true
 }
 
 impl std::fmt::Debug for PivCard {
@@ -115,6 +122,7 @@ impl std::fmt::Debug for PivCard {
         f.debug_struct("PivCard")
             .field("serial", &self.serial)
             .field("yubico_extensions", &self.yubico_extensions)
+            .field("import_key", &self.import_key)
             .field("slots", &self.state.keys.keys().collect::<Vec<_>>())
             .field("objects", &self.state.objects.keys().collect::<Vec<_>>())
             .finish_non_exhaustive()
@@ -128,6 +136,7 @@ impl PivCard {
             atr: YUBIKEY_ATR.to_vec(),
             serial,
             yubico_extensions: true,
+            import_key: true,
             state: Persistent::factory(),
             session: Session::default(),
         }
@@ -140,6 +149,13 @@ impl PivCard {
             yubico_extensions: false,
             ..PivCard::new(serial)
         }
+    }
+
+    /// The same card without IMPORT KEY (`6D 00`), as some PIV cards with the other YubiKey
+    /// commands are: it cannot take an escrowed key.
+    pub fn without_import_key(mut self) -> PivCard {
+        self.import_key = false;
+        self
     }
 
     /// The same card answering with another ATR.

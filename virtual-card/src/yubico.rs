@@ -26,7 +26,7 @@ impl PivCard {
             ins::SET_PIN_RETRIES => self.set_pin_retries(cmd),
             ins::RESET => self.reset_applet(cmd),
             ins::SET_MANAGEMENT_KEY => self.set_management_key(cmd),
-            ins::IMPORT_KEY => self.import_key(cmd),
+            ins::IMPORT_KEY if self.import_key => self.import_key(cmd),
             ins::GET_METADATA => self.metadata(cmd),
             _ => Sw::INS_NOT_SUPPORTED.into(),
         }

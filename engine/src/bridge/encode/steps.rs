@@ -72,6 +72,19 @@ where
             "This card has no command to change its management key (it is not YubiKey-compatible). Tessera does not issue a card that keeps the factory key; use a YubiKey-compatible card.",
         ));
     }
+    // What the profile needs of the card, asked before its first write: an escrowed key is
+    // imported, and a card without IMPORT KEY would otherwise be given a new management key,
+    // PIN and PUK, and its certificates issued, before the import failed.
+    if settings
+        .plans
+        .iter()
+        .any(|(_, profile)| profile.recoverable)
+        && !j.card(|p| p.supports_import_key()).await?
+    {
+        return Err(j.fail(
+            "This card cannot import keys (it has no IMPORT KEY command), and the card profile puts an escrowed encryption key on it (slot 9D). Nothing was written to the card. Use a card that can import keys, or issue it without the encryption certificate (card options).",
+        ));
+    }
     let current = current_secrets(j, &id, settings).await?;
     j.done(if id.blank() {
         "blank card, factory management key".to_string()
