@@ -128,6 +128,20 @@ test('CSV import shows a bad line before anything is written, then imports the c
   await expect(page.locator('[data-field="upn"]')).toHaveText('ada.lovelace@example.com');
 });
 
+test('Abort user withdraws a user who was never activated; the user is final', async ({ page }) => {
+  await signIn(page, 'operator');
+  await openUser(page, 'Yusuf Yamada');
+  await expect(page.getByTestId('user-data').locator('[data-state="registered"]')).toBeVisible();
+  await page.getByTestId('commands').getByRole('link', { name: 'Abort user' }).click();
+  await expect(page.getByRole('heading', { name: 'Abort user' })).toBeVisible();
+  await page.getByRole('button', { name: 'Next' }).click();
+  await confirm(page, 'Yes, abort user');
+  await expect(page.getByTestId('outcome').locator('[data-state]')).toHaveAttribute('data-state', 'aborted');
+  await page.getByRole('link', { name: 'Back to the user' }).click();
+  await expect(page.getByTestId('user-data').locator('[data-state="aborted"]')).toBeVisible();
+  await expect(page.getByTestId('commands').getByRole('link', { name: 'Abort user' })).toHaveCount(0);
+});
+
 test('Lock user cascades to the user\'s card and certificates', async ({ page }) => {
   await signIn(page, 'operator');
   await openUser(page, 'Karim Khan');

@@ -299,9 +299,124 @@ async fn only_operators_run_user_processes(e: Engine) {
     assert!(matches!(err, EngineError::NotEnabled { .. }), "{err}");
 }
 
+/// Abort user: the request for a new user (or a registered user never activated) is withdrawn.
+/// The user is `aborted`, which is final: no approver sees the request any more, nor can approve
+/// it; an active user cannot be aborted, and only operators abort.
+async fn abort_user_withdraws_a_request_for_a_new_user(e: Engine) {
+    const ABORT: ProcessId = ProcessId::UsersProcAbort;
+    common::set_options(
+        &e,
+        tessera_process::OptionsPackage::UsersScriptOptions,
+        &[("UsersCreateApproval", "yes")],
+    )
+    .await;
+    let op = caller(&e, "operator").await;
+    let ap = caller(&e, "approver").await;
+    let input = tessera_process::person::PersonInput {
+        employee_id: "E9100".into(),
+        given_name: "Olle".into(),
+        surname: "Ohlsson".into(),
+        email: "olle.ohlsson@example.com".into(),
+        upn: "olle.ohlsson@example.com".into(),
+        department: "IT".into(),
+    };
+    let olle = tessera_engine::objects::user::directory::create(&e, &op, input)
+        .await
+        .unwrap();
+    assert_eq!(olle.state, UserState::Requested);
+    let waiting = |e: &Engine, ap: &tessera_engine::Caller| {
+        let (e, ap) = (e.clone(), ap.clone());
+        async move {
+            tessera_engine::objects::user::directory::requested(&e, &ap)
+                .await
+                .unwrap()
+                .iter()
+                .any(|u| u.id == olle.id)
+        }
+    };
+    assert!(waiting(&e, &ap).await);
+    // The user page offers it for the requested user.
+    let page = tessera_engine::objects::user::page::of(&e, &op, olle.id)
+        .await
+        .unwrap();
+    assert!(
+        page.commands.iter().any(|c| c.process == ABORT),
+        "{:?}",
+        page.commands
+    );
+
+    // Only operators.
+    let alice = caller(&e, "alice").await;
+    assert!(matches!(
+        tessera_engine::lifecycle::preview(&e, &alice, ABORT, (ObjectKind::User, olle.id)).await,
+        Err(EngineError::Forbidden(_))
+    ));
+    let preview = tessera_engine::lifecycle::preview(&e, &op, ABORT, (ObjectKind::User, olle.id))
+        .await
+        .unwrap();
+    assert_eq!(preview.end_state, State::User(UserState::Aborted));
+    assert!(!preview.needs_reason);
+    let out = tessera_engine::lifecycle::run(
+        &e,
+        &op,
+        ABORT,
+        (ObjectKind::User, olle.id),
+        olle.version,
+        ProcessInput::because(None),
+    )
+    .await
+    .unwrap();
+    assert_eq!(out.state, State::User(UserState::Aborted));
+    assert!(!waiting(&e, &ap).await, "the approver no longer sees it");
+    let late = tessera_engine::objects::user::directory::decide(
+        &e,
+        &ap,
+        olle.id,
+        person(&e, "Olle Ohlsson").await.version,
+        true,
+        "",
+    )
+    .await;
+    assert!(
+        late.is_err(),
+        "an aborted request is not approved: {late:?}"
+    );
+    assert_eq!(person(&e, "Olle Ohlsson").await.state, UserState::Aborted);
+    // Final: not aborted twice; and an active user is not aborted.
+    let again = tessera_engine::lifecycle::run(
+        &e,
+        &op,
+        ABORT,
+        (ObjectKind::User, olle.id),
+        person(&e, "Olle Ohlsson").await.version,
+        ProcessInput::because(None),
+    )
+    .await;
+    assert!(
+        matches!(again, Err(EngineError::WrongState { .. })),
+        "{again:?}"
+    );
+    let bruno = person(&e, "Bruno Berg").await;
+    let active = tessera_engine::lifecycle::run(
+        &e,
+        &op,
+        ABORT,
+        (ObjectKind::User, bruno.id),
+        bruno.version,
+        ProcessInput::because(None),
+    )
+    .await;
+    assert!(
+        matches!(active, Err(EngineError::WrongState { .. })),
+        "{active:?}"
+    );
+    assert_eq!(person(&e, "Bruno Berg").await.state, UserState::Active);
+}
+
 on_both_backends!(
     deactivate_and_reactivate_cascade_to_cards_and_certificates,
     lock_user_revokes_everything_with_a_reason,
     only_operators_run_user_processes,
     a_card_request_of_a_deactivated_user_is_not_approved,
+    abort_user_withdraws_a_request_for_a_new_user,
 );
