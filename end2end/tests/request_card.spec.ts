@@ -1,4 +1,4 @@
-import { expect, open, openUser, requestCard, requestRow, signIn, signOut, test } from './helpers';
+import { confirm, expect, follow, open, openUser, requestCard, requestRow, signIn, signOut, test } from './helpers';
 
 test('wrong password opens no session', async ({ page, context }) => {
   await open(page, '/login');
@@ -95,6 +95,25 @@ test('reject needs a reason, and the requester is told it', async ({ page }) => 
   await expect(page.getByTestId('cards').locator('[data-state]')).toHaveAttribute('data-state', 'rejected');
 });
 
+test('Abort card request withdraws a request before the approver decides', async ({ page }) => {
+  await signIn(page, 'operator');
+  await requestCard(page, 'Ulla Urban');
+  await openUser(page, 'Ulla Urban');
+  const requested = page.getByTestId('cards').locator('tr', { has: page.locator('[data-state="requested"]') });
+  await follow(page, requested.getByRole('link').first());
+  await page.getByTestId('commands').getByRole('link', { name: 'Abort card request' }).click();
+  await expect(page.getByRole('heading', { name: 'Abort card request' })).toBeVisible();
+  await page.getByRole('button', { name: 'Next' }).click();
+  await confirm(page, 'Yes, abort card request');
+  await expect(page.getByTestId('outcome').locator('[data-state]')).toHaveAttribute('data-state', 'aborted');
+  await signOut(page);
+
+  await signIn(page, 'approver');
+  await open(page, '/requests');
+  await expect(page.getByTestId('requests').or(page.getByTestId('no-requests'))).toBeVisible();
+  await expect(requestRow(page, 'Ulla Urban')).toHaveCount(0);
+});
+
 test('an approver cannot decide their own request; the server refuses a crafted call', async ({ page }) => {
   await signIn(page, 'supervisor');
   await requestCard(page, 'Sven Strand');
@@ -177,11 +196,17 @@ test('admin switches the approval step off: the next request is approved at once
   // A page at a time, newest first: Older goes back in time, Newer returns.
   const rows = page.getByTestId('audit').locator('tbody tr');
   const newest = await rows.first().locator('td').first().innerText();
-  await page.getByRole('button', { name: 'Older →' }).click();
-  await expect(rows.first().locator('td').first()).not.toHaveText(newest);
-  expect(Number(await rows.first().locator('td').first().innerText())).toBeLessThan(Number(newest));
-  await page.getByRole('button', { name: '← Newer' }).click();
-  await expect(rows.first().locator('td').first()).toHaveText(newest);
+  // Run alone, this test may find the whole log on one page: then there is nothing older.
+  const oldestShown = Number(await rows.last().locator('td').first().innerText());
+  if (oldestShown > 1) {
+    await page.getByRole('button', { name: 'Older →' }).click();
+    await expect(rows.first().locator('td').first()).not.toHaveText(newest);
+    expect(Number(await rows.first().locator('td').first().innerText())).toBeLessThan(Number(newest));
+    await page.getByRole('button', { name: '← Newer' }).click();
+    await expect(rows.first().locator('td').first()).toHaveText(newest);
+  } else {
+    await expect(page.getByRole('button', { name: 'Older →' })).toBeDisabled();
+  }
   await expect(page.getByRole('button', { name: '← Newer' })).toBeDisabled();
   await page.getByRole('button', { name: 'Check the chain' }).click();
   await expect(page.getByTestId('chain')).toContainText('The audit chain is intact');

@@ -755,6 +755,13 @@ async fn an_earlier_installation_gets_lock_my_mobile_id_enabled(e: Engine) {
     assert!(others > 0);
     Migrator::up(&e.db, None).await.unwrap();
     assert_eq!(lock_rows().await, 3);
+    // So does every command shipped enabled after it (Abort card request).
+    let abort_rows = process_enablement::Entity::find()
+        .filter(process_enablement::Column::Process.eq("CardsProcAbort"))
+        .count(&e.db)
+        .await
+        .unwrap();
+    assert_eq!(abort_rows, 1);
     let alice_account = caller(&e, "alice").await;
     let alice = person(&e, "Alice Andersson").await;
     let op = caller(&e, "operator").await;

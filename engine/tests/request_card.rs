@@ -552,6 +552,95 @@ async fn next_sent_twice_makes_one_card(e: Engine) {
     assert_eq!(cards_count(&e).await, 5);
 }
 
+/// Abort card request: the operator withdraws a card request before it is decided. The card is
+/// `aborted` (final), leaves the Requests list, and can no longer be approved; a decided card is
+/// not aborted, and an approver (who decides) does not abort.
+async fn abort_card_request_withdraws_it_before_the_decision(e: Engine) {
+    const ABORT: ProcessId = ProcessId::CardsProcAbort;
+    let op = caller(&e, "operator").await;
+    let approver = caller(&e, "approver").await;
+    let bruno = person(&e, "Bruno Berg").await;
+    let out = objects::card::request(&e, &op, bruno.id, bruno.version)
+        .await
+        .unwrap();
+    let card = (tessera_process::ObjectKind::Card, out.card_id);
+    let listed = |e: Engine, who: tessera_engine::Caller, id: i64| async move {
+        objects::card::requests(&e, &who, (0, None, RequestsShown::All))
+            .await
+            .unwrap()
+            .rows
+            .iter()
+            .any(|r| r.card_id == id)
+    };
+    assert!(listed(e.clone(), approver.clone(), out.card_id).await);
+    assert!(matches!(
+        tessera_engine::lifecycle::preview(&e, &approver, ABORT, card).await,
+        Err(EngineError::Forbidden(_))
+    ));
+    let version = stored_card(&e, out.card_id).await.version;
+    let done = tessera_engine::lifecycle::run(
+        &e,
+        &op,
+        ABORT,
+        card,
+        version,
+        tessera_process::dto::ProcessInput::because(None),
+    )
+    .await
+    .unwrap();
+    assert_eq!(done.state, State::Card(CardState::Aborted));
+    assert_eq!(stored_card(&e, out.card_id).await.state.as_str(), "aborted");
+    assert!(!listed(e.clone(), approver.clone(), out.card_id).await);
+    let late = objects::card::decide(
+        &e,
+        &approver,
+        out.card_id,
+        stored_card(&e, out.card_id).await.version,
+        Decision::Approve,
+    )
+    .await;
+    assert!(late.is_err(), "{late:?}");
+    assert_eq!(stored_card(&e, out.card_id).await.state.as_str(), "aborted");
+    let history = audit::history(&e.db, tessera_process::ObjectKind::Card, out.card_id)
+        .await
+        .unwrap();
+    assert_eq!(
+        history
+            .iter()
+            .map(|h| h.action.as_str())
+            .collect::<Vec<_>>(),
+        ["CardsProcRequest", "CardsProcAbort"]
+    );
+
+    // Once approved it is no longer a request to withdraw.
+    let karim = person(&e, "Karim Khan").await;
+    let other = objects::card::request(&e, &op, karim.id, karim.version)
+        .await
+        .unwrap();
+    let v = stored_card(&e, other.card_id).await.version;
+    objects::card::decide(&e, &approver, other.card_id, v, Decision::Approve)
+        .await
+        .unwrap();
+    let v = stored_card(&e, other.card_id).await.version;
+    let refused_abort = tessera_engine::lifecycle::run(
+        &e,
+        &op,
+        ABORT,
+        (tessera_process::ObjectKind::Card, other.card_id),
+        v,
+        tessera_process::dto::ProcessInput::because(None),
+    )
+    .await;
+    assert!(
+        matches!(refused_abort, Err(EngineError::WrongState { .. })),
+        "{refused_abort:?}"
+    );
+    assert_eq!(
+        stored_card(&e, other.card_id).await.state.as_str(),
+        "approved"
+    );
+}
+
 on_both_backends!(
     a_missing_audit_head_is_detected,
     next_sent_twice_makes_one_card,
@@ -566,4 +655,5 @@ on_both_backends!(
     concurrent_requests_all_land_and_keep_the_audit_chain,
     a_changed_audit_record_is_detected,
     a_removed_audit_record_is_detected,
+    abort_card_request_withdraws_it_before_the_decision,
 );

@@ -38,6 +38,7 @@ process_ids!(
     CardsProcRequest,
     CardsProcApprove,
     CardsProcReject,
+    CardsProcAbort,
     CardsProcPostpone,
     CardsProcIssue,
     CardsBoProcIssueMultiple,

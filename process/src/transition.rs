@@ -95,6 +95,7 @@ pub const TRANSITIONS: &[Transition] = &[
     t(Some(c(C::Requested)),     c(C::Approved),      P::CardsProcApprove,                     E::None),
     t(Some(c(C::Requested)),     c(C::Rejected),      P::CardsProcReject,                      E::None),
     t(Some(c(C::Requested)),     c(C::Requested),     P::CardsProcPostpone,                    E::None),
+    t(Some(c(C::Requested)),     c(C::Aborted),       P::CardsProcAbort,                       E::None),
     // Cards: local production
     t(Some(c(C::Approved)),      c(C::Issued),        P::CardsProcIssue,                       E::Issue),
     t(Some(c(C::Approved)),      c(C::Failed),        P::CardsProcIssue,                       E::Revoke),

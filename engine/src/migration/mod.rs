@@ -22,6 +22,8 @@ mod m20261207_000016_submissions;
 mod m20261207_000017_audit_indexes;
 mod m20261207_000018_account_language;
 mod m20261208_000019_self_service_lock;
+mod m20261208_000020_abort_card_request;
+mod shipped_command;
 
 pub struct Migrator;
 
@@ -48,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000017_audit_indexes::Migration),
             Box::new(m20261207_000018_account_language::Migration),
             Box::new(m20261208_000019_self_service_lock::Migration),
+            Box::new(m20261208_000020_abort_card_request::Migration),
         ]
     }
 }
