@@ -254,8 +254,13 @@ fn bytes_per_page(pages: &[serde_json::Value]) {
         let resources = p["resources"].as_array().cloned().unwrap_or_default();
         let (mut raw, mut gz, mut br, mut code_br, mut files) = (0, 0, 0, 0, 0);
         let (mut page_raw, mut page_sent, mut other_sent) = (0, 0, 0);
+        // The JS is named twice (its modulepreload and its import): a file counts once.
+        let mut seen = std::collections::HashSet::new();
         for r in &resources {
             let url = r["url"].as_str().unwrap_or_default();
+            if !seen.insert(url) {
+                continue;
+            }
             let sent = r["transferred"].as_u64().unwrap_or(0);
             if let Some((a, b, c)) = published(url) {
                 raw += a;
