@@ -168,6 +168,19 @@ fn WhatHappens(p: ProcessPreview) -> impl IntoView {
     }
 }
 
+/// Where a process page leads back to: the object's page, or, after a holder's own process
+/// (Lock my mobile ID), their own page rather than the staff's page of the object.
+#[component]
+fn BackLink(kind: ObjectKind, id: i64, self_service: bool) -> impl IntoView {
+    let i18n = use_i18n();
+    if self_service {
+        view! { <A href="/me">{tu_string!(i18n, process.back_to_mine)}</A> }.into_any()
+    } else {
+        let noun = said(kind.noun_words());
+        view! { <A href=object_href(kind, id)>{tu_string!(i18n, process.back_to, noun = noun())}</A> }.into_any()
+    }
+}
+
 #[component]
 pub fn ProcessPage(kind: ObjectKind) -> impl IntoView {
     let i18n = use_i18n();
@@ -206,8 +219,6 @@ pub fn ProcessPage(kind: ObjectKind) -> impl IntoView {
             }
         },
     );
-    // A holder's own process (Lock my mobile ID) leads back to their own page, not to the
-    // staff's page of the object.
     let self_service = move || {
         process().is_some_and(|p| {
             p.def().component == tessera_process::catalogue::Component::SelfService
@@ -246,11 +257,7 @@ pub fn ProcessPage(kind: ObjectKind) -> impl IntoView {
                                 certificates = certificates_count(i18n.get_locale(), certificates),
                                 noun = noun())}</p> }.into_any()
                         }}
-                        <p class="actions">{if self_service() {
-                            view! { <A href="/me">{tu_string!(i18n, process.back_to_mine)}</A> }.into_any()
-                        } else {
-                            view! { <A href=object_href(out.kind, out.id)>{tu_string!(i18n, process.back_to, noun = noun())}</A> }.into_any()
-                        }}</p>
+                        <p class="actions"><BackLink kind=out.kind id=out.id self_service=self_service()/></p>
                     </div>
                 }.into_any(),
                 _ => view! {
@@ -258,11 +265,7 @@ pub fn ProcessPage(kind: ObjectKind) -> impl IntoView {
                         {move || preview.get().map(|p| match p {
                             Err(e) => view! {
                                 <ErrorBox error=e/>
-                                <p>{if self_service() {
-                                    view! { <A href="/me">{tu_string!(i18n, process.back_to_mine)}</A> }.into_any()
-                                } else {
-                                    view! { <A href=object_href(kind, id())>{tu_string!(i18n, process.back_to, noun = noun())}</A> }.into_any()
-                                }}</p>
+                                <p><BackLink kind id=id() self_service=self_service()/></p>
                             }.into_any(),
                             Ok(p) => {
                                 let (object_id, version, process) = (p.subject.id(), p.subject.version(), p.process);
