@@ -289,8 +289,10 @@ async fn refusals_carry_their_status_and_hostile_requests_change_nothing() {
     .await
     .unwrap();
     assert_eq!(r.status(), 200);
-    // A self-service account runs no lifecycle process, on anybody's object, its own included:
-    // 403 for the preview and for Next, and nothing changes.
+    // A self-service account runs no staff lifecycle process, on anybody's object, its own
+    // included: 403 for the preview and for Next, and nothing changes. (Its one lifecycle
+    // process, Lock my mobile ID, is tried on another person's mobile ID in
+    // engine/tests/mobile_id.rs; on one that does not exist it is 404, below.)
     let r = login(&c, &base, "alice", "alice-demo", Some(&base)).await;
     assert_eq!(r.status(), 200);
     let alice = r
@@ -312,6 +314,10 @@ async fn refusals_carry_their_status_and_hostile_requests_change_nothing() {
         (
             "/api/run_process",
             r#"{"process":"CardsProcLock","kind":"card","id":1,"version":1,"input":{"reason":"key_compromise"}}"#,
+        ),
+        (
+            "/api/run_process",
+            r#"{"process":"MobileIDProcLockForOperator","kind":"mobile_id","id":1,"version":1,"input":{"reason":"key_compromise"}}"#,
         ),
         // Nor does it see the staff's lists, search or change Additional Commands.
         (
@@ -339,6 +345,17 @@ async fn refusals_carry_their_status_and_hostile_requests_change_nothing() {
         let e: tessera_process::AppError = serde_json::from_str(&r.text().await.unwrap()).unwrap();
         assert_eq!(e.kind, tessera_process::ErrorKind::Forbidden);
     }
+
+    // Lock my mobile ID on a mobile ID that does not exist: 404, not 500.
+    let r = c
+        .post(format!("{base}/api/run_process"))
+        .header("cookie", &alice)
+        .header("content-type", "application/json")
+        .body(r#"{"process":"MobileIDSelfServiceProcLock","kind":"mobile_id","id":999999,"version":1,"input":{"reason":"key_compromise"}}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
 
     // The dashboard is the staff's: a self-service account is refused (403), nobody 401.
     for (cookie, status) in [(Some(alice.as_str()), 403), (None, 401)] {
