@@ -316,22 +316,12 @@ async fn a_card_that_cannot_import_keys_is_refused_before_anything_is_written() 
         assert!(chip.public_key(slot).is_none(), "no key in {slot:X}");
     }
 
-    let admin = caller(&e, "admin").await;
-    let cur = options::current(&e.db, OptionsPackage::CardsScriptOptions)
-        .await
-        .unwrap();
-    options::save(
+    common::set_options(
         &e,
-        &admin,
         OptionsPackage::CardsScriptOptions,
-        cur.version,
-        &[(
-            "CardsCertificates".into(),
-            "authentication,signature".into(),
-        )],
+        &[("CardsCertificates", "authentication,signature")],
     )
-    .await
-    .unwrap();
+    .await;
     let done = issue(&e, &bridge, card_id, RunOptions::default()).await;
     assert_eq!(done.state, JobState::Succeeded, "{:?}", done.error);
     assert_eq!(card_certificates(&e, card_id).await.len(), 2);
